@@ -1,0 +1,697 @@
+//! Sending prepared HTTP requests and recording every exchange.
+//!
+//! Requests are built as plain [`HttpRequest`] values first (pure, testable without a network),
+//! then sent by [`HttpClient`], which never follows redirects, applies connect and total
+//! timeouts, refuses bodies over a size cap and records each request/response pair as an
+//! [`Exchange`]. Values marked secret on the request are masked whenever an exchange is shown,
+//! unless the caller asks to reveal them.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use thiserror::Error;
+use url::Url;
+
+/// Shown in place of a secret in recorded exchanges.
+pub const MASK: &str = "••••••";
+
+/// Default cap on a response body (1 MiB): token responses and JWKS are far smaller.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// Transport settings shared by every call of a session.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+    /// Turn TLS certificate verification off. Loud on purpose: callers must warn the user.
+    pub insecure_tls: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: DEFAULT_MAX_BODY,
+            insecure_tls: false,
+        }
+    }
+}
+
+/// Why an HTTP call produced no usable response.
+#[derive(Debug, Error)]
+pub enum HttpError {
+    #[error("could not set up the HTTP client: {0}")]
+    Setup(String),
+    #[error("no answer from {host} within {after} (timed out); is the server up and the URL right?")]
+    Timeout { after: String, host: String },
+    #[error("could not connect to {host}: {detail}")]
+    Connect { host: String, detail: String },
+    #[error("the response body is larger than the {limit}-byte limit; refused")]
+    BodyTooLarge { limit: usize },
+    #[error("the HTTP request to {host} failed: {detail}")]
+    Other { host: String, detail: String },
+}
+
+/// A pure, prepared request. Nothing is sent until [`HttpClient::send`].
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// Values to mask wherever this request is shown (secrets, passwords, Basic credentials).
+    pub secrets: Vec<String>,
+}
+
+impl HttpRequest {
+    pub fn get(url: Url) -> Self {
+        Self {
+            method: "GET".into(),
+            url,
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// A POST with an `application/x-www-form-urlencoded` body.
+    pub fn post_form<K: AsRef<str>, V: AsRef<str>>(url: Url, pairs: &[(K, V)]) -> Self {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+            .finish();
+        Self {
+            method: "POST".into(),
+            url,
+            headers: vec![
+                (
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body: Some(body),
+            secrets: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Marks a value as secret: it is masked in every recorded form of this request.
+    pub fn secret(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        if !value.is_empty() && !self.secrets.contains(&value) {
+            self.secrets.push(value);
+        }
+        self
+    }
+}
+
+/// A response as received: status, headers and the (size-capped) body.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The body was not the JSON that was expected.
+#[derive(Debug, Error)]
+pub enum BodyError {
+    #[error("expected JSON but the server sent an HTML page (HTTP {status}): {excerpt}")]
+    Html { status: u16, excerpt: String },
+    #[error("expected JSON but the body is empty (HTTP {status})")]
+    Empty { status: u16 },
+    #[error("expected JSON but the body does not parse (HTTP {status}): {detail}; body starts: {excerpt}")]
+    NotJson {
+        status: u16,
+        detail: String,
+        excerpt: String,
+    },
+    #[error("the JSON body has an unexpected shape (HTTP {status}): {detail}")]
+    Shape { status: u16, detail: String },
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Parses the body as JSON, with a message that says what came instead.
+    pub fn json_value(&self) -> Result<Value, BodyError> {
+        let text = self.text();
+        let trimmed = text.trim_start();
+        if trimmed.is_empty() {
+            return Err(BodyError::Empty {
+                status: self.status,
+            });
+        }
+        let content_type = self.header("content-type").unwrap_or("");
+        let looks_html = content_type.contains("html")
+            || trimmed.starts_with('<')
+            || trimmed[..trimmed.len().min(15)]
+                .to_ascii_lowercase()
+                .starts_with("<!doctype");
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(v) => Ok(v),
+            Err(_) if looks_html => Err(BodyError::Html {
+                status: self.status,
+                excerpt: html_excerpt(trimmed),
+            }),
+            Err(e) => Err(BodyError::NotJson {
+                status: self.status,
+                detail: e.to_string(),
+                excerpt: excerpt(trimmed, 80),
+            }),
+        }
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, BodyError> {
+        let value = self.json_value()?;
+        serde_json::from_value(value).map_err(|e| BodyError::Shape {
+            status: self.status,
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// The first `max` characters of a text, on one line.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out: String = one_line.chars().take(max).collect();
+    if one_line.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// The page's `<title>` if any, else the start of its text without tags.
+fn html_excerpt(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
+        if end > start + 7 {
+            return format!("title \"{}\"", excerpt(html[start + 7..end].trim(), 80));
+        }
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    excerpt(&text.split_whitespace().collect::<Vec<_>>().join(" "), 80)
+}
+
+/// One recorded request (as sent).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+/// One recorded response (as received, body as text).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// A request/response pair with timing. Holds raw values; masking happens when it is shown.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// What this call was for, e.g. "token request".
+    pub step: String,
+    pub request: RecordedRequest,
+    pub response: Option<RecordedResponse>,
+    /// Why there is no response (timeout, connection refused, body too large).
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+    /// When the request was sent, unix milliseconds.
+    pub started_at_ms: u128,
+    secrets: Vec<String>,
+}
+
+impl Exchange {
+    fn new(step: &str, req: &HttpRequest) -> Self {
+        Self {
+            step: step.to_string(),
+            request: RecordedRequest {
+                method: req.method.clone(),
+                url: req.url.to_string(),
+                headers: req.headers.clone(),
+                body: req.body.clone(),
+            },
+            response: None,
+            error: None,
+            elapsed_ms: 0,
+            started_at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0),
+            secrets: req.secrets.clone(),
+        }
+    }
+
+    /// Adds a value to mask (e.g. a token the user did not ask to see).
+    pub fn add_secret(&mut self, value: impl Into<String>) {
+        let value = value.into();
+        if !value.is_empty() && !self.secrets.contains(&value) {
+            self.secrets.push(value);
+        }
+    }
+
+    /// Replaces every secret (raw and in its URL-encoded forms) with [`MASK`].
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        // Longest first, so a secret that contains another is masked whole.
+        let mut secrets = self.secrets.clone();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for secret in &secrets {
+            for form in secret_forms(secret) {
+                if !form.is_empty() {
+                    out = out.replace(&form, MASK);
+                }
+            }
+        }
+        out
+    }
+
+    fn show(&self, text: &str, reveal: bool) -> String {
+        if reveal {
+            text.to_string()
+        } else {
+            self.mask(text)
+        }
+    }
+
+    /// The recorded request with secrets masked unless `reveal`.
+    pub fn request_view(&self, reveal: bool) -> RecordedRequest {
+        RecordedRequest {
+            method: self.request.method.clone(),
+            url: self.show(&self.request.url, reveal),
+            headers: self
+                .request
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), self.show_header(k, v, reveal)))
+                .collect(),
+            body: self.request.body.as_ref().map(|b| self.show(b, reveal)),
+        }
+    }
+
+    fn show_header(&self, name: &str, value: &str, reveal: bool) -> String {
+        if !reveal && name.eq_ignore_ascii_case("authorization") {
+            // Keep the scheme, mask the credentials, whatever they are.
+            match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} {MASK}"),
+                None => MASK.to_string(),
+            }
+        } else {
+            self.show(value, reveal)
+        }
+    }
+
+    /// The recorded response with secrets masked unless `reveal`.
+    pub fn response_view(&self, reveal: bool) -> Option<RecordedResponse> {
+        self.response.as_ref().map(|r| RecordedResponse {
+            status: r.status,
+            headers: r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), self.show(v, reveal)))
+                .collect(),
+            body: self.show(&r.body, reveal),
+        })
+    }
+
+    /// The DESIGN.md `exchanges[]` entry.
+    pub fn to_json(&self, reveal: bool) -> Value {
+        let req = self.request_view(reveal);
+        let mut request = Map::new();
+        request.insert("method".into(), Value::String(req.method));
+        request.insert("url".into(), Value::String(req.url));
+        request.insert("headers".into(), headers_json(&req.headers));
+        request.insert(
+            "body".into(),
+            req.body.map(Value::String).unwrap_or(Value::Null),
+        );
+        let response = match self.response_view(reveal) {
+            Some(r) => {
+                let mut m = Map::new();
+                m.insert("status".into(), Value::from(r.status));
+                m.insert("headers".into(), headers_json(&r.headers));
+                m.insert("body".into(), Value::String(r.body));
+                Value::Object(m)
+            }
+            None => Value::Null,
+        };
+        let mut m = Map::new();
+        m.insert("step".into(), Value::String(self.step.clone()));
+        m.insert("request".into(), Value::Object(request));
+        m.insert("response".into(), response);
+        if let Some(err) = &self.error {
+            m.insert("error".into(), Value::String(err.clone()));
+        }
+        m.insert("elapsed_ms".into(), Value::from(self.elapsed_ms));
+        Value::Object(m)
+    }
+
+    /// The request as a runnable curl command (POSIX shell quoting).
+    pub fn to_curl(&self, reveal: bool) -> String {
+        let req = self.request_view(reveal);
+        let mut parts = vec!["curl".to_string()];
+        if req.method != "GET" || req.body.is_some() {
+            parts.push("-X".into());
+            parts.push(req.method.clone());
+        }
+        parts.push(shell_quote(&req.url));
+        for (k, v) in &req.headers {
+            parts.push("-H".into());
+            parts.push(shell_quote(&format!("{k}: {v}")));
+        }
+        if let Some(body) = &req.body {
+            parts.push("--data-raw".into());
+            parts.push(shell_quote(body));
+        }
+        parts.join(" ")
+    }
+
+    /// Status line for lists: "200 OK 12 ms", or the transport error.
+    pub fn summary(&self) -> String {
+        match (&self.response, &self.error) {
+            (Some(r), _) => format!("{} · {} ms", r.status, self.elapsed_ms),
+            (None, Some(e)) => format!("failed · {e}"),
+            (None, None) => "pending".into(),
+        }
+    }
+}
+
+fn headers_json(headers: &[(String, String)]) -> Value {
+    let mut m = Map::new();
+    for (k, v) in headers {
+        match m.get_mut(k) {
+            Some(Value::String(prev)) => {
+                prev.push_str(", ");
+                prev.push_str(v);
+            }
+            _ => {
+                m.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+/// A secret as it may appear in a URL, a form body or a Basic header.
+fn secret_forms(secret: &str) -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let mut forms = vec![secret.to_string()];
+    if form != secret {
+        forms.push(form);
+    }
+    forms
+}
+
+/// Quotes a string for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A reqwest client with the project's transport rules.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    options: HttpOptions,
+}
+
+impl HttpClient {
+    pub fn new(options: &HttpOptions) -> Result<Self, HttpError> {
+        let inner = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .user_agent(concat!("grantscope/", env!("CARGO_PKG_VERSION")))
+            .tls_danger_accept_invalid_certs(options.insecure_tls)
+            .build()
+            .map_err(|e| HttpError::Setup(e.to_string()))?;
+        Ok(Self {
+            inner,
+            options: options.clone(),
+        })
+    }
+
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// Sends a request and records it. On failure the error comes with the exchange so far.
+    pub async fn send(
+        &self,
+        step: &str,
+        req: HttpRequest,
+    ) -> Result<(Exchange, HttpResponse), (Exchange, HttpError)> {
+        let mut exchange = Exchange::new(step, &req);
+        let started = Instant::now();
+        let result = self.send_inner(&req).await;
+        exchange.elapsed_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(resp) => {
+                exchange.response = Some(RecordedResponse {
+                    status: resp.status,
+                    headers: resp.headers.clone(),
+                    body: resp.text(),
+                });
+                Ok((exchange, resp))
+            }
+            Err(e) => {
+                exchange.error = Some(e.to_string());
+                Err((exchange, e))
+            }
+        }
+    }
+
+    async fn send_inner(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        let host = req.url.host_str().unwrap_or("?").to_string()
+            + &req.url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|e| HttpError::Setup(format!("bad method {}: {e}", req.method)))?;
+        let mut builder = self.inner.request(method, req.url.clone());
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let classify = |e: reqwest::Error| {
+            if e.is_timeout() {
+                HttpError::Timeout {
+                    after: humantime::format_duration(self.options.timeout).to_string(),
+                    host: host.clone(),
+                }
+            } else if e.is_connect() {
+                HttpError::Connect {
+                    host: host.clone(),
+                    detail: error_chain(&e),
+                }
+            } else {
+                HttpError::Other {
+                    host: host.clone(),
+                    detail: error_chain(&e),
+                }
+            }
+        };
+        let mut resp = builder.send().await.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+            .collect();
+        let limit = self.options.max_body_bytes;
+        if resp.content_length().is_some_and(|n| n as usize > limit) {
+            return Err(HttpError::BodyTooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > limit {
+                return Err(HttpError::BodyTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// An error and its sources on one line ("error sending request: connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn form_body_is_urlencoded() {
+        let req = HttpRequest::post_form(
+            url("https://as.example/token"),
+            &[("grant_type", "client_credentials"), ("scope", "a b&c")],
+        );
+        assert_eq!(
+            req.body.as_deref(),
+            Some("grant_type=client_credentials&scope=a+b%26c")
+        );
+    }
+
+    #[test]
+    fn secrets_are_masked_in_body_url_and_authorization() {
+        let req = HttpRequest::post_form(
+            url("https://as.example/token?pw=s3cr%26t"),
+            &[("client_secret", "s3cr&t"), ("client_id", "app")],
+        )
+        .header("Authorization", "Basic YXBwOnMzY3ImdA==")
+        .secret("s3cr&t");
+        let ex = Exchange::new("token request", &req);
+        let view = ex.request_view(false);
+        assert_eq!(view.body.as_deref(), Some("client_secret=••••••&client_id=app"));
+        assert!(!view.url.contains("s3cr"), "{}", view.url);
+        assert_eq!(view.headers.last().unwrap().1, "Basic ••••••");
+        let revealed = ex.request_view(true);
+        assert_eq!(
+            revealed.body.as_deref(),
+            Some("client_secret=s3cr%26t&client_id=app")
+        );
+        assert!(!ex.to_curl(false).contains("s3cr"));
+        assert!(ex.to_curl(true).contains("s3cr%26t"));
+    }
+
+    #[test]
+    fn curl_quotes_for_the_shell() {
+        let req = HttpRequest::post_form(url("https://as.example/token"), &[("a", "it's")]);
+        let curl = Exchange::new("x", &req).to_curl(true);
+        assert_eq!(
+            curl,
+            "curl -X POST https://as.example/token -H 'Content-Type: application/x-www-form-urlencoded' -H 'Accept: application/json' --data-raw 'a=it'\\''s'"
+        );
+    }
+
+    #[test]
+    fn html_instead_of_json_is_named() {
+        let resp = HttpResponse {
+            status: 502,
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            body: b"<html><head><title>Bad Gateway</title></head><body>x</body></html>".to_vec(),
+        };
+        let err = resp.json_value().unwrap_err().to_string();
+        assert!(err.contains("HTML page"), "{err}");
+        assert!(err.contains("Bad Gateway"), "{err}");
+    }
+
+    #[test]
+    fn not_json_shows_the_start_of_the_body() {
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: b"access_token=abc&token_type=bearer".to_vec(),
+        };
+        let err = resp.json_value().unwrap_err().to_string();
+        assert!(err.contains("access_token=abc"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn oversized_body_is_refused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            let body = vec![b'a'; 4096];
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n".to_string();
+            let _ = sock.write_all(head.as_bytes()).await;
+            let _ = sock.write_all(&body).await;
+        });
+        let client = HttpClient::new(&HttpOptions {
+            max_body_bytes: 1000,
+            ..HttpOptions::default()
+        })
+        .unwrap();
+        let req = HttpRequest::get(url(&format!("http://{addr}/")));
+        let (ex, err) = client.send("big", req).await.unwrap_err();
+        assert!(matches!(err, HttpError::BodyTooLarge { limit: 1000 }));
+        assert!(ex.error.unwrap().contains("1000-byte"));
+    }
+
+    #[tokio::test]
+    async fn silent_server_times_out() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _keep = tokio::spawn(async move {
+            let (_sock, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let client = HttpClient::new(&HttpOptions {
+            timeout: Duration::from_millis(300),
+            ..HttpOptions::default()
+        })
+        .unwrap();
+        let req = HttpRequest::get(url(&format!("http://{addr}/")));
+        let (_, err) = client.send("slow", req).await.unwrap_err();
+        assert!(matches!(err, HttpError::Timeout { .. }), "{err}");
+    }
+}

@@ -1,0 +1,16 @@
+//! grantscope: an OAuth 2.0 / OpenID Connect token inspector and flow tester.
+//!
+//! The library is the GUI-free core that both faces (the command line in [`cli`] and the
+//! desktop app in `gui`) call. See ARCHITECTURE.md for the map of modules.
+
+pub mod cli;
+pub mod http;
+pub mod oauth;
+pub mod profile;
+pub mod sandbox;
+pub mod timefmt;
+pub mod token;
+pub mod wizard;
+
+#[cfg(feature = "gui")]
+pub mod gui;

@@ -1,0 +1,153 @@
+//! What a flow needs to know about the server and the client: endpoints, credentials,
+//! scopes, resources and redirect settings. Built from a profile, flags, and discovery.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::AuthMethod;
+
+/// The server's endpoints, from discovery or given by hand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Endpoints {
+    pub issuer: Option<Url>,
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
+    pub device_authorization_endpoint: Option<Url>,
+    pub introspection_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub userinfo_endpoint: Option<Url>,
+    pub jwks_uri: Option<Url>,
+}
+
+impl Endpoints {
+    /// Fills every endpoint that `self` lacks from `other` (flags override discovery).
+    pub fn or(mut self, other: &Endpoints) -> Endpoints {
+        macro_rules! fill {
+            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = other.$f.clone(); } )* };
+        }
+        fill!(
+            issuer,
+            authorization_endpoint,
+            token_endpoint,
+            device_authorization_endpoint,
+            introspection_endpoint,
+            revocation_endpoint,
+            userinfo_endpoint,
+            jwks_uri
+        );
+        self
+    }
+
+    /// Each endpoint with its metadata name, for display.
+    pub fn named(&self) -> Vec<(&'static str, Option<&Url>)> {
+        vec![
+            ("issuer", self.issuer.as_ref()),
+            ("authorization_endpoint", self.authorization_endpoint.as_ref()),
+            ("token_endpoint", self.token_endpoint.as_ref()),
+            (
+                "device_authorization_endpoint",
+                self.device_authorization_endpoint.as_ref(),
+            ),
+            ("introspection_endpoint", self.introspection_endpoint.as_ref()),
+            ("revocation_endpoint", self.revocation_endpoint.as_ref()),
+            ("userinfo_endpoint", self.userinfo_endpoint.as_ref()),
+            ("jwks_uri", self.jwks_uri.as_ref()),
+        ]
+    }
+}
+
+/// PKCE choice. `Plain` and `Off` exist to test servers, not for real clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum PkceMode {
+    #[default]
+    S256,
+    #[serde(rename = "plain")]
+    Plain,
+    #[serde(rename = "off")]
+    Off,
+}
+
+impl fmt::Display for PkceMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PkceMode::S256 => "S256",
+            PkceMode::Plain => "plain",
+            PkceMode::Off => "off",
+        })
+    }
+}
+
+impl FromStr for PkceMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "S256" | "s256" => Ok(PkceMode::S256),
+            "plain" => Ok(PkceMode::Plain),
+            "off" | "none" => Ok(PkceMode::Off),
+            other => Err(format!("unknown PKCE mode {other:?}; use S256, plain or off")),
+        }
+    }
+}
+
+/// Everything a grant needs about the client and the request it makes.
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    pub endpoints: Endpoints,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// `None`: basic when there is a secret, `none` when there is not.
+    pub auth_method: Option<AuthMethod>,
+    /// Space-separated scopes, as sent.
+    pub scope: Option<String>,
+    /// RFC 8707 resource indicators.
+    pub resources: Vec<String>,
+    /// The non-standard `audience` parameter some servers (Auth0, Okta) want.
+    pub audience: Option<String>,
+    /// For authorization code: a fixed redirect URI. `None`: loopback on an ephemeral port.
+    pub redirect_uri: Option<Url>,
+    pub pkce: PkceMode,
+    pub pkce_verifier_len: Option<usize>,
+}
+
+impl ClientConfig {
+    pub fn effective_auth_method(&self) -> AuthMethod {
+        self.auth_method.unwrap_or(if self.client_secret.is_some() {
+            AuthMethod::ClientSecretBasic
+        } else {
+            AuthMethod::None
+        })
+    }
+
+    /// The secret to send: none for a public client even when one is configured.
+    pub fn secret_to_send(&self) -> Option<&str> {
+        match self.effective_auth_method() {
+            AuthMethod::None => None,
+            _ => self.client_secret.as_deref().filter(|s| !s.is_empty()),
+        }
+    }
+
+    pub fn wants_openid(&self) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|s| s.split_whitespace().any(|x| x == "openid"))
+    }
+
+    /// `scope`, each `resource`, and `audience`, as form pairs.
+    pub fn scope_params(&self) -> Vec<(String, String)> {
+        let mut p = Vec::new();
+        if let Some(s) = self.scope.as_deref().filter(|s| !s.trim().is_empty()) {
+            p.push(("scope".into(), s.trim().to_string()));
+        }
+        for r in &self.resources {
+            p.push(("resource".into(), r.clone()));
+        }
+        if let Some(a) = self.audience.as_deref().filter(|a| !a.is_empty()) {
+            p.push(("audience".into(), a.to_string()));
+        }
+        p
+    }
+}

@@ -1,0 +1,123 @@
+//! Errors of a flow, kept apart by cause: the server said no with an OAuth error (RFC 6749
+//! §5.2), the request failed, the response did not parse, or the configuration is incomplete.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::http::{BodyError, HttpError};
+
+/// An OAuth error response from the token (or another) endpoint, or from a redirect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthErrorResponse {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_uri: Option<String>,
+}
+
+impl OAuthErrorResponse {
+    /// Reads an OAuth error out of a JSON body, if it is one.
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        value.get("error")?.as_str()?;
+        serde_json::from_value(value.clone()).ok()
+    }
+
+    /// A one-line hint at the usual cause of this error code.
+    pub fn hint(&self) -> &'static str {
+        hint(&self.error)
+    }
+}
+
+impl std::fmt::Display for OAuthErrorResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error)?;
+        if let Some(d) = &self.error_description {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The usual cause of each RFC 6749 / RFC 8628 / OIDC error code.
+pub fn hint(code: &str) -> &'static str {
+    match code {
+        "invalid_request" => {
+            "a required parameter is missing or repeated, or the request is malformed"
+        }
+        "invalid_client" => {
+            "wrong client id or secret, or the wrong client authentication method (basic vs post vs none)"
+        }
+        "invalid_grant" => {
+            "the code, refresh token or credentials are expired, already used, revoked, issued to another client, or the PKCE verifier / redirect URI does not match"
+        }
+        "unauthorized_client" => "this client is not allowed to use this grant type",
+        "unsupported_grant_type" => "the server does not support this grant type",
+        "invalid_scope" => "a requested scope is unknown or not allowed for this client",
+        "invalid_target" => "a requested resource/audience is unknown or not allowed (RFC 8707)",
+        "access_denied" => "the user or the server refused the request",
+        "unsupported_response_type" => "the server does not support this response_type",
+        "server_error" => "the server failed; look at its logs",
+        "temporarily_unavailable" => "the server is overloaded or down for maintenance; retry later",
+        "authorization_pending" => "the user has not finished on the verification page yet",
+        "slow_down" => "polling too fast; the interval goes up by 5 s",
+        "expired_token" => "the device code expired before the user approved; start again",
+        "login_required" | "consent_required" | "interaction_required" => {
+            "the server needs the user to log in or consent (prompt=none cannot be satisfied)"
+        }
+        "invalid_token" => "the token is expired, revoked, malformed or for another audience",
+        "insufficient_scope" => "the token lacks a scope this call needs",
+        _ => "see the server's documentation for this error code",
+    }
+}
+
+/// Why a flow did not produce tokens.
+#[derive(Debug, Error)]
+pub enum FlowError {
+    /// Missing or contradictory settings: the user must fix the configuration (exit 2).
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Http(#[from] HttpError),
+    #[error("the {what} response is not usable: {source}")]
+    Body {
+        what: &'static str,
+        #[source]
+        source: BodyError,
+    },
+    #[error("the server answered {error} (HTTP {status}). Hint: {hint}", hint = error.hint())]
+    OAuth {
+        status: u16,
+        error: OAuthErrorResponse,
+    },
+    #[error("the server answered HTTP {status} without an OAuth error: {excerpt}")]
+    Status { status: u16, excerpt: String },
+    #[error("the authorization server redirected back with {error}. Hint: {hint}", hint = error.hint())]
+    AuthorizationDenied { error: OAuthErrorResponse },
+    #[error("{0}")]
+    Redirect(String),
+    #[error("{0}")]
+    Discovery(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl FlowError {
+    /// The process exit status the command line uses: 2 for configuration, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            FlowError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// The OAuth error code, when the server gave one.
+    pub fn oauth_code(&self) -> Option<&str> {
+        match self {
+            FlowError::OAuth { error, .. } | FlowError::AuthorizationDenied { error } => {
+                Some(&error.error)
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The device authorization grant (RFC 8628): for a user on an input-constrained device.
+//! Shows the verification URI and user code, then polls the token endpoint at the server's
+//! `interval`, slowing down on `slow_down`, until approval, denial or expiry.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::TokenSuccess;
+use crate::oauth::error::FlowError;
+use crate::oauth::{ClientConfig, FlowEvent, Session};
+
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The device authorization response (RFC 8628 §3.2).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    #[serde(default)]
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: u64,
+    #[serde(default)]
+    pub interval: Option<u64>,
+}
+
+/// Asks the device authorization endpoint for a code.
+pub async fn authorize(session: &mut Session, cfg: &ClientConfig) -> Result<DeviceAuthorization, FlowError> {
+    let endpoint = cfg.endpoints.device_authorization_endpoint.clone().ok_or_else(|| {
+        FlowError::Config(
+            "no device authorization endpoint: give --issuer (discovery) or --device-authorization-endpoint".into(),
+        )
+    })?;
+    if cfg.client_id.is_empty() {
+        return Err(FlowError::Config("the device grant needs --client-id".into()));
+    }
+    let (status, json) = session
+        .post_authenticated(
+            "device authorization request",
+            "device authorization",
+            &endpoint,
+            cfg,
+            cfg.scope_params(),
+            &[],
+        )
+        .await?;
+    serde_json::from_value(json).map_err(|e| FlowError::Body {
+        what: "device authorization",
+        source: crate::http::BodyError::Shape {
+            status,
+            detail: e.to_string(),
+        },
+    })
+}
+
+/// Runs the whole device flow. `max_wait` caps the wait below the code's own lifetime.
+pub async fn run(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    max_wait: Option<Duration>,
+) -> Result<TokenSuccess, FlowError> {
+    let auth = authorize(session, cfg).await?;
+    session.emit(FlowEvent::DeviceCode {
+        verification_uri: auth.verification_uri.clone(),
+        verification_uri_complete: auth.verification_uri_complete.clone(),
+        user_code: auth.user_code.clone(),
+        expires_in: auth.expires_in,
+    });
+    poll(session, cfg, &auth, max_wait).await
+}
+
+/// Polls until tokens, an error, or expiry.
+pub async fn poll(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    auth: &DeviceAuthorization,
+    max_wait: Option<Duration>,
+) -> Result<TokenSuccess, FlowError> {
+    let mut interval = auth.interval.unwrap_or(5).max(1);
+    let mut lifetime = Duration::from_secs(auth.expires_in.max(1));
+    if let Some(m) = max_wait {
+        lifetime = lifetime.min(m);
+    }
+    let deadline = Instant::now() + lifetime;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        session.emit(FlowEvent::Polling { attempt, interval });
+        tokio::time::sleep(Duration::from_secs(interval)).await;
+        if Instant::now() > deadline {
+            return Err(FlowError::Redirect(format!(
+                "the device code expired after {} without approval",
+                humantime::format_duration(lifetime)
+            )));
+        }
+        let mut params = vec![
+            ("grant_type".to_string(), GRANT_TYPE.to_string()),
+            ("device_code".to_string(), auth.device_code.clone()),
+        ];
+        params.extend(
+            cfg.resources
+                .iter()
+                .map(|r| ("resource".to_string(), r.clone())),
+        );
+        match session.token_request("token poll", cfg, params, &[]).await {
+            Ok((raw, tokens)) => return Ok(TokenSuccess::new(raw, tokens)),
+            Err(e) => match e.oauth_code() {
+                Some("authorization_pending") => continue,
+                Some("slow_down") => {
+                    interval += 5;
+                    continue;
+                }
+                _ => return Err(e),
+            },
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The refresh token grant (RFC 6749 §6), reporting whether the server rotated the refresh
+//! token (Security BCP §4.14 wants rotation or sender-constraining for public clients).
+
+use super::TokenSuccess;
+use crate::oauth::error::FlowError;
+use crate::oauth::{ClientConfig, Session};
+
+pub async fn run(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    refresh_token: &str,
+) -> Result<TokenSuccess, FlowError> {
+    if refresh_token.trim().is_empty() {
+        return Err(FlowError::Config("the refresh grant needs --refresh-token".into()));
+    }
+    let mut params = vec![
+        ("grant_type".to_string(), "refresh_token".to_string()),
+        ("refresh_token".to_string(), refresh_token.trim().to_string()),
+    ];
+    if cfg.effective_auth_method() == crate::oauth::AuthMethod::None && cfg.client_id.is_empty() {
+        return Err(FlowError::Config("the refresh grant needs --client-id".into()));
+    }
+    params.extend(cfg.scope_params());
+    let (raw, tokens) = session
+        .token_request("refresh request", cfg, params, &[])
+        .await?;
+    let mut success = TokenSuccess::new(raw, tokens);
+    success.refresh_rotated = Some(rotated(refresh_token.trim(), success.tokens.refresh_token.as_deref()));
+    Ok(success)
+}
+
+/// A new, different refresh token in the response means rotation; none or the same one means not.
+pub fn rotated(old: &str, new: Option<&str>) -> bool {
+    new.is_some_and(|n| n != old)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rotation_rules() {
+        assert!(super::rotated("a", Some("b")));
+        assert!(!super::rotated("a", Some("a")));
+        assert!(!super::rotated("a", None));
+    }
+}

@@ -1,0 +1,330 @@
+//! The one-shot loopback redirect listener for native apps (RFC 8252 §7.3), and the parsing
+//! of an authorization response (also used for a redirect URL pasted by hand).
+//!
+//! The listener binds 127.0.0.1 only, on the redirect URI's port or an ephemeral one. It
+//! answers unrelated requests (favicon, wrong path) with 404 and keeps waiting; the first
+//! request to the callback path ends it, whatever it says: a code with the right `state`
+//! (and `iss`, RFC 9207), or an error. The browser always gets a small page saying what
+//! happened.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use url::Url;
+
+use super::error::{FlowError, OAuthErrorResponse};
+
+/// What the authorization response must carry to be accepted.
+#[derive(Debug, Clone)]
+pub struct Expected {
+    pub state: String,
+    /// The issuer to compare `iss` with (RFC 9207), when known.
+    pub issuer: Option<String>,
+    /// The server promised `iss` (metadata), so its absence is an error.
+    pub require_iss: bool,
+}
+
+/// A successful authorization response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub code: String,
+    pub iss: Option<String>,
+}
+
+/// Checks an authorization response given as a full redirect URL or a bare query string.
+pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, FlowError> {
+    let input = input.trim();
+    let query = match Url::parse(input) {
+        Ok(u) => {
+            // Parameters may come in the fragment (a misconfigured response_mode).
+            let q = u.query().unwrap_or("").to_string();
+            if q.is_empty() {
+                u.fragment().unwrap_or("").to_string()
+            } else {
+                q
+            }
+        }
+        Err(_) => input.trim_start_matches('?').to_string(),
+    };
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let state = get("state");
+    // RFC 9207: a present `iss` must match, even on error responses.
+    let iss = get("iss");
+    if let (Some(iss), Some(issuer)) = (&iss, &expected.issuer) {
+        if iss.trim_end_matches('/') != issuer.trim_end_matches('/') {
+            return Err(FlowError::Redirect(format!(
+                "rejected: the redirect's iss {iss:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
+            )));
+        }
+    }
+    if state.as_deref() != Some(expected.state.as_str()) {
+        return Err(FlowError::Redirect(match state {
+            None => "rejected: the redirect carries no `state`; it was not answering our request".into(),
+            Some(_) => "rejected: the redirect's `state` does not match the one we sent (possible CSRF or a stale tab)".into(),
+        }));
+    }
+    if let Some(error) = get("error") {
+        return Err(FlowError::AuthorizationDenied {
+            error: OAuthErrorResponse {
+                error,
+                error_description: get("error_description"),
+                error_uri: get("error_uri"),
+            },
+        });
+    }
+    if iss.is_none() && expected.require_iss {
+        return Err(FlowError::Redirect(
+            "rejected: the server advertises RFC 9207 `iss` on authorization responses but this one has none".into(),
+        ));
+    }
+    match get("code") {
+        Some(code) if !code.is_empty() => Ok(Callback { code, iss }),
+        _ => Err(FlowError::Redirect(
+            "the redirect has neither `code` nor `error`".into(),
+        )),
+    }
+}
+
+/// Whether a redirect URI can be served by our loopback listener.
+pub fn is_loopback(uri: &Url) -> bool {
+    uri.scheme() == "http"
+        && matches!(
+            uri.host_str(),
+            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
+        )
+}
+
+/// A bound, not yet used listener.
+pub struct LoopbackListener {
+    listener: TcpListener,
+    path: String,
+    redirect_uri: Url,
+}
+
+impl LoopbackListener {
+    /// Binds 127.0.0.1 on the port of `redirect` (0 or none: ephemeral) and returns the
+    /// redirect URI to send, with the real port.
+    pub async fn bind(redirect: Option<&Url>) -> Result<Self, FlowError> {
+        let (port, path) = match redirect {
+            Some(u) => {
+                if !is_loopback(u) {
+                    return Err(FlowError::Config(format!(
+                        "the redirect URI {u} is not a loopback http URI; use the paste-the-redirect mode for it"
+                    )));
+                }
+                (u.port().unwrap_or(0), u.path().to_string())
+            }
+            None => (0, "/callback".to_string()),
+        };
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+            FlowError::Config(format!("cannot listen on 127.0.0.1:{port} for the redirect: {e}"))
+        })?;
+        let real = listener
+            .local_addr()
+            .map_err(|e| FlowError::Config(format!("loopback listener: {e}")))?
+            .port();
+        let host = redirect
+            .and_then(|u| u.host_str())
+            .unwrap_or("127.0.0.1")
+            .to_string();
+        let redirect_uri = Url::parse(&format!("http://{host}:{real}{path}"))
+            .map_err(|e| FlowError::Config(format!("redirect URI: {e}")))?;
+        Ok(Self {
+            listener,
+            path,
+            redirect_uri,
+        })
+    }
+
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    /// Waits for the authorization response, at most `timeout`.
+    pub async fn wait(self, expected: &Expected, timeout: Duration) -> Result<Callback, FlowError> {
+        match tokio::time::timeout(timeout, self.accept_loop(expected)).await {
+            Ok(r) => r,
+            Err(_) => Err(FlowError::Redirect(format!(
+                "no redirect arrived at {} within {}; was the login finished in the browser?",
+                self.redirect_uri,
+                humantime::format_duration(timeout)
+            ))),
+        }
+    }
+
+    async fn accept_loop(&self, expected: &Expected) -> Result<Callback, FlowError> {
+        loop {
+            let (mut stream, _) = self
+                .listener
+                .accept()
+                .await
+                .map_err(|e| FlowError::Redirect(format!("loopback listener failed: {e}")))?;
+            let target = match read_request_target(&mut stream).await {
+                Some(t) => t,
+                None => continue,
+            };
+            let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+            if path != self.path {
+                respond(&mut stream, 404, "Not found", "This is not the redirect path.").await;
+                continue;
+            }
+            let result = parse_redirect(query, expected);
+            match &result {
+                Ok(_) => {
+                    respond(
+                        &mut stream,
+                        200,
+                        "Signed in",
+                        "grantscope received the authorization code. You can close this tab and go back to grantscope.",
+                    )
+                    .await
+                }
+                Err(e) => respond(&mut stream, 400, "Authorization failed", &e.to_string()).await,
+            }
+            return result;
+        }
+    }
+}
+
+/// Reads the request line of one HTTP request (bounded in size and time).
+async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let read = async {
+        loop {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.len() > 16 * 1024 {
+                return Some(());
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read).await.ok()??;
+    let text = String::from_utf8_lossy(&buf);
+    let line = text.lines().next()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?;
+    let target = parts.next()?;
+    (method == "GET").then(|| target.to_string())
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, title: &str, message: &str) {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        _ => "Not Found",
+    };
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>grantscope: {t}</title></head>\
+         <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{t}</h1><p>{m}</p></body></html>",
+        t = html_escape(title),
+        m = html_escape(message)
+    );
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(body.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected() -> Expected {
+        Expected {
+            state: "s1".into(),
+            issuer: Some("http://as.example".into()),
+            require_iss: false,
+        }
+    }
+
+    #[test]
+    fn accepts_matching_state_and_iss() {
+        let cb = parse_redirect(
+            "http://127.0.0.1:5000/callback?code=abc&state=s1&iss=http%3A%2F%2Fas.example",
+            &expected(),
+        )
+        .unwrap();
+        assert_eq!(cb.code, "abc");
+    }
+
+    #[test]
+    fn rejects_wrong_or_missing_state() {
+        let e = parse_redirect("code=abc&state=evil", &expected()).unwrap_err();
+        assert!(e.to_string().contains("state"), "{e}");
+        assert!(parse_redirect("code=abc", &expected()).is_err());
+    }
+
+    #[test]
+    fn rejects_wrong_iss_and_missing_required_iss() {
+        let e = parse_redirect("code=abc&state=s1&iss=http://evil", &expected()).unwrap_err();
+        assert!(e.to_string().contains("RFC 9207"), "{e}");
+        let mut exp = expected();
+        exp.require_iss = true;
+        assert!(parse_redirect("code=abc&state=s1", &exp).is_err());
+    }
+
+    #[test]
+    fn error_redirect_is_reported() {
+        let e = parse_redirect(
+            "?error=access_denied&error_description=User+said+no&state=s1",
+            &expected(),
+        )
+        .unwrap_err();
+        assert_eq!(e.oauth_code(), Some("access_denied"));
+        assert!(e.to_string().contains("User said no"));
+    }
+
+    #[tokio::test]
+    async fn listener_serves_one_redirect_and_ignores_other_paths() {
+        let l = LoopbackListener::bind(None).await.unwrap();
+        let uri = l.redirect_uri().clone();
+        assert_eq!(uri.host_str(), Some("127.0.0.1"));
+        let exp = expected();
+        let waiter = tokio::spawn(async move { l.wait(&exp, Duration::from_secs(10)).await });
+        let client = reqwest::Client::new();
+        let port = uri.port().unwrap();
+        let r = client
+            .get(format!("http://127.0.0.1:{port}/favicon.ico"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404);
+        let r = client
+            .get(format!("{uri}?code=xyz&state=s1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r.text().await.unwrap().contains("received the authorization code"));
+        assert_eq!(waiter.await.unwrap().unwrap().code, "xyz");
+    }
+
+    #[tokio::test]
+    async fn listener_times_out() {
+        let l = LoopbackListener::bind(None).await.unwrap();
+        let e = l
+            .wait(&expected(), Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("no redirect arrived"), "{e}");
+    }
+}

@@ -1,0 +1,244 @@
+//! A flow session: sends requests through the recording HTTP client, keeps every exchange,
+//! and reports progress as [`FlowEvent`]s to whoever watches (the CLI prints them, the GUI
+//! draws them as they arrive).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::error::{FlowError, OAuthErrorResponse};
+use super::{ClientConfig, TokenResponse, client_auth};
+use crate::http::{Exchange, HttpClient, HttpRequest, HttpResponse, excerpt};
+
+/// Progress of a running flow, in the order it happens.
+#[derive(Debug, Clone)]
+pub enum FlowEvent {
+    /// A request is about to be sent for this step.
+    Started { step: String },
+    /// A request finished (with a response or a transport error).
+    Exchange(Box<Exchange>),
+    /// The user must open this URL (the browser was opened, or not: see `opened`).
+    Authorize { url: String, opened: bool },
+    /// Waiting for the browser to come back to this loopback redirect URI.
+    WaitingForRedirect { redirect_uri: String },
+    /// The redirect arrived (URL with the code masked).
+    RedirectReceived { url: String },
+    /// Device grant: what the user must do on another device.
+    DeviceCode {
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+        user_code: String,
+        expires_in: u64,
+    },
+    /// Device grant: polling again after `interval` seconds.
+    Polling { attempt: u32, interval: u64 },
+    /// Anything else worth a line.
+    Note(String),
+}
+
+/// Receives flow events. Must not block.
+pub type Observer = Arc<dyn Fn(FlowEvent) + Send + Sync>;
+
+/// Sends and records; one per flow (or per group of related calls).
+pub struct Session {
+    http: HttpClient,
+    exchanges: Vec<Exchange>,
+    observer: Option<Observer>,
+}
+
+impl Session {
+    pub fn new(http: HttpClient) -> Self {
+        Self {
+            http,
+            exchanges: Vec::new(),
+            observer: None,
+        }
+    }
+
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    pub fn emit(&self, event: FlowEvent) {
+        if let Some(o) = &self.observer {
+            o(event);
+        }
+    }
+
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    pub fn take_exchanges(&mut self) -> Vec<Exchange> {
+        std::mem::take(&mut self.exchanges)
+    }
+
+    /// Sends one request, records it, and tells the observer.
+    pub async fn send(&mut self, step: &str, req: HttpRequest) -> Result<HttpResponse, FlowError> {
+        self.emit(FlowEvent::Started {
+            step: step.to_string(),
+        });
+        let result = self.http.send(step, req).await;
+        let (exchange, outcome) = match result {
+            Ok((ex, resp)) => (ex, Ok(resp)),
+            Err((ex, err)) => (ex, Err(FlowError::Http(err))),
+        };
+        self.emit(FlowEvent::Exchange(Box::new(exchange.clone())));
+        self.exchanges.push(exchange);
+        outcome
+    }
+
+    /// POSTs a form to an endpoint with the client's authentication, and returns the JSON of
+    /// a 2xx answer; an OAuth error or any other status becomes a [`FlowError`].
+    pub async fn post_authenticated(
+        &mut self,
+        step: &str,
+        what: &'static str,
+        endpoint: &url::Url,
+        cfg: &ClientConfig,
+        params: Vec<(String, String)>,
+        extra_secrets: &[&str],
+    ) -> Result<(u16, Value), FlowError> {
+        let method = cfg.effective_auth_method();
+        let secret = cfg.secret_to_send();
+        let mut pairs = params;
+        pairs.extend(client_auth::body_params(method, &cfg.client_id, secret));
+        let mut req = HttpRequest::post_form(endpoint.clone(), &pairs);
+        req = client_auth::apply_header(req, method, &cfg.client_id, secret);
+        for s in extra_secrets {
+            req = req.secret(*s);
+        }
+        let resp = self.send(step, req).await?;
+        json_or_oauth_error(&resp, what)
+    }
+
+    /// Calls the token endpoint with grant parameters; parses the success response.
+    pub async fn token_request(
+        &mut self,
+        step: &str,
+        cfg: &ClientConfig,
+        params: Vec<(String, String)>,
+        extra_secrets: &[&str],
+    ) -> Result<(Value, TokenResponse), FlowError> {
+        let endpoint = cfg.endpoints.token_endpoint.clone().ok_or_else(|| {
+            FlowError::Config(
+                "no token endpoint: give --issuer (discovery) or --token-endpoint".into(),
+            )
+        })?;
+        let (_, json) = self
+            .post_authenticated(step, "token", &endpoint, cfg, params, extra_secrets)
+            .await?;
+        let tokens = TokenResponse::from_json(&json).map_err(|detail| FlowError::Body {
+            what: "token",
+            source: crate::http::BodyError::Shape {
+                status: 200,
+                detail,
+            },
+        })?;
+        Ok((json, tokens))
+    }
+}
+
+/// A 2xx JSON body, or the OAuth error / status the server answered with.
+pub fn json_or_oauth_error(resp: &HttpResponse, what: &'static str) -> Result<(u16, Value), FlowError> {
+    let parsed = resp.json_value();
+    if resp.is_success() {
+        return parsed
+            .map(|v| (resp.status, v))
+            .map_err(|source| FlowError::Body { what, source });
+    }
+    if let Ok(v) = &parsed {
+        if let Some(error) = OAuthErrorResponse::from_json(v) {
+            return Err(FlowError::OAuth {
+                status: resp.status,
+                error,
+            });
+        }
+    }
+    if let Some(www) = resp.header("www-authenticate") {
+        if let Some(error) = error_from_www_authenticate(www) {
+            return Err(FlowError::OAuth {
+                status: resp.status,
+                error,
+            });
+        }
+    }
+    Err(FlowError::Status {
+        status: resp.status,
+        excerpt: match parsed {
+            Err(e) => e.to_string(),
+            Ok(v) => excerpt(&v.to_string(), 200),
+        },
+    })
+}
+
+/// `Bearer error="invalid_token", error_description="..."` (RFC 6750 §3).
+pub fn error_from_www_authenticate(header: &str) -> Option<OAuthErrorResponse> {
+    let mut error = None;
+    let mut description = None;
+    for part in header.split(',') {
+        let part = part.trim();
+        let part = part.strip_prefix("Bearer ").unwrap_or(part).trim();
+        if let Some((k, v)) = part.split_once('=') {
+            let v = v.trim().trim_matches('"').to_string();
+            match k.trim() {
+                "error" => error = Some(v),
+                "error_description" => description = Some(v),
+                _ => {}
+            }
+        }
+    }
+    error.map(|error| OAuthErrorResponse {
+        error,
+        error_description: description,
+        error_uri: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn oauth_error_is_parsed_with_hint() {
+        let err = json_or_oauth_error(
+            &resp(401, r#"{"error":"invalid_client","error_description":"bad secret"}"#),
+            "token",
+        )
+        .unwrap_err();
+        assert_eq!(err.oauth_code(), Some("invalid_client"));
+        let msg = err.to_string();
+        assert!(msg.contains("bad secret") && msg.contains("wrong client id or secret"), "{msg}");
+    }
+
+    #[test]
+    fn non_oauth_error_status_is_reported() {
+        let mut r = resp(500, "<html><title>Oops</title></html>");
+        r.headers = vec![("content-type".into(), "text/html".into())];
+        let msg = json_or_oauth_error(&r, "token").unwrap_err().to_string();
+        assert!(msg.contains("HTTP 500") && msg.contains("Oops"), "{msg}");
+    }
+
+    #[test]
+    fn www_authenticate_error() {
+        let e = error_from_www_authenticate(
+            r#"Bearer realm="x", error="invalid_token", error_description="expired""#,
+        )
+        .unwrap();
+        assert_eq!(e.error, "invalid_token");
+        assert_eq!(e.error_description.as_deref(), Some("expired"));
+    }
+}

@@ -1,0 +1,132 @@
+//! A connection profile: everything needed to talk to one server as one client.
+//! Serialised as versioned, human-readable JSON; unknown or missing fields keep old files loading.
+
+use serde::{Deserialize, Serialize};
+
+use crate::oauth::{AuthMethod, ClientConfig, Endpoints, PkceMode};
+
+/// The current file format version.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    pub version: u32,
+    pub name: String,
+    /// Discovery fills the endpoints from here; endpoints given below win.
+    pub issuer: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
+    pub introspection_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub client_id: String,
+    /// Stored in the clear in a file only its owner can read (mode 0600).
+    pub client_secret: Option<String>,
+    pub auth_method: Option<AuthMethod>,
+    pub scope: Option<String>,
+    pub resources: Vec<String>,
+    pub audience: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub pkce: PkceMode,
+    /// A note for people (what this profile is for).
+    pub description: Option<String>,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            name: String::new(),
+            issuer: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            device_authorization_endpoint: None,
+            introspection_endpoint: None,
+            revocation_endpoint: None,
+            userinfo_endpoint: None,
+            jwks_uri: None,
+            client_id: String::new(),
+            client_secret: None,
+            auth_method: None,
+            scope: None,
+            resources: Vec::new(),
+            audience: None,
+            redirect_uri: None,
+            pkce: PkceMode::S256,
+            description: None,
+        }
+    }
+}
+
+/// A profile value that is not a valid URL.
+#[derive(Debug, thiserror::Error)]
+#[error("profile field `{field}` is not a valid URL ({value:?}): {reason}")]
+pub struct BadUrl {
+    pub field: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+fn parse_url(field: &'static str, v: &Option<String>) -> Result<Option<url::Url>, BadUrl> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => url::Url::parse(s).map(Some).map_err(|e| BadUrl {
+            field,
+            value: s.to_string(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+impl Profile {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    /// The endpoints given by hand (not from discovery).
+    pub fn endpoints(&self) -> Result<Endpoints, BadUrl> {
+        Ok(Endpoints {
+            issuer: parse_url("issuer", &self.issuer)?,
+            authorization_endpoint: parse_url("authorization_endpoint", &self.authorization_endpoint)?,
+            token_endpoint: parse_url("token_endpoint", &self.token_endpoint)?,
+            device_authorization_endpoint: parse_url(
+                "device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            )?,
+            introspection_endpoint: parse_url("introspection_endpoint", &self.introspection_endpoint)?,
+            revocation_endpoint: parse_url("revocation_endpoint", &self.revocation_endpoint)?,
+            userinfo_endpoint: parse_url("userinfo_endpoint", &self.userinfo_endpoint)?,
+            jwks_uri: parse_url("jwks_uri", &self.jwks_uri)?,
+        })
+    }
+
+    /// The client settings (endpoints as given; discovery is the caller's step).
+    pub fn client_config(&self) -> Result<ClientConfig, BadUrl> {
+        Ok(ClientConfig {
+            endpoints: self.endpoints()?,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone().filter(|s| !s.is_empty()),
+            auth_method: self.auth_method,
+            scope: self.scope.clone().filter(|s| !s.trim().is_empty()),
+            resources: self.resources.clone(),
+            audience: self.audience.clone().filter(|s| !s.is_empty()),
+            redirect_uri: parse_url("redirect_uri", &self.redirect_uri)?,
+            pkce: self.pkce,
+            pkce_verifier_len: None,
+        })
+    }
+
+    /// A copy fit to share: the secret left out.
+    pub fn without_secret(&self) -> Profile {
+        Profile {
+            client_secret: None,
+            ..self.clone()
+        }
+    }
+}

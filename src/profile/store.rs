@@ -1,0 +1,426 @@
+//! The profile store: one JSON file per profile in `<config dir>/profiles/`, so a damaged file
+//! costs one profile, never the others. Writes are atomic (temp file, fsync, rename, fsync of
+//! the directory) and files are readable by their owner only (0600, directory 0700).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::model::{FORMAT_VERSION, Profile};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("no config directory could be found; set GRANTSCOPE_CONFIG_DIR")]
+    NoConfigDir,
+    #[error("invalid profile name {0:?}: use 1-64 letters, digits, spaces, '-', '_' or '.', not starting with '.'")]
+    BadName(String),
+    #[error("no profile named {0:?} (see `grantscope profile list`)")]
+    NotFound(String),
+    #[error("a profile named {0:?} already exists")]
+    Exists(String),
+    #[error("profile file {path} is damaged ({reason}); it was moved aside to {moved_to} and left untouched there")]
+    Corrupt {
+        path: PathBuf,
+        reason: String,
+        moved_to: PathBuf,
+    },
+    #[error("profile file {path} was written by a newer grantscope (format version {found}, this one reads {FORMAT_VERSION}); it was left as is")]
+    TooNew { path: PathBuf, found: u32 },
+    #[error("{path} is not a grantscope profile: {reason}")]
+    BadImport { path: PathBuf, reason: String },
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The result of reading every profile: what loaded, and what was damaged and set aside.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub profiles: Vec<Profile>,
+    pub problems: Vec<StoreError>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfileStore {
+    dir: PathBuf,
+}
+
+/// Whether a name can be a profile (and so a file) name.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 64
+        && !name.starts_with('.')
+        && name.trim() == name
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
+}
+
+impl ProfileStore {
+    /// The store in `<config dir>/profiles`.
+    pub fn default_location() -> Result<Self, StoreError> {
+        let base = super::config_dir().ok_or(StoreError::NoConfigDir)?;
+        Ok(Self::at(base.join("profiles")))
+    }
+
+    /// A store in an explicit directory (created on first write).
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path_of(&self, name: &str) -> Result<PathBuf, StoreError> {
+        if !valid_name(name) {
+            return Err(StoreError::BadName(name.to_string()));
+        }
+        Ok(self.dir.join(format!("{name}.json")))
+    }
+
+    /// Every profile, sorted by name. Damaged files are moved aside and reported, not fatal.
+    pub fn list(&self) -> Result<Listing, StoreError> {
+        let mut listing = Listing::default();
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(listing),
+            Err(e) => return Err(io("cannot read", &self.dir)(e)),
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(name) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            if !valid_name(name) {
+                continue;
+            }
+            match self.load(name) {
+                Ok(p) => listing.profiles.push(p),
+                Err(e) => listing.problems.push(e),
+            }
+        }
+        listing.profiles.sort_by_key(|p| p.name.to_lowercase());
+        Ok(listing)
+    }
+
+    /// Reads one profile. A damaged file is moved aside (`NAME.json.corrupt-<time>`).
+    pub fn load(&self, name: &str) -> Result<Profile, StoreError> {
+        let path = self.path_of(name)?;
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotFound(name.to_string()));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(self.set_aside(&path, "not UTF-8 text".into()));
+            }
+            Err(e) => return Err(io("cannot read", &path)(e)),
+        };
+        let value: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => return Err(self.set_aside(&path, format!("not valid JSON: {e}"))),
+        };
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version > u64::from(FORMAT_VERSION) {
+            return Err(StoreError::TooNew {
+                path,
+                found: version as u32,
+            });
+        }
+        let mut profile: Profile = match serde_json::from_value(value) {
+            Ok(p) => p,
+            Err(e) => return Err(self.set_aside(&path, format!("unexpected content: {e}"))),
+        };
+        // The file name is the profile's identity.
+        profile.name = name.to_string();
+        profile.version = FORMAT_VERSION;
+        Ok(profile)
+    }
+
+    fn set_aside(&self, path: &Path, reason: String) -> StoreError {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut moved_to = path.as_os_str().to_owned();
+        moved_to.push(format!(".corrupt-{stamp}"));
+        let moved_to = PathBuf::from(moved_to);
+        match fs::rename(path, &moved_to) {
+            Ok(()) => StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason,
+                moved_to,
+            },
+            Err(e) => StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("{reason}; moving it aside failed too: {e}"),
+                moved_to: path.to_path_buf(),
+            },
+        }
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        self.path_of(name).map(|p| p.exists()).unwrap_or(false)
+    }
+
+    /// Creates or replaces a profile, atomically.
+    pub fn save(&self, profile: &Profile) -> Result<PathBuf, StoreError> {
+        let path = self.path_of(&profile.name)?;
+        ensure_private_dir(&self.dir)?;
+        let mut p = profile.clone();
+        p.version = FORMAT_VERSION;
+        write_atomic(&path, &to_pretty_json(&p))?;
+        Ok(path)
+    }
+
+    pub fn delete(&self, name: &str) -> Result<(), StoreError> {
+        let path = self.path_of(name)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(StoreError::NotFound(name.to_string()))
+            }
+            Err(e) => Err(io("cannot delete", &path)(e)),
+        }
+    }
+
+    /// Reads a profile file from anywhere and stores it (under `rename` if given).
+    pub fn import(&self, file: &Path, rename: Option<&str>, replace: bool) -> Result<Profile, StoreError> {
+        let text = fs::read_to_string(file).map_err(io("cannot read", file))?;
+        let bad = |reason: String| StoreError::BadImport {
+            path: file.to_path_buf(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(bad("not a JSON object".into()));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version > u64::from(FORMAT_VERSION) {
+            return Err(bad(format!("format version {version} is newer than this grantscope")));
+        }
+        let mut profile: Profile =
+            serde_json::from_value(value).map_err(|e| bad(format!("unexpected content: {e}")))?;
+        if let Some(n) = rename {
+            profile.name = n.to_string();
+        }
+        if profile.name.is_empty() {
+            return Err(bad("it has no `name`; give one".into()));
+        }
+        profile.endpoints().map_err(|e| bad(e.to_string()))?;
+        if !replace && self.exists(&profile.name) {
+            return Err(StoreError::Exists(profile.name));
+        }
+        self.save(&profile)?;
+        Ok(profile)
+    }
+
+    /// Writes a profile to a file to share; the secret only if asked.
+    pub fn export(&self, name: &str, file: &Path, include_secret: bool) -> Result<(), StoreError> {
+        let profile = self.load(name)?;
+        let out = if include_secret {
+            profile
+        } else {
+            profile.without_secret()
+        };
+        write_atomic(file, &to_pretty_json(&out))
+    }
+}
+
+fn to_pretty_json(p: &Profile) -> String {
+    let mut s = serde_json::to_string_pretty(p).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(io("cannot create", dir))
+}
+
+/// Writes `contents` to `path` atomically with owner-only permissions: a temp file in the same
+/// directory, fsync, rename over the target, fsync the directory.
+pub fn write_atomic(path: &Path, contents: &str) -> Result<(), StoreError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{file_name}.tmp-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let result = (|| {
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(io("cannot create", &tmp))?;
+        f.write_all(contents.as_bytes())
+            .map_err(io("cannot write", &tmp))?;
+        f.sync_all().map_err(io("cannot sync", &tmp))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(io("cannot replace", path))?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::AuthMethod;
+
+    fn sample(name: &str) -> Profile {
+        Profile {
+            name: name.into(),
+            issuer: Some("http://127.0.0.1:3000".into()),
+            client_id: "machine".into(),
+            client_secret: Some("s3cret".into()),
+            auth_method: Some(AuthMethod::ClientSecretPost),
+            scope: Some("api".into()),
+            resources: vec!["urn:api".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn round_trip_and_permissions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path().join("profiles"));
+        let p = sample("Local sandbox");
+        let path = store.save(&p).unwrap();
+        assert_eq!(store.load("Local sandbox").unwrap(), p);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+            let dmode = fs::metadata(store.dir()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(dmode, 0o700);
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"version\": 1"), "{text}");
+        assert_eq!(store.list().unwrap().profiles, vec![p]);
+    }
+
+    #[test]
+    fn atomic_replace_leaves_no_temp_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path());
+        let mut p = sample("a");
+        store.save(&p).unwrap();
+        p.scope = Some("other".into());
+        store.save(&p).unwrap();
+        assert_eq!(store.load("a").unwrap().scope.as_deref(), Some("other"));
+        let names: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, vec!["a.json".to_string()]);
+    }
+
+    #[test]
+    fn corrupted_file_is_set_aside_and_others_survive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path());
+        store.save(&sample("good")).unwrap();
+        fs::write(tmp.path().join("bad.json"), "{ \"client_id\": ").unwrap();
+        let listing = store.list().unwrap();
+        assert_eq!(listing.profiles.len(), 1);
+        assert_eq!(listing.profiles[0].name, "good");
+        assert_eq!(listing.problems.len(), 1);
+        let msg = listing.problems[0].to_string();
+        assert!(msg.contains("damaged") && msg.contains("corrupt-"), "{msg}");
+        let aside: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("bad.json.corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "damaged file kept aside");
+        assert_eq!(
+            fs::read_to_string(tmp.path().join(&aside[0])).unwrap(),
+            "{ \"client_id\": "
+        );
+        assert!(matches!(store.load("bad"), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn newer_format_is_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path());
+        fs::write(tmp.path().join("future.json"), r#"{"version": 99, "name": "future"}"#).unwrap();
+        assert!(matches!(store.load("future"), Err(StoreError::TooNew { .. })));
+        assert!(tmp.path().join("future.json").exists());
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        let store = ProfileStore::at("/nonexistent");
+        for n in ["", "../x", ".hidden", "a/b", " pad", &"x".repeat(65)] {
+            assert!(matches!(store.load(n), Err(StoreError::BadName(_))), "{n:?}");
+        }
+    }
+
+    #[test]
+    fn export_leaves_secret_out_unless_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path().join("p"));
+        store.save(&sample("x")).unwrap();
+        let out = tmp.path().join("x-export.json");
+        store.export("x", &out, false).unwrap();
+        let text = fs::read_to_string(&out).unwrap();
+        assert!(!text.contains("s3cret"));
+        store.export("x", &out, true).unwrap();
+        assert!(fs::read_to_string(&out).unwrap().contains("s3cret"));
+        // Import under a new name; refuse to clobber without replace.
+        let imported = store.import(&out, Some("copy"), false).unwrap();
+        assert_eq!(imported.client_secret.as_deref(), Some("s3cret"));
+        assert!(matches!(
+            store.import(&out, Some("copy"), false),
+            Err(StoreError::Exists(_))
+        ));
+    }
+}
