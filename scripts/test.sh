@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command (README.md; .ci/run calls it): installs the npm test peers when missing,
+# then runs every test: unit, end-to-end against the real oidc-provider and the built-in
+# sandbox, and the headless GUI tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "error: Node.js 20+ and npm are needed for the end-to-end test peer (tests/provider)" >&2
+  exit 2
+fi
+for peer in tests/provider tests/sandbox_verify; do
+  if [ -f "$peer/package-lock.json" ]; then
+    if [ ! -d "$peer/node_modules" ] || [ "$peer/package-lock.json" -nt "$peer/node_modules" ]; then
+      echo "== npm ci in $peer"
+      npm ci --prefix "$peer" --no-audit --no-fund --loglevel=error
+      touch "$peer/node_modules"
+    fi
+  fi
+done
+
+echo "== cargo test"
+cargo test --all-targets "$@"

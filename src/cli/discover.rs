@@ -1,0 +1,108 @@
+//! `grantscope discover ISSUER`: fetches and checks the server's metadata.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use crate::http::{HttpClient, HttpOptions};
+use crate::oauth::Session;
+use crate::oauth::discovery;
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverArgs {
+    /// The issuer URL, e.g. https://accounts.example.com
+    pub issuer: String,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Total time limit for each request, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// DANGEROUS: do not verify TLS certificates.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+pub async fn run(args: DiscoverArgs) -> ExitCode {
+    let issuer = match url::Url::parse(args.issuer.trim()) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("error: the issuer {:?} is not a URL: {e}", args.issuer);
+            return ExitCode::from(2);
+        }
+    };
+    if args.insecure {
+        eprintln!("WARNING: TLS certificate verification is OFF (--insecure).");
+    }
+    let http = match HttpClient::new(&HttpOptions {
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        insecure_tls: args.insecure,
+        ..HttpOptions::default()
+    }) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut session = Session::new(http);
+    let result = discovery::discover(&mut session, &issuer).await;
+    let exchanges: Vec<Value> = session.exchanges().iter().map(|e| e.to_json(false)).collect();
+    match result {
+        Ok(d) => {
+            if args.json {
+                let endpoints: serde_json::Map<String, Value> = d
+                    .endpoints
+                    .named()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.map(|u| Value::String(u.to_string())).unwrap_or(Value::Null)))
+                    .collect();
+                let doc = json!({
+                    "ok": true, "error": null, "issuer": issuer.as_str(), "source": d.source.as_str(),
+                    "endpoints": endpoints, "metadata": d.metadata, "exchanges": exchanges,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            } else {
+                println!("metadata: {}", d.source);
+                for (name, url) in d.endpoints.named() {
+                    println!(
+                        "{name:32} {}",
+                        url.map(|u| u.to_string()).unwrap_or_else(|| "-".into())
+                    );
+                }
+                for key in [
+                    "grant_types_supported",
+                    "response_types_supported",
+                    "token_endpoint_auth_methods_supported",
+                    "code_challenge_methods_supported",
+                    "scopes_supported",
+                    "id_token_signing_alg_values_supported",
+                ] {
+                    let v = d.supported(key);
+                    if !v.is_empty() {
+                        println!("{key:32} {}", v.join(" "));
+                    }
+                }
+                println!(
+                    "{:32} {}",
+                    "iss on authorization responses",
+                    if d.iss_parameter_supported { "yes (RFC 9207)" } else { "no" }
+                );
+                if !d.supported("code_challenge_methods_supported").iter().any(|m| m == "S256") {
+                    println!("note: the metadata does not list PKCE S256 in code_challenge_methods_supported");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if args.json {
+                let doc = json!({ "ok": false, "error": super::token_cmd::error_json(&e), "issuer": issuer.as_str(), "exchanges": exchanges });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            } else {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

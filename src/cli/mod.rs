@@ -1,0 +1,90 @@
+//! The command-line face: argument parsing (clap) and one module per subcommand. With no
+//! subcommand the desktop app opens (feature `gui`).
+//!
+//! Exit status everywhere: 0 success, 1 the server or the token said no, 2 usage or
+//! configuration error.
+
+pub mod connection;
+pub mod discover;
+pub mod profile_cmd;
+pub mod token_cmd;
+pub mod token_report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "grantscope",
+    version,
+    about = "OAuth 2.0 / OpenID Connect token inspector and flow tester",
+    long_about = "OAuth 2.0 / OpenID Connect token inspector and flow tester.\n\nWith no subcommand, opens the desktop app."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch and check an issuer's discovery metadata.
+    Discover(discover::DiscoverArgs),
+    /// Run a grant and show the tokens, their inspection and every HTTP exchange.
+    Token(token_cmd::TokenArgs),
+    /// Saved connection profiles.
+    #[command(subcommand)]
+    Profile(profile_cmd::ProfileCommand),
+}
+
+/// Parses the arguments and runs the command (or the desktop app).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let Some(command) = cli.command else {
+        return open_gui();
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async move {
+        match command {
+            Command::Discover(a) => discover::run(a).await,
+            Command::Token(a) => token_cmd::run(a).await,
+            Command::Profile(c) => profile_cmd::run(c),
+        }
+    })
+}
+
+#[cfg(feature = "gui")]
+fn open_gui() -> ExitCode {
+    match crate::gui::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the desktop app failed: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_gui() -> ExitCode {
+    eprintln!(
+        "this grantscope was built without the desktop app (feature `gui`); see `grantscope --help` for the commands"
+    );
+    ExitCode::from(2)
+}
