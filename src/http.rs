@@ -45,7 +45,9 @@ impl Default for HttpOptions {
 pub enum HttpError {
     #[error("could not set up the HTTP client: {0}")]
     Setup(String),
-    #[error("no answer from {host} within {after} (timed out); is the server up and the URL right?")]
+    #[error(
+        "no answer from {host} within {after} (timed out); is the server up and the URL right?"
+    )]
     Timeout { after: String, host: String },
     #[error("could not connect to {host}: {detail}")]
     Connect { host: String, detail: String },
@@ -127,7 +129,9 @@ pub enum BodyError {
     Html { status: u16, excerpt: String },
     #[error("expected JSON but the body is empty (HTTP {status})")]
     Empty { status: u16 },
-    #[error("expected JSON but the body does not parse (HTTP {status}): {detail}; body starts: {excerpt}")]
+    #[error(
+        "expected JSON but the body does not parse (HTTP {status}): {detail}; body starts: {excerpt}"
+    )]
     NotJson {
         status: u16,
         detail: String,
@@ -607,7 +611,10 @@ mod tests {
         .secret("s3cr&t");
         let ex = Exchange::new("token request", &req);
         let view = ex.request_view(false);
-        assert_eq!(view.body.as_deref(), Some("client_secret=••••••&client_id=app"));
+        assert_eq!(
+            view.body.as_deref(),
+            Some("client_secret=••••••&client_id=app")
+        );
         assert!(!view.url.contains("s3cr"), "{}", view.url);
         assert_eq!(view.headers.last().unwrap().1, "Basic ••••••");
         let revealed = ex.request_view(true);

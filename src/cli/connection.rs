@@ -35,7 +35,12 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// The client secret (or set GRANTSCOPE_CLIENT_SECRET, which keeps it out of `ps`).
-    #[arg(long, value_name = "SECRET", env = "GRANTSCOPE_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "GRANTSCOPE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: Option<String>,
     /// client_secret_basic | client_secret_post | none (default: basic with a secret, none without).
     #[arg(long, value_name = "METHOD")]
@@ -85,7 +90,8 @@ impl ConnectionArgs {
     pub fn merged_profile(&self) -> Result<Profile, FlowError> {
         let mut p = match &self.profile {
             Some(name) => {
-                let store = ProfileStore::default_location().map_err(|e| config_err(e.to_string()))?;
+                let store =
+                    ProfileStore::default_location().map_err(|e| config_err(e.to_string()))?;
                 store.load(name).map_err(|e| config_err(e.to_string()))?
             }
             None => Profile::default(),
@@ -135,7 +141,9 @@ impl ConnectionArgs {
             if v.is_finite() && v > 0.0 {
                 Ok(Duration::from_secs_f64(v))
             } else {
-                Err(config_err(format!("--{name} must be a positive number of seconds")))
+                Err(config_err(format!(
+                    "--{name} must be a positive number of seconds"
+                )))
             }
         };
         Ok(HttpOptions {
@@ -179,9 +187,8 @@ pub async fn resolve(args: &ConnectionArgs, progress: Progress) -> Result<Resolv
         );
     }
     let http = HttpClient::new(&http_options)?;
-    let mut session = Session::new(http).with_observer(std::sync::Arc::new(move |e| {
-        print_event(&e, progress)
-    }));
+    let mut session =
+        Session::new(http).with_observer(std::sync::Arc::new(move |e| print_event(&e, progress)));
     let mut discovered = None;
     if let Some(issuer) = config.endpoints.issuer.clone() {
         match discovery::discover(&mut session, &issuer).await {

@@ -48,7 +48,11 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
     };
     let mut session = Session::new(http);
     let result = discovery::discover(&mut session, &issuer).await;
-    let exchanges: Vec<Value> = session.exchanges().iter().map(|e| e.to_json(false)).collect();
+    let exchanges: Vec<Value> = session
+        .exchanges()
+        .iter()
+        .map(|e| e.to_json(false))
+        .collect();
     match result {
         Ok(d) => {
             if args.json {
@@ -56,7 +60,13 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                     .endpoints
                     .named()
                     .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.map(|u| Value::String(u.to_string())).unwrap_or(Value::Null)))
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            v.map(|u| Value::String(u.to_string()))
+                                .unwrap_or(Value::Null),
+                        )
+                    })
                     .collect();
                 let doc = json!({
                     "ok": true, "error": null, "issuer": issuer.as_str(), "source": d.source.as_str(),
@@ -87,10 +97,20 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                 println!(
                     "{:32} {}",
                     "iss on authorization responses",
-                    if d.iss_parameter_supported { "yes (RFC 9207)" } else { "no" }
+                    if d.iss_parameter_supported {
+                        "yes (RFC 9207)"
+                    } else {
+                        "no"
+                    }
                 );
-                if !d.supported("code_challenge_methods_supported").iter().any(|m| m == "S256") {
-                    println!("note: the metadata does not list PKCE S256 in code_challenge_methods_supported");
+                if !d
+                    .supported("code_challenge_methods_supported")
+                    .iter()
+                    .any(|m| m == "S256")
+                {
+                    println!(
+                        "note: the metadata does not list PKCE S256 in code_challenge_methods_supported"
+                    );
                 }
             }
             ExitCode::SUCCESS

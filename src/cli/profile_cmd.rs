@@ -119,7 +119,10 @@ pub fn run(cmd: ProfileCommand) -> ExitCode {
                             if v.is_null() || v.as_array().is_some_and(|a| a.is_empty()) {
                                 continue;
                             }
-                            let text = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+                            let text = v
+                                .as_str()
+                                .map(String::from)
+                                .unwrap_or_else(|| v.to_string());
                             println!("{k:30} {text}");
                         }
                     }

@@ -100,7 +100,11 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     }
 }
 
-async fn run_grant(grant: GrantKind, args: &TokenArgs, mut r: Resolved) -> (GrantOutcome, Resolved) {
+async fn run_grant(
+    grant: GrantKind,
+    args: &TokenArgs,
+    mut r: Resolved,
+) -> (GrantOutcome, Resolved) {
     let cfg = r.config.clone();
     let session = &mut r.session;
     let result = match grant {
@@ -114,7 +118,8 @@ async fn run_grant(grant: GrantKind, args: &TokenArgs, mut r: Resolved) -> (Gran
         GrantKind::Password => match (&args.username, &args.password) {
             (Some(u), Some(p)) => grants::password::run(session, &cfg, u, p).await,
             _ => Err(FlowError::Config(
-                "the password grant needs --username and --password (or GRANTSCOPE_PASSWORD)".into(),
+                "the password grant needs --username and --password (or GRANTSCOPE_PASSWORD)"
+                    .into(),
             )),
         },
         GrantKind::DeviceCode => {
@@ -128,7 +133,9 @@ async fn run_grant(grant: GrantKind, args: &TokenArgs, mut r: Resolved) -> (Gran
             let source = if args.paste_redirect {
                 let (tx, rx) = tokio::sync::oneshot::channel();
                 std::thread::spawn(move || {
-                    eprintln!("paste the full redirect URL from the browser's address bar, then Enter:");
+                    eprintln!(
+                        "paste the full redirect URL from the browser's address bar, then Enter:"
+                    );
                     let mut line = String::new();
                     if std::io::stdin().read_line(&mut line).is_ok() {
                         let _ = tx.send(line);

@@ -34,7 +34,12 @@ fn one_line(v: &Value) -> String {
 }
 
 /// Prints the outcome for a person: tokens on stdout, the rest on stderr.
-pub fn print_human(outcome: &GrantOutcome, inspections: &Inspections, reveal: bool, show_exchanges: bool) {
+pub fn print_human(
+    outcome: &GrantOutcome,
+    inspections: &Inspections,
+    reveal: bool,
+    show_exchanges: bool,
+) {
     if show_exchanges {
         for ex in &outcome.exchanges {
             let req = ex.request_view(reveal);

@@ -68,7 +68,11 @@ pub fn basic_header(client_id: &str, client_secret: &str) -> String {
 }
 
 /// Form parameters the method adds to the body (before the request is built).
-pub fn body_params(method: AuthMethod, client_id: &str, secret: Option<&str>) -> Vec<(String, String)> {
+pub fn body_params(
+    method: AuthMethod,
+    client_id: &str,
+    secret: Option<&str>,
+) -> Vec<(String, String)> {
     match method {
         AuthMethod::ClientSecretBasic => Vec::new(),
         AuthMethod::ClientSecretPost => {
@@ -139,7 +143,10 @@ mod tests {
 
     #[test]
     fn parse_names() {
-        assert_eq!("client_secret_post".parse(), Ok(AuthMethod::ClientSecretPost));
+        assert_eq!(
+            "client_secret_post".parse(),
+            Ok(AuthMethod::ClientSecretPost)
+        );
         assert!("private_key_jwt".parse::<AuthMethod>().is_err());
     }
 }

@@ -46,13 +46,19 @@ impl Endpoints {
     pub fn named(&self) -> Vec<(&'static str, Option<&Url>)> {
         vec![
             ("issuer", self.issuer.as_ref()),
-            ("authorization_endpoint", self.authorization_endpoint.as_ref()),
+            (
+                "authorization_endpoint",
+                self.authorization_endpoint.as_ref(),
+            ),
             ("token_endpoint", self.token_endpoint.as_ref()),
             (
                 "device_authorization_endpoint",
                 self.device_authorization_endpoint.as_ref(),
             ),
-            ("introspection_endpoint", self.introspection_endpoint.as_ref()),
+            (
+                "introspection_endpoint",
+                self.introspection_endpoint.as_ref(),
+            ),
             ("revocation_endpoint", self.revocation_endpoint.as_ref()),
             ("userinfo_endpoint", self.userinfo_endpoint.as_ref()),
             ("jwks_uri", self.jwks_uri.as_ref()),
@@ -88,7 +94,9 @@ impl FromStr for PkceMode {
             "S256" | "s256" => Ok(PkceMode::S256),
             "plain" => Ok(PkceMode::Plain),
             "off" | "none" => Ok(PkceMode::Off),
-            other => Err(format!("unknown PKCE mode {other:?}; use S256, plain or off")),
+            other => Err(format!(
+                "unknown PKCE mode {other:?}; use S256, plain or off"
+            )),
         }
     }
 }

@@ -55,7 +55,9 @@ pub fn candidate_urls(issuer: &Url) -> Vec<Url> {
     origin.set_query(None);
     origin.set_fragment(None);
     let origin = origin.as_str().trim_end_matches('/').to_string();
-    push(format!("{origin}/.well-known/oauth-authorization-server{path}"));
+    push(format!(
+        "{origin}/.well-known/oauth-authorization-server{path}"
+    ));
     if !path.is_empty() {
         push(format!("{base}/.well-known/oauth-authorization-server"));
     }
@@ -180,9 +182,21 @@ mod tests {
     #[test]
     fn issuer_match_rules() {
         let u = |s| Url::parse(s).unwrap();
-        assert!(issuer_matches(&u("http://127.0.0.1:3000"), "http://127.0.0.1:3000"));
-        assert!(issuer_matches(&u("https://a.example/t/"), "https://a.example/t"));
-        assert!(!issuer_matches(&u("https://a.example"), "https://evil.example"));
-        assert!(!issuer_matches(&u("https://a.example/t"), "https://a.example/t2"));
+        assert!(issuer_matches(
+            &u("http://127.0.0.1:3000"),
+            "http://127.0.0.1:3000"
+        ));
+        assert!(issuer_matches(
+            &u("https://a.example/t/"),
+            "https://a.example/t"
+        ));
+        assert!(!issuer_matches(
+            &u("https://a.example"),
+            "https://evil.example"
+        ));
+        assert!(!issuer_matches(
+            &u("https://a.example/t"),
+            "https://a.example/t2"
+        ));
     }
 }

@@ -58,7 +58,9 @@ pub fn hint(code: &str) -> &'static str {
         "access_denied" => "the user or the server refused the request",
         "unsupported_response_type" => "the server does not support this response_type",
         "server_error" => "the server failed; look at its logs",
-        "temporarily_unavailable" => "the server is overloaded or down for maintenance; retry later",
+        "temporarily_unavailable" => {
+            "the server is overloaded or down for maintenance; retry later"
+        }
         "authorization_pending" => "the user has not finished on the verification page yet",
         "slow_down" => "polling too fast; the interval goes up by 5 s",
         "expired_token" => "the device code expired before the user approved; start again",

@@ -24,11 +24,16 @@ pub async fn introspect(
     token: &str,
     hint: Option<&str>,
 ) -> Result<Value, FlowError> {
-    let endpoint = cfg.endpoints.introspection_endpoint.clone().ok_or_else(|| {
-        FlowError::Config(
-            "no introspection endpoint: give --issuer (discovery) or --introspection-endpoint".into(),
-        )
-    })?;
+    let endpoint = cfg
+        .endpoints
+        .introspection_endpoint
+        .clone()
+        .ok_or_else(|| {
+            FlowError::Config(
+                "no introspection endpoint: give --issuer (discovery) or --introspection-endpoint"
+                    .into(),
+            )
+        })?;
     let (_, json) = session
         .post_authenticated(
             "introspection",
@@ -66,7 +71,11 @@ pub async fn revoke(
     let method = cfg.effective_auth_method();
     let secret = cfg.secret_to_send();
     let mut pairs = hint_params(token, hint);
-    pairs.extend(super::client_auth::body_params(method, &cfg.client_id, secret));
+    pairs.extend(super::client_auth::body_params(
+        method,
+        &cfg.client_id,
+        secret,
+    ));
     let req = HttpRequest::post_form(endpoint, &pairs);
     let req = super::client_auth::apply_header(req, method, &cfg.client_id, secret);
     let resp = session.send("revocation", req).await?;

@@ -121,7 +121,9 @@ impl LoopbackListener {
             None => (0, "/callback".to_string()),
         };
         let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
-            FlowError::Config(format!("cannot listen on 127.0.0.1:{port} for the redirect: {e}"))
+            FlowError::Config(format!(
+                "cannot listen on 127.0.0.1:{port} for the redirect: {e}"
+            ))
         })?;
         let real = listener
             .local_addr()
@@ -169,7 +171,13 @@ impl LoopbackListener {
             };
             let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
             if path != self.path {
-                respond(&mut stream, 404, "Not found", "This is not the redirect path.").await;
+                respond(
+                    &mut stream,
+                    404,
+                    "Not found",
+                    "This is not the redirect path.",
+                )
+                .await;
                 continue;
             }
             let result = parse_redirect(query, expected);
@@ -206,7 +214,9 @@ async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(5), read).await.ok()??;
+    tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .ok()??;
     let text = String::from_utf8_lossy(&buf);
     let line = text.lines().next()?;
     let mut parts = line.split_whitespace();
@@ -314,7 +324,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
-        assert!(r.text().await.unwrap().contains("received the authorization code"));
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("received the authorization code")
+        );
         assert_eq!(waiter.await.unwrap().unwrap().code, "xyz");
     }
 

@@ -6,8 +6,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 /// The unreserved characters a verifier may use (RFC 7636 §4.1).
-const VERIFIER_CHARS: &[u8] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+const VERIFIER_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
 /// Default verifier length: the maximum strength the RFC allows at a common size.
 pub const DEFAULT_VERIFIER_LEN: usize = 64;
@@ -15,7 +14,8 @@ pub const DEFAULT_VERIFIER_LEN: usize = 64;
 /// A fresh verifier of `len` characters (clamped to the RFC's 43..=128) from the OS CSPRNG.
 pub fn new_verifier(len: usize) -> String {
     let len = len.clamp(43, 128);
-    let mut rng = rand::rngs::OsRng;
+    // ThreadRng is a CSPRNG (ChaCha) seeded from the OS.
+    let mut rng = rand::rng();
     (0..len)
         .map(|_| {
             let i = rng.random_range(0..VERIFIER_CHARS.len());
@@ -37,7 +37,7 @@ pub fn is_valid_verifier(verifier: &str) -> bool {
 /// 32 random bytes, base64url: for `state` and `nonce`.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill(&mut bytes);
+    rand::rng().fill(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

@@ -145,7 +145,10 @@ impl Session {
 }
 
 /// A 2xx JSON body, or the OAuth error / status the server answered with.
-pub fn json_or_oauth_error(resp: &HttpResponse, what: &'static str) -> Result<(u16, Value), FlowError> {
+pub fn json_or_oauth_error(
+    resp: &HttpResponse,
+    what: &'static str,
+) -> Result<(u16, Value), FlowError> {
     let parsed = resp.json_value();
     if resp.is_success() {
         return parsed
@@ -215,13 +218,19 @@ mod tests {
     #[test]
     fn oauth_error_is_parsed_with_hint() {
         let err = json_or_oauth_error(
-            &resp(401, r#"{"error":"invalid_client","error_description":"bad secret"}"#),
+            &resp(
+                401,
+                r#"{"error":"invalid_client","error_description":"bad secret"}"#,
+            ),
             "token",
         )
         .unwrap_err();
         assert_eq!(err.oauth_code(), Some("invalid_client"));
         let msg = err.to_string();
-        assert!(msg.contains("bad secret") && msg.contains("wrong client id or secret"), "{msg}");
+        assert!(
+            msg.contains("bad secret") && msg.contains("wrong client id or secret"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -93,13 +93,19 @@ impl Profile {
     pub fn endpoints(&self) -> Result<Endpoints, BadUrl> {
         Ok(Endpoints {
             issuer: parse_url("issuer", &self.issuer)?,
-            authorization_endpoint: parse_url("authorization_endpoint", &self.authorization_endpoint)?,
+            authorization_endpoint: parse_url(
+                "authorization_endpoint",
+                &self.authorization_endpoint,
+            )?,
             token_endpoint: parse_url("token_endpoint", &self.token_endpoint)?,
             device_authorization_endpoint: parse_url(
                 "device_authorization_endpoint",
                 &self.device_authorization_endpoint,
             )?,
-            introspection_endpoint: parse_url("introspection_endpoint", &self.introspection_endpoint)?,
+            introspection_endpoint: parse_url(
+                "introspection_endpoint",
+                &self.introspection_endpoint,
+            )?,
             revocation_endpoint: parse_url("revocation_endpoint", &self.revocation_endpoint)?,
             userinfo_endpoint: parse_url("userinfo_endpoint", &self.userinfo_endpoint)?,
             jwks_uri: parse_url("jwks_uri", &self.jwks_uri)?,

@@ -14,19 +14,25 @@ use super::model::{FORMAT_VERSION, Profile};
 pub enum StoreError {
     #[error("no config directory could be found; set GRANTSCOPE_CONFIG_DIR")]
     NoConfigDir,
-    #[error("invalid profile name {0:?}: use 1-64 letters, digits, spaces, '-', '_' or '.', not starting with '.'")]
+    #[error(
+        "invalid profile name {0:?}: use 1-64 letters, digits, spaces, '-', '_' or '.', not starting with '.'"
+    )]
     BadName(String),
     #[error("no profile named {0:?} (see `grantscope profile list`)")]
     NotFound(String),
     #[error("a profile named {0:?} already exists")]
     Exists(String),
-    #[error("profile file {path} is damaged ({reason}); it was moved aside to {moved_to} and left untouched there")]
+    #[error(
+        "profile file {path} is damaged ({reason}); it was moved aside to {moved_to} and left untouched there"
+    )]
     Corrupt {
         path: PathBuf,
         reason: String,
         moved_to: PathBuf,
     },
-    #[error("profile file {path} was written by a newer grantscope (format version {found}, this one reads {FORMAT_VERSION}); it was left as is")]
+    #[error(
+        "profile file {path} was written by a newer grantscope (format version {found}, this one reads {FORMAT_VERSION}); it was left as is"
+    )]
     TooNew { path: PathBuf, found: u32 },
     #[error("{path} is not a grantscope profile: {reason}")]
     BadImport { path: PathBuf, reason: String },
@@ -39,7 +45,10 @@ pub enum StoreError {
     },
 }
 
-fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+fn io<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> StoreError + use<'a> {
     move |source| StoreError::Io {
         action,
         path: path.to_path_buf(),
@@ -204,7 +213,12 @@ impl ProfileStore {
     }
 
     /// Reads a profile file from anywhere and stores it (under `rename` if given).
-    pub fn import(&self, file: &Path, rename: Option<&str>, replace: bool) -> Result<Profile, StoreError> {
+    pub fn import(
+        &self,
+        file: &Path,
+        rename: Option<&str>,
+        replace: bool,
+    ) -> Result<Profile, StoreError> {
         let text = fs::read_to_string(file).map_err(io("cannot read", file))?;
         let bad = |reason: String| StoreError::BadImport {
             path: file.to_path_buf(),
@@ -217,7 +231,9 @@ impl ProfileStore {
         }
         let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
         if version > u64::from(FORMAT_VERSION) {
-            return Err(bad(format!("format version {version} is newer than this grantscope")));
+            return Err(bad(format!(
+                "format version {version} is newer than this grantscope"
+            )));
         }
         let mut profile: Profile =
             serde_json::from_value(value).map_err(|e| bad(format!("unexpected content: {e}")))?;
@@ -391,8 +407,15 @@ mod tests {
     fn newer_format_is_left_alone() {
         let tmp = tempfile::tempdir().unwrap();
         let store = ProfileStore::at(tmp.path());
-        fs::write(tmp.path().join("future.json"), r#"{"version": 99, "name": "future"}"#).unwrap();
-        assert!(matches!(store.load("future"), Err(StoreError::TooNew { .. })));
+        fs::write(
+            tmp.path().join("future.json"),
+            r#"{"version": 99, "name": "future"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            store.load("future"),
+            Err(StoreError::TooNew { .. })
+        ));
         assert!(tmp.path().join("future.json").exists());
     }
 
@@ -400,7 +423,10 @@ mod tests {
     fn bad_names_are_refused() {
         let store = ProfileStore::at("/nonexistent");
         for n in ["", "../x", ".hidden", "a/b", " pad", &"x".repeat(65)] {
-            assert!(matches!(store.load(n), Err(StoreError::BadName(_))), "{n:?}");
+            assert!(
+                matches!(store.load(n), Err(StoreError::BadName(_))),
+                "{n:?}"
+            );
         }
     }
 

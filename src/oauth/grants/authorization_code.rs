@@ -25,14 +25,24 @@ pub struct AuthorizationRequest {
 }
 
 /// Builds the authorization URL (pure apart from the random values).
-pub fn build_request(cfg: &ClientConfig, redirect_uri: &Url) -> Result<AuthorizationRequest, FlowError> {
-    let endpoint = cfg.endpoints.authorization_endpoint.clone().ok_or_else(|| {
-        FlowError::Config(
-            "no authorization endpoint: give --issuer (discovery) or --authorization-endpoint".into(),
-        )
-    })?;
+pub fn build_request(
+    cfg: &ClientConfig,
+    redirect_uri: &Url,
+) -> Result<AuthorizationRequest, FlowError> {
+    let endpoint = cfg
+        .endpoints
+        .authorization_endpoint
+        .clone()
+        .ok_or_else(|| {
+            FlowError::Config(
+                "no authorization endpoint: give --issuer (discovery) or --authorization-endpoint"
+                    .into(),
+            )
+        })?;
     if cfg.client_id.is_empty() {
-        return Err(FlowError::Config("authorization code needs --client-id".into()));
+        return Err(FlowError::Config(
+            "authorization code needs --client-id".into(),
+        ));
     }
     let state = pkce::random_token();
     let nonce = cfg.wants_openid().then(pkce::random_token);
@@ -149,9 +159,7 @@ pub async fn run(
         }
         RedirectSource::Paste(rx) => {
             let redirect = cfg.redirect_uri.clone().ok_or_else(|| {
-                FlowError::Config(
-                    "pasting the redirect needs the registered --redirect-uri".into(),
-                )
+                FlowError::Config("pasting the redirect needs the registered --redirect-uri".into())
             })?;
             let request = build_request(cfg, &redirect)?;
             session.emit(FlowEvent::Authorize {
@@ -191,7 +199,9 @@ mod tests {
     fn cfg(pkce: PkceMode, scope: &str) -> ClientConfig {
         ClientConfig {
             endpoints: Endpoints {
-                authorization_endpoint: Some(Url::parse("https://as.example/auth?tenant=1").unwrap()),
+                authorization_endpoint: Some(
+                    Url::parse("https://as.example/auth?tenant=1").unwrap(),
+                ),
                 ..Default::default()
             },
             client_id: "native app".into(),

@@ -6,7 +6,9 @@ use crate::oauth::{AuthMethod, ClientConfig, Session};
 
 pub async fn run(session: &mut Session, cfg: &ClientConfig) -> Result<TokenSuccess, FlowError> {
     if cfg.client_id.is_empty() {
-        return Err(FlowError::Config("client credentials needs --client-id".into()));
+        return Err(FlowError::Config(
+            "client credentials needs --client-id".into(),
+        ));
     }
     if cfg.effective_auth_method() == AuthMethod::None || cfg.secret_to_send().is_none() {
         return Err(FlowError::Config(

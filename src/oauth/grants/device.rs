@@ -26,14 +26,19 @@ pub struct DeviceAuthorization {
 }
 
 /// Asks the device authorization endpoint for a code.
-pub async fn authorize(session: &mut Session, cfg: &ClientConfig) -> Result<DeviceAuthorization, FlowError> {
+pub async fn authorize(
+    session: &mut Session,
+    cfg: &ClientConfig,
+) -> Result<DeviceAuthorization, FlowError> {
     let endpoint = cfg.endpoints.device_authorization_endpoint.clone().ok_or_else(|| {
         FlowError::Config(
             "no device authorization endpoint: give --issuer (discovery) or --device-authorization-endpoint".into(),
         )
     })?;
     if cfg.client_id.is_empty() {
-        return Err(FlowError::Config("the device grant needs --client-id".into()));
+        return Err(FlowError::Config(
+            "the device grant needs --client-id".into(),
+        ));
     }
     let (status, json) = session
         .post_authenticated(

@@ -15,9 +15,13 @@ pub async fn run(
     password: &str,
 ) -> Result<TokenSuccess, FlowError> {
     if username.is_empty() {
-        return Err(FlowError::Config("the password grant needs --username".into()));
+        return Err(FlowError::Config(
+            "the password grant needs --username".into(),
+        ));
     }
-    session.emit(crate::oauth::FlowEvent::Note(format!("warning: {DEPRECATION}")));
+    session.emit(crate::oauth::FlowEvent::Note(format!(
+        "warning: {DEPRECATION}"
+    )));
     let mut params = vec![
         ("grant_type".to_string(), "password".to_string()),
         ("username".to_string(), username.to_string()),

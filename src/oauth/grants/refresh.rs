@@ -11,21 +11,31 @@ pub async fn run(
     refresh_token: &str,
 ) -> Result<TokenSuccess, FlowError> {
     if refresh_token.trim().is_empty() {
-        return Err(FlowError::Config("the refresh grant needs --refresh-token".into()));
+        return Err(FlowError::Config(
+            "the refresh grant needs --refresh-token".into(),
+        ));
     }
     let mut params = vec![
         ("grant_type".to_string(), "refresh_token".to_string()),
-        ("refresh_token".to_string(), refresh_token.trim().to_string()),
+        (
+            "refresh_token".to_string(),
+            refresh_token.trim().to_string(),
+        ),
     ];
     if cfg.effective_auth_method() == crate::oauth::AuthMethod::None && cfg.client_id.is_empty() {
-        return Err(FlowError::Config("the refresh grant needs --client-id".into()));
+        return Err(FlowError::Config(
+            "the refresh grant needs --client-id".into(),
+        ));
     }
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
         .token_request("refresh request", cfg, params, &[])
         .await?;
     let mut success = TokenSuccess::new(raw, tokens);
-    success.refresh_rotated = Some(rotated(refresh_token.trim(), success.tokens.refresh_token.as_deref()));
+    success.refresh_rotated = Some(rotated(
+        refresh_token.trim(),
+        success.tokens.refresh_token.as_deref(),
+    ));
     Ok(success)
 }
 
