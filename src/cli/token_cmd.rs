@@ -80,9 +80,14 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         Err(e) => return fail_early(grant, &e, args.json),
     };
     let reveal = resolved.reveal;
-    let (outcome, resolved) = run_grant(grant, &args, resolved).await;
+    let (mut outcome, resolved) = run_grant(grant, &args, resolved).await;
     let inspections = match &outcome.result {
-        Ok(s) => super::token_report::inspect_success(s, &resolved).await,
+        Ok(s) => {
+            let (inspections, jwks_exchanges) =
+                super::token_report::inspect_success(s, &resolved).await;
+            outcome.exchanges.extend(jwks_exchanges);
+            inspections
+        }
         Err(_) => super::token_report::Inspections::default(),
     };
     if args.json {

@@ -4,7 +4,9 @@
 use serde_json::Value;
 
 use super::connection::Resolved;
+use crate::http::Exchange;
 use crate::oauth::grants::{GrantOutcome, TokenSuccess};
+use crate::token::{self, InspectOptions, KeySource, TokenKind};
 
 /// Inspections (DESIGN.md shape) of the tokens of a response.
 #[derive(Debug, Default, Clone)]
@@ -14,9 +16,65 @@ pub struct Inspections {
     pub refresh_token: Option<Value>,
 }
 
-/// Inspects every token of a successful response against the server's keys.
-pub async fn inspect_success(_success: &TokenSuccess, _resolved: &Resolved) -> Inspections {
-    Inspections::default()
+/// Inspects every token of a successful response against the server's keys (its JWKS from
+/// discovery or `--jwks-uri`). Returns the JWKS exchanges too, so they are shown with the rest.
+pub async fn inspect_success(
+    success: &TokenSuccess,
+    resolved: &Resolved,
+) -> (Inspections, Vec<Exchange>) {
+    let cfg = &resolved.config;
+    let source = match &cfg.endpoints.jwks_uri {
+        Some(u) => KeySource::JwksUrl(u.clone()),
+        None => KeySource::None,
+    };
+    let issuer = cfg
+        .endpoints
+        .issuer
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_string());
+    let now = now_unix();
+    let http = resolved.session.http();
+    let mut exchanges = Vec::new();
+    let mut out = Inspections::default();
+    let tokens = &success.tokens;
+
+    let access_opts = InspectOptions {
+        issuer: issuer.clone(),
+        audience: cfg.resources.first().cloned().or(cfg.audience.clone()),
+        kind: TokenKind::Access,
+        ..InspectOptions::default()
+    };
+    let a = token::inspect(&tokens.access_token, &source, http, &access_opts, now).await;
+    exchanges.extend(a.exchanges);
+    out.access_token = serde_json::to_value(&a.inspection).ok();
+
+    if let Some(id_token) = &tokens.id_token {
+        let id_opts = InspectOptions {
+            issuer: issuer.clone(),
+            audience: Some(cfg.client_id.clone()),
+            nonce: success.nonce.clone(),
+            access_token: Some(tokens.access_token.clone()),
+            code: success.code.clone(),
+            kind: TokenKind::Id,
+            ..InspectOptions::default()
+        };
+        let i = token::inspect(id_token, &source, http, &id_opts, now).await;
+        exchanges.extend(i.exchanges);
+        out.id_token = serde_json::to_value(&i.inspection).ok();
+    }
+    if let Some(rt) = &tokens.refresh_token {
+        let r = token::inspect_with_keys(rt, &token::Keys::None, &InspectOptions::default(), now);
+        out.refresh_token = serde_json::to_value(&r).ok();
+    }
+    (out, exchanges)
+}
+
+/// The current time, unix seconds.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn one_line(v: &Value) -> String {
