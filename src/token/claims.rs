@@ -1,0 +1,726 @@
+//! Claim checks: each has an id, a status (pass, fail, warn, info) and a reason a person
+//! understands. Times are judged against an injected `now` with a leeway; issuer and audience
+//! against expected values; ID-token specifics (nonce, at_hash, c_hash, azp, auth_time with
+//! max_age); RFC 9068 `typ` for JWT access tokens; RFC 8725 hygiene (no `exp`, long lifetimes,
+//! key-bearing headers, unknown `crit`).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::timefmt::{duration_phrase, expiry_phrase, relative, rfc3339};
+use crate::token::decode::{Jws, json_type};
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// Checked and fine.
+    Pass,
+    /// Checked and wrong: the token is not valid.
+    Fail,
+    /// Suspicious or unverifiable, but not disqualifying.
+    Warn,
+    /// For information; nothing was judged.
+    Info,
+}
+
+/// One line of the validation checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// Stable id: `exp`, `nbf`, `iat`, `iss`, `aud`, `typ`, `nonce`, `at_hash`, `signature`, ...
+    pub id: String,
+    /// The verdict.
+    pub status: CheckStatus,
+    /// Why, in words.
+    pub message: String,
+}
+
+impl Check {
+    /// A check.
+    pub fn new(id: &str, status: CheckStatus, message: impl Into<String>) -> Self {
+        Self {
+            id: id.to_owned(),
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// What kind of token is being inspected; it decides which claims are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    /// A JWT access token (RFC 9068: `typ` must be `at+jwt`).
+    Access,
+    /// An OpenID Connect ID token (`iss`, `sub`, `aud`, `exp`, `iat` required; not `at+jwt`).
+    Id,
+    /// Unknown: generic JWT checks, plus whatever the options ask for.
+    #[default]
+    Unknown,
+}
+
+/// What the token is expected to be, and the tolerances.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InspectOptions {
+    /// Expected `iss`.
+    pub issuer: Option<String>,
+    /// Expected audience (for ID tokens, the client id: also checked against `azp`).
+    pub audience: Option<String>,
+    /// Expected ID token `nonce`.
+    pub nonce: Option<String>,
+    /// The access token issued with the ID token, to check `at_hash`.
+    pub access_token: Option<String>,
+    /// The authorization code issued with the ID token, to check `c_hash`.
+    pub code: Option<String>,
+    /// The `max_age` sent in the authorization request (seconds): `auth_time` must be recent.
+    pub max_age: Option<u64>,
+    /// Clock skew tolerated on `exp`, `nbf`, `iat`, `auth_time` (seconds).
+    pub leeway: u64,
+    /// Warn when `exp - iat` is longer than this (seconds).
+    pub max_lifetime: Option<u64>,
+    /// Access token, ID token or unknown.
+    pub kind: TokenKind,
+}
+
+impl Default for InspectOptions {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            audience: None,
+            nonce: None,
+            access_token: None,
+            code: None,
+            max_age: None,
+            leeway: 60,
+            max_lifetime: Some(24 * 3600),
+            kind: TokenKind::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Debug for InspectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // access_token and code are credentials: only say whether they are set.
+        f.debug_struct("InspectOptions")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("nonce", &self.nonce.as_ref().map(|_| "[set]"))
+            .field("access_token", &self.access_token.as_ref().map(|_| "[set]"))
+            .field("code", &self.code.as_ref().map(|_| "[set]"))
+            .field("max_age", &self.max_age)
+            .field("leeway", &self.leeway)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+/// A NumericDate claim read as whole unix seconds; `Err` says why it is not one.
+pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Option<Result<i64, String>> {
+    let v = claims.get(name)?;
+    Some(match v {
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Ok(i)
+            } else if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
+                // Fractional seconds are allowed (RFC 7519 §2); saturating cast by design.
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(f.floor() as i64)
+            } else {
+                Ok(i64::MAX)
+            }
+        }
+        other => Err(format!(
+            "{name} is {}, not a number of seconds since 1970",
+            json_type(other)
+        )),
+    })
+}
+
+fn when(t: i64, now: i64) -> String {
+    format!("{} ({})", relative(t, now), rfc3339(t))
+}
+
+/// Everything but the signature: time, issuer, audience, type, ID-token and header checks.
+pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
+    let mut out = Vec::new();
+    let claims = &jws.claims;
+    let is_id = opts.kind == TokenKind::Id;
+    let leeway = i64::try_from(opts.leeway).unwrap_or(i64::MAX);
+
+    // exp
+    let exp = match numeric_date(claims, "exp") {
+        None => {
+            let status = if is_id {
+                CheckStatus::Fail
+            } else {
+                CheckStatus::Warn
+            };
+            out.push(Check::new(
+                "exp",
+                status,
+                "no exp: the token never expires, so a leaked copy works forever (RFC 8725 §3.10)",
+            ));
+            None
+        }
+        Some(Err(e)) => {
+            out.push(Check::new("exp", CheckStatus::Fail, e));
+            None
+        }
+        Some(Ok(exp)) => {
+            let c = if now >= exp.saturating_add(leeway) {
+                Check::new(
+                    "exp",
+                    CheckStatus::Fail,
+                    format!("{} ({})", expiry_phrase(exp, now), rfc3339(exp)),
+                )
+            } else if now >= exp {
+                Check::new(
+                    "exp",
+                    CheckStatus::Warn,
+                    format!(
+                        "{} ({}), accepted within the {} s leeway",
+                        expiry_phrase(exp, now),
+                        rfc3339(exp),
+                        opts.leeway
+                    ),
+                )
+            } else {
+                Check::new(
+                    "exp",
+                    CheckStatus::Pass,
+                    format!("{} ({})", expiry_phrase(exp, now), rfc3339(exp)),
+                )
+            };
+            out.push(c);
+            Some(exp)
+        }
+    };
+
+    // nbf
+    let nbf = match numeric_date(claims, "nbf") {
+        None => None,
+        Some(Err(e)) => {
+            out.push(Check::new("nbf", CheckStatus::Fail, e));
+            None
+        }
+        Some(Ok(nbf)) => {
+            let c = if nbf.saturating_sub(leeway) > now {
+                Check::new(
+                    "nbf",
+                    CheckStatus::Fail,
+                    format!("not valid yet: valid from {}", when(nbf, now)),
+                )
+            } else if nbf > now {
+                Check::new(
+                    "nbf",
+                    CheckStatus::Warn,
+                    format!(
+                        "valid from {}, accepted within the {} s leeway",
+                        when(nbf, now),
+                        opts.leeway
+                    ),
+                )
+            } else {
+                Check::new(
+                    "nbf",
+                    CheckStatus::Pass,
+                    format!("valid since {}", when(nbf, now)),
+                )
+            };
+            out.push(c);
+            Some(nbf)
+        }
+    };
+
+    // iat
+    let iat = match numeric_date(claims, "iat") {
+        None => {
+            if is_id {
+                out.push(Check::new(
+                    "iat",
+                    CheckStatus::Fail,
+                    "no iat: an ID token must say when it was issued",
+                ));
+            }
+            None
+        }
+        Some(Err(e)) => {
+            out.push(Check::new("iat", CheckStatus::Fail, e));
+            None
+        }
+        Some(Ok(iat)) => {
+            let c = if iat.saturating_sub(leeway) > now {
+                Check::new(
+                    "iat",
+                    CheckStatus::Fail,
+                    format!(
+                        "issued in the future: {}; the clocks disagree or the token was made up",
+                        when(iat, now)
+                    ),
+                )
+            } else {
+                Check::new(
+                    "iat",
+                    CheckStatus::Pass,
+                    format!("issued {}", when(iat, now)),
+                )
+            };
+            out.push(c);
+            Some(iat)
+        }
+    };
+
+    // lifetime
+    if let (Some(exp), Some(start)) = (exp, iat.or(nbf)) {
+        let from = if iat.is_some() { "iat" } else { "nbf" };
+        if exp < start {
+            out.push(Check::new(
+                "lifetime",
+                CheckStatus::Fail,
+                format!("exp is before {from}: the token was never valid"),
+            ));
+        } else {
+            let life = u64::try_from(exp - start).unwrap_or(u64::MAX);
+            match opts.max_lifetime {
+                Some(max) if life > max => out.push(Check::new(
+                    "lifetime",
+                    CheckStatus::Warn,
+                    format!(
+                        "lifetime {} is longer than {}: long-lived tokens stay useful to a thief (RFC 8725)",
+                        duration_phrase(life),
+                        duration_phrase(max)
+                    ),
+                )),
+                _ => out.push(Check::new(
+                    "lifetime",
+                    CheckStatus::Info,
+                    format!("lifetime {} ({from} to exp)", duration_phrase(life)),
+                )),
+            }
+        }
+    }
+
+    check_iss(&mut out, claims, opts, is_id);
+    let audiences = check_aud(&mut out, claims, opts, is_id);
+    check_typ(&mut out, jws, opts);
+    if is_id {
+        match claims.get("sub") {
+            Some(Value::String(s)) if !s.is_empty() => {
+                out.push(Check::new(
+                    "sub",
+                    CheckStatus::Pass,
+                    format!("sub is \"{s}\""),
+                ));
+            }
+            _ => out.push(Check::new(
+                "sub",
+                CheckStatus::Fail,
+                "no sub: an ID token must name the user",
+            )),
+        }
+    }
+    check_nonce(&mut out, claims, opts);
+    check_hash_claim(
+        &mut out,
+        jws,
+        "at_hash",
+        "access token",
+        opts.access_token.as_deref(),
+    );
+    check_hash_claim(
+        &mut out,
+        jws,
+        "c_hash",
+        "authorization code",
+        opts.code.as_deref(),
+    );
+    check_azp(&mut out, claims, opts, is_id, &audiences);
+    check_auth_time(&mut out, claims, opts, now, leeway);
+    check_header_hygiene(&mut out, &jws.header);
+    out
+}
+
+fn check_iss(
+    out: &mut Vec<Check>,
+    claims: &Map<String, Value>,
+    opts: &InspectOptions,
+    is_id: bool,
+) {
+    let iss = claims.get("iss");
+    match (&opts.issuer, iss) {
+        (Some(expected), Some(Value::String(iss))) if iss == expected => {
+            out.push(Check::new(
+                "iss",
+                CheckStatus::Pass,
+                format!("iss is \"{iss}\" as expected"),
+            ));
+        }
+        (Some(expected), Some(Value::String(iss))) => {
+            let hint = if iss.trim_end_matches('/') == expected.trim_end_matches('/') {
+                " (they differ only by a trailing slash, but issuers are compared exactly)"
+            } else {
+                ""
+            };
+            out.push(Check::new(
+                "iss",
+                CheckStatus::Fail,
+                format!("iss is \"{iss}\", expected \"{expected}\"{hint}"),
+            ));
+        }
+        (Some(expected), Some(other)) => out.push(Check::new(
+            "iss",
+            CheckStatus::Fail,
+            format!(
+                "iss is {}, expected the string \"{expected}\"",
+                json_type(other)
+            ),
+        )),
+        (Some(expected), None) => out.push(Check::new(
+            "iss",
+            CheckStatus::Fail,
+            format!("no iss, expected \"{expected}\""),
+        )),
+        (None, Some(Value::String(iss))) => out.push(Check::new(
+            "iss",
+            CheckStatus::Info,
+            format!("iss is \"{iss}\" (no expected issuer given, not checked)"),
+        )),
+        (None, Some(other)) => out.push(Check::new(
+            "iss",
+            CheckStatus::Fail,
+            format!("iss is {}, not a string", json_type(other)),
+        )),
+        (None, None) if is_id => out.push(Check::new(
+            "iss",
+            CheckStatus::Fail,
+            "no iss: an ID token must name its issuer",
+        )),
+        (None, None) => {}
+    }
+}
+
+/// Checks `aud`; returns the audiences read (empty when absent or malformed).
+fn check_aud(
+    out: &mut Vec<Check>,
+    claims: &Map<String, Value>,
+    opts: &InspectOptions,
+    is_id: bool,
+) -> Vec<String> {
+    let audiences: Result<Vec<String>, String> = match claims.get("aud") {
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("aud holds {}, not only strings", json_type(v)))
+            })
+            .collect(),
+        Some(other) => Err(format!(
+            "aud is {}, not a string or an array",
+            json_type(other)
+        )),
+    };
+    let audiences = match audiences {
+        Ok(a) => a,
+        Err(e) => {
+            out.push(Check::new("aud", CheckStatus::Fail, e));
+            return Vec::new();
+        }
+    };
+    let shown = audiences
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match &opts.audience {
+        Some(expected) if audiences.iter().any(|a| a == expected) => out.push(Check::new(
+            "aud",
+            CheckStatus::Pass,
+            format!("aud includes \"{expected}\""),
+        )),
+        Some(expected) if audiences.is_empty() => out.push(Check::new(
+            "aud",
+            CheckStatus::Fail,
+            format!("no aud, expected \"{expected}\": the token is not addressed to anyone"),
+        )),
+        Some(expected) => out.push(Check::new(
+            "aud",
+            CheckStatus::Fail,
+            format!("aud is {shown}, not \"{expected}\": the token was issued for someone else"),
+        )),
+        None if audiences.is_empty() && is_id => out.push(Check::new(
+            "aud",
+            CheckStatus::Fail,
+            "no aud: an ID token must name the client it is for",
+        )),
+        None if audiences.is_empty() => {}
+        None => out.push(Check::new(
+            "aud",
+            CheckStatus::Info,
+            format!("aud is {shown} (no expected audience given, not checked)"),
+        )),
+    }
+    audiences
+}
+
+fn check_typ(out: &mut Vec<Check>, jws: &Jws, opts: &InspectOptions) {
+    let typ = jws.header.get("typ").and_then(Value::as_str);
+    // RFC 9068 §4: compare case-insensitively, with or without the "application/" prefix.
+    let is_at_jwt = typ.is_some_and(|t| {
+        let t = t.to_ascii_lowercase();
+        t == "at+jwt" || t == "application/at+jwt"
+    });
+    let shown = typ.map_or_else(|| "absent".to_owned(), |t| format!("\"{t}\""));
+    match opts.kind {
+        TokenKind::Access if is_at_jwt => out.push(Check::new(
+            "typ",
+            CheckStatus::Pass,
+            "typ is at+jwt: a JWT access token (RFC 9068)",
+        )),
+        TokenKind::Access => out.push(Check::new(
+            "typ",
+            CheckStatus::Fail,
+            format!(
+                "typ is {shown}; RFC 9068 access tokens carry typ \"at+jwt\", so another kind of JWT (an ID token?) cannot pass as one"
+            ),
+        )),
+        TokenKind::Id if is_at_jwt => out.push(Check::new(
+            "typ",
+            CheckStatus::Fail,
+            "typ is at+jwt: this is an access token, not an ID token",
+        )),
+        TokenKind::Id => {}
+        TokenKind::Unknown => {
+            if let Some(t) = typ {
+                let what = if is_at_jwt {
+                    " (a JWT access token, RFC 9068)"
+                } else {
+                    ""
+                };
+                out.push(Check::new("typ", CheckStatus::Info, format!("typ is \"{t}\"{what}")));
+            }
+        }
+    }
+}
+
+fn check_nonce(out: &mut Vec<Check>, claims: &Map<String, Value>, opts: &InspectOptions) {
+    let nonce = claims.get("nonce");
+    match (&opts.nonce, nonce) {
+        (Some(expected), Some(Value::String(n))) if n == expected => out.push(Check::new(
+            "nonce",
+            CheckStatus::Pass,
+            "nonce matches the one sent in the authorization request",
+        )),
+        (Some(_), Some(Value::String(_))) => out.push(Check::new(
+            "nonce",
+            CheckStatus::Fail,
+            "nonce does not match the one sent: the ID token may be replayed from another login",
+        )),
+        (Some(_), Some(other)) => out.push(Check::new(
+            "nonce",
+            CheckStatus::Fail,
+            format!("nonce is {}, not a string", json_type(other)),
+        )),
+        (Some(_), None) => out.push(Check::new(
+            "nonce",
+            CheckStatus::Fail,
+            "no nonce in the token, but one was sent in the authorization request",
+        )),
+        (None, Some(_)) => out.push(Check::new(
+            "nonce",
+            CheckStatus::Info,
+            "the token carries a nonce; give the one you sent (--nonce) to check it",
+        )),
+        (None, None) => {}
+    }
+}
+
+/// `base64url(left half of HASH(value))`, HASH chosen by the token's `alg` (OIDC Core §3.1.3.6,
+/// EdDSA with Ed25519 uses SHA-512). `None` when the algorithm names no hash.
+pub fn left_half_hash(alg: &str, value: &str) -> Option<String> {
+    let digest: Vec<u8> = match alg {
+        "HS256" | "RS256" | "PS256" | "ES256" | "ES256K" => Sha256::digest(value).to_vec(),
+        "HS384" | "RS384" | "PS384" | "ES384" => Sha384::digest(value).to_vec(),
+        "HS512" | "RS512" | "PS512" | "ES512" | "EdDSA" | "Ed25519" => {
+            Sha512::digest(value).to_vec()
+        }
+        _ => return None,
+    };
+    Some(URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2]))
+}
+
+fn check_hash_claim(out: &mut Vec<Check>, jws: &Jws, id: &str, what: &str, value: Option<&str>) {
+    let claim = jws.claims.get(id);
+    match (claim, value) {
+        (None, _) => {}
+        (Some(_), None) => out.push(Check::new(
+            id,
+            CheckStatus::Info,
+            format!("{id} present; give the {what} to check it"),
+        )),
+        (Some(Value::String(claimed)), Some(value)) => {
+            let alg = jws.alg().unwrap_or("");
+            match left_half_hash(alg, value) {
+                None => out.push(Check::new(
+                    id,
+                    CheckStatus::Warn,
+                    format!("cannot compute {id}: alg \"{alg}\" names no hash"),
+                )),
+                Some(expected) if &expected == claimed => out.push(Check::new(
+                    id,
+                    CheckStatus::Pass,
+                    format!("{id} matches the {what}"),
+                )),
+                Some(_) => out.push(Check::new(
+                    id,
+                    CheckStatus::Fail,
+                    format!(
+                        "{id} does not match the {what}: the {what} was swapped or does not belong to this ID token"
+                    ),
+                )),
+            }
+        }
+        (Some(other), Some(_)) => out.push(Check::new(
+            id,
+            CheckStatus::Fail,
+            format!("{id} is {}, not a string", json_type(other)),
+        )),
+    }
+}
+
+fn check_azp(
+    out: &mut Vec<Check>,
+    claims: &Map<String, Value>,
+    opts: &InspectOptions,
+    is_id: bool,
+    audiences: &[String],
+) {
+    let azp = claims.get("azp");
+    match azp {
+        Some(Value::String(azp)) => match &opts.audience {
+            Some(client) if is_id && azp != client => out.push(Check::new(
+                "azp",
+                CheckStatus::Fail,
+                format!("azp is \"{azp}\", but the client is \"{client}\": the ID token was issued to another party"),
+            )),
+            Some(_) if is_id => out.push(Check::new(
+                "azp",
+                CheckStatus::Pass,
+                format!("azp is \"{azp}\", this client"),
+            )),
+            _ => out.push(Check::new(
+                "azp",
+                CheckStatus::Info,
+                format!("azp (authorized party) is \"{azp}\""),
+            )),
+        },
+        Some(other) => out.push(Check::new(
+            "azp",
+            CheckStatus::Fail,
+            format!("azp is {}, not a string", json_type(other)),
+        )),
+        None if is_id && audiences.len() > 1 => out.push(Check::new(
+            "azp",
+            CheckStatus::Warn,
+            "several audiences but no azp: the token does not say which client it was issued to (OIDC Core §2)",
+        )),
+        None => {}
+    }
+}
+
+fn check_auth_time(
+    out: &mut Vec<Check>,
+    claims: &Map<String, Value>,
+    opts: &InspectOptions,
+    now: i64,
+    leeway: i64,
+) {
+    let auth_time = numeric_date(claims, "auth_time");
+    match (opts.max_age, auth_time) {
+        (_, Some(Err(e))) => out.push(Check::new("auth_time", CheckStatus::Fail, e)),
+        (Some(_), None) => out.push(Check::new(
+            "auth_time",
+            CheckStatus::Fail,
+            "no auth_time, but max_age was requested: the server must say when the user logged in",
+        )),
+        (Some(max_age), Some(Ok(at))) => {
+            let max = i64::try_from(max_age).unwrap_or(i64::MAX);
+            if now > at.saturating_add(max).saturating_add(leeway) {
+                out.push(Check::new(
+                    "auth_time",
+                    CheckStatus::Fail,
+                    format!(
+                        "the user logged in {}, longer ago than max_age {}: a fresh login was required",
+                        when(at, now),
+                        duration_phrase(max_age)
+                    ),
+                ));
+            } else {
+                out.push(Check::new(
+                    "auth_time",
+                    CheckStatus::Pass,
+                    format!(
+                        "the user logged in {}, within max_age {}",
+                        when(at, now),
+                        duration_phrase(max_age)
+                    ),
+                ));
+            }
+        }
+        (None, Some(Ok(at))) => out.push(Check::new(
+            "auth_time",
+            CheckStatus::Info,
+            format!("the user logged in {}", when(at, now)),
+        )),
+        (None, None) => {}
+    }
+}
+
+fn check_header_hygiene(out: &mut Vec<Check>, header: &Map<String, Value>) {
+    for (name, what) in [
+        ("jku", "a URL to fetch keys from"),
+        ("x5u", "a URL to fetch a certificate from"),
+        ("jwk", "its own verification key"),
+    ] {
+        if header.contains_key(name) {
+            out.push(Check::new(
+                name,
+                CheckStatus::Warn,
+                format!(
+                    "the header carries {name} ({what}); it is ignored: keys must come from the issuer's configuration, never from the token (RFC 8725 §3.10)"
+                ),
+            ));
+        }
+    }
+    match header.get("crit") {
+        None => {}
+        Some(Value::Array(items)) if !items.is_empty() => {
+            let names: Vec<String> = items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
+            out.push(Check::new(
+                "crit",
+                CheckStatus::Fail,
+                format!(
+                    "crit lists extensions grantscope does not understand ({}); RFC 7515 §4.1.11 says such a token must be rejected",
+                    names.join(", ")
+                ),
+            ));
+        }
+        Some(other) => out.push(Check::new(
+            "crit",
+            CheckStatus::Fail,
+            format!(
+                "crit is {}; it must be a non-empty array of names (RFC 7515 §4.1.11)",
+                json_type(other)
+            ),
+        )),
+    }
+}

@@ -1,0 +1,245 @@
+//! The inspection report: decode + verify + check claims, in the JSON shape DESIGN.md fixes
+//! (`inspect --json`, and embedded in `token --json`).
+//!
+//! [`inspect_with_keys`] is pure (keys already loaded, `now` given): the GUI and the tests call
+//! it without a network. [`inspect`] loads keys from a [`KeySource`] first (fetching a JWKS,
+//! and once more on an unknown `kid`) and returns the HTTP exchanges it made.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::http::{Exchange, HttpClient};
+use crate::timefmt::rfc3339;
+use crate::token::claims::{Check, CheckStatus, InspectOptions, check_claims, numeric_date};
+use crate::token::decode::{Decoded, decode, normalize};
+use crate::token::jwks::{KeySource, KeySourceError, Keys, load_keys};
+use crate::token::verify::{SignatureReport, SignatureStatus, verify};
+
+/// What the token looked like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenFormat {
+    /// A signed JWT (compact JWS), or something malformed that tried to be one.
+    Jwt,
+    /// An encrypted JWT (compact JWE).
+    Jwe,
+    /// A reference token only the server can interpret.
+    Opaque,
+}
+
+/// The inspection of one token. Serialises exactly to DESIGN.md's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inspection {
+    /// jwt, jwe or opaque.
+    pub format: TokenFormat,
+    /// The JOSE header (object), or null when there is none or it could not be read.
+    pub header: Value,
+    /// The claims (object), or null.
+    pub claims: Value,
+    /// The signature verdict.
+    pub signature: SignatureReport,
+    /// The checklist, in a stable order: decode, algorithm and key, signature, time, claims,
+    /// header hygiene.
+    pub checks: Vec<Check>,
+    /// True only when the signature is verified and no check failed.
+    pub valid: bool,
+    /// `exp` as RFC 3339, when there is one.
+    pub expires_at: Option<String>,
+    /// Seconds from `now` to `exp` (negative once expired).
+    pub expires_in: Option<i64>,
+}
+
+/// The times a lifetime bar needs, read from the claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetime {
+    /// `iat`.
+    pub issued_at: Option<i64>,
+    /// `nbf`.
+    pub not_before: Option<i64>,
+    /// `exp`.
+    pub expires_at: Option<i64>,
+}
+
+impl Inspection {
+    /// The checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status == CheckStatus::Fail)
+    }
+
+    /// The check with this id, if present.
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// `iat`, `nbf`, `exp` as unix seconds (for the lifetime bar and countdown).
+    pub fn lifetime(&self) -> Lifetime {
+        let read = |name: &str| {
+            self.claims
+                .as_object()
+                .and_then(|c| numeric_date(c, name))
+                .and_then(Result::ok)
+        };
+        Lifetime {
+            issued_at: read("iat"),
+            not_before: read("nbf"),
+            expires_at: read("exp"),
+        }
+    }
+}
+
+fn skipped(detail: &str) -> SignatureReport {
+    SignatureReport {
+        status: SignatureStatus::Skipped,
+        alg: None,
+        kid: None,
+        detail: detail.to_owned(),
+    }
+}
+
+/// Inspects `token` with keys already loaded, at `now` (unix seconds). Pure and total: any
+/// input, however malformed, yields an inspection (with a failing `decode` check).
+pub fn inspect_with_keys(
+    token: &str,
+    keys: &Keys,
+    options: &InspectOptions,
+    now: i64,
+) -> Inspection {
+    match decode(token) {
+        Err(err) => {
+            let format = if normalize(token).matches('.').count() == 4 {
+                TokenFormat::Jwe
+            } else {
+                TokenFormat::Jwt
+            };
+            Inspection {
+                format,
+                header: Value::Null,
+                claims: Value::Null,
+                signature: skipped("the token could not be decoded"),
+                checks: vec![Check::new("decode", CheckStatus::Fail, err.to_string())],
+                valid: false,
+                expires_at: None,
+                expires_in: None,
+            }
+        }
+        Ok(Decoded::Opaque { len }) => Inspection {
+            format: TokenFormat::Opaque,
+            header: Value::Null,
+            claims: Value::Null,
+            signature: skipped("an opaque token has no signature to check"),
+            checks: vec![Check::new(
+                "format",
+                CheckStatus::Info,
+                format!(
+                    "opaque token ({len} characters): only the server can say what it means; introspect it"
+                ),
+            )],
+            valid: false,
+            expires_at: None,
+            expires_in: None,
+        },
+        Ok(Decoded::Jwe(jwe)) => {
+            let enc = jwe
+                .header
+                .get("enc")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            let alg = jwe
+                .header
+                .get("alg")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let kid = jwe
+                .header
+                .get("kid")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            Inspection {
+                format: TokenFormat::Jwe,
+                header: Value::Object(jwe.header),
+                claims: Value::Null,
+                signature: SignatureReport {
+                    status: SignatureStatus::Skipped,
+                    alg,
+                    kid,
+                    detail: "encrypted, cannot be read without the key".to_owned(),
+                },
+                checks: vec![Check::new(
+                    "format",
+                    CheckStatus::Info,
+                    format!(
+                        "encrypted JWT (JWE, enc {enc}): the claims cannot be read without the decryption key"
+                    ),
+                )],
+                valid: false,
+                expires_at: None,
+                expires_in: None,
+            }
+        }
+        Ok(Decoded::Jws(jws)) => {
+            let verification = verify(&jws, keys);
+            let mut checks = verification.checks;
+            checks.extend(check_claims(&jws, options, now));
+            let exp = numeric_date(&jws.claims, "exp").and_then(Result::ok);
+            let valid = verification.report.status == SignatureStatus::Verified
+                && !checks.iter().any(|c| c.status == CheckStatus::Fail);
+            Inspection {
+                format: TokenFormat::Jwt,
+                header: Value::Object(jws.header),
+                claims: Value::Object(jws.claims),
+                signature: verification.report,
+                checks,
+                valid,
+                expires_at: exp.map(rfc3339),
+                expires_in: exp.map(|e| e.saturating_sub(now)),
+            }
+        }
+    }
+}
+
+/// An inspection together with how its keys were obtained.
+#[derive(Debug)]
+pub struct Inspected {
+    /// The report.
+    pub inspection: Inspection,
+    /// HTTP exchanges made to load keys (JWKS fetches), in order.
+    pub exchanges: Vec<Exchange>,
+    /// Set when the key source failed: the inspection then says `unverifiable`.
+    pub key_error: Option<KeySourceError>,
+}
+
+/// Loads keys from `source` (for a JWKS URL: fetched, and fetched once more when the token's
+/// `kid` is unknown) and inspects `token` at `now`.
+pub async fn inspect(
+    token: &str,
+    source: &KeySource,
+    client: &HttpClient,
+    options: &InspectOptions,
+    now: i64,
+) -> Inspected {
+    let kid = match decode(token) {
+        Ok(Decoded::Jws(jws)) => jws.kid().map(str::to_owned),
+        // Nothing to verify: do not touch the network.
+        _ => {
+            return Inspected {
+                inspection: inspect_with_keys(token, &Keys::None, options, now),
+                exchanges: Vec::new(),
+                key_error: None,
+            };
+        }
+    };
+    let mut exchanges = Vec::new();
+    match load_keys(source, client, kid.as_deref(), &mut exchanges).await {
+        Ok(keys) => Inspected {
+            inspection: inspect_with_keys(token, &keys, options, now),
+            exchanges,
+            key_error: None,
+        },
+        Err(err) => Inspected {
+            inspection: inspect_with_keys(token, &Keys::Unavailable(err.to_string()), options, now),
+            exchanges,
+            key_error: Some(err),
+        },
+    }
+}

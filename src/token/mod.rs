@@ -1,0 +1,16 @@
+//! Token inspection: decode (JWT / JWE / opaque), verify the signature against a JWKS or a
+//! shared secret, check the claims, and report it all as one [`Inspection`].
+//!
+//! GUI-free and, apart from [`inspect()`]'s JWKS fetch, I/O-free: "now" is always a parameter.
+
+pub mod claims;
+pub mod decode;
+pub mod inspect;
+pub mod jwks;
+pub mod verify;
+
+pub use claims::{Check, CheckStatus, InspectOptions, TokenKind};
+pub use decode::{DecodeError, Decoded, Segment, decode};
+pub use inspect::{Inspected, Inspection, Lifetime, TokenFormat, inspect, inspect_with_keys};
+pub use jwks::{Jwk, Jwks, KeySource, KeySourceError, Keys, SharedSecret, parse_jwks};
+pub use verify::{SignatureReport, SignatureStatus};
