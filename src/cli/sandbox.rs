@@ -1,0 +1,248 @@
+//! `grantscope sandbox`: runs the built-in authorization server in the foreground, prints its
+//! issuer and the seeded clients and users, and stops gracefully on Ctrl+C or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::sandbox::{
+    self, SandboxConfig, SandboxHandle, SigningAlg, UnsafeSwitches, seeded_clients, seeded_users,
+};
+
+/// Options of `grantscope sandbox`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// TCP port on 127.0.0.1 (the sandbox never listens elsewhere); 0 picks a free port.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub port: u16,
+    /// Lifetime of access tokens and ID tokens, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub access_token_ttl: u64,
+    /// Lifetime of refresh tokens, in seconds (each rotation starts a new lifetime).
+    #[arg(long, value_name = "SECS", default_value_t = 14 * 24 * 3600)]
+    pub refresh_token_ttl: u64,
+    /// Lifetime of authorization codes, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub code_ttl: u64,
+    /// Lifetime of device codes, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub device_code_ttl: u64,
+    /// Minimum polling interval of the device grant, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub device_interval: u64,
+    /// Approve every authorization and device request at once as USER (alice or bob), for scripts.
+    #[arg(long, value_name = "USER")]
+    pub auto_approve: Option<String>,
+    /// Signing algorithm of access tokens and ID tokens: RS256 or ES256.
+    #[arg(long, value_name = "ALG", default_value = "RS256")]
+    pub signing_alg: SigningAlg,
+    /// Directory of the signing keys [default: the grantscope config directory + /sandbox;
+    /// GRANTSCOPE_CONFIG_DIR overrides the config directory].
+    #[arg(long, value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+    /// Generate new signing keys before starting (the previous ones stay in the JWKS until the
+    /// next rotation, so tokens already issued still verify).
+    #[arg(long)]
+    pub rotate_keys: bool,
+    /// Print the start-up information as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// UNSAFE (teaching): accept code_challenge_method=plain.
+    #[arg(long)]
+    pub unsafe_allow_plain_pkce: bool,
+    /// UNSAFE (teaching): let public clients skip PKCE, and accept a token request without the
+    /// code_verifier.
+    #[arg(long)]
+    pub unsafe_allow_missing_pkce: bool,
+    /// UNSAFE (teaching): do not rotate refresh tokens (the same one is returned on refresh).
+    #[arg(long)]
+    pub unsafe_no_refresh_rotation: bool,
+    /// UNSAFE (teaching): redirect to any redirect_uri, registered or not.
+    #[arg(long)]
+    pub unsafe_any_redirect_uri: bool,
+    /// UNSAFE (teaching): issue access tokens valid for a year and refresh tokens for ten.
+    #[arg(long)]
+    pub unsafe_long_lived_tokens: bool,
+}
+
+impl SandboxArgs {
+    /// The library configuration these options describe.
+    pub fn to_config(&self) -> SandboxConfig {
+        SandboxConfig {
+            port: self.port,
+            access_token_ttl: Duration::from_secs(self.access_token_ttl),
+            refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl),
+            code_ttl: Duration::from_secs(self.code_ttl),
+            device_code_ttl: Duration::from_secs(self.device_code_ttl),
+            device_poll_interval: Duration::from_secs(self.device_interval),
+            auto_approve: self.auto_approve.clone(),
+            signing_alg: self.signing_alg,
+            key_dir: self.key_dir.clone(),
+            rotate_keys: self.rotate_keys,
+            unsafe_switches: UnsafeSwitches {
+                allow_plain_pkce: self.unsafe_allow_plain_pkce,
+                allow_missing_pkce: self.unsafe_allow_missing_pkce,
+                no_refresh_rotation: self.unsafe_no_refresh_rotation,
+                any_redirect_uri: self.unsafe_any_redirect_uri,
+                long_lived_tokens: self.unsafe_long_lived_tokens,
+            },
+        }
+    }
+}
+
+/// Runs the sandbox until Ctrl+C or SIGTERM. Exit status 0 after a clean stop, 2 when it cannot
+/// start (port taken, bad option, unusable key directory), 1 when it fails while running.
+pub async fn run(args: SandboxArgs) -> ExitCode {
+    let handle = match sandbox::start(args.to_config()).await {
+        Ok(handle) => handle,
+        Err(error) => {
+            eprintln!("error: the sandbox cannot start: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        println!("{}", startup_json(&handle));
+    } else {
+        print!("{}", startup_text(&handle));
+    }
+    for switch in handle.config().unsafe_switches.enabled() {
+        eprintln!(
+            "WARNING: UNSAFE teaching switch --{switch} is on; never point real clients here"
+        );
+    }
+    if let Err(error) = stop_signal().await {
+        eprintln!("error: cannot wait for Ctrl+C / SIGTERM: {error}");
+    }
+    eprintln!("stopping the sandbox...");
+    match handle.shutdown().await {
+        Ok(()) => {
+            eprintln!("sandbox stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Resolves on Ctrl+C, or on SIGTERM where there is one.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+fn kids(handle: &SandboxHandle) -> Vec<String> {
+    handle.jwks()["keys"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .map(|k| {
+                    format!(
+                        "{} {}",
+                        k["alg"].as_str().unwrap_or("?"),
+                        k["kid"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The start-up banner: issuer first (as `issuer: URL`, for scripts), then what to use.
+pub fn startup_text(handle: &SandboxHandle) -> String {
+    use std::fmt::Write as _;
+    let config = handle.config();
+    let mut out = String::new();
+    let issuer = handle.issuer_str();
+    let _ = writeln!(out, "issuer: {issuer}");
+    let _ = writeln!(out, "discovery: {issuer}/.well-known/openid-configuration");
+    let _ = writeln!(out, "start page: {issuer}/");
+    let _ = writeln!(
+        out,
+        "tokens: {} signed, access {}s, refresh {}s, codes {}s, device codes {}s (poll every {}s)",
+        config.signing_alg,
+        config.effective_access_token_ttl().as_secs(),
+        config.effective_refresh_token_ttl().as_secs(),
+        config.code_ttl.as_secs(),
+        config.device_code_ttl.as_secs(),
+        config.device_poll_interval.as_secs(),
+    );
+    let _ = writeln!(
+        out,
+        "signing keys: {} ({})",
+        handle.key_dir().display(),
+        kids(handle).join(", ")
+    );
+    if let Some(user) = &config.auto_approve {
+        let _ = writeln!(
+            out,
+            "auto-approve: every request is approved at once as {user}"
+        );
+    }
+    let _ = writeln!(out, "clients:");
+    for client in seeded_clients() {
+        let _ = writeln!(
+            out,
+            "  {:<16} secret: {:<24} {}",
+            client.id,
+            client.secret.unwrap_or("(none, public)"),
+            client.description
+        );
+    }
+    let _ = writeln!(out, "users:");
+    for user in seeded_users() {
+        let _ = writeln!(out, "  {:<16} password: {}", user.username, user.password);
+    }
+    let enabled = config.unsafe_switches.enabled();
+    if !enabled.is_empty() {
+        let _ = writeln!(out, "UNSAFE teaching switches on: {}", enabled.join(", "));
+    }
+    let _ = writeln!(out, "Press Ctrl+C to stop.");
+    out
+}
+
+/// The start-up information as JSON (`--json`).
+pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
+    let config = handle.config();
+    let issuer = handle.issuer_str();
+    json!({
+        "issuer": issuer,
+        "discovery": format!("{issuer}/.well-known/openid-configuration"),
+        "port": handle.port(),
+        "signing_alg": config.signing_alg.as_str(),
+        "access_token_ttl": config.effective_access_token_ttl().as_secs(),
+        "refresh_token_ttl": config.effective_refresh_token_ttl().as_secs(),
+        "code_ttl": config.code_ttl.as_secs(),
+        "device_code_ttl": config.device_code_ttl.as_secs(),
+        "device_interval": config.device_poll_interval.as_secs(),
+        "auto_approve": config.auto_approve,
+        "key_dir": handle.key_dir().display().to_string(),
+        "jwks": handle.jwks(),
+        "clients": seeded_clients().iter().map(|c| json!({
+            "client_id": c.id,
+            "client_secret": c.secret,
+            "kind": c.kind.to_string(),
+            "grant_types": c.grant_types,
+            "redirect_uris": c.redirect_uris,
+            "scopes": c.scopes,
+            "description": c.description,
+        })).collect::<Vec<_>>(),
+        "users": seeded_users().iter().map(|u| json!({
+            "username": u.username, "password": u.password, "sub": u.sub,
+        })).collect::<Vec<_>>(),
+        "unsafe_switches": config.unsafe_switches.enabled(),
+    })
+}

@@ -1,0 +1,430 @@
+//! The authorization endpoint (RFC 6749 §4.1.1, RFC 7636, OpenID Connect Core §3.1.2): request
+//! validation, the login and consent page, and the redirect back to the client with a code or an
+//! error. Errors go back to the client only once the client and its redirect URI are known to be
+//! legitimate; before that the user sees an error page (RFC 6749 §4.1.2.1).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::clients::{
+    ClientKind, GRANT_AUTHORIZATION_CODE, SeededUser, check_login, find_client, find_user,
+    seeded_users,
+};
+use super::server::{App, OAuthError, Params, escape_html, page, validate_resources};
+use super::store::{
+    AuthorizationRequest, CodeRecord, Pending, ms, now_ms, now_secs, random_token, token_key,
+};
+use super::token::resolve_scope;
+
+/// How long a login page stays answerable.
+const PENDING_TTL_MS: u64 = 10 * 60 * 1000;
+
+/// `GET /authorize`.
+pub(crate) async fn authorize_get(
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let request = match validate(&app, &params) {
+        Ok(request) => request,
+        Err(Rejection::Page(message)) => return error_page(&app, &message),
+        Err(Rejection::Redirect {
+            redirect_uri,
+            state,
+            error,
+        }) => {
+            return redirect_error(
+                &app,
+                &redirect_uri,
+                state.as_deref(),
+                &error,
+                StatusCode::FOUND,
+            );
+        }
+    };
+    if let Some(username) = &app.config.auto_approve {
+        if let Some(user) = find_user(username) {
+            return approve(&app, request, user, StatusCode::FOUND);
+        }
+    }
+    if params.single("prompt").ok().flatten() == Some("none") {
+        return redirect_error(
+            &app,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &OAuthError::new(
+                "login_required",
+                "prompt=none, but the user must log in here",
+            ),
+            StatusCode::FOUND,
+        );
+    }
+    let request_id = random_token(24);
+    app.store().pending.insert(
+        request_id.clone(),
+        Pending {
+            request: request.clone(),
+            expires_ms: now_ms().saturating_add(PENDING_TTL_MS),
+        },
+    );
+    login_page(&app, &request, &request_id, None, StatusCode::OK)
+}
+
+/// `POST /authorize`: the login form's answer.
+pub(crate) async fn authorize_post(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match Params::from_form(&headers, &body) {
+        Ok(params) => params,
+        Err(error) => return error_page(&app, &error.description),
+    };
+    let Some(request_id) = params.single("request_id").ok().flatten() else {
+        return error_page(&app, "the login form was submitted without its request id");
+    };
+    let pending = {
+        let store = app.store();
+        store.pending.get(request_id).cloned()
+    };
+    let Some(pending) = pending.filter(|p| p.expires_ms > now_ms()) else {
+        return error_page(
+            &app,
+            "this login request has expired or was already answered; start the flow again from the client",
+        );
+    };
+    let request = pending.request;
+    let decision = params.single("decision").ok().flatten().unwrap_or("");
+    if decision == "deny" {
+        app.store().pending.remove(request_id);
+        return redirect_error(
+            &app,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &OAuthError::new("access_denied", "the user denied the request"),
+            StatusCode::SEE_OTHER,
+        );
+    }
+    if decision != "approve" {
+        return login_page(
+            &app,
+            &request,
+            request_id,
+            Some("choose Approve or Deny"),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let username = params.single("username").ok().flatten().unwrap_or("");
+    let password = params.single("password").ok().flatten().unwrap_or("");
+    let Some(user) = check_login(username, password) else {
+        return login_page(
+            &app,
+            &request,
+            request_id,
+            Some("wrong username or password (the demo users are listed below)"),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    app.store().pending.remove(request_id);
+    approve(&app, request, user, StatusCode::SEE_OTHER)
+}
+
+/// Why an authorization request is refused, and where the refusal goes.
+enum Rejection {
+    /// Client or redirect URI not trustworthy: tell the user, never redirect.
+    Page(String),
+    /// Tell the client through its (registered) redirect URI.
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        error: OAuthError,
+    },
+}
+
+fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejection> {
+    let page = |e: OAuthError| Rejection::Page(e.description);
+    let client_id = params
+        .single("client_id")
+        .map_err(page)?
+        .ok_or_else(|| Rejection::Page("the request has no client_id".into()))?;
+    let client = find_client(client_id)
+        .ok_or_else(|| Rejection::Page(format!("unknown client {client_id:?}")))?;
+    let redirect_uri = params
+        .single("redirect_uri")
+        .map_err(page)?
+        .ok_or_else(|| {
+            Rejection::Page(
+                "the request has no redirect_uri (the sandbox requires it on every request)".into(),
+            )
+        })?
+        .to_string();
+    let registered = if app.config.unsafe_switches.any_redirect_uri {
+        url::Url::parse(&redirect_uri).is_ok()
+    } else {
+        client.redirect_uri_registered(&redirect_uri)
+    };
+    if !registered {
+        return Err(Rejection::Page(format!(
+            "redirect_uri {redirect_uri:?} is not registered for client {} (registered: {}; \
+             a loopback address may use any port). The sandbox does not redirect to \
+             unregistered addresses.",
+            client.id,
+            if client.redirect_uris.is_empty() {
+                "none".to_string()
+            } else {
+                client.redirect_uris.join(", ")
+            }
+        )));
+    }
+    // The state to echo, even if it is malformed (repeated) we cannot echo it.
+    let state = params.single("state").ok().flatten().map(str::to_string);
+    let redirect = |error: OAuthError| Rejection::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+        error,
+    };
+    match params.single("response_type").map_err(redirect)? {
+        Some("code") => {}
+        Some(other) => {
+            return Err(redirect(OAuthError::new(
+                "unsupported_response_type",
+                format!("response_type {other:?} is not supported; use code"),
+            )));
+        }
+        None => {
+            return Err(redirect(OAuthError::invalid_request(
+                "missing response_type",
+            )));
+        }
+    }
+    if let Some(mode) = params.single("response_mode").map_err(redirect)? {
+        if mode != "query" {
+            return Err(redirect(OAuthError::invalid_request(format!(
+                "response_mode {mode:?} is not supported; use query"
+            ))));
+        }
+    }
+    for unsupported in ["request", "request_uri"] {
+        if params.single(unsupported).map_err(redirect)?.is_some() {
+            let error = if unsupported == "request" {
+                "request_not_supported"
+            } else {
+                "request_uri_not_supported"
+            };
+            return Err(redirect(OAuthError::new(
+                error,
+                format!("the {unsupported} parameter is not supported by the sandbox"),
+            )));
+        }
+    }
+    if !client.allows_grant(GRANT_AUTHORIZATION_CODE) {
+        return Err(redirect(OAuthError::new(
+            "unauthorized_client",
+            format!(
+                "client {} may not use the authorization code grant",
+                client.id
+            ),
+        )));
+    }
+    let scope =
+        resolve_scope(client, params.single("scope").map_err(redirect)?).map_err(redirect)?;
+    let challenge = params.single("code_challenge").map_err(redirect)?;
+    let method = params.single("code_challenge_method").map_err(redirect)?;
+    let pkce = match (challenge, method) {
+        (None, Some(_)) => {
+            return Err(redirect(OAuthError::invalid_request(
+                "code_challenge_method without code_challenge",
+            )));
+        }
+        (None, None) => {
+            if client.kind == ClientKind::Public && !app.config.unsafe_switches.allow_missing_pkce {
+                return Err(redirect(OAuthError::invalid_request(
+                    "PKCE is required for public clients: send code_challenge and code_challenge_method=S256",
+                )));
+            }
+            None
+        }
+        (Some(challenge), method) => {
+            // RFC 7636 §4.3: an absent method means plain.
+            let method = method.unwrap_or("plain");
+            match method {
+                "S256" => {}
+                "plain" if app.config.unsafe_switches.allow_plain_pkce => {}
+                "plain" => {
+                    return Err(redirect(OAuthError::invalid_request(
+                        "code_challenge_method plain is not allowed (an absent method means plain); use S256",
+                    )));
+                }
+                other => {
+                    return Err(redirect(OAuthError::invalid_request(format!(
+                        "unsupported code_challenge_method {other:?}; use S256"
+                    ))));
+                }
+            }
+            let well_formed = (43..=128).contains(&challenge.len())
+                && challenge
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+            if !well_formed {
+                return Err(redirect(OAuthError::invalid_request(
+                    "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]",
+                )));
+            }
+            Some((challenge.to_string(), method.to_string()))
+        }
+    };
+    let resources = params.all("resource");
+    validate_resources(&resources).map_err(redirect)?;
+    let nonce = params
+        .single("nonce")
+        .map_err(redirect)?
+        .map(str::to_string);
+    let login_hint = params
+        .single("login_hint")
+        .map_err(redirect)?
+        .map(str::to_string);
+    Ok(AuthorizationRequest {
+        client,
+        redirect_uri,
+        scope,
+        state,
+        nonce,
+        pkce,
+        resources,
+        login_hint,
+    })
+}
+
+/// Issues a code for an approved request and redirects back to the client.
+fn approve(
+    app: &App,
+    request: AuthorizationRequest,
+    user: &'static SeededUser,
+    status: StatusCode,
+) -> Response {
+    let code = random_token(32);
+    let redirect_uri = request.redirect_uri.clone();
+    let state = request.state.clone();
+    app.store().codes.insert(
+        token_key(&code),
+        CodeRecord {
+            request,
+            user,
+            auth_time: now_secs(),
+            expires_ms: now_ms().saturating_add(ms(app.config.code_ttl)),
+            redeemed: None,
+            consumed: false,
+        },
+    );
+    let mut pairs = vec![("code", code.as_str())];
+    if let Some(state) = state.as_deref() {
+        pairs.push(("state", state));
+    }
+    pairs.push(("iss", app.issuer.as_str()));
+    redirect(app, &redirect_uri, &pairs, status)
+}
+
+fn redirect_error(
+    app: &App,
+    redirect_uri: &str,
+    state: Option<&str>,
+    error: &OAuthError,
+    status: StatusCode,
+) -> Response {
+    let mut pairs = vec![
+        ("error", error.error),
+        ("error_description", error.description.as_str()),
+    ];
+    if let Some(state) = state {
+        pairs.push(("state", state));
+    }
+    pairs.push(("iss", app.issuer.as_str()));
+    redirect(app, redirect_uri, &pairs, status)
+}
+
+fn redirect(app: &App, redirect_uri: &str, pairs: &[(&str, &str)], status: StatusCode) -> Response {
+    let Ok(mut url) = url::Url::parse(redirect_uri) else {
+        return error_page(app, "the redirect URI is not a valid URL");
+    };
+    url.query_pairs_mut().extend_pairs(pairs);
+    let Ok(location) = HeaderValue::from_str(url.as_str()) else {
+        return error_page(app, "the redirect URI cannot be sent as a header");
+    };
+    let mut response = status.into_response();
+    response.headers_mut().insert(header::LOCATION, location);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn error_page(app: &App, message: &str) -> Response {
+    page(
+        app,
+        StatusCode::BAD_REQUEST,
+        "Authorization request refused",
+        &format!("<p class=\"error\">{}</p>", escape_html(message)),
+    )
+}
+
+fn login_page(
+    app: &App,
+    request: &AuthorizationRequest,
+    request_id: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let scopes: String = request
+        .scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("<li>{}</li>", escape_html(s)))
+        .collect();
+    let users: String = seeded_users()
+        .iter()
+        .map(|u| {
+            format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+                escape_html(u.username),
+                escape_html(u.password),
+                escape_html(u.name)
+            )
+        })
+        .collect();
+    let error = error
+        .map(|e| format!("<p class=\"error\">{}</p>", escape_html(e)))
+        .unwrap_or_default();
+    let audience = if request.resources.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p>for the resources: <code>{}</code></p>",
+            escape_html(&request.resources.join(" "))
+        )
+    };
+    let body = format!(
+        "{error}<p>The application <strong>{client}</strong> ({kind}) asks for access:</p>\
+         <ul class=\"scopes\">{scopes}</ul>{audience}\
+         <p>It will receive the answer at <code>{redirect}</code>.</p>\
+         <form method=\"post\" action=\"/authorize\">\
+         <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\
+         <label for=\"username\">Username</label>\
+         <input type=\"text\" id=\"username\" name=\"username\" value=\"{hint}\" autocomplete=\"username\">\
+         <label for=\"password\">Password</label>\
+         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\">\
+         <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
+         <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
+         </form><h2>Demo users</h2><table><tr><th>username</th><th>password</th><th>name</th></tr>\
+         {users}</table>",
+        client = escape_html(request.client.id),
+        kind = request.client.kind,
+        redirect = escape_html(&request.redirect_uri),
+        request_id = escape_html(request_id),
+        hint = escape_html(request.login_hint.as_deref().unwrap_or("")),
+    );
+    page(app, status, "Sign in and approve", &body)
+}

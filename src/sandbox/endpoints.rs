@@ -1,0 +1,326 @@
+//! The sandbox's metadata and token-management endpoints: discovery (OpenID Connect Discovery
+//! and RFC 8414), the JWKS, introspection (RFC 7662), revocation (RFC 7009), userinfo, and a
+//! start page listing all of it for people.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::clients::{
+    DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
+    GRANT_REFRESH_TOKEN, SCOPES_SUPPORTED, SeededClient, seeded_clients, seeded_users,
+};
+use super::server::{
+    App, OAuthError, Params, authenticate_client, escape_html, json_response, page,
+};
+use super::store::{Grant, token_key};
+
+/// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
+pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
+    let pkce_methods: Vec<&str> = if app.config.unsafe_switches.allow_plain_pkce {
+        vec!["S256", "plain"]
+    } else {
+        vec!["S256"]
+    };
+    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
+    let document = json!({
+        "issuer": app.issuer,
+        "authorization_endpoint": app.url("/authorize"),
+        "token_endpoint": app.url("/token"),
+        "device_authorization_endpoint": app.url("/device_authorization"),
+        "introspection_endpoint": app.url("/introspect"),
+        "revocation_endpoint": app.url("/revoke"),
+        "userinfo_endpoint": app.url("/userinfo"),
+        "jwks_uri": app.url("/jwks"),
+        "scopes_supported": SCOPES_SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": [
+            GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN, GRANT_DEVICE_CODE
+        ],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "code_challenge_methods_supported": pkce_methods,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+        "userinfo_signing_alg_values_supported": [],
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp",
+            "name", "preferred_username", "email", "email_verified"
+        ],
+        "authorization_response_iss_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "grantscope_sandbox": {
+            "access_token_signing_alg": app.config.signing_alg.as_str(),
+            "default_audience": DEFAULT_AUDIENCE,
+            "unsafe_switches": app.config.unsafe_switches.enabled(),
+        },
+    });
+    let mut response = (StatusCode::OK, axum::Json(document)).into_response();
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// `GET /jwks`.
+pub(crate) async fn jwks(State(app): State<Arc<App>>) -> Response {
+    let document = app.keys().jwks();
+    let mut response = (StatusCode::OK, axum::Json(document)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    // Short caching so a rotation is picked up quickly by verifiers that honour it.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=60"),
+    );
+    response
+}
+
+/// Whether `client` may learn about a token of `grant`: confidential clients (resource servers)
+/// may introspect any token; a public client, which proves nothing, only its own.
+fn may_see(client: &SeededClient, grant: &Grant) -> bool {
+    client.secret.is_some() || grant.client.id == client.id
+}
+
+/// `POST /introspect` (RFC 7662).
+pub(crate) async fn introspect(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match introspect_inner(&app, &headers, &body) {
+        Ok(value) => json_response(StatusCode::OK, &value),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn introspect_inner(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+    let params = Params::from_form(headers, body)?;
+    let client = authenticate_client(headers, &params)?;
+    let token = params.required("token")?;
+    // The hint only orders the search (RFC 7662 §2.1).
+    let _hint = params.single("token_type_hint")?;
+    let store = app.store();
+    if let Some((record, grant)) = store.active_access(token) {
+        if may_see(client, grant) {
+            let mut out = Map::new();
+            out.insert("active".into(), json!(true));
+            out.insert("scope".into(), json!(record.scope));
+            out.insert("client_id".into(), json!(grant.client.id));
+            if let Some(user) = grant.user {
+                out.insert("username".into(), json!(user.username));
+            }
+            out.insert("token_type".into(), json!("Bearer"));
+            out.insert("exp".into(), json!(record.exp));
+            out.insert("iat".into(), json!(record.iat));
+            out.insert("nbf".into(), json!(record.iat));
+            out.insert("sub".into(), json!(record.sub));
+            out.insert(
+                "aud".into(),
+                if record.aud.len() == 1 {
+                    json!(record.aud[0])
+                } else {
+                    json!(record.aud)
+                },
+            );
+            out.insert("iss".into(), json!(app.issuer));
+            out.insert("jti".into(), json!(record.jti));
+            if let Some(auth_time) = grant.auth_time {
+                out.insert("auth_time".into(), json!(auth_time));
+            }
+            return Ok(Value::Object(out));
+        }
+    }
+    if let Some((record, grant)) = store.active_refresh(token) {
+        if may_see(client, grant) {
+            let mut out = Map::new();
+            out.insert("active".into(), json!(true));
+            out.insert("scope".into(), json!(record.scope));
+            out.insert("client_id".into(), json!(grant.client.id));
+            if let Some(user) = grant.user {
+                out.insert("username".into(), json!(user.username));
+                out.insert("sub".into(), json!(user.sub));
+            }
+            out.insert("exp".into(), json!(record.exp));
+            out.insert("iat".into(), json!(record.iat));
+            out.insert("iss".into(), json!(app.issuer));
+            return Ok(Value::Object(out));
+        }
+    }
+    Ok(json!({ "active": false }))
+}
+
+/// `POST /revoke` (RFC 7009). Revoking a refresh token revokes its whole grant (§2.1).
+pub(crate) async fn revoke(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match revoke_inner(&app, &headers, &body) {
+        Ok(()) => {
+            let mut response = StatusCode::OK.into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+fn revoke_inner(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
+    let params = Params::from_form(headers, body)?;
+    let client = authenticate_client(headers, &params)?;
+    let token = params.required("token")?;
+    let _hint = params.single("token_type_hint")?;
+    let key = token_key(token);
+    let mut store = app.store();
+    let not_yours = || {
+        OAuthError::new(
+            "unauthorized_client",
+            "this token was not issued to the requesting client",
+        )
+    };
+    if let Some(grant_id) = store.access.get(&key).map(|r| r.grant) {
+        let owner = store.grants.get(&grant_id).map(|g| g.client.id);
+        if owner != Some(client.id) {
+            return Err(not_yours());
+        }
+        if let Some(record) = store.access.get_mut(&key) {
+            record.revoked = true;
+        }
+        return Ok(());
+    }
+    if let Some(grant_id) = store.refresh.get(&key).map(|r| r.grant) {
+        let owner = store.grants.get(&grant_id).map(|g| g.client.id);
+        if owner != Some(client.id) {
+            return Err(not_yours());
+        }
+        store.revoke_grant(grant_id, "refresh token revoked");
+        return Ok(());
+    }
+    // Unknown or already invalid tokens: success, as RFC 7009 §2.2 requires.
+    Ok(())
+}
+
+/// `GET|POST /userinfo` (OpenID Connect Core §5.3) with a Bearer access token (RFC 6750 §2.1).
+pub(crate) async fn userinfo(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    let Some(token) = bearer else {
+        return bearer_error(StatusCode::UNAUTHORIZED, None, "");
+    };
+    let store = app.store();
+    let Some((record, grant)) = store.active_access(&token) else {
+        return bearer_error(
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            "the access token is unknown, expired or revoked",
+        );
+    };
+    let has = |scope: &str| record.scope.split(' ').any(|s| s == scope);
+    let Some(user) = grant.user.filter(|_| has("openid")) else {
+        return bearer_error(
+            StatusCode::FORBIDDEN,
+            Some("insufficient_scope"),
+            "userinfo needs a user's access token with scope openid",
+        );
+    };
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(user.sub));
+    if has("profile") {
+        out.insert("name".into(), json!(user.name));
+        out.insert("preferred_username".into(), json!(user.username));
+    }
+    if has("email") {
+        out.insert("email".into(), json!(user.email));
+        out.insert("email_verified".into(), json!(true));
+    }
+    json_response(StatusCode::OK, &Value::Object(out))
+}
+
+fn bearer_error(status: StatusCode, error: Option<&str>, description: &str) -> Response {
+    let challenge = match error {
+        Some(error) => format!(
+            "Bearer realm=\"grantscope-sandbox\", error=\"{error}\", error_description=\"{}\"",
+            description.replace('"', "'")
+        ),
+        None => "Bearer realm=\"grantscope-sandbox\"".to_string(),
+    };
+    let body = match error {
+        Some(error) => json!({ "error": error, "error_description": description }),
+        None => {
+            json!({ "error": "invalid_request", "error_description": "missing Bearer access token" })
+        }
+    };
+    let mut response = json_response(status, &body);
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// `GET /`: what this server is, its endpoints, clients and users.
+pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
+    let endpoints: String = [
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+        "/jwks",
+        "/authorize",
+        "/token",
+        "/device_authorization",
+        "/device",
+        "/introspect",
+        "/revoke",
+        "/userinfo",
+    ]
+    .iter()
+    .map(|p| format!("<li><code>{}</code></li>", escape_html(&app.url(p))))
+    .collect();
+    let clients: String = seeded_clients()
+        .iter()
+        .map(|c| {
+            format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+                escape_html(c.id),
+                escape_html(c.secret.unwrap_or("(none: public)")),
+                escape_html(c.description)
+            )
+        })
+        .collect();
+    let users: String = seeded_users()
+        .iter()
+        .map(|u| {
+            format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                escape_html(u.username),
+                escape_html(u.password)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<p>A local OAuth 2.0 / OpenID Connect provider for learning and testing. \
+         Issuer: <code>{issuer}</code></p><h2>Endpoints</h2><ul>{endpoints}</ul>\
+         <h2>Clients</h2><table><tr><th>client_id</th><th>secret</th><th>what for</th></tr>{clients}</table>\
+         <h2>Users</h2><table><tr><th>username</th><th>password</th></tr>{users}</table>",
+        issuer = escape_html(&app.issuer),
+    );
+    page(&app, StatusCode::OK, "grantscope sandbox", &body)
+}

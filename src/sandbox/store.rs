@@ -1,0 +1,280 @@
+//! The sandbox's in-memory state: pending authorization requests, authorization codes, device
+//! authorizations, issued access and refresh tokens, and the grants ("token families") that tie
+//! them together so one event (code reuse, refresh token reuse, revocation) can revoke them all.
+//!
+//! Tokens are looked up by the SHA-256 of their string, so a forged or altered token simply is
+//! not found. Nothing here survives a restart except the signing keys (see `keys`).
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest as _, Sha256};
+
+use super::clients::{SeededClient, SeededUser};
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now_secs() -> u64 {
+    now_ms() / 1000
+}
+
+/// Milliseconds of a duration, saturating.
+pub(crate) fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A fresh random value of `bytes` bytes, base64url without padding.
+pub(crate) fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// The lookup key of a token: its SHA-256, base64url.
+pub(crate) fn token_key(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Identifies one grant: everything issued from one authorization, one device approval or one
+/// client credentials request.
+pub(crate) type GrantId = u64;
+
+/// What the resource owner (or the client, for client credentials) granted.
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    pub client: &'static SeededClient,
+    pub user: Option<&'static SeededUser>,
+    /// RFC 8707 resource indicators granted; empty means the default audience.
+    pub resources: Vec<String>,
+    pub auth_time: Option<u64>,
+    pub revoked: bool,
+    /// Why the grant was revoked, for introspection-side debugging in tests and logs.
+    pub revoked_reason: Option<&'static str>,
+}
+
+/// An issued access token.
+#[derive(Debug, Clone)]
+pub(crate) struct AccessRecord {
+    pub grant: GrantId,
+    pub sub: String,
+    pub scope: String,
+    pub aud: Vec<String>,
+    pub jti: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub revoked: bool,
+}
+
+/// An issued refresh token.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshRecord {
+    pub grant: GrantId,
+    pub scope: String,
+    pub iat: u64,
+    pub exp: u64,
+    /// Set once it was exchanged; a second exchange is reuse.
+    pub rotated: bool,
+    pub revoked: bool,
+}
+
+/// A validated authorization request waiting for the user's decision on the login page.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthorizationRequest {
+    pub client: &'static SeededClient,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    /// `(code_challenge, method)`.
+    pub pkce: Option<(String, String)>,
+    pub resources: Vec<String>,
+    pub login_hint: Option<String>,
+}
+
+/// A pending authorization request, by its unguessable id (which also serves as the CSRF token
+/// of the login form).
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub request: AuthorizationRequest,
+    pub expires_ms: u64,
+}
+
+/// An issued authorization code.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeRecord {
+    pub request: AuthorizationRequest,
+    pub user: &'static SeededUser,
+    pub auth_time: u64,
+    pub expires_ms: u64,
+    /// The grant created when the code was redeemed; set means "used".
+    pub redeemed: Option<GrantId>,
+    /// Whether a redemption was attempted (even a failed one consumes the code).
+    pub consumed: bool,
+}
+
+/// Where a device authorization stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DeviceStatus {
+    Pending,
+    Approved {
+        user: &'static SeededUser,
+        auth_time: u64,
+    },
+    Denied,
+    Redeemed,
+}
+
+/// A device authorization (RFC 8628).
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceRecord {
+    pub client: &'static SeededClient,
+    pub scope: String,
+    pub resources: Vec<String>,
+    pub user_code: String,
+    pub expires_ms: u64,
+    pub interval: Duration,
+    pub last_poll_ms: Option<u64>,
+    pub status: DeviceStatus,
+}
+
+/// All mutable state of one running sandbox.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    next_grant: GrantId,
+    pub grants: HashMap<GrantId, Grant>,
+    pub access: HashMap<String, AccessRecord>,
+    pub refresh: HashMap<String, RefreshRecord>,
+    pub pending: HashMap<String, Pending>,
+    pub codes: HashMap<String, CodeRecord>,
+    /// Device records by the lookup key of the device code.
+    pub devices: HashMap<String, DeviceRecord>,
+    /// Normalised user code → lookup key of the device code.
+    pub user_codes: HashMap<String, String>,
+}
+
+impl Store {
+    /// Records a new grant and returns its id.
+    pub(crate) fn new_grant(&mut self, grant: Grant) -> GrantId {
+        self.next_grant += 1;
+        let id = self.next_grant;
+        self.grants.insert(id, grant);
+        id
+    }
+
+    /// Revokes a grant and everything issued under it.
+    pub(crate) fn revoke_grant(&mut self, id: GrantId, reason: &'static str) {
+        if let Some(grant) = self.grants.get_mut(&id) {
+            grant.revoked = true;
+            grant.revoked_reason.get_or_insert(reason);
+        }
+        for record in self.access.values_mut().filter(|r| r.grant == id) {
+            record.revoked = true;
+        }
+        for record in self.refresh.values_mut().filter(|r| r.grant == id) {
+            record.revoked = true;
+        }
+    }
+
+    /// An access token that is known, unexpired and not revoked.
+    pub(crate) fn active_access(&self, token: &str) -> Option<(&AccessRecord, &Grant)> {
+        let record = self.access.get(&token_key(token))?;
+        let grant = self.grants.get(&record.grant)?;
+        let live = !record.revoked && !grant.revoked && now_secs() < record.exp;
+        live.then_some((record, grant))
+    }
+
+    /// A refresh token that is known, unexpired, not revoked and not yet rotated.
+    pub(crate) fn active_refresh(&self, token: &str) -> Option<(&RefreshRecord, &Grant)> {
+        let record = self.refresh.get(&token_key(token))?;
+        let grant = self.grants.get(&record.grant)?;
+        let live = !record.revoked && !record.rotated && !grant.revoked && now_secs() < record.exp;
+        live.then_some((record, grant))
+    }
+
+    /// Drops what has expired and can no longer matter. Used codes are kept while their grant
+    /// has tokens, so that a late replay still revokes them.
+    pub(crate) fn purge(&mut self) {
+        let now_ms = now_ms();
+        let now = now_ms / 1000;
+        self.pending.retain(|_, p| p.expires_ms > now_ms);
+        self.access.retain(|_, r| r.exp > now);
+        self.refresh.retain(|_, r| r.exp > now);
+        let expired_devices: Vec<String> = self
+            .devices
+            .iter()
+            .filter(|(_, d)| d.expires_ms <= now_ms)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in expired_devices {
+            if let Some(device) = self.devices.remove(&key) {
+                self.user_codes.remove(&device.user_code);
+            }
+        }
+        let mut referenced: std::collections::HashSet<GrantId> = self
+            .access
+            .values()
+            .map(|r| r.grant)
+            .chain(self.refresh.values().map(|r| r.grant))
+            .collect();
+        self.codes.retain(|_, c| {
+            c.expires_ms > now_ms || c.redeemed.is_some_and(|g| referenced.contains(&g))
+        });
+        referenced.extend(self.codes.values().filter_map(|c| c.redeemed));
+        self.grants.retain(|id, _| referenced.contains(id));
+    }
+}
+
+/// Normalises a user code as typed by a person: upper case, dashes and spaces removed.
+pub(crate) fn normalize_user_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// A fresh user code, `XXXX-XXXX` from 20 consonants (RFC 8628 §6.1: no vowels, no ambiguity).
+pub(crate) fn new_user_code() -> String {
+    const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..8)
+        .map(|_| {
+            let i = rand::Rng::random_range(&mut rng, 0..ALPHABET.len());
+            char::from(ALPHABET[i])
+        })
+        .collect();
+    let (a, b) = chars.split_at(4);
+    format!(
+        "{}-{}",
+        a.iter().collect::<String>(),
+        b.iter().collect::<String>()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_codes_normalise() {
+        let code = new_user_code();
+        assert_eq!(code.len(), 9);
+        assert_eq!(normalize_user_code(&code.to_lowercase()).len(), 8);
+        assert_eq!(normalize_user_code("bcdf-ghjk"), "BCDFGHJK");
+        assert_eq!(normalize_user_code(" BCDF GHJK "), "BCDFGHJK");
+    }
+
+    #[test]
+    fn random_tokens_differ() {
+        assert_ne!(random_token(32), random_token(32));
+        assert_eq!(random_token(32).len(), 43);
+    }
+}

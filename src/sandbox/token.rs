@@ -1,0 +1,644 @@
+//! The token endpoint (RFC 6749 §3.2): authorization code with PKCE (RFC 7636), client
+//! credentials, refresh with rotation and reuse detection, and the device code grant (RFC 8628
+//! §3.4); and the minting of RFC 9068 access tokens, OpenID Connect ID tokens and refresh tokens.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
+
+use super::clients::{
+    DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
+    GRANT_REFRESH_TOKEN, SeededClient,
+};
+use super::server::{
+    App, OAuthError, Params, authenticate_client, json_response, validate_resources,
+};
+use super::store::{
+    AccessRecord, DeviceStatus, Grant, GrantId, RefreshRecord, Store, ms, now_ms, now_secs,
+    random_token, token_key,
+};
+
+/// `POST /token`.
+pub(crate) async fn token(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match handle(&app, &headers, &body) {
+        Ok(value) => json_response(StatusCode::OK, &value),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+    let params = Params::from_form(headers, body)?;
+    let grant_type = params.required("grant_type")?;
+    let known = [
+        GRANT_AUTHORIZATION_CODE,
+        GRANT_CLIENT_CREDENTIALS,
+        GRANT_REFRESH_TOKEN,
+        GRANT_DEVICE_CODE,
+    ];
+    if !known.contains(&grant_type) {
+        return Err(OAuthError::new(
+            "unsupported_grant_type",
+            format!(
+                "grant_type {grant_type:?} is not supported here (supported: {})",
+                known.join(", ")
+            ),
+        ));
+    }
+    let client = authenticate_client(headers, &params)?;
+    if !client.allows_grant(grant_type) {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            format!(
+                "client {} may not use grant_type {grant_type} (it may use: {})",
+                client.id,
+                client.grant_types.join(", ")
+            ),
+        ));
+    }
+    match grant_type {
+        GRANT_AUTHORIZATION_CODE => authorization_code(app, client, &params),
+        GRANT_CLIENT_CREDENTIALS => client_credentials(app, client, &params),
+        GRANT_REFRESH_TOKEN => refresh_token(app, client, &params),
+        _ => device_code(app, client, &params),
+    }
+}
+
+/// Resolves a requested scope against what the client may ask for; `None` gives its default.
+pub(crate) fn resolve_scope(
+    client: &SeededClient,
+    requested: Option<&str>,
+) -> Result<String, OAuthError> {
+    let requested = requested.unwrap_or(client.default_scope);
+    let mut scopes: Vec<&str> = Vec::new();
+    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+        if !client.scopes.contains(&scope) {
+            return Err(OAuthError::new(
+                "invalid_scope",
+                format!(
+                    "scope {scope:?} is not allowed for client {} (allowed: {})",
+                    client.id,
+                    client.scopes.join(" ")
+                ),
+            ));
+        }
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    Ok(scopes.join(" "))
+}
+
+/// A narrower-or-equal scope for a refresh (RFC 6749 §6).
+fn narrow_scope(granted: &str, requested: Option<&str>) -> Result<String, OAuthError> {
+    let Some(requested) = requested else {
+        return Ok(granted.to_string());
+    };
+    let granted: Vec<&str> = granted.split(' ').collect();
+    let mut scopes: Vec<&str> = Vec::new();
+    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+        if !granted.contains(&scope) {
+            return Err(OAuthError::new(
+                "invalid_scope",
+                format!("scope {scope:?} exceeds the scope originally granted"),
+            ));
+        }
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    Ok(scopes.join(" "))
+}
+
+/// Resources requested at the token endpoint must be among those granted (RFC 8707 §2.2).
+fn narrow_resources(granted: &[String], requested: Vec<String>) -> Result<Vec<String>, OAuthError> {
+    validate_resources(&requested)?;
+    if requested.is_empty() {
+        return Ok(granted.to_vec());
+    }
+    if let Some(extra) = requested.iter().find(|r| !granted.contains(r)) {
+        return Err(OAuthError::new(
+            "invalid_target",
+            format!("resource {extra:?} was not part of the authorization"),
+        ));
+    }
+    Ok(requested)
+}
+
+fn has_scope(scope: &str, wanted: &str) -> bool {
+    scope.split(' ').any(|s| s == wanted)
+}
+
+/// RFC 7636 §4.1: 43 to 128 characters from the unreserved set.
+fn verifier_well_formed(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The S256 transformation of a code verifier (RFC 7636 §4.2).
+pub(crate) fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// `at_hash` / `c_hash`: the left half of the SHA-256 of the value (both algorithms use SHA-256).
+pub(crate) fn half_hash(value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+fn authorization_code(
+    app: &App,
+    client: &'static SeededClient,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let code = params.required("code")?;
+    let redirect_uri = params.single("redirect_uri")?;
+    let verifier = params.single("code_verifier")?;
+    let requested_resources = params.all("resource");
+    let mut store = app.store();
+    let key = token_key(code);
+    let Some(record) = store.codes.get(&key).cloned() else {
+        return Err(OAuthError::invalid_grant(
+            "unknown authorization code (never issued, expired, or issued before a restart)",
+        ));
+    };
+    if record.request.client.id != client.id {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
+    if record.consumed {
+        if let Some(grant) = record.redeemed {
+            store.revoke_grant(grant, "authorization code reused");
+        }
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was already used; every token issued for it is now revoked",
+        ));
+    }
+    // Any redemption attempt consumes the code, so a wrong verifier cannot be retried.
+    if let Some(stored) = store.codes.get_mut(&key) {
+        stored.consumed = true;
+    }
+    if now_ms() >= record.expires_ms {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code has expired",
+        ));
+    }
+    if redirect_uri != Some(record.request.redirect_uri.as_str()) {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri must be identical to the one sent in the authorization request",
+        ));
+    }
+    match (&record.request.pkce, verifier) {
+        (Some((challenge, method)), Some(verifier)) => {
+            if !verifier_well_formed(verifier) {
+                return Err(OAuthError::invalid_grant(
+                    "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)",
+                ));
+            }
+            let computed = if method == "S256" {
+                s256(verifier)
+            } else {
+                verifier.to_string()
+            };
+            if !super::clients::secrets_equal(challenge, &computed) {
+                return Err(OAuthError::invalid_grant(format!(
+                    "PKCE verification failed: the code_verifier does not match the {method} code_challenge"
+                )));
+            }
+        }
+        (Some(_), None) => {
+            if !app.config.unsafe_switches.allow_missing_pkce {
+                return Err(OAuthError::invalid_grant(
+                    "code_verifier is required: the authorization request carried a code_challenge",
+                ));
+            }
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier sent, but the authorization request had no code_challenge (PKCE downgrade)",
+            ));
+        }
+        (None, None) => {}
+    }
+    let resources = narrow_resources(&record.request.resources, requested_resources)?;
+    let grant = store.new_grant(Grant {
+        client,
+        user: Some(record.user),
+        resources: record.request.resources.clone(),
+        auth_time: Some(record.auth_time),
+        revoked: false,
+        revoked_reason: None,
+    });
+    if let Some(stored) = store.codes.get_mut(&key) {
+        stored.redeemed = Some(grant);
+    }
+    let refresh = if client.allows_grant(GRANT_REFRESH_TOKEN) {
+        RefreshIssue::New
+    } else {
+        RefreshIssue::None
+    };
+    mint(
+        app,
+        &mut store,
+        Mint {
+            grant,
+            scope: &record.request.scope,
+            resources: &resources,
+            refresh,
+            nonce: record.request.nonce.as_deref(),
+            code: Some(code),
+        },
+    )
+}
+
+fn client_credentials(
+    app: &App,
+    client: &'static SeededClient,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let scope = resolve_scope(client, params.single("scope")?)?;
+    let resources = params.all("resource");
+    validate_resources(&resources)?;
+    let mut store = app.store();
+    let grant = store.new_grant(Grant {
+        client,
+        user: None,
+        resources: resources.clone(),
+        auth_time: None,
+        revoked: false,
+        revoked_reason: None,
+    });
+    mint(
+        app,
+        &mut store,
+        Mint {
+            grant,
+            scope: &scope,
+            resources: &resources,
+            refresh: RefreshIssue::None,
+            nonce: None,
+            code: None,
+        },
+    )
+}
+
+fn refresh_token(
+    app: &App,
+    client: &'static SeededClient,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let presented = params.required("refresh_token")?;
+    let requested_scope = params.single("scope")?;
+    let requested_resources = params.all("resource");
+    let mut store = app.store();
+    let key = token_key(presented);
+    let Some(record) = store.refresh.get(&key).cloned() else {
+        return Err(OAuthError::invalid_grant(
+            "unknown refresh token (never issued, expired, or issued before a restart)",
+        ));
+    };
+    let Some(grant) = store.grants.get(&record.grant).cloned() else {
+        return Err(OAuthError::invalid_grant("unknown refresh token"));
+    };
+    if grant.client.id != client.id {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    if record.revoked || grant.revoked {
+        return Err(OAuthError::invalid_grant(format!(
+            "the refresh token has been revoked ({})",
+            grant.revoked_reason.unwrap_or("revoked")
+        )));
+    }
+    if record.rotated {
+        store.revoke_grant(record.grant, "refresh token reuse detected");
+        return Err(OAuthError::invalid_grant(
+            "refresh token reuse detected: this refresh token was already exchanged, so the whole \
+             token family (every access and refresh token of this grant) is now revoked",
+        ));
+    }
+    if now_secs() >= record.exp {
+        return Err(OAuthError::invalid_grant("the refresh token has expired"));
+    }
+    let scope = narrow_scope(&record.scope, requested_scope)?;
+    let resources = narrow_resources(&grant.resources, requested_resources)?;
+    let refresh = if app.config.unsafe_switches.no_refresh_rotation {
+        RefreshIssue::Keep(presented.to_string())
+    } else {
+        if let Some(stored) = store.refresh.get_mut(&key) {
+            stored.rotated = true;
+        }
+        RefreshIssue::NewWithScope(record.scope.clone())
+    };
+    mint(
+        app,
+        &mut store,
+        Mint {
+            grant: record.grant,
+            scope: &scope,
+            resources: &resources,
+            refresh,
+            nonce: None,
+            code: None,
+        },
+    )
+}
+
+fn device_code(
+    app: &App,
+    client: &'static SeededClient,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let device_code = params.required("device_code")?;
+    let mut store = app.store();
+    let key = token_key(device_code);
+    let Some(record) = store.devices.get_mut(&key) else {
+        return Err(OAuthError::invalid_grant(
+            "unknown device_code (never issued, or expired and forgotten)",
+        ));
+    };
+    if record.client.id != client.id {
+        return Err(OAuthError::invalid_grant(
+            "the device_code was issued to another client",
+        ));
+    }
+    let now = now_ms();
+    if now >= record.expires_ms {
+        return Err(OAuthError::new(
+            "expired_token",
+            "the device_code has expired; start a new device authorization",
+        ));
+    }
+    match record.status.clone() {
+        DeviceStatus::Denied => Err(OAuthError::new(
+            "access_denied",
+            "the user denied the authorization request",
+        )),
+        DeviceStatus::Redeemed => Err(OAuthError::invalid_grant(
+            "the device_code was already exchanged for tokens",
+        )),
+        DeviceStatus::Pending => {
+            let too_soon = record
+                .last_poll_ms
+                .is_some_and(|last| now.saturating_sub(last) < ms(record.interval));
+            record.last_poll_ms = Some(now);
+            if too_soon {
+                record.interval += Duration::from_secs(5);
+                return Err(OAuthError::new(
+                    "slow_down",
+                    format!(
+                        "polling too fast; wait at least {} seconds between requests",
+                        record.interval.as_secs()
+                    ),
+                ));
+            }
+            Err(OAuthError::new(
+                "authorization_pending",
+                "the user has not yet approved or denied the request",
+            ))
+        }
+        DeviceStatus::Approved { user, auth_time } => {
+            record.status = DeviceStatus::Redeemed;
+            let scope = record.scope.clone();
+            let resources = record.resources.clone();
+            let grant = store.new_grant(Grant {
+                client,
+                user: Some(user),
+                resources: resources.clone(),
+                auth_time: Some(auth_time),
+                revoked: false,
+                revoked_reason: None,
+            });
+            let refresh = if client.allows_grant(GRANT_REFRESH_TOKEN) {
+                RefreshIssue::New
+            } else {
+                RefreshIssue::None
+            };
+            mint(
+                app,
+                &mut store,
+                Mint {
+                    grant,
+                    scope: &scope,
+                    resources: &resources,
+                    refresh,
+                    nonce: None,
+                    code: None,
+                },
+            )
+        }
+    }
+}
+
+/// Whether and how a token response carries a refresh token.
+enum RefreshIssue {
+    None,
+    /// A fresh refresh token carrying the access token's scope.
+    New,
+    /// A fresh refresh token carrying this (the originally granted) scope.
+    NewWithScope(String),
+    /// Hand back the presented one (the unsafe no-rotation switch).
+    Keep(String),
+}
+
+struct Mint<'a> {
+    grant: GrantId,
+    scope: &'a str,
+    resources: &'a [String],
+    refresh: RefreshIssue,
+    nonce: Option<&'a str>,
+    code: Option<&'a str>,
+}
+
+/// Issues the tokens of one token response and records them under the grant.
+fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthError> {
+    let Some(grant) = store.grants.get(&mint.grant).cloned() else {
+        return Err(OAuthError::server_error(
+            "grant vanished while issuing tokens",
+        ));
+    };
+    let keys = app.keys();
+    let alg = app.config.signing_alg;
+    let now = now_secs();
+    let access_ttl = app.config.effective_access_token_ttl().as_secs();
+    let exp = now.saturating_add(access_ttl);
+    let sub = grant
+        .user
+        .map_or_else(|| grant.client.id.to_string(), |u| u.sub.to_string());
+    let aud: Vec<String> = if mint.resources.is_empty() {
+        vec![DEFAULT_AUDIENCE.to_string()]
+    } else {
+        mint.resources.to_vec()
+    };
+    let jti = random_token(16);
+    let mut claims = Map::new();
+    claims.insert("iss".into(), json!(app.issuer));
+    claims.insert("sub".into(), json!(sub));
+    claims.insert(
+        "aud".into(),
+        if aud.len() == 1 {
+            json!(aud[0])
+        } else {
+            json!(aud)
+        },
+    );
+    claims.insert("client_id".into(), json!(grant.client.id));
+    claims.insert("scope".into(), json!(mint.scope));
+    claims.insert("jti".into(), json!(jti));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("nbf".into(), json!(now));
+    claims.insert("exp".into(), json!(exp));
+    if let Some(auth_time) = grant.auth_time {
+        claims.insert("auth_time".into(), json!(auth_time));
+    }
+    let access_token = keys
+        .sign_jwt(alg, "at+jwt", &Value::Object(claims))
+        .map_err(|e| OAuthError::server_error(e.to_string()))?;
+
+    let mut response = Map::new();
+    response.insert("access_token".into(), json!(access_token));
+    response.insert("token_type".into(), json!("Bearer"));
+    response.insert("expires_in".into(), json!(access_ttl));
+    response.insert("scope".into(), json!(mint.scope));
+
+    let refresh_ttl = app.config.effective_refresh_token_ttl().as_secs();
+    let new_refresh = |scope: &str, store: &mut Store| {
+        let token = random_token(32);
+        store.refresh.insert(
+            token_key(&token),
+            RefreshRecord {
+                grant: mint.grant,
+                scope: scope.to_string(),
+                iat: now,
+                exp: now.saturating_add(refresh_ttl),
+                rotated: false,
+                revoked: false,
+            },
+        );
+        token
+    };
+    let refresh_token = match mint.refresh {
+        RefreshIssue::None => None,
+        RefreshIssue::New => Some(new_refresh(mint.scope, store)),
+        RefreshIssue::NewWithScope(scope) => Some(new_refresh(&scope, store)),
+        RefreshIssue::Keep(token) => Some(token),
+    };
+    if let Some(token) = &refresh_token {
+        response.insert("refresh_token".into(), json!(token));
+        if let Some(record) = store.refresh.get(&token_key(token)) {
+            response.insert(
+                "refresh_token_expires_in".into(),
+                json!(record.exp.saturating_sub(now)),
+            );
+        }
+    }
+
+    if let (Some(user), true) = (grant.user, has_scope(mint.scope, "openid")) {
+        let mut id = Map::new();
+        id.insert("iss".into(), json!(app.issuer));
+        id.insert("sub".into(), json!(user.sub));
+        id.insert("aud".into(), json!(grant.client.id));
+        id.insert("azp".into(), json!(grant.client.id));
+        id.insert("iat".into(), json!(now));
+        id.insert("exp".into(), json!(exp));
+        if let Some(auth_time) = grant.auth_time {
+            id.insert("auth_time".into(), json!(auth_time));
+        }
+        if let Some(nonce) = mint.nonce {
+            id.insert("nonce".into(), json!(nonce));
+        }
+        id.insert("at_hash".into(), json!(half_hash(&access_token)));
+        if let Some(code) = mint.code {
+            id.insert("c_hash".into(), json!(half_hash(code)));
+        }
+        if has_scope(mint.scope, "profile") {
+            id.insert("name".into(), json!(user.name));
+            id.insert("preferred_username".into(), json!(user.username));
+        }
+        if has_scope(mint.scope, "email") {
+            id.insert("email".into(), json!(user.email));
+            id.insert("email_verified".into(), json!(true));
+        }
+        let id_token = keys
+            .sign_jwt(alg, "JWT", &Value::Object(id))
+            .map_err(|e| OAuthError::server_error(e.to_string()))?;
+        response.insert("id_token".into(), json!(id_token));
+    }
+    drop(keys);
+
+    store.access.insert(
+        token_key(&access_token),
+        AccessRecord {
+            grant: mint.grant,
+            sub,
+            scope: mint.scope.to_string(),
+            aud,
+            jti,
+            iat: now,
+            exp,
+            revoked: false,
+        },
+    );
+    Ok(Value::Object(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s256_matches_rfc7636_appendix_b() {
+        assert_eq!(
+            s256("dBjftJeZ4CVP-mJ0kGa2nw0ZvCUULPnGRngtigndcIk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn half_hash_matches_oidc_example() {
+        // OpenID Connect Core, Appendix A.3 / A.4 example values.
+        assert_eq!(
+            half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNBTmwAWVu7BgTqFgqNi"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+    }
+
+    #[test]
+    fn verifier_format() {
+        assert!(verifier_well_formed(&"a".repeat(43)));
+        assert!(!verifier_well_formed(&"a".repeat(42)));
+        assert!(!verifier_well_formed(&"a".repeat(129)));
+        assert!(!verifier_well_formed(&format!("{}+", "a".repeat(43))));
+    }
+
+    #[test]
+    fn scopes_resolve_and_narrow() {
+        let native = super::super::clients::find_client("sandbox-native").unwrap();
+        assert_eq!(resolve_scope(native, None).unwrap(), "openid profile");
+        assert_eq!(
+            resolve_scope(native, Some("openid openid email")).unwrap(),
+            "openid email"
+        );
+        assert_eq!(
+            resolve_scope(native, Some("api:write")).unwrap_err().error,
+            "invalid_scope"
+        );
+        assert_eq!(narrow_scope("a b", Some("b")).unwrap(), "b");
+        assert!(narrow_scope("a b", Some("c")).is_err());
+    }
+}
