@@ -628,11 +628,12 @@ mod tests {
 
     #[test]
     fn curl_quotes_for_the_shell() {
-        let req = HttpRequest::post_form(url("https://as.example/token"), &[("a", "it's")]);
+        let req = HttpRequest::post_form(url("https://as.example/token"), &[("a", "b c")])
+            .header("X-Note", "it's");
         let curl = Exchange::new("x", &req).to_curl(true);
         assert_eq!(
             curl,
-            "curl -X POST https://as.example/token -H 'Content-Type: application/x-www-form-urlencoded' -H 'Accept: application/json' --data-raw 'a=it'\\''s'"
+            "curl -X POST https://as.example/token -H 'Content-Type: application/x-www-form-urlencoded' -H 'Accept: application/json' -H 'X-Note: it'\\''s' --data-raw a=b+c"
         );
     }
 
