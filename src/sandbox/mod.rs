@@ -369,5 +369,3 @@ fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
     }
     Ok(())
 }
-#[path = "../cli/sandbox.rs"]
-#[allow(dead_code)]
