@@ -1,0 +1,162 @@
+//! Throwaway keys and a JWS signer for the token tests, built on aws-lc-rs directly (not on the
+//! code under test), so a verified signature really was made by an independent signer.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
+    KeyPair, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RSA_PSS_SHA384,
+    RSA_PSS_SHA512, RsaKeyPair, RsaPublicKeyComponents,
+};
+use aws_lc_rs::{hmac, signature::RsaEncoding};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A signing key of one kind.
+pub enum Key {
+    Rsa(RsaKeyPair),
+    Ec256(EcdsaKeyPair),
+    Ec384(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+    Secret(Vec<u8>),
+}
+
+impl Key {
+    pub fn rsa() -> Self {
+        Key::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).unwrap())
+    }
+    pub fn ec256() -> Self {
+        Key::Ec256(EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap())
+    }
+    pub fn ec384() -> Self {
+        Key::Ec384(EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).unwrap())
+    }
+    pub fn ed() -> Self {
+        Key::Ed(Ed25519KeyPair::generate().unwrap())
+    }
+    pub fn secret(s: &[u8]) -> Self {
+        Key::Secret(s.to_vec())
+    }
+
+    /// Signs `input` with `alg` (which must fit the key).
+    pub fn sign(&self, alg: &str, input: &[u8]) -> Vec<u8> {
+        let rng = SystemRandom::new();
+        match self {
+            Key::Rsa(kp) => {
+                let enc: &'static dyn RsaEncoding = match alg {
+                    "RS256" => &RSA_PKCS1_SHA256,
+                    "RS384" => &RSA_PKCS1_SHA384,
+                    "RS512" => &RSA_PKCS1_SHA512,
+                    "PS256" => &RSA_PSS_SHA256,
+                    "PS384" => &RSA_PSS_SHA384,
+                    "PS512" => &RSA_PSS_SHA512,
+                    other => panic!("{other} with an RSA key"),
+                };
+                let mut sig = vec![0; kp.public_modulus_len()];
+                kp.sign(enc, &rng, input, &mut sig).unwrap();
+                sig
+            }
+            Key::Ec256(kp) | Key::Ec384(kp) => kp.sign(&rng, input).unwrap().as_ref().to_vec(),
+            Key::Ed(kp) => kp.sign(input).as_ref().to_vec(),
+            Key::Secret(s) => hmac_sign(alg, s, input),
+        }
+    }
+
+    /// The public JWK (for `oct`, the secret itself).
+    pub fn jwk(&self, kid: Option<&str>) -> Value {
+        let mut jwk = match self {
+            Key::Rsa(kp) => {
+                let c = RsaPublicKeyComponents::<Vec<u8>>::from(kp.public_key());
+                json!({"kty": "RSA", "n": b64(&c.n), "e": b64(&c.e)})
+            }
+            Key::Ec256(kp) | Key::Ec384(kp) => {
+                let point = kp.public_key().as_ref();
+                let size = (point.len() - 1) / 2;
+                let crv = if size == 32 { "P-256" } else { "P-384" };
+                json!({"kty": "EC", "crv": crv,
+                       "x": b64(&point[1..=size]), "y": b64(&point[1 + size..])})
+            }
+            Key::Ed(kp) => {
+                json!({"kty": "OKP", "crv": "Ed25519", "x": b64(kp.public_key().as_ref())})
+            }
+            Key::Secret(s) => json!({"kty": "oct", "k": b64(s)}),
+        };
+        if let Some(kid) = kid {
+            jwk["kid"] = Value::from(kid);
+        }
+        jwk
+    }
+
+    /// The RSA public key as PEM (SubjectPublicKeyInfo): what an attacker uses as HMAC secret.
+    pub fn rsa_public_pem(&self) -> String {
+        let Key::Rsa(kp) = self else {
+            panic!("not RSA")
+        };
+        let der = kp.public_key().as_der().unwrap();
+        let body = STANDARD.encode(der.as_ref());
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            lines.join("\n")
+        )
+    }
+}
+
+pub fn hmac_sign(alg: &str, secret: &[u8], input: &[u8]) -> Vec<u8> {
+    let algo = match alg {
+        "HS256" => hmac::HMAC_SHA256,
+        "HS384" => hmac::HMAC_SHA384,
+        "HS512" => hmac::HMAC_SHA512,
+        other => panic!("{other} is not HMAC"),
+    };
+    hmac::sign(&hmac::Key::new(algo, secret), input)
+        .as_ref()
+        .to_vec()
+}
+
+/// A compact JWS of `header` and `claims`, signed by `key` with the header's `alg`.
+pub fn sign(header: &Value, claims: &Value, key: &Key) -> String {
+    let input = format!(
+        "{}.{}",
+        b64(serde_json::to_vec(header).unwrap()),
+        b64(serde_json::to_vec(claims).unwrap())
+    );
+    let alg = header["alg"].as_str().unwrap();
+    let sig = key.sign(alg, input.as_bytes());
+    format!("{input}.{}", b64(sig))
+}
+
+/// A JWKS document from JWKs.
+pub fn jwks(keys: &[Value]) -> Value {
+    json!({ "keys": keys })
+}
+
+/// A fixed "now" for the tests: 2026-11-26T12:00:00Z.
+pub const NOW: i64 = 1_795_694_400;
+
+pub const ISSUER: &str = "https://as.example";
+pub const CLIENT: &str = "client-1";
+
+/// Claims of a token that is fine at [`NOW`].
+pub fn good_claims() -> Value {
+    json!({
+        "iss": ISSUER,
+        "sub": "alice",
+        "aud": CLIENT,
+        "iat": NOW - 60,
+        "nbf": NOW - 60,
+        "exp": NOW + 3540,
+        "jti": "j1"
+    })
+}
