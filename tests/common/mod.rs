@@ -1,0 +1,377 @@
+//! Shared harness of the integration tests (`mod common;`): the real external provider
+//! ([`Provider`], panva's oidc-provider), a scripted browser that completes its login, consent
+//! and device pages ([`complete_login`], [`complete_device`], [`deny_login`]), PKCE and HTTP
+//! helpers, and a runner for the built `grantscope` binary ([`cli`]).
+//!
+//! Tests written against the [`TestProvider`] trait can run against any provider that
+//! implements it (this external one, and later the app's built-in sandbox).
+
+// Each integration test uses a different part of the harness.
+#![allow(dead_code)]
+
+pub mod browser;
+pub mod cli;
+pub mod provider;
+
+pub use browser::Decision;
+pub use provider::{Keys, Provider};
+
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use std::future::Future;
+use std::path::PathBuf;
+use url::Url;
+
+/// The default end user the scripted browser signs in as (it becomes the `sub`).
+pub const TEST_USER: &str = "alice";
+
+/// One client registered at a test provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestClient {
+    pub id: String,
+    /// `None` for a public client.
+    pub secret: Option<String>,
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    pub auth_method: String,
+    /// The registered redirect URI; for a native client the port is free (RFC 8252 §7.3).
+    pub redirect_uri: Option<String>,
+}
+
+impl TestClient {
+    pub fn confidential(id: &str, secret: &str, auth_method: &str) -> Self {
+        Self {
+            id: id.into(),
+            secret: Some(secret.into()),
+            auth_method: auth_method.into(),
+            redirect_uri: None,
+        }
+    }
+
+    pub fn public(id: &str, redirect_uri: &str) -> Self {
+        Self {
+            id: id.into(),
+            secret: None,
+            auth_method: "none".into(),
+            redirect_uri: Some(redirect_uri.into()),
+        }
+    }
+
+    pub fn with_redirect(mut self, redirect_uri: &str) -> Self {
+        self.redirect_uri = Some(redirect_uri.into());
+        self
+    }
+
+    /// The secret, panicking for a public client (test code only).
+    pub fn secret(&self) -> &str {
+        match &self.secret {
+            Some(s) => s,
+            None => panic!("client {} is public and has no secret", self.id),
+        }
+    }
+
+    /// `grantscope` connection flags for this client: `--client-id`, `--client-secret`,
+    /// `--auth-method`.
+    pub fn cli_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--client-id".to_string(),
+            self.id.clone(),
+            "--auth-method".into(),
+            self.auth_method.clone(),
+        ];
+        if let Some(secret) = &self.secret {
+            args.push("--client-secret".into());
+            args.push(secret.clone());
+        }
+        args
+    }
+}
+
+/// What an end-to-end test needs to know about, and do with, an authorization server, so the
+/// same test can run against several providers.
+pub trait TestProvider {
+    /// A short name for test messages.
+    fn name(&self) -> &str;
+    /// The issuer identifier (discovery works from it).
+    fn issuer(&self) -> String;
+    /// A confidential client_credentials client using `client_secret_basic`.
+    fn machine_client(&self) -> TestClient;
+    /// A confidential client_credentials client using `client_secret_post`.
+    fn machine_post_client(&self) -> TestClient;
+    /// A client_credentials client whose id and secret hold reserved characters (RFC 6749 §2.3.1).
+    fn reserved_chars_client(&self) -> Option<TestClient> {
+        None
+    }
+    /// A public native client: PKCE, loopback redirect on any port, refresh and device grants.
+    fn native_client(&self) -> TestClient;
+    /// A confidential web client (authorization code + refresh), exact redirect URI.
+    fn web_client(&self) -> Option<TestClient> {
+        None
+    }
+    /// A client whose ID tokens are HS256-signed with its secret.
+    fn hs256_client(&self) -> Option<TestClient> {
+        None
+    }
+    /// A resource indicator (RFC 8707) for which access tokens are JWTs (RFC 9068).
+    fn jwt_resource(&self) -> Option<String> {
+        None
+    }
+    /// Signs in as `user` and approves; returns the redirect URL the provider sends the
+    /// browser to (`…/callback?code=…&state=…`, or an error redirect).
+    fn complete_login(&self, authorize_url: &str, user: &str) -> Result<String>;
+    /// Cancels at the login page; returns the (error) redirect URL.
+    fn deny_login(&self, authorize_url: &str) -> Result<String>;
+    /// Completes the device verification page for `user_code` (signs in and approves).
+    fn complete_device(&self, verification_uri: &str, user_code: &str) -> Result<()>;
+}
+
+/// Runs a future to completion on a fresh runtime in its own thread, so it works from plain
+/// `#[test]`s and from inside `#[tokio::test]`s alike.
+pub fn block_on<F, T>(fut: F) -> T
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+{
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(|| {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => panic!("cannot build a tokio runtime: {e}"),
+            };
+            rt.block_on(fut)
+        });
+        match handle.join() {
+            Ok(v) => v,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Drives the oidc-provider development login and consent forms for `authorize_url` as
+/// [`TEST_USER`] and returns the final redirect URL (not delivered anywhere).
+pub fn complete_login(authorize_url: &str) -> Result<String> {
+    complete_login_as(&origin_of(authorize_url)?, authorize_url, TEST_USER)
+}
+
+/// [`complete_login`] as `user`, for the provider at `issuer`.
+pub fn complete_login_as(issuer: &str, authorize_url: &str, user: &str) -> Result<String> {
+    block_on(async {
+        let mut browser = browser::Browser::new(issuer)?;
+        browser
+            .authorize(authorize_url, user, Decision::Approve)
+            .await
+    })
+}
+
+/// Cancels the login for `authorize_url`; returns the error redirect
+/// (`…?error=access_denied&…`).
+pub fn deny_login(authorize_url: &str) -> Result<String> {
+    deny_login_at(&origin_of(authorize_url)?, authorize_url)
+}
+
+/// [`deny_login`] for the provider at `issuer`.
+pub fn deny_login_at(issuer: &str, authorize_url: &str) -> Result<String> {
+    block_on(async {
+        let mut browser = browser::Browser::new(issuer)?;
+        browser
+            .authorize(authorize_url, TEST_USER, Decision::Deny)
+            .await
+    })
+}
+
+/// Completes the device verification page (`verification_uri`, or `verification_uri_complete`
+/// with an empty `user_code`) as [`TEST_USER`]; returns the final page's text.
+pub fn complete_device(verification_uri: &str, user_code: &str) -> Result<String> {
+    complete_device_at(&origin_of(verification_uri)?, verification_uri, user_code)
+}
+
+/// [`complete_device`] for the provider at `issuer`.
+pub fn complete_device_at(issuer: &str, verification_uri: &str, user_code: &str) -> Result<String> {
+    block_on(async {
+        let mut browser = browser::Browser::new(issuer)?;
+        browser
+            .verify_device(verification_uri, user_code, TEST_USER, Decision::Approve)
+            .await
+    })
+}
+
+/// Aborts the device verification for `user_code` at its confirmation page.
+pub fn deny_device(verification_uri: &str, user_code: &str) -> Result<String> {
+    let issuer = origin_of(verification_uri)?;
+    block_on(async {
+        let mut browser = browser::Browser::new(&issuer)?;
+        browser
+            .verify_device(verification_uri, user_code, TEST_USER, Decision::Deny)
+            .await
+    })
+}
+
+/// Delivers a redirect (as a browser would) to the app's loopback listener with a GET, and
+/// returns the listener's status and page.
+pub fn deliver_redirect(redirect_url: &str) -> Result<(u16, String)> {
+    block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .no_proxy()
+            .build()?;
+        let resp = client
+            .get(redirect_url)
+            .send()
+            .await
+            .with_context(|| format!("delivering the redirect to {redirect_url}"))?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.text().await.unwrap_or_default()))
+    })
+}
+
+/// `scheme://host:port` of a URL.
+pub fn origin_of(url: &str) -> Result<String> {
+    let parsed = Url::parse(url).with_context(|| format!("bad URL {url}"))?;
+    Ok(parsed.origin().ascii_serialization())
+}
+
+/// The value of query parameter `name` in `url`.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A PKCE pair (RFC 7636): a 43-character verifier from the OS CSPRNG and its S256 challenge.
+pub fn pkce_pair() -> (String, String) {
+    let bytes: [u8; 32] = rand::random();
+    let verifier = URL_SAFE_NO_PAD.encode(bytes);
+    let challenge = pkce_s256(&verifier);
+    (verifier, challenge)
+}
+
+/// The S256 code challenge of `verifier`.
+pub fn pkce_s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// A random URL-safe value for `state` / `nonce`.
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+/// Builds an authorization request URL from `authorization_endpoint` and the given parameters.
+pub fn authorize_url(authorization_endpoint: &str, params: &[(&str, &str)]) -> Result<String> {
+    let mut url = Url::parse(authorization_endpoint)?;
+    url.query_pairs_mut().extend_pairs(params.iter());
+    Ok(url.to_string())
+}
+
+/// POSTs a form to `url` (with optional Basic credentials, form-urlencoded before base64 as
+/// RFC 6749 §2.3.1 requires) and returns the status and the JSON body (`Null` when empty).
+pub fn post_form(
+    url: &str,
+    basic: Option<(&str, &str)>,
+    pairs: &[(&str, &str)],
+) -> Result<(u16, serde_json::Value)> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter())
+        .finish();
+    let auth = basic.map(|(id, secret)| basic_auth_header(id, secret));
+    block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(15))
+            .no_proxy()
+            .build()?;
+        let mut req = client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(body);
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth);
+        }
+        let resp = req.send().await.with_context(|| format!("POST {url}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        if text.is_empty() {
+            return Ok((status, serde_json::Value::Null));
+        }
+        let json = serde_json::from_str(&text)
+            .map_err(|e| anyhow!("POST {url}: HTTP {status}, body is not JSON ({e}): {text}"))?;
+        Ok((status, json))
+    })
+}
+
+/// GETs `url` (optionally with a Bearer token) and returns the status and the JSON body.
+pub fn get_json(url: &str, bearer: Option<&str>) -> Result<(u16, serde_json::Value)> {
+    let auth = bearer.map(|t| format!("Bearer {t}"));
+    block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(15))
+            .no_proxy()
+            .build()?;
+        let mut req = client.get(url).header("accept", "application/json");
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth);
+        }
+        let resp = req.send().await.with_context(|| format!("GET {url}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        if text.is_empty() {
+            return Ok((status, serde_json::Value::Null));
+        }
+        let json = serde_json::from_str(&text)
+            .map_err(|e| anyhow!("GET {url}: HTTP {status}, body is not JSON ({e}): {text}"))?;
+        Ok((status, json))
+    })
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
+pub fn basic_auth_header(id: &str, secret: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let raw = format!("{}:{}", enc(id), enc(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// Decodes a JWT's payload (no verification) for assertions.
+pub fn jwt_claims(token: &str) -> Result<serde_json::Value> {
+    jwt_part(token, 1)
+}
+
+/// Decodes a JWT's protected header (no verification) for assertions.
+pub fn jwt_header(token: &str) -> Result<serde_json::Value> {
+    jwt_part(token, 0)
+}
+
+fn jwt_part(token: &str, index: usize) -> Result<serde_json::Value> {
+    let part = token
+        .split('.')
+        .nth(index)
+        .ok_or_else(|| anyhow!("not a JWT: fewer than {} parts", index + 1))?;
+    let bytes = URL_SAFE_NO_PAD.decode(part)?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// Path of the `grantscope` binary Cargo built for these tests.
+pub fn grantscope_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_grantscope"))
+}
+
+/// Fails with a readable message when `url` is an error redirect rather than a code redirect.
+pub fn code_from_redirect(redirect_url: &str) -> Result<String> {
+    if let Some(err) = query_param(redirect_url, "error") {
+        bail!(
+            "the provider redirected with error={err} ({})",
+            query_param(redirect_url, "error_description").unwrap_or_default()
+        );
+    }
+    query_param(redirect_url, "code").ok_or_else(|| anyhow!("no code in {redirect_url}"))
+}
