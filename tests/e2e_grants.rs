@@ -1,0 +1,510 @@
+//! End-to-end: every grant run by the real `grantscope` binary against a real authorization
+//! server, and the failures a user meets. One suite, run against each provider: panva's
+//! oidc-provider (an independent, certified OpenID Provider) and grantscope's own sandbox.
+
+mod common;
+
+use std::time::Duration;
+
+use common::cli::Grantscope;
+use common::{TestClient, TestProvider, deliver_redirect, query_param};
+use serde_json::Value;
+
+const T: Duration = Duration::from_secs(60);
+
+fn issuer_args(p: &dyn TestProvider) -> Vec<String> {
+    vec!["--issuer".into(), p.issuer()]
+}
+
+fn token_cmd(
+    grant: &str,
+    p: &dyn TestProvider,
+    client: &TestClient,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut a = vec!["token".to_string(), grant.to_string()];
+    a.extend(issuer_args(p));
+    a.extend(client.cli_args());
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a.push("--json".into());
+    a
+}
+
+fn check_status<'a>(inspection: &'a Value, id: &str) -> Option<&'a str> {
+    inspection["checks"]
+        .as_array()?
+        .iter()
+        .find(|c| c["id"] == id)
+        .and_then(|c| c["status"].as_str())
+}
+
+fn token_exchange(doc: &Value) -> &Value {
+    doc["exchanges"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .rev()
+                .find(|e| e["step"] == "token request" || e["step"] == "refresh request")
+        })
+        .unwrap_or(&Value::Null)
+}
+
+pub fn client_credentials_basic(p: &dyn TestProvider) {
+    let c = p.machine_client();
+    let out = Grantscope::new(token_cmd("client-credentials", p, &c, &[]))
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["grant"], "client_credentials");
+    assert_eq!(doc["ok"], true);
+    assert!(doc["response"]["access_token"].is_string());
+    let ex = token_exchange(&doc);
+    assert_eq!(ex["request"]["method"], "POST");
+    assert_eq!(ex["request"]["headers"]["Authorization"], "Basic ••••••");
+    assert_eq!(ex["response"]["status"], 200);
+    assert!(
+        !out.stdout.contains(c.secret()),
+        "the secret leaked into the output"
+    );
+    // --reveal-secrets shows the real Basic credentials.
+    let mut args = token_cmd("client-credentials", p, &c, &["--reveal-secrets"]);
+    args.retain(|a| a != "--json");
+    args.push("--json".into());
+    let out = Grantscope::new(args).run(T).unwrap();
+    let doc = out.json().unwrap();
+    let auth = token_exchange(&doc)["request"]["headers"]["Authorization"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(auth, common::basic_auth_header(&c.id, c.secret()));
+}
+
+pub fn client_credentials_post(p: &dyn TestProvider) {
+    let c = p.machine_post_client();
+    let out = Grantscope::new(token_cmd("client-credentials", p, &c, &[]))
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    let ex = token_exchange(&doc);
+    let body = ex["request"]["body"].as_str().unwrap();
+    assert!(body.contains("client_secret=••••••"), "{body}");
+    assert!(ex["request"]["headers"].get("Authorization").is_none());
+}
+
+pub fn client_credentials_reserved_characters(p: &dyn TestProvider) {
+    let Some(c) = p.reserved_chars_client() else {
+        return;
+    };
+    let out = Grantscope::new(token_cmd("client-credentials", p, &c, &[]))
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+pub fn jwt_access_token_verifies(p: &dyn TestProvider) {
+    let Some(resource) = p.jwt_resource() else {
+        return;
+    };
+    let c = p.machine_client();
+    let out = Grantscope::new(token_cmd(
+        "client-credentials",
+        p,
+        &c,
+        &["--resource", &resource],
+    ))
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    let at = &doc["access_token"];
+    assert_eq!(at["format"], "jwt");
+    assert_eq!(at["signature"]["status"], "verified", "{at:#}");
+    assert_eq!(at["valid"], true, "{at:#}");
+    assert_eq!(check_status(at, "aud"), Some("pass"));
+    assert_eq!(check_status(at, "typ"), Some("pass"));
+    assert!(
+        doc["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |e| e["request"]["url"].as_str().unwrap_or("").contains("jwks")
+                    || e["step"].as_str().unwrap_or("").contains("jwks")
+            ),
+        "the JWKS fetch is among the exchanges"
+    );
+}
+
+pub fn wrong_secret_is_invalid_client(p: &dyn TestProvider) {
+    let mut c = p.machine_client();
+    c.secret = Some("not-the-secret".into());
+    let out = Grantscope::new(token_cmd("client-credentials", p, &c, &[]))
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 1, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["error"]["code"], "invalid_client");
+    assert!(
+        doc["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("wrong client id or secret")
+    );
+}
+
+/// Runs authorization code + PKCE through the CLI; returns the JSON document.
+fn authorization_code(p: &dyn TestProvider, scope: &str) -> Value {
+    let c = p.native_client();
+    let mut run = Grantscope::new(token_cmd(
+        "authorization-code",
+        p,
+        &c,
+        &["--scope", scope, "--no-browser"],
+    ))
+    .spawn()
+    .unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    assert_eq!(
+        query_param(&url, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    assert!(query_param(&url, "state").is_some());
+    let redirect_uri = query_param(&url, "redirect_uri").unwrap();
+    assert!(
+        redirect_uri.starts_with("http://127.0.0.1:"),
+        "{redirect_uri}"
+    );
+    let redirect = p.complete_login(&url, common::TEST_USER).unwrap();
+    let (status, page) = deliver_redirect(&redirect).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    out.json().unwrap()
+}
+
+pub fn authorization_code_pkce_and_refresh_rotation(p: &dyn TestProvider) {
+    let doc = authorization_code(p, "openid offline_access");
+    assert_eq!(doc["grant"], "authorization_code");
+    let id = &doc["id_token"];
+    assert_eq!(id["valid"], true, "{id:#}");
+    assert_eq!(check_status(id, "nonce"), Some("pass"), "{id:#}");
+    let ex = token_exchange(&doc);
+    let body = ex["request"]["body"].as_str().unwrap();
+    assert!(body.contains("code_verifier="), "{body}");
+    assert!(
+        !body.contains("client_secret"),
+        "a public client sends no secret"
+    );
+    assert!(ex["request"]["headers"].get("Authorization").is_none());
+
+    let refresh = doc["response"]["refresh_token"]
+        .as_str()
+        .expect("a refresh token for offline_access")
+        .to_string();
+    let c = p.native_client();
+    let out = Grantscope::new(token_cmd(
+        "refresh-token",
+        p,
+        &c,
+        &["--refresh-token", &refresh],
+    ))
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["grant"], "refresh_token");
+    assert_eq!(doc["refresh_token_rotated"], true, "{doc:#}");
+    // The old refresh token was rotated away: using it again fails.
+    let out = Grantscope::new(token_cmd(
+        "refresh-token",
+        p,
+        &c,
+        &["--refresh-token", &refresh],
+    ))
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 1, "{}", out.stdout);
+    assert_eq!(out.json().unwrap()["error"]["code"], "invalid_grant");
+}
+
+pub fn device_flow(p: &dyn TestProvider) {
+    let c = p.native_client();
+    let mut run = Grantscope::new(token_cmd("device-code", p, &c, &["--scope", "openid"]))
+        .spawn()
+        .unwrap();
+    let verify = run.wait_for_stderr("verify: ", T).unwrap();
+    let user_code = run.wait_for_stderr("user_code: ", T).unwrap();
+    p.complete_device(&verify, &user_code).unwrap();
+    let out = run.wait(Duration::from_secs(120)).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["grant"], "device_code");
+    assert!(doc["response"]["access_token"].is_string());
+    let polls = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["step"] == "token poll")
+        .count();
+    assert!(polls >= 1, "{doc:#}");
+}
+
+pub fn wrong_state_is_rejected(p: &dyn TestProvider) {
+    let c = p.native_client();
+    let mut run = Grantscope::new(token_cmd(
+        "authorization-code",
+        p,
+        &c,
+        &["--scope", "openid", "--no-browser"],
+    ))
+    .spawn()
+    .unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect_uri = query_param(&url, "redirect_uri").unwrap();
+    let (status, page) =
+        deliver_redirect(&format!("{redirect_uri}?code=forged&state=not-ours")).unwrap();
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("state"), "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 1);
+    let doc = out.json().unwrap();
+    assert!(
+        doc["error"]["message"].as_str().unwrap().contains("state"),
+        "{doc:#}"
+    );
+    assert!(
+        doc["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["step"] != "token request"),
+        "a forged code must never reach the token endpoint"
+    );
+}
+
+pub fn denied_login_is_reported(p: &dyn TestProvider) {
+    let c = p.native_client();
+    let mut run = Grantscope::new(token_cmd(
+        "authorization-code",
+        p,
+        &c,
+        &["--scope", "openid", "--no-browser"],
+    ))
+    .spawn()
+    .unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = p.deny_login(&url).unwrap();
+    let _ = deliver_redirect(&redirect).unwrap();
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 1, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["error"]["code"], "access_denied", "{doc:#}");
+}
+
+/// The library path: a code exchanged with the wrong PKCE verifier is refused.
+pub fn wrong_verifier_is_invalid_grant(p: &dyn TestProvider) {
+    use grantscope::http::{HttpClient, HttpOptions};
+    use grantscope::oauth::grants::authorization_code::{build_request, exchange_code};
+    use grantscope::oauth::{ClientConfig, Session, discovery, pkce};
+    let issuer = p.issuer();
+    let c = p.native_client();
+    common::block_on(async move {
+        let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
+        let d = discovery::discover(&mut session, &url::Url::parse(&issuer).unwrap())
+            .await
+            .unwrap();
+        let cfg = ClientConfig {
+            endpoints: d.endpoints,
+            client_id: c.id.clone(),
+            scope: Some("openid".into()),
+            ..Default::default()
+        };
+        let listener = grantscope::oauth::loopback::LoopbackListener::bind(None)
+            .await
+            .unwrap();
+        let redirect_uri = listener.redirect_uri().clone();
+        let req = build_request(&cfg, &redirect_uri).unwrap();
+        let url = req.url.to_string();
+        let redirect = tokio::task::spawn_blocking({
+            let issuer = issuer.clone();
+            move || common::complete_login_as(&issuer, &url, common::TEST_USER)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let code = common::code_from_redirect(&redirect).unwrap();
+        let wrong = pkce::new_verifier(64);
+        let err = exchange_code(&mut session, &cfg, &code, &redirect_uri, Some(&wrong))
+            .await
+            .unwrap_err();
+        assert_eq!(err.oauth_code(), Some("invalid_grant"), "{err}");
+        assert_eq!(err.exit_code(), 1);
+    });
+}
+
+pub fn profile_round_trip(p: &dyn TestProvider) {
+    let dir = tempfile::tempdir().unwrap();
+    let c = p.machine_client();
+    let mut save = vec!["profile".to_string(), "save".into(), "e2e".into()];
+    save.extend(issuer_args(p));
+    save.extend(c.cli_args());
+    let out = Grantscope::new(save).config_dir(dir.path()).run(T).unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let out = Grantscope::new(["profile", "show", "e2e", "--json"])
+        .config_dir(dir.path())
+        .run(T)
+        .unwrap();
+    let shown = out.json().unwrap();
+    assert_eq!(shown["client_secret"], "••••••");
+    let out = Grantscope::new(["token", "client-credentials", "--profile", "e2e", "--json"])
+        .config_dir(dir.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    // A flag overrides the profile: a wrong secret now fails.
+    let out = Grantscope::new([
+        "token",
+        "client-credentials",
+        "--profile",
+        "e2e",
+        "--client-secret",
+        "wrong",
+        "--json",
+    ])
+    .config_dir(dir.path())
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 1);
+}
+
+macro_rules! suite {
+    ($provider:ident, $make:expr) => {
+        mod $provider {
+            use super::*;
+            #[allow(unused_imports)]
+            use common::*;
+
+            fn provider() -> impl TestProvider {
+                $make
+            }
+
+            #[test]
+            fn client_credentials_basic() {
+                super::client_credentials_basic(&provider());
+            }
+            #[test]
+            fn client_credentials_post() {
+                super::client_credentials_post(&provider());
+            }
+            #[test]
+            fn client_credentials_reserved_characters() {
+                super::client_credentials_reserved_characters(&provider());
+            }
+            #[test]
+            fn jwt_access_token_verifies() {
+                super::jwt_access_token_verifies(&provider());
+            }
+            #[test]
+            fn wrong_secret_is_invalid_client() {
+                super::wrong_secret_is_invalid_client(&provider());
+            }
+            #[test]
+            fn authorization_code_pkce_and_refresh_rotation() {
+                super::authorization_code_pkce_and_refresh_rotation(&provider());
+            }
+            #[test]
+            fn device_flow() {
+                super::device_flow(&provider());
+            }
+            #[test]
+            fn wrong_state_is_rejected() {
+                super::wrong_state_is_rejected(&provider());
+            }
+            #[test]
+            fn denied_login_is_reported() {
+                super::denied_login_is_reported(&provider());
+            }
+            #[test]
+            fn wrong_verifier_is_invalid_grant() {
+                super::wrong_verifier_is_invalid_grant(&provider());
+            }
+            #[test]
+            fn profile_round_trip() {
+                super::profile_round_trip(&provider());
+            }
+        }
+    };
+}
+
+suite!(oidc_provider, Provider::start());
+
+/// A server that accepts the connection and never answers: a timeout, not a hang.
+#[test]
+fn silent_server_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().take(4) {
+            held.push(s);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let out = Grantscope::new([
+        "token",
+        "client-credentials",
+        "--token-endpoint",
+        &format!("http://127.0.0.1:{port}/token"),
+        "--client-id",
+        "a",
+        "--client-secret",
+        "b",
+        "--timeout",
+        "1",
+        "--json",
+    ])
+    .run(Duration::from_secs(20))
+    .unwrap();
+    assert_eq!(out.code(), 1, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["error"]["kind"], "transport");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{doc:#}"
+    );
+}
+
+/// Usage errors exit 2 with a message naming what is missing.
+#[test]
+fn missing_settings_exit_2() {
+    let out = Grantscope::new([
+        "token",
+        "client-credentials",
+        "--client-id",
+        "x",
+        "--client-secret",
+        "y",
+    ])
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 2);
+    assert!(out.stderr.contains("token endpoint"), "{}", out.stderr);
+    let out = Grantscope::new([
+        "token",
+        "refresh-token",
+        "--token-endpoint",
+        "http://127.0.0.1:9/t",
+        "--client-id",
+        "x",
+    ])
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 2);
+    assert!(out.stderr.contains("--refresh-token"), "{}", out.stderr);
+}
