@@ -46,10 +46,10 @@ pub(crate) async fn authorize_get(
             );
         }
     };
-    if let Some(username) = &app.config.auto_approve {
-        if let Some(user) = find_user(username) {
-            return approve(&app, request, user, StatusCode::FOUND);
-        }
+    if let Some(username) = &app.config.auto_approve
+        && let Some(user) = find_user(username)
+    {
+        return approve(&app, request, user, StatusCode::FOUND);
     }
     if params.single("prompt").ok().flatten() == Some("none") {
         return redirect_error(
@@ -201,12 +201,12 @@ fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejectio
             )));
         }
     }
-    if let Some(mode) = params.single("response_mode").map_err(redirect)? {
-        if mode != "query" {
-            return Err(redirect(OAuthError::invalid_request(format!(
-                "response_mode {mode:?} is not supported; use query"
-            ))));
-        }
+    if let Some(mode) = params.single("response_mode").map_err(redirect)?
+        && mode != "query"
+    {
+        return Err(redirect(OAuthError::invalid_request(format!(
+            "response_mode {mode:?} is not supported; use query"
+        ))));
     }
     for unsupported in ["request", "request_uri"] {
         if params.single(unsupported).map_err(redirect)?.is_some() {

@@ -223,6 +223,7 @@ pub(crate) fn redirect_uri_matches(registered: &str, requested: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

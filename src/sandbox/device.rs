@@ -94,10 +94,10 @@ fn start(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Valu
 pub(crate) async fn device_get(State(app): State<Arc<App>>, RawQuery(query): RawQuery) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
     let user_code = params.single("user_code").ok().flatten().unwrap_or("");
-    if !user_code.is_empty() {
-        if let Some(user) = app.config.auto_approve.as_deref().and_then(find_user) {
-            return decide(&app, user_code, Some(user));
-        }
+    if !user_code.is_empty()
+        && let Some(user) = app.config.auto_approve.as_deref().and_then(find_user)
+    {
+        return decide(&app, user_code, Some(user));
     }
     form(&app, user_code, None, StatusCode::OK)
 }

@@ -112,51 +112,51 @@ fn introspect_inner(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value
     // The hint only orders the search (RFC 7662 §2.1).
     let _hint = params.single("token_type_hint")?;
     let store = app.store();
-    if let Some((record, grant)) = store.active_access(token) {
-        if may_see(client, grant) {
-            let mut out = Map::new();
-            out.insert("active".into(), json!(true));
-            out.insert("scope".into(), json!(record.scope));
-            out.insert("client_id".into(), json!(grant.client.id));
-            if let Some(user) = grant.user {
-                out.insert("username".into(), json!(user.username));
-            }
-            out.insert("token_type".into(), json!("Bearer"));
-            out.insert("exp".into(), json!(record.exp));
-            out.insert("iat".into(), json!(record.iat));
-            out.insert("nbf".into(), json!(record.iat));
-            out.insert("sub".into(), json!(record.sub));
-            out.insert(
-                "aud".into(),
-                if record.aud.len() == 1 {
-                    json!(record.aud[0])
-                } else {
-                    json!(record.aud)
-                },
-            );
-            out.insert("iss".into(), json!(app.issuer));
-            out.insert("jti".into(), json!(record.jti));
-            if let Some(auth_time) = grant.auth_time {
-                out.insert("auth_time".into(), json!(auth_time));
-            }
-            return Ok(Value::Object(out));
+    if let Some((record, grant)) = store.active_access(token)
+        && may_see(client, grant)
+    {
+        let mut out = Map::new();
+        out.insert("active".into(), json!(true));
+        out.insert("scope".into(), json!(record.scope));
+        out.insert("client_id".into(), json!(grant.client.id));
+        if let Some(user) = grant.user {
+            out.insert("username".into(), json!(user.username));
         }
+        out.insert("token_type".into(), json!("Bearer"));
+        out.insert("exp".into(), json!(record.exp));
+        out.insert("iat".into(), json!(record.iat));
+        out.insert("nbf".into(), json!(record.iat));
+        out.insert("sub".into(), json!(record.sub));
+        out.insert(
+            "aud".into(),
+            if record.aud.len() == 1 {
+                json!(record.aud[0])
+            } else {
+                json!(record.aud)
+            },
+        );
+        out.insert("iss".into(), json!(app.issuer));
+        out.insert("jti".into(), json!(record.jti));
+        if let Some(auth_time) = grant.auth_time {
+            out.insert("auth_time".into(), json!(auth_time));
+        }
+        return Ok(Value::Object(out));
     }
-    if let Some((record, grant)) = store.active_refresh(token) {
-        if may_see(client, grant) {
-            let mut out = Map::new();
-            out.insert("active".into(), json!(true));
-            out.insert("scope".into(), json!(record.scope));
-            out.insert("client_id".into(), json!(grant.client.id));
-            if let Some(user) = grant.user {
-                out.insert("username".into(), json!(user.username));
-                out.insert("sub".into(), json!(user.sub));
-            }
-            out.insert("exp".into(), json!(record.exp));
-            out.insert("iat".into(), json!(record.iat));
-            out.insert("iss".into(), json!(app.issuer));
-            return Ok(Value::Object(out));
+    if let Some((record, grant)) = store.active_refresh(token)
+        && may_see(client, grant)
+    {
+        let mut out = Map::new();
+        out.insert("active".into(), json!(true));
+        out.insert("scope".into(), json!(record.scope));
+        out.insert("client_id".into(), json!(grant.client.id));
+        if let Some(user) = grant.user {
+            out.insert("username".into(), json!(user.username));
+            out.insert("sub".into(), json!(user.sub));
         }
+        out.insert("exp".into(), json!(record.exp));
+        out.insert("iat".into(), json!(record.iat));
+        out.insert("iss".into(), json!(app.issuer));
+        return Ok(Value::Object(out));
     }
     Ok(json!({ "active": false }))
 }

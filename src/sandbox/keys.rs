@@ -124,15 +124,15 @@ impl KeySet {
         let ec = ec_from_der(&dir.join(EC_FILE), &ec_der)?;
         let mut previous = Vec::new();
         // A retired key that no longer parses is only a lost grace period: skip it.
-        if let Ok(der) = fs::read(dir.join(RSA_PREVIOUS_FILE)) {
-            if let Ok(key) = rsa_from_der(&dir.join(RSA_PREVIOUS_FILE), &der) {
-                previous.push(key.jwk);
-            }
+        if let Ok(der) = fs::read(dir.join(RSA_PREVIOUS_FILE))
+            && let Ok(key) = rsa_from_der(&dir.join(RSA_PREVIOUS_FILE), &der)
+        {
+            previous.push(key.jwk);
         }
-        if let Ok(der) = fs::read(dir.join(EC_PREVIOUS_FILE)) {
-            if let Ok(key) = ec_from_der(&dir.join(EC_PREVIOUS_FILE), &der) {
-                previous.push(key.jwk);
-            }
+        if let Ok(der) = fs::read(dir.join(EC_PREVIOUS_FILE))
+            && let Ok(key) = ec_from_der(&dir.join(EC_PREVIOUS_FILE), &der)
+        {
+            previous.push(key.jwk);
         }
         previous.retain(|jwk| jwk["kid"] != rsa.jwk["kid"] && jwk["kid"] != ec.jwk["kid"]);
         Ok(KeySet { rsa, ec, previous })
@@ -377,6 +377,7 @@ fn write_atomic(path: &Path, bytes: &[u8], replace: bool) -> Result<(), KeyError
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

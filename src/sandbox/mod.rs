@@ -340,10 +340,10 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
 }
 
 fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
-    if let Some(user) = &config.auto_approve {
-        if find_user(user).is_none() {
-            return Err(SandboxError::UnknownUser(user.clone()));
-        }
+    if let Some(user) = &config.auto_approve
+        && find_user(user).is_none()
+    {
+        return Err(SandboxError::UnknownUser(user.clone()));
     }
     for (name, value) in [
         ("access token lifetime", config.access_token_ttl),

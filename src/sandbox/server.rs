@@ -418,6 +418,7 @@ code{background:#eef;padding:0 .2em}table{border-collapse:collapse}td,th{text-al
 padding:.2em .8em .2em 0;vertical-align:top}ul.scopes li{font-family:monospace}";
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

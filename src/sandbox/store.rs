@@ -260,6 +260,7 @@ pub(crate) fn new_user_code() -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
