@@ -12,8 +12,8 @@ mod common;
 use common::browser::{CookieJar, decode_entities, forms};
 use common::provider::{HS_API_SECRET, JWT_RESOURCE, JWT_RESOURCE_HS256};
 use common::{
-    Keys, Provider, TestProvider, authorize_url, code_from_redirect, complete_device, deny_login,
-    get_json, jwt_claims, jwt_header, pkce_pair, post_form, query_param, random_token,
+    Keys, Provider, Sandbox, TestProvider, authorize_url, code_from_redirect, complete_device,
+    deny_login, get_json, jwt_claims, jwt_header, pkce_pair, post_form, query_param, random_token,
 };
 use serde_json::Value;
 
@@ -554,4 +554,126 @@ fn html_entities_decode() {
         decode_entities("a&amp;b&#x2F;c&#47;&quot;&bogus"),
         "a&b/c/\"&bogus"
     );
+}
+
+/// The same authorization code + PKCE round trip, written once against the [`TestProvider`]
+/// trait, must pass against every provider the harness knows.
+fn auth_code_round_trip(p: &dyn TestProvider) {
+    let (_, doc) = get_json(
+        &format!("{}/.well-known/openid-configuration", p.issuer()),
+        None,
+    )
+    .unwrap();
+    let client = p.native_client();
+    let (verifier, challenge) = pkce_pair();
+    let state = random_token();
+    let redirect = "http://127.0.0.1:45999/callback";
+    let url = authorize_url(
+        &endpoint(&doc, "authorization_endpoint"),
+        &[
+            ("client_id", client.id.as_str()),
+            ("response_type", "code"),
+            ("redirect_uri", redirect),
+            ("scope", "openid"),
+            ("state", &state),
+            ("nonce", "round-trip-nonce"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .unwrap();
+    let landed = match p.complete_login(&url, "alice") {
+        Ok(u) => u,
+        Err(e) => panic!("{}: login failed: {e:#}", p.name()),
+    };
+    assert!(landed.starts_with(redirect), "{}: {landed}", p.name());
+    assert_eq!(
+        query_param(&landed, "state").as_deref(),
+        Some(state.as_str())
+    );
+    let code = code_from_redirect(&landed).unwrap();
+    let (status, body) = post_form(
+        &endpoint(&doc, "token_endpoint"),
+        None,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client.id.as_str()),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{}: {body}", p.name());
+    let id = jwt_claims(body["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(id["nonce"], "round-trip-nonce", "{}", p.name());
+    assert_eq!(id["iss"], p.issuer(), "{}", p.name());
+
+    // Denial comes back as an error redirect, not a code.
+    let (_, challenge) = pkce_pair();
+    let url = authorize_url(
+        &endpoint(&doc, "authorization_endpoint"),
+        &[
+            ("client_id", client.id.as_str()),
+            ("response_type", "code"),
+            ("redirect_uri", redirect),
+            ("scope", "openid"),
+            ("state", "deny-state"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .unwrap();
+    let denied = p.deny_login(&url).unwrap();
+    assert_eq!(
+        query_param(&denied, "error").as_deref(),
+        Some("access_denied"),
+        "{}: {denied}",
+        p.name()
+    );
+}
+
+#[test]
+fn trait_round_trip_against_oidc_provider() {
+    auth_code_round_trip(&Provider::start());
+}
+
+#[test]
+fn trait_round_trip_against_the_sandbox() {
+    auth_code_round_trip(&Sandbox::start());
+}
+
+#[test]
+fn sandbox_device_flow_through_the_trait() {
+    let p = Sandbox::start();
+    let client = p.native_client();
+    let (_, doc) = get_json(
+        &format!("{}/.well-known/openid-configuration", p.issuer()),
+        None,
+    )
+    .unwrap();
+    let (status, da) = post_form(
+        &endpoint(&doc, "device_authorization_endpoint"),
+        None,
+        &[("client_id", client.id.as_str()), ("scope", "openid")],
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{da}");
+    p.complete_device(
+        da["verification_uri"].as_str().unwrap(),
+        da["user_code"].as_str().unwrap(),
+    )
+    .unwrap();
+    let (status, body) = post_form(
+        &endpoint(&doc, "token_endpoint"),
+        None,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("client_id", client.id.as_str()),
+            ("device_code", da["device_code"].as_str().unwrap()),
+        ],
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].is_string());
 }

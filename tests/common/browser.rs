@@ -21,6 +21,14 @@ pub enum Decision {
     Deny,
 }
 
+/// Who the scripted user signs in as. oidc-provider's development login accepts any
+/// password; the sandbox checks it.
+#[derive(Debug, Clone, Copy)]
+pub struct Login<'a> {
+    pub user: &'a str,
+    pub password: &'a str,
+}
+
 /// One cookie as the jar keeps it.
 #[derive(Debug, Clone)]
 struct Cookie {
@@ -436,9 +444,12 @@ pub struct Browser {
     origin: url::Origin,
     /// Every step taken (`GET url -> status`), for error messages.
     pub trail: Vec<String>,
+    submissions: Vec<String>,
 }
 
 const MAX_STEPS: usize = 40;
+/// How often the same form may be submitted before the flow counts as stuck.
+const MAX_REPEATS: usize = 3;
 
 impl Browser {
     /// A browser for the provider whose issuer (or any URL of it) is `issuer`.
@@ -454,6 +465,7 @@ impl Browser {
             jar: CookieJar::default(),
             origin: issuer.origin(),
             trail: Vec::new(),
+            submissions: Vec::new(),
         })
     }
 
@@ -526,7 +538,7 @@ impl Browser {
     pub async fn authorize(
         &mut self,
         start: &str,
-        user: &str,
+        login: Login<'_>,
         decision: Decision,
     ) -> Result<String> {
         let mut outcome = self.navigate(start, None).await?;
@@ -535,9 +547,12 @@ impl Browser {
                 Outcome::Redirect(to) => return Ok(to),
                 Outcome::Page { status, url, body } => (status, url, body),
             };
-            let next = self.interaction_step(&page_url, &body, user, decision)?;
+            let next = self.interaction_step(&page_url, &body, login, None, decision)?;
             match next {
-                Some((target, fields)) => outcome = self.navigate(&target, fields).await?,
+                Some((target, fields)) => {
+                    self.note_submission(&target, &body)?;
+                    outcome = self.navigate(&target, fields).await?;
+                }
                 None => bail!(
                     "unexpected page at {page_url} (HTTP {status}): {}\ntrail: {:#?}",
                     page_summary(&body),
@@ -558,7 +573,7 @@ impl Browser {
         &mut self,
         verification_uri: &str,
         user_code: &str,
-        user: &str,
+        login: Login<'_>,
         decision: Decision,
     ) -> Result<String> {
         let mut outcome = self.navigate(verification_uri, None).await?;
@@ -605,8 +620,11 @@ impl Browser {
                 // A final page without forms: the success or the "aborted" page.
                 return Ok(page_summary(&body));
             }
-            match self.interaction_step(&page_url, &body, user, decision)? {
-                Some((target, fields)) => outcome = self.navigate(&target, fields).await?,
+            match self.interaction_step(&page_url, &body, login, Some(user_code), decision)? {
+                Some((target, fields)) => {
+                    self.note_submission(&target, &body)?;
+                    outcome = self.navigate(&target, fields).await?;
+                }
                 None => bail!(
                     "unexpected page at {page_url} (HTTP {status}): {}\ntrail: {:#?}",
                     page_summary(&body),
@@ -620,12 +638,28 @@ impl Browser {
         )
     }
 
+    /// Fails when the same form target is submitted too often (a page that keeps coming back,
+    /// e.g. a rejected password or user code), with the page's own words.
+    fn note_submission(&mut self, target: &str, page: &str) -> Result<()> {
+        self.submissions.push(target.to_string());
+        let repeats = self.submissions.iter().filter(|t| *t == target).count();
+        if repeats > MAX_REPEATS {
+            bail!(
+                "the provider keeps showing the same form ({target}): {}\ntrail: {:#?}",
+                page_summary(page),
+                self.trail
+            );
+        }
+        Ok(())
+    }
+
     /// Decides what to submit on a login or consent page: `(target URL, Some(form) | None for GET)`.
     fn interaction_step(
         &self,
         page_url: &Url,
         body: &str,
-        user: &str,
+        login_as: Login<'_>,
+        user_code: Option<&str>,
         decision: Decision,
     ) -> Result<Option<Step>> {
         let all = forms(body);
@@ -655,6 +689,13 @@ impl Browser {
             bail!("no way to deny on page {page_url}: {}", page_summary(body));
         }
         let mut fields = form.fields();
+        if let Some(code) = user_code
+            && form
+                .input("user_code")
+                .is_some_and(|t| t.attr("value").unwrap_or("").is_empty())
+        {
+            set_field(&mut fields, "user_code", code);
+        }
         if login.is_some() {
             for t in &form.inputs {
                 let (Some(name), ty) = (t.attr("name"), t.attr("type").unwrap_or("text")) else {
@@ -662,11 +703,11 @@ impl Browser {
                 };
                 let ty = ty.to_ascii_lowercase();
                 if ty == "password" {
-                    set_field(&mut fields, name, "test-password");
+                    set_field(&mut fields, name, login_as.password);
                 } else if matches!(ty.as_str(), "text" | "email")
                     && matches!(name, "login" | "username" | "user" | "email" | "sub")
                 {
-                    set_field(&mut fields, name, user);
+                    set_field(&mut fields, name, login_as.user);
                 }
             }
         }
@@ -677,18 +718,22 @@ impl Browser {
     }
 }
 
+/// Whether a named submit button approves (`approve`) or refuses (`!approve`): a button whose
+/// name or value is a refusal word (`deny`, `abort`, ...) refuses, whatever else it says.
 fn is_choice_button(b: &Tag, approve: bool) -> bool {
-    let words: &[&str] = if approve {
-        &["approve", "allow", "accept", "consent", "yes", "grant"]
-    } else {
-        &["deny", "reject", "cancel", "abort", "no"]
-    };
+    const APPROVE: &[&str] = &["approve", "allow", "accept", "consent", "yes", "grant"];
+    const REFUSE: &[&str] = &["deny", "reject", "cancel", "abort", "no"];
     let name = b.attr("name").unwrap_or("").to_ascii_lowercase();
     let value = b.attr("value").unwrap_or("").to_ascii_lowercase();
-    !name.is_empty()
-        && words
-            .iter()
-            .any(|w| value == *w || name == *w || (name == "decision" && value.contains(w)))
+    if name.is_empty() {
+        return false;
+    }
+    let refuses = REFUSE.iter().any(|w| name == *w || value == *w);
+    if approve {
+        !refuses && APPROVE.iter().any(|w| name == *w || value == *w)
+    } else {
+        refuses
+    }
 }
 
 fn push_button(fields: &mut Vec<(String, String)>, b: &Tag) {

@@ -7,14 +7,16 @@
 //! implements it (this external one, and later the app's built-in sandbox).
 
 // Each integration test uses a different part of the harness.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod browser;
 pub mod cli;
 pub mod provider;
+pub mod sandbox;
 
-pub use browser::Decision;
+pub use browser::{Decision, Login};
 pub use provider::{Keys, Provider};
+pub use sandbox::Sandbox;
 
 use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine as _;
@@ -24,8 +26,18 @@ use std::future::Future;
 use std::path::PathBuf;
 use url::Url;
 
-/// The default end user the scripted browser signs in as (it becomes the `sub`).
+/// The default end user the scripted browser signs in as (it becomes the `sub` at
+/// oidc-provider, whose development login accepts any password).
 pub const TEST_USER: &str = "alice";
+/// The password typed at oidc-provider's development login (any value is accepted).
+pub const TEST_PASSWORD: &str = "test-password";
+
+fn dev_login(user: &str) -> Login<'_> {
+    Login {
+        user,
+        password: TEST_PASSWORD,
+    }
+}
 
 /// One client registered at a test provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +73,14 @@ impl TestClient {
     pub fn with_redirect(mut self, redirect_uri: &str) -> Self {
         self.redirect_uri = Some(redirect_uri.into());
         self
+    }
+
+    /// [`TestClient::with_redirect`] when there is one.
+    pub fn with_redirect_opt(self, redirect_uri: Option<&str>) -> Self {
+        match redirect_uri {
+            Some(r) => self.with_redirect(r),
+            None => self,
+        }
     }
 
     /// The secret, panicking for a public client (test code only).
@@ -162,7 +182,7 @@ pub fn complete_login_as(issuer: &str, authorize_url: &str, user: &str) -> Resul
     block_on(async {
         let mut browser = browser::Browser::new(issuer)?;
         browser
-            .authorize(authorize_url, user, Decision::Approve)
+            .authorize(authorize_url, dev_login(user), Decision::Approve)
             .await
     })
 }
@@ -178,7 +198,7 @@ pub fn deny_login_at(issuer: &str, authorize_url: &str) -> Result<String> {
     block_on(async {
         let mut browser = browser::Browser::new(issuer)?;
         browser
-            .authorize(authorize_url, TEST_USER, Decision::Deny)
+            .authorize(authorize_url, dev_login(TEST_USER), Decision::Deny)
             .await
     })
 }
@@ -194,7 +214,12 @@ pub fn complete_device_at(issuer: &str, verification_uri: &str, user_code: &str)
     block_on(async {
         let mut browser = browser::Browser::new(issuer)?;
         browser
-            .verify_device(verification_uri, user_code, TEST_USER, Decision::Approve)
+            .verify_device(
+                verification_uri,
+                user_code,
+                dev_login(TEST_USER),
+                Decision::Approve,
+            )
             .await
     })
 }
@@ -205,7 +230,12 @@ pub fn deny_device(verification_uri: &str, user_code: &str) -> Result<String> {
     block_on(async {
         let mut browser = browser::Browser::new(&issuer)?;
         browser
-            .verify_device(verification_uri, user_code, TEST_USER, Decision::Deny)
+            .verify_device(
+                verification_uri,
+                user_code,
+                dev_login(TEST_USER),
+                Decision::Deny,
+            )
             .await
     })
 }
