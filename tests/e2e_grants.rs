@@ -311,38 +311,39 @@ pub fn wrong_verifier_is_invalid_grant(p: &dyn TestProvider) {
     use grantscope::oauth::{ClientConfig, Session, discovery, pkce};
     let issuer = p.issuer();
     let c = p.native_client();
-    common::block_on(async move {
-        let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
-        let d = discovery::discover(&mut session, &url::Url::parse(&issuer).unwrap())
-            .await
-            .unwrap();
-        let cfg = ClientConfig {
-            endpoints: d.endpoints,
-            client_id: c.id.clone(),
-            scope: Some("openid".into()),
-            ..Default::default()
-        };
-        let listener = grantscope::oauth::loopback::LoopbackListener::bind(None)
-            .await
-            .unwrap();
-        let redirect_uri = listener.redirect_uri().clone();
-        let req = build_request(&cfg, &redirect_uri).unwrap();
-        let url = req.url.to_string();
-        let redirect = tokio::task::spawn_blocking({
-            let issuer = issuer.clone();
-            move || common::complete_login_as(&issuer, &url, common::TEST_USER)
-        })
-        .await
-        .unwrap()
-        .unwrap();
-        let code = common::code_from_redirect(&redirect).unwrap();
-        let wrong = pkce::new_verifier(64);
-        let err = exchange_code(&mut session, &cfg, &code, &redirect_uri, Some(&wrong))
-            .await
-            .unwrap_err();
-        assert_eq!(err.oauth_code(), Some("invalid_grant"), "{err}");
-        assert_eq!(err.exit_code(), 1);
+    // Any loopback port is accepted for a native client; nothing needs to listen here.
+    let redirect_uri = url::Url::parse("http://127.0.0.1:45678/callback").unwrap();
+    let (cfg, req) = common::block_on({
+        let redirect_uri = redirect_uri.clone();
+        async move {
+            let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
+            let d = discovery::discover(&mut session, &url::Url::parse(&issuer).unwrap())
+                .await
+                .unwrap();
+            let cfg = ClientConfig {
+                endpoints: d.endpoints,
+                client_id: c.id.clone(),
+                scope: Some("openid".into()),
+                ..Default::default()
+            };
+            let req = build_request(&cfg, &redirect_uri).unwrap();
+            (cfg, req)
+        }
     });
+    let redirect = p
+        .complete_login(req.url.as_str(), common::TEST_USER)
+        .unwrap();
+    let code = common::code_from_redirect(&redirect).unwrap();
+    let wrong = pkce::new_verifier(64);
+    assert_ne!(Some(&wrong), req.code_verifier.as_ref());
+    let err = common::block_on(async move {
+        let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
+        exchange_code(&mut session, &cfg, &code, &redirect_uri, Some(&wrong))
+            .await
+            .unwrap_err()
+    });
+    assert_eq!(err.oauth_code(), Some("invalid_grant"), "{err}");
+    assert_eq!(err.exit_code(), 1);
 }
 
 pub fn profile_round_trip(p: &dyn TestProvider) {
@@ -508,3 +509,166 @@ fn missing_settings_exit_2() {
     assert_eq!(out.code(), 2);
     assert!(out.stderr.contains("--refresh-token"), "{}", out.stderr);
 }
+
+/// grantscope's own sandbox, run as the real `grantscope sandbox` process.
+struct SandboxProcess {
+    child: std::process::Child,
+    issuer: String,
+    _keys: tempfile::TempDir,
+}
+
+impl SandboxProcess {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let keys = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(common::grantscope_bin())
+            .args([
+                "sandbox",
+                "--port",
+                "0",
+                "--json",
+                "--device-interval",
+                "1",
+                "--key-dir",
+            ])
+            .arg(keys.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let doc: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("sandbox start line is not JSON ({e}): {line:?}"));
+        SandboxProcess {
+            child,
+            issuer: doc["issuer"].as_str().unwrap().to_string(),
+            _keys: keys,
+        }
+    }
+
+    /// Submits the sandbox's login/consent form for an authorization request.
+    fn decide(&self, authorize_url: &str, user: &str, decision: &str) -> anyhow::Result<String> {
+        let issuer = self.issuer.clone();
+        let url = authorize_url.to_string();
+        let user = grantscope::sandbox::seeded_users()
+            .iter()
+            .find(|u| u.username == user)
+            .unwrap();
+        let (name, password) = (user.username.to_string(), user.password.to_string());
+        let decision = decision.to_string();
+        common::block_on(async move {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?;
+            let page = http.get(&url).send().await?.text().await?;
+            let request_id = page
+                .split("name=\"request_id\" value=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .ok_or_else(|| anyhow::anyhow!("no request_id on the login page: {page}"))?
+                .to_string();
+            let resp = http
+                .post(format!("{issuer}/authorize"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form(&[
+                    ("request_id", request_id.as_str()),
+                    ("username", name.as_str()),
+                    ("password", password.as_str()),
+                    ("decision", decision.as_str()),
+                ]))
+                .send()
+                .await?;
+            resp.headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(String::from)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no redirect after the login form: {}", resp.status())
+                })
+        })
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TestProvider for SandboxProcess {
+    fn name(&self) -> &str {
+        "sandbox"
+    }
+    fn issuer(&self) -> String {
+        self.issuer.clone()
+    }
+    fn machine_client(&self) -> TestClient {
+        TestClient::confidential(
+            "sandbox-machine",
+            "sandbox-machine-secret",
+            "client_secret_basic",
+        )
+    }
+    fn machine_post_client(&self) -> TestClient {
+        TestClient::confidential(
+            "sandbox-machine",
+            "sandbox-machine-secret",
+            "client_secret_post",
+        )
+    }
+    fn native_client(&self) -> TestClient {
+        TestClient::public("sandbox-native", "http://127.0.0.1/callback")
+    }
+    fn web_client(&self) -> Option<TestClient> {
+        Some(
+            TestClient::confidential("sandbox-web", "sandbox-web-secret", "client_secret_basic")
+                .with_redirect("http://127.0.0.1/callback"),
+        )
+    }
+    fn jwt_resource(&self) -> Option<String> {
+        Some("https://api.sandbox.test".into())
+    }
+    fn complete_login(&self, authorize_url: &str, user: &str) -> anyhow::Result<String> {
+        self.decide(authorize_url, user, "approve")
+    }
+    fn deny_login(&self, authorize_url: &str) -> anyhow::Result<String> {
+        self.decide(authorize_url, common::TEST_USER, "deny")
+    }
+    fn complete_device(&self, _verification_uri: &str, user_code: &str) -> anyhow::Result<()> {
+        let issuer = self.issuer.clone();
+        let code = user_code.to_string();
+        common::block_on(async move {
+            let resp = reqwest::Client::new()
+                .post(format!("{issuer}/device"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form(&[
+                    ("user_code", code.as_str()),
+                    ("username", "alice"),
+                    ("password", "alice-password"),
+                    ("decision", "approve"),
+                ]))
+                .send()
+                .await?;
+            anyhow::ensure!(
+                resp.status().is_success(),
+                "device approval: {}",
+                resp.status()
+            );
+            Ok(())
+        })
+    }
+}
+
+suite!(sandbox, SandboxProcess::start());

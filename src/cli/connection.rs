@@ -39,7 +39,8 @@ pub struct ConnectionArgs {
         long,
         value_name = "SECRET",
         env = "GRANTSCOPE_CLIENT_SECRET",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub client_secret: Option<String>,
     /// client_secret_basic | client_secret_post | none (default: basic with a secret, none without).

@@ -7,6 +7,7 @@
 pub mod connection;
 pub mod discover;
 pub mod profile_cmd;
+pub mod sandbox;
 pub mod token_cmd;
 pub mod token_report;
 
@@ -32,6 +33,8 @@ pub enum Command {
     Discover(discover::DiscoverArgs),
     /// Run a grant and show the tokens, their inspection and every HTTP exchange.
     Token(token_cmd::TokenArgs),
+    /// Run the built-in sandbox authorization server on 127.0.0.1 (no account, no internet).
+    Sandbox(sandbox::SandboxArgs),
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
             Command::Discover(a) => discover::run(a).await,
             Command::Token(a) => token_cmd::run(a).await,
             Command::Profile(c) => profile_cmd::run(c),
+            Command::Sandbox(a) => sandbox::run(a).await,
         }
     })
 }

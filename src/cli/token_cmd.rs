@@ -42,13 +42,23 @@ pub struct TokenArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     /// Refresh grant: the refresh token (or set GRANTSCOPE_REFRESH_TOKEN).
-    #[arg(long, env = "GRANTSCOPE_REFRESH_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "GRANTSCOPE_REFRESH_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub refresh_token: Option<String>,
     /// Password grant (deprecated): the user's name.
     #[arg(long)]
     pub username: Option<String>,
     /// Password grant (deprecated): the password (or set GRANTSCOPE_PASSWORD).
-    #[arg(long, env = "GRANTSCOPE_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "GRANTSCOPE_PASSWORD",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub password: Option<String>,
     /// Authorization code: do not open a browser; print `authorize: URL` on stderr and wait.
     #[arg(long)]

@@ -78,6 +78,10 @@ pub fn now_unix() -> i64 {
 }
 
 fn one_line(v: &Value) -> String {
+    if v.get("format").and_then(Value::as_str) == Some("opaque") {
+        return "opaque: only the server can tell what it means; use `grantscope introspect`"
+            .into();
+    }
     let status = v
         .get("valid")
         .and_then(Value::as_bool)
