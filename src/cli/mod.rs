@@ -6,6 +6,7 @@
 
 pub mod connection;
 pub mod discover;
+pub mod inspect;
 pub mod profile_cmd;
 pub mod sandbox;
 pub mod token_cmd;
@@ -35,6 +36,8 @@ pub enum Command {
     Token(token_cmd::TokenArgs),
     /// Run the built-in sandbox authorization server on 127.0.0.1 (no account, no internet).
     Sandbox(sandbox::SandboxArgs),
+    /// Decode a token, verify its signature and check its claims.
+    Inspect(inspect::InspectArgs),
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
             Command::Discover(a) => discover::run(a).await,
             Command::Token(a) => token_cmd::run(a).await,
             Command::Profile(c) => profile_cmd::run(c),
+            Command::Inspect(a) => inspect::run(a).await,
             Command::Sandbox(a) => sandbox::run(a).await,
         }
     })
