@@ -97,6 +97,8 @@ pub struct GrantscopeApp {
     notice: Option<String>,
     /// The profile list was read once: create the sandbox profile if never done.
     first_listing_done: bool,
+    /// The scripted start run (`start_grant`) opens its access token in the inspector.
+    inspect_start_run: bool,
     bench: Bench,
 }
 
@@ -135,6 +137,8 @@ impl GrantscopeApp {
             applied_theme: None,
             notice: None,
             first_listing_done: false,
+            inspect_start_run: options.start_grant.is_some()
+                && options.start_screen == Some(Screen::Inspector),
             bench: Bench::default(),
             options,
         })
@@ -281,6 +285,18 @@ impl GrantscopeApp {
             Event::Flow(msg) => {
                 let exchanges = self.flow.on_message(msg);
                 self.history.extend(exchanges);
+                // A scripted start run on the inspector screen inspects what it got.
+                if self.inspect_start_run
+                    && let Some(token) = self
+                        .flow
+                        .run()
+                        .and_then(|r| r.success())
+                        .map(|s| s.tokens.access_token.clone())
+                {
+                    self.inspect_start_run = false;
+                    self.inspect_from_flow(token);
+                    self.settings.screen = Screen::Inspector;
+                }
             }
             Event::Inspector(msg) => {
                 let exchanges = self.inspector.on_message(msg);
@@ -336,6 +352,20 @@ impl GrantscopeApp {
             self.settings.screen = screen;
             self.run_flow();
         }
+    }
+
+    /// Inspects a token the flow runner obtained, against the keys of the server it came from.
+    fn inspect_from_flow(&mut self, token: String) {
+        let profile = Some(self.flow.profile.clone());
+        self.inspector.verify = Default::default();
+        self.inspector.verify.issuer = self.flow.profile.issuer.clone().unwrap_or_default();
+        if let Some(cfg) = self.flow.run().and_then(|r| r.config())
+            && let Some(j) = &cfg.endpoints.jwks_uri
+        {
+            self.inspector.verify.jwks = j.to_string();
+        }
+        self.inspector
+            .set_token(token, &self.worker, profile.as_ref());
     }
 
     /// Ctrl+V anywhere (outside a text field) inspects the pasted token; a dropped file is
@@ -469,15 +499,7 @@ impl eframe::App for GrantscopeApp {
                 match self.flow.ui(ui, &self.worker, &profiles) {
                     Some(FlowCommand::Run) => self.run_flow(),
                     Some(FlowCommand::Inspect(token)) => {
-                        let profile = Some(self.flow.profile.clone());
-                        self.inspector.verify = Default::default();
-                        if let Some(cfg) = self.flow.run().and_then(|r| r.config())
-                            && let Some(j) = &cfg.endpoints.jwks_uri
-                        {
-                            self.inspector.verify.jwks = j.to_string();
-                        }
-                        self.inspector
-                            .set_token(token, &self.worker, profile.as_ref());
+                        self.inspect_from_flow(token);
                         self.settings.screen = Screen::Inspector;
                     }
                     None => {}

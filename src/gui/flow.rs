@@ -570,7 +570,7 @@ impl FlowScreen {
         ui.separator();
         ui.label(egui::RichText::new("Exchanges").strong());
         for (i, ex) in run.exchanges.iter().enumerate() {
-            let title = format!("{}. {}", i + 1, ex.summary());
+            let title = format!("{}. {}", i + 1, exchange_title(ex));
             let open = run.open.contains(&i);
             let resp = egui::CollapsingHeader::new(title)
                 .id_salt(("exchange", run.id, i))
@@ -629,6 +629,21 @@ fn mask_token_response(raw: &serde_json::Value) -> String {
         }
     }
     serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// A one-line title for an exchange: step, method, host and path (never the query, which may
+/// hold a code), status and time.
+pub fn exchange_title(ex: &Exchange) -> String {
+    let target = Url::parse(&ex.request.url)
+        .map(|u| format!("{}{}", u.host_str().unwrap_or(""), u.path()))
+        .unwrap_or_default();
+    format!(
+        "{}: {} {}  ->  {}",
+        ex.step,
+        ex.request.method,
+        target,
+        ex.summary()
+    )
 }
 
 /// One exchange, raw, masked unless `reveal`, with "Copy as curl".

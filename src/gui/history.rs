@@ -146,9 +146,13 @@ impl HistoryScreen {
             }
             egui::ScrollArea::vertical().show(ui, |ui| {
                 for (i, ex) in visible {
-                    egui::CollapsingHeader::new(format!("{}. {}", i + 1, ex.summary()))
-                        .id_salt(("history", i))
-                        .show(ui, |ui| super::flow::exchange_ui(ui, ex, reveal));
+                    egui::CollapsingHeader::new(format!(
+                        "{}. {}",
+                        i + 1,
+                        super::flow::exchange_title(ex)
+                    ))
+                    .id_salt(("history", i))
+                    .show(ui, |ui| super::flow::exchange_ui(ui, ex, reveal));
                 }
             });
         });

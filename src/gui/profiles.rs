@@ -44,6 +44,7 @@ pub struct ProfilesScreen {
     status: Option<Result<String, String>>,
     busy: bool,
     include_secret: bool,
+    opened_once: bool,
 }
 
 impl ProfilesScreen {
@@ -59,6 +60,7 @@ impl ProfilesScreen {
             status: None,
             busy: false,
             include_secret: false,
+            opened_once: false,
         }
     }
 
@@ -153,6 +155,14 @@ impl ProfilesScreen {
 
     /// Draws the screen; `active` is the active profile's name, changed by "Use".
     pub fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, active: &mut Option<String>) {
+        // The first visit shows the active profile rather than an empty editor.
+        if !self.opened_once
+            && let Some(p) = active.as_deref().and_then(|n| self.get(n)).cloned()
+        {
+            self.opened_once = true;
+            self.edit_original = Some(p.name.clone());
+            self.edit = Some(p);
+        }
         egui::Panel::left("profiles_list")
             .resizable(true)
             .default_size(260.0)

@@ -204,64 +204,62 @@ pub fn badge_ui(ui: &mut egui::Ui, status: &str) -> egui::Response {
 /// The lifetime bar from `iat` to `exp` with a "now" marker. Returns nothing; draws only.
 pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
     let width = ui.available_width().clamp(120.0, 900.0);
-    let (rect, response) = ui.allocate_exact_size(Vec2::new(width, 34.0), Sense::hover());
+    let (rect, response) = ui.allocate_exact_size(Vec2::new(width, 44.0), Sense::hover());
     let bar = Rect::from_min_size(
-        rect.min + Vec2::new(0.0, 4.0),
+        rect.min + Vec2::new(0.0, 16.0),
         Vec2::new(rect.width(), 12.0),
     );
     let painter = ui.painter_at(rect.expand(2.0));
     let v = ui.visuals();
     let total = (exp - iat).max(1) as f32;
     let frac = ((now - iat) as f32 / total).clamp(0.0, 1.0);
-    let expired = now >= exp;
-    let fill = if expired {
+    let fill = if now >= exp {
         v.error_fg_color
     } else if frac > 0.8 {
         v.warn_fg_color
     } else {
         status_color(v, "pass")
     };
+    let border = Stroke::new(1.0, v.widgets.noninteractive.bg_stroke.color);
     painter.rect(
         bar,
         CornerRadius::same(4),
         v.extreme_bg_color,
-        Stroke::new(1.0, v.widgets.noninteractive.bg_stroke.color),
+        border,
         StrokeKind::Inside,
     );
     let used = Rect::from_min_size(bar.min, Vec2::new(bar.width() * frac, bar.height()));
     painter.rect_filled(used, CornerRadius::same(4), fill.gamma_multiply(0.7));
     let x = bar.left() + bar.width() * frac;
+    let marker = Stroke::new(2.0, v.strong_text_color());
     painter.line_segment(
         [
             Pos2::new(x, bar.top() - 3.0),
             Pos2::new(x, bar.bottom() + 3.0),
         ],
-        Stroke::new(2.0, v.strong_text_color()),
+        marker,
     );
     let font = FontId::proportional(11.0);
+    let weak = v.weak_text_color();
+    // iat and exp under the bar's ends, "now" above its marker.
     painter.text(
-        Pos2::new(bar.left(), bar.bottom() + 2.0),
+        bar.left_bottom() + Vec2::new(0.0, 2.0),
         Align2::LEFT_TOP,
         "iat",
         font.clone(),
-        v.weak_text_color(),
+        weak,
     );
     painter.text(
-        Pos2::new(bar.right(), bar.bottom() + 2.0),
+        bar.right_bottom() + Vec2::new(0.0, 2.0),
         Align2::RIGHT_TOP,
         "exp",
         font.clone(),
-        v.weak_text_color(),
+        weak,
     );
-    let now_align = if frac < 0.5 {
-        Align2::LEFT_TOP
-    } else {
-        Align2::RIGHT_TOP
-    };
-    let label_x = if frac < 0.5 { x + 4.0 } else { x - 4.0 };
+    let now_x = x.clamp(bar.left() + 12.0, bar.right() - 12.0);
     painter.text(
-        Pos2::new(label_x, bar.bottom() + 2.0),
-        now_align,
+        Pos2::new(now_x, bar.top() - 3.0),
+        Align2::CENTER_BOTTOM,
         "now",
         font,
         v.strong_text_color(),

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Screenshots of every screen of the desktop app, taken under Xvfb with software OpenGL, into
+# docs/screenshots/*.png. Installs Xvfb, Mesa and ImageMagick when missing (Debian packages).
+#
+#   scripts/screenshot.sh            # release build (as shipped)
+#   PROFILE=dev scripts/screenshot.sh  # reuse the debug build
+#
+# Each screen gets a fresh config dir; scenes that need data run a grant against the built-in
+# sandbox at start (hidden variables GRANTSCOPE_SCREEN / GRANTSCOPE_START_RUN, see src/gui/app.rs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v import >/dev/null || need+=(imagemagick)
+[ -e /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so ] || [ -e /usr/lib/x86_64-linux-gnu/dri/llvmpipe_dri.so ] \
+  || dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
+command -v xdpyinfo >/dev/null || need+=(x11-utils)
+command -v xdotool >/dev/null || need+=(xdotool)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+PROFILE=${PROFILE:-release}
+if [ "$PROFILE" = release ]; then
+  cargo build --release --bin grantscope
+  BIN=target/release/grantscope
+else
+  cargo build --bin grantscope
+  BIN=target/debug/grantscope
+fi
+
+OUT=docs/screenshots
+mkdir -p "$OUT"
+DISPLAY_NUM=${DISPLAY_NUM:-:97}
+W=${W:-1280}
+H=${H:-800}
+Xvfb "$DISPLAY_NUM" -screen 0 "${W}x${H}x24" -nolisten tcp >/dev/null 2>&1 &
+XVFB_PID=$!
+TMPDIRS=()
+cleanup() {
+  kill "$XVFB_PID" 2>/dev/null || true
+  for d in "${TMPDIRS[@]}"; do rm -rf "$d"; done
+}
+trap cleanup EXIT
+for _ in $(seq 50); do xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# shot NAME SCREEN [START_RUN] [THEME] [SETTINGS_JSON_EXTRA]
+shot() {
+  local name=$1 screen=$2 run=${3:-} theme=${4:-dark} extra=${5:-}
+  local cfg
+  cfg=$(mktemp -d)
+  TMPDIRS+=("$cfg")
+  printf '{"screen":"%s","theme":"%s"%s}\n' "$screen" "$theme" "$extra" >"$cfg/gui.json"
+  DISPLAY=$DISPLAY_NUM LIBGL_ALWAYS_SOFTWARE=1 GRANTSCOPE_CONFIG_DIR=$cfg \
+    GRANTSCOPE_SCREEN=$screen GRANTSCOPE_START_RUN=$run \
+    "$BIN" >/dev/null 2>&1 &
+  local pid=$!
+  sleep "${SETTLE:-6}"
+  # Park the pointer in a corner so no tooltip or hover shows.
+  command -v xdotool >/dev/null && DISPLAY=$DISPLAY_NUM xdotool mousemove "$((W - 1))" "$((H - 1))" && sleep 0.5
+  import -display "$DISPLAY_NUM" -window root "$OUT/$name.png"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  echo "$OUT/$name.png"
+}
+
+shot wizard wizard "" dark ',"wizard":{"have_refresh_token":1,"token_owner":1,"client_type":1}'
+shot wizard-light wizard "" light ',"wizard":{"have_refresh_token":1,"token_owner":0}'
+shot flow flow client-credentials
+shot inspector inspector client-credentials
+shot profiles profiles
+shot history history client-credentials
