@@ -2,6 +2,9 @@
 //! driven over HTTP with reqwest, tokens verified with jsonwebtoken against the served JWKS, and
 //! (when its node_modules are installed) with the independent `jose` library through Node.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use base64::Engine as _;
