@@ -38,6 +38,24 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// Formats unix milliseconds as RFC 3339 UTC with milliseconds, e.g. `2026-11-26T12:00:03.120Z`
+/// (for measurements such as "rejected 290 ms after revocation").
+pub fn rfc3339_millis(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let base = rfc3339(secs);
+    let stem = base.strip_suffix('Z').unwrap_or(&base);
+    format!("{stem}.{millis:03}Z")
+}
+
+/// The current time as unix milliseconds, read from the system clock.
+pub fn now_unix_millis() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
 /// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
 /// Howard Hinnant's `civil_from_days`, valid for the whole clamped range.
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
@@ -131,6 +149,16 @@ mod tests {
     fn rfc3339_clamps_out_of_range() {
         assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
         assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn rfc3339_with_millis() {
+        assert_eq!(
+            rfc3339_millis(1_795_694_403_120),
+            "2026-11-26T12:00:03.120Z"
+        );
+        assert_eq!(rfc3339_millis(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339_millis(5), "1970-01-01T00:00:00.005Z");
     }
 
     #[test]
