@@ -1356,3 +1356,86 @@ async fn run_node(dir: &std::path::Path, input: &str) -> std::process::Output {
     .await
     .unwrap()
 }
+
+/// The `grantscope sandbox` command: prints its issuer (here as JSON), keeps its keys under
+/// GRANTSCOPE_CONFIG_DIR with mode 0600, serves, and stops cleanly on SIGTERM.
+#[cfg(unix)]
+#[test]
+fn cli_prints_issuer_and_stops_on_sigterm() {
+    use std::io::{BufRead as _, BufReader, Read as _};
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let config_dir = tempfile::tempdir().unwrap();
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            // A failed assertion must not leave the server running.
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grantscope"))
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--json",
+            "--access-token-ttl",
+            "120",
+        ])
+        .env("GRANTSCOPE_CONFIG_DIR", config_dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map(KillOnDrop)
+        .unwrap();
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let started: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let issuer = started["issuer"].as_str().unwrap().to_string();
+    assert!(issuer.starts_with("http://127.0.0.1:"));
+    assert_eq!(started["access_token_ttl"], 120);
+    assert_eq!(started["clients"].as_array().unwrap().len(), 3);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let tokens: Value = runtime.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let response = http
+            .post(format!("{issuer}/token"))
+            .header("authorization", basic(MACHINE.0, MACHINE.1))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+    });
+    assert_eq!(tokens["expires_in"], 120);
+
+    let key = config_dir.path().join("sandbox/rs256.pk8");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{}", key.display());
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(stderr.contains("sandbox stopped"), "{stderr}");
+}
