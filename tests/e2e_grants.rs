@@ -217,6 +217,42 @@ pub fn authorization_code_pkce_and_refresh_rotation(p: &dyn TestProvider) {
     let doc = out.json().unwrap();
     assert_eq!(doc["grant"], "refresh_token");
     assert_eq!(doc["refresh_token_rotated"], true, "{doc:#}");
+    let rotated = doc["response"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let access = doc["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // userinfo with the new access token names the user who signed in.
+    let mut args = vec!["userinfo".to_string(), access];
+    args.extend(issuer_args(p));
+    args.push("--json".into());
+    let out = Grantscope::new(args).run(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.json().unwrap()["response"]["sub"].is_string());
+
+    // keep: one more refresh through the keeper, which reports the rotation.
+    let mut args = vec!["keep".to_string()];
+    args.extend(issuer_args(p));
+    args.extend(c.cli_args());
+    args.extend([
+        "--refresh-token".to_string(),
+        rotated.clone(),
+        "--rounds".into(),
+        "1".into(),
+        "--json".into(),
+    ]);
+    let out = Grantscope::new(args).run(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let kept = out.json().unwrap();
+    assert_eq!(kept["rotations"], 1, "{kept:#}");
+    assert_ne!(
+        kept["response"]["refresh_token"].as_str(),
+        Some(rotated.as_str())
+    );
     // The old refresh token was rotated away: using it again fails.
     let out = Grantscope::new(token_cmd(
         "refresh-token",
@@ -346,6 +382,48 @@ pub fn wrong_verifier_is_invalid_grant(p: &dyn TestProvider) {
     assert_eq!(err.exit_code(), 1);
 }
 
+/// Introspection says active, revocation (made by `watch`) makes it inactive, and `watch`
+/// measures when the server stopped accepting the token.
+pub fn introspect_revoke_watch(p: &dyn TestProvider) {
+    let c = p.machine_client();
+    let out = Grantscope::new(token_cmd("client-credentials", p, &c, &[]))
+        .run(T)
+        .unwrap();
+    let token = out.json().unwrap()["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let call = |cmd: &str, extra: &[&str]| {
+        let mut a = vec![cmd.to_string(), token.clone()];
+        a.extend(issuer_args(p));
+        a.extend(c.cli_args());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.push("--json".into());
+        Grantscope::new(a).run(T).unwrap()
+    };
+    let out = call("introspect", &["--hint", "access_token"]);
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json().unwrap()["active"], true);
+
+    let out = call("watch", &["--interval", "0.1", "--revoke-after", "0.3"]);
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let report = &doc["report"];
+    assert!(report["revoked_at_ms"].is_u64(), "{doc:#}");
+    assert!(report["first_rejected_ms"].is_u64(), "{doc:#}");
+    assert!(report["rejected_after_revocation_ms"].as_i64().unwrap() >= 0);
+    let samples = report["samples"].as_array().unwrap();
+    assert!(
+        samples[0]["accepted"] == true,
+        "accepted before the revocation: {doc:#}"
+    );
+    assert!(doc["summary"].as_str().unwrap().starts_with("revoked at "));
+
+    let out = call("introspect", &[]);
+    assert_eq!(out.code(), 1, "an inactive token exits 1");
+    assert_eq!(out.json().unwrap()["active"], false);
+}
+
 pub fn profile_round_trip(p: &dyn TestProvider) {
     let dir = tempfile::tempdir().unwrap();
     let c = p.machine_client();
@@ -431,6 +509,10 @@ macro_rules! suite {
             #[test]
             fn wrong_verifier_is_invalid_grant() {
                 super::wrong_verifier_is_invalid_grant(&provider());
+            }
+            #[test]
+            fn introspect_revoke_watch() {
+                super::introspect_revoke_watch(&provider());
             }
             #[test]
             fn profile_round_trip() {

@@ -7,6 +7,7 @@
 pub mod connection;
 pub mod discover;
 pub mod inspect;
+pub mod lifecycle;
 pub mod profile_cmd;
 pub mod sandbox;
 pub mod token_cmd;
@@ -38,6 +39,17 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Decode a token, verify its signature and check its claims.
     Inspect(inspect::InspectArgs),
+    /// Ask the introspection endpoint about a token (RFC 7662).
+    Introspect(lifecycle::TokenCallArgs),
+    /// Revoke a token (RFC 7009).
+    Revoke(lifecycle::TokenCallArgs),
+    /// Call the userinfo endpoint with an access token.
+    Userinfo(lifecycle::UserinfoArgs),
+    /// Ask the server at an interval whether it still accepts a token, and measure when it stops
+    /// (after its exp, or after --revoke-after).
+    Watch(lifecycle::WatchArgs),
+    /// Keep a token set alive: refresh when a share of the lifetime is left, report rotation.
+    Keep(lifecycle::KeepArgs),
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -73,6 +85,11 @@ pub fn main() -> ExitCode {
             Command::Token(a) => token_cmd::run(a).await,
             Command::Profile(c) => profile_cmd::run(c),
             Command::Inspect(a) => inspect::run(a).await,
+            Command::Introspect(a) => lifecycle::introspect(a).await,
+            Command::Revoke(a) => lifecycle::revoke(a).await,
+            Command::Userinfo(a) => lifecycle::userinfo(a).await,
+            Command::Watch(a) => lifecycle::watch(a).await,
+            Command::Keep(a) => lifecycle::keep(a).await,
             Command::Sandbox(a) => sandbox::run(a).await,
         }
     })

@@ -7,11 +7,13 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod grants;
+pub mod keeper;
 pub mod lifecycle;
 pub mod loopback;
 pub mod pkce;
 pub mod response;
 pub mod session;
+pub mod watch;
 
 pub use client_auth::AuthMethod;
 pub use config::{ClientConfig, Endpoints, PkceMode};
