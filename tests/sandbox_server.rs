@@ -1428,9 +1428,10 @@ fn cli_prints_issuer_and_stops_on_sigterm() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
+    let status = child.0.wait().unwrap();
     let mut stderr = String::new();
     child
+        .0
         .stderr
         .take()
         .unwrap()
