@@ -1,9 +1,10 @@
 //! The lifecycle commands on an existing token: `introspect` (RFC 7662), `revoke` (RFC 7009),
-//! `userinfo`, and `watch`, which asks the server at an interval and measures when it stopped
-//! accepting the token, against the revocation or the token's `exp`.
+//! `userinfo`, `watch` (asks the server at an interval and measures when it stopped accepting
+//! the token, against the revocation or the token's `exp`) and `keep` (refreshes a token set
+//! when a share of its lifetime is left and reports rotation).
 //!
 //! Each shows what the server answered, raw (`--json`: one document with every exchange, the
-//! token and secrets masked unless `--reveal-secrets`). Exit status: 0 the call was accepted
+//! token masked like a secret unless `--reveal-secrets`). Exit status: 0 the call was accepted
 //! (introspect: the token is active), 1 the server said no, 2 usage or configuration error.
 
 use std::io::Read;
@@ -14,11 +15,13 @@ use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
 use super::connection::{ConnectionArgs, Progress, Resolved, resolve};
-use crate::http::Exchange;
+use crate::oauth::keeper::TokenKeeper;
 use crate::oauth::lifecycle::{self, UserInfo};
-use crate::oauth::{FlowError, Session};
-use crate::timefmt::{now_unix, now_unix_millis, rfc3339, rfc3339_millis};
-use crate::token::watch::{Probe, verdict};
+use crate::oauth::watch::{self, WatchOptions, rfc3339_millis};
+use crate::oauth::{Session, TokenResponse};
+use crate::timefmt::{now_unix, relative, rfc3339};
+use crate::token::claims::numeric_date;
+use crate::token::decode::normalize;
 use crate::token::{Decoded, decode};
 
 /// `--hint`: the `token_type_hint` sent with introspection and revocation.
@@ -33,7 +36,7 @@ pub enum HintArg {
 }
 
 impl HintArg {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             HintArg::AccessToken => "access_token",
             HintArg::RefreshToken => "refresh_token",
@@ -41,25 +44,9 @@ impl HintArg {
     }
 }
 
-/// `grantscope introspect TOKEN`.
+/// `grantscope introspect TOKEN` and `grantscope revoke TOKEN`.
 #[derive(Debug, Clone, Args)]
-pub struct IntrospectArgs {
-    /// The token; `-` reads it from stdin.
-    #[arg(value_name = "TOKEN|-")]
-    pub token: String,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-    /// token_type_hint.
-    #[arg(long, value_enum)]
-    pub hint: Option<HintArg>,
-    /// Print one JSON document on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `grantscope revoke TOKEN`.
-#[derive(Debug, Clone, Args)]
-pub struct RevokeArgs {
+pub struct TokenCallArgs {
     /// The token; `-` reads it from stdin.
     #[arg(value_name = "TOKEN|-")]
     pub token: String,
@@ -88,10 +75,12 @@ pub struct UserinfoArgs {
 
 /// `grantscope watch TOKEN`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Asks the introspection endpoint (or userinfo when there is none) every --interval \
-    seconds and reports when the server stopped accepting the token, compared with the revocation (--revoke) \
-    or the token's exp.\nExit status: 0 the server rejected the token when it should; 1 it still accepted \
-    the token after revocation or expiry, or never stopped with --until-inactive; 2 configuration error.")]
+#[command(
+    after_help = "Asks the introspection endpoint (or userinfo when there is none) every --interval seconds and \
+    reports when the server stopped accepting the token, compared with the revocation (--revoke-after) or the \
+    token's exp.\nExit status: 0 the server rejected the token (or had no reason to yet); 1 it still accepted \
+    the token after revocation or expiry, or never stopped with --until-inactive; 2 configuration error."
+)]
 pub struct WatchArgs {
     /// The token; `-` reads it from stdin.
     #[arg(value_name = "TOKEN|-")]
@@ -104,12 +93,13 @@ pub struct WatchArgs {
     /// Seconds between probes.
     #[arg(long, value_name = "S", default_value_t = 1.0)]
     pub interval: f64,
-    /// Stop at the first rejection.
+    /// Stop at the first rejection (implied by --revoke-after).
     #[arg(long)]
     pub until_inactive: bool,
-    /// Revoke the token after the first probe, then measure how long the server keeps accepting it.
-    #[arg(long)]
-    pub revoke: bool,
+    /// Revoke the token this many seconds after the start, then measure how long the server
+    /// keeps accepting it.
+    #[arg(long, value_name = "S")]
+    pub revoke_after: Option<f64>,
     /// Give up after this many seconds (default: until exp + 2 min, or 10 min without exp).
     #[arg(long, value_name = "S")]
     pub max_duration: Option<f64>,
@@ -118,8 +108,32 @@ pub struct WatchArgs {
     pub json: bool,
 }
 
+/// `grantscope keep`.
+#[derive(Debug, Clone, Args)]
+pub struct KeepArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The refresh token to start from (or set GRANTSCOPE_REFRESH_TOKEN).
+    #[arg(
+        long,
+        env = "GRANTSCOPE_REFRESH_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
+    pub refresh_token: String,
+    /// Refresh when this share of the access token's lifetime is left (0.0 - 1.0).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.2)]
+    pub refresh_at: f64,
+    /// Stop after this many refreshes (0: until interrupted or refused).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rounds: u32,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
 fn read_token(arg: &str) -> Result<String, String> {
-    let token = if arg == "-" {
+    let raw = if arg == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
@@ -128,14 +142,22 @@ fn read_token(arg: &str) -> Result<String, String> {
     } else {
         arg.to_owned()
     };
-    let token = crate::token::decode::normalize(&token).to_owned();
+    let token = normalize(&raw).to_owned();
     if token.is_empty() {
         return Err("no token: pass it as an argument, or pipe it in with `-`".into());
     }
     Ok(token)
 }
 
-/// Resolves the token and the connection, or prints the configuration error.
+fn progress(json: bool) -> Progress {
+    if json {
+        Progress::Essential
+    } else {
+        Progress::Verbose
+    }
+}
+
+/// Reads the token and resolves the connection, or prints the error and gives the exit code.
 async fn prepare(
     token: &str,
     connection: &ConnectionArgs,
@@ -145,25 +167,22 @@ async fn prepare(
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
-    let progress = if json {
-        Progress::Essential
-    } else {
-        Progress::Verbose
-    };
-    let resolved = resolve(connection, progress).await.map_err(|e| {
+    let resolved = resolve(connection, progress(json)).await.map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(e.exit_code())
     })?;
     Ok((token, resolved))
 }
 
-/// The session's exchanges as JSON, with the token masked like any secret.
-fn exchanges_json(session: &mut Session, token: &str, reveal: bool) -> Vec<Value> {
+/// The session's exchanges as JSON, with `secrets` (the token) masked like any secret.
+fn exchanges_json(session: &mut Session, secrets: &[&str], reveal: bool) -> Vec<Value> {
     session
         .take_exchanges()
         .into_iter()
-        .map(|mut ex: Exchange| {
-            ex.add_secret(token);
+        .map(|mut ex| {
+            for s in secrets {
+                ex.add_secret(*s);
+            }
             ex.to_json(reveal)
         })
         .collect()
@@ -176,19 +195,28 @@ fn print_json(doc: &Value) {
     }
 }
 
-fn error_exit(e: &FlowError) -> ExitCode {
-    ExitCode::from(e.exit_code())
+fn show_claim(name: &str, v: &Value) -> String {
+    let shown = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (name, v.as_i64()) {
+        ("exp" | "iat" | "nbf" | "auth_time", Some(t)) => {
+            format!("{shown}  ({}, {})", rfc3339(t), relative(t, now_unix()))
+        }
+        _ => shown,
+    }
 }
 
-/// Runs `introspect`.
-pub async fn run_introspect(args: IntrospectArgs) -> ExitCode {
+/// Runs `introspect`: exit 0 when the token is active, 1 when not.
+pub async fn introspect(args: TokenCallArgs) -> ExitCode {
     let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
         Ok(x) => x,
         Err(code) => return code,
     };
     let hint = args.hint.map(HintArg::as_str);
     let result = lifecycle::introspect(&mut r.session, &r.config, &token, hint).await;
-    let exchanges = exchanges_json(&mut r.session, &token, r.reveal);
+    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
     let active = result
         .as_ref()
         .ok()
@@ -206,12 +234,9 @@ pub async fn run_introspect(args: IntrospectArgs) -> ExitCode {
     match result {
         Ok(v) => {
             if !args.json {
-                println!("active: {}", active.unwrap_or(false));
+                println!("active       {}", active.unwrap_or(false));
                 if let Value::Object(map) = &v {
-                    for (k, val) in map {
-                        if k == "active" {
-                            continue;
-                        }
+                    for (k, val) in map.iter().filter(|(k, _)| *k != "active") {
                         println!("{k:<12} {}", show_claim(k, val));
                     }
                 }
@@ -224,33 +249,20 @@ pub async fn run_introspect(args: IntrospectArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            error_exit(&e)
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-fn show_claim(name: &str, v: &Value) -> String {
-    let shown = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    match (name, v.as_i64()) {
-        ("exp" | "iat" | "nbf" | "auth_time", Some(t)) => {
-            format!("{shown}  ({}, {})", rfc3339(t), crate::timefmt::relative(t, now_unix()))
-        }
-        _ => shown,
-    }
-}
-
-/// Runs `revoke`.
-pub async fn run_revoke(args: RevokeArgs) -> ExitCode {
+/// Runs `revoke`: exit 0 when the server answered 200.
+pub async fn revoke(args: TokenCallArgs) -> ExitCode {
     let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
         Ok(x) => x,
         Err(code) => return code,
     };
     let hint = args.hint.map(HintArg::as_str);
     let result = lifecycle::revoke(&mut r.session, &r.config, &token, hint).await;
-    let exchanges = exchanges_json(&mut r.session, &token, r.reveal);
+    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
     if args.json {
         print_json(&json!({
             "ok": result.is_ok(),
@@ -268,19 +280,19 @@ pub async fn run_revoke(args: RevokeArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            error_exit(&e)
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// Runs `userinfo`.
-pub async fn run_userinfo(args: UserinfoArgs) -> ExitCode {
+/// Runs `userinfo`: exit 0 when the server answered.
+pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
     let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
         Ok(x) => x,
         Err(code) => return code,
     };
     let result = lifecycle::userinfo(&mut r.session, &r.config, &token).await;
-    let exchanges = exchanges_json(&mut r.session, &token, r.reveal);
+    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
     if args.json {
         let (response, jwt) = match &result {
             Ok(UserInfo::Json(v)) => (Some(v.clone()), None),
@@ -314,210 +326,232 @@ pub async fn run_userinfo(args: UserinfoArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            error_exit(&e)
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// How `watch` asks the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ProbeMethod {
-    Introspection,
-    Userinfo,
-}
-
-impl ProbeMethod {
-    fn as_str(self) -> &'static str {
-        match self {
-            ProbeMethod::Introspection => "introspection",
-            ProbeMethod::Userinfo => "userinfo",
-        }
+fn positive_secs(v: f64, name: &str) -> Result<Duration, String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(format!("--{name} must be a non-negative number of seconds"))
     }
-}
-
-/// One probe: accepted (`Some(true)`), rejected (`Some(false)`) or failed (`None`), and the
-/// `exp` the introspection response reported.
-async fn probe(
-    r: &mut Resolved,
-    method: ProbeMethod,
-    token: &str,
-    hint: Option<&str>,
-) -> (Probe, Option<i64>) {
-    let (accepted, status, detail, exp) = match method {
-        ProbeMethod::Introspection => {
-            match lifecycle::introspect(&mut r.session, &r.config, token, hint).await {
-                Ok(v) => {
-                    let active = v.get("active").and_then(Value::as_bool);
-                    let exp = v.get("exp").and_then(Value::as_i64);
-                    (
-                        active,
-                        Some(200),
-                        format!("active: {}", active.unwrap_or(false)),
-                        exp,
-                    )
-                }
-                Err(e) => (None, status_of(&e), e.to_string(), None),
-            }
-        }
-        ProbeMethod::Userinfo => {
-            match lifecycle::userinfo(&mut r.session, &r.config, token).await {
-                Ok(_) => (Some(true), Some(200), "userinfo answered".to_owned(), None),
-                Err(e) => {
-                    let status = status_of(&e);
-                    let accepted = if status == Some(401) { Some(false) } else { None };
-                    (accepted, status, e.to_string(), None)
-                }
-            }
-        }
-    };
-    let elapsed = r.session.exchanges().last().map_or(0, |e| e.elapsed_ms);
-    (
-        Probe::new(now_unix_millis(), accepted, status, detail, elapsed),
-        exp,
-    )
-}
-
-fn status_of(e: &FlowError) -> Option<u16> {
-    match e {
-        FlowError::OAuth { status, .. } | FlowError::Status { status, .. } => Some(*status),
-        _ => None,
-    }
-}
-
-fn print_probe(p: &Probe, method: ProbeMethod) {
-    let verdict = match p.accepted {
-        Some(true) => "accepted",
-        Some(false) => "REJECTED",
-        None => "no answer",
-    };
-    eprintln!(
-        "{}  {verdict:<9}  {} {} · {} ms",
-        p.at,
-        method.as_str(),
-        p.detail,
-        p.elapsed_ms
-    );
 }
 
 /// Runs `watch`.
-pub async fn run_watch(args: WatchArgs) -> ExitCode {
-    if !(args.interval.is_finite() && args.interval >= 0.05) {
-        eprintln!("error: --interval must be at least 0.05 seconds");
-        return ExitCode::from(2);
-    }
-    if args.max_duration.is_some_and(|d| !(d.is_finite() && d > 0.0)) {
-        eprintln!("error: --max-duration must be a positive number of seconds");
-        return ExitCode::from(2);
-    }
+pub async fn watch(args: WatchArgs) -> ExitCode {
+    let durations = (|| {
+        let interval = positive_secs(args.interval, "interval")?;
+        let revoke_after = args
+            .revoke_after
+            .map(|v| positive_secs(v, "revoke-after"))
+            .transpose()?;
+        let max = args
+            .max_duration
+            .map(|v| positive_secs(v, "max-duration"))
+            .transpose()?;
+        Ok::<_, String>((interval, revoke_after, max))
+    })();
+    let (interval, revoke_after, max_duration) = match durations {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let method = if r.config.endpoints.introspection_endpoint.is_some() {
-        ProbeMethod::Introspection
-    } else if r.config.endpoints.userinfo_endpoint.is_some() {
-        ProbeMethod::Userinfo
-    } else {
-        eprintln!(
-            "error: watch needs an introspection or a userinfo endpoint: give --issuer (discovery), --introspection-endpoint or --userinfo-endpoint"
-        );
-        return ExitCode::from(2);
-    };
-    if args.revoke && r.config.endpoints.revocation_endpoint.is_none() {
-        eprintln!(
-            "error: --revoke needs a revocation endpoint: give --issuer (discovery) or --revocation-endpoint"
-        );
-        return ExitCode::from(2);
-    }
-    let hint = args.hint.map(HintArg::as_str);
-    let mut exp = match decode(&token) {
-        Ok(Decoded::Jws(jws)) => crate::token::claims::numeric_date(&jws.claims, "exp")
-            .and_then(Result::ok),
+    let exp = match decode(&token) {
+        Ok(Decoded::Jws(jws)) => numeric_date(&jws.claims, "exp").and_then(Result::ok),
         _ => None,
     };
-    let started_ms = now_unix_millis();
-    let mut probes: Vec<Probe> = Vec::new();
-    let mut revoked_at_ms = None;
-    let mut error = None;
-
-    let (first, introspected_exp) = probe(&mut r, method, &token, hint).await;
-    exp = exp.or(introspected_exp);
-    if !args.json {
-        print_probe(&first, method);
+    let now = now_unix();
+    let max_duration = max_duration.unwrap_or_else(|| match exp {
+        Some(e) => Duration::from_secs(u64::try_from(e.saturating_sub(now)).unwrap_or(0) + 120),
+        None => Duration::from_secs(600),
+    });
+    let opts = WatchOptions {
+        interval,
+        until_inactive: args.until_inactive || revoke_after.is_some(),
+        revoke_after,
+        max_duration,
+        token_type_hint: args.hint.map(|h| h.as_str().to_owned()),
+    };
+    let human = !args.json;
+    let result = watch::watch(
+        &mut r.session,
+        &r.config,
+        &token,
+        exp,
+        &opts,
+        |s, revoked| {
+            if human {
+                let verdict = if s.accepted { "accepted" } else { "REJECTED" };
+                let after = revoked.map_or(String::new(), |rev| {
+                    format!(" ({} ms after revocation)", s.at_ms as i64 - rev as i64)
+                });
+                eprintln!(
+                    "{}  {verdict:<8}  {} · {} ms{after}",
+                    rfc3339_millis(s.at_ms),
+                    s.detail,
+                    s.elapsed_ms
+                );
+            }
+        },
+    )
+    .await;
+    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
+    match result {
+        Ok(report) => {
+            let summary = report.summary();
+            let last_ms = report.samples.last().map_or(0, |s| s.at_ms);
+            let should_be_rejected =
+                report.revoked_at_ms.is_some() || report.exp_ms.is_some_and(|e| last_ms > e);
+            let ok =
+                report.first_rejected_ms.is_some() || (!should_be_rejected && !opts.until_inactive);
+            if args.json {
+                print_json(&json!({
+                    "ok": ok,
+                    "summary": summary,
+                    "report": report,
+                    "error": null,
+                    "exchanges": exchanges,
+                }));
+            } else {
+                println!("{summary}");
+            }
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            if args.json {
+                print_json(&json!({
+                    "ok": false, "summary": null, "report": null,
+                    "error": e.to_string(), "exchanges": exchanges,
+                }));
+            }
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
     }
-    probes.push(first);
-    if args.revoke {
-        match lifecycle::revoke(&mut r.session, &r.config, &token, hint).await {
-            Ok(status) => {
-                let at = now_unix_millis();
-                revoked_at_ms = Some(at);
+}
+
+/// Runs `keep`: refreshes the token set each time the chosen share of its lifetime is left.
+pub async fn keep(args: KeepArgs) -> ExitCode {
+    if !(args.refresh_at.is_finite() && (0.0..=1.0).contains(&args.refresh_at)) {
+        eprintln!("error: --refresh-at must be between 0.0 and 1.0");
+        return ExitCode::from(2);
+    }
+    let refresh_token = args.refresh_token.trim().to_owned();
+    if refresh_token.is_empty() {
+        eprintln!("error: --refresh-token is empty");
+        return ExitCode::from(2);
+    }
+    let mut r = match resolve(&args.connection, progress(args.json)).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    // Start from the refresh token alone: the first refresh is due at once.
+    let start = TokenResponse {
+        refresh_token: Some(refresh_token.clone()),
+        ..TokenResponse::default()
+    };
+    let mut keeper = TokenKeeper::new(start, now_unix(), args.refresh_at);
+    let mut refreshes = Vec::new();
+    let mut last_response = Value::Null;
+    let mut error = None;
+    let mut interrupted = false;
+    let mut secrets = vec![refresh_token];
+    loop {
+        if args.rounds > 0 && refreshes.len() >= args.rounds as usize {
+            break;
+        }
+        if let Some(wait) = keeper.wait(now_unix()).filter(|w| !w.is_zero()) {
+            if !args.json {
+                eprintln!("next refresh in {}", humantime::format_duration(wait));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::signal::ctrl_c() => { interrupted = true; }
+            }
+            if interrupted {
+                break;
+            }
+        }
+        match keeper.refresh(&mut r.session, &r.config, now_unix()).await {
+            Ok(success) => {
+                let rotated = success.refresh_rotated;
+                secrets.push(success.tokens.access_token.clone());
+                if let Some(rt) = &success.tokens.refresh_token {
+                    secrets.push(rt.clone());
+                }
                 if !args.json {
-                    eprintln!("{}  revoked    (HTTP {status})", rfc3339_millis(at));
+                    eprintln!(
+                        "{}  refreshed: expires_in {}, refresh token {}",
+                        rfc3339(now_unix()),
+                        success
+                            .tokens
+                            .expires_in
+                            .map_or("unknown".to_owned(), |e| format!("{e} s")),
+                        match rotated {
+                            Some(true) => "rotated",
+                            _ => "NOT rotated",
+                        }
+                    );
+                }
+                refreshes.push(json!({
+                    "at": rfc3339(now_unix()),
+                    "rotated": rotated,
+                    "expires_in": success.tokens.expires_in,
+                }));
+                last_response = success.raw;
+                if keeper.lifetime().is_none() && args.rounds != 1 {
+                    error = Some(
+                        "the server sent no expires_in, so there is no lifetime to refresh against"
+                            .to_owned(),
+                    );
+                    break;
                 }
             }
             Err(e) => {
-                eprintln!("error: revocation failed: {e}");
-                error = Some(format!("revocation failed: {e}"));
+                error = Some(e.to_string());
+                break;
             }
         }
     }
-    let max_ms = match args.max_duration {
-        Some(d) => (d * 1000.0) as i64,
-        None => match exp {
-            Some(e) => (e.saturating_mul(1000) - started_ms + 120_000).clamp(10_000, 86_400_000),
-            None => 600_000,
-        },
-    };
-    let deadline = started_ms.saturating_add(max_ms);
-    let interval = Duration::from_secs_f64(args.interval);
-    let stop_on_reject = args.until_inactive || args.revoke;
-    let mut interrupted = false;
-    while error.is_none() {
-        let rejected = probes.iter().any(|p| p.accepted == Some(false));
-        if (stop_on_reject && rejected) || now_unix_millis() >= deadline {
-            break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = tokio::signal::ctrl_c() => { interrupted = true; }
-        }
-        if interrupted {
-            break;
-        }
-        let (p, _) = probe(&mut r, method, &token, hint).await;
-        if !args.json {
-            print_probe(&p, method);
-        }
-        probes.push(p);
-    }
-    let v = verdict(&probes, revoked_at_ms, exp);
-    let last_ms = probes.last().map_or(started_ms, |p| p.at_ms);
-    // The server should have said no by now: after a revocation, or once exp has passed.
-    let should_reject =
-        revoked_at_ms.is_some() || exp.is_some_and(|e| last_ms > e.saturating_mul(1000));
-    let ok = error.is_none()
-        && if v.rejected {
-            true
-        } else {
-            !should_reject && !args.until_inactive
-        };
-    let exchanges = exchanges_json(&mut r.session, &token, r.reveal);
+    let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let exchanges = exchanges_json(&mut r.session, &secret_refs, r.reveal);
+    let ok = error.is_none() && !refreshes.is_empty();
     if args.json {
         print_json(&json!({
             "ok": ok,
-            "method": method.as_str(),
-            "exp": exp.map(rfc3339),
-            "revoked_at": revoked_at_ms.map(rfc3339_millis),
+            "rounds": refreshes.len(),
+            "rotations": keeper.rotations,
+            "non_rotations": keeper.non_rotations,
             "interrupted": interrupted,
-            "verdict": v,
-            "probes": probes,
+            "refreshes": refreshes,
+            "response": last_response,
             "error": error,
             "exchanges": exchanges,
         }));
     } else {
-        println!("{}", v.summary);
-        if interrupted {
-            println!("(interrupted)");
+        println!(
+            "{} refresh(es): {} rotated the refresh token, {} did not",
+            refreshes.len(),
+            keeper.rotations,
+            keeper.non_rotations
+        );
+        if let Some(e) = &error {
+            eprintln!("error: {e}");
         }
     }
     if ok {
