@@ -8,7 +8,6 @@ pub mod decode;
 pub mod inspect;
 pub mod jwks;
 pub mod verify;
-pub mod watch;
 
 pub use claims::{Check, CheckStatus, InspectOptions, TokenKind};
 pub use decode::{DecodeError, Decoded, Segment, decode};
