@@ -4,12 +4,8 @@
 
 mod token_support;
 
-// `src/cli/inspect.rs` is compiled here against the library's public API, so its behaviour is
-// tested through its own streams (no process, no global stdout).
-pub use grantscope::{http, oauth, timefmt, token};
-#[path = "../src/cli/inspect.rs"]
-#[allow(dead_code)]
-mod inspect;
+// Driven through `execute` with its own streams (no process, no global stdout).
+use grantscope::cli::inspect;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
