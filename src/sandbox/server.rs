@@ -257,7 +257,9 @@ pub(crate) fn authenticate_client(
                     "client_id in the body differs from the one in the Authorization header",
                 ));
             }
-            (id, Some(secret), "client_secret_basic")
+            // An empty Basic password is how some libraries send a public client's id.
+            let secret = Some(secret).filter(|s| !s.is_empty());
+            (id, secret, "client_secret_basic")
         }
         None => match body_id {
             Some(id) => (
@@ -470,5 +472,11 @@ mod tests {
         );
         let params = Params::parse(b"client_id=sandbox-web");
         assert!(authenticate_client(&HeaderMap::new(), &params).is_err());
+        // Basic with an empty password identifies a public client; not a confidential one.
+        let empty = format!("Basic {}", STANDARD.encode("sandbox-native:"));
+        let client = authenticate_client(&basic(&empty), &Params::default());
+        assert_eq!(client.unwrap().id, "sandbox-native");
+        let empty = format!("Basic {}", STANDARD.encode("sandbox-web:"));
+        assert!(authenticate_client(&basic(&empty), &Params::default()).is_err());
     }
 }
