@@ -211,10 +211,10 @@ pub fn excerpt(text: &str, max: usize) -> String {
 /// The page's `<title>` if any, else the start of its text without tags.
 fn html_excerpt(html: &str) -> String {
     let lower = html.to_ascii_lowercase();
-    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
-        if end > start + 7 {
-            return format!("title \"{}\"", excerpt(html[start + 7..end].trim(), 80));
-        }
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
+        && end > start + 7
+    {
+        return format!("title \"{}\"", excerpt(html[start + 7..end].trim(), 80));
     }
     let mut text = String::new();
     let mut in_tag = false;

@@ -25,7 +25,7 @@ pub enum ProfileCommand {
         reveal_secrets: bool,
     },
     /// Create or update a profile from connection options.
-    Save(SaveArgs),
+    Save(Box<SaveArgs>),
     /// Delete a profile.
     Delete { name: String },
     /// Import a profile file (e.g. one exported elsewhere).

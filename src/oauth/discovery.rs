@@ -42,10 +42,10 @@ pub fn candidate_urls(issuer: &Url) -> Vec<Url> {
     let path = issuer.path().trim_end_matches('/');
     let mut out = Vec::new();
     let mut push = |s: String| {
-        if let Ok(u) = Url::parse(&s) {
-            if !out.contains(&u) {
-                out.push(u);
-            }
+        if let Ok(u) = Url::parse(&s)
+            && !out.contains(&u)
+        {
+            out.push(u);
         }
     };
     push(format!("{base}/.well-known/openid-configuration"));

@@ -54,12 +54,12 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
     let state = get("state");
     // RFC 9207: a present `iss` must match, even on error responses.
     let iss = get("iss");
-    if let (Some(iss), Some(issuer)) = (&iss, &expected.issuer) {
-        if iss.trim_end_matches('/') != issuer.trim_end_matches('/') {
-            return Err(FlowError::Redirect(format!(
-                "rejected: the redirect's iss {iss:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
-            )));
-        }
+    if let (Some(iss), Some(issuer)) = (&iss, &expected.issuer)
+        && iss.trim_end_matches('/') != issuer.trim_end_matches('/')
+    {
+        return Err(FlowError::Redirect(format!(
+            "rejected: the redirect's iss {iss:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
+        )));
     }
     if state.as_deref() != Some(expected.state.as_str()) {
         return Err(FlowError::Redirect(match state {

@@ -155,21 +155,21 @@ pub fn json_or_oauth_error(
             .map(|v| (resp.status, v))
             .map_err(|source| FlowError::Body { what, source });
     }
-    if let Ok(v) = &parsed {
-        if let Some(error) = OAuthErrorResponse::from_json(v) {
-            return Err(FlowError::OAuth {
-                status: resp.status,
-                error,
-            });
-        }
+    if let Ok(v) = &parsed
+        && let Some(error) = OAuthErrorResponse::from_json(v)
+    {
+        return Err(FlowError::OAuth {
+            status: resp.status,
+            error,
+        });
     }
-    if let Some(www) = resp.header("www-authenticate") {
-        if let Some(error) = error_from_www_authenticate(www) {
-            return Err(FlowError::OAuth {
-                status: resp.status,
-                error,
-            });
-        }
+    if let Some(www) = resp.header("www-authenticate")
+        && let Some(error) = error_from_www_authenticate(www)
+    {
+        return Err(FlowError::OAuth {
+            status: resp.status,
+            error,
+        });
     }
     Err(FlowError::Status {
         status: resp.status,
