@@ -424,6 +424,52 @@ pub fn introspect_revoke_watch(p: &dyn TestProvider) {
     assert_eq!(out.json().unwrap()["active"], false);
 }
 
+/// The manual path: the user pastes the redirect URL instead of a loopback listener.
+pub fn pasted_redirect(p: &dyn TestProvider) {
+    use grantscope::http::{HttpClient, HttpOptions};
+    use grantscope::oauth::grants::authorization_code::{RedirectSource, run};
+    use grantscope::oauth::{ClientConfig, FlowEvent, Session, discovery};
+    let issuer = p.issuer();
+    let c = p.native_client();
+    let (url_tx, url_rx) = std::sync::mpsc::channel::<String>();
+    let (paste_tx, paste_rx) = tokio::sync::oneshot::channel::<String>();
+    let flow = std::thread::spawn(move || {
+        common::block_on(async move {
+            let observer = std::sync::Arc::new(move |e: FlowEvent| {
+                if let FlowEvent::Authorize { url, opened } = e {
+                    assert!(!opened, "the paste path never opens a browser");
+                    let _ = url_tx.send(url);
+                }
+            });
+            let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap())
+                .with_observer(observer);
+            let d = discovery::discover(&mut session, &url::Url::parse(&issuer).unwrap())
+                .await
+                .unwrap();
+            let cfg = ClientConfig {
+                endpoints: d.endpoints,
+                client_id: c.id.clone(),
+                scope: Some("openid".into()),
+                redirect_uri: Some(url::Url::parse("http://127.0.0.1:45679/callback").unwrap()),
+                ..Default::default()
+            };
+            run(
+                &mut session,
+                &cfg,
+                RedirectSource::Paste(paste_rx),
+                d.iss_parameter_supported,
+            )
+            .await
+        })
+    });
+    let url = url_rx.recv_timeout(T).unwrap();
+    let redirect = p.complete_login(&url, common::TEST_USER).unwrap();
+    paste_tx.send(format!("  {redirect}\n")).unwrap();
+    let success = flow.join().unwrap().unwrap();
+    assert!(!success.tokens.access_token.is_empty());
+    assert!(success.tokens.id_token.is_some());
+}
+
 pub fn profile_round_trip(p: &dyn TestProvider) {
     let dir = tempfile::tempdir().unwrap();
     let c = p.machine_client();
@@ -513,6 +559,10 @@ macro_rules! suite {
             #[test]
             fn introspect_revoke_watch() {
                 super::introspect_revoke_watch(&provider());
+            }
+            #[test]
+            fn pasted_redirect() {
+                super::pasted_redirect(&provider());
             }
             #[test]
             fn profile_round_trip() {
