@@ -20,4 +20,4 @@ for peer in tests/provider tests/sandbox_verify; do
 done
 
 echo "== cargo test"
-cargo test --all-targets "$@"
+cargo test --all-targets --no-fail-fast "$@"
