@@ -435,12 +435,19 @@ fn headers_json(headers: &[(String, String)]) -> Value {
     Value::Object(m)
 }
 
-/// A secret as it may appear in a URL, a form body or a Basic header.
+/// A secret as it may appear in a URL, a form body, a Basic header or a JSON string.
 fn secret_forms(secret: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     let mut forms = vec![secret.to_string()];
     if form != secret {
         forms.push(form);
+    }
+    // As a JSON string escapes it (`"` and `\\`), for a server that echoes it in a JSON body.
+    if let Ok(json) = serde_json::to_string(secret)
+        && let Some(inner) = json.strip_prefix('"').and_then(|j| j.strip_suffix('"'))
+        && inner != secret
+    {
+        forms.push(inner.to_string());
     }
     forms
 }

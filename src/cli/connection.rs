@@ -138,14 +138,12 @@ impl ConnectionArgs {
     }
 
     pub fn http_options(&self) -> Result<HttpOptions, FlowError> {
-        let secs = |v: f64, name: &str| {
-            if v.is_finite() && v > 0.0 {
-                Ok(Duration::from_secs_f64(v))
-            } else {
-                Err(config_err(format!(
-                    "--{name} must be a positive number of seconds"
-                )))
-            }
+        // try_from: a huge value (1e30) is a usage error, not a panic.
+        let secs = |v: f64, name: &str| match Duration::try_from_secs_f64(v) {
+            Ok(d) if v > 0.0 => Ok(d),
+            _ => Err(config_err(format!(
+                "--{name} must be a positive number of seconds"
+            ))),
         };
         Ok(HttpOptions {
             connect_timeout: secs(self.connect_timeout, "connect-timeout")?,

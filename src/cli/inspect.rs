@@ -171,12 +171,14 @@ async fn execute_inner(
     let token = read_token(args.token.as_deref(), stdin)?;
     let now = args.now.unwrap_or_else(now_unix);
     let secret = read_secret(&args)?;
-    let timeout = if args.timeout.is_finite() && args.timeout > 0.0 {
-        std::time::Duration::from_secs_f64(args.timeout)
-    } else {
-        return Err(ConfigError(
-            "--timeout must be a positive number of seconds".into(),
-        ));
+    // try_from: a huge value (1e30) is a usage error, not a panic.
+    let timeout = match std::time::Duration::try_from_secs_f64(args.timeout) {
+        Ok(d) if args.timeout > 0.0 => d,
+        _ => {
+            return Err(ConfigError(
+                "--timeout must be a positive number of seconds".into(),
+            ));
+        }
     };
     let http = HttpClient::new(&HttpOptions {
         timeout,

@@ -332,11 +332,9 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
 }
 
 fn positive_secs(v: f64, name: &str) -> Result<Duration, String> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(Duration::from_secs_f64(v))
-    } else {
-        Err(format!("--{name} must be a non-negative number of seconds"))
-    }
+    // try_from: a huge value (1e30) is a usage error, not a panic.
+    Duration::try_from_secs_f64(v)
+        .map_err(|_| format!("--{name} must be a non-negative number of seconds"))
 }
 
 /// Runs `watch`.

@@ -39,7 +39,11 @@ impl TokenKeeper {
     /// Unix seconds at which the next refresh is due; `None` when the lifetime is unknown.
     pub fn refresh_due_at(&self) -> Option<i64> {
         let life = self.lifetime()?;
-        Some(self.obtained_at + (life * (1.0 - self.refresh_at_share)).floor() as i64)
+        // Saturating: a server may send any `expires_in` (1e300 included).
+        Some(
+            self.obtained_at
+                .saturating_add((life * (1.0 - self.refresh_at_share)).floor() as i64),
+        )
     }
 
     /// How long until the refresh is due (zero when it is due now).

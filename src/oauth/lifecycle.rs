@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use super::error::FlowError;
-use super::session::json_or_oauth_error;
 use super::{ClientConfig, Session};
 use crate::http::HttpRequest;
 
@@ -83,7 +82,7 @@ pub async fn revoke(
         return Ok(resp.status);
     }
     // Not 2xx: report the OAuth error if there is one.
-    json_or_oauth_error(&resp, "revocation").map(|(s, _)| s)
+    session.check_response(&resp, "revocation").map(|(s, _)| s)
 }
 
 /// What the userinfo endpoint returned: JSON claims, or a signed/encrypted JWT.
@@ -113,5 +112,7 @@ pub async fn userinfo(
     {
         return Ok(UserInfo::Jwt(resp.text().trim().to_string()));
     }
-    json_or_oauth_error(&resp, "userinfo").map(|(_, v)| UserInfo::Json(v))
+    session
+        .check_response(&resp, "userinfo")
+        .map(|(_, v)| UserInfo::Json(v))
 }

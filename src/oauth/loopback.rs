@@ -1,12 +1,15 @@
 //! The one-shot loopback redirect listener for native apps (RFC 8252 §7.3), and the parsing
 //! of an authorization response (also used for a redirect URL pasted by hand).
 //!
-//! The listener binds 127.0.0.1 only, on the redirect URI's port or an ephemeral one. It
-//! answers unrelated requests (favicon, wrong path) with 404 and keeps waiting; the first
+//! The listener binds the loopback address only (127.0.0.1, or ::1 for a `http://[::1]`
+//! redirect URI), on the redirect URI's port or an ephemeral one. Connections are read
+//! concurrently, so an idle one (a browser's speculative preconnect) cannot hold the redirect
+//! back. It answers unrelated requests (favicon, wrong path) with 404 and keeps waiting; the first
 //! request to the callback path ends it, whatever it says: a code with the right `state`
 //! (and `iss`, RFC 9207), or an error. The browser always gets a small page saying what
 //! happened.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,6 +17,9 @@ use tokio::net::{TcpListener, TcpStream};
 use url::Url;
 
 use super::error::{FlowError, OAuthErrorResponse};
+
+/// Connections read at once; more wait in the backlog until one is done.
+const MAX_OPEN_CONNECTIONS: usize = 64;
 
 /// What the authorization response must carry to be accepted.
 #[derive(Debug, Clone)]
@@ -50,6 +56,14 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
+    // RFC 6749 §3.1: a parameter must not be repeated; do not silently pick one of two codes.
+    for name in ["state", "code", "iss", "error"] {
+        if params.iter().filter(|(n, _)| n == name).count() > 1 {
+            return Err(FlowError::Redirect(format!(
+                "rejected: the redirect carries `{name}` more than once (RFC 6749 §3.1)"
+            )));
+        }
+    }
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let state = get("state");
     // RFC 9207: a present `iss` must match, even on error responses.
@@ -106,8 +120,8 @@ pub struct LoopbackListener {
 }
 
 impl LoopbackListener {
-    /// Binds 127.0.0.1 on the port of `redirect` (0 or none: ephemeral) and returns the
-    /// redirect URI to send, with the real port.
+    /// Binds 127.0.0.1 (::1 for a `[::1]` redirect URI) on the port of `redirect` (0 or none:
+    /// ephemeral) and returns the redirect URI to send, with the real port.
     pub async fn bind(redirect: Option<&Url>) -> Result<Self, FlowError> {
         let (port, path) = match redirect {
             Some(u) => {
@@ -120,9 +134,14 @@ impl LoopbackListener {
             }
             None => (0, "/callback".to_string()),
         };
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+        // The address the browser will connect to: an IPv6 literal is `[::1]` (is_loopback).
+        let ip: IpAddr = match redirect.and_then(Url::host) {
+            Some(url::Host::Ipv6(_)) => Ipv6Addr::LOCALHOST.into(),
+            _ => Ipv4Addr::LOCALHOST.into(),
+        };
+        let listener = TcpListener::bind((ip, port)).await.map_err(|e| {
             FlowError::Config(format!(
-                "cannot listen on 127.0.0.1:{port} for the redirect: {e}"
+                "cannot listen on {ip} port {port} for the redirect: {e}"
             ))
         })?;
         let real = listener
@@ -159,15 +178,25 @@ impl LoopbackListener {
     }
 
     async fn accept_loop(&self, expected: &Expected) -> Result<Callback, FlowError> {
+        // Requests are read concurrently (each bounded in size and time); dropping the set when
+        // this returns closes the connections still open.
+        let mut reading = tokio::task::JoinSet::new();
         loop {
-            let (mut stream, _) = self
-                .listener
-                .accept()
-                .await
-                .map_err(|e| FlowError::Redirect(format!("loopback listener failed: {e}")))?;
-            let target = match read_request_target(&mut stream).await {
-                Some(t) => t,
-                None => continue,
+            let (mut stream, target) = tokio::select! {
+                accepted = self.listener.accept(), if reading.len() < MAX_OPEN_CONNECTIONS => {
+                    let (mut stream, _) = accepted.map_err(|e| {
+                        FlowError::Redirect(format!("loopback listener failed: {e}"))
+                    })?;
+                    reading.spawn(async move {
+                        let target = read_request_target(&mut stream).await;
+                        (stream, target)
+                    });
+                    continue;
+                }
+                Some(joined) = reading.join_next() => match joined {
+                    Ok((stream, Some(target))) => (stream, target),
+                    _ => continue,
+                },
             };
             let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
             if path != self.path {

@@ -114,7 +114,39 @@ impl Session {
             req = req.secret(*s);
         }
         let resp = self.send(step, req).await?;
-        json_or_oauth_error(&resp, what)
+        self.check_response(&resp, what)
+    }
+
+    /// [`json_or_oauth_error`] for the last exchange's response, with that exchange's secrets
+    /// masked in the error: a server that echoes the client secret or password in its
+    /// `error_description` or error page must not get it printed. The masking happens before
+    /// any excerpt is cut, so no part of a secret shows either.
+    pub fn check_response(
+        &self,
+        resp: &HttpResponse,
+        what: &'static str,
+    ) -> Result<(u16, Value), FlowError> {
+        let result = json_or_oauth_error(resp, what);
+        let Some(exchange) = self.exchanges.last() else {
+            return result;
+        };
+        if result.is_ok() {
+            return result;
+        }
+        let masked = HttpResponse {
+            status: resp.status,
+            headers: resp
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), exchange.mask(v)))
+                .collect(),
+            body: exchange.mask(&resp.text()).into_bytes(),
+        };
+        match json_or_oauth_error(&masked, what) {
+            Err(e) => Err(e),
+            // Masking never turns a failure into a success.
+            Ok(_) => result,
+        }
     }
 
     /// Calls the token endpoint with grant parameters; parses the success response.

@@ -110,8 +110,9 @@ impl WatchReport {
 }
 
 /// `2026-11-27T12:00:03.120Z` for unix milliseconds.
+/// Clamped to year 9999 (a token's `exp` can be anything; humantime refuses later years).
 pub fn rfc3339_millis(ms: u64) -> String {
-    humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+    crate::timefmt::rfc3339_millis(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
 fn now_ms() -> u64 {
@@ -184,7 +185,9 @@ pub async fn watch(
         probe,
         samples: Vec::new(),
         revoked_at_ms: None,
-        exp_ms: exp.filter(|e| *e > 0).map(|e| e as u64 * 1000),
+        exp_ms: exp
+            .filter(|e| *e > 0)
+            .map(|e| e.saturating_mul(1000) as u64),
         last_accepted_ms: None,
         first_rejected_ms: None,
         rejected_after_revocation_ms: None,

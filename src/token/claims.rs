@@ -284,7 +284,10 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
                 format!("exp is before {from}: the token was never valid"),
             ));
         } else {
-            let life = u64::try_from(exp - start).unwrap_or(u64::MAX);
+            let life = exp
+                .checked_sub(start)
+                .and_then(|d| u64::try_from(d).ok())
+                .unwrap_or(u64::MAX);
             match opts.max_lifetime {
                 Some(max) if life > max => out.push(Check::new(
                     "lifetime",

@@ -87,13 +87,16 @@ pub async fn poll(
     if let Some(m) = max_wait {
         lifetime = lifetime.min(m);
     }
-    let deadline = Instant::now() + lifetime;
+    // The server chooses `expires_in` and `interval`: never overflow, never sleep past the
+    // deadline (an `interval` of a day must not outlast --wait).
+    let start = Instant::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
         session.emit(FlowEvent::Polling { attempt, interval });
-        tokio::time::sleep(Duration::from_secs(interval)).await;
-        if Instant::now() > deadline {
+        let left = lifetime.saturating_sub(start.elapsed());
+        tokio::time::sleep(Duration::from_secs(interval).min(left)).await;
+        if start.elapsed() >= lifetime {
             return Err(FlowError::Redirect(format!(
                 "the device code expired after {} without approval",
                 humantime::format_duration(lifetime)
@@ -113,7 +116,7 @@ pub async fn poll(
             Err(e) => match e.oauth_code() {
                 Some("authorization_pending") => continue,
                 Some("slow_down") => {
-                    interval += 5;
+                    interval = interval.saturating_add(5);
                     continue;
                 }
                 _ => return Err(e),
