@@ -3,6 +3,9 @@
 //! The library is the GUI-free core that both faces (the command line in [`cli`] and the
 //! desktop app in `gui`) call. See ARCHITECTURE.md for the map of modules.
 
+// Library code handles errors instead of panicking (unit tests may unwrap: clippy.toml).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod cli;
 pub mod http;
 pub mod oauth;
