@@ -586,3 +586,28 @@ fn review_idle_connections_do_not_block_the_redirect() {
         drop(idle);
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Profiles
+// ---------------------------------------------------------------------------------------------
+
+/// 64 four-byte letters passed the name check but make a 261-byte file name: every save
+/// failed with an I/O error ("File name too long", exit 1) instead of a name error (exit 2).
+#[test]
+fn review_profile_names_that_cannot_be_files_are_refused_up_front() {
+    use grantscope::profile::{Profile, ProfileStore, StoreError};
+    let tmp = tempfile::tempdir().unwrap();
+    let store = ProfileStore::at(tmp.path().join("profiles"));
+    let long = "𝐀".repeat(64);
+    assert_eq!(long.chars().count(), 64);
+    let mut p = Profile::new(&long);
+    p.client_id = "x".into();
+    let r = store.save(&p);
+    assert!(matches!(r, Err(StoreError::BadName(_))), "{r:?}");
+    // Names that fit still work, CJK at the 64-character limit included.
+    let cjk = "認".repeat(64);
+    let mut p = Profile::new(&cjk);
+    p.client_id = "x".into();
+    store.save(&p).unwrap();
+    assert_eq!(store.load(&cjk).unwrap().client_id, "x");
+}

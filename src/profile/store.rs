@@ -15,7 +15,7 @@ pub enum StoreError {
     #[error("no config directory could be found; set GRANTSCOPE_CONFIG_DIR")]
     NoConfigDir,
     #[error(
-        "invalid profile name {0:?}: use 1-64 letters, digits, spaces, '-', '_' or '.', not starting with '.'"
+        "invalid profile name {0:?}: use 1-64 letters, digits, spaces, '-', '_' or '.' (at most 200 bytes), not starting with '.'"
     )]
     BadName(String),
     #[error("no profile named {0:?} (see `grantscope profile list`)")]
@@ -68,10 +68,15 @@ pub struct ProfileStore {
     dir: PathBuf,
 }
 
+/// Longest profile name in bytes (UTF-8), so that its temp file name fits in 255 bytes.
+pub const MAX_NAME_BYTES: usize = 200;
+
 /// Whether a name can be a profile (and so a file) name.
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.chars().count() <= 64
+        // The file system's limit is 255 bytes for `.NAME.json.tmp-PID-RAND`, not 64 chars.
+        && name.len() <= MAX_NAME_BYTES
         && !name.starts_with('.')
         && name.trim() == name
         && name
