@@ -27,11 +27,19 @@ pub async fn inspect_success(
         Some(u) => KeySource::JwksUrl(u.clone()),
         None => KeySource::None,
     };
-    let issuer = cfg
-        .endpoints
-        .issuer
+    // The metadata's `issuer`, exactly as published, is what `iss` must equal; without
+    // discovery, the issuer the user gave.
+    let issuer = resolved
+        .discovery
         .as_ref()
-        .map(|u| u.as_str().trim_end_matches('/').to_string());
+        .and_then(|d| d.metadata.get("issuer").and_then(Value::as_str))
+        .map(String::from)
+        .or_else(|| {
+            cfg.endpoints
+                .issuer
+                .as_ref()
+                .map(|u| u.as_str().trim_end_matches('/').to_string())
+        });
     let now = now_unix();
     let http = resolved.session.http();
     let mut exchanges = Vec::new();
