@@ -611,3 +611,79 @@ fn review_profile_names_that_cannot_be_files_are_refused_up_front() {
     store.save(&p).unwrap();
     assert_eq!(store.load(&cjk).unwrap().client_id, "x");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Terminal safety
+// ---------------------------------------------------------------------------------------------
+
+/// A server's `error_description` was printed raw on stderr, so a hostile server could send
+/// terminal escape sequences (retitle, clear the screen, hide lines) to the user's terminal.
+#[test]
+fn review_server_error_text_cannot_inject_terminal_escapes() {
+    let server = canned(vec![reply(
+        400,
+        "application/json",
+        json!({
+            "error": "invalid_request\u{1b}[8m",
+            "error_description": "bad\u{1b}]0;pwned\u{7} request\u{1b}[2J",
+        })
+        .to_string(),
+    )]);
+    let endpoint = format!("{}/token", server.base);
+    let run = grantscope(
+        &[
+            "token",
+            "client-credentials",
+            "--token-endpoint",
+            &endpoint,
+            "--client-id",
+            "c",
+            "--client-secret",
+            "s",
+        ],
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    // The code is shown whole, although the client secret "s" occurs in it.
+    assert!(run.stderr.contains("invalid_request"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains('\u{1b}') && !run.stdout.contains('\u{1b}'),
+        "escape sequence passed through: {:?}",
+        run.stderr
+    );
+}
+
+/// Masking secrets in errors must not touch the OAuth error code the device flow branches
+/// on: with the client secret "pending", `authorization_pending` must still mean "poll again".
+#[test]
+fn review_masking_keeps_oauth_error_codes_intact() {
+    let server = canned(vec![
+        reply(
+            400,
+            "application/json",
+            json!({"error": "authorization_pending", "error_description": "still pending"})
+                .to_string(),
+        ),
+        reply(
+            200,
+            "application/json",
+            json!({"access_token": "at-1", "token_type": "Bearer"}).to_string(),
+        ),
+    ]);
+    let mut cfg = device_cfg(&format!("{}/token", server.base));
+    cfg.client_secret = Some("pending".into());
+    cfg.auth_method = Some(grantscope::oauth::AuthMethod::ClientSecretPost);
+    let auth = DeviceAuthorization {
+        device_code: "dc".into(),
+        user_code: "ABCD-EFGH".into(),
+        verification_uri: "http://127.0.0.1/verify".into(),
+        verification_uri_complete: None,
+        expires_in: 60,
+        interval: Some(1),
+    };
+    let result = rt().block_on(async {
+        let mut s = session();
+        device::poll(&mut s, &cfg, &auth, Some(Duration::from_secs(30))).await
+    });
+    assert_eq!(result.unwrap().tokens.access_token, "at-1");
+}

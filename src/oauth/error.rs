@@ -31,12 +31,21 @@ impl OAuthErrorResponse {
 
 impl std::fmt::Display for OAuthErrorResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.error)?;
+        // Server-chosen text goes to a terminal: control characters (escape sequences that
+        // retitle, clear or rewrite the screen) are shown as U+FFFD instead.
+        write!(f, "{}", printable(&self.error))?;
         if let Some(d) = &self.error_description {
-            write!(f, ": {d}")?;
+            write!(f, ": {}", printable(d))?;
         }
         Ok(())
     }
+}
+
+/// `text` with every control character replaced by U+FFFD.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// The usual cause of each RFC 6749 / RFC 8628 / OIDC error code.

@@ -119,8 +119,9 @@ impl Session {
 
     /// [`json_or_oauth_error`] for the last exchange's response, with that exchange's secrets
     /// masked in the error: a server that echoes the client secret or password in its
-    /// `error_description` or error page must not get it printed. The masking happens before
-    /// any excerpt is cut, so no part of a secret shows either.
+    /// `error_description` or error page must not get it printed. Error pages are masked
+    /// before any excerpt is cut, so no part of a secret shows either. The OAuth `error` code
+    /// itself is never masked: flows branch on it (`authorization_pending`, `slow_down`).
     pub fn check_response(
         &self,
         resp: &HttpResponse,
@@ -130,22 +131,29 @@ impl Session {
         let Some(exchange) = self.exchanges.last() else {
             return result;
         };
-        if result.is_ok() {
-            return result;
-        }
-        let masked = HttpResponse {
-            status: resp.status,
-            headers: resp
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), exchange.mask(v)))
-                .collect(),
-            body: exchange.mask(&resp.text()).into_bytes(),
-        };
-        match json_or_oauth_error(&masked, what) {
-            Err(e) => Err(e),
-            // Masking never turns a failure into a success.
-            Ok(_) => result,
+        match result {
+            Ok(ok) => Ok(ok),
+            Err(FlowError::OAuth { status, mut error }) => {
+                error.error_description = error.error_description.map(|d| exchange.mask(&d));
+                error.error_uri = error.error_uri.map(|u| exchange.mask(&u));
+                Err(FlowError::OAuth { status, error })
+            }
+            Err(original) => {
+                let masked = HttpResponse {
+                    status: resp.status,
+                    headers: resp
+                        .headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), exchange.mask(v)))
+                        .collect(),
+                    body: exchange.mask(&resp.text()).into_bytes(),
+                };
+                match json_or_oauth_error(&masked, what) {
+                    Err(e) => Err(e),
+                    // Masking never turns a failure into a success.
+                    Ok(_) => Err(original),
+                }
+            }
         }
     }
 
