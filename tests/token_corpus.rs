@@ -594,6 +594,14 @@ fn access_token_typ_rfc9068() {
         &f.rsa,
     );
     assert_rejected(&inspect_with_keys(&t, &f.keys, &access, NOW), "typ");
+    // Known to be an access token (from the token endpoint): only a warning, still valid.
+    let lenient = InspectOptions {
+        strict_typ: false,
+        ..access
+    };
+    let i = inspect_with_keys(&t, &f.keys, &lenient, NOW);
+    assert_valid(&i);
+    assert_eq!(i.check("typ").unwrap().status, CheckStatus::Warn);
 }
 
 #[test]

@@ -196,6 +196,7 @@ async fn execute_inner(
         leeway: args.leeway,
         max_lifetime: Some(args.max_lifetime),
         kind: args.kind.into(),
+        strict_typ: true,
     };
     let mut exchanges: Vec<Exchange> = Vec::new();
     let source = match (&args.jwks_uri, secret) {

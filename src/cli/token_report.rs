@@ -50,6 +50,9 @@ pub async fn inspect_success(
         issuer: issuer.clone(),
         audience: cfg.resources.first().cloned().or(cfg.audience.clone()),
         kind: TokenKind::Access,
+        // It came from the token endpoint as `access_token`: a non-RFC 9068 `typ` is a
+        // warning here, not a substitution.
+        strict_typ: false,
         ..InspectOptions::default()
     };
     let a = token::inspect(&tokens.access_token, &source, http, &access_opts, now).await;

@@ -83,6 +83,10 @@ pub struct InspectOptions {
     pub max_lifetime: Option<u64>,
     /// Access token, ID token or unknown.
     pub kind: TokenKind,
+    /// For `TokenKind::Access`: a `typ` other than `at+jwt` fails (RFC 9068 substitution
+    /// defence). Off when the token is known to be an access token (it came from the token
+    /// endpoint as `access_token`): then a non-RFC 9068 `typ` is only a warning.
+    pub strict_typ: bool,
 }
 
 impl Default for InspectOptions {
@@ -96,6 +100,7 @@ impl Default for InspectOptions {
             max_age: None,
             leeway: 60,
             max_lifetime: Some(24 * 3600),
+            strict_typ: true,
             kind: TokenKind::Unknown,
         }
     }
@@ -114,6 +119,7 @@ impl std::fmt::Debug for InspectOptions {
             .field("leeway", &self.leeway)
             .field("max_lifetime", &self.max_lifetime)
             .field("kind", &self.kind)
+            .field("strict_typ", &self.strict_typ)
             .finish()
     }
 }
@@ -485,6 +491,13 @@ fn check_typ(out: &mut Vec<Check>, jws: &Jws, opts: &InspectOptions) {
             "typ",
             CheckStatus::Pass,
             "typ is at+jwt: a JWT access token (RFC 9068)",
+        )),
+        TokenKind::Access if !opts.strict_typ => out.push(Check::new(
+            "typ",
+            CheckStatus::Warn,
+            format!(
+                "typ is {shown}: not an RFC 9068 JWT access token (which carries typ \"at+jwt\"); resource servers cannot tell it from other JWTs by its header"
+            ),
         )),
         TokenKind::Access => out.push(Check::new(
             "typ",
