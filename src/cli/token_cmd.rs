@@ -181,21 +181,13 @@ async fn run_grant(
 pub fn error_json(e: &FlowError) -> Value {
     let mut m = Map::new();
     m.insert("message".into(), Value::String(e.to_string()));
-    match e {
-        FlowError::OAuth { status, error } => {
-            m.insert("code".into(), Value::String(error.error.clone()));
-            m.insert(
-                "description".into(),
-                error
-                    .error_description
-                    .clone()
-                    .map(Value::String)
-                    .unwrap_or(Value::Null),
-            );
-            m.insert("hint".into(), Value::String(error.hint().into()));
-            m.insert("status".into(), Value::from(*status));
-        }
-        FlowError::AuthorizationDenied { error } => {
+    let (error, status) = match e {
+        FlowError::OAuth { status, error } => (Some(error), Some(*status)),
+        FlowError::AuthorizationDenied { error } => (Some(error), None),
+        _ => (None, None),
+    };
+    match error {
+        Some(error) => {
             m.insert("code".into(), Value::String(error.error.clone()));
             m.insert(
                 "description".into(),
@@ -207,9 +199,12 @@ pub fn error_json(e: &FlowError) -> Value {
             );
             m.insert("hint".into(), Value::String(error.hint().into()));
         }
-        _ => {
+        None => {
             m.insert("code".into(), Value::Null);
         }
+    }
+    if let Some(status) = status {
+        m.insert("status".into(), Value::from(status));
     }
     m.insert(
         "kind".into(),
