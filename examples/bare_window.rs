@@ -1,36 +1,27 @@
 //! A bare eframe window built from the same eframe/egui versions and options as the app: the
-//! baseline `scripts/bench-gui.sh` compares the desktop app against (start-up, idle CPU, memory).
-//!
-//! Honours the same hidden variables as the app: `GRANTSCOPE_BENCH_T0_NS` (print
-//! `first_frame_ms=…` after the first frame) and `GRANTSCOPE_BENCH_EXIT=first-frame`.
+//! baseline `scripts/bench-gui.sh` compares the desktop app against (start-up, idle CPU, memory,
+//! per-frame cost). It uses the app's hidden bench hooks (`grantscope::gui::bench`) and nothing
+//! else of grantscope.
 
 #[cfg(feature = "gui")]
 fn main() -> eframe::Result {
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use grantscope::gui::bench::Bench;
 
     struct Bare {
-        t0_ns: Option<u128>,
-        exit: bool,
-        first: bool,
+        bench: Bench,
     }
 
     impl eframe::App for Bare {
-        fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+            self.bench.start_of_frame();
+        }
+
+        fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.label("bare eframe window");
             });
-            if !self.first {
-                self.first = true;
-                if let Some(t0) = self.t0_ns {
-                    let now = SystemTime::now()
-                        .duration_since(UNIX_EPOCH)
-                        .map(|d| d.as_nanos())
-                        .unwrap_or(0);
-                    println!("first_frame_ms={:.1}", now.saturating_sub(t0) as f64 / 1e6);
-                }
-                if self.exit {
-                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-                }
+            if self.bench.active() {
+                self.bench.end_of_frame(ui.ctx(), frame);
             }
         }
     }
@@ -44,11 +35,7 @@ fn main() -> eframe::Result {
         ..Default::default()
     };
     let app = Bare {
-        t0_ns: std::env::var("GRANTSCOPE_BENCH_T0_NS")
-            .ok()
-            .and_then(|v| v.parse().ok()),
-        exit: std::env::var("GRANTSCOPE_BENCH_EXIT").as_deref() == Ok("first-frame"),
-        first: false,
+        bench: Bench::from_env(),
     };
     eframe::run_native("bare", options, Box::new(|_cc| Ok(Box::new(app))))
 }

@@ -86,6 +86,25 @@ fn client_credentials_against_the_sandbox_then_inspect() {
             .is_some()
     );
     assert!(h.state().history().len() >= 2, "discovery + token request");
+    // The HAR export: one entry per exchange, the client secret masked unless revealed.
+    let entries = h.state().history().entries();
+    let har = grantscope::gui::history::to_har(entries, false);
+    assert_eq!(har["log"]["version"], "1.2");
+    assert_eq!(
+        har["log"]["entries"].as_array().map(Vec::len),
+        Some(entries.len())
+    );
+    let post = har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["request"]["method"] == "POST")
+        .unwrap();
+    assert_eq!(post["response"]["status"], 200);
+    let masked = har.to_string();
+    assert!(!masked.contains("sandbox-machine-secret"));
+    let revealed = grantscope::gui::history::to_har(entries, true).to_string();
+    assert_ne!(masked, revealed, "reveal shows what masking hid");
 
     h.get_by_label("Inspect access token").click();
     step_until(&mut h, "the inspection", |h| {
@@ -162,6 +181,22 @@ fn authorization_code_with_auto_approve() {
     let ins = h.state().inspector().inspection().unwrap();
     assert_eq!(ins.claims["sub"].as_str().map(str::is_empty), Some(false));
     assert!(ins.checks.iter().any(|c| c.id == "exp"));
+
+    // "Refresh" runs the refresh grant with the flow's refresh token; the sandbox rotates it.
+    assert!(
+        h.state().inspector().refresh_token.is_some(),
+        "offline_access gave a refresh token"
+    );
+    h.get_by_label("Refresh").click();
+    step_until(&mut h, "the flow runner", |h| {
+        h.state().screen() == Screen::Flow
+    });
+    step_until(&mut h, "the refresh response", |h| {
+        h.state().flow().run().is_some_and(|r| !r.running())
+    });
+    let refreshed = h.state().flow().run().and_then(|r| r.success()).unwrap();
+    assert_eq!(refreshed.refresh_rotated, Some(true));
+    h.get_by_label("The server rotated the refresh token.");
 }
 
 #[test]

@@ -44,7 +44,7 @@ impl AppOptions {
 
     /// The user's config dir (`GRANTSCOPE_CONFIG_DIR` overrides it), the hidden
     /// `GRANTSCOPE_SCREEN` start screen, `GRANTSCOPE_SANDBOX_AUTO_APPROVE`, and the hidden
-    /// `GRANTSCOPE_START_TOKEN` / `GRANTSCOPE_START_RUN` used by the screenshot and bench scripts.
+    /// `GRANTSCOPE_START_TOKEN` (or `_FILE`) / `GRANTSCOPE_START_RUN` used by the screenshot and bench scripts.
     pub fn from_env() -> anyhow::Result<Self> {
         let config_dir = crate::profile::config_dir().ok_or_else(|| {
             anyhow::anyhow!(
@@ -61,6 +61,11 @@ impl AppOptions {
                 .filter(|s| !s.is_empty()),
             start_token: std::env::var("GRANTSCOPE_START_TOKEN")
                 .ok()
+                .or_else(|| {
+                    // A file, for tokens larger than an environment variable may hold.
+                    let path = std::env::var_os("GRANTSCOPE_START_TOKEN_FILE")?;
+                    std::fs::read_to_string(path).ok()
+                })
                 .filter(|s| !s.is_empty()),
             start_grant: std::env::var("GRANTSCOPE_START_RUN")
                 .ok()
@@ -276,6 +281,7 @@ impl GrantscopeApp {
             Event::FileRead { name, result } => match result {
                 Ok(text) => {
                     let profile = self.active_profile();
+                    self.inspector.refresh_token = None;
                     self.inspector
                         .set_token(text, &self.worker, profile.as_ref());
                     self.settings.screen = Screen::Inspector;
@@ -364,6 +370,11 @@ impl GrantscopeApp {
         {
             self.inspector.verify.jwks = j.to_string();
         }
+        self.inspector.refresh_token = self
+            .flow
+            .run()
+            .and_then(|r| r.success())
+            .and_then(|s| s.tokens.refresh_token.clone());
         self.inspector
             .set_token(token, &self.worker, profile.as_ref());
     }
@@ -381,6 +392,7 @@ impl GrantscopeApp {
         });
         if let Some(text) = pasted.filter(|t| !t.trim().is_empty()) {
             let profile = self.active_profile();
+            self.inspector.refresh_token = None;
             self.inspector
                 .set_token(text, &self.worker, profile.as_ref());
             self.settings.screen = Screen::Inspector;
@@ -470,6 +482,7 @@ impl GrantscopeApp {
 
 impl eframe::App for GrantscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.bench.start_of_frame();
         for event in self.worker.drain() {
             self.handle_event(event);
         }
@@ -507,7 +520,14 @@ impl eframe::App for GrantscopeApp {
             }
             Screen::Inspector => {
                 let profile = self.active_profile();
-                self.inspector.ui(ui, &self.worker, profile.as_ref(), now);
+                if let Some(rt) = self.inspector.ui(ui, &self.worker, profile.as_ref(), now) {
+                    let screen_profile = Some(self.flow.profile.clone());
+                    self.flow
+                        .prefill(crate::oauth::GrantKind::RefreshToken, screen_profile);
+                    self.flow.inputs.refresh_token = rt;
+                    self.settings.screen = Screen::Flow;
+                    self.run_flow();
+                }
             }
             Screen::Profiles => {
                 self.profiles

@@ -3,8 +3,10 @@
 //!
 //! - `GRANTSCOPE_BENCH_T0_NS=<unix ns>`: print `first_frame_ms=…` when the first frame is done.
 //! - `GRANTSCOPE_BENCH_EXIT=first-frame`: close the window right after it.
-//! - `GRANTSCOPE_BENCH_FRAMES=N`: repaint continuously, record eframe's per-frame CPU time and
-//!   the wall-clock gap between frames for N frames, print the percentiles, close.
+//! - `GRANTSCOPE_BENCH_FRAMES=N` (and/or `GRANTSCOPE_BENCH_SECONDS=S`): after
+//!   `GRANTSCOPE_BENCH_WARMUP` frames (default 30), repaint continuously and record, per frame,
+//!   eframe's CPU time (UI + tessellation + painting), the app's own `logic`+`ui` time, and the
+//!   wall-clock gap between frames, until N frames or S seconds; print percentiles and close.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,9 +17,15 @@ pub struct Bench {
     exit_after_first: bool,
     first_done: bool,
     frames_wanted: usize,
+    seconds: Option<f32>,
+    warmup: usize,
+    seen: usize,
+    started: Option<Instant>,
     cpu: Vec<f32>,
+    ui_ms: Vec<f32>,
     gaps: Vec<f32>,
     last: Option<Instant>,
+    frame_start: Option<Instant>,
     done: bool,
 }
 
@@ -39,13 +47,28 @@ impl Bench {
             frames_wanted: var("GRANTSCOPE_BENCH_FRAMES")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
+            seconds: var("GRANTSCOPE_BENCH_SECONDS").and_then(|v| v.parse().ok()),
+            warmup: var("GRANTSCOPE_BENCH_WARMUP")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(30),
             ..Self::default()
         }
     }
 
+    fn recording(&self) -> bool {
+        self.frames_wanted > 0 || self.seconds.is_some()
+    }
+
     /// Whether any hook is on.
     pub fn active(&self) -> bool {
-        !self.done && (self.t0_ns.is_some() || self.frames_wanted > 0)
+        !self.done && (self.t0_ns.is_some() || self.recording())
+    }
+
+    /// Called at the start of `logic`.
+    pub fn start_of_frame(&mut self) {
+        if self.active() {
+            self.frame_start = Some(Instant::now());
+        }
     }
 
     /// Called at the end of each frame's `ui`.
@@ -68,27 +91,44 @@ impl Bench {
                 return;
             }
         }
-        if self.frames_wanted == 0 {
+        if !self.recording() {
             return;
         }
         let now = Instant::now();
+        self.seen += 1;
+        if self.seen <= self.warmup {
+            ctx.request_repaint();
+            return;
+        }
+        let started = *self.started.get_or_insert(now);
         if let Some(last) = self.last {
             self.gaps
                 .push(now.duration_since(last).as_secs_f32() * 1000.0);
             if let Some(cpu) = frame.info().cpu_usage {
                 self.cpu.push(cpu * 1000.0);
             }
+            if let Some(fs) = self.frame_start {
+                self.ui_ms
+                    .push(now.duration_since(fs).as_secs_f32() * 1000.0);
+            }
         }
         self.last = Some(now);
-        if self.cpu.len() >= self.frames_wanted {
-            self.cpu.sort_by(f32::total_cmp);
-            self.gaps.sort_by(f32::total_cmp);
+        let enough_frames = self.frames_wanted > 0 && self.cpu.len() >= self.frames_wanted;
+        let enough_time = self
+            .seconds
+            .is_some_and(|s| now.duration_since(started).as_secs_f32() >= s);
+        if enough_frames || enough_time {
+            for v in [&mut self.cpu, &mut self.ui_ms, &mut self.gaps] {
+                v.sort_by(f32::total_cmp);
+            }
             println!(
-                "frames={} cpu_ms_p50={:.2} cpu_ms_p99={:.2} cpu_ms_max={:.2} gap_ms_p99={:.1} gap_ms_max={:.1}",
+                "frames={} cpu_ms_p50={:.2} cpu_ms_p99={:.2} cpu_ms_max={:.2} ui_ms_p99={:.2} ui_ms_max={:.2} gap_ms_p99={:.1} gap_ms_max={:.1}",
                 self.cpu.len(),
                 pct(&self.cpu, 0.5),
                 pct(&self.cpu, 0.99),
                 pct(&self.cpu, 1.0),
+                pct(&self.ui_ms, 0.99),
+                pct(&self.ui_ms, 1.0),
                 pct(&self.gaps, 0.99),
                 pct(&self.gaps, 1.0),
             );

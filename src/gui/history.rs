@@ -57,6 +57,11 @@ impl HistoryScreen {
         self.entries.extend(exchanges);
     }
 
+    /// The recorded exchanges, oldest first.
+    pub fn entries(&self) -> &[Exchange] {
+        &self.entries
+    }
+
     /// How many exchanges are recorded.
     pub fn len(&self) -> usize {
         self.entries.len()

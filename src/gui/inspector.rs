@@ -78,6 +78,8 @@ pub struct InspectorScreen {
     pub input: String,
     /// Verification settings.
     pub verify: VerifyForm,
+    /// The refresh token that came with the inspected token (from a flow), for "Refresh".
+    pub refresh_token: Option<String>,
     shown: Option<Shown>,
     seq: u64,
     pending: bool,
@@ -228,8 +230,15 @@ impl InspectorScreen {
         });
     }
 
-    /// Draws the screen. `now` is the frame's clock (unix seconds).
-    pub fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, profile: Option<&Profile>, now: i64) {
+    /// Draws the screen. `now` is the frame's clock (unix seconds). Returns a refresh token when
+    /// "Refresh" was clicked (the app runs the refresh grant in the flow runner).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        worker: &Worker,
+        profile: Option<&Profile>,
+        now: i64,
+    ) -> Option<String> {
         egui::Panel::top("inspector_input").show(ui, |ui| {
             self.input_ui(ui, worker, profile);
         });
@@ -244,7 +253,7 @@ impl InspectorScreen {
                     );
                 }
             });
-            return;
+            return None;
         };
         let mut call = None;
         egui::Panel::left("inspector_checks")
@@ -252,7 +261,14 @@ impl InspectorScreen {
             .default_size(380.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    call = verdict_ui(ui, shown, now, profile.is_some(), self.calls_pending > 0);
+                    call = verdict_ui(
+                        ui,
+                        shown,
+                        now,
+                        profile.is_some(),
+                        self.calls_pending > 0,
+                        self.refresh_token.is_some(),
+                    );
                     for (what, r) in &self.calls {
                         ui.separator();
                         ui.label(egui::RichText::new(*what).strong());
@@ -274,8 +290,11 @@ impl InspectorScreen {
             ui.label(egui::RichText::new("Claims").strong());
             shown.claims.ui(ui, "inspector_claims", now);
         });
-        if let (Some(what), Some(p)) = (call, profile) {
-            self.server_call(what, worker, p);
+        let mut refresh = None;
+        match (call, profile) {
+            (Some("refresh"), _) => refresh = self.refresh_token.clone(),
+            (Some(what), Some(p)) => self.server_call(what, worker, p),
+            _ => {}
         }
         // The countdown: one repaint a second while this screen is drawn and the token lives.
         if let Some(exp) = self
@@ -286,6 +305,7 @@ impl InspectorScreen {
         {
             ui.ctx().request_repaint_after(Duration::from_secs(1));
         }
+        refresh
     }
 
     fn input_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, profile: Option<&Profile>) {
@@ -340,6 +360,7 @@ impl InspectorScreen {
                 self.inspect(worker, profile);
             }
             if ui.button("Clear").clicked() {
+                self.refresh_token = None;
                 self.input.clear();
                 self.shown = None;
                 self.calls.clear();
@@ -406,6 +427,7 @@ fn verdict_ui(
     now: i64,
     have_profile: bool,
     busy: bool,
+    can_refresh: bool,
 ) -> Option<&'static str> {
     let ins = &shown.inspection;
     let decode_failed = ins
@@ -506,6 +528,14 @@ fn verdict_ui(
             {
                 call = Some(what);
             }
+        }
+        if ui
+            .add_enabled(can_refresh, egui::Button::new("Refresh"))
+            .on_hover_text("Run the refresh grant with the refresh token of this flow")
+            .on_disabled_hover_text("No refresh token came with this token")
+            .clicked()
+        {
+            call = Some("refresh");
         }
         if busy {
             ui.spinner();

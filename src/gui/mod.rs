@@ -2,7 +2,7 @@
 //! profiles and history, over the GUI-free core. [`run`] opens the window.
 
 mod app;
-mod bench;
+pub mod bench;
 mod events;
 pub mod flow;
 pub mod history;

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Desktop app benchmarks, printed side by side with a bare eframe window built from the same
+# eframe/egui versions (examples/bare_window.rs), under Xvfb with software OpenGL:
+#
+#   1. cold start to first frame (median of RUNS)            target: app <= 1.3x bare
+#   2. idle CPU over 10 s, nothing animating                 target: 0 %
+#      idle CPU over 10 s, token countdown on screen         target: <= 1 % of a core
+#   3. resident memory after start                           target: app <= 1.5x bare
+#   4. inspector with a 200 KB token of 5,000 claims: CPU per frame, p99   target: < 8 ms
+#   5. frames while a token request waits 5 s on a slow loopback server    target: none > 50 ms
+#
+# Prints figures only; nothing here is a test. Needs the Debian packages of screenshot.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v xdpyinfo >/dev/null || need+=(x11-utils)
+command -v xdotool >/dev/null || need+=(xdotool)
+dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build --release --bin grantscope --example bare_window
+APP=target/release/grantscope
+BARE=target/release/examples/bare_window
+RUNS=${RUNS:-5}
+DISPLAY_NUM=${DISPLAY_NUM:-:98}
+export DISPLAY=$DISPLAY_NUM LIBGL_ALWAYS_SOFTWARE=1
+
+Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+XVFB_PID=$!
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  kill "$XVFB_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+xdotool mousemove 1279 799 || true
+
+CLK_TCK=$(getconf CLK_TCK)
+cfg() { # a fresh config dir on the given screen, sandbox profile already created
+  local d
+  d=$(mktemp -d -p "$WORK")
+  printf '{"screen":"%s","sandbox_profile_created":true}\n' "$1" >"$d/gui.json"
+  echo "$d"
+}
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# ---- 1. cold start ---------------------------------------------------------------------------
+first_frame() { # BIN [env...]
+  local bin=$1
+  shift
+  for _ in $(seq "$RUNS"); do
+    env "$@" GRANTSCOPE_BENCH_T0_NS="$(date +%s%N)" GRANTSCOPE_BENCH_EXIT=first-frame "$bin" 2>/dev/null |
+      sed -n 's/^first_frame_ms=//p'
+  done | median
+}
+C1=$(cfg wizard)
+"$APP" --help >/dev/null 2>&1 || true # page the binary in once, like the bare one below
+"$BARE" >/dev/null 2>&1 & sleep 0.1; kill $! 2>/dev/null || true
+bare_start=$(first_frame "$BARE")
+app_start=$(first_frame "$APP" GRANTSCOPE_CONFIG_DIR="$C1")
+
+# ---- 2 + 3. idle CPU and memory --------------------------------------------------------------
+idle() { # prints "cpu_percent rss_kb" for a program started with the given env
+  local bin=$1
+  shift
+  env "$@" "$bin" >/dev/null 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  sleep 4
+  xdotool mousemove 1279 799 || true
+  sleep 1
+  local t0 t1 rss
+  t0=$(ticks "$pid")
+  rss=$(rss_kb "$pid")
+  sleep 10
+  t1=$(ticks "$pid")
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v rss="$rss" 'BEGIN {printf "%.2f %d\n", d / hz / 10 * 100, rss}'
+}
+# A token valid for an hour, so the countdown runs (signature unverifiable: no key given).
+python3 - "$WORK/countdown.jwt" <<'PY'
+import base64, json, sys, time
+b = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+now = int(time.time())
+tok = b({"alg": "RS256", "typ": "at+jwt"}) + "." + b({"iss": "https://bench.example", "sub": "bench", "iat": now, "exp": now + 3600}) + "." + "c2ln"
+open(sys.argv[1], "w").write(tok)
+PY
+read -r bare_idle bare_rss < <(idle "$BARE")
+read -r app_idle app_rss < <(idle "$APP" GRANTSCOPE_CONFIG_DIR="$(cfg wizard)")
+read -r app_count _ < <(idle "$APP" GRANTSCOPE_CONFIG_DIR="$(cfg inspector)" GRANTSCOPE_SCREEN=inspector \
+  GRANTSCOPE_START_TOKEN_FILE="$WORK/countdown.jwt")
+
+# ---- 4. the inspector with a 200 KB token of 5,000 claims ------------------------------------
+python3 - "$WORK/big.jwt" <<'PY'
+import base64, json, sys, time
+b = lambda o: base64.urlsafe_b64encode(json.dumps(o, separators=(",", ":")).encode()).rstrip(b"=").decode()
+now = int(time.time())
+claims = {"iss": "https://bench.example", "sub": "bench", "iat": now, "exp": now + 3600}
+for i in range(4996):
+    claims[f"claim_{i:04d}"] = f"value {i:04d} " + "x" * 14
+tok = b({"alg": "RS256", "typ": "JWT"}) + "." + b(claims) + "." + "c2ln"
+open(sys.argv[1], "w").write(tok)
+print(f"big token: {len(tok)} bytes, {len(claims)} claims", file=sys.stderr)
+PY
+big=$(env GRANTSCOPE_CONFIG_DIR="$(cfg inspector)" GRANTSCOPE_SCREEN=inspector \
+  GRANTSCOPE_START_TOKEN_FILE="$WORK/big.jwt" GRANTSCOPE_BENCH_FRAMES=300 GRANTSCOPE_BENCH_WARMUP=60 \
+  "$APP" 2>/dev/null | grep '^frames=' || echo "frames=? (no output)")
+bare_frames=$(env GRANTSCOPE_BENCH_FRAMES=300 "$BARE" 2>/dev/null | grep '^frames=' || true)
+
+# ---- 5. a token request that waits 5 s on a slow server --------------------------------------
+PORT_FILE="$WORK/slow.port"
+python3 - "$PORT_FILE" <<'PY' &
+import http.server, json, sys, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        time.sleep(5)
+        body = json.dumps({"access_token": "slow-opaque-token", "token_type": "Bearer", "expires_in": 60}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.timeout = 30
+s.handle_request()
+PY
+SLOW_PID=$!
+PIDS+=("$SLOW_PID")
+for _ in $(seq 50); do [ -s "$PORT_FILE" ] && break; sleep 0.1; done
+C5=$(cfg flow)
+mkdir -p "$C5/profiles"
+printf '{"version":1,"name":"slow","token_endpoint":"http://127.0.0.1:%s/token","client_id":"bench","client_secret":"bench-secret"}\n' \
+  "$(cat "$PORT_FILE")" >"$C5/profiles/slow.json"
+printf '{"screen":"flow","sandbox_profile_created":true,"active_profile":"slow"}\n' >"$C5/gui.json"
+slow=$(env GRANTSCOPE_CONFIG_DIR="$C5" GRANTSCOPE_START_RUN=client-credentials GRANTSCOPE_BENCH_SECONDS=6 \
+  GRANTSCOPE_BENCH_WARMUP=5 "$APP" 2>/dev/null | grep '^frames=' || echo "frames=? (no output)")
+wait "$SLOW_PID" 2>/dev/null && slow_served=yes || slow_served=no
+
+# ---- report ----------------------------------------------------------------------------------
+echo
+echo "grantscope GUI benchmark ($(nproc) cores, Xvfb + llvmpipe, release build, median of $RUNS starts)"
+printf '%-44s %14s %14s %10s\n' "measure" "bare window" "grantscope" "ratio"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "-" }'; }
+printf '%-44s %11s ms %11s ms %10s\n' "cold start to first frame" "$bare_start" "$app_start" "$(ratio "$bare_start" "$app_start")"
+printf '%-44s %12s %% %12s %% %10s\n' "idle CPU, 10 s, nothing animating" "$bare_idle" "$app_idle" ""
+printf '%-44s %14s %12s %% %10s\n' "idle CPU, 10 s, countdown visible" "-" "$app_count" ""
+printf '%-44s %11s MB %11s MB %10s\n' "resident memory after start" "$((bare_rss / 1024))" "$((app_rss / 1024))" "$(ratio "$bare_rss" "$app_rss")"
+echo
+echo "inspector, 200 KB token / 5,000 claims (300 frames, continuous repaint):"
+echo "  grantscope:  $big"
+echo "  bare window: $bare_frames"
+echo "token request waiting 5 s on a slow server (6 s of continuous repaint; served: $slow_served):"
+echo "  grantscope:  $slow"
+echo
+echo "cpu_ms = eframe's per-frame CPU time (UI + tessellation + software GL painting);"
+echo "ui_ms = the app's own logic+ui; gap_ms = wall time between frames."
