@@ -455,6 +455,7 @@ fn verdict_ui(
         );
         ui.label(format!("{:?}", ins.format).to_ascii_uppercase());
     });
+    let call = actions_ui(ui, have_profile, busy, can_refresh);
     let lt = ins.lifetime();
     if let Some(exp) = lt.expires_at {
         let color = if exp <= now {
@@ -512,7 +513,16 @@ fn verdict_ui(
                 ui.end_row();
             }
         });
-    ui.separator();
+    call
+}
+
+/// Introspect / Revoke / Userinfo / Refresh. Returns the one clicked.
+fn actions_ui(
+    ui: &mut egui::Ui,
+    have_profile: bool,
+    busy: bool,
+    can_refresh: bool,
+) -> Option<&'static str> {
     let mut call = None;
     ui.horizontal_wrapped(|ui| {
         let enabled = have_profile && !busy;
