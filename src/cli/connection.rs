@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::http::{HttpClient, HttpOptions};
 use crate::oauth::discovery::{self, Discovery};
+use crate::oauth::error::printable;
 use crate::oauth::{AuthMethod, ClientConfig, FlowError, FlowEvent, PkceMode, Session};
 use crate::profile::{Profile, ProfileStore};
 
@@ -226,10 +227,11 @@ pub fn print_event(event: &FlowEvent, progress: Progress) {
             user_code,
             expires_in,
         } => {
-            eprintln!("verify: {verification_uri}");
-            eprintln!("user_code: {user_code}");
+            // Server-supplied text: no terminal control sequences get through.
+            eprintln!("verify: {}", printable(verification_uri));
+            eprintln!("user_code: {}", printable(user_code));
             if let Some(c) = verification_uri_complete {
-                eprintln!("verify_complete: {c}");
+                eprintln!("verify_complete: {}", printable(c));
             }
             if progress == Progress::Verbose {
                 eprintln!("  (the code expires in {expires_in} s)");

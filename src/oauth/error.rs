@@ -42,7 +42,7 @@ impl std::fmt::Display for OAuthErrorResponse {
 }
 
 /// `text` with every control character replaced by U+FFFD.
-fn printable(text: &str) -> String {
+pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
