@@ -79,14 +79,27 @@ idle() { # prints "cpu_percent rss_kb" for a program started with the given env
   sleep 4
   xdotool mousemove 1279 799 || true
   sleep 1
-  local t0 t1 rss
+  local t0 t1 r0 r1 rss
   t0=$(ticks "$pid")
+  r0=$(raster_ticks "$pid")
   rss=$(rss_kb "$pid")
   sleep 10
   t1=$(ticks "$pid")
+  r1=$(raster_ticks "$pid")
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v rss="$rss" 'BEGIN {printf "%.2f %d\n", d / hz / 10 * 100, rss}'
+  awk -v d=$((t1 - t0)) -v r=$((r1 - r0)) -v hz="$CLK_TCK" -v rss="$rss" \
+    'BEGIN {printf "%.2f %d %.2f\n", d / hz / 10 * 100, rss, (d - r) / hz / 10 * 100}'
+}
+# CPU ticks of Mesa's software rasterizer threads (llvmpipe), which a GPU would take over.
+raster_ticks() {
+  local sum=0 t
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      llvmpipe*) sum=$((sum + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$sum"
 }
 # A token valid for an hour, so the countdown runs (signature unverifiable: no key given).
 python3 - "$WORK/countdown.jwt" <<'PY'
@@ -96,9 +109,9 @@ now = int(time.time())
 tok = b({"alg": "RS256", "typ": "at+jwt"}) + "." + b({"iss": "https://bench.example", "sub": "bench", "iat": now, "exp": now + 3600}) + "." + "c2ln"
 open(sys.argv[1], "w").write(tok)
 PY
-read -r bare_idle bare_rss < <(idle "$BARE")
-read -r app_idle app_rss < <(idle "$APP" GRANTSCOPE_CONFIG_DIR="$(cfg wizard)")
-read -r app_count _ < <(idle "$APP" GRANTSCOPE_CONFIG_DIR="$(cfg inspector)" GRANTSCOPE_SCREEN=inspector \
+read -r bare_idle bare_rss bare_idle_norast < <(idle "$BARE")
+read -r app_idle app_rss app_idle_norast < <(idle "$APP" GRANTSCOPE_CONFIG_DIR="$(cfg wizard)")
+read -r app_count _ app_count_norast < <(idle "$APP" GRANTSCOPE_CONFIG_DIR="$(cfg inspector)" GRANTSCOPE_SCREEN=inspector \
   GRANTSCOPE_START_TOKEN_FILE="$WORK/countdown.jwt")
 
 # ---- 4. the inspector with a 200 KB token of 5,000 claims ------------------------------------
@@ -159,6 +172,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2fx", b / a; els
 printf '%-44s %11s ms %11s ms %10s\n' "cold start to first frame" "$bare_start" "$app_start" "$(ratio "$bare_start" "$app_start")"
 printf '%-44s %12s %% %12s %% %10s\n' "idle CPU, 10 s, nothing animating" "$bare_idle" "$app_idle" ""
 printf '%-44s %14s %12s %% %10s\n' "idle CPU, 10 s, countdown visible" "-" "$app_count" ""
+printf '%-44s %14s %12s %% %10s\n' "  of which not the llvmpipe rasterizer" "-" "$app_count_norast" ""
 printf '%-44s %11s MB %11s MB %10s\n' "resident memory after start" "$((bare_rss / 1024))" "$((app_rss / 1024))" "$(ratio "$bare_rss" "$app_rss")"
 echo
 echo "inspector, 200 KB token / 5,000 claims (300 frames, continuous repaint):"

@@ -22,14 +22,14 @@ fn walking_the_wizard_to_client_credentials() {
     assert!(h.query_by_label("Run this grant").is_none());
 
     h.get_by_label("No").click();
-    h.run();
+    h.run_ok();
     h.get_by_label("A Machine").click();
-    h.run();
+    h.run_ok();
 
     // The leaf's explanation (seed's words) and its run button are shown.
     h.get_by_label_contains("acting on its own behalf");
     h.get_by_label("Run this grant").click();
-    h.run();
+    h.run_ok();
     assert_eq!(h.state().screen(), Screen::Flow);
     h.get_by_label_contains("Client Credentials");
 }
@@ -39,11 +39,11 @@ fn deprecated_leaves_explain_why() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(dir.path(), Some(Screen::Wizard));
     h.get_by_label("No").click();
-    h.run();
+    h.run_ok();
     h.get_by_label("A User").click();
-    h.run();
+    h.run_ok();
     h.get_by_label("Token in the redirect URL").click();
-    h.run();
+    h.run_ok();
     h.get_by_label("Deprecated: do not use");
     h.get_by_label_contains("RFC 9700");
     // grantscope explains implicit but offers no button that would do nothing.
@@ -57,9 +57,9 @@ fn answers_and_screen_survive_a_restart() {
     {
         let mut h = harness(dir.path(), None);
         h.get_by_label("No").click();
-        h.run();
+        h.run_ok();
         h.get_by_label("History").click();
-        h.run();
+        h.run_ok();
         h.state().save_settings().unwrap();
     }
     let h = harness(dir.path(), None);

@@ -635,7 +635,10 @@ fn mask_token_response(raw: &serde_json::Value) -> String {
 /// hold a code), status and time.
 pub fn exchange_title(ex: &Exchange) -> String {
     let target = Url::parse(&ex.request.url)
-        .map(|u| format!("{}{}", u.host_str().unwrap_or(""), u.path()))
+        .map(|u| {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}{port}{}", u.host_str().unwrap_or(""), u.path())
+        })
         .unwrap_or_default();
     format!(
         "{}: {} {}  ->  {}",

@@ -141,6 +141,7 @@ impl HistoryScreen {
             }
             ui.separator();
             let reveal = self.reveal;
+            let total = self.entries.len();
             let visible = self.visible();
             if visible.is_empty() {
                 ui.label(if self.entries.is_empty() {
@@ -157,6 +158,7 @@ impl HistoryScreen {
                         super::flow::exchange_title(ex)
                     ))
                     .id_salt(("history", i))
+                    .default_open(i + 1 == total)
                     .show(ui, |ui| super::flow::exchange_ui(ui, ex, reveal));
                 }
             });

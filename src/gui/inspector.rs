@@ -369,6 +369,17 @@ impl InspectorScreen {
     }
 }
 
+/// `h:mm:ss` (or `m:ss`) left, for the ticking countdown.
+pub fn countdown(secs: i64) -> String {
+    let s = secs.max(0);
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
 fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
@@ -463,7 +474,16 @@ fn verdict_ui(
         } else {
             ui.visuals().strong_text_color()
         };
-        ui.colored_label(color, timefmt::expiry_phrase(exp, now));
+        ui.horizontal(|ui| {
+            ui.colored_label(color, timefmt::expiry_phrase(exp, now));
+            if exp > now {
+                ui.label(
+                    egui::RichText::new(countdown(exp - now))
+                        .monospace()
+                        .strong(),
+                );
+            }
+        });
         ui.label(format!("exp {}", timefmt::rfc3339(exp)));
         if let Some(iat) = lt.issued_at {
             lifetime_bar_ui(ui, iat, exp, now);
@@ -552,4 +572,17 @@ fn actions_ui(
         }
     });
     call
+}
+
+#[cfg(test)]
+mod tests {
+    use super::countdown;
+
+    #[test]
+    fn countdown_formats() {
+        assert_eq!(countdown(59), "0:59");
+        assert_eq!(countdown(3599), "59:59");
+        assert_eq!(countdown(3600), "1:00:00");
+        assert_eq!(countdown(-5), "0:00");
+    }
 }
