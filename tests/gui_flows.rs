@@ -131,6 +131,20 @@ fn client_credentials_against_the_sandbox_then_inspect() {
             .next()
             .is_some()
     );
+    // Introspect, revoke, introspect again: the server stops accepting the token.
+    h.get_by_label("Introspect").click();
+    step_until(&mut h, "the introspection", |h| {
+        h.query_by_label_contains("\"active\": true").is_some()
+    });
+    h.get_by_label("Revoke").click();
+    step_until(&mut h, "the revocation", |h| {
+        h.query_by_label_contains("accepted the revocation")
+            .is_some()
+    });
+    h.get_by_label("Introspect").click();
+    step_until(&mut h, "the second introspection", |h| {
+        h.query_by_label_contains("\"active\": false").is_some()
+    });
 }
 
 #[test]
