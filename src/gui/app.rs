@@ -375,6 +375,7 @@ impl GrantscopeApp {
             .run()
             .and_then(|r| r.success())
             .and_then(|s| s.tokens.refresh_token.clone());
+        self.inspector.token_profile = Some(self.flow.profile.clone());
         self.inspector
             .set_token(token, &self.worker, profile.as_ref());
     }

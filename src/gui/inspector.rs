@@ -1,14 +1,16 @@
 //! The token inspector screen: paste (Ctrl+V anywhere), drop a file, or receive a token from a
 //! flow; the header and claims as collapsible JSON trees with times as dates and relative
 //! phrases; a lifetime bar with a live countdown (repainting once a second only while shown);
-//! the validation checklist with reasons; and the server calls on the token (introspect, revoke,
-//! userinfo) through the active profile.
+//! the validation checklist with reasons; the server calls on the token (introspect, revoke,
+//! userinfo) through the active profile; and the lifecycle lab (watch, auto-refresh; see
+//! [`super::lifecycle`]).
 
 use std::time::Duration;
 
 use url::Url;
 
 use super::events::Event;
+use super::lifecycle::{KeeperPanel, LifecycleCommand, LifecycleMsg, WatchPanel};
 use super::widgets::{JsonTree, badge_ui, lifetime_bar_ui, status_color};
 use super::worker::Worker;
 use crate::http::{Exchange, HttpClient, HttpOptions};
@@ -16,7 +18,8 @@ use crate::oauth::{ClientConfig, FlowError, Session, discovery, lifecycle};
 use crate::profile::Profile;
 use crate::timefmt;
 use crate::token::{
-    CheckStatus, InspectOptions, Inspection, KeySource, SharedSecret, SignatureStatus, TokenKind,
+    CheckStatus, InspectOptions, Inspection, KeySource, Lifetime, SharedSecret, SignatureStatus,
+    TokenKind,
 };
 
 /// Messages from inspector jobs.
@@ -44,6 +47,8 @@ pub enum InspectorMsg {
         /// The exchanges made.
         exchanges: Vec<Exchange>,
     },
+    /// Watch and auto-refresh progress.
+    Lifecycle(LifecycleMsg),
 }
 
 /// Where to get keys from, as typed in the form.
@@ -80,6 +85,13 @@ pub struct InspectorScreen {
     pub verify: VerifyForm,
     /// The refresh token that came with the inspected token (from a flow), for "Refresh".
     pub refresh_token: Option<String>,
+    /// The profile of the flow the token came from: auto-refresh refreshes with its client
+    /// (the active profile otherwise). Only used while there is a refresh token.
+    pub token_profile: Option<Profile>,
+    watch: WatchPanel,
+    keeper: KeeperPanel,
+    /// Auto-refresh replaced the token: inspect it on the next frame.
+    reinspect: bool,
     shown: Option<Shown>,
     seq: u64,
     pending: bool,
@@ -96,6 +108,16 @@ impl InspectorScreen {
     /// Whether an inspection is running.
     pub fn pending(&self) -> bool {
         self.pending
+    }
+
+    /// The Watch panel (tests read its rows and report).
+    pub fn watch(&self) -> &WatchPanel {
+        &self.watch
+    }
+
+    /// The Auto-refresh panel (tests read its log).
+    pub fn keeper(&self) -> &KeeperPanel {
+        &self.keeper
     }
 
     /// Sets the token and inspects it, with keys from the profile's JWKS when none are given.
@@ -206,7 +228,92 @@ impl InspectorScreen {
                 self.calls.push((what, result));
                 exchanges
             }
+            InspectorMsg::Lifecycle(msg) => self.on_lifecycle(msg),
         }
+    }
+
+    fn on_lifecycle(&mut self, msg: LifecycleMsg) -> Vec<Exchange> {
+        match msg {
+            LifecycleMsg::Exchange(ex) => return vec![*ex],
+            LifecycleMsg::WatchSample {
+                run,
+                sample,
+                revoked_at_ms,
+            } => self.watch.on_sample(run, sample, revoked_at_ms),
+            LifecycleMsg::WatchDone { run, result } => self.watch.on_done(run, result),
+            LifecycleMsg::KeeperDue { run, due_at } => self.keeper.on_due(run, due_at),
+            LifecycleMsg::Refreshed { run, entry, tokens } => {
+                if let Some(t) = self.keeper.on_refreshed(run, entry, *tokens, &self.input) {
+                    self.input = t.access_token;
+                    self.refresh_token = t.refresh_token.or(self.refresh_token.take());
+                    self.reinspect = true;
+                }
+            }
+            LifecycleMsg::KeeperStopped { run, error } => self.keeper.on_stopped(run, error),
+        }
+        Vec::new()
+    }
+
+    /// Starts or stops a lifecycle job for the inspected token.
+    fn lifecycle_command(
+        &mut self,
+        cmd: LifecycleCommand,
+        worker: &Worker,
+        profile: Option<&Profile>,
+    ) {
+        let lifetime = self
+            .shown
+            .as_ref()
+            .map(|s| s.inspection.lifetime())
+            .unwrap_or(Lifetime {
+                issued_at: None,
+                not_before: None,
+                expires_at: None,
+            });
+        let token = self.input.trim().to_owned();
+        match cmd {
+            LifecycleCommand::StartWatch => {
+                if let Some(p) = profile {
+                    self.watch.start(worker, p, token, lifetime.expires_at);
+                }
+            }
+            LifecycleCommand::StopWatch => self.watch.stop(),
+            LifecycleCommand::StartKeeper => {
+                let p = self.token_profile.as_ref().or(profile);
+                if let (Some(p), Some(rt)) = (p, self.refresh_token.clone()) {
+                    self.keeper.start(worker, p, token, rt, &lifetime);
+                }
+            }
+            LifecycleCommand::StopKeeper => self.keeper.stop(),
+        }
+    }
+
+    fn lifecycle_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        profile: Option<&Profile>,
+        now: i64,
+    ) -> Option<LifecycleCommand> {
+        let mut cmd = None;
+        ui.heading("Lifecycle");
+        ui.label(egui::RichText::new("Watch").strong());
+        let no_profile = profile
+            .is_none()
+            .then_some("Needs an active profile (Profiles screen)");
+        cmd = cmd.or(self.watch.ui(ui, no_profile));
+        ui.separator();
+        let keeper_disabled = if self.refresh_token.is_none() {
+            Some(
+                "No refresh token came with this token: run a grant that returns one \
+                 (authorization code with offline_access, device) and inspect its token",
+            )
+        } else if self.token_profile.is_none() && profile.is_none() {
+            Some("Needs an active profile (Profiles screen)")
+        } else {
+            None
+        };
+        cmd = cmd.or(self.keeper.ui(ui, keeper_disabled, now));
+        cmd
     }
 
     fn server_call(&mut self, what: &'static str, worker: &Worker, profile: &Profile) {
@@ -239,6 +346,13 @@ impl InspectorScreen {
         profile: Option<&Profile>,
         now: i64,
     ) -> Option<String> {
+        if std::mem::take(&mut self.reinspect) {
+            self.inspect(worker, profile);
+        }
+        // Cleared, or another token pasted: auto-refresh has nothing to keep.
+        if self.keeper.running() && self.refresh_token.is_none() {
+            self.keeper.stop();
+        }
         egui::Panel::top("inspector_input").show(ui, |ui| {
             self.input_ui(ui, worker, profile);
         });
@@ -283,6 +397,20 @@ impl InspectorScreen {
                     }
                 });
             });
+        let mut lifecycle = None;
+        egui::Panel::right("inspector_lifecycle")
+            .resizable(true)
+            .default_size(430.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("lifecycle_scroll")
+                    .show(ui, |ui| {
+                        lifecycle = self.lifecycle_ui(ui, profile, now);
+                    });
+            });
+        let Some(shown) = self.shown.as_mut() else {
+            return None;
+        };
         egui::CentralPanel::default().show(ui, |ui| {
             ui.label(egui::RichText::new("Header").strong());
             shown.header.ui(ui, "inspector_header", now);
@@ -290,6 +418,9 @@ impl InspectorScreen {
             ui.label(egui::RichText::new("Claims").strong());
             shown.claims.ui(ui, "inspector_claims", now);
         });
+        if let Some(cmd) = lifecycle {
+            self.lifecycle_command(cmd, worker, profile);
+        }
         let mut refresh = None;
         match (call, profile) {
             (Some("refresh"), _) => refresh = self.refresh_token.clone(),
@@ -360,6 +491,8 @@ impl InspectorScreen {
                 self.inspect(worker, profile);
             }
             if ui.button("Clear").clicked() {
+                self.watch.stop();
+                self.keeper.stop();
                 self.refresh_token = None;
                 self.input.clear();
                 self.shown = None;

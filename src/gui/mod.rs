@@ -7,6 +7,7 @@ mod events;
 pub mod flow;
 pub mod history;
 pub mod inspector;
+pub mod lifecycle;
 pub mod profiles;
 pub mod settings;
 pub mod widgets;
