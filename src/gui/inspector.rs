@@ -408,9 +408,7 @@ impl InspectorScreen {
                         lifecycle = self.lifecycle_ui(ui, profile, now);
                     });
             });
-        let Some(shown) = self.shown.as_mut() else {
-            return None;
-        };
+        let shown = self.shown.as_mut()?;
         egui::CentralPanel::default().show(ui, |ui| {
             ui.label(egui::RichText::new("Header").strong());
             shown.header.ui(ui, "inspector_header", now);
