@@ -266,6 +266,23 @@ fn auto_refresh_rotates_and_replaces_the_inspected_token() {
     h.step();
     assert!(!h.state().inspector().keeper().running());
     assert!(!h.state().inspector().keeper().log().is_empty());
+
+    // Watch on the refreshed token goes through the client it was issued to (sandbox-native,
+    // the flow's profile), not the active profile's client: the revocation is accepted.
+    h.get_by_label("Probe every").set_value_accesskit(0.2);
+    h.get_by_label("Revoke it mid-way").click();
+    h.step();
+    h.get_by_label("Revoke after").set_value_accesskit(0.3);
+    h.step();
+    h.get_by_label("Start watch").click();
+    step_until(&mut h, "the watch summary", |h| {
+        let w = h.state().inspector().watch();
+        w.report().is_some() || w.error().is_some()
+    });
+    let w = h.state().inspector().watch();
+    assert_eq!(w.error(), None);
+    assert!(w.report().unwrap().summary().starts_with("revoked at"));
+    assert!(h.query_all_by_label("REJECTED").next().is_some());
     drop(h);
     rt.block_on(sandbox.shutdown()).unwrap();
 }

@@ -375,9 +375,9 @@ impl GrantscopeApp {
             .run()
             .and_then(|r| r.success())
             .and_then(|s| s.tokens.refresh_token.clone());
-        self.inspector.token_profile = Some(self.flow.profile.clone());
         self.inspector
             .set_token(token, &self.worker, profile.as_ref());
+        self.inspector.set_origin(self.flow.profile.clone());
     }
 
     /// Ctrl+V anywhere (outside a text field) inspects the pasted token; a dropped file is

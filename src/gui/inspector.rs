@@ -2,8 +2,9 @@
 //! flow; the header and claims as collapsible JSON trees with times as dates and relative
 //! phrases; a lifetime bar with a live countdown (repainting once a second only while shown);
 //! the validation checklist with reasons; the server calls on the token (introspect, revoke,
-//! userinfo) through the active profile; and the lifecycle lab (watch, auto-refresh; see
-//! [`super::lifecycle`]).
+//! userinfo) and the lifecycle lab (watch, auto-refresh; see [`super::lifecycle`]) through the
+//! client the token was issued to: the flow's profile for a token from a flow, else the active
+//! profile.
 
 use std::time::Duration;
 
@@ -85,9 +86,10 @@ pub struct InspectorScreen {
     pub verify: VerifyForm,
     /// The refresh token that came with the inspected token (from a flow), for "Refresh".
     pub refresh_token: Option<String>,
-    /// The profile of the flow the token came from: auto-refresh refreshes with its client
-    /// (the active profile otherwise). Only used while there is a refresh token.
-    pub token_profile: Option<Profile>,
+    /// The token from a flow and that flow's profile: server calls on that token use its
+    /// client (a revocation by another client is refused). Any other token uses the active
+    /// profile.
+    origin: Option<(String, Profile)>,
     watch: WatchPanel,
     keeper: KeeperPanel,
     /// Auto-refresh replaced the token: inspect it on the next frame.
@@ -108,6 +110,20 @@ impl InspectorScreen {
     /// Whether an inspection is running.
     pub fn pending(&self) -> bool {
         self.pending
+    }
+
+    /// Binds the inspected token to the profile of the flow it came from (call after
+    /// [`Self::set_token`]); server calls on this token then use that profile's client.
+    pub fn set_origin(&mut self, profile: Profile) {
+        self.origin = Some((self.input.trim().to_owned(), profile));
+    }
+
+    /// The profile server calls on the inspected token use: its flow's, else the active one.
+    pub fn client_profile<'a>(&'a self, active: Option<&'a Profile>) -> Option<&'a Profile> {
+        match &self.origin {
+            Some((token, p)) if token == self.input.trim() => Some(p),
+            _ => active,
+        }
     }
 
     /// The Watch panel (tests read its rows and report).
@@ -244,6 +260,13 @@ impl InspectorScreen {
             LifecycleMsg::KeeperDue { run, due_at } => self.keeper.on_due(run, due_at),
             LifecycleMsg::Refreshed { run, entry, tokens } => {
                 if let Some(t) = self.keeper.on_refreshed(run, entry, *tokens, &self.input) {
+                    if let Some((token, _)) = self
+                        .origin
+                        .as_mut()
+                        .filter(|(token, _)| token == self.input.trim())
+                    {
+                        token.clone_from(&t.access_token);
+                    }
                     self.input = t.access_token;
                     self.refresh_token = t.refresh_token.or(self.refresh_token.take());
                     self.reinspect = true;
@@ -279,8 +302,7 @@ impl InspectorScreen {
             }
             LifecycleCommand::StopWatch => self.watch.stop(),
             LifecycleCommand::StartKeeper => {
-                let p = self.token_profile.as_ref().or(profile);
-                if let (Some(p), Some(rt)) = (p, self.refresh_token.clone()) {
+                if let (Some(p), Some(rt)) = (profile, self.refresh_token.clone()) {
                     self.keeper.start(worker, p, token, rt, &lifetime);
                 }
             }
@@ -307,7 +329,7 @@ impl InspectorScreen {
                 "No refresh token came with this token: run a grant that returns one \
                  (authorization code with offline_access, device) and inspect its token",
             )
-        } else if self.token_profile.is_none() && profile.is_none() {
+        } else if profile.is_none() {
             Some("Needs an active profile (Profiles screen)")
         } else {
             None
@@ -346,6 +368,8 @@ impl InspectorScreen {
         profile: Option<&Profile>,
         now: i64,
     ) -> Option<String> {
+        let client = self.client_profile(profile).cloned();
+        let profile = client.as_ref();
         if std::mem::take(&mut self.reinspect) {
             self.inspect(worker, profile);
         }

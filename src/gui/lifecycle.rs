@@ -344,6 +344,7 @@ impl WatchPanel {
 }
 
 fn watch_rows_ui(ui: &mut egui::Ui, rows: &[WatchRow]) {
+    ui.label(egui::RichText::new("time (UTC) · answer · round trip · detail").weak());
     let row_height =
         ui.text_style_height(&egui::TextStyle::Monospace) + ui.spacing().item_spacing.y;
     egui::ScrollArea::vertical()
@@ -652,7 +653,7 @@ impl KeeperPanel {
                 ui.spinner();
                 match self.next_due {
                     Some(due) => ui.label(format!(
-                        "next refresh at {} ({})",
+                        "next refresh at {} UTC ({})",
                         clock(due),
                         timefmt::relative(due, now)
                     )),
@@ -664,8 +665,13 @@ impl KeeperPanel {
             let (rotated, kept) = self.rotation_counts();
             ui.label(
                 egui::RichText::new(format!(
-                    "{} refreshes: {rotated} rotated the refresh token, {kept} did not",
-                    self.log.len()
+                    "{} {}: {rotated} rotated the refresh token, {kept} did not",
+                    self.log.len(),
+                    if self.log.len() == 1 {
+                        "refresh"
+                    } else {
+                        "refreshes"
+                    }
                 ))
                 .strong(),
             );
