@@ -275,8 +275,12 @@ impl WatchPanel {
                 if ui.button("Stop watch").clicked() {
                     cmd = Some(LifecycleCommand::StopWatch);
                 }
-                ui.spinner();
-                ui.label(format!("{} answers", self.samples().count()));
+                // No spinner: it would repaint every frame for as long as the watch runs; each
+                // answer repaints once when it arrives.
+                ui.label(format!(
+                    "watching: {} answers so far",
+                    self.samples().count()
+                ));
             } else {
                 let b = ui.add_enabled(disabled.is_none(), egui::Button::new("Start watch"));
                 let b = match disabled {
@@ -649,8 +653,9 @@ impl KeeperPanel {
             ui.label(egui::RichText::new(why).weak());
         }
         if running {
+            // No spinner (auto-refresh may stay on for hours): the line changes when an event
+            // arrives, and the inspector's once-a-second countdown keeps "in 23 s" current.
             ui.horizontal(|ui| {
-                ui.spinner();
                 match self.next_due {
                     Some(due) => ui.label(format!(
                         "next refresh at {} UTC ({})",
