@@ -100,6 +100,24 @@ fn post_form(url: &str, pairs: &[(&str, &str)]) -> (u16, Option<String>, String)
     .unwrap()
 }
 
+/// A GET as the user's browser (no redirect followed): status and body.
+fn get_page(url: &str) -> (u16, String) {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    })
+    .join()
+    .unwrap()
+}
+
 #[test]
 fn device_grant_approved_on_the_sandbox_device_page() {
     let dir = tempfile::tempdir().unwrap();
@@ -155,4 +173,107 @@ fn device_grant_approved_on_the_sandbox_device_page() {
             .is_some(),
         "the decoded sub claim is on screen"
     );
+}
+
+/// Plays the user at the sandbox's login page: opens the authorization URL, signs in as alice,
+/// approves, and returns the redirect URL (the `Location`) the browser would land on.
+fn sign_in_and_approve(authorize_url: &str) -> String {
+    let (status, page) = get_page(authorize_url);
+    assert_eq!(status, 200, "login page: {page}");
+    let marker = "name=\"request_id\" value=\"";
+    let start = page.find(marker).expect("request_id in the login page") + marker.len();
+    let request_id = &page[start..start + page[start..].find('"').unwrap()];
+    let mut post_url = url::Url::parse(authorize_url).unwrap();
+    post_url.set_query(None);
+    let (status, location, body) = post_form(
+        post_url.as_str(),
+        &[
+            ("request_id", request_id),
+            ("username", "alice"),
+            ("password", "alice-password"),
+            ("decision", "approve"),
+        ],
+    );
+    assert!((300..400).contains(&status), "approve: {status} {body}");
+    location.expect("a redirect")
+}
+
+/// Starts an authorization-code run in paste mode and returns the authorization URL it shows.
+fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> String {
+    h.get_by_label("Run").click();
+    step_until(h, "the authorization URL or an error", |h| {
+        finished(h)
+            || h.state()
+                .flow()
+                .run()
+                .and_then(|r| r.authorize_url())
+                .is_some()
+    });
+    assert!(
+        !finished(h),
+        "the run ended early: {:?}",
+        h.query_all_by_role(egui::accesskit::Role::Label)
+            .filter_map(|n| n.accesskit_node().value())
+            .collect::<Vec<_>>()
+    );
+    h.state()
+        .flow()
+        .run()
+        .and_then(|r| r.authorize_url())
+        .unwrap()
+        .to_owned()
+}
+
+/// Types `url` into the paste field and presses Continue.
+fn paste_redirect(h: &mut Harness<'static, GrantscopeApp>, url: &str) {
+    h.get_by_label("Redirect URL").click();
+    h.step();
+    h.get_by_label("Redirect URL").type_text(url);
+    h.step();
+    h.get_by_label("Continue").click();
+    h.step();
+}
+
+#[test]
+fn pasted_redirect_completes_authorization_code_and_a_wrong_state_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    walk(&mut h, &["No", "A User", "Server App"]);
+    assert_eq!(h.state().flow().profile.client_id, "sandbox-native");
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    h.get_by_label("Paste the redirect URL by hand").click();
+    h.step();
+    assert!(h.state().flow().inputs.paste_redirect);
+
+    let url = run_until_authorize_url(&mut h);
+    let redirect = sign_in_and_approve(&url);
+    assert!(redirect.contains("code="), "redirect: {redirect}");
+    paste_redirect(&mut h, &redirect);
+    step_until(&mut h, "the token response", finished);
+    h.get_by_label("Tokens received");
+    let success = h.state().flow().run().and_then(|r| r.success()).unwrap();
+    assert!(success.tokens.id_token.is_some());
+
+    // A second run, and a redirect whose `state` is not the one sent: refused, with the reason.
+    let url = run_until_authorize_url(&mut h);
+    let redirect = sign_in_and_approve(&url);
+    let mut tampered = url::Url::parse(&redirect).unwrap();
+    let pairs: Vec<(String, String)> = tampered
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "state" {
+                "not-our-state".into()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    tampered.query_pairs_mut().clear().extend_pairs(pairs);
+    paste_redirect(&mut h, tampered.as_str());
+    step_until(&mut h, "the refusal", finished);
+    assert!(h.state().flow().run().and_then(|r| r.success()).is_none());
+    h.get_by_label_contains("`state` does not match");
+    assert!(h.query_by_label("Tokens received").is_none());
 }

@@ -57,6 +57,21 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
     }
 }
 
+/// The redirect URI registered for the sandbox profile's seeded client (`None` for other
+/// profiles), used when the redirect is pasted by hand.
+fn sandbox_registered_redirect(p: &Profile) -> Option<Url> {
+    if p.name != SANDBOX_PROFILE {
+        return None;
+    }
+    let client = crate::sandbox::seeded_clients()
+        .iter()
+        .find(|c| c.id == p.client_id)?;
+    client
+        .redirect_uris
+        .first()
+        .and_then(|u| Url::parse(u).ok())
+}
+
 /// Messages from a running flow.
 #[derive(Debug)]
 pub enum FlowMsg {
@@ -276,13 +291,30 @@ impl FlowScreen {
     /// Starts the flow on the worker.
     pub fn start(&mut self, worker: &Worker) {
         self.form_error = None;
-        let cfg = match self.profile.client_config() {
+        let mut cfg = match self.profile.client_config() {
             Ok(c) => c,
             Err(e) => {
                 self.form_error = Some(e.to_string());
                 return;
             }
         };
+        if self.grant == GrantKind::AuthorizationCode
+            && self.inputs.paste_redirect
+            && cfg.redirect_uri.is_none()
+        {
+            // Pasting needs a redirect URI the server has registered (no loopback port to pick).
+            match sandbox_registered_redirect(&self.profile) {
+                Some(u) => cfg.redirect_uri = Some(u),
+                None => {
+                    self.form_error = Some(
+                        "Pasting the redirect URL needs the redirect URI registered for this \
+                         client at the server: fill in Redirect URI."
+                            .into(),
+                    );
+                    return;
+                }
+            }
+        }
         let issuer = match self.profile.issuer.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() => match Url::parse(s) {
                 Ok(u) => Some(u),
@@ -514,11 +546,12 @@ impl FlowScreen {
             }
             if run.paste_tx.is_some() {
                 ui.horizontal(|ui| {
-                    let r = ui.add(
+                    let l = ui.label("Redirect URL");
+                    ui.add(
                         egui::TextEdit::singleline(&mut run.pasted)
                             .hint_text("Paste the redirect URL from the browser's address bar"),
-                    );
-                    let _ = r;
+                    )
+                    .labelled_by(l.id);
                     if ui.button("Continue").clicked()
                         && let Some(tx) = run.paste_tx.take()
                     {
@@ -1032,6 +1065,19 @@ mod tests {
             ]
         );
         assert!(a.iter().all(|a| a.exchange.is_none()));
+    }
+
+    #[test]
+    fn pasting_uses_the_sandbox_clients_registered_redirect_only() {
+        let mut p = Profile::new(SANDBOX_PROFILE);
+        sandbox_client_for(GrantKind::AuthorizationCode, &mut p);
+        assert_eq!(
+            sandbox_registered_redirect(&p).map(String::from),
+            Some("http://127.0.0.1/callback".to_owned())
+        );
+        let mut other = p.clone();
+        other.name = "my provider".into();
+        assert_eq!(sandbox_registered_redirect(&other), None);
     }
 
     #[test]
