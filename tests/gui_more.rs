@@ -277,3 +277,93 @@ fn pasted_redirect_completes_authorization_code_and_a_wrong_state_is_refused() {
     h.get_by_label_contains("`state` does not match");
     assert!(h.query_by_label("Tokens received").is_none());
 }
+
+/// A file dropped on the window, as the windowing backend would hand it to egui.
+#[derive(Debug)]
+struct TestFile(std::path::PathBuf);
+
+impl egui::DroppedFile for TestFile {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'static, GrantscopeApp>, path: std::path::PathBuf) {
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(TestFile(path)));
+    h.step();
+}
+
+#[test]
+fn a_dropped_token_file_is_inspected_and_unreadable_files_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    // A sandbox-issued JWT, obtained from the GUI.
+    walk(&mut h, &["No", "A Machine"]);
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the token response", finished);
+    let token = h
+        .state()
+        .flow()
+        .run()
+        .and_then(|r| r.success())
+        .unwrap()
+        .tokens
+        .access_token
+        .clone();
+    assert!(h.state().inspector().inspection().is_none());
+
+    let files = tempfile::tempdir().unwrap();
+    let jwt_file = files.path().join("token.jwt");
+    std::fs::write(&jwt_file, format!("{token}\n")).unwrap();
+    drop_file(&mut h, jwt_file);
+    step_until(&mut h, "the dropped token's inspection", |h| {
+        h.state().screen() == Screen::Inspector
+            && h.state().inspector().inspection().is_some()
+            && !h.state().inspector().pending()
+    });
+    let ins = h.state().inspector().inspection().unwrap().clone();
+    assert_eq!(ins.claims["client_id"], "sandbox-machine");
+    let sub = ins.claims["sub"].as_str().unwrap().to_owned();
+    h.get_by_label("sub:");
+    assert!(
+        h.query_all_by_label_contains(&sub).next().is_some(),
+        "the sub claim {sub} is on screen"
+    );
+    assert!(ins.valid, "verified against the sandbox's JWKS");
+
+    // Not text: a clear notice naming the file, and the inspected token stays.
+    let bin = files.path().join("photo.bin");
+    std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x89, 0x50, 0x4e, 0x47]).unwrap();
+    drop_file(&mut h, bin);
+    step_until(&mut h, "the notice about the binary file", |h| {
+        h.query_by_label_contains("photo.bin").is_some()
+    });
+    h.get_by_label_contains("not UTF-8 text");
+    assert_eq!(
+        h.state().inspector().inspection().unwrap().claims["sub"],
+        sub.as_str()
+    );
+    h.get_by_label("Dismiss").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("photo.bin").is_none());
+
+    // Empty: said so, not inspected as a token.
+    let empty = files.path().join("empty.txt");
+    std::fs::write(&empty, b"").unwrap();
+    drop_file(&mut h, empty);
+    step_until(&mut h, "the notice about the empty file", |h| {
+        h.query_by_label_contains("empty.txt").is_some()
+    });
+    h.get_by_label_contains("empty");
+    assert_eq!(
+        h.state().inspector().inspection().unwrap().claims["sub"],
+        sub.as_str()
+    );
+}

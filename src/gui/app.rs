@@ -406,7 +406,11 @@ impl GrantscopeApp {
                     if bytes.len() > 4 * 1024 * 1024 {
                         return Err("larger than 4 MiB, not a token".to_owned());
                     }
-                    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+                    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())?;
+                    if text.trim().is_empty() {
+                        return Err("the file is empty, there is no token in it".to_owned());
+                    }
+                    Ok(text)
                 })
                 .await
                 .map_err(|e| e.to_string())
