@@ -367,3 +367,64 @@ fn a_dropped_token_file_is_inspected_and_unreadable_files_say_why() {
         sub.as_str()
     );
 }
+
+/// Whether the button labelled `label` is enabled.
+fn enabled(h: &Harness<'static, GrantscopeApp>, label: &str) -> bool {
+    !h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+#[test]
+fn cancel_stops_a_flow_waiting_on_its_loopback_listener_and_a_new_run_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    assert!(enabled(&h, "Run"));
+    assert!(!enabled(&h, "Cancel"));
+
+    let url = run_until_authorize_url(&mut h);
+    assert!(!enabled(&h, "Run"), "Run is disabled while the flow waits");
+    assert!(enabled(&h, "Cancel"));
+    let redirect_uri = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| url::Url::parse(&v).unwrap())
+        .unwrap();
+    let listener = format!(
+        "{}:{}",
+        redirect_uri.host_str().unwrap(),
+        redirect_uri.port().unwrap()
+    );
+    assert!(
+        std::net::TcpStream::connect(&listener).is_ok(),
+        "the loopback listener is up while the flow waits"
+    );
+
+    h.get_by_label("Cancel").click();
+    h.step();
+    h.step();
+    assert!(finished(&h));
+    assert!(h.state().flow().run().and_then(|r| r.success()).is_none());
+    h.get_by_label("cancelled");
+    assert!(enabled(&h, "Run"), "Run is enabled again");
+    assert!(!enabled(&h, "Cancel"));
+    // The listener goes away with the cancelled flow.
+    step_until(&mut h, "the loopback listener to close", |_| {
+        std::net::TcpStream::connect(&listener).is_err()
+    });
+
+    // A new run works: sign in, and the browser lands on the new listener.
+    let url = run_until_authorize_url(&mut h);
+    assert!(h.query_by_label("cancelled").is_none());
+    let redirect = sign_in_and_approve(&url);
+    let (status, page) = get_page(&redirect);
+    assert!(
+        status < 400,
+        "the loopback listener answered {status}: {page}"
+    );
+    step_until(&mut h, "the token response", finished);
+    h.get_by_label("Tokens received");
+    assert!(h.state().flow().run().and_then(|r| r.success()).is_some());
+}
