@@ -6,54 +6,16 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+mod gui_support;
+
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
 use grantscope::profile::{Profile, ProfileStore};
 use grantscope::sandbox::SandboxConfig;
-
-fn harness(options: AppOptions) -> Harness<'static, GrantscopeApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap())
-}
-
-/// Steps the app until `done` holds; background work (sandbox, HTTP) runs on the app's own
-/// runtime meanwhile.
-fn step_until(
-    h: &mut Harness<'static, GrantscopeApp>,
-    what: &str,
-    mut done: impl FnMut(&Harness<'static, GrantscopeApp>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        h.step();
-        if done(h) {
-            h.step();
-            return;
-        }
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Answers the wizard and opens the flow runner with the sandbox profile.
-fn walk(h: &mut Harness<'static, GrantscopeApp>, answers: &[&str]) {
-    for a in answers {
-        h.get_by_label(a).click();
-        h.step();
-        h.step();
-    }
-    h.get_by_label("Run this grant").click();
-    h.step();
-    h.step();
-    assert_eq!(h.state().screen(), Screen::Flow);
-    step_until(h, "the sandbox profile in the flow form", |h| {
-        h.state().flow().profile.name == "Local sandbox"
-    });
-}
+use gui_support::{harness, step_until, walk};
 
 /// Opens the flow's access token in the inspector.
 fn inspect_access_token(h: &mut Harness<'static, GrantscopeApp>) {
