@@ -804,3 +804,32 @@ impl TestProvider for SandboxProcess {
 }
 
 suite!(sandbox, SandboxProcess::start());
+
+/// base64url tokens may start with '-': they are values, not flags.
+#[test]
+fn tokens_may_start_with_a_hyphen() {
+    let out = Grantscope::new(["inspect", "-Fz9opaque-token", "--json"])
+        .run(T)
+        .unwrap();
+    assert_ne!(out.code(), 2, "{}", out.stderr);
+    assert_eq!(out.json().unwrap()["format"], "opaque");
+    let out = Grantscope::new([
+        "introspect",
+        "-Fz9opaque-token",
+        "--introspection-endpoint",
+        "http://127.0.0.1:9/introspect",
+        "--client-id",
+        "x",
+        "--timeout",
+        "2",
+        "--json",
+    ])
+    .run(T)
+    .unwrap();
+    assert_eq!(
+        out.code(),
+        1,
+        "a transport error, not a usage error: {}",
+        out.stdout
+    );
+}

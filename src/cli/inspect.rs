@@ -33,7 +33,7 @@ use crate::token::{
 )]
 pub struct InspectArgs {
     /// The token; `-` or nothing reads it from stdin. A leading `Bearer ` is ignored.
-    #[arg(value_name = "TOKEN|-")]
+    #[arg(value_name = "TOKEN|-", allow_hyphen_values = true)]
     pub token: Option<String>,
 
     /// Expected issuer (`iss`); without --jwks-uri/--secret its discovery document gives the keys.

@@ -48,7 +48,7 @@ impl HintArg {
 #[derive(Debug, Clone, Args)]
 pub struct TokenCallArgs {
     /// The token; `-` reads it from stdin.
-    #[arg(value_name = "TOKEN|-")]
+    #[arg(value_name = "TOKEN|-", allow_hyphen_values = true)]
     pub token: String,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -64,7 +64,7 @@ pub struct TokenCallArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UserinfoArgs {
     /// The access token; `-` reads it from stdin.
-    #[arg(value_name = "TOKEN|-")]
+    #[arg(value_name = "TOKEN|-", allow_hyphen_values = true)]
     pub token: String,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -83,7 +83,7 @@ pub struct UserinfoArgs {
 )]
 pub struct WatchArgs {
     /// The token; `-` reads it from stdin.
-    #[arg(value_name = "TOKEN|-")]
+    #[arg(value_name = "TOKEN|-", allow_hyphen_values = true)]
     pub token: String,
     #[command(flatten)]
     pub connection: ConnectionArgs,
