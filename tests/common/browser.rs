@@ -458,6 +458,9 @@ impl Browser {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(15))
+            // A fresh connection per request: a pooled keep-alive connection that the server
+            // closes just as a POST goes out fails that POST, and forms must not be re-sent.
+            .pool_max_idle_per_host(0)
             .no_proxy()
             .build()?;
         Ok(Self {
