@@ -40,7 +40,7 @@ pub async fn inspect_success(
                 .as_ref()
                 .map(|u| u.as_str().trim_end_matches('/').to_string())
         });
-    let now = now_unix();
+    let now = crate::timefmt::now_unix();
     let http = resolved.session.http();
     let mut exchanges = Vec::new();
     let mut out = Inspections::default();
@@ -78,14 +78,6 @@ pub async fn inspect_success(
         out.refresh_token = serde_json::to_value(&r).ok();
     }
     (out, exchanges)
-}
-
-/// The current time, unix seconds.
-pub fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn one_line(v: &Value) -> String {

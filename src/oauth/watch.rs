@@ -116,10 +116,7 @@ pub fn rfc3339_millis(ms: u64) -> String {
 }
 
 fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    u64::try_from(crate::timefmt::now_unix_millis()).unwrap_or(0)
 }
 
 /// Which probe a configuration allows.

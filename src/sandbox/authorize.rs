@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 
 use super::clients::{
     ClientKind, GRANT_AUTHORIZATION_CODE, SeededUser, check_login, find_client, find_user,
-    seeded_users,
 };
-use super::server::{App, OAuthError, Params, escape_html, page, validate_resources};
+use super::server::{
+    App, OAuthError, Params, escape_html, page, seeded_user_rows, validate_resources,
+};
 use super::store::{
     AuthorizationRequest, CodeRecord, Pending, ms, now_ms, now_secs, random_token, token_key,
 };
@@ -384,17 +385,7 @@ fn login_page(
         .filter(|s| !s.is_empty())
         .map(|s| format!("<li>{}</li>", escape_html(s)))
         .collect();
-    let users: String = seeded_users()
-        .iter()
-        .map(|u| {
-            format!(
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-                escape_html(u.username),
-                escape_html(u.password),
-                escape_html(u.name)
-            )
-        })
-        .collect();
+    let users = seeded_user_rows(true);
     let error = error
         .map(|e| format!("<p class=\"error\">{}</p>", escape_html(e)))
         .unwrap_or_default();

@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::clients::{GRANT_DEVICE_CODE, SeededUser, check_login, find_user, seeded_users};
+use super::clients::{GRANT_DEVICE_CODE, SeededUser, check_login, find_user};
 use super::server::{
     App, OAuthError, Params, authenticate_client, escape_html, json_response, page,
-    validate_resources,
+    seeded_user_rows, validate_resources,
 };
 use super::store::{
     DeviceRecord, DeviceStatus, ms, new_user_code, normalize_user_code, now_ms, now_secs,
@@ -206,16 +206,7 @@ fn form(app: &App, user_code: &str, error: Option<&str>, status: StatusCode) -> 
     let error = error
         .map(|e| format!("<p class=\"error\">{}</p>", escape_html(e)))
         .unwrap_or_default();
-    let users: String = seeded_users()
-        .iter()
-        .map(|u| {
-            format!(
-                "<tr><td><code>{}</code></td><td><code>{}</code></td></tr>",
-                escape_html(u.username),
-                escape_html(u.password)
-            )
-        })
-        .collect();
+    let users = seeded_user_rows(false);
     let body = format!(
         "{error}<p>Enter the code shown on your device, sign in, and approve or deny.</p>\
          <form method=\"post\" action=\"/device\">\

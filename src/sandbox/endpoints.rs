@@ -12,10 +12,11 @@ use serde_json::{Map, Value, json};
 
 use super::clients::{
     DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_REFRESH_TOKEN, SCOPES_SUPPORTED, SeededClient, seeded_clients, seeded_users,
+    GRANT_REFRESH_TOKEN, SCOPES_SUPPORTED, SeededClient, seeded_clients,
 };
 use super::server::{
     App, OAuthError, Params, authenticate_client, escape_html, json_response, page,
+    seeded_user_rows,
 };
 use super::store::{Grant, token_key};
 
@@ -305,16 +306,7 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
             )
         })
         .collect();
-    let users: String = seeded_users()
-        .iter()
-        .map(|u| {
-            format!(
-                "<tr><td><code>{}</code></td><td><code>{}</code></td></tr>",
-                escape_html(u.username),
-                escape_html(u.password)
-            )
-        })
-        .collect();
+    let users = seeded_user_rows(false);
     let body = format!(
         "<p>A local OAuth 2.0 / OpenID Connect provider for learning and testing. \
          Issuer: <code>{issuer}</code></p><h2>Endpoints</h2><ul>{endpoints}</ul>\

@@ -352,20 +352,27 @@ pub(crate) fn form_decode(value: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// Escapes text for HTML element content and attribute values (the loopback page's escaper).
+pub(crate) use crate::oauth::loopback::html_escape as escape_html;
+
+/// The seeded users as table rows (login, password, and the display name when asked), for
+/// the pages that list the demo accounts.
+pub(crate) fn seeded_user_rows(with_name: bool) -> String {
+    super::clients::seeded_users()
+        .iter()
+        .map(|u| {
+            let name = if with_name {
+                format!("<td>{}</td>", escape_html(u.name))
+            } else {
+                String::new()
+            };
+            format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td>{name}</tr>",
+                escape_html(u.username),
+                escape_html(u.password)
+            )
+        })
+        .collect()
 }
 
 /// A complete HTML page in the sandbox's look, with the unsafe-switch banner when any is on.
