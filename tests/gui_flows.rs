@@ -8,7 +8,7 @@ mod gui_support;
 
 use egui_kittest::kittest::Queryable;
 use grantscope::gui::{AppOptions, Screen};
-use gui_support::{harness, step_until, walk};
+use gui_support::{harness, run_until_authorize_url, step_until, walk};
 
 #[test]
 fn pasting_a_bad_token_shows_the_error() {
@@ -120,21 +120,7 @@ fn authorization_code_with_auto_approve() {
     h.get_by_label("Open the system browser").click();
     h.step();
     assert!(!h.state().flow().inputs.open_browser);
-    h.get_by_label("Run").click();
-    step_until(&mut h, "the authorization URL", |h| {
-        h.state()
-            .flow()
-            .run()
-            .and_then(|r| r.authorize_url())
-            .is_some()
-    });
-    let url = h
-        .state()
-        .flow()
-        .run()
-        .and_then(|r| r.authorize_url())
-        .unwrap()
-        .to_owned();
+    let url = run_until_authorize_url(&mut h);
     h.get_by_label("Copy URL");
     let browser = std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();

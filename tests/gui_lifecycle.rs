@@ -15,7 +15,7 @@ use egui_kittest::kittest::Queryable;
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
 use grantscope::profile::{Profile, ProfileStore};
 use grantscope::sandbox::SandboxConfig;
-use gui_support::{harness, step_until, walk};
+use gui_support::{harness, run_until_authorize_url, step_until, walk};
 
 /// Opens the flow's access token in the inspector.
 fn inspect_access_token(h: &mut Harness<'static, GrantscopeApp>) {
@@ -160,21 +160,7 @@ fn auto_refresh_rotates_and_replaces_the_inspected_token() {
     assert_eq!(h.state().flow().profile.client_id, "sandbox-native");
     h.get_by_label("Open the system browser").click();
     h.step();
-    h.get_by_label("Run").click();
-    step_until(&mut h, "the authorization URL", |h| {
-        h.state()
-            .flow()
-            .run()
-            .and_then(|r| r.authorize_url())
-            .is_some()
-    });
-    let url = h
-        .state()
-        .flow()
-        .run()
-        .and_then(|r| r.authorize_url())
-        .unwrap()
-        .to_owned();
+    let url = run_until_authorize_url(&mut h);
     // The test plays the user-agent: the sandbox approves at once and redirects to the app.
     let browser = rt.spawn(async move { reqwest::get(url).await.map(|r| r.status().as_u16()) });
     step_until(&mut h, "the token response", |h| {

@@ -12,11 +12,7 @@ mod gui_support;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
-use gui_support::{harness, step_until, walk};
-
-fn finished(h: &Harness<'static, GrantscopeApp>) -> bool {
-    h.state().flow().run().is_some_and(|r| !r.running())
-}
+use gui_support::{finished, harness, run_until_authorize_url, step_until, walk};
 
 /// The text of the first widget whose label contains `needle`.
 fn label_containing(h: &Harness<'static, GrantscopeApp>, needle: &str) -> String {
@@ -156,32 +152,6 @@ fn sign_in_and_approve(authorize_url: &str) -> String {
     );
     assert!((300..400).contains(&status), "approve: {status} {body}");
     location.expect("a redirect")
-}
-
-/// Starts an authorization-code run in paste mode and returns the authorization URL it shows.
-fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> String {
-    h.get_by_label("Run").click();
-    step_until(h, "the authorization URL or an error", |h| {
-        finished(h)
-            || h.state()
-                .flow()
-                .run()
-                .and_then(|r| r.authorize_url())
-                .is_some()
-    });
-    assert!(
-        !finished(h),
-        "the run ended early: {:?}",
-        h.query_all_by_role(egui::accesskit::Role::Label)
-            .filter_map(|n| n.accesskit_node().value())
-            .collect::<Vec<_>>()
-    );
-    h.state()
-        .flow()
-        .run()
-        .and_then(|r| r.authorize_url())
-        .unwrap()
-        .to_owned()
 }
 
 /// Types `url` into the paste field and presses Continue.

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
 
 /// The app, headless, at a size where every panel shows.
@@ -47,4 +47,35 @@ pub fn walk(h: &mut Harness<'static, GrantscopeApp>, answers: &[&str]) {
     step_until(h, "the sandbox profile in the flow form", |h| {
         h.state().flow().profile.name == "Local sandbox"
     });
+}
+
+/// Whether the flow runner's last run has ended.
+pub fn finished(h: &Harness<'static, GrantscopeApp>) -> bool {
+    h.state().flow().run().is_some_and(|r| !r.running())
+}
+
+/// Presses Run on an authorization-code form and returns the authorization URL the run shows.
+pub fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> String {
+    h.get_by_label("Run").click();
+    step_until(h, "the authorization URL or an error", |h| {
+        finished(h)
+            || h.state()
+                .flow()
+                .run()
+                .and_then(|r| r.authorize_url())
+                .is_some()
+    });
+    assert!(
+        !finished(h),
+        "the run ended early: {:?}",
+        h.query_all_by_role(egui::accesskit::Role::Label)
+            .filter_map(|n| n.accesskit_node().value())
+            .collect::<Vec<_>>()
+    );
+    h.state()
+        .flow()
+        .run()
+        .and_then(|r| r.authorize_url())
+        .unwrap()
+        .to_owned()
 }
