@@ -228,8 +228,8 @@ async fn execute_inner(
                 err,
                 "{}: {} {} → {}",
                 ex.step,
-                ex.request.method,
-                ex.request.url,
+                ex.method(),
+                ex.request_view(false).url,
                 ex.summary()
             );
         }
