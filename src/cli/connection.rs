@@ -208,12 +208,9 @@ pub async fn resolve(
     }
     let observer: oauth::session::Observer =
         std::sync::Arc::new(move |e| print_event(&e, progress));
+    // Notes (discovery failed, the endpoints given by hand are used) reach a person through
+    // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
     let conn = oauth::connect(&profile, wants, Some(observer)).await?;
-    for note in &conn.notes {
-        if progress == Progress::Essential {
-            eprintln!("{note}");
-        }
-    }
     Ok(Resolved {
         config: conn.config,
         discovery: conn.discovery,

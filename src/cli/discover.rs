@@ -7,8 +7,8 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::http::{HttpClient, HttpOptions};
-use crate::oauth::Session;
 use crate::oauth::discovery;
+use crate::oauth::{FlowError, Session};
 
 #[derive(Debug, Clone, Args)]
 pub struct DiscoverArgs {
@@ -29,8 +29,8 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
     let issuer = match url::Url::parse(args.issuer.trim()) {
         Ok(u) => u,
         Err(e) => {
-            eprintln!("error: the issuer {:?} is not a URL: {e}", args.issuer);
-            return ExitCode::from(2);
+            let e = FlowError::Config(format!("the issuer {:?} is not a URL: {e}", args.issuer));
+            return fail(args.json, &e);
         }
     };
     if args.insecure {
@@ -42,10 +42,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         ..HttpOptions::default()
     }) {
         Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(args.json, &FlowError::Config(e.to_string())),
     };
     let mut session = Session::new(http);
     let result =
@@ -148,4 +145,16 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// An error before any exchange: the JSON error document with `--json`, else a line on stderr.
+fn fail(json: bool, e: &FlowError) -> ExitCode {
+    if json {
+        let doc =
+            json!({ "ok": false, "error": super::connection::error_json(e), "exchanges": [] });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        eprintln!("error: {e}");
+    }
+    ExitCode::from(e.exit_code())
 }

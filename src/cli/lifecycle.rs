@@ -166,17 +166,30 @@ async fn prepare(
     json: bool,
     wants: &[EndpointKind],
 ) -> Result<(String, Resolved), ExitCode> {
-    let token = read_token(token).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(2)
-    })?;
+    let token = read_token(token).map_err(|e| fail(json, &FlowError::Config(e)))?;
     let resolved = resolve(connection, progress(json), wants)
         .await
-        .map_err(|e| {
-            eprintln!("error: {}", describe(&e));
-            ExitCode::from(e.exit_code())
-        })?;
+        .map_err(|e| fail(json, &e))?;
     Ok((token, resolved))
+}
+
+/// Reports an error before any exchange: with `--json` as the one JSON error document (and
+/// nothing on stderr), else as a line on stderr. Returns the exit code.
+fn fail(json: bool, e: &FlowError) -> ExitCode {
+    if json {
+        print_json(&json!({"ok": false, "error": error_json(e), "exchanges": []}));
+    } else {
+        eprintln!("error: {}", describe(e));
+    }
+    ExitCode::from(e.exit_code())
+}
+
+/// After the JSON document (which carries it), the error goes to stderr only for people.
+fn report_error(json: bool, e: &FlowError) -> ExitCode {
+    if !json {
+        eprintln!("error: {}", describe(e));
+    }
+    ExitCode::from(e.exit_code())
 }
 
 /// The session's exchanges as JSON. Every secret they carry (the token sent, tokens received)
@@ -249,10 +262,7 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
                 ExitCode::from(1)
             }
         }
-        Err(e) => {
-            eprintln!("error: {}", describe(&e));
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report_error(args.json, &e),
     }
 }
 
@@ -281,10 +291,7 @@ pub async fn revoke(args: TokenCallArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {}", describe(&e));
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report_error(args.json, &e),
     }
 }
 
@@ -328,10 +335,7 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {}", describe(&e));
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report_error(args.json, &e),
     }
 }
 
@@ -357,10 +361,7 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
     })();
     let (interval, revoke_after, max_duration) = match durations {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(args.json, &FlowError::Config(e)),
     };
     let mut wants = vec![EndpointKind::Introspection, EndpointKind::Userinfo];
     if revoke_after.is_some() {
@@ -442,8 +443,7 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
                     "error": error_json(&e), "exchanges": exchanges,
                 }));
             }
-            eprintln!("error: {}", describe(&e));
-            ExitCode::from(e.exit_code())
+            report_error(args.json, &e)
         }
     }
 }
@@ -451,13 +451,15 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
 /// Runs `keep`: refreshes the token set each time the chosen share of its lifetime is left.
 pub async fn keep(args: KeepArgs) -> ExitCode {
     if !(args.refresh_at.is_finite() && (0.0..=1.0).contains(&args.refresh_at)) {
-        eprintln!("error: --refresh-at must be between 0.0 and 1.0");
-        return ExitCode::from(2);
+        let e = FlowError::Config("--refresh-at must be between 0.0 and 1.0".into());
+        return fail(args.json, &e);
     }
     let refresh_token = args.refresh_token.trim().to_owned();
     if refresh_token.is_empty() {
-        eprintln!("error: --refresh-token is empty");
-        return ExitCode::from(2);
+        return fail(
+            args.json,
+            &FlowError::Config("--refresh-token is empty".into()),
+        );
     }
     let mut r = match resolve(
         &args.connection,
@@ -467,10 +469,7 @@ pub async fn keep(args: KeepArgs) -> ExitCode {
     .await
     {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}", describe(&e));
-            return ExitCode::from(e.exit_code());
-        }
+        Err(e) => return fail(args.json, &e),
     };
     // Start from the refresh token alone: the first refresh is due at once.
     let start = TokenResponse {

@@ -156,6 +156,7 @@ impl Profile {
     pub fn without_secret(&self) -> Profile {
         Profile {
             client_secret: None,
+            secret_store: SecretStore::File,
             ..self.clone()
         }
     }
