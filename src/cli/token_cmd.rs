@@ -19,13 +19,8 @@ pub struct GrantArg(pub GrantKind);
 
 impl ValueEnum for GrantArg {
     fn value_variants<'a>() -> &'a [Self] {
-        const ALL: [GrantArg; 5] = [
-            GrantArg(GrantKind::ALL[0]),
-            GrantArg(GrantKind::ALL[1]),
-            GrantArg(GrantKind::ALL[2]),
-            GrantArg(GrantKind::ALL[3]),
-            GrantArg(GrantKind::ALL[4]),
-        ];
+        static ALL: std::sync::LazyLock<Vec<GrantArg>> =
+            std::sync::LazyLock::new(|| GrantKind::ALL.into_iter().map(GrantArg).collect());
         &ALL
     }
 

@@ -100,13 +100,16 @@ pub const GRANTS: [GrantSpec; 5] = [
 ];
 
 impl GrantKind {
-    pub const ALL: [GrantKind; 5] = [
-        GRANTS[0].kind,
-        GRANTS[1].kind,
-        GRANTS[2].kind,
-        GRANTS[3].kind,
-        GRANTS[4].kind,
-    ];
+    /// Every grant, in the registry's order.
+    pub const ALL: [GrantKind; GRANTS.len()] = {
+        let mut all = [GrantKind::ClientCredentials; GRANTS.len()];
+        let mut i = 0;
+        while i < GRANTS.len() {
+            all[i] = GRANTS[i].kind;
+            i += 1;
+        }
+        all
+    };
 
     /// This grant's row of [`GRANTS`].
     pub fn spec(self) -> &'static GrantSpec {
