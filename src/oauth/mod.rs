@@ -2,6 +2,7 @@
 //! authentication, PKCE, one module per grant, the loopback redirect listener, and the
 //! lifecycle calls (introspection, revocation, userinfo). GUI-free; both faces call it.
 
+pub mod assertion;
 pub mod client_auth;
 pub mod config;
 pub mod discovery;
