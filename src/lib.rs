@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod keys;
 pub mod oauth;
 pub mod profile;
 pub mod sandbox;

@@ -1398,7 +1398,17 @@ fn cli_prints_issuer_and_stops_on_sigterm() {
     let issuer = started["issuer"].as_str().unwrap().to_string();
     assert!(issuer.starts_with("http://127.0.0.1:"));
     assert_eq!(started["access_token_ttl"], 120);
-    assert_eq!(started["clients"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        started["clients"].as_array().unwrap().len(),
+        sandbox::seeded_clients().len()
+    );
+    assert!(
+        started["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["client_id"] == "weird:client")
+    );
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -4,6 +4,7 @@
 //! entering through [`connect`] (settings → ready connection) and [`grants::run`] (grant →
 //! its module).
 
+pub mod assertion;
 pub mod client_auth;
 pub mod config;
 pub mod connect;
