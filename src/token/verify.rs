@@ -106,10 +106,10 @@ impl Alg {
             Alg::Jwt(Algorithm::HS256) => (32, "an HMAC-SHA-256"),
             Alg::Jwt(Algorithm::HS384) => (48, "an HMAC-SHA-384"),
             Alg::Jwt(Algorithm::HS512) => (64, "an HMAC-SHA-512"),
-            Alg::Jwt(Algorithm::ES256) => (64, "r || s, 32 bytes each (RFC 7518 §3.4)"),
-            Alg::Jwt(Algorithm::ES384) => (96, "r || s, 48 bytes each (RFC 7518 §3.4)"),
-            Alg::Es512 => (132, "r || s, 66 bytes each (RFC 7518 §3.4)"),
-            Alg::Jwt(Algorithm::EdDSA) => (64, "an Ed25519 signature (RFC 8037 §3.1)"),
+            Alg::Jwt(Algorithm::ES256) => (64, "r || s, 32 bytes each, RFC 7518 §3.4"),
+            Alg::Jwt(Algorithm::ES384) => (96, "r || s, 48 bytes each, RFC 7518 §3.4"),
+            Alg::Es512 => (132, "r || s, 66 bytes each, RFC 7518 §3.4"),
+            Alg::Jwt(Algorithm::EdDSA) => (64, "Ed25519, RFC 8037 §3.1"),
             Alg::Jwt(_) => return None,
         })
     }
@@ -242,7 +242,7 @@ fn wrong_length(jws: &Jws, alg: Alg, alg_str: &str) -> Option<String> {
         return None;
     }
     let mut msg = format!(
-        "the signature is {found} bytes, but a {alg_str} signature is {expected} bytes: {shape}"
+        "the signature is {found} bytes, but {alg_str} signatures are {expected} bytes ({shape})"
     );
     if alg.family() == AlgorithmFamily::Ec && jws.signature.first() == Some(&0x30) {
         msg.push_str(
