@@ -104,14 +104,23 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {
-        for s in ["", "alice", "https://as.example/", "é ü 東京 🙂", "a\\u{1b}b"] {
+        for s in [
+            "",
+            "alice",
+            "https://as.example/",
+            "é ü 東京 🙂",
+            "a\\u{1b}b",
+        ] {
             assert!(matches!(inert(s), Cow::Borrowed(b) if b == s), "{s}");
         }
     }
 
     #[test]
     fn every_active_character_is_escaped() {
-        let mut all: Vec<char> = (0u32..=0x1f).chain(0x7f..=0x9f).filter_map(char::from_u32).collect();
+        let mut all: Vec<char> = (0u32..=0x1f)
+            .chain(0x7f..=0x9f)
+            .filter_map(char::from_u32)
+            .collect();
         all.extend(['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}']);
         all.extend(['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']);
         all.extend(['\u{200e}', '\u{200f}', '\u{61c}', '\u{2028}', '\u{2029}']);
@@ -128,7 +137,9 @@ mod tests {
 
     #[test]
     fn neighbours_of_the_ranges_are_kept() {
-        for c in [' ', '~', '\u{a0}', '\u{2027}', '\u{202f}', '\u{2065}', '\u{206a}', '\u{200d}'] {
+        for c in [
+            ' ', '~', '\u{a0}', '\u{2027}', '\u{202f}', '\u{2065}', '\u{206a}', '\u{200d}',
+        ] {
             let s = c.to_string();
             assert_eq!(inert(&s), s.as_str(), "U+{:04X}", u32::from(c));
         }
@@ -136,7 +147,8 @@ mod tests {
 
     #[test]
     fn json_values_and_keys_are_made_inert() {
-        let v = serde_json::json!({"k\u{1b}": ["\u{202e}x", 1, null, {"\u{7}": true}], "k\\u{1b}": 2});
+        let v =
+            serde_json::json!({"k\u{1b}": ["\u{202e}x", 1, null, {"\u{7}": true}], "k\\u{1b}": 2});
         let shown = inert_json(&v);
         assert_eq!(shown["k\\u{1b}"][0], "\\u{202e}x");
         assert_eq!(shown["k\\u{1b}"][3]["\\u{7}"], true);
@@ -145,10 +157,14 @@ mod tests {
 
     #[test]
     fn json_output_escapes_active_characters_and_reads_back_the_same() {
-        let v = serde_json::json!({"claim": "\u{1b}[2J\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\r\n\u{1}"});
+        let v =
+            serde_json::json!({"claim": "\u{1b}[2J\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\r\n\u{1}"});
         let text = to_json_pretty(&v).unwrap();
         assert!(!text.chars().any(|c| is_active(c) && c != '\n'), "{text:?}");
-        assert!(text.contains("\\u007f") && text.contains("\\u202e"), "{text}");
+        assert!(
+            text.contains("\\u007f") && text.contains("\\u202e"),
+            "{text}"
+        );
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, v);
     }

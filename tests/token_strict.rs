@@ -27,27 +27,45 @@ fn keys_of(doc: &Value) -> Keys {
 }
 
 fn msg<'a>(i: &'a Inspection, id: &str) -> &'a str {
-    i.check(id)
-        .map(|c| c.message.as_str())
-        .unwrap_or_else(|| panic!("no check {id}: {}", serde_json::to_string_pretty(i).unwrap()))
+    i.check(id).map(|c| c.message.as_str()).unwrap_or_else(|| {
+        panic!(
+            "no check {id}: {}",
+            serde_json::to_string_pretty(i).unwrap()
+        )
+    })
 }
 
 #[track_caller]
 fn assert_fails(i: &Inspection, id: &str, words: &[&str]) {
-    assert!(!i.valid, "accepted: {}", serde_json::to_string_pretty(i).unwrap());
+    assert!(
+        !i.valid,
+        "accepted: {}",
+        serde_json::to_string_pretty(i).unwrap()
+    );
     assert_eq!(i.verdict, Verdict::Invalid);
     let c = i.check(id).unwrap_or_else(|| {
-        panic!("no check {id}: {}", serde_json::to_string_pretty(&i.checks).unwrap())
+        panic!(
+            "no check {id}: {}",
+            serde_json::to_string_pretty(&i.checks).unwrap()
+        )
     });
     assert_eq!(c.status, CheckStatus::Fail, "{id}: {}", c.message);
     for w in words {
-        assert!(c.message.contains(w), "{id} does not say {w:?}: {}", c.message);
+        assert!(
+            c.message.contains(w),
+            "{id} does not say {w:?}: {}",
+            c.message
+        );
     }
 }
 
 #[track_caller]
 fn assert_valid(i: &Inspection) {
-    assert!(i.valid, "rejected: {}", serde_json::to_string_pretty(i).unwrap());
+    assert!(
+        i.valid,
+        "rejected: {}",
+        serde_json::to_string_pretty(i).unwrap()
+    );
     assert_eq!(i.verdict, Verdict::Valid);
 }
 
@@ -81,7 +99,12 @@ fn padded_segments_are_refused_naming_the_character_and_its_position() {
     assert_fails(
         &i,
         "decode",
-        &["signature (segment 3)", "'=' at position 343", "padding", "RFC 7515 §2"],
+        &[
+            "signature (segment 3)",
+            "'=' at position 343",
+            "padding",
+            "RFC 7515 §2",
+        ],
     );
     assert_eq!(i.signature.status, SignatureStatus::Skipped);
 
@@ -102,9 +125,17 @@ fn padded_segments_are_refused_naming_the_character_and_its_position() {
     if std_alphabet != token {
         let i = inspect_with_keys(&std_alphabet, &f.keys, &opts(), NOW);
         let m = msg(&i, "decode");
-        assert!(m.contains("standard base64") && !m.contains("Invalid symbol"), "{m}");
+        assert!(
+            m.contains("standard base64") && !m.contains("Invalid symbol"),
+            "{m}"
+        );
     }
-    let i = inspect_with_keys(&format!("{}.{}+x.{}", parts[0], parts[1], parts[2]), &f.keys, &opts(), NOW);
+    let i = inspect_with_keys(
+        &format!("{}.{}+x.{}", parts[0], parts[1], parts[2]),
+        &f.keys,
+        &opts(),
+        NOW,
+    );
     let pos = format!("'+' at position {}", parts[1].len() + 1);
     assert_fails(&i, "decode", &["payload (segment 2)", &pos]);
     assert!(!msg(&i, "decode").contains("Invalid symbol 43"));
@@ -139,19 +170,32 @@ async fn hs256_verified_with_an_oct_key_from_a_fetched_jwks_warns_loudly() {
     let source = KeySource::from_uri_or_path(&url);
     let got = inspect(token, &source, &http, &opts(), NOW).await;
     let i = got.inspection;
-    assert_eq!(i.signature.status, SignatureStatus::Verified, "{}", i.signature.detail);
-    let c = i.check("oct_key_published").expect("a warning about the published secret");
+    assert_eq!(
+        i.signature.status,
+        SignatureStatus::Verified,
+        "{}",
+        i.signature.detail
+    );
+    let c = i
+        .check("oct_key_published")
+        .expect("a warning about the published secret");
     assert_eq!(c.status, CheckStatus::Warn);
     assert!(c.message.starts_with("ANYONE CAN SIGN"), "{}", c.message);
     assert!(c.message.contains(&url), "{}", c.message);
-    assert!(i.signature.detail.contains("published"), "{}", i.signature.detail);
+    assert!(
+        i.signature.detail.contains("published"),
+        "{}",
+        i.signature.detail
+    );
 
     // The same set from a file is the user's own secret: no warning.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("jwks.json");
     std::fs::write(&path, serde_json::to_vec(&case["jwks"]).unwrap()).unwrap();
     let source = KeySource::JwksFile(path);
-    let i = inspect(token, &source, &http, &opts(), NOW).await.inspection;
+    let i = inspect(token, &source, &http, &opts(), NOW)
+        .await
+        .inspection;
     assert_valid(&i);
     assert!(i.check("oct_key_published").is_none());
 }
@@ -167,28 +211,63 @@ fn es512_from_jose_verifies_against_its_p521_jwks_and_a_tampered_one_fails() {
     let i = inspect_with_keys(token, &keys, &opts(), NOW);
     assert_valid(&i);
     assert!(msg(&i, "alg").contains("P-521"), "{}", msg(&i, "alg"));
-    assert!(i.signature.detail.contains("EC P-521 key kid \"p521\" (521 bits)"), "{}", i.signature.detail);
+    assert!(
+        i.signature
+            .detail
+            .contains("EC P-521 key kid \"p521\" (521 bits)"),
+        "{}",
+        i.signature.detail
+    );
 
     // Tampered payload.
     let parts: Vec<&str> = token.split('.').collect();
     let mut claims = good_claims();
     claims["sub"] = json!("mallory");
-    let forged = format!("{}.{}.{}", parts[0], b64(serde_json::to_vec(&claims).unwrap()), parts[2]);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(serde_json::to_vec(&claims).unwrap()),
+        parts[2]
+    );
     let i = inspect_with_keys(&forged, &keys, &opts(), NOW);
     assert_fails(&i, "signature", &["does not match"]);
     // Tampered signature.
-    let mut sig = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[2]).unwrap();
+    let mut sig =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[2])
+            .unwrap();
     sig[70] ^= 0x40;
     let forged = format!("{}.{}.{}", parts[0], parts[1], b64(&sig));
-    assert_fails(&inspect_with_keys(&forged, &keys, &opts(), NOW), "signature", &[]);
+    assert_fails(
+        &inspect_with_keys(&forged, &keys, &opts(), NOW),
+        "signature",
+        &[],
+    );
     // Signed by another P-521 key (the test signer's) under the same kid.
     let other = Key::ec521();
-    let forged = sign(&json!({"alg": "ES512", "kid": "p521"}), &good_claims(), &other);
-    assert_fails(&inspect_with_keys(&forged, &keys, &opts(), NOW), "signature", &[]);
+    let forged = sign(
+        &json!({"alg": "ES512", "kid": "p521"}),
+        &good_claims(),
+        &other,
+    );
+    assert_fails(
+        &inspect_with_keys(&forged, &keys, &opts(), NOW),
+        "signature",
+        &[],
+    );
     // ...which verifies against its own key; and no P-256 key can stand in for P-521.
-    assert_valid(&inspect_with_keys(&forged, &keys_of(&jwks(&[other.jwk(Some("p521"))])), &opts(), NOW));
+    assert_valid(&inspect_with_keys(
+        &forged,
+        &keys_of(&jwks(&[other.jwk(Some("p521"))])),
+        &opts(),
+        NOW,
+    ));
     let p256 = Key::ec256();
-    let i = inspect_with_keys(&forged, &keys_of(&jwks(&[p256.jwk(Some("p521"))])), &opts(), NOW);
+    let i = inspect_with_keys(
+        &forged,
+        &keys_of(&jwks(&[p256.jwk(Some("p521"))])),
+        &opts(),
+        NOW,
+    );
     assert_fails(&i, "key", &["ES512 needs an EC P-521 key"]);
 }
 
@@ -204,7 +283,11 @@ fn es256k_and_ed448_are_clearly_not_supported() {
     assert!(!i.valid);
     assert_eq!(i.verdict, Verdict::Unverifiable);
     assert_eq!(i.signature.status, SignatureStatus::Unverifiable);
-    assert!(i.signature.detail.contains("ES256K") && i.signature.detail.contains("not supported"), "{}", i.signature.detail);
+    assert!(
+        i.signature.detail.contains("ES256K") && i.signature.detail.contains("not supported"),
+        "{}",
+        i.signature.detail
+    );
 
     let i = inspect_with_keys(
         corpus["ed448"]["token"].as_str().unwrap(),
@@ -214,11 +297,19 @@ fn es256k_and_ed448_are_clearly_not_supported() {
     );
     assert!(!i.valid);
     assert_eq!(i.signature.status, SignatureStatus::Unverifiable);
-    assert!(i.signature.detail.contains("Ed448 is not supported"), "{}", i.signature.detail);
+    assert!(
+        i.signature.detail.contains("Ed448 is not supported"),
+        "{}",
+        i.signature.detail
+    );
     // The fully-specified alg name, too.
     let t = format!("{}.{}.AAAA", b64(br#"{"alg":"Ed448"}"#), b64(b"{}"));
     let i = inspect_with_keys(&t, &Keys::None, &opts(), NOW);
-    assert!(i.signature.detail.contains("Ed448 is not supported"), "{}", i.signature.detail);
+    assert!(
+        i.signature.detail.contains("Ed448 is not supported"),
+        "{}",
+        i.signature.detail
+    );
 }
 
 // ---- clear refusals ----
@@ -237,23 +328,36 @@ fn wrong_signature_lengths_name_both_byte_counts() {
         let i = inspect_with_keys(token, &keys_of(&corpus[case]["jwks"]), &opts(), NOW);
         let want_found = format!("the signature is {sig_len} bytes");
         let want_expected = format!("{alg} signatures are {expected} bytes");
-        assert_fails(&i, "signature", &[&want_found, &want_expected, "r || s", "DER-encoded"]);
+        assert_fails(
+            &i,
+            "signature",
+            &[&want_found, &want_expected, "r || s", "DER-encoded"],
+        );
     }
     // RSA: one byte short of the modulus.
     let f = rsa();
     let token = rs256(&f, &good_claims());
     let (input, sig) = token.rsplit_once('.').unwrap();
-    let mut bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig).unwrap();
+    let mut bytes =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig).unwrap();
     bytes.pop();
     let i = inspect_with_keys(&format!("{input}.{}", b64(&bytes)), &f.keys, &opts(), NOW);
     assert_fails(&i, "signature", &["255 bytes", "256-byte signatures"]);
     // HMAC.
     let secret = [9u8; 32];
-    let t = sign(&json!({"alg": "HS256"}), &good_claims(), &Key::secret(&secret));
+    let t = sign(
+        &json!({"alg": "HS256"}),
+        &good_claims(),
+        &Key::secret(&secret),
+    );
     let (input, _) = t.rsplit_once('.').unwrap();
     let short = format!("{input}.{}", b64([1u8; 20]));
     let keys = Keys::Secret(grantscope::token::SharedSecret::new(secret.to_vec()));
-    assert_fails(&inspect_with_keys(&short, &keys, &opts(), NOW), "signature", &["20 bytes", "32 bytes"]);
+    assert_fails(
+        &inspect_with_keys(&short, &keys, &opts(), NOW),
+        "signature",
+        &["20 bytes", "32 bytes"],
+    );
 }
 
 #[test]
@@ -262,11 +366,16 @@ fn jws_json_serialization_is_named() {
     let token = rs256(&f, &good_claims());
     let p: Vec<&str> = token.split('.').collect();
     let flattened = json!({"protected": p[0], "payload": p[1], "signature": p[2]}).to_string();
-    let general = json!({"payload": p[1], "signatures": [{"protected": p[0], "signature": p[2]}]}).to_string();
+    let general = json!({"payload": p[1], "signatures": [{"protected": p[0], "signature": p[2]}]})
+        .to_string();
     for doc in [flattened, general] {
         let i = inspect_with_keys(&doc, &f.keys, &opts(), NOW);
         assert_ne!(i.format, TokenFormat::Opaque);
-        assert_fails(&i, "decode", &["JWS in the JSON serialization", "RFC 7515 §7.2"]);
+        assert_fails(
+            &i,
+            "decode",
+            &["JWS in the JSON serialization", "RFC 7515 §7.2"],
+        );
     }
 }
 
@@ -307,18 +416,36 @@ fn crit_problems_are_named() {
         (json!([]), "empty array"),
         (json!("exp"), "crit is a string"),
         (json!([7]), "crit holds a number"),
-        (json!(["alg"]), "\"alg\", a parameter the JWS specification itself defines"),
-        (json!(["ext"]), "\"ext\" but the header has no such parameter"),
+        (
+            json!(["alg"]),
+            "\"alg\", a parameter the JWS specification itself defines",
+        ),
+        (
+            json!(["ext"]),
+            "\"ext\" but the header has no such parameter",
+        ),
     ];
     for (crit, words) in cases {
-        let t = sign(&json!({"alg": "RS256", "kid": "r1", "crit": crit}), &good_claims(), &f.key);
+        let t = sign(
+            &json!({"alg": "RS256", "kid": "r1", "crit": crit}),
+            &good_claims(),
+            &f.key,
+        );
         let i = inspect_with_keys(&t, &f.keys, &opts(), NOW);
         assert_eq!(i.signature.status, SignatureStatus::Verified);
         assert_fails(&i, "crit", &[words]);
         assert!(!msg(&i, "crit").contains("crit is an array"));
     }
-    let t = sign(&json!({"alg": "RS256", "kid": "r1", "crit": ["b64"], "b64": false}), &good_claims(), &f.key);
-    assert_fails(&inspect_with_keys(&t, &f.keys, &opts(), NOW), "crit", &["does not understand (b64)"]);
+    let t = sign(
+        &json!({"alg": "RS256", "kid": "r1", "crit": ["b64"], "b64": false}),
+        &good_claims(),
+        &f.key,
+    );
+    assert_fails(
+        &inspect_with_keys(&t, &f.keys, &opts(), NOW),
+        "crit",
+        &["does not understand (b64)"],
+    );
 }
 
 #[test]
@@ -334,7 +461,9 @@ fn a_small_rsa_key_is_refused_for_its_size_by_name() {
         assert_eq!(i.signature.status, SignatureStatus::Invalid, "{case}");
         for text in [&i.signature.detail, &msg(&i, "key").to_owned()] {
             assert!(
-                text.contains("(1024 bits)") && text.contains("refused for its size") && text.contains("2048"),
+                text.contains("(1024 bits)")
+                    && text.contains("refused for its size")
+                    && text.contains("2048"),
                 "{case}: {text}"
             );
         }
@@ -348,7 +477,11 @@ fn absurd_times_read_as_absurd() {
     claims["iat"] = json!(1e300);
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
     assert_fails(&i, "iat", &["after the year 9999"]);
-    assert!(!msg(&i, "iat").contains("292471208620"), "{}", msg(&i, "iat"));
+    assert!(
+        !msg(&i, "iat").contains("292471208620"),
+        "{}",
+        msg(&i, "iat")
+    );
 
     // exp of 1e300 and no iat (nor nbf): a lifetime warning all the same.
     let mut claims = good_claims();
@@ -358,14 +491,26 @@ fn absurd_times_read_as_absurd() {
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
     let life = i.check("lifetime").expect("a lifetime check");
     assert_eq!(life.status, CheckStatus::Warn);
-    assert!(life.message.contains("no iat") && life.message.contains("more than 1000 years"), "{}", life.message);
-    assert!(msg(&i, "exp").contains("practically never expires"), "{}", msg(&i, "exp"));
+    assert!(
+        life.message.contains("no iat") && life.message.contains("more than 1000 years"),
+        "{}",
+        life.message
+    );
+    assert!(
+        msg(&i, "exp").contains("practically never expires"),
+        "{}",
+        msg(&i, "exp")
+    );
     assert!(!msg(&i, "exp").contains("292471208620"));
     // A normal exp without iat within the limit: no warning.
     let mut claims = good_claims();
     claims.as_object_mut().unwrap().remove("iat");
     claims.as_object_mut().unwrap().remove("nbf");
-    assert!(inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW).check("lifetime").is_none());
+    assert!(
+        inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW)
+            .check("lifetime")
+            .is_none()
+    );
 }
 
 #[test]
@@ -382,12 +527,30 @@ fn duplicate_header_members_are_refused() {
         assert_eq!(i.signature.status, SignatureStatus::Verified, "{header}");
         assert_fails(&i, "duplicate_header", &["more than once", "RFC 7515 §4"]);
     }
-    let t = sign_raw(r#"{"alg":"RS256","alg":"none","kid":"r1"}"#, &claims, "RS256", &f.key);
-    assert_fails(&inspect_with_keys(&t, &f.keys, &opts(), NOW), "duplicate_header", &["\"alg\""]);
+    let t = sign_raw(
+        r#"{"alg":"RS256","alg":"none","kid":"r1"}"#,
+        &claims,
+        "RS256",
+        &f.key,
+    );
+    assert_fails(
+        &inspect_with_keys(&t, &f.keys, &opts(), NOW),
+        "duplicate_header",
+        &["\"alg\""],
+    );
     // And duplicate claims.
     let dup_claims = claims.replacen('{', r#"{"sub":"admin","#, 1);
-    let t = sign_raw(r#"{"alg":"RS256","kid":"r1"}"#, &dup_claims, "RS256", &f.key);
-    assert_fails(&inspect_with_keys(&t, &f.keys, &opts(), NOW), "duplicate_claims", &["\"sub\""]);
+    let t = sign_raw(
+        r#"{"alg":"RS256","kid":"r1"}"#,
+        &dup_claims,
+        "RS256",
+        &f.key,
+    );
+    assert_fails(
+        &inspect_with_keys(&t, &f.keys, &opts(), NOW),
+        "duplicate_claims",
+        &["\"sub\""],
+    );
 }
 
 #[test]
@@ -401,16 +564,36 @@ fn x5c_is_flagged_like_jwk_jku_and_x5u() {
     let i = inspect_with_keys(&t, &f.keys, &opts(), NOW);
     let c = i.check("x5c").expect("an x5c check");
     assert_eq!(c.status, CheckStatus::Warn);
-    assert!(c.message.contains("certificate chain") && c.message.contains("ignored"), "{}", c.message);
+    assert!(
+        c.message.contains("certificate chain") && c.message.contains("ignored"),
+        "{}",
+        c.message
+    );
 }
 
 #[test]
 fn non_string_typ_and_cty_fail_the_header() {
     let f = rsa();
-    let t = sign(&json!({"alg": "RS256", "kid": "r1", "typ": 1}), &good_claims(), &f.key);
-    assert_fails(&inspect_with_keys(&t, &f.keys, &opts(), NOW), "typ", &["not a string"]);
-    let t = sign(&json!({"alg": "RS256", "kid": "r1", "cty": {"a": 1}}), &good_claims(), &f.key);
-    assert_fails(&inspect_with_keys(&t, &f.keys, &opts(), NOW), "cty", &["not a string"]);
+    let t = sign(
+        &json!({"alg": "RS256", "kid": "r1", "typ": 1}),
+        &good_claims(),
+        &f.key,
+    );
+    assert_fails(
+        &inspect_with_keys(&t, &f.keys, &opts(), NOW),
+        "typ",
+        &["not a string"],
+    );
+    let t = sign(
+        &json!({"alg": "RS256", "kid": "r1", "cty": {"a": 1}}),
+        &good_claims(),
+        &f.key,
+    );
+    assert_fails(
+        &inspect_with_keys(&t, &f.keys, &opts(), NOW),
+        "cty",
+        &["not a string"],
+    );
 }
 
 // ---- verdict ----
@@ -425,7 +608,11 @@ fn verdict_tells_invalid_from_unverifiable_and_opaque() {
         ("2YotnFZFEjr1zCsicMWpAA", &Keys::None, Verdict::Opaque),
         ("eyJhbGciOiJSUzI1NiJ9.e30=.AA", &f.keys, Verdict::Invalid),
         (
-            &sign(&json!({"alg": "RS256", "kid": "r1"}), &good_claims(), &Key::rsa()),
+            &sign(
+                &json!({"alg": "RS256", "kid": "r1"}),
+                &good_claims(),
+                &Key::rsa(),
+            ),
             &f.keys,
             Verdict::Invalid,
         ),
@@ -440,7 +627,13 @@ fn verdict_tells_invalid_from_unverifiable_and_opaque() {
     // Expired but signed: invalid, not unverifiable.
     let mut claims = good_claims();
     claims["exp"] = json!(NOW - 3600);
-    assert_eq!(inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW).verdict, Verdict::Invalid);
+    assert_eq!(
+        inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW).verdict,
+        Verdict::Invalid
+    );
     // ...and with no keys an expired token is still invalid: a check failed.
-    assert_eq!(inspect_with_keys(&rs256(&f, &claims), &Keys::None, &opts(), NOW).verdict, Verdict::Invalid);
+    assert_eq!(
+        inspect_with_keys(&rs256(&f, &claims), &Keys::None, &opts(), NOW).verdict,
+        Verdict::Invalid
+    );
 }

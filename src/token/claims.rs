@@ -237,11 +237,7 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
         }
         Some(Ok(exp)) => {
             let c = if now >= exp.saturating_add(leeway) {
-                Check::new(
-                    "exp",
-                    CheckStatus::Fail,
-                    expiry(exp, now),
-                )
+                Check::new("exp", CheckStatus::Fail, expiry(exp, now))
             } else if now >= exp {
                 Check::new(
                     "exp",
@@ -337,7 +333,15 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
     // lifetime
     if let (Some(exp), Some(start)) = (exp, iat.or(nbf)) {
         let from = if iat.is_some() { "iat" } else { "nbf" };
-        if exp < start {
+        if beyond_dates(exp) || beyond_dates(start) {
+            out.push(Check::new(
+                "lifetime",
+                CheckStatus::Warn,
+                format!(
+                    "exp or {from} is not a real date (outside the years 0000-9999), so the lifetime is meaningless; the token practically never expires (RFC 8725)"
+                ),
+            ));
+        } else if exp < start {
             out.push(Check::new(
                 "lifetime",
                 CheckStatus::Fail,
@@ -784,8 +788,18 @@ fn check_auth_time(
 fn check_header_hygiene(out: &mut Vec<Check>, jws: &Jws) {
     let header = &jws.header;
     for (dups, id, what, rfc) in [
-        (&jws.duplicate_header, "duplicate_header", "header", "RFC 7515 §4"),
-        (&jws.duplicate_claims, "duplicate_claims", "claims", "RFC 7519 §4"),
+        (
+            &jws.duplicate_header,
+            "duplicate_header",
+            "header",
+            "RFC 7515 §4",
+        ),
+        (
+            &jws.duplicate_claims,
+            "duplicate_claims",
+            "claims",
+            "RFC 7519 §4",
+        ),
     ] {
         if !dups.is_empty() {
             let names: Vec<String> = dups.iter().map(|d| format!("\"{d}\"")).collect();
@@ -826,14 +840,17 @@ fn check_header_hygiene(out: &mut Vec<Check>, jws: &Jws) {
         ));
     }
     if let Some(crit) = header.get("crit") {
-        out.push(Check::new("crit", CheckStatus::Fail, crit_problem(crit, header)));
+        out.push(Check::new(
+            "crit",
+            CheckStatus::Fail,
+            crit_problem(crit, header),
+        ));
     }
 }
 
 /// Header parameters the JWS and JWA specifications define: `crit` must not list them.
 const REGISTERED_HEADER: [&str; 13] = [
-    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc",
-    "zip",
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc", "zip",
 ];
 
 /// Why a `crit` header is refused. grantscope implements no JWS extension, so any `crit` is:

@@ -700,11 +700,21 @@ mod tests {
             "{msg}"
         );
         // "e31" decodes to the same "{}" as "e30" only if trailing bits are ignored.
-        let msg = decode(&format!("{h}.e31.{}", enc("s"))).unwrap_err().to_string();
-        assert!(msg.contains("'1' at position 3") && msg.contains("non-canonical"), "{msg}");
+        let msg = decode(&format!("{h}.e31.{}", enc("s")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("'1' at position 3") && msg.contains("non-canonical"),
+            "{msg}"
+        );
         let msg = decode(&format!("{h}.e30.ab+c")).unwrap_err().to_string();
-        assert!(msg.contains("'+' at position 3") && msg.contains("standard base64"), "{msg}");
-        let msg = decode(&format!("{h}.e30.ab\u{1b}c")).unwrap_err().to_string();
+        assert!(
+            msg.contains("'+' at position 3") && msg.contains("standard base64"),
+            "{msg}"
+        );
+        let msg = decode(&format!("{h}.e30.ab\u{1b}c"))
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("U+001B at position 3"), "{msg}");
         let msg = decode(&format!("{h}.e30.abcde")).unwrap_err().to_string();
         assert!(msg.contains("5 characters"), "{msg}");
@@ -713,11 +723,18 @@ mod tests {
     #[test]
     fn duplicate_members_are_found_at_any_depth() {
         assert_eq!(
-            duplicate_members(br#"{"alg":"RS256","x":{"a":1,"a":2},"alg":"none","l":[{"b":1,"b":1}]}"#),
+            duplicate_members(
+                br#"{"alg":"RS256","x":{"a":1,"a":2},"alg":"none","l":[{"b":1,"b":1}]}"#
+            ),
             ["x.a", "alg", "l[0].b"]
         );
         assert!(duplicate_members(br#"{"a":{"a":1},"b":[1,2]}"#).is_empty());
-        let t = format!("{}.{}.{}", enc(r#"{"alg":"RS256","alg":"none"}"#), enc(r#"{"s":1,"s":2}"#), enc("s"));
+        let t = format!(
+            "{}.{}.{}",
+            enc(r#"{"alg":"RS256","alg":"none"}"#),
+            enc(r#"{"s":1,"s":2}"#),
+            enc("s")
+        );
         let Ok(Decoded::Jws(jws)) = decode(&t) else {
             panic!("not a JWS");
         };
@@ -739,10 +756,25 @@ mod tests {
         let msg = decode(r#"{"access_token":"x"}"#).unwrap_err().to_string();
         assert!(msg.contains("token response"), "{msg}");
         let inner = jwt(r#"{"alg":"HS256"}"#, "{}");
-        let nested = format!("{}.{}.{}", enc(r#"{"alg":"HS256","cty":"JWT"}"#), enc(&inner), enc("s"));
+        let nested = format!(
+            "{}.{}.{}",
+            enc(r#"{"alg":"HS256","cty":"JWT"}"#),
+            enc(&inner),
+            enc("s")
+        );
         let msg = decode(&nested).unwrap_err().to_string();
-        assert!(msg.contains("nested JWT") && msg.contains("not supported"), "{msg}");
-        let five = format!("{}.{}.{}.{}.{}", enc(r#"{"alg":"RSA-OAEP"}"#), enc("k"), enc("iv"), enc("ct"), enc("tag"));
+        assert!(
+            msg.contains("nested JWT") && msg.contains("not supported"),
+            "{msg}"
+        );
+        let five = format!(
+            "{}.{}.{}.{}.{}",
+            enc(r#"{"alg":"RSA-OAEP"}"#),
+            enc("k"),
+            enc("iv"),
+            enc("ct"),
+            enc("tag")
+        );
         assert_eq!(decode(&five), Err(DecodeError::JweWithoutEnc));
     }
 

@@ -244,12 +244,7 @@ pub fn inspect_with_keys(
             let exp = numeric_date(&jws.claims, "exp").and_then(Result::ok);
             let valid = verification.report.status == SignatureStatus::Verified
                 && !checks.iter().any(|c| c.status == CheckStatus::Fail);
-            let verdict = Verdict::of(
-                TokenFormat::Jwt,
-                verification.report.status,
-                &checks,
-                valid,
-            );
+            let verdict = Verdict::of(TokenFormat::Jwt, verification.report.status, &checks, valid);
             Inspection {
                 format: TokenFormat::Jwt,
                 header: Value::Object(jws.header),

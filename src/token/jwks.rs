@@ -560,7 +560,11 @@ mod tests {
         assert_eq!(jwks.keys[0].bits, 25); // 0x01 0x00 0x01 0xff
         assert_eq!(jwks.keys[3].bits, 48);
         assert_eq!(jwks.skipped.len(), 4);
-        assert!(jwks.skipped[0].reason.contains("secp256k1 is not supported"));
+        assert!(
+            jwks.skipped[0]
+                .reason
+                .contains("secp256k1 is not supported")
+        );
         assert!(jwks.skipped[1].reason.contains("\"n\" is not base64url"));
         assert!(jwks.skipped[2].reason.contains("kty"));
         assert!(jwks.knows_kid("bad"));

@@ -359,7 +359,10 @@ pub fn verify(jws: &Jws, keys: &Keys) -> Verification {
                 "{reason}: grantscope verifies RS256/384/512, PS256/384/512, ES256/384/512, EdDSA (Ed25519) and HS256/384/512"
             ),
         );
-        return b.finish(SignatureStatus::Unverifiable, format!("{reason}, so the signature cannot be checked"));
+        return b.finish(
+            SignatureStatus::Unverifiable,
+            format!("{reason}, so the signature cannot be checked"),
+        );
     };
     if let Keys::Unavailable(reason) = keys {
         b.alg_ok(alg, alg_str);
@@ -690,6 +693,9 @@ fn no_fitting_key(mut b: Builder, jwks: &Jwks, alg: Alg, alg_str: &str) -> Verif
     b.check("key", CheckStatus::Fail, why.clone());
     b.finish(
         SignatureStatus::Invalid,
-        format!("no key in {} can verify {alg_str}: {why}", origin_phrase(jwks)),
+        format!(
+            "no key in {} can verify {alg_str}: {why}",
+            origin_phrase(jwks)
+        ),
     )
 }
