@@ -11,6 +11,7 @@ pub mod http;
 pub mod oauth;
 pub mod profile;
 pub mod sandbox;
+pub mod secret;
 pub mod text;
 pub mod timefmt;
 pub mod token;

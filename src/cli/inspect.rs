@@ -235,8 +235,8 @@ async fn execute_inner(
                 err,
                 "{}: {} {} → {}",
                 ex.step,
-                ex.request.method,
-                inert(ex.request.url.as_str()),
+                ex.method(),
+                inert(&ex.request_view(false).url),
                 inert(&ex.summary())
             );
         }
