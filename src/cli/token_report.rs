@@ -7,6 +7,7 @@ use super::connection::Resolved;
 use crate::http::Exchange;
 use crate::oauth::grants::{GrantOutcome, TokenSuccess};
 use crate::oauth::received;
+use crate::text::inert;
 
 /// Inspections (DESIGN.md shape) of the tokens of a response.
 #[derive(Debug, Default, Clone)]
@@ -49,11 +50,12 @@ fn one_line(v: &Value) -> String {
         return "opaque: only the server can tell what it means; use `grantscope introspect`"
             .into();
     }
-    let status = v
-        .get("valid")
-        .and_then(Value::as_bool)
-        .map(|b| if b { "valid" } else { "NOT valid" })
-        .unwrap_or("?");
+    let status = match v.get("verdict").and_then(Value::as_str) {
+        Some("valid") => "valid",
+        Some("invalid") => "NOT valid",
+        Some("unverifiable") => "NOT valid (unverifiable)",
+        _ => "?",
+    };
     let format = v.get("format").and_then(Value::as_str).unwrap_or("?");
     let sig = v
         .pointer("/signature/status")
@@ -139,10 +141,11 @@ pub fn print_human(
                     for c in checks {
                         let st = c.get("status").and_then(Value::as_str).unwrap_or("");
                         if st == "fail" || st == "warn" {
+                            // The message may quote the token: shown inert.
                             eprintln!(
                                 "  {st}: {} — {}",
-                                c.get("id").and_then(Value::as_str).unwrap_or(""),
-                                c.get("message").and_then(Value::as_str).unwrap_or("")
+                                inert(c.get("id").and_then(Value::as_str).unwrap_or("")),
+                                inert(c.get("message").and_then(Value::as_str).unwrap_or(""))
                             );
                         }
                     }

@@ -35,7 +35,7 @@ impl OAuthErrorResponse {
 impl std::fmt::Display for OAuthErrorResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Server-chosen text goes to a terminal: control characters (escape sequences that
-        // retitle, clear or rewrite the screen) are shown as U+FFFD instead.
+        // retitle, clear or rewrite the screen) are shown escaped instead.
         write!(f, "{}", printable(&self.error))?;
         if let Some(d) = &self.error_description {
             write!(f, ": {}", printable(d))?;
@@ -44,11 +44,10 @@ impl std::fmt::Display for OAuthErrorResponse {
     }
 }
 
-/// `text` with every control character replaced by U+FFFD.
+/// `text` made inert for a terminal: control characters, escape sequences and bidi
+/// overrides shown escaped (`\u{1b}`), see [`crate::text::inert`].
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+    crate::text::inert(text).into_owned()
 }
 
 /// The usual cause of each RFC 6749 / RFC 8628 / OIDC error code.
