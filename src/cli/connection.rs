@@ -199,6 +199,17 @@ pub async fn resolve(
     progress: Progress,
     wants: &[EndpointKind],
 ) -> Result<Resolved, FlowError> {
+    resolve_explained(args, progress, wants, None).await
+}
+
+/// [`resolve`], printing each step's explanation ([`crate::steps`]) before its request when
+/// `explain` names the grant being run (`token GRANT --explain`).
+pub async fn resolve_explained(
+    args: &ConnectionArgs,
+    progress: Progress,
+    wants: &[EndpointKind],
+    explain: Option<crate::oauth::GrantKind>,
+) -> Result<Resolved, FlowError> {
     args.check_http_flags()?;
     let profile = args.merged_profile()?;
     if profile.http.insecure_tls {
@@ -206,8 +217,12 @@ pub async fn resolve(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
         );
     }
-    let observer: oauth::session::Observer =
-        std::sync::Arc::new(move |e| print_event(&e, progress));
+    let observer: oauth::session::Observer = std::sync::Arc::new(move |e| {
+        if let Some(grant) = explain {
+            print_explanation(&e, grant);
+        }
+        print_event(&e, progress)
+    });
     // Notes (discovery failed, the endpoints given by hand are used) reach a person through
     // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
     let conn = oauth::connect(&profile, wants, Some(observer)).await?;
@@ -271,6 +286,20 @@ pub fn describe(e: &FlowError) -> String {
 /// The one JSON error shape of every command's `--json` (DESIGN.md).
 pub fn error_json(e: &FlowError) -> Value {
     e.to_json_with(describe(e))
+}
+
+/// Before a request (or the browser's visit), what the step is for, on stderr.
+fn print_explanation(event: &FlowEvent, grant: crate::oauth::GrantKind) {
+    let step = match event {
+        FlowEvent::Started { step } => step.as_str(),
+        FlowEvent::Authorize { .. } => crate::steps::AUTHORIZE,
+        _ => return,
+    };
+    if let Some(text) = crate::steps::explain(step, Some(grant)) {
+        for line in text.to_lines() {
+            eprintln!("{line}");
+        }
+    }
 }
 
 /// Prints one flow event on stderr.

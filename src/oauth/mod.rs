@@ -19,6 +19,7 @@ pub mod pkce;
 pub mod received;
 pub mod response;
 pub mod session;
+pub mod step;
 pub mod watch;
 
 pub use client_auth::AuthMethod;

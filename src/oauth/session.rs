@@ -12,6 +12,8 @@ use super::{ClientConfig, TokenResponse, client_auth};
 use crate::http::{Exchange, HttpClient, HttpRequest, HttpResponse, excerpt};
 use crate::secret::SecretKind;
 
+use super::step::{Decision, Gate, Pending};
+
 /// Progress of a running flow, in the order it happens.
 #[derive(Debug, Clone)]
 pub enum FlowEvent {
@@ -46,6 +48,8 @@ pub struct Session {
     http: HttpClient,
     exchanges: Vec<Exchange>,
     observer: Option<Observer>,
+    /// Step mode: consulted before each request until it says run to the end.
+    gate: Option<Gate>,
 }
 
 impl Session {
@@ -54,6 +58,35 @@ impl Session {
             http,
             exchanges: Vec::new(),
             observer: None,
+            gate: None,
+        }
+    }
+
+    /// Step mode: `gate` decides on each request before it is sent.
+    pub fn with_gate(mut self, gate: Gate) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Turns step mode on (`Some`) or off for the requests still to come.
+    pub fn set_gate(&mut self, gate: Option<Gate>) {
+        self.gate = gate;
+    }
+
+    /// Asks the gate (in step mode) about the browser's visit to `url`; returns the URL to
+    /// open (edited or not).
+    pub async fn gate_authorize(&mut self, url: url::Url) -> Result<url::Url, FlowError> {
+        let Some(gate) = self.gate.clone() else {
+            return Ok(url);
+        };
+        match gate(Pending::Authorize { url: url.clone() }).await {
+            Decision::Send | Decision::Edited(_) => Ok(url),
+            Decision::EditedUrl(u) => Ok(u),
+            Decision::RunToEnd => {
+                self.gate = None;
+                Ok(url)
+            }
+            Decision::Cancel => Err(FlowError::Cancelled),
         }
     }
 
@@ -85,11 +118,34 @@ impl Session {
         self.emit(FlowEvent::Started {
             step: step.to_string(),
         });
+        let mut original = None;
+        let mut req = req;
+        if let Some(gate) = self.gate.clone() {
+            let pending = Pending::Request {
+                step: step.to_string(),
+                request: req.clone(),
+            };
+            match gate(pending).await {
+                Decision::Send | Decision::EditedUrl(_) => {}
+                Decision::Edited(mut edited) => {
+                    // The edited copy is masked like the original: same secrets, and more.
+                    for (kind, v) in &req.secrets {
+                        edited = edited.secret(*kind, v.clone());
+                    }
+                    original = Some(std::mem::replace(&mut req, edited));
+                }
+                Decision::RunToEnd => self.gate = None,
+                Decision::Cancel => return Err(FlowError::Cancelled),
+            }
+        }
         let result = self.http.send(step, req).await;
-        let (exchange, outcome) = match result {
+        let (mut exchange, outcome) = match result {
             Ok((ex, resp)) => (ex, Ok(resp)),
             Err((ex, err)) => (ex, Err(FlowError::Http(err))),
         };
+        if let Some(original) = &original {
+            exchange.set_edited_from(original);
+        }
         self.emit(FlowEvent::Exchange(Box::new(exchange.clone())));
         self.exchanges.push(exchange);
         outcome

@@ -143,9 +143,12 @@ pub async fn run(
         } => {
             let listener = LoopbackListener::bind(cfg.redirect_uri.as_ref()).await?;
             let request = build_request(cfg, listener.redirect_uri())?;
-            let opened = open_browser && webbrowser::open(request.url.as_str()).is_ok();
+            // Step mode shows (and may edit) the URL before the browser opens; the checks of
+            // the answer stay those of the request as built (its state, its nonce).
+            let url = session.gate_authorize(request.url.clone()).await?;
+            let opened = open_browser && webbrowser::open(url.as_str()).is_ok();
             session.emit(FlowEvent::Authorize {
-                url: request.url.to_string(),
+                url: url.to_string(),
                 opened,
             });
             session.emit(FlowEvent::WaitingForRedirect {
@@ -167,8 +170,9 @@ pub async fn run(
                 )
             })?;
             let request = build_request(cfg, &redirect)?;
+            let url = session.gate_authorize(request.url.clone()).await?;
             session.emit(FlowEvent::Authorize {
-                url: request.url.to_string(),
+                url: url.to_string(),
                 opened: false,
             });
             let pasted = rx.await.map_err(|_| FlowError::Cancelled)?;
