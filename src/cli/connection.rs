@@ -80,9 +80,31 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// An authorization request parameter, NAME=VALUE, added or overriding (repeatable;
+    /// `NAME=` removes one): prompt, login_hint, acr_values, max_age, claims, ...
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub params: Vec<(String, String)>,
+    /// A token request parameter, NAME=VALUE, added or overriding (repeatable).
+    #[arg(long = "token-param", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub token_params: Vec<(String, String)>,
+    /// DPoP (RFC 9449): prove possession of a key on token requests and API calls.
+    #[arg(long)]
+    pub dpop: bool,
+    /// The DPoP key: a stored key's name (`grantscope key list`) or a key file; implies
+    /// --dpop. Default: a fresh ES256 key for this run.
+    #[arg(long, value_name = "NAME")]
+    pub dpop_key: Option<String>,
     /// Show secrets (client secret, password, Authorization) in recorded exchanges.
     #[arg(long)]
     pub reveal_secrets: bool,
+}
+
+/// `NAME=VALUE` for --param and --token-param.
+fn name_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not NAME=VALUE")),
+    }
 }
 
 /// A usage or configuration problem (exit 2).
@@ -155,6 +177,18 @@ impl ConnectionArgs {
         }
         if self.insecure {
             p.http.insecure_tls = true;
+        }
+        if !self.params.is_empty() {
+            p.authorize_params = self.params.clone();
+        }
+        if !self.token_params.is_empty() {
+            p.token_params = self.token_params.clone();
+        }
+        if self.dpop || self.dpop_key.is_some() {
+            p.dpop = true;
+        }
+        if let Some(k) = &self.dpop_key {
+            p.dpop_key = Some(k.clone());
         }
     }
 

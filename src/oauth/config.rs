@@ -120,6 +120,25 @@ pub struct ClientConfig {
     pub redirect_uri: Option<Url>,
     pub pkce: PkceMode,
     pub pkce_verifier_len: Option<usize>,
+    /// Parameters added to (or overriding) the authorization request: `prompt`,
+    /// `login_hint`, `acr_values`, `max_age`, `claims`, provider-specific ones.
+    pub authorize_params: Vec<(String, String)>,
+    /// Parameters added to (or overriding) every token request.
+    pub token_params: Vec<(String, String)>,
+}
+
+/// `params` with `extra` laid over: a name in `extra` replaces every pair of that name, an
+/// empty value removes it.
+pub fn with_extra(
+    params: Vec<(String, String)>,
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = params
+        .into_iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .collect();
+    out.extend(extra.iter().filter(|(_, v)| !v.is_empty()).cloned());
+    out
 }
 
 impl ClientConfig {

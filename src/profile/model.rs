@@ -41,6 +41,18 @@ pub struct Profile {
     pub pkce_verifier_length: Option<usize>,
     /// Timeouts, body cap, TLS verification.
     pub http: HttpSettings,
+    /// Extra authorization request parameters (name, value); an empty value removes one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorize_params: Vec<(String, String)>,
+    /// Extra token request parameters (name, value); an empty value removes one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub token_params: Vec<(String, String)>,
+    /// DPoP (RFC 9449): prove possession of a key on token requests and resource calls.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dpop: bool,
+    /// The stored key (name or file) for DPoP; none: a fresh ES256 key per session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<String>,
     /// A note for people (what this profile is for).
     pub description: Option<String>,
 }
@@ -80,6 +92,10 @@ impl Default for Profile {
             pkce: PkceMode::S256,
             pkce_verifier_length: None,
             http: HttpSettings::default(),
+            authorize_params: Vec::new(),
+            token_params: Vec::new(),
+            dpop: false,
+            dpop_key: None,
             description: None,
         }
     }
@@ -149,6 +165,8 @@ impl Profile {
             redirect_uri: parse_url("redirect_uri", &self.redirect_uri)?,
             pkce: self.pkce,
             pkce_verifier_len: self.pkce_verifier_length,
+            authorize_params: self.authorize_params.clone(),
+            token_params: self.token_params.clone(),
         })
     }
 

@@ -49,32 +49,29 @@ pub fn build_request(
             cfg.pkce_verifier_len.unwrap_or(pkce::DEFAULT_VERIFIER_LEN),
         ))),
     };
-    let mut url = endpoint;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code");
-        q.append_pair("client_id", &cfg.client_id);
-        q.append_pair("redirect_uri", redirect_uri.as_str());
-        for (k, v) in cfg.scope_params() {
-            q.append_pair(&k, &v);
-        }
-        q.append_pair("state", &state);
-        if let Some(n) = &nonce {
-            q.append_pair("nonce", n);
-        }
-        if let Some(v) = &verifier {
-            match cfg.pkce {
-                PkceMode::Plain => {
-                    q.append_pair("code_challenge", v);
-                    q.append_pair("code_challenge_method", "plain");
-                }
-                _ => {
-                    q.append_pair("code_challenge", &pkce::s256_challenge(v));
-                    q.append_pair("code_challenge_method", "S256");
-                }
-            }
-        }
+    let mut pairs: Vec<(String, String)> = vec![
+        ("response_type".into(), "code".into()),
+        ("client_id".into(), cfg.client_id.clone()),
+        ("redirect_uri".into(), redirect_uri.to_string()),
+    ];
+    pairs.extend(cfg.scope_params());
+    pairs.push(("state".into(), state.clone()));
+    if let Some(n) = &nonce {
+        pairs.push(("nonce".into(), n.clone()));
     }
+    if let Some(v) = &verifier {
+        let (challenge, method) = match cfg.pkce {
+            PkceMode::Plain => (v.expose().to_string(), "plain"),
+            _ => (pkce::s256_challenge(v), "S256"),
+        };
+        pairs.push(("code_challenge".into(), challenge));
+        pairs.push(("code_challenge_method".into(), method.into()));
+    }
+    // Extra parameters win: a tester may override any of the above (the client still checks
+    // the answer against the state and nonce it generated).
+    let pairs = crate::oauth::config::with_extra(pairs, &cfg.authorize_params);
+    let mut url = endpoint;
+    url.query_pairs_mut().extend_pairs(pairs.iter());
     Ok(AuthorizationRequest {
         url,
         redirect_uri: redirect_uri.clone(),
@@ -258,5 +255,27 @@ mod tests {
         let r = build_request(&cfg(PkceMode::Off, "api"), &redirect).unwrap();
         assert!(!params(&r.url).contains_key("code_challenge"));
         assert!(r.code_verifier.is_none());
+    }
+
+    #[test]
+    fn extra_parameters_are_added_and_override() {
+        let redirect = Url::parse("http://127.0.0.1:4000/cb").unwrap();
+        let mut c = cfg(PkceMode::S256, "openid");
+        c.authorize_params = vec![
+            ("prompt".into(), "login".into()),
+            ("acr_values".into(), "urn:mace:incommon:iap:silver".into()),
+            ("response_type".into(), "code id_token".into()),
+            ("nonce".into(), String::new()),
+        ];
+        let r = build_request(&c, &redirect).unwrap();
+        let all: Vec<(String, String)> = r.url.query_pairs().into_owned().collect();
+        let p = params(&r.url);
+        assert_eq!(p["prompt"], "login");
+        assert_eq!(p["acr_values"], "urn:mace:incommon:iap:silver");
+        assert_eq!(p["response_type"], "code id_token", "an override replaces");
+        assert_eq!(all.iter().filter(|(k, _)| k == "response_type").count(), 1);
+        assert!(!p.contains_key("nonce"), "an empty value removes");
+        // The client still holds the nonce it generated, for its own checks.
+        assert!(r.nonce.is_some());
     }
 }
