@@ -36,6 +36,13 @@ pub struct ConnectionArgs {
     pub userinfo_endpoint: Option<String>,
     #[arg(long, value_name = "URL")]
     pub jwks_uri: Option<String>,
+    /// RFC 9126 pushed authorization request endpoint (usually from discovery).
+    #[arg(long, value_name = "URL")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// Authorization code: push the authorization request (RFC 9126) and send only a
+    /// request_uri through the browser. On by itself when the server requires it.
+    #[arg(long)]
+    pub par: bool,
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// The client secret (or set GRANTSCOPE_CLIENT_SECRET, which keeps it out of `ps`).
@@ -145,6 +152,13 @@ impl ConnectionArgs {
         set(&mut p.revocation_endpoint, &self.revocation_endpoint);
         set(&mut p.userinfo_endpoint, &self.userinfo_endpoint);
         set(&mut p.jwks_uri, &self.jwks_uri);
+        set(
+            &mut p.pushed_authorization_request_endpoint,
+            &self.pushed_authorization_request_endpoint,
+        );
+        if self.par {
+            p.par = true;
+        }
         if let Some(s) = &self.client_secret {
             p.client_secret = Some(s.clone());
         }
@@ -278,6 +292,7 @@ pub fn endpoint_flag(kind: EndpointKind) -> &'static str {
         EndpointKind::Revocation => "--revocation-endpoint",
         EndpointKind::Userinfo => "--userinfo-endpoint",
         EndpointKind::Jwks => "--jwks-uri",
+        EndpointKind::PushedAuthorization => "--pushed-authorization-request-endpoint",
     }
 }
 

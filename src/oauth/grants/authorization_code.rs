@@ -26,6 +26,8 @@ pub struct AuthorizationRequest {
     pub state: String,
     pub nonce: Option<String>,
     pub code_verifier: Option<PkceVerifier>,
+    /// The parameters the client added to the authorization endpoint (what PAR pushes).
+    pub params: Vec<(String, String)>,
 }
 
 /// Builds the authorization URL (pure apart from the random values).
@@ -72,13 +74,100 @@ pub fn build_request(
     let pairs = crate::oauth::config::with_extra(pairs, &cfg.authorize_params);
     let mut url = endpoint;
     url.query_pairs_mut().extend_pairs(pairs.iter());
+    let params = pairs;
     Ok(AuthorizationRequest {
         url,
         redirect_uri: redirect_uri.clone(),
         state,
         nonce,
         code_verifier: verifier,
+        params,
     })
+}
+
+/// RFC 9126: pushes the authorization parameters (with the client's authentication) and
+/// returns the URL for the browser: the authorization endpoint with only `client_id` and the
+/// `request_uri` the server gave.
+pub async fn push(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    request: &AuthorizationRequest,
+) -> Result<Url, FlowError> {
+    let endpoint = cfg
+        .endpoints
+        .pushed_authorization_request_endpoint
+        .clone()
+        .ok_or_else(|| {
+            FlowError::missing(
+                "pushing the authorization request",
+                Missing::Endpoint(EndpointKind::PushedAuthorization),
+            )
+        })?;
+    // The client authenticates itself (client_id for a public client comes from there);
+    // the pushed parameters are those of the authorization request, less client_id.
+    let params: Vec<(String, String)> = request
+        .params
+        .iter()
+        .filter(|(k, _)| k != "client_id")
+        .cloned()
+        .collect();
+    let (status, json) = session
+        .post_authenticated(
+            "pushed authorization request",
+            "pushed authorization",
+            &endpoint,
+            cfg,
+            params,
+            &[],
+        )
+        .await?;
+    let request_uri = json
+        .get("request_uri")
+        .and_then(serde_json::Value::as_str)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| FlowError::Body {
+            what: "pushed authorization",
+            source: crate::http::BodyError::Shape {
+                status,
+                detail: "no `request_uri` (RFC 9126 §2.2)".into(),
+            },
+        })?;
+    let mut url = cfg
+        .endpoints
+        .authorization_endpoint
+        .clone()
+        .ok_or_else(|| FlowError::missing(NAME, Missing::Endpoint(EndpointKind::Authorization)))?;
+    url.query_pairs_mut()
+        .append_pair("client_id", &cfg.client_id)
+        .append_pair("request_uri", request_uri);
+    Ok(url)
+}
+
+/// The URL the browser opens: the request's own, or (PAR) the pushed one; then whatever the
+/// step-mode gate makes of it.
+async fn browser_url(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    request: &AuthorizationRequest,
+) -> Result<Url, FlowError> {
+    let url = if cfg.par {
+        push(session, cfg, request).await?
+    } else {
+        request.url.clone()
+    };
+    session.gate_authorize(url).await
+}
+
+/// The configuration for the authorization request: with DPoP on, `dpop_jkt` binds the code
+/// to the key (RFC 9449 §10) unless the user set (or removed) it.
+fn with_dpop_jkt(session: &Session, cfg: &ClientConfig) -> ClientConfig {
+    let mut cfg = cfg.clone();
+    if let Some(d) = session.dpop()
+        && !cfg.authorize_params.iter().any(|(k, _)| k == "dpop_jkt")
+    {
+        cfg.authorize_params.push(("dpop_jkt".into(), d.key.jkt()));
+    }
+    cfg
 }
 
 /// Exchanges a code at the token endpoint.
@@ -133,6 +222,7 @@ pub async fn run(
     require_iss: bool,
 ) -> Result<TokenSuccess, FlowError> {
     let expected_issuer = cfg.endpoints.issuer.as_ref().map(|u| u.to_string());
+    let cfg = &with_dpop_jkt(session, cfg);
     let (request, callback) = match source {
         RedirectSource::Loopback {
             open_browser,
@@ -142,7 +232,7 @@ pub async fn run(
             let request = build_request(cfg, listener.redirect_uri())?;
             // Step mode shows (and may edit) the URL before the browser opens; the checks of
             // the answer stay those of the request as built (its state, its nonce).
-            let url = session.gate_authorize(request.url.clone()).await?;
+            let url = browser_url(session, cfg, &request).await?;
             let opened = open_browser && webbrowser::open(url.as_str()).is_ok();
             session.emit(FlowEvent::Authorize {
                 url: url.to_string(),
@@ -167,7 +257,7 @@ pub async fn run(
                 )
             })?;
             let request = build_request(cfg, &redirect)?;
-            let url = session.gate_authorize(request.url.clone()).await?;
+            let url = browser_url(session, cfg, &request).await?;
             session.emit(FlowEvent::Authorize {
                 url: url.to_string(),
                 opened: false,

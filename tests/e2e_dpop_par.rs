@@ -1,4 +1,4 @@
-//! DPoP (RFC 9449) and calling an API, end to end against oidc-provider: proofs on token
+//! DPoP (RFC 9449), PAR (RFC 9126) and calling an API, end to end against oidc-provider: proofs on token
 //! requests bind the token to the key (`token_type: DPoP`, `cnf.jkt`); a server that requires
 //! nonces gets one retry with its nonce; a replayed proof is refused; `grantscope call` sends
 //! the bound token as DPoP with `ath` to the userinfo endpoint, and the same token sent as
@@ -237,4 +237,72 @@ fn call_sends_the_bound_token_as_dpop_and_bearer_is_refused() {
         .run(T)
         .unwrap();
     assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+}
+
+/// Runs authorization code at `p` with `extra` flags; returns the authorize URL the browser
+/// was given and the JSON document.
+fn code_flow(p: &Provider, extra: &[&str]) -> (String, Value) {
+    let c = p.native_client();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--scope".into(),
+        "openid".into(),
+        "--no-browser".into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = p.complete_login(&url, common::TEST_USER).unwrap();
+    let (status, page) = deliver_redirect(&redirect).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    (url, out.json().unwrap())
+}
+
+fn pushed<'a>(doc: &'a Value) -> Option<&'a Value> {
+    doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "pushed authorization request")
+}
+
+#[test]
+fn par_sends_only_a_request_uri_through_the_browser() {
+    let p = Provider::start();
+    let (url, doc) = code_flow(&p, &["--par", "--dpop"]);
+    let params: Vec<(String, String)> = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["client_id", "request_uri"], "{url}");
+    let ex = pushed(&doc).expect("the pushed request is recorded");
+    assert_eq!(ex["response"]["status"], 201, "{ex:#}");
+    let body = ex["request"]["body"].as_str().unwrap();
+    assert!(
+        body.contains("code_challenge=") && body.contains("state="),
+        "{body}"
+    );
+    assert!(
+        body.contains("dpop_jkt="),
+        "DPoP binds the code to the key: {body}"
+    );
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    assert_eq!(doc["response"]["token_type"], "DPoP");
+}
+
+#[test]
+fn a_server_that_requires_par_gets_it_without_asking() {
+    let p = Provider::start_with(&[("REQUIRE_PAR", "1")]);
+    let (url, doc) = code_flow(&p, &[]);
+    assert!(url.contains("request_uri="), "{url}");
+    assert!(pushed(&doc).is_some());
 }
