@@ -265,7 +265,7 @@ fn code_flow(p: &Provider, extra: &[&str]) -> (String, Value) {
     (url, out.json().unwrap())
 }
 
-fn pushed<'a>(doc: &'a Value) -> Option<&'a Value> {
+fn pushed(doc: &Value) -> Option<&Value> {
     doc["exchanges"]
         .as_array()
         .unwrap()
