@@ -151,6 +151,7 @@ impl ConnectionArgs {
             timeout: secs(self.timeout, "timeout")?,
             max_body_bytes: self.max_body,
             insecure_tls: self.insecure,
+            ..HttpOptions::default()
         })
     }
 }
