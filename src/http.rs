@@ -8,10 +8,12 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
+
+use crate::secret::{Secret, SecretKind};
 
 /// Shown in place of a secret in recorded exchanges.
 pub const MASK: &str = "••••••";
@@ -43,6 +45,144 @@ impl Default for HttpOptions {
             ca_certs: Vec::new(),
             client_identity: None,
         }
+    }
+}
+
+/// Transport settings as a profile stores them (seconds and bytes), shown in the profile
+/// editor and overridden by the command line's flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    /// Total time limit for each request, in seconds.
+    pub timeout_secs: f64,
+    /// Time limit to connect, in seconds.
+    pub connect_timeout_secs: f64,
+    /// Largest response body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// DANGEROUS: do not verify TLS certificates.
+    pub insecure_tls: bool,
+    /// A PEM file of extra trust roots (a private or lab authorization server's CA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    /// The client certificate for mutual TLS: a PEM file (with `client_key`, or holding the key
+    /// too), or the name of a stored key that has a certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<String>,
+    /// The client certificate's private key (PEM file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        let o = HttpOptions::default();
+        Self {
+            timeout_secs: o.timeout.as_secs_f64(),
+            connect_timeout_secs: o.connect_timeout.as_secs_f64(),
+            max_body_bytes: o.max_body_bytes,
+            insecure_tls: o.insecure_tls,
+            ca_cert: None,
+            client_cert: None,
+            client_key: None,
+        }
+    }
+}
+
+/// Why the transport settings cannot make a client.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Bad(#[from] BadSetting),
+    /// A CA file, client certificate or key could not be used.
+    #[error("{0}")]
+    Tls(String),
+}
+
+/// Reads the client identity that `cert` (a PEM file, or a stored key's name) and `key` (a PEM
+/// file) describe.
+pub fn load_client_identity(
+    cert: &str,
+    key: Option<&str>,
+) -> Result<ClientIdentity, SettingsError> {
+    use crate::keys::{Certificate, KeyStore, read_key_file};
+    let tls = |e: String| SettingsError::Tls(e);
+    let (certs, private) = match key {
+        Some(key) => {
+            let text = std::fs::read_to_string(cert)
+                .map_err(|e| tls(format!("cannot read the client certificate {cert}: {e}")))?;
+            let certs = Certificate::all_from_pem(&text)
+                .map_err(|e| tls(format!("client certificate {cert}: {e}")))?;
+            let private = read_key_file(std::path::Path::new(key))
+                .map_err(|e| tls(format!("client key {key}: {e}")))?;
+            (certs, private.key)
+        }
+        None => {
+            let store = KeyStore::open_default().map_err(|e| tls(e.to_string()))?;
+            let stored = store
+                .resolve(cert)
+                .map_err(|e| tls(format!("client certificate {cert}: {e} (give --client-key FILE with a certificate file)")))?;
+            (stored.certs, stored.key)
+        }
+    };
+    if certs.is_empty() {
+        return Err(tls(format!("{cert} holds no certificate")));
+    }
+    ClientIdentity::new(cert.to_string(), &certs, &private).map_err(|e| tls(e.to_string()))
+}
+
+/// A transport setting out of range; `setting` names it ("timeout").
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("the {setting} must be {expected}")]
+pub struct BadSetting {
+    pub setting: &'static str,
+    pub expected: &'static str,
+}
+
+impl HttpSettings {
+    /// The options a client is built with; a value out of range (or so large it cannot be a
+    /// duration) is an error, not a panic.
+    pub fn to_options(&self) -> Result<HttpOptions, SettingsError> {
+        let secs = |v: f64, setting| match Duration::try_from_secs_f64(v) {
+            Ok(d) if v > 0.0 => Ok(d),
+            _ => Err(BadSetting {
+                setting,
+                expected: "a positive number of seconds",
+            }),
+        };
+        if self.max_body_bytes == 0 {
+            return Err(BadSetting {
+                setting: "largest response body",
+                expected: "at least one byte",
+            }
+            .into());
+        }
+        let ca_certs = match self.ca_cert.as_deref().filter(|s| !s.is_empty()) {
+            Some(path) => vec![
+                CaCerts::from_file(std::path::Path::new(path))
+                    .map_err(|e| SettingsError::Tls(e.to_string()))?,
+            ],
+            None => Vec::new(),
+        };
+        let client_identity = match self.client_cert.as_deref().filter(|s| !s.is_empty()) {
+            Some(cert) => Some(load_client_identity(
+                cert,
+                self.client_key.as_deref().filter(|s| !s.is_empty()),
+            )?),
+            None if self.client_key.as_deref().is_some_and(|k| !k.is_empty()) => {
+                return Err(SettingsError::Tls(
+                    "a client key without a client certificate: give --client-cert too".into(),
+                ));
+            }
+            None => None,
+        };
+        Ok(HttpOptions {
+            connect_timeout: secs(self.connect_timeout_secs, "connect timeout")?,
+            timeout: secs(self.timeout_secs, "timeout")?,
+            max_body_bytes: self.max_body_bytes,
+            insecure_tls: self.insecure_tls,
+            ca_certs,
+            client_identity,
+        })
     }
 }
 
@@ -241,8 +381,11 @@ pub struct HttpRequest {
     pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
-    /// Values to mask wherever this request is shown (secrets, passwords, Basic credentials).
-    pub secrets: Vec<String>,
+    /// Values to mask wherever this request is shown, each with its kind.
+    pub secrets: Vec<(SecretKind, String)>,
+    /// Decoded views of what the request carries, shown beside the raw form (a client
+    /// assertion's header and claims). They must hold no secret.
+    pub decoded: Vec<(String, Value)>,
 }
 
 impl HttpRequest {
@@ -253,6 +396,7 @@ impl HttpRequest {
             headers: vec![("Accept".into(), "application/json".into())],
             body: None,
             secrets: Vec::new(),
+            decoded: Vec::new(),
         }
     }
 
@@ -273,6 +417,7 @@ impl HttpRequest {
             ],
             body: Some(body),
             secrets: Vec::new(),
+            decoded: Vec::new(),
         }
     }
 
@@ -281,13 +426,27 @@ impl HttpRequest {
         self
     }
 
-    /// Marks a value as secret: it is masked in every recorded form of this request.
-    pub fn secret(mut self, value: impl Into<String>) -> Self {
-        let value = value.into();
-        if !value.is_empty() && !self.secrets.contains(&value) {
-            self.secrets.push(value);
-        }
+    /// Adds a decoded view (no secrets in it) shown beside the raw request.
+    pub fn decoded(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.decoded.push((name.into(), value));
         self
+    }
+
+    /// Marks a value as secret: it is masked in every recorded form of this request.
+    pub fn secret(mut self, kind: SecretKind, value: impl Into<String>) -> Self {
+        push_secret(&mut self.secrets, kind, value.into());
+        self
+    }
+
+    /// Marks a typed secret (see [`crate::secret`]).
+    pub fn mark<S: Secret>(self, value: &S) -> Self {
+        self.secret(S::KIND, value.expose())
+    }
+}
+
+fn push_secret(list: &mut Vec<(SecretKind, String)>, kind: SecretKind, value: String) {
+    if !value.is_empty() && !list.iter().any(|(_, v)| *v == value) {
+        list.push((kind, value));
     }
 }
 
@@ -426,19 +585,33 @@ pub struct RecordedResponse {
     pub body: String,
 }
 
-/// A request/response pair with timing. Holds raw values; masking happens when it is shown.
-#[derive(Debug, Clone)]
+/// A request/response pair with timing. Holds raw values, which it shows only through the
+/// views below: masked, unless the caller explicitly asks to reveal them.
+#[derive(Clone)]
 pub struct Exchange {
     /// What this call was for, e.g. "token request".
     pub step: String,
-    pub request: RecordedRequest,
-    pub response: Option<RecordedResponse>,
+    request: RecordedRequest,
+    response: Option<RecordedResponse>,
     /// Why there is no response (timeout, connection refused, body too large).
-    pub error: Option<String>,
+    error: Option<String>,
     pub elapsed_ms: u64,
     /// When the request was sent, unix milliseconds.
     pub started_at_ms: u128,
-    secrets: Vec<String>,
+    secrets: Vec<(SecretKind, String)>,
+    decoded: Vec<(String, Value)>,
+}
+
+impl std::fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("step", &self.step)
+            .field("request", &self.request_view(false))
+            .field("response", &self.response_view(false))
+            .field("error", &self.error_view(false))
+            .field("elapsed_ms", &self.elapsed_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Exchange {
@@ -459,24 +632,74 @@ impl Exchange {
                 .map(|d| d.as_millis())
                 .unwrap_or(0),
             secrets: req.secrets.clone(),
+            decoded: req.decoded.clone(),
         }
     }
 
-    /// Adds a value to mask (e.g. a token the user did not ask to see).
-    pub fn add_secret(&mut self, value: impl Into<String>) {
-        let value = value.into();
-        if !value.is_empty() && !self.secrets.contains(&value) {
-            self.secrets.push(value);
+    /// Decoded views of what the request carried (a client assertion's header and claims),
+    /// free of secrets: shown beside the raw, masked form.
+    pub fn decoded(&self) -> &[(String, Value)] {
+        &self.decoded
+    }
+
+    /// Adds a value to mask (e.g. a token received in this exchange's response).
+    pub fn add_secret(&mut self, kind: SecretKind, value: impl Into<String>) {
+        push_secret(&mut self.secrets, kind, value.into());
+    }
+
+    /// Adds a typed secret to mask.
+    pub fn mark<S: Secret>(&mut self, value: &S) {
+        self.add_secret(S::KIND, value.expose());
+    }
+
+    /// The kinds of secret this exchange masks, for a note beside a masked view.
+    pub fn secret_kinds(&self) -> Vec<SecretKind> {
+        let mut kinds: Vec<SecretKind> = Vec::new();
+        for (k, _) in &self.secrets {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
         }
+        kinds
+    }
+
+    /// Whether any view of this exchange hides something unless revealed.
+    pub fn has_secrets(&self) -> bool {
+        !self.secrets.is_empty()
+            || self
+                .request
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+    }
+
+    /// The request method (never secret).
+    pub fn method(&self) -> &str {
+        &self.request.method
+    }
+
+    /// The HTTP status of the response, if one came.
+    pub fn status(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status)
+    }
+
+    /// Whether the call failed: no response, or a status of 400 and above.
+    pub fn failed(&self) -> bool {
+        self.status().is_none_or(|s| s >= 400)
+    }
+
+    /// Why there is no response, masked unless `reveal`.
+    pub fn error_view(&self, reveal: bool) -> Option<String> {
+        self.error.as_ref().map(|e| self.show(e, reveal))
     }
 
     /// Replaces every secret (raw and in its URL-encoded forms) with [`MASK`].
     pub fn mask(&self, text: &str) -> String {
         let mut out = text.to_string();
         // Longest first, so a secret that contains another is masked whole.
-        let mut secrets = self.secrets.clone();
+        let mut secrets: Vec<&String> = self.secrets.iter().map(|(_, v)| v).collect();
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        for secret in &secrets {
+        for secret in secrets {
             for form in secret_forms(secret) {
                 if !form.is_empty() {
                     out = out.replace(&form, MASK);
@@ -559,8 +782,12 @@ impl Exchange {
         m.insert("step".into(), Value::String(self.step.clone()));
         m.insert("request".into(), Value::Object(request));
         m.insert("response".into(), response);
-        if let Some(err) = &self.error {
-            m.insert("error".into(), Value::String(err.clone()));
+        if !self.decoded.is_empty() {
+            let decoded: Map<String, Value> = self.decoded.iter().cloned().collect();
+            m.insert("decoded".into(), Value::Object(decoded));
+        }
+        if let Some(err) = self.error_view(reveal) {
+            m.insert("error".into(), Value::String(err));
         }
         m.insert("elapsed_ms".into(), Value::from(self.elapsed_ms));
         Value::Object(m)
@@ -588,7 +815,7 @@ impl Exchange {
 
     /// Status line for lists: "200 OK 12 ms", or the transport error.
     pub fn summary(&self) -> String {
-        match (&self.response, &self.error) {
+        match (&self.response, self.error_view(false)) {
             (Some(r), _) => format!("{} · {} ms", r.status, self.elapsed_ms),
             (None, Some(e)) => format!("failed · {e}"),
             (None, None) => "pending".into(),
@@ -817,7 +1044,7 @@ mod tests {
             &[("client_secret", "s3cr&t"), ("client_id", "app")],
         )
         .header("Authorization", "Basic YXBwOnMzY3ImdA==")
-        .secret("s3cr&t");
+        .secret(SecretKind::ClientSecret, "s3cr&t");
         let ex = Exchange::new("token request", &req);
         let view = ex.request_view(false);
         assert_eq!(
@@ -891,7 +1118,7 @@ mod tests {
         let req = HttpRequest::get(url(&format!("http://{addr}/")));
         let (ex, err) = client.send("big", req).await.unwrap_err();
         assert!(matches!(err, HttpError::BodyTooLarge { limit: 1000 }));
-        assert!(ex.error.unwrap().contains("1000-byte"));
+        assert!(ex.error_view(false).unwrap().contains("1000-byte"));
     }
 
     #[tokio::test]

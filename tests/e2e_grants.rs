@@ -373,13 +373,19 @@ pub fn wrong_verifier_is_invalid_grant(p: &dyn TestProvider) {
         .complete_login(req.url.as_str(), common::TEST_USER)
         .unwrap();
     let code = common::code_from_redirect(&redirect).unwrap();
-    let wrong = pkce::new_verifier(64);
+    let wrong = grantscope::secret::PkceVerifier::new(pkce::new_verifier(64));
     assert_ne!(Some(&wrong), req.code_verifier.as_ref());
     let err = common::block_on(async move {
         let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
-        exchange_code(&mut session, &cfg, &code, &redirect_uri, Some(&wrong))
-            .await
-            .unwrap_err()
+        exchange_code(
+            &mut session,
+            &cfg,
+            &code.into(),
+            &redirect_uri,
+            Some(&wrong),
+        )
+        .await
+        .unwrap_err()
     });
     assert_eq!(err.oauth_code(), Some("invalid_grant"), "{err}");
     assert_eq!(err.exit_code(), 1);

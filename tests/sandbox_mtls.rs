@@ -241,7 +241,7 @@ async fn unknown_ca_fails_until_its_certificate_is_trusted() {
     assert!(err.to_string().contains("--ca-cert"), "{err}");
     assert!(
         exchange
-            .error
+            .error_view(false)
             .unwrap()
             .contains("unknown certificate authority")
     );

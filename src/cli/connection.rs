@@ -1,15 +1,20 @@
 //! The connection options every network command takes (DESIGN.md), layered over a saved
-//! profile (flags win), completed by discovery, and turned into a ready [`Session`].
-
-use std::time::Duration;
+//! profile (flags win), and handed to the core's one way in, [`oauth::connect`]. Also the
+//! command line's wording of the core's typed errors: a missing setting is named by its flag.
 
 use clap::Args;
+use serde_json::Value;
 
-use crate::http::{HttpClient, HttpOptions};
-use crate::oauth::discovery::{self, Discovery};
+use crate::keys::JwsAlg;
+use crate::oauth::assertion::AssertionAudience;
+use crate::oauth::discovery::Discovery;
 use crate::oauth::error::printable;
-use crate::oauth::{AuthMethod, ClientConfig, FlowError, FlowEvent, PkceMode, Session};
+use crate::oauth::{
+    self, AuthMethod, ClientConfig, EndpointKind, FlowError, FlowEvent, GrantInput, Missing,
+    PkceMode, Session,
+};
 use crate::profile::{Profile, ProfileStore};
+use crate::secret::ClientSecret;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnectionArgs {
@@ -43,10 +48,32 @@ pub struct ConnectionArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub client_secret: Option<String>,
-    /// client_secret_basic | client_secret_post | none (default: basic with a secret, none without).
+    pub client_secret: Option<ClientSecret>,
+    /// client_secret_basic | client_secret_post | private_key_jwt | client_secret_jwt |
+    /// tls_client_auth | self_signed_tls_client_auth | none (default: basic with a secret, none
+    /// without).
     #[arg(long, value_name = "METHOD")]
     pub auth_method: Option<AuthMethod>,
+    /// private_key_jwt and JWT bearer: a stored key's name (`grantscope key list`) or a key file
+    /// (PEM, or a JWK/JWKS with the private part).
+    #[arg(long, value_name = "NAME_OR_FILE")]
+    pub signing_key: Option<String>,
+    /// The client assertion's alg (default: the key's; HS256 for client_secret_jwt).
+    #[arg(long, value_name = "ALG")]
+    pub signing_alg: Option<JwsAlg>,
+    /// The client assertion's aud: token-endpoint (default), issuer, or a URL.
+    #[arg(long, value_name = "token-endpoint|issuer|URL")]
+    pub assertion_audience: Option<AssertionAudience>,
+    /// Mutual TLS: the client certificate (PEM file, with --client-key), or a stored key's name
+    /// that has a certificate. Presented on every call of the connection.
+    #[arg(long, value_name = "FILE_OR_NAME")]
+    pub client_cert: Option<String>,
+    /// Mutual TLS: the client certificate's private key (PEM file).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<String>,
+    /// Extra trust roots (a PEM file of CA certificates) for a private or lab server.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<String>,
     /// Space-separated scopes.
     #[arg(long)]
     pub scope: Option<String>,
@@ -65,15 +92,15 @@ pub struct ConnectionArgs {
     /// PKCE code verifier length, 43-128.
     #[arg(long, value_name = "N")]
     pub pkce_verifier_length: Option<usize>,
-    /// Total time limit for each HTTP request, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-    /// Time limit to connect, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub connect_timeout: f64,
-    /// Largest response body accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY)]
-    pub max_body: usize,
+    /// Total time limit for each HTTP request, in seconds (default 30, or the profile's).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Time limit to connect, in seconds (default 10, or the profile's).
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+    /// Largest response body accepted, in bytes (default 1 MiB, or the profile's).
+    #[arg(long, value_name = "BYTES")]
+    pub max_body: Option<usize>,
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
@@ -120,7 +147,9 @@ impl ConnectionArgs {
         set(&mut p.revocation_endpoint, &self.revocation_endpoint);
         set(&mut p.userinfo_endpoint, &self.userinfo_endpoint);
         set(&mut p.jwks_uri, &self.jwks_uri);
-        set(&mut p.client_secret, &self.client_secret);
+        if let Some(s) = &self.client_secret {
+            p.client_secret = Some(s.clone());
+        }
         set(&mut p.scope, &self.scope);
         set(&mut p.audience, &self.audience);
         set(&mut p.redirect_uri, &self.redirect_uri);
@@ -130,29 +159,56 @@ impl ConnectionArgs {
         if let Some(m) = self.auth_method {
             p.auth_method = Some(m);
         }
+        set(&mut p.signing_key, &self.signing_key);
+        if let Some(alg) = self.signing_alg {
+            p.signing_alg = Some(alg);
+        }
+        if let Some(aud) = &self.assertion_audience {
+            p.assertion_audience = Some(aud.clone());
+        }
+        if let Some(cert) = &self.client_cert {
+            p.http.client_cert = Some(cert.clone());
+            // A certificate given without a key file names a stored key (or a combined PEM).
+            p.http.client_key = self.client_key.clone();
+        }
+        set(&mut p.http.ca_cert, &self.ca_cert);
         if !self.resource.is_empty() {
             p.resources = self.resource.clone();
         }
         if let Some(m) = self.pkce {
             p.pkce = m;
         }
+        if let Some(n) = self.pkce_verifier_length {
+            p.pkce_verifier_length = Some(n);
+        }
+        if let Some(t) = self.timeout {
+            p.http.timeout_secs = t;
+        }
+        if let Some(t) = self.connect_timeout {
+            p.http.connect_timeout_secs = t;
+        }
+        if let Some(b) = self.max_body {
+            p.http.max_body_bytes = b;
+        }
+        if self.insecure {
+            p.http.insecure_tls = true;
+        }
     }
 
-    pub fn http_options(&self) -> Result<HttpOptions, FlowError> {
-        // try_from: a huge value (1e30) is a usage error, not a panic.
-        let secs = |v: f64, name: &str| match Duration::try_from_secs_f64(v) {
-            Ok(d) if v > 0.0 => Ok(d),
-            _ => Err(config_err(format!(
-                "--{name} must be a positive number of seconds"
-            ))),
+    /// Checks the transport flags, naming the flag that is wrong.
+    fn check_http_flags(&self) -> Result<(), FlowError> {
+        let secs = |v: Option<f64>, name: &str| match v {
+            Some(v) if !(v > 0.0 && std::time::Duration::try_from_secs_f64(v).is_ok()) => Err(
+                config_err(format!("--{name} must be a positive number of seconds")),
+            ),
+            _ => Ok(()),
         };
-        Ok(HttpOptions {
-            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
-            timeout: secs(self.timeout, "timeout")?,
-            max_body_bytes: self.max_body,
-            insecure_tls: self.insecure,
-            ..HttpOptions::default()
-        })
+        secs(self.timeout, "timeout")?;
+        secs(self.connect_timeout, "connect-timeout")?;
+        if self.max_body == Some(0) {
+            return Err(config_err("--max-body must be at least 1 byte"));
+        }
+        Ok(())
     }
 }
 
@@ -173,44 +229,94 @@ pub enum Progress {
     Essential,
 }
 
-/// Resolves flags + profile + discovery into a session. `needs` lists endpoints that must
-/// exist at the end (e.g. "token_endpoint").
-pub async fn resolve(args: &ConnectionArgs, progress: Progress) -> Result<Resolved, FlowError> {
+/// Resolves flags + profile into a connection through [`oauth::connect`]; `wants` lists the
+/// endpoints the command will call (discovery reads the second metadata document for them).
+pub async fn resolve(
+    args: &ConnectionArgs,
+    progress: Progress,
+    wants: &[EndpointKind],
+) -> Result<Resolved, FlowError> {
+    args.check_http_flags()?;
     let profile = args.merged_profile()?;
-    let mut config = profile
-        .client_config()
-        .map_err(|e| config_err(e.to_string()))?;
-    config.pkce_verifier_len = args.pkce_verifier_length;
-    let http_options = args.http_options()?;
-    if http_options.insecure_tls {
+    if profile.http.insecure_tls {
         eprintln!(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
         );
     }
-    let http = HttpClient::new(&http_options)?;
-    let mut session =
-        Session::new(http).with_observer(std::sync::Arc::new(move |e| print_event(&e, progress)));
-    let mut discovered = None;
-    if let Some(issuer) = config.endpoints.issuer.clone() {
-        match discovery::discover(&mut session, &issuer).await {
-            Ok(d) => {
-                // Endpoints given by hand win over discovery.
-                let given = config.endpoints.clone();
-                config.endpoints = given.or(&d.endpoints);
-                discovered = Some(d);
-            }
-            Err(e) if config.endpoints.token_endpoint.is_some() => {
-                eprintln!("note: {e}; going on with the endpoints given by hand");
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let observer: oauth::session::Observer =
+        std::sync::Arc::new(move |e| print_event(&e, progress));
+    // Notes (discovery failed, the endpoints given by hand are used) reach a person through
+    // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
+    let conn = oauth::connect(&profile, wants, Some(observer)).await?;
     Ok(Resolved {
-        config,
-        discovery: discovered,
-        session,
+        config: conn.config,
+        discovery: conn.discovery,
+        session: conn.session,
         reveal: args.reveal_secrets,
     })
+}
+
+/// The command line's flag for an endpoint.
+pub fn endpoint_flag(kind: EndpointKind) -> &'static str {
+    match kind {
+        EndpointKind::Authorization => "--authorization-endpoint",
+        EndpointKind::Token => "--token-endpoint",
+        EndpointKind::DeviceAuthorization => "--device-authorization-endpoint",
+        EndpointKind::Introspection => "--introspection-endpoint",
+        EndpointKind::Revocation => "--revocation-endpoint",
+        EndpointKind::Userinfo => "--userinfo-endpoint",
+        EndpointKind::Jwks => "--jwks-uri",
+    }
+}
+
+/// A missing setting, worded with the flag that gives it.
+pub fn missing_words(what: &Missing) -> String {
+    match what {
+        Missing::Endpoint(k) => format!(
+            "no {} is known: give --issuer (its discovery documents name it) or {}",
+            k.title(),
+            endpoint_flag(*k)
+        ),
+        Missing::AnyEndpoint(ks) => format!(
+            "none of these is known: {}; give --issuer or {}",
+            ks.iter().map(|k| k.title()).collect::<Vec<_>>().join(", "),
+            ks.iter()
+                .map(|k| endpoint_flag(*k))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        Missing::ClientId => "give --client-id".into(),
+        Missing::ConfidentialClient => "it needs a confidential client: give --client-secret (and --auth-method client_secret_basic or client_secret_post)".into(),
+        Missing::Input(i) => match i {
+            GrantInput::RefreshToken => "give --refresh-token (or GRANTSCOPE_REFRESH_TOKEN)".into(),
+            GrantInput::Username => "give --username".into(),
+            GrantInput::Password => "give --password (or GRANTSCOPE_PASSWORD)".into(),
+            GrantInput::RedirectUri => "give the registered --redirect-uri".into(),
+            GrantInput::Token => "give the token as an argument, or `-` to read it from stdin".into(),
+            GrantInput::SigningKey => {
+                "give --signing-key NAME_OR_FILE (see `grantscope key list`)".into()
+            }
+            GrantInput::Assertion => {
+                "give --assertion JWT, or --assertion-claims JSON with --signing-key".into()
+            }
+            GrantInput::SubjectToken => {
+                "give --subject-token and --subject-token-type".into()
+            }
+        },
+    }
+}
+
+/// An error as the command line says it: a missing setting names its flag.
+pub fn describe(e: &FlowError) -> String {
+    match e {
+        FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
+        other => other.to_string(),
+    }
+}
+
+/// The one JSON error shape of every command's `--json` (DESIGN.md).
+pub fn error_json(e: &FlowError) -> Value {
+    e.to_json_with(describe(e))
 }
 
 /// Prints one flow event on stderr.
@@ -242,7 +348,7 @@ pub fn print_event(event: &FlowEvent, progress: Progress) {
         FlowEvent::Started { step } => eprintln!("→ {step}"),
         FlowEvent::Exchange(ex) => {
             let url = ex.request_view(false).url;
-            eprintln!("  {} {} → {}", ex.request.method, url, ex.summary());
+            eprintln!("  {} {} → {}", ex.method(), url, ex.summary());
         }
         FlowEvent::WaitingForRedirect { redirect_uri } => {
             eprintln!("waiting for the redirect on {redirect_uri} …")

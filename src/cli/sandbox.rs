@@ -298,10 +298,12 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
             "sandbox-mtls": {
                 "cert": files.mtls_cert.display().to_string(),
                 "key": files.mtls_key.display().to_string(),
+                "x5t#S256": files.mtls_x5t,
             },
             "sandbox-selfsigned": {
                 "cert": files.self_signed_cert.display().to_string(),
                 "key": files.self_signed_key.display().to_string(),
+                "x5t#S256": files.self_signed_x5t,
             },
         },
         "clients": seeded_clients().iter().map(|c| json!({

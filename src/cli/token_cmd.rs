@@ -5,32 +5,42 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::connection::{ConnectionArgs, Progress, Resolved, resolve};
-use crate::oauth::grants::authorization_code::{self, RedirectSource};
-use crate::oauth::grants::{self, GrantKind, GrantOutcome, TokenSuccess};
-use crate::oauth::{FlowError, Session};
+use super::connection::{ConnectionArgs, Progress, Resolved, describe, error_json, resolve};
+use crate::oauth::grants::authorization_code::RedirectSource;
+use crate::oauth::grants::jwt_bearer::BearerAssertion;
+use crate::oauth::grants::token_exchange::ExchangeRequest;
+use crate::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
+use crate::oauth::{Connection, FlowError, Session};
+use crate::secret::{Password, RefreshToken};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GrantArg {
-    ClientCredentials,
-    AuthorizationCode,
-    RefreshToken,
-    DeviceCode,
-    /// Deprecated (OAuth 2.0 Security BCP): exposes the user's password to the client.
-    Password,
+/// The grant argument: the names of the core's grant registry ([`grants::GRANTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantArg(pub GrantKind);
+
+impl ValueEnum for GrantArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::LazyLock<Vec<GrantArg>> =
+            std::sync::LazyLock::new(|| GrantKind::ALL.into_iter().map(GrantArg).collect());
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let spec = self.0.spec();
+        let mut v = clap::builder::PossibleValue::new(spec.cli_name).help(spec.title);
+        if spec.deprecated {
+            v = v.help(
+                "deprecated (OAuth 2.0 Security BCP): exposes the user's password to the client",
+            );
+        }
+        Some(v)
+    }
 }
 
 impl From<GrantArg> for GrantKind {
     fn from(g: GrantArg) -> Self {
-        match g {
-            GrantArg::ClientCredentials => GrantKind::ClientCredentials,
-            GrantArg::AuthorizationCode => GrantKind::AuthorizationCode,
-            GrantArg::RefreshToken => GrantKind::RefreshToken,
-            GrantArg::DeviceCode => GrantKind::DeviceCode,
-            GrantArg::Password => GrantKind::Password,
-        }
+        g.0
     }
 }
 
@@ -48,7 +58,7 @@ pub struct TokenArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// Password grant (deprecated): the user's name.
     #[arg(long)]
     pub username: Option<String>,
@@ -59,7 +69,7 @@ pub struct TokenArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub password: Option<String>,
+    pub password: Option<Password>,
     /// Authorization code: do not open a browser; print `authorize: URL` on stderr and wait.
     #[arg(long)]
     pub no_browser: bool,
@@ -70,6 +80,39 @@ pub struct TokenArgs {
     /// Authorization code / device: how long to wait for the user, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub wait: u64,
+    /// JWT bearer: the assertion to present (a signed JWT).
+    #[arg(
+        long,
+        value_name = "JWT",
+        conflicts_with = "assertion_claims",
+        allow_hyphen_values = true
+    )]
+    pub assertion: Option<String>,
+    /// JWT bearer: claims to sign with --signing-key (iss, aud, iat, exp and jti are filled in
+    /// when left out), as JSON or @FILE.
+    #[arg(long, value_name = "JSON")]
+    pub assertion_claims: Option<String>,
+    /// Token exchange: the subject token.
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
+    pub subject_token: Option<String>,
+    /// Token exchange: its type (a URN, or access_token, refresh_token, id_token, jwt, saml1,
+    /// saml2).
+    #[arg(long, value_name = "URN")]
+    pub subject_token_type: Option<String>,
+    /// Token exchange: the actor token (delegation).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        allow_hyphen_values = true,
+        requires = "actor_token_type"
+    )]
+    pub actor_token: Option<String>,
+    /// Token exchange: the actor token's type.
+    #[arg(long, value_name = "URN", requires = "actor_token")]
+    pub actor_token_type: Option<String>,
+    /// Token exchange: the type of token asked for.
+    #[arg(long, value_name = "URN")]
+    pub requested_token_type: Option<String>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -85,12 +128,16 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     } else {
         Progress::Verbose
     };
-    let resolved = match resolve(&args.connection, progress).await {
+    let assertion = match bearer_assertion(&args) {
+        Ok(a) => a,
+        Err(e) => return fail_early(grant, &e, args.json),
+    };
+    let resolved = match resolve(&args.connection, progress, grant.endpoints()).await {
         Ok(r) => r,
         Err(e) => return fail_early(grant, &e, args.json),
     };
     let reveal = resolved.reveal;
-    let (mut outcome, resolved) = run_grant(grant, &args, resolved).await;
+    let (mut outcome, resolved) = run_grant(grant, &args, resolved, assertion).await;
     let inspections = match &outcome.result {
         Ok(s) => {
             let (inspections, jwks_exchanges) =
@@ -115,113 +162,92 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     }
 }
 
+/// `--assertion` or `--assertion-claims` (JSON, or @FILE).
+fn bearer_assertion(args: &TokenArgs) -> Result<Option<BearerAssertion>, FlowError> {
+    if let Some(jwt) = &args.assertion {
+        return Ok(Some(BearerAssertion::Jwt(jwt.clone())));
+    }
+    let Some(claims) = &args.assertion_claims else {
+        return Ok(None);
+    };
+    let text = match claims.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| FlowError::Config(format!("--assertion-claims {path}: {e}")))?,
+        None => claims.clone(),
+    };
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| FlowError::Config(format!("--assertion-claims is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(FlowError::Config(
+            "--assertion-claims must be a JSON object".into(),
+        ));
+    }
+    Ok(Some(BearerAssertion::Claims(value)))
+}
+
 async fn run_grant(
     grant: GrantKind,
     args: &TokenArgs,
-    mut r: Resolved,
+    r: Resolved,
+    assertion: Option<BearerAssertion>,
 ) -> (GrantOutcome, Resolved) {
-    let cfg = r.config.clone();
-    let session = &mut r.session;
-    let result = match grant {
-        GrantKind::ClientCredentials => grants::client_credentials::run(session, &cfg).await,
-        GrantKind::RefreshToken => match &args.refresh_token {
-            Some(t) => grants::refresh::run(session, &cfg, t).await,
-            None => Err(FlowError::Config(
-                "the refresh grant needs --refresh-token (or GRANTSCOPE_REFRESH_TOKEN)".into(),
-            )),
-        },
-        GrantKind::Password => match (&args.username, &args.password) {
-            (Some(u), Some(p)) => grants::password::run(session, &cfg, u, p).await,
-            _ => Err(FlowError::Config(
-                "the password grant needs --username and --password (or GRANTSCOPE_PASSWORD)"
-                    .into(),
-            )),
-        },
-        GrantKind::DeviceCode => {
-            grants::device::run(session, &cfg, Some(Duration::from_secs(args.wait))).await
-        }
-        GrantKind::AuthorizationCode => {
-            let require_iss = r
-                .discovery
-                .as_ref()
-                .is_some_and(|d| d.iss_parameter_supported);
-            let source = if args.paste_redirect {
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                std::thread::spawn(move || {
-                    eprintln!(
-                        "paste the full redirect URL from the browser's address bar, then Enter:"
-                    );
-                    let mut line = String::new();
-                    if std::io::stdin().read_line(&mut line).is_ok() {
-                        let _ = tx.send(line);
-                    }
-                });
-                RedirectSource::Paste(rx)
-            } else {
-                RedirectSource::Loopback {
-                    open_browser: !args.no_browser,
-                    timeout: Duration::from_secs(args.wait),
+    let redirect = (grant == GrantKind::AuthorizationCode).then(|| {
+        if args.paste_redirect {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                eprintln!(
+                    "paste the full redirect URL from the browser's address bar, then Enter:"
+                );
+                let mut line = String::new();
+                if std::io::stdin().read_line(&mut line).is_ok() {
+                    let _ = tx.send(line);
                 }
-            };
-            authorization_code::run(session, &cfg, source, require_iss).await
-        }
-    };
-    let exchanges = session.exchanges().to_vec();
-    (
-        GrantOutcome {
-            grant,
-            result,
-            exchanges,
-        },
-        r,
-    )
-}
-
-/// The error member of the JSON output.
-pub fn error_json(e: &FlowError) -> Value {
-    let mut m = Map::new();
-    m.insert("message".into(), Value::String(e.to_string()));
-    let (error, status) = match e {
-        FlowError::OAuth { status, error } => (Some(error), Some(*status)),
-        FlowError::AuthorizationDenied { error } => (Some(error), None),
-        _ => (None, None),
-    };
-    match error {
-        Some(error) => {
-            m.insert("code".into(), Value::String(error.error.clone()));
-            m.insert(
-                "description".into(),
-                error
-                    .error_description
-                    .clone()
-                    .map(Value::String)
-                    .unwrap_or(Value::Null),
-            );
-            m.insert("hint".into(), Value::String(error.hint().into()));
-        }
-        None => {
-            m.insert("code".into(), Value::Null);
-        }
-    }
-    if let Some(status) = status {
-        m.insert("status".into(), Value::from(status));
-    }
-    m.insert(
-        "kind".into(),
-        Value::String(
-            match e {
-                FlowError::Config(_) => "config",
-                FlowError::Http(_) => "transport",
-                FlowError::Body { .. } => "response",
-                FlowError::OAuth { .. } | FlowError::Status { .. } => "server",
-                FlowError::AuthorizationDenied { .. } | FlowError::Redirect(_) => "redirect",
-                FlowError::Discovery(_) => "discovery",
-                FlowError::Cancelled => "cancelled",
+            });
+            RedirectSource::Paste(rx)
+        } else {
+            RedirectSource::Loopback {
+                open_browser: !args.no_browser,
+                timeout: Duration::from_secs(args.wait),
             }
-            .into(),
-        ),
-    );
-    Value::Object(m)
+        }
+    });
+    let inputs = GrantInputs {
+        refresh_token: args.refresh_token.clone(),
+        username: args.username.clone(),
+        password: args.password.clone(),
+        redirect,
+        wait: Some(Duration::from_secs(args.wait)),
+        assertion,
+        exchange: args.subject_token.as_ref().map(|subject| ExchangeRequest {
+            subject_token: subject.clone(),
+            subject_token_type: args.subject_token_type.clone().unwrap_or_default(),
+            actor_token: args.actor_token.clone(),
+            actor_token_type: args.actor_token_type.clone(),
+            requested_token_type: args.requested_token_type.clone(),
+        }),
+    };
+    let reveal = r.reveal;
+    let mut conn = Connection {
+        config: r.config,
+        discovery: r.discovery,
+        session: r.session,
+        notes: Vec::new(),
+    };
+    // The discovery exchanges belong to the run too.
+    let before = conn.session.exchanges().to_vec();
+    let mut outcome = grants::run(grant, &mut conn, inputs).await;
+    let mut all = before;
+    all.append(&mut outcome.exchanges);
+    outcome.exchanges = all;
+    (
+        outcome,
+        Resolved {
+            config: conn.config,
+            discovery: conn.discovery,
+            session: conn.session,
+            reveal,
+        },
+    )
 }
 
 fn json_document(
@@ -268,7 +294,7 @@ fn fail_early(grant: GrantKind, e: &FlowError, json: bool) -> ExitCode {
             serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", describe(e));
     }
     ExitCode::from(e.exit_code())
 }

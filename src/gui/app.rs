@@ -297,7 +297,7 @@ impl GrantscopeApp {
                         .flow
                         .run()
                         .and_then(|r| r.success())
-                        .map(|s| s.tokens.access_token.clone())
+                        .map(|s| s.tokens.access_token.expose().to_string())
                 {
                     self.inspect_start_run = false;
                     self.inspect_from_flow(token);
@@ -374,7 +374,8 @@ impl GrantscopeApp {
             .flow
             .run()
             .and_then(|r| r.success())
-            .and_then(|s| s.tokens.refresh_token.clone());
+            .and_then(|s| s.tokens.refresh_token.clone())
+            .map(|t| t.into_exposed());
         self.inspector
             .set_token(token, &self.worker, profile.as_ref());
         self.inspector.set_origin(self.flow.profile.clone());

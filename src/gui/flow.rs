@@ -12,10 +12,10 @@ use url::Url;
 
 use super::events::Event;
 use super::worker::{EventSink, Worker};
-use crate::http::{Exchange, HttpClient, HttpOptions};
-use crate::oauth::grants::authorization_code::{self, RedirectSource};
+use crate::http::Exchange;
+use crate::oauth::grants::authorization_code::RedirectSource;
 use crate::oauth::grants::{self, GrantKind, TokenSuccess};
-use crate::oauth::{ClientConfig, FlowError, FlowEvent, Session, discovery};
+use crate::oauth::{ClientConfig, FlowError, FlowEvent};
 use crate::profile::Profile;
 
 use super::profiles::SANDBOX_PROFILE;
@@ -26,13 +26,7 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
     if p.name != SANDBOX_PROFILE {
         return;
     }
-    let kind = match grant {
-        GrantKind::ClientCredentials => "client_credentials",
-        GrantKind::AuthorizationCode => "authorization_code",
-        GrantKind::RefreshToken => "refresh_token",
-        GrantKind::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
-        GrantKind::Password => "password",
-    };
+    let kind = grant.grant_type();
     let client = crate::sandbox::seeded_clients()
         .iter()
         .find(|c| {
@@ -42,7 +36,7 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
         .or_else(|| crate::sandbox::seeded_clients().first());
     if let Some(c) = client {
         p.client_id = c.id.to_owned();
-        p.client_secret = c.secret.map(str::to_owned);
+        p.client_secret = c.secret.map(Into::into);
         p.auth_method = if c.secret.is_none() {
             Some(crate::oauth::AuthMethod::None)
         } else {
@@ -315,16 +309,9 @@ impl FlowScreen {
                 }
             }
         }
-        let issuer = match self.profile.issuer.as_deref().map(str::trim) {
-            Some(s) if !s.is_empty() => match Url::parse(s) {
-                Ok(u) => Some(u),
-                Err(e) => {
-                    self.form_error = Some(format!("the issuer is not a URL: {e}"));
-                    return;
-                }
-            },
-            _ => None,
-        };
+        // The profile as run: the form's settings with the redirect URI chosen above.
+        let mut profile = self.profile.clone();
+        profile.redirect_uri = cfg.redirect_uri.as_ref().map(|u| u.to_string());
         let id = self.next_id;
         self.next_id += 1;
         let grant = self.grant;
@@ -338,7 +325,7 @@ impl FlowScreen {
         };
         let sink = worker.sink();
         let abort = worker.spawn(async move {
-            let (result, config) = run_flow(id, grant, cfg, issuer, inputs, paste_rx, sink).await;
+            let (result, config) = run_flow(id, grant, profile, cfg, inputs, paste_rx, sink).await;
             Event::Flow(FlowMsg::Done {
                 run: id,
                 result: result.map(Box::new).map_err(|e| FlowFailure::from(&e)),
@@ -445,9 +432,13 @@ impl FlowScreen {
                     opt_field(ui, "Device endpoint", &mut p.device_authorization_endpoint);
                 }
                 text_field(ui, "Client ID", &mut p.client_id, false);
-                let mut secret = p.client_secret.clone().unwrap_or_default();
+                let mut secret = p
+                    .client_secret
+                    .clone()
+                    .map(|s| s.into_exposed())
+                    .unwrap_or_default();
                 if text_field(ui, "Client secret", &mut secret, !self.reveal) {
-                    p.client_secret = (!secret.is_empty()).then_some(secret);
+                    p.client_secret = (!secret.is_empty()).then(|| secret.into());
                 }
                 opt_field(ui, "Scope", &mut p.scope);
                 opt_field(ui, "Audience", &mut p.audience);
@@ -576,12 +567,14 @@ impl FlowScreen {
                 }
                 ui.horizontal_wrapped(|ui| {
                     if ui.button("Inspect access token").clicked() {
-                        command = Some(FlowCommand::Inspect(s.tokens.access_token.clone()));
+                        command = Some(FlowCommand::Inspect(
+                            s.tokens.access_token.expose().to_string(),
+                        ));
                     }
                     if let Some(id) = &s.tokens.id_token
                         && ui.button("Inspect ID token").clicked()
                     {
-                        command = Some(FlowCommand::Inspect(id.clone()));
+                        command = Some(FlowCommand::Inspect(id.expose().to_string()));
                     }
                 });
                 let shown = if reveal {
@@ -667,7 +660,7 @@ fn mask_token_response(raw: &serde_json::Value) -> String {
 /// A one-line title for an exchange: step, method, host and path (never the query, which may
 /// hold a code), status and time.
 pub fn exchange_title(ex: &Exchange) -> String {
-    let target = Url::parse(&ex.request.url)
+    let target = Url::parse(&ex.request_view(false).url)
         .map(|u| {
             let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
             format!("{}{port}{}", u.host_str().unwrap_or(""), u.path())
@@ -676,7 +669,7 @@ pub fn exchange_title(ex: &Exchange) -> String {
     format!(
         "{}: {} {}  ->  {}",
         ex.step,
-        ex.request.method,
+        ex.method(),
         target,
         ex.summary()
     )
@@ -708,7 +701,7 @@ pub fn exchange_ui(ui: &mut egui::Ui, ex: &Exchange, reveal: bool) {
         None => {
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                ex.error.as_deref().unwrap_or("no response"),
+                ex.error_view(reveal).as_deref().unwrap_or("no response"),
             );
         }
     }
@@ -717,56 +710,42 @@ pub fn exchange_ui(ui: &mut egui::Ui, ex: &Exchange, reveal: bool) {
     }
 }
 
-/// Runs one grant end to end (discovery first when an issuer is given) and reports each step.
+/// Runs one grant end to end through the core's one way in (connect, then the grant
+/// registry's dispatch) and reports each step.
 async fn run_flow(
     id: u64,
     grant: GrantKind,
-    mut cfg: ClientConfig,
-    issuer: Option<Url>,
+    profile: Profile,
+    cfg: ClientConfig,
     inputs: GrantInputs,
     paste_rx: Option<tokio::sync::oneshot::Receiver<String>>,
     sink: EventSink,
 ) -> (Result<TokenSuccess, FlowError>, ClientConfig) {
-    let http = match HttpClient::new(&HttpOptions::default()) {
-        Ok(h) => h,
-        Err(e) => return (Err(FlowError::Http(e)), cfg),
-    };
     let observer: crate::oauth::session::Observer = Arc::new(move |event| {
         sink.send(Event::Flow(FlowMsg::Progress { run: id, event }));
     });
-    let mut session = Session::new(http).with_observer(observer);
-    let mut require_iss = false;
-    if let Some(issuer) = issuer {
-        match discovery::discover(&mut session, &issuer).await {
-            Ok(d) => {
-                cfg.endpoints = cfg.endpoints.clone().or(&d.endpoints);
-                require_iss = d.iss_parameter_supported;
-            }
-            Err(e) => return (Err(e), cfg),
-        }
-    }
-    let wait = Duration::from_secs(inputs.wait_secs.max(1));
-    let result = match grant {
-        GrantKind::ClientCredentials => grants::client_credentials::run(&mut session, &cfg).await,
-        GrantKind::RefreshToken => {
-            grants::refresh::run(&mut session, &cfg, &inputs.refresh_token).await
-        }
-        GrantKind::Password => {
-            grants::password::run(&mut session, &cfg, &inputs.username, &inputs.password).await
-        }
-        GrantKind::DeviceCode => grants::device::run(&mut session, &cfg, Some(wait)).await,
-        GrantKind::AuthorizationCode => {
-            let source = match paste_rx {
-                Some(rx) => RedirectSource::Paste(rx),
-                None => RedirectSource::Loopback {
-                    open_browser: inputs.open_browser,
-                    timeout: wait,
-                },
-            };
-            authorization_code::run(&mut session, &cfg, source, require_iss).await
-        }
+    let mut conn = match crate::oauth::connect(&profile, grant.endpoints(), Some(observer)).await {
+        Ok(c) => c,
+        Err(e) => return (Err(e), cfg),
     };
-    (result, cfg)
+    let wait = Duration::from_secs(inputs.wait_secs.max(1));
+    let redirect = (grant == GrantKind::AuthorizationCode).then(|| match paste_rx {
+        Some(rx) => RedirectSource::Paste(rx),
+        None => RedirectSource::Loopback {
+            open_browser: inputs.open_browser,
+            timeout: wait,
+        },
+    });
+    let core_inputs = grants::GrantInputs {
+        refresh_token: Some(inputs.refresh_token.clone().into()),
+        username: Some(inputs.username.clone()),
+        password: Some(inputs.password.clone().into()),
+        redirect,
+        wait: Some(wait),
+        ..grants::GrantInputs::default()
+    };
+    let outcome = grants::run(grant, &mut conn, core_inputs).await;
+    (outcome.result, conn.config)
 }
 
 // ---- the sequence diagram ----------------------------------------------------------------
@@ -821,28 +800,27 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                 } else {
                     AS
                 };
-                let path = Url::parse(&ex.request.url)
-                    .map(|u| u.path().to_owned())
-                    .unwrap_or_else(|_| ex.request.url.clone());
+                let url = ex.request_view(false).url;
+                let path = Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or(url);
                 out.push(arrow(
                     CLIENT,
                     target,
-                    format!("{} {}  ({})", ex.request.method, path, ex.step),
+                    format!("{} {}  ({})", ex.method(), path, ex.step),
                     Some(ex_index),
                     false,
                 ));
-                match &ex.response {
-                    Some(r) => out.push(arrow(
+                match ex.status() {
+                    Some(status) => out.push(arrow(
                         target,
                         CLIENT,
-                        format!("HTTP {}  ({} ms)", r.status, ex.elapsed_ms),
+                        format!("HTTP {status}  ({} ms)", ex.elapsed_ms),
                         Some(ex_index),
-                        r.status >= 400,
+                        status >= 400,
                     )),
                     None => out.push(arrow(
                         target,
                         CLIENT,
-                        ex.error.clone().unwrap_or_else(|| "no response".into()),
+                        ex.error_view(false).unwrap_or_else(|| "no response".into()),
                         Some(ex_index),
                         true,
                     )),

@@ -22,7 +22,7 @@ pub enum StatusFilter {
 
 impl StatusFilter {
     fn matches(self, ex: &Exchange) -> bool {
-        let failed = ex.response.as_ref().is_none_or(|r| r.status >= 400);
+        let failed = ex.failed();
         match self {
             StatusFilter::All => true,
             StatusFilter::Ok => !failed,
@@ -88,7 +88,10 @@ impl HistoryScreen {
             .filter(|(_, e)| self.status.matches(e))
             .filter(|(_, e)| {
                 needle.is_empty()
-                    || e.request.url.to_ascii_lowercase().contains(&needle)
+                    || e.request_view(false)
+                        .url
+                        .to_ascii_lowercase()
+                        .contains(&needle)
                     || e.step.to_ascii_lowercase().contains(&needle)
             })
             .collect()
@@ -231,7 +234,7 @@ pub fn to_har(exchanges: &[Exchange], reveal: bool) -> Value {
                 // HAR has no "no response": status 0 is what browsers write for a failed request.
                 None => json!({
                     "status": 0,
-                    "statusText": ex.error.clone().unwrap_or_default(),
+                    "statusText": ex.error_view(false).unwrap_or_default(),
                     "httpVersion": "",
                     "cookies": [],
                     "headers": [],

@@ -265,10 +265,13 @@ impl InspectorScreen {
                         .as_mut()
                         .filter(|(token, _)| token == self.input.trim())
                     {
-                        token.clone_from(&t.access_token);
+                        token.clone_from(&t.access_token.expose().to_string());
                     }
-                    self.input = t.access_token;
-                    self.refresh_token = t.refresh_token.or(self.refresh_token.take());
+                    self.input = t.access_token.into_exposed();
+                    self.refresh_token = t
+                        .refresh_token
+                        .map(|t| t.into_exposed())
+                        .or(self.refresh_token.take());
                     self.reinspect = true;
                 }
             }

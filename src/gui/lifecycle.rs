@@ -597,7 +597,7 @@ impl KeeperPanel {
         }
         self.log.push(entry);
         self.next_due = None;
-        self.tracking = Some(tokens.access_token.clone());
+        self.tracking = Some(tokens.access_token.expose().to_string());
         Some(tokens)
     }
 
@@ -750,8 +750,8 @@ pub fn initial_keeper(
     };
     TokenKeeper::new(
         TokenResponse {
-            access_token: access_token.to_owned(),
-            refresh_token: Some(refresh_token),
+            access_token: access_token.into(),
+            refresh_token: Some(refresh_token.into()),
             expires_in,
             ..TokenResponse::default()
         },
@@ -949,7 +949,7 @@ mod tests {
         let got = k
             .on_refreshed(1, entry(true), tokens("at2"), "at1")
             .unwrap();
-        assert_eq!(got.access_token, "at2");
+        assert_eq!(got.access_token.expose(), "at2");
         assert_eq!(k.tracking(), Some("at2"));
         assert!(
             k.on_refreshed(1, entry(false), tokens("at3"), "at2")

@@ -255,7 +255,11 @@ impl ProfilesScreen {
                 opt_row(ui, "Userinfo endpoint", &mut p.userinfo_endpoint);
                 opt_row(ui, "JWKS URI", &mut p.jwks_uri);
                 text_row(ui, "Client ID", &mut p.client_id);
-                let mut secret = p.client_secret.clone().unwrap_or_default();
+                let mut secret = p
+                    .client_secret
+                    .clone()
+                    .map(|s| s.into_exposed())
+                    .unwrap_or_default();
                 let l = ui.label("Client secret");
                 if ui
                     .add(
@@ -266,7 +270,7 @@ impl ProfilesScreen {
                     .labelled_by(l.id)
                     .changed()
                 {
-                    p.client_secret = (!secret.is_empty()).then_some(secret);
+                    p.client_secret = (!secret.is_empty()).then(|| secret.into());
                 }
                 ui.end_row();
                 ui.label("");

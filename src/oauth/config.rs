@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::AuthMethod;
+use super::assertion::AssertionAudience;
+use crate::keys::JwsAlg;
+use crate::secret::ClientSecret;
 
 /// The server's endpoints, from discovery or given by hand.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +109,7 @@ impl FromStr for PkceMode {
 pub struct ClientConfig {
     pub endpoints: Endpoints,
     pub client_id: String,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     /// `None`: basic when there is a secret, `none` when there is not.
     pub auth_method: Option<AuthMethod>,
     /// Space-separated scopes, as sent.
@@ -119,6 +122,12 @@ pub struct ClientConfig {
     pub redirect_uri: Option<Url>,
     pub pkce: PkceMode,
     pub pkce_verifier_len: Option<usize>,
+    /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
+    pub signing_key: Option<String>,
+    /// The assertion's `alg`; `None` takes the key's (HS256 for `client_secret_jwt`).
+    pub signing_alg: Option<JwsAlg>,
+    /// The assertion's `aud`.
+    pub assertion_audience: AssertionAudience,
 }
 
 impl ClientConfig {
@@ -131,11 +140,21 @@ impl ClientConfig {
     }
 
     /// The secret to send: none for a public client even when one is configured.
-    pub fn secret_to_send(&self) -> Option<&str> {
+    pub fn secret_to_send(&self) -> Option<&ClientSecret> {
         match self.effective_auth_method() {
             AuthMethod::None => None,
-            _ => self.client_secret.as_deref().filter(|s| !s.is_empty()),
+            _ => self.client_secret.as_ref().filter(|s| !s.is_empty()),
         }
+    }
+
+    /// Whether the client can authenticate as a confidential client: a method other than
+    /// `none`, with the secret when the method needs one (a key or certificate otherwise,
+    /// checked when it is used).
+    pub fn can_authenticate(&self) -> bool {
+        let method = self.effective_auth_method();
+        method != AuthMethod::None
+            && (!method.needs_secret()
+                || self.client_secret.as_ref().is_some_and(|s| !s.is_empty()))
     }
 
     pub fn wants_openid(&self) -> bool {

@@ -71,11 +71,11 @@ pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 /// The refresh token grant (RFC 6749 §6).
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 /// The device authorization grant (RFC 8628 §3.4).
-pub const GRANT_DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const GRANT_DEVICE_CODE: &str = crate::oauth::grants::device::GRANT_TYPE;
 /// The JWT bearer authorization grant (RFC 7523 §2.1).
-pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub const GRANT_JWT_BEARER: &str = crate::oauth::grants::jwt_bearer::GRANT_TYPE;
 /// Token exchange (RFC 8693 §2.1).
-pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const GRANT_TOKEN_EXCHANGE: &str = crate::oauth::grants::token_exchange::GRANT_TYPE;
 
 /// The subject DN registered for the `tls_client_auth` client (RFC 8705 §2.1.2).
 pub const MTLS_SUBJECT_DN: &str = "CN=sandbox-mtls";
@@ -408,6 +408,15 @@ mod tests {
             }
         }
         assert!(find_client("sandbox-native").is_some());
+        // Every grant a seeded client may use is a grant of the core's registry.
+        for client in seeded_clients() {
+            for grant_type in client.grant_types {
+                assert!(
+                    crate::oauth::grants::GrantKind::from_grant_type(grant_type).is_some(),
+                    "{grant_type}"
+                );
+            }
+        }
         assert!(check_login("alice", "alice-password").is_some());
         assert!(check_login("alice", "bob-password").is_none());
     }
