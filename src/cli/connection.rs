@@ -5,6 +5,8 @@
 use clap::Args;
 use serde_json::Value;
 
+use crate::keys::JwsAlg;
+use crate::oauth::assertion::AssertionAudience;
 use crate::oauth::discovery::Discovery;
 use crate::oauth::error::printable;
 use crate::oauth::{
@@ -54,9 +56,31 @@ pub struct ConnectionArgs {
         allow_hyphen_values = true
     )]
     pub client_secret: Option<ClientSecret>,
-    /// client_secret_basic | client_secret_post | none (default: basic with a secret, none without).
+    /// client_secret_basic | client_secret_post | private_key_jwt | client_secret_jwt |
+    /// tls_client_auth | self_signed_tls_client_auth | none (default: basic with a secret, none
+    /// without).
     #[arg(long, value_name = "METHOD")]
     pub auth_method: Option<AuthMethod>,
+    /// private_key_jwt and JWT bearer: a stored key's name (`grantscope key list`) or a key file
+    /// (PEM, or a JWK/JWKS with the private part).
+    #[arg(long, value_name = "NAME_OR_FILE")]
+    pub signing_key: Option<String>,
+    /// The client assertion's alg (default: the key's; HS256 for client_secret_jwt).
+    #[arg(long, value_name = "ALG")]
+    pub signing_alg: Option<JwsAlg>,
+    /// The client assertion's aud: token-endpoint (default), issuer, or a URL.
+    #[arg(long, value_name = "token-endpoint|issuer|URL")]
+    pub assertion_audience: Option<AssertionAudience>,
+    /// Mutual TLS: the client certificate (PEM file, with --client-key), or a stored key's name
+    /// that has a certificate. Presented on every call of the connection.
+    #[arg(long, value_name = "FILE_OR_NAME")]
+    pub client_cert: Option<String>,
+    /// Mutual TLS: the client certificate's private key (PEM file).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<String>,
+    /// Extra trust roots (a PEM file of CA certificates) for a private or lab server.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<String>,
     /// Space-separated scopes.
     #[arg(long)]
     pub scope: Option<String>,
@@ -171,6 +195,19 @@ impl ConnectionArgs {
         if let Some(m) = self.auth_method {
             p.auth_method = Some(m);
         }
+        set(&mut p.signing_key, &self.signing_key);
+        if let Some(alg) = self.signing_alg {
+            p.signing_alg = Some(alg);
+        }
+        if let Some(aud) = &self.assertion_audience {
+            p.assertion_audience = Some(aud.clone());
+        }
+        if let Some(cert) = &self.client_cert {
+            p.http.client_cert = Some(cert.clone());
+            // A certificate given without a key file names a stored key (or a combined PEM).
+            p.http.client_key = self.client_key.clone();
+        }
+        set(&mut p.http.ca_cert, &self.ca_cert);
         if !self.resource.is_empty() {
             p.resources = self.resource.clone();
         }
@@ -320,6 +357,15 @@ pub fn missing_words(what: &Missing) -> String {
             GrantInput::Password => "give --password (or GRANTSCOPE_PASSWORD)".into(),
             GrantInput::RedirectUri => "give the registered --redirect-uri".into(),
             GrantInput::Token => "give the token as an argument, or `-` to read it from stdin".into(),
+            GrantInput::SigningKey => {
+                "give --signing-key NAME_OR_FILE (see `grantscope key list`)".into()
+            }
+            GrantInput::Assertion => {
+                "give --assertion JWT, or --assertion-claims JSON with --signing-key".into()
+            }
+            GrantInput::SubjectToken => {
+                "give --subject-token and --subject-token-type".into()
+            }
         },
     }
 }

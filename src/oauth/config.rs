@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::AuthMethod;
+use super::assertion::AssertionAudience;
+use crate::keys::JwsAlg;
 use crate::secret::ClientSecret;
 
 /// The server's endpoints, from discovery or given by hand.
@@ -135,6 +137,12 @@ pub struct ClientConfig {
     /// RFC 9126: push the authorization parameters first and send only a `request_uri`
     /// through the browser (also when the metadata requires it).
     pub par: bool,
+    /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
+    pub signing_key: Option<String>,
+    /// The assertion's `alg`; `None` takes the key's (HS256 for `client_secret_jwt`).
+    pub signing_alg: Option<JwsAlg>,
+    /// The assertion's `aud`.
+    pub assertion_audience: AssertionAudience,
 }
 
 /// `params` with `extra` laid over: a name in `extra` replaces every pair of that name, an
@@ -166,6 +174,16 @@ impl ClientConfig {
             AuthMethod::None => None,
             _ => self.client_secret.as_ref().filter(|s| !s.is_empty()),
         }
+    }
+
+    /// Whether the client can authenticate as a confidential client: a method other than
+    /// `none`, with the secret when the method needs one (a key or certificate otherwise,
+    /// checked when it is used).
+    pub fn can_authenticate(&self) -> bool {
+        let method = self.effective_auth_method();
+        method != AuthMethod::None
+            && (!method.needs_secret()
+                || self.client_secret.as_ref().is_some_and(|s| !s.is_empty()))
     }
 
     pub fn wants_openid(&self) -> bool {

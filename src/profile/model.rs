@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::keys::JwsAlg;
+use crate::oauth::assertion::AssertionAudience;
+
 use crate::http::HttpSettings;
 use crate::oauth::{AuthMethod, ClientConfig, Endpoints, PkceMode};
 use crate::secret::ClientSecret;
@@ -41,7 +44,16 @@ pub struct Profile {
     /// PKCE code verifier length, 43–128 (default 64).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pkce_verifier_length: Option<usize>,
-    /// Timeouts, body cap, TLS verification.
+    /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
+    /// The client assertion's `alg` (default: the key's; HS256 for `client_secret_jwt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_alg: Option<JwsAlg>,
+    /// The client assertion's `aud`: token-endpoint (default), issuer, or a URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_audience: Option<AssertionAudience>,
+    /// Timeouts, body cap, TLS verification, extra CA, client certificate.
     pub http: HttpSettings,
     /// Extra authorization request parameters (name, value); an empty value removes one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -97,6 +109,9 @@ impl Default for Profile {
             redirect_uri: None,
             pkce: PkceMode::S256,
             pkce_verifier_length: None,
+            signing_key: None,
+            signing_alg: None,
+            assertion_audience: None,
             http: HttpSettings::default(),
             authorize_params: Vec::new(),
             token_params: Vec::new(),
@@ -179,6 +194,9 @@ impl Profile {
             authorize_params: self.authorize_params.clone(),
             token_params: self.token_params.clone(),
             par: self.par,
+            signing_key: self.signing_key.clone().filter(|s| !s.is_empty()),
+            signing_alg: self.signing_alg,
+            assertion_audience: self.assertion_audience.clone().unwrap_or_default(),
         })
     }
 
