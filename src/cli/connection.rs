@@ -111,6 +111,13 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// Authorization code: send the authorization request as a signed request object
+    /// (RFC 9101), with --signing-key, else HS256 with the client secret.
+    #[arg(long)]
+    pub request_object: bool,
+    /// DANGEROUS, a probe of the server: an unsigned request object (`alg: none`).
+    #[arg(long, conflicts_with = "request_object")]
+    pub request_object_none: bool,
     /// An authorization request parameter, NAME=VALUE, added or overriding (repeatable;
     /// `NAME=` removes one): prompt, login_hint, acr_values, max_age, claims, ...
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
@@ -229,6 +236,12 @@ impl ConnectionArgs {
         if self.insecure {
             p.http.insecure_tls = true;
         }
+        if self.request_object {
+            p.request_object = crate::oauth::request_object::RequestObject::Signed;
+        }
+        if self.request_object_none {
+            p.request_object = crate::oauth::request_object::RequestObject::Unsigned;
+        }
         if !self.params.is_empty() {
             p.authorize_params = self.params.clone();
         }
@@ -297,6 +310,11 @@ pub async fn resolve_explained(
 ) -> Result<Resolved, FlowError> {
     args.check_http_flags()?;
     let profile = args.merged_profile()?;
+    if profile.request_object == crate::oauth::request_object::RequestObject::Unsigned {
+        eprintln!(
+            "WARNING: the authorization request goes as an UNSIGNED request object (alg: none), to probe the server; a server should refuse it (RFC 9101 §10.2)."
+        );
+    }
     if profile.http.insecure_tls {
         eprintln!(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."

@@ -137,6 +137,8 @@ pub struct ClientConfig {
     /// RFC 9126: push the authorization parameters first and send only a `request_uri`
     /// through the browser (also when the metadata requires it).
     pub par: bool,
+    /// RFC 9101: send the authorization request as a request object.
+    pub request_object: super::request_object::RequestObject,
     /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
     pub signing_key: Option<String>,
     /// The assertion's `alg`; `None` takes the key's (HS256 for `client_secret_jwt`).

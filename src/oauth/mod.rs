@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod loopback;
 pub mod pkce;
 pub mod received;
+pub mod request_object;
 pub mod resource;
 pub mod response;
 pub mod session;

@@ -205,6 +205,8 @@ const configuration = {
       enabled: true,
       requirePushedAuthorizationRequests: Boolean(process.env.REQUIRE_PAR),
     },
+    // JAR (RFC 9101): request objects by value and inside PAR.
+    requestObjects: { enabled: true, requireSignedRequestObject: false },
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },

@@ -10,6 +10,7 @@ use super::{GrantKind, TokenSuccess};
 use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
 use crate::oauth::loopback::{self, Expected, LoopbackListener};
+use crate::oauth::request_object::{self, RequestObject};
 use crate::oauth::{ClientConfig, FlowEvent, PkceMode, Session, pkce};
 use crate::secret::{AuthorizationCode, PkceVerifier, SecretKind};
 
@@ -71,7 +72,21 @@ pub fn build_request(
     }
     // Extra parameters win: a tester may override any of the above (the client still checks
     // the answer against the state and nonce it generated).
-    let pairs = crate::oauth::config::with_extra(pairs, &cfg.authorize_params);
+    let mut pairs = crate::oauth::config::with_extra(pairs, &cfg.authorize_params);
+    if cfg.request_object != RequestObject::Off {
+        // RFC 9101 §5: client_id and the request object; response_type and scope repeated
+        // outside, as OpenID Connect Core §6.1 wants them too.
+        let object =
+            request_object::build(cfg, &pairs, cfg.request_object, crate::timefmt::now_unix())?;
+        let outside: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k == "response_type" || k == "scope")
+            .cloned()
+            .collect();
+        pairs = vec![("client_id".into(), cfg.client_id.clone())];
+        pairs.extend(outside);
+        pairs.push(("request".into(), object));
+    }
     let mut url = endpoint;
     url.query_pairs_mut().extend_pairs(pairs.iter());
     let params = pairs;
