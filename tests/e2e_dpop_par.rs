@@ -1,5 +1,5 @@
-//! DPoP (RFC 9449), PAR (RFC 9126), JAR (RFC 9101) and calling an API, end to end against
-//! oidc-provider: proofs on token
+//! DPoP (RFC 9449), PAR (RFC 9126), JAR (RFC 9101), RAR (RFC 9396) and calling an API, end to
+//! end against oidc-provider: proofs on token
 //! requests bind the token to the key (`token_type: DPoP`, `cnf.jkt`); a server that requires
 //! nonces gets one retry with its nonce; a replayed proof is refused; `grantscope call` sends
 //! the bound token as DPoP with `ath` to the userinfo endpoint, and the same token sent as
@@ -405,5 +405,55 @@ fn an_unsigned_request_object_is_only_sent_when_asked_and_is_flagged() {
         out.stderr.contains("UNSIGNED request object"),
         "{}",
         out.stderr
+    );
+}
+
+const PAYMENT: &str = r#"[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"123.50"},"creditorName":"Merchant A"}]"#;
+
+#[test]
+fn rar_details_go_out_and_the_granted_ones_come_back_beside_them() {
+    let p = Provider::start();
+    // oidc-provider wants a resource indicator with RAR.
+    let (url, doc) = code_flow(
+        &p,
+        &[
+            "--authorization-details",
+            PAYMENT,
+            "--resource",
+            "urn:grantscope:api",
+        ],
+    );
+    let sent = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "authorization_details")
+        .map(|(_, v)| v.into_owned())
+        .expect("authorization_details on the authorization request");
+    let sent: Value = serde_json::from_str(&sent).unwrap();
+    assert_eq!(sent[0]["type"], "payment_initiation");
+    let rar = &doc["authorization_details"];
+    assert_eq!(rar["requested"][0]["creditorName"], "Merchant A", "{doc:#}");
+    assert_eq!(rar["granted"][0]["type"], "payment_initiation", "{doc:#}");
+    assert_eq!(rar["granted"][0]["instructedAmount"]["amount"], "123.50");
+
+    // A detail the server's type refuses, and a value that is not RFC 9396 at all.
+    let c = p.native_client();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--authorization-details".into(),
+        r#"{"type":"payment_initiation"}"#.into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    let out = Grantscope::new(args).run(T).unwrap();
+    assert_eq!(out.code(), 2, "not an array: a usage error");
+    assert!(
+        out.json().unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("array")
     );
 }

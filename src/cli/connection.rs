@@ -111,6 +111,9 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// RFC 9396 authorization details: a JSON array, or @FILE to read it from a file.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub authorization_details: Option<String>,
     /// Authorization code: send the authorization request as a signed request object
     /// (RFC 9101), with --signing-key, else HS256 with the client secret.
     #[arg(long)]
@@ -162,6 +165,17 @@ impl ConnectionArgs {
             None => Profile::default(),
         };
         self.apply_to(&mut p);
+        if let Some(given) = &self.authorization_details {
+            let text = match given.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    config_err(format!("--authorization-details: cannot read {path}: {e}"))
+                })?,
+                None => given.clone(),
+            };
+            let details = crate::oauth::config::parse_authorization_details(&text)
+                .map_err(|e| config_err(format!("--authorization-details: {e}")))?;
+            p.authorization_details = Some(details);
+        }
         Ok(p)
     }
 

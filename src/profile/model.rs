@@ -64,6 +64,9 @@ pub struct Profile {
     /// RFC 9126: push the authorization request first.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub par: bool,
+    /// RFC 9396 authorization details (JSON array) for the authorization and token requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<String>,
     /// RFC 9101: the authorization request as a (signed) request object.
     #[serde(skip_serializing_if = "is_off")]
     pub request_object: crate::oauth::request_object::RequestObject,
@@ -124,6 +127,7 @@ impl Default for Profile {
             token_params: Vec::new(),
             par: false,
             request_object: Default::default(),
+            authorization_details: None,
             dpop: false,
             dpop_key: None,
             description: None,
@@ -203,6 +207,7 @@ impl Profile {
             token_params: self.token_params.clone(),
             par: self.par,
             request_object: self.request_object,
+            authorization_details: self.authorization_details.clone(),
             signing_key: self.signing_key.clone().filter(|s| !s.is_empty()),
             signing_alg: self.signing_alg,
             assertion_audience: self.assertion_audience.clone().unwrap_or_default(),

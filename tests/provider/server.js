@@ -140,6 +140,7 @@ const clients = [
     // ignores the port of http loopback redirect URIs for application_type native).
     client_id: 'native',
     application_type: 'native',
+    authorization_details_types: ['payment_initiation'],
     token_endpoint_auth_method: 'none',
     grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     response_types: ['code'],
@@ -207,6 +208,31 @@ const configuration = {
     },
     // JAR (RFC 9101): request objects by value and inside PAR.
     requestObjects: { enabled: true, requireSignedRequestObject: false },
+    // RAR (RFC 9396) with one detail type; the details granted are those requested.
+    richAuthorizationRequests: {
+      enabled: true,
+      types: {
+        payment_initiation: {
+          async validate(_ctx, detail) {
+            const amount = detail.instructedAmount;
+            if (!amount || typeof amount.currency !== 'string' || typeof amount.amount !== 'string') {
+              throw new Provider.errors.InvalidAuthorizationDetails(
+                'payment_initiation needs instructedAmount { currency, amount }',
+              );
+            }
+          },
+        },
+      },
+      authorizationDetailsForGrantSource: (ctx) =>
+        ctx.oidc.grant?.rar || (ctx.oidc.params.authorization_details
+          ? JSON.parse(ctx.oidc.params.authorization_details)
+          : undefined),
+      authorizationDetailsForAccessToken: (ctx, _token, source) =>
+        source?.rar || (ctx.oidc.params.authorization_details
+          ? JSON.parse(ctx.oidc.params.authorization_details)
+          : undefined),
+      authorizationDetailsForIntrospection: (_ctx, token) => token.rar,
+    },
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
