@@ -23,6 +23,8 @@
 //                        key, asking every client for a certificate (requestCert) and trusting
 //                        TLS_CA_FILE for tls_client_auth; enables mutual TLS (RFC 8705) with
 //                        certificate-bound access tokens
+//   REQUIRE_PAR=1        require pushed authorization requests (RFC 9126 §5)
+//   DPOP_NONCE=1         require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
 //
 // Prints `READY http://127.0.0.1:PORT` on stdout once listening; exits 0 on SIGTERM / SIGINT.
@@ -230,6 +232,15 @@ const configuration = {
     ...(TLS ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
   ],
   features: {
+    // DPoP (RFC 9449) is on by default; DPOP_NONCE=1 makes the server require its nonces.
+    dPoP: process.env.DPOP_NONCE
+      ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
+      : { enabled: true },
+    // PAR (RFC 9126) is on by default; REQUIRE_PAR=1 makes the server require it.
+    pushedAuthorizationRequests: {
+      enabled: true,
+      requirePushedAuthorizationRequests: Boolean(process.env.REQUIRE_PAR),
+    },
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
