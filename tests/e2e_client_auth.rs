@@ -192,6 +192,18 @@ fn each_method_gets_a_token_introspects_and_revokes() {
                 doc["access_token"]
             );
             assert_eq!(cnf.as_str(), Some(expected.as_str()));
+            // The inspector checks the binding against the certificate in use.
+            let check = doc["access_token"]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == "cnf.x5t#S256")
+                .cloned();
+            assert_eq!(
+                check.map(|c| c["status"].clone()),
+                Some("pass".into()),
+                "{method}"
+            );
             // The token endpoint used is the mTLS alias on the TLS listener.
             let url = ex["request"]["url"].as_str().unwrap();
             assert!(

@@ -204,8 +204,13 @@ impl Setup {
             .to_string();
         let out = self.run(&["introspect", &token], client, &["--json"]);
         assert_eq!(out.code(), 0, "{client}: {}\n{}", out.stdout, out.stderr);
-        let info = out.json().unwrap()["response"].clone();
+        let doc = out.json().unwrap();
+        let info = doc["response"].clone();
         assert_eq!(info["active"], true, "{info:#}");
+        if client.starts_with("mtls") {
+            // The introspected cnf checked against the certificate in use.
+            assert_eq!(doc["certificate_binding"]["status"], "pass", "{doc:#}");
+        }
         let out = self.run(&["revoke", &token], client, &["--json"]);
         assert_eq!(out.code(), 0, "{client}: {}", out.stdout);
         let out = self.run(&["introspect", &token], client, &["--json"]);
