@@ -428,3 +428,34 @@ fn token_exchange_reports_the_issued_token_type() {
     let body = token_exchange_of(&doc)["request"]["body"].as_str().unwrap();
     assert!(!body.contains(&subject), "{body}");
 }
+
+#[test]
+fn profile_keeps_the_key_certificate_and_ca_settings() {
+    let sb = SandboxProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, method) in [("pk", "private_key_jwt"), ("tls", "tls_client_auth")] {
+        let mut a = vec!["profile".to_string(), "save".into(), name.into()];
+        a.extend(sb.client_args(method));
+        let out = Grantscope::new(a).config_dir(dir.path()).run(T).unwrap();
+        assert_eq!(out.code(), 0, "{}", out.stderr);
+        let shown = Grantscope::new(["profile", "show", name, "--json"])
+            .config_dir(dir.path())
+            .run(T)
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(shown["auth_method"], method);
+        let out = Grantscope::new(["token", "client-credentials", "--profile", name, "--json"])
+            .config_dir(dir.path())
+            .run(T)
+            .unwrap();
+        assert_eq!(out.code(), 0, "{name}: {}\n{}", out.stdout, out.stderr);
+        if method == "tls_client_auth" {
+            assert_eq!(shown["http"]["ca_cert"], sb.ca().as_str());
+            assert!(shown["http"]["client_cert"].is_string());
+            assert!(out.json().unwrap()["access_token"]["claims"]["cnf"].is_object());
+        } else {
+            assert_eq!(shown["signing_key"], sb.file("sandbox-jwt", "key").as_str());
+        }
+    }
+}
