@@ -372,10 +372,12 @@ pub fn missing_words(what: &Missing) -> String {
 
 /// An error as the command line says it: a missing setting names its flag.
 pub fn describe(e: &FlowError) -> String {
-    match e {
+    let text = match e {
         FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
         other => other.to_string(),
-    }
+    };
+    // Server text (descriptions, page titles) may ride in an error: shown inert.
+    crate::text::inert(&text).into_owned()
 }
 
 /// The one JSON error shape of every command's `--json` (DESIGN.md).

@@ -170,7 +170,7 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         let doc = json_document(&outcome, &inspections, reveal, &resolved.session);
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+            crate::text::to_json_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
         super::token_report::print_human(&outcome, &inspections, reveal, args.show_exchanges);
@@ -310,7 +310,7 @@ fn fail_early(grant: GrantKind, e: &FlowError, json: bool) -> ExitCode {
         });
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+            crate::text::to_json_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
         eprintln!("error: {}", describe(e));
