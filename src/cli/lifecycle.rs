@@ -237,12 +237,26 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
         .ok()
         .and_then(|v| v.get("active"))
         .and_then(Value::as_bool);
+    let certificate = r
+        .session
+        .http()
+        .options()
+        .client_identity
+        .as_ref()
+        .map(|id| id.x5t_s256().to_string());
+    let binding = result
+        .as_ref()
+        .ok()
+        .filter(|_| active == Some(true))
+        .and_then(|v| crate::oauth::binding::check(v, certificate.as_deref()))
+        .map(|b| b.to_check());
     if args.json {
         print_json(&json!({
             "ok": active == Some(true),
             "active": active,
             "error": result.as_ref().err().map(error_json),
             "response": result.as_ref().ok(),
+            "certificate_binding": binding,
             "exchanges": exchanges,
         }));
     }
@@ -254,6 +268,13 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
                     for (k, val) in map.iter().filter(|(k, _)| *k != "active") {
                         println!("{:<12} {}", crate::text::inert(k), show_claim(k, val));
                     }
+                }
+                if let Some(check) = &binding {
+                    println!(
+                        "binding      {}: {}",
+                        check["status"].as_str().unwrap_or(""),
+                        check["message"].as_str().unwrap_or("")
+                    );
                 }
             }
             if active == Some(true) {

@@ -155,6 +155,17 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         }
         Err(_) => super::token_report::Inspections::default(),
     };
+    let mut inspections = inspections;
+    if let Some(at) = inspections.access_token.as_mut() {
+        let certificate = resolved
+            .session
+            .http()
+            .options()
+            .client_identity
+            .as_ref()
+            .map(|id| id.x5t_s256().to_string());
+        crate::oauth::binding::annotate_inspection(at, certificate.as_deref());
+    }
     if args.json {
         let doc = json_document(
             &outcome,

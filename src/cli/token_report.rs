@@ -85,6 +85,13 @@ pub fn print_human(
             if let Some(b) = &req.body {
                 eprintln!("\n{}", inert(b));
             }
+            // Decoded views beside the raw form (the client assertion's header and claims).
+            for (name, value) in ex.decoded() {
+                eprintln!(
+                    "{name} (decoded): {}",
+                    crate::text::inert(&value.to_string())
+                );
+            }
             match ex.response_view(reveal) {
                 Some(r) => {
                     eprintln!("\n← HTTP {} ({} ms)", r.status, ex.elapsed_ms);

@@ -5,6 +5,7 @@
 //! its module).
 
 pub mod assertion;
+pub mod binding;
 pub mod client_auth;
 pub mod config;
 pub mod connect;
