@@ -111,6 +111,10 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// Authorization code: the response mode — query, fragment, form_post, or JARM (signed
+    /// responses, verified before use): jwt, query.jwt, fragment.jwt, form_post.jwt.
+    #[arg(long, value_name = "MODE", value_parser = ["query", "fragment", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"])]
+    pub response_mode: Option<String>,
     /// RFC 9396 authorization details: a JSON array, or @FILE to read it from a file.
     #[arg(long, value_name = "JSON|@FILE")]
     pub authorization_details: Option<String>,
@@ -249,6 +253,9 @@ impl ConnectionArgs {
         }
         if self.insecure {
             p.http.insecure_tls = true;
+        }
+        if let Some(m) = &self.response_mode {
+            p.response_mode = Some(m.clone());
         }
         if self.request_object {
             p.request_object = crate::oauth::request_object::RequestObject::Signed;

@@ -139,6 +139,9 @@ pub struct ClientConfig {
     pub par: bool,
     /// RFC 9396 `authorization_details`, compact JSON (an array of objects with a `type`).
     pub authorization_details: Option<String>,
+    /// The `response_mode` asked for (`query`, `fragment`, `form_post`, and the JARM modes
+    /// `jwt`, `query.jwt`, `fragment.jwt`, `form_post.jwt`); `None` sends none.
+    pub response_mode: Option<String>,
     /// RFC 9101: send the authorization request as a request object.
     pub request_object: super::request_object::RequestObject,
     /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.

@@ -67,6 +67,9 @@ pub struct Profile {
     /// RFC 9396 authorization details (JSON array) for the authorization and token requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<String>,
+    /// The authorization response mode (query, fragment, form_post, jwt, query.jwt, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_mode: Option<String>,
     /// RFC 9101: the authorization request as a (signed) request object.
     #[serde(skip_serializing_if = "is_off")]
     pub request_object: crate::oauth::request_object::RequestObject,
@@ -127,6 +130,7 @@ impl Default for Profile {
             token_params: Vec::new(),
             par: false,
             request_object: Default::default(),
+            response_mode: None,
             authorization_details: None,
             dpop: false,
             dpop_key: None,
@@ -207,6 +211,7 @@ impl Profile {
             token_params: self.token_params.clone(),
             par: self.par,
             request_object: self.request_object,
+            response_mode: self.response_mode.clone().filter(|m| !m.is_empty()),
             authorization_details: self.authorization_details.clone(),
             signing_key: self.signing_key.clone().filter(|s| !s.is_empty()),
             signing_alg: self.signing_alg,

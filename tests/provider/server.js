@@ -269,6 +269,8 @@ const configuration = {
           : undefined),
       authorizationDetailsForIntrospection: (_ctx, token) => token.rar,
     },
+    // JARM: JWT-secured authorization responses (query.jwt, form_post.jwt, ...).
+    jwtResponseModes: { enabled: true },
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },

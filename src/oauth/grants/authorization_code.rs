@@ -58,6 +58,9 @@ pub fn build_request(
         ("redirect_uri".into(), redirect_uri.to_string()),
     ];
     pairs.extend(cfg.scope_params());
+    if let Some(mode) = &cfg.response_mode {
+        pairs.push(("response_mode".into(), mode.clone()));
+    }
     pairs.push(("state".into(), state.clone()));
     if let Some(n) = &nonce {
         pairs.push(("nonce".into(), n.clone()));
@@ -173,6 +176,74 @@ async fn browser_url(
     session.gate_authorize(url).await
 }
 
+/// JARM (JWT Secured Authorization Response Mode): with a `*jwt` response mode, the
+/// response is one JWT signed by the server. The JWKS is fetched first; the verifier then
+/// checks the signature, `iss` (the issuer), `aud` (the client id) and `exp` before any
+/// parameter it carries is used.
+async fn jarm_verifier(
+    session: &mut Session,
+    cfg: &ClientConfig,
+) -> Result<Option<loopback::JarmVerifier>, FlowError> {
+    let Some(mode) = cfg.response_mode.as_deref().filter(|m| m.ends_with("jwt")) else {
+        return Ok(None);
+    };
+    let jwks_uri = cfg.endpoints.jwks_uri.clone().ok_or_else(|| {
+        FlowError::missing(
+            "verifying a JWT-secured authorization response",
+            Missing::Endpoint(EndpointKind::Jwks),
+        )
+    })?;
+    let mut exchanges = Vec::new();
+    let keys = crate::token::jwks::load_keys(
+        &crate::token::KeySource::JwksUrl(jwks_uri),
+        session.http(),
+        None,
+        &mut exchanges,
+    )
+    .await
+    .map_err(|e| FlowError::Redirect(format!("JARM ({mode}): the server's keys: {e}")))?;
+    for ex in exchanges {
+        session.record(ex);
+    }
+    let options = crate::token::InspectOptions {
+        issuer: cfg
+            .endpoints
+            .issuer
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string()),
+        audience: Some(cfg.client_id.clone()),
+        ..Default::default()
+    };
+    let verify = move |jwt: &str| -> Result<Vec<(String, String)>, FlowError> {
+        let inspection =
+            crate::token::inspect_with_keys(jwt, &keys, &options, crate::timefmt::now_unix());
+        if !inspection.valid {
+            let why = inspection
+                .failures()
+                .next()
+                .map(|c| format!("{}: {}", c.id, c.shown_message()))
+                .unwrap_or_else(|| format!("signature {:?}", inspection.signature.status));
+            return Err(FlowError::Redirect(format!(
+                "rejected: the JWT-secured authorization response does not verify ({why}); none of its parameters is used"
+            )));
+        }
+        let Some(claims) = inspection.claims.as_object() else {
+            return Err(FlowError::Redirect(
+                "rejected: the JWT-secured authorization response has no claims".into(),
+            ));
+        };
+        Ok(claims
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "aud" | "exp" | "iat" | "nbf" | "jti"))
+            .map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), String::from);
+                (k.clone(), v)
+            })
+            .collect())
+    };
+    Ok(Some(std::sync::Arc::new(verify)))
+}
+
 /// The configuration for the authorization request: with DPoP on, `dpop_jkt` binds the code
 /// to the key (RFC 9449 §10) unless the user set (or removed) it.
 fn with_dpop_jkt(session: &Session, cfg: &ClientConfig) -> ClientConfig {
@@ -260,6 +331,7 @@ pub async fn run(
                 state: request.state.clone(),
                 issuer: expected_issuer,
                 require_iss,
+                jarm: jarm_verifier(session, cfg).await?,
             };
             let cb = listener.wait(&expected, timeout).await?;
             (request, cb)
@@ -282,6 +354,7 @@ pub async fn run(
                 state: request.state.clone(),
                 issuer: expected_issuer,
                 require_iss,
+                jarm: jarm_verifier(session, cfg).await?,
             };
             let cb = loopback::parse_redirect(&pasted, &expected)?;
             (request, cb)
