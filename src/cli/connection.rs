@@ -225,12 +225,12 @@ impl ConnectionArgs {
         if let Some(m) = self.auth_method {
             p.auth_method = Some(m);
         }
-        set(&mut p.signing_key, &self.signing_key);
+        set(&mut p.auth.signing_key, &self.signing_key);
         if let Some(alg) = self.signing_alg {
-            p.signing_alg = Some(alg);
+            p.auth.signing_alg = Some(alg);
         }
         if let Some(aud) = &self.assertion_audience {
-            p.assertion_audience = Some(aud.clone());
+            p.auth.assertion_audience = Some(aud.clone());
         }
         if let Some(cert) = &self.client_cert {
             p.http.client_cert = Some(cert.clone());

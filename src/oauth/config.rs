@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::AuthMethod;
-use super::assertion::AssertionAudience;
-use crate::keys::JwsAlg;
 use crate::secret::ClientSecret;
 
 /// The server's endpoints, from discovery or given by hand.
@@ -147,12 +145,8 @@ pub struct ClientConfig {
     pub response_type: Option<String>,
     /// RFC 9101: send the authorization request as a request object.
     pub request_object: super::request_object::RequestObject,
-    /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
-    pub signing_key: Option<String>,
-    /// The assertion's `alg`; `None` takes the key's (HS256 for `client_secret_jwt`).
-    pub signing_alg: Option<JwsAlg>,
-    /// The assertion's `aud`.
-    pub assertion_audience: AssertionAudience,
+    /// What the client authentication methods need (signing key, assertion alg and aud).
+    pub auth: super::client_auth::AuthSettings,
 }
 
 /// `params` with `extra` laid over: a name in `extra` replaces every pair of that name, an
