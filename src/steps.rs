@@ -38,6 +38,13 @@ const AUTHORIZATION: StepText = StepText {
     server_checks: "The redirect URI must match a registered one exactly (loopback: any port); a public client must send a PKCE challenge; the response carries `state` back unchanged and, per RFC 9207, its own `iss`.",
 };
 
+const PUSHED_AUTHORIZATION: StepText = StepText {
+    title: "Pushed authorization request: the parameters go first, directly",
+    purpose: "Instead of putting the authorization parameters in the browser's URL, the client posts them to the server (authenticating itself) and gets a short-lived `request_uri`; the browser then carries only that and the client id, so nobody on the front channel can read or change them.",
+    reference: "RFC 9126 §2; RFC 9700 §2.1",
+    server_checks: "The client is authenticated; the redirect URI is registered; the request_uri is single-use, short-lived and bound to this client.",
+};
+
 const TOKEN_CODE: StepText = StepText {
     title: "Token request: exchange the code",
     purpose: "The client sends the code it received, the same redirect URI, and the PKCE `code_verifier` to the token endpoint, authenticating itself if it is confidential. Only the client that started the flow knows the verifier, so a stolen code is worthless.",
@@ -113,6 +120,7 @@ pub fn explain(step: &str, grant: Option<GrantKind>) -> Option<&'static StepText
     Some(match step {
         "discovery" => &DISCOVERY,
         AUTHORIZE => &AUTHORIZATION,
+        "pushed authorization request" => &PUSHED_AUTHORIZATION,
         "token request" => match grant {
             Some(GrantKind::ClientCredentials) => &TOKEN_CLIENT_CREDENTIALS,
             Some(GrantKind::Password) => &TOKEN_PASSWORD,

@@ -5,6 +5,8 @@
 use clap::Args;
 use serde_json::Value;
 
+use crate::keys::JwsAlg;
+use crate::oauth::assertion::AssertionAudience;
 use crate::oauth::discovery::Discovery;
 use crate::oauth::error::printable;
 use crate::oauth::{
@@ -36,6 +38,13 @@ pub struct ConnectionArgs {
     pub userinfo_endpoint: Option<String>,
     #[arg(long, value_name = "URL")]
     pub jwks_uri: Option<String>,
+    /// RFC 9126 pushed authorization request endpoint (usually from discovery).
+    #[arg(long, value_name = "URL")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// Authorization code: push the authorization request (RFC 9126) and send only a
+    /// request_uri through the browser. On by itself when the server requires it.
+    #[arg(long)]
+    pub par: bool,
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// The client secret (or set GRANTSCOPE_CLIENT_SECRET, which keeps it out of `ps`).
@@ -47,9 +56,31 @@ pub struct ConnectionArgs {
         allow_hyphen_values = true
     )]
     pub client_secret: Option<ClientSecret>,
-    /// client_secret_basic | client_secret_post | none (default: basic with a secret, none without).
+    /// client_secret_basic | client_secret_post | private_key_jwt | client_secret_jwt |
+    /// tls_client_auth | self_signed_tls_client_auth | none (default: basic with a secret, none
+    /// without).
     #[arg(long, value_name = "METHOD")]
     pub auth_method: Option<AuthMethod>,
+    /// private_key_jwt and JWT bearer: a stored key's name (`grantscope key list`) or a key file
+    /// (PEM, or a JWK/JWKS with the private part).
+    #[arg(long, value_name = "NAME_OR_FILE")]
+    pub signing_key: Option<String>,
+    /// The client assertion's alg (default: the key's; HS256 for client_secret_jwt).
+    #[arg(long, value_name = "ALG")]
+    pub signing_alg: Option<JwsAlg>,
+    /// The client assertion's aud: token-endpoint (default), issuer, or a URL.
+    #[arg(long, value_name = "token-endpoint|issuer|URL")]
+    pub assertion_audience: Option<AssertionAudience>,
+    /// Mutual TLS: the client certificate (PEM file, with --client-key), or a stored key's name
+    /// that has a certificate. Presented on every call of the connection.
+    #[arg(long, value_name = "FILE_OR_NAME")]
+    pub client_cert: Option<String>,
+    /// Mutual TLS: the client certificate's private key (PEM file).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<String>,
+    /// Extra trust roots (a PEM file of CA certificates) for a private or lab server.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<String>,
     /// Space-separated scopes.
     #[arg(long)]
     pub scope: Option<String>,
@@ -80,9 +111,31 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// An authorization request parameter, NAME=VALUE, added or overriding (repeatable;
+    /// `NAME=` removes one): prompt, login_hint, acr_values, max_age, claims, ...
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub params: Vec<(String, String)>,
+    /// A token request parameter, NAME=VALUE, added or overriding (repeatable).
+    #[arg(long = "token-param", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub token_params: Vec<(String, String)>,
+    /// DPoP (RFC 9449): prove possession of a key on token requests and API calls.
+    #[arg(long)]
+    pub dpop: bool,
+    /// The DPoP key: a stored key's name (`grantscope key list`) or a key file; implies
+    /// --dpop. Default: a fresh ES256 key for this run.
+    #[arg(long, value_name = "NAME")]
+    pub dpop_key: Option<String>,
     /// Show secrets (client secret, password, Authorization) in recorded exchanges.
     #[arg(long)]
     pub reveal_secrets: bool,
+}
+
+/// `NAME=VALUE` for --param and --token-param.
+fn name_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not NAME=VALUE")),
+    }
 }
 
 /// A usage or configuration problem (exit 2).
@@ -123,6 +176,13 @@ impl ConnectionArgs {
         set(&mut p.revocation_endpoint, &self.revocation_endpoint);
         set(&mut p.userinfo_endpoint, &self.userinfo_endpoint);
         set(&mut p.jwks_uri, &self.jwks_uri);
+        set(
+            &mut p.pushed_authorization_request_endpoint,
+            &self.pushed_authorization_request_endpoint,
+        );
+        if self.par {
+            p.par = true;
+        }
         if let Some(s) = &self.client_secret {
             p.client_secret = Some(s.clone());
         }
@@ -135,6 +195,19 @@ impl ConnectionArgs {
         if let Some(m) = self.auth_method {
             p.auth_method = Some(m);
         }
+        set(&mut p.signing_key, &self.signing_key);
+        if let Some(alg) = self.signing_alg {
+            p.signing_alg = Some(alg);
+        }
+        if let Some(aud) = &self.assertion_audience {
+            p.assertion_audience = Some(aud.clone());
+        }
+        if let Some(cert) = &self.client_cert {
+            p.http.client_cert = Some(cert.clone());
+            // A certificate given without a key file names a stored key (or a combined PEM).
+            p.http.client_key = self.client_key.clone();
+        }
+        set(&mut p.http.ca_cert, &self.ca_cert);
         if !self.resource.is_empty() {
             p.resources = self.resource.clone();
         }
@@ -155,6 +228,18 @@ impl ConnectionArgs {
         }
         if self.insecure {
             p.http.insecure_tls = true;
+        }
+        if !self.params.is_empty() {
+            p.authorize_params = self.params.clone();
+        }
+        if !self.token_params.is_empty() {
+            p.token_params = self.token_params.clone();
+        }
+        if self.dpop || self.dpop_key.is_some() {
+            p.dpop = true;
+        }
+        if let Some(k) = &self.dpop_key {
+            p.dpop_key = Some(k.clone());
         }
     }
 
@@ -244,6 +329,7 @@ pub fn endpoint_flag(kind: EndpointKind) -> &'static str {
         EndpointKind::Revocation => "--revocation-endpoint",
         EndpointKind::Userinfo => "--userinfo-endpoint",
         EndpointKind::Jwks => "--jwks-uri",
+        EndpointKind::PushedAuthorization => "--pushed-authorization-request-endpoint",
     }
 }
 
@@ -271,6 +357,15 @@ pub fn missing_words(what: &Missing) -> String {
             GrantInput::Password => "give --password (or GRANTSCOPE_PASSWORD)".into(),
             GrantInput::RedirectUri => "give the registered --redirect-uri".into(),
             GrantInput::Token => "give the token as an argument, or `-` to read it from stdin".into(),
+            GrantInput::SigningKey => {
+                "give --signing-key NAME_OR_FILE (see `grantscope key list`)".into()
+            }
+            GrantInput::Assertion => {
+                "give --assertion JWT, or --assertion-claims JSON with --signing-key".into()
+            }
+            GrantInput::SubjectToken => {
+                "give --subject-token and --subject-token-type".into()
+            }
         },
     }
 }

@@ -11,6 +11,8 @@ use super::connection::{
     ConnectionArgs, Progress, Resolved, describe, error_json, resolve_explained,
 };
 use crate::oauth::grants::authorization_code::RedirectSource;
+use crate::oauth::grants::jwt_bearer::BearerAssertion;
+use crate::oauth::grants::token_exchange::ExchangeRequest;
 use crate::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
 use crate::oauth::{Connection, FlowError, Session};
 use crate::secret::{Password, RefreshToken};
@@ -80,6 +82,39 @@ pub struct TokenArgs {
     /// Authorization code / device: how long to wait for the user, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub wait: u64,
+    /// JWT bearer: the assertion to present (a signed JWT).
+    #[arg(
+        long,
+        value_name = "JWT",
+        conflicts_with = "assertion_claims",
+        allow_hyphen_values = true
+    )]
+    pub assertion: Option<String>,
+    /// JWT bearer: claims to sign with --signing-key (iss, aud, iat, exp and jti are filled in
+    /// when left out), as JSON or @FILE.
+    #[arg(long, value_name = "JSON")]
+    pub assertion_claims: Option<String>,
+    /// Token exchange: the subject token.
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
+    pub subject_token: Option<String>,
+    /// Token exchange: its type (a URN, or access_token, refresh_token, id_token, jwt, saml1,
+    /// saml2).
+    #[arg(long, value_name = "URN")]
+    pub subject_token_type: Option<String>,
+    /// Token exchange: the actor token (delegation).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        allow_hyphen_values = true,
+        requires = "actor_token_type"
+    )]
+    pub actor_token: Option<String>,
+    /// Token exchange: the actor token's type.
+    #[arg(long, value_name = "URN", requires = "actor_token")]
+    pub actor_token_type: Option<String>,
+    /// Token exchange: the type of token asked for.
+    #[arg(long, value_name = "URN")]
+    pub requested_token_type: Option<String>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -99,6 +134,10 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     } else {
         Progress::Verbose
     };
+    let assertion = match bearer_assertion(&args) {
+        Ok(a) => a,
+        Err(e) => return fail_early(grant, &e, args.json),
+    };
     let explain = args.explain.then_some(grant);
     let resolved =
         match resolve_explained(&args.connection, progress, grant.endpoints(), explain).await {
@@ -106,7 +145,7 @@ pub async fn run(args: TokenArgs) -> ExitCode {
             Err(e) => return fail_early(grant, &e, args.json),
         };
     let reveal = resolved.reveal;
-    let (mut outcome, resolved) = run_grant(grant, &args, resolved).await;
+    let (mut outcome, resolved) = run_grant(grant, &args, resolved, assertion).await;
     let inspections = match &outcome.result {
         Ok(s) => {
             let (inspections, jwks_exchanges) =
@@ -131,7 +170,35 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     }
 }
 
-async fn run_grant(grant: GrantKind, args: &TokenArgs, r: Resolved) -> (GrantOutcome, Resolved) {
+/// `--assertion` or `--assertion-claims` (JSON, or @FILE).
+fn bearer_assertion(args: &TokenArgs) -> Result<Option<BearerAssertion>, FlowError> {
+    if let Some(jwt) = &args.assertion {
+        return Ok(Some(BearerAssertion::Jwt(jwt.clone())));
+    }
+    let Some(claims) = &args.assertion_claims else {
+        return Ok(None);
+    };
+    let text = match claims.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| FlowError::Config(format!("--assertion-claims {path}: {e}")))?,
+        None => claims.clone(),
+    };
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| FlowError::Config(format!("--assertion-claims is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(FlowError::Config(
+            "--assertion-claims must be a JSON object".into(),
+        ));
+    }
+    Ok(Some(BearerAssertion::Claims(value)))
+}
+
+async fn run_grant(
+    grant: GrantKind,
+    args: &TokenArgs,
+    r: Resolved,
+    assertion: Option<BearerAssertion>,
+) -> (GrantOutcome, Resolved) {
     let redirect = (grant == GrantKind::AuthorizationCode).then(|| {
         if args.paste_redirect {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -158,6 +225,14 @@ async fn run_grant(grant: GrantKind, args: &TokenArgs, r: Resolved) -> (GrantOut
         password: args.password.clone(),
         redirect,
         wait: Some(Duration::from_secs(args.wait)),
+        assertion,
+        exchange: args.subject_token.as_ref().map(|subject| ExchangeRequest {
+            subject_token: subject.clone(),
+            subject_token_type: args.subject_token_type.clone().unwrap_or_default(),
+            actor_token: args.actor_token.clone(),
+            actor_token_type: args.actor_token_type.clone(),
+            requested_token_type: args.requested_token_type.clone(),
+        }),
     };
     let reveal = r.reveal;
     let mut conn = Connection {

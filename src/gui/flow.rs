@@ -26,13 +26,7 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
     if p.name != SANDBOX_PROFILE {
         return;
     }
-    let kind = match grant {
-        GrantKind::ClientCredentials => "client_credentials",
-        GrantKind::AuthorizationCode => "authorization_code",
-        GrantKind::RefreshToken => "refresh_token",
-        GrantKind::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
-        GrantKind::Password => "password",
-    };
+    let kind = grant.grant_type();
     let client = crate::sandbox::seeded_clients()
         .iter()
         .find(|c| {
@@ -748,6 +742,7 @@ async fn run_flow(
         password: Some(inputs.password.clone().into()),
         redirect,
         wait: Some(wait),
+        ..grants::GrantInputs::default()
     };
     let outcome = grants::run(grant, &mut conn, core_inputs).await;
     (outcome.result, conn.config)

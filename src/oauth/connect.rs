@@ -8,6 +8,7 @@
 //! error says which document failed and why, and which endpoint was wanted.
 
 use super::discovery::{self, Discovery, SecondDocument};
+use super::dpop::{DpopKey, DpopState};
 use super::endpoint::EndpointKind;
 use super::error::FlowError;
 use super::session::{FlowEvent, Observer};
@@ -49,10 +50,23 @@ pub async fn connect(
         .http
         .to_options()
         .map_err(|e| FlowError::Config(e.to_string()))?;
+    let certificate_auth = config.effective_auth_method().uses_certificate();
+    if certificate_auth && options.client_identity.is_none() {
+        return Err(FlowError::Config(format!(
+            "{} presents a client certificate on every call: give the certificate and its key \
+             (--client-cert FILE --client-key FILE, or --client-cert NAME of a stored key)",
+            config.effective_auth_method()
+        )));
+    }
     let http = HttpClient::new(&options)?;
     let mut session = Session::new(http);
     if let Some(o) = observer {
         session = session.with_observer(o);
+    }
+    if profile.dpop {
+        session.set_dpop(Some(std::sync::Arc::new(DpopState::new(dpop_key(
+            profile,
+        )?))));
     }
     let mut notes = Vec::new();
     let mut found = None;
@@ -71,7 +85,13 @@ pub async fn connect(
         match discovery::discover_with(&mut session, &issuer, second).await {
             Ok(d) => {
                 let given = config.endpoints.clone();
-                config.endpoints = given.or(&d.endpoints);
+                let mut discovered = d.endpoints.clone();
+                if certificate_auth {
+                    let note = use_mtls_aliases(&mut discovered, &d.metadata);
+                    session.emit(FlowEvent::Note(note.clone()));
+                    notes.push(note);
+                }
+                config.endpoints = given.or(&discovered);
                 found = Some(d);
             }
             Err(e) if lacking.is_empty() && !matches!(e, FlowError::Config(_)) => {
@@ -95,4 +115,59 @@ pub async fn connect(
         session,
         notes,
     })
+}
+
+/// The profile's DPoP key: the stored one it names, else a fresh ES256 key.
+fn dpop_key(profile: &Profile) -> Result<DpopKey, FlowError> {
+    match profile.dpop_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        None => DpopKey::generate(),
+        Some(name) => {
+            let store = crate::keys::KeyStore::open_default()
+                .map_err(|e| FlowError::Config(format!("DPoP key {name:?}: {e}")))?;
+            let stored = store
+                .resolve(name)
+                .map_err(|e| FlowError::Config(format!("DPoP key {name:?}: {e}")))?;
+            DpopKey::from_key(stored.key)
+        }
+    }
+}
+
+/// Mutual TLS (RFC 8705 §5): the calls that present the certificate go to the
+/// `mtls_endpoint_aliases` when the metadata has them. Says what was done, for a note.
+fn use_mtls_aliases(endpoints: &mut super::Endpoints, metadata: &serde_json::Value) -> String {
+    let Some(aliases) = metadata
+        .get("mtls_endpoint_aliases")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return "warning: the server publishes no mtls_endpoint_aliases; the client certificate \
+                goes to the plain endpoints"
+            .to_string();
+    };
+    let mut used = Vec::new();
+    for (name, slot) in [
+        ("token_endpoint", &mut endpoints.token_endpoint),
+        (
+            "introspection_endpoint",
+            &mut endpoints.introspection_endpoint,
+        ),
+        ("revocation_endpoint", &mut endpoints.revocation_endpoint),
+        (
+            "device_authorization_endpoint",
+            &mut endpoints.device_authorization_endpoint,
+        ),
+        ("userinfo_endpoint", &mut endpoints.userinfo_endpoint),
+    ] {
+        if let Some(url) = aliases
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|u| url::Url::parse(u).ok())
+        {
+            *slot = Some(url);
+            used.push(name);
+        }
+    }
+    format!(
+        "mutual TLS: using the mtls_endpoint_aliases for {}",
+        used.join(", ")
+    )
 }

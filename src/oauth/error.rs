@@ -94,6 +94,12 @@ pub enum GrantInput {
     RedirectUri,
     /// The token a lifecycle call is about.
     Token,
+    /// The signing key of `private_key_jwt` or a JWT bearer assertion.
+    SigningKey,
+    /// The JWT bearer grant's assertion (or claims to build it from).
+    Assertion,
+    /// Token exchange's subject token and its type.
+    SubjectToken,
 }
 
 impl GrantInput {
@@ -104,6 +110,9 @@ impl GrantInput {
             GrantInput::Password => "a password",
             GrantInput::RedirectUri => "the registered redirect URI",
             GrantInput::Token => "a token",
+            GrantInput::SigningKey => "a signing key",
+            GrantInput::Assertion => "an assertion (or claims and a signing key)",
+            GrantInput::SubjectToken => "a subject token and its type",
         }
     }
 }

@@ -27,6 +27,13 @@ pub struct UnsafeSwitches {
     pub any_redirect_uri: bool,
     /// Issue access tokens valid for a year and refresh tokens for ten.
     pub long_lived_tokens: bool,
+    /// Accept a JWT assertion (client authentication or JWT bearer grant) whose `aud` does not
+    /// name this server.
+    pub accept_wrong_assertion_audience: bool,
+    /// Accept a JWT assertion whose `jti` was seen before (a replay).
+    pub accept_replayed_assertion: bool,
+    /// Accept a JWT assertion past its `exp`.
+    pub accept_expired_assertion: bool,
 }
 
 impl UnsafeSwitches {
@@ -38,6 +45,18 @@ impl UnsafeSwitches {
             (self.no_refresh_rotation, "unsafe-no-refresh-rotation"),
             (self.any_redirect_uri, "unsafe-any-redirect-uri"),
             (self.long_lived_tokens, "unsafe-long-lived-tokens"),
+            (
+                self.accept_wrong_assertion_audience,
+                "unsafe-accept-wrong-assertion-audience",
+            ),
+            (
+                self.accept_replayed_assertion,
+                "unsafe-accept-replayed-assertion",
+            ),
+            (
+                self.accept_expired_assertion,
+                "unsafe-accept-expired-assertion",
+            ),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -50,6 +69,8 @@ impl UnsafeSwitches {
 pub struct SandboxConfig {
     /// TCP port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// TCP port of the TLS listener (mutual TLS, RFC 8705) on 127.0.0.1; 0 picks a free one.
+    pub tls_port: u16,
     /// Lifetime of access tokens (and ID tokens).
     pub access_token_ttl: Duration,
     /// Lifetime of each refresh token (a rotated one gets a fresh lifetime).
@@ -76,6 +97,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             port: 0,
+            tls_port: 0,
             access_token_ttl: Duration::from_secs(3600),
             refresh_token_ttl: Duration::from_secs(14 * 24 * 3600),
             code_ttl: Duration::from_secs(60),
