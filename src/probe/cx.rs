@@ -206,6 +206,17 @@ impl Cx {
         let mut attempt = 0;
         loop {
             let resp = self.session.send(step, req.clone()).await?;
+            if let Some(location) = resp.header("location")
+                && let Ok(to) = self
+                    .target
+                    .config
+                    .endpoints
+                    .issuer
+                    .clone()
+                    .map_or_else(|| Url::parse(location), |base| base.join(location))
+            {
+                self.mark_reply_secrets(&Reply::from_url(&to));
+            }
             if resp.status != 429 {
                 return Ok(resp);
             }
@@ -322,18 +333,23 @@ impl Cx {
             other => other,
         };
         if let Landing::Redirect(u) = &landing {
-            let reply = Reply::from_url(u);
-            for (name, kind) in [
-                ("code", SecretKind::AuthorizationCode),
-                ("access_token", SecretKind::AccessToken),
-                ("id_token", SecretKind::IdToken),
-            ] {
-                if let Some(v) = reply.get(name) {
-                    self.session.mark_received(kind, v);
-                }
-            }
+            self.mark_reply_secrets(&Reply::from_url(u));
         }
         Ok(landing)
+    }
+
+    /// Marks the credentials an authorization response carries on the last exchange.
+    fn mark_reply_secrets(&mut self, reply: &Reply) {
+        for (name, kind) in [
+            ("code", SecretKind::AuthorizationCode),
+            ("access_token", SecretKind::AccessToken),
+            ("id_token", SecretKind::IdToken),
+            ("refresh_token", SecretKind::RefreshToken),
+        ] {
+            if let Some(v) = reply.get(name) {
+                self.session.mark_received(kind, v);
+            }
+        }
     }
 
     /// Sends `url` (an edited authorization request) and returns the redirect back, or where

@@ -291,7 +291,7 @@ fn authorization_code(
             "the authorization code was issued to another client",
         ));
     }
-    if record.consumed {
+    if record.consumed && !app.config.unsafe_switches.allow_code_reuse {
         if let Some(grant) = record.redeemed {
             store.revoke_grant(grant, "authorization code reused");
         }
