@@ -326,7 +326,7 @@ impl Cx {
     pub async fn authorize(&mut self, url: &Url) -> Result<Landing, FlowError> {
         let first = follow(&mut self.session, url).await?;
         let landing = match first {
-            Landing::Page { status, .. } if (200..300).contains(&status) => {
+            first if super::driver::wants_user(&first) => {
                 let driver = self.target.driver.clone();
                 driver.visit(&mut self.session, url).await?
             }

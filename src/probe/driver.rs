@@ -53,45 +53,45 @@ pub trait AuthorizeDriver: Send + Sync {
     fn visit<'a>(&'a self, session: &'a mut Session, url: &'a Url) -> DriverFuture<'a>;
 }
 
-/// At most this many redirects inside the server's origin are followed.
-const MAX_HOPS: usize = 10;
-
-/// GETs `url` with no cookies and follows redirects inside its origin; every step is recorded
-/// in `session`. This is the sandbox's auto-approve and the first look of every probe (a
-/// refusal, or a redirect the server makes before any login, needs no user).
+/// GETs `url` once, with no cookies, recorded in `session`: the first look of every probe (a
+/// refusal, or a redirect the server makes before any login, needs no user) and the whole
+/// visit for a server that approves at once (the sandbox's auto-approve). A redirect inside
+/// the server's origin (to its login or consent) ends as a [`Landing::Page`] with that 3xx
+/// status: the server accepted the request so far and wants a user.
 pub async fn follow(session: &mut Session, url: &Url) -> Result<Landing, FlowError> {
-    let origin = url.origin();
-    let mut at = url.clone();
-    for _ in 0..MAX_HOPS {
-        let mut req = HttpRequest::get(at.clone());
-        req.headers = vec![("Accept".into(), "text/html".into())];
-        let resp = session.send("authorization request", req).await?;
-        if (300..400).contains(&resp.status) {
-            let Some(location) = resp.header("location") else {
-                return Ok(Landing::Page {
-                    status: resp.status,
-                    url: at,
-                    title: "a redirect without Location".into(),
-                });
-            };
-            let next = at.join(location).map_err(|e| {
-                FlowError::Redirect(format!("the server redirected to a bad Location: {e}"))
-            })?;
-            if next.origin() != origin {
-                return Ok(Landing::Redirect(next));
-            }
-            at = next;
-            continue;
+    let mut req = HttpRequest::get(url.clone());
+    req.headers = vec![("Accept".into(), "text/html".into())];
+    let resp = session.send("authorization request", req).await?;
+    if (300..400).contains(&resp.status) {
+        let Some(location) = resp.header("location") else {
+            return Ok(Landing::Page {
+                status: resp.status,
+                url: url.clone(),
+                title: "a redirect without Location".into(),
+            });
+        };
+        let next = url.join(location).map_err(|e| {
+            FlowError::Redirect(format!("the server redirected to a bad Location: {e}"))
+        })?;
+        if next.origin() != url.origin() {
+            return Ok(Landing::Redirect(next));
         }
         return Ok(Landing::Page {
             status: resp.status,
-            url: at,
-            title: page_title(&resp.text()),
+            url: next,
+            title: "the server's login or consent".into(),
         });
     }
-    Err(FlowError::Redirect(format!(
-        "more than {MAX_HOPS} redirects inside the server"
-    )))
+    Ok(Landing::Page {
+        status: resp.status,
+        url: url.clone(),
+        title: page_title(&resp.text()),
+    })
+}
+
+/// Whether a first look ended where a user must act (a login page, or a redirect to one).
+pub fn wants_user(landing: &Landing) -> bool {
+    matches!(landing, Landing::Page { status, .. } if (200..400).contains(status))
 }
 
 /// The `<title>` of an HTML page (inert, capped), or the start of the text.

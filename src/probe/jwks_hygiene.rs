@@ -104,7 +104,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                     crate::token::decode::decode(id.expose())
             {
                 let alg = jws.alg().unwrap_or("").to_string();
-                if !algs.is_empty() && !algs.iter().any(|a| *a == alg) {
+                if !algs.is_empty() && !algs.contains(&alg) {
                     fails.push(format!(
                         "the ID token is signed with {:?}, which the metadata does not advertise",
                         crate::text::inert(&alg)

@@ -12,7 +12,7 @@ pub static PROBE: Probe = Probe {
     group: Group::Redirects,
     level: Level::Must,
     reference: "RFC 9700 §4.1.3, RFC 8252 §7.3",
-    tests: "The loopback redirect URI with another port: accepted passes, refused fails (interop, MUST); 127.0.0.1 vs [::1] vs localhost is info; no loopback URI is skipped.",
+    tests: "The loopback redirect URI with another port: accepted passes, refused fails for a public client (interop, MUST) and is info for a confidential one; the 127.0.0.1 / [::1] / localhost swaps are reported; no loopback URI is skipped.",
     needs: &[],
     logins: 1,
     changes: None,
@@ -50,9 +50,17 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             }
         };
         if let Some(why) = port_verdict {
-            return Ok(Verdict::fail(format!(
-                "the loopback redirect URI with port {port} was {why}"
-            )));
+            // RFC 8252 §7.3 is about native apps (public clients); a confidential web client
+            // may be held to its exact registered port.
+            return Ok(if cx.target.is_public() {
+                Verdict::fail(format!(
+                    "the loopback redirect URI with port {port} was {why}"
+                ))
+            } else {
+                Verdict::info(format!(
+                    "for this confidential client the loopback redirect URI with port {port} was {why} (RFC 8252's any-port rule is for native apps)"
+                ))
+            });
         }
         let mut hosts = Vec::new();
         for host in ["localhost", "[::1]", "127.0.0.1"] {

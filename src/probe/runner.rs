@@ -75,6 +75,11 @@ impl Plan {
         for (id, what) in self.changes() {
             lines.push(format!("plan: {id} {what}"));
         }
+        if !self.changes().is_empty() {
+            lines.push(
+                "plan: the probes that change state run one at a time, after the others".into(),
+            );
+        }
         lines
     }
 }
@@ -176,10 +181,19 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(plan.concurrency));
     let mut pending: Vec<&'static Probe> = plan.run.clone();
     let mut running: JoinSet<ProbeResult> = JoinSet::new();
+    // Probes that change state at the server (revocations, refresh families) run alone, after
+    // the others: a revoked grant must not break a probe running beside it.
+    let mut exclusive_running = false;
     loop {
         // Start every probe whose dependencies are decided.
         let mut still = Vec::new();
+        let shared_left = pending.iter().any(|q| q.changes.is_none());
         for p in pending.drain(..) {
+            let exclusive = p.changes.is_some();
+            if exclusive_running || (exclusive && (shared_left || !running.is_empty())) {
+                still.push(p);
+                continue;
+            }
             let deps: Vec<&str> = p.after().filter(|d| selected.contains(d)).collect();
             if deps.iter().any(|d| !done.contains_key(d)) {
                 still.push(p);
@@ -203,6 +217,7 @@ pub async fn run(
                 done.insert(p.id, r);
                 continue;
             }
+            exclusive_running = exclusive;
             let target = target.clone();
             let permits = permits.clone();
             running.spawn(async move {
@@ -223,6 +238,7 @@ pub async fn run(
         let Some(joined) = running.join_next().await else {
             break;
         };
+        exclusive_running = false;
         if let Ok(r) = joined {
             on_result(&r);
             done.insert(r.id, r);

@@ -70,7 +70,10 @@ impl AuthorizeDriver for ScriptedBrowser {
                         Ok(u) => Landing::Redirect(u),
                         Err(e) => Landing::NoAnswer(format!("bad redirect {to}: {e}")),
                     },
-                    Err(e) => Landing::NoAnswer(format!("the scripted browser stopped: {e}")),
+                    Err(e) => Landing::NoAnswer(format!(
+                        "the scripted browser stopped: {}",
+                        e.to_string().lines().next().unwrap_or_default()
+                    )),
                 },
             )
         })
