@@ -62,6 +62,7 @@ const NATIVE_BASELINE: &[(&str, &str)] = &[
     ("pkce.verifier-format", "pass"),
     ("code.single-use", "pass"),
     ("code.reuse-revokes", "pass"),
+    ("code.race", "pass"),
     ("code.redirect-bound", "pass"),
     ("redirect.exact", "pass"),
     ("redirect.loopback-port", "pass"),
@@ -221,6 +222,7 @@ fn switch_allow_code_reuse_fails_code_single_use() {
         &[
             ("code.single-use", "fail"),
             ("code.reuse-revokes", "inconclusive"),
+            ("code.race", "fail"),
         ],
     );
 }
@@ -323,7 +325,8 @@ fn cli_json_junit_report_and_exit_codes() {
         Some(sb.issuer().trim_end_matches('/'))
     );
     assert!(doc["started_at"].is_string());
-    assert_eq!(doc["summary"]["fail"], 1, "{doc:#}");
+    // The reuse switch fails code.single-use and code.race.
+    assert_eq!(doc["summary"]["fail"], 2, "{doc:#}");
     let results = doc["results"].as_array().cloned().unwrap_or_default();
     assert_eq!(results.len(), grantscope::probe::PROBES.len());
     let single = results
@@ -354,7 +357,12 @@ fn cli_json_junit_report_and_exit_codes() {
     let page = std::fs::read_to_string(&html).unwrap_or_default();
     assert!(page.starts_with("<!doctype html>") && page.contains("<details>"));
     assert!(!page.contains("<script"), "self-contained, no script");
-    assert!(!page.contains("eyJ"), "tokens masked in the report");
+    if let Some(i) = page.find("eyJ") {
+        panic!(
+            "a token shows in the report: {}",
+            &page[page.floor_char_boundary(i.saturating_sub(600))..page.ceil_char_boundary(i + 80)]
+        );
+    }
 
     // Nothing failed: 0; an unknown probe id: 2.
     let ok = Grantscope::new([

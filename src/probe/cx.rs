@@ -188,12 +188,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 pub struct Cx {
     pub target: Arc<Target>,
     pub session: Session,
+    /// Exchanges made through other sessions (parallel requests), kept as evidence too.
+    pub extra: Vec<crate::http::Exchange>,
 }
 
 impl Cx {
     pub fn new(target: Arc<Target>) -> Self {
         let session = Session::new(target.http.clone());
-        Self { target, session }
+        Self {
+            target,
+            session,
+            extra: Vec::new(),
+        }
     }
 
     pub fn cfg(&self) -> &ClientConfig {

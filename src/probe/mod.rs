@@ -22,6 +22,7 @@ pub mod report;
 pub mod runner;
 
 mod client_auth_enforced;
+mod code_race;
 mod code_redirect_bound;
 mod code_reuse_revokes;
 mod code_single_use;
@@ -59,6 +60,7 @@ pub static PROBES: &[&Probe] = &[
     &pkce_verifier_format::PROBE,
     &code_single_use::PROBE,
     &code_reuse_revokes::PROBE,
+    &code_race::PROBE,
     &code_redirect_bound::PROBE,
     &redirect_exact::PROBE,
     &redirect_loopback_port::PROBE,

@@ -158,7 +158,11 @@ fn result_of(p: &'static Probe, verdict: Verdict, elapsed_ms: u64, cx: Option<Cx
         verdict,
         elapsed_ms,
         exchanges: cx
-            .map(|mut c| c.session.take_exchanges())
+            .map(|mut c| {
+                let mut all = c.session.take_exchanges();
+                all.append(&mut c.extra);
+                all
+            })
             .unwrap_or_default(),
     }
 }
