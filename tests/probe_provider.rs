@@ -7,6 +7,7 @@ mod common;
 mod probe_support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::{Provider, TEST_PASSWORD, TEST_USER};
 use probe_support::*;
@@ -133,4 +134,68 @@ fn confidential_web_client_verdicts() {
         .map(|r| r.verdict.reason.clone())
         .unwrap_or_default();
     assert!(auth.contains("interchangeable"), "{auth}");
+}
+
+/// The command line with `--no-browser`: each authorization it needs is printed as
+/// `authorize: URL`; the test (as an external driver) completes the provider's login page with
+/// the scripted browser and delivers the redirect to the probe's loopback listener.
+#[test]
+fn cli_no_browser_is_driven_through_authorize_lines() {
+    let provider = Provider::start();
+    let issuer = provider.issuer().to_string();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut running = common::cli::Grantscope::new([
+        "probe",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        "native",
+        "--scope",
+        "openid offline_access",
+        "--no-browser",
+        "--json",
+        "--login-timeout",
+        "60",
+        "--only",
+        "pkce.verifier-checked,state.echo,iss.response,code.single-use,redirect.exact",
+    ])
+    .config_dir(dir.path())
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut logins = 0;
+    while let Ok(url) = running.wait_for_stderr("authorize: ", Duration::from_secs(30)) {
+        let redirect = common::complete_login_as(&issuer, &url, TEST_USER)
+            .unwrap_or_else(|e| panic!("login for {url}: {e}"));
+        assert!(
+            redirect.starts_with("http://127.0.0.1:"),
+            "the redirect goes to the loopback listener: {redirect}"
+        );
+        let (status, _) = common::deliver_redirect(&redirect).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status, 200, "the listener took the redirect {redirect}");
+        logins += 1;
+    }
+    let out = running
+        .wait(Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        logins >= 4,
+        "one login per probe that needs a user, got {logins}"
+    );
+    let doc = out.json().unwrap_or_else(|e| panic!("{e}"));
+    for id in [
+        "pkce.verifier-checked",
+        "state.echo",
+        "iss.response",
+        "code.single-use",
+        "redirect.exact",
+    ] {
+        let r = doc["results"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["id"] == id))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(r["verdict"], "pass", "{id}: {r:#}");
+    }
+    assert_eq!(doc["summary"]["pass"], 5, "{doc:#}");
 }

@@ -18,14 +18,19 @@ pub static PROBE: Probe = Probe {
     run,
 };
 
-/// 120 characters with reserved and percent-encoded ones.
+/// 120 characters with reserved and percent-encoded ones, ending in a random part (the
+/// loopback listener tells concurrent answers apart by their state).
 pub fn hostile_state() -> String {
     let unit = "aZ09-._~!$&'()*+,;=:@/?%#[] é";
+    let random = crate::oauth::pkce::random_token();
     let mut s = String::new();
     while s.chars().count() < 120 {
         s.push_str(unit);
     }
-    s.chars().take(120).collect()
+    let keep = 120usize.saturating_sub(random.chars().count());
+    let mut s: String = s.chars().take(keep).collect();
+    s.push_str(&random);
+    s
 }
 
 /// An error redirect for `state`: an unknown scope, else a bad code_challenge_method.
