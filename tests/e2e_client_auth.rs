@@ -192,6 +192,18 @@ fn each_method_gets_a_token_introspects_and_revokes() {
                 doc["access_token"]
             );
             assert_eq!(cnf.as_str(), Some(expected.as_str()));
+            // The inspector checks the binding against the certificate in use.
+            let check = doc["access_token"]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == "cnf.x5t#S256")
+                .cloned();
+            assert_eq!(
+                check.map(|c| c["status"].clone()),
+                Some("pass".into()),
+                "{method}"
+            );
             // The token endpoint used is the mTLS alias on the TLS listener.
             let url = ex["request"]["url"].as_str().unwrap();
             assert!(
@@ -415,4 +427,35 @@ fn token_exchange_reports_the_issued_token_type() {
     // The subject token is masked in the recorded request.
     let body = token_exchange_of(&doc)["request"]["body"].as_str().unwrap();
     assert!(!body.contains(&subject), "{body}");
+}
+
+#[test]
+fn profile_keeps_the_key_certificate_and_ca_settings() {
+    let sb = SandboxProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, method) in [("pk", "private_key_jwt"), ("tls", "tls_client_auth")] {
+        let mut a = vec!["profile".to_string(), "save".into(), name.into()];
+        a.extend(sb.client_args(method));
+        let out = Grantscope::new(a).config_dir(dir.path()).run(T).unwrap();
+        assert_eq!(out.code(), 0, "{}", out.stderr);
+        let shown = Grantscope::new(["profile", "show", name, "--json"])
+            .config_dir(dir.path())
+            .run(T)
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(shown["auth_method"], method);
+        let out = Grantscope::new(["token", "client-credentials", "--profile", name, "--json"])
+            .config_dir(dir.path())
+            .run(T)
+            .unwrap();
+        assert_eq!(out.code(), 0, "{name}: {}\n{}", out.stdout, out.stderr);
+        if method == "tls_client_auth" {
+            assert_eq!(shown["http"]["ca_cert"], sb.ca().as_str());
+            assert!(shown["http"]["client_cert"].is_string());
+            assert!(out.json().unwrap()["access_token"]["claims"]["cnf"].is_object());
+        } else {
+            assert_eq!(shown["signing_key"], sb.file("sandbox-jwt", "key").as_str());
+        }
+    }
 }

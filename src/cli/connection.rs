@@ -111,6 +111,20 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// Authorization code: the response mode — query, fragment, form_post, or JARM (signed
+    /// responses, verified before use): jwt, query.jwt, fragment.jwt, form_post.jwt.
+    #[arg(long, value_name = "MODE", value_parser = ["query", "fragment", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"])]
+    pub response_mode: Option<String>,
+    /// RFC 9396 authorization details: a JSON array, or @FILE to read it from a file.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub authorization_details: Option<String>,
+    /// Authorization code: send the authorization request as a signed request object
+    /// (RFC 9101), with --signing-key, else HS256 with the client secret.
+    #[arg(long)]
+    pub request_object: bool,
+    /// DANGEROUS, a probe of the server: an unsigned request object (`alg: none`).
+    #[arg(long, conflicts_with = "request_object")]
+    pub request_object_none: bool,
     /// An authorization request parameter, NAME=VALUE, added or overriding (repeatable;
     /// `NAME=` removes one): prompt, login_hint, acr_values, max_age, claims, ...
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
@@ -155,6 +169,17 @@ impl ConnectionArgs {
             None => Profile::default(),
         };
         self.apply_to(&mut p);
+        if let Some(given) = &self.authorization_details {
+            let text = match given.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    config_err(format!("--authorization-details: cannot read {path}: {e}"))
+                })?,
+                None => given.clone(),
+            };
+            let details = crate::oauth::config::parse_authorization_details(&text)
+                .map_err(|e| config_err(format!("--authorization-details: {e}")))?;
+            p.authorization_details = Some(details);
+        }
         Ok(p)
     }
 
@@ -229,6 +254,15 @@ impl ConnectionArgs {
         if self.insecure {
             p.http.insecure_tls = true;
         }
+        if let Some(m) = &self.response_mode {
+            p.response_mode = Some(m.clone());
+        }
+        if self.request_object {
+            p.request_object = crate::oauth::request_object::RequestObject::Signed;
+        }
+        if self.request_object_none {
+            p.request_object = crate::oauth::request_object::RequestObject::Unsigned;
+        }
         if !self.params.is_empty() {
             p.authorize_params = self.params.clone();
         }
@@ -297,6 +331,11 @@ pub async fn resolve_explained(
 ) -> Result<Resolved, FlowError> {
     args.check_http_flags()?;
     let profile = args.merged_profile()?;
+    if profile.request_object == crate::oauth::request_object::RequestObject::Unsigned {
+        eprintln!(
+            "WARNING: the authorization request goes as an UNSIGNED request object (alg: none), to probe the server; a server should refuse it (RFC 9101 §10.2)."
+        );
+    }
     if profile.http.insecure_tls {
         eprintln!(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
@@ -372,10 +411,12 @@ pub fn missing_words(what: &Missing) -> String {
 
 /// An error as the command line says it: a missing setting names its flag.
 pub fn describe(e: &FlowError) -> String {
-    match e {
+    let text = match e {
         FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
         other => other.to_string(),
-    }
+    };
+    // Server text (descriptions, page titles) may ride in an error: shown inert.
+    crate::text::inert(&text).into_owned()
 }
 
 /// The one JSON error shape of every command's `--json` (DESIGN.md).

@@ -14,7 +14,7 @@ use crate::oauth::grants::authorization_code::RedirectSource;
 use crate::oauth::grants::jwt_bearer::BearerAssertion;
 use crate::oauth::grants::token_exchange::ExchangeRequest;
 use crate::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
-use crate::oauth::{Connection, FlowError, Session};
+use crate::oauth::{Connection, FlowError};
 use crate::secret::{Password, RefreshToken};
 
 /// The grant argument: the names of the core's grant registry ([`grants::GRANTS`]).
@@ -155,11 +155,27 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         }
         Err(_) => super::token_report::Inspections::default(),
     };
+    let mut inspections = inspections;
+    if let Some(at) = inspections.access_token.as_mut() {
+        let certificate = resolved
+            .session
+            .http()
+            .options()
+            .client_identity
+            .as_ref()
+            .map(|id| id.x5t_s256().to_string());
+        crate::oauth::binding::annotate_inspection(at, certificate.as_deref());
+    }
     if args.json {
-        let doc = json_document(&outcome, &inspections, reveal, &resolved.session);
+        let doc = json_document(
+            &outcome,
+            &inspections,
+            reveal,
+            resolved.config.authorization_details.as_deref(),
+        );
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+            crate::text::to_json_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
         super::token_report::print_human(&outcome, &inspections, reveal, args.show_exchanges);
@@ -262,7 +278,7 @@ fn json_document(
     outcome: &GrantOutcome,
     inspections: &super::token_report::Inspections,
     reveal: bool,
-    _session: &Session,
+    requested_details: Option<&str>,
 ) -> Value {
     let (ok, error, response, rotated) = match &outcome.result {
         Ok(TokenSuccess {
@@ -282,6 +298,13 @@ fn json_document(
         "refresh_token": inspections.refresh_token.clone().unwrap_or(Value::Null),
         "exchanges": outcome.exchanges.iter().map(|e| e.to_json(reveal)).collect::<Vec<_>>(),
     });
+    // RFC 9396: the granted authorization details beside the requested ones.
+    if let Some(requested) = requested_details {
+        doc["authorization_details"] = json!({
+            "requested": serde_json::from_str::<Value>(requested).unwrap_or(Value::Null),
+            "granted": doc["response"].get("authorization_details").cloned().unwrap_or(Value::Null),
+        });
+    }
     if let Some(r) = rotated {
         doc["refresh_token_rotated"] = Value::Bool(r);
     }
@@ -299,7 +322,7 @@ fn fail_early(grant: GrantKind, e: &FlowError, json: bool) -> ExitCode {
         });
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+            crate::text::to_json_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
         eprintln!("error: {}", describe(e));

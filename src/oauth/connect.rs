@@ -156,6 +156,10 @@ fn use_mtls_aliases(endpoints: &mut super::Endpoints, metadata: &serde_json::Val
             &mut endpoints.device_authorization_endpoint,
         ),
         ("userinfo_endpoint", &mut endpoints.userinfo_endpoint),
+        (
+            "pushed_authorization_request_endpoint",
+            &mut endpoints.pushed_authorization_request_endpoint,
+        ),
     ] {
         if let Some(url) = aliases
             .get(name)
@@ -170,4 +174,40 @@ fn use_mtls_aliases(endpoints: &mut super::Endpoints, metadata: &serde_json::Val
         "mutual TLS: using the mtls_endpoint_aliases for {}",
         used.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mtls_aliases_replace_the_endpoints_that_present_the_certificate() {
+        let url = |s: &str| Some(url::Url::parse(s).unwrap());
+        let mut endpoints = super::super::Endpoints {
+            token_endpoint: url("https://as.example/token"),
+            authorization_endpoint: url("https://as.example/authorize"),
+            ..Default::default()
+        };
+        let metadata = serde_json::json!({ "mtls_endpoint_aliases": {
+            "token_endpoint": "https://mtls.as.example/token",
+            "pushed_authorization_request_endpoint": "https://mtls.as.example/par",
+        }});
+        let note = use_mtls_aliases(&mut endpoints, &metadata);
+        assert_eq!(
+            endpoints.token_endpoint,
+            url("https://mtls.as.example/token")
+        );
+        assert_eq!(
+            endpoints.pushed_authorization_request_endpoint,
+            url("https://mtls.as.example/par")
+        );
+        // The browser's endpoint never changes.
+        assert_eq!(
+            endpoints.authorization_endpoint,
+            url("https://as.example/authorize")
+        );
+        assert!(note.contains("token_endpoint"), "{note}");
+        let note = use_mtls_aliases(&mut endpoints, &serde_json::json!({}));
+        assert!(note.starts_with("warning"), "{note}");
+    }
 }

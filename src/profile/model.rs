@@ -64,6 +64,15 @@ pub struct Profile {
     /// RFC 9126: push the authorization request first.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub par: bool,
+    /// RFC 9396 authorization details (JSON array) for the authorization and token requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<String>,
+    /// The authorization response mode (query, fragment, form_post, jwt, query.jwt, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_mode: Option<String>,
+    /// RFC 9101: the authorization request as a (signed) request object.
+    #[serde(skip_serializing_if = "is_off")]
+    pub request_object: crate::oauth::request_object::RequestObject,
     /// DPoP (RFC 9449): prove possession of a key on token requests and resource calls.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dpop: bool,
@@ -72,6 +81,10 @@ pub struct Profile {
     pub dpop_key: Option<String>,
     /// A note for people (what this profile is for).
     pub description: Option<String>,
+}
+
+fn is_off(r: &crate::oauth::request_object::RequestObject) -> bool {
+    *r == crate::oauth::request_object::RequestObject::Off
 }
 
 /// Where a profile's client secret is kept.
@@ -116,6 +129,9 @@ impl Default for Profile {
             authorize_params: Vec::new(),
             token_params: Vec::new(),
             par: false,
+            request_object: Default::default(),
+            response_mode: None,
+            authorization_details: None,
             dpop: false,
             dpop_key: None,
             description: None,
@@ -194,6 +210,9 @@ impl Profile {
             authorize_params: self.authorize_params.clone(),
             token_params: self.token_params.clone(),
             par: self.par,
+            request_object: self.request_object,
+            response_mode: self.response_mode.clone().filter(|m| !m.is_empty()),
+            authorization_details: self.authorization_details.clone(),
             signing_key: self.signing_key.clone().filter(|s| !s.is_empty()),
             signing_alg: self.signing_alg,
             assertion_audience: self.assertion_audience.clone().unwrap_or_default(),

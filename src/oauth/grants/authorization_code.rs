@@ -10,6 +10,7 @@ use super::{GrantKind, TokenSuccess};
 use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
 use crate::oauth::loopback::{self, Expected, LoopbackListener};
+use crate::oauth::request_object::{self, RequestObject};
 use crate::oauth::{ClientConfig, FlowEvent, PkceMode, Session, pkce};
 use crate::secret::{AuthorizationCode, PkceVerifier, SecretKind};
 
@@ -57,6 +58,9 @@ pub fn build_request(
         ("redirect_uri".into(), redirect_uri.to_string()),
     ];
     pairs.extend(cfg.scope_params());
+    if let Some(mode) = &cfg.response_mode {
+        pairs.push(("response_mode".into(), mode.clone()));
+    }
     pairs.push(("state".into(), state.clone()));
     if let Some(n) = &nonce {
         pairs.push(("nonce".into(), n.clone()));
@@ -71,7 +75,21 @@ pub fn build_request(
     }
     // Extra parameters win: a tester may override any of the above (the client still checks
     // the answer against the state and nonce it generated).
-    let pairs = crate::oauth::config::with_extra(pairs, &cfg.authorize_params);
+    let mut pairs = crate::oauth::config::with_extra(pairs, &cfg.authorize_params);
+    if cfg.request_object != RequestObject::Off {
+        // RFC 9101 §5: client_id and the request object; response_type and scope repeated
+        // outside, as OpenID Connect Core §6.1 wants them too.
+        let object =
+            request_object::build(cfg, &pairs, cfg.request_object, crate::timefmt::now_unix())?;
+        let outside: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k == "response_type" || k == "scope")
+            .cloned()
+            .collect();
+        pairs = vec![("client_id".into(), cfg.client_id.clone())];
+        pairs.extend(outside);
+        pairs.push(("request".into(), object));
+    }
     let mut url = endpoint;
     url.query_pairs_mut().extend_pairs(pairs.iter());
     let params = pairs;
@@ -156,6 +174,74 @@ async fn browser_url(
         request.url.clone()
     };
     session.gate_authorize(url).await
+}
+
+/// JARM (JWT Secured Authorization Response Mode): with a `*jwt` response mode, the
+/// response is one JWT signed by the server. The JWKS is fetched first; the verifier then
+/// checks the signature, `iss` (the issuer), `aud` (the client id) and `exp` before any
+/// parameter it carries is used.
+async fn jarm_verifier(
+    session: &mut Session,
+    cfg: &ClientConfig,
+) -> Result<Option<loopback::JarmVerifier>, FlowError> {
+    let Some(mode) = cfg.response_mode.as_deref().filter(|m| m.ends_with("jwt")) else {
+        return Ok(None);
+    };
+    let jwks_uri = cfg.endpoints.jwks_uri.clone().ok_or_else(|| {
+        FlowError::missing(
+            "verifying a JWT-secured authorization response",
+            Missing::Endpoint(EndpointKind::Jwks),
+        )
+    })?;
+    let mut exchanges = Vec::new();
+    let keys = crate::token::jwks::load_keys(
+        &crate::token::KeySource::JwksUrl(jwks_uri),
+        session.http(),
+        None,
+        &mut exchanges,
+    )
+    .await
+    .map_err(|e| FlowError::Redirect(format!("JARM ({mode}): the server's keys: {e}")))?;
+    for ex in exchanges {
+        session.record(ex);
+    }
+    let options = crate::token::InspectOptions {
+        issuer: cfg
+            .endpoints
+            .issuer
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string()),
+        audience: Some(cfg.client_id.clone()),
+        ..Default::default()
+    };
+    let verify = move |jwt: &str| -> Result<Vec<(String, String)>, FlowError> {
+        let inspection =
+            crate::token::inspect_with_keys(jwt, &keys, &options, crate::timefmt::now_unix());
+        if !inspection.valid {
+            let why = inspection
+                .failures()
+                .next()
+                .map(|c| format!("{}: {}", c.id, c.shown_message()))
+                .unwrap_or_else(|| format!("signature {:?}", inspection.signature.status));
+            return Err(FlowError::Redirect(format!(
+                "rejected: the JWT-secured authorization response does not verify ({why}); none of its parameters is used"
+            )));
+        }
+        let Some(claims) = inspection.claims.as_object() else {
+            return Err(FlowError::Redirect(
+                "rejected: the JWT-secured authorization response has no claims".into(),
+            ));
+        };
+        Ok(claims
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "aud" | "exp" | "iat" | "nbf" | "jti"))
+            .map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), String::from);
+                (k.clone(), v)
+            })
+            .collect())
+    };
+    Ok(Some(std::sync::Arc::new(verify)))
 }
 
 /// The configuration for the authorization request: with DPoP on, `dpop_jkt` binds the code
@@ -245,6 +331,7 @@ pub async fn run(
                 state: request.state.clone(),
                 issuer: expected_issuer,
                 require_iss,
+                jarm: jarm_verifier(session, cfg).await?,
             };
             let cb = listener.wait(&expected, timeout).await?;
             (request, cb)
@@ -267,6 +354,7 @@ pub async fn run(
                 state: request.state.clone(),
                 issuer: expected_issuer,
                 require_iss,
+                jarm: jarm_verifier(session, cfg).await?,
             };
             let cb = loopback::parse_redirect(&pasted, &expected)?;
             (request, cb)
