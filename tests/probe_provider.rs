@@ -76,6 +76,8 @@ fn native_client_verdicts() {
             ("token.lifetimes", "pass"),
             ("jwks.hygiene", "warn"),
             ("headers", "pass"),
+            // tests/provider/server.js turns DPoP on; every tampered use is refused.
+            ("dpop.enforced", "pass"),
         ],
     );
     let jwks = run
@@ -122,6 +124,8 @@ fn confidential_web_client_verdicts() {
             ("token.lifetimes", "pass"),
             ("jwks.hygiene", "warn"),
             ("headers", "pass"),
+            // tests/provider/server.js turns DPoP on; every tampered use is refused.
+            ("dpop.enforced", "pass"),
         ],
     );
     let bound = run

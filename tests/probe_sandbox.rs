@@ -79,6 +79,8 @@ const NATIVE_BASELINE: &[(&str, &str)] = &[
     ("token.lifetimes", "pass"),
     ("jwks.hygiene", "pass"),
     ("headers", "pass"),
+    // The sandbox does not advertise DPoP.
+    ("dpop.enforced", "skipped"),
 ];
 
 #[test]

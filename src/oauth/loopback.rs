@@ -484,7 +484,10 @@ mod tests {
         let r = client.get(uri.as_str()).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200);
         let page = r.text().await.unwrap();
-        assert!(page.contains("location.hash") && page.contains("method=\"post\""), "{page}");
+        assert!(
+            page.contains("location.hash") && page.contains("method=\"post\""),
+            "{page}"
+        );
         let r = client
             .post(uri.as_str())
             .header("content-type", "application/json")

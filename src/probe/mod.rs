@@ -26,6 +26,7 @@ mod code_race;
 mod code_redirect_bound;
 mod code_reuse_revokes;
 mod code_single_use;
+mod dpop_enforced;
 mod grants_legacy;
 mod headers;
 mod iss_response;
@@ -76,6 +77,7 @@ pub static PROBES: &[&Probe] = &[
     &token_lifetimes::PROBE,
     &jwks_hygiene::PROBE,
     &headers::PROBE,
+    &dpop_enforced::PROBE,
 ];
 
 /// The probe with this id.
