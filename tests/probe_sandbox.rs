@@ -251,6 +251,73 @@ fn switch_cors_on_authorize_fails_headers() {
     );
 }
 
+/// The confidential web client's verdicts with no switch (PKCE optional for it).
+const WEB_BASELINE: &[(&str, &str)] = &[
+    ("pkce.required", "warn"),
+    ("pkce.verifier-checked", "pass"),
+    ("pkce.downgrade", "pass"),
+    ("pkce.verifier-omitted", "pass"),
+    ("pkce.plain", "pass"),
+    ("pkce.verifier-format", "pass"),
+    ("code.single-use", "pass"),
+    ("code.reuse-revokes", "pass"),
+    ("code.race", "pass"),
+    ("code.redirect-bound", "pass"),
+    ("redirect.exact", "pass"),
+    ("redirect.loopback-port", "pass"),
+    ("redirect.no-open-redirect", "pass"),
+    ("state.echo", "pass"),
+    ("iss.response", "pass"),
+    ("refresh.rotation", "pass"),
+    ("refresh.reuse-revokes-family", "pass"),
+    ("refresh.client-bound", "pass"),
+    ("client-auth.enforced", "pass"),
+    ("grants.legacy", "pass"),
+    ("transport.https", "inconclusive"),
+    ("token.lifetimes", "pass"),
+    ("jwks.hygiene", "pass"),
+    ("headers", "pass"),
+    ("dpop.enforced", "skipped"),
+];
+
+/// [`switch_changes`] for the web client with the native client as the second one.
+fn web_switch_changes(switches: UnsafeSwitches, changed: &[(&str, &str)]) {
+    let run = run(switches, &WEB, Some(&NATIVE));
+    let mut expected: BTreeMap<&str, &str> = WEB_BASELINE.iter().copied().collect();
+    for (id, v) in changed {
+        expected.insert(id, v);
+    }
+    let expected: Vec<(&str, &str)> = expected.into_iter().collect();
+    assert_verdicts(&run, &expected);
+}
+
+#[test]
+fn no_switch_web_client_baseline() {
+    web_switch_changes(UnsafeSwitches::default(), &[]);
+}
+
+#[test]
+fn switch_allow_pkce_downgrade_fails_pkce_downgrade() {
+    web_switch_changes(
+        UnsafeSwitches {
+            allow_pkce_downgrade: true,
+            ..Default::default()
+        },
+        &[("pkce.downgrade", "fail")],
+    );
+}
+
+#[test]
+fn switch_refresh_any_client_fails_refresh_client_bound() {
+    web_switch_changes(
+        UnsafeSwitches {
+            refresh_any_client: true,
+            ..Default::default()
+        },
+        &[("refresh.client-bound", "fail")],
+    );
+}
+
 #[test]
 fn new_switches_are_announced() {
     let switches = UnsafeSwitches {

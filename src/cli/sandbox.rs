@@ -87,6 +87,12 @@ pub struct SandboxArgs {
     /// UNSAFE (teaching): answer the authorization endpoint with CORS for any origin.
     #[arg(long)]
     pub unsafe_cors_on_authorize: bool,
+    /// UNSAFE (teaching): accept a code_verifier for a code issued without a challenge.
+    #[arg(long)]
+    pub unsafe_allow_pkce_downgrade: bool,
+    /// UNSAFE (teaching): let any client refresh any refresh token.
+    #[arg(long)]
+    pub unsafe_refresh_any_client: bool,
 }
 
 impl SandboxArgs {
@@ -116,6 +122,8 @@ impl SandboxArgs {
                 allow_code_reuse: self.unsafe_allow_code_reuse,
                 no_iss: self.unsafe_no_iss,
                 cors_on_authorize: self.unsafe_cors_on_authorize,
+                allow_pkce_downgrade: self.unsafe_allow_pkce_downgrade,
+                refresh_any_client: self.unsafe_refresh_any_client,
             },
         }
     }

@@ -40,6 +40,10 @@ pub struct UnsafeSwitches {
     pub no_iss: bool,
     /// Answer the authorization endpoint with CORS headers for any origin.
     pub cors_on_authorize: bool,
+    /// Accept a `code_verifier` for a code issued without a challenge (PKCE downgrade).
+    pub allow_pkce_downgrade: bool,
+    /// Let any client refresh any refresh token (tokens not bound to their client).
+    pub refresh_any_client: bool,
 }
 
 impl UnsafeSwitches {
@@ -66,6 +70,8 @@ impl UnsafeSwitches {
             (self.allow_code_reuse, "unsafe-allow-code-reuse"),
             (self.no_iss, "unsafe-no-iss"),
             (self.cors_on_authorize, "unsafe-cors-on-authorize"),
+            (self.allow_pkce_downgrade, "unsafe-allow-pkce-downgrade"),
+            (self.refresh_any_client, "unsafe-refresh-any-client"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
