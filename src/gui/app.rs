@@ -182,6 +182,10 @@ impl GrantscopeApp {
         &self.history
     }
 
+    pub fn probes(&self) -> &ProbesScreen {
+        &self.probes
+    }
+
     /// The running sandbox's issuer.
     pub fn sandbox_issuer(&self) -> Option<String> {
         self.sandbox.as_ref().map(|s| s.issuer_str().to_owned())

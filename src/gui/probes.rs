@@ -261,17 +261,31 @@ impl ProbesScreen {
 
     fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, profile: Option<Profile>) {
         ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
-        match &profile {
-            Some(p) => ui.label(format!(
-                "Against the active profile {:?} ({})",
-                p.name,
-                p.issuer.as_deref().unwrap_or("no issuer")
-            )),
-            None => ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "Choose an active profile on the Profiles screen first.",
-            ),
+        let reachable = |p: &Profile| {
+            p.issuer.as_deref().is_some_and(|i| !i.is_empty())
+                || p.token_endpoint.as_deref().is_some_and(|t| !t.is_empty())
         };
+        let profile = profile.filter(|p| {
+            if reachable(p) {
+                ui.label(format!(
+                    "Against the active profile {:?} ({})",
+                    p.name,
+                    p.issuer.as_deref().unwrap_or("endpoints given by hand")
+                ));
+            } else {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "The active profile has no issuer or token endpoint yet (is the sandbox running?).",
+                );
+            }
+            reachable(p)
+        });
+        if profile.is_none() && self.last_run.is_none() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Choose an active profile with an issuer on the Profiles screen first.",
+            );
+        }
         egui::CollapsingHeader::new("Choose probes").show(ui, |ui| {
             for group in GROUPS {
                 ui.horizontal_wrapped(|ui| {

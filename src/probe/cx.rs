@@ -402,6 +402,20 @@ impl Cx {
         }
     }
 
+    /// The control of a probe whose pass is a refusal: the normal flow (PKCE S256, the
+    /// registered redirect URI) must get a code, else a refusal proves nothing. `Err` holds
+    /// the inconclusive verdict to return.
+    pub async fn control(&mut self) -> Result<Result<(), super::Verdict>, FlowError> {
+        Ok(match self.code().await {
+            Ok(_) => Ok(()),
+            Err(FlowError::Redirect(why)) => Err(super::Verdict::inconclusive(format!(
+                "the normal code flow does not work either, so a refusal proves nothing ({})",
+                crate::text::inert(&why)
+            ))),
+            Err(e) => return Err(e),
+        })
+    }
+
     /// A code from the normal flow with PKCE S256.
     pub async fn code(&mut self) -> Result<Got, FlowError> {
         let request = self.auth_request(PkceMode::S256)?;

@@ -12,7 +12,7 @@ pub static PROBE: Probe = Probe {
     reference: "RFC 9700 §2.1.1",
     tests: "A code flow with no code_challenge: refused at authorize or token passes; tokens fail for a public client (MUST) and warn for a confidential one (SHOULD).",
     needs: &[],
-    logins: 1,
+    logins: 2,
     changes: None,
     run,
 };
@@ -23,6 +23,9 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let reply = match cx.login(&request.url).await? {
             Ok(reply) => reply,
             Err(landing) => {
+                if let Err(v) = cx.control().await? {
+                    return Ok(v);
+                }
                 return Ok(Verdict::pass(format!(
                     "the authorization request without a code_challenge was refused: {}",
                     landing_words(&landing)
@@ -30,6 +33,9 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             }
         };
         let Some(code) = reply.get("code").map(str::to_string) else {
+            if let Err(v) = cx.control().await? {
+                return Ok(v);
+            }
             return Ok(Verdict::pass(format!(
                 "the authorization request without a code_challenge was refused with error {}",
                 crate::text::inert(reply.get("error").unwrap_or("(none)"))

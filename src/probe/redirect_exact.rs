@@ -16,7 +16,7 @@ pub static PROBE: Probe = Probe {
     reference: "RFC 9700 §2.1, §4.1.3",
     tests: "Authorize with redirect variants (extra query, extra path, trailing slash, path case, encoded path confusion, http/https, userinfo in host): a redirect to any variant fails; a redirect to the registered URI after normalising an equivalent spelling does not.",
     needs: &[],
-    logins: 0,
+    logins: 1,
     changes: None,
     run,
 };
@@ -68,6 +68,9 @@ fn went_to_variant(landed: &Url, variant: &str, registered: &Url) -> bool {
 
 fn run(cx: &mut Cx) -> ProbeFuture<'_> {
     Box::pin(async move {
+        if let Err(v) = cx.control().await? {
+            return Ok(v);
+        }
         let registered = cx.target.redirect_uri.clone();
         let mut notes = Vec::new();
         for (what, variant) in variants(&registered) {

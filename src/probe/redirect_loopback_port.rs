@@ -14,7 +14,7 @@ pub static PROBE: Probe = Probe {
     reference: "RFC 9700 §4.1.3, RFC 8252 §7.3",
     tests: "The loopback redirect URI with another port: accepted passes, refused fails for a public client (interop, MUST) and is info for a confidential one; the 127.0.0.1 / [::1] / localhost swaps are reported; no loopback URI is skipped.",
     needs: &[],
-    logins: 1,
+    logins: 2,
     changes: None,
     run,
 };
@@ -24,6 +24,9 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let base = cx.target.redirect_uri.clone();
         if !crate::oauth::loopback::is_loopback(&base) {
             return Ok(Verdict::skipped("the redirect URI is not a loopback one"));
+        }
+        if let Err(v) = cx.control().await? {
+            return Ok(v);
         }
         let mut other = base.clone();
         let port = match base.port() {

@@ -17,13 +17,16 @@ pub static PROBE: Probe = Probe {
     reference: "RFC 9700 §4.11.2",
     tests: "An unregistered redirect_uri together with an error (bad scope, bad response_type): an error shown at the server passes; any redirect to it fails.",
     needs: &[],
-    logins: 0,
+    logins: 1,
     changes: None,
     run,
 };
 
 fn run(cx: &mut Cx) -> ProbeFuture<'_> {
     Box::pin(async move {
+        if let Err(v) = cx.control().await? {
+            return Ok(v);
+        }
         let mut seen = Vec::new();
         for (what, name, value) in [
             ("bad scope", "scope", "grantscope-probe-unknown-scope"),

@@ -86,6 +86,12 @@ impl Plan {
 
 /// Chooses the probes. Unknown ids are a usage error.
 pub fn plan(target: &Target, opts: &RunOptions) -> Result<Plan, String> {
+    if target.config.endpoints.token_endpoint.is_none() {
+        return Err(
+            "no token endpoint is known: the probes need the issuer (its discovery documents name the endpoints) or the endpoints given by hand"
+                .into(),
+        );
+    }
     for id in opts.only.iter().chain(&opts.skip) {
         if super::find(id).is_none() {
             let ids: Vec<&str> = PROBES.iter().map(|p| p.id).collect();
