@@ -530,3 +530,85 @@ fn a_jarm_response_with_a_bad_signature_is_refused() {
         "no parameter of a forged response is used: {doc:#}"
     );
 }
+
+/// The legacy client (a native app: its loopback redirect may use any port).
+fn legacy_flow(response_type: &str) -> Value {
+    let p = Provider::start();
+    let args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--client-id".into(),
+        "legacy".into(),
+        "--auth-method".into(),
+        "none".into(),
+        "--scope".into(),
+        "openid".into(),
+        "--response-type".into(),
+        response_type.into(),
+        "--no-browser".into(),
+        "--json".into(),
+    ];
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let back = p.complete_login(&url, common::TEST_USER).unwrap();
+    // The answer is in the fragment, which a browser keeps to itself: the listener's relay
+    // page posts it back, as this does.
+    let (before, fragment) = back.split_once('#').expect("a fragment response");
+    let (status, page) = deliver_redirect(&format!(
+        "{} {before}?{fragment}",
+        common::browser::FORM_POST
+    ))
+    .unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert!(
+        doc["deprecated"]
+            .as_str()
+            .unwrap()
+            .contains("front channel"),
+        "{doc:#}"
+    );
+    let browser_step = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "authorization response (browser)")
+        .expect("the browser's part is an exchange too");
+    let location = browser_step["response"]["headers"]["Location"]
+        .as_str()
+        .unwrap();
+    assert!(
+        !location.contains(fragment),
+        "tokens in it are masked: {location}"
+    );
+    doc
+}
+
+#[test]
+fn hybrid_code_id_token_checks_the_front_channel_id_token_c_hash() {
+    let doc = legacy_flow("code id_token");
+    let front = &doc["front_channel_id_token"];
+    assert_eq!(check(front, "c_hash")["status"], "pass", "{front:#}");
+    assert_eq!(front["valid"], true, "{front:#}");
+    assert_eq!(doc["id_token"]["valid"], true);
+}
+
+#[test]
+fn implicit_id_token_token_delivers_tokens_through_the_browser_flagged() {
+    let doc = legacy_flow("id_token token");
+    assert!(doc["response"]["access_token"].is_string(), "{doc:#}");
+    let exchanges = doc["exchanges"].as_array().unwrap();
+    assert!(
+        exchanges.iter().all(|e| e["step"] != "token request"),
+        "no token endpoint in the implicit flow"
+    );
+    assert_eq!(
+        check(&doc["id_token"], "at_hash")["status"],
+        "pass",
+        "{doc:#}"
+    );
+}

@@ -111,6 +111,11 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// Authorization code: the response type — code (default); `token`, `id_token token`
+    /// (implicit) and `code id_token`, `code token`, `code id_token token` (hybrid) are
+    /// deprecated and flagged: the tokens travel through the browser.
+    #[arg(long, value_name = "TYPE")]
+    pub response_type: Option<String>,
     /// Authorization code: the response mode — query, fragment, form_post, or JARM (signed
     /// responses, verified before use): jwt, query.jwt, fragment.jwt, form_post.jwt.
     #[arg(long, value_name = "MODE", value_parser = ["query", "fragment", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"])]
@@ -253,6 +258,9 @@ impl ConnectionArgs {
         }
         if self.insecure {
             p.http.insecure_tls = true;
+        }
+        if let Some(t) = &self.response_type {
+            p.response_type = Some(t.clone());
         }
         if let Some(m) = &self.response_mode {
             p.response_mode = Some(m.clone());

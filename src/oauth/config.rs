@@ -142,6 +142,9 @@ pub struct ClientConfig {
     /// The `response_mode` asked for (`query`, `fragment`, `form_post`, and the JARM modes
     /// `jwt`, `query.jwt`, `fragment.jwt`, `form_post.jwt`); `None` sends none.
     pub response_mode: Option<String>,
+    /// The `response_type` (default `code`); `token` and `id_token` ones are the deprecated
+    /// implicit and the hybrid flows.
+    pub response_type: Option<String>,
     /// RFC 9101: send the authorization request as a request object.
     pub request_object: super::request_object::RequestObject,
     /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
@@ -191,6 +194,16 @@ impl ClientConfig {
         method != AuthMethod::None
             && (!method.needs_secret()
                 || self.client_secret.as_ref().is_some_and(|s| !s.is_empty()))
+    }
+
+    /// The response type to ask for: as set, else `code`.
+    pub fn response_type(&self) -> String {
+        self.response_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or("code")
+            .to_string()
     }
 
     pub fn wants_openid(&self) -> bool {

@@ -27,7 +27,7 @@ pub type JarmVerifier =
     std::sync::Arc<dyn Fn(&str) -> Result<Vec<(String, String)>, FlowError> + Send + Sync>;
 
 /// What the authorization response must carry to be accepted.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Expected {
     pub state: String,
     /// The issuer to compare `iss` with (RFC 9207), when known.
@@ -37,6 +37,9 @@ pub struct Expected {
     /// JARM: the response comes as one signed JWT (`response`), verified before any of its
     /// parameters is used.
     pub jarm: Option<JarmVerifier>,
+    /// The response type asked for tokens in the front channel (implicit, hybrid): an answer
+    /// with `access_token` / `id_token` and no `code` is accepted.
+    pub front_channel_tokens: bool,
 }
 
 impl std::fmt::Debug for Expected {
@@ -53,8 +56,11 @@ impl std::fmt::Debug for Expected {
 /// A successful authorization response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Callback {
+    /// Empty only for a response type without `code` (implicit).
     pub code: crate::secret::AuthorizationCode,
     pub iss: Option<String>,
+    /// Every parameter of the response (JARM: of the verified JWT), as received.
+    pub params: Vec<(String, String)>,
 }
 
 /// Checks an authorization response given as a full redirect URL or a bare query string.
@@ -130,7 +136,25 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
             },
         });
     }
-    if iss.is_none() && expected.require_iss {
+    // RFC 9207 §2.4: a response with an ID token may leave `iss` out; the ID token's `iss`
+    // then stands for it, and must name the expected issuer before the code is used.
+    let id_token_iss = get("id_token").and_then(|t| match crate::token::decode(&t) {
+        Ok(crate::token::Decoded::Jws(jws)) => jws
+            .claims
+            .get("iss")
+            .and_then(serde_json::Value::as_str)
+            .map(String::from),
+        _ => None,
+    });
+    if iss.is_none()
+        && let (Some(found), Some(issuer)) = (&id_token_iss, &expected.issuer)
+        && found.trim_end_matches('/') != issuer.trim_end_matches('/')
+    {
+        return Err(FlowError::Redirect(format!(
+            "rejected: the front-channel ID token's iss {found:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
+        )));
+    }
+    if iss.is_none() && id_token_iss.is_none() && expected.require_iss {
         return Err(FlowError::Redirect(
             "rejected: the server advertises RFC 9207 `iss` on authorization responses but this one has none".into(),
         ));
@@ -139,7 +163,17 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
         Some(code) if !code.is_empty() => Ok(Callback {
             code: code.into(),
             iss,
+            params,
         }),
+        None if expected.front_channel_tokens
+            && (get("access_token").is_some() || get("id_token").is_some()) =>
+        {
+            Ok(Callback {
+                code: String::new().into(),
+                iss,
+                params,
+            })
+        }
         _ => Err(FlowError::Redirect(
             "the redirect has neither `code` nor `error`".into(),
         )),
@@ -401,7 +435,7 @@ mod tests {
             state: "s1".into(),
             issuer: Some("http://as.example".into()),
             require_iss: false,
-            jarm: None,
+            ..Default::default()
         }
     }
 

@@ -67,6 +67,10 @@ pub struct Profile {
     /// RFC 9396 authorization details (JSON array) for the authorization and token requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<String>,
+    /// The response type (default `code`; `token`, `id_token token`, `code id_token`, ...
+    /// are the deprecated implicit and the hybrid flows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_type: Option<String>,
     /// The authorization response mode (query, fragment, form_post, jwt, query.jwt, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_mode: Option<String>,
@@ -131,6 +135,7 @@ impl Default for Profile {
             par: false,
             request_object: Default::default(),
             response_mode: None,
+            response_type: None,
             authorization_details: None,
             dpop: false,
             dpop_key: None,
@@ -212,6 +217,7 @@ impl Profile {
             par: self.par,
             request_object: self.request_object,
             response_mode: self.response_mode.clone().filter(|m| !m.is_empty()),
+            response_type: self.response_type.clone().filter(|m| !m.is_empty()),
             authorization_details: self.authorization_details.clone(),
             signing_key: self.signing_key.clone().filter(|s| !s.is_empty()),
             signing_alg: self.signing_alg,

@@ -45,15 +45,19 @@ pub fn build_request(
         return Err(FlowError::missing(NAME, Missing::ClientId));
     }
     let state = pkce::random_token();
-    let nonce = cfg.wants_openid().then(pkce::random_token);
+    let response_type = cfg.response_type();
+    let with_code = response_type.split(' ').any(|t| t == "code");
+    // An ID token in the front channel must carry a nonce (OpenID Connect Core §3.2.2.1).
+    let nonce = (cfg.wants_openid() || response_type.contains("id_token")).then(pkce::random_token);
     let verifier = match cfg.pkce {
+        _ if !with_code => None,
         PkceMode::Off => None,
         _ => Some(PkceVerifier::new(pkce::new_verifier(
             cfg.pkce_verifier_len.unwrap_or(pkce::DEFAULT_VERIFIER_LEN),
         ))),
     };
     let mut pairs: Vec<(String, String)> = vec![
-        ("response_type".into(), "code".into()),
+        ("response_type".into(), response_type.clone()),
         ("client_id".into(), cfg.client_id.clone()),
         ("redirect_uri".into(), redirect_uri.to_string()),
     ];
@@ -309,7 +313,7 @@ pub async fn run(
 ) -> Result<TokenSuccess, FlowError> {
     let expected_issuer = cfg.endpoints.issuer.as_ref().map(|u| u.to_string());
     let cfg = &with_dpop_jkt(session, cfg);
-    let (request, callback) = match source {
+    let (request, callback, opened_url) = match source {
         RedirectSource::Loopback {
             open_browser,
             timeout,
@@ -332,9 +336,10 @@ pub async fn run(
                 issuer: expected_issuer,
                 require_iss,
                 jarm: jarm_verifier(session, cfg).await?,
+                front_channel_tokens: front_channel_tokens(cfg),
             };
             let cb = listener.wait(&expected, timeout).await?;
-            (request, cb)
+            (request, cb, url)
         }
         RedirectSource::Paste(rx) => {
             let redirect = cfg.redirect_uri.clone().ok_or_else(|| {
@@ -355,24 +360,116 @@ pub async fn run(
                 issuer: expected_issuer,
                 require_iss,
                 jarm: jarm_verifier(session, cfg).await?,
+                front_channel_tokens: front_channel_tokens(cfg),
             };
             let cb = loopback::parse_redirect(&pasted, &expected)?;
-            (request, cb)
+            (request, cb, url)
         }
     };
     session.emit(FlowEvent::RedirectReceived {
         url: format!("{}?code=…&state=…", request.redirect_uri),
     });
-    let mut success = exchange_code(
-        session,
-        cfg,
-        &callback.code,
-        &request.redirect_uri,
-        request.code_verifier.as_ref(),
-    )
-    .await?;
+    // The browser's part as an exchange too: what it was sent with, what came back.
+    let secrets: Vec<(SecretKind, String)> = callback
+        .params
+        .iter()
+        .filter_map(|(k, v)| {
+            let kind = match k.as_str() {
+                "code" => SecretKind::AuthorizationCode,
+                "access_token" => SecretKind::AccessToken,
+                "id_token" => SecretKind::IdToken,
+                "refresh_token" => SecretKind::RefreshToken,
+                "response" => SecretKind::Assertion,
+                _ => return None,
+            };
+            Some((kind, v.clone()))
+        })
+        .collect();
+    let mut back = request.redirect_uri.clone();
+    back.query_pairs_mut().extend_pairs(callback.params.iter());
+    session.record(crate::http::Exchange::front_channel(
+        "authorization response (browser)",
+        &opened_url,
+        back.as_str(),
+        &secrets,
+    ));
+    let front = front_channel_response(&callback)?;
+    if front.is_some() {
+        session.emit(FlowEvent::Note(format!("warning: {FRONT_CHANNEL_WARNING}")));
+    }
+    let mut success = if callback.code.is_empty() {
+        // Implicit: the tokens came through the browser; there is no code to exchange.
+        let (raw, tokens) = front.clone().ok_or_else(|| {
+            FlowError::Redirect("the redirect carries neither a code nor an access token".into())
+        })?;
+        TokenSuccess::new(raw, tokens)
+    } else {
+        exchange_code(
+            session,
+            cfg,
+            &callback.code,
+            &request.redirect_uri,
+            request.code_verifier.as_ref(),
+        )
+        .await?
+    };
+    // Hybrid: the front-channel ID token is checked on its own (c_hash against the code).
+    if let Some((_, t)) = &front
+        && !callback.code.is_empty()
+    {
+        success.front_channel_id_token = t.id_token.clone();
+    }
     success.nonce = request.nonce;
     Ok(success)
+}
+
+/// Why tokens in the front channel are deprecated, said whenever they come that way.
+pub const FRONT_CHANNEL_WARNING: &str = "tokens came through the front channel (the browser: its history, referrers, extensions, logs); the implicit grant and response types with `token` are deprecated (RFC 9700 §2.1.2)";
+
+/// Whether the response type puts tokens in the front channel (implicit, hybrid).
+fn front_channel_tokens(cfg: &ClientConfig) -> bool {
+    cfg.response_type()
+        .split(' ')
+        .any(|t| t == "token" || t == "id_token")
+}
+
+/// The tokens of a front-channel response (implicit or hybrid), as a token response.
+fn front_channel_response(
+    callback: &loopback::Callback,
+) -> Result<Option<(serde_json::Value, crate::oauth::TokenResponse)>, FlowError> {
+    let has = |k: &str| callback.params.iter().any(|(n, _)| n == k);
+    if !has("access_token") && !has("id_token") {
+        return Ok(None);
+    }
+    let mut m = serde_json::Map::new();
+    for (k, v) in &callback.params {
+        if matches!(k.as_str(), "code" | "state" | "iss" | "session_state") {
+            continue;
+        }
+        m.insert(k.clone(), serde_json::Value::String(v.clone()));
+    }
+    let raw = serde_json::Value::Object(m);
+    if !has("access_token") {
+        // `id_token` alone, or hybrid `code id_token`: only the ID token came this way.
+        let tokens = crate::oauth::TokenResponse {
+            id_token: callback
+                .params
+                .iter()
+                .find(|(n, _)| n == "id_token")
+                .map(|(_, v)| v.clone().into()),
+            ..Default::default()
+        };
+        return Ok(Some((raw, tokens)));
+    }
+    crate::oauth::TokenResponse::from_json(&raw)
+        .map(|t| Some((raw.clone(), t)))
+        .map_err(|detail| FlowError::Body {
+            what: "front-channel authorization",
+            source: crate::http::BodyError::Shape {
+                status: 302,
+                detail,
+            },
+        })
 }
 
 #[cfg(test)]
