@@ -491,3 +491,32 @@ fn jwt_detector_finds_tokens_and_ignores_chance() {
     assert!(!has_jwt("state=abceyJxyz&nonce=eyJ0"));
     assert!(!has_jwt("«MASKED»"));
 }
+
+/// `--slow`: a short-lived access token is watched until it expires, then refused.
+#[test]
+fn slow_token_lifetime_is_measured() {
+    let sb = Sandbox::start_with(SandboxConfig {
+        auto_approve: Some("alice".into()),
+        access_token_ttl: Duration::from_secs(2),
+        ..SandboxConfig::default()
+    });
+    let options = grantscope::probe::RunOptions {
+        only: vec!["token.lifetimes".into()],
+        ..Default::default()
+    };
+    let run = common::block_on(run_full(
+        sb.issuer(),
+        &NATIVE,
+        None,
+        direct(),
+        options,
+        true,
+    ));
+    assert_verdicts(&run, &[("token.lifetimes", "pass")]);
+    let r = run
+        .result("token.lifetimes")
+        .map(|r| r.verdict.reason.clone())
+        .unwrap_or_default();
+    assert!(r.contains("refused it after its expiry"), "{r}");
+    assert_evidence(&run);
+}

@@ -532,3 +532,31 @@ fn backoff(resp: &HttpResponse, attempt: u32) -> Duration {
         .unwrap_or(Duration::from_secs(1 << attempt))
         .min(MAX_BACKOFF)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_param_replaces_adds_and_removes() {
+        let mut u = Url::parse("https://as.example/auth?a=1&state=x&b=2").unwrap();
+        set_param(&mut u, "state", Some("y z&"));
+        assert_eq!(u.query(), Some("a=1&b=2&state=y+z%26"));
+        set_param(&mut u, "a", None);
+        set_param(&mut u, "b", None);
+        set_param(&mut u, "state", None);
+        assert_eq!(u.query(), None);
+    }
+
+    #[test]
+    fn reply_reads_query_or_fragment() {
+        let r = Reply::from_url(&Url::parse("http://127.0.0.1:1/cb?code=c&state=s").unwrap());
+        assert_eq!(
+            (r.get("code"), r.get("state"), r.in_fragment),
+            (Some("c"), Some("s"), false)
+        );
+        let r = Reply::from_url(&Url::parse("http://127.0.0.1:1/cb#access_token=t").unwrap());
+        assert_eq!((r.get("access_token"), r.in_fragment), (Some("t"), true));
+        assert_eq!(r.target(), "http://127.0.0.1:1/cb");
+    }
+}

@@ -151,9 +151,14 @@ impl Loopback {
             )));
         }
         let port = redirect.and_then(Url::port).unwrap_or(0);
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+        // Loopback only: ::1 for a `[::1]` redirect URI, else 127.0.0.1 (also for `localhost`).
+        let ip: std::net::IpAddr = match redirect.and_then(Url::host) {
+            Some(url::Host::Ipv6(_)) => std::net::Ipv6Addr::LOCALHOST.into(),
+            _ => std::net::Ipv4Addr::LOCALHOST.into(),
+        };
+        let listener = TcpListener::bind((ip, port)).await.map_err(|e| {
             FlowError::Config(format!(
-                "cannot listen on 127.0.0.1 port {port} for the redirects: {e}"
+                "cannot listen on {ip} port {port} for the redirects: {e}"
             ))
         })?;
         let real = listener
@@ -162,7 +167,9 @@ impl Loopback {
             .port();
         let path = redirect.map(|u| u.path().to_string());
         let path = path.unwrap_or_else(|| "/callback".into());
-        let redirect_uri = Url::parse(&format!("http://127.0.0.1:{real}{path}"))
+        // The host as registered (a server may compare it exactly), with the real port.
+        let host = redirect.and_then(Url::host_str).unwrap_or("127.0.0.1");
+        let redirect_uri = Url::parse(&format!("http://{host}:{real}{path}"))
             .map_err(|e| FlowError::Config(format!("redirect URI: {e}")))?;
         let waiters: Waiters = Arc::default();
         let task = tokio::spawn(accept_loop(listener, redirect_uri.clone(), waiters.clone()));

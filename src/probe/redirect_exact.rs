@@ -99,3 +99,53 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         )))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_differ_from_the_registered_uri() {
+        let base = Url::parse("http://127.0.0.1:4000/callback").unwrap();
+        let v = variants(&base);
+        assert!(v.len() >= 9);
+        for (what, u) in &v {
+            assert_ne!(u, base.as_str(), "{what}");
+        }
+        let find = |w: &str| {
+            v.iter()
+                .find(|(n, _)| *n == w)
+                .map(|(_, u)| u.clone())
+                .unwrap()
+        };
+        assert_eq!(find("extra path"), "http://127.0.0.1:4000/callback/probe");
+        assert_eq!(find("path case"), "http://127.0.0.1:4000/CALLBACK");
+        assert_eq!(find("other scheme"), "https://127.0.0.1:4000/callback");
+        assert_eq!(
+            find("userinfo in host"),
+            "http://grantscope-probe@127.0.0.1:4000/callback"
+        );
+    }
+
+    #[test]
+    fn normalising_to_the_registered_uri_is_not_a_variant() {
+        let reg = Url::parse("http://127.0.0.1:4000/callback").unwrap();
+        let landed = Url::parse("http://127.0.0.1:4000/callback?code=x").unwrap();
+        assert!(!went_to_variant(
+            &landed,
+            "http://127.0.0.1:4000/CALLBACK",
+            &reg
+        ));
+        assert!(went_to_variant(
+            &Url::parse("http://127.0.0.1:4000/callback/probe?code=x").unwrap(),
+            "http://127.0.0.1:4000/callback/probe",
+            &reg
+        ));
+        let with_query = Url::parse("http://127.0.0.1:4000/callback?probe=1&code=x").unwrap();
+        assert!(went_to_variant(
+            &with_query,
+            "http://127.0.0.1:4000/callback?probe=1",
+            &reg
+        ));
+    }
+}

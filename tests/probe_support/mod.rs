@@ -97,6 +97,18 @@ pub async fn run_with(
     driver: Arc<dyn AuthorizeDriver>,
     options: RunOptions,
 ) -> probe::Run {
+    run_full(issuer, client, second, driver, options, false).await
+}
+
+/// [`run_with`], with the slow probes on or off.
+pub async fn run_full(
+    issuer: &str,
+    client: &Client,
+    second: Option<&Client>,
+    driver: Arc<dyn AuthorizeDriver>,
+    options: RunOptions,
+    slow: bool,
+) -> probe::Run {
     let profile = Profile {
         issuer: Some(issuer.to_string()),
         client_id: client.id.to_string(),
@@ -130,7 +142,7 @@ pub async fn run_with(
             client_id: c.id.to_string(),
             client_secret: c.secret.map(Into::into),
         }),
-        slow: false,
+        slow,
     };
     let plan = probe::plan(&target, &options).unwrap_or_else(|e| panic!("{e}"));
     probe::run(Arc::new(target), &plan, &|_| {}).await
