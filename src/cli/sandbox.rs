@@ -78,6 +78,21 @@ pub struct SandboxArgs {
     /// UNSAFE (teaching): accept a JWT assertion after its exp.
     #[arg(long)]
     pub unsafe_accept_expired_assertion: bool,
+    /// UNSAFE (teaching): redeem an authorization code as often as it is presented.
+    #[arg(long)]
+    pub unsafe_allow_code_reuse: bool,
+    /// UNSAFE (teaching): leave iss out of authorization responses (the metadata still promises it).
+    #[arg(long)]
+    pub unsafe_no_iss: bool,
+    /// UNSAFE (teaching): answer the authorization endpoint with CORS for any origin.
+    #[arg(long)]
+    pub unsafe_cors_on_authorize: bool,
+    /// UNSAFE (teaching): accept a code_verifier for a code issued without a challenge.
+    #[arg(long)]
+    pub unsafe_allow_pkce_downgrade: bool,
+    /// UNSAFE (teaching): let any client refresh any refresh token.
+    #[arg(long)]
+    pub unsafe_refresh_any_client: bool,
 }
 
 impl SandboxArgs {
@@ -104,6 +119,11 @@ impl SandboxArgs {
                 accept_wrong_assertion_audience: self.unsafe_accept_wrong_assertion_audience,
                 accept_replayed_assertion: self.unsafe_accept_replayed_assertion,
                 accept_expired_assertion: self.unsafe_accept_expired_assertion,
+                allow_code_reuse: self.unsafe_allow_code_reuse,
+                no_iss: self.unsafe_no_iss,
+                cors_on_authorize: self.unsafe_cors_on_authorize,
+                allow_pkce_downgrade: self.unsafe_allow_pkce_downgrade,
+                refresh_any_client: self.unsafe_refresh_any_client,
             },
         }
     }

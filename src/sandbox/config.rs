@@ -34,6 +34,16 @@ pub struct UnsafeSwitches {
     pub accept_replayed_assertion: bool,
     /// Accept a JWT assertion past its `exp`.
     pub accept_expired_assertion: bool,
+    /// Redeem an authorization code as often as it is presented.
+    pub allow_code_reuse: bool,
+    /// Leave `iss` out of authorization responses (while the metadata still promises it).
+    pub no_iss: bool,
+    /// Answer the authorization endpoint with CORS headers for any origin.
+    pub cors_on_authorize: bool,
+    /// Accept a `code_verifier` for a code issued without a challenge (PKCE downgrade).
+    pub allow_pkce_downgrade: bool,
+    /// Let any client refresh any refresh token (tokens not bound to their client).
+    pub refresh_any_client: bool,
 }
 
 impl UnsafeSwitches {
@@ -57,6 +67,11 @@ impl UnsafeSwitches {
                 self.accept_expired_assertion,
                 "unsafe-accept-expired-assertion",
             ),
+            (self.allow_code_reuse, "unsafe-allow-code-reuse"),
+            (self.no_iss, "unsafe-no-iss"),
+            (self.cors_on_authorize, "unsafe-cors-on-authorize"),
+            (self.allow_pkce_downgrade, "unsafe-allow-pkce-downgrade"),
+            (self.refresh_any_client, "unsafe-refresh-any-client"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
