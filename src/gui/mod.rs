@@ -3,12 +3,17 @@
 
 mod app;
 pub mod bench;
+pub mod connect;
 mod events;
+pub mod exchange_view;
+pub mod files;
 pub mod flow;
 pub mod history;
 pub mod inspector;
+pub mod layout;
 pub mod lifecycle;
 pub mod profiles;
+pub mod sequence;
 pub mod settings;
 pub mod widgets;
 pub mod wizard;
