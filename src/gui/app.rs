@@ -414,6 +414,10 @@ impl GrantscopeApp {
             }
         }
         self.follow_active();
+        // The scripted start run waits for the profile it runs with (created on first launch).
+        if self.active_profile().is_none() {
+            return;
+        }
         if let Some(grant) = self.options.start_grant.take() {
             let screen = self.settings.screen;
             self.prefill_flow(grant);

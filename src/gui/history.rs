@@ -41,13 +41,6 @@ impl StatusFilter {
     }
 }
 
-/// One row: what was shown (masked), and for this session's exchanges the raw one (so Reveal
-/// and the HAR export can show secrets when asked).
-struct Entry {
-    view: ExchangeView,
-    live: Option<Exchange>,
-}
-
 /// The file the history is kept in.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Kept {
@@ -57,7 +50,12 @@ struct Kept {
 /// The history's state.
 pub struct HistoryScreen {
     path: PathBuf,
-    entries: Vec<Entry>,
+    /// Earlier sessions' exchanges, as they were shown (masked).
+    kept: Vec<ExchangeView>,
+    /// This session's exchanges, raw (Reveal and the HAR export can show secrets when asked).
+    live: Vec<Exchange>,
+    /// Their masked views (what is kept on disk).
+    live_views: Vec<ExchangeView>,
     /// Substring of the URL or step.
     pub filter: String,
     /// Status filter.
@@ -88,7 +86,9 @@ impl HistoryScreen {
     pub fn new(config_dir: &Path) -> Self {
         Self {
             path: config_dir.join("history.json"),
-            entries: Vec::new(),
+            kept: Vec::new(),
+            live: Vec::new(),
+            live_views: Vec::new(),
             filter: String::new(),
             status: StatusFilter::All,
             reveal: false,
@@ -116,32 +116,30 @@ impl HistoryScreen {
     /// Adds exchanges (in the order they happened).
     pub fn extend(&mut self, exchanges: impl IntoIterator<Item = Exchange>) {
         for ex in exchanges {
-            self.entries.push(Entry {
-                view: ExchangeView::of(&ex, false),
-                live: Some(ex),
-            });
+            self.live_views.push(ExchangeView::of(&ex, false));
+            self.live.push(ex);
             self.dirty = true;
         }
     }
 
     /// This session's exchanges, oldest first.
-    pub fn entries(&self) -> Vec<Exchange> {
-        self.entries.iter().filter_map(|e| e.live.clone()).collect()
+    pub fn entries(&self) -> &[Exchange] {
+        &self.live
     }
 
-    /// Every row shown (kept ones first), masked, oldest first.
+    /// Every row (earlier sessions first), masked, oldest first.
     pub fn views(&self) -> impl Iterator<Item = &ExchangeView> {
-        self.entries.iter().map(|e| &e.view)
+        self.kept.iter().chain(&self.live_views)
     }
 
     /// How many exchanges are listed.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.kept.len() + self.live.len()
     }
 
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// Writes the history when it changed and no write is under way.
@@ -151,12 +149,9 @@ impl HistoryScreen {
         }
         self.dirty = false;
         self.saving = true;
-        let start = self.entries.len().saturating_sub(MAX_KEPT);
+        let skip = self.len().saturating_sub(MAX_KEPT);
         let kept = Kept {
-            exchanges: self.entries[start..]
-                .iter()
-                .map(|e| bounded(e.view.clone()))
-                .collect(),
+            exchanges: self.views().skip(skip).cloned().map(bounded).collect(),
         };
         let path = self.path.clone();
         jobs.spawn(async move {
@@ -172,14 +167,7 @@ impl HistoryScreen {
     pub fn on_message(&mut self, msg: HistoryMsg) {
         match msg {
             HistoryMsg::Exported(r) => self.message = Some(r),
-            HistoryMsg::Loaded(kept) => {
-                let mut entries: Vec<Entry> = kept
-                    .into_iter()
-                    .map(|view| Entry { view, live: None })
-                    .collect();
-                entries.append(&mut self.entries);
-                self.entries = entries;
-            }
+            HistoryMsg::Loaded(kept) => self.kept = kept,
             HistoryMsg::Saved(r) => {
                 self.saving = false;
                 if let Err(e) = r {
@@ -190,29 +178,34 @@ impl HistoryScreen {
     }
 
     fn clear(&mut self) {
-        self.entries.clear();
+        self.kept.clear();
+        self.live.clear();
+        self.live_views.clear();
         self.dirty = true;
         self.message = Some(Ok("History cleared".into()));
     }
 
     fn visible(&self) -> Vec<(usize, &ExchangeView, Option<&Exchange>)> {
         let needle = self.filter.trim().to_ascii_lowercase();
-        self.entries
-            .iter()
+        let k = self.kept.len();
+        let rows: Vec<_> = self
+            .views()
             .enumerate()
+            .map(|(i, v)| (i, v, i.checked_sub(k).and_then(|j| self.live.get(j))))
+            .collect();
+        rows.into_iter()
             .rev()
-            .filter(|(_, e)| self.status.matches(&e.view))
-            .filter(|(_, e)| {
+            .filter(|(_, v, _)| self.status.matches(v))
+            .filter(|(_, v, _)| {
                 needle.is_empty()
-                    || e.view.url.to_ascii_lowercase().contains(&needle)
-                    || e.view.step.to_ascii_lowercase().contains(&needle)
+                    || v.url.to_ascii_lowercase().contains(&needle)
+                    || v.step.to_ascii_lowercase().contains(&needle)
             })
-            .map(|(i, e)| (i, &e.view, e.live.as_ref()))
             .collect()
     }
 
     fn export_har(&self, jobs: &Jobs<HistoryMsg>, path: Option<PathBuf>) {
-        let har = to_har(&self.entries(), self.reveal);
+        let har = to_har(&self.live, self.reveal);
         jobs.spawn(async move {
             let path = match path {
                 Some(p) => p,
@@ -257,9 +250,8 @@ impl HistoryScreen {
                 ui.selectable_value(&mut self.status, StatusFilter::Failed, "Failed");
                 ui.checkbox(&mut self.reveal, "Reveal secrets")
                     .on_hover_text("This session's exchanges; kept ones were stored masked");
-                let live = self.entries.iter().any(|e| e.live.is_some());
                 if ui
-                    .add_enabled(live, egui::Button::new("Export HAR..."))
+                    .add_enabled(!self.live.is_empty(), egui::Button::new("Export HAR..."))
                     .on_disabled_hover_text("No exchange in this session yet")
                     .clicked()
                 {
@@ -270,7 +262,7 @@ impl HistoryScreen {
                     }
                 }
                 if ui
-                    .add_enabled(!self.entries.is_empty(), egui::Button::new("Clear history"))
+                    .add_enabled(!self.is_empty(), egui::Button::new("Clear history"))
                     .clicked()
                 {
                     self.confirm_clear = true;
@@ -282,7 +274,7 @@ impl HistoryScreen {
                         ui.visuals().warn_fg_color,
                         format!(
                             "Clear all {} exchanges, from this and earlier sessions?",
-                            self.entries.len()
+                            self.len()
                         ),
                     );
                     if ui.button("Clear them").clicked() {
@@ -306,10 +298,11 @@ impl HistoryScreen {
             }
             ui.separator();
             let reveal = self.reveal;
-            let total = self.entries.len();
+            let total = self.len();
+            let empty = self.is_empty();
             let visible = self.visible();
             if visible.is_empty() {
-                ui.label(if self.entries.is_empty() {
+                ui.label(if empty {
                     "No exchanges yet: run a flow or call the server from the inspector."
                 } else {
                     "No exchange matches the filter."

@@ -724,28 +724,42 @@ impl InspectorScreen {
                 }
             }
         });
-        let l = ui.label("Token");
-        let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
+        // The editable line clips the text (its height never grows); under it the whole token
+        // in the jwt.io colours, wrapped, in a box of capped height that scrolls.
         let colors = JwtColors::for_visuals(ui.visuals());
-        let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, wrap_width: f32| {
-            let job = jwt_layout_job(text.as_str(), &colors, wrap_width);
-            ui.ctx().fonts_mut(|f| f.layout_job(job))
-        };
-        let edited = egui::ScrollArea::vertical()
-            .id_salt("token_box")
-            .max_height(row_h * TOKEN_BOX_ROWS + 8.0)
-            .show(ui, |ui| {
-                ui.add(
-                    egui::TextEdit::multiline(&mut self.input)
-                        .hint_text("eyJ... (paste with Ctrl+V anywhere)")
-                        .desired_rows(2)
-                        .desired_width(f32::INFINITY)
-                        .layouter(&mut layouter),
-                )
-                .labelled_by(l.id)
-                .changed()
+        let mut enter = false;
+        let edited = ui
+            .horizontal(|ui| {
+                let l = ui.label("Token");
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.input)
+                            .hint_text("eyJ... (paste with Ctrl+V anywhere)")
+                            .desired_width(ui.available_width())
+                            .font(egui::TextStyle::Monospace),
+                    )
+                    .labelled_by(l.id);
+                enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                r.changed()
             })
             .inner;
+        if enter && !self.input.trim().is_empty() {
+            self.inspect(jobs, profile);
+        }
+        if !self.input.trim().is_empty() {
+            let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("token_box")
+                    .max_height(row_h * TOKEN_BOX_ROWS + 6.0)
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| {
+                        let job = jwt_layout_job(self.input.trim(), &colors, ui.available_width());
+                        let galley = ui.ctx().fonts_mut(|f| f.layout_job(job));
+                        ui.add(egui::Label::new(galley).selectable(true));
+                    });
+            });
+        }
         if edited {
             // The results on screen belong to the text they came from.
             let text = self.input.trim().to_owned();
