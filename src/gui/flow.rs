@@ -650,15 +650,8 @@ impl FlowScreen {
         egui::Panel::top("flow_pinned").show(ui, |ui| {
             ui.add_space(4.0);
             if let Some((code, uri, full)) = &device {
-                ui.label(egui::RichText::new("On the other device, go to").strong());
+                ui.label(egui::RichText::new(format!("Go to {uri} and enter {code}")).strong());
                 ui.horizontal_wrapped(|ui| {
-                    ui.hyperlink_to(egui::RichText::new(uri).size(18.0), uri);
-                    if ui.button("Copy URL").clicked() {
-                        ui.ctx().copy_text(uri.clone());
-                    }
-                });
-                ui.horizontal_wrapped(|ui| {
-                    ui.label("and enter the code");
                     ui.label(
                         egui::RichText::new(code)
                             .monospace()
@@ -670,6 +663,12 @@ impl FlowScreen {
                         ui.ctx().copy_text(code.clone());
                     }
                 });
+                ui.horizontal_wrapped(|ui| {
+                    ui.hyperlink_to(egui::RichText::new(uri).size(18.0), uri);
+                    if ui.button("Copy URL").clicked() {
+                        ui.ctx().copy_text(uri.clone());
+                    }
+                });
                 if let Some(full) = full {
                     ui.horizontal_wrapped(|ui| {
                         ui.label("or open");
@@ -678,8 +677,8 @@ impl FlowScreen {
                 }
                 ui.label(
                     egui::RichText::new(
-                        "Waiting for the approval: the server answers authorization_pending \
-                         until then.",
+                        "Waiting for the approval: until then the server answers \
+                         authorization_pending, as expected.",
                     )
                     .weak(),
                 );
@@ -849,7 +848,13 @@ impl FlowScreen {
                     super::widgets::status_color(ui.visuals(), "pass"),
                     "Tokens received (details beside the form)",
                 ),
-                Some(Err(f)) => ui.colored_label(ui.visuals().error_fg_color, &f.message),
+                Some(Err(f)) => {
+                    let r = ui.colored_label(ui.visuals().error_fg_color, &f.message);
+                    if let Some((code, hint)) = &f.oauth {
+                        ui.label(format!("{code}: {hint}"));
+                    }
+                    r
+                }
             };
         }
         command
@@ -908,13 +913,8 @@ impl FlowScreen {
                 };
                 super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
             }
-            Some(Err(f)) => {
-                ui.colored_label(ui.visuals().error_fg_color, &f.message);
-                if let Some((code, hint)) = &f.oauth {
-                    ui.label(format!("{code}: {hint}"));
-                }
-            }
-            None => {}
+            // The error is shown once, under Run; the diagram shows where it happened.
+            Some(Err(_)) | None => {}
         }
         if let Some(clicked) = sequence_ui(ui, &run.events)
             && !run.open.remove(&clicked)

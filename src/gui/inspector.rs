@@ -81,6 +81,14 @@ impl Call {
             Call::Userinfo => "Userinfo",
         }
     }
+
+    fn answer_title(self) -> &'static str {
+        match self {
+            Call::Introspect => "Introspection says",
+            Call::Revoke => "Revocation",
+            Call::Userinfo => "Userinfo says",
+        }
+    }
 }
 
 /// What a server call answered.
@@ -852,7 +860,7 @@ impl InspectorScreen {
         );
         // Each answer right under the buttons that asked for it.
         for (what, r) in &self.calls {
-            ui.label(egui::RichText::new(what.label()).strong());
+            ui.label(egui::RichText::new(what.answer_title()).strong());
             match r {
                 Ok(t) => capped_text_ui(ui, ("call", what.label()), t, 180.0),
                 Err(e) => {

@@ -129,6 +129,7 @@ pub fn is_control(role: egui::accesskit::Role) -> bool {
             | Role::Switch
             | Role::Tab
             | Role::MenuItem
+            | Role::DisclosureTriangle
     )
 }
 
