@@ -123,6 +123,10 @@ impl GrantscopeApp {
         if let Some(screen) = options.start_screen {
             settings.screen = screen;
         }
+        // Dimmed text readable in the light theme (egui's default fades it to low contrast).
+        ctx.style_mut_of(egui::Theme::Light, |s| {
+            s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
+        });
         let worker = Worker::new(ctx.clone())?;
         let mut profiles = ProfilesScreen::new(&options.config_dir);
         profiles.reload(&worker.jobs(Event::Profiles));

@@ -102,7 +102,8 @@ const FIELDS: [(&str, &str); 15] = [
 /// An error as this window says it: a command-line flag in the core's message becomes the
 /// label of the field to fill ("give --token-endpoint" reads "fill in Token endpoint").
 pub fn worded(e: &FlowError) -> String {
-    let mut text = e.to_string();
+    // The window's font has no arrows; the core's messages use them.
+    let mut text = e.to_string().replace('→', "->").replace('←', "<-");
     for (flag, label) in FIELDS {
         for verb in ["give ", "pass ", "use "] {
             text = text.replace(&format!("{verb}{flag}"), &format!("fill in {label}"));

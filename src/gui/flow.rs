@@ -872,49 +872,45 @@ impl FlowScreen {
             return None;
         };
         ui.heading(run.grant.title());
-        match &run.result {
-            Some(Ok(s)) => {
-                ui.colored_label(
-                    super::widgets::status_color(ui.visuals(), "pass"),
-                    "Tokens received",
-                );
-                if let Some(rot) = s.refresh_rotated {
-                    ui.label(if rot {
-                        "The server rotated the refresh token."
-                    } else {
-                        "The server did NOT rotate the refresh token."
-                    });
-                }
-                let granted = s.tokens.scope.as_deref().map(str::trim);
-                let requested = run.requested_scope.as_deref().map(str::trim);
-                if let (Some(g), Some(r)) = (granted, requested)
-                    && scope_set(g) != scope_set(r)
-                {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        format!("Scope requested: {r}; granted: {g}"),
-                    );
-                }
-                ui.horizontal_wrapped(|ui| {
-                    if ui.button("Inspect access token").clicked() {
-                        command = Some(FlowCommand::Inspect(Box::new(
-                            run.inspect_request(s, false),
-                        )));
-                    }
-                    if s.tokens.id_token.is_some() && ui.button("Inspect ID token").clicked() {
-                        command =
-                            Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
-                    }
-                });
-                let shown = if reveal {
-                    serde_json::to_string_pretty(&s.raw).unwrap_or_default()
+        // An error is shown once, under Run; the diagram shows where it happened.
+        if let Some(Ok(s)) = &run.result {
+            ui.colored_label(
+                super::widgets::status_color(ui.visuals(), "pass"),
+                "Tokens received",
+            );
+            if let Some(rot) = s.refresh_rotated {
+                ui.label(if rot {
+                    "The server rotated the refresh token."
                 } else {
-                    mask_token_response(&s.raw)
-                };
-                super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
+                    "The server did NOT rotate the refresh token."
+                });
             }
-            // The error is shown once, under Run; the diagram shows where it happened.
-            Some(Err(_)) | None => {}
+            let granted = s.tokens.scope.as_deref().map(str::trim);
+            let requested = run.requested_scope.as_deref().map(str::trim);
+            if let (Some(g), Some(r)) = (granted, requested)
+                && scope_set(g) != scope_set(r)
+            {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Scope requested: {r}; granted: {g}"),
+                );
+            }
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Inspect access token").clicked() {
+                    command = Some(FlowCommand::Inspect(Box::new(
+                        run.inspect_request(s, false),
+                    )));
+                }
+                if s.tokens.id_token.is_some() && ui.button("Inspect ID token").clicked() {
+                    command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
+                }
+            });
+            let shown = if reveal {
+                serde_json::to_string_pretty(&s.raw).unwrap_or_default()
+            } else {
+                mask_token_response(&s.raw)
+            };
+            super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
         }
         if let Some(clicked) = sequence_ui(ui, &run.events)
             && !run.open.remove(&clicked)
