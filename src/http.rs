@@ -8,10 +8,12 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
+
+use crate::secret::{Secret, SecretKind};
 
 /// Shown in place of a secret in recorded exchanges.
 pub const MASK: &str = "••••••";
@@ -40,6 +42,67 @@ impl Default for HttpOptions {
     }
 }
 
+/// Transport settings as a profile stores them (seconds and bytes), shown in the profile
+/// editor and overridden by the command line's flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    /// Total time limit for each request, in seconds.
+    pub timeout_secs: f64,
+    /// Time limit to connect, in seconds.
+    pub connect_timeout_secs: f64,
+    /// Largest response body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// DANGEROUS: do not verify TLS certificates.
+    pub insecure_tls: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        let o = HttpOptions::default();
+        Self {
+            timeout_secs: o.timeout.as_secs_f64(),
+            connect_timeout_secs: o.connect_timeout.as_secs_f64(),
+            max_body_bytes: o.max_body_bytes,
+            insecure_tls: o.insecure_tls,
+        }
+    }
+}
+
+/// A transport setting out of range; `setting` names it ("timeout").
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("the {setting} must be {expected}")]
+pub struct BadSetting {
+    pub setting: &'static str,
+    pub expected: &'static str,
+}
+
+impl HttpSettings {
+    /// The options a client is built with; a value out of range (or so large it cannot be a
+    /// duration) is an error, not a panic.
+    pub fn to_options(&self) -> Result<HttpOptions, BadSetting> {
+        let secs = |v: f64, setting| match Duration::try_from_secs_f64(v) {
+            Ok(d) if v > 0.0 => Ok(d),
+            _ => Err(BadSetting {
+                setting,
+                expected: "a positive number of seconds",
+            }),
+        };
+        if self.max_body_bytes == 0 {
+            return Err(BadSetting {
+                setting: "largest response body",
+                expected: "at least one byte",
+            });
+        }
+        Ok(HttpOptions {
+            connect_timeout: secs(self.connect_timeout_secs, "connect timeout")?,
+            timeout: secs(self.timeout_secs, "timeout")?,
+            max_body_bytes: self.max_body_bytes,
+            insecure_tls: self.insecure_tls,
+        })
+    }
+}
+
 /// Why an HTTP call produced no usable response.
 #[derive(Debug, Error)]
 pub enum HttpError {
@@ -64,8 +127,8 @@ pub struct HttpRequest {
     pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
-    /// Values to mask wherever this request is shown (secrets, passwords, Basic credentials).
-    pub secrets: Vec<String>,
+    /// Values to mask wherever this request is shown, each with its kind.
+    pub secrets: Vec<(SecretKind, String)>,
 }
 
 impl HttpRequest {
@@ -105,12 +168,20 @@ impl HttpRequest {
     }
 
     /// Marks a value as secret: it is masked in every recorded form of this request.
-    pub fn secret(mut self, value: impl Into<String>) -> Self {
-        let value = value.into();
-        if !value.is_empty() && !self.secrets.contains(&value) {
-            self.secrets.push(value);
-        }
+    pub fn secret(mut self, kind: SecretKind, value: impl Into<String>) -> Self {
+        push_secret(&mut self.secrets, kind, value.into());
         self
+    }
+
+    /// Marks a typed secret (see [`crate::secret`]).
+    pub fn mark<S: Secret>(self, value: &S) -> Self {
+        self.secret(S::KIND, value.expose())
+    }
+}
+
+fn push_secret(list: &mut Vec<(SecretKind, String)>, kind: SecretKind, value: String) {
+    if !value.is_empty() && !list.iter().any(|(_, v)| *v == value) {
+        list.push((kind, value));
     }
 }
 
@@ -249,19 +320,32 @@ pub struct RecordedResponse {
     pub body: String,
 }
 
-/// A request/response pair with timing. Holds raw values; masking happens when it is shown.
-#[derive(Debug, Clone)]
+/// A request/response pair with timing. Holds raw values, which it shows only through the
+/// views below: masked, unless the caller explicitly asks to reveal them.
+#[derive(Clone)]
 pub struct Exchange {
     /// What this call was for, e.g. "token request".
     pub step: String,
-    pub request: RecordedRequest,
-    pub response: Option<RecordedResponse>,
+    request: RecordedRequest,
+    response: Option<RecordedResponse>,
     /// Why there is no response (timeout, connection refused, body too large).
-    pub error: Option<String>,
+    error: Option<String>,
     pub elapsed_ms: u64,
     /// When the request was sent, unix milliseconds.
     pub started_at_ms: u128,
-    secrets: Vec<String>,
+    secrets: Vec<(SecretKind, String)>,
+}
+
+impl std::fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("step", &self.step)
+            .field("request", &self.request_view(false))
+            .field("response", &self.response_view(false))
+            .field("error", &self.error_view(false))
+            .field("elapsed_ms", &self.elapsed_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Exchange {
@@ -285,21 +369,64 @@ impl Exchange {
         }
     }
 
-    /// Adds a value to mask (e.g. a token the user did not ask to see).
-    pub fn add_secret(&mut self, value: impl Into<String>) {
-        let value = value.into();
-        if !value.is_empty() && !self.secrets.contains(&value) {
-            self.secrets.push(value);
+    /// Adds a value to mask (e.g. a token received in this exchange's response).
+    pub fn add_secret(&mut self, kind: SecretKind, value: impl Into<String>) {
+        push_secret(&mut self.secrets, kind, value.into());
+    }
+
+    /// Adds a typed secret to mask.
+    pub fn mark<S: Secret>(&mut self, value: &S) {
+        self.add_secret(S::KIND, value.expose());
+    }
+
+    /// The kinds of secret this exchange masks, for a note beside a masked view.
+    pub fn secret_kinds(&self) -> Vec<SecretKind> {
+        let mut kinds: Vec<SecretKind> = Vec::new();
+        for (k, _) in &self.secrets {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
         }
+        kinds
+    }
+
+    /// Whether any view of this exchange hides something unless revealed.
+    pub fn has_secrets(&self) -> bool {
+        !self.secrets.is_empty()
+            || self
+                .request
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+    }
+
+    /// The request method (never secret).
+    pub fn method(&self) -> &str {
+        &self.request.method
+    }
+
+    /// The HTTP status of the response, if one came.
+    pub fn status(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status)
+    }
+
+    /// Whether the call failed: no response, or a status of 400 and above.
+    pub fn failed(&self) -> bool {
+        self.status().is_none_or(|s| s >= 400)
+    }
+
+    /// Why there is no response, masked unless `reveal`.
+    pub fn error_view(&self, reveal: bool) -> Option<String> {
+        self.error.as_ref().map(|e| self.show(e, reveal))
     }
 
     /// Replaces every secret (raw and in its URL-encoded forms) with [`MASK`].
     pub fn mask(&self, text: &str) -> String {
         let mut out = text.to_string();
         // Longest first, so a secret that contains another is masked whole.
-        let mut secrets = self.secrets.clone();
+        let mut secrets: Vec<&String> = self.secrets.iter().map(|(_, v)| v).collect();
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        for secret in &secrets {
+        for secret in secrets {
             for form in secret_forms(secret) {
                 if !form.is_empty() {
                     out = out.replace(&form, MASK);
@@ -382,8 +509,8 @@ impl Exchange {
         m.insert("step".into(), Value::String(self.step.clone()));
         m.insert("request".into(), Value::Object(request));
         m.insert("response".into(), response);
-        if let Some(err) = &self.error {
-            m.insert("error".into(), Value::String(err.clone()));
+        if let Some(err) = self.error_view(reveal) {
+            m.insert("error".into(), Value::String(err));
         }
         m.insert("elapsed_ms".into(), Value::from(self.elapsed_ms));
         Value::Object(m)
@@ -411,7 +538,7 @@ impl Exchange {
 
     /// Status line for lists: "200 OK 12 ms", or the transport error.
     pub fn summary(&self) -> String {
-        match (&self.response, &self.error) {
+        match (&self.response, self.error_view(false)) {
             (Some(r), _) => format!("{} · {} ms", r.status, self.elapsed_ms),
             (None, Some(e)) => format!("failed · {e}"),
             (None, None) => "pending".into(),
@@ -615,7 +742,7 @@ mod tests {
             &[("client_secret", "s3cr&t"), ("client_id", "app")],
         )
         .header("Authorization", "Basic YXBwOnMzY3ImdA==")
-        .secret("s3cr&t");
+        .secret(SecretKind::ClientSecret, "s3cr&t");
         let ex = Exchange::new("token request", &req);
         let view = ex.request_view(false);
         assert_eq!(
@@ -689,7 +816,7 @@ mod tests {
         let req = HttpRequest::get(url(&format!("http://{addr}/")));
         let (ex, err) = client.send("big", req).await.unwrap_err();
         assert!(matches!(err, HttpError::BodyTooLarge { limit: 1000 }));
-        assert!(ex.error.unwrap().contains("1000-byte"));
+        assert!(ex.error_view(false).unwrap().contains("1000-byte"));
     }
 
     #[tokio::test]

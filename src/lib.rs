@@ -8,9 +8,12 @@
 
 pub mod cli;
 pub mod http;
+pub mod keys;
 pub mod oauth;
 pub mod profile;
 pub mod sandbox;
+pub mod secret;
+pub mod text;
 pub mod timefmt;
 pub mod token;
 pub mod wizard;

@@ -94,13 +94,16 @@ pub fn client_credentials_post(p: &dyn TestProvider) {
 }
 
 pub fn client_credentials_reserved_characters(p: &dyn TestProvider) {
-    let Some(c) = p.reserved_chars_client() else {
-        return;
-    };
+    let c = p.reserved_chars_client();
+    assert!(c.id.contains(':') && c.secret().contains(['@', ':', '/', '+', '%', '&', '=']));
     let out = Grantscope::new(token_cmd("client-credentials", p, &c, &[]))
         .run(T)
         .unwrap();
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let ex = token_exchange(&doc);
+    assert_eq!(ex["request"]["headers"]["Authorization"], "Basic ••••••");
+    assert!(doc["response"]["access_token"].is_string(), "{doc:#}");
 }
 
 pub fn jwt_access_token_verifies(p: &dyn TestProvider) {
@@ -370,13 +373,19 @@ pub fn wrong_verifier_is_invalid_grant(p: &dyn TestProvider) {
         .complete_login(req.url.as_str(), common::TEST_USER)
         .unwrap();
     let code = common::code_from_redirect(&redirect).unwrap();
-    let wrong = pkce::new_verifier(64);
+    let wrong = grantscope::secret::PkceVerifier::new(pkce::new_verifier(64));
     assert_ne!(Some(&wrong), req.code_verifier.as_ref());
     let err = common::block_on(async move {
         let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
-        exchange_code(&mut session, &cfg, &code, &redirect_uri, Some(&wrong))
-            .await
-            .unwrap_err()
+        exchange_code(
+            &mut session,
+            &cfg,
+            &code.into(),
+            &redirect_uri,
+            Some(&wrong),
+        )
+        .await
+        .unwrap_err()
     });
     assert_eq!(err.oauth_code(), Some("invalid_grant"), "{err}");
     assert_eq!(err.exit_code(), 1);
@@ -759,6 +768,9 @@ impl TestProvider for SandboxProcess {
             "sandbox-machine-secret",
             "client_secret_post",
         )
+    }
+    fn reserved_chars_client(&self) -> TestClient {
+        TestClient::confidential("weird:client", "p@ss:w/rd+%&=", "client_secret_basic")
     }
     fn native_client(&self) -> TestClient {
         TestClient::public("sandbox-native", "http://127.0.0.1/callback")

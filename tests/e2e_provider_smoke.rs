@@ -125,7 +125,7 @@ fn client_credentials_with_basic_and_post_and_reserved_characters() {
     assert!(body["access_token"].as_str().is_some_and(|t| !t.is_empty()));
 
     // RFC 6749 §2.3.1: form-urlencoded before base64 works ...
-    let weird = p.reserved_chars_client().unwrap();
+    let weird = p.reserved_chars_client();
     let (status, body) = post_form(
         &token,
         Some((&weird.id, weird.secret())),

@@ -263,7 +263,7 @@ fn a_dropped_token_file_is_inspected_and_unreadable_files_say_why() {
 
     let files = tempfile::tempdir().unwrap();
     let jwt_file = files.path().join("token.jwt");
-    std::fs::write(&jwt_file, format!("{token}\n")).unwrap();
+    std::fs::write(&jwt_file, format!("{}\n", token.expose())).unwrap();
     drop_file(&mut h, jwt_file);
     step_until(&mut h, "the dropped token's inspection", |h| {
         h.state().screen() == Screen::Inspector

@@ -69,7 +69,7 @@ fn after_use_a_run_goes_to_the_chosen_profiles_server() {
     let urls: Vec<String> = run
         .exchanges()
         .iter()
-        .map(|e| e.request.url.clone())
+        .map(|e| e.request_view(false).url)
         .collect();
     assert!(urls.len() >= 2, "{urls:?}");
     assert!(

@@ -326,7 +326,8 @@ fn review_json_escaped_secret_is_masked_in_recorded_response() {
             .to_string(),
     )]);
     let url = Url::parse(&format!("{}/token", server.base)).unwrap();
-    let req = HttpRequest::post_form(url, &[("client_secret", secret)]).secret(secret);
+    let req = HttpRequest::post_form(url, &[("client_secret", secret)])
+        .secret(grantscope::secret::SecretKind::ClientSecret, secret);
     let client = HttpClient::new(&HttpOptions::default()).unwrap();
     let (exchange, _) = rt().block_on(client.send("token request", req)).unwrap();
     let shown = exchange.to_json(false).to_string();
@@ -549,7 +550,7 @@ fn review_ipv6_loopback_redirect_uri_is_served() {
             sent.is_ok(),
             "the advertised redirect URI {uri} (port {port}) is not served: {sent:?}"
         );
-        assert_eq!(waiter.await.unwrap().unwrap().code, "c1");
+        assert_eq!(waiter.await.unwrap().unwrap().code.expose(), "c1");
     });
 }
 
@@ -579,7 +580,7 @@ fn review_idle_connections_do_not_block_the_redirect() {
             .await;
         let got = waiter.await.unwrap();
         assert_eq!(
-            got.as_ref().map(|c| c.code.as_str()).ok(),
+            got.as_ref().map(|c| c.code.expose()).ok(),
             Some("c2"),
             "{got:?} / {resp:?}"
         );
@@ -685,5 +686,5 @@ fn review_masking_keeps_oauth_error_codes_intact() {
         let mut s = session();
         device::poll(&mut s, &cfg, &auth, Some(Duration::from_secs(30))).await
     });
-    assert_eq!(result.unwrap().tokens.access_token, "at-1");
+    assert_eq!(result.unwrap().tokens.access_token.expose(), "at-1");
 }

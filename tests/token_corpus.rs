@@ -732,6 +732,7 @@ fn inspection_json_has_exactly_the_design_shape() {
             "signature",
             "checks",
             "valid",
+            "verdict",
             "expires_at",
             "expires_in"
         ]
@@ -754,6 +755,7 @@ fn inspection_json_has_exactly_the_design_shape() {
     assert_eq!(v["signature"]["status"], "verified");
     assert_eq!(v["checks"][0]["status"], "pass");
     assert_eq!(v["valid"], true);
+    assert_eq!(v["verdict"], "valid");
     assert_eq!(v["expires_at"], "2026-11-26T12:59:00Z");
     assert_eq!(v["expires_in"], 3540);
     // And it reads back.

@@ -1,5 +1,6 @@
-//! A bounded, deterministic mutation test for the decoder, the inspection path, the JWKS parser
-//! and the token-response parser: tens of thousands of mutated inputs per run, none may panic.
+//! A bounded, deterministic mutation test for the decoder, the inspection path and its human
+//! report, the JWKS parser and the token-response parser: tens of thousands of mutated inputs
+//! per run, none may panic, and no report may carry a raw control character.
 //! It runs in every `cargo test`; the coverage-guided fuzzers live in `fuzz/` (scripts/fuzz.sh).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,7 +8,9 @@ mod token_support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use grantscope::cli::inspect::render_human;
 use grantscope::oauth::TokenResponse;
+use grantscope::text::is_active;
 use grantscope::token::jwks::jwks_from_value;
 use grantscope::token::{
     InspectOptions, Keys, SharedSecret, TokenKind, decode, inspect_with_keys, parse_jwks,
@@ -136,6 +139,20 @@ fn token_seeds() -> Vec<Vec<u8>> {
         )
         .into_bytes(),
         format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(b"{}")).into_bytes(),
+        // Hostile strings, an ES512 header, a duplicate member.
+        sign(
+            &json!({"alg": "RS256", "kid": "r\u{1b}[8m\u{202e}", "x5c": ["\u{9b}"]}),
+            &json!({"sub": "\r\u{1b}[2KVALID\u{7f}", "exp": 1e300}),
+            &rsa,
+        )
+        .into_bytes(),
+        format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"ES512","kid":"r","alg":"none"}"#),
+            b64(b"{}"),
+            b64([7u8; 132])
+        )
+        .into_bytes(),
         format!(
             "{}..{}.{}.{}",
             b64(br#"{"alg":"dir","enc":"A256GCM"}"#),
@@ -183,6 +200,13 @@ fn decoder_and_inspection_survive_mutations() {
         };
         let inspection = inspect_with_keys(&text, &key_sets[i % 3], &options, NOW);
         let _ = serde_json::to_string(&inspection).unwrap();
+        // The human report of whatever came out holds no raw control character.
+        let report = render_human(&inspection, NOW);
+        assert!(
+            !report.chars().any(|c| c != '\n' && is_active(c)),
+            "{report:?}"
+        );
+        assert!(report.starts_with("VALID") || report.starts_with("NOT VALID"));
     });
 }
 

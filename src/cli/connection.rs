@@ -1,15 +1,18 @@
 //! The connection options every network command takes (DESIGN.md), layered over a saved
-//! profile (flags win), completed by discovery, and turned into a ready [`Session`].
-
-use std::time::Duration;
+//! profile (flags win), and handed to the core's one way in, [`oauth::connect`]. Also the
+//! command line's wording of the core's typed errors: a missing setting is named by its flag.
 
 use clap::Args;
+use serde_json::Value;
 
-use crate::http::{HttpClient, HttpOptions};
-use crate::oauth::discovery::{self, Discovery};
+use crate::oauth::discovery::Discovery;
 use crate::oauth::error::printable;
-use crate::oauth::{AuthMethod, ClientConfig, FlowError, FlowEvent, PkceMode, Session};
+use crate::oauth::{
+    self, AuthMethod, ClientConfig, EndpointKind, FlowError, FlowEvent, GrantInput, Missing,
+    PkceMode, Session,
+};
 use crate::profile::{Profile, ProfileStore};
+use crate::secret::ClientSecret;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnectionArgs {
@@ -43,7 +46,7 @@ pub struct ConnectionArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     /// client_secret_basic | client_secret_post | none (default: basic with a secret, none without).
     #[arg(long, value_name = "METHOD")]
     pub auth_method: Option<AuthMethod>,
@@ -65,15 +68,15 @@ pub struct ConnectionArgs {
     /// PKCE code verifier length, 43-128.
     #[arg(long, value_name = "N")]
     pub pkce_verifier_length: Option<usize>,
-    /// Total time limit for each HTTP request, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-    /// Time limit to connect, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub connect_timeout: f64,
-    /// Largest response body accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY)]
-    pub max_body: usize,
+    /// Total time limit for each HTTP request, in seconds (default 30, or the profile's).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Time limit to connect, in seconds (default 10, or the profile's).
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+    /// Largest response body accepted, in bytes (default 1 MiB, or the profile's).
+    #[arg(long, value_name = "BYTES")]
+    pub max_body: Option<usize>,
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
@@ -120,7 +123,9 @@ impl ConnectionArgs {
         set(&mut p.revocation_endpoint, &self.revocation_endpoint);
         set(&mut p.userinfo_endpoint, &self.userinfo_endpoint);
         set(&mut p.jwks_uri, &self.jwks_uri);
-        set(&mut p.client_secret, &self.client_secret);
+        if let Some(s) = &self.client_secret {
+            p.client_secret = Some(s.clone());
+        }
         set(&mut p.scope, &self.scope);
         set(&mut p.audience, &self.audience);
         set(&mut p.redirect_uri, &self.redirect_uri);
@@ -136,22 +141,37 @@ impl ConnectionArgs {
         if let Some(m) = self.pkce {
             p.pkce = m;
         }
+        if let Some(n) = self.pkce_verifier_length {
+            p.pkce_verifier_length = Some(n);
+        }
+        if let Some(t) = self.timeout {
+            p.http.timeout_secs = t;
+        }
+        if let Some(t) = self.connect_timeout {
+            p.http.connect_timeout_secs = t;
+        }
+        if let Some(b) = self.max_body {
+            p.http.max_body_bytes = b;
+        }
+        if self.insecure {
+            p.http.insecure_tls = true;
+        }
     }
 
-    pub fn http_options(&self) -> Result<HttpOptions, FlowError> {
-        // try_from: a huge value (1e30) is a usage error, not a panic.
-        let secs = |v: f64, name: &str| match Duration::try_from_secs_f64(v) {
-            Ok(d) if v > 0.0 => Ok(d),
-            _ => Err(config_err(format!(
-                "--{name} must be a positive number of seconds"
-            ))),
+    /// Checks the transport flags, naming the flag that is wrong.
+    fn check_http_flags(&self) -> Result<(), FlowError> {
+        let secs = |v: Option<f64>, name: &str| match v {
+            Some(v) if !(v > 0.0 && std::time::Duration::try_from_secs_f64(v).is_ok()) => Err(
+                config_err(format!("--{name} must be a positive number of seconds")),
+            ),
+            _ => Ok(()),
         };
-        Ok(HttpOptions {
-            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
-            timeout: secs(self.timeout, "timeout")?,
-            max_body_bytes: self.max_body,
-            insecure_tls: self.insecure,
-        })
+        secs(self.timeout, "timeout")?;
+        secs(self.connect_timeout, "connect-timeout")?;
+        if self.max_body == Some(0) {
+            return Err(config_err("--max-body must be at least 1 byte"));
+        }
+        Ok(())
     }
 }
 
@@ -172,44 +192,85 @@ pub enum Progress {
     Essential,
 }
 
-/// Resolves flags + profile + discovery into a session. `needs` lists endpoints that must
-/// exist at the end (e.g. "token_endpoint").
-pub async fn resolve(args: &ConnectionArgs, progress: Progress) -> Result<Resolved, FlowError> {
+/// Resolves flags + profile into a connection through [`oauth::connect`]; `wants` lists the
+/// endpoints the command will call (discovery reads the second metadata document for them).
+pub async fn resolve(
+    args: &ConnectionArgs,
+    progress: Progress,
+    wants: &[EndpointKind],
+) -> Result<Resolved, FlowError> {
+    args.check_http_flags()?;
     let profile = args.merged_profile()?;
-    let mut config = profile
-        .client_config()
-        .map_err(|e| config_err(e.to_string()))?;
-    config.pkce_verifier_len = args.pkce_verifier_length;
-    let http_options = args.http_options()?;
-    if http_options.insecure_tls {
+    if profile.http.insecure_tls {
         eprintln!(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
         );
     }
-    let http = HttpClient::new(&http_options)?;
-    let mut session =
-        Session::new(http).with_observer(std::sync::Arc::new(move |e| print_event(&e, progress)));
-    let mut discovered = None;
-    if let Some(issuer) = config.endpoints.issuer.clone() {
-        match discovery::discover(&mut session, &issuer).await {
-            Ok(d) => {
-                // Endpoints given by hand win over discovery.
-                let given = config.endpoints.clone();
-                config.endpoints = given.or(&d.endpoints);
-                discovered = Some(d);
-            }
-            Err(e) if config.endpoints.token_endpoint.is_some() => {
-                eprintln!("note: {e}; going on with the endpoints given by hand");
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let observer: oauth::session::Observer =
+        std::sync::Arc::new(move |e| print_event(&e, progress));
+    // Notes (discovery failed, the endpoints given by hand are used) reach a person through
+    // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
+    let conn = oauth::connect(&profile, wants, Some(observer)).await?;
     Ok(Resolved {
-        config,
-        discovery: discovered,
-        session,
+        config: conn.config,
+        discovery: conn.discovery,
+        session: conn.session,
         reveal: args.reveal_secrets,
     })
+}
+
+/// The command line's flag for an endpoint.
+pub fn endpoint_flag(kind: EndpointKind) -> &'static str {
+    match kind {
+        EndpointKind::Authorization => "--authorization-endpoint",
+        EndpointKind::Token => "--token-endpoint",
+        EndpointKind::DeviceAuthorization => "--device-authorization-endpoint",
+        EndpointKind::Introspection => "--introspection-endpoint",
+        EndpointKind::Revocation => "--revocation-endpoint",
+        EndpointKind::Userinfo => "--userinfo-endpoint",
+        EndpointKind::Jwks => "--jwks-uri",
+    }
+}
+
+/// A missing setting, worded with the flag that gives it.
+pub fn missing_words(what: &Missing) -> String {
+    match what {
+        Missing::Endpoint(k) => format!(
+            "no {} is known: give --issuer (its discovery documents name it) or {}",
+            k.title(),
+            endpoint_flag(*k)
+        ),
+        Missing::AnyEndpoint(ks) => format!(
+            "none of these is known: {}; give --issuer or {}",
+            ks.iter().map(|k| k.title()).collect::<Vec<_>>().join(", "),
+            ks.iter()
+                .map(|k| endpoint_flag(*k))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        Missing::ClientId => "give --client-id".into(),
+        Missing::ConfidentialClient => "it needs a confidential client: give --client-secret (and --auth-method client_secret_basic or client_secret_post)".into(),
+        Missing::Input(i) => match i {
+            GrantInput::RefreshToken => "give --refresh-token (or GRANTSCOPE_REFRESH_TOKEN)".into(),
+            GrantInput::Username => "give --username".into(),
+            GrantInput::Password => "give --password (or GRANTSCOPE_PASSWORD)".into(),
+            GrantInput::RedirectUri => "give the registered --redirect-uri".into(),
+            GrantInput::Token => "give the token as an argument, or `-` to read it from stdin".into(),
+        },
+    }
+}
+
+/// An error as the command line says it: a missing setting names its flag.
+pub fn describe(e: &FlowError) -> String {
+    match e {
+        FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
+        other => other.to_string(),
+    }
+}
+
+/// The one JSON error shape of every command's `--json` (DESIGN.md).
+pub fn error_json(e: &FlowError) -> Value {
+    e.to_json_with(describe(e))
 }
 
 /// Prints one flow event on stderr.
@@ -241,7 +302,7 @@ pub fn print_event(event: &FlowEvent, progress: Progress) {
         FlowEvent::Started { step } => eprintln!("→ {step}"),
         FlowEvent::Exchange(ex) => {
             let url = ex.request_view(false).url;
-            eprintln!("  {} {} → {}", ex.request.method, url, ex.summary());
+            eprintln!("  {} {} → {}", ex.method(), url, ex.summary());
         }
         FlowEvent::WaitingForRedirect { redirect_uri } => {
             eprintln!("waiting for the redirect on {redirect_uri} …")

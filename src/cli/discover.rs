@@ -1,4 +1,5 @@
-//! `grantscope discover ISSUER`: fetches and checks the server's metadata.
+//! `grantscope discover ISSUER`: fetches and checks the server's metadata, both documents
+//! (OpenID configuration and RFC 8414), and says which document supplied each endpoint.
 
 use std::process::ExitCode;
 
@@ -6,8 +7,8 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::http::{HttpClient, HttpOptions};
-use crate::oauth::Session;
 use crate::oauth::discovery;
+use crate::oauth::{FlowError, Session};
 
 #[derive(Debug, Clone, Args)]
 pub struct DiscoverArgs {
@@ -28,8 +29,8 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
     let issuer = match url::Url::parse(args.issuer.trim()) {
         Ok(u) => u,
         Err(e) => {
-            eprintln!("error: the issuer {:?} is not a URL: {e}", args.issuer);
-            return ExitCode::from(2);
+            let e = FlowError::Config(format!("the issuer {:?} is not a URL: {e}", args.issuer));
+            return fail(args.json, &e);
         }
     };
     if args.insecure {
@@ -41,13 +42,11 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         ..HttpOptions::default()
     }) {
         Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(args.json, &FlowError::Config(e.to_string())),
     };
     let mut session = Session::new(http);
-    let result = discovery::discover(&mut session, &issuer).await;
+    let result =
+        discovery::discover_with(&mut session, &issuer, discovery::SecondDocument::Always).await;
     let exchanges: Vec<Value> = session
         .exchanges()
         .iter()
@@ -68,16 +67,37 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                         )
                     })
                     .collect();
+                let sources: serde_json::Map<String, Value> = d
+                    .endpoint_sources
+                    .iter()
+                    .map(|(k, u)| (k.to_string(), Value::String(u.to_string())))
+                    .collect();
+                let documents: Vec<Value> = d
+                    .documents
+                    .iter()
+                    .map(|(kind, u)| json!({"kind": kind.title(), "url": u.as_str()}))
+                    .collect();
                 let doc = json!({
                     "ok": true, "error": null, "issuer": issuer.as_str(), "source": d.source.as_str(),
+                    "documents": documents, "endpoint_sources": sources,
                     "endpoints": endpoints, "metadata": d.metadata, "exchanges": exchanges,
                 });
                 println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             } else {
-                println!("metadata: {}", d.source);
+                for (kind, url) in &d.documents {
+                    println!("metadata: {url} ({})", kind.title());
+                }
+                if let Some(why) = &d.second_failure {
+                    println!("note: {why}");
+                }
+                let two = d.documents.len() > 1;
                 for (name, url) in d.endpoints.named() {
+                    let from = match d.source_of(name) {
+                        Some(src) if two => format!("  (from {src})"),
+                        _ => String::new(),
+                    };
                     println!(
-                        "{name:32} {}",
+                        "{name:32} {}{from}",
                         url.map(|u| u.to_string()).unwrap_or_else(|| "-".into())
                     );
                 }
@@ -117,7 +137,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         }
         Err(e) => {
             if args.json {
-                let doc = json!({ "ok": false, "error": super::token_cmd::error_json(&e), "issuer": issuer.as_str(), "exchanges": exchanges });
+                let doc = json!({ "ok": false, "error": super::connection::error_json(&e), "issuer": issuer.as_str(), "exchanges": exchanges });
                 println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             } else {
                 eprintln!("error: {e}");
@@ -125,4 +145,16 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// An error before any exchange: the JSON error document with `--json`, else a line on stderr.
+fn fail(json: bool, e: &FlowError) -> ExitCode {
+    if json {
+        let doc =
+            json!({ "ok": false, "error": super::connection::error_json(e), "exchanges": [] });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        eprintln!("error: {e}");
+    }
+    ExitCode::from(e.exit_code())
 }

@@ -4,6 +4,11 @@
 //!
 //! Exit status: 0 the token is valid, 1 it is not, 2 usage or configuration error (no token,
 //! unreadable JWKS, discovery or JWKS fetch failed).
+//!
+//! Everything printed that came from the token or a server passes through
+//! [`crate::text::inert`] (the human report) or [`crate::text::to_json_pretty`] (`--json`), so
+//! no control character, escape sequence or bidi override reaches the terminal raw. The human
+//! report's first line is the verdict, and the last line repeats it.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -18,7 +23,9 @@ use url::Url;
 use crate::http::{Exchange, HttpClient, HttpOptions};
 use crate::oauth::Session;
 use crate::oauth::discovery::discover;
-use crate::timefmt::{now_unix, relative, rfc3339};
+use crate::text::inert;
+use crate::timefmt::now_unix;
+use crate::token::claims::{numeric_date, time_note};
 use crate::token::{
     CheckStatus, InspectOptions, Inspection, KeySource, SharedSecret, SignatureStatus, TokenFormat,
     TokenKind, inspect,
@@ -219,7 +226,7 @@ async fn execute_inner(
     let inspection = inspected.inspection;
 
     if args.json {
-        let doc = serde_json::to_string_pretty(&inspection)
+        let doc = crate::text::to_json_pretty(&inspection)
             .map_err(|e| ConfigError(format!("cannot serialise the inspection: {e}")))?;
         let _ = writeln!(out, "{doc}");
     } else {
@@ -228,16 +235,17 @@ async fn execute_inner(
                 err,
                 "{}: {} {} → {}",
                 ex.step,
-                ex.request.method,
-                ex.request.url,
-                ex.summary()
+                ex.method(),
+                inert(&ex.request_view(false).url),
+                inert(&ex.summary())
             );
         }
         let _ = write!(out, "{}", render_human(&inspection, now));
     }
     if let Some(key_error) = inspected.key_error {
         return Err(ConfigError(format!(
-            "{key_error}; the signature could not be checked"
+            "{}; the signature could not be checked",
+            inert(&key_error.to_string())
         )));
     }
     Ok(if inspection.valid { 0 } else { 1 })
@@ -311,7 +319,7 @@ async fn discover_jwks(
     let mut session = Session::new(http.clone());
     let found = discover(&mut session, &url).await;
     let exchanges = session.take_exchanges();
-    let discovery = found.map_err(|e| ConfigError(e.to_string()))?;
+    let discovery = found.map_err(|e| ConfigError(inert(&e.to_string()).into_owned()))?;
     let jwks_uri = discovery.endpoints.jwks_uri.clone().ok_or_else(|| {
         ConfigError(format!(
             "the discovery document of {issuer} has no jwks_uri; pass --jwks-uri or --secret"
@@ -330,35 +338,70 @@ const TIME_CLAIMS: [&str; 5] = ["exp", "nbf", "iat", "auth_time", "updated_at"];
 
 fn show_value(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => inert(s).into_owned(),
+        // A nested value's strings are JSON-escaped by serde_json only below U+0020.
+        other => inert(&other.to_string()).into_owned(),
     }
 }
 
 fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
-    let width = map
-        .keys()
+    let keys: Vec<String> = map.keys().map(|k| inert(k).into_owned()).collect();
+    let width = keys
+        .iter()
         .map(|k| k.chars().count())
         .max()
         .unwrap_or(0)
         .min(24);
-    for (k, v) in map {
+    for (k, (name, v)) in keys.iter().zip(map) {
         let mut line = format!("  {k:<width$}  {}", show_value(v));
         if times
-            && TIME_CLAIMS.contains(&k.as_str())
-            && let Some(t) = v.as_i64()
+            && TIME_CLAIMS.contains(&name.as_str())
+            && let Some(Ok(t)) = numeric_date(map, name)
         {
-            line.push_str(&format!("  ({}, {})", rfc3339(t), relative(t, now)));
+            line.push_str(&format!("  ({})", time_note(t, now)));
         }
         out.push_str(&line);
         out.push('\n');
     }
 }
 
-/// The human report of an inspection: header, claims (times shown as dates and "in 4 min"),
-/// signature, checklist and verdict. Pure, so the `token` command and tests can reuse it.
+/// The verdict line: `VALID: ...` or `NOT VALID: ...` (with the verdict word and the failed
+/// checks).
+fn verdict_line(i: &Inspection) -> String {
+    if i.valid {
+        return "VALID: signature verified and no check failed".to_owned();
+    }
+    let failed: Vec<String> = i.failures().map(|c| inert(&c.id).into_owned()).collect();
+    let why = if !failed.is_empty() {
+        format!("failed: {}", failed.join(", "))
+    } else if i.format == TokenFormat::Jwt {
+        format!(
+            "the signature is {}, not verified",
+            signature_word(i.signature.status)
+        )
+    } else {
+        "it cannot be validated locally".to_owned()
+    };
+    format!("NOT VALID: {why} (verdict: {})", i.verdict.as_str())
+}
+
+fn signature_word(status: SignatureStatus) -> &'static str {
+    match status {
+        SignatureStatus::Verified => "verified",
+        SignatureStatus::Invalid => "INVALID",
+        SignatureStatus::Unverifiable => "unverifiable",
+        SignatureStatus::Skipped => "skipped",
+    }
+}
+
+/// The human report of an inspection: the verdict, header, claims (times shown as dates and
+/// "in 4 min"), signature, checklist and the verdict again. Every string from the token is
+/// [inert](crate::text::inert). Pure, so the `token` command and tests can reuse it.
 pub fn render_human(i: &Inspection, now: i64) -> String {
     let mut out = String::new();
+    let verdict = verdict_line(i);
+    out.push_str(&verdict);
+    out.push('\n');
     let format = match i.format {
         TokenFormat::Jwt => "JWT (signed, JWS)",
         TokenFormat::Jwe => "JWE (encrypted)",
@@ -373,13 +416,11 @@ pub fn render_human(i: &Inspection, now: i64) -> String {
         out.push_str("claims\n");
         table(&mut out, c, now, true);
     }
-    let status = match i.signature.status {
-        SignatureStatus::Verified => "verified",
-        SignatureStatus::Invalid => "INVALID",
-        SignatureStatus::Unverifiable => "unverifiable",
-        SignatureStatus::Skipped => "skipped",
-    };
-    out.push_str(&format!("signature  {status}: {}\n", i.signature.detail));
+    out.push_str(&format!(
+        "signature  {}: {}\n",
+        signature_word(i.signature.status),
+        i.signature.shown_detail()
+    ));
     out.push_str("checks\n");
     let width = i.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
     for c in &i.checks {
@@ -389,20 +430,13 @@ pub fn render_human(i: &Inspection, now: i64) -> String {
             CheckStatus::Warn => "warn",
             CheckStatus::Info => "info",
         };
-        out.push_str(&format!("  {mark}  {:<width$}  {}\n", c.id, c.message));
+        out.push_str(&format!(
+            "  {mark}  {:<width$}  {}\n",
+            inert(&c.id),
+            c.shown_message()
+        ));
     }
-    if i.valid {
-        out.push_str("VALID: signature verified and no check failed\n");
-    } else {
-        let failed: Vec<&str> = i.failures().map(|c| c.id.as_str()).collect();
-        let why = if !failed.is_empty() {
-            format!("failed: {}", failed.join(", "))
-        } else if i.format == TokenFormat::Jwt {
-            format!("the signature is {status}, not verified")
-        } else {
-            "it cannot be validated locally".to_owned()
-        };
-        out.push_str(&format!("NOT VALID: {why}\n"));
-    }
+    out.push_str(&verdict);
+    out.push('\n');
     out
 }

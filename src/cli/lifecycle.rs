@@ -14,11 +14,13 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use super::connection::{ConnectionArgs, Progress, Resolved, resolve};
+use super::connection::{ConnectionArgs, Progress, Resolved, describe, error_json, resolve};
+use crate::http::BodyError;
 use crate::oauth::keeper::TokenKeeper;
 use crate::oauth::lifecycle::{self, UserInfo};
 use crate::oauth::watch::{self, WatchOptions, rfc3339_millis};
-use crate::oauth::{Session, TokenResponse};
+use crate::oauth::{EndpointKind, FlowError, Session, TokenResponse};
+use crate::secret::RefreshToken;
 use crate::timefmt::{now_unix, relative, rfc3339};
 use crate::token::claims::numeric_date;
 use crate::token::decode::normalize;
@@ -162,29 +164,41 @@ async fn prepare(
     token: &str,
     connection: &ConnectionArgs,
     json: bool,
+    wants: &[EndpointKind],
 ) -> Result<(String, Resolved), ExitCode> {
-    let token = read_token(token).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(2)
-    })?;
-    let resolved = resolve(connection, progress(json)).await.map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(e.exit_code())
-    })?;
+    let token = read_token(token).map_err(|e| fail(json, &FlowError::Config(e)))?;
+    let resolved = resolve(connection, progress(json), wants)
+        .await
+        .map_err(|e| fail(json, &e))?;
     Ok((token, resolved))
 }
 
-/// The session's exchanges as JSON, with `secrets` (the token) masked like any secret.
-fn exchanges_json(session: &mut Session, secrets: &[&str], reveal: bool) -> Vec<Value> {
+/// Reports an error before any exchange: with `--json` as the one JSON error document (and
+/// nothing on stderr), else as a line on stderr. Returns the exit code.
+fn fail(json: bool, e: &FlowError) -> ExitCode {
+    if json {
+        print_json(&json!({"ok": false, "error": error_json(e), "exchanges": []}));
+    } else {
+        eprintln!("error: {}", describe(e));
+    }
+    ExitCode::from(e.exit_code())
+}
+
+/// After the JSON document (which carries it), the error goes to stderr only for people.
+fn report_error(json: bool, e: &FlowError) -> ExitCode {
+    if !json {
+        eprintln!("error: {}", describe(e));
+    }
+    ExitCode::from(e.exit_code())
+}
+
+/// The session's exchanges as JSON. Every secret they carry (the token sent, tokens received)
+/// was marked by type when the request was made, so they are masked unless `reveal`.
+fn exchanges_json(session: &mut Session, reveal: bool) -> Vec<Value> {
     session
         .take_exchanges()
         .into_iter()
-        .map(|mut ex| {
-            for s in secrets {
-                ex.add_secret(*s);
-            }
-            ex.to_json(reveal)
-        })
+        .map(|ex| ex.to_json(reveal))
         .collect()
 }
 
@@ -210,13 +224,14 @@ fn show_claim(name: &str, v: &Value) -> String {
 
 /// Runs `introspect`: exit 0 when the token is active, 1 when not.
 pub async fn introspect(args: TokenCallArgs) -> ExitCode {
-    let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
+    let wants = [EndpointKind::Introspection];
+    let (token, mut r) = match prepare(&args.token, &args.connection, args.json, &wants).await {
         Ok(x) => x,
         Err(code) => return code,
     };
     let hint = args.hint.map(HintArg::as_str);
     let result = lifecycle::introspect(&mut r.session, &r.config, &token, hint).await;
-    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
+    let exchanges = exchanges_json(&mut r.session, r.reveal);
     let active = result
         .as_ref()
         .ok()
@@ -226,7 +241,7 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
         print_json(&json!({
             "ok": active == Some(true),
             "active": active,
-            "error": result.as_ref().err().map(ToString::to_string),
+            "error": result.as_ref().err().map(error_json),
             "response": result.as_ref().ok(),
             "exchanges": exchanges,
         }));
@@ -247,27 +262,25 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
                 ExitCode::from(1)
             }
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report_error(args.json, &e),
     }
 }
 
 /// Runs `revoke`: exit 0 when the server answered 200.
 pub async fn revoke(args: TokenCallArgs) -> ExitCode {
-    let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
+    let wants = [EndpointKind::Revocation];
+    let (token, mut r) = match prepare(&args.token, &args.connection, args.json, &wants).await {
         Ok(x) => x,
         Err(code) => return code,
     };
     let hint = args.hint.map(HintArg::as_str);
     let result = lifecycle::revoke(&mut r.session, &r.config, &token, hint).await;
-    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
+    let exchanges = exchanges_json(&mut r.session, r.reveal);
     if args.json {
         print_json(&json!({
             "ok": result.is_ok(),
             "status": result.as_ref().ok(),
-            "error": result.as_ref().err().map(ToString::to_string),
+            "error": result.as_ref().err().map(error_json),
             "exchanges": exchanges,
         }));
     }
@@ -278,21 +291,19 @@ pub async fn revoke(args: TokenCallArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report_error(args.json, &e),
     }
 }
 
 /// Runs `userinfo`: exit 0 when the server answered.
 pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
-    let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
+    let wants = [EndpointKind::Userinfo];
+    let (token, mut r) = match prepare(&args.token, &args.connection, args.json, &wants).await {
         Ok(x) => x,
         Err(code) => return code,
     };
     let result = lifecycle::userinfo(&mut r.session, &r.config, &token).await;
-    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
+    let exchanges = exchanges_json(&mut r.session, r.reveal);
     if args.json {
         let (response, jwt) = match &result {
             Ok(UserInfo::Json(v)) => (Some(v.clone()), None),
@@ -303,7 +314,7 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
             "ok": result.is_ok(),
             "response": response,
             "jwt": jwt,
-            "error": result.as_ref().err().map(ToString::to_string),
+            "error": result.as_ref().err().map(error_json),
             "exchanges": exchanges,
         }));
     }
@@ -324,10 +335,7 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report_error(args.json, &e),
     }
 }
 
@@ -353,12 +361,13 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
     })();
     let (interval, revoke_after, max_duration) = match durations {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(args.json, &FlowError::Config(e)),
     };
-    let (token, mut r) = match prepare(&args.token, &args.connection, args.json).await {
+    let mut wants = vec![EndpointKind::Introspection, EndpointKind::Userinfo];
+    if revoke_after.is_some() {
+        wants.push(EndpointKind::Revocation);
+    }
+    let (token, mut r) = match prepare(&args.token, &args.connection, args.json, &wants).await {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -401,7 +410,7 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
         },
     )
     .await;
-    let exchanges = exchanges_json(&mut r.session, &[&token], r.reveal);
+    let exchanges = exchanges_json(&mut r.session, r.reveal);
     match result {
         Ok(report) => {
             let summary = report.summary();
@@ -431,11 +440,10 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
             if args.json {
                 print_json(&json!({
                     "ok": false, "summary": null, "report": null,
-                    "error": e.to_string(), "exchanges": exchanges,
+                    "error": error_json(&e), "exchanges": exchanges,
                 }));
             }
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
+            report_error(args.json, &e)
         }
     }
 }
@@ -443,24 +451,29 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
 /// Runs `keep`: refreshes the token set each time the chosen share of its lifetime is left.
 pub async fn keep(args: KeepArgs) -> ExitCode {
     if !(args.refresh_at.is_finite() && (0.0..=1.0).contains(&args.refresh_at)) {
-        eprintln!("error: --refresh-at must be between 0.0 and 1.0");
-        return ExitCode::from(2);
+        let e = FlowError::Config("--refresh-at must be between 0.0 and 1.0".into());
+        return fail(args.json, &e);
     }
     let refresh_token = args.refresh_token.trim().to_owned();
     if refresh_token.is_empty() {
-        eprintln!("error: --refresh-token is empty");
-        return ExitCode::from(2);
+        return fail(
+            args.json,
+            &FlowError::Config("--refresh-token is empty".into()),
+        );
     }
-    let mut r = match resolve(&args.connection, progress(args.json)).await {
+    let mut r = match resolve(
+        &args.connection,
+        progress(args.json),
+        &[EndpointKind::Token],
+    )
+    .await
+    {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(e.exit_code());
-        }
+        Err(e) => return fail(args.json, &e),
     };
     // Start from the refresh token alone: the first refresh is due at once.
     let start = TokenResponse {
-        refresh_token: Some(refresh_token.clone()),
+        refresh_token: Some(RefreshToken::new(refresh_token)),
         ..TokenResponse::default()
     };
     let mut keeper = TokenKeeper::new(start, now_unix(), args.refresh_at);
@@ -468,7 +481,6 @@ pub async fn keep(args: KeepArgs) -> ExitCode {
     let mut last_response = Value::Null;
     let mut error = None;
     let mut interrupted = false;
-    let mut secrets = vec![refresh_token];
     loop {
         if args.rounds > 0 && refreshes.len() >= args.rounds as usize {
             break;
@@ -488,10 +500,6 @@ pub async fn keep(args: KeepArgs) -> ExitCode {
         match keeper.refresh(&mut r.session, &r.config, now_unix()).await {
             Ok(success) => {
                 let rotated = success.refresh_rotated;
-                secrets.push(success.tokens.access_token.clone());
-                if let Some(rt) = &success.tokens.refresh_token {
-                    secrets.push(rt.clone());
-                }
                 if !args.json {
                     eprintln!(
                         "{}  refreshed: expires_in {}, refresh token {}",
@@ -513,21 +521,23 @@ pub async fn keep(args: KeepArgs) -> ExitCode {
                 }));
                 last_response = success.raw;
                 if keeper.lifetime().is_none() && args.rounds != 1 {
-                    error = Some(
-                        "the server sent no expires_in, so there is no lifetime to refresh against"
-                            .to_owned(),
-                    );
+                    error = Some(FlowError::Body {
+                        what: "refresh",
+                        source: BodyError::Shape {
+                            status: 200,
+                            detail: "the server sent no expires_in, so there is no lifetime to refresh against".into(),
+                        },
+                    });
                     break;
                 }
             }
             Err(e) => {
-                error = Some(e.to_string());
+                error = Some(e);
                 break;
             }
         }
     }
-    let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let exchanges = exchanges_json(&mut r.session, &secret_refs, r.reveal);
+    let exchanges = exchanges_json(&mut r.session, r.reveal);
     let ok = error.is_none() && !refreshes.is_empty();
     if args.json {
         print_json(&json!({
@@ -538,7 +548,7 @@ pub async fn keep(args: KeepArgs) -> ExitCode {
             "interrupted": interrupted,
             "refreshes": refreshes,
             "response": last_response,
-            "error": error,
+            "error": error.as_ref().map(error_json),
             "exchanges": exchanges,
         }));
     } else {
@@ -549,7 +559,7 @@ pub async fn keep(args: KeepArgs) -> ExitCode {
             keeper.non_rotations
         );
         if let Some(e) = &error {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", describe(e));
         }
     }
     if ok {

@@ -7,6 +7,7 @@
 pub mod connection;
 pub mod discover;
 pub mod inspect;
+pub mod key_cmd;
 pub mod lifecycle;
 pub mod profile_cmd;
 pub mod sandbox;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
+    /// Signing keys and certificates (private_key_jwt, mutual TLS, JWT-bearer assertions).
+    #[command(subcommand)]
+    Key(key_cmd::KeyCommand),
 }
 
 /// Parses the arguments and runs the command (or the desktop app).
@@ -84,6 +88,7 @@ pub fn main() -> ExitCode {
             Command::Discover(a) => discover::run(a).await,
             Command::Token(a) => token_cmd::run(a).await,
             Command::Profile(c) => profile_cmd::run(c),
+            Command::Key(c) => key_cmd::run(c),
             Command::Inspect(a) => inspect::run(a).await,
             Command::Introspect(a) => lifecycle::introspect(a).await,
             Command::Revoke(a) => lifecycle::revoke(a).await,

@@ -5,32 +5,40 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::connection::{ConnectionArgs, Progress, Resolved, resolve};
-use crate::oauth::grants::authorization_code::{self, RedirectSource};
-use crate::oauth::grants::{self, GrantKind, GrantOutcome, TokenSuccess};
-use crate::oauth::{FlowError, Session};
+use super::connection::{ConnectionArgs, Progress, Resolved, describe, error_json, resolve};
+use crate::oauth::grants::authorization_code::RedirectSource;
+use crate::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
+use crate::oauth::{Connection, FlowError, Session};
+use crate::secret::{Password, RefreshToken};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GrantArg {
-    ClientCredentials,
-    AuthorizationCode,
-    RefreshToken,
-    DeviceCode,
-    /// Deprecated (OAuth 2.0 Security BCP): exposes the user's password to the client.
-    Password,
+/// The grant argument: the names of the core's grant registry ([`grants::GRANTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantArg(pub GrantKind);
+
+impl ValueEnum for GrantArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::LazyLock<Vec<GrantArg>> =
+            std::sync::LazyLock::new(|| GrantKind::ALL.into_iter().map(GrantArg).collect());
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let spec = self.0.spec();
+        let mut v = clap::builder::PossibleValue::new(spec.cli_name).help(spec.title);
+        if spec.deprecated {
+            v = v.help(
+                "deprecated (OAuth 2.0 Security BCP): exposes the user's password to the client",
+            );
+        }
+        Some(v)
+    }
 }
 
 impl From<GrantArg> for GrantKind {
     fn from(g: GrantArg) -> Self {
-        match g {
-            GrantArg::ClientCredentials => GrantKind::ClientCredentials,
-            GrantArg::AuthorizationCode => GrantKind::AuthorizationCode,
-            GrantArg::RefreshToken => GrantKind::RefreshToken,
-            GrantArg::DeviceCode => GrantKind::DeviceCode,
-            GrantArg::Password => GrantKind::Password,
-        }
+        g.0
     }
 }
 
@@ -48,7 +56,7 @@ pub struct TokenArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// Password grant (deprecated): the user's name.
     #[arg(long)]
     pub username: Option<String>,
@@ -59,7 +67,7 @@ pub struct TokenArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub password: Option<String>,
+    pub password: Option<Password>,
     /// Authorization code: do not open a browser; print `authorize: URL` on stderr and wait.
     #[arg(long)]
     pub no_browser: bool,
@@ -85,7 +93,7 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     } else {
         Progress::Verbose
     };
-    let resolved = match resolve(&args.connection, progress).await {
+    let resolved = match resolve(&args.connection, progress, grant.endpoints()).await {
         Ok(r) => r,
         Err(e) => return fail_early(grant, &e, args.json),
     };
@@ -115,113 +123,56 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     }
 }
 
-async fn run_grant(
-    grant: GrantKind,
-    args: &TokenArgs,
-    mut r: Resolved,
-) -> (GrantOutcome, Resolved) {
-    let cfg = r.config.clone();
-    let session = &mut r.session;
-    let result = match grant {
-        GrantKind::ClientCredentials => grants::client_credentials::run(session, &cfg).await,
-        GrantKind::RefreshToken => match &args.refresh_token {
-            Some(t) => grants::refresh::run(session, &cfg, t).await,
-            None => Err(FlowError::Config(
-                "the refresh grant needs --refresh-token (or GRANTSCOPE_REFRESH_TOKEN)".into(),
-            )),
-        },
-        GrantKind::Password => match (&args.username, &args.password) {
-            (Some(u), Some(p)) => grants::password::run(session, &cfg, u, p).await,
-            _ => Err(FlowError::Config(
-                "the password grant needs --username and --password (or GRANTSCOPE_PASSWORD)"
-                    .into(),
-            )),
-        },
-        GrantKind::DeviceCode => {
-            grants::device::run(session, &cfg, Some(Duration::from_secs(args.wait))).await
-        }
-        GrantKind::AuthorizationCode => {
-            let require_iss = r
-                .discovery
-                .as_ref()
-                .is_some_and(|d| d.iss_parameter_supported);
-            let source = if args.paste_redirect {
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                std::thread::spawn(move || {
-                    eprintln!(
-                        "paste the full redirect URL from the browser's address bar, then Enter:"
-                    );
-                    let mut line = String::new();
-                    if std::io::stdin().read_line(&mut line).is_ok() {
-                        let _ = tx.send(line);
-                    }
-                });
-                RedirectSource::Paste(rx)
-            } else {
-                RedirectSource::Loopback {
-                    open_browser: !args.no_browser,
-                    timeout: Duration::from_secs(args.wait),
+async fn run_grant(grant: GrantKind, args: &TokenArgs, r: Resolved) -> (GrantOutcome, Resolved) {
+    let redirect = (grant == GrantKind::AuthorizationCode).then(|| {
+        if args.paste_redirect {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                eprintln!(
+                    "paste the full redirect URL from the browser's address bar, then Enter:"
+                );
+                let mut line = String::new();
+                if std::io::stdin().read_line(&mut line).is_ok() {
+                    let _ = tx.send(line);
                 }
-            };
-            authorization_code::run(session, &cfg, source, require_iss).await
-        }
-    };
-    let exchanges = session.exchanges().to_vec();
-    (
-        GrantOutcome {
-            grant,
-            result,
-            exchanges,
-        },
-        r,
-    )
-}
-
-/// The error member of the JSON output.
-pub fn error_json(e: &FlowError) -> Value {
-    let mut m = Map::new();
-    m.insert("message".into(), Value::String(e.to_string()));
-    let (error, status) = match e {
-        FlowError::OAuth { status, error } => (Some(error), Some(*status)),
-        FlowError::AuthorizationDenied { error } => (Some(error), None),
-        _ => (None, None),
-    };
-    match error {
-        Some(error) => {
-            m.insert("code".into(), Value::String(error.error.clone()));
-            m.insert(
-                "description".into(),
-                error
-                    .error_description
-                    .clone()
-                    .map(Value::String)
-                    .unwrap_or(Value::Null),
-            );
-            m.insert("hint".into(), Value::String(error.hint().into()));
-        }
-        None => {
-            m.insert("code".into(), Value::Null);
-        }
-    }
-    if let Some(status) = status {
-        m.insert("status".into(), Value::from(status));
-    }
-    m.insert(
-        "kind".into(),
-        Value::String(
-            match e {
-                FlowError::Config(_) => "config",
-                FlowError::Http(_) => "transport",
-                FlowError::Body { .. } => "response",
-                FlowError::OAuth { .. } | FlowError::Status { .. } => "server",
-                FlowError::AuthorizationDenied { .. } | FlowError::Redirect(_) => "redirect",
-                FlowError::Discovery(_) => "discovery",
-                FlowError::Cancelled => "cancelled",
+            });
+            RedirectSource::Paste(rx)
+        } else {
+            RedirectSource::Loopback {
+                open_browser: !args.no_browser,
+                timeout: Duration::from_secs(args.wait),
             }
-            .into(),
-        ),
-    );
-    Value::Object(m)
+        }
+    });
+    let inputs = GrantInputs {
+        refresh_token: args.refresh_token.clone(),
+        username: args.username.clone(),
+        password: args.password.clone(),
+        redirect,
+        wait: Some(Duration::from_secs(args.wait)),
+    };
+    let reveal = r.reveal;
+    let mut conn = Connection {
+        config: r.config,
+        discovery: r.discovery,
+        session: r.session,
+        notes: Vec::new(),
+    };
+    // The discovery exchanges belong to the run too.
+    let before = conn.session.exchanges().to_vec();
+    let mut outcome = grants::run(grant, &mut conn, inputs).await;
+    let mut all = before;
+    all.append(&mut outcome.exchanges);
+    outcome.exchanges = all;
+    (
+        outcome,
+        Resolved {
+            config: conn.config,
+            discovery: conn.discovery,
+            session: conn.session,
+            reveal,
+        },
+    )
 }
 
 fn json_document(
@@ -268,7 +219,7 @@ fn fail_early(grant: GrantKind, e: &FlowError, json: bool) -> ExitCode {
             serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", describe(e));
     }
     ExitCode::from(e.exit_code())
 }

@@ -6,7 +6,8 @@ use serde_json::Value;
 use super::connection::Resolved;
 use crate::http::Exchange;
 use crate::oauth::grants::{GrantOutcome, TokenSuccess};
-use crate::token::{self, InspectOptions, KeySource, TokenKind};
+use crate::oauth::received;
+use crate::text::inert;
 
 /// Inspections (DESIGN.md shape) of the tokens of a response.
 #[derive(Debug, Default, Clone)]
@@ -16,68 +17,32 @@ pub struct Inspections {
     pub refresh_token: Option<Value>,
 }
 
-/// Inspects every token of a successful response against the server's keys (its JWKS from
-/// discovery or `--jwks-uri`). Returns the JWKS exchanges too, so they are shown with the rest.
+/// Inspects every token of a successful response with what the flow knows
+/// ([`received::inspect_received`]). Returns the JWKS exchanges too, so they are shown with
+/// the rest.
 pub async fn inspect_success(
     success: &TokenSuccess,
     resolved: &Resolved,
 ) -> (Inspections, Vec<Exchange>) {
-    let cfg = &resolved.config;
-    let source = match &cfg.endpoints.jwks_uri {
-        Some(u) => KeySource::JwksUrl(u.clone()),
-        None => KeySource::None,
+    let r = received::inspect_received(
+        success,
+        &resolved.config,
+        resolved.discovery.as_ref(),
+        resolved.session.http(),
+        crate::timefmt::now_unix(),
+    )
+    .await;
+    let json = |i: &Option<crate::token::Inspection>| {
+        i.as_ref().and_then(|i| serde_json::to_value(i).ok())
     };
-    // The metadata's `issuer`, exactly as published, is what `iss` must equal; without
-    // discovery, the issuer the user gave.
-    let issuer = resolved
-        .discovery
-        .as_ref()
-        .and_then(|d| d.metadata.get("issuer").and_then(Value::as_str))
-        .map(String::from)
-        .or_else(|| {
-            cfg.endpoints
-                .issuer
-                .as_ref()
-                .map(|u| u.as_str().trim_end_matches('/').to_string())
-        });
-    let now = crate::timefmt::now_unix();
-    let http = resolved.session.http();
-    let mut exchanges = Vec::new();
-    let mut out = Inspections::default();
-    let tokens = &success.tokens;
-
-    let access_opts = InspectOptions {
-        issuer: issuer.clone(),
-        audience: cfg.resources.first().cloned().or(cfg.audience.clone()),
-        kind: TokenKind::Access,
-        // It came from the token endpoint as `access_token`: a non-RFC 9068 `typ` is a
-        // warning here, not a substitution.
-        strict_typ: false,
-        ..InspectOptions::default()
-    };
-    let a = token::inspect(&tokens.access_token, &source, http, &access_opts, now).await;
-    exchanges.extend(a.exchanges);
-    out.access_token = serde_json::to_value(&a.inspection).ok();
-
-    if let Some(id_token) = &tokens.id_token {
-        let id_opts = InspectOptions {
-            issuer: issuer.clone(),
-            audience: Some(cfg.client_id.clone()),
-            nonce: success.nonce.clone(),
-            access_token: Some(tokens.access_token.clone()),
-            code: success.code.clone(),
-            kind: TokenKind::Id,
-            ..InspectOptions::default()
-        };
-        let i = token::inspect(id_token, &source, http, &id_opts, now).await;
-        exchanges.extend(i.exchanges);
-        out.id_token = serde_json::to_value(&i.inspection).ok();
-    }
-    if let Some(rt) = &tokens.refresh_token {
-        let r = token::inspect_with_keys(rt, &token::Keys::None, &InspectOptions::default(), now);
-        out.refresh_token = serde_json::to_value(&r).ok();
-    }
-    (out, exchanges)
+    (
+        Inspections {
+            access_token: json(&r.access_token),
+            id_token: json(&r.id_token),
+            refresh_token: json(&r.refresh_token),
+        },
+        r.exchanges,
+    )
 }
 
 fn one_line(v: &Value) -> String {
@@ -85,11 +50,12 @@ fn one_line(v: &Value) -> String {
         return "opaque: only the server can tell what it means; use `grantscope introspect`"
             .into();
     }
-    let status = v
-        .get("valid")
-        .and_then(Value::as_bool)
-        .map(|b| if b { "valid" } else { "NOT valid" })
-        .unwrap_or("?");
+    let status = match v.get("verdict").and_then(Value::as_str) {
+        Some("valid") => "valid",
+        Some("invalid") => "NOT valid",
+        Some("unverifiable") => "NOT valid (unverifiable)",
+        _ => "?",
+    };
     let format = v.get("format").and_then(Value::as_str).unwrap_or("?");
     let sig = v
         .pointer("/signature/status")
@@ -124,7 +90,10 @@ pub fn print_human(
                     }
                     eprintln!("\n{}", r.body);
                 }
-                None => eprintln!("\n← {}", ex.error.as_deref().unwrap_or("no response")),
+                None => eprintln!(
+                    "\n← {}",
+                    ex.error_view(reveal).as_deref().unwrap_or("no response")
+                ),
             }
             eprintln!("curl: {}", ex.to_curl(reveal));
         }
@@ -132,7 +101,7 @@ pub fn print_human(
     match &outcome.result {
         Ok(s) => {
             let t = &s.tokens;
-            println!("access_token: {}", t.access_token);
+            println!("access_token: {}", t.access_token.expose());
             if let Some(v) = &inspections.access_token {
                 println!("  ({})", one_line(v));
             }
@@ -146,7 +115,7 @@ pub fn print_human(
                 println!("scope: {sc}");
             }
             if let Some(rt) = &t.refresh_token {
-                println!("refresh_token: {rt}");
+                println!("refresh_token: {}", rt.expose());
             }
             if let Some(rot) = s.refresh_rotated {
                 println!(
@@ -159,7 +128,7 @@ pub fn print_human(
                 );
             }
             if let Some(id) = &t.id_token {
-                println!("id_token: {id}");
+                println!("id_token: {}", id.expose());
                 if let Some(v) = &inspections.id_token {
                     println!("  ({})", one_line(v));
                 }
@@ -172,10 +141,11 @@ pub fn print_human(
                     for c in checks {
                         let st = c.get("status").and_then(Value::as_str).unwrap_or("");
                         if st == "fail" || st == "warn" {
+                            // The message may quote the token: shown inert.
                             eprintln!(
                                 "  {st}: {} — {}",
-                                c.get("id").and_then(Value::as_str).unwrap_or(""),
-                                c.get("message").and_then(Value::as_str).unwrap_or("")
+                                inert(c.get("id").and_then(Value::as_str).unwrap_or("")),
+                                inert(c.get("message").and_then(Value::as_str).unwrap_or(""))
                             );
                         }
                     }
@@ -186,7 +156,7 @@ pub fn print_human(
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", super::connection::describe(e));
         }
     }
 }

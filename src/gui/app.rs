@@ -347,9 +347,7 @@ impl GrantscopeApp {
                     && let Some(run) = self.flow.run().filter(|r| !r.running())
                 {
                     self.inspect_start_run = false;
-                    let token = run.success().map(|s| s.tokens.access_token.clone());
-                    if let Some(token) = token {
-                        let req = self.flow_inspect_request(token);
+                    if let Some(req) = run.success().map(|s| run.inspect_request(s, false)) {
                         self.inspect_from_flow(req);
                         self.settings.screen = Screen::Inspector;
                     }
@@ -385,21 +383,6 @@ impl GrantscopeApp {
                     self.notice = Some(format!("The sandbox could not start: {e}"));
                 }
             },
-        }
-    }
-
-    /// The inspector request for the access token of the flow's last run (the scripted start).
-    fn flow_inspect_request(&self, token: String) -> InspectRequest {
-        InspectRequest {
-            token,
-            kind: crate::token::TokenKind::Access,
-            profile: self.flow.profile.clone(),
-            jwks_uri: None,
-            nonce: None,
-            access_token: None,
-            code: None,
-            expires_at: None,
-            refresh_token: None,
         }
     }
 

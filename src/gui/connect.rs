@@ -1,116 +1,101 @@
-//! The one connection set-up of the desktop app: a profile becomes a client configuration, an
-//! HTTP client with the profile's HTTP options, a session whose exchanges are reported as they
-//! happen, and the endpoints filled by discovery when the profile names an issuer. Every screen
+//! The desktop app's way to a server, over the core's one way in ([`crate::oauth::connect`]):
+//! a profile is checked on the UI thread ([`prepare`], so a form error shows at once) and then
+//! connected on the worker ([`Prepared::connect`]: the profile's HTTP options, discovery of both
+//! metadata documents, a session whose exchanges are reported as they happen). Every screen
 //! (flow runner, inspector calls, watch, auto-refresh, the JWKS lookup, "Fill from discovery")
-//! goes through [`prepare`] and [`Prepared::connect`], so they behave the same when discovery
-//! fails: the error names the document and why, and nothing runs.
+//! goes through it, so all behave the same when discovery fails. Also words the core's typed
+//! errors with this window's field labels ([`describe`]).
 
-use url::Url;
-
-use crate::http::{HttpClient, HttpOptions};
 use crate::oauth::session::Observer;
-use crate::oauth::{ClientConfig, FlowError, Session, discovery};
+use crate::oauth::{Connection, EndpointKind, FlowError, GrantInput, Missing};
 use crate::profile::Profile;
 
-/// A profile checked on the UI thread (so a form error shows at once), ready to connect.
+/// A profile checked on the UI thread, ready to connect.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// The client configuration; endpoints typed in the profile win over discovered ones.
-    pub cfg: ClientConfig,
-    /// The issuer to discover, when the profile names one.
-    pub issuer: Option<Url>,
-    /// The HTTP options the connection uses.
-    pub http: HttpOptions,
+    /// The profile as it will be used (a form may have adjusted it, e.g. the redirect URI).
+    pub profile: Profile,
 }
 
-/// A ready connection.
-pub struct Connection {
-    /// The session (its observer reports every exchange).
-    pub session: Session,
-    /// The configuration with the discovered endpoints merged in.
-    pub cfg: ClientConfig,
-    /// The server announced `authorization_response_iss_parameter_supported`.
-    pub require_iss: bool,
-}
-
-/// Checks a profile: its URLs parse and its issuer is a URL.
+/// Checks a profile: its URLs parse and its HTTP options are usable.
 pub fn prepare(profile: &Profile) -> Result<Prepared, FlowError> {
-    let cfg = profile
+    profile
         .client_config()
         .map_err(|e| FlowError::Config(e.to_string()))?;
-    let issuer = match profile.issuer.as_deref().map(str::trim) {
-        Some(s) if !s.is_empty() => Some(
-            Url::parse(s)
-                .map_err(|e| FlowError::Config(format!("the Issuer field is not a URL: {e}")))?,
-        ),
-        _ => None,
-    };
+    profile
+        .http
+        .to_options()
+        .map_err(|e| FlowError::Config(e.to_string()))?;
     Ok(Prepared {
-        cfg,
-        issuer,
-        http: http_options(profile),
+        profile: profile.clone(),
     })
 }
 
-/// The HTTP options for a profile's connections.
-pub fn http_options(_profile: &Profile) -> HttpOptions {
-    HttpOptions::default()
-}
-
 impl Prepared {
-    /// Opens the session and runs discovery (when there is an issuer).
-    pub async fn connect(self, observer: Option<Observer>) -> Result<Connection, FlowError> {
-        let http = HttpClient::new(&self.http)?;
-        let mut session = Session::new(http);
-        if let Some(o) = observer {
-            session = session.with_observer(o);
-        }
-        let mut cfg = self.cfg;
-        let mut require_iss = false;
-        if let Some(issuer) = &self.issuer {
-            let d = discovery::discover(&mut session, issuer).await?;
-            cfg.endpoints = cfg.endpoints.clone().or(&d.endpoints);
-            require_iss = d.iss_parameter_supported;
-        }
-        Ok(Connection {
-            session,
-            cfg,
-            require_iss,
-        })
+    /// Connects: endpoints resolved (`wants` are the endpoints the job needs), session open.
+    pub async fn connect(
+        self,
+        wants: &[EndpointKind],
+        observer: Option<Observer>,
+    ) -> Result<Connection, FlowError> {
+        crate::oauth::connect(&self.profile, wants, observer).await
     }
 }
 
-/// The form fields of this window, by the command-line flag the core's messages name.
-const FIELDS: [(&str, &str); 15] = [
-    ("--issuer", "Issuer"),
-    ("--authorization-endpoint", "Authorization endpoint"),
-    ("--token-endpoint", "Token endpoint"),
-    ("--device-authorization-endpoint", "Device endpoint"),
-    ("--introspection-endpoint", "Introspection endpoint"),
-    ("--revocation-endpoint", "Revocation endpoint"),
-    ("--userinfo-endpoint", "Userinfo endpoint"),
-    ("--jwks-uri", "JWKS URI"),
-    ("--client-id", "Client ID"),
-    ("--client-secret", "Client secret"),
-    ("--redirect-uri", "Redirect URI"),
-    ("--refresh-token", "Refresh token"),
-    ("--username", "Username"),
-    ("--password", "Password"),
-    ("--auth-method", "Client authentication"),
-];
-
-/// An error as this window says it: a command-line flag in the core's message becomes the
-/// label of the field to fill ("give --token-endpoint" reads "fill in Token endpoint").
-pub fn worded(e: &FlowError) -> String {
-    // The window's font has no arrows; the core's messages use them.
-    let mut text = e.to_string().replace('→', "->").replace('←', "<-");
-    for (flag, label) in FIELDS {
-        for verb in ["give ", "pass ", "use "] {
-            text = text.replace(&format!("{verb}{flag}"), &format!("fill in {label}"));
-        }
-        text = text.replace(flag, &format!("the {label} field"));
+/// The label of the field that sets an endpoint, in the flow runner and the profile editor.
+pub fn endpoint_field(kind: EndpointKind) -> &'static str {
+    match kind {
+        EndpointKind::Authorization => "Authorization endpoint",
+        EndpointKind::Token => "Token endpoint",
+        EndpointKind::DeviceAuthorization => "Device endpoint",
+        EndpointKind::Introspection => "Introspection endpoint",
+        EndpointKind::Revocation => "Revocation endpoint",
+        EndpointKind::Userinfo => "Userinfo endpoint",
+        EndpointKind::Jwks => "JWKS URI",
     }
-    text
+}
+
+fn input_field(input: GrantInput) -> &'static str {
+    match input {
+        GrantInput::RefreshToken => "Refresh token",
+        GrantInput::Username => "Username",
+        GrantInput::Password => "Password",
+        GrantInput::RedirectUri => "Redirect URI",
+        GrantInput::Token => "Token",
+    }
+}
+
+/// What is missing, said with the field to fill in.
+fn missing_words(m: &Missing) -> String {
+    match m {
+        Missing::Endpoint(k) => format!(
+            "no {} is known: fill in {} (or Issuer, whose discovery documents name it)",
+            k.title(),
+            endpoint_field(*k)
+        ),
+        Missing::AnyEndpoint(ks) => format!(
+            "fill in one of {} (or Issuer, whose discovery documents name them)",
+            ks.iter()
+                .map(|k| endpoint_field(*k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Missing::ClientId => "fill in Client ID".into(),
+        Missing::ConfidentialClient => "this needs a confidential client: fill in Client secret \
+                                        (and a Client authentication other than none)"
+            .into(),
+        Missing::Input(i) => format!("fill in {}", input_field(*i)),
+    }
+}
+
+/// An error as this window says it: what is missing is named by the field to fill in; the
+/// arrows of the core's messages (which the window's font lacks) become `->`.
+pub fn describe(e: &FlowError) -> String {
+    let text = match e {
+        FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
+        other => other.to_string(),
+    };
+    text.replace('→', "->").replace('←', "<-")
 }
 
 #[cfg(test)]
@@ -118,16 +103,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flags_become_field_labels() {
-        let e = FlowError::Config(
-            "no token endpoint: give --token-endpoint or --issuer (discovery)".into(),
+    fn missing_things_are_named_by_their_field() {
+        let e = FlowError::missing(
+            "introspection",
+            Missing::Endpoint(EndpointKind::Introspection),
         );
-        assert_eq!(
-            worded(&e),
-            "no token endpoint: fill in Token endpoint or the Issuer field (discovery)"
-        );
-        // A longer flag is not cut by a shorter one that starts the same.
-        let e = FlowError::Config("give --device-authorization-endpoint".into());
-        assert_eq!(worded(&e), "fill in Device endpoint");
+        let text = describe(&e);
+        assert!(text.contains("fill in Introspection endpoint"), "{text}");
+        assert!(!text.contains("--"), "no command-line flag: {text}");
+        let e = FlowError::missing("refresh", Missing::Input(GrantInput::RefreshToken));
+        assert_eq!(describe(&e), "refresh: fill in Refresh token");
+        assert!(describe(&FlowError::missing("x", Missing::ClientId)).ends_with("Client ID"));
+        assert_eq!(describe(&FlowError::Config("a → b".into())), "a -> b");
     }
 }

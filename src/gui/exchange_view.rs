@@ -72,7 +72,7 @@ impl ExchangeView {
             status: resp.as_ref().map(|r| r.status),
             response,
             waiting: waiting_code(ex),
-            error: ex.error.as_deref().map(|e| ex.mask(e)),
+            error: ex.error_view(reveal),
             elapsed_ms: ex.elapsed_ms,
             started_at_ms: u64::try_from(ex.started_at_ms).unwrap_or(u64::MAX),
             masked: !reveal && curl != ex.to_curl(true),
@@ -107,10 +107,10 @@ impl ExchangeView {
 /// `authorization_pending` or `slow_down` when `ex` is the token endpoint's expected answer
 /// while the user has not approved a device yet (RFC 8628 §3.5): a wait, not a failure.
 pub fn waiting_code(ex: &Exchange) -> Option<String> {
-    let r = ex.response.as_ref()?;
-    if r.status != 400 {
+    if ex.status()? != 400 {
         return None;
     }
+    let r = ex.response_view(false)?;
     let v: serde_json::Value = serde_json::from_str(&r.body).ok()?;
     let code = v.get("error")?.as_str()?;
     matches!(code, "authorization_pending" | "slow_down").then(|| code.to_owned())

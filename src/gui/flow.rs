@@ -11,17 +11,18 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::connect::{self, Connection, Prepared};
+use super::connect::{self, Prepared};
 use super::exchange_view::{ExchangeView, exchange_ui, mask_token_response, shorten};
 use super::layout::{self, Width};
 use super::sequence::sequence_ui;
 use super::worker::{Jobs, Sink};
 use crate::http::Exchange;
-use crate::oauth::grants::authorization_code::{self, RedirectSource};
+use crate::oauth::grants::authorization_code::RedirectSource;
 use crate::oauth::grants::{self, GrantKind, TokenSuccess};
-use crate::oauth::{FlowError, FlowEvent};
+use crate::oauth::{ClientConfig, FlowError, FlowEvent};
 use crate::profile::Profile;
-use crate::token::TokenKind;
+use crate::secret::{ClientSecret, Password, RefreshToken};
+use crate::token::{InspectOptions, TokenKind};
 
 use super::profiles::SANDBOX_PROFILE;
 
@@ -31,13 +32,7 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
     if p.name != SANDBOX_PROFILE {
         return;
     }
-    let kind = match grant {
-        GrantKind::ClientCredentials => "client_credentials",
-        GrantKind::AuthorizationCode => "authorization_code",
-        GrantKind::RefreshToken => "refresh_token",
-        GrantKind::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
-        GrantKind::Password => "password",
-    };
+    let kind = grant.grant_type();
     let client = crate::sandbox::seeded_clients()
         .iter()
         .find(|c| {
@@ -47,7 +42,7 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
         .or_else(|| crate::sandbox::seeded_clients().first());
     if let Some(c) = client {
         p.client_id = c.id.to_owned();
-        p.client_secret = c.secret.map(str::to_owned);
+        p.client_secret = c.secret.map(Into::into);
         p.auth_method = if c.secret.is_none() {
             Some(crate::oauth::AuthMethod::None)
         } else {
@@ -93,8 +88,8 @@ pub enum FlowMsg {
         run: u64,
         /// Tokens, or what went wrong.
         result: Result<Box<TokenSuccess>, FlowFailure>,
-        /// The endpoints used (after discovery): the JWKS for inspecting the tokens.
-        jwks_uri: Option<String>,
+        /// The configuration used (endpoints after discovery), for inspecting the tokens.
+        config: Option<Box<ClientConfig>>,
     },
 }
 
@@ -115,7 +110,7 @@ impl From<&FlowError> for FlowFailure {
             }
             _ => None,
         };
-        let mut message = connect::worded(e);
+        let mut message = connect::describe(e);
         if oauth.is_some()
             && let Some(cut) = message.find(". Hint: ")
         {
@@ -127,26 +122,34 @@ impl From<&FlowError> for FlowFailure {
 }
 
 /// A token the flow obtained, with what the app knows about it, for the inspector.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct InspectRequest {
     /// The token.
     pub token: String,
-    /// Access or ID token.
-    pub kind: TokenKind,
     /// The profile the flow ran with (server calls on the token use its client).
     pub profile: Profile,
     /// The JWKS the flow's server announced.
     pub jwks_uri: Option<String>,
-    /// The nonce the app sent (ID tokens).
-    pub nonce: Option<String>,
-    /// The access token issued with an ID token (`at_hash`).
-    pub access_token: Option<String>,
-    /// The authorization code exchanged (`c_hash`).
-    pub code: Option<String>,
+    /// The checks the core sets for a token received from this client's token endpoint
+    /// (expected issuer, the client id as `aud`/`azp`, the nonce sent, `at_hash`, `c_hash`).
+    pub options: InspectOptions,
+    /// An HS* ID token is verified with the client secret (OIDC Core §10.1).
+    pub hs_secret: Option<ClientSecret>,
     /// When the token expires by the token response's `expires_in` (unix seconds).
     pub expires_at: Option<i64>,
     /// The refresh token that came with it (the newest of the token set).
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
+}
+
+impl std::fmt::Debug for InspectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InspectRequest")
+            .field("token", &"<redacted>")
+            .field("profile", &self.profile.name)
+            .field("kind", &self.options.kind)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the flow runner asks the app to do.
@@ -165,11 +168,11 @@ pub enum FlowCommand {
 #[derive(Debug, Clone)]
 pub struct GrantInputs {
     /// For the refresh grant.
-    pub refresh_token: String,
+    pub refresh_token: RefreshToken,
     /// For the password grant.
     pub username: String,
     /// For the password grant.
-    pub password: String,
+    pub password: Password,
     /// Authorization code: open the system browser (off: show the URL to open by hand).
     pub open_browser: bool,
     /// Authorization code: paste the redirect URL instead of the loopback listener.
@@ -181,9 +184,9 @@ pub struct GrantInputs {
 impl Default for GrantInputs {
     fn default() -> Self {
         Self {
-            refresh_token: String::new(),
+            refresh_token: RefreshToken::default(),
             username: String::new(),
-            password: String::new(),
+            password: Password::default(),
             open_browser: true,
             paste_redirect: false,
             wait_secs: 300,
@@ -201,11 +204,11 @@ pub struct TokenSet {
     /// The client they were issued to.
     pub client_id: String,
     /// Its secret, if any.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     /// Its authentication method.
     pub auth_method: Option<crate::oauth::AuthMethod>,
     /// The newest refresh token.
-    pub refresh_token: String,
+    pub refresh_token: RefreshToken,
     /// The scope granted first (or, when the server did not say, the scope requested).
     pub scope: Option<String>,
 }
@@ -221,7 +224,7 @@ pub struct FlowRun {
     paste_tx: Option<tokio::sync::oneshot::Sender<String>>,
     pasted: String,
     open: BTreeSet<usize>,
-    jwks_uri: Option<String>,
+    config: Option<Box<ClientConfig>>,
     requested_scope: Option<String>,
     finished_at: Option<i64>,
     profile: Profile,
@@ -289,25 +292,49 @@ impl FlowRun {
         })
     }
 
-    /// Builds the inspector's request for one of this run's tokens.
-    fn inspect_request(&self, s: &TokenSuccess, id_token: bool) -> InspectRequest {
+    /// Builds the inspector's request for one of this run's tokens, with the checks the core
+    /// sets for what this client received.
+    pub fn inspect_request(&self, s: &TokenSuccess, id_token: bool) -> InspectRequest {
+        use crate::oauth::received;
         let t = &s.tokens;
+        let cfg = self
+            .config
+            .as_deref()
+            .cloned()
+            .or_else(|| self.profile.client_config().ok());
+        let issuer = cfg
+            .as_ref()
+            .and_then(|c| received::expected_issuer(c, None));
+        let token = if id_token {
+            t.id_token
+                .as_ref()
+                .map(|t| t.expose().to_owned())
+                .unwrap_or_default()
+        } else {
+            t.access_token.expose().to_owned()
+        };
+        let (options, hs_secret) = match (&cfg, id_token) {
+            (Some(c), true) => (
+                received::id_token_options(c, issuer, s),
+                matches!(
+                    received::key_source_for(&token, TokenKind::Id, c),
+                    crate::token::KeySource::Secret(_)
+                )
+                .then(|| c.client_secret.clone())
+                .flatten(),
+            ),
+            (Some(c), false) => (received::access_token_options(c, issuer), None),
+            (None, _) => (InspectOptions::default(), None),
+        };
         InspectRequest {
-            token: if id_token {
-                t.id_token.clone().unwrap_or_default()
-            } else {
-                t.access_token.clone()
-            },
-            kind: if id_token {
-                TokenKind::Id
-            } else {
-                TokenKind::Access
-            },
+            token,
             profile: self.profile.clone(),
-            jwks_uri: self.jwks_uri.clone(),
-            nonce: if id_token { s.nonce.clone() } else { None },
-            access_token: id_token.then(|| t.access_token.clone()),
-            code: if id_token { s.code.clone() } else { None },
+            jwks_uri: cfg
+                .as_ref()
+                .and_then(|c| c.endpoints.jwks_uri.as_ref())
+                .map(ToString::to_string),
+            options,
+            hs_secret,
             expires_at: match (id_token, t.expires_in, self.finished_at) {
                 (false, Some(e), Some(at)) if e.is_finite() && e > 0.0 => {
                     Some(at.saturating_add(e.min(1e12) as i64))
@@ -383,7 +410,7 @@ impl FlowScreen {
         self.grant = grant;
         if other_profile {
             // Another server's refresh token means nothing here.
-            self.inputs.refresh_token.clear();
+            self.inputs.refresh_token = RefreshToken::default();
         }
         if let Some(p) = profile {
             self.source = Some(p.clone());
@@ -431,8 +458,8 @@ impl FlowScreen {
     }
 
     /// A refresh elsewhere (the inspector's auto-refresh) rotated the refresh token.
-    pub fn rotated(&mut self, old: &str, new: String) {
-        if let Some(ts) = self.token_set.as_mut().filter(|t| t.refresh_token == old) {
+    pub fn rotated(&mut self, old: &RefreshToken, new: RefreshToken) {
+        if let Some(ts) = self.token_set.as_mut().filter(|t| t.refresh_token == *old) {
             ts.refresh_token = new;
             self.apply_token_set();
         }
@@ -464,13 +491,13 @@ impl FlowScreen {
             FlowMsg::Done {
                 run,
                 result,
-                jwks_uri,
+                config,
             } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     r.result = Some(result);
                     r.abort = None;
                     r.paste_tx = None;
-                    r.jwks_uri = jwks_uri;
+                    r.config = config;
                     r.finished_at = Some(crate::timefmt::now_unix());
                     self.keep_tokens();
                 }
@@ -515,17 +542,21 @@ impl FlowScreen {
         let mut prepared = match connect::prepare(&self.profile) {
             Ok(p) => p,
             Err(e) => {
-                self.form_error = Some(connect::worded(&e));
+                self.form_error = Some(connect::describe(&e));
                 return;
             }
         };
         if self.grant == GrantKind::AuthorizationCode
             && self.inputs.paste_redirect
-            && prepared.cfg.redirect_uri.is_none()
+            && prepared
+                .profile
+                .redirect_uri
+                .as_deref()
+                .is_none_or(|u| u.trim().is_empty())
         {
             // Pasting needs a redirect URI the server has registered (no loopback port to pick).
             match sandbox_registered_redirect(&self.profile) {
-                Some(u) => prepared.cfg.redirect_uri = Some(u),
+                Some(u) => prepared.profile.redirect_uri = Some(u.to_string()),
                 None => {
                     self.form_error = Some(
                         "Pasting the redirect URL needs the redirect URI registered for this \
@@ -549,13 +580,17 @@ impl FlowScreen {
             (None, None)
         };
         let sink = jobs.sink();
-        let requested_scope = prepared.cfg.scope.clone();
+        let requested_scope = prepared
+            .profile
+            .scope
+            .clone()
+            .filter(|s| !s.trim().is_empty());
         let abort = jobs.spawn(async move {
-            let (result, jwks_uri) = run_flow(id, grant, prepared, inputs, paste_rx, sink).await;
+            let (result, config) = run_flow(id, grant, prepared, inputs, paste_rx, sink).await;
             FlowMsg::Done {
                 run: id,
                 result: result.map(Box::new).map_err(|e| FlowFailure::from(&e)),
-                jwks_uri,
+                config: config.map(Box::new),
             }
         });
         self.run = Some(FlowRun {
@@ -568,7 +603,7 @@ impl FlowScreen {
             paste_tx,
             pasted: String::new(),
             open: BTreeSet::new(),
-            jwks_uri: None,
+            config: None,
             requested_scope,
             finished_at: None,
             profile: self.profile.clone(),
@@ -772,8 +807,8 @@ impl FlowScreen {
                 }
                 f.text(ui, "Client ID", &mut p.client_id, false);
                 let mut secret = p.client_secret.clone().unwrap_or_default();
-                if f.text(ui, "Client secret", &mut secret, !self.reveal) {
-                    p.client_secret = (!secret.is_empty()).then_some(secret);
+                if f.text(ui, "Client secret", secret.expose_mut(), !self.reveal) {
+                    p.client_secret = (!secret.expose().is_empty()).then_some(secret);
                 }
                 f.opt(ui, "Scope", &mut p.scope);
                 f.opt(ui, "Audience", &mut p.audience);
@@ -785,13 +820,18 @@ impl FlowScreen {
                         f.text(
                             ui,
                             "Refresh token",
-                            &mut self.inputs.refresh_token,
+                            self.inputs.refresh_token.expose_mut(),
                             !self.reveal,
                         );
                     }
                     GrantKind::Password => {
                         f.text(ui, "Username", &mut self.inputs.username, false);
-                        f.text(ui, "Password", &mut self.inputs.password, !self.reveal);
+                        f.text(
+                            ui,
+                            "Password",
+                            self.inputs.password.expose_mut(),
+                            !self.reveal,
+                        );
                     }
                     _ => {}
                 }
@@ -974,7 +1014,8 @@ impl Fields<'_> {
     }
 }
 
-/// Runs one grant end to end (discovery first when an issuer is given) and reports each step.
+/// Runs one grant end to end through the core's one way in (connect, then the grant
+/// registry's dispatch) and reports each step.
 async fn run_flow(
     id: u64,
     grant: GrantKind,
@@ -982,41 +1023,31 @@ async fn run_flow(
     inputs: GrantInputs,
     paste_rx: Option<tokio::sync::oneshot::Receiver<String>>,
     sink: Sink<FlowMsg>,
-) -> (Result<TokenSuccess, FlowError>, Option<String>) {
+) -> (Result<TokenSuccess, FlowError>, Option<ClientConfig>) {
     let observer: crate::oauth::session::Observer = Arc::new(move |event| {
         sink.send(FlowMsg::Progress { run: id, event });
     });
-    let Connection {
-        mut session,
-        cfg,
-        require_iss,
-    } = match prepared.connect(Some(observer)).await {
+    let mut conn = match prepared.connect(grant.endpoints(), Some(observer)).await {
         Ok(c) => c,
         Err(e) => return (Err(e), None),
     };
-    let jwks_uri = cfg.endpoints.jwks_uri.as_ref().map(ToString::to_string);
     let wait = Duration::from_secs(inputs.wait_secs.max(1));
-    let result = match grant {
-        GrantKind::ClientCredentials => grants::client_credentials::run(&mut session, &cfg).await,
-        GrantKind::RefreshToken => {
-            grants::refresh::run(&mut session, &cfg, &inputs.refresh_token).await
-        }
-        GrantKind::Password => {
-            grants::password::run(&mut session, &cfg, &inputs.username, &inputs.password).await
-        }
-        GrantKind::DeviceCode => grants::device::run(&mut session, &cfg, Some(wait)).await,
-        GrantKind::AuthorizationCode => {
-            let source = match paste_rx {
-                Some(rx) => RedirectSource::Paste(rx),
-                None => RedirectSource::Loopback {
-                    open_browser: inputs.open_browser,
-                    timeout: wait,
-                },
-            };
-            authorization_code::run(&mut session, &cfg, source, require_iss).await
-        }
+    let redirect = (grant == GrantKind::AuthorizationCode).then(|| match paste_rx {
+        Some(rx) => RedirectSource::Paste(rx),
+        None => RedirectSource::Loopback {
+            open_browser: inputs.open_browser,
+            timeout: wait,
+        },
+    });
+    let core_inputs = grants::GrantInputs {
+        refresh_token: Some(inputs.refresh_token.clone()),
+        username: Some(inputs.username.clone()),
+        password: Some(inputs.password.clone()),
+        redirect,
+        wait: Some(wait),
     };
-    (result, jwks_uri)
+    let outcome = grants::run(grant, &mut conn, core_inputs).await;
+    (outcome.result, Some(conn.config))
 }
 
 #[cfg(test)]
@@ -1055,13 +1086,13 @@ mod tests {
         let mut changed = p.clone();
         changed.scope = Some("api".into());
         f.prefill(GrantKind::RefreshToken, Some(changed));
-        assert_eq!(f.inputs.refresh_token, "rt1");
+        assert_eq!(f.inputs.refresh_token.expose(), "rt1");
         assert_eq!(f.profile.scope.as_deref(), Some("openid offline_access"));
-        f.rotated("rt1", "rt2".into());
-        assert_eq!(f.inputs.refresh_token, "rt2");
+        f.rotated(&"rt1".into(), "rt2".into());
+        assert_eq!(f.inputs.refresh_token.expose(), "rt2");
         // Another profile's token set is not offered.
         f.prefill(GrantKind::RefreshToken, Some(Profile::new("other")));
-        assert_eq!(f.inputs.refresh_token, "");
+        assert_eq!(f.inputs.refresh_token.expose(), "");
         assert_eq!(f.token_set().unwrap().profile, "p");
     }
 }

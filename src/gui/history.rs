@@ -459,7 +459,7 @@ pub fn to_har(exchanges: &[Exchange], reveal: bool) -> Value {
                 // HAR has no "no response": status 0 is what browsers write for a failed request.
                 None => json!({
                     "status": 0,
-                    "statusText": ex.error.clone().unwrap_or_default(),
+                    "statusText": ex.error_view(reveal).unwrap_or_default(),
                     "httpVersion": "",
                     "cookies": [],
                     "headers": [],

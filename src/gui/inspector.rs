@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::connect::{self, Connection};
+use super::connect;
 use super::exchange_view::capped_text_ui;
 use super::flow::InspectRequest;
 use super::layout::{self, Width};
@@ -22,8 +22,9 @@ use super::lifecycle::{KeeperPanel, LifecycleCommand, LifecycleMsg, WatchPanel};
 use super::widgets::{JsonTree, badge_ui, lifetime_bar_ui, status_color};
 use super::worker::{Jobs, Sink};
 use crate::http::{Exchange, HttpClient};
-use crate::oauth::{FlowEvent, lifecycle};
+use crate::oauth::{Connection, EndpointKind, FlowEvent, lifecycle};
 use crate::profile::Profile;
+use crate::secret::{AccessToken, AuthorizationCode, ClientSecret, RefreshToken};
 use crate::timefmt;
 use crate::token::{
     CheckStatus, InspectOptions, Inspection, KeySource, Lifetime, SharedSecret, SignatureStatus,
@@ -106,7 +107,7 @@ pub struct VerifyForm {
     /// JWKS URL or file path.
     pub jwks: String,
     /// Shared secret for HS* tokens.
-    pub secret: String,
+    pub secret: ClientSecret,
     /// Expected issuer.
     pub issuer: String,
     /// Expected audience (for an ID token from a flow: the client id, also checked as `azp`).
@@ -116,9 +117,12 @@ pub struct VerifyForm {
     /// Access, ID or unknown.
     pub kind: TokenKind,
     /// The access token issued with an ID token, for `at_hash` (from a flow, not typed).
-    pub access_token: Option<String>,
+    pub access_token: Option<AccessToken>,
     /// The code exchanged for an ID token, for `c_hash` (from a flow, not typed).
-    pub code: Option<String>,
+    pub code: Option<AuthorizationCode>,
+    /// A non-RFC 9068 `typ` is only a warning (the token came from the token endpoint as an
+    /// access token).
+    pub lenient_typ: bool,
 }
 
 struct Shown {
@@ -157,7 +161,7 @@ pub struct InspectorScreen {
     /// Verification settings.
     pub verify: VerifyForm,
     /// The refresh token that came with the inspected token (from a flow), for "Refresh".
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// The token from a flow and that flow's profile: server calls on that token use its
     /// client (a revocation by another client is refused). Any other token uses the active
     /// profile.
@@ -174,7 +178,7 @@ pub struct InspectorScreen {
     /// Auto-refresh replaced the token: inspect it on the next frame.
     reinspect: bool,
     /// Auto-refresh rotated the refresh token: (old, new), for the flow runner's token set.
-    rotated: Option<(String, String)>,
+    rotated: Option<(RefreshToken, RefreshToken)>,
     shown: Option<Shown>,
     seq: u64,
     pending: bool,
@@ -212,7 +216,7 @@ impl InspectorScreen {
     }
 
     /// The refresh token auto-refresh rotated, once: (old, new).
-    pub fn take_rotated(&mut self) -> Option<(String, String)> {
+    pub fn take_rotated(&mut self) -> Option<(RefreshToken, RefreshToken)> {
         self.rotated.take()
     }
 
@@ -267,7 +271,7 @@ impl InspectorScreen {
         self.verify.code = None;
         self.input = token.trim().to_owned();
         if self.verify.jwks.trim().is_empty()
-            && self.verify.secret.is_empty()
+            && self.verify.secret.expose().is_empty()
             && let Some(p) = profile
         {
             if let Some(j) = p.jwks_uri.clone().filter(|s| !s.is_empty()) {
@@ -283,20 +287,17 @@ impl InspectorScreen {
     /// Inspects a token a flow obtained, with everything the flow knows about it.
     pub fn set_from_flow(&mut self, req: InspectRequest, jobs: &Jobs<InspectorMsg>) {
         self.forget();
-        let p = &req.profile;
+        let o = &req.options;
         self.verify = VerifyForm {
             jwks: req.jwks_uri.clone().unwrap_or_default(),
-            issuer: p.issuer.clone().unwrap_or_default(),
-            audience: if req.kind == TokenKind::Id {
-                p.client_id.clone()
-            } else {
-                String::new()
-            },
-            nonce: req.nonce.clone().unwrap_or_default(),
-            kind: req.kind,
-            access_token: req.access_token.clone(),
-            code: req.code.clone(),
-            ..VerifyForm::default()
+            secret: req.hs_secret.clone().unwrap_or_default(),
+            issuer: o.issuer.clone().unwrap_or_default(),
+            audience: o.audience.clone().unwrap_or_default(),
+            nonce: o.nonce.clone().unwrap_or_default(),
+            kind: o.kind,
+            access_token: o.access_token.clone().map(AccessToken::new),
+            code: o.code.clone().map(AuthorizationCode::new),
+            lenient_typ: !o.strict_typ,
         };
         self.input = req.token.trim().to_owned();
         self.known_exp = req.expires_at;
@@ -314,7 +315,7 @@ impl InspectorScreen {
         let token = self.inspected.clone();
         let form = self.verify.clone();
         // No key given but an issuer is known: find its JWKS by discovery.
-        let discover = if form.jwks.trim().is_empty() && form.secret.is_empty() {
+        let discover = if form.jwks.trim().is_empty() && form.secret.expose().is_empty() {
             let mut p = profile
                 .cloned()
                 .unwrap_or_else(|| Profile::new("inspector"));
@@ -328,14 +329,17 @@ impl InspectorScreen {
         } else {
             None
         };
-        let http = profile.map(connect::http_options).unwrap_or_default();
+        let http = profile
+            .and_then(|p| p.http.to_options().ok())
+            .unwrap_or_default();
         let sink = jobs.sink();
         jobs.spawn(async move {
             let mut source = key_source(&form);
             if let Some(prepared) = discover
-                && let Ok(Connection { cfg, .. }) =
-                    prepared.connect(Some(history_observer(&sink))).await
-                && let Some(j) = cfg.endpoints.jwks_uri
+                && let Ok(Connection { config, .. }) = prepared
+                    .connect(&[EndpointKind::Jwks], Some(history_observer(&sink)))
+                    .await
+                && let Some(j) = config.endpoints.jwks_uri
             {
                 source = KeySource::JwksUrl(j);
             }
@@ -343,9 +347,10 @@ impl InspectorScreen {
                 issuer: non_empty(&form.issuer),
                 audience: non_empty(&form.audience),
                 nonce: non_empty(&form.nonce),
-                access_token: form.access_token.clone(),
-                code: form.code.clone(),
+                access_token: form.access_token.as_ref().map(|t| t.expose().to_owned()),
+                code: form.code.as_ref().map(|c| c.expose().to_owned()),
                 kind: form.kind,
+                strict_typ: !form.lenient_typ,
                 ..InspectOptions::default()
             };
             let now = timefmt::now_unix();
@@ -444,7 +449,7 @@ impl InspectorScreen {
                         .as_mut()
                         .filter(|(token, _)| token == self.input.trim())
                     {
-                        token.clone_from(&t.access_token);
+                        *token = t.access_token.expose().to_owned();
                     }
                     // A new access token: the old one's report and server answers go; the
                     // auto-refresh log stays (it is about the token set).
@@ -456,7 +461,7 @@ impl InspectorScreen {
                         .expires_in
                         .filter(|e| e.is_finite() && *e > 0.0)
                         .map(|e| timefmt::now_unix().saturating_add(e.min(1e12) as i64));
-                    self.input = t.access_token;
+                    self.input = t.access_token.into_exposed();
                     if let (Some(old), Some(new)) = (self.refresh_token.clone(), t.refresh_token) {
                         if old != new {
                             self.rotated = Some((old, new.clone()));
@@ -490,7 +495,8 @@ impl InspectorScreen {
             LifecycleCommand::StopWatch => self.watch.stop(),
             LifecycleCommand::StartKeeper => {
                 if let (Some(p), Some(rt)) = (profile, self.refresh_token.clone()) {
-                    self.keeper.start(&jobs, p, token, rt, &lifetime);
+                    self.keeper
+                        .start(&jobs, p, token, rt.into_exposed(), &lifetime);
                 }
             }
             LifecycleCommand::StopKeeper => self.keeper.stop(),
@@ -558,7 +564,7 @@ impl InspectorScreen {
             Ok(c) => c,
             Err(e) => {
                 self.calls.retain(|(w, _)| *w != what);
-                self.calls.push((what, Err(connect::worded(&e))));
+                self.calls.push((what, Err(connect::describe(&e))));
                 return;
             }
         };
@@ -932,7 +938,7 @@ fn verify_form_ui(ui: &mut egui::Ui, f: &mut VerifyForm) -> bool {
         .show(ui, |ui| {
             for (label, value, pw) in [
                 ("JWKS URL or file", &mut f.jwks, false),
-                ("Shared secret (HS*)", &mut f.secret, true),
+                ("Shared secret (HS*)", f.secret.expose_mut(), true),
                 ("Expected issuer", &mut f.issuer, false),
                 ("Expected audience", &mut f.audience, false),
                 ("Expected nonce", &mut f.nonce, false),
@@ -1123,8 +1129,8 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 fn key_source(form: &VerifyForm) -> KeySource {
-    if !form.secret.is_empty() {
-        KeySource::Secret(SharedSecret::new(form.secret.as_bytes().to_vec()))
+    if !form.secret.expose().is_empty() {
+        KeySource::Secret(SharedSecret::new(form.secret.expose().as_bytes().to_vec()))
     } else if !form.jwks.trim().is_empty() {
         KeySource::from_uri_or_path(form.jwks.trim())
     } else {
@@ -1148,12 +1154,19 @@ async fn server_call(
     token: String,
     sink: &Sink<InspectorMsg>,
 ) -> Result<CallAnswer, String> {
+    let wants = match what {
+        Call::Introspect => [EndpointKind::Introspection],
+        Call::Revoke => [EndpointKind::Revocation],
+        Call::Userinfo => [EndpointKind::Userinfo],
+    };
     let Connection {
-        mut session, cfg, ..
+        mut session,
+        config: cfg,
+        ..
     } = prepared
-        .connect(Some(history_observer(sink)))
+        .connect(&wants, Some(history_observer(sink)))
         .await
-        .map_err(|e| connect::worded(&e))?;
+        .map_err(|e| connect::describe(&e))?;
     let answer = match what {
         Call::Introspect => lifecycle::introspect(&mut session, &cfg, &token, None)
             .await
@@ -1179,7 +1192,7 @@ async fn server_call(
                 introspection: None,
             }),
     };
-    answer.map_err(|e| connect::worded(&e))
+    answer.map_err(|e| connect::describe(&e))
 }
 
 /// Introspect / Revoke / Userinfo / Refresh. Returns the call clicked and whether Refresh was.

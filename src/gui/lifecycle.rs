@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use tokio::task::AbortHandle;
 
-use super::connect::{Connection, Prepared, prepare};
+use super::connect::{Prepared, describe, prepare};
 use super::widgets::status_color;
 use super::worker::{Jobs, Sink};
 use crate::http::Exchange;
 use crate::oauth::keeper::TokenKeeper;
 use crate::oauth::session::Observer;
 use crate::oauth::watch::{self, Sample, WatchOptions, WatchReport};
+use crate::oauth::{Connection, EndpointKind};
 use crate::oauth::{FlowError, FlowEvent, TokenResponse};
 use crate::profile::Profile;
 use crate::timefmt;
@@ -179,7 +180,7 @@ impl WatchPanel {
         let prepared = match prepare(profile) {
             Ok(p) => p,
             Err(e) => {
-                self.outcome = Some(WatchOutcome::Error(e.to_string()));
+                self.outcome = Some(WatchOutcome::Error(describe(&e)));
                 return;
             }
         };
@@ -188,7 +189,7 @@ impl WatchPanel {
             let result = watch_job(run, prepared, token, exp, opts, sink).await;
             LifecycleMsg::WatchDone {
                 run,
-                result: result.map(Box::new).map_err(|e| e.to_string()),
+                result: result.map(Box::new).map_err(|e| describe(&e)),
             }
         }));
     }
@@ -417,9 +418,17 @@ async fn watch_job(
     opts: WatchOptions,
     sink: Sink<LifecycleMsg>,
 ) -> Result<WatchReport, FlowError> {
+    // Watching asks introspection, or userinfo when there is none; revoking needs revocation.
     let Connection {
-        mut session, cfg, ..
-    } = prepared.connect(Some(history_observer(&sink))).await?;
+        mut session,
+        config: cfg,
+        ..
+    } = prepared
+        .connect(
+            &[EndpointKind::Introspection, EndpointKind::Revocation],
+            Some(history_observer(&sink)),
+        )
+        .await?;
     let samples = sink.clone();
     watch::watch(
         &mut session,
@@ -529,7 +538,7 @@ impl KeeperPanel {
         let prepared = match prepare(profile) {
             Ok(p) => p,
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(describe(&e));
                 return;
             }
         };
@@ -591,7 +600,7 @@ impl KeeperPanel {
         }
         self.log.push(entry);
         self.next_due = None;
-        self.tracking = Some(tokens.access_token.clone());
+        self.tracking = Some(tokens.access_token.expose().to_owned());
         Some(tokens)
     }
 
@@ -727,10 +736,15 @@ async fn keeper_job(
     sink: Sink<LifecycleMsg>,
 ) -> String {
     let Connection {
-        mut session, cfg, ..
-    } = match prepared.connect(Some(history_observer(&sink))).await {
+        mut session,
+        config: cfg,
+        ..
+    } = match prepared
+        .connect(&[EndpointKind::Token], Some(history_observer(&sink)))
+        .await
+    {
         Ok(c) => c,
-        Err(e) => return e.to_string(),
+        Err(e) => return describe(&e),
     };
     let mut first = true;
     loop {
@@ -763,7 +777,7 @@ async fn keeper_job(
                         .into();
                 }
             }
-            Err(e) => return format!("the refresh failed: {e}"),
+            Err(e) => return format!("the refresh failed: {}", describe(&e)),
         }
     }
 }
@@ -863,7 +877,7 @@ mod tests {
         let got = k
             .on_refreshed(1, entry(true), tokens("at2"), "at1")
             .unwrap();
-        assert_eq!(got.access_token, "at2");
+        assert_eq!(got.access_token.expose(), "at2");
         assert_eq!(k.tracking(), Some("at2"));
         assert!(
             k.on_refreshed(1, entry(false), tokens("at3"), "at2")

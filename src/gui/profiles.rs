@@ -12,8 +12,9 @@ use super::connect;
 use super::files::{self, PathField};
 use super::layout::{self, Width};
 use super::worker::Jobs;
+use crate::http::HttpSettings;
 use crate::oauth::{AuthMethod, Endpoints, PkceMode};
-use crate::profile::{Profile, ProfileStore};
+use crate::profile::{Profile, ProfileStore, SecretStore};
 
 /// The name of the profile that drives the built-in sandbox.
 pub const SANDBOX_PROFILE: &str = "Local sandbox";
@@ -381,15 +382,31 @@ impl ProfilesScreen {
                 let l = ui.label("Client secret");
                 if ui
                     .add(
-                        egui::TextEdit::singleline(&mut secret)
+                        egui::TextEdit::singleline(secret.expose_mut())
                             .password(true)
                             .desired_width(w),
                     )
                     .labelled_by(l.id)
                     .changed()
                 {
-                    p.client_secret = (!secret.is_empty()).then_some(secret);
+                    p.client_secret = (!secret.expose().is_empty()).then_some(secret);
                 }
+                ui.end_row();
+                ui.label("Secret kept in");
+                ui.horizontal_wrapped(|ui| {
+                    ui.selectable_value(&mut p.secret_store, SecretStore::File, "the profile file")
+                        .on_hover_text(
+                            "Readable by you only (mode 0600); headless machines and CI",
+                        );
+                    ui.selectable_value(
+                        &mut p.secret_store,
+                        SecretStore::Keychain,
+                        "the OS keychain",
+                    )
+                    .on_hover_text(
+                        "Secret service, Keychain or Credential Manager; not in the file",
+                    );
+                });
                 ui.end_row();
                 ui.label("");
                 egui::ComboBox::from_label("Client authentication")
@@ -423,6 +440,7 @@ impl ProfilesScreen {
                 ui.end_row();
                 enter |= opt_row(ui, "Description", &mut p.description, w);
             });
+        http_settings_ui(ui, &mut p.http);
         ui.add_space(8.0);
         ui.horizontal_wrapped(|ui| {
             if ui
@@ -527,13 +545,20 @@ impl ProfilesScreen {
 
     fn discover(&mut self, jobs: &Jobs<ProfilesMsg>, p: &Profile) {
         let prepared = match connect::prepare(p) {
-            Ok(c) if c.issuer.is_some() => c,
+            Ok(c)
+                if c.profile
+                    .issuer
+                    .as_deref()
+                    .is_some_and(|i| !i.trim().is_empty()) =>
+            {
+                c
+            }
             Ok(_) => {
                 self.status = Some(Err("fill in Issuer first".into()));
                 return;
             }
             Err(e) => {
-                self.status = Some(Err(connect::worded(&e)));
+                self.status = Some(Err(connect::describe(&e)));
                 return;
             }
         };
@@ -541,10 +566,10 @@ impl ProfilesScreen {
         self.busy = true;
         jobs.spawn(async move {
             let result = prepared
-                .connect(None)
+                .connect(&crate::oauth::EndpointKind::ALL, None)
                 .await
-                .map(|c| Box::new(c.cfg.endpoints))
-                .map_err(|e| connect::worded(&e));
+                .map(|c| Box::new(c.config.endpoints))
+                .map_err(|e| connect::describe(&e));
             ProfilesMsg::Discovered { name, result }
         });
     }
@@ -600,6 +625,66 @@ fn unique_name(list: &[Profile], base: &str) -> String {
         .map(|i| format!("{base} {i}"))
         .find(|n| !list.iter().any(|p| &p.name == n))
         .unwrap_or_else(|| base.to_owned())
+}
+
+/// The profile's HTTP options: every connection of the app uses them.
+fn http_settings_ui(ui: &mut egui::Ui, h: &mut HttpSettings) {
+    egui::CollapsingHeader::new("HTTP options")
+        .id_salt("profile_http")
+        .default_open(h.insecure_tls)
+        .show(ui, |ui| {
+            egui::Grid::new("profile_http_grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    let l = ui.label("Request timeout");
+                    ui.add(
+                        egui::DragValue::new(&mut h.timeout_secs)
+                            .range(0.5..=600.0)
+                            .speed(0.5)
+                            .suffix(" s"),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Connect timeout");
+                    ui.add(
+                        egui::DragValue::new(&mut h.connect_timeout_secs)
+                            .range(0.5..=120.0)
+                            .speed(0.5)
+                            .suffix(" s"),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Largest response body");
+                    let mut kib = (h.max_body_bytes / 1024) as u64;
+                    if ui
+                        .add(
+                            egui::DragValue::new(&mut kib)
+                                .range(1..=1024 * 1024)
+                                .speed(16.0)
+                                .suffix(" KiB"),
+                        )
+                        .labelled_by(l.id)
+                        .changed()
+                    {
+                        h.max_body_bytes =
+                            usize::try_from(kib.saturating_mul(1024)).unwrap_or(usize::MAX);
+                    }
+                    ui.end_row();
+                    ui.label("");
+                    ui.checkbox(
+                        &mut h.insecure_tls,
+                        "Do not verify TLS certificates (dangerous)",
+                    );
+                    ui.end_row();
+                });
+            if h.insecure_tls {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "TLS verification is OFF for this profile: anyone on the network path can \
+                     read and change its traffic, secrets included.",
+                );
+            }
+        });
 }
 
 /// The editor's field width: what is left beside the labels, within bounds.

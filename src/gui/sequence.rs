@@ -59,17 +59,16 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                 } else {
                     AS
                 };
-                let path = Url::parse(&ex.request.url)
-                    .map(|u| u.path().to_owned())
-                    .unwrap_or_else(|_| ex.request.url.clone());
+                let url = ex.request_view(false).url;
+                let path = Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or(url);
                 out.push(arrow(
                     CLIENT,
                     target,
-                    format!("{} {}  ({})", ex.request.method, path, ex.step),
+                    format!("{} {}  ({})", ex.method(), path, ex.step),
                     Some(ex_index),
                     false,
                 ));
-                match (&ex.response, waiting_code(ex)) {
+                match (ex.status(), waiting_code(ex)) {
                     (Some(_), Some(code)) => out.push(arrow(
                         target,
                         CLIENT,
@@ -77,17 +76,17 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                         Some(ex_index),
                         false,
                     )),
-                    (Some(r), None) => out.push(arrow(
+                    (Some(status), None) => out.push(arrow(
                         target,
                         CLIENT,
-                        format!("HTTP {}  ({} ms)", r.status, ex.elapsed_ms),
+                        format!("HTTP {status}  ({} ms)", ex.elapsed_ms),
                         Some(ex_index),
-                        r.status >= 400,
+                        status >= 400,
                     )),
                     (None, _) => out.push(arrow(
                         target,
                         CLIENT,
-                        ex.error.clone().unwrap_or_else(|| "no response".into()),
+                        ex.error_view(false).unwrap_or_else(|| "no response".into()),
                         Some(ex_index),
                         true,
                     )),

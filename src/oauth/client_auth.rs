@@ -1,5 +1,8 @@
-//! Client authentication at the token, device, introspection and revocation endpoints:
-//! `client_secret_basic` (RFC 6749 §2.3.1), `client_secret_post`, and `none` for public clients.
+//! Client authentication, applied in one place ([`authenticate`]) for every endpoint that
+//! authenticates the client: token, device authorization, introspection and revocation.
+//! Methods: `client_secret_basic` (RFC 6749 §2.3.1), `client_secret_post`, and `none` for
+//! public clients. A new method is a variant of [`AuthMethod`] and an arm of [`authenticate`];
+//! the call sites do not change (ARCHITECTURE.md, "adding a client-authentication method").
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,7 +11,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+use url::Url;
+
+use super::ClientConfig;
+use super::error::FlowError;
 use crate::http::HttpRequest;
+use crate::secret::{Secret, SecretKind};
 
 /// How the client proves who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -67,43 +75,75 @@ pub fn basic_header(client_id: &str, client_secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(raw))
 }
 
-/// Form parameters the method adds to the body (before the request is built).
-pub fn body_params(
-    method: AuthMethod,
-    client_id: &str,
-    secret: Option<&str>,
-) -> Vec<(String, String)> {
-    match method {
-        AuthMethod::ClientSecretBasic => Vec::new(),
-        AuthMethod::ClientSecretPost => {
-            let mut p = vec![("client_id".to_string(), client_id.to_string())];
-            if let Some(s) = secret {
-                p.push(("client_secret".to_string(), s.to_string()));
-            }
-            p
+/// What client authentication adds to one request: body parameters, headers, and the
+/// secrets they carry (marked for masking).
+#[derive(Debug, Default, Clone)]
+pub struct AuthParts {
+    pub params: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub secrets: Vec<(SecretKind, String)>,
+}
+
+impl AuthParts {
+    /// A form POST to `endpoint` with `params` and this authentication.
+    pub fn post_form(self, endpoint: Url, params: Vec<(String, String)>) -> HttpRequest {
+        let mut pairs = params;
+        pairs.extend(self.params);
+        let mut req = HttpRequest::post_form(endpoint, &pairs);
+        for (k, v) in self.headers {
+            req = req.header(k, v);
         }
-        AuthMethod::None => vec![("client_id".to_string(), client_id.to_string())],
+        for (kind, v) in self.secrets {
+            req = req.secret(kind, v);
+        }
+        req
     }
 }
 
-/// Adds the header (for basic) and marks the secret for masking.
-pub fn apply_header(
-    req: HttpRequest,
-    method: AuthMethod,
-    client_id: &str,
-    secret: Option<&str>,
-) -> HttpRequest {
-    match (method, secret) {
-        (AuthMethod::ClientSecretBasic, Some(secret)) => {
-            let header = basic_header(client_id, secret);
-            let credentials = header.trim_start_matches("Basic ").to_string();
-            req.header("Authorization", header)
-                .secret(secret)
-                .secret(credentials)
+/// The one place that authenticates the client to `endpoint` (the audience of assertion-based
+/// methods), by the configured method.
+pub fn authenticate(cfg: &ClientConfig, _endpoint: &Url) -> Result<AuthParts, FlowError> {
+    let method = cfg.effective_auth_method();
+    let secret = cfg.secret_to_send();
+    let mut parts = AuthParts::default();
+    match method {
+        AuthMethod::ClientSecretBasic => match secret {
+            Some(secret) => {
+                let header = basic_header(&cfg.client_id, secret.expose());
+                let credentials = header.trim_start_matches("Basic ").to_string();
+                parts.headers.push(("Authorization".into(), header));
+                parts
+                    .secrets
+                    .push((SecretKind::ClientSecret, secret.expose().to_string()));
+                parts.secrets.push((SecretKind::Credentials, credentials));
+            }
+            // Basic without a secret: identify the client in the body, like a public one.
+            None => parts
+                .params
+                .push(("client_id".into(), cfg.client_id.clone())),
+        },
+        AuthMethod::ClientSecretPost => {
+            parts
+                .params
+                .push(("client_id".into(), cfg.client_id.clone()));
+            if let Some(secret) = secret {
+                parts
+                    .params
+                    .push(("client_secret".into(), secret.expose().to_string()));
+                parts
+                    .secrets
+                    .push((secret_kind(secret), secret.expose().to_string()));
+            }
         }
-        (_, Some(secret)) => req.secret(secret),
-        (_, None) => req,
+        AuthMethod::None => parts
+            .params
+            .push(("client_id".into(), cfg.client_id.clone())),
     }
+    Ok(parts)
+}
+
+fn secret_kind<S: Secret>(_: &S) -> SecretKind {
+    S::KIND
 }
 
 #[cfg(test)]
@@ -132,13 +172,48 @@ mod tests {
         assert_eq!(decoded.matches(':').count(), 1);
     }
 
+    fn cfg(method: AuthMethod, secret: Option<&str>) -> ClientConfig {
+        ClientConfig {
+            client_id: "native".into(),
+            client_secret: secret.map(Into::into),
+            auth_method: Some(method),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn public_client_sends_no_secret() {
-        let p = body_params(AuthMethod::None, "native", Some("ignored"));
-        assert_eq!(p, vec![("client_id".to_string(), "native".to_string())]);
-        let req = HttpRequest::post_form(url::Url::parse("http://x/token").unwrap(), &p);
-        let req = apply_header(req, AuthMethod::None, "native", None);
+        let url = Url::parse("http://x/token").unwrap();
+        let parts = authenticate(&cfg(AuthMethod::None, Some("ignored")), &url).unwrap();
+        assert_eq!(
+            parts.params,
+            vec![("client_id".to_string(), "native".to_string())]
+        );
+        let req = parts.post_form(url, vec![]);
         assert!(req.headers.iter().all(|(k, _)| k != "Authorization"));
+        assert!(req.secrets.is_empty());
+    }
+
+    #[test]
+    fn basic_and_post_mark_their_secrets() {
+        let url = Url::parse("http://x/token").unwrap();
+        let basic = authenticate(&cfg(AuthMethod::ClientSecretBasic, Some("s3")), &url).unwrap();
+        assert!(basic.params.is_empty());
+        assert_eq!(basic.headers[0].0, "Authorization");
+        assert!(
+            basic
+                .secrets
+                .iter()
+                .any(|(k, v)| *k == SecretKind::ClientSecret && v == "s3")
+        );
+        let post = authenticate(&cfg(AuthMethod::ClientSecretPost, Some("s3")), &url).unwrap();
+        assert!(post.headers.is_empty());
+        assert!(post.params.contains(&("client_secret".into(), "s3".into())));
+        let req = post.post_form(url, vec![("grant_type".into(), "x".into())]);
+        assert_eq!(
+            req.body.as_deref(),
+            Some("grant_type=x&client_id=native&client_secret=s3")
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::AuthMethod;
+use crate::secret::ClientSecret;
 
 /// The server's endpoints, from discovery or given by hand.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +107,7 @@ impl FromStr for PkceMode {
 pub struct ClientConfig {
     pub endpoints: Endpoints,
     pub client_id: String,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     /// `None`: basic when there is a secret, `none` when there is not.
     pub auth_method: Option<AuthMethod>,
     /// Space-separated scopes, as sent.
@@ -131,10 +132,10 @@ impl ClientConfig {
     }
 
     /// The secret to send: none for a public client even when one is configured.
-    pub fn secret_to_send(&self) -> Option<&str> {
+    pub fn secret_to_send(&self) -> Option<&ClientSecret> {
         match self.effective_auth_method() {
             AuthMethod::None => None,
-            _ => self.client_secret.as_deref().filter(|s| !s.is_empty()),
+            _ => self.client_secret.as_ref().filter(|s| !s.is_empty()),
         }
     }
 

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use serde_json::{Map, Value};
+
+use super::endpoint::EndpointKind;
 use crate::http::{BodyError, HttpError};
 
 /// An OAuth error response from the token (or another) endpoint, or from a redirect.
@@ -32,7 +35,7 @@ impl OAuthErrorResponse {
 impl std::fmt::Display for OAuthErrorResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Server-chosen text goes to a terminal: control characters (escape sequences that
-        // retitle, clear or rewrite the screen) are shown as U+FFFD instead.
+        // retitle, clear or rewrite the screen) are shown escaped instead.
         write!(f, "{}", printable(&self.error))?;
         if let Some(d) = &self.error_description {
             write!(f, ": {}", printable(d))?;
@@ -41,11 +44,10 @@ impl std::fmt::Display for OAuthErrorResponse {
     }
 }
 
-/// `text` with every control character replaced by U+FFFD.
+/// `text` made inert for a terminal: control characters, escape sequences and bidi
+/// overrides shown escaped (`\u{1b}`), see [`crate::text::inert`].
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+    crate::text::inert(text).into_owned()
 }
 
 /// The usual cause of each RFC 6749 / RFC 8628 / OIDC error code.
@@ -82,12 +84,78 @@ pub fn hint(code: &str) -> &'static str {
     }
 }
 
+/// A value a grant or call needs from the user (not from the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantInput {
+    RefreshToken,
+    Username,
+    Password,
+    /// The registered redirect URI (pasting the redirect needs it).
+    RedirectUri,
+    /// The token a lifecycle call is about.
+    Token,
+}
+
+impl GrantInput {
+    pub fn title(self) -> &'static str {
+        match self {
+            GrantInput::RefreshToken => "a refresh token",
+            GrantInput::Username => "a username",
+            GrantInput::Password => "a password",
+            GrantInput::RedirectUri => "the registered redirect URI",
+            GrantInput::Token => "a token",
+        }
+    }
+}
+
+/// What is missing from the configuration, as data: each face words it its own way (the
+/// command line names its flag, the desktop app the form field's label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// An endpoint that neither the settings nor the discovery documents name.
+    Endpoint(EndpointKind),
+    /// At least one of these endpoints.
+    AnyEndpoint(Vec<EndpointKind>),
+    ClientId,
+    /// A confidential client: a secret (or another credential) to authenticate with.
+    ConfidentialClient,
+    Input(GrantInput),
+}
+
+impl Missing {
+    /// Neutral wording, naming neither flags nor form fields.
+    pub fn describe(&self) -> String {
+        match self {
+            Missing::Endpoint(k) => format!(
+                "no {} is known: set the issuer (its discovery documents name it) or the {} itself",
+                k.title(),
+                k.title()
+            ),
+            Missing::AnyEndpoint(ks) => format!(
+                "none of these is known: {}; set the issuer (discovery) or one of them",
+                ks.iter().map(|k| k.title()).collect::<Vec<_>>().join(", ")
+            ),
+            Missing::ClientId => "no client id is set".into(),
+            Missing::ConfidentialClient => {
+                "this needs a confidential client: set the client secret and a client authentication method other than none".into()
+            }
+            Missing::Input(i) => format!("{} is needed", i.title()),
+        }
+    }
+}
+
 /// Why a flow did not produce tokens.
 #[derive(Debug, Error)]
 pub enum FlowError {
     /// Missing or contradictory settings: the user must fix the configuration (exit 2).
     #[error("{0}")]
     Config(String),
+    /// A setting or input the flow needs is missing (exit 2); `needed_by` names the flow.
+    #[error("{needed_by}: {}", what.describe())]
+    Missing {
+        needed_by: &'static str,
+        what: Missing,
+    },
     #[error("{0}")]
     Http(#[from] HttpError),
     #[error("the {what} response is not usable: {source}")]
@@ -107,6 +175,9 @@ pub enum FlowError {
     AuthorizationDenied { error: OAuthErrorResponse },
     #[error("{0}")]
     Redirect(String),
+    /// The device code expired before the user approved (RFC 8628 §3.5).
+    #[error("{0}")]
+    DeviceCodeExpired(String),
     #[error("{0}")]
     Discovery(String),
     #[error("cancelled")]
@@ -114,10 +185,15 @@ pub enum FlowError {
 }
 
 impl FlowError {
+    /// A missing setting or input, for the flow named.
+    pub fn missing(needed_by: &'static str, what: Missing) -> Self {
+        FlowError::Missing { needed_by, what }
+    }
+
     /// The process exit status the command line uses: 2 for configuration, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            FlowError::Config(_) => 2,
+            FlowError::Config(_) | FlowError::Missing { .. } => 2,
             _ => 1,
         }
     }
@@ -130,5 +206,50 @@ impl FlowError {
             }
             _ => None,
         }
+    }
+
+    /// The `kind` member of the JSON error shape.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FlowError::Config(_) | FlowError::Missing { .. } => "config",
+            FlowError::Http(_) => "transport",
+            FlowError::Body { .. } => "response",
+            FlowError::OAuth { .. } | FlowError::Status { .. } => "server",
+            FlowError::AuthorizationDenied { .. } | FlowError::Redirect(_) => "redirect",
+            FlowError::DeviceCodeExpired(_) => "expired",
+            FlowError::Discovery(_) => "discovery",
+            FlowError::Cancelled => "cancelled",
+        }
+    }
+
+    /// The one JSON error shape of every command (DESIGN.md):
+    /// `{message, code, description, hint, status, kind}`, each present (null when unknown).
+    /// `message` is given by the caller, worded for its face.
+    pub fn to_json_with(&self, message: String) -> Value {
+        let (error, status) = match self {
+            FlowError::OAuth { status, error } => (Some(error), Some(*status)),
+            FlowError::AuthorizationDenied { error } => (Some(error), None),
+            FlowError::Status { status, .. } => (None, Some(*status)),
+            _ => (None, None),
+        };
+        let mut m = Map::new();
+        m.insert("message".into(), Value::String(message));
+        m.insert(
+            "code".into(),
+            error.map_or(Value::Null, |e| Value::String(e.error.clone())),
+        );
+        m.insert(
+            "description".into(),
+            error
+                .and_then(|e| e.error_description.clone())
+                .map_or(Value::Null, Value::String),
+        );
+        m.insert(
+            "hint".into(),
+            error.map_or(Value::Null, |e| Value::String(e.hint().into())),
+        );
+        m.insert("status".into(), status.map_or(Value::Null, Value::from));
+        m.insert("kind".into(), Value::String(self.kind().into()));
+        Value::Object(m)
     }
 }

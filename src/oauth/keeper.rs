@@ -75,8 +75,8 @@ impl TokenKeeper {
         };
         Self::new(
             TokenResponse {
-                access_token: access_token.to_owned(),
-                refresh_token: Some(refresh_token),
+                access_token: access_token.into(),
+                refresh_token: Some(refresh_token.into()),
                 expires_in,
                 ..TokenResponse::default()
             },
@@ -113,7 +113,7 @@ impl TokenKeeper {
             return;
         }
         self.tokens.expires_in = crate::token::inspect_with_keys(
-            &self.tokens.access_token,
+            self.tokens.access_token.expose(),
             &Default::default(),
             &crate::token::InspectOptions::default(),
             now,

@@ -3,9 +3,23 @@
 
 use serde_json::Value;
 
-use super::error::FlowError;
+use super::endpoint::EndpointKind;
+use super::error::{FlowError, Missing};
 use super::{ClientConfig, Session};
 use crate::http::HttpRequest;
+use crate::secret::SecretKind;
+
+/// The kind to mask a token under: by its hint, an access token when none is given.
+fn token_kind(hint: Option<&str>) -> SecretKind {
+    match hint {
+        Some("refresh_token") => SecretKind::RefreshToken,
+        _ => SecretKind::AccessToken,
+    }
+}
+
+fn missing(needed_by: &'static str, kind: EndpointKind) -> FlowError {
+    FlowError::missing(needed_by, Missing::Endpoint(kind))
+}
 
 /// `access_token` or `refresh_token`, sent as `token_type_hint`.
 pub fn hint_params(token: &str, hint: Option<&str>) -> Vec<(String, String)> {
@@ -27,12 +41,7 @@ pub async fn introspect(
         .endpoints
         .introspection_endpoint
         .clone()
-        .ok_or_else(|| {
-            FlowError::Config(
-                "no introspection endpoint: give --issuer (discovery) or --introspection-endpoint"
-                    .into(),
-            )
-        })?;
+        .ok_or_else(|| missing("introspection", EndpointKind::Introspection))?;
     let (_, json) = session
         .post_authenticated(
             "introspection",
@@ -40,7 +49,7 @@ pub async fn introspect(
             &endpoint,
             cfg,
             hint_params(token, hint),
-            &[],
+            &[(token_kind(hint), token)],
         )
         .await?;
     if !json.get("active").is_some_and(Value::is_boolean) {
@@ -62,22 +71,20 @@ pub async fn revoke(
     token: &str,
     hint: Option<&str>,
 ) -> Result<u16, FlowError> {
-    let endpoint = cfg.endpoints.revocation_endpoint.clone().ok_or_else(|| {
-        FlowError::Config(
-            "no revocation endpoint: give --issuer (discovery) or --revocation-endpoint".into(),
+    let endpoint = cfg
+        .endpoints
+        .revocation_endpoint
+        .clone()
+        .ok_or_else(|| missing("revocation", EndpointKind::Revocation))?;
+    let resp = session
+        .send_authenticated(
+            "revocation",
+            &endpoint,
+            cfg,
+            hint_params(token, hint),
+            &[(token_kind(hint), token)],
         )
-    })?;
-    let method = cfg.effective_auth_method();
-    let secret = cfg.secret_to_send();
-    let mut pairs = hint_params(token, hint);
-    pairs.extend(super::client_auth::body_params(
-        method,
-        &cfg.client_id,
-        secret,
-    ));
-    let req = HttpRequest::post_form(endpoint, &pairs);
-    let req = super::client_auth::apply_header(req, method, &cfg.client_id, secret);
-    let resp = session.send("revocation", req).await?;
+        .await?;
     if resp.is_success() {
         return Ok(resp.status);
     }
@@ -98,12 +105,14 @@ pub async fn userinfo(
     cfg: &ClientConfig,
     access_token: &str,
 ) -> Result<UserInfo, FlowError> {
-    let endpoint = cfg.endpoints.userinfo_endpoint.clone().ok_or_else(|| {
-        FlowError::Config(
-            "no userinfo endpoint: give --issuer (discovery) or --userinfo-endpoint".into(),
-        )
-    })?;
-    let req = HttpRequest::get(endpoint).header("Authorization", format!("Bearer {access_token}"));
+    let endpoint = cfg
+        .endpoints
+        .userinfo_endpoint
+        .clone()
+        .ok_or_else(|| missing("userinfo", EndpointKind::Userinfo))?;
+    let req = HttpRequest::get(endpoint)
+        .header("Authorization", format!("Bearer {access_token}"))
+        .secret(SecretKind::AccessToken, access_token);
     let resp = session.send("userinfo", req).await?;
     if resp.is_success()
         && resp

@@ -34,7 +34,7 @@ pub struct Expected {
 /// A successful authorization response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Callback {
-    pub code: String,
+    pub code: crate::secret::AuthorizationCode,
     pub iss: Option<String>,
 }
 
@@ -96,7 +96,10 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
         ));
     }
     match get("code") {
-        Some(code) if !code.is_empty() => Ok(Callback { code, iss }),
+        Some(code) if !code.is_empty() => Ok(Callback {
+            code: code.into(),
+            iss,
+        }),
         _ => Err(FlowError::Redirect(
             "the redirect has neither `code` nor `error`".into(),
         )),
@@ -302,7 +305,7 @@ mod tests {
             &expected(),
         )
         .unwrap();
-        assert_eq!(cb.code, "abc");
+        assert_eq!(cb.code.expose(), "abc");
     }
 
     #[test]
@@ -359,7 +362,7 @@ mod tests {
                 .unwrap()
                 .contains("received the authorization code")
         );
-        assert_eq!(waiter.await.unwrap().unwrap().code, "xyz");
+        assert_eq!(waiter.await.unwrap().unwrap().code.expose(), "xyz");
     }
 
     #[tokio::test]

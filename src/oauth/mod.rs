@@ -1,23 +1,31 @@
 //! The OAuth 2.0 / OpenID Connect protocol engine: endpoints and discovery, client
 //! authentication, PKCE, one module per grant, the loopback redirect listener, and the
-//! lifecycle calls (introspection, revocation, userinfo). GUI-free; both faces call it.
+//! lifecycle calls (introspection, revocation, userinfo). GUI-free; both faces call it,
+//! entering through [`connect`] (settings → ready connection) and [`grants::run`] (grant →
+//! its module).
 
+pub mod assertion;
 pub mod client_auth;
 pub mod config;
+pub mod connect;
 pub mod discovery;
+pub mod endpoint;
 pub mod error;
 pub mod grants;
 pub mod keeper;
 pub mod lifecycle;
 pub mod loopback;
 pub mod pkce;
+pub mod received;
 pub mod response;
 pub mod session;
 pub mod watch;
 
 pub use client_auth::AuthMethod;
 pub use config::{ClientConfig, Endpoints, PkceMode};
-pub use error::{FlowError, OAuthErrorResponse};
-pub use grants::{GrantKind, GrantOutcome};
+pub use connect::{Connection, connect};
+pub use endpoint::EndpointKind;
+pub use error::{FlowError, GrantInput, Missing, OAuthErrorResponse};
+pub use grants::{GrantInputs, GrantKind, GrantOutcome};
 pub use response::TokenResponse;
 pub use session::{FlowEvent, Session};

@@ -3,18 +3,20 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+
 /// The fields every tool needs; the raw JSON is kept alongside for display.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TokenResponse {
-    pub access_token: String,
+    pub access_token: AccessToken,
     #[serde(default)]
     pub token_type: Option<String>,
     #[serde(default)]
     pub expires_in: Option<f64>,
     #[serde(default)]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     #[serde(default)]
-    pub id_token: Option<String>,
+    pub id_token: Option<IdToken>,
     #[serde(default)]
     pub scope: Option<String>,
     #[serde(default)]

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::error::{FlowError, OAuthErrorResponse};
+use super::endpoint::EndpointKind;
+use super::error::{FlowError, Missing, OAuthErrorResponse};
 use super::{ClientConfig, TokenResponse, client_auth};
 use crate::http::{Exchange, HttpClient, HttpRequest, HttpResponse, excerpt};
+use crate::secret::SecretKind;
 
 /// Progress of a running flow, in the order it happens.
 #[derive(Debug, Clone)]
@@ -93,8 +95,26 @@ impl Session {
         outcome
     }
 
-    /// POSTs a form to an endpoint with the client's authentication, and returns the JSON of
-    /// a 2xx answer; an OAuth error or any other status becomes a [`FlowError`].
+    /// POSTs a form to an endpoint with the client's authentication (the one
+    /// [`client_auth::authenticate`] point) and returns the raw response.
+    pub async fn send_authenticated(
+        &mut self,
+        step: &str,
+        endpoint: &url::Url,
+        cfg: &ClientConfig,
+        params: Vec<(String, String)>,
+        extra_secrets: &[(SecretKind, &str)],
+    ) -> Result<HttpResponse, FlowError> {
+        let auth = client_auth::authenticate(cfg, endpoint)?;
+        let mut req = auth.post_form(endpoint.clone(), params);
+        for (kind, s) in extra_secrets {
+            req = req.secret(*kind, *s);
+        }
+        self.send(step, req).await
+    }
+
+    /// [`send_authenticated`](Self::send_authenticated), then the JSON of a 2xx answer; an
+    /// OAuth error or any other status becomes a [`FlowError`].
     pub async fn post_authenticated(
         &mut self,
         step: &str,
@@ -102,19 +122,20 @@ impl Session {
         endpoint: &url::Url,
         cfg: &ClientConfig,
         params: Vec<(String, String)>,
-        extra_secrets: &[&str],
+        extra_secrets: &[(SecretKind, &str)],
     ) -> Result<(u16, Value), FlowError> {
-        let method = cfg.effective_auth_method();
-        let secret = cfg.secret_to_send();
-        let mut pairs = params;
-        pairs.extend(client_auth::body_params(method, &cfg.client_id, secret));
-        let mut req = HttpRequest::post_form(endpoint.clone(), &pairs);
-        req = client_auth::apply_header(req, method, &cfg.client_id, secret);
-        for s in extra_secrets {
-            req = req.secret(*s);
-        }
-        let resp = self.send(step, req).await?;
+        let resp = self
+            .send_authenticated(step, endpoint, cfg, params, extra_secrets)
+            .await?;
         self.check_response(&resp, what)
+    }
+
+    /// Marks a secret received in the last exchange's response (a token, a device code), so
+    /// that every view of that exchange masks it like the ones sent.
+    pub fn mark_received(&mut self, kind: SecretKind, value: &str) {
+        if let Some(ex) = self.exchanges.last_mut() {
+            ex.add_secret(kind, value);
+        }
     }
 
     /// [`json_or_oauth_error`] for the last exchange's response, with that exchange's secrets
@@ -163,12 +184,10 @@ impl Session {
         step: &str,
         cfg: &ClientConfig,
         params: Vec<(String, String)>,
-        extra_secrets: &[&str],
+        extra_secrets: &[(SecretKind, &str)],
     ) -> Result<(Value, TokenResponse), FlowError> {
         let endpoint = cfg.endpoints.token_endpoint.clone().ok_or_else(|| {
-            FlowError::Config(
-                "no token endpoint: give --issuer (discovery) or --token-endpoint".into(),
-            )
+            FlowError::missing("the token request", Missing::Endpoint(EndpointKind::Token))
         })?;
         let (_, json) = self
             .post_authenticated(step, "token", &endpoint, cfg, params, extra_secrets)
@@ -180,6 +199,13 @@ impl Session {
                 detail,
             },
         })?;
+        self.mark_received(SecretKind::AccessToken, tokens.access_token.expose());
+        if let Some(t) = &tokens.refresh_token {
+            self.mark_received(SecretKind::RefreshToken, t.expose());
+        }
+        if let Some(t) = &tokens.id_token {
+            self.mark_received(SecretKind::IdToken, t.expose());
+        }
         Ok((json, tokens))
     }
 }

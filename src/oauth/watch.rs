@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::FlowError;
+use super::endpoint::EndpointKind;
+use super::error::{FlowError, Missing};
 use super::lifecycle;
 use super::{ClientConfig, Session};
 
@@ -126,8 +127,9 @@ pub fn probe_for(cfg: &ClientConfig) -> Result<Probe, FlowError> {
     } else if cfg.endpoints.userinfo_endpoint.is_some() {
         Ok(Probe::Userinfo)
     } else {
-        Err(FlowError::Config(
-            "watching needs an introspection or a userinfo endpoint: give --issuer or --introspection-endpoint".into(),
+        Err(FlowError::missing(
+            "watching",
+            Missing::AnyEndpoint(vec![EndpointKind::Introspection, EndpointKind::Userinfo]),
         ))
     }
 }
@@ -171,9 +173,9 @@ pub async fn watch(
 ) -> Result<WatchReport, FlowError> {
     let probe = probe_for(cfg)?;
     if opts.revoke_after.is_some() && cfg.endpoints.revocation_endpoint.is_none() {
-        return Err(FlowError::Config(
-            "--revoke-after needs a revocation endpoint: give --issuer or --revocation-endpoint"
-                .into(),
+        return Err(FlowError::missing(
+            "revoking while watching",
+            Missing::Endpoint(EndpointKind::Revocation),
         ));
     }
     let hint = opts.token_type_hint.as_deref();

@@ -3,12 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::http::HttpSettings;
 use crate::oauth::{AuthMethod, ClientConfig, Endpoints, PkceMode};
+use crate::secret::ClientSecret;
 
 /// The current file format version.
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
     pub version: u32,
@@ -23,16 +25,35 @@ pub struct Profile {
     pub userinfo_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
     pub client_id: String,
-    /// Stored in the clear in a file only its owner can read (mode 0600).
-    pub client_secret: Option<String>,
+    /// In the OS keychain when one is available (see `secret_store`), else in the clear in
+    /// this file, which only its owner can read (mode 0600).
+    pub client_secret: Option<ClientSecret>,
+    /// Where the client secret lives at rest.
+    pub secret_store: SecretStore,
     pub auth_method: Option<AuthMethod>,
     pub scope: Option<String>,
     pub resources: Vec<String>,
     pub audience: Option<String>,
     pub redirect_uri: Option<String>,
     pub pkce: PkceMode,
+    /// PKCE code verifier length, 43–128 (default 64).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pkce_verifier_length: Option<usize>,
+    /// Timeouts, body cap, TLS verification.
+    pub http: HttpSettings,
     /// A note for people (what this profile is for).
     pub description: Option<String>,
+}
+
+/// Where a profile's client secret is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretStore {
+    /// In the profile file (mode 0600): headless machines and CI.
+    #[default]
+    File,
+    /// In the OS keychain (secret service, Keychain, Credential Manager); not in the file.
+    Keychain,
 }
 
 impl Default for Profile {
@@ -50,12 +71,15 @@ impl Default for Profile {
             jwks_uri: None,
             client_id: String::new(),
             client_secret: None,
+            secret_store: SecretStore::File,
             auth_method: None,
             scope: None,
             resources: Vec::new(),
             audience: None,
             redirect_uri: None,
             pkce: PkceMode::S256,
+            pkce_verifier_length: None,
+            http: HttpSettings::default(),
             description: None,
         }
     }
@@ -124,7 +148,7 @@ impl Profile {
             audience: self.audience.clone().filter(|s| !s.is_empty()),
             redirect_uri: parse_url("redirect_uri", &self.redirect_uri)?,
             pkce: self.pkce,
-            pkce_verifier_len: None,
+            pkce_verifier_len: self.pkce_verifier_length,
         })
     }
 
@@ -132,6 +156,7 @@ impl Profile {
     pub fn without_secret(&self) -> Profile {
         Profile {
             client_secret: None,
+            secret_store: SecretStore::File,
             ..self.clone()
         }
     }

@@ -1,6 +1,8 @@
 //! The profile store: one JSON file per profile in `<config dir>/profiles/`, so a damaged file
 //! costs one profile, never the others. Writes are atomic (temp file, fsync, rename, fsync of
-//! the directory) and files are readable by their owner only (0600, directory 0700).
+//! the directory) and files are readable by their owner only (0600, directory 0700); a temp
+//! file left by a writer that was killed mid-save is removed at the next write. Client secrets
+//! go to the OS keychain where one answers ([`super::vault`]), else stay in the file.
 
 use std::fs;
 use std::io::Write;
@@ -8,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::model::{FORMAT_VERSION, Profile};
+use super::model::{FORMAT_VERSION, Profile, SecretStore};
+use super::vault::{self, Vault, VaultError};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -36,6 +39,16 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: u32 },
     #[error("{path} is not a grantscope profile: {reason}")]
     BadImport { path: PathBuf, reason: String },
+    #[error(
+        "profile {name:?} keeps its client secret in the OS keychain, which cannot be read here ({source}); give the secret another way (GRANTSCOPE_CLIENT_SECRET) or save the profile again"
+    )]
+    Keychain {
+        name: String,
+        #[source]
+        source: VaultError,
+        /// The profile without its secret.
+        profile: Box<Profile>,
+    },
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -66,6 +79,7 @@ pub struct Listing {
 #[derive(Debug, Clone)]
 pub struct ProfileStore {
     dir: PathBuf,
+    vault: Vault,
 }
 
 /// Longest profile name in bytes (UTF-8), so that its temp file name fits in 255 bytes.
@@ -88,12 +102,26 @@ impl ProfileStore {
     /// The store in `<config dir>/profiles`.
     pub fn default_location() -> Result<Self, StoreError> {
         let base = super::config_dir().ok_or(StoreError::NoConfigDir)?;
-        Ok(Self::at(base.join("profiles")))
+        Ok(Self::at(base.join("profiles")).with_vault(Vault::from_environment()))
     }
 
-    /// A store in an explicit directory (created on first write).
+    /// A store in an explicit directory (created on first write), secrets in the files.
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            vault: Vault::File,
+        }
+    }
+
+    /// The same store with client secrets kept in `vault`.
+    pub fn with_vault(mut self, vault: Vault) -> Self {
+        self.vault = vault;
+        self
+    }
+
+    /// Where this store keeps client secrets.
+    pub fn vault(&self) -> Vault {
+        self.vault
     }
 
     pub fn dir(&self) -> &Path {
@@ -129,6 +157,19 @@ impl ProfileStore {
             }
             match self.load(name) {
                 Ok(p) => listing.profiles.push(p),
+                // Listed all the same (without its secret), and the problem said.
+                Err(StoreError::Keychain {
+                    name,
+                    source,
+                    profile,
+                }) => {
+                    listing.profiles.push((*profile).clone());
+                    listing.problems.push(StoreError::Keychain {
+                        name,
+                        source,
+                        profile,
+                    });
+                }
                 Err(e) => listing.problems.push(e),
             }
         }
@@ -167,6 +208,25 @@ impl ProfileStore {
         // The file name is the profile's identity.
         profile.name = name.to_string();
         profile.version = FORMAT_VERSION;
+        if profile.secret_store == SecretStore::Keychain && profile.client_secret.is_none() {
+            let fetched = match self.vault {
+                Vault::Keychain => vault::fetch(&self.dir, name),
+                Vault::File => Err(VaultError {
+                    action: "lookup",
+                    detail: "this store does not use the keychain (GRANTSCOPE_SECRET_STORE or GRANTSCOPE_CONFIG_DIR)".into(),
+                }),
+            };
+            match fetched {
+                Ok(secret) => profile.client_secret = secret.map(Into::into),
+                Err(source) => {
+                    return Err(StoreError::Keychain {
+                        name: name.to_string(),
+                        source,
+                        profile: Box::new(profile),
+                    });
+                }
+            }
+        }
         Ok(profile)
     }
 
@@ -196,18 +256,39 @@ impl ProfileStore {
         self.path_of(name).map(|p| p.exists()).unwrap_or(false)
     }
 
-    /// Creates or replaces a profile, atomically.
+    /// Creates or replaces a profile, atomically. The client secret goes to the keychain when
+    /// this store uses one and it takes the secret; otherwise into the file (0600). Returns
+    /// the file's path and where the secret went.
     pub fn save(&self, profile: &Profile) -> Result<PathBuf, StoreError> {
         let path = self.path_of(&profile.name)?;
         ensure_private_dir(&self.dir)?;
+        remove_stale_temp_files(&self.dir);
         let mut p = profile.clone();
         p.version = FORMAT_VERSION;
+        p.secret_store = SecretStore::File;
+        let secret = p.client_secret.clone().filter(|s| !s.is_empty());
+        if self.vault == Vault::Keychain {
+            match &secret {
+                Some(s) if vault::store(&self.dir, &p.name, s.expose()).is_ok() => {
+                    p.client_secret = None;
+                    p.secret_store = SecretStore::Keychain;
+                }
+                // The keychain refused: the secret stays in the owner-only file.
+                Some(_) => {}
+                None => {
+                    let _ = vault::remove(&self.dir, &p.name);
+                }
+            }
+        }
         write_atomic(&path, &to_pretty_json(&p))?;
         Ok(path)
     }
 
     pub fn delete(&self, name: &str) -> Result<(), StoreError> {
         let path = self.path_of(name)?;
+        if self.vault == Vault::Keychain {
+            let _ = vault::remove(&self.dir, name);
+        }
         match fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -260,7 +341,11 @@ impl ProfileStore {
     pub fn export(&self, name: &str, file: &Path, include_secret: bool) -> Result<(), StoreError> {
         let profile = self.load(name)?;
         let out = if include_secret {
-            profile
+            // The copy carries its secret in the file, wherever it lives here.
+            Profile {
+                secret_store: SecretStore::File,
+                ..profile
+            }
         } else {
             profile.without_secret()
         };
@@ -286,6 +371,47 @@ fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
         b.mode(0o700);
     }
     b.create(dir).map_err(io("cannot create", dir))
+}
+
+/// Whether a temp file's name is one of [`write_atomic`]'s, and the pid of its writer.
+fn temp_file_pid(file_name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".tmp-")?;
+    let (pid, rand) = tail.split_once('-')?;
+    rand.chars().all(|c| c.is_ascii_digit()).then_some(())?;
+    pid.parse().ok()
+}
+
+/// Removes the temp files of writers that died mid-save (they may hold a secret): those whose
+/// process is gone, or, where that cannot be told, that are over an hour old.
+pub fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_file_pid) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let proc_dir = Path::new("/proc");
+        let gone = if proc_dir.is_dir() {
+            !proc_dir.join(pid.to_string()).exists()
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600)
+        };
+        if gone {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Writes `contents` to `path` atomically with owner-only permissions: a temp file in the same
@@ -453,5 +579,101 @@ mod tests {
             store.import(&out, Some("copy"), false),
             Err(StoreError::Exists(_))
         ));
+    }
+
+    /// The keychain of these tests: keyring's mock store, set once for the test binary.
+    fn mock_keychain() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap())
+        });
+    }
+
+    #[test]
+    fn keychain_holds_the_secret_and_the_file_does_not() {
+        mock_keychain();
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path().join("p")).with_vault(Vault::Keychain);
+        let path = store.save(&sample("kc")).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("\"secret_store\": \"keychain\""), "{text}");
+        let back = store.load("kc").unwrap();
+        assert_eq!(back.client_secret.as_deref(), Some("s3cret"));
+        // Export with the secret carries it in the file; without, nowhere.
+        let out = tmp.path().join("kc.json");
+        store.export("kc", &out, true).unwrap();
+        let exported = fs::read_to_string(&out).unwrap();
+        assert!(exported.contains("s3cret") && exported.contains("\"secret_store\": \"file\""));
+        store.delete("kc").unwrap();
+        assert_eq!(vault::fetch(&store.dir, "kc").unwrap(), None);
+    }
+
+    #[test]
+    fn a_refusing_keychain_leaves_the_secret_in_the_owner_only_file() {
+        mock_keychain();
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path().join("p")).with_vault(Vault::Keychain);
+        let entry = vault::entry(&store.dir, "fallback").unwrap();
+        let mock: &keyring_core::mock::Cred = entry.as_any().downcast_ref().unwrap();
+        mock.set_error(keyring_core::Error::NoStorageAccess(
+            std::io::Error::other("locked").into(),
+        ));
+        let path = store.save(&sample("fallback")).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains("s3cret") && text.contains("\"secret_store\": \"file\""));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        assert_eq!(
+            store.load("fallback").unwrap().client_secret.as_deref(),
+            Some("s3cret")
+        );
+    }
+
+    #[test]
+    fn a_keychain_profile_read_without_the_keychain_is_listed_and_the_problem_said() {
+        mock_keychain();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("p");
+        ProfileStore::at(&dir)
+            .with_vault(Vault::Keychain)
+            .save(&sample("elsewhere"))
+            .unwrap();
+        let file_only = ProfileStore::at(&dir);
+        assert!(matches!(
+            file_only.load("elsewhere"),
+            Err(StoreError::Keychain { .. })
+        ));
+        let listing = file_only.list().unwrap();
+        assert_eq!(listing.profiles.len(), 1);
+        assert!(listing.profiles[0].client_secret.is_none());
+        assert_eq!(listing.problems.len(), 1);
+        assert!(listing.problems[0].to_string().contains("OS keychain"));
+    }
+
+    #[test]
+    fn a_dead_writers_temp_file_is_removed_at_the_next_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::at(tmp.path().join("p"));
+        store.save(&sample("a")).unwrap();
+        // pid 4194304 is above Linux's pid_max: that writer cannot be alive.
+        let dead = store.dir.join(".a.json.tmp-4194304-12345");
+        let alive = store
+            .dir
+            .join(format!(".b.json.tmp-{}-777", std::process::id()));
+        fs::write(&dead, "{\"client_secret\":\"leaked\"}").unwrap();
+        fs::write(&alive, "{}").unwrap();
+        let unrelated = store.dir.join(".notes.tmp");
+        fs::write(&unrelated, "x").unwrap();
+        store.save(&sample("b")).unwrap();
+        assert!(!dead.exists(), "the dead writer's temp file is gone");
+        assert!(alive.exists(), "a live writer's temp file is left alone");
+        assert!(unrelated.exists());
+        assert_eq!(temp_file_pid(".a.json.tmp-42-7"), Some(42));
+        assert_eq!(temp_file_pid("a.json"), None);
     }
 }

@@ -10,16 +10,16 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::app::App;
 use super::clients::{
     ClientKind, GRANT_AUTHORIZATION_CODE, SeededUser, check_login, find_client, find_user,
 };
-use super::server::{
-    App, OAuthError, Params, escape_html, page, seeded_user_rows, validate_resources,
-};
+use super::page::{escape_html, page, seeded_user_rows};
+use super::protocol::{OAuthError, Params, validate_resources};
+use super::scope::resolve_scope;
 use super::store::{
     AuthorizationRequest, CodeRecord, Pending, ms, now_ms, now_secs, random_token, token_key,
 };
-use super::token::resolve_scope;
 
 /// How long a login page stays answerable.
 const PENDING_TTL_MS: u64 = 10 * 60 * 1000;

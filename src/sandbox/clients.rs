@@ -126,6 +126,18 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         ],
         default_scope: "openid profile",
     },
+    SeededClient {
+        id: "weird:client",
+        secret: Some("p@ss:w/rd+%&="),
+        kind: ClientKind::Confidential,
+        description: "confidential service client whose id and secret hold reserved characters \
+                      (: @ / + % & =): client credentials; Basic must form-encode both first \
+                      (RFC 6749 §2.3.1)",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        redirect_uris: &[],
+        scopes: &["api:read"],
+        default_scope: "api:read",
+    },
 ];
 
 /// The registered clients (id, secret, kind, description and what they may do).

@@ -10,16 +10,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::app::App;
+use super::client_auth::authenticate_client;
 use super::clients::{GRANT_DEVICE_CODE, SeededUser, check_login, find_user};
-use super::server::{
-    App, OAuthError, Params, authenticate_client, escape_html, json_response, page,
-    seeded_user_rows, validate_resources,
-};
+use super::page::{escape_html, page, seeded_user_rows};
+use super::protocol::{OAuthError, Params, json_response, validate_resources};
+use super::scope::resolve_scope;
 use super::store::{
     DeviceRecord, DeviceStatus, ms, new_user_code, normalize_user_code, now_ms, now_secs,
     random_token, token_key,
 };
-use super::token::resolve_scope;
 
 /// `POST /device_authorization` (RFC 8628 §3.1).
 pub(crate) async fn device_authorization(

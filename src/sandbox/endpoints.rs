@@ -10,14 +10,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::app::App;
+use super::client_auth::authenticate_client;
 use super::clients::{
     DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
     GRANT_REFRESH_TOKEN, SCOPES_SUPPORTED, SeededClient, seeded_clients,
 };
-use super::server::{
-    App, OAuthError, Params, authenticate_client, escape_html, json_response, page,
-    seeded_user_rows,
-};
+use super::page::{escape_html, page, seeded_user_rows};
+use super::protocol::{OAuthError, Params, json_response};
 use super::store::{Grant, token_key};
 
 /// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.

@@ -10,12 +10,21 @@
 //! `/revoke` (RFC 7009) and `/userinfo`. The clients and users are fixed: see
 //! [`seeded_clients`] and [`seeded_users`].
 
+// Layers, each using only those above it: `clients`, `store`, `keys`, `config` → `app` →
+// `protocol` → `client_auth`, `page`, `scope` → the handlers (`authorize`, `device`,
+// `endpoints`, `token`) → `routes`.
+mod app;
 mod authorize;
+mod client_auth;
 mod clients;
+mod config;
 mod device;
 mod endpoints;
 mod keys;
-mod server;
+mod page;
+mod protocol;
+mod routes;
+mod scope;
 mod store;
 mod token;
 
@@ -31,112 +40,11 @@ pub use clients::{
     ClientKind, DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SeededClient, SeededUser, find_client,
     find_user, seeded_clients, seeded_users,
 };
+pub use config::{
+    CONFIG_DIR_ENV, SandboxConfig, UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL,
+    UnsafeSwitches,
+};
 pub use keys::{KeyError, SigningAlg};
-
-/// Environment variable that overrides the configuration directory (also used by tests).
-pub const CONFIG_DIR_ENV: &str = "GRANTSCOPE_CONFIG_DIR";
-
-/// Lifetimes used by the `long_lived_tokens` unsafe switch.
-pub const UNSAFE_LONG_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
-/// Refresh token lifetime under the `long_lived_tokens` unsafe switch.
-pub const UNSAFE_LONG_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
-
-/// Deliberate mistakes for teaching. All off by default; each is named `--unsafe-…` on the
-/// command line and announced on every page and in discovery when on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UnsafeSwitches {
-    /// Accept `code_challenge_method=plain` (and a missing method, which means plain).
-    pub allow_plain_pkce: bool,
-    /// Let a public client run the authorization code grant without PKCE.
-    pub allow_missing_pkce: bool,
-    /// Hand back the same refresh token on refresh instead of rotating it.
-    pub no_refresh_rotation: bool,
-    /// Redirect to any absolute redirect URI, registered or not.
-    pub any_redirect_uri: bool,
-    /// Issue access tokens valid for a year and refresh tokens for ten.
-    pub long_lived_tokens: bool,
-}
-
-impl UnsafeSwitches {
-    /// The command-line names of the switches that are on.
-    pub fn enabled(&self) -> Vec<&'static str> {
-        [
-            (self.allow_plain_pkce, "unsafe-allow-plain-pkce"),
-            (self.allow_missing_pkce, "unsafe-allow-missing-pkce"),
-            (self.no_refresh_rotation, "unsafe-no-refresh-rotation"),
-            (self.any_redirect_uri, "unsafe-any-redirect-uri"),
-            (self.long_lived_tokens, "unsafe-long-lived-tokens"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
-    }
-}
-
-/// How to run a sandbox.
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    /// TCP port on 127.0.0.1; 0 picks a free one.
-    pub port: u16,
-    /// Lifetime of access tokens (and ID tokens).
-    pub access_token_ttl: Duration,
-    /// Lifetime of each refresh token (a rotated one gets a fresh lifetime).
-    pub refresh_token_ttl: Duration,
-    /// Lifetime of authorization codes.
-    pub code_ttl: Duration,
-    /// Lifetime of device codes and user codes.
-    pub device_code_ttl: Duration,
-    /// Minimum polling interval announced for the device grant (RFC 8628 §3.2).
-    pub device_poll_interval: Duration,
-    /// Approve every authorization and device request at once as this seeded user (for scripts).
-    pub auto_approve: Option<String>,
-    /// Algorithm of issued access tokens and ID tokens.
-    pub signing_alg: SigningAlg,
-    /// Where the signing keys live; `None` means [`default_key_dir`].
-    pub key_dir: Option<PathBuf>,
-    /// Replace the signing keys at start (the old pair stays in the JWKS until the next rotation).
-    pub rotate_keys: bool,
-    /// Deliberate mistakes for teaching, all off by default.
-    pub unsafe_switches: UnsafeSwitches,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        SandboxConfig {
-            port: 0,
-            access_token_ttl: Duration::from_secs(3600),
-            refresh_token_ttl: Duration::from_secs(14 * 24 * 3600),
-            code_ttl: Duration::from_secs(60),
-            device_code_ttl: Duration::from_secs(600),
-            device_poll_interval: Duration::from_secs(5),
-            auto_approve: None,
-            signing_alg: SigningAlg::Rs256,
-            key_dir: None,
-            rotate_keys: false,
-            unsafe_switches: UnsafeSwitches::default(),
-        }
-    }
-}
-
-impl SandboxConfig {
-    /// The access token lifetime in force (after the long-lived switch).
-    pub fn effective_access_token_ttl(&self) -> Duration {
-        if self.unsafe_switches.long_lived_tokens {
-            UNSAFE_LONG_ACCESS_TOKEN_TTL
-        } else {
-            self.access_token_ttl
-        }
-    }
-
-    /// The refresh token lifetime in force (after the long-lived switch).
-    pub fn effective_refresh_token_ttl(&self) -> Duration {
-        if self.unsafe_switches.long_lived_tokens {
-            UNSAFE_LONG_REFRESH_TOKEN_TTL
-        } else {
-            self.refresh_token_ttl
-        }
-    }
-}
 
 /// Why the sandbox could not start or act.
 #[derive(Debug, thiserror::Error)]
@@ -194,14 +102,14 @@ pub fn default_key_dir() -> Result<PathBuf, SandboxError> {
 /// stops it gracefully and waits.
 #[derive(Debug)]
 pub struct SandboxHandle {
-    app: Arc<server::App>,
+    app: Arc<app::App>,
     addr: SocketAddr,
     issuer_url: url::Url,
     shutdown: watch::Sender<bool>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-impl std::fmt::Debug for server::App {
+impl std::fmt::Debug for app::App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("issuer", &self.issuer)
@@ -280,9 +188,9 @@ impl Drop for SandboxHandle {
     }
 }
 
-/// Starts a sandbox on 127.0.0.1 (only) and returns once it is accepting connections.
-pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
-    validate(&config)?;
+/// Checks the settings and loads (or creates, or rotates) the signing keys.
+async fn prepare(config: &SandboxConfig) -> Result<(keys::KeySet, PathBuf), SandboxError> {
+    validate(config)?;
     let key_dir = match &config.key_dir {
         Some(dir) => dir.clone(),
         None => default_key_dir()?,
@@ -298,7 +206,30 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
     })
     .await
     .map_err(|e| SandboxError::Task(e.to_string()))??;
+    Ok((keys, key_dir))
+}
 
+/// The sandbox's whole HTTP application for `issuer` (`http://host:port`, no path), without
+/// binding a port: a `tower::Service` that tests drive with `tower::ServiceExt::oneshot`. The
+/// keys are loaded exactly as [`start`] loads them; the periodic purge of expired records does
+/// not run.
+pub async fn router(config: SandboxConfig, issuer: &str) -> Result<axum::Router, SandboxError> {
+    let issuer = issuer.trim_end_matches('/').to_string();
+    let parsed = url::Url::parse(&issuer)
+        .map_err(|e| SandboxError::InvalidConfig(format!("issuer {issuer:?}: {e}")))?;
+    if parsed.path() != "/" || parsed.query().is_some() || parsed.host_str().is_none() {
+        return Err(SandboxError::InvalidConfig(format!(
+            "issuer {issuer:?} must be scheme://host[:port] with no path or query"
+        )));
+    }
+    let (keys, key_dir) = prepare(&config).await?;
+    let app = Arc::new(app::App::new(config, issuer, keys, key_dir));
+    Ok(routes::router(app))
+}
+
+/// Starts a sandbox on 127.0.0.1 (only) and returns once it is accepting connections.
+pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
+    let (keys, key_dir) = prepare(&config).await?;
     let port = config.port;
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
@@ -308,7 +239,7 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
         .map_err(|source| SandboxError::Bind { port, source })?;
     let issuer = format!("http://127.0.0.1:{}", addr.port());
     let issuer_url = url::Url::parse(&issuer).map_err(|e| SandboxError::Task(e.to_string()))?;
-    let app = Arc::new(server::App::new(config, issuer, keys, key_dir));
+    let app = Arc::new(app::App::new(config, issuer, keys, key_dir));
 
     let (shutdown, mut stop) = watch::channel(false);
     let mut stop_purge = stop.clone();
@@ -322,7 +253,7 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
             }
         }
     });
-    let router = server::router(Arc::clone(&app));
+    let router = routes::router(Arc::clone(&app));
     let server = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {

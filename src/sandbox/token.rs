@@ -14,13 +14,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
+use super::app::App;
+use super::client_auth::authenticate_client;
 use super::clients::{
     DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
     GRANT_REFRESH_TOKEN, SeededClient,
 };
-use super::server::{
-    App, OAuthError, Params, authenticate_client, json_response, validate_resources,
-};
+use super::protocol::{OAuthError, Params, json_response, validate_resources};
+use super::scope::{has_scope, narrow_resources, narrow_scope, resolve_scope};
 use super::store::{
     AccessRecord, DeviceStatus, Grant, GrantId, RefreshRecord, Store, ms, now_ms, now_secs,
     random_token, token_key,
@@ -73,71 +74,6 @@ fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthErr
         GRANT_REFRESH_TOKEN => refresh_token(app, client, &params),
         _ => device_code(app, client, &params),
     }
-}
-
-/// Resolves a requested scope against what the client may ask for; `None` gives its default.
-pub(crate) fn resolve_scope(
-    client: &SeededClient,
-    requested: Option<&str>,
-) -> Result<String, OAuthError> {
-    let requested = requested.unwrap_or(client.default_scope);
-    let mut scopes: Vec<&str> = Vec::new();
-    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
-        if !client.scopes.contains(&scope) {
-            return Err(OAuthError::new(
-                "invalid_scope",
-                format!(
-                    "scope {scope:?} is not allowed for client {} (allowed: {})",
-                    client.id,
-                    client.scopes.join(" ")
-                ),
-            ));
-        }
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
-    Ok(scopes.join(" "))
-}
-
-/// A narrower-or-equal scope for a refresh (RFC 6749 §6).
-fn narrow_scope(granted: &str, requested: Option<&str>) -> Result<String, OAuthError> {
-    let Some(requested) = requested else {
-        return Ok(granted.to_string());
-    };
-    let granted: Vec<&str> = granted.split(' ').collect();
-    let mut scopes: Vec<&str> = Vec::new();
-    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
-        if !granted.contains(&scope) {
-            return Err(OAuthError::new(
-                "invalid_scope",
-                format!("scope {scope:?} exceeds the scope originally granted"),
-            ));
-        }
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
-    Ok(scopes.join(" "))
-}
-
-/// Resources requested at the token endpoint must be among those granted (RFC 8707 §2.2).
-fn narrow_resources(granted: &[String], requested: Vec<String>) -> Result<Vec<String>, OAuthError> {
-    validate_resources(&requested)?;
-    if requested.is_empty() {
-        return Ok(granted.to_vec());
-    }
-    if let Some(extra) = requested.iter().find(|r| !granted.contains(r)) {
-        return Err(OAuthError::new(
-            "invalid_target",
-            format!("resource {extra:?} was not part of the authorization"),
-        ));
-    }
-    Ok(requested)
-}
-
-fn has_scope(scope: &str, wanted: &str) -> bool {
-    scope.split(' ').any(|s| s == wanted)
 }
 
 /// RFC 7636 §4.1: 43 to 128 characters from the unreserved set.
@@ -625,21 +561,5 @@ mod tests {
         assert!(!verifier_well_formed(&"a".repeat(42)));
         assert!(!verifier_well_formed(&"a".repeat(129)));
         assert!(!verifier_well_formed(&format!("{}+", "a".repeat(43))));
-    }
-
-    #[test]
-    fn scopes_resolve_and_narrow() {
-        let native = super::super::clients::find_client("sandbox-native").unwrap();
-        assert_eq!(resolve_scope(native, None).unwrap(), "openid profile");
-        assert_eq!(
-            resolve_scope(native, Some("openid openid email")).unwrap(),
-            "openid email"
-        );
-        assert_eq!(
-            resolve_scope(native, Some("api:write")).unwrap_err().error,
-            "invalid_scope"
-        );
-        assert_eq!(narrow_scope("a b", Some("b")).unwrap(), "b");
-        assert!(narrow_scope("a b", Some("c")).is_err());
     }
 }

@@ -1,8 +1,12 @@
 //! Claim checks: each has an id, a status (pass, fail, warn, info) and a reason a person
 //! understands. Times are judged against an injected `now` with a leeway; issuer and audience
 //! against expected values; ID-token specifics (nonce, at_hash, c_hash, azp, auth_time with
-//! max_age); RFC 9068 `typ` for JWT access tokens; RFC 8725 hygiene (no `exp`, long lifetimes,
-//! key-bearing headers, unknown `crit`).
+//! max_age); RFC 9068 `typ` for JWT access tokens; RFC 8725 hygiene (no `exp`, long lifetimes
+//! also when there is no `iat`, key-bearing headers `jku`/`jwk`/`x5u`/`x5c`, `crit`), and the
+//! header and claims being well-formed (duplicate members, `typ`/`cty` strings).
+//!
+//! Instants beyond what RFC 3339 can write (after the year 9999, e.g. an `exp` of `1e300`) are
+//! named as such instead of "in 292471208620 y".
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -39,6 +43,11 @@ pub struct Check {
 }
 
 impl Check {
+    /// The message for display, [inert](crate::text::inert): it may quote the token.
+    pub fn shown_message(&self) -> std::borrow::Cow<'_, str> {
+        crate::text::inert(&self.message)
+    }
+
     /// A check.
     pub fn new(id: &str, status: CheckStatus, message: impl Into<String>) -> Self {
         Self {
@@ -146,8 +155,58 @@ pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Option<Result<i6
     })
 }
 
-fn when(t: i64, now: i64) -> String {
-    format!("{} ({})", relative(t, now), rfc3339(t))
+/// 9999-12-31T23:59:59Z and 0000-01-01T00:00:00Z: the instants RFC 3339 can still write.
+const LAST_DATE: i64 = 253_402_300_799;
+const FIRST_DATE: i64 = -62_167_219_200;
+
+/// A span of seconds, or "more than 1000 years" for the absurd ones.
+fn span(secs: u64) -> String {
+    if secs > 1000 * 365 * 86_400 {
+        "more than 1000 years".to_owned()
+    } else {
+        duration_phrase(secs)
+    }
+}
+
+/// Whether `t` is outside the years 0000–9999.
+fn beyond_dates(t: i64) -> bool {
+    !(FIRST_DATE..=LAST_DATE).contains(&t)
+}
+
+/// `in 4 min (2026-11-26T12:04:00Z)`, or for an instant outside the years 0000–9999
+/// `after the year 9999 (not a real date)`.
+pub fn when(t: i64, now: i64) -> String {
+    if t > LAST_DATE {
+        "after the year 9999 (not a real date)".to_owned()
+    } else if t < FIRST_DATE {
+        "before the year 0 (not a real date)".to_owned()
+    } else {
+        format!("{} ({})", relative(t, now), rfc3339(t))
+    }
+}
+
+/// `2026-11-26T12:04:00Z, in 4 min`, the note a table of claims shows after a time, or
+/// `after the year 9999: not a real date`.
+pub fn time_note(t: i64, now: i64) -> String {
+    if t > LAST_DATE {
+        "after the year 9999: not a real date".to_owned()
+    } else if t < FIRST_DATE {
+        "before the year 0: not a real date".to_owned()
+    } else {
+        format!("{}, {}", rfc3339(t), relative(t, now))
+    }
+}
+
+/// `expires in 4 min (2026-...)`, `expired 3 h ago (2026-...)`, or for an absurd `exp`
+/// `expires after the year 9999 (not a real date: it practically never expires)`.
+fn expiry(exp: i64, now: i64) -> String {
+    if exp > LAST_DATE {
+        "expires after the year 9999 (not a real date: it practically never expires)".to_owned()
+    } else if exp < FIRST_DATE {
+        "expired before the year 0 (not a real date)".to_owned()
+    } else {
+        format!("{} ({})", expiry_phrase(exp, now), rfc3339(exp))
+    }
 }
 
 /// Everything but the signature: time, issuer, audience, type, ID-token and header checks.
@@ -178,28 +237,19 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
         }
         Some(Ok(exp)) => {
             let c = if now >= exp.saturating_add(leeway) {
-                Check::new(
-                    "exp",
-                    CheckStatus::Fail,
-                    format!("{} ({})", expiry_phrase(exp, now), rfc3339(exp)),
-                )
+                Check::new("exp", CheckStatus::Fail, expiry(exp, now))
             } else if now >= exp {
                 Check::new(
                     "exp",
                     CheckStatus::Warn,
                     format!(
-                        "{} ({}), accepted within the {} s leeway",
-                        expiry_phrase(exp, now),
-                        rfc3339(exp),
+                        "{}, accepted within the {} s leeway",
+                        expiry(exp, now),
                         opts.leeway
                     ),
                 )
             } else {
-                Check::new(
-                    "exp",
-                    CheckStatus::Pass,
-                    format!("{} ({})", expiry_phrase(exp, now), rfc3339(exp)),
-                )
+                Check::new("exp", CheckStatus::Pass, expiry(exp, now))
             };
             out.push(c);
             Some(exp)
@@ -283,7 +333,15 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
     // lifetime
     if let (Some(exp), Some(start)) = (exp, iat.or(nbf)) {
         let from = if iat.is_some() { "iat" } else { "nbf" };
-        if exp < start {
+        if beyond_dates(exp) || beyond_dates(start) {
+            out.push(Check::new(
+                "lifetime",
+                CheckStatus::Warn,
+                format!(
+                    "exp or {from} is not a real date (outside the years 0000-9999), so the lifetime is meaningless; the token practically never expires (RFC 8725)"
+                ),
+            ));
+        } else if exp < start {
             out.push(Check::new(
                 "lifetime",
                 CheckStatus::Fail,
@@ -300,16 +358,34 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
                     CheckStatus::Warn,
                     format!(
                         "lifetime {} is longer than {}: long-lived tokens stay useful to a thief (RFC 8725)",
-                        duration_phrase(life),
-                        duration_phrase(max)
+                        span(life),
+                        span(max)
                     ),
                 )),
                 _ => out.push(Check::new(
                     "lifetime",
                     CheckStatus::Info,
-                    format!("lifetime {} ({from} to exp)", duration_phrase(life)),
+                    format!("lifetime {} ({from} to exp)", span(life)),
                 )),
             }
+        }
+    } else if let Some(exp) = exp {
+        // No iat or nbf: the lifetime cannot be measured, but what is left of it can.
+        let left = exp
+            .checked_sub(now)
+            .and_then(|d| u64::try_from(d).ok())
+            .unwrap_or(if exp > now { u64::MAX } else { 0 });
+        match opts.max_lifetime {
+            Some(max) if left > max || beyond_dates(exp) => out.push(Check::new(
+                "lifetime",
+                CheckStatus::Warn,
+                format!(
+                    "no iat or nbf, so the lifetime cannot be measured, but exp is {} from now, longer than {}: long-lived tokens stay useful to a thief (RFC 8725)",
+                    if beyond_dates(exp) { "more than 1000 years".to_owned() } else { span(left) },
+                    span(max)
+                ),
+            )),
+            _ => {}
         }
     }
 
@@ -349,7 +425,7 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
     );
     check_azp(&mut out, claims, opts, is_id, &audiences);
     check_auth_time(&mut out, claims, opts, now, leeway);
-    check_header_hygiene(&mut out, &jws.header);
+    check_header_hygiene(&mut out, jws);
     out
 }
 
@@ -479,6 +555,17 @@ fn check_aud(
 }
 
 fn check_typ(out: &mut Vec<Check>, jws: &Jws, opts: &InspectOptions) {
+    if let Some(other) = jws.header.get("typ").filter(|v| !v.is_string()) {
+        out.push(Check::new(
+            "typ",
+            CheckStatus::Fail,
+            format!(
+                "typ is {}, not a string (RFC 7515 §4.1.9): the header is malformed",
+                json_type(other)
+            ),
+        ));
+        return;
+    }
     let typ = jws.header.get("typ").and_then(Value::as_str);
     // RFC 9068 §4: compare case-insensitively, with or without the "application/" prefix.
     let is_at_jwt = typ.is_some_and(|t| {
@@ -698,11 +785,39 @@ fn check_auth_time(
     }
 }
 
-fn check_header_hygiene(out: &mut Vec<Check>, header: &Map<String, Value>) {
+fn check_header_hygiene(out: &mut Vec<Check>, jws: &Jws) {
+    let header = &jws.header;
+    for (dups, id, what, rfc) in [
+        (
+            &jws.duplicate_header,
+            "duplicate_header",
+            "header",
+            "RFC 7515 §4",
+        ),
+        (
+            &jws.duplicate_claims,
+            "duplicate_claims",
+            "claims",
+            "RFC 7519 §4",
+        ),
+    ] {
+        if !dups.is_empty() {
+            let names: Vec<String> = dups.iter().map(|d| format!("\"{d}\"")).collect();
+            out.push(Check::new(
+                id,
+                CheckStatus::Fail,
+                format!(
+                    "the {what} has {} more than once; JSON parsers disagree on which copy counts (some keep the first, others the last), so one token can mean different things to different verifiers. Names must be unique ({rfc}): refused",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
     for (name, what) in [
         ("jku", "a URL to fetch keys from"),
         ("x5u", "a URL to fetch a certificate from"),
         ("jwk", "its own verification key"),
+        ("x5c", "its own certificate chain"),
     ] {
         if header.contains_key(name) {
             out.push(Check::new(
@@ -714,29 +829,69 @@ fn check_header_hygiene(out: &mut Vec<Check>, header: &Map<String, Value>) {
             ));
         }
     }
-    match header.get("crit") {
-        None => {}
-        Some(Value::Array(items)) if !items.is_empty() => {
-            let names: Vec<String> = items
-                .iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .collect();
-            out.push(Check::new(
-                "crit",
-                CheckStatus::Fail,
-                format!(
-                    "crit lists extensions grantscope does not understand ({}); RFC 7515 §4.1.11 says such a token must be rejected",
-                    names.join(", ")
-                ),
-            ));
-        }
-        Some(other) => out.push(Check::new(
-            "crit",
+    if let Some(other) = header.get("cty").filter(|v| !v.is_string()) {
+        out.push(Check::new(
+            "cty",
             CheckStatus::Fail,
             format!(
-                "crit is {}; it must be a non-empty array of names (RFC 7515 §4.1.11)",
+                "cty is {}, not a string (RFC 7515 §4.1.10): the header is malformed",
                 json_type(other)
             ),
-        )),
+        ));
     }
+    if let Some(crit) = header.get("crit") {
+        out.push(Check::new(
+            "crit",
+            CheckStatus::Fail,
+            crit_problem(crit, header),
+        ));
+    }
+}
+
+/// Header parameters the JWS and JWA specifications define: `crit` must not list them.
+const REGISTERED_HEADER: [&str; 13] = [
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc", "zip",
+];
+
+/// Why a `crit` header is refused. grantscope implements no JWS extension, so any `crit` is:
+/// the message names the first thing wrong with it (RFC 7515 §4.1.11).
+fn crit_problem(crit: &Value, header: &Map<String, Value>) -> String {
+    let items = match crit {
+        Value::Array(items) if items.is_empty() => {
+            return "crit is an empty array; RFC 7515 §4.1.11 does not allow an empty list (a producer with no critical extensions omits crit): the header is malformed".to_owned();
+        }
+        Value::Array(items) => items,
+        other => {
+            return format!(
+                "crit is {}; it must be a non-empty array of header parameter names (RFC 7515 §4.1.11)",
+                json_type(other)
+            );
+        }
+    };
+    let mut names = Vec::with_capacity(items.len());
+    for item in items {
+        match item.as_str() {
+            Some(name) => names.push(name),
+            None => {
+                return format!(
+                    "crit holds {}, not only header parameter names (strings) (RFC 7515 §4.1.11)",
+                    json_type(item)
+                );
+            }
+        }
+    }
+    if let Some(name) = names.iter().find(|n| REGISTERED_HEADER.contains(n)) {
+        return format!(
+            "crit lists \"{name}\", a parameter the JWS specification itself defines; RFC 7515 §4.1.11 forbids that: the header is malformed"
+        );
+    }
+    if let Some(name) = names.iter().find(|n| !header.contains_key(**n)) {
+        return format!(
+            "crit lists \"{name}\" but the header has no such parameter (RFC 7515 §4.1.11): the header is malformed"
+        );
+    }
+    format!(
+        "crit lists extensions grantscope does not understand ({}); RFC 7515 §4.1.11 says such a token must be rejected",
+        names.join(", ")
+    )
 }

@@ -27,7 +27,51 @@ pub enum TokenFormat {
     Opaque,
 }
 
+/// The one-word outcome of an inspection (`verdict` in the JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The signature is verified and no check failed (`valid` is true).
+    Valid,
+    /// Something is wrong: a check failed, the signature is invalid, or the token is malformed.
+    Invalid,
+    /// Nothing failed, but the signature could not be checked (no key, no secret, an
+    /// unsupported algorithm, an encrypted token).
+    Unverifiable,
+    /// An opaque (reference) token: only its server can judge it; introspect it.
+    Opaque,
+}
+
+impl Verdict {
+    /// The JSON spelling: `valid`, `invalid`, `unverifiable`, `opaque`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Unverifiable => "unverifiable",
+            Verdict::Opaque => "opaque",
+        }
+    }
+
+    fn of(format: TokenFormat, signature: SignatureStatus, checks: &[Check], valid: bool) -> Self {
+        if valid {
+            Verdict::Valid
+        } else if format == TokenFormat::Opaque {
+            Verdict::Opaque
+        } else if signature == SignatureStatus::Invalid
+            || checks.iter().any(|c| c.status == CheckStatus::Fail)
+        {
+            Verdict::Invalid
+        } else {
+            Verdict::Unverifiable
+        }
+    }
+}
+
 /// The inspection of one token. Serialises exactly to DESIGN.md's shape.
+///
+/// Its strings are the token's own, unescaped. To show them, use the `shown_*` methods (or
+/// [`crate::text::inert`]): they escape control characters, escape sequences and bidi overrides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inspection {
     /// jwt, jwe or opaque.
@@ -43,6 +87,9 @@ pub struct Inspection {
     pub checks: Vec<Check>,
     /// True only when the signature is verified and no check failed.
     pub valid: bool,
+    /// `valid`, `invalid`, `unverifiable` or `opaque`: `valid: false` alone does not tell an
+    /// invalid token from one that could not be checked.
+    pub verdict: Verdict,
     /// `exp` as RFC 3339, when there is one.
     pub expires_at: Option<String>,
     /// Seconds from `now` to `exp` (negative once expired).
@@ -69,6 +116,16 @@ impl Inspection {
     /// The check with this id, if present.
     pub fn check(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// The header for display: every string, key or value, made [inert](crate::text::inert).
+    pub fn shown_header(&self) -> Value {
+        crate::text::inert_json(&self.header)
+    }
+
+    /// The claims for display, likewise.
+    pub fn shown_claims(&self) -> Value {
+        crate::text::inert_json(&self.claims)
     }
 
     /// `iat`, `nbf`, `exp` as unix seconds (for the lifetime bar and countdown).
@@ -118,6 +175,7 @@ pub fn inspect_with_keys(
                 signature: skipped("the token could not be decoded"),
                 checks: vec![Check::new("decode", CheckStatus::Fail, err.to_string())],
                 valid: false,
+                verdict: Verdict::Invalid,
                 expires_at: None,
                 expires_in: None,
             }
@@ -135,6 +193,7 @@ pub fn inspect_with_keys(
                 ),
             )],
             valid: false,
+            verdict: Verdict::Opaque,
             expires_at: None,
             expires_in: None,
         },
@@ -173,6 +232,7 @@ pub fn inspect_with_keys(
                     ),
                 )],
                 valid: false,
+                verdict: Verdict::Unverifiable,
                 expires_at: None,
                 expires_in: None,
             }
@@ -184,6 +244,7 @@ pub fn inspect_with_keys(
             let exp = numeric_date(&jws.claims, "exp").and_then(Result::ok);
             let valid = verification.report.status == SignatureStatus::Verified
                 && !checks.iter().any(|c| c.status == CheckStatus::Fail);
+            let verdict = Verdict::of(TokenFormat::Jwt, verification.report.status, &checks, valid);
             Inspection {
                 format: TokenFormat::Jwt,
                 header: Value::Object(jws.header),
@@ -191,6 +252,7 @@ pub fn inspect_with_keys(
                 signature: verification.report,
                 checks,
                 valid,
+                verdict,
                 expires_at: exp.map(rfc3339),
                 expires_in: exp.map(|e| e.saturating_sub(now)),
             }

@@ -1,4 +1,4 @@
-//! Verification keys: JWKS parsing (RSA, EC P-256/P-384, OKP Ed25519, oct), lookup by `kid`,
+//! Verification keys: JWKS parsing (RSA, EC P-256/P-384/P-521, OKP Ed25519, oct), lookup by `kid`,
 //! shared secrets for HS*, and where keys come from ([`KeySource`]: a JWKS URL fetched with
 //! [`crate::http::HttpClient`], a JWKS file, or a secret).
 //!
@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::http::{Exchange, HttpClient, HttpRequest};
-use crate::token::decode::{Segment, b64, json_type};
+use crate::token::decode::{b64_lenient, json_type};
 
 /// A shared secret for HS* tokens. Its `Debug` never shows the bytes.
 #[derive(Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ impl std::fmt::Debug for SharedSecret {
 pub enum KeyType {
     /// `RSA`
     Rsa,
-    /// `EC` (P-256, P-384)
+    /// `EC` (P-256, P-384, P-521)
     Ec,
     /// `OKP` (Ed25519)
     Okp,
@@ -84,7 +84,7 @@ pub struct Jwk {
     pub kid: Option<String>,
     /// `kty`.
     pub kty: KeyType,
-    /// `crv` for EC and OKP keys ("P-256", "P-384", "Ed25519").
+    /// `crv` for EC and OKP keys ("P-256", "P-384", "P-521", "Ed25519").
     pub crv: Option<String>,
     /// `alg`, if the key is restricted to one algorithm.
     pub alg: Option<String>,
@@ -97,12 +97,20 @@ pub struct Jwk {
     /// The entry also carries private key material (`d`): it should never be published.
     pub private: bool,
     key: DecodingKey,
+    /// The uncompressed EC point (`04 || x || y`), for curves `jsonwebtoken` cannot verify
+    /// (P-521, checked with aws-lc-rs directly).
+    ec_point: Option<Vec<u8>>,
 }
 
 impl Jwk {
     /// The key in the form `jsonwebtoken` verifies with.
     pub fn decoding_key(&self) -> &DecodingKey {
         &self.key
+    }
+
+    /// The uncompressed public point of an EC key (`04 || x || y`).
+    pub fn ec_point(&self) -> Option<&[u8]> {
+        self.ec_point.as_deref()
     }
 
     /// "RSA key kid=abc (2048 bits)", for messages.
@@ -151,6 +159,9 @@ pub struct Jwks {
     pub origin: Option<String>,
     /// Whether the set was fetched a second time because the token's `kid` was unknown.
     pub refetched: bool,
+    /// Whether the set was fetched over the network (a URL), rather than read from a file or
+    /// given in memory: a symmetric (`oct`) key in it is a secret published to anyone.
+    pub fetched: bool,
 }
 
 impl Jwks {
@@ -231,7 +242,7 @@ fn str_field<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a s
 fn b64_field(obj: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
     let s = str_field(obj, name)?.ok_or_else(|| format!("\"{name}\" is missing"))?;
     // The segment is only used for the error text, which is replaced here.
-    b64(s, Segment::Payload).map_err(|_| format!("\"{name}\" is not base64url"))
+    b64_lenient(s).ok_or_else(|| format!("\"{name}\" is not base64url"))
 }
 
 /// Parses one JWK into a usable verification key, or says why it cannot be used.
@@ -256,6 +267,7 @@ pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
     // A private key in a published set is a leak; it still carries the public part, so it is
     // used, and flagged through `private`.
     let private = kty != "oct" && obj.contains_key("d");
+    let mut ec_point = None;
     let (kty, crv, bits, key) = match kty {
         "RSA" => {
             let n = b64_field(obj, "n")?;
@@ -278,7 +290,12 @@ pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
             let size = match crv {
                 "P-256" => 32,
                 "P-384" => 48,
-                other => return Err(format!("curve {other} is not supported (P-256, P-384 are)")),
+                "P-521" => 66,
+                other => {
+                    return Err(format!(
+                        "curve {other} is not supported (P-256, P-384 and P-521 are)"
+                    ));
+                }
             };
             let x = b64_field(obj, "x")?;
             let y = b64_field(obj, "y")?;
@@ -293,17 +310,15 @@ pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
             point.push(0x04);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            (
-                KeyType::Ec,
-                Some(crv.to_owned()),
-                size * 8,
-                DecodingKey::from_ec_der(&point),
-            )
+            let bits = if size == 66 { 521 } else { size * 8 };
+            let key = DecodingKey::from_ec_der(&point);
+            ec_point = Some(point);
+            (KeyType::Ec, Some(crv.to_owned()), bits, key)
         }
         "OKP" => {
             let crv = str_field(obj, "crv")?.ok_or("\"crv\" is missing")?;
             if crv != "Ed25519" {
-                return Err(format!("curve {crv} is not supported (Ed25519 is)"));
+                return Err(format!("curve {crv} is not supported (only Ed25519 is)"));
             }
             let x = b64_field(obj, "x")?;
             if x.len() != 32 {
@@ -343,6 +358,7 @@ pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
         bits,
         private,
         key,
+        ec_point,
     })
 }
 
@@ -500,6 +516,7 @@ pub async fn fetch_jwks(
         source,
     })?;
     jwks.origin = Some(origin);
+    jwks.fetched = true;
     Ok(jwks)
 }
 
@@ -520,7 +537,7 @@ mod tests {
             {"kty": "OKP", "kid": "o1", "crv": "Ed25519",
              "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
             {"kty": "oct", "kid": "s1", "k": "c2VjcmV0"},
-            {"kty": "EC", "kid": "bad", "crv": "P-521", "x": "AA", "y": "AA"},
+            {"kty": "EC", "kid": "bad", "crv": "secp256k1", "x": "AA", "y": "AA"},
             {"kty": "RSA", "kid": "enc1", "n": "!!", "e": "AQAB"},
             {"kid": "nokty"},
             "not an object"
@@ -543,7 +560,11 @@ mod tests {
         assert_eq!(jwks.keys[0].bits, 25); // 0x01 0x00 0x01 0xff
         assert_eq!(jwks.keys[3].bits, 48);
         assert_eq!(jwks.skipped.len(), 4);
-        assert!(jwks.skipped[0].reason.contains("P-521"));
+        assert!(
+            jwks.skipped[0]
+                .reason
+                .contains("secp256k1 is not supported")
+        );
         assert!(jwks.skipped[1].reason.contains("\"n\" is not base64url"));
         assert!(jwks.skipped[2].reason.contains("kty"));
         assert!(jwks.knows_kid("bad"));

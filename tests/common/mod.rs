@@ -120,9 +120,7 @@ pub trait TestProvider {
     /// A confidential client_credentials client using `client_secret_post`.
     fn machine_post_client(&self) -> TestClient;
     /// A client_credentials client whose id and secret hold reserved characters (RFC 6749 §2.3.1).
-    fn reserved_chars_client(&self) -> Option<TestClient> {
-        None
-    }
+    fn reserved_chars_client(&self) -> TestClient;
     /// A public native client: PKCE, loopback redirect on any port, refresh and device grants.
     fn native_client(&self) -> TestClient;
     /// A confidential web client (authorization code + refresh), exact redirect URI.

@@ -237,12 +237,8 @@ impl TestProvider for Provider {
         TestClient::confidential("machine-post", "machine-post-secret", "client_secret_post")
     }
 
-    fn reserved_chars_client(&self) -> Option<TestClient> {
-        Some(TestClient::confidential(
-            "weird:client",
-            "p@ss:w/rd+%&=",
-            "client_secret_basic",
-        ))
+    fn reserved_chars_client(&self) -> TestClient {
+        TestClient::confidential("weird:client", "p@ss:w/rd+%&=", "client_secret_basic")
     }
 
     fn native_client(&self) -> TestClient {

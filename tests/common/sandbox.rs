@@ -132,6 +132,10 @@ impl TestProvider for Sandbox {
         client
     }
 
+    fn reserved_chars_client(&self) -> TestClient {
+        self.seeded("weird:client")
+    }
+
     fn native_client(&self) -> TestClient {
         self.seeded("sandbox-native")
     }

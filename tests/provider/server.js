@@ -13,6 +13,9 @@
 //   AUTHORIZATION_CODE_TTL  seconds (default 60)
 //   HS_API_SECRET        shared secret of the HS256 resource server (>= 32 bytes)
 //   WEB_REDIRECT_URIS    extra exact redirect URIs for the confidential `web` client (comma separated)
+//   SPLIT_METADATA=1     serve RFC 8414 metadata at /.well-known/oauth-authorization-server and
+//                        leave introspection_endpoint and revocation_endpoint out of the
+//                        OpenID configuration (as django-oauth-toolkit does)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
 //
 // Prints `READY http://127.0.0.1:PORT` on stdout once listening; exits 0 on SIGTERM / SIGINT.
@@ -251,6 +254,19 @@ server.listen(Number(process.env.PORT || 0), HOST, () => {
     provider.on('server_error', (_ctx, err) => console.error('server_error', err));
     provider.on('grant.error', (_ctx, err) => console.error('grant.error', err));
     provider.on('authorization.error', (_ctx, err) => console.error('authorization.error', err));
+  }
+  if (process.env.SPLIT_METADATA) {
+    const OPENID = '/.well-known/openid-configuration';
+    const RFC8414 = '/.well-known/oauth-authorization-server';
+    provider.use(async (ctx, next) => {
+      const asked = ctx.path;
+      if (asked === RFC8414) ctx.path = OPENID; // the same metadata, whole
+      await next();
+      if (asked === OPENID && ctx.body && typeof ctx.body === 'object') {
+        delete ctx.body.introspection_endpoint;
+        delete ctx.body.revocation_endpoint;
+      }
+    });
   }
   server.on('request', provider.callback());
   process.stdout.write(`READY ${issuer}\n`);

@@ -6,9 +6,10 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
-    KeyPair, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RSA_PSS_SHA384,
-    RSA_PSS_SHA512, RsaKeyPair, RsaPublicKeyComponents,
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
+    ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256,
+    RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512, RsaKeyPair,
+    RsaPublicKeyComponents,
 };
 use aws_lc_rs::{hmac, signature::RsaEncoding};
 use base64::Engine;
@@ -24,6 +25,7 @@ pub enum Key {
     Rsa(RsaKeyPair),
     Ec256(EcdsaKeyPair),
     Ec384(EcdsaKeyPair),
+    Ec521(EcdsaKeyPair),
     Ed(Ed25519KeyPair),
     Secret(Vec<u8>),
 }
@@ -37,6 +39,9 @@ impl Key {
     }
     pub fn ec384() -> Self {
         Key::Ec384(EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).unwrap())
+    }
+    pub fn ec521() -> Self {
+        Key::Ec521(EcdsaKeyPair::generate(&ECDSA_P521_SHA512_FIXED_SIGNING).unwrap())
     }
     pub fn ed() -> Self {
         Key::Ed(Ed25519KeyPair::generate().unwrap())
@@ -63,7 +68,9 @@ impl Key {
                 kp.sign(enc, &rng, input, &mut sig).unwrap();
                 sig
             }
-            Key::Ec256(kp) | Key::Ec384(kp) => kp.sign(&rng, input).unwrap().as_ref().to_vec(),
+            Key::Ec256(kp) | Key::Ec384(kp) | Key::Ec521(kp) => {
+                kp.sign(&rng, input).unwrap().as_ref().to_vec()
+            }
             Key::Ed(kp) => kp.sign(input).as_ref().to_vec(),
             Key::Secret(s) => hmac_sign(alg, s, input),
         }
@@ -76,10 +83,14 @@ impl Key {
                 let c = RsaPublicKeyComponents::<Vec<u8>>::from(kp.public_key());
                 json!({"kty": "RSA", "n": b64(&c.n), "e": b64(&c.e)})
             }
-            Key::Ec256(kp) | Key::Ec384(kp) => {
+            Key::Ec256(kp) | Key::Ec384(kp) | Key::Ec521(kp) => {
                 let point = kp.public_key().as_ref();
                 let size = (point.len() - 1) / 2;
-                let crv = if size == 32 { "P-256" } else { "P-384" };
+                let crv = match size {
+                    32 => "P-256",
+                    48 => "P-384",
+                    _ => "P-521",
+                };
                 json!({"kty": "EC", "crv": crv,
                        "x": b64(&point[1..=size]), "y": b64(&point[1 + size..])})
             }
@@ -123,6 +134,59 @@ pub fn hmac_sign(alg: &str, secret: &[u8], input: &[u8]) -> Vec<u8> {
     hmac::sign(&hmac::Key::new(algo, secret), input)
         .as_ref()
         .to_vec()
+}
+
+/// A compact JWS of the raw JSON texts `header` and `claims` (so they can hold what
+/// `serde_json::Value` cannot, such as duplicate members), signed by `key` with `alg`.
+pub fn sign_raw(header: &str, claims: &str, alg: &str, key: &Key) -> String {
+    let input = format!("{}.{}", b64(header), b64(claims));
+    let sig = key.sign(alg, input.as_bytes());
+    format!("{input}.{}", b64(sig))
+}
+
+/// Tokens made by `jose` and Node's crypto (tests/token_support/jose_corpus.mjs), with their
+/// public key sets: `{"es512": {"token", "jwks"}, "es512_der", "es256_der", "rs256_1024",
+/// "rs256_1024_kid", "es256k", "ed448", "hs256_oct"}`. Fails when the npm test peers are
+/// missing (scripts/test.sh installs them).
+pub fn jose_corpus(claims: &Value) -> Value {
+    use std::io::Write;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        root.join("tests/sandbox_verify/node_modules/jose").is_dir(),
+        "tests/sandbox_verify/node_modules is missing: run `npm ci --prefix tests/sandbox_verify` (scripts/test.sh does)"
+    );
+    let mut child = std::process::Command::new("node")
+        .arg(root.join("tests/token_support/jose_corpus.mjs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node (Node.js 20+) runs the jose corpus");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&serde_json::to_vec(claims).unwrap())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "jose_corpus.mjs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Serves `doc` at `http://127.0.0.1:PORT/jwks` for the rest of the test; returns the URL.
+pub async fn serve_jwks(doc: Value) -> String {
+    use axum::{Json, Router, routing::get};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    let app = Router::new().route("/jwks", get(move || async move { Json(doc.clone()) }));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
 }
 
 /// A compact JWS of `header` and `claims`, signed by `key` with the header's `alg`.

@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::TokenSuccess;
-use crate::oauth::error::FlowError;
+use super::{GrantKind, TokenSuccess};
+use crate::oauth::endpoint::EndpointKind;
+use crate::oauth::error::{FlowError, GrantInput, Missing};
 use crate::oauth::loopback::{self, Expected, LoopbackListener};
 use crate::oauth::{ClientConfig, FlowEvent, PkceMode, Session, pkce};
+use crate::secret::{AuthorizationCode, PkceVerifier, SecretKind};
+
+const NAME: &str = "authorization code";
 
 /// Default time the user has to finish signing in.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -21,7 +25,7 @@ pub struct AuthorizationRequest {
     pub redirect_uri: Url,
     pub state: String,
     pub nonce: Option<String>,
-    pub code_verifier: Option<String>,
+    pub code_verifier: Option<PkceVerifier>,
 }
 
 /// Builds the authorization URL (pure apart from the random values).
@@ -33,24 +37,17 @@ pub fn build_request(
         .endpoints
         .authorization_endpoint
         .clone()
-        .ok_or_else(|| {
-            FlowError::Config(
-                "no authorization endpoint: give --issuer (discovery) or --authorization-endpoint"
-                    .into(),
-            )
-        })?;
+        .ok_or_else(|| FlowError::missing(NAME, Missing::Endpoint(EndpointKind::Authorization)))?;
     if cfg.client_id.is_empty() {
-        return Err(FlowError::Config(
-            "authorization code needs --client-id".into(),
-        ));
+        return Err(FlowError::missing(NAME, Missing::ClientId));
     }
     let state = pkce::random_token();
     let nonce = cfg.wants_openid().then(pkce::random_token);
     let verifier = match cfg.pkce {
         PkceMode::Off => None,
-        _ => Some(pkce::new_verifier(
+        _ => Some(PkceVerifier::new(pkce::new_verifier(
             cfg.pkce_verifier_len.unwrap_or(pkce::DEFAULT_VERIFIER_LEN),
-        )),
+        ))),
     };
     let mut url = endpoint;
     {
@@ -91,27 +88,32 @@ pub fn build_request(
 pub async fn exchange_code(
     session: &mut Session,
     cfg: &ClientConfig,
-    code: &str,
+    code: &AuthorizationCode,
     redirect_uri: &Url,
-    code_verifier: Option<&str>,
+    code_verifier: Option<&PkceVerifier>,
 ) -> Result<TokenSuccess, FlowError> {
     let mut params = vec![
-        ("grant_type".to_string(), "authorization_code".to_string()),
-        ("code".to_string(), code.to_string()),
+        (
+            "grant_type".to_string(),
+            GrantKind::AuthorizationCode.grant_type().to_string(),
+        ),
+        ("code".to_string(), code.expose().to_string()),
         ("redirect_uri".to_string(), redirect_uri.to_string()),
     ];
+    let mut secrets = vec![(SecretKind::AuthorizationCode, code.expose())];
     if let Some(v) = code_verifier {
-        params.push(("code_verifier".into(), v.to_string()));
+        params.push(("code_verifier".into(), v.expose().to_string()));
+        secrets.push((SecretKind::PkceVerifier, v.expose()));
     }
     // RFC 8707: the resource may be repeated at the token endpoint to pick the audience.
     for r in &cfg.resources {
         params.push(("resource".into(), r.clone()));
     }
     let (raw, tokens) = session
-        .token_request("token request", cfg, params, &[])
+        .token_request("token request", cfg, params, &secrets)
         .await?;
     let mut s = TokenSuccess::new(raw, tokens);
-    s.code = Some(code.to_string());
+    s.code = Some(code.clone());
     Ok(s)
 }
 
@@ -159,7 +161,10 @@ pub async fn run(
         }
         RedirectSource::Paste(rx) => {
             let redirect = cfg.redirect_uri.clone().ok_or_else(|| {
-                FlowError::Config("pasting the redirect needs the registered --redirect-uri".into())
+                FlowError::missing(
+                    "pasting the redirect",
+                    Missing::Input(GrantInput::RedirectUri),
+                )
             })?;
             let request = build_request(cfg, &redirect)?;
             session.emit(FlowEvent::Authorize {
@@ -184,7 +189,7 @@ pub async fn run(
         cfg,
         &callback.code,
         &request.redirect_uri,
-        request.code_verifier.as_deref(),
+        request.code_verifier.as_ref(),
     )
     .await?;
     success.nonce = request.nonce;
@@ -240,7 +245,10 @@ mod tests {
         let redirect = Url::parse("http://127.0.0.1:4000/cb").unwrap();
         let r = build_request(&cfg(PkceMode::Plain, "api"), &redirect).unwrap();
         let p = params(&r.url);
-        assert_eq!(p["code_challenge"], r.code_verifier.clone().unwrap());
+        assert_eq!(
+            p["code_challenge"],
+            r.code_verifier.clone().unwrap().expose()
+        );
         assert_eq!(p["code_challenge_method"], "plain");
         assert!(!p.contains_key("nonce"));
         let r = build_request(&cfg(PkceMode::Off, "api"), &redirect).unwrap();

@@ -7,15 +7,19 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::TokenSuccess;
-use crate::oauth::error::FlowError;
+use crate::oauth::endpoint::EndpointKind;
+use crate::oauth::error::{FlowError, Missing};
 use crate::oauth::{ClientConfig, FlowEvent, Session};
+use crate::secret::{DeviceCode, SecretKind};
+
+const NAME: &str = "the device grant";
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// The device authorization response (RFC 8628 §3.2).
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeviceAuthorization {
-    pub device_code: String,
+    pub device_code: DeviceCode,
     pub user_code: String,
     pub verification_uri: String,
     #[serde(default)]
@@ -30,15 +34,15 @@ pub async fn authorize(
     session: &mut Session,
     cfg: &ClientConfig,
 ) -> Result<DeviceAuthorization, FlowError> {
-    let endpoint = cfg.endpoints.device_authorization_endpoint.clone().ok_or_else(|| {
-        FlowError::Config(
-            "no device authorization endpoint: give --issuer (discovery) or --device-authorization-endpoint".into(),
-        )
-    })?;
+    let endpoint = cfg
+        .endpoints
+        .device_authorization_endpoint
+        .clone()
+        .ok_or_else(|| {
+            FlowError::missing(NAME, Missing::Endpoint(EndpointKind::DeviceAuthorization))
+        })?;
     if cfg.client_id.is_empty() {
-        return Err(FlowError::Config(
-            "the device grant needs --client-id".into(),
-        ));
+        return Err(FlowError::missing(NAME, Missing::ClientId));
     }
     let (status, json) = session
         .post_authenticated(
@@ -50,13 +54,15 @@ pub async fn authorize(
             &[],
         )
         .await?;
-    serde_json::from_value(json).map_err(|e| FlowError::Body {
+    let auth: DeviceAuthorization = serde_json::from_value(json).map_err(|e| FlowError::Body {
         what: "device authorization",
         source: crate::http::BodyError::Shape {
             status,
             detail: e.to_string(),
         },
-    })
+    })?;
+    session.mark_received(SecretKind::DeviceCode, auth.device_code.expose());
+    Ok(auth)
 }
 
 /// Runs the whole device flow. `max_wait` caps the wait below the code's own lifetime.
@@ -97,21 +103,28 @@ pub async fn poll(
         let left = lifetime.saturating_sub(start.elapsed());
         tokio::time::sleep(Duration::from_secs(interval).min(left)).await;
         if start.elapsed() >= lifetime {
-            return Err(FlowError::Redirect(format!(
+            return Err(FlowError::DeviceCodeExpired(format!(
                 "the device code expired after {} without approval",
                 humantime::format_duration(lifetime)
             )));
         }
         let mut params = vec![
             ("grant_type".to_string(), GRANT_TYPE.to_string()),
-            ("device_code".to_string(), auth.device_code.clone()),
+            (
+                "device_code".to_string(),
+                auth.device_code.expose().to_string(),
+            ),
         ];
         params.extend(
             cfg.resources
                 .iter()
                 .map(|r| ("resource".to_string(), r.clone())),
         );
-        match session.token_request("token poll", cfg, params, &[]).await {
+        let secrets = [(SecretKind::DeviceCode, auth.device_code.expose())];
+        match session
+            .token_request("token poll", cfg, params, &secrets)
+            .await
+        {
             Ok((raw, tokens)) => return Ok(TokenSuccess::new(raw, tokens)),
             Err(e) => match e.oauth_code() {
                 Some("authorization_pending") => continue,

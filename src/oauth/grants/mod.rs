@@ -1,5 +1,7 @@
-//! One module per grant. Each takes a [`Session`](super::Session) and a
-//! [`ClientConfig`](super::ClientConfig) and returns the token endpoint's answer.
+//! One module per grant, and the grant registry: [`GRANTS`] is the one table of the grants
+//! grantscope runs (names, `grant_type` values, the endpoints each needs), and [`run`] is the
+//! one dispatch from a grant to its module. The command line, the desktop app, the wizard and
+//! the sandbox all read this table (ARCHITECTURE.md, "adding a grant").
 
 pub mod authorization_code;
 pub mod client_credentials;
@@ -9,15 +11,19 @@ pub mod refresh;
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use serde_json::Value;
 
 use super::TokenResponse;
-use super::error::FlowError;
+use super::connect::Connection;
+use super::endpoint::EndpointKind;
+use super::error::{FlowError, GrantInput, Missing};
 use crate::http::Exchange;
+use crate::secret::{AuthorizationCode, Password, RefreshToken};
 
 /// The grants grantscope runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantKind {
     ClientCredentials,
@@ -28,49 +34,122 @@ pub enum GrantKind {
     Password,
 }
 
+/// One row of the grant registry.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantSpec {
+    pub kind: GrantKind,
+    /// The name in the `--json` output (`"grant"`).
+    pub name: &'static str,
+    /// The name on the command line.
+    pub cli_name: &'static str,
+    pub title: &'static str,
+    /// The `grant_type` value at the token endpoint (and in `grant_types_supported`).
+    pub grant_type: &'static str,
+    pub deprecated: bool,
+    /// The endpoints the grant calls, in order.
+    pub endpoints: &'static [EndpointKind],
+}
+
+/// The grant registry, in the order menus show them.
+pub const GRANTS: [GrantSpec; 5] = [
+    GrantSpec {
+        kind: GrantKind::AuthorizationCode,
+        name: "authorization_code",
+        cli_name: "authorization-code",
+        title: "Authorization Code with PKCE",
+        grant_type: "authorization_code",
+        deprecated: false,
+        endpoints: &[EndpointKind::Authorization, EndpointKind::Token],
+    },
+    GrantSpec {
+        kind: GrantKind::ClientCredentials,
+        name: "client_credentials",
+        cli_name: "client-credentials",
+        title: "Client Credentials",
+        grant_type: "client_credentials",
+        deprecated: false,
+        endpoints: &[EndpointKind::Token],
+    },
+    GrantSpec {
+        kind: GrantKind::RefreshToken,
+        name: "refresh_token",
+        cli_name: "refresh-token",
+        title: "Refresh Token",
+        grant_type: "refresh_token",
+        deprecated: false,
+        endpoints: &[EndpointKind::Token],
+    },
+    GrantSpec {
+        kind: GrantKind::DeviceCode,
+        name: "device_code",
+        cli_name: "device-code",
+        title: "Device Authorization",
+        grant_type: device::GRANT_TYPE,
+        deprecated: false,
+        endpoints: &[EndpointKind::DeviceAuthorization, EndpointKind::Token],
+    },
+    GrantSpec {
+        kind: GrantKind::Password,
+        name: "password",
+        cli_name: "password",
+        title: "Password (deprecated)",
+        grant_type: "password",
+        deprecated: true,
+        endpoints: &[EndpointKind::Token],
+    },
+];
+
 impl GrantKind {
-    pub const ALL: [GrantKind; 5] = [
-        GrantKind::AuthorizationCode,
-        GrantKind::ClientCredentials,
-        GrantKind::RefreshToken,
-        GrantKind::DeviceCode,
-        GrantKind::Password,
-    ];
+    /// Every grant, in the registry's order.
+    pub const ALL: [GrantKind; GRANTS.len()] = {
+        let mut all = [GrantKind::ClientCredentials; GRANTS.len()];
+        let mut i = 0;
+        while i < GRANTS.len() {
+            all[i] = GRANTS[i].kind;
+            i += 1;
+        }
+        all
+    };
+
+    /// This grant's row of [`GRANTS`].
+    pub fn spec(self) -> &'static GrantSpec {
+        GRANTS.iter().find(|g| g.kind == self).unwrap_or(&GRANTS[0])
+    }
 
     /// The name in the `--json` output (`"grant"`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            GrantKind::ClientCredentials => "client_credentials",
-            GrantKind::AuthorizationCode => "authorization_code",
-            GrantKind::RefreshToken => "refresh_token",
-            GrantKind::DeviceCode => "device_code",
-            GrantKind::Password => "password",
-        }
+        self.spec().name
     }
 
     /// The name on the command line.
     pub fn cli_name(self) -> &'static str {
-        match self {
-            GrantKind::ClientCredentials => "client-credentials",
-            GrantKind::AuthorizationCode => "authorization-code",
-            GrantKind::RefreshToken => "refresh-token",
-            GrantKind::DeviceCode => "device-code",
-            GrantKind::Password => "password",
-        }
+        self.spec().cli_name
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            GrantKind::ClientCredentials => "Client Credentials",
-            GrantKind::AuthorizationCode => "Authorization Code with PKCE",
-            GrantKind::RefreshToken => "Refresh Token",
-            GrantKind::DeviceCode => "Device Authorization",
-            GrantKind::Password => "Password (deprecated)",
-        }
+        self.spec().title
+    }
+
+    /// The `grant_type` value sent to the token endpoint.
+    pub fn grant_type(self) -> &'static str {
+        self.spec().grant_type
+    }
+
+    /// The grant a `grant_type` value names.
+    pub fn from_grant_type(grant_type: &str) -> Option<GrantKind> {
+        GRANTS
+            .iter()
+            .find(|g| g.grant_type == grant_type)
+            .map(|g| g.kind)
     }
 
     pub fn deprecated(self) -> bool {
-        matches!(self, GrantKind::Password)
+        self.spec().deprecated
+    }
+
+    /// The endpoints this grant calls.
+    pub fn endpoints(self) -> &'static [EndpointKind] {
+        self.spec().endpoints
     }
 }
 
@@ -83,14 +162,93 @@ impl fmt::Display for GrantKind {
 impl FromStr for GrantKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        GrantKind::ALL
-            .into_iter()
-            .find(|g| g.cli_name() == s || g.as_str() == s)
+        GRANTS
+            .iter()
+            .find(|g| g.cli_name == s || g.name == s)
+            .map(|g| g.kind)
             .ok_or_else(|| {
                 format!(
-                    "unknown grant {s:?}; use client-credentials, authorization-code, refresh-token, device-code or password"
+                    "unknown grant {s:?}; use {}",
+                    GRANTS
+                        .iter()
+                        .map(|g| g.cli_name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })
+    }
+}
+
+/// What the user gives a grant beyond the connection settings.
+#[derive(Default)]
+pub struct GrantInputs {
+    /// Refresh grant.
+    pub refresh_token: Option<RefreshToken>,
+    /// Password grant.
+    pub username: Option<String>,
+    pub password: Option<Password>,
+    /// Authorization code: where the redirect comes from (default: the loopback listener,
+    /// opening the system browser).
+    pub redirect: Option<authorization_code::RedirectSource>,
+    /// Authorization code and device: how long to wait for the user.
+    pub wait: Option<Duration>,
+}
+
+/// The one dispatch from a grant to its module: runs it over a ready connection and returns
+/// the result with every exchange of the run.
+pub async fn run(grant: GrantKind, conn: &mut Connection, inputs: GrantInputs) -> GrantOutcome {
+    let first = conn.session.exchanges().len();
+    let result = dispatch(grant, conn, inputs).await;
+    let exchanges = conn.session.exchanges()[first..].to_vec();
+    GrantOutcome {
+        grant,
+        result,
+        exchanges,
+    }
+}
+
+async fn dispatch(
+    grant: GrantKind,
+    conn: &mut Connection,
+    inputs: GrantInputs,
+) -> Result<TokenSuccess, FlowError> {
+    let cfg = conn.config.clone();
+    let session = &mut conn.session;
+    let wait = inputs.wait;
+    match grant {
+        GrantKind::ClientCredentials => client_credentials::run(session, &cfg).await,
+        GrantKind::RefreshToken => match &inputs.refresh_token {
+            Some(t) => refresh::run(session, &cfg, t).await,
+            None => Err(FlowError::missing(
+                "the refresh grant",
+                Missing::Input(GrantInput::RefreshToken),
+            )),
+        },
+        GrantKind::Password => match (&inputs.username, &inputs.password) {
+            (Some(u), Some(p)) => password::run(session, &cfg, u, p).await,
+            (None, _) => Err(FlowError::missing(
+                "the password grant",
+                Missing::Input(GrantInput::Username),
+            )),
+            (_, None) => Err(FlowError::missing(
+                "the password grant",
+                Missing::Input(GrantInput::Password),
+            )),
+        },
+        GrantKind::DeviceCode => device::run(session, &cfg, wait).await,
+        GrantKind::AuthorizationCode => {
+            let require_iss = conn
+                .discovery
+                .as_ref()
+                .is_some_and(|d| d.iss_parameter_supported);
+            let source = inputs
+                .redirect
+                .unwrap_or(authorization_code::RedirectSource::Loopback {
+                    open_browser: true,
+                    timeout: wait.unwrap_or(authorization_code::DEFAULT_TIMEOUT),
+                });
+            authorization_code::run(session, &cfg, source, require_iss).await
+        }
     }
 }
 
@@ -105,7 +263,7 @@ pub struct TokenSuccess {
     /// The `nonce` sent, for ID token validation.
     pub nonce: Option<String>,
     /// The authorization code exchanged, for `c_hash`.
-    pub code: Option<String>,
+    pub code: Option<AuthorizationCode>,
 }
 
 impl TokenSuccess {

@@ -3,8 +3,9 @@
 //! the client. Kept for testing legacy servers.
 
 use super::TokenSuccess;
-use crate::oauth::error::FlowError;
+use crate::oauth::error::{FlowError, GrantInput, Missing};
 use crate::oauth::{ClientConfig, Session};
+use crate::secret::{Password, Secret};
 
 pub const DEPRECATION: &str = "the password grant is deprecated (OAuth 2.0 Security BCP, RFC 9700 §2.4): it exposes the user's password to the client; use authorization code with PKCE";
 
@@ -12,24 +13,33 @@ pub async fn run(
     session: &mut Session,
     cfg: &ClientConfig,
     username: &str,
-    password: &str,
+    password: &Password,
 ) -> Result<TokenSuccess, FlowError> {
     if username.is_empty() {
-        return Err(FlowError::Config(
-            "the password grant needs --username".into(),
+        return Err(FlowError::missing(
+            "the password grant",
+            Missing::Input(GrantInput::Username),
         ));
     }
     session.emit(crate::oauth::FlowEvent::Note(format!(
         "warning: {DEPRECATION}"
     )));
     let mut params = vec![
-        ("grant_type".to_string(), "password".to_string()),
+        (
+            "grant_type".to_string(),
+            super::GrantKind::Password.grant_type().to_string(),
+        ),
         ("username".to_string(), username.to_string()),
-        ("password".to_string(), password.to_string()),
+        ("password".to_string(), password.expose().to_string()),
     ];
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
-        .token_request("token request", cfg, params, &[password])
+        .token_request(
+            "token request",
+            cfg,
+            params,
+            &[(Password::KIND, password.expose())],
+        )
         .await?;
     Ok(TokenSuccess::new(raw, tokens))
 }
@@ -88,8 +98,10 @@ mod tests {
             ..Default::default()
         };
         let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
-        let ok = run(&mut session, &cfg, "bob", "hunter 2").await.unwrap();
-        assert_eq!(ok.tokens.access_token, "at");
+        let ok = run(&mut session, &cfg, "bob", &Password::new("hunter 2"))
+            .await
+            .unwrap();
+        assert_eq!(ok.tokens.access_token.expose(), "at");
         let raw = server.await.unwrap();
         assert!(
             raw.contains("grant_type=password&username=bob&password=hunter+2"),

@@ -2,38 +2,44 @@
 //! token (Security BCP §4.14 wants rotation or sender-constraining for public clients).
 
 use super::TokenSuccess;
-use crate::oauth::error::FlowError;
+use crate::oauth::error::{FlowError, GrantInput, Missing};
 use crate::oauth::{ClientConfig, Session};
+use crate::secret::{RefreshToken, SecretKind};
+
+const NAME: &str = "the refresh grant";
 
 pub async fn run(
     session: &mut Session,
     cfg: &ClientConfig,
-    refresh_token: &str,
+    refresh_token: &RefreshToken,
 ) -> Result<TokenSuccess, FlowError> {
-    if refresh_token.trim().is_empty() {
-        return Err(FlowError::Config(
-            "the refresh grant needs --refresh-token".into(),
+    let refresh_token = refresh_token.expose().trim();
+    if refresh_token.is_empty() {
+        return Err(FlowError::missing(
+            NAME,
+            Missing::Input(GrantInput::RefreshToken),
         ));
     }
+    let grant_type = super::GrantKind::RefreshToken.grant_type();
     let mut params = vec![
-        ("grant_type".to_string(), "refresh_token".to_string()),
-        (
-            "refresh_token".to_string(),
-            refresh_token.trim().to_string(),
-        ),
+        ("grant_type".to_string(), grant_type.to_string()),
+        ("refresh_token".to_string(), refresh_token.to_string()),
     ];
     if cfg.effective_auth_method() == crate::oauth::AuthMethod::None && cfg.client_id.is_empty() {
-        return Err(FlowError::Config(
-            "the refresh grant needs --client-id".into(),
-        ));
+        return Err(FlowError::missing(NAME, Missing::ClientId));
     }
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
-        .token_request("refresh request", cfg, params, &[])
+        .token_request(
+            "refresh request",
+            cfg,
+            params,
+            &[(SecretKind::RefreshToken, refresh_token)],
+        )
         .await?;
     let mut success = TokenSuccess::new(raw, tokens);
     success.refresh_rotated = Some(rotated(
-        refresh_token.trim(),
+        refresh_token,
         success.tokens.refresh_token.as_deref(),
     ));
     Ok(success)

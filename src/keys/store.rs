@@ -1,0 +1,327 @@
+//! The named key store under the config directory (`keys/`): one `NAME.key.pem` (PKCS#8,
+//! mode 0600, written atomically) per key and, when it has one, `NAME.cert.pem` with its
+//! certificate chain. Profiles refer to keys by name.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::KeyError;
+use super::cert::Certificate;
+use super::jwk::private_key_from_json;
+use super::private::PrivateKey;
+use crate::profile::store::write_atomic;
+
+const KEY_SUFFIX: &str = ".key.pem";
+const CERT_SUFFIX: &str = ".cert.pem";
+
+/// A key with its name and its certificate chain (leaf first), if any.
+#[derive(Debug)]
+pub struct StoredKey {
+    /// The store name (or the file it was read from, for a key given as a file).
+    pub name: String,
+    /// The private key.
+    pub key: PrivateKey,
+    /// The certificate chain, leaf first; empty when the key has none.
+    pub certs: Vec<Certificate>,
+}
+
+impl StoredKey {
+    /// The public JWK, with `x5c` and `x5t#S256` when there is a certificate.
+    pub fn public_jwk(&self) -> serde_json::Value {
+        let mut jwk = self.key.public_jwk();
+        if let (Some(leaf), Some(map)) = (self.certs.first(), jwk.as_object_mut()) {
+            use base64::Engine as _;
+            let chain: Vec<String> = self
+                .certs
+                .iter()
+                .map(|c| base64::engine::general_purpose::STANDARD.encode(c.der()))
+                .collect();
+            map.insert("x5c".into(), serde_json::json!(chain));
+            map.insert("x5t#S256".into(), serde_json::json!(leaf.x5t_s256()));
+        }
+        jwk
+    }
+
+    /// The public JWKS (one key), ready to paste into a client registration.
+    pub fn public_jwks(&self) -> serde_json::Value {
+        serde_json::json!({ "keys": [self.public_jwk()] })
+    }
+
+    /// The certificate chain as PEM (empty when there is none).
+    pub fn certs_pem(&self) -> String {
+        self.certs.iter().map(Certificate::pem).collect()
+    }
+}
+
+/// The key directory.
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+/// Checks a key name: 1 to 64 of `A-Z a-z 0-9 . _ -`, not starting with a dot.
+pub fn validate_name(name: &str) -> Result<(), KeyError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::BadName(name.to_string()))
+    }
+}
+
+/// Reads a key (and any certificates) from a file: PEM, or a JWK/JWKS with the private part.
+pub fn read_key_file(path: &Path) -> Result<StoredKey, KeyError> {
+    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+        action: "cannot read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (key, certs) = parse_key_text(&text)?;
+    Ok(StoredKey {
+        name: path.display().to_string(),
+        key,
+        certs,
+    })
+}
+
+fn parse_key_text(text: &str) -> Result<(PrivateKey, Vec<Certificate>), KeyError> {
+    if text.trim_start().starts_with('{') {
+        return Ok((private_key_from_json(text)?, Vec::new()));
+    }
+    let key = PrivateKey::from_pem(text)?;
+    let certs = Certificate::all_from_pem(text)?;
+    Ok((key, certs))
+}
+
+impl KeyStore {
+    /// The store in `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> KeyStore {
+        KeyStore { dir: dir.into() }
+    }
+
+    /// The store under the grantscope config directory: `CONFIG/keys`.
+    pub fn open_default() -> Result<KeyStore, KeyError> {
+        crate::profile::paths::config_dir()
+            .map(|dir| KeyStore::new(dir.join("keys")))
+            .ok_or(KeyError::NoConfigDir)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn key_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}{KEY_SUFFIX}"))
+    }
+
+    fn cert_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}{CERT_SUFFIX}"))
+    }
+
+    /// The names of the stored keys, sorted.
+    pub fn list(&self) -> Result<Vec<String>, KeyError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(KeyError::Io {
+                    action: "cannot list",
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(KEY_SUFFIX))
+                    .map(str::to_string)
+            })
+            .filter(|n| validate_name(n).is_ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Whether a key of that name exists.
+    pub fn contains(&self, name: &str) -> bool {
+        validate_name(name).is_ok() && self.key_path(name).is_file()
+    }
+
+    /// Loads a stored key.
+    pub fn load(&self, name: &str) -> Result<StoredKey, KeyError> {
+        validate_name(name)?;
+        let path = self.key_path(name);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeyError::NotFound {
+                    name: name.to_string(),
+                    dir: self.dir.clone(),
+                });
+            }
+            Err(source) => {
+                return Err(KeyError::Io {
+                    action: "cannot read",
+                    path,
+                    source,
+                });
+            }
+        };
+        let key = PrivateKey::from_pem(&text)
+            .map_err(|e| KeyError::Invalid(format!("{}: {e}", path.display())))?;
+        let certs = match fs::read_to_string(self.cert_path(name)) {
+            Ok(text) => Certificate::all_from_pem(&text)?,
+            Err(_) => Vec::new(),
+        };
+        Ok(StoredKey {
+            name: name.to_string(),
+            key,
+            certs,
+        })
+    }
+
+    /// A key named in the store, else read from the file at that path (`--signing-key
+    /// NAME_OR_FILE`).
+    pub fn resolve(&self, name_or_file: &str) -> Result<StoredKey, KeyError> {
+        if self.contains(name_or_file) {
+            return self.load(name_or_file);
+        }
+        let path = Path::new(name_or_file);
+        if path.is_file() {
+            return read_key_file(path);
+        }
+        Err(KeyError::NotFound {
+            name: name_or_file.to_string(),
+            dir: self.dir.clone(),
+        })
+    }
+
+    /// Saves a key (and its certificates) under `name`; refuses to overwrite.
+    pub fn save(
+        &self,
+        name: &str,
+        key: &PrivateKey,
+        certs: &[Certificate],
+    ) -> Result<(), KeyError> {
+        validate_name(name)?;
+        if self.contains(name) {
+            return Err(KeyError::Exists(name.to_string()));
+        }
+        create_private_dir(&self.dir)?;
+        let store_err = |e: crate::profile::store::StoreError| KeyError::Store(e.to_string());
+        // The certificate first: a key file is what makes the entry exist.
+        if certs.is_empty() {
+            let _ = fs::remove_file(self.cert_path(name));
+        } else {
+            let pem: String = certs.iter().map(Certificate::pem).collect();
+            write_atomic(&self.cert_path(name), &pem).map_err(store_err)?;
+        }
+        write_atomic(&self.key_path(name), &key.reveal_pkcs8_pem()).map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Imports a key file (PEM with optional certificates, or a private JWK/JWKS) as `name`.
+    pub fn import(&self, name: &str, file: &Path) -> Result<StoredKey, KeyError> {
+        validate_name(name)?;
+        let read = read_key_file(file)?;
+        self.save(name, &read.key, &read.certs)?;
+        self.load(name)
+    }
+
+    /// Deletes a key and its certificates.
+    pub fn delete(&self, name: &str) -> Result<(), KeyError> {
+        validate_name(name)?;
+        let path = self.key_path(name);
+        if !path.is_file() {
+            return Err(KeyError::NotFound {
+                name: name.to_string(),
+                dir: self.dir.clone(),
+            });
+        }
+        fs::remove_file(&path).map_err(|source| KeyError::Io {
+            action: "cannot delete",
+            path,
+            source,
+        })?;
+        let _ = fs::remove_file(self.cert_path(name));
+        Ok(())
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| KeyError::Io {
+        action: "cannot create",
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::keys::cert::self_signed;
+    use crate::keys::private::GenerateType;
+
+    #[test]
+    fn save_list_load_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(dir.path().join("keys"));
+        assert!(store.list().unwrap().is_empty());
+        let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        let cert = self_signed(&key, "client").unwrap();
+        store
+            .save("mine", &key, std::slice::from_ref(&cert))
+            .unwrap();
+        assert!(matches!(
+            store.save("mine", &key, &[]),
+            Err(KeyError::Exists(_))
+        ));
+        assert_eq!(store.list().unwrap(), vec!["mine"]);
+        let loaded = store.load("mine").unwrap();
+        assert_eq!(loaded.key.kid(), key.kid());
+        assert_eq!(loaded.certs, vec![cert.clone()]);
+        assert_eq!(loaded.public_jwk()["x5t#S256"], cert.x5t_s256());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(store.key_path("mine"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Import of the key file under another name; a file path resolves too.
+        let imported = store.import("copy", &store.key_path("mine")).unwrap();
+        assert_eq!(imported.key.kid(), key.kid());
+        let by_path = store.resolve(store.cert_path("mine").to_str().unwrap());
+        assert!(by_path.is_err(), "a certificate alone is not a key");
+        store.delete("mine").unwrap();
+        assert!(matches!(store.load("mine"), Err(KeyError::NotFound { .. })));
+        assert_eq!(store.list().unwrap(), vec!["copy"]);
+    }
+
+    #[test]
+    fn names_are_checked() {
+        for bad in ["", ".hidden", "a/b", "../x", &"x".repeat(65)] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+        validate_name("prod-entra_2026.v1").unwrap();
+    }
+}

@@ -1,0 +1,111 @@
+//! How a sandbox runs: lifetimes, signing algorithm, key directory and the teaching switches.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::keys::SigningAlg;
+
+/// Environment variable that overrides the configuration directory (also used by tests).
+pub const CONFIG_DIR_ENV: &str = "GRANTSCOPE_CONFIG_DIR";
+
+/// Lifetimes used by the `long_lived_tokens` unsafe switch.
+pub const UNSAFE_LONG_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Refresh token lifetime under the `long_lived_tokens` unsafe switch.
+pub const UNSAFE_LONG_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// Deliberate mistakes for teaching. All off by default; each is named `--unsafe-…` on the
+/// command line and announced on every page and in discovery when on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnsafeSwitches {
+    /// Accept `code_challenge_method=plain` (and a missing method, which means plain).
+    pub allow_plain_pkce: bool,
+    /// Let a public client run the authorization code grant without PKCE.
+    pub allow_missing_pkce: bool,
+    /// Hand back the same refresh token on refresh instead of rotating it.
+    pub no_refresh_rotation: bool,
+    /// Redirect to any absolute redirect URI, registered or not.
+    pub any_redirect_uri: bool,
+    /// Issue access tokens valid for a year and refresh tokens for ten.
+    pub long_lived_tokens: bool,
+}
+
+impl UnsafeSwitches {
+    /// The command-line names of the switches that are on.
+    pub fn enabled(&self) -> Vec<&'static str> {
+        [
+            (self.allow_plain_pkce, "unsafe-allow-plain-pkce"),
+            (self.allow_missing_pkce, "unsafe-allow-missing-pkce"),
+            (self.no_refresh_rotation, "unsafe-no-refresh-rotation"),
+            (self.any_redirect_uri, "unsafe-any-redirect-uri"),
+            (self.long_lived_tokens, "unsafe-long-lived-tokens"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+}
+
+/// How to run a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Lifetime of access tokens (and ID tokens).
+    pub access_token_ttl: Duration,
+    /// Lifetime of each refresh token (a rotated one gets a fresh lifetime).
+    pub refresh_token_ttl: Duration,
+    /// Lifetime of authorization codes.
+    pub code_ttl: Duration,
+    /// Lifetime of device codes and user codes.
+    pub device_code_ttl: Duration,
+    /// Minimum polling interval announced for the device grant (RFC 8628 §3.2).
+    pub device_poll_interval: Duration,
+    /// Approve every authorization and device request at once as this seeded user (for scripts).
+    pub auto_approve: Option<String>,
+    /// Algorithm of issued access tokens and ID tokens.
+    pub signing_alg: SigningAlg,
+    /// Where the signing keys live; `None` means [`default_key_dir`].
+    pub key_dir: Option<PathBuf>,
+    /// Replace the signing keys at start (the old pair stays in the JWKS until the next rotation).
+    pub rotate_keys: bool,
+    /// Deliberate mistakes for teaching, all off by default.
+    pub unsafe_switches: UnsafeSwitches,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            port: 0,
+            access_token_ttl: Duration::from_secs(3600),
+            refresh_token_ttl: Duration::from_secs(14 * 24 * 3600),
+            code_ttl: Duration::from_secs(60),
+            device_code_ttl: Duration::from_secs(600),
+            device_poll_interval: Duration::from_secs(5),
+            auto_approve: None,
+            signing_alg: SigningAlg::Rs256,
+            key_dir: None,
+            rotate_keys: false,
+            unsafe_switches: UnsafeSwitches::default(),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The access token lifetime in force (after the long-lived switch).
+    pub fn effective_access_token_ttl(&self) -> Duration {
+        if self.unsafe_switches.long_lived_tokens {
+            UNSAFE_LONG_ACCESS_TOKEN_TTL
+        } else {
+            self.access_token_ttl
+        }
+    }
+
+    /// The refresh token lifetime in force (after the long-lived switch).
+    pub fn effective_refresh_token_ttl(&self) -> Duration {
+        if self.unsafe_switches.long_lived_tokens {
+            UNSAFE_LONG_REFRESH_TOKEN_TTL
+        } else {
+            self.refresh_token_ttl
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! The sandbox's routes: which handler answers which path. Only this module (and the crate
+//! root of the sandbox) knows every handler; handlers know nothing of each other.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use super::app::App;
+use super::{authorize, device, endpoints, token};
+
+/// Largest request body accepted (forms are small; this keeps a stray upload from costing memory).
+pub(crate) const BODY_LIMIT: usize = 16 * 1024;
+
+/// All routes.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(endpoints::index))
+        .route(
+            "/.well-known/openid-configuration",
+            get(endpoints::discovery),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(endpoints::discovery),
+        )
+        .route("/jwks", get(endpoints::jwks))
+        .route(
+            "/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/token", post(token::token))
+        .route("/device_authorization", post(device::device_authorization))
+        .route("/device", get(device::device_get).post(device::device_post))
+        .route("/introspect", post(endpoints::introspect))
+        .route("/revoke", post(endpoints::revoke))
+        .route(
+            "/userinfo",
+            get(endpoints::userinfo).post(endpoints::userinfo),
+        )
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}

@@ -1,0 +1,204 @@
+//! Secret values as types: client secrets, passwords, tokens, authorization codes, PKCE
+//! verifiers, device codes and private keys.
+//!
+//! Each is a newtype over `String` whose `Debug` is redacted and which has no `Display`, so a
+//! secret cannot reach a log line or a message by accident: showing one takes an explicit
+//! [`expose`](ClientSecret::expose) (or a deref to `&str` where an API needs the value).
+//! Serde is transparent, so profile files and JSON documents keep their shape.
+//!
+//! Requests mark the secrets they carry with a [`SecretKind`]; every view of a recorded
+//! exchange (CLI text, `--json`, curl, the GUI, History, HAR) masks the same set.
+
+use std::fmt;
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+
+/// What a secret value is; exchanges keep the kind beside each value they mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    ClientSecret,
+    Password,
+    AccessToken,
+    RefreshToken,
+    IdToken,
+    AuthorizationCode,
+    PkceVerifier,
+    DeviceCode,
+    PrivateKey,
+    /// The credentials part of an `Authorization` header (Basic, Bearer, DPoP).
+    Credentials,
+    /// A signed assertion (client assertion, JWT bearer grant, request object).
+    Assertion,
+}
+
+impl SecretKind {
+    /// A short name for people ("client secret").
+    pub fn label(self) -> &'static str {
+        match self {
+            SecretKind::ClientSecret => "client secret",
+            SecretKind::Password => "password",
+            SecretKind::AccessToken => "access token",
+            SecretKind::RefreshToken => "refresh token",
+            SecretKind::IdToken => "ID token",
+            SecretKind::AuthorizationCode => "authorization code",
+            SecretKind::PkceVerifier => "PKCE verifier",
+            SecretKind::DeviceCode => "device code",
+            SecretKind::PrivateKey => "private key",
+            SecretKind::Credentials => "credentials",
+            SecretKind::Assertion => "assertion",
+        }
+    }
+}
+
+/// A value of one of the secret types.
+pub trait Secret {
+    const KIND: SecretKind;
+    /// The raw value. Call it only where the value must be sent or the user asked to see it.
+    fn expose(&self) -> &str;
+}
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident, $kind:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The raw value (see [`Secret::expose`]).
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            /// The raw value for an editor that changes it in place (a password field).
+            pub fn expose_mut(&mut self) -> &mut String {
+                &mut self.0
+            }
+
+            pub fn into_exposed(self) -> String {
+                self.0
+            }
+        }
+
+        impl Secret for $name {
+            const KIND: SecretKind = SecretKind::$kind;
+            fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), crate::http::MASK)
+            }
+        }
+
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_string())
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// A confidential client's secret.
+    ClientSecret,
+    ClientSecret
+);
+secret_type!(
+    /// A resource owner's password (password grant).
+    Password,
+    Password
+);
+secret_type!(
+    /// An access token.
+    AccessToken,
+    AccessToken
+);
+secret_type!(
+    /// A refresh token.
+    RefreshToken,
+    RefreshToken
+);
+secret_type!(
+    /// An OpenID Connect ID token.
+    IdToken,
+    IdToken
+);
+secret_type!(
+    /// An authorization code.
+    AuthorizationCode,
+    AuthorizationCode
+);
+secret_type!(
+    /// A PKCE code verifier (RFC 7636).
+    PkceVerifier,
+    PkceVerifier
+);
+secret_type!(
+    /// A device code (RFC 8628).
+    DeviceCode,
+    DeviceCode
+);
+secret_type!(
+    /// A private key (PEM or JWK text).
+    PrivateKey,
+    PrivateKey
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let v = "hunter2-Very-Secret-Value";
+        let shown = [
+            format!("{:?}", ClientSecret::new(v)),
+            format!("{:?}", Password::new(v)),
+            format!("{:?}", AccessToken::new(v)),
+            format!("{:?}", RefreshToken::new(v)),
+            format!("{:?}", IdToken::new(v)),
+            format!("{:?}", AuthorizationCode::new(v)),
+            format!("{:?}", PkceVerifier::new(v)),
+            format!("{:?}", DeviceCode::new(v)),
+            format!("{:?}", PrivateKey::new(v)),
+            format!("{:#?}", Some(ClientSecret::new(v))),
+            format!("{:?}", vec![RefreshToken::new(v)]),
+        ];
+        for s in &shown {
+            assert!(!s.contains("hunter2"), "{s}");
+            assert!(s.contains(crate::http::MASK), "{s}");
+        }
+        assert_eq!(shown[0], format!("ClientSecret({})", crate::http::MASK));
+    }
+
+    #[test]
+    fn serde_is_transparent() {
+        let s = ClientSecret::new("abc");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"abc\"");
+        let back: ClientSecret = serde_json::from_str("\"abc\"").unwrap();
+        assert_eq!(back.expose(), "abc");
+        assert_eq!(<ClientSecret as Secret>::KIND, SecretKind::ClientSecret);
+    }
+}
