@@ -634,7 +634,7 @@ impl FlowScreen {
                 egui::ScrollArea::vertical()
                     .id_salt("flow_all")
                     .show(ui, |ui| {
-                        command = self.form_ui(ui, profiles);
+                        command = self.form_ui(ui, profiles, "below");
                         ui.separator();
                         if let Some(c) = self.run_ui(ui) {
                             command = Some(c);
@@ -653,7 +653,7 @@ impl FlowScreen {
                 egui::ScrollArea::vertical()
                     .id_salt("flow_form_scroll")
                     .show(ui, |ui| {
-                        command = self.form_ui(ui, profiles);
+                        command = self.form_ui(ui, profiles, "beside the form");
                     });
             });
         self.pinned_ui(ui);
@@ -749,7 +749,13 @@ impl FlowScreen {
         });
     }
 
-    fn form_ui(&mut self, ui: &mut egui::Ui, profiles: &[Profile]) -> Option<FlowCommand> {
+    /// The form; `details` says where the run's details are ("below", "beside the form").
+    fn form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        profiles: &[Profile],
+        details: &str,
+    ) -> Option<FlowCommand> {
         let mut command = None;
         let before = self.grant;
         ui.heading("Flow runner");
@@ -886,7 +892,7 @@ impl FlowScreen {
                 None => ui.label("Running: the steps appear as they happen."),
                 Some(Ok(_)) => ui.colored_label(
                     super::widgets::status_color(ui.visuals(), "pass"),
-                    "Tokens received (details beside the form)",
+                    format!("Tokens received (details {details})"),
                 ),
                 Some(Err(f)) => {
                     let r = ui.colored_label(ui.visuals().error_fg_color, &f.message);
