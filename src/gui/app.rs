@@ -30,6 +30,9 @@ pub struct AppOptions {
     pub start_token: Option<String>,
     /// Run this grant with the active profile at start (screenshots, benchmarks).
     pub start_grant: Option<crate::oauth::GrantKind>,
+    /// Use the native file dialog (off: the path field; tests, desktops without a dialog
+    /// service).
+    pub file_dialogs: bool,
 }
 
 impl AppOptions {
@@ -41,6 +44,7 @@ impl AppOptions {
             sandbox_auto_approve: None,
             start_token: None,
             start_grant: None,
+            file_dialogs: super::files::dialog_service_available(),
         }
     }
 
@@ -72,6 +76,7 @@ impl AppOptions {
             start_grant: std::env::var("GRANTSCOPE_START_RUN")
                 .ok()
                 .and_then(|s| s.parse().ok()),
+            file_dialogs: super::files::dialog_service_available(),
         })
     }
 }
@@ -128,13 +133,13 @@ impl GrantscopeApp {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
         });
         let worker = Worker::new(ctx.clone())?;
-        let mut profiles = ProfilesScreen::new(&options.config_dir);
+        let mut profiles = ProfilesScreen::new(&options.config_dir, options.file_dialogs);
         profiles.reload(&worker.jobs(Event::Profiles));
         let mut inspector = InspectorScreen::default();
         if let Some(token) = &options.start_token {
             inspector.set_token(token.clone(), &worker.jobs(Event::Inspector), None);
         }
-        let history = HistoryScreen::new(&options.config_dir);
+        let history = HistoryScreen::new(&options.config_dir, options.file_dialogs);
         history.load(&worker.jobs(Event::History));
         Ok(Self {
             settings,

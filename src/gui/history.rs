@@ -68,6 +68,8 @@ pub struct HistoryScreen {
     saving: bool,
     confirm_clear: bool,
     har_path: PathField,
+    /// Whether the native file dialog is used (else the path field).
+    dialogs: bool,
 }
 
 /// Messages from history jobs.
@@ -82,8 +84,8 @@ pub enum HistoryMsg {
 }
 
 impl HistoryScreen {
-    /// A history kept in `<config_dir>/history.json`.
-    pub fn new(config_dir: &Path) -> Self {
+    /// A history kept in `<config_dir>/history.json`; `dialogs`: use the native file dialog.
+    pub fn new(config_dir: &Path, dialogs: bool) -> Self {
         Self {
             path: config_dir.join("history.json"),
             kept: Vec::new(),
@@ -97,6 +99,7 @@ impl HistoryScreen {
             saving: false,
             confirm_clear: false,
             har_path: PathField::default(),
+            dialogs,
         }
     }
 
@@ -255,7 +258,7 @@ impl HistoryScreen {
                     .on_disabled_hover_text("No exchange in this session yet")
                     .clicked()
                 {
-                    if files::dialog_service_available() {
+                    if self.dialogs {
                         self.export_har(jobs, None);
                     } else {
                         self.har_path.open("grantscope.har", files::NO_SERVICE);

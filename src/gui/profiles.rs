@@ -58,11 +58,14 @@ pub struct ProfilesScreen {
     confirm_delete: Option<String>,
     import_path: PathField,
     export_path: PathField,
+    /// Whether the native file dialog is used (else the path field).
+    dialogs: bool,
 }
 
 impl ProfilesScreen {
-    /// A screen over the store in `<config_dir>/profiles`.
-    pub fn new(config_dir: &std::path::Path) -> Self {
+    /// A screen over the store in `<config_dir>/profiles`; `dialogs`: use the native file
+    /// dialog (else the path field).
+    pub fn new(config_dir: &std::path::Path, dialogs: bool) -> Self {
         Self {
             store: ProfileStore::at(config_dir.join("profiles")),
             list: Vec::new(),
@@ -77,6 +80,7 @@ impl ProfilesScreen {
             confirm_delete: None,
             import_path: PathField::default(),
             export_path: PathField::default(),
+            dialogs,
         }
     }
 
@@ -295,7 +299,7 @@ impl ProfilesScreen {
                 self.edit_original = None;
             }
             if ui.button("Import...").clicked() {
-                if files::dialog_service_available() {
+                if self.dialogs {
                     self.import(jobs, None);
                 } else {
                     self.import_path.open("profile.json", files::NO_SERVICE);
@@ -515,7 +519,7 @@ impl ProfilesScreen {
             }
             Some("export") => {
                 let name = self.edit_original.clone().unwrap_or_else(|| p.name.clone());
-                if files::dialog_service_available() {
+                if self.dialogs {
                     self.export(jobs, name, None);
                 } else {
                     self.export_path
