@@ -141,6 +141,10 @@ impl GrantscopeApp {
         }
         let history = HistoryScreen::new(&options.config_dir, options.file_dialogs);
         history.load(&worker.jobs(Event::History));
+        // Theme and zoom before the first frame, so it is not drawn twice (once per theme).
+        ctx.set_theme(settings.theme.preference());
+        ctx.set_zoom_factor(settings.zoom);
+        let (settings_zoom, settings_theme) = (settings.zoom, settings.theme);
         Ok(Self {
             settings,
             worker,
@@ -151,8 +155,8 @@ impl GrantscopeApp {
             sandbox: None,
             sandbox_state: SandboxState::Stopped,
             run_after_sandbox: false,
-            applied_zoom: 0.0,
-            applied_theme: None,
+            applied_zoom: settings_zoom,
+            applied_theme: Some(settings_theme),
             notice: None,
             first_listing_done: false,
             inspect_start_run: options.start_grant.is_some()
