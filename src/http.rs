@@ -334,6 +334,8 @@ pub struct Exchange {
     /// When the request was sent, unix milliseconds.
     pub started_at_ms: u128,
     secrets: Vec<(SecretKind, String)>,
+    /// Step mode: the request as the flow built it, when the user edited it before sending.
+    edited_from: Option<RecordedRequest>,
 }
 
 impl std::fmt::Debug for Exchange {
@@ -366,7 +368,43 @@ impl Exchange {
                 .map(|d| d.as_millis())
                 .unwrap_or(0),
             secrets: req.secrets.clone(),
+            edited_from: None,
         }
+    }
+
+    /// Marks this exchange as edited in step mode, keeping the request as the flow built it.
+    pub fn set_edited_from(&mut self, original: &HttpRequest) {
+        for (kind, v) in &original.secrets {
+            push_secret(&mut self.secrets, *kind, v.clone());
+        }
+        self.edited_from = Some(RecordedRequest {
+            method: original.method.clone(),
+            url: original.url.to_string(),
+            headers: original.headers.clone(),
+            body: original.body.clone(),
+        });
+    }
+
+    /// Whether the user edited the request before it was sent.
+    pub fn is_edited(&self) -> bool {
+        self.edited_from.is_some()
+    }
+
+    /// The request as the flow built it, before the user's edit; masked unless `reveal`.
+    pub fn original_request_view(&self, reveal: bool) -> Option<RecordedRequest> {
+        self.edited_from.as_ref().map(|r| self.view_of(r, reveal))
+    }
+
+    /// The request again, ready to re-send (replay): raw values, with the same secrets marked
+    /// so that the new exchange masks them too.
+    pub fn replay_request(&self) -> Result<HttpRequest, url::ParseError> {
+        Ok(HttpRequest {
+            method: self.request.method.clone(),
+            url: Url::parse(&self.request.url)?,
+            headers: self.request.headers.clone(),
+            body: self.request.body.clone(),
+            secrets: self.secrets.clone(),
+        })
     }
 
     /// Adds a value to mask (e.g. a token received in this exchange's response).
@@ -446,16 +484,19 @@ impl Exchange {
 
     /// The recorded request with secrets masked unless `reveal`.
     pub fn request_view(&self, reveal: bool) -> RecordedRequest {
+        self.view_of(&self.request, reveal)
+    }
+
+    fn view_of(&self, r: &RecordedRequest, reveal: bool) -> RecordedRequest {
         RecordedRequest {
-            method: self.request.method.clone(),
-            url: self.show(&self.request.url, reveal),
-            headers: self
-                .request
+            method: r.method.clone(),
+            url: self.show(&r.url, reveal),
+            headers: r
                 .headers
                 .iter()
                 .map(|(k, v)| (k.clone(), self.show_header(k, v, reveal)))
                 .collect(),
-            body: self.request.body.as_ref().map(|b| self.show(b, reveal)),
+            body: r.body.as_ref().map(|b| self.show(b, reveal)),
         }
     }
 
@@ -511,6 +552,16 @@ impl Exchange {
         m.insert("response".into(), response);
         if let Some(err) = self.error_view(reveal) {
             m.insert("error".into(), Value::String(err));
+        }
+        if let Some(orig) = self.original_request_view(reveal) {
+            m.insert("edited".into(), Value::Bool(true));
+            m.insert(
+                "original_request".into(),
+                serde_json::json!({
+                    "method": orig.method, "url": orig.url,
+                    "headers": headers_json(&orig.headers), "body": orig.body,
+                }),
+            );
         }
         m.insert("elapsed_ms".into(), Value::from(self.elapsed_ms));
         Value::Object(m)

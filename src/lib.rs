@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod profile;
 pub mod sandbox;
 pub mod secret;
+pub mod steps;
 pub mod text;
 pub mod timefmt;
 pub mod token;

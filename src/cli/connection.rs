@@ -36,6 +36,13 @@ pub struct ConnectionArgs {
     pub userinfo_endpoint: Option<String>,
     #[arg(long, value_name = "URL")]
     pub jwks_uri: Option<String>,
+    /// RFC 9126 pushed authorization request endpoint (usually from discovery).
+    #[arg(long, value_name = "URL")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// Authorization code: push the authorization request (RFC 9126) and send only a
+    /// request_uri through the browser. On by itself when the server requires it.
+    #[arg(long)]
+    pub par: bool,
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// The client secret (or set GRANTSCOPE_CLIENT_SECRET, which keeps it out of `ps`).
@@ -80,9 +87,31 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// An authorization request parameter, NAME=VALUE, added or overriding (repeatable;
+    /// `NAME=` removes one): prompt, login_hint, acr_values, max_age, claims, ...
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub params: Vec<(String, String)>,
+    /// A token request parameter, NAME=VALUE, added or overriding (repeatable).
+    #[arg(long = "token-param", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub token_params: Vec<(String, String)>,
+    /// DPoP (RFC 9449): prove possession of a key on token requests and API calls.
+    #[arg(long)]
+    pub dpop: bool,
+    /// The DPoP key: a stored key's name (`grantscope key list`) or a key file; implies
+    /// --dpop. Default: a fresh ES256 key for this run.
+    #[arg(long, value_name = "NAME")]
+    pub dpop_key: Option<String>,
     /// Show secrets (client secret, password, Authorization) in recorded exchanges.
     #[arg(long)]
     pub reveal_secrets: bool,
+}
+
+/// `NAME=VALUE` for --param and --token-param.
+fn name_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not NAME=VALUE")),
+    }
 }
 
 /// A usage or configuration problem (exit 2).
@@ -123,6 +152,13 @@ impl ConnectionArgs {
         set(&mut p.revocation_endpoint, &self.revocation_endpoint);
         set(&mut p.userinfo_endpoint, &self.userinfo_endpoint);
         set(&mut p.jwks_uri, &self.jwks_uri);
+        set(
+            &mut p.pushed_authorization_request_endpoint,
+            &self.pushed_authorization_request_endpoint,
+        );
+        if self.par {
+            p.par = true;
+        }
         if let Some(s) = &self.client_secret {
             p.client_secret = Some(s.clone());
         }
@@ -155,6 +191,18 @@ impl ConnectionArgs {
         }
         if self.insecure {
             p.http.insecure_tls = true;
+        }
+        if !self.params.is_empty() {
+            p.authorize_params = self.params.clone();
+        }
+        if !self.token_params.is_empty() {
+            p.token_params = self.token_params.clone();
+        }
+        if self.dpop || self.dpop_key.is_some() {
+            p.dpop = true;
+        }
+        if let Some(k) = &self.dpop_key {
+            p.dpop_key = Some(k.clone());
         }
     }
 
@@ -199,6 +247,17 @@ pub async fn resolve(
     progress: Progress,
     wants: &[EndpointKind],
 ) -> Result<Resolved, FlowError> {
+    resolve_explained(args, progress, wants, None).await
+}
+
+/// [`resolve`], printing each step's explanation ([`crate::steps`]) before its request when
+/// `explain` names the grant being run (`token GRANT --explain`).
+pub async fn resolve_explained(
+    args: &ConnectionArgs,
+    progress: Progress,
+    wants: &[EndpointKind],
+    explain: Option<crate::oauth::GrantKind>,
+) -> Result<Resolved, FlowError> {
     args.check_http_flags()?;
     let profile = args.merged_profile()?;
     if profile.http.insecure_tls {
@@ -206,8 +265,12 @@ pub async fn resolve(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
         );
     }
-    let observer: oauth::session::Observer =
-        std::sync::Arc::new(move |e| print_event(&e, progress));
+    let observer: oauth::session::Observer = std::sync::Arc::new(move |e| {
+        if let Some(grant) = explain {
+            print_explanation(&e, grant);
+        }
+        print_event(&e, progress)
+    });
     // Notes (discovery failed, the endpoints given by hand are used) reach a person through
     // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
     let conn = oauth::connect(&profile, wants, Some(observer)).await?;
@@ -229,6 +292,7 @@ pub fn endpoint_flag(kind: EndpointKind) -> &'static str {
         EndpointKind::Revocation => "--revocation-endpoint",
         EndpointKind::Userinfo => "--userinfo-endpoint",
         EndpointKind::Jwks => "--jwks-uri",
+        EndpointKind::PushedAuthorization => "--pushed-authorization-request-endpoint",
     }
 }
 
@@ -271,6 +335,20 @@ pub fn describe(e: &FlowError) -> String {
 /// The one JSON error shape of every command's `--json` (DESIGN.md).
 pub fn error_json(e: &FlowError) -> Value {
     e.to_json_with(describe(e))
+}
+
+/// Before a request (or the browser's visit), what the step is for, on stderr.
+fn print_explanation(event: &FlowEvent, grant: crate::oauth::GrantKind) {
+    let step = match event {
+        FlowEvent::Started { step } => step.as_str(),
+        FlowEvent::Authorize { .. } => crate::steps::AUTHORIZE,
+        _ => return,
+    };
+    if let Some(text) = crate::steps::explain(step, Some(grant)) {
+        for line in text.to_lines() {
+            eprintln!("{line}");
+        }
+    }
 }
 
 /// Prints one flow event on stderr.

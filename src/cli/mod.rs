@@ -4,6 +4,7 @@
 //! Exit status everywhere: 0 success, 1 the server or the token said no, 2 usage or
 //! configuration error.
 
+pub mod call;
 pub mod connection;
 pub mod discover;
 pub mod inspect;
@@ -51,6 +52,8 @@ pub enum Command {
     Watch(lifecycle::WatchArgs),
     /// Keep a token set alive: refresh when a share of the lifetime is left, report rotation.
     Keep(lifecycle::KeepArgs),
+    /// Call an API with a token (Bearer, or DPoP with --dpop) and read its challenges.
+    Call(call::CallArgs),
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -96,6 +99,7 @@ pub fn main() -> ExitCode {
             Command::Watch(a) => lifecycle::watch(a).await,
             Command::Keep(a) => lifecycle::keep(a).await,
             Command::Sandbox(a) => sandbox::run(a).await,
+            Command::Call(a) => call::run(a).await,
         }
     })
 }

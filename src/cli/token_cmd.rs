@@ -7,7 +7,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use super::connection::{ConnectionArgs, Progress, Resolved, describe, error_json, resolve};
+use super::connection::{
+    ConnectionArgs, Progress, Resolved, describe, error_json, resolve_explained,
+};
 use crate::oauth::grants::authorization_code::RedirectSource;
 use crate::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
 use crate::oauth::{Connection, FlowError, Session};
@@ -81,6 +83,10 @@ pub struct TokenArgs {
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print what each step is for (purpose, specification, what the server must check)
+    /// before its request.
+    #[arg(long)]
+    pub explain: bool,
     /// Human output: also print each exchange raw (secrets masked unless --reveal-secrets).
     #[arg(long)]
     pub show_exchanges: bool,
@@ -93,10 +99,12 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     } else {
         Progress::Verbose
     };
-    let resolved = match resolve(&args.connection, progress, grant.endpoints()).await {
-        Ok(r) => r,
-        Err(e) => return fail_early(grant, &e, args.json),
-    };
+    let explain = args.explain.then_some(grant);
+    let resolved =
+        match resolve_explained(&args.connection, progress, grant.endpoints(), explain).await {
+            Ok(r) => r,
+            Err(e) => return fail_early(grant, &e, args.json),
+        };
     let reveal = resolved.reveal;
     let (mut outcome, resolved) = run_grant(grant, &args, resolved).await;
     let inspections = match &outcome.result {

@@ -29,6 +29,7 @@ pub async fn inspect_success(
         &resolved.config,
         resolved.discovery.as_ref(),
         resolved.session.http(),
+        resolved.session.dpop().map(|d| d.key.jkt()).as_deref(),
         crate::timefmt::now_unix(),
     )
     .await;

@@ -22,6 +22,8 @@ pub struct Endpoints {
     pub revocation_endpoint: Option<Url>,
     pub userinfo_endpoint: Option<Url>,
     pub jwks_uri: Option<Url>,
+    /// RFC 9126 pushed authorization requests.
+    pub pushed_authorization_request_endpoint: Option<Url>,
 }
 
 impl Endpoints {
@@ -38,7 +40,8 @@ impl Endpoints {
             introspection_endpoint,
             revocation_endpoint,
             userinfo_endpoint,
-            jwks_uri
+            jwks_uri,
+            pushed_authorization_request_endpoint
         );
         self
     }
@@ -63,6 +66,10 @@ impl Endpoints {
             ("revocation_endpoint", self.revocation_endpoint.as_ref()),
             ("userinfo_endpoint", self.userinfo_endpoint.as_ref()),
             ("jwks_uri", self.jwks_uri.as_ref()),
+            (
+                "pushed_authorization_request_endpoint",
+                self.pushed_authorization_request_endpoint.as_ref(),
+            ),
         ]
     }
 }
@@ -120,6 +127,28 @@ pub struct ClientConfig {
     pub redirect_uri: Option<Url>,
     pub pkce: PkceMode,
     pub pkce_verifier_len: Option<usize>,
+    /// Parameters added to (or overriding) the authorization request: `prompt`,
+    /// `login_hint`, `acr_values`, `max_age`, `claims`, provider-specific ones.
+    pub authorize_params: Vec<(String, String)>,
+    /// Parameters added to (or overriding) every token request.
+    pub token_params: Vec<(String, String)>,
+    /// RFC 9126: push the authorization parameters first and send only a `request_uri`
+    /// through the browser (also when the metadata requires it).
+    pub par: bool,
+}
+
+/// `params` with `extra` laid over: a name in `extra` replaces every pair of that name, an
+/// empty value removes it.
+pub fn with_extra(
+    params: Vec<(String, String)>,
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = params
+        .into_iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .collect();
+    out.extend(extra.iter().filter(|(_, v)| !v.is_empty()).cloned());
+    out
 }
 
 impl ClientConfig {

@@ -8,6 +8,7 @@
 //! error says which document failed and why, and which endpoint was wanted.
 
 use super::discovery::{self, Discovery, SecondDocument};
+use super::dpop::{DpopKey, DpopState};
 use super::endpoint::EndpointKind;
 use super::error::FlowError;
 use super::session::{FlowEvent, Observer};
@@ -54,6 +55,11 @@ pub async fn connect(
     if let Some(o) = observer {
         session = session.with_observer(o);
     }
+    if profile.dpop {
+        session.set_dpop(Some(std::sync::Arc::new(DpopState::new(dpop_key(
+            profile,
+        )?))));
+    }
     let mut notes = Vec::new();
     let mut found = None;
     if let Some(issuer) = config.endpoints.issuer.clone() {
@@ -95,4 +101,19 @@ pub async fn connect(
         session,
         notes,
     })
+}
+
+/// The profile's DPoP key: the stored one it names, else a fresh ES256 key.
+fn dpop_key(profile: &Profile) -> Result<DpopKey, FlowError> {
+    match profile.dpop_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        None => DpopKey::generate(),
+        Some(name) => {
+            let store = crate::keys::KeyStore::open_default()
+                .map_err(|e| FlowError::Config(format!("DPoP key {name:?}: {e}")))?;
+            let stored = store
+                .resolve(name)
+                .map_err(|e| FlowError::Config(format!("DPoP key {name:?}: {e}")))?;
+            DpopKey::from_key(stored.key)
+        }
+    }
 }

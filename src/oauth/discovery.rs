@@ -144,6 +144,7 @@ pub fn endpoints_from_metadata(metadata: &Value) -> Endpoints {
         revocation_endpoint: url("revocation_endpoint"),
         userinfo_endpoint: url("userinfo_endpoint"),
         jwks_uri: url("jwks_uri"),
+        pushed_authorization_request_endpoint: url("pushed_authorization_request_endpoint"),
     }
 }
 

@@ -17,10 +17,12 @@ pub enum EndpointKind {
     Revocation,
     Userinfo,
     Jwks,
+    /// RFC 9126.
+    PushedAuthorization,
 }
 
 impl EndpointKind {
-    pub const ALL: [EndpointKind; 7] = [
+    pub const ALL: [EndpointKind; 8] = [
         EndpointKind::Authorization,
         EndpointKind::Token,
         EndpointKind::DeviceAuthorization,
@@ -28,6 +30,7 @@ impl EndpointKind {
         EndpointKind::Revocation,
         EndpointKind::Userinfo,
         EndpointKind::Jwks,
+        EndpointKind::PushedAuthorization,
     ];
 
     /// The member name in a metadata document (`token_endpoint`).
@@ -40,6 +43,7 @@ impl EndpointKind {
             EndpointKind::Revocation => "revocation_endpoint",
             EndpointKind::Userinfo => "userinfo_endpoint",
             EndpointKind::Jwks => "jwks_uri",
+            EndpointKind::PushedAuthorization => "pushed_authorization_request_endpoint",
         }
     }
 
@@ -53,6 +57,7 @@ impl EndpointKind {
             EndpointKind::Revocation => "revocation endpoint",
             EndpointKind::Userinfo => "userinfo endpoint",
             EndpointKind::Jwks => "JWKS URI",
+            EndpointKind::PushedAuthorization => "pushed authorization request endpoint",
         }
     }
 
@@ -65,6 +70,7 @@ impl EndpointKind {
             EndpointKind::Revocation => e.revocation_endpoint.as_ref(),
             EndpointKind::Userinfo => e.userinfo_endpoint.as_ref(),
             EndpointKind::Jwks => e.jwks_uri.as_ref(),
+            EndpointKind::PushedAuthorization => e.pushed_authorization_request_endpoint.as_ref(),
         }
     }
 }

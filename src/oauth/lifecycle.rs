@@ -6,7 +6,6 @@ use serde_json::Value;
 use super::endpoint::EndpointKind;
 use super::error::{FlowError, Missing};
 use super::{ClientConfig, Session};
-use crate::http::HttpRequest;
 use crate::secret::SecretKind;
 
 /// The kind to mask a token under: by its hint, an access token when none is given.
@@ -110,10 +109,16 @@ pub async fn userinfo(
         .userinfo_endpoint
         .clone()
         .ok_or_else(|| missing("userinfo", EndpointKind::Userinfo))?;
-    let req = HttpRequest::get(endpoint)
-        .header("Authorization", format!("Bearer {access_token}"))
-        .secret(SecretKind::AccessToken, access_token);
-    let resp = session.send("userinfo", req).await?;
+    // As any resource call: Bearer, or DPoP when the session proves possession of a key.
+    let call = super::resource::ResourceCall {
+        method: "GET".into(),
+        url: endpoint,
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: None,
+    };
+    let resp = super::resource::call(session, &call, access_token, "userinfo")
+        .await?
+        .response;
     if resp.is_success()
         && resp
             .header("content-type")

@@ -9,6 +9,7 @@ pub mod client_auth;
 pub mod config;
 pub mod connect;
 pub mod discovery;
+pub mod dpop;
 pub mod endpoint;
 pub mod error;
 pub mod grants;
@@ -17,8 +18,10 @@ pub mod lifecycle;
 pub mod loopback;
 pub mod pkce;
 pub mod received;
+pub mod resource;
 pub mod response;
 pub mod session;
+pub mod step;
 pub mod watch;
 
 pub use client_auth::AuthMethod;

@@ -91,6 +91,7 @@ pub async fn inspect_received(
     cfg: &ClientConfig,
     discovery: Option<&Discovery>,
     http: &HttpClient,
+    dpop_jkt: Option<&str>,
     now: i64,
 ) -> ReceivedInspections {
     let issuer = expected_issuer(cfg, discovery);
@@ -107,7 +108,11 @@ pub async fn inspect_received(
     )
     .await;
     out.exchanges.extend(a.exchanges);
-    out.access_token = Some(a.inspection);
+    let mut at_inspection = a.inspection;
+    if let Some(jkt) = dpop_jkt {
+        dpop_checks(&mut at_inspection, tokens.token_type.as_deref(), jkt);
+    }
+    out.access_token = Some(at_inspection);
 
     if let Some(id_token) = &tokens.id_token {
         let i = token::inspect(
@@ -130,4 +135,64 @@ pub async fn inspect_received(
         ));
     }
     out
+}
+
+/// RFC 9449 §5, §6: a token obtained with a DPoP proof comes as `token_type: DPoP` and, when
+/// it is a JWT, carries `cnf.jkt` = the thumbprint of the proof's key.
+pub fn dpop_checks(inspection: &mut Inspection, token_type: Option<&str>, jkt: &str) {
+    use crate::token::{Check, CheckStatus};
+    let dpop_type = token_type.is_some_and(|t| t.eq_ignore_ascii_case("DPoP"));
+    inspection.checks.push(Check {
+        id: "token_type".into(),
+        status: if dpop_type {
+            CheckStatus::Pass
+        } else {
+            CheckStatus::Warn
+        },
+        message: if dpop_type {
+            "token_type is DPoP: the token is bound to the proof's key".into()
+        } else {
+            format!(
+                "a DPoP proof was sent but token_type is {:?}: the server issued a bearer token (RFC 9449 §5)",
+                token_type.unwrap_or("absent")
+            )
+        },
+    });
+    let bound = inspection
+        .claims
+        .pointer("/cnf/jkt")
+        .and_then(Value::as_str);
+    let check = match bound {
+        Some(b) if b == jkt => Some(Check {
+            id: "cnf.jkt".into(),
+            status: CheckStatus::Pass,
+            message: format!("cnf.jkt {b} is the thumbprint of the DPoP key in use"),
+        }),
+        Some(b) => Some(Check {
+            id: "cnf.jkt".into(),
+            status: CheckStatus::Fail,
+            message: format!(
+                "cnf.jkt {b} is not the thumbprint of the DPoP key in use ({jkt}): the token is bound to another key"
+            ),
+        }),
+        // Opaque, or a JWT without cnf: only introspection can tell.
+        None if dpop_type
+            && inspection.claims.is_object()
+            && !inspection.claims.as_object().is_some_and(|m| m.is_empty()) =>
+        {
+            Some(Check {
+                id: "cnf.jkt".into(),
+                status: CheckStatus::Warn,
+                message: "token_type is DPoP but the token has no cnf.jkt claim".into(),
+            })
+        }
+        None => None,
+    };
+    if let Some(c) = check {
+        if c.status == CheckStatus::Fail {
+            inspection.valid = false;
+            inspection.verdict = crate::token::inspect::Verdict::Invalid;
+        }
+        inspection.checks.push(c);
+    }
 }

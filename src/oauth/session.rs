@@ -12,6 +12,9 @@ use super::{ClientConfig, TokenResponse, client_auth};
 use crate::http::{Exchange, HttpClient, HttpRequest, HttpResponse, excerpt};
 use crate::secret::SecretKind;
 
+use super::dpop::DpopState;
+use super::step::{Decision, Gate, Pending};
+
 /// Progress of a running flow, in the order it happens.
 #[derive(Debug, Clone)]
 pub enum FlowEvent {
@@ -46,6 +49,10 @@ pub struct Session {
     http: HttpClient,
     exchanges: Vec<Exchange>,
     observer: Option<Observer>,
+    /// Step mode: consulted before each request until it says run to the end.
+    gate: Option<Gate>,
+    /// DPoP (RFC 9449): proofs on token requests and resource calls.
+    dpop: Option<Arc<DpopState>>,
 }
 
 impl Session {
@@ -54,6 +61,46 @@ impl Session {
             http,
             exchanges: Vec::new(),
             observer: None,
+            gate: None,
+            dpop: None,
+        }
+    }
+
+    /// Sends DPoP proofs made with this state's key on token requests and resource calls.
+    pub fn set_dpop(&mut self, dpop: Option<Arc<DpopState>>) {
+        self.dpop = dpop;
+    }
+
+    /// The DPoP state, when this session proves possession of a key.
+    pub fn dpop(&self) -> Option<&Arc<DpopState>> {
+        self.dpop.as_ref()
+    }
+
+    /// Step mode: `gate` decides on each request before it is sent.
+    pub fn with_gate(mut self, gate: Gate) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Turns step mode on (`Some`) or off for the requests still to come.
+    pub fn set_gate(&mut self, gate: Option<Gate>) {
+        self.gate = gate;
+    }
+
+    /// Asks the gate (in step mode) about the browser's visit to `url`; returns the URL to
+    /// open (edited or not).
+    pub async fn gate_authorize(&mut self, url: url::Url) -> Result<url::Url, FlowError> {
+        let Some(gate) = self.gate.clone() else {
+            return Ok(url);
+        };
+        match gate(Pending::Authorize { url: url.clone() }).await {
+            Decision::Send | Decision::Edited(_) => Ok(url),
+            Decision::EditedUrl(u) => Ok(u),
+            Decision::RunToEnd => {
+                self.gate = None;
+                Ok(url)
+            }
+            Decision::Cancel => Err(FlowError::Cancelled),
         }
     }
 
@@ -85,11 +132,34 @@ impl Session {
         self.emit(FlowEvent::Started {
             step: step.to_string(),
         });
+        let mut original = None;
+        let mut req = req;
+        if let Some(gate) = self.gate.clone() {
+            let pending = Pending::Request {
+                step: step.to_string(),
+                request: req.clone(),
+            };
+            match gate(pending).await {
+                Decision::Send | Decision::EditedUrl(_) => {}
+                Decision::Edited(mut edited) => {
+                    // The edited copy is masked like the original: same secrets, and more.
+                    for (kind, v) in &req.secrets {
+                        edited = edited.secret(*kind, v.clone());
+                    }
+                    original = Some(std::mem::replace(&mut req, edited));
+                }
+                Decision::RunToEnd => self.gate = None,
+                Decision::Cancel => return Err(FlowError::Cancelled),
+            }
+        }
         let result = self.http.send(step, req).await;
-        let (exchange, outcome) = match result {
+        let (mut exchange, outcome) = match result {
             Ok((ex, resp)) => (ex, Ok(resp)),
             Err((ex, err)) => (ex, Err(FlowError::Http(err))),
         };
+        if let Some(original) = &original {
+            exchange.set_edited_from(original);
+        }
         self.emit(FlowEvent::Exchange(Box::new(exchange.clone())));
         self.exchanges.push(exchange);
         outcome
@@ -105,12 +175,40 @@ impl Session {
         params: Vec<(String, String)>,
         extra_secrets: &[(SecretKind, &str)],
     ) -> Result<HttpResponse, FlowError> {
-        let auth = client_auth::authenticate(cfg, endpoint)?;
-        let mut req = auth.post_form(endpoint.clone(), params);
-        for (kind, s) in extra_secrets {
-            req = req.secret(*kind, *s);
+        // DPoP proofs go to the token endpoint (every grant, refresh included).
+        let dpop = self
+            .dpop
+            .clone()
+            .filter(|_| cfg.endpoints.token_endpoint.as_ref() == Some(endpoint));
+        let mut retried = false;
+        loop {
+            let auth = client_auth::authenticate(cfg, endpoint)?;
+            let mut req = auth.post_form(endpoint.clone(), params.clone());
+            for (kind, s) in extra_secrets {
+                req = req.secret(*kind, *s);
+            }
+            if let Some(d) = &dpop {
+                let proof = d.proof_for("POST", endpoint, None)?;
+                req = req.header("DPoP", proof);
+            }
+            let resp = self.send(step, req).await?;
+            let Some(d) = &dpop else {
+                return Ok(resp);
+            };
+            let fresh = resp
+                .header("dpop-nonce")
+                .is_some_and(|n| d.remember_nonce(endpoint, n));
+            // One retry with the server's nonce (RFC 9449 §8).
+            if !retried && fresh && super::dpop::asks_for_nonce(&resp) {
+                retried = true;
+                self.emit(FlowEvent::Note(
+                    "the server asked for a DPoP nonce (use_dpop_nonce); retrying once with it"
+                        .into(),
+                ));
+                continue;
+            }
+            return Ok(resp);
         }
-        self.send(step, req).await
     }
 
     /// [`send_authenticated`](Self::send_authenticated), then the JSON of a 2xx answer; an
@@ -189,6 +287,7 @@ impl Session {
         let endpoint = cfg.endpoints.token_endpoint.clone().ok_or_else(|| {
             FlowError::missing("the token request", Missing::Endpoint(EndpointKind::Token))
         })?;
+        let params = super::config::with_extra(params, &cfg.token_params);
         let (_, json) = self
             .post_authenticated(step, "token", &endpoint, cfg, params, extra_secrets)
             .await?;

@@ -24,6 +24,8 @@ pub struct Profile {
     pub revocation_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
     pub client_id: String,
     /// In the OS keychain when one is available (see `secret_store`), else in the clear in
     /// this file, which only its owner can read (mode 0600).
@@ -41,6 +43,21 @@ pub struct Profile {
     pub pkce_verifier_length: Option<usize>,
     /// Timeouts, body cap, TLS verification.
     pub http: HttpSettings,
+    /// Extra authorization request parameters (name, value); an empty value removes one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorize_params: Vec<(String, String)>,
+    /// Extra token request parameters (name, value); an empty value removes one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub token_params: Vec<(String, String)>,
+    /// RFC 9126: push the authorization request first.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub par: bool,
+    /// DPoP (RFC 9449): prove possession of a key on token requests and resource calls.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dpop: bool,
+    /// The stored key (name or file) for DPoP; none: a fresh ES256 key per session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<String>,
     /// A note for people (what this profile is for).
     pub description: Option<String>,
 }
@@ -69,6 +86,7 @@ impl Default for Profile {
             revocation_endpoint: None,
             userinfo_endpoint: None,
             jwks_uri: None,
+            pushed_authorization_request_endpoint: None,
             client_id: String::new(),
             client_secret: None,
             secret_store: SecretStore::File,
@@ -80,6 +98,11 @@ impl Default for Profile {
             pkce: PkceMode::S256,
             pkce_verifier_length: None,
             http: HttpSettings::default(),
+            authorize_params: Vec::new(),
+            token_params: Vec::new(),
+            par: false,
+            dpop: false,
+            dpop_key: None,
             description: None,
         }
     }
@@ -133,6 +156,10 @@ impl Profile {
             revocation_endpoint: parse_url("revocation_endpoint", &self.revocation_endpoint)?,
             userinfo_endpoint: parse_url("userinfo_endpoint", &self.userinfo_endpoint)?,
             jwks_uri: parse_url("jwks_uri", &self.jwks_uri)?,
+            pushed_authorization_request_endpoint: parse_url(
+                "pushed_authorization_request_endpoint",
+                &self.pushed_authorization_request_endpoint,
+            )?,
         })
     }
 
@@ -149,6 +176,9 @@ impl Profile {
             redirect_uri: parse_url("redirect_uri", &self.redirect_uri)?,
             pkce: self.pkce,
             pkce_verifier_len: self.pkce_verifier_length,
+            authorize_params: self.authorize_params.clone(),
+            token_params: self.token_params.clone(),
+            par: self.par,
         })
     }
 

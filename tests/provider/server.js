@@ -16,6 +16,8 @@
 //   SPLIT_METADATA=1     serve RFC 8414 metadata at /.well-known/oauth-authorization-server and
 //                        leave introspection_endpoint and revocation_endpoint out of the
 //                        OpenID configuration (as django-oauth-toolkit does)
+//   REQUIRE_PAR=1        require pushed authorization requests (RFC 9126 §5)
+//   DPOP_NONCE=1         require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
 //
 // Prints `READY http://127.0.0.1:PORT` on stdout once listening; exits 0 on SIGTERM / SIGINT.
@@ -194,6 +196,15 @@ const configuration = {
   },
   scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read', 'api:write'],
   features: {
+    // DPoP (RFC 9449) is on by default; DPOP_NONCE=1 makes the server require its nonces.
+    dPoP: process.env.DPOP_NONCE
+      ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
+      : { enabled: true },
+    // PAR (RFC 9126) is on by default; REQUIRE_PAR=1 makes the server require it.
+    pushedAuthorizationRequests: {
+      enabled: true,
+      requirePushedAuthorizationRequests: Boolean(process.env.REQUIRE_PAR),
+    },
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },

@@ -26,6 +26,8 @@ pub struct AuthorizationRequest {
     pub state: String,
     pub nonce: Option<String>,
     pub code_verifier: Option<PkceVerifier>,
+    /// The parameters the client added to the authorization endpoint (what PAR pushes).
+    pub params: Vec<(String, String)>,
 }
 
 /// Builds the authorization URL (pure apart from the random values).
@@ -49,39 +51,123 @@ pub fn build_request(
             cfg.pkce_verifier_len.unwrap_or(pkce::DEFAULT_VERIFIER_LEN),
         ))),
     };
-    let mut url = endpoint;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code");
-        q.append_pair("client_id", &cfg.client_id);
-        q.append_pair("redirect_uri", redirect_uri.as_str());
-        for (k, v) in cfg.scope_params() {
-            q.append_pair(&k, &v);
-        }
-        q.append_pair("state", &state);
-        if let Some(n) = &nonce {
-            q.append_pair("nonce", n);
-        }
-        if let Some(v) = &verifier {
-            match cfg.pkce {
-                PkceMode::Plain => {
-                    q.append_pair("code_challenge", v);
-                    q.append_pair("code_challenge_method", "plain");
-                }
-                _ => {
-                    q.append_pair("code_challenge", &pkce::s256_challenge(v));
-                    q.append_pair("code_challenge_method", "S256");
-                }
-            }
-        }
+    let mut pairs: Vec<(String, String)> = vec![
+        ("response_type".into(), "code".into()),
+        ("client_id".into(), cfg.client_id.clone()),
+        ("redirect_uri".into(), redirect_uri.to_string()),
+    ];
+    pairs.extend(cfg.scope_params());
+    pairs.push(("state".into(), state.clone()));
+    if let Some(n) = &nonce {
+        pairs.push(("nonce".into(), n.clone()));
     }
+    if let Some(v) = &verifier {
+        let (challenge, method) = match cfg.pkce {
+            PkceMode::Plain => (v.expose().to_string(), "plain"),
+            _ => (pkce::s256_challenge(v), "S256"),
+        };
+        pairs.push(("code_challenge".into(), challenge));
+        pairs.push(("code_challenge_method".into(), method.into()));
+    }
+    // Extra parameters win: a tester may override any of the above (the client still checks
+    // the answer against the state and nonce it generated).
+    let pairs = crate::oauth::config::with_extra(pairs, &cfg.authorize_params);
+    let mut url = endpoint;
+    url.query_pairs_mut().extend_pairs(pairs.iter());
+    let params = pairs;
     Ok(AuthorizationRequest {
         url,
         redirect_uri: redirect_uri.clone(),
         state,
         nonce,
         code_verifier: verifier,
+        params,
     })
+}
+
+/// RFC 9126: pushes the authorization parameters (with the client's authentication) and
+/// returns the URL for the browser: the authorization endpoint with only `client_id` and the
+/// `request_uri` the server gave.
+pub async fn push(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    request: &AuthorizationRequest,
+) -> Result<Url, FlowError> {
+    let endpoint = cfg
+        .endpoints
+        .pushed_authorization_request_endpoint
+        .clone()
+        .ok_or_else(|| {
+            FlowError::missing(
+                "pushing the authorization request",
+                Missing::Endpoint(EndpointKind::PushedAuthorization),
+            )
+        })?;
+    // The client authenticates itself (client_id for a public client comes from there);
+    // the pushed parameters are those of the authorization request, less client_id.
+    let params: Vec<(String, String)> = request
+        .params
+        .iter()
+        .filter(|(k, _)| k != "client_id")
+        .cloned()
+        .collect();
+    let (status, json) = session
+        .post_authenticated(
+            "pushed authorization request",
+            "pushed authorization",
+            &endpoint,
+            cfg,
+            params,
+            &[],
+        )
+        .await?;
+    let request_uri = json
+        .get("request_uri")
+        .and_then(serde_json::Value::as_str)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| FlowError::Body {
+            what: "pushed authorization",
+            source: crate::http::BodyError::Shape {
+                status,
+                detail: "no `request_uri` (RFC 9126 §2.2)".into(),
+            },
+        })?;
+    let mut url = cfg
+        .endpoints
+        .authorization_endpoint
+        .clone()
+        .ok_or_else(|| FlowError::missing(NAME, Missing::Endpoint(EndpointKind::Authorization)))?;
+    url.query_pairs_mut()
+        .append_pair("client_id", &cfg.client_id)
+        .append_pair("request_uri", request_uri);
+    Ok(url)
+}
+
+/// The URL the browser opens: the request's own, or (PAR) the pushed one; then whatever the
+/// step-mode gate makes of it.
+async fn browser_url(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    request: &AuthorizationRequest,
+) -> Result<Url, FlowError> {
+    let url = if cfg.par {
+        push(session, cfg, request).await?
+    } else {
+        request.url.clone()
+    };
+    session.gate_authorize(url).await
+}
+
+/// The configuration for the authorization request: with DPoP on, `dpop_jkt` binds the code
+/// to the key (RFC 9449 §10) unless the user set (or removed) it.
+fn with_dpop_jkt(session: &Session, cfg: &ClientConfig) -> ClientConfig {
+    let mut cfg = cfg.clone();
+    if let Some(d) = session.dpop()
+        && !cfg.authorize_params.iter().any(|(k, _)| k == "dpop_jkt")
+    {
+        cfg.authorize_params.push(("dpop_jkt".into(), d.key.jkt()));
+    }
+    cfg
 }
 
 /// Exchanges a code at the token endpoint.
@@ -136,6 +222,7 @@ pub async fn run(
     require_iss: bool,
 ) -> Result<TokenSuccess, FlowError> {
     let expected_issuer = cfg.endpoints.issuer.as_ref().map(|u| u.to_string());
+    let cfg = &with_dpop_jkt(session, cfg);
     let (request, callback) = match source {
         RedirectSource::Loopback {
             open_browser,
@@ -143,9 +230,12 @@ pub async fn run(
         } => {
             let listener = LoopbackListener::bind(cfg.redirect_uri.as_ref()).await?;
             let request = build_request(cfg, listener.redirect_uri())?;
-            let opened = open_browser && webbrowser::open(request.url.as_str()).is_ok();
+            // Step mode shows (and may edit) the URL before the browser opens; the checks of
+            // the answer stay those of the request as built (its state, its nonce).
+            let url = browser_url(session, cfg, &request).await?;
+            let opened = open_browser && webbrowser::open(url.as_str()).is_ok();
             session.emit(FlowEvent::Authorize {
-                url: request.url.to_string(),
+                url: url.to_string(),
                 opened,
             });
             session.emit(FlowEvent::WaitingForRedirect {
@@ -167,8 +257,9 @@ pub async fn run(
                 )
             })?;
             let request = build_request(cfg, &redirect)?;
+            let url = browser_url(session, cfg, &request).await?;
             session.emit(FlowEvent::Authorize {
-                url: request.url.to_string(),
+                url: url.to_string(),
                 opened: false,
             });
             let pasted = rx.await.map_err(|_| FlowError::Cancelled)?;
@@ -254,5 +345,27 @@ mod tests {
         let r = build_request(&cfg(PkceMode::Off, "api"), &redirect).unwrap();
         assert!(!params(&r.url).contains_key("code_challenge"));
         assert!(r.code_verifier.is_none());
+    }
+
+    #[test]
+    fn extra_parameters_are_added_and_override() {
+        let redirect = Url::parse("http://127.0.0.1:4000/cb").unwrap();
+        let mut c = cfg(PkceMode::S256, "openid");
+        c.authorize_params = vec![
+            ("prompt".into(), "login".into()),
+            ("acr_values".into(), "urn:mace:incommon:iap:silver".into()),
+            ("response_type".into(), "code id_token".into()),
+            ("nonce".into(), String::new()),
+        ];
+        let r = build_request(&c, &redirect).unwrap();
+        let all: Vec<(String, String)> = r.url.query_pairs().into_owned().collect();
+        let p = params(&r.url);
+        assert_eq!(p["prompt"], "login");
+        assert_eq!(p["acr_values"], "urn:mace:incommon:iap:silver");
+        assert_eq!(p["response_type"], "code id_token", "an override replaces");
+        assert_eq!(all.iter().filter(|(k, _)| k == "response_type").count(), 1);
+        assert!(!p.contains_key("nonce"), "an empty value removes");
+        // The client still holds the nonce it generated, for its own checks.
+        assert!(r.nonce.is_some());
     }
 }

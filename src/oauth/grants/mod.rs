@@ -247,6 +247,14 @@ async fn dispatch(
                     open_browser: true,
                     timeout: wait.unwrap_or(authorization_code::DEFAULT_TIMEOUT),
                 });
+            // RFC 9126 §5: a server that requires PAR says so in its metadata.
+            let mut cfg = cfg;
+            cfg.par |= conn.discovery.as_ref().is_some_and(|d| {
+                d.metadata
+                    .get("require_pushed_authorization_requests")
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true)
+            });
             authorization_code::run(session, &cfg, source, require_iss).await
         }
     }

@@ -1,0 +1,71 @@
+//! Step mode: a flow that stops before each request. A [`Gate`] set on the session sees each
+//! pending request (and the browser's visit to the authorization endpoint) before it goes out,
+//! and decides: send it, send an edited copy, run the rest without stopping, or cancel. An
+//! edited exchange keeps the original beside it, marked in every view. The client's own checks
+//! of the answers (state, iss, nonce) are not weakened by an edit.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::http::HttpRequest;
+
+/// What the flow is about to do.
+#[derive(Debug, Clone)]
+pub enum Pending {
+    /// An HTTP request of the named step (`"token request"`, ...).
+    Request { step: String, request: HttpRequest },
+    /// The browser's visit to the authorization endpoint with this URL.
+    Authorize { url: Url },
+}
+
+impl Pending {
+    /// The step's name, as [`crate::steps::explain`] knows it.
+    pub fn step(&self) -> &str {
+        match self {
+            Pending::Request { step, .. } => step,
+            Pending::Authorize { .. } => crate::steps::AUTHORIZE,
+        }
+    }
+}
+
+/// What to do with a pending request.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Send it as it is.
+    Send,
+    /// Send this edited request instead (for [`Pending::Request`]).
+    Edited(HttpRequest),
+    /// Open this edited authorization URL instead (for [`Pending::Authorize`]).
+    EditedUrl(Url),
+    /// Send this and everything after it without stopping.
+    RunToEnd,
+    /// Stop the flow.
+    Cancel,
+}
+
+/// Decides on each pending request; may wait as long as it likes (a person reading).
+pub type Gate =
+    Arc<dyn Fn(Pending) -> Pin<Box<dyn Future<Output = Decision> + Send>> + Send + Sync>;
+
+/// A gate that hands each pending request to a channel with a reply slot: the desktop app's
+/// step mode reads the channel, the user answers.
+pub fn channel_gate() -> (
+    Gate,
+    tokio::sync::mpsc::UnboundedReceiver<(Pending, tokio::sync::oneshot::Sender<Decision>)>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let gate: Gate = Arc::new(move |pending| {
+        let tx = tx.clone();
+        Box::pin(async move {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            if tx.send((pending, reply)).is_err() {
+                return Decision::Cancel;
+            }
+            answer.await.unwrap_or(Decision::Cancel)
+        })
+    });
+    (gate, rx)
+}

@@ -1,0 +1,179 @@
+//! What each step of a flow is for, in plain words: the text that step mode shows before a
+//! request and that `grantscope token GRANT --explain` prints. It lives here, beside the
+//! wizard's data ([`crate::wizard`]), as data reviewed like code: one place for the CLI, the
+//! desktop app and the tests.
+//!
+//! A step is named as the engine names its exchanges (`"token request"`, `"discovery"`, ...);
+//! the token request's text depends on the grant.
+
+use crate::oauth::GrantKind;
+
+/// The explanation of one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepText {
+    /// A short title ("Token request: exchange the code").
+    pub title: &'static str,
+    /// What the step is for.
+    pub purpose: &'static str,
+    /// The specification section it follows.
+    pub reference: &'static str,
+    /// What a server must check when it receives this request.
+    pub server_checks: &'static str,
+}
+
+/// The name the authorization step (the browser's visit) has in step mode.
+pub const AUTHORIZE: &str = "authorization request";
+
+const DISCOVERY: StepText = StepText {
+    title: "Discovery: read the server's metadata",
+    purpose: "The client fetches the issuer's metadata document to learn its endpoints, the grants and client authentication methods it supports, and where its signing keys are.",
+    reference: "RFC 8414 §3; OpenID Connect Discovery 1.0 §4",
+    server_checks: "Nothing secret is sent. The client must check that the document's `issuer` is exactly the issuer it asked for (mix-up defence, RFC 8414 §3.3).",
+};
+
+const AUTHORIZATION: StepText = StepText {
+    title: "Authorization request: the user signs in",
+    purpose: "The browser goes to the authorization endpoint with the client id, the redirect URI, the scope, a random `state`, an OpenID `nonce`, and the PKCE `code_challenge` (the hash of a secret verifier the client keeps). The user signs in and consents; the server redirects back with a one-time code.",
+    reference: "RFC 6749 §4.1.1; RFC 7636 §4.3; RFC 9700 §2.1",
+    server_checks: "The redirect URI must match a registered one exactly (loopback: any port); a public client must send a PKCE challenge; the response carries `state` back unchanged and, per RFC 9207, its own `iss`.",
+};
+
+const PUSHED_AUTHORIZATION: StepText = StepText {
+    title: "Pushed authorization request: the parameters go first, directly",
+    purpose: "Instead of putting the authorization parameters in the browser's URL, the client posts them to the server (authenticating itself) and gets a short-lived `request_uri`; the browser then carries only that and the client id, so nobody on the front channel can read or change them.",
+    reference: "RFC 9126 §2; RFC 9700 §2.1",
+    server_checks: "The client is authenticated; the redirect URI is registered; the request_uri is single-use, short-lived and bound to this client.",
+};
+
+const TOKEN_CODE: StepText = StepText {
+    title: "Token request: exchange the code",
+    purpose: "The client sends the code it received, the same redirect URI, and the PKCE `code_verifier` to the token endpoint, authenticating itself if it is confidential. Only the client that started the flow knows the verifier, so a stolen code is worthless.",
+    reference: "RFC 6749 §4.1.3; RFC 7636 §4.5",
+    server_checks: "The code is used once and belongs to this client; the redirect URI is the one of the authorization request; SHA-256(code_verifier) equals the challenge; a second use of the code revokes what it issued (RFC 9700 §4.2.4).",
+};
+
+const TOKEN_CLIENT_CREDENTIALS: StepText = StepText {
+    title: "Token request: the client proves who it is",
+    purpose: "A machine with no user asks for a token on its own behalf, authenticating with its own credentials (a secret, a signed assertion or a certificate).",
+    reference: "RFC 6749 §4.4",
+    server_checks: "Only a confidential client may use this grant, and its authentication must be checked; the scope is limited to what the client itself may do.",
+};
+
+const TOKEN_PASSWORD: StepText = StepText {
+    title: "Token request: the user's password (deprecated)",
+    purpose: "The client sends the user's name and password itself. This is why the grant is deprecated: the client sees the password, and no second factor or consent can happen.",
+    reference: "RFC 6749 §4.3; RFC 9700 §2.4 (must not be used)",
+    server_checks: "A server should not offer this grant at all; if it does, it must rate-limit and authenticate the client.",
+};
+
+const TOKEN_DEVICE_POLL: StepText = StepText {
+    title: "Token poll: has the user approved yet?",
+    purpose: "While the user enters the code on another device, the client asks the token endpoint with its device code every `interval` seconds. `authorization_pending` is the expected answer until the user approves; `slow_down` means wait 5 s longer.",
+    reference: "RFC 8628 §3.4, §3.5",
+    server_checks: "The device code belongs to this client, has not expired, and polling faster than the interval gets `slow_down`.",
+};
+
+const DEVICE_AUTHORIZATION: StepText = StepText {
+    title: "Device authorization: get a user code",
+    purpose: "A device without a browser or keyboard asks for a device code (kept by the client) and a short user code with a verification URL that the user opens on a phone or computer.",
+    reference: "RFC 8628 §3.1, §3.2",
+    server_checks: "The client is authenticated if confidential; the codes are random, short-lived, and the user code is easy to type but hard to guess.",
+};
+
+const REFRESH: StepText = StepText {
+    title: "Refresh request: a new access token without the user",
+    purpose: "The client sends its refresh token to get a fresh access token. Servers rotate refresh tokens: the answer carries a new one and the old one stops working.",
+    reference: "RFC 6749 §6; RFC 9700 §4.14",
+    server_checks: "The refresh token belongs to this client (which must authenticate if confidential); a reused, rotated-out token revokes the whole family; the scope cannot grow.",
+};
+
+const INTROSPECTION: StepText = StepText {
+    title: "Introspection: is this token still active?",
+    purpose: "A resource server (or this client) asks the authorization server about a token and gets `active` and its claims.",
+    reference: "RFC 7662 §2",
+    server_checks: "The caller must be authenticated; a revoked or expired token is `active: false` with nothing else.",
+};
+
+const REVOCATION: StepText = StepText {
+    title: "Revocation: this token must stop working",
+    purpose: "The client tells the server it no longer needs a token (at logout, say). Revoking a refresh token should also end the access tokens issued with it.",
+    reference: "RFC 7009 §2",
+    server_checks: "The client is authenticated and owns the token; the answer is 200 even for an unknown token.",
+};
+
+const USERINFO: StepText = StepText {
+    title: "Userinfo: who signed in",
+    purpose: "The client calls the OpenID Provider's userinfo endpoint with the access token as a Bearer token and gets the user's claims.",
+    reference: "OpenID Connect Core 1.0 §5.3; RFC 6750 §2.1",
+    server_checks: "The access token is valid, not expired or revoked, and carries the `openid` scope.",
+};
+
+const JWKS: StepText = StepText {
+    title: "JWKS: the server's public keys",
+    purpose: "The client fetches the keys that verify the server's signed tokens.",
+    reference: "RFC 7517 §5; RFC 8414 §2 (`jwks_uri`)",
+    server_checks: "Only public keys are published; the client follows no key URL named inside a token (`jku`, `x5u`).",
+};
+
+/// The explanation of a step, for the grant being run (when known).
+pub fn explain(step: &str, grant: Option<GrantKind>) -> Option<&'static StepText> {
+    Some(match step {
+        "discovery" => &DISCOVERY,
+        AUTHORIZE => &AUTHORIZATION,
+        "pushed authorization request" => &PUSHED_AUTHORIZATION,
+        "token request" => match grant {
+            Some(GrantKind::ClientCredentials) => &TOKEN_CLIENT_CREDENTIALS,
+            Some(GrantKind::Password) => &TOKEN_PASSWORD,
+            _ => &TOKEN_CODE,
+        },
+        "token poll" => &TOKEN_DEVICE_POLL,
+        "device authorization request" => &DEVICE_AUTHORIZATION,
+        "refresh request" => &REFRESH,
+        "introspection" => &INTROSPECTION,
+        "revocation" => &REVOCATION,
+        "userinfo" => &USERINFO,
+        s if s.starts_with("jwks") => &JWKS,
+        _ => return None,
+    })
+}
+
+impl StepText {
+    /// The explanation as lines for a terminal: title, then the three parts.
+    pub fn to_lines(&self) -> Vec<String> {
+        vec![
+            format!("── {} ──", self.title),
+            format!("  why:    {}", self.purpose),
+            format!("  spec:   {}", self.reference),
+            format!("  server: {}", self.server_checks),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::grants::GRANTS;
+
+    #[test]
+    fn every_grant_step_has_an_explanation() {
+        for g in GRANTS {
+            let steps: &[&str] = match g.kind {
+                GrantKind::AuthorizationCode => &[AUTHORIZE, "token request"],
+                GrantKind::DeviceCode => &["device authorization request", "token poll"],
+                GrantKind::RefreshToken => &["refresh request"],
+                _ => &["token request"],
+            };
+            for s in steps {
+                let t = explain(s, Some(g.kind)).unwrap_or_else(|| panic!("{s} for {}", g.name));
+                assert!(!t.purpose.is_empty() && t.reference.contains('§'), "{s}");
+            }
+        }
+        assert_eq!(
+            explain("token request", Some(GrantKind::ClientCredentials))
+                .unwrap()
+                .reference,
+            "RFC 6749 §4.4"
+        );
+        assert!(explain("made up", None).is_none());
+    }
+}
