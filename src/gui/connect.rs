@@ -52,6 +52,7 @@ pub fn endpoint_field(kind: EndpointKind) -> &'static str {
         EndpointKind::Revocation => "Revocation endpoint",
         EndpointKind::Userinfo => "Userinfo endpoint",
         EndpointKind::Jwks => "JWKS URI",
+        EndpointKind::PushedAuthorization => "PAR endpoint",
     }
 }
 

@@ -381,6 +381,12 @@ impl ProfilesScreen {
                 enter |= opt_row(ui, "Revocation endpoint", &mut p.revocation_endpoint, w);
                 enter |= opt_row(ui, "Userinfo endpoint", &mut p.userinfo_endpoint, w);
                 enter |= opt_row(ui, "JWKS URI", &mut p.jwks_uri, w);
+                enter |= opt_row(
+                    ui,
+                    "PAR endpoint",
+                    &mut p.pushed_authorization_request_endpoint,
+                    w,
+                );
                 enter |= text_row(ui, "Client ID", &mut p.client_id, w);
                 let mut secret = p.client_secret.clone().unwrap_or_default();
                 let l = ui.label("Client secret");
@@ -442,6 +448,17 @@ impl ProfilesScreen {
                     ui.selectable_value(&mut p.pkce, PkceMode::Off, "off");
                 });
                 ui.end_row();
+                ui.label("Proofs");
+                ui.horizontal_wrapped(|ui| {
+                    ui.checkbox(&mut p.par, "PAR")
+                        .on_hover_text("RFC 9126: push the authorization request first");
+                    ui.checkbox(&mut p.dpop, "DPoP")
+                        .on_hover_text("RFC 9449: prove possession of a key on token requests");
+                });
+                ui.end_row();
+                if p.dpop {
+                    enter |= opt_row(ui, "DPoP key", &mut p.dpop_key, w);
+                }
                 enter |= opt_row(ui, "Description", &mut p.description, w);
             });
         http_settings_ui(ui, &mut p.http);
