@@ -82,11 +82,14 @@ pub fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> Strin
         .to_owned()
 }
 
-/// The sizes every screen must hold at: (width px, height px, zoom).
-pub const SIZES: [(f32, f32, f32); 3] = [
+/// The sizes every screen must hold at: (width px, height px, zoom): 1024×700 at 100 %,
+/// 1024×768 at 150 % and 1920×1080 at 200 % (projectors), and a 1600×1000 desktop (the
+/// three-column layouts).
+pub const SIZES: [(f32, f32, f32); 4] = [
     (1024.0, 700.0, 1.0),
     (1024.0, 768.0, 1.5),
     (1920.0, 1080.0, 2.0),
+    (1600.0, 1000.0, 1.0),
 ];
 
 /// The app at a window of `w`×`h` pixels and `zoom` (points = pixels / zoom, as egui sees a
