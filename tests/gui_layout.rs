@@ -1,5 +1,5 @@
 //! The desktop app at the sizes it must hold at: 1024×700 at 100 %, 1024×768 at 150 % zoom and
-//! 1920×1080 at 200 % (a projector). For every screen, with real content (a client-credentials
+//! 1920×1080 at 200 % (a projector), and a 1600×1000 desktop. For every screen, with real content (a client-credentials
 //! run against the in-process sandbox, its token inspected, the history filled), every control
 //! the screen shows first is wholly inside the window and no two controls overlap, judged on
 //! the widgets' rectangles (accessibility tree), not pixels. A 100 KB token pasted keeps its
