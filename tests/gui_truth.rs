@@ -2,7 +2,8 @@
 //! in-process sandbox and a second sandbox the test starts: "Use" on the Profiles screen aims
 //! the flow runner at that profile's server; a revoked token's headline says so; the refresh
 //! form follows the token set (the newest refresh token after each rotation, the scope first
-//! granted), so refreshing twice in a row works; Tab reaches every answer of the wizard. Each
+//! granted), so refreshing twice in a row works; Tab reaches every answer of the wizard; Enter
+//! in a form field runs the flow. Each
 //! test has its own config dir. Deadlines only bound a hung test; nothing asserts on time.
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -235,4 +236,26 @@ fn tab_reaches_every_wizard_answer() {
         h.state().settings().wizard.get("have_refresh_token"),
         Some(&1)
     );
+}
+
+#[test]
+fn enter_in_a_form_field_runs_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    walk(&mut h, &["No", "A Machine"]);
+    assert!(h.state().flow().run().is_none());
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Scope")
+        .click();
+    h.step();
+    let focused: Vec<String> = h
+        .root()
+        .children_recursive()
+        .filter(|n| n.accesskit_node().is_focused())
+        .map(|n| name_of(&n))
+        .collect();
+    assert_eq!(focused, ["Scope"], "the field has the keyboard focus");
+    h.key_press(egui::Key::Enter);
+    // The sandbox starts first (the run follows it).
+    step_until(&mut h, "the run Enter started", finished);
+    assert!(h.state().flow().run().unwrap().success().is_some());
 }
