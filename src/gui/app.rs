@@ -111,6 +111,8 @@ pub struct GrantscopeApp {
     first_listing_done: bool,
     /// The scripted start run (`start_grant`) opens its access token in the inspector.
     inspect_start_run: bool,
+    /// Frames drawn so far (up to 2): the stores are read from the second one on.
+    frames: u8,
     bench: Bench,
 }
 
@@ -133,14 +135,14 @@ impl GrantscopeApp {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
         });
         let worker = Worker::new(ctx.clone())?;
-        let mut profiles = ProfilesScreen::new(&options.config_dir, options.file_dialogs);
-        profiles.reload(&worker.jobs(Event::Profiles));
+        // The profile list and the kept history are read after the first frame is on screen
+        // (see `logic`): on a busy machine their threads would delay it.
+        let profiles = ProfilesScreen::new(&options.config_dir, options.file_dialogs);
         let mut inspector = InspectorScreen::default();
         if let Some(token) = &options.start_token {
             inspector.set_token(token.clone(), &worker.jobs(Event::Inspector), None);
         }
         let history = HistoryScreen::new(&options.config_dir, options.file_dialogs);
-        history.load(&worker.jobs(Event::History));
         // Theme and zoom before the first frame, so it is not drawn twice (once per theme).
         ctx.set_theme(settings.theme.preference());
         ctx.set_zoom_factor(settings.zoom);
@@ -159,6 +161,7 @@ impl GrantscopeApp {
             applied_theme: Some(settings_theme),
             notice: None,
             first_listing_done: false,
+            frames: 0,
             inspect_start_run: options.start_grant.is_some()
                 && options.start_screen == Some(Screen::Inspector),
             bench: Bench::default(),
@@ -554,6 +557,13 @@ impl GrantscopeApp {
 impl eframe::App for GrantscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.bench.start_of_frame();
+        if self.frames == 1 {
+            // The first frame is on screen: now read the profiles and the kept history.
+            let jobs = self.profiles_jobs();
+            self.profiles.reload(&jobs);
+            self.history.load(&self.history_jobs());
+        }
+        self.frames = self.frames.saturating_add(1).min(2);
         for event in self.worker.drain() {
             self.handle_event(event);
         }
@@ -625,6 +635,10 @@ impl eframe::App for GrantscopeApp {
         let jobs = self.history_jobs();
         self.history.save_if_changed(&jobs);
         super::layout::focus_ring_ui(ui.ctx());
+        if self.frames == 1 {
+            // A second frame comes, and with it the stores are read (see `logic`).
+            ui.ctx().request_repaint();
+        }
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);
         }
