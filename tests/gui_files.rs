@@ -24,11 +24,19 @@ fn har_export_through_the_path_field_and_history_kept_across_a_restart() {
     let out = tempfile::tempdir().unwrap();
     let har = out.path().join("session.har");
     let secret = "sandbox-machine-secret";
+    let access_token;
     {
         let mut h = harness(no_dialogs(dir.path()));
         walk(&mut h, &["No", "A Machine"]);
         h.get_by_label("Run").click();
         step_until(&mut h, "the token response", finished);
+        access_token = h
+            .state()
+            .flow()
+            .run()
+            .and_then(|r| r.success())
+            .map(|s| s.tokens.access_token.expose().to_owned())
+            .unwrap();
         h.get_by_label("History").click();
         h.step();
         h.step();
@@ -52,6 +60,10 @@ fn har_export_through_the_path_field_and_history_kept_across_a_restart() {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert!(v["log"]["entries"].as_array().is_some_and(|e| e.len() >= 2));
         assert!(!text.contains(secret), "masked unless revealed");
+        assert!(
+            !text.contains(&access_token),
+            "the token response body is masked too"
+        );
         step_until(&mut h, "the history file", |_| {
             dir.path().join("history.json").exists()
         });
@@ -63,6 +75,7 @@ fn har_export_through_the_path_field_and_history_kept_across_a_restart() {
     }
     let kept = std::fs::read_to_string(dir.path().join("history.json")).unwrap();
     assert!(!kept.contains(secret), "the kept history is masked");
+    assert!(!kept.contains(&access_token), "tokens included");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

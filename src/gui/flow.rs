@@ -482,8 +482,10 @@ impl FlowScreen {
             FlowMsg::Progress { run, event } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     if let FlowEvent::Exchange(ex) = &event {
-                        r.exchanges.push((**ex).clone());
-                        finished.push((**ex).clone());
+                        let mut ex = (**ex).clone();
+                        super::exchange_view::mark_received_tokens(&mut ex);
+                        r.exchanges.push(ex.clone());
+                        finished.push(ex);
                     }
                     r.events.push(event);
                 }

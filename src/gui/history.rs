@@ -118,7 +118,8 @@ impl HistoryScreen {
 
     /// Adds exchanges (in the order they happened).
     pub fn extend(&mut self, exchanges: impl IntoIterator<Item = Exchange>) {
-        for ex in exchanges {
+        for mut ex in exchanges {
+            super::exchange_view::mark_received_tokens(&mut ex);
             self.live_views.push(ExchangeView::of(&ex, false));
             self.live.push(ex);
             self.dirty = true;
