@@ -29,6 +29,10 @@ pub struct HttpOptions {
     pub max_body_bytes: usize,
     /// Turn TLS certificate verification off. Loud on purpose: callers must warn the user.
     pub insecure_tls: bool,
+    /// Extra trust roots (PEM) beside the system's, for a private or lab authorization server.
+    pub ca_certs: Vec<CaCerts>,
+    /// The client certificate presented on every call (mutual TLS, RFC 8705).
+    pub client_identity: Option<ClientIdentity>,
 }
 
 impl Default for HttpOptions {
@@ -38,6 +42,8 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(30),
             max_body_bytes: DEFAULT_MAX_BODY,
             insecure_tls: false,
+            ca_certs: Vec::new(),
+            client_identity: None,
         }
     }
 }
@@ -55,6 +61,16 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// DANGEROUS: do not verify TLS certificates.
     pub insecure_tls: bool,
+    /// A PEM file of extra trust roots (a private or lab authorization server's CA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    /// The client certificate for mutual TLS: a PEM file (with `client_key`, or holding the key
+    /// too), or the name of a stored key that has a certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<String>,
+    /// The client certificate's private key (PEM file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -65,8 +81,53 @@ impl Default for HttpSettings {
             connect_timeout_secs: o.connect_timeout.as_secs_f64(),
             max_body_bytes: o.max_body_bytes,
             insecure_tls: o.insecure_tls,
+            ca_cert: None,
+            client_cert: None,
+            client_key: None,
         }
     }
+}
+
+/// Why the transport settings cannot make a client.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Bad(#[from] BadSetting),
+    /// A CA file, client certificate or key could not be used.
+    #[error("{0}")]
+    Tls(String),
+}
+
+/// Reads the client identity that `cert` (a PEM file, or a stored key's name) and `key` (a PEM
+/// file) describe.
+pub fn load_client_identity(
+    cert: &str,
+    key: Option<&str>,
+) -> Result<ClientIdentity, SettingsError> {
+    use crate::keys::{Certificate, KeyStore, read_key_file};
+    let tls = |e: String| SettingsError::Tls(e);
+    let (certs, private) = match key {
+        Some(key) => {
+            let text = std::fs::read_to_string(cert)
+                .map_err(|e| tls(format!("cannot read the client certificate {cert}: {e}")))?;
+            let certs = Certificate::all_from_pem(&text)
+                .map_err(|e| tls(format!("client certificate {cert}: {e}")))?;
+            let private = read_key_file(std::path::Path::new(key))
+                .map_err(|e| tls(format!("client key {key}: {e}")))?;
+            (certs, private.key)
+        }
+        None => {
+            let store = KeyStore::open_default().map_err(|e| tls(e.to_string()))?;
+            let stored = store
+                .resolve(cert)
+                .map_err(|e| tls(format!("client certificate {cert}: {e} (give --client-key FILE with a certificate file)")))?;
+            (stored.certs, stored.key)
+        }
+    };
+    if certs.is_empty() {
+        return Err(tls(format!("{cert} holds no certificate")));
+    }
+    ClientIdentity::new(cert.to_string(), &certs, &private).map_err(|e| tls(e.to_string()))
 }
 
 /// A transport setting out of range; `setting` names it ("timeout").
@@ -80,7 +141,7 @@ pub struct BadSetting {
 impl HttpSettings {
     /// The options a client is built with; a value out of range (or so large it cannot be a
     /// duration) is an error, not a panic.
-    pub fn to_options(&self) -> Result<HttpOptions, BadSetting> {
+    pub fn to_options(&self) -> Result<HttpOptions, SettingsError> {
         let secs = |v: f64, setting| match Duration::try_from_secs_f64(v) {
             Ok(d) if v > 0.0 => Ok(d),
             _ => Err(BadSetting {
@@ -92,15 +153,140 @@ impl HttpSettings {
             return Err(BadSetting {
                 setting: "largest response body",
                 expected: "at least one byte",
-            });
+            }
+            .into());
         }
+        let ca_certs = match self.ca_cert.as_deref().filter(|s| !s.is_empty()) {
+            Some(path) => vec![
+                CaCerts::from_file(std::path::Path::new(path))
+                    .map_err(|e| SettingsError::Tls(e.to_string()))?,
+            ],
+            None => Vec::new(),
+        };
+        let client_identity = match self.client_cert.as_deref().filter(|s| !s.is_empty()) {
+            Some(cert) => Some(load_client_identity(
+                cert,
+                self.client_key.as_deref().filter(|s| !s.is_empty()),
+            )?),
+            None if self.client_key.as_deref().is_some_and(|k| !k.is_empty()) => {
+                return Err(SettingsError::Tls(
+                    "a client key without a client certificate: give --client-cert too".into(),
+                ));
+            }
+            None => None,
+        };
         Ok(HttpOptions {
             connect_timeout: secs(self.connect_timeout_secs, "connect timeout")?,
             timeout: secs(self.timeout_secs, "timeout")?,
             max_body_bytes: self.max_body_bytes,
             insecure_tls: self.insecure_tls,
+            ca_certs,
+            client_identity,
         })
     }
+}
+
+/// Trust roots from one PEM file (one or more `CERTIFICATE` blocks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaCerts {
+    /// Where they came from, for messages.
+    pub source: String,
+    /// The PEM text.
+    pub pem: String,
+}
+
+impl CaCerts {
+    /// Reads a PEM file of CA certificates.
+    pub fn from_file(path: &std::path::Path) -> Result<CaCerts, HttpError> {
+        let pem = std::fs::read_to_string(path).map_err(|e| {
+            HttpError::Setup(format!(
+                "cannot read the CA certificate file {}: {e}",
+                path.display()
+            ))
+        })?;
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(HttpError::Setup(format!(
+                "{} holds no PEM CERTIFICATE block",
+                path.display()
+            )));
+        }
+        Ok(CaCerts {
+            source: path.display().to_string(),
+            pem,
+        })
+    }
+}
+
+/// A client certificate chain and its private key (PEM), for mutual TLS. `Debug` shows only
+/// where it came from and the certificate's `x5t#S256`.
+#[derive(Clone)]
+pub struct ClientIdentity {
+    source: String,
+    pem: String,
+    x5t_s256: String,
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("source", &self.source)
+            .field("x5t#S256", &self.x5t_s256)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ClientIdentity {
+    /// A certificate chain (leaf first) and the matching private key.
+    pub fn new(
+        source: impl Into<String>,
+        certs: &[crate::keys::Certificate],
+        key: &crate::keys::PrivateKey,
+    ) -> Result<ClientIdentity, HttpError> {
+        let source = source.into();
+        let Some(leaf) = certs.first() else {
+            return Err(HttpError::Setup(format!(
+                "{source}: a client certificate is needed for mutual TLS, and there is none"
+            )));
+        };
+        let mut pem = key.reveal_pkcs8_pem();
+        for cert in certs {
+            pem.push_str(&cert.pem());
+        }
+        Ok(ClientIdentity {
+            x5t_s256: leaf.x5t_s256(),
+            source,
+            pem,
+        })
+    }
+
+    /// Where the certificate came from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// `x5t#S256` of the leaf certificate: what a certificate-bound token's `cnf` must hold.
+    pub fn x5t_s256(&self) -> &str {
+        &self.x5t_s256
+    }
+}
+
+/// Which part of TLS failed, so the message can say what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The server's certificate chains to no trusted root.
+    UnknownCa,
+    /// The server's certificate is not valid for the host name.
+    NameMismatch,
+    /// The server's certificate is expired or not yet valid.
+    Expired,
+    /// The server's certificate was rejected for another reason.
+    BadCertificate,
+    /// The server ended the handshake with an alert (often: it wants, or refused, a client
+    /// certificate).
+    HandshakeRefused,
+    /// Another TLS error.
+    Other,
 }
 
 /// Why an HTTP call produced no usable response.
@@ -116,8 +302,76 @@ pub enum HttpError {
     Connect { host: String, detail: String },
     #[error("the response body is larger than the {limit}-byte limit; refused")]
     BodyTooLarge { limit: usize },
+    #[error("TLS with {host} failed: {}", tls_advice(*what, host, detail))]
+    Tls {
+        host: String,
+        what: TlsFailure,
+        detail: String,
+    },
     #[error("the HTTP request to {host} failed: {detail}")]
     Other { host: String, detail: String },
+}
+
+fn tls_advice(what: TlsFailure, host: &str, detail: &str) -> String {
+    match what {
+        TlsFailure::UnknownCa => format!(
+            "the server's certificate is from an unknown certificate authority ({detail}); if \
+             this is a private or lab server, trust its CA with --ca-cert FILE"
+        ),
+        TlsFailure::NameMismatch => format!(
+            "name mismatch: the server's certificate is not valid for {host} ({detail}); use \
+             the host name the certificate names"
+        ),
+        TlsFailure::Expired => {
+            format!("the server's certificate is expired or not yet valid ({detail})")
+        }
+        TlsFailure::BadCertificate => format!("the server's certificate was rejected ({detail})"),
+        TlsFailure::HandshakeRefused => format!(
+            "the server refused the TLS handshake ({detail}); it may require a client \
+             certificate (--client-cert/--client-key) or not accept the one given"
+        ),
+        TlsFailure::Other => format!("the TLS handshake failed ({detail})"),
+    }
+}
+
+/// Finds a rustls error in an error's chain (directly or inside an `io::Error`) and says which
+/// part of TLS failed.
+fn classify_tls(e: &(dyn std::error::Error + 'static)) -> Option<(TlsFailure, String)> {
+    use tokio_rustls::rustls::{CertificateError, Error as TlsError};
+    /// The rustls error inside `err`, looking through (nested) `io::Error` wrappers, whose
+    /// `source()` skips the wrapped error.
+    fn unwrap_io<'a>(
+        err: &'a (dyn std::error::Error + 'static),
+    ) -> Option<&'a tokio_rustls::rustls::Error> {
+        if let Some(tls) = err.downcast_ref::<tokio_rustls::rustls::Error>() {
+            return Some(tls);
+        }
+        let inner = err.downcast_ref::<std::io::Error>()?.get_ref()?;
+        unwrap_io(inner)
+    }
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        let found = unwrap_io(err);
+        if let Some(tls) = found {
+            let what = match tls {
+                TlsError::InvalidCertificate(cert) => match cert {
+                    CertificateError::UnknownIssuer => TlsFailure::UnknownCa,
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. } => TlsFailure::NameMismatch,
+                    CertificateError::Expired
+                    | CertificateError::ExpiredContext { .. }
+                    | CertificateError::NotValidYet
+                    | CertificateError::NotValidYetContext { .. } => TlsFailure::Expired,
+                    _ => TlsFailure::BadCertificate,
+                },
+                TlsError::AlertReceived(_) => TlsFailure::HandshakeRefused,
+                _ => TlsFailure::Other,
+            };
+            return Some((what, tls.to_string()));
+        }
+        current = err.source();
+    }
+    None
 }
 
 /// A pure, prepared request. Nothing is sent until [`HttpClient::send`].
@@ -129,6 +383,9 @@ pub struct HttpRequest {
     pub body: Option<String>,
     /// Values to mask wherever this request is shown, each with its kind.
     pub secrets: Vec<(SecretKind, String)>,
+    /// Decoded views of what the request carries, shown beside the raw form (a client
+    /// assertion's header and claims). They must hold no secret.
+    pub decoded: Vec<(String, Value)>,
 }
 
 impl HttpRequest {
@@ -139,6 +396,7 @@ impl HttpRequest {
             headers: vec![("Accept".into(), "application/json".into())],
             body: None,
             secrets: Vec::new(),
+            decoded: Vec::new(),
         }
     }
 
@@ -159,11 +417,18 @@ impl HttpRequest {
             ],
             body: Some(body),
             secrets: Vec::new(),
+            decoded: Vec::new(),
         }
     }
 
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a decoded view (no secrets in it) shown beside the raw request.
+    pub fn decoded(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.decoded.push((name.into(), value));
         self
     }
 
@@ -336,6 +601,7 @@ pub struct Exchange {
     secrets: Vec<(SecretKind, String)>,
     /// Step mode: the request as the flow built it, when the user edited it before sending.
     edited_from: Option<RecordedRequest>,
+    decoded: Vec<(String, Value)>,
 }
 
 impl std::fmt::Debug for Exchange {
@@ -369,7 +635,30 @@ impl Exchange {
                 .unwrap_or(0),
             secrets: req.secrets.clone(),
             edited_from: None,
+            decoded: req.decoded.clone(),
         }
+    }
+
+    /// The browser's part of a flow as an exchange (front channel): the authorization request
+    /// the browser was sent with, and the redirect that came back (as a `Location`), with the
+    /// secrets in it marked. Nothing was sent by grantscope itself; the step says so.
+    pub fn front_channel(
+        step: &str,
+        request_url: &Url,
+        redirect: &str,
+        secrets: &[(SecretKind, String)],
+    ) -> Exchange {
+        let mut ex = Exchange::new(step, &HttpRequest::get(request_url.clone()));
+        ex.request.headers.clear();
+        ex.response = Some(RecordedResponse {
+            status: 302,
+            headers: vec![("Location".into(), redirect.to_string())],
+            body: String::new(),
+        });
+        for (kind, v) in secrets {
+            ex.add_secret(*kind, v.clone());
+        }
+        ex
     }
 
     /// Marks this exchange as edited in step mode, keeping the request as the flow built it.
@@ -404,7 +693,14 @@ impl Exchange {
             headers: self.request.headers.clone(),
             body: self.request.body.clone(),
             secrets: self.secrets.clone(),
+            decoded: self.decoded.clone(),
         })
+    }
+
+    /// Decoded views of what the request carried (a client assertion's header and claims),
+    /// free of secrets: shown beside the raw, masked form.
+    pub fn decoded(&self) -> &[(String, Value)] {
+        &self.decoded
     }
 
     /// Adds a value to mask (e.g. a token received in this exchange's response).
@@ -550,6 +846,10 @@ impl Exchange {
         m.insert("step".into(), Value::String(self.step.clone()));
         m.insert("request".into(), Value::Object(request));
         m.insert("response".into(), response);
+        if !self.decoded.is_empty() {
+            let decoded: Map<String, Value> = self.decoded.iter().cloned().collect();
+            m.insert("decoded".into(), Value::Object(decoded));
+        }
         if let Some(err) = self.error_view(reveal) {
             m.insert("error".into(), Value::String(err));
         }
@@ -651,14 +951,33 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(options: &HttpOptions) -> Result<Self, HttpError> {
-        let inner = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("grantscope/", env!("CARGO_PKG_VERSION")))
-            .tls_danger_accept_invalid_certs(options.insecure_tls)
+            .tls_danger_accept_invalid_certs(options.insecure_tls);
+        for ca in &options.ca_certs {
+            let certs = reqwest::Certificate::from_pem_bundle(ca.pem.as_bytes()).map_err(|e| {
+                HttpError::Setup(format!(
+                    "the CA certificates in {} do not parse: {e}",
+                    ca.source
+                ))
+            })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        if let Some(identity) = &options.client_identity {
+            let parsed = reqwest::Identity::from_pem(identity.pem.as_bytes()).map_err(|e| {
+                HttpError::Setup(format!(
+                    "the client certificate and key from {} are not usable: {e}",
+                    identity.source
+                ))
+            })?;
+            builder = builder.identity(parsed);
+        }
+        let inner = builder
             .build()
-            .map_err(|e| HttpError::Setup(e.to_string()))?;
+            .map_err(|e| HttpError::Setup(error_chain(&e)))?;
         Ok(Self {
             inner,
             options: options.clone(),
@@ -708,7 +1027,13 @@ impl HttpClient {
             builder = builder.body(body.clone());
         }
         let classify = |e: reqwest::Error| {
-            if e.is_timeout() {
+            if let Some((what, detail)) = classify_tls(&e) {
+                HttpError::Tls {
+                    host: host.clone(),
+                    what,
+                    detail,
+                }
+            } else if e.is_timeout() {
                 HttpError::Timeout {
                     after: humantime::format_duration(self.options.timeout).to_string(),
                     host: host.clone(),

@@ -1,4 +1,5 @@
-//! DPoP (RFC 9449), PAR (RFC 9126) and calling an API, end to end against oidc-provider: proofs on token
+//! DPoP (RFC 9449), PAR (RFC 9126), JAR (RFC 9101), RAR (RFC 9396), response modes (form_post,
+//! JARM) and calling an API, end to end against oidc-provider: proofs on token
 //! requests bind the token to the key (`token_type: DPoP`, `cnf.jkt`); a server that requires
 //! nonces gets one retry with its nonce; a replayed proof is refused; `grantscope call` sends
 //! the bound token as DPoP with `ath` to the userinfo endpoint, and the same token sent as
@@ -305,4 +306,309 @@ fn a_server_that_requires_par_gets_it_without_asking() {
     let (url, doc) = code_flow(&p, &[]);
     assert!(url.contains("request_uri="), "{url}");
     assert!(pushed(&doc).is_some());
+}
+
+/// Authorization code for the HS256 client (its secret signs the request object), with flags.
+fn hs_code_flow(p: &Provider, extra: &[&str]) -> (String, Value) {
+    let c = p.hs256_client().unwrap();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--scope".into(),
+        "openid".into(),
+        "--no-browser".into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = p.complete_login(&url, common::TEST_USER).unwrap();
+    let (status, page) = deliver_redirect(&redirect).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    (url, out.json().unwrap())
+}
+
+#[test]
+fn a_signed_request_object_carries_the_request_by_value_and_inside_par() {
+    let p = Provider::start();
+    let (url, doc) = hs_code_flow(&p, &["--request-object"]);
+    let q: std::collections::HashMap<String, String> = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let request = q.get("request").expect("a request object by value");
+    assert!(
+        !q.contains_key("state") && !q.contains_key("code_challenge"),
+        "{url}"
+    );
+    let header = common::jwt_header(request).unwrap();
+    assert_eq!(header["alg"], "HS256");
+    let claims = common::jwt_claims(request).unwrap();
+    assert_eq!(claims["aud"], p.issuer());
+    assert!(claims["code_challenge"].is_string() && claims["state"].is_string());
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+
+    let (url, doc) = hs_code_flow(&p, &["--request-object", "--par"]);
+    assert!(url.contains("request_uri="), "{url}");
+    let pushed = pushed(&doc).unwrap();
+    let body = pushed["request"]["body"].as_str().unwrap();
+    assert!(
+        body.contains("request=") && !body.contains("state="),
+        "{body}"
+    );
+    assert_eq!(doc["id_token"]["valid"], true);
+}
+
+#[test]
+fn an_unsigned_request_object_is_only_sent_when_asked_and_is_flagged() {
+    let p = Provider::start();
+    let c = p.hs256_client().unwrap();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--scope".into(),
+        "openid".into(),
+        "--no-browser".into(),
+        "--request-object-none".into(),
+        "--wait".into(),
+        "5".into(),
+    ];
+    args.extend(c.cli_args());
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let request = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "request")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert_eq!(common::jwt_header(&request).unwrap()["alg"], "none");
+    // The provider refuses it: its answer is an error, never a login page that leads to a code.
+    let refused = p.complete_login(&url, common::TEST_USER);
+    if let Ok(redirect) = refused {
+        assert!(
+            redirect.contains("error="),
+            "an unsigned request object was accepted: {redirect}"
+        );
+    }
+    let out = run.wait(T).unwrap();
+    assert_ne!(out.code(), 0);
+    assert!(
+        out.stderr.contains("UNSIGNED request object"),
+        "{}",
+        out.stderr
+    );
+}
+
+const PAYMENT: &str = r#"[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"123.50"},"creditorName":"Merchant A"}]"#;
+
+#[test]
+fn rar_details_go_out_and_the_granted_ones_come_back_beside_them() {
+    let p = Provider::start();
+    // oidc-provider wants a resource indicator with RAR.
+    let (url, doc) = code_flow(
+        &p,
+        &[
+            "--authorization-details",
+            PAYMENT,
+            "--resource",
+            "urn:grantscope:api",
+        ],
+    );
+    let sent = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "authorization_details")
+        .map(|(_, v)| v.into_owned())
+        .expect("authorization_details on the authorization request");
+    let sent: Value = serde_json::from_str(&sent).unwrap();
+    assert_eq!(sent[0]["type"], "payment_initiation");
+    let rar = &doc["authorization_details"];
+    assert_eq!(rar["requested"][0]["creditorName"], "Merchant A", "{doc:#}");
+    assert_eq!(rar["granted"][0]["type"], "payment_initiation", "{doc:#}");
+    assert_eq!(rar["granted"][0]["instructedAmount"]["amount"], "123.50");
+
+    // A detail the server's type refuses, and a value that is not RFC 9396 at all.
+    let c = p.native_client();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--authorization-details".into(),
+        r#"{"type":"payment_initiation"}"#.into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    let out = Grantscope::new(args).run(T).unwrap();
+    assert_eq!(out.code(), 2, "not an array: a usage error");
+    assert!(
+        out.json().unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("array")
+    );
+}
+
+#[test]
+fn form_post_and_jarm_responses_are_received_and_jarm_is_verified_first() {
+    let p = Provider::start();
+    // form_post: the answer comes as a POST to the loopback listener.
+    let (url, doc) = code_flow(&p, &["--response-mode", "form_post"]);
+    assert!(url.contains("response_mode=form_post"), "{url}");
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    // JARM over the query and over form_post: a signed response JWT, verified, then used.
+    for mode in ["query.jwt", "form_post.jwt"] {
+        let (_, doc) = code_flow(&p, &["--response-mode", mode]);
+        assert_eq!(doc["ok"], true, "{mode}: {doc:#}");
+        let jwks = doc["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["step"].as_str().unwrap_or("").starts_with("JWKS"));
+        assert!(jwks, "{mode}: the keys were fetched to verify the response");
+    }
+}
+
+#[test]
+fn a_jarm_response_with_a_bad_signature_is_refused() {
+    let p = Provider::start();
+    let c = p.native_client();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--scope".into(),
+        "openid".into(),
+        "--no-browser".into(),
+        "--response-mode".into(),
+        "query.jwt".into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = p.complete_login(&url, common::TEST_USER).unwrap();
+    // Flip one character of the signature of the `response` JWT.
+    let mut u = url::Url::parse(&redirect).unwrap();
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "response" {
+                let mut chars: Vec<char> = v.chars().collect();
+                let last = chars.len() - 2;
+                chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
+                (k, chars.into_iter().collect())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(&pairs);
+    let (status, page) = deliver_redirect(u.as_str()).unwrap();
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("does not verify"), "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 1);
+    let doc = out.json().unwrap();
+    assert!(
+        doc["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["step"] != "token request"),
+        "no parameter of a forged response is used: {doc:#}"
+    );
+}
+
+/// The legacy client (a native app: its loopback redirect may use any port).
+fn legacy_flow(response_type: &str) -> Value {
+    let p = Provider::start();
+    let args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--client-id".into(),
+        "legacy".into(),
+        "--auth-method".into(),
+        "none".into(),
+        "--scope".into(),
+        "openid".into(),
+        "--response-type".into(),
+        response_type.into(),
+        "--no-browser".into(),
+        "--json".into(),
+    ];
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let back = p.complete_login(&url, common::TEST_USER).unwrap();
+    // The answer is in the fragment, which a browser keeps to itself: the listener's relay
+    // page posts it back, as this does.
+    let (before, fragment) = back.split_once('#').expect("a fragment response");
+    let (status, page) = deliver_redirect(&format!(
+        "{} {before}?{fragment}",
+        common::browser::FORM_POST
+    ))
+    .unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert!(
+        doc["deprecated"]
+            .as_str()
+            .unwrap()
+            .contains("front channel"),
+        "{doc:#}"
+    );
+    let browser_step = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "authorization response (browser)")
+        .expect("the browser's part is an exchange too");
+    let location = browser_step["response"]["headers"]["Location"]
+        .as_str()
+        .unwrap();
+    assert!(
+        !location.contains(fragment),
+        "tokens in it are masked: {location}"
+    );
+    doc
+}
+
+#[test]
+fn hybrid_code_id_token_checks_the_front_channel_id_token_c_hash() {
+    let doc = legacy_flow("code id_token");
+    let front = &doc["front_channel_id_token"];
+    assert_eq!(check(front, "c_hash")["status"], "pass", "{front:#}");
+    assert_eq!(front["valid"], true, "{front:#}");
+    assert_eq!(doc["id_token"]["valid"], true);
+}
+
+#[test]
+fn implicit_id_token_token_delivers_tokens_through_the_browser_flagged() {
+    let doc = legacy_flow("id_token token");
+    assert!(doc["response"]["access_token"].is_string(), "{doc:#}");
+    let exchanges = doc["exchanges"].as_array().unwrap();
+    assert!(
+        exchanges.iter().all(|e| e["step"] != "token request"),
+        "no token endpoint in the implicit flow"
+    );
+    assert_eq!(
+        check(&doc["id_token"], "at_hash")["status"],
+        "pass",
+        "{doc:#}"
+    );
 }

@@ -505,6 +505,7 @@ fn expected() -> Expected {
         state: "st".into(),
         issuer: None,
         require_iss: false,
+        ..Default::default()
     }
 }
 
@@ -687,4 +688,52 @@ fn review_masking_keeps_oauth_error_codes_intact() {
         device::poll(&mut s, &cfg, &auth, Some(Duration::from_secs(30))).await
     });
     assert_eq!(result.unwrap().tokens.access_token.expose(), "at-1");
+}
+
+/// A token response whose strings carry terminal controls and bidi overrides: the human
+/// report (tokens, token_type, scope, every exchange with --show-exchanges, the curl line) and
+/// `--json` show them escaped, never raw.
+#[test]
+fn review_hostile_token_response_is_printed_inert() {
+    let hostile = [
+        '\u{1b}', '\u{7}', '\u{8}', '\r', '\u{7f}', '\u{9b}', '\u{202e}', '\u{2066}',
+    ];
+    for json_mode in [false, true] {
+        let server = canned(vec![reply(
+            200,
+            "application/json",
+            json!({
+                "access_token": "at-\u{1b}[2J-\u{202e}txt",
+                "token_type": "Bearer\u{1b}]0;pwned\u{7}",
+                "expires_in": 60,
+                "scope": "api\r\u{1b}[1A VALID\u{9b}\u{2066}",
+                "refresh_token": "rt\u{7f}\u{8}",
+            })
+            .to_string(),
+        )]);
+        let endpoint = format!("{}/token", server.base);
+        let mut args = vec![
+            "token",
+            "client-credentials",
+            "--token-endpoint",
+            &endpoint,
+            "--client-id",
+            "c",
+            "--client-secret",
+            "sekret",
+            "--show-exchanges",
+        ];
+        if json_mode {
+            args.push("--json");
+        }
+        let run = grantscope(&args, Duration::from_secs(60));
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        for c in hostile {
+            assert!(
+                !run.stdout.contains(c) && !run.stderr.contains(c),
+                "json={json_mode}: {c:?} reached the terminal raw"
+            );
+        }
+        assert!(run.stdout.contains("at-"), "{}", run.stdout);
+    }
 }

@@ -1091,6 +1091,7 @@ async fn unsafe_switches_change_behaviour() {
             no_refresh_rotation: true,
             any_redirect_uri: true,
             long_lived_tokens: true,
+            ..UnsafeSwitches::default()
         },
         ..SandboxConfig::default()
     })

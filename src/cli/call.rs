@@ -48,7 +48,7 @@ fn fail(json: bool, e: &FlowError) -> ExitCode {
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(
+            crate::text::to_json_pretty(
                 &json!({"ok": false, "error": error_json(e), "exchanges": []})
             )
             .unwrap_or_default()
@@ -111,7 +111,7 @@ pub async fn run(args: CallArgs) -> ExitCode {
             if args.json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(
+                    crate::text::to_json_pretty(
                         &json!({"ok": false, "error": error_json(&e), "exchanges": exchanges})
                     )
                     .unwrap_or_default()
@@ -153,7 +153,7 @@ pub async fn run(args: CallArgs) -> ExitCode {
             "error": null,
             "exchanges": exchanges,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        println!("{}", crate::text::to_json_pretty(&doc).unwrap_or_default());
     } else {
         println!(
             "HTTP {status} ({})",

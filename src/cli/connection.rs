@@ -5,6 +5,8 @@
 use clap::Args;
 use serde_json::Value;
 
+use crate::keys::JwsAlg;
+use crate::oauth::assertion::AssertionAudience;
 use crate::oauth::discovery::Discovery;
 use crate::oauth::error::printable;
 use crate::oauth::{
@@ -54,9 +56,31 @@ pub struct ConnectionArgs {
         allow_hyphen_values = true
     )]
     pub client_secret: Option<ClientSecret>,
-    /// client_secret_basic | client_secret_post | none (default: basic with a secret, none without).
+    /// client_secret_basic | client_secret_post | private_key_jwt | client_secret_jwt |
+    /// tls_client_auth | self_signed_tls_client_auth | none (default: basic with a secret, none
+    /// without).
     #[arg(long, value_name = "METHOD")]
     pub auth_method: Option<AuthMethod>,
+    /// private_key_jwt and JWT bearer: a stored key's name (`grantscope key list`) or a key file
+    /// (PEM, or a JWK/JWKS with the private part).
+    #[arg(long, value_name = "NAME_OR_FILE")]
+    pub signing_key: Option<String>,
+    /// The client assertion's alg (default: the key's; HS256 for client_secret_jwt).
+    #[arg(long, value_name = "ALG")]
+    pub signing_alg: Option<JwsAlg>,
+    /// The client assertion's aud: token-endpoint (default), issuer, or a URL.
+    #[arg(long, value_name = "token-endpoint|issuer|URL")]
+    pub assertion_audience: Option<AssertionAudience>,
+    /// Mutual TLS: the client certificate (PEM file, with --client-key), or a stored key's name
+    /// that has a certificate. Presented on every call of the connection.
+    #[arg(long, value_name = "FILE_OR_NAME")]
+    pub client_cert: Option<String>,
+    /// Mutual TLS: the client certificate's private key (PEM file).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<String>,
+    /// Extra trust roots (a PEM file of CA certificates) for a private or lab server.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<String>,
     /// Space-separated scopes.
     #[arg(long)]
     pub scope: Option<String>,
@@ -87,6 +111,25 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// Authorization code: the response type — code (default); `token`, `id_token token`
+    /// (implicit) and `code id_token`, `code token`, `code id_token token` (hybrid) are
+    /// deprecated and flagged: the tokens travel through the browser.
+    #[arg(long, value_name = "TYPE")]
+    pub response_type: Option<String>,
+    /// Authorization code: the response mode — query, fragment, form_post, or JARM (signed
+    /// responses, verified before use): jwt, query.jwt, fragment.jwt, form_post.jwt.
+    #[arg(long, value_name = "MODE", value_parser = ["query", "fragment", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"])]
+    pub response_mode: Option<String>,
+    /// RFC 9396 authorization details: a JSON array, or @FILE to read it from a file.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub authorization_details: Option<String>,
+    /// Authorization code: send the authorization request as a signed request object
+    /// (RFC 9101), with --signing-key, else HS256 with the client secret.
+    #[arg(long)]
+    pub request_object: bool,
+    /// DANGEROUS, a probe of the server: an unsigned request object (`alg: none`).
+    #[arg(long, conflicts_with = "request_object")]
+    pub request_object_none: bool,
     /// An authorization request parameter, NAME=VALUE, added or overriding (repeatable;
     /// `NAME=` removes one): prompt, login_hint, acr_values, max_age, claims, ...
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
@@ -131,6 +174,17 @@ impl ConnectionArgs {
             None => Profile::default(),
         };
         self.apply_to(&mut p);
+        if let Some(given) = &self.authorization_details {
+            let text = match given.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    config_err(format!("--authorization-details: cannot read {path}: {e}"))
+                })?,
+                None => given.clone(),
+            };
+            let details = crate::oauth::config::parse_authorization_details(&text)
+                .map_err(|e| config_err(format!("--authorization-details: {e}")))?;
+            p.authorization_details = Some(details);
+        }
         Ok(p)
     }
 
@@ -171,6 +225,19 @@ impl ConnectionArgs {
         if let Some(m) = self.auth_method {
             p.auth_method = Some(m);
         }
+        set(&mut p.auth.signing_key, &self.signing_key);
+        if let Some(alg) = self.signing_alg {
+            p.auth.signing_alg = Some(alg);
+        }
+        if let Some(aud) = &self.assertion_audience {
+            p.auth.assertion_audience = Some(aud.clone());
+        }
+        if let Some(cert) = &self.client_cert {
+            p.http.client_cert = Some(cert.clone());
+            // A certificate given without a key file names a stored key (or a combined PEM).
+            p.http.client_key = self.client_key.clone();
+        }
+        set(&mut p.http.ca_cert, &self.ca_cert);
         if !self.resource.is_empty() {
             p.resources = self.resource.clone();
         }
@@ -191,6 +258,18 @@ impl ConnectionArgs {
         }
         if self.insecure {
             p.http.insecure_tls = true;
+        }
+        if let Some(t) = &self.response_type {
+            p.response_type = Some(t.clone());
+        }
+        if let Some(m) = &self.response_mode {
+            p.response_mode = Some(m.clone());
+        }
+        if self.request_object {
+            p.request_object = crate::oauth::request_object::RequestObject::Signed;
+        }
+        if self.request_object_none {
+            p.request_object = crate::oauth::request_object::RequestObject::Unsigned;
         }
         if !self.params.is_empty() {
             p.authorize_params = self.params.clone();
@@ -260,6 +339,11 @@ pub async fn resolve_explained(
 ) -> Result<Resolved, FlowError> {
     args.check_http_flags()?;
     let profile = args.merged_profile()?;
+    if profile.request_object == crate::oauth::request_object::RequestObject::Unsigned {
+        eprintln!(
+            "WARNING: the authorization request goes as an UNSIGNED request object (alg: none), to probe the server; a server should refuse it (RFC 9101 §10.2)."
+        );
+    }
     if profile.http.insecure_tls {
         eprintln!(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
@@ -320,16 +404,27 @@ pub fn missing_words(what: &Missing) -> String {
             GrantInput::Password => "give --password (or GRANTSCOPE_PASSWORD)".into(),
             GrantInput::RedirectUri => "give the registered --redirect-uri".into(),
             GrantInput::Token => "give the token as an argument, or `-` to read it from stdin".into(),
+            GrantInput::SigningKey => {
+                "give --signing-key NAME_OR_FILE (see `grantscope key list`)".into()
+            }
+            GrantInput::Assertion => {
+                "give --assertion JWT, or --assertion-claims JSON with --signing-key".into()
+            }
+            GrantInput::SubjectToken => {
+                "give --subject-token and --subject-token-type".into()
+            }
         },
     }
 }
 
 /// An error as the command line says it: a missing setting names its flag.
 pub fn describe(e: &FlowError) -> String {
-    match e {
+    let text = match e {
         FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
         other => other.to_string(),
-    }
+    };
+    // Server text (descriptions, page titles) may ride in an error: shown inert.
+    crate::text::inert(&text).into_owned()
 }
 
 /// The one JSON error shape of every command's `--json` (DESIGN.md).

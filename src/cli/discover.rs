@@ -82,23 +82,30 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                     "documents": documents, "endpoint_sources": sources,
                     "endpoints": endpoints, "metadata": d.metadata, "exchanges": exchanges,
                 });
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                println!("{}", crate::text::to_json_pretty(&doc).unwrap_or_default());
             } else {
                 for (kind, url) in &d.documents {
-                    println!("metadata: {url} ({})", kind.title());
+                    println!(
+                        "metadata: {} ({})",
+                        crate::text::inert(url.as_str()),
+                        kind.title()
+                    );
                 }
                 if let Some(why) = &d.second_failure {
-                    println!("note: {why}");
+                    println!("note: {}", crate::text::inert(why));
                 }
                 let two = d.documents.len() > 1;
                 for (name, url) in d.endpoints.named() {
                     let from = match d.source_of(name) {
-                        Some(src) if two => format!("  (from {src})"),
+                        Some(src) if two => {
+                            format!("  (from {})", crate::text::inert(src.as_str()))
+                        }
                         _ => String::new(),
                     };
                     println!(
                         "{name:32} {}{from}",
-                        url.map(|u| u.to_string()).unwrap_or_else(|| "-".into())
+                        url.map(|u| crate::text::inert(u.as_str()).into_owned())
+                            .unwrap_or_else(|| "-".into())
                     );
                 }
                 for key in [
@@ -111,7 +118,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                 ] {
                     let v = d.supported(key);
                     if !v.is_empty() {
-                        println!("{key:32} {}", v.join(" "));
+                        println!("{key:32} {}", crate::text::inert(&v.join(" ")));
                     }
                 }
                 println!(
@@ -138,9 +145,9 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         Err(e) => {
             if args.json {
                 let doc = json!({ "ok": false, "error": super::connection::error_json(&e), "issuer": issuer.as_str(), "exchanges": exchanges });
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                println!("{}", crate::text::to_json_pretty(&doc).unwrap_or_default());
             } else {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", super::connection::describe(&e));
             }
             ExitCode::from(e.exit_code())
         }
@@ -152,7 +159,7 @@ fn fail(json: bool, e: &FlowError) -> ExitCode {
     if json {
         let doc =
             json!({ "ok": false, "error": super::connection::error_json(e), "exchanges": [] });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        println!("{}", crate::text::to_json_pretty(&doc).unwrap_or_default());
     } else {
         eprintln!("error: {e}");
     }

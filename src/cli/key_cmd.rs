@@ -79,6 +79,8 @@ pub fn summary_json(stored: &StoredKey) -> Value {
         "alg": key.default_alg().as_str(),
         "algorithms": key.algorithms().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "certificate": stored.certs.first().map(|c| json!({
+            "subject_cn": c.subject_common_name(),
+            "self_signed": c.is_self_issued(),
             "x5t#S256": c.x5t_s256(),
             "chain_length": stored.certs.len(),
         })),
@@ -101,6 +103,17 @@ fn print_summary(stored: &StoredKey, store: &KeyStore) {
     );
     match stored.certs.first() {
         Some(cert) => {
+            let cn = cert.subject_common_name().unwrap_or_default();
+            let kind = if cert.is_self_issued() {
+                "self-signed"
+            } else {
+                "issued"
+            };
+            let _ = writeln!(
+                out,
+                "certificate: CN={} ({kind})",
+                crate::http::excerpt(&cn, 80)
+            );
             let _ = writeln!(out, "x5t#S256:   {}", cert.x5t_s256());
         }
         None => {

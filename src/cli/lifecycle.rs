@@ -203,7 +203,7 @@ fn exchanges_json(session: &mut Session, reveal: bool) -> Vec<Value> {
 }
 
 fn print_json(doc: &Value) {
-    match serde_json::to_string_pretty(doc) {
+    match crate::text::to_json_pretty(doc) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("error: cannot serialise the result: {e}"),
     }
@@ -211,8 +211,8 @@ fn print_json(doc: &Value) {
 
 fn show_claim(name: &str, v: &Value) -> String {
     let shown = match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => crate::text::inert(s).into_owned(),
+        other => crate::text::inert(&other.to_string()).into_owned(),
     };
     match (name, v.as_i64()) {
         ("exp" | "iat" | "nbf" | "auth_time", Some(t)) => {
@@ -237,12 +237,26 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
         .ok()
         .and_then(|v| v.get("active"))
         .and_then(Value::as_bool);
+    let certificate = r
+        .session
+        .http()
+        .options()
+        .client_identity
+        .as_ref()
+        .map(|id| id.x5t_s256().to_string());
+    let binding = result
+        .as_ref()
+        .ok()
+        .filter(|_| active == Some(true))
+        .and_then(|v| crate::oauth::binding::check(v, certificate.as_deref()))
+        .map(|b| b.to_check());
     if args.json {
         print_json(&json!({
             "ok": active == Some(true),
             "active": active,
             "error": result.as_ref().err().map(error_json),
             "response": result.as_ref().ok(),
+            "certificate_binding": binding,
             "exchanges": exchanges,
         }));
     }
@@ -252,8 +266,15 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
                 println!("active       {}", active.unwrap_or(false));
                 if let Value::Object(map) = &v {
                     for (k, val) in map.iter().filter(|(k, _)| *k != "active") {
-                        println!("{k:<12} {}", show_claim(k, val));
+                        println!("{:<12} {}", crate::text::inert(k), show_claim(k, val));
                     }
+                }
+                if let Some(check) = &binding {
+                    println!(
+                        "binding      {}: {}",
+                        check["status"].as_str().unwrap_or(""),
+                        check["message"].as_str().unwrap_or("")
+                    );
                 }
             }
             if active == Some(true) {
@@ -324,12 +345,17 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
                 match info {
                     UserInfo::Json(Value::Object(map)) => {
                         for (k, v) in &map {
-                            println!("{k:<20} {}", show_claim(k, v));
+                            println!("{:<20} {}", crate::text::inert(k), show_claim(k, v));
                         }
                     }
-                    UserInfo::Json(other) => println!("{other}"),
+                    UserInfo::Json(other) => {
+                        println!("{}", crate::text::inert(&other.to_string()))
+                    }
                     UserInfo::Jwt(t) => {
-                        println!("the server answered with a JWT (application/jwt):\n{t}")
+                        println!(
+                            "the server answered with a JWT (application/jwt):\n{}",
+                            crate::text::inert(&t)
+                        )
                     }
                 }
             }

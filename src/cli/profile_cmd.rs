@@ -86,7 +86,7 @@ pub fn run(cmd: ProfileCommand) -> ExitCode {
                 }
                 if json {
                     let v: Vec<_> = listing.profiles.iter().map(|p| masked(p, false)).collect();
-                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    println!("{}", crate::text::to_json_pretty(&v).unwrap_or_default());
                 } else if listing.profiles.is_empty() {
                     eprintln!("no profiles in {}", store.dir().display());
                 } else {
@@ -111,7 +111,7 @@ pub fn run(cmd: ProfileCommand) -> ExitCode {
             Ok(p) => {
                 let p = masked(&p, reveal_secrets);
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+                    println!("{}", crate::text::to_json_pretty(&p).unwrap_or_default());
                 } else {
                     let v = serde_json::to_value(&p).unwrap_or_default();
                     if let Some(obj) = v.as_object() {

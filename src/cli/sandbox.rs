@@ -17,6 +17,9 @@ pub struct SandboxArgs {
     /// TCP port on 127.0.0.1 (the sandbox never listens elsewhere); 0 picks a free port.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub port: u16,
+    /// TCP port of the TLS listener for mutual TLS (RFC 8705) on 127.0.0.1; 0 picks a free port.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub tls_port: u16,
     /// Lifetime of access tokens and ID tokens, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     pub access_token_ttl: u64,
@@ -65,6 +68,31 @@ pub struct SandboxArgs {
     /// UNSAFE (teaching): issue access tokens valid for a year and refresh tokens for ten.
     #[arg(long)]
     pub unsafe_long_lived_tokens: bool,
+    /// UNSAFE (teaching): accept JWT assertions (client authentication, JWT bearer) whose aud
+    /// names another server.
+    #[arg(long)]
+    pub unsafe_accept_wrong_assertion_audience: bool,
+    /// UNSAFE (teaching): accept a JWT assertion whose jti was already used (a replay).
+    #[arg(long)]
+    pub unsafe_accept_replayed_assertion: bool,
+    /// UNSAFE (teaching): accept a JWT assertion after its exp.
+    #[arg(long)]
+    pub unsafe_accept_expired_assertion: bool,
+    /// UNSAFE (teaching): redeem an authorization code as often as it is presented.
+    #[arg(long)]
+    pub unsafe_allow_code_reuse: bool,
+    /// UNSAFE (teaching): leave iss out of authorization responses (the metadata still promises it).
+    #[arg(long)]
+    pub unsafe_no_iss: bool,
+    /// UNSAFE (teaching): answer the authorization endpoint with CORS for any origin.
+    #[arg(long)]
+    pub unsafe_cors_on_authorize: bool,
+    /// UNSAFE (teaching): accept a code_verifier for a code issued without a challenge.
+    #[arg(long)]
+    pub unsafe_allow_pkce_downgrade: bool,
+    /// UNSAFE (teaching): let any client refresh any refresh token.
+    #[arg(long)]
+    pub unsafe_refresh_any_client: bool,
 }
 
 impl SandboxArgs {
@@ -72,6 +100,7 @@ impl SandboxArgs {
     pub fn to_config(&self) -> SandboxConfig {
         SandboxConfig {
             port: self.port,
+            tls_port: self.tls_port,
             access_token_ttl: Duration::from_secs(self.access_token_ttl),
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl),
             code_ttl: Duration::from_secs(self.code_ttl),
@@ -87,6 +116,14 @@ impl SandboxArgs {
                 no_refresh_rotation: self.unsafe_no_refresh_rotation,
                 any_redirect_uri: self.unsafe_any_redirect_uri,
                 long_lived_tokens: self.unsafe_long_lived_tokens,
+                accept_wrong_assertion_audience: self.unsafe_accept_wrong_assertion_audience,
+                accept_replayed_assertion: self.unsafe_accept_replayed_assertion,
+                accept_expired_assertion: self.unsafe_accept_expired_assertion,
+                allow_code_reuse: self.unsafe_allow_code_reuse,
+                no_iss: self.unsafe_no_iss,
+                cors_on_authorize: self.unsafe_cors_on_authorize,
+                allow_pkce_downgrade: self.unsafe_allow_pkce_downgrade,
+                refresh_any_client: self.unsafe_refresh_any_client,
             },
         }
     }
@@ -192,16 +229,42 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
             "auto-approve: every request is approved at once as {user}"
         );
     }
+    let files = handle.client_files();
+    let _ = writeln!(
+        out,
+        "mutual TLS: {} (endpoint aliases in discovery; trust its test CA with --ca-cert {})",
+        handle.tls_base(),
+        files.ca_cert.display()
+    );
     let _ = writeln!(out, "clients:");
     for client in seeded_clients() {
         let _ = writeln!(
             out,
-            "  {:<16} secret: {:<24} {}",
+            "  {:<18} {:<30} {}",
             client.id,
-            client.secret.unwrap_or("(none, public)"),
+            credential_label(client),
             client.description
         );
     }
+    let _ = writeln!(out, "client keys ({}):", files.dir.display());
+    let _ = writeln!(
+        out,
+        "  sandbox-jwt        --signing-key {} (kid {})",
+        files.jwt_key.display(),
+        files.jwt_kid
+    );
+    let _ = writeln!(
+        out,
+        "  sandbox-mtls       --client-cert {} --client-key {}",
+        files.mtls_cert.display(),
+        files.mtls_key.display()
+    );
+    let _ = writeln!(
+        out,
+        "  sandbox-selfsigned --client-cert {} --client-key {}",
+        files.self_signed_cert.display(),
+        files.self_signed_key.display()
+    );
     let _ = writeln!(out, "users:");
     for user in seeded_users() {
         let _ = writeln!(out, "  {:<16} password: {}", user.username, user.password);
@@ -214,9 +277,22 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
     out
 }
 
+/// How a seeded client proves itself, for the banner: its demo secret, or its method.
+fn credential_label(client: &sandbox::SeededClient) -> String {
+    match (client.secret, client.auth) {
+        (Some(secret), sandbox::ClientAuth::ClientSecretJwt) => {
+            format!("secret: {secret} (client_secret_jwt)")
+        }
+        (Some(secret), _) => format!("secret: {secret}"),
+        (None, sandbox::ClientAuth::None) => "(none, public)".to_string(),
+        (None, auth) => format!("({})", auth.names()[0]),
+    }
+}
+
 /// The start-up information as JSON (`--json`).
 pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
     let config = handle.config();
+    let files = handle.client_files();
     let issuer = handle.issuer_str();
     json!({
         "issuer": issuer,
@@ -231,10 +307,30 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
         "auto_approve": config.auto_approve,
         "key_dir": handle.key_dir().display().to_string(),
         "jwks": handle.jwks(),
+        "tls": {
+            "base": handle.tls_base(),
+            "port": handle.tls_addr().port(),
+            "ca_cert": files.ca_cert.display().to_string(),
+        },
+        "client_keys": {
+            "dir": files.dir.display().to_string(),
+            "sandbox-jwt": { "key": files.jwt_key.display().to_string(), "kid": files.jwt_kid },
+            "sandbox-mtls": {
+                "cert": files.mtls_cert.display().to_string(),
+                "key": files.mtls_key.display().to_string(),
+                "x5t#S256": files.mtls_x5t,
+            },
+            "sandbox-selfsigned": {
+                "cert": files.self_signed_cert.display().to_string(),
+                "key": files.self_signed_key.display().to_string(),
+                "x5t#S256": files.self_signed_x5t,
+            },
+        },
         "clients": seeded_clients().iter().map(|c| json!({
             "client_id": c.id,
             "client_secret": c.secret,
             "kind": c.kind.to_string(),
+            "auth_methods": c.auth.names(),
             "grant_types": c.grant_types,
             "redirect_uris": c.redirect_uris,
             "scopes": c.scopes,

@@ -11,8 +11,10 @@ use super::connection::{
     ConnectionArgs, Progress, Resolved, describe, error_json, resolve_explained,
 };
 use crate::oauth::grants::authorization_code::RedirectSource;
+use crate::oauth::grants::jwt_bearer::BearerAssertion;
+use crate::oauth::grants::token_exchange::ExchangeRequest;
 use crate::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
-use crate::oauth::{Connection, FlowError, Session};
+use crate::oauth::{Connection, FlowError};
 use crate::secret::{Password, RefreshToken};
 
 /// The grant argument: the names of the core's grant registry ([`grants::GRANTS`]).
@@ -80,6 +82,39 @@ pub struct TokenArgs {
     /// Authorization code / device: how long to wait for the user, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub wait: u64,
+    /// JWT bearer: the assertion to present (a signed JWT).
+    #[arg(
+        long,
+        value_name = "JWT",
+        conflicts_with = "assertion_claims",
+        allow_hyphen_values = true
+    )]
+    pub assertion: Option<String>,
+    /// JWT bearer: claims to sign with --signing-key (iss, aud, iat, exp and jti are filled in
+    /// when left out), as JSON or @FILE.
+    #[arg(long, value_name = "JSON")]
+    pub assertion_claims: Option<String>,
+    /// Token exchange: the subject token.
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
+    pub subject_token: Option<String>,
+    /// Token exchange: its type (a URN, or access_token, refresh_token, id_token, jwt, saml1,
+    /// saml2).
+    #[arg(long, value_name = "URN")]
+    pub subject_token_type: Option<String>,
+    /// Token exchange: the actor token (delegation).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        allow_hyphen_values = true,
+        requires = "actor_token_type"
+    )]
+    pub actor_token: Option<String>,
+    /// Token exchange: the actor token's type.
+    #[arg(long, value_name = "URN", requires = "actor_token")]
+    pub actor_token_type: Option<String>,
+    /// Token exchange: the type of token asked for.
+    #[arg(long, value_name = "URN")]
+    pub requested_token_type: Option<String>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -99,6 +134,10 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     } else {
         Progress::Verbose
     };
+    let assertion = match bearer_assertion(&args) {
+        Ok(a) => a,
+        Err(e) => return fail_early(grant, &e, args.json),
+    };
     let explain = args.explain.then_some(grant);
     let resolved =
         match resolve_explained(&args.connection, progress, grant.endpoints(), explain).await {
@@ -106,7 +145,7 @@ pub async fn run(args: TokenArgs) -> ExitCode {
             Err(e) => return fail_early(grant, &e, args.json),
         };
     let reveal = resolved.reveal;
-    let (mut outcome, resolved) = run_grant(grant, &args, resolved).await;
+    let (mut outcome, resolved) = run_grant(grant, &args, resolved, assertion).await;
     let inspections = match &outcome.result {
         Ok(s) => {
             let (inspections, jwks_exchanges) =
@@ -116,11 +155,32 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         }
         Err(_) => super::token_report::Inspections::default(),
     };
+    let mut inspections = inspections;
+    if let Some(at) = inspections.access_token.as_mut() {
+        let certificate = resolved
+            .session
+            .http()
+            .options()
+            .client_identity
+            .as_ref()
+            .map(|id| id.x5t_s256().to_string());
+        crate::oauth::binding::annotate_inspection(at, certificate.as_deref());
+    }
     if args.json {
-        let doc = json_document(&outcome, &inspections, reveal, &resolved.session);
+        let doc = json_document(
+            &outcome,
+            &inspections,
+            reveal,
+            resolved.config.authorization_details.as_deref(),
+            resolved
+                .config
+                .response_type()
+                .split(' ')
+                .any(|t| t == "token" || t == "id_token"),
+        );
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+            crate::text::to_json_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
         super::token_report::print_human(&outcome, &inspections, reveal, args.show_exchanges);
@@ -131,7 +191,35 @@ pub async fn run(args: TokenArgs) -> ExitCode {
     }
 }
 
-async fn run_grant(grant: GrantKind, args: &TokenArgs, r: Resolved) -> (GrantOutcome, Resolved) {
+/// `--assertion` or `--assertion-claims` (JSON, or @FILE).
+fn bearer_assertion(args: &TokenArgs) -> Result<Option<BearerAssertion>, FlowError> {
+    if let Some(jwt) = &args.assertion {
+        return Ok(Some(BearerAssertion::Jwt(jwt.clone())));
+    }
+    let Some(claims) = &args.assertion_claims else {
+        return Ok(None);
+    };
+    let text = match claims.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| FlowError::Config(format!("--assertion-claims {path}: {e}")))?,
+        None => claims.clone(),
+    };
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| FlowError::Config(format!("--assertion-claims is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(FlowError::Config(
+            "--assertion-claims must be a JSON object".into(),
+        ));
+    }
+    Ok(Some(BearerAssertion::Claims(value)))
+}
+
+async fn run_grant(
+    grant: GrantKind,
+    args: &TokenArgs,
+    r: Resolved,
+    assertion: Option<BearerAssertion>,
+) -> (GrantOutcome, Resolved) {
     let redirect = (grant == GrantKind::AuthorizationCode).then(|| {
         if args.paste_redirect {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -158,6 +246,14 @@ async fn run_grant(grant: GrantKind, args: &TokenArgs, r: Resolved) -> (GrantOut
         password: args.password.clone(),
         redirect,
         wait: Some(Duration::from_secs(args.wait)),
+        assertion,
+        exchange: args.subject_token.as_ref().map(|subject| ExchangeRequest {
+            subject_token: subject.clone(),
+            subject_token_type: args.subject_token_type.clone().unwrap_or_default(),
+            actor_token: args.actor_token.clone(),
+            actor_token_type: args.actor_token_type.clone(),
+            requested_token_type: args.requested_token_type.clone(),
+        }),
     };
     let reveal = r.reveal;
     let mut conn = Connection {
@@ -187,7 +283,8 @@ fn json_document(
     outcome: &GrantOutcome,
     inspections: &super::token_report::Inspections,
     reveal: bool,
-    _session: &Session,
+    requested_details: Option<&str>,
+    front_channel: bool,
 ) -> Value {
     let (ok, error, response, rotated) = match &outcome.result {
         Ok(TokenSuccess {
@@ -207,8 +304,22 @@ fn json_document(
         "refresh_token": inspections.refresh_token.clone().unwrap_or(Value::Null),
         "exchanges": outcome.exchanges.iter().map(|e| e.to_json(reveal)).collect::<Vec<_>>(),
     });
+    // RFC 9396: the granted authorization details beside the requested ones.
+    if let Some(requested) = requested_details {
+        doc["authorization_details"] = json!({
+            "requested": serde_json::from_str::<Value>(requested).unwrap_or(Value::Null),
+            "granted": doc["response"].get("authorization_details").cloned().unwrap_or(Value::Null),
+        });
+    }
     if let Some(r) = rotated {
         doc["refresh_token_rotated"] = Value::Bool(r);
+    }
+    if let Some(front) = &inspections.front_channel_id_token {
+        doc["front_channel_id_token"] = front.clone();
+    }
+    if front_channel {
+        doc["deprecated"] =
+            Value::String(crate::oauth::grants::authorization_code::FRONT_CHANNEL_WARNING.into());
     }
     if outcome.grant.deprecated() {
         doc["deprecated"] = Value::String(grants::password::DEPRECATION.into());
@@ -224,7 +335,7 @@ fn fail_early(grant: GrantKind, e: &FlowError, json: bool) -> ExitCode {
         });
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
+            crate::text::to_json_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
         eprintln!("error: {}", describe(e));

@@ -15,6 +15,7 @@ pub struct Inspections {
     pub access_token: Option<Value>,
     pub id_token: Option<Value>,
     pub refresh_token: Option<Value>,
+    pub front_channel_id_token: Option<Value>,
 }
 
 /// Inspects every token of a successful response with what the flow knows
@@ -41,6 +42,7 @@ pub async fn inspect_success(
             access_token: json(&r.access_token),
             id_token: json(&r.id_token),
             refresh_token: json(&r.refresh_token),
+            front_channel_id_token: json(&r.front_channel_id_token),
         },
         r.exchanges,
     )
@@ -75,48 +77,57 @@ pub fn print_human(
     if show_exchanges {
         for ex in &outcome.exchanges {
             let req = ex.request_view(reveal);
+            // The server chose much of this (URLs from metadata, every response byte): shown
+            // inert, with control characters and bidi overrides escaped.
             eprintln!("── {} ──", ex.step);
-            eprintln!("{} {}", req.method, req.url);
+            eprintln!("{} {}", req.method, inert(&req.url));
             for (k, v) in &req.headers {
-                eprintln!("{k}: {v}");
+                eprintln!("{}: {}", inert(k), inert(v));
             }
             if let Some(b) = &req.body {
-                eprintln!("\n{b}");
+                eprintln!("\n{}", inert(b));
+            }
+            // Decoded views beside the raw form (the client assertion's header and claims).
+            for (name, value) in ex.decoded() {
+                eprintln!(
+                    "{name} (decoded): {}",
+                    crate::text::inert(&value.to_string())
+                );
             }
             match ex.response_view(reveal) {
                 Some(r) => {
                     eprintln!("\n← HTTP {} ({} ms)", r.status, ex.elapsed_ms);
                     for (k, v) in &r.headers {
-                        eprintln!("{k}: {v}");
+                        eprintln!("{}: {}", inert(k), inert(v));
                     }
-                    eprintln!("\n{}", r.body);
+                    eprintln!("\n{}", inert(&r.body));
                 }
                 None => eprintln!(
                     "\n← {}",
-                    ex.error_view(reveal).as_deref().unwrap_or("no response")
+                    inert(ex.error_view(reveal).as_deref().unwrap_or("no response"))
                 ),
             }
-            eprintln!("curl: {}", ex.to_curl(reveal));
+            eprintln!("curl: {}", inert(&ex.to_curl(reveal)));
         }
     }
     match &outcome.result {
         Ok(s) => {
             let t = &s.tokens;
-            println!("access_token: {}", t.access_token.expose());
+            println!("access_token: {}", inert(t.access_token.expose()));
             if let Some(v) = &inspections.access_token {
                 println!("  ({})", one_line(v));
             }
             if let Some(tt) = &t.token_type {
-                println!("token_type: {tt}");
+                println!("token_type: {}", inert(tt));
             }
             if let Some(e) = t.expires_in {
                 println!("expires_in: {e}");
             }
             if let Some(sc) = &t.scope {
-                println!("scope: {sc}");
+                println!("scope: {}", inert(sc));
             }
             if let Some(rt) = &t.refresh_token {
-                println!("refresh_token: {}", rt.expose());
+                println!("refresh_token: {}", inert(rt.expose()));
             }
             if let Some(rot) = s.refresh_rotated {
                 println!(
@@ -129,7 +140,7 @@ pub fn print_human(
                 );
             }
             if let Some(id) = &t.id_token {
-                println!("id_token: {}", id.expose());
+                println!("id_token: {}", inert(id.expose()));
                 if let Some(v) = &inspections.id_token {
                     println!("  ({})", one_line(v));
                 }
@@ -157,7 +168,10 @@ pub fn print_human(
             }
         }
         Err(e) => {
-            eprintln!("error: {}", super::connection::describe(e));
+            eprintln!(
+                "error: {}",
+                crate::text::inert(&super::connection::describe(e))
+            );
         }
     }
 }

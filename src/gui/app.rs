@@ -10,6 +10,7 @@ use super::events::Event;
 use super::flow::{FlowCommand, FlowMsg, FlowScreen, InspectRequest, grant_kind};
 use super::history::{HistoryMsg, HistoryScreen};
 use super::inspector::{InspectorMsg, InspectorScreen};
+use super::probes::ProbesScreen;
 use super::profiles::{ProfilesMsg, ProfilesScreen, SANDBOX_PROFILE};
 use super::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
 use super::wizard::{WizardCommand, wizard_ui};
@@ -99,6 +100,7 @@ pub struct GrantscopeApp {
     inspector: InspectorScreen,
     profiles: ProfilesScreen,
     history: HistoryScreen,
+    probes: ProbesScreen,
     sandbox: Option<Box<SandboxHandle>>,
     sandbox_state: SandboxState,
     /// Run the flow as soon as the sandbox is up.
@@ -154,6 +156,7 @@ impl GrantscopeApp {
             inspector,
             profiles,
             history,
+            probes: ProbesScreen::default(),
             sandbox: None,
             sandbox_state: SandboxState::Stopped,
             run_after_sandbox: false,
@@ -197,6 +200,10 @@ impl GrantscopeApp {
     /// The session's exchanges.
     pub fn history(&self) -> &HistoryScreen {
         &self.history
+    }
+
+    pub fn probes(&self) -> &ProbesScreen {
+        &self.probes
     }
 
     /// The running sandbox's issuer.
@@ -486,6 +493,8 @@ impl GrantscopeApp {
                 for screen in Screen::ALL {
                     ui.selectable_value(&mut self.settings.screen, screen, screen.label());
                 }
+                ui.toggle_value(&mut self.probes.open, "Probes")
+                    .on_hover_text("The security probes window");
                 ui.separator();
                 let active = self
                     .settings
@@ -638,6 +647,10 @@ impl eframe::App for GrantscopeApp {
         if self.frames == 1 {
             // A second frame comes, and with it the stores are read (see `logic`).
             ui.ctx().request_repaint();
+        }
+        if self.probes.open {
+            let profile = self.active_profile();
+            self.probes.window(ui.ctx(), &self.worker, profile);
         }
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);

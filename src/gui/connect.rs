@@ -56,13 +56,15 @@ pub fn endpoint_field(kind: EndpointKind) -> &'static str {
     }
 }
 
-fn input_field(input: GrantInput) -> &'static str {
+/// The field that gives a grant input, when this window has one.
+fn input_field(input: GrantInput) -> Option<&'static str> {
     match input {
-        GrantInput::RefreshToken => "Refresh token",
-        GrantInput::Username => "Username",
-        GrantInput::Password => "Password",
-        GrantInput::RedirectUri => "Redirect URI",
-        GrantInput::Token => "Token",
+        GrantInput::RefreshToken => Some("Refresh token"),
+        GrantInput::Username => Some("Username"),
+        GrantInput::Password => Some("Password"),
+        GrantInput::RedirectUri => Some("Redirect URI"),
+        GrantInput::Token => Some("Token"),
+        _ => None,
     }
 }
 
@@ -85,7 +87,10 @@ fn missing_words(m: &Missing) -> String {
         Missing::ConfidentialClient => "this needs a confidential client: fill in Client secret \
                                         (and a Client authentication other than none)"
             .into(),
-        Missing::Input(i) => format!("fill in {}", input_field(*i)),
+        Missing::Input(i) => match input_field(*i) {
+            Some(field) => format!("fill in {field}"),
+            None => format!("{} is needed (the command line gives it)", i.title()),
+        },
     }
 }
 

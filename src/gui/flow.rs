@@ -1053,6 +1053,7 @@ async fn run_flow(
         password: Some(inputs.password.clone()),
         redirect,
         wait: Some(wait),
+        ..grants::GrantInputs::default()
     };
     let outcome = grants::run(grant, &mut conn, core_inputs).await;
     (outcome.result, Some(conn.config))

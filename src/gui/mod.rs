@@ -12,6 +12,7 @@ pub mod history;
 pub mod inspector;
 pub mod layout;
 pub mod lifecycle;
+pub mod probes;
 pub mod profiles;
 pub mod sequence;
 pub mod settings;

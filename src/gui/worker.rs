@@ -138,6 +138,11 @@ impl Worker {
         }
     }
 
+    /// The runtime handle, for code that spawns by itself (the probes window, its own channel).
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        &self.handle
+    }
+
     /// Takes every event that has arrived since the last frame.
     pub fn drain(&self) -> Vec<Event> {
         self.rx.try_iter().collect()

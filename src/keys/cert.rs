@@ -44,10 +44,79 @@ impl Certificate {
         pem::encode("CERTIFICATE", &self.der)
     }
 
+    /// The subject's common name (the last CN in the subject), if the DER has one.
+    pub fn subject_common_name(&self) -> Option<String> {
+        let subject = tbs_field(&self.der, 5)?;
+        common_name(subject)
+    }
+
+    /// Whether the certificate's issuer name is its subject name (self-issued).
+    pub fn is_self_issued(&self) -> bool {
+        matches!((tbs_field(&self.der, 3), tbs_field(&self.der, 5)), (Some(i), Some(s)) if i == s)
+    }
+
     /// `x5t#S256`, the confirmation a certificate-bound token carries (RFC 8705 §3.1).
     pub fn x5t_s256(&self) -> String {
         x5t_s256(&self.der)
     }
+}
+
+/// One DER TLV: `(tag, value, rest)`.
+fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The `index`-th field of the TBSCertificate, counting the optional `[0]` version as 0
+/// (0 version, 1 serial, 2 signature, 3 issuer, 4 validity, 5 subject), as its full TLV value.
+fn tbs_field(cert: &[u8], index: usize) -> Option<&[u8]> {
+    let (_, cert_body, _) = der_next(cert)?;
+    let (_, mut tbs, _) = der_next(cert_body)?;
+    let mut i = 0;
+    let (tag, _, _) = der_next(tbs)?;
+    if tag != 0xa0 {
+        i = 1; // v1 certificate: no version field
+    }
+    loop {
+        let (_, value, rest) = der_next(tbs)?;
+        if i == index {
+            return Some(value);
+        }
+        tbs = rest;
+        i += 1;
+    }
+}
+
+/// The last `CN` (OID 2.5.4.3) in a Name's RDN sequence.
+fn common_name(mut name: &[u8]) -> Option<String> {
+    let mut found = None;
+    while let Some((_, set, rest)) = der_next(name) {
+        let mut atvs = set;
+        while let Some((_, atv, more)) = der_next(atvs) {
+            if let Some((0x06, oid, value)) = der_next(atv)
+                && oid == [0x55, 0x04, 0x03]
+                && let Some((_, text, _)) = der_next(value)
+            {
+                found = Some(String::from_utf8_lossy(text).into_owned());
+            }
+            atvs = more;
+        }
+        name = rest;
+    }
+    found
 }
 
 /// What a certificate is for.
@@ -180,6 +249,11 @@ mod tests {
             let pem = cert.pem();
             let back = Certificate::all_from_pem(&pem).unwrap();
             assert_eq!(back, vec![cert.clone()]);
+            assert_eq!(
+                cert.subject_common_name().as_deref(),
+                Some("grantscope test client")
+            );
+            assert!(cert.is_self_issued());
             assert_eq!(cert.x5t_s256().len(), 43);
         }
     }
@@ -198,5 +272,11 @@ mod tests {
             )
             .unwrap();
         assert_ne!(leaf.x5t_s256(), ca.certificate().x5t_s256());
+        assert_eq!(leaf.subject_common_name().as_deref(), Some("127.0.0.1"));
+        assert!(!leaf.is_self_issued());
+        assert_eq!(
+            ca.certificate().subject_common_name().as_deref(),
+            Some("grantscope test CA")
+        );
     }
 }

@@ -70,6 +70,74 @@ impl Signer<'_> {
     }
 }
 
+/// A compact JWS split and decoded, its signature not yet checked.
+#[derive(Debug, Clone)]
+pub struct ParsedJws {
+    /// The protected header.
+    pub header: Map<String, Value>,
+    /// The payload as JSON.
+    pub claims: Value,
+    /// `alg` from the header, if grantscope knows it.
+    pub alg: Option<JwsAlg>,
+    signing_input: String,
+    signature: Vec<u8>,
+}
+
+impl ParsedJws {
+    /// Splits `b64(header).b64(payload).b64(sig)` and decodes the JSON parts.
+    pub fn parse(jws: &str) -> Result<ParsedJws, KeyError> {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let parts: Vec<&str> = jws.trim().split('.').collect();
+        let [h, p, s] = parts.as_slice() else {
+            return Err(KeyError::Invalid(format!(
+                "a JWS has three dot-separated parts; this has {}",
+                parts.len()
+            )));
+        };
+        let decode = |what: &str, part: &str| {
+            URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|e| KeyError::Invalid(format!("the JWS {what} is not base64url: {e}")))
+        };
+        let header: Map<String, Value> = serde_json::from_slice(&decode("header", h)?)
+            .map_err(|e| KeyError::Invalid(format!("the JWS header is not a JSON object: {e}")))?;
+        let claims: Value = serde_json::from_slice(&decode("payload", p)?)
+            .map_err(|e| KeyError::Invalid(format!("the JWS payload is not JSON: {e}")))?;
+        let alg = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(|a| JwsAlg::ALL.into_iter().find(|x| x.as_str() == a));
+        Ok(ParsedJws {
+            header,
+            claims,
+            alg,
+            signing_input: format!("{h}.{p}"),
+            signature: decode("signature", s)?,
+        })
+    }
+
+    /// Whether the signature verifies with `signer` under the header's `alg` (which must be
+    /// one the signer can make: no `none`, no HS* with a private key).
+    pub fn verify(&self, signer: Signer<'_>) -> bool {
+        let Some(alg) = self.alg.filter(|a| signer.supports(*a)) else {
+            return false;
+        };
+        match signer {
+            Signer::Key(key) => key.verify(alg, self.signing_input.as_bytes(), &self.signature),
+            Signer::Secret(secret) => {
+                let algorithm = match alg {
+                    JwsAlg::Hs256 => hmac::HMAC_SHA256,
+                    JwsAlg::Hs384 => hmac::HMAC_SHA384,
+                    _ => hmac::HMAC_SHA512,
+                };
+                let key = hmac::Key::new(algorithm, secret);
+                hmac::verify(&key, self.signing_input.as_bytes(), &self.signature).is_ok()
+            }
+        }
+    }
+}
+
 /// Signs `claims` under `header` (whose `alg` is set to `alg`): `b64(header).b64(claims).b64(sig)`.
 pub fn sign_compact(
     header: &Map<String, Value>,
@@ -117,5 +185,9 @@ mod tests {
         let data = jsonwebtoken::decode::<Value>(&jwt, &key, &validation).unwrap();
         assert_eq!(data.claims, claims);
         assert!(sign_compact(&Map::new(), &claims, Signer::Secret(secret), JwsAlg::Es256).is_err());
+        let parsed = ParsedJws::parse(&jwt).unwrap();
+        assert_eq!(parsed.claims, claims);
+        assert!(parsed.verify(Signer::Secret(secret)));
+        assert!(!parsed.verify(Signer::Secret(b"another-secret-of-thirty-two-bytes!!")));
     }
 }

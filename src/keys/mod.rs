@@ -21,7 +21,7 @@ pub use cert::{CertUse, Certificate, TestCa, self_signed};
 pub use jwk::{
     b64 as base64url, private_key_from_json, private_key_from_jwk, thumbprint, x5t_s256,
 };
-pub use jws::{Signer, sign_compact};
+pub use jws::{ParsedJws, Signer, sign_compact};
 pub use private::{Curve, GenerateType, KeyKind, PrivateKey};
 pub use store::{KeyStore, StoredKey, read_key_file, validate_name};
 

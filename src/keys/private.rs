@@ -385,6 +385,39 @@ impl PrivateKey {
         }
     }
 
+    /// Verifies a JWS signature made with `alg` by this key's public half.
+    pub fn verify(&self, alg: JwsAlg, message: &[u8], sig: &[u8]) -> bool {
+        use aws_lc_rs::signature::{UnparsedPublicKey, VerificationAlgorithm};
+        if !self.supports(alg) {
+            return false;
+        }
+        let (algorithm, public): (&'static dyn VerificationAlgorithm, &[u8]) = match &self.pair {
+            Pair::Rsa(pair) => (
+                match alg {
+                    JwsAlg::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                    JwsAlg::Rs384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                    JwsAlg::Rs512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                    JwsAlg::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
+                    JwsAlg::Ps384 => &signature::RSA_PSS_2048_8192_SHA384,
+                    _ => &signature::RSA_PSS_2048_8192_SHA512,
+                },
+                pair.public_key().as_ref(),
+            ),
+            Pair::Ec(curve, pair) => (
+                match curve {
+                    Curve::P256 => &signature::ECDSA_P256_SHA256_FIXED,
+                    Curve::P384 => &signature::ECDSA_P384_SHA384_FIXED,
+                    Curve::P521 => &signature::ECDSA_P521_SHA512_FIXED,
+                },
+                pair.public_key().as_ref(),
+            ),
+            Pair::Ed(pair) => (&signature::ED25519, pair.public_key().as_ref()),
+        };
+        UnparsedPublicKey::new(algorithm, public)
+            .verify(message, sig)
+            .is_ok()
+    }
+
     /// The PKCS#8 DER bytes. Crate-internal: for the store and rcgen.
     pub(crate) fn pkcs8_der(&self) -> &[u8] {
         &self.pkcs8
@@ -440,6 +473,8 @@ mod tests {
             UnparsedPublicKey::new(verify, &public)
                 .verify(b"hello", &sig)
                 .unwrap();
+            assert!(key.verify(alg, b"hello", &sig));
+            assert!(!key.verify(alg, b"hellO", &sig));
             assert!(key.sign(JwsAlg::Rs256, b"x").is_err());
         }
     }

@@ -63,6 +63,19 @@ impl FromStr for AssertionAudience {
     }
 }
 
+impl serde::Serialize for AssertionAudience {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AssertionAudience {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl AssertionAudience {
     /// The `aud` value for these endpoints.
     pub fn resolve(

@@ -1,7 +1,9 @@
 //! Client authentication, applied in one place ([`authenticate`]) for every endpoint that
 //! authenticates the client: token, device authorization, introspection and revocation.
-//! Methods: `client_secret_basic` (RFC 6749 §2.3.1), `client_secret_post`, and `none` for
-//! public clients. A new method is a variant of [`AuthMethod`] and an arm of [`authenticate`];
+//! Methods: `client_secret_basic` (RFC 6749 §2.3.1), `client_secret_post`, `private_key_jwt`
+//! and `client_secret_jwt` (RFC 7523 §2.2 assertions, built in `assertion.rs`),
+//! `tls_client_auth` and `self_signed_tls_client_auth` (RFC 8705: the certificate is the
+//! connection's, see `HttpSettings`), and `none` for public clients. A new method is a variant of [`AuthMethod`] and an arm of [`authenticate`];
 //! the call sites do not change (ARCHITECTURE.md, "adding a client-authentication method").
 
 use std::fmt;
@@ -14,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::ClientConfig;
-use super::error::FlowError;
+use super::assertion;
+use super::error::{FlowError, GrantInput, Missing};
 use crate::http::HttpRequest;
+use crate::keys::{KeyStore, Signer, StoredKey};
 use crate::secret::{Secret, SecretKind};
 
 /// How the client proves who it is.
@@ -29,12 +33,24 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// A public client: `client_id` in the body, no secret, no Authorization header.
     None,
+    /// A JWT assertion signed with the client's private key (RFC 7523 §2.2, OIDC Core §9).
+    PrivateKeyJwt,
+    /// A JWT assertion HMAC-signed with the client secret (OIDC Core §9).
+    ClientSecretJwt,
+    /// A client certificate from a CA the server trusts, presented on every call (RFC 8705 §2.1).
+    TlsClientAuth,
+    /// A self-signed client certificate registered with the server (RFC 8705 §2.2).
+    SelfSignedTlsClientAuth,
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 3] = [
+    pub const ALL: [AuthMethod; 7] = [
         AuthMethod::ClientSecretBasic,
         AuthMethod::ClientSecretPost,
+        AuthMethod::PrivateKeyJwt,
+        AuthMethod::ClientSecretJwt,
+        AuthMethod::TlsClientAuth,
+        AuthMethod::SelfSignedTlsClientAuth,
         AuthMethod::None,
     ];
 
@@ -43,7 +59,29 @@ impl AuthMethod {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::None => "none",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::TlsClientAuth => "tls_client_auth",
+            AuthMethod::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
         }
+    }
+
+    /// Whether the method proves the client with a TLS client certificate.
+    pub fn uses_certificate(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth
+        )
+    }
+
+    /// Whether the method needs the client secret (to send or to sign with).
+    pub fn needs_secret(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::ClientSecretBasic
+                | AuthMethod::ClientSecretPost
+                | AuthMethod::ClientSecretJwt
+        )
     }
 }
 
@@ -60,8 +98,14 @@ impl FromStr for AuthMethod {
             "client_secret_basic" | "basic" => Ok(AuthMethod::ClientSecretBasic),
             "client_secret_post" | "post" => Ok(AuthMethod::ClientSecretPost),
             "none" => Ok(AuthMethod::None),
+            "private_key_jwt" => Ok(AuthMethod::PrivateKeyJwt),
+            "client_secret_jwt" => Ok(AuthMethod::ClientSecretJwt),
+            "tls_client_auth" => Ok(AuthMethod::TlsClientAuth),
+            "self_signed_tls_client_auth" => Ok(AuthMethod::SelfSignedTlsClientAuth),
             other => Err(format!(
-                "unknown client authentication method {other:?}; use client_secret_basic, client_secret_post or none"
+                "unknown client authentication method {other:?}; use client_secret_basic, \
+                 client_secret_post, private_key_jwt, client_secret_jwt, tls_client_auth, \
+                 self_signed_tls_client_auth or none"
             )),
         }
     }
@@ -82,6 +126,8 @@ pub struct AuthParts {
     pub params: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub secrets: Vec<(SecretKind, String)>,
+    /// Decoded views to show beside the raw request (the client assertion).
+    pub decoded: Vec<(String, serde_json::Value)>,
 }
 
 impl AuthParts {
@@ -96,13 +142,16 @@ impl AuthParts {
         for (kind, v) in self.secrets {
             req = req.secret(kind, v);
         }
+        for (name, value) in self.decoded {
+            req = req.decoded(name, value);
+        }
         req
     }
 }
 
 /// The one place that authenticates the client to `endpoint` (the audience of assertion-based
-/// methods), by the configured method.
-pub fn authenticate(cfg: &ClientConfig, _endpoint: &Url) -> Result<AuthParts, FlowError> {
+/// methods, unless the configuration names another), by the configured method.
+pub fn authenticate(cfg: &ClientConfig, endpoint: &Url) -> Result<AuthParts, FlowError> {
     let method = cfg.effective_auth_method();
     let secret = cfg.secret_to_send();
     let mut parts = AuthParts::default();
@@ -138,8 +187,100 @@ pub fn authenticate(cfg: &ClientConfig, _endpoint: &Url) -> Result<AuthParts, Fl
         AuthMethod::None => parts
             .params
             .push(("client_id".into(), cfg.client_id.clone())),
+        AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt => {
+            let assertion = client_assertion_for(cfg, endpoint)?;
+            parts
+                .params
+                .push(("client_id".into(), cfg.client_id.clone()));
+            parts.params.extend(assertion::form_params(&assertion));
+            parts.decoded.push((
+                "client_assertion".into(),
+                serde_json::json!({ "header": assertion.header, "claims": assertion.claims }),
+            ));
+            parts.secrets.push((SecretKind::Assertion, assertion.jwt));
+        }
+        // The certificate is presented in the TLS handshake by the connection's HTTP client;
+        // the request names the client (RFC 8705 §2).
+        AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth => parts
+            .params
+            .push(("client_id".into(), cfg.client_id.clone())),
     }
     Ok(parts)
+}
+
+/// What the methods need beyond the client id and secret. A new method's settings go here
+/// (and in its flags and form fields): profiles store them flattened, `ClientConfig` carries
+/// them as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// `private_key_jwt`, JWT bearer, signed request objects: a stored key's name or a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
+    /// The assertion's `alg` (default: the key's; HS256 for `client_secret_jwt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_alg: Option<crate::keys::JwsAlg>,
+    /// The client assertion's `aud`: token-endpoint (default), issuer, or a URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_audience: Option<assertion::AssertionAudience>,
+}
+
+/// The signing key a configuration names (a stored key's name, or a key file).
+pub fn signing_key(cfg: &ClientConfig) -> Result<StoredKey, FlowError> {
+    let Some(name) = cfg.auth.signing_key.as_deref().filter(|s| !s.is_empty()) else {
+        return Err(FlowError::missing(
+            "private_key_jwt",
+            Missing::Input(GrantInput::SigningKey),
+        ));
+    };
+    let store = KeyStore::open_default().map_err(|e| FlowError::Config(e.to_string()))?;
+    store
+        .resolve(name)
+        .map_err(|e| FlowError::Config(format!("signing key: {e}")))
+}
+
+/// Builds the client assertion for a request to `endpoint` (RFC 7523 §2.2).
+pub fn client_assertion_for(
+    cfg: &ClientConfig,
+    endpoint: &Url,
+) -> Result<assertion::SignedAssertion, FlowError> {
+    let aud = cfg
+        .auth
+        .assertion_audience
+        .clone()
+        .unwrap_or_default()
+        .resolve(
+            Some(cfg.endpoints.token_endpoint.as_ref().unwrap_or(endpoint)),
+            cfg.endpoints.issuer.as_ref(),
+        )
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    let spec = assertion::ClientAssertionSpec {
+        client_id: &cfg.client_id,
+        audience: aud,
+        alg: cfg.auth.signing_alg,
+        lifetime: assertion::DEFAULT_LIFETIME,
+        now: u64::try_from(crate::timefmt::now_unix()).unwrap_or(0),
+    };
+    let signed = match cfg.effective_auth_method() {
+        AuthMethod::ClientSecretJwt => {
+            let Some(secret) = cfg
+                .client_secret
+                .as_ref()
+                .filter(|s| !s.expose().is_empty())
+            else {
+                return Err(FlowError::missing(
+                    "client_secret_jwt",
+                    Missing::ConfidentialClient,
+                ));
+            };
+            assertion::client_assertion(Signer::Secret(secret.expose().as_bytes()), &spec)
+        }
+        _ => {
+            let key = signing_key(cfg)?;
+            assertion::client_assertion(Signer::Key(&key.key), &spec)
+        }
+    };
+    signed.map_err(|e| FlowError::Config(e.to_string()))
 }
 
 fn secret_kind<S: Secret>(_: &S) -> SecretKind {
@@ -222,6 +363,48 @@ mod tests {
             "client_secret_post".parse(),
             Ok(AuthMethod::ClientSecretPost)
         );
-        assert!("private_key_jwt".parse::<AuthMethod>().is_err());
+        assert!("bogus_jwt".parse::<AuthMethod>().is_err());
+        for method in AuthMethod::ALL {
+            assert_eq!(method.as_str().parse(), Ok(method));
+        }
+    }
+
+    #[test]
+    fn assertion_methods_send_a_masked_assertion_and_its_decoded_claims() {
+        let url = Url::parse("https://as.example/token").unwrap();
+        let mut c = cfg(
+            AuthMethod::ClientSecretJwt,
+            Some("a-client-secret-long-enough-for-hs256-000"),
+        );
+        c.client_id = "app".into();
+        let parts = authenticate(&c, &url).unwrap();
+        let names: Vec<&str> = parts.params.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            ["client_id", "client_assertion_type", "client_assertion"]
+        );
+        let (_, decoded) = &parts.decoded[0];
+        assert_eq!(decoded["claims"]["aud"], "https://as.example/token");
+        assert_eq!(decoded["header"]["alg"], "HS256");
+        assert!(
+            parts
+                .secrets
+                .iter()
+                .any(|(k, _)| *k == SecretKind::Assertion)
+        );
+        assert!(parts.headers.is_empty());
+        // Without its secret, client_secret_jwt cannot sign.
+        let err = authenticate(&cfg(AuthMethod::ClientSecretJwt, None), &url).unwrap_err();
+        assert!(matches!(err, FlowError::Missing { .. }), "{err}");
+        // private_key_jwt needs a signing key.
+        let err = authenticate(&cfg(AuthMethod::PrivateKeyJwt, None), &url).unwrap_err();
+        assert!(matches!(err, FlowError::Missing { .. }), "{err}");
+        // Mutual TLS names the client; the certificate is the connection's.
+        let parts = authenticate(&cfg(AuthMethod::TlsClientAuth, None), &url).unwrap();
+        assert_eq!(
+            parts.params,
+            vec![("client_id".to_string(), "native".to_string())]
+        );
+        assert!(parts.secrets.is_empty());
     }
 }

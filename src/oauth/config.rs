@@ -135,6 +135,18 @@ pub struct ClientConfig {
     /// RFC 9126: push the authorization parameters first and send only a `request_uri`
     /// through the browser (also when the metadata requires it).
     pub par: bool,
+    /// RFC 9396 `authorization_details`, compact JSON (an array of objects with a `type`).
+    pub authorization_details: Option<String>,
+    /// The `response_mode` asked for (`query`, `fragment`, `form_post`, and the JARM modes
+    /// `jwt`, `query.jwt`, `fragment.jwt`, `form_post.jwt`); `None` sends none.
+    pub response_mode: Option<String>,
+    /// The `response_type` (default `code`); `token` and `id_token` ones are the deprecated
+    /// implicit and the hybrid flows.
+    pub response_type: Option<String>,
+    /// RFC 9101: send the authorization request as a request object.
+    pub request_object: super::request_object::RequestObject,
+    /// What the client authentication methods need (signing key, assertion alg and aud).
+    pub auth: super::client_auth::AuthSettings,
 }
 
 /// `params` with `extra` laid over: a name in `extra` replaces every pair of that name, an
@@ -168,15 +180,42 @@ impl ClientConfig {
         }
     }
 
+    /// Whether the client can authenticate as a confidential client: a method other than
+    /// `none`, with the secret when the method needs one (a key or certificate otherwise,
+    /// checked when it is used).
+    pub fn can_authenticate(&self) -> bool {
+        let method = self.effective_auth_method();
+        method != AuthMethod::None
+            && (!method.needs_secret()
+                || self.client_secret.as_ref().is_some_and(|s| !s.is_empty()))
+    }
+
+    /// The response type to ask for: as set, else `code`.
+    pub fn response_type(&self) -> String {
+        self.response_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or("code")
+            .to_string()
+    }
+
     pub fn wants_openid(&self) -> bool {
         self.scope
             .as_deref()
             .is_some_and(|s| s.split_whitespace().any(|x| x == "openid"))
     }
 
-    /// `scope`, each `resource`, and `audience`, as form pairs.
+    /// `scope`, each `resource`, `audience` and RAR `authorization_details`, as form pairs.
     pub fn scope_params(&self) -> Vec<(String, String)> {
         let mut p = Vec::new();
+        if let Some(d) = self
+            .authorization_details
+            .as_deref()
+            .filter(|d| !d.is_empty())
+        {
+            p.push(("authorization_details".into(), d.to_string()));
+        }
         if let Some(s) = self.scope.as_deref().filter(|s| !s.trim().is_empty()) {
             p.push(("scope".into(), s.trim().to_string()));
         }
@@ -187,5 +226,38 @@ impl ClientConfig {
             p.push(("audience".into(), a.to_string()));
         }
         p
+    }
+}
+
+/// Reads RFC 9396 `authorization_details`: a JSON array of objects, each with a string `type`
+/// (§2). Returns it compact, as sent.
+pub fn parse_authorization_details(text: &str) -> Result<String, String> {
+    let v: serde_json::Value = serde_json::from_str(text.trim())
+        .map_err(|e| format!("authorization_details is not JSON: {e}"))?;
+    let Some(items) = v.as_array() else {
+        return Err("authorization_details must be a JSON array (RFC 9396 §2)".into());
+    };
+    for (i, item) in items.iter().enumerate() {
+        if !item.get("type").is_some_and(serde_json::Value::is_string) {
+            return Err(format!(
+                "authorization_details[{i}] has no string `type` (RFC 9396 §2)"
+            ));
+        }
+    }
+    Ok(v.to_string())
+}
+
+#[cfg(test)]
+mod rar_tests {
+    #[test]
+    fn authorization_details_are_checked_and_made_compact() {
+        let ok = super::parse_authorization_details(
+            r#" [ {"type": "payment_initiation", "instructedAmount": {"currency": "EUR", "amount": "1"}} ] "#,
+        )
+        .unwrap();
+        assert!(ok.starts_with(r#"[{"type":"payment_initiation""#), "{ok}");
+        assert!(super::parse_authorization_details(r#"{"type":"x"}"#).is_err());
+        assert!(super::parse_authorization_details(r#"[{"no":"type"}]"#).is_err());
+        assert!(super::parse_authorization_details("[1").is_err());
     }
 }

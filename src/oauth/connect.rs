@@ -50,6 +50,14 @@ pub async fn connect(
         .http
         .to_options()
         .map_err(|e| FlowError::Config(e.to_string()))?;
+    let certificate_auth = config.effective_auth_method().uses_certificate();
+    if certificate_auth && options.client_identity.is_none() {
+        return Err(FlowError::Config(format!(
+            "{} presents a client certificate on every call: give the certificate and its key \
+             (--client-cert FILE --client-key FILE, or --client-cert NAME of a stored key)",
+            config.effective_auth_method()
+        )));
+    }
     let http = HttpClient::new(&options)?;
     let mut session = Session::new(http);
     if let Some(o) = observer {
@@ -77,7 +85,13 @@ pub async fn connect(
         match discovery::discover_with(&mut session, &issuer, second).await {
             Ok(d) => {
                 let given = config.endpoints.clone();
-                config.endpoints = given.or(&d.endpoints);
+                let mut discovered = d.endpoints.clone();
+                if certificate_auth {
+                    let note = use_mtls_aliases(&mut discovered, &d.metadata);
+                    session.emit(FlowEvent::Note(note.clone()));
+                    notes.push(note);
+                }
+                config.endpoints = given.or(&discovered);
                 found = Some(d);
             }
             Err(e) if lacking.is_empty() && !matches!(e, FlowError::Config(_)) => {
@@ -115,5 +129,85 @@ fn dpop_key(profile: &Profile) -> Result<DpopKey, FlowError> {
                 .map_err(|e| FlowError::Config(format!("DPoP key {name:?}: {e}")))?;
             DpopKey::from_key(stored.key)
         }
+    }
+}
+
+/// Mutual TLS (RFC 8705 §5): the calls that present the certificate go to the
+/// `mtls_endpoint_aliases` when the metadata has them. Says what was done, for a note.
+fn use_mtls_aliases(endpoints: &mut super::Endpoints, metadata: &serde_json::Value) -> String {
+    let Some(aliases) = metadata
+        .get("mtls_endpoint_aliases")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return "warning: the server publishes no mtls_endpoint_aliases; the client certificate \
+                goes to the plain endpoints"
+            .to_string();
+    };
+    let mut used = Vec::new();
+    for (name, slot) in [
+        ("token_endpoint", &mut endpoints.token_endpoint),
+        (
+            "introspection_endpoint",
+            &mut endpoints.introspection_endpoint,
+        ),
+        ("revocation_endpoint", &mut endpoints.revocation_endpoint),
+        (
+            "device_authorization_endpoint",
+            &mut endpoints.device_authorization_endpoint,
+        ),
+        ("userinfo_endpoint", &mut endpoints.userinfo_endpoint),
+        (
+            "pushed_authorization_request_endpoint",
+            &mut endpoints.pushed_authorization_request_endpoint,
+        ),
+    ] {
+        if let Some(url) = aliases
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|u| url::Url::parse(u).ok())
+        {
+            *slot = Some(url);
+            used.push(name);
+        }
+    }
+    format!(
+        "mutual TLS: using the mtls_endpoint_aliases for {}",
+        used.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mtls_aliases_replace_the_endpoints_that_present_the_certificate() {
+        let url = |s: &str| Some(url::Url::parse(s).unwrap());
+        let mut endpoints = super::super::Endpoints {
+            token_endpoint: url("https://as.example/token"),
+            authorization_endpoint: url("https://as.example/authorize"),
+            ..Default::default()
+        };
+        let metadata = serde_json::json!({ "mtls_endpoint_aliases": {
+            "token_endpoint": "https://mtls.as.example/token",
+            "pushed_authorization_request_endpoint": "https://mtls.as.example/par",
+        }});
+        let note = use_mtls_aliases(&mut endpoints, &metadata);
+        assert_eq!(
+            endpoints.token_endpoint,
+            url("https://mtls.as.example/token")
+        );
+        assert_eq!(
+            endpoints.pushed_authorization_request_endpoint,
+            url("https://mtls.as.example/par")
+        );
+        // The browser's endpoint never changes.
+        assert_eq!(
+            endpoints.authorization_endpoint,
+            url("https://as.example/authorize")
+        );
+        assert!(note.contains("token_endpoint"), "{note}");
+        let note = use_mtls_aliases(&mut endpoints, &serde_json::json!({}));
+        assert!(note.starts_with("warning"), "{note}");
     }
 }

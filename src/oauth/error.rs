@@ -79,6 +79,16 @@ pub fn hint(code: &str) -> &'static str {
             "the server needs the user to log in or consent (prompt=none cannot be satisfied)"
         }
         "invalid_token" => "the token is expired, revoked, malformed or for another audience",
+        "invalid_authorization_details" => {
+            "an authorization_details entry is malformed, or of a type the server or this client does not accept (RFC 9396 §5)"
+        }
+        "use_dpop_nonce" => "the server wants its DPoP nonce in the proof (RFC 9449 §8)",
+        "invalid_dpop_proof" => {
+            "the DPoP proof was refused: wrong htm/htu, stale iat, reused jti, or another key (RFC 9449 §4.3)"
+        }
+        "invalid_request_object" => {
+            "the request object is unsigned, badly signed, expired or for another audience (RFC 9101 §6.2)"
+        }
         "insufficient_scope" => "the token lacks a scope this call needs",
         _ => "see the server's documentation for this error code",
     }
@@ -94,6 +104,12 @@ pub enum GrantInput {
     RedirectUri,
     /// The token a lifecycle call is about.
     Token,
+    /// The signing key of `private_key_jwt` or a JWT bearer assertion.
+    SigningKey,
+    /// The JWT bearer grant's assertion (or claims to build it from).
+    Assertion,
+    /// Token exchange's subject token and its type.
+    SubjectToken,
 }
 
 impl GrantInput {
@@ -104,6 +120,9 @@ impl GrantInput {
             GrantInput::Password => "a password",
             GrantInput::RedirectUri => "the registered redirect URI",
             GrantInput::Token => "a token",
+            GrantInput::SigningKey => "a signing key",
+            GrantInput::Assertion => "an assertion (or claims and a signing key)",
+            GrantInput::SubjectToken => "a subject token and its type",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! its module).
 
 pub mod assertion;
+pub mod binding;
 pub mod client_auth;
 pub mod config;
 pub mod connect;
@@ -18,6 +19,7 @@ pub mod lifecycle;
 pub mod loopback;
 pub mod pkce;
 pub mod received;
+pub mod request_object;
 pub mod resource;
 pub mod response;
 pub mod session;

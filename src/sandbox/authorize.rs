@@ -325,7 +325,9 @@ fn approve(
     if let Some(state) = state.as_deref() {
         pairs.push(("state", state));
     }
-    pairs.push(("iss", app.issuer.as_str()));
+    if !app.config.unsafe_switches.no_iss {
+        pairs.push(("iss", app.issuer.as_str()));
+    }
     redirect(app, &redirect_uri, &pairs, status)
 }
 
@@ -343,7 +345,9 @@ fn redirect_error(
     if let Some(state) = state {
         pairs.push(("state", state));
     }
-    pairs.push(("iss", app.issuer.as_str()));
+    if !app.config.unsafe_switches.no_iss {
+        pairs.push(("iss", app.issuer.as_str()));
+    }
     redirect(app, redirect_uri, &pairs, status)
 }
 

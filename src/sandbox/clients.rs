@@ -23,6 +23,47 @@ impl fmt::Display for ClientKind {
     }
 }
 
+/// How a client proves who it is at the token, introspection, revocation and device
+/// authorization endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_secret_basic` or `client_secret_post`.
+    Secret,
+    /// A public client: `client_id` only.
+    None,
+    /// `private_key_jwt`: an assertion signed with the client's key (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// `client_secret_jwt`: an assertion HMAC-signed with the client secret.
+    ClientSecretJwt,
+    /// `tls_client_auth`: a certificate from the sandbox's test CA for the registered subject
+    /// (RFC 8705 §2.1).
+    TlsClientAuth,
+    /// `self_signed_tls_client_auth`: the registered self-signed certificate (RFC 8705 §2.2).
+    SelfSignedTlsClientAuth,
+}
+
+impl ClientAuth {
+    /// The `token_endpoint_auth_method` name(s).
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            ClientAuth::Secret => &["client_secret_basic", "client_secret_post"],
+            ClientAuth::None => &["none"],
+            ClientAuth::PrivateKeyJwt => &["private_key_jwt"],
+            ClientAuth::ClientSecretJwt => &["client_secret_jwt"],
+            ClientAuth::TlsClientAuth => &["tls_client_auth"],
+            ClientAuth::SelfSignedTlsClientAuth => &["self_signed_tls_client_auth"],
+        }
+    }
+
+    /// Whether the client authenticates with a certificate (and gets certificate-bound tokens).
+    pub fn is_mtls(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth
+        )
+    }
+}
+
 /// Grant type identifiers as they appear in `grant_type` and in discovery.
 pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
 /// The client credentials grant (RFC 6749 §4.4).
@@ -30,7 +71,14 @@ pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 /// The refresh token grant (RFC 6749 §6).
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 /// The device authorization grant (RFC 8628 §3.4).
-pub const GRANT_DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const GRANT_DEVICE_CODE: &str = crate::oauth::grants::device::GRANT_TYPE;
+/// The JWT bearer authorization grant (RFC 7523 §2.1).
+pub const GRANT_JWT_BEARER: &str = crate::oauth::grants::jwt_bearer::GRANT_TYPE;
+/// Token exchange (RFC 8693 §2.1).
+pub const GRANT_TOKEN_EXCHANGE: &str = crate::oauth::grants::token_exchange::GRANT_TYPE;
+
+/// The subject DN registered for the `tls_client_auth` client (RFC 8705 §2.1.2).
+pub const MTLS_SUBJECT_DN: &str = "CN=sandbox-mtls";
 
 /// The audience of access tokens when the request names no `resource` (RFC 9068 §3).
 pub const DEFAULT_AUDIENCE: &str = "sandbox-api";
@@ -54,6 +102,8 @@ pub struct SeededClient {
     pub secret: Option<&'static str>,
     /// Confidential or public.
     pub kind: ClientKind,
+    /// How it authenticates.
+    pub auth: ClientAuth,
     /// One line for people: what the client stands for and which grants it may use.
     pub description: &'static str,
     /// The `grant_type` values this client may use.
@@ -87,6 +137,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         id: "sandbox-machine",
         secret: Some("sandbox-machine-secret"),
         kind: ClientKind::Confidential,
+        auth: ClientAuth::Secret,
         description: "confidential service client: client credentials grant (machine to machine)",
         grant_types: &[GRANT_CLIENT_CREDENTIALS],
         redirect_uris: &[],
@@ -97,6 +148,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         id: "sandbox-native",
         secret: None,
         kind: ClientKind::Public,
+        auth: ClientAuth::None,
         description: "public native app: authorization code with PKCE S256 (loopback redirect \
                       http://127.0.0.1:ANY_PORT/callback), refresh token, device code",
         grant_types: &[
@@ -112,6 +164,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         id: "sandbox-web",
         secret: Some("sandbox-web-secret"),
         kind: ClientKind::Confidential,
+        auth: ClientAuth::Secret,
         description: "confidential web app: authorization code (PKCE optional, checked when sent; \
                       redirect http://127.0.0.1:ANY_PORT/callback), refresh token",
         grant_types: &[GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
@@ -130,9 +183,65 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         id: "weird:client",
         secret: Some("p@ss:w/rd+%&="),
         kind: ClientKind::Confidential,
+        auth: ClientAuth::Secret,
         description: "confidential service client whose id and secret hold reserved characters \
                       (: @ / + % & =): client credentials; Basic must form-encode both first \
                       (RFC 6749 §2.3.1)",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        redirect_uris: &[],
+        scopes: &["api:read"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-jwt",
+        secret: None,
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::PrivateKeyJwt,
+        description: "service client authenticating with private_key_jwt (its key is generated \
+                      into the key directory, see below): client credentials, JWT bearer \
+                      (assertions it signs for a user), token exchange",
+        grant_types: &[
+            GRANT_CLIENT_CREDENTIALS,
+            GRANT_JWT_BEARER,
+            GRANT_TOKEN_EXCHANGE,
+        ],
+        redirect_uris: &[],
+        scopes: &["openid", "profile", "api:read", "api:write"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-hmac",
+        secret: Some("sandbox-hmac-secret-0123456789abcdef-0123456789"),
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::ClientSecretJwt,
+        description: "service client authenticating with client_secret_jwt (HS256/384/512 with \
+                      its secret): client credentials, token exchange",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        redirect_uris: &[],
+        scopes: &["api:read", "api:write"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-mtls",
+        secret: None,
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::TlsClientAuth,
+        description: "service client authenticating with tls_client_auth (a certificate for \
+                      CN=sandbox-mtls from the sandbox's test CA) on the TLS listener; \
+                      certificate-bound tokens: client credentials, token exchange",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        redirect_uris: &[],
+        scopes: &["api:read", "api:write"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-selfsigned",
+        secret: None,
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::SelfSignedTlsClientAuth,
+        description: "service client authenticating with self_signed_tls_client_auth (its \
+                      registered self-signed certificate) on the TLS listener; \
+                      certificate-bound tokens: client credentials",
         grant_types: &[GRANT_CLIENT_CREDENTIALS],
         redirect_uris: &[],
         scopes: &["api:read"],
@@ -285,13 +394,29 @@ mod tests {
         for client in seeded_clients() {
             assert_eq!(
                 client.secret.is_some(),
-                client.kind == ClientKind::Confidential
+                matches!(
+                    client.auth,
+                    ClientAuth::Secret | ClientAuth::ClientSecretJwt
+                )
+            );
+            assert_eq!(
+                client.kind == ClientKind::Public,
+                client.auth == ClientAuth::None
             );
             for scope in client.default_scope.split(' ') {
                 assert!(client.scopes.contains(&scope), "{} {scope}", client.id);
             }
         }
         assert!(find_client("sandbox-native").is_some());
+        // Every grant a seeded client may use is a grant of the core's registry.
+        for client in seeded_clients() {
+            for grant_type in client.grant_types {
+                assert!(
+                    crate::oauth::grants::GrantKind::from_grant_type(grant_type).is_some(),
+                    "{grant_type}"
+                );
+            }
+        }
         assert!(check_login("alice", "alice-password").is_some());
         assert!(check_login("alice", "bob-password").is_none());
     }

@@ -27,6 +27,23 @@ pub struct UnsafeSwitches {
     pub any_redirect_uri: bool,
     /// Issue access tokens valid for a year and refresh tokens for ten.
     pub long_lived_tokens: bool,
+    /// Accept a JWT assertion (client authentication or JWT bearer grant) whose `aud` does not
+    /// name this server.
+    pub accept_wrong_assertion_audience: bool,
+    /// Accept a JWT assertion whose `jti` was seen before (a replay).
+    pub accept_replayed_assertion: bool,
+    /// Accept a JWT assertion past its `exp`.
+    pub accept_expired_assertion: bool,
+    /// Redeem an authorization code as often as it is presented.
+    pub allow_code_reuse: bool,
+    /// Leave `iss` out of authorization responses (while the metadata still promises it).
+    pub no_iss: bool,
+    /// Answer the authorization endpoint with CORS headers for any origin.
+    pub cors_on_authorize: bool,
+    /// Accept a `code_verifier` for a code issued without a challenge (PKCE downgrade).
+    pub allow_pkce_downgrade: bool,
+    /// Let any client refresh any refresh token (tokens not bound to their client).
+    pub refresh_any_client: bool,
 }
 
 impl UnsafeSwitches {
@@ -38,6 +55,23 @@ impl UnsafeSwitches {
             (self.no_refresh_rotation, "unsafe-no-refresh-rotation"),
             (self.any_redirect_uri, "unsafe-any-redirect-uri"),
             (self.long_lived_tokens, "unsafe-long-lived-tokens"),
+            (
+                self.accept_wrong_assertion_audience,
+                "unsafe-accept-wrong-assertion-audience",
+            ),
+            (
+                self.accept_replayed_assertion,
+                "unsafe-accept-replayed-assertion",
+            ),
+            (
+                self.accept_expired_assertion,
+                "unsafe-accept-expired-assertion",
+            ),
+            (self.allow_code_reuse, "unsafe-allow-code-reuse"),
+            (self.no_iss, "unsafe-no-iss"),
+            (self.cors_on_authorize, "unsafe-cors-on-authorize"),
+            (self.allow_pkce_downgrade, "unsafe-allow-pkce-downgrade"),
+            (self.refresh_any_client, "unsafe-refresh-any-client"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -50,6 +84,8 @@ impl UnsafeSwitches {
 pub struct SandboxConfig {
     /// TCP port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// TCP port of the TLS listener (mutual TLS, RFC 8705) on 127.0.0.1; 0 picks a free one.
+    pub tls_port: u16,
     /// Lifetime of access tokens (and ID tokens).
     pub access_token_ttl: Duration,
     /// Lifetime of each refresh token (a rotated one gets a fresh lifetime).
@@ -76,6 +112,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             port: 0,
+            tls_port: 0,
             access_token_ttl: Duration::from_secs(3600),
             refresh_token_ttl: Duration::from_secs(14 * 24 * 3600),
             code_ttl: Duration::from_secs(60),

@@ -20,22 +20,29 @@ use super::store::{
     DeviceRecord, DeviceStatus, ms, new_user_code, normalize_user_code, now_ms, now_secs,
     random_token, token_key,
 };
+use super::tls::Peer;
 
 /// `POST /device_authorization` (RFC 8628 §3.1).
 pub(crate) async fn device_authorization(
     State(app): State<Arc<App>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match start(&app, &headers, &body) {
+    match start(&app, &peer, &headers, &body) {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(error) => error.into_response(),
     }
 }
 
-fn start(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<serde_json::Value, OAuthError> {
+fn start(
+    app: &App,
+    peer: &Peer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<serde_json::Value, OAuthError> {
     let params = Params::from_form(headers, body)?;
-    let client = authenticate_client(headers, &params)?;
+    let client = authenticate_client(app, peer, "/device_authorization", headers, &params)?.client;
     if !client.allows_grant(GRANT_DEVICE_CODE) {
         return Err(OAuthError::new(
             "unauthorized_client",

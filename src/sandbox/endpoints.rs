@@ -14,11 +14,13 @@ use super::app::App;
 use super::client_auth::authenticate_client;
 use super::clients::{
     DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_REFRESH_TOKEN, SCOPES_SUPPORTED, SeededClient, seeded_clients,
+    GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SCOPES_SUPPORTED, SeededClient,
+    seeded_clients,
 };
 use super::page::{escape_html, page, seeded_user_rows};
 use super::protocol::{OAuthError, Params, json_response};
 use super::store::{Grant, token_key};
+use super::tls::Peer;
 
 /// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
 pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
@@ -27,8 +29,17 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
     } else {
         vec!["S256"]
     };
-    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
-    let document = json!({
+    let auth_methods = [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "client_secret_jwt",
+        "tls_client_auth",
+        "self_signed_tls_client_auth",
+        "none",
+    ];
+    let assertion_algs = ["ES256", "HS256", "HS384", "HS512"];
+    let mut document = json!({
         "issuer": app.issuer,
         "authorization_endpoint": app.url("/authorize"),
         "token_endpoint": app.url("/token"),
@@ -41,11 +52,16 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": [
-            GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN, GRANT_DEVICE_CODE
+            GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN,
+            GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE
         ],
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "tls_client_certificate_bound_access_tokens": true,
         "code_challenge_methods_supported": pkce_methods,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
@@ -63,6 +79,19 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             "unsafe_switches": app.config.unsafe_switches.enabled(),
         },
     });
+    if let (Some(map), Some(_)) = (document.as_object_mut(), &app.tls_base) {
+        let alias = |path: &str| app.tls_url(path).unwrap_or_default();
+        map.insert(
+            "mtls_endpoint_aliases".into(),
+            json!({
+                "token_endpoint": alias("/token"),
+                "introspection_endpoint": alias("/introspect"),
+                "revocation_endpoint": alias("/revoke"),
+                "device_authorization_endpoint": alias("/device_authorization"),
+                "userinfo_endpoint": alias("/userinfo"),
+            }),
+        );
+    }
     let mut response = (StatusCode::OK, axum::Json(document)).into_response();
     response.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -97,18 +126,24 @@ fn may_see(client: &SeededClient, grant: &Grant) -> bool {
 /// `POST /introspect` (RFC 7662).
 pub(crate) async fn introspect(
     State(app): State<Arc<App>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match introspect_inner(&app, &headers, &body) {
+    match introspect_inner(&app, &peer, &headers, &body) {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(error) => error.into_response(),
     }
 }
 
-fn introspect_inner(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+fn introspect_inner(
+    app: &App,
+    peer: &Peer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, OAuthError> {
     let params = Params::from_form(headers, body)?;
-    let client = authenticate_client(headers, &params)?;
+    let client = authenticate_client(app, peer, "/introspect", headers, &params)?.client;
     let token = params.required("token")?;
     // The hint only orders the search (RFC 7662 §2.1).
     let _hint = params.single("token_type_hint")?;
@@ -141,6 +176,12 @@ fn introspect_inner(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value
         if let Some(auth_time) = grant.auth_time {
             out.insert("auth_time".into(), json!(auth_time));
         }
+        if let Some(x5t) = &record.cnf_x5t {
+            out.insert("cnf".into(), json!({ "x5t#S256": x5t }));
+        }
+        if let Some(actor) = &record.act_sub {
+            out.insert("act".into(), json!({ "sub": actor }));
+        }
         return Ok(Value::Object(out));
     }
     if let Some((record, grant)) = store.active_refresh(token)
@@ -165,10 +206,11 @@ fn introspect_inner(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value
 /// `POST /revoke` (RFC 7009). Revoking a refresh token revokes its whole grant (§2.1).
 pub(crate) async fn revoke(
     State(app): State<Arc<App>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match revoke_inner(&app, &headers, &body) {
+    match revoke_inner(&app, &peer, &headers, &body) {
         Ok(()) => {
             let mut response = StatusCode::OK.into_response();
             response
@@ -180,9 +222,14 @@ pub(crate) async fn revoke(
     }
 }
 
-fn revoke_inner(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
+fn revoke_inner(
+    app: &App,
+    peer: &Peer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), OAuthError> {
     let params = Params::from_form(headers, body)?;
-    let client = authenticate_client(headers, &params)?;
+    let client = authenticate_client(app, peer, "/revoke", headers, &params)?.client;
     let token = params.required("token")?;
     let _hint = params.single("token_type_hint")?;
     let key = token_key(token);
@@ -301,15 +348,32 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
             format!(
                 "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
                 escape_html(c.id),
-                escape_html(c.secret.unwrap_or("(none: public)")),
+                escape_html(c.secret.unwrap_or(match c.auth {
+                    super::clients::ClientAuth::None => "(none: public)",
+                    _ => c.auth.names()[0],
+                })),
                 escape_html(c.description)
             )
         })
         .collect();
     let users = seeded_user_rows(false);
+    let tls = match &app.tls_base {
+        Some(base) => format!(
+            "<p>Mutual TLS (RFC 8705): the same endpoints at <code>{}</code>, with a server \
+             certificate from the sandbox's test CA <code>{}</code>.</p>",
+            escape_html(base),
+            escape_html(
+                &app.client_keys
+                    .cert_file(super::client_keys::CA_KEY)
+                    .display()
+                    .to_string()
+            )
+        ),
+        None => String::new(),
+    };
     let body = format!(
         "<p>A local OAuth 2.0 / OpenID Connect provider for learning and testing. \
-         Issuer: <code>{issuer}</code></p><h2>Endpoints</h2><ul>{endpoints}</ul>\
+         Issuer: <code>{issuer}</code></p><h2>Endpoints</h2><ul>{endpoints}</ul>{tls}\
          <h2>Clients</h2><table><tr><th>client_id</th><th>secret</th><th>what for</th></tr>{clients}</table>\
          <h2>Users</h2><table><tr><th>username</th><th>password</th></tr>{users}</table>",
         issuer = escape_html(&app.issuer),

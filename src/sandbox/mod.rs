@@ -10,12 +10,14 @@
 //! `/revoke` (RFC 7009) and `/userinfo`. The clients and users are fixed: see
 //! [`seeded_clients`] and [`seeded_users`].
 
-// Layers, each using only those above it: `clients`, `store`, `keys`, `config` → `app` →
-// `protocol` → `client_auth`, `page`, `scope` → the handlers (`authorize`, `device`,
-// `endpoints`, `token`) → `routes`.
+// Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`
+// → `tls` → `app` → `protocol` → `assertion` → `client_auth`, `page`, `scope` → the handlers
+// (`authorize`, `device`, `endpoints`, `token`) → `routes`.
 mod app;
+mod assertion;
 mod authorize;
 mod client_auth;
+mod client_keys;
 mod clients;
 mod config;
 mod device;
@@ -26,6 +28,7 @@ mod protocol;
 mod routes;
 mod scope;
 mod store;
+mod tls;
 mod token;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -37,14 +40,39 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use clients::{
-    ClientKind, DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SeededClient, SeededUser, find_client,
-    find_user, seeded_clients, seeded_users,
+    ClientAuth, ClientKind, DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SeededClient, SeededUser,
+    find_client, find_user, seeded_clients, seeded_users,
 };
 pub use config::{
     CONFIG_DIR_ENV, SandboxConfig, UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL,
     UnsafeSwitches,
 };
 pub use keys::{KeyError, SigningAlg};
+
+/// Where the sandbox keeps the client-side key material (all PEM, mode 0600).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFiles {
+    /// The directory (`KEY_DIR/clients`).
+    pub dir: PathBuf,
+    /// The test CA's certificate: `--ca-cert` for the TLS listener.
+    pub ca_cert: PathBuf,
+    /// The `sandbox-jwt` client's private key (`private_key_jwt`, JWT bearer).
+    pub jwt_key: PathBuf,
+    /// Its `kid`.
+    pub jwt_kid: String,
+    /// The `sandbox-mtls` client's CA-issued certificate (`tls_client_auth`).
+    pub mtls_cert: PathBuf,
+    /// Its private key.
+    pub mtls_key: PathBuf,
+    /// `x5t#S256` of that certificate (what its bound tokens carry in `cnf`).
+    pub mtls_x5t: String,
+    /// `x5t#S256` of the self-signed client's certificate.
+    pub self_signed_x5t: String,
+    /// The `sandbox-selfsigned` client's certificate (`self_signed_tls_client_auth`).
+    pub self_signed_cert: PathBuf,
+    /// Its private key.
+    pub self_signed_key: PathBuf,
+}
 
 /// Why the sandbox could not start or act.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +103,12 @@ pub enum SandboxError {
     /// A background task failed.
     #[error("sandbox task failed: {0}")]
     Task(String),
+    /// The clients' keys or the test CA could not be loaded or made.
+    #[error("sandbox client keys: {0}")]
+    ClientKeys(String),
+    /// The TLS listener could not be set up.
+    #[error("sandbox TLS listener: {0}")]
+    Tls(String),
 }
 
 fn user_names() -> String {
@@ -104,6 +138,7 @@ pub fn default_key_dir() -> Result<PathBuf, SandboxError> {
 pub struct SandboxHandle {
     app: Arc<app::App>,
     addr: SocketAddr,
+    tls_addr: SocketAddr,
     issuer_url: url::Url,
     shutdown: watch::Sender<bool>,
     server: Option<JoinHandle<std::io::Result<()>>>,
@@ -137,6 +172,39 @@ impl SandboxHandle {
     /// The bound socket address (always 127.0.0.1).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The TLS listener's socket address (127.0.0.1), for mutual TLS (RFC 8705).
+    pub fn tls_addr(&self) -> SocketAddr {
+        self.tls_addr
+    }
+
+    /// `https://127.0.0.1:TLS_PORT`: the base of the `mtls_endpoint_aliases`.
+    pub fn tls_base(&self) -> String {
+        format!("https://127.0.0.1:{}", self.tls_addr.port())
+    }
+
+    /// The client-side files a person or a test needs for the methods that use keys.
+    pub fn client_files(&self) -> ClientFiles {
+        let keys = &self.app.client_keys;
+        use client_keys::{CA_KEY, JWT_CLIENT_KEY, MTLS_CLIENT_KEY, SELF_SIGNED_CLIENT_KEY};
+        ClientFiles {
+            dir: keys.dir.clone(),
+            ca_cert: keys.cert_file(CA_KEY),
+            jwt_key: keys.key_file(JWT_CLIENT_KEY),
+            jwt_kid: keys.jwt.key.kid().to_string(),
+            mtls_cert: keys.cert_file(MTLS_CLIENT_KEY),
+            mtls_x5t: keys
+                .mtls
+                .certs
+                .first()
+                .map(crate::keys::Certificate::x5t_s256)
+                .unwrap_or_default(),
+            self_signed_x5t: keys.self_signed_thumbprint().unwrap_or_default(),
+            mtls_key: keys.key_file(MTLS_CLIENT_KEY),
+            self_signed_cert: keys.cert_file(SELF_SIGNED_CLIENT_KEY),
+            self_signed_key: keys.key_file(SELF_SIGNED_CLIENT_KEY),
+        }
     }
 
     /// The settings it runs with.
@@ -188,8 +256,31 @@ impl Drop for SandboxHandle {
     }
 }
 
-/// Checks the settings and loads (or creates, or rotates) the signing keys.
-async fn prepare(config: &SandboxConfig) -> Result<(keys::KeySet, PathBuf), SandboxError> {
+/// What [`prepare`] loads.
+struct Prepared {
+    keys: keys::KeySet,
+    key_dir: PathBuf,
+    client_keys: client_keys::ClientKeys,
+    ca_check: tls::CaCheck,
+}
+
+impl Prepared {
+    fn into_app(self, config: SandboxConfig, issuer: String, tls_base: Option<String>) -> app::App {
+        app::App::new(
+            config,
+            issuer,
+            self.keys,
+            self.key_dir,
+            self.client_keys,
+            self.ca_check,
+            tls_base,
+        )
+    }
+}
+
+/// Checks the settings and loads (or creates, or rotates) the signing keys, and loads (or
+/// creates) the clients' keys and the test CA under `KEY_DIR/clients`.
+async fn prepare(config: &SandboxConfig) -> Result<Prepared, SandboxError> {
     validate(config)?;
     let key_dir = match &config.key_dir {
         Some(dir) => dir.clone(),
@@ -206,7 +297,19 @@ async fn prepare(config: &SandboxConfig) -> Result<(keys::KeySet, PathBuf), Sand
     })
     .await
     .map_err(|e| SandboxError::Task(e.to_string()))??;
-    Ok((keys, key_dir))
+    let clients_dir = key_dir.join("clients");
+    let client_keys =
+        tokio::task::spawn_blocking(move || client_keys::ClientKeys::load_or_create(&clients_dir))
+            .await
+            .map_err(|e| SandboxError::Task(e.to_string()))?
+            .map_err(|e| SandboxError::ClientKeys(e.to_string()))?;
+    let ca_check = tls::CaCheck::new(&client_keys).map_err(SandboxError::Tls)?;
+    Ok(Prepared {
+        keys,
+        key_dir,
+        client_keys,
+        ca_check,
+    })
 }
 
 /// The sandbox's whole HTTP application for `issuer` (`http://host:port`, no path), without
@@ -222,14 +325,13 @@ pub async fn router(config: SandboxConfig, issuer: &str) -> Result<axum::Router,
             "issuer {issuer:?} must be scheme://host[:port] with no path or query"
         )));
     }
-    let (keys, key_dir) = prepare(&config).await?;
-    let app = Arc::new(app::App::new(config, issuer, keys, key_dir));
+    let app = Arc::new(prepare(&config).await?.into_app(config, issuer, None));
     Ok(routes::router(app))
 }
 
 /// Starts a sandbox on 127.0.0.1 (only) and returns once it is accepting connections.
 pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
-    let (keys, key_dir) = prepare(&config).await?;
+    let prepared = prepare(&config).await?;
     let port = config.port;
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
@@ -239,9 +341,17 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
         .map_err(|source| SandboxError::Bind { port, source })?;
     let issuer = format!("http://127.0.0.1:{}", addr.port());
     let issuer_url = url::Url::parse(&issuer).map_err(|e| SandboxError::Task(e.to_string()))?;
-    let app = Arc::new(app::App::new(config, issuer, keys, key_dir));
-
     let (shutdown, mut stop) = watch::channel(false);
+    let tls_listener = tls::bind(config.tls_port, &prepared.client_keys, stop.clone()).await?;
+    let tls_addr = axum::serve::Listener::local_addr(&tls_listener)
+        .map_err(|source| SandboxError::Bind {
+            port: config.tls_port,
+            source,
+        })?
+        .remote;
+    let tls_base = format!("https://127.0.0.1:{}", tls_addr.port());
+    let app = Arc::new(prepared.into_app(config, issuer, Some(tls_base)));
+
     let mut stop_purge = stop.clone();
     let purge_app = Arc::clone(&app);
     tokio::spawn(async move {
@@ -254,16 +364,32 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
         }
     });
     let router = routes::router(Arc::clone(&app));
+    let tls_router = router
+        .clone()
+        .into_make_service_with_connect_info::<tls::TlsPeer>();
+    let mut stop_tls = stop.clone();
+    let tls_server = tokio::spawn(async move {
+        axum::serve(tls_listener, tls_router)
+            .with_graceful_shutdown(async move {
+                let _ = stop_tls.wait_for(|stopped| *stopped).await;
+            })
+            .await
+    });
     let server = tokio::spawn(async move {
-        axum::serve(listener, router)
+        let plain = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|stopped| *stopped).await;
             })
+            .await;
+        let tls = tls_server
             .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        plain.and(tls)
     });
     Ok(SandboxHandle {
         app,
         addr,
+        tls_addr,
         issuer_url,
         shutdown,
         server: Some(server),

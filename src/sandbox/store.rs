@@ -72,6 +72,10 @@ pub(crate) struct AccessRecord {
     pub iat: u64,
     pub exp: u64,
     pub revoked: bool,
+    /// `x5t#S256` of the certificate the token is bound to (RFC 8705 §3).
+    pub cnf_x5t: Option<String>,
+    /// The actor of a token-exchange delegation (RFC 8693 §4.1), as its `sub`.
+    pub act_sub: Option<String>,
 }
 
 /// An issued refresh token.
@@ -159,6 +163,8 @@ pub(crate) struct Store {
     pub devices: HashMap<String, DeviceRecord>,
     /// Normalised user code → lookup key of the device code.
     pub user_codes: HashMap<String, String>,
+    /// `iss` + `jti` of the JWT assertions seen, with their `exp` (replay detection).
+    pub seen_jti: HashMap<(String, String), u64>,
 }
 
 impl Store {
@@ -206,6 +212,7 @@ impl Store {
         let now_ms = now_ms();
         let now = now_ms / 1000;
         self.pending.retain(|_, p| p.expires_ms > now_ms);
+        self.seen_jti.retain(|_, exp| *exp > now);
         self.access.retain(|_, r| r.exp > now);
         self.refresh.retain(|_, r| r.exp > now);
         let expired_devices: Vec<String> = self

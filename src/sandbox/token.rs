@@ -1,6 +1,8 @@
 //! The token endpoint (RFC 6749 §3.2): authorization code with PKCE (RFC 7636), client
-//! credentials, refresh with rotation and reuse detection, and the device code grant (RFC 8628
-//! §3.4); and the minting of RFC 9068 access tokens, OpenID Connect ID tokens and refresh tokens.
+//! credentials, refresh with rotation and reuse detection, the device code grant (RFC 8628
+//! §3.4), the JWT bearer grant (RFC 7523 §2.1) and token exchange (RFC 8693); and the minting of
+//! RFC 9068 access tokens (certificate-bound for mutual-TLS clients, RFC 8705 §3), OpenID
+//! Connect ID tokens and refresh tokens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,10 +17,13 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::app::App;
+use super::assertion;
+use super::client_auth::Authenticated;
 use super::client_auth::authenticate_client;
 use super::clients::{
-    DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_REFRESH_TOKEN, SeededClient,
+    ClientAuth, DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
+    GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SeededClient,
+    SeededUser, seeded_users,
 };
 use super::protocol::{OAuthError, Params, json_response, validate_resources};
 use super::scope::{has_scope, narrow_resources, narrow_scope, resolve_scope};
@@ -26,20 +31,23 @@ use super::store::{
     AccessRecord, DeviceStatus, Grant, GrantId, RefreshRecord, Store, ms, now_ms, now_secs,
     random_token, token_key,
 };
+use super::tls::Peer;
+use crate::keys::{ParsedJws, Signer};
 
 /// `POST /token`.
 pub(crate) async fn token(
     State(app): State<Arc<App>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&app, &headers, &body) {
+    match handle(&app, &peer, &headers, &body) {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(error) => error.into_response(),
     }
 }
 
-fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let params = Params::from_form(headers, body)?;
     let grant_type = params.required("grant_type")?;
     let known = [
@@ -47,6 +55,8 @@ fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthErr
         GRANT_CLIENT_CREDENTIALS,
         GRANT_REFRESH_TOKEN,
         GRANT_DEVICE_CODE,
+        GRANT_JWT_BEARER,
+        GRANT_TOKEN_EXCHANGE,
     ];
     if !known.contains(&grant_type) {
         return Err(OAuthError::new(
@@ -57,7 +67,8 @@ fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthErr
             ),
         ));
     }
-    let client = authenticate_client(headers, &params)?;
+    let auth = authenticate_client(app, peer, "/token", headers, &params)?;
+    let client = auth.client;
     if !client.allows_grant(grant_type) {
         return Err(OAuthError::new(
             "unauthorized_client",
@@ -70,10 +81,174 @@ fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthErr
     }
     match grant_type {
         GRANT_AUTHORIZATION_CODE => authorization_code(app, client, &params),
-        GRANT_CLIENT_CREDENTIALS => client_credentials(app, client, &params),
+        GRANT_CLIENT_CREDENTIALS => client_credentials(app, &auth, &params),
         GRANT_REFRESH_TOKEN => refresh_token(app, client, &params),
+        GRANT_JWT_BEARER => jwt_bearer(app, &auth, &params),
+        GRANT_TOKEN_EXCHANGE => token_exchange(app, &auth, &params),
         _ => device_code(app, client, &params),
     }
+}
+
+/// RFC 8693 §3 token type identifiers the sandbox issues and accepts.
+const TOKEN_TYPE_ACCESS: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// A JWT (the sandbox's access tokens are JWTs, so either name fits them).
+const TOKEN_TYPE_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+
+fn user_by_subject(sub: &str) -> Option<&'static SeededUser> {
+    seeded_users()
+        .iter()
+        .find(|u| u.sub == sub || u.username == sub)
+}
+
+/// The JWT bearer grant (RFC 7523 §2.1): an assertion signed with the authenticated client's
+/// registered key (or, for a `client_secret_jwt` client, its secret), `iss` = the client id,
+/// `sub` = a seeded user (or the client itself).
+fn jwt_bearer(app: &App, auth: &Authenticated, params: &Params) -> Result<Value, OAuthError> {
+    let client = auth.client;
+    let raw = params.required("assertion")?;
+    let jws =
+        ParsedJws::parse(raw).map_err(|e| OAuthError::invalid_grant(format!("assertion: {e}")))?;
+    let signer = match (client.auth, client.secret) {
+        (ClientAuth::PrivateKeyJwt, _) => Signer::Key(&app.client_keys.jwt.key),
+        (ClientAuth::ClientSecretJwt, Some(secret)) => Signer::Secret(secret.as_bytes()),
+        _ => {
+            return Err(OAuthError::invalid_grant(
+                "the sandbox trusts JWT bearer assertions only from the client's own registered key",
+            ));
+        }
+    };
+    let checked = assertion::check(app, &jws, signer, "/token")
+        .map_err(|reason| OAuthError::invalid_grant(format!("assertion: {reason}")))?;
+    if checked.iss != client.id {
+        return Err(OAuthError::invalid_grant(format!(
+            "assertion: iss {:?} is not the authenticated client {:?}",
+            checked.iss, client.id
+        )));
+    }
+    let user = match user_by_subject(&checked.sub) {
+        Some(user) => Some(user),
+        None if checked.sub == client.id => None,
+        None => {
+            return Err(OAuthError::invalid_grant(format!(
+                "assertion: unknown subject {:?} (use a seeded user's sub or username, or the client id)",
+                crate::http::excerpt(&checked.sub, 64)
+            )));
+        }
+    };
+    let scope = resolve_scope(client, params.single("scope")?)?;
+    let resources = params.all("resource");
+    validate_resources(&resources)?;
+    let mut store = app.store();
+    let grant = store.new_grant(Grant {
+        client,
+        user,
+        resources: resources.clone(),
+        auth_time: None,
+        revoked: false,
+        revoked_reason: None,
+    });
+    mint(
+        app,
+        &mut store,
+        Mint {
+            cnf_x5t: auth.cnf_x5t.as_deref(),
+            ..Mint::new(grant, &scope, &resources)
+        },
+    )
+}
+
+/// Token exchange (RFC 8693 §2): an active access token of this sandbox as the subject (and
+/// optionally another as the actor) for a new access token, narrower or for another audience.
+fn token_exchange(app: &App, auth: &Authenticated, params: &Params) -> Result<Value, OAuthError> {
+    let accepted = [TOKEN_TYPE_ACCESS, TOKEN_TYPE_JWT];
+    let subject_token = params.required("subject_token")?;
+    let subject_type = params.required("subject_token_type")?;
+    let check_type = |name: &str, value: &str| {
+        if accepted.contains(&value) {
+            Ok(())
+        } else {
+            Err(OAuthError::invalid_request(format!(
+                "{name} {value:?} is not supported here (the sandbox exchanges its own access \
+                 tokens: {})",
+                accepted.join(" or ")
+            )))
+        }
+    };
+    check_type("subject_token_type", subject_type)?;
+    let requested = params.single("requested_token_type")?;
+    if let Some(requested) = requested {
+        check_type("requested_token_type", requested)?;
+    }
+    let actor_token = params.single("actor_token")?;
+    let actor_type = params.single("actor_token_type")?;
+    match (actor_token, actor_type) {
+        (Some(_), Some(t)) => check_type("actor_token_type", t)?,
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type is required with actor_token (RFC 8693 §2.1)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type given without actor_token",
+            ));
+        }
+        (None, None) => {}
+    }
+    let requested_scope = params.single("scope")?;
+    let mut audience = params.all("audience");
+    let resources = params.all("resource");
+    validate_resources(&resources)?;
+    audience.extend(resources);
+
+    let mut store = app.store();
+    let Some((subject, subject_grant)) = store.active_access(subject_token) else {
+        return Err(OAuthError::invalid_grant(
+            "subject_token is not an active access token of this sandbox (unknown, expired or revoked)",
+        ));
+    };
+    let (sub, scope, user) = (
+        subject.sub.clone(),
+        subject.scope.clone(),
+        subject_grant.user,
+    );
+    let act_sub = match actor_token {
+        Some(actor) => match store.active_access(actor) {
+            Some((record, _)) => Some(record.sub.clone()),
+            None => {
+                return Err(OAuthError::invalid_grant(
+                    "actor_token is not an active access token of this sandbox",
+                ));
+            }
+        },
+        None => None,
+    };
+    let scope = narrow_scope(&scope, requested_scope)?;
+    let grant = store.new_grant(Grant {
+        client: auth.client,
+        user,
+        resources: audience.clone(),
+        auth_time: None,
+        revoked: false,
+        revoked_reason: None,
+    });
+    let mut response = mint(
+        app,
+        &mut store,
+        Mint {
+            cnf_x5t: auth.cnf_x5t.as_deref(),
+            sub: Some(&sub),
+            act_sub: act_sub.as_deref(),
+            ..Mint::new(grant, &scope, &audience)
+        },
+    )?;
+    if let Value::Object(map) = &mut response {
+        map.insert(
+            "issued_token_type".into(),
+            json!(requested.unwrap_or(TOKEN_TYPE_ACCESS)),
+        );
+    }
+    Ok(response)
 }
 
 /// RFC 7636 §4.1: 43 to 128 characters from the unreserved set.
@@ -116,7 +291,7 @@ fn authorization_code(
             "the authorization code was issued to another client",
         ));
     }
-    if record.consumed {
+    if record.consumed && !app.config.unsafe_switches.allow_code_reuse {
         if let Some(grant) = record.redeemed {
             store.revoke_grant(grant, "authorization code reused");
         }
@@ -163,11 +338,12 @@ fn authorization_code(
                 ));
             }
         }
-        (None, Some(_)) => {
+        (None, Some(_)) if !app.config.unsafe_switches.allow_pkce_downgrade => {
             return Err(OAuthError::invalid_grant(
                 "code_verifier sent, but the authorization request had no code_challenge (PKCE downgrade)",
             ));
         }
+        (None, Some(_)) => {}
         (None, None) => {}
     }
     let resources = narrow_resources(&record.request.resources, requested_resources)?;
@@ -197,15 +373,19 @@ fn authorization_code(
             refresh,
             nonce: record.request.nonce.as_deref(),
             code: Some(code),
+            cnf_x5t: None,
+            sub: None,
+            act_sub: None,
         },
     )
 }
 
 fn client_credentials(
     app: &App,
-    client: &'static SeededClient,
+    auth: &Authenticated,
     params: &Params,
 ) -> Result<Value, OAuthError> {
+    let client = auth.client;
     let scope = resolve_scope(client, params.single("scope")?)?;
     let resources = params.all("resource");
     validate_resources(&resources)?;
@@ -222,12 +402,8 @@ fn client_credentials(
         app,
         &mut store,
         Mint {
-            grant,
-            scope: &scope,
-            resources: &resources,
-            refresh: RefreshIssue::None,
-            nonce: None,
-            code: None,
+            cnf_x5t: auth.cnf_x5t.as_deref(),
+            ..Mint::new(grant, &scope, &resources)
         },
     )
 }
@@ -250,7 +426,7 @@ fn refresh_token(
     let Some(grant) = store.grants.get(&record.grant).cloned() else {
         return Err(OAuthError::invalid_grant("unknown refresh token"));
     };
-    if grant.client.id != client.id {
+    if grant.client.id != client.id && !app.config.unsafe_switches.refresh_any_client {
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
         ));
@@ -291,6 +467,9 @@ fn refresh_token(
             refresh,
             nonce: None,
             code: None,
+            cnf_x5t: None,
+            sub: None,
+            act_sub: None,
         },
     )
 }
@@ -375,6 +554,9 @@ fn device_code(
                     refresh,
                     nonce: None,
                     code: None,
+                    cnf_x5t: None,
+                    sub: None,
+                    act_sub: None,
                 },
             )
         }
@@ -399,6 +581,29 @@ struct Mint<'a> {
     refresh: RefreshIssue,
     nonce: Option<&'a str>,
     code: Option<&'a str>,
+    /// Bind the access token to this certificate (`cnf.x5t#S256`).
+    cnf_x5t: Option<&'a str>,
+    /// The token's `sub` when it is not the grant's user or client (token exchange).
+    sub: Option<&'a str>,
+    /// The actor of a delegation (`act.sub`).
+    act_sub: Option<&'a str>,
+}
+
+impl<'a> Mint<'a> {
+    /// An access token alone (no refresh token, no ID token inputs).
+    fn new(grant: GrantId, scope: &'a str, resources: &'a [String]) -> Self {
+        Mint {
+            grant,
+            scope,
+            resources,
+            refresh: RefreshIssue::None,
+            nonce: None,
+            code: None,
+            cnf_x5t: None,
+            sub: None,
+            act_sub: None,
+        }
+    }
 }
 
 /// Issues the tokens of one token response and records them under the grant.
@@ -413,9 +618,12 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
     let now = now_secs();
     let access_ttl = app.config.effective_access_token_ttl().as_secs();
     let exp = now.saturating_add(access_ttl);
-    let sub = grant
-        .user
-        .map_or_else(|| grant.client.id.to_string(), |u| u.sub.to_string());
+    let sub = match mint.sub {
+        Some(sub) => sub.to_string(),
+        None => grant
+            .user
+            .map_or_else(|| grant.client.id.to_string(), |u| u.sub.to_string()),
+    };
     let aud: Vec<String> = if mint.resources.is_empty() {
         vec![DEFAULT_AUDIENCE.to_string()]
     } else {
@@ -441,6 +649,12 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
     claims.insert("exp".into(), json!(exp));
     if let Some(auth_time) = grant.auth_time {
         claims.insert("auth_time".into(), json!(auth_time));
+    }
+    if let Some(x5t) = mint.cnf_x5t {
+        claims.insert("cnf".into(), json!({ "x5t#S256": x5t }));
+    }
+    if let Some(actor) = mint.act_sub {
+        claims.insert("act".into(), json!({ "sub": actor }));
     }
     let access_token = keys
         .sign_jwt(alg, "at+jwt", &Value::Object(claims))
@@ -528,6 +742,8 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
             iat: now,
             exp,
             revoked: false,
+            cnf_x5t: mint.cnf_x5t.map(str::to_string),
+            act_sub: mint.act_sub.map(str::to_string),
         },
     );
     Ok(Value::Object(response))

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::http::{Exchange, HttpClient};
 use crate::timefmt::rfc3339;
 use crate::token::claims::{Check, CheckStatus, InspectOptions, check_claims, numeric_date};
-use crate::token::decode::{Decoded, decode, normalize};
+use crate::token::decode::{DecodeError, Decoded, decode, normalize};
 use crate::token::jwks::{KeySource, KeySourceError, Keys, load_keys};
 use crate::token::verify::{SignatureReport, SignatureStatus, verify};
 
@@ -163,10 +163,15 @@ pub fn inspect_with_keys(
 ) -> Inspection {
     match decode(token) {
         Err(err) => {
-            let format = if normalize(token).matches('.').count() == 4 {
-                TokenFormat::Jwe
-            } else {
-                TokenFormat::Jwt
+            let format = match &err {
+                DecodeError::JweWithoutEnc | DecodeError::JsonSerialization { kind: "JWE", .. } => {
+                    TokenFormat::Jwe
+                }
+                DecodeError::JsonSerialization { .. } | DecodeError::JsonDocument { .. } => {
+                    TokenFormat::Jwt
+                }
+                _ if normalize(token).matches('.').count() == 4 => TokenFormat::Jwe,
+                _ => TokenFormat::Jwt,
             };
             Inspection {
                 format,

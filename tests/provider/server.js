@@ -16,6 +16,13 @@
 //   SPLIT_METADATA=1     serve RFC 8414 metadata at /.well-known/oauth-authorization-server and
 //                        leave introspection_endpoint and revocation_endpoint out of the
 //                        OpenID configuration (as django-oauth-toolkit does)
+//   EXTRA_CLIENTS        JSON array of more client metadata (e.g. a private_key_jwt client whose
+//                        `jwks` holds a key grantscope generated in the test)
+//   TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE
+//                        serve HTTPS (issuer https://127.0.0.1:PORT) with this certificate and
+//                        key, asking every client for a certificate (requestCert) and trusting
+//                        TLS_CA_FILE for tls_client_auth; enables mutual TLS (RFC 8705) with
+//                        certificate-bound access tokens
 //   REQUIRE_PAR=1        require pushed authorization requests (RFC 9126 §5)
 //   DPOP_NONCE=1         require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
@@ -25,8 +32,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 
-import Provider from 'oidc-provider';
+import * as jose from 'jose';
+import Provider, { errors } from 'oidc-provider';
 
 const HOST = '127.0.0.1';
 
@@ -101,6 +110,18 @@ const RESOURCE_SERVERS = {
   },
 };
 
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+const TLS = process.env.TLS_CERT_FILE
+  ? {
+    cert: fs.readFileSync(process.env.TLS_CERT_FILE),
+    key: fs.readFileSync(process.env.TLS_KEY_FILE),
+    ca: process.env.TLS_CA_FILE ? fs.readFileSync(process.env.TLS_CA_FILE) : undefined,
+  }
+  : null;
+
 const extraWebRedirects = (process.env.WEB_REDIRECT_URIS || '')
   .split(',')
   .map((s) => s.trim())
@@ -140,10 +161,20 @@ const clients = [
     // ignores the port of http loopback redirect URIs for application_type native).
     client_id: 'native',
     application_type: 'native',
+    authorization_details_types: ['payment_initiation'],
     token_endpoint_auth_method: 'none',
     grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback', 'http://[::1]/callback'],
+  },
+  {
+    // Legacy and hybrid response types (implicit is deprecated; tests show why).
+    client_id: 'legacy',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['implicit', 'authorization_code'],
+    response_types: ['id_token token', 'code id_token', 'code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
   },
   {
     // Confidential web client: exact redirect URI match (plus WEB_REDIRECT_URIS).
@@ -166,6 +197,17 @@ const clients = [
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/callback'],
   },
+  {
+    // client_secret_jwt (OIDC Core §9): assertions HMAC-signed with the secret.
+    client_id: 'jwt-hmac',
+    client_secret: 'jwt-hmac-secret-0123456789abcdef-0123456789',
+    token_endpoint_auth_method: 'client_secret_jwt',
+    grant_types: ['client_credentials', TOKEN_EXCHANGE],
+    response_types: [],
+    redirect_uris: [],
+    scope: 'api:read api:write',
+  },
+  ...JSON.parse(process.env.EXTRA_CLIENTS || '[]'),
 ];
 
 const ACCOUNT_CLAIMS = (sub) => ({
@@ -178,6 +220,7 @@ const ACCOUNT_CLAIMS = (sub) => ({
 
 const configuration = {
   clients,
+  responseTypes: ['code', 'id_token', 'id_token token', 'code id_token', 'none'],
   jwks: loadOrCreateKeys(),
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
   // Any login/password is accepted by the development interactions; the login becomes `sub`.
@@ -195,6 +238,10 @@ const configuration = {
     email: ['email', 'email_verified'],
   },
   scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read', 'api:write'],
+  clientAuthMethods: [
+    'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none',
+    ...(TLS ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
+  ],
   features: {
     // DPoP (RFC 9449) is on by default; DPOP_NONCE=1 makes the server require its nonces.
     dPoP: process.env.DPOP_NONCE
@@ -205,19 +252,70 @@ const configuration = {
       enabled: true,
       requirePushedAuthorizationRequests: Boolean(process.env.REQUIRE_PAR),
     },
+    // JAR (RFC 9101): request objects by value and inside PAR.
+    requestObjects: { enabled: true, requireSignedRequestObject: false },
+    // RAR (RFC 9396) with one detail type; the details granted are those requested.
+    richAuthorizationRequests: {
+      enabled: true,
+      types: {
+        payment_initiation: {
+          async validate(_ctx, detail) {
+            const amount = detail.instructedAmount;
+            if (!amount || typeof amount.currency !== 'string' || typeof amount.amount !== 'string') {
+              throw new Provider.errors.InvalidAuthorizationDetails(
+                'payment_initiation needs instructedAmount { currency, amount }',
+              );
+            }
+          },
+        },
+      },
+      authorizationDetailsForGrantSource: (ctx) =>
+        ctx.oidc.grant?.rar || (ctx.oidc.params.authorization_details
+          ? JSON.parse(ctx.oidc.params.authorization_details)
+          : undefined),
+      authorizationDetailsForAccessToken: (ctx, _token, source) =>
+        source?.rar || (ctx.oidc.params.authorization_details
+          ? JSON.parse(ctx.oidc.params.authorization_details)
+          : undefined),
+      authorizationDetailsForIntrospection: (_ctx, token) => token.rar,
+    },
+    // JARM: JWT-secured authorization responses (query.jwt, form_post.jwt, ...).
+    jwtResponseModes: { enabled: true },
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
     userinfo: { enabled: true },
     deviceFlow: { enabled: true },
+    // RFC 8705 over the HTTPS server (TLS_* variables): the socket's peer certificate.
+    mTLS: {
+      enabled: Boolean(TLS),
+      certificateBoundAccessTokens: true,
+      tlsClientAuth: true,
+      selfSignedTlsClientAuth: true,
+      getCertificate(ctx) {
+        const socket = ctx.req.socket;
+        return typeof socket.getPeerX509Certificate === 'function'
+          ? socket.getPeerX509Certificate()
+          : undefined;
+      },
+      certificateAuthorized(ctx) {
+        return ctx.req.socket.authorized === true;
+      },
+      certificateSubjectMatches(ctx, property, expected) {
+        const cert = ctx.req.socket.getPeerX509Certificate?.();
+        if (!cert) return false;
+        if (property === 'tls_client_auth_subject_dn') return cert.subject === expected;
+        return false;
+      },
+    },
     resourceIndicators: {
       enabled: true,
       defaultResource: async (_ctx, _client, oneOf) => oneOf,
       useGrantedResource: async () => false,
       getResourceServerInfo: async (_ctx, resourceIndicator) => {
         const info = RESOURCE_SERVERS[resourceIndicator];
-        if (!info) throw new Provider.errors.InvalidTarget();
+        if (!info) throw new errors.InvalidTarget();
         return { ...info, accessTokenTTL: ttl.access };
       },
     },
@@ -244,7 +342,62 @@ const configuration = {
   },
 };
 
-const server = http.createServer();
+// RFC 7523 §2.1 and RFC 8693 as custom grants (oidc-provider has neither built in).
+const seenAssertions = new Set();
+
+async function jwtBearerGrant(provider, issuer, ctx) {
+  const { client, params } = ctx.oidc;
+  const { InvalidGrant } = errors;
+  let payload;
+  try {
+    const keys = jose.createLocalJWKSet({ keys: client.jwks?.keys || [] });
+    ({ payload } = await jose.jwtVerify(params.assertion, keys, {
+      issuer: client.clientId,
+      audience: [issuer, `${issuer}/token`],
+      requiredClaims: ['sub', 'exp', 'jti'],
+    }));
+  } catch (err) {
+    throw new InvalidGrant(`assertion rejected: ${err.code || err.message}`);
+  }
+  const seen = `${payload.iss} ${payload.jti}`;
+  if (seenAssertions.has(seen)) throw new InvalidGrant('assertion replayed (jti already used)');
+  seenAssertions.add(seen);
+  const scope = params.scope || 'openid';
+  const grant = new provider.Grant({ accountId: payload.sub, clientId: client.clientId });
+  grant.addOIDCScope(scope.split(' ').filter((s) => ['openid', 'profile', 'email'].includes(s)).join(' ') || 'openid');
+  const grantId = await grant.save();
+  const token = new provider.AccessToken({
+    accountId: payload.sub, client, grantId, gty: 'jwt_bearer', scope: 'openid',
+  });
+  ctx.body = {
+    access_token: await token.save(), token_type: 'Bearer', expires_in: token.expiration, scope: 'openid',
+  };
+}
+
+async function tokenExchangeGrant(provider, ctx) {
+  const { client, params } = ctx.oidc;
+  const { InvalidGrant, InvalidRequest } = errors;
+  if (params.subject_token_type !== ACCESS_TOKEN_TYPE) {
+    throw new InvalidRequest('only access tokens are exchanged here');
+  }
+  const subject = (await provider.AccessToken.find(params.subject_token))
+    || (await provider.ClientCredentials.find(params.subject_token));
+  if (!subject || subject.isExpired) throw new InvalidGrant('subject_token is not an active token');
+  if (params.actor_token && !params.actor_token_type) {
+    throw new InvalidRequest('actor_token_type is required with actor_token');
+  }
+  const token = new provider.ClientCredentials({ client, scope: subject.scope });
+  ctx.body = {
+    access_token: await token.save(),
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: 'Bearer',
+    expires_in: token.expiration,
+  };
+}
+
+const server = TLS
+  ? https.createServer({ ...TLS, requestCert: true, rejectUnauthorized: false })
+  : http.createServer();
 
 server.on('error', (err) => {
   console.error(`provider failed to listen: ${err.message}`);
@@ -253,7 +406,7 @@ server.on('error', (err) => {
 
 server.listen(Number(process.env.PORT || 0), HOST, () => {
   const { port } = server.address();
-  const issuer = `http://${HOST}:${port}`;
+  const issuer = `${TLS ? 'https' : 'http'}://${HOST}:${port}`;
   let provider;
   try {
     provider = new Provider(issuer, configuration);
@@ -279,6 +432,11 @@ server.listen(Number(process.env.PORT || 0), HOST, () => {
       }
     });
   }
+  provider.registerGrantType(JWT_BEARER, (ctx, next) => jwtBearerGrant(provider, issuer, ctx).then(next), ['assertion', 'scope']);
+  provider.registerGrantType(TOKEN_EXCHANGE, (ctx, next) => tokenExchangeGrant(provider, ctx).then(next), [
+    'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
+    'requested_token_type', 'audience', 'resource', 'scope',
+  ]);
   server.on('request', provider.callback());
   process.stdout.write(`READY ${issuer}\n`);
 });

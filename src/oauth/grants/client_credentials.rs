@@ -2,7 +2,7 @@
 
 use super::TokenSuccess;
 use crate::oauth::error::{FlowError, Missing};
-use crate::oauth::{AuthMethod, ClientConfig, Session};
+use crate::oauth::{ClientConfig, Session};
 
 const NAME: &str = "client credentials";
 
@@ -10,7 +10,7 @@ pub async fn run(session: &mut Session, cfg: &ClientConfig) -> Result<TokenSucce
     if cfg.client_id.is_empty() {
         return Err(FlowError::missing(NAME, Missing::ClientId));
     }
-    if cfg.effective_auth_method() == AuthMethod::None || cfg.secret_to_send().is_none() {
+    if !cfg.can_authenticate() {
         return Err(FlowError::missing(NAME, Missing::ConfidentialClient));
     }
     let grant_type = super::GrantKind::ClientCredentials.grant_type();

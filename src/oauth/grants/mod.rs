@@ -6,8 +6,10 @@
 pub mod authorization_code;
 pub mod client_credentials;
 pub mod device;
+pub mod jwt_bearer;
 pub mod password;
 pub mod refresh;
+pub mod token_exchange;
 
 use std::fmt;
 use std::str::FromStr;
@@ -32,6 +34,10 @@ pub enum GrantKind {
     DeviceCode,
     /// Resource owner password credentials: deprecated by the OAuth 2.0 Security BCP.
     Password,
+    /// JWT bearer assertion (RFC 7523 §2.1).
+    JwtBearer,
+    /// Token exchange (RFC 8693).
+    TokenExchange,
 }
 
 /// One row of the grant registry.
@@ -51,7 +57,7 @@ pub struct GrantSpec {
 }
 
 /// The grant registry, in the order menus show them.
-pub const GRANTS: [GrantSpec; 5] = [
+pub const GRANTS: [GrantSpec; 7] = [
     GrantSpec {
         kind: GrantKind::AuthorizationCode,
         name: "authorization_code",
@@ -87,6 +93,24 @@ pub const GRANTS: [GrantSpec; 5] = [
         grant_type: device::GRANT_TYPE,
         deprecated: false,
         endpoints: &[EndpointKind::DeviceAuthorization, EndpointKind::Token],
+    },
+    GrantSpec {
+        kind: GrantKind::JwtBearer,
+        name: "jwt_bearer",
+        cli_name: "jwt-bearer",
+        title: "JWT Bearer assertion",
+        grant_type: jwt_bearer::GRANT_TYPE,
+        deprecated: false,
+        endpoints: &[EndpointKind::Token],
+    },
+    GrantSpec {
+        kind: GrantKind::TokenExchange,
+        name: "token_exchange",
+        cli_name: "token-exchange",
+        title: "Token Exchange",
+        grant_type: token_exchange::GRANT_TYPE,
+        deprecated: false,
+        endpoints: &[EndpointKind::Token],
     },
     GrantSpec {
         kind: GrantKind::Password,
@@ -192,6 +216,10 @@ pub struct GrantInputs {
     pub redirect: Option<authorization_code::RedirectSource>,
     /// Authorization code and device: how long to wait for the user.
     pub wait: Option<Duration>,
+    /// JWT bearer: the assertion, or claims to build it from.
+    pub assertion: Option<jwt_bearer::BearerAssertion>,
+    /// Token exchange: the tokens and their types.
+    pub exchange: Option<token_exchange::ExchangeRequest>,
 }
 
 /// The one dispatch from a grant to its module: runs it over a ready connection and returns
@@ -236,6 +264,20 @@ async fn dispatch(
             )),
         },
         GrantKind::DeviceCode => device::run(session, &cfg, wait).await,
+        GrantKind::JwtBearer => match &inputs.assertion {
+            Some(a) => jwt_bearer::run(session, &cfg, a).await,
+            None => Err(FlowError::missing(
+                "the JWT bearer grant",
+                Missing::Input(GrantInput::Assertion),
+            )),
+        },
+        GrantKind::TokenExchange => match &inputs.exchange {
+            Some(r) => token_exchange::run(session, &cfg, r).await,
+            None => Err(FlowError::missing(
+                "token exchange",
+                Missing::Input(GrantInput::SubjectToken),
+            )),
+        },
         GrantKind::AuthorizationCode => {
             let require_iss = conn
                 .discovery
@@ -272,6 +314,8 @@ pub struct TokenSuccess {
     pub nonce: Option<String>,
     /// The authorization code exchanged, for `c_hash`.
     pub code: Option<AuthorizationCode>,
+    /// Hybrid and implicit flows: the ID token that came through the front channel.
+    pub front_channel_id_token: Option<crate::secret::IdToken>,
 }
 
 impl TokenSuccess {
@@ -282,6 +326,7 @@ impl TokenSuccess {
             refresh_rotated: None,
             nonce: None,
             code: None,
+            front_channel_id_token: None,
         }
     }
 }
