@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Screenshots of every screen of the desktop app, taken under Xvfb with software OpenGL, into
-# docs/screenshots/*.png. Installs Xvfb, Mesa and ImageMagick when missing (Debian packages).
+# docs/screenshots/*.png, at the two sizes the README shows: a projector (1024x768 at 150 %
+# zoom, docs/screenshots/projector/) and a desktop (1600x1000 at 100 %, docs/screenshots/).
+# Installs Xvfb, Mesa and ImageMagick when missing (Debian packages).
 #
 #   scripts/screenshot.sh            # release build (as shipped)
 #   PROFILE=dev scripts/screenshot.sh  # reuse the debug build
+#   BIN=path/to/grantscope scripts/screenshot.sh  # a binary built elsewhere
 #
 # Each screen gets a fresh config dir; scenes that need data run a grant against the built-in
 # sandbox at start (hidden variables GRANTSCOPE_SCREEN / GRANTSCOPE_START_RUN, see src/gui/app.rs).
@@ -23,29 +26,34 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-PROFILE=${PROFILE:-release}
-if [ "$PROFILE" = release ]; then
-  cargo build --release --bin grantscope
-  BIN=target/release/grantscope
-else
-  cargo build --bin grantscope
-  BIN=target/debug/grantscope
+if [ -z "${BIN:-}" ]; then
+  PROFILE=${PROFILE:-release}
+  if [ "$PROFILE" = release ]; then
+    cargo build --release --bin grantscope
+    BIN=target/release/grantscope
+  else
+    cargo build --bin grantscope
+    BIN=target/debug/grantscope
+  fi
 fi
 
-OUT=docs/screenshots
-mkdir -p "$OUT"
 DISPLAY_NUM=${DISPLAY_NUM:-:97}
-W=${W:-1280}
-H=${H:-800}
-Xvfb "$DISPLAY_NUM" -screen 0 "${W}x${H}x24" -nolisten tcp >/dev/null 2>&1 &
-XVFB_PID=$!
+XVFB_PID=
 TMPDIRS=()
 cleanup() {
-  kill "$XVFB_PID" 2>/dev/null || true
+  [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null || true
   for d in "${TMPDIRS[@]}"; do rm -rf "$d"; done
 }
 trap cleanup EXIT
-for _ in $(seq 50); do xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# screen W H: a fresh X server of that size (the window is maximised to it).
+screen_of() {
+  [ -n "$XVFB_PID" ] && { kill "$XVFB_PID" 2>/dev/null || true; wait "$XVFB_PID" 2>/dev/null || true; }
+  W=$1 H=$2
+  Xvfb "$DISPLAY_NUM" -screen 0 "${W}x${H}x24" -nolisten tcp >/dev/null 2>&1 &
+  XVFB_PID=$!
+  for _ in $(seq 50); do xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1 && break; sleep 0.1; done
+}
 
 # shot NAME SCREEN [START_RUN] [THEME] [SETTINGS_JSON_EXTRA]
 shot() {
@@ -53,9 +61,10 @@ shot() {
   local cfg
   cfg=$(mktemp -d)
   TMPDIRS+=("$cfg")
-  printf '{"screen":"%s","theme":"%s"%s}\n' "$screen" "$theme" "$extra" >"$cfg/gui.json"
+  printf '{"screen":"%s","theme":"%s","zoom":%s%s}\n' "$screen" "$theme" "$ZOOM" "$extra" >"$cfg/gui.json"
+  # The window fills the screen (GRANTSCOPE_WINDOW_SIZE, hidden, see src/gui/mod.rs).
   DISPLAY=$DISPLAY_NUM LIBGL_ALWAYS_SOFTWARE=1 GRANTSCOPE_CONFIG_DIR=$cfg \
-    GRANTSCOPE_SCREEN=$screen GRANTSCOPE_START_RUN=$run \
+    GRANTSCOPE_SCREEN=$screen GRANTSCOPE_START_RUN=$run GRANTSCOPE_WINDOW_SIZE="${W}x${H}" \
     "$BIN" >/dev/null 2>&1 &
   local pid=$!
   sleep "${SETTLE:-6}"
@@ -67,9 +76,26 @@ shot() {
   echo "$OUT/$name.png"
 }
 
-shot wizard wizard "" dark ',"wizard":{"have_refresh_token":1,"token_owner":1,"client_type":1}'
-shot wizard-light wizard "" light ',"wizard":{"have_refresh_token":1,"token_owner":0}'
-shot flow flow client-credentials
-shot inspector inspector client-credentials
-shot profiles profiles
-shot history history client-credentials
+all_screens() {
+  shot wizard wizard "" dark ',"wizard":{"have_refresh_token":1,"token_owner":1,"client_type":1}'
+  shot wizard-light wizard "" light ',"wizard":{"have_refresh_token":1,"token_owner":0}'
+  shot flow flow client-credentials
+  shot device flow device-code
+  shot inspector inspector client-credentials
+  shot profiles profiles
+  shot history history client-credentials
+}
+
+# A desktop: 1600x1000 at 100 %.
+OUT=docs/screenshots
+mkdir -p "$OUT"
+screen_of 1600 1000
+ZOOM=1.0
+all_screens
+
+# A projector: 1024x768 at 150 %.
+OUT=docs/screenshots/projector
+mkdir -p "$OUT"
+screen_of 1024 768
+ZOOM=1.5
+all_screens

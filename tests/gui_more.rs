@@ -97,6 +97,9 @@ fn device_grant_approved_on_the_sandbox_device_page() {
     );
     assert!(!user_code.trim().is_empty());
     assert!(!finished(&h), "the flow waits for the user");
+    // Pinned above the results while polling, with a copy button.
+    h.get_by_label("Copy code");
+    h.get_by_label(user_code);
 
     let (status, _, page) = post_form(
         verification_uri,
@@ -112,6 +115,16 @@ fn device_grant_approved_on_the_sandbox_device_page() {
     // The sandbox's poll interval is its 5 s default: the flow polls until approved.
     step_until(&mut h, "the device token", finished);
     h.get_by_label("Tokens received");
+    // The polls before the approval are the expected waits, not failures.
+    for v in h.state().history().views() {
+        if v.waiting.is_some() {
+            assert!(!v.failed(), "{v:?}");
+            assert!(
+                v.title().contains("waiting (authorization_pending)")
+                    || v.title().contains("waiting (slow_down)")
+            );
+        }
+    }
     let success = h.state().flow().run().and_then(|r| r.success()).unwrap();
     assert!(!success.tokens.access_token.is_empty());
 

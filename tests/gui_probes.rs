@@ -1,7 +1,6 @@
 //! The desktop Probes window against the app's own sandbox (auto-approve): open it from the top
 //! bar, run the catalogue with the active profile, and see the verdicts arrive.
 
-#[allow(dead_code)]
 mod gui_support;
 
 use egui_kittest::kittest::Queryable;

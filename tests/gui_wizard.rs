@@ -69,3 +69,25 @@ fn answers_and_screen_survive_a_restart() {
         Some(&1)
     );
 }
+
+#[test]
+fn the_chart_does_not_move_when_an_answer_is_clicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path(), Some(Screen::Wizard));
+    h.run_ok();
+    let root = |h: &Harness<'static, GrantscopeApp>| {
+        h.get_by_role_and_label(egui::accesskit::Role::Button, "Have a refresh token?")
+            .rect()
+    };
+    let before = root(&h);
+    for answer in ["No", "A User", "Server App", "Start over"] {
+        h.get_by_label(answer).click();
+        h.run_ok();
+        // Not a pixel: sub-pixel rounding of the panels aside, nothing moves.
+        let now = root(&h);
+        let moved = (now.min - before.min)
+            .length()
+            .max((now.max - before.max).length());
+        assert!(moved < 0.5, "after {answer:?}: {before:?} -> {now:?}");
+    }
+}

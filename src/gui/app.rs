@@ -1,18 +1,20 @@
-//! The app shell: one window, a top bar of screens, persisted settings, and the per-frame loop
-//! that drains background events and routes global input (paste anywhere, dropped files).
+//! The app shell: one window, a top bar of screens that wraps instead of overlapping, persisted
+//! settings, and the per-frame loop that drains background events and routes global input
+//! (paste anywhere, dropped files). The app holds the one active profile: the top bar names it,
+//! the flow runner's form follows it, and the inspector's server calls use it.
 
 use std::path::PathBuf;
 
 use super::bench::Bench;
 use super::events::Event;
-use super::flow::{FlowCommand, FlowScreen, grant_kind};
-use super::history::HistoryScreen;
-use super::inspector::InspectorScreen;
+use super::flow::{FlowCommand, FlowMsg, FlowScreen, InspectRequest, grant_kind};
+use super::history::{HistoryMsg, HistoryScreen};
+use super::inspector::{InspectorMsg, InspectorScreen};
 use super::probes::ProbesScreen;
-use super::profiles::{ProfilesScreen, SANDBOX_PROFILE};
+use super::profiles::{ProfilesMsg, ProfilesScreen, SANDBOX_PROFILE};
 use super::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
 use super::wizard::{WizardCommand, wizard_ui};
-use super::worker::Worker;
+use super::worker::{Jobs, Worker};
 use crate::profile::Profile;
 use crate::sandbox::{SandboxConfig, SandboxHandle};
 
@@ -29,6 +31,9 @@ pub struct AppOptions {
     pub start_token: Option<String>,
     /// Run this grant with the active profile at start (screenshots, benchmarks).
     pub start_grant: Option<crate::oauth::GrantKind>,
+    /// Use the native file dialog (off: the path field; tests, desktops without a dialog
+    /// service).
+    pub file_dialogs: bool,
 }
 
 impl AppOptions {
@@ -40,6 +45,7 @@ impl AppOptions {
             sandbox_auto_approve: None,
             start_token: None,
             start_grant: None,
+            file_dialogs: super::files::dialog_service_available(),
         }
     }
 
@@ -71,6 +77,7 @@ impl AppOptions {
             start_grant: std::env::var("GRANTSCOPE_START_RUN")
                 .ok()
                 .and_then(|s| s.parse().ok()),
+            file_dialogs: super::files::dialog_service_available(),
         })
     }
 }
@@ -106,6 +113,8 @@ pub struct GrantscopeApp {
     first_listing_done: bool,
     /// The scripted start run (`start_grant`) opens its access token in the inspector.
     inspect_start_run: bool,
+    /// Frames drawn so far (up to 2): the stores are read from the second one on.
+    frames: u8,
     bench: Bench,
 }
 
@@ -123,28 +132,39 @@ impl GrantscopeApp {
         if let Some(screen) = options.start_screen {
             settings.screen = screen;
         }
+        // Dimmed text readable in the light theme (egui's default fades it to low contrast).
+        ctx.style_mut_of(egui::Theme::Light, |s| {
+            s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
+        });
         let worker = Worker::new(ctx.clone())?;
-        let mut profiles = ProfilesScreen::new(&options.config_dir);
-        profiles.reload(&worker);
+        // The profile list and the kept history are read after the first frame is on screen
+        // (see `logic`): on a busy machine their threads would delay it.
+        let profiles = ProfilesScreen::new(&options.config_dir, options.file_dialogs);
         let mut inspector = InspectorScreen::default();
         if let Some(token) = &options.start_token {
-            inspector.set_token(token.clone(), &worker, None);
+            inspector.set_token(token.clone(), &worker.jobs(Event::Inspector), None);
         }
+        let history = HistoryScreen::new(&options.config_dir, options.file_dialogs);
+        // Theme and zoom before the first frame, so it is not drawn twice (once per theme).
+        ctx.set_theme(settings.theme.preference());
+        ctx.set_zoom_factor(settings.zoom);
+        let (settings_zoom, settings_theme) = (settings.zoom, settings.theme);
         Ok(Self {
             settings,
             worker,
             flow: FlowScreen::default(),
             inspector,
             profiles,
-            history: HistoryScreen::default(),
+            history,
             probes: ProbesScreen::default(),
             sandbox: None,
             sandbox_state: SandboxState::Stopped,
             run_after_sandbox: false,
-            applied_zoom: 0.0,
-            applied_theme: None,
+            applied_zoom: settings_zoom,
+            applied_theme: Some(settings_theme),
             notice: None,
             first_listing_done: false,
+            frames: 0,
             inspect_start_run: options.start_grant.is_some()
                 && options.start_screen == Some(Screen::Inspector),
             bench: Bench::default(),
@@ -196,6 +216,47 @@ impl GrantscopeApp {
         self.settings.save(&self.options.config_dir)
     }
 
+    fn flow_jobs(&self) -> Jobs<FlowMsg> {
+        self.worker.jobs(Event::Flow)
+    }
+
+    fn inspector_jobs(&self) -> Jobs<InspectorMsg> {
+        self.worker.jobs(Event::Inspector)
+    }
+
+    fn profiles_jobs(&self) -> Jobs<ProfilesMsg> {
+        self.worker.jobs(Event::Profiles)
+    }
+
+    fn history_jobs(&self) -> Jobs<HistoryMsg> {
+        self.worker.jobs(Event::History)
+    }
+
+    fn app_jobs(&self) -> Jobs<Event> {
+        self.worker.jobs(std::convert::identity)
+    }
+
+    /// The active profile's name.
+    pub fn active_profile_name(&self) -> Option<&str> {
+        self.settings.active_profile.as_deref()
+    }
+
+    /// Makes `name` the active profile of the whole app.
+    fn use_profile(&mut self, name: String) {
+        self.settings.active_profile = Some(name);
+        self.follow_active();
+    }
+
+    /// The flow runner's form follows the active profile (as stored).
+    fn follow_active(&mut self) {
+        let stored = self
+            .settings
+            .active_profile
+            .as_deref()
+            .and_then(|n| self.profiles.get(n));
+        self.flow.follow_active(stored);
+    }
+
     /// The active profile as used: the sandbox profile gets the running sandbox's issuer.
     fn active_profile(&self) -> Option<Profile> {
         let name = self.settings.active_profile.as_deref()?;
@@ -222,7 +283,7 @@ impl GrantscopeApp {
             key_dir: Some(self.options.config_dir.join("sandbox")),
             ..SandboxConfig::default()
         };
-        self.worker.spawn(async move {
+        self.app_jobs().spawn(async move {
             Event::Sandbox(
                 crate::sandbox::start(config)
                     .await
@@ -250,17 +311,20 @@ impl GrantscopeApp {
                 }
             }
         }
-        self.flow.start(&self.worker);
+        let jobs = self.flow_jobs();
+        self.flow.start(&jobs);
     }
 
     /// Opens the flow runner for `grant`, filled from the active profile.
     fn prefill_flow(&mut self, grant: crate::oauth::GrantKind) {
-        let profile = self.active_profile().or_else(|| {
-            self.profiles
-                .get(SANDBOX_PROFILE)
-                .cloned()
-                .map(|p| self.with_sandbox(p))
-        });
+        // The stored profile: the sandbox's address is filled in when the run starts.
+        let profile = self
+            .settings
+            .active_profile
+            .as_deref()
+            .and_then(|n| self.profiles.get(n))
+            .or_else(|| self.profiles.get(SANDBOX_PROFILE))
+            .cloned();
         self.flow.prefill(grant, profile);
         self.settings.screen = Screen::Flow;
     }
@@ -288,9 +352,8 @@ impl GrantscopeApp {
             Event::FileRead { name, result } => match result {
                 Ok(text) => {
                     let profile = self.active_profile();
-                    self.inspector.refresh_token = None;
-                    self.inspector
-                        .set_token(text, &self.worker, profile.as_ref());
+                    let jobs = self.inspector_jobs();
+                    self.inspector.set_token(text, &jobs, profile.as_ref());
                     self.settings.screen = Screen::Inspector;
                 }
                 Err(e) => self.notice = Some(format!("Could not read {name}: {e}")),
@@ -300,23 +363,25 @@ impl GrantscopeApp {
                 self.history.extend(exchanges);
                 // A scripted start run on the inspector screen inspects what it got.
                 if self.inspect_start_run
-                    && let Some(token) = self
-                        .flow
-                        .run()
-                        .and_then(|r| r.success())
-                        .map(|s| s.tokens.access_token.expose().to_string())
+                    && let Some(run) = self.flow.run().filter(|r| !r.running())
                 {
                     self.inspect_start_run = false;
-                    self.inspect_from_flow(token);
-                    self.settings.screen = Screen::Inspector;
+                    if let Some(req) = run.success().map(|s| run.inspect_request(s, false)) {
+                        self.inspect_from_flow(req);
+                        self.settings.screen = Screen::Inspector;
+                    }
                 }
             }
             Event::Inspector(msg) => {
                 let exchanges = self.inspector.on_message(msg);
                 self.history.extend(exchanges);
+                if let Some((old, new)) = self.inspector.take_rotated() {
+                    self.flow.rotated(&old, new);
+                }
             }
             Event::Profiles(msg) => {
-                if self.profiles.on_message(msg, &self.worker) {
+                let jobs = self.profiles_jobs();
+                if self.profiles.on_message(msg, &jobs) {
                     self.after_listing();
                 }
             }
@@ -347,17 +412,17 @@ impl GrantscopeApp {
             self.first_listing_done = true;
             if !self.settings.sandbox_profile_created {
                 self.settings.sandbox_profile_created = true;
-                self.profiles.ensure_sandbox_profile(&self.worker);
+                let jobs = self.profiles_jobs();
+                self.profiles.ensure_sandbox_profile(&jobs);
             }
             if self.settings.active_profile.is_none() {
                 self.settings.active_profile = Some(SANDBOX_PROFILE.to_owned());
             }
         }
-        let Some(profile) = self.active_profile() else {
+        self.follow_active();
+        // The scripted start run waits for the profile it runs with (created on first launch).
+        if self.active_profile().is_none() {
             return;
-        };
-        if self.flow.profile.name == "unsaved" {
-            self.flow.prefill(self.flow.grant, Some(profile));
         }
         if let Some(grant) = self.options.start_grant.take() {
             let screen = self.settings.screen;
@@ -367,25 +432,16 @@ impl GrantscopeApp {
         }
     }
 
-    /// Inspects a token the flow runner obtained, against the keys of the server it came from.
-    fn inspect_from_flow(&mut self, token: String) {
-        let profile = Some(self.flow.profile.clone());
-        self.inspector.verify = Default::default();
-        self.inspector.verify.issuer = self.flow.profile.issuer.clone().unwrap_or_default();
-        if let Some(cfg) = self.flow.run().and_then(|r| r.config())
-            && let Some(j) = &cfg.endpoints.jwks_uri
+    /// Inspects a token the flow runner obtained, with what the flow knows about it.
+    fn inspect_from_flow(&mut self, mut req: InspectRequest) {
+        // The newest refresh token of the token set, not the one this response carried.
+        if req.refresh_token.is_some()
+            && let Some(ts) = self.flow.token_set()
         {
-            self.inspector.verify.jwks = j.to_string();
+            req.refresh_token = Some(ts.refresh_token.clone());
         }
-        self.inspector.refresh_token = self
-            .flow
-            .run()
-            .and_then(|r| r.success())
-            .and_then(|s| s.tokens.refresh_token.clone())
-            .map(|t| t.into_exposed());
-        self.inspector
-            .set_token(token, &self.worker, profile.as_ref());
-        self.inspector.set_origin(self.flow.profile.clone());
+        let jobs = self.inspector_jobs();
+        self.inspector.set_from_flow(req, &jobs);
     }
 
     /// Ctrl+V anywhere (outside a text field) inspects the pasted token; a dropped file is
@@ -401,14 +457,13 @@ impl GrantscopeApp {
         });
         if let Some(text) = pasted.filter(|t| !t.trim().is_empty()) {
             let profile = self.active_profile();
-            self.inspector.refresh_token = None;
-            self.inspector
-                .set_token(text, &self.worker, profile.as_ref());
+            let jobs = self.inspector_jobs();
+            self.inspector.set_token(text, &jobs, profile.as_ref());
             self.settings.screen = Screen::Inspector;
         }
         if let Some(file) = dropped.into_iter().next() {
             let name = file.path().display().to_string();
-            self.worker.spawn(async move {
+            self.app_jobs().spawn(async move {
                 let result = tokio::task::spawn_blocking(move || {
                     let bytes = file.bytes()?;
                     if bytes.len() > 4 * 1024 * 1024 {
@@ -428,6 +483,8 @@ impl GrantscopeApp {
         }
     }
 
+    /// The screens, the active profile, the sandbox and the view settings, in one row that
+    /// wraps onto a second when the window is narrow (nothing slides under anything).
     fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
@@ -436,54 +493,66 @@ impl GrantscopeApp {
                 for screen in Screen::ALL {
                     ui.selectable_value(&mut self.settings.screen, screen, screen.label());
                 }
-                ui.toggle_value(&mut self.probes.open, "Probes");
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    egui::ComboBox::from_label("Theme")
-                        .selected_text(match self.settings.theme {
-                            ThemeChoice::System => "System",
-                            ThemeChoice::Light => "Light",
-                            ThemeChoice::Dark => "Dark",
-                        })
-                        .show_ui(ui, |ui| {
-                            let t = &mut self.settings.theme;
-                            ui.selectable_value(t, ThemeChoice::System, "System");
-                            ui.selectable_value(t, ThemeChoice::Light, "Light");
-                            ui.selectable_value(t, ThemeChoice::Dark, "Dark");
-                        });
-                    egui::ComboBox::from_label("Zoom")
-                        .selected_text(format!("{:.0}%", self.settings.zoom * 100.0))
-                        .show_ui(ui, |ui| {
-                            for z in ZOOM_LEVELS {
-                                let label = format!("{:.0}%", z * 100.0);
-                                ui.selectable_value(&mut self.settings.zoom, z, label);
-                            }
-                        });
-                    match self.sandbox_state {
-                        SandboxState::Running => {
-                            let issuer = self.sandbox_issuer().unwrap_or_default();
-                            ui.label(egui::RichText::new(format!("Sandbox: {issuer}")).weak());
-                        }
-                        SandboxState::Starting => {
-                            ui.spinner();
-                            ui.label("Starting the sandbox");
-                        }
-                        SandboxState::Stopped => {
-                            if ui
-                                .button("Start sandbox")
-                                .on_hover_text("Run the built-in authorization server on 127.0.0.1")
-                                .clicked()
-                            {
-                                self.start_sandbox();
-                            }
+                ui.toggle_value(&mut self.probes.open, "Probes")
+                    .on_hover_text("The security probes window");
+                ui.separator();
+                let active = self
+                    .settings
+                    .active_profile
+                    .clone()
+                    .unwrap_or_else(|| "none".into());
+                let mut chosen = None;
+                ui.menu_button(format!("Profile: {active}"), |ui| {
+                    ui.label(egui::RichText::new("The profile every screen uses").weak());
+                    for p in self.profiles.profiles() {
+                        if ui.selectable_label(p.name == active, &p.name).clicked() {
+                            chosen = Some(p.name.clone());
+                            ui.close();
                         }
                     }
-                    if let Some(name) = &self.settings.active_profile {
-                        ui.label(egui::RichText::new(format!("Profile: {name}")).weak());
+                })
+                .response
+                .on_hover_text("The active profile: the flow runner and the inspector use it");
+                if let Some(name) = chosen {
+                    self.use_profile(name);
+                }
+                match self.sandbox_state {
+                    SandboxState::Running => {
+                        let issuer = self.sandbox_issuer().unwrap_or_default();
+                        ui.label(egui::RichText::new(format!("Sandbox: {issuer}")).weak());
                     }
-                });
+                    SandboxState::Starting => {
+                        ui.spinner();
+                        ui.label("Starting the sandbox");
+                    }
+                    SandboxState::Stopped => {
+                        if ui
+                            .button("Start sandbox")
+                            .on_hover_text("Run the built-in authorization server on 127.0.0.1")
+                            .clicked()
+                        {
+                            self.start_sandbox();
+                        }
+                    }
+                }
+                ui.menu_button(format!("View {:.0}%", self.settings.zoom * 100.0), |ui| {
+                    ui.label(egui::RichText::new("Zoom").strong());
+                    for z in ZOOM_LEVELS {
+                        let label = format!("{:.0}%", z * 100.0);
+                        ui.selectable_value(&mut self.settings.zoom, z, label);
+                    }
+                    ui.separator();
+                    ui.label(egui::RichText::new("Theme").strong());
+                    let t = &mut self.settings.theme;
+                    ui.selectable_value(t, ThemeChoice::System, "System");
+                    ui.selectable_value(t, ThemeChoice::Light, "Light");
+                    ui.selectable_value(t, ThemeChoice::Dark, "Dark");
+                })
+                .response
+                .on_hover_text("Zoom (also Ctrl +/-) and theme");
             });
             if let Some(notice) = self.notice.clone() {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.colored_label(ui.visuals().warn_fg_color, notice);
                     if ui.small_button("Dismiss").clicked() {
                         self.notice = None;
@@ -497,6 +566,13 @@ impl GrantscopeApp {
 impl eframe::App for GrantscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.bench.start_of_frame();
+        if self.frames == 1 {
+            // The first frame is on screen: now read the profiles and the kept history.
+            let jobs = self.profiles_jobs();
+            self.profiles.reload(&jobs);
+            self.history.load(&self.history_jobs());
+        }
+        self.frames = self.frames.saturating_add(1).min(2);
         for event in self.worker.drain() {
             self.handle_event(event);
         }
@@ -517,37 +593,60 @@ impl eframe::App for GrantscopeApp {
                 }
             }
             Screen::Flow => {
-                let profiles: Vec<Profile> = self
-                    .profiles
-                    .profiles()
-                    .iter()
-                    .map(|p| self.with_sandbox(p.clone()))
-                    .collect();
-                match self.flow.ui(ui, &self.worker, &profiles) {
+                let profiles: Vec<Profile> = self.profiles.profiles().to_vec();
+                match self.flow.ui(ui, &profiles) {
                     Some(FlowCommand::Run) => self.run_flow(),
-                    Some(FlowCommand::Inspect(token)) => {
-                        self.inspect_from_flow(token);
+                    Some(FlowCommand::Inspect(req)) => {
+                        self.inspect_from_flow(*req);
                         self.settings.screen = Screen::Inspector;
                     }
+                    Some(FlowCommand::UseProfile(name)) => self.use_profile(name),
                     None => {}
                 }
             }
             Screen::Inspector => {
                 let profile = self.active_profile();
-                if let Some(rt) = self.inspector.ui(ui, &self.worker, profile.as_ref(), now) {
-                    let screen_profile = Some(self.flow.profile.clone());
+                let jobs = self.inspector_jobs();
+                if self.inspector.ui(ui, &jobs, profile.as_ref(), now) {
+                    // Refresh: the flow runner's refresh grant, with the token set's newest
+                    // refresh token and the scope first granted.
+                    let stored = self
+                        .settings
+                        .active_profile
+                        .as_deref()
+                        .and_then(|n| self.profiles.get(n))
+                        .cloned();
                     self.flow
-                        .prefill(crate::oauth::GrantKind::RefreshToken, screen_profile);
-                    self.flow.inputs.refresh_token = rt;
+                        .prefill(crate::oauth::GrantKind::RefreshToken, stored);
+                    if self.flow.token_set().is_none()
+                        && let Some(rt) = self.inspector.refresh_token.clone()
+                    {
+                        self.flow.inputs.refresh_token = rt;
+                    }
                     self.settings.screen = Screen::Flow;
                     self.run_flow();
                 }
             }
             Screen::Profiles => {
+                let before = self.settings.active_profile.clone();
+                let jobs = self.profiles_jobs();
                 self.profiles
-                    .ui(ui, &self.worker, &mut self.settings.active_profile);
+                    .ui(ui, &jobs, &mut self.settings.active_profile);
+                if self.settings.active_profile != before {
+                    self.follow_active();
+                }
             }
-            Screen::History => self.history.ui(ui, &self.worker),
+            Screen::History => {
+                let jobs = self.history_jobs();
+                self.history.ui(ui, &jobs);
+            }
+        }
+        let jobs = self.history_jobs();
+        self.history.save_if_changed(&jobs);
+        super::layout::focus_ring_ui(ui.ctx());
+        if self.frames == 1 {
+            // A second frame comes, and with it the stores are read (see `logic`).
+            ui.ctx().request_repaint();
         }
         if self.probes.open {
             let profile = self.active_profile();

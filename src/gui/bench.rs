@@ -3,6 +3,9 @@
 //!
 //! - `GRANTSCOPE_BENCH_T0_NS=<unix ns>`: print `first_frame_ms=…` when the first frame is done.
 //! - `GRANTSCOPE_BENCH_EXIT=first-frame`: close the window right after it.
+//! - `GRANTSCOPE_BENCH_STARTUP_LOG=1` (with `_T0_NS`): print one `startup_frame …` line per frame
+//!   for the first five seconds: when it ended, eframe's CPU for it, the app's own time, and
+//!   why it ran (what egui was asked to repaint for), to find what runs before the app goes idle.
 //! - `GRANTSCOPE_BENCH_FRAMES=N` (and/or `GRANTSCOPE_BENCH_SECONDS=S`): after
 //!   `GRANTSCOPE_BENCH_WARMUP` frames (default 30), repaint continuously and record, per frame,
 //!   eframe's CPU time (UI + tessellation + painting), the app's own `logic`+`ui` time, and the
@@ -15,6 +18,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 pub struct Bench {
     t0_ns: Option<u128>,
     exit_after_first: bool,
+    startup_log: bool,
+    frame_no: usize,
     first_done: bool,
     frames_wanted: usize,
     seconds: Option<f32>,
@@ -44,6 +49,7 @@ impl Bench {
         Self {
             t0_ns: var("GRANTSCOPE_BENCH_T0_NS").and_then(|v| v.parse().ok()),
             exit_after_first: var("GRANTSCOPE_BENCH_EXIT").as_deref() == Some("first-frame"),
+            startup_log: var("GRANTSCOPE_BENCH_STARTUP_LOG").is_some(),
             frames_wanted: var("GRANTSCOPE_BENCH_FRAMES")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0),
@@ -61,7 +67,7 @@ impl Bench {
 
     /// Whether any hook is on.
     pub fn active(&self) -> bool {
-        !self.done && (self.t0_ns.is_some() || self.recording())
+        !self.done && (self.t0_ns.is_some() || self.recording() || self.startup_log)
     }
 
     /// Called at the start of `logic`.
@@ -75,6 +81,34 @@ impl Bench {
     pub fn end_of_frame(&mut self, ctx: &egui::Context, frame: &eframe::Frame) {
         if self.done {
             return;
+        }
+        self.frame_no += 1;
+        if self.startup_log
+            && let Some(t0) = self.t0_ns
+        {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let since = now.saturating_sub(t0) as f64 / 1e6;
+            if since < 5000.0 {
+                let own = self
+                    .frame_start
+                    .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
+                // eframe reports the previous frame's CPU time.
+                let cpu = frame.info().cpu_usage.map_or(0.0, |c| c * 1000.0);
+                let causes = ctx.repaint_causes();
+                let why: Vec<String> = causes.iter().map(ToString::to_string).collect();
+                println!(
+                    "startup_frame n={} at_ms={since:.1} prev_cpu_ms={cpu:.1} app_ms={own:.1} why={}",
+                    self.frame_no,
+                    if why.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        why.join(";")
+                    }
+                );
+            }
         }
         if !self.first_done {
             self.first_done = true;

@@ -1,7 +1,8 @@
 //! Events that background jobs send back to the UI thread, one variant per screen.
 //!
-//! The app drains them once per frame (see [`super::worker::Worker::drain`]) and hands each to the
-//! screen it belongs to.
+//! Each screen owns its message type and never names this one: the worker wraps a screen's
+//! messages into their variant ([`super::worker::Worker::jobs`]). The app drains them once per
+//! frame (see [`super::worker::Worker::drain`]) and hands each to the screen it belongs to.
 
 use super::flow::FlowMsg;
 use super::history::HistoryMsg;

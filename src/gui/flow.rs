@@ -1,22 +1,28 @@
 //! The flow runner screen: a grant's form, Run and Cancel, and a live sequence diagram
-//! (user-agent, client, authorization server, resource server) whose arrows appear as the engine
-//! reports its steps. Each exchange expands to its raw request and response with "copy as curl";
-//! secrets stay masked unless revealed.
+//! (see [`super::sequence`]) whose arrows appear as the engine reports its steps. Each exchange
+//! expands to its raw request and response (see [`super::exchange_view`]). The form is a copy of
+//! the app's active profile; the screen keeps the token set of its runs, so the refresh form
+//! holds the newest refresh token and the scope first granted. What the user must do during a
+//! run (open a URL, enter a device code) stays pinned above the scrolling results.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 use url::Url;
 
-use super::events::Event;
-use super::worker::{EventSink, Worker};
+use super::connect::{self, Prepared};
+use super::exchange_view::{ExchangeView, exchange_ui, mask_token_response, shorten};
+use super::layout::{self, Width};
+use super::sequence::sequence_ui;
+use super::worker::{Jobs, Sink};
 use crate::http::Exchange;
 use crate::oauth::grants::authorization_code::RedirectSource;
 use crate::oauth::grants::{self, GrantKind, TokenSuccess};
 use crate::oauth::{ClientConfig, FlowError, FlowEvent};
 use crate::profile::Profile;
+use crate::secret::{ClientSecret, Password, RefreshToken};
+use crate::token::{InspectOptions, TokenKind};
 
 use super::profiles::SANDBOX_PROFILE;
 
@@ -82,15 +88,15 @@ pub enum FlowMsg {
         run: u64,
         /// Tokens, or what went wrong.
         result: Result<Box<TokenSuccess>, FlowFailure>,
-        /// The effective configuration (after discovery), for inspecting the tokens.
-        config: Box<ClientConfig>,
+        /// The configuration used (endpoints after discovery), for inspecting the tokens.
+        config: Option<Box<ClientConfig>>,
     },
 }
 
-/// A failed flow, as shown: the message and, for OAuth errors, the code and its hint.
+/// A failed flow, as shown: the message and, for OAuth errors, the code and its hint (once).
 #[derive(Debug, Clone)]
 pub struct FlowFailure {
-    /// The error's text.
+    /// The error's text, worded for this window's fields.
     pub message: String,
     /// The OAuth error code and the hint for it.
     pub oauth: Option<(String, &'static str)>,
@@ -104,32 +110,69 @@ impl From<&FlowError> for FlowFailure {
             }
             _ => None,
         };
-        Self {
-            message: e.to_string(),
-            oauth,
+        let mut message = connect::describe(e);
+        if oauth.is_some()
+            && let Some(cut) = message.find(". Hint: ")
+        {
+            // The hint has a line of its own below.
+            message.truncate(cut);
         }
+        Self { message, oauth }
+    }
+}
+
+/// A token the flow obtained, with what the app knows about it, for the inspector.
+#[derive(Clone)]
+pub struct InspectRequest {
+    /// The token.
+    pub token: String,
+    /// The profile the flow ran with (server calls on the token use its client).
+    pub profile: Profile,
+    /// The JWKS the flow's server announced.
+    pub jwks_uri: Option<String>,
+    /// The checks the core sets for a token received from this client's token endpoint
+    /// (expected issuer, the client id as `aud`/`azp`, the nonce sent, `at_hash`, `c_hash`).
+    pub options: InspectOptions,
+    /// An HS* ID token is verified with the client secret (OIDC Core §10.1).
+    pub hs_secret: Option<ClientSecret>,
+    /// When the token expires by the token response's `expires_in` (unix seconds).
+    pub expires_at: Option<i64>,
+    /// The refresh token that came with it (the newest of the token set).
+    pub refresh_token: Option<RefreshToken>,
+}
+
+impl std::fmt::Debug for InspectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InspectRequest")
+            .field("token", &"<redacted>")
+            .field("profile", &self.profile.name)
+            .field("kind", &self.options.kind)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
     }
 }
 
 /// What the flow runner asks the app to do.
 #[must_use]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum FlowCommand {
     /// Run the flow (the app first starts the sandbox when the profile needs it).
     Run,
     /// Open this token in the inspector.
-    Inspect(String),
+    Inspect(Box<InspectRequest>),
+    /// Make this the app's active profile.
+    UseProfile(String),
 }
 
 /// The grant-specific inputs that are not part of a profile.
 #[derive(Debug, Clone)]
 pub struct GrantInputs {
     /// For the refresh grant.
-    pub refresh_token: String,
+    pub refresh_token: RefreshToken,
     /// For the password grant.
     pub username: String,
     /// For the password grant.
-    pub password: String,
+    pub password: Password,
     /// Authorization code: open the system browser (off: show the URL to open by hand).
     pub open_browser: bool,
     /// Authorization code: paste the redirect URL instead of the loopback listener.
@@ -141,14 +184,33 @@ pub struct GrantInputs {
 impl Default for GrantInputs {
     fn default() -> Self {
         Self {
-            refresh_token: String::new(),
+            refresh_token: RefreshToken::default(),
             username: String::new(),
-            password: String::new(),
+            password: Password::default(),
             open_browser: true,
             paste_redirect: false,
             wait_secs: 300,
         }
     }
+}
+
+/// The tokens of the last run that returned a refresh token, as the server left them: the
+/// refresh grant uses the newest refresh token (rotation replaces it) with the scope first
+/// granted and the client that obtained it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSet {
+    /// The profile the tokens came from.
+    pub profile: String,
+    /// The client they were issued to.
+    pub client_id: String,
+    /// Its secret, if any.
+    pub client_secret: Option<ClientSecret>,
+    /// Its authentication method.
+    pub auth_method: Option<crate::oauth::AuthMethod>,
+    /// The newest refresh token.
+    pub refresh_token: RefreshToken,
+    /// The scope granted first (or, when the server did not say, the scope requested).
+    pub scope: Option<String>,
 }
 
 /// One running or finished flow.
@@ -163,12 +225,20 @@ pub struct FlowRun {
     pasted: String,
     open: BTreeSet<usize>,
     config: Option<Box<ClientConfig>>,
+    requested_scope: Option<String>,
+    finished_at: Option<i64>,
+    profile: Profile,
 }
 
 impl FlowRun {
     /// Whether the flow is still going.
     pub fn running(&self) -> bool {
         self.result.is_none()
+    }
+
+    /// The grant this run runs.
+    pub fn grant(&self) -> GrantKind {
+        self.grant
     }
 
     /// The tokens, when the flow succeeded.
@@ -179,9 +249,22 @@ impl FlowRun {
         }
     }
 
-    /// The configuration the flow ran with (after discovery).
-    pub fn config(&self) -> Option<&ClientConfig> {
-        self.config.as_deref()
+    /// Why the flow failed.
+    pub fn failure(&self) -> Option<&FlowFailure> {
+        match &self.result {
+            Some(Err(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The exchanges so far.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// The profile the run used (as sent, after the sandbox's issuer was filled in).
+    pub fn profile(&self) -> &Profile {
+        &self.profile
     }
 
     /// The authorization URL the user must open, if the flow gave one.
@@ -191,6 +274,76 @@ impl FlowRun {
             _ => None,
         })
     }
+
+    /// The device grant's user code and verification URLs, while the user must enter it.
+    fn device_code(&self) -> Option<(&str, &str, Option<&str>)> {
+        self.events.iter().rev().find_map(|e| match e {
+            FlowEvent::DeviceCode {
+                verification_uri,
+                verification_uri_complete,
+                user_code,
+                ..
+            } => Some((
+                user_code.as_str(),
+                verification_uri.as_str(),
+                verification_uri_complete.as_deref(),
+            )),
+            _ => None,
+        })
+    }
+
+    /// Builds the inspector's request for one of this run's tokens, with the checks the core
+    /// sets for what this client received.
+    pub fn inspect_request(&self, s: &TokenSuccess, id_token: bool) -> InspectRequest {
+        use crate::oauth::received;
+        let t = &s.tokens;
+        let cfg = self
+            .config
+            .as_deref()
+            .cloned()
+            .or_else(|| self.profile.client_config().ok());
+        let issuer = cfg
+            .as_ref()
+            .and_then(|c| received::expected_issuer(c, None));
+        let token = if id_token {
+            t.id_token
+                .as_ref()
+                .map(|t| t.expose().to_owned())
+                .unwrap_or_default()
+        } else {
+            t.access_token.expose().to_owned()
+        };
+        let (options, hs_secret) = match (&cfg, id_token) {
+            (Some(c), true) => (
+                received::id_token_options(c, issuer, s),
+                matches!(
+                    received::key_source_for(&token, TokenKind::Id, c),
+                    crate::token::KeySource::Secret(_)
+                )
+                .then(|| c.client_secret.clone())
+                .flatten(),
+            ),
+            (Some(c), false) => (received::access_token_options(c, issuer), None),
+            (None, _) => (InspectOptions::default(), None),
+        };
+        InspectRequest {
+            token,
+            profile: self.profile.clone(),
+            jwks_uri: cfg
+                .as_ref()
+                .and_then(|c| c.endpoints.jwks_uri.as_ref())
+                .map(ToString::to_string),
+            options,
+            hs_secret,
+            expires_at: match (id_token, t.expires_in, self.finished_at) {
+                (false, Some(e), Some(at)) if e.is_finite() && e > 0.0 => {
+                    Some(at.saturating_add(e.min(1e12) as i64))
+                }
+                _ => None,
+            },
+            refresh_token: t.refresh_token.clone(),
+        }
+    }
 }
 
 /// The flow runner's state (runtime only; the form is filled from the active profile).
@@ -199,6 +352,8 @@ pub struct FlowScreen {
     pub grant: GrantKind,
     /// The connection being used (a copy of the active profile, editable here).
     pub profile: Profile,
+    /// The stored profile the form was filled from (a change in the store refills it).
+    source: Option<Profile>,
     /// Grant-specific inputs.
     pub inputs: GrantInputs,
     /// Show secrets in the exchanges.
@@ -207,6 +362,7 @@ pub struct FlowScreen {
     next_id: u64,
     /// A form error shown under Run.
     form_error: Option<String>,
+    token_set: Option<TokenSet>,
 }
 
 impl Default for FlowScreen {
@@ -214,11 +370,13 @@ impl Default for FlowScreen {
         Self {
             grant: GrantKind::ClientCredentials,
             profile: Profile::new("unsaved"),
+            source: None,
             inputs: GrantInputs::default(),
             reveal: false,
             run: None,
             next_id: 1,
             form_error: None,
+            token_set: None,
         }
     }
 }
@@ -238,14 +396,78 @@ pub fn grant_kind(g: crate::wizard::Grant) -> Option<GrantKind> {
 
 impl FlowScreen {
     /// Selects `grant` and fills the form from `profile` (the sandbox profile gets the seeded
-    /// client that can run this grant).
+    /// client that can run this grant; the refresh grant gets the token set's client, newest
+    /// refresh token and first granted scope). A different grant or profile clears the last
+    /// run: its diagram and tokens belong to what was run.
     pub fn prefill(&mut self, grant: GrantKind, profile: Option<Profile>) {
+        let changed = grant != self.grant
+            || profile
+                .as_ref()
+                .is_some_and(|p| p.name != self.profile.name);
+        let other_profile = profile
+            .as_ref()
+            .is_some_and(|p| p.name != self.profile.name);
         self.grant = grant;
+        if other_profile {
+            // Another server's refresh token means nothing here.
+            self.inputs.refresh_token = RefreshToken::default();
+        }
         if let Some(p) = profile {
+            self.source = Some(p.clone());
             self.profile = p;
         }
         sandbox_client_for(grant, &mut self.profile);
+        self.apply_token_set();
         self.form_error = None;
+        if changed {
+            self.clear_run();
+        }
+    }
+
+    /// Keeps the form on the app's active profile: `stored` is that profile as in the store.
+    /// When it is another profile, or the store's copy changed, the form is filled again.
+    pub fn follow_active(&mut self, stored: Option<&Profile>) {
+        let Some(p) = stored else {
+            return;
+        };
+        if self.source.as_ref() != Some(p) {
+            self.prefill(self.grant, Some(p.clone()));
+        }
+    }
+
+    fn apply_token_set(&mut self) {
+        if self.grant != GrantKind::RefreshToken {
+            return;
+        }
+        if let Some(ts) = self
+            .token_set
+            .as_ref()
+            .filter(|t| t.profile == self.profile.name)
+        {
+            self.inputs.refresh_token = ts.refresh_token.clone();
+            self.profile.client_id = ts.client_id.clone();
+            self.profile.client_secret = ts.client_secret.clone();
+            self.profile.auth_method = ts.auth_method;
+            self.profile.scope = ts.scope.clone();
+        }
+    }
+
+    /// The token set of the runs so far.
+    pub fn token_set(&self) -> Option<&TokenSet> {
+        self.token_set.as_ref()
+    }
+
+    /// A refresh elsewhere (the inspector's auto-refresh) rotated the refresh token.
+    pub fn rotated(&mut self, old: &RefreshToken, new: RefreshToken) {
+        if let Some(ts) = self.token_set.as_mut().filter(|t| t.refresh_token == *old) {
+            ts.refresh_token = new;
+            self.apply_token_set();
+        }
+    }
+
+    fn clear_run(&mut self) {
+        self.cancel();
+        self.run = None;
     }
 
     /// The current (or last) run.
@@ -253,15 +475,17 @@ impl FlowScreen {
         self.run.as_ref()
     }
 
-    /// Handles a message from the worker.
+    /// Handles a message from the worker; returns the exchanges for the history.
     pub fn on_message(&mut self, msg: FlowMsg) -> Vec<Exchange> {
         let mut finished = Vec::new();
         match msg {
             FlowMsg::Progress { run, event } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     if let FlowEvent::Exchange(ex) = &event {
-                        r.exchanges.push((**ex).clone());
-                        finished.push((**ex).clone());
+                        let mut ex = (**ex).clone();
+                        super::exchange_view::mark_received_tokens(&mut ex);
+                        r.exchanges.push(ex.clone());
+                        finished.push(ex);
                     }
                     r.events.push(event);
                 }
@@ -275,30 +499,66 @@ impl FlowScreen {
                     r.result = Some(result);
                     r.abort = None;
                     r.paste_tx = None;
-                    r.config = Some(config);
+                    r.config = config;
+                    r.finished_at = Some(crate::timefmt::now_unix());
+                    self.keep_tokens();
                 }
             }
         }
         finished
     }
 
-    /// Starts the flow on the worker.
-    pub fn start(&mut self, worker: &Worker) {
+    /// After a successful run: a refresh token starts (or, from the refresh grant, renews) the
+    /// token set.
+    fn keep_tokens(&mut self) {
+        let Some(r) = self.run.as_ref() else {
+            return;
+        };
+        let Some(s) = r.success() else {
+            return;
+        };
+        let Some(rt) = s.tokens.refresh_token.clone() else {
+            return;
+        };
+        match (&mut self.token_set, r.grant) {
+            (Some(ts), GrantKind::RefreshToken) if ts.profile == r.profile.name => {
+                ts.refresh_token = rt;
+            }
+            _ => {
+                self.token_set = Some(TokenSet {
+                    profile: r.profile.name.clone(),
+                    client_id: r.profile.client_id.clone(),
+                    client_secret: r.profile.client_secret.clone(),
+                    auth_method: r.profile.auth_method,
+                    refresh_token: rt,
+                    scope: s.tokens.scope.clone().or(r.requested_scope.clone()),
+                });
+            }
+        }
+        self.apply_token_set();
+    }
+
+    /// Starts the flow.
+    pub fn start(&mut self, jobs: &Jobs<FlowMsg>) {
         self.form_error = None;
-        let mut cfg = match self.profile.client_config() {
-            Ok(c) => c,
+        let mut prepared = match connect::prepare(&self.profile) {
+            Ok(p) => p,
             Err(e) => {
-                self.form_error = Some(e.to_string());
+                self.form_error = Some(connect::describe(&e));
                 return;
             }
         };
         if self.grant == GrantKind::AuthorizationCode
             && self.inputs.paste_redirect
-            && cfg.redirect_uri.is_none()
+            && prepared
+                .profile
+                .redirect_uri
+                .as_deref()
+                .is_none_or(|u| u.trim().is_empty())
         {
             // Pasting needs a redirect URI the server has registered (no loopback port to pick).
             match sandbox_registered_redirect(&self.profile) {
-                Some(u) => cfg.redirect_uri = Some(u),
+                Some(u) => prepared.profile.redirect_uri = Some(u.to_string()),
                 None => {
                     self.form_error = Some(
                         "Pasting the redirect URL needs the redirect URI registered for this \
@@ -309,9 +569,7 @@ impl FlowScreen {
                 }
             }
         }
-        // The profile as run: the form's settings with the redirect URI chosen above.
-        let mut profile = self.profile.clone();
-        profile.redirect_uri = cfg.redirect_uri.as_ref().map(|u| u.to_string());
+        self.cancel();
         let id = self.next_id;
         self.next_id += 1;
         let grant = self.grant;
@@ -323,14 +581,19 @@ impl FlowScreen {
         } else {
             (None, None)
         };
-        let sink = worker.sink();
-        let abort = worker.spawn(async move {
-            let (result, config) = run_flow(id, grant, profile, cfg, inputs, paste_rx, sink).await;
-            Event::Flow(FlowMsg::Done {
+        let sink = jobs.sink();
+        let requested_scope = prepared
+            .profile
+            .scope
+            .clone()
+            .filter(|s| !s.trim().is_empty());
+        let abort = jobs.spawn(async move {
+            let (result, config) = run_flow(id, grant, prepared, inputs, paste_rx, sink).await;
+            FlowMsg::Done {
                 run: id,
                 result: result.map(Box::new).map_err(|e| FlowFailure::from(&e)),
-                config: Box::new(config),
-            })
+                config: config.map(Box::new),
+            }
         });
         self.run = Some(FlowRun {
             id,
@@ -343,6 +606,9 @@ impl FlowScreen {
             pasted: String::new(),
             open: BTreeSet::new(),
             config: None,
+            requested_scope,
+            finished_at: None,
+            profile: self.profile.clone(),
         });
     }
 
@@ -360,35 +626,140 @@ impl FlowScreen {
         }
     }
 
-    /// Draws the screen.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        _worker: &Worker,
-        profiles: &[Profile],
-    ) -> Option<FlowCommand> {
+    /// Draws the screen: the form beside the run when there is room, above it when not.
+    pub fn ui(&mut self, ui: &mut egui::Ui, profiles: &[Profile]) -> Option<FlowCommand> {
         let mut command = None;
+        let width = layout::width_of(ui);
+        if width == Width::Narrow {
+            self.pinned_ui(ui);
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("flow_all")
+                    .show(ui, |ui| {
+                        command = self.form_ui(ui, profiles, "below");
+                        ui.separator();
+                        if let Some(c) = self.run_ui(ui) {
+                            command = Some(c);
+                        }
+                    });
+            });
+            return command;
+        }
+        let total = ui.available_width();
         egui::Panel::left("flow_form")
             .resizable(true)
-            .default_size(340.0)
+            .default_size((total * 0.36).clamp(280.0, 380.0))
+            .min_size(240.0)
+            .max_size(total * 0.5)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    command = self.form_ui(ui, profiles);
-                });
+                egui::ScrollArea::vertical()
+                    .id_salt("flow_form_scroll")
+                    .show(ui, |ui| {
+                        command = self.form_ui(ui, profiles, "beside the form");
+                    });
             });
+        self.pinned_ui(ui);
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                if let Some(c) = self.run_ui(ui) {
-                    command = Some(c);
-                }
-            });
+            egui::ScrollArea::vertical()
+                .id_salt("flow_run_scroll")
+                .show(ui, |ui| {
+                    if let Some(c) = self.run_ui(ui) {
+                        command = Some(c);
+                    }
+                });
         });
         command
     }
 
-    fn form_ui(&mut self, ui: &mut egui::Ui, profiles: &[Profile]) -> Option<FlowCommand> {
+    /// What the user must do now, pinned above the scrolling results: the device grant's code
+    /// and URL (large, with copy buttons), the authorization URL, the redirect paste field.
+    fn pinned_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(run) = self.run.as_mut().filter(|r| r.running()) else {
+            return;
+        };
+        let device = run
+            .device_code()
+            .map(|(c, u, full)| (c.to_owned(), u.to_owned(), full.map(str::to_owned)));
+        let url = run.authorize_url().map(str::to_owned);
+        if device.is_none() && url.is_none() && run.paste_tx.is_none() {
+            return;
+        }
+        egui::Panel::top("flow_pinned").show(ui, |ui| {
+            ui.add_space(4.0);
+            if let Some((code, uri, full)) = &device {
+                ui.label(egui::RichText::new(format!("Go to {uri} and enter {code}")).strong());
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(
+                        egui::RichText::new(code)
+                            .monospace()
+                            .size(30.0)
+                            .strong()
+                            .color(ui.visuals().strong_text_color()),
+                    );
+                    if ui.button("Copy code").clicked() {
+                        ui.ctx().copy_text(code.clone());
+                    }
+                });
+                ui.horizontal_wrapped(|ui| {
+                    ui.hyperlink_to(egui::RichText::new(uri).size(18.0), uri);
+                    if ui.button("Copy URL").clicked() {
+                        ui.ctx().copy_text(uri.clone());
+                    }
+                });
+                if let Some(full) = full {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label("or open");
+                        ui.hyperlink_to(shorten(full, 70), full);
+                    });
+                }
+                ui.label(
+                    egui::RichText::new(
+                        "Waiting for the approval: until then the server answers \
+                         authorization_pending, as expected.",
+                    )
+                    .weak(),
+                );
+            }
+            if let Some(url) = &url {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("Open this URL in a browser to sign in:");
+                    ui.hyperlink_to(shorten(url, 70), url);
+                    if ui.small_button("Copy URL").clicked() {
+                        ui.ctx().copy_text(url.clone());
+                    }
+                });
+            }
+            if run.paste_tx.is_some() {
+                ui.horizontal_wrapped(|ui| {
+                    let l = ui.label("Redirect URL");
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut run.pasted)
+                                .desired_width(ui.available_width().min(420.0))
+                                .hint_text("Paste the redirect URL from the browser's address bar"),
+                        )
+                        .labelled_by(l.id);
+                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if (ui.button("Continue").clicked() || enter)
+                        && let Some(tx) = run.paste_tx.take()
+                    {
+                        let _ = tx.send(std::mem::take(&mut run.pasted));
+                    }
+                });
+            }
+            ui.add_space(4.0);
+        });
+    }
+
+    /// The form; `details` says where the run's details are ("below", "beside the form").
+    fn form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        profiles: &[Profile],
+        details: &str,
+    ) -> Option<FlowCommand> {
         let mut command = None;
-        let before = (self.grant, self.profile.name.clone());
+        let before = self.grant;
         ui.heading("Flow runner");
         egui::ComboBox::from_label("Grant")
             .selected_text(self.grant.title())
@@ -397,6 +768,12 @@ impl FlowScreen {
                     ui.selectable_value(&mut self.grant, g, g.title());
                 }
             });
+        if self.grant != before {
+            // Another grant: the last run's diagram and tokens are not this grant's.
+            let g = self.grant;
+            self.grant = before;
+            self.prefill(g, self.source.clone());
+        }
         if self.grant.deprecated() {
             ui.colored_label(ui.visuals().warn_fg_color, grants::password::DEPRECATION);
         }
@@ -408,59 +785,78 @@ impl FlowScreen {
                         .selectable_label(p.name == self.profile.name, &p.name)
                         .clicked()
                     {
-                        self.profile = p.clone();
+                        command = Some(FlowCommand::UseProfile(p.name.clone()));
                     }
                 }
-            });
-        if (self.grant, self.profile.name.clone()) != before {
-            sandbox_client_for(self.grant, &mut self.profile);
-        }
+            })
+            .response
+            .on_hover_text("The app's active profile (also set by Use on the Profiles screen)");
         if self.profile.name == SANDBOX_PROFILE && self.profile.issuer.is_none() {
             ui.label(egui::RichText::new("The built-in sandbox starts when you press Run.").weak());
         }
         ui.separator();
+        let field_w = (ui.available_width() - 170.0).clamp(110.0, 360.0);
+        let mut enter = false;
         let p = &mut self.profile;
         egui::Grid::new("flow_form_grid")
             .num_columns(2)
             .show(ui, |ui| {
-                opt_field(ui, "Issuer", &mut p.issuer);
+                let mut f = Fields {
+                    width: field_w,
+                    enter: &mut enter,
+                };
+                f.opt(ui, "Issuer", &mut p.issuer);
                 if self.grant == GrantKind::AuthorizationCode {
-                    opt_field(ui, "Authorization endpoint", &mut p.authorization_endpoint);
+                    f.opt(ui, "Authorization endpoint", &mut p.authorization_endpoint);
                 }
-                opt_field(ui, "Token endpoint", &mut p.token_endpoint);
+                f.opt(ui, "Token endpoint", &mut p.token_endpoint);
                 if self.grant == GrantKind::DeviceCode {
-                    opt_field(ui, "Device endpoint", &mut p.device_authorization_endpoint);
+                    f.opt(ui, "Device endpoint", &mut p.device_authorization_endpoint);
                 }
-                text_field(ui, "Client ID", &mut p.client_id, false);
-                let mut secret = p
-                    .client_secret
-                    .clone()
-                    .map(|s| s.into_exposed())
-                    .unwrap_or_default();
-                if text_field(ui, "Client secret", &mut secret, !self.reveal) {
-                    p.client_secret = (!secret.is_empty()).then(|| secret.into());
+                f.text(ui, "Client ID", &mut p.client_id, false);
+                let mut secret = p.client_secret.clone().unwrap_or_default();
+                if f.text(ui, "Client secret", secret.expose_mut(), !self.reveal) {
+                    p.client_secret = (!secret.expose().is_empty()).then_some(secret);
                 }
-                opt_field(ui, "Scope", &mut p.scope);
-                opt_field(ui, "Audience", &mut p.audience);
+                f.opt(ui, "Scope", &mut p.scope);
+                f.opt(ui, "Audience", &mut p.audience);
                 if self.grant == GrantKind::AuthorizationCode {
-                    opt_field(ui, "Redirect URI", &mut p.redirect_uri);
+                    f.opt(ui, "Redirect URI", &mut p.redirect_uri);
                 }
                 match self.grant {
                     GrantKind::RefreshToken => {
-                        text_field(
+                        f.text(
                             ui,
                             "Refresh token",
-                            &mut self.inputs.refresh_token,
+                            self.inputs.refresh_token.expose_mut(),
                             !self.reveal,
                         );
                     }
                     GrantKind::Password => {
-                        text_field(ui, "Username", &mut self.inputs.username, false);
-                        text_field(ui, "Password", &mut self.inputs.password, !self.reveal);
+                        f.text(ui, "Username", &mut self.inputs.username, false);
+                        f.text(
+                            ui,
+                            "Password",
+                            self.inputs.password.expose_mut(),
+                            !self.reveal,
+                        );
                     }
                     _ => {}
                 }
             });
+        if self.grant == GrantKind::RefreshToken
+            && let Some(ts) = self
+                .token_set
+                .as_ref()
+                .filter(|t| t.profile == self.profile.name)
+        {
+            let text = if ts.refresh_token == self.inputs.refresh_token {
+                "The newest refresh token of the last run, with the scope first granted."
+            } else {
+                "Edited by hand: not the newest refresh token of the last run."
+            };
+            ui.label(egui::RichText::new(text).weak());
+        }
         if self.grant == GrantKind::AuthorizationCode {
             ui.checkbox(&mut self.inputs.open_browser, "Open the system browser");
             ui.checkbox(
@@ -470,9 +866,14 @@ impl FlowScreen {
         }
         ui.checkbox(&mut self.reveal, "Reveal secrets");
         ui.add_space(8.0);
+        let running = self.run.as_ref().is_some_and(FlowRun::running);
         ui.horizontal(|ui| {
-            let running = self.run.as_ref().is_some_and(FlowRun::running);
-            if ui.add_enabled(!running, egui::Button::new("Run")).clicked() {
+            if ui
+                .add_enabled(!running, egui::Button::new("Run"))
+                .on_hover_text("Enter in a field runs it too")
+                .clicked()
+                || (enter && !running)
+            {
                 command = Some(FlowCommand::Run);
             }
             if ui
@@ -485,8 +886,24 @@ impl FlowScreen {
                 ui.spinner();
             }
         });
+        // The outcome, next to the button that produced it.
         if let Some(e) = &self.form_error {
             ui.colored_label(ui.visuals().error_fg_color, e);
+        } else if let Some(r) = &self.run {
+            match &r.result {
+                None => ui.label("Running: the steps appear as they happen."),
+                Some(Ok(_)) => ui.colored_label(
+                    super::widgets::status_color(ui.visuals(), "pass"),
+                    format!("Tokens received (details {details})"),
+                ),
+                Some(Err(f)) => {
+                    let r = ui.colored_label(ui.visuals().error_fg_color, &f.message);
+                    if let Some((code, hint)) = &f.oauth {
+                        ui.label(format!("{code}: {hint}"));
+                    }
+                    r
+                }
+            };
         }
         command
     }
@@ -496,112 +913,68 @@ impl FlowScreen {
         let reveal = self.reveal;
         let Some(run) = self.run.as_mut() else {
             ui.label(format!(
-                "{}: fill in the connection on the left and press Run. Every request and \
-                 response will appear here as a sequence diagram.",
+                "{}: fill in the connection and press Run. Every request and response will \
+                 appear here as a sequence diagram.",
                 self.grant.title()
             ));
             return None;
         };
         ui.heading(run.grant.title());
-        if let Some(clicked) = sequence_ui(ui, &run.events, &run.exchanges)
+        // An error is shown once, under Run; the diagram shows where it happened.
+        if let Some(Ok(s)) = &run.result {
+            ui.colored_label(
+                super::widgets::status_color(ui.visuals(), "pass"),
+                "Tokens received",
+            );
+            if let Some(rot) = s.refresh_rotated {
+                ui.label(if rot {
+                    "The server rotated the refresh token."
+                } else {
+                    "The server did NOT rotate the refresh token."
+                });
+            }
+            let granted = s.tokens.scope.as_deref().map(str::trim);
+            let requested = run.requested_scope.as_deref().map(str::trim);
+            if let (Some(g), Some(r)) = (granted, requested)
+                && scope_set(g) != scope_set(r)
+            {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Scope requested: {r}; granted: {g}"),
+                );
+            }
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Inspect access token").clicked() {
+                    command = Some(FlowCommand::Inspect(Box::new(
+                        run.inspect_request(s, false),
+                    )));
+                }
+                if s.tokens.id_token.is_some() && ui.button("Inspect ID token").clicked() {
+                    command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
+                }
+            });
+            let shown = if reveal {
+                serde_json::to_string_pretty(&s.raw).unwrap_or_default()
+            } else {
+                mask_token_response(&s.raw)
+            };
+            super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
+        }
+        if let Some(clicked) = sequence_ui(ui, &run.events)
             && !run.open.remove(&clicked)
         {
             run.open.insert(clicked);
         }
-
-        // What the user must do now.
-        if run.running() {
-            if let Some(url) = run.authorize_url().map(str::to_owned) {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label("Open this URL in a browser to sign in:");
-                    ui.hyperlink_to(shorten(&url, 80), &url);
-                    if ui.small_button("Copy URL").clicked() {
-                        ui.ctx().copy_text(url.clone());
-                    }
-                });
-            }
-            for ev in &run.events {
-                if let FlowEvent::DeviceCode {
-                    verification_uri,
-                    user_code,
-                    ..
-                } = ev
-                {
-                    ui.label(
-                        egui::RichText::new(format!(
-                            "Go to {verification_uri} and enter {user_code}"
-                        ))
-                        .strong(),
-                    );
-                }
-            }
-            if run.paste_tx.is_some() {
-                ui.horizontal(|ui| {
-                    let l = ui.label("Redirect URL");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut run.pasted)
-                            .hint_text("Paste the redirect URL from the browser's address bar"),
-                    )
-                    .labelled_by(l.id);
-                    if ui.button("Continue").clicked()
-                        && let Some(tx) = run.paste_tx.take()
-                    {
-                        let _ = tx.send(std::mem::take(&mut run.pasted));
-                    }
-                });
-            }
-        }
-
-        match &run.result {
-            Some(Ok(s)) => {
-                ui.colored_label(
-                    super::widgets::status_color(ui.visuals(), "pass"),
-                    "Tokens received",
-                );
-                if let Some(rot) = s.refresh_rotated {
-                    ui.label(if rot {
-                        "The server rotated the refresh token."
-                    } else {
-                        "The server did NOT rotate the refresh token."
-                    });
-                }
-                ui.horizontal_wrapped(|ui| {
-                    if ui.button("Inspect access token").clicked() {
-                        command = Some(FlowCommand::Inspect(
-                            s.tokens.access_token.expose().to_string(),
-                        ));
-                    }
-                    if let Some(id) = &s.tokens.id_token
-                        && ui.button("Inspect ID token").clicked()
-                    {
-                        command = Some(FlowCommand::Inspect(id.expose().to_string()));
-                    }
-                });
-                let shown = if reveal {
-                    serde_json::to_string_pretty(&s.raw).unwrap_or_default()
-                } else {
-                    mask_token_response(&s.raw)
-                };
-                ui.add(egui::Label::new(egui::RichText::new(shown).monospace()).wrap());
-            }
-            Some(Err(f)) => {
-                ui.colored_label(ui.visuals().error_fg_color, &f.message);
-                if let Some((code, hint)) = &f.oauth {
-                    ui.label(format!("{code}: {hint}"));
-                }
-            }
-            None => {}
-        }
-
         ui.separator();
         ui.label(egui::RichText::new("Exchanges").strong());
         for (i, ex) in run.exchanges.iter().enumerate() {
-            let title = format!("{}. {}", i + 1, exchange_title(ex));
+            let view = ExchangeView::of(ex, reveal);
+            let title = format!("{}. {}", i + 1, view.title());
             let open = run.open.contains(&i);
             let resp = egui::CollapsingHeader::new(title)
                 .id_salt(("exchange", run.id, i))
                 .open(Some(open))
-                .show(ui, |ui| exchange_ui(ui, ex, reveal));
+                .show(ui, |ui| exchange_ui(ui, ("flow", run.id, i), &view));
             if resp.header_response.clicked() {
                 if open {
                     run.open.remove(&i);
@@ -614,99 +987,38 @@ impl FlowScreen {
     }
 }
 
-fn text_field(ui: &mut egui::Ui, label: &str, value: &mut String, password: bool) -> bool {
-    let l = ui.label(label);
-    let changed = ui
-        .add(
-            egui::TextEdit::singleline(value)
-                .password(password)
-                .desired_width(200.0),
-        )
-        .labelled_by(l.id)
-        .changed();
-    ui.end_row();
-    changed
+fn scope_set(s: &str) -> BTreeSet<&str> {
+    s.split_whitespace().collect()
 }
 
-fn opt_field(ui: &mut egui::Ui, label: &str, value: &mut Option<String>) {
-    let mut s = value.clone().unwrap_or_default();
-    if text_field(ui, label, &mut s, false) {
-        *value = (!s.trim().is_empty()).then_some(s);
-    }
+/// The form's text fields: label, field of a set width, and whether Enter was pressed in one.
+struct Fields<'a> {
+    width: f32,
+    enter: &'a mut bool,
 }
 
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        format!("{}...", s.chars().take(max).collect::<String>())
-    }
-}
-
-/// The token response with its token values masked.
-fn mask_token_response(raw: &serde_json::Value) -> String {
-    let mut v = raw.clone();
-    if let Some(obj) = v.as_object_mut() {
-        for key in ["access_token", "refresh_token", "id_token"] {
-            if let Some(serde_json::Value::String(s)) = obj.get_mut(key) {
-                let keep: String = s.chars().take(8).collect();
-                *s = format!("{keep}{}", crate::http::MASK);
-            }
+impl Fields<'_> {
+    fn text(&mut self, ui: &mut egui::Ui, label: &str, value: &mut String, password: bool) -> bool {
+        let l = ui.label(label);
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(value)
+                    .password(password)
+                    .desired_width(self.width),
+            )
+            .labelled_by(l.id);
+        if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            *self.enter = true;
         }
+        ui.end_row();
+        r.changed()
     }
-    serde_json::to_string_pretty(&v).unwrap_or_default()
-}
 
-/// A one-line title for an exchange: step, method, host and path (never the query, which may
-/// hold a code), status and time.
-pub fn exchange_title(ex: &Exchange) -> String {
-    let target = Url::parse(&ex.request_view(false).url)
-        .map(|u| {
-            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
-            format!("{}{port}{}", u.host_str().unwrap_or(""), u.path())
-        })
-        .unwrap_or_default();
-    format!(
-        "{}: {} {}  ->  {}",
-        ex.step,
-        ex.method(),
-        target,
-        ex.summary()
-    )
-}
-
-/// One exchange, raw, masked unless `reveal`, with "Copy as curl".
-pub fn exchange_ui(ui: &mut egui::Ui, ex: &Exchange, reveal: bool) {
-    let req = ex.request_view(reveal);
-    let mut text = format!("{} {}\n", req.method, req.url);
-    for (k, v) in &req.headers {
-        text.push_str(&format!("{k}: {v}\n"));
-    }
-    if let Some(b) = &req.body {
-        text.push_str(&format!("\n{b}\n"));
-    }
-    ui.label(egui::RichText::new("Request").strong());
-    ui.add(egui::Label::new(egui::RichText::new(text).monospace()).wrap());
-    ui.label(egui::RichText::new(format!("Response ({} ms)", ex.elapsed_ms)).strong());
-    match ex.response_view(reveal) {
-        Some(r) => {
-            let mut text = format!("HTTP {}\n", r.status);
-            for (k, v) in &r.headers {
-                text.push_str(&format!("{k}: {v}\n"));
-            }
-            text.push('\n');
-            text.push_str(&r.body);
-            ui.add(egui::Label::new(egui::RichText::new(text).monospace()).wrap());
+    fn opt(&mut self, ui: &mut egui::Ui, label: &str, value: &mut Option<String>) {
+        let mut s = value.clone().unwrap_or_default();
+        if self.text(ui, label, &mut s, false) {
+            *value = (!s.trim().is_empty()).then_some(s);
         }
-        None => {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                ex.error_view(reveal).as_deref().unwrap_or("no response"),
-            );
-        }
-    }
-    if ui.button("Copy as curl").clicked() {
-        ui.ctx().copy_text(ex.to_curl(reveal));
     }
 }
 
@@ -715,18 +1027,17 @@ pub fn exchange_ui(ui: &mut egui::Ui, ex: &Exchange, reveal: bool) {
 async fn run_flow(
     id: u64,
     grant: GrantKind,
-    profile: Profile,
-    cfg: ClientConfig,
+    prepared: Prepared,
     inputs: GrantInputs,
     paste_rx: Option<tokio::sync::oneshot::Receiver<String>>,
-    sink: EventSink,
-) -> (Result<TokenSuccess, FlowError>, ClientConfig) {
+    sink: Sink<FlowMsg>,
+) -> (Result<TokenSuccess, FlowError>, Option<ClientConfig>) {
     let observer: crate::oauth::session::Observer = Arc::new(move |event| {
-        sink.send(Event::Flow(FlowMsg::Progress { run: id, event }));
+        sink.send(FlowMsg::Progress { run: id, event });
     });
-    let mut conn = match crate::oauth::connect(&profile, grant.endpoints(), Some(observer)).await {
+    let mut conn = match prepared.connect(grant.endpoints(), Some(observer)).await {
         Ok(c) => c,
-        Err(e) => return (Err(e), cfg),
+        Err(e) => return (Err(e), None),
     };
     let wait = Duration::from_secs(inputs.wait_secs.max(1));
     let redirect = (grant == GrantKind::AuthorizationCode).then(|| match paste_rx {
@@ -737,313 +1048,21 @@ async fn run_flow(
         },
     });
     let core_inputs = grants::GrantInputs {
-        refresh_token: Some(inputs.refresh_token.clone().into()),
+        refresh_token: Some(inputs.refresh_token.clone()),
         username: Some(inputs.username.clone()),
-        password: Some(inputs.password.clone().into()),
+        password: Some(inputs.password.clone()),
         redirect,
         wait: Some(wait),
         ..grants::GrantInputs::default()
     };
     let outcome = grants::run(grant, &mut conn, core_inputs).await;
-    (outcome.result, conn.config)
-}
-
-// ---- the sequence diagram ----------------------------------------------------------------
-
-const LANES: [&str; 4] = [
-    "User-agent",
-    "Client (grantscope)",
-    "Authorization server",
-    "Resource server",
-];
-const UA: usize = 0;
-const CLIENT: usize = 1;
-const AS: usize = 2;
-const RS: usize = 3;
-
-/// One row of the sequence diagram.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Arrow {
-    /// Lane index of the sender.
-    pub from: usize,
-    /// Lane index of the receiver; equal to `from` for a note.
-    pub to: usize,
-    /// The text on the arrow.
-    pub label: String,
-    /// The exchange this arrow belongs to.
-    pub exchange: Option<usize>,
-    /// A failed response.
-    pub error: bool,
-}
-
-/// Turns the engine's events into diagram rows, in order.
-pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
-    let mut out = Vec::new();
-    let mut ex_index = 0;
-    let arrow = |from, to, label: String, exchange, error| Arrow {
-        from,
-        to,
-        label,
-        exchange,
-        error,
-    };
-    for ev in events {
-        match ev {
-            FlowEvent::Started { .. } => {}
-            FlowEvent::Exchange(ex) => {
-                let step = ex.step.to_ascii_lowercase();
-                let target = if step.contains("userinfo")
-                    || step.contains("resource")
-                    || step.contains("api")
-                {
-                    RS
-                } else {
-                    AS
-                };
-                let url = ex.request_view(false).url;
-                let path = Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or(url);
-                out.push(arrow(
-                    CLIENT,
-                    target,
-                    format!("{} {}  ({})", ex.method(), path, ex.step),
-                    Some(ex_index),
-                    false,
-                ));
-                match ex.status() {
-                    Some(status) => out.push(arrow(
-                        target,
-                        CLIENT,
-                        format!("HTTP {status}  ({} ms)", ex.elapsed_ms),
-                        Some(ex_index),
-                        status >= 400,
-                    )),
-                    None => out.push(arrow(
-                        target,
-                        CLIENT,
-                        ex.error_view(false).unwrap_or_else(|| "no response".into()),
-                        Some(ex_index),
-                        true,
-                    )),
-                }
-                ex_index += 1;
-            }
-            FlowEvent::Authorize { opened, .. } => {
-                let how = if *opened {
-                    "opens the browser"
-                } else {
-                    "shows the URL to open"
-                };
-                out.push(arrow(
-                    CLIENT,
-                    UA,
-                    format!("{how}: authorization request"),
-                    None,
-                    false,
-                ));
-                out.push(arrow(
-                    UA,
-                    AS,
-                    "GET /authorize (user signs in, consents)".into(),
-                    None,
-                    false,
-                ));
-            }
-            FlowEvent::WaitingForRedirect { redirect_uri } => {
-                out.push(arrow(
-                    CLIENT,
-                    CLIENT,
-                    format!("listening on {redirect_uri}"),
-                    None,
-                    false,
-                ));
-            }
-            FlowEvent::RedirectReceived { .. } => {
-                out.push(arrow(
-                    AS,
-                    UA,
-                    "302 redirect with code and state".into(),
-                    None,
-                    false,
-                ));
-                out.push(arrow(
-                    UA,
-                    CLIENT,
-                    "GET /callback?code=...&state=...".into(),
-                    None,
-                    false,
-                ));
-            }
-            FlowEvent::DeviceCode {
-                verification_uri,
-                user_code,
-                ..
-            } => {
-                out.push(arrow(
-                    CLIENT,
-                    UA,
-                    format!("show: go to {verification_uri}, code {user_code}"),
-                    None,
-                    false,
-                ));
-                out.push(arrow(
-                    UA,
-                    AS,
-                    "user enters the code and approves".into(),
-                    None,
-                    false,
-                ));
-            }
-            FlowEvent::Polling { attempt, interval } => {
-                out.push(arrow(
-                    CLIENT,
-                    CLIENT,
-                    format!("poll #{attempt} in {interval} s"),
-                    None,
-                    false,
-                ));
-            }
-            FlowEvent::Note(text) => out.push(arrow(CLIENT, CLIENT, text.clone(), None, false)),
-        }
-    }
-    out
-}
-
-/// Paints the sequence diagram; returns the exchange index of a clicked arrow.
-fn sequence_ui(ui: &mut egui::Ui, events: &[FlowEvent], _exchanges: &[Exchange]) -> Option<usize> {
-    let rows = arrows(events);
-    let width = ui.available_width().max(520.0);
-    let header_h = 34.0;
-    let row_h = 30.0;
-    let height = header_h + 12.0 + row_h * rows.len().max(1) as f32;
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
-    let painter = ui.painter_at(rect);
-    let v = ui.visuals().clone();
-    let lane_w = width / LANES.len() as f32;
-    let lane_x = |i: usize| rect.left() + lane_w * (i as f32 + 0.5);
-    let line = Stroke::new(1.0, v.weak_text_color());
-    for (i, name) in LANES.iter().enumerate() {
-        let head = Rect::from_center_size(
-            Pos2::new(lane_x(i), rect.top() + header_h / 2.0),
-            Vec2::new(lane_w - 16.0, header_h - 6.0),
-        );
-        painter.rect(
-            head,
-            5.0,
-            v.widgets.inactive.weak_bg_fill,
-            Stroke::new(1.0, v.widgets.noninteractive.bg_stroke.color),
-            egui::StrokeKind::Inside,
-        );
-        painter.text(
-            head.center(),
-            Align2::CENTER_CENTER,
-            *name,
-            FontId::proportional(13.0),
-            v.strong_text_color(),
-        );
-        painter.line_segment(
-            [
-                Pos2::new(lane_x(i), head.bottom()),
-                Pos2::new(lane_x(i), rect.bottom()),
-            ],
-            line,
-        );
-    }
-    let mut clicked = None;
-    for (k, a) in rows.iter().enumerate() {
-        let y = rect.top() + header_h + 12.0 + row_h * (k as f32 + 0.6);
-        let color = if a.error {
-            v.error_fg_color
-        } else if a.exchange.is_some() {
-            v.hyperlink_color
-        } else {
-            v.text_color()
-        };
-        let font = FontId::proportional(12.0);
-        if a.from == a.to {
-            let x = lane_x(a.from);
-            painter.circle_filled(Pos2::new(x, y), 3.0, color);
-            painter.text(
-                Pos2::new(x + 8.0, y),
-                Align2::LEFT_CENTER,
-                &a.label,
-                font,
-                color,
-            );
-            continue;
-        }
-        let (x0, x1) = (lane_x(a.from), lane_x(a.to));
-        let stroke = Stroke::new(1.6, color);
-        painter.line_segment([Pos2::new(x0, y), Pos2::new(x1, y)], stroke);
-        let dir = (x1 - x0).signum();
-        let tip = Pos2::new(x1, y);
-        painter.add(egui::Shape::convex_polygon(
-            vec![
-                tip,
-                Pos2::new(x1 - dir * 9.0, y - 4.5),
-                Pos2::new(x1 - dir * 9.0, y + 4.5),
-            ],
-            color,
-            Stroke::NONE,
-        ));
-        let mid = Pos2::new((x0 + x1) / 2.0, y - 3.0);
-        painter.text(mid, Align2::CENTER_BOTTOM, &a.label, font, color);
-        if let Some(ex) = a.exchange {
-            let hit =
-                Rect::from_x_y_ranges(x0.min(x1)..=x0.max(x1), (y - row_h * 0.55)..=(y + 4.0));
-            let resp = ui
-                .interact(hit, egui::Id::unique(("seq_arrow", k)), Sense::click())
-                .on_hover_text("Show this exchange");
-            resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &a.label));
-            if resp.clicked() {
-                clicked = Some(ex);
-            }
-        }
-    }
-    if rows.is_empty() {
-        painter.text(
-            Pos2::new(rect.center().x, rect.top() + header_h + 20.0),
-            Align2::CENTER_CENTER,
-            "starting...",
-            FontId::proportional(12.0),
-            Color32::GRAY,
-        );
-    }
-    clicked
+    (outcome.result, Some(conn.config))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn authorization_code_events_become_arrows_between_the_right_lanes() {
-        let events = vec![
-            FlowEvent::Authorize {
-                url: "http://127.0.0.1:1/authorize".into(),
-                opened: false,
-            },
-            FlowEvent::WaitingForRedirect {
-                redirect_uri: "http://127.0.0.1:2/callback".into(),
-            },
-            FlowEvent::RedirectReceived {
-                url: "http://127.0.0.1:2/callback?code=x".into(),
-            },
-        ];
-        let a = arrows(&events);
-        let lanes: Vec<(usize, usize)> = a.iter().map(|a| (a.from, a.to)).collect();
-        assert_eq!(
-            lanes,
-            vec![
-                (CLIENT, UA),
-                (UA, AS),
-                (CLIENT, CLIENT),
-                (AS, UA),
-                (UA, CLIENT)
-            ]
-        );
-        assert!(a.iter().all(|a| a.exchange.is_none()));
-    }
 
     #[test]
     fn pasting_uses_the_sandbox_clients_registered_redirect_only() {
@@ -1059,8 +1078,30 @@ mod tests {
     }
 
     #[test]
-    fn shorten_keeps_short_text() {
-        assert_eq!(shorten("abc", 5), "abc");
-        assert_eq!(shorten("abcdef", 3), "abc...");
+    fn the_refresh_form_holds_the_token_sets_newest_token_and_first_scope() {
+        let mut f = FlowScreen::default();
+        let mut p = Profile::new("p");
+        p.client_id = "c".into();
+        p.scope = Some("openid offline_access".into());
+        f.prefill(GrantKind::AuthorizationCode, Some(p.clone()));
+        f.token_set = Some(TokenSet {
+            profile: "p".into(),
+            client_id: "c".into(),
+            client_secret: None,
+            auth_method: None,
+            refresh_token: "rt1".into(),
+            scope: Some("openid offline_access".into()),
+        });
+        let mut changed = p.clone();
+        changed.scope = Some("api".into());
+        f.prefill(GrantKind::RefreshToken, Some(changed));
+        assert_eq!(f.inputs.refresh_token.expose(), "rt1");
+        assert_eq!(f.profile.scope.as_deref(), Some("openid offline_access"));
+        f.rotated(&"rt1".into(), "rt2".into());
+        assert_eq!(f.inputs.refresh_token.expose(), "rt2");
+        // Another profile's token set is not offered.
+        f.prefill(GrantKind::RefreshToken, Some(Profile::new("other")));
+        assert_eq!(f.inputs.refresh_token.expose(), "");
+        assert_eq!(f.token_set().unwrap().profile, "p");
     }
 }

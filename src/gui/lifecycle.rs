@@ -1,6 +1,7 @@
 //! The inspector's lifecycle lab. **Watch** asks the server at an interval whether it still
 //! accepts the token (optionally revoking it mid-way) and measures when it stopped; **Auto-refresh**
-//! keeps the token set alive with a [`TokenKeeper`] and logs whether each refresh rotated the
+//! keeps the token set alive with the core's [`TokenKeeper`] (all its arithmetic lives there) and
+//! logs whether each refresh rotated the
 //! refresh token. Both run on the worker and report through the event sink (one event per sample,
 //! refresh or HTTP exchange, each waking the UI once); the UI thread only draws their state.
 
@@ -8,24 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
-use url::Url;
 
-use super::events::Event;
-use super::inspector::InspectorMsg;
+use super::connect::{Prepared, describe, prepare};
 use super::widgets::status_color;
-use super::worker::{EventSink, Worker};
-use crate::http::{Exchange, HttpClient, HttpOptions};
+use super::worker::{Jobs, Sink};
+use crate::http::Exchange;
 use crate::oauth::keeper::TokenKeeper;
 use crate::oauth::session::Observer;
 use crate::oauth::watch::{self, Sample, WatchOptions, WatchReport};
-use crate::oauth::{ClientConfig, FlowError, FlowEvent, Session, TokenResponse, discovery};
+use crate::oauth::{Connection, EndpointKind};
+use crate::oauth::{FlowError, FlowEvent, TokenResponse};
 use crate::profile::Profile;
 use crate::timefmt;
-use crate::token::{InspectOptions, Lifetime};
-
-/// The shortest pause between two automatic refreshes, so a token whose lifetime rounds the
-/// refresh point down to "now" does not make the keeper hammer the token endpoint.
-const MIN_REFRESH_GAP: Duration = Duration::from_secs(1);
+use crate::token::Lifetime;
 
 /// Progress of the lifecycle jobs, sent from the worker.
 #[derive(Debug)]
@@ -71,10 +67,6 @@ pub enum LifecycleMsg {
         /// Why.
         error: String,
     },
-}
-
-fn event(msg: LifecycleMsg) -> Event {
-    Event::Inspector(InspectorMsg::Lifecycle(msg))
 }
 
 /// What the lifecycle panel asks the inspector to do (it owns the token and the profile).
@@ -175,31 +167,43 @@ impl WatchPanel {
     }
 
     /// Starts watching `token` on the worker with `profile`'s client (endpoints by discovery).
-    pub fn start(&mut self, worker: &Worker, profile: &Profile, token: String, exp: Option<i64>) {
+    pub fn start(
+        &mut self,
+        jobs: &Jobs<LifecycleMsg>,
+        profile: &Profile,
+        token: String,
+        exp: Option<i64>,
+    ) {
         self.stop();
-        self.rows.clear();
-        self.outcome = None;
+        self.clear();
         self.run += 1;
-        let cfg = match profile.client_config() {
-            Ok(c) => c,
+        let prepared = match prepare(profile) {
+            Ok(p) => p,
             Err(e) => {
-                self.outcome = Some(WatchOutcome::Error(e.to_string()));
+                self.outcome = Some(WatchOutcome::Error(describe(&e)));
                 return;
             }
         };
-        let (run, opts, issuer, sink) = (
-            self.run,
-            self.options(),
-            profile.issuer.clone(),
-            worker.sink(),
-        );
-        self.abort = Some(worker.spawn(async move {
-            let result = watch_job(run, cfg, issuer, token, exp, opts, sink).await;
-            event(LifecycleMsg::WatchDone {
+        let (run, opts, sink) = (self.run, self.options(), jobs.sink());
+        self.abort = Some(jobs.spawn(async move {
+            let result = watch_job(run, prepared, token, exp, opts, sink).await;
+            LifecycleMsg::WatchDone {
                 run,
-                result: result.map(Box::new).map_err(|e| e.to_string()),
-            })
+                result: result.map(Box::new).map_err(|e| describe(&e)),
+            }
         }));
+    }
+
+    /// Forgets what the last watch saw (another token is inspected now).
+    pub fn clear(&mut self) {
+        self.stop();
+        self.rows.clear();
+        self.outcome = None;
+    }
+
+    /// Whether the server stopped accepting the token during the last watch.
+    pub fn rejected(&self) -> bool {
+        self.samples().any(|s| !s.accepted)
     }
 
     /// Aborts the running watch; what it saw stays on screen.
@@ -408,14 +412,23 @@ fn clock(secs: i64) -> String {
 
 async fn watch_job(
     run: u64,
-    mut cfg: ClientConfig,
-    issuer: Option<String>,
+    prepared: Prepared,
     token: String,
     exp: Option<i64>,
     opts: WatchOptions,
-    sink: EventSink,
+    sink: Sink<LifecycleMsg>,
 ) -> Result<WatchReport, FlowError> {
-    let mut session = connect(&sink, &mut cfg, issuer).await?;
+    // Watching asks introspection, or userinfo when there is none; revoking needs revocation.
+    let Connection {
+        mut session,
+        config: cfg,
+        ..
+    } = prepared
+        .connect(
+            &[EndpointKind::Introspection, EndpointKind::Revocation],
+            Some(history_observer(&sink)),
+        )
+        .await?;
     let samples = sink.clone();
     watch::watch(
         &mut session,
@@ -424,38 +437,24 @@ async fn watch_job(
         exp,
         &opts,
         move |sample, revoked_at_ms| {
-            samples.send(event(LifecycleMsg::WatchSample {
+            samples.send(LifecycleMsg::WatchSample {
                 run,
                 sample: sample.clone(),
                 revoked_at_ms,
-            }));
+            });
         },
     )
     .await
 }
 
-/// A session whose exchanges go to the history as they happen, with the endpoints filled by
-/// discovery when the profile names an issuer.
-async fn connect(
-    sink: &EventSink,
-    cfg: &mut ClientConfig,
-    issuer: Option<String>,
-) -> Result<Session, FlowError> {
-    let http = HttpClient::new(&HttpOptions::default())?;
+/// An observer that sends every exchange to the history as it happens.
+fn history_observer(sink: &Sink<LifecycleMsg>) -> Observer {
     let exchanges = sink.clone();
-    let observer: Observer = Arc::new(move |e| {
+    Arc::new(move |e| {
         if let FlowEvent::Exchange(ex) = e {
-            exchanges.send(event(LifecycleMsg::Exchange(ex)));
+            exchanges.send(LifecycleMsg::Exchange(ex));
         }
-    });
-    let mut session = Session::new(http).with_observer(observer);
-    if let Some(iss) = issuer.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let url = Url::parse(iss)
-            .map_err(|e| FlowError::Config(format!("the profile's issuer is not a URL: {e}")))?;
-        let d = discovery::discover(&mut session, &url).await?;
-        cfg.endpoints = cfg.endpoints.clone().or(&d.endpoints);
-    }
-    Ok(session)
+    })
 }
 
 /// One automatic refresh, as logged.
@@ -528,38 +527,42 @@ impl KeeperPanel {
     /// token's (its `iat`/`exp` give the first refresh point).
     pub fn start(
         &mut self,
-        worker: &Worker,
+        jobs: &Jobs<LifecycleMsg>,
         profile: &Profile,
         access_token: String,
         refresh_token: String,
         lifetime: &Lifetime,
     ) {
-        self.stop();
-        self.log.clear();
-        self.error = None;
-        self.next_due = None;
+        self.clear();
         self.run += 1;
-        let cfg = match profile.client_config() {
-            Ok(c) => c,
+        let prepared = match prepare(profile) {
+            Ok(p) => p,
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(describe(&e));
                 return;
             }
         };
-        let share = share_of(self.percent_left);
-        let keeper = initial_keeper(
+        let keeper = TokenKeeper::for_token(
             &access_token,
             refresh_token,
             lifetime,
             timefmt::now_unix(),
-            share,
+            TokenKeeper::share_from_percent(self.percent_left),
         );
         self.tracking = Some(access_token);
-        let (run, issuer, sink) = (self.run, profile.issuer.clone(), worker.sink());
-        self.abort = Some(worker.spawn(async move {
-            let error = keeper_job(run, cfg, issuer, keeper, sink).await;
-            event(LifecycleMsg::KeeperStopped { run, error })
+        let (run, sink) = (self.run, jobs.sink());
+        self.abort = Some(jobs.spawn(async move {
+            let error = keeper_job(run, prepared, keeper, sink).await;
+            LifecycleMsg::KeeperStopped { run, error }
         }));
+    }
+
+    /// Stops and forgets the log (another token is inspected now).
+    pub fn clear(&mut self) {
+        self.stop();
+        self.log.clear();
+        self.error = None;
+        self.next_due = None;
     }
 
     /// Turns auto-refresh off; the pending refresh is cancelled.
@@ -597,7 +600,7 @@ impl KeeperPanel {
         }
         self.log.push(entry);
         self.next_due = None;
-        self.tracking = Some(tokens.access_token.expose().to_string());
+        self.tracking = Some(tokens.access_token.expose().to_owned());
         Some(tokens)
     }
 
@@ -724,87 +727,42 @@ fn refresh_rows_ui(ui: &mut egui::Ui, log: &[RefreshEntry]) {
         });
 }
 
-/// 20 % → 0.2, kept inside 1–99 %.
-pub fn share_of(percent_left: f64) -> f64 {
-    if percent_left.is_finite() {
-        percent_left.clamp(1.0, 99.0) / 100.0
-    } else {
-        0.2
-    }
-}
-
-/// The keeper for an inspected token: the lifetime from its own `iat`/`exp` when it has them,
-/// from `exp` and now when only that is known, else unknown (the first refresh is due at once,
-/// later ones follow the server's `expires_in`).
-pub fn initial_keeper(
-    access_token: &str,
-    refresh_token: String,
-    lifetime: &Lifetime,
-    now: i64,
-    share: f64,
-) -> TokenKeeper {
-    let (obtained_at, expires_in) = match (lifetime.issued_at, lifetime.expires_at) {
-        (Some(iat), Some(exp)) if exp > iat => (iat, Some((exp - iat) as f64)),
-        (_, Some(exp)) if exp > now => (now, Some((exp - now) as f64)),
-        _ => (now, None),
-    };
-    TokenKeeper::new(
-        TokenResponse {
-            access_token: access_token.into(),
-            refresh_token: Some(refresh_token.into()),
-            expires_in,
-            ..TokenResponse::default()
-        },
-        obtained_at,
-        share,
-    )
-}
-
-/// Seconds until `token`'s `exp`, for a response without `expires_in`.
-fn lifetime_from_claims(token: &str, now: i64) -> Option<f64> {
-    crate::token::inspect_with_keys(token, &Default::default(), &InspectOptions::default(), now)
-        .lifetime()
-        .expires_at
-        .filter(|exp| *exp > now)
-        .map(|exp| (exp - now) as f64)
-}
-
 /// Refreshes whenever the keeper says so, until a refresh fails (or the task is aborted).
 /// Returns why it stopped.
 async fn keeper_job(
     run: u64,
-    mut cfg: ClientConfig,
-    issuer: Option<String>,
+    prepared: Prepared,
     mut keeper: TokenKeeper,
-    sink: EventSink,
+    sink: Sink<LifecycleMsg>,
 ) -> String {
-    let mut session = match connect(&sink, &mut cfg, issuer).await {
-        Ok(s) => s,
-        Err(e) => return e.to_string(),
+    let Connection {
+        mut session,
+        config: cfg,
+        ..
+    } = match prepared
+        .connect(&[EndpointKind::Token], Some(history_observer(&sink)))
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return describe(&e),
     };
     let mut first = true;
     loop {
         let now = timefmt::now_unix();
-        let mut wait = keeper.wait(now).unwrap_or(Duration::ZERO);
-        if !first {
-            wait = wait.max(MIN_REFRESH_GAP);
-        }
+        let wait = keeper.next_wait(now, first);
         first = false;
-        sink.send(event(LifecycleMsg::KeeperDue {
+        sink.send(LifecycleMsg::KeeperDue {
             run,
             due_at: now.saturating_add(i64::try_from(wait.as_secs()).unwrap_or(i64::MAX)),
-        }));
+        });
         tokio::time::sleep(wait).await;
         let at = timefmt::now_unix();
         match keeper.refresh(&mut session, &cfg, at).await {
             Ok(success) => {
                 // Already in the history through the observer.
                 session.take_exchanges();
-                if keeper.lifetime().is_none() {
-                    keeper.tokens.expires_in =
-                        lifetime_from_claims(&keeper.tokens.access_token, at);
-                }
-                sink.send(event(LifecycleMsg::Refreshed {
+                keeper.fill_lifetime_from_claims(at);
+                sink.send(LifecycleMsg::Refreshed {
                     run,
                     entry: RefreshEntry {
                         at,
@@ -812,14 +770,14 @@ async fn keeper_job(
                         expires_in: keeper.tokens.expires_in,
                     },
                     tokens: Box::new(keeper.tokens.clone()),
-                }));
+                });
                 if keeper.lifetime().is_none() {
                     return "stopped: the server sent no expires_in and the access token has no \
                             exp, so there is no lifetime to refresh against"
                         .into();
                 }
             }
-            Err(e) => return format!("the refresh failed: {e}"),
+            Err(e) => return format!("the refresh failed: {}", describe(&e)),
         }
     }
 }
@@ -891,36 +849,6 @@ mod tests {
         p.on_done(3, Err("server down".into()));
         assert!(!p.running());
         assert_eq!(p.error(), Some("server down"));
-    }
-
-    #[test]
-    fn keeper_starts_from_the_tokens_own_lifetime() {
-        let lt = |iat, exp| Lifetime {
-            issued_at: iat,
-            not_before: None,
-            expires_at: exp,
-        };
-        // iat 1000, exp 1100, refresh at 20 % left: due at 1080.
-        let k = initial_keeper("a", "r".into(), &lt(Some(1_000), Some(1_100)), 1_050, 0.2);
-        assert_eq!(k.refresh_due_at(), Some(1_080));
-        assert_eq!(k.wait(1_050), Some(Duration::from_secs(30)));
-        assert!(k.can_refresh());
-        // Only exp: counted from now.
-        let k = initial_keeper("a", "r".into(), &lt(None, Some(1_100)), 1_000, 0.5);
-        assert_eq!(k.refresh_due_at(), Some(1_050));
-        // No exp (opaque) or already expired: unknown, refresh at once.
-        let k = initial_keeper("a", "r".into(), &lt(None, None), 1_000, 0.2);
-        assert_eq!(k.refresh_due_at(), None);
-        let k = initial_keeper("a", "r".into(), &lt(Some(900), Some(950)), 1_000, 0.2);
-        assert_eq!(k.wait(1_000), Some(Duration::ZERO));
-    }
-
-    #[test]
-    fn share_is_a_bounded_fraction() {
-        assert!((share_of(20.0) - 0.2).abs() < 1e-9);
-        assert!((share_of(0.0) - 0.01).abs() < 1e-9);
-        assert!((share_of(250.0) - 0.99).abs() < 1e-9);
-        assert!((share_of(f64::NAN) - 0.2).abs() < 1e-9);
     }
 
     #[test]

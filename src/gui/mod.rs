@@ -3,13 +3,18 @@
 
 mod app;
 pub mod bench;
+pub mod connect;
 mod events;
+pub mod exchange_view;
+pub mod files;
 pub mod flow;
 pub mod history;
 pub mod inspector;
+pub mod layout;
 pub mod lifecycle;
 pub mod probes;
 pub mod profiles;
+pub mod sequence;
 pub mod settings;
 pub mod widgets;
 pub mod wizard;
@@ -31,10 +36,20 @@ pub fn run() -> anyhow::Result<()> {
 
 /// Opens the desktop app with explicit options.
 pub fn run_with(options: AppOptions) -> anyhow::Result<()> {
+    // Hidden: `GRANTSCOPE_WINDOW_SIZE=WxH` opens the window at that size (screenshots, benches).
+    let size = std::env::var("GRANTSCOPE_WINDOW_SIZE")
+        .ok()
+        .and_then(|s| {
+            let (w, h) = s.split_once('x')?;
+            Some([w.trim().parse::<f32>().ok()?, h.trim().parse::<f32>().ok()?])
+        })
+        .filter(|[w, h]| (200.0..=8000.0).contains(w) && (200.0..=8000.0).contains(h))
+        .unwrap_or([1280.0, 800.0]);
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(APP_NAME)
         .with_app_id(APP_NAME)
-        .with_inner_size([1280.0, 800.0])
+        .with_inner_size(size)
+        .with_position([0.0, 0.0])
         .with_min_inner_size([640.0, 420.0]);
     match eframe::icon_data::from_png_bytes(ICON_PNG) {
         Ok(icon) => viewport = viewport.with_icon(icon),

@@ -1,16 +1,20 @@
-//! The profiles screen over `crate::profile`'s store: list, create, edit, duplicate, delete,
-//! "fill from discovery", and import/export through the native (asynchronous) file dialog.
-//! Store calls run on the worker, never in a frame.
+//! The profiles screen over `crate::profile`'s store: list, create, edit, duplicate, delete
+//! (after a confirmation), "fill from discovery", and import/export through the native
+//! (asynchronous) file dialog or, where the desktop has none, a path field ([`super::files`]).
+//! "Use" makes a profile the app's active one: the flow runner, the inspector and the top bar
+//! follow it. Store calls run on the worker, never in a frame.
 
 use std::path::PathBuf;
 
 use url::Url;
 
-use super::events::Event;
-use super::worker::Worker;
-use crate::http::{HttpClient, HttpOptions};
-use crate::oauth::{AuthMethod, Endpoints, PkceMode, Session, discovery};
-use crate::profile::{Profile, ProfileStore};
+use super::connect;
+use super::files::{self, PathField};
+use super::layout::{self, Width};
+use super::worker::Jobs;
+use crate::http::HttpSettings;
+use crate::oauth::{AuthMethod, Endpoints, PkceMode};
+use crate::profile::{Profile, ProfileStore, SecretStore};
 
 /// The name of the profile that drives the built-in sandbox.
 pub const SANDBOX_PROFILE: &str = "Local sandbox";
@@ -22,6 +26,11 @@ pub enum ProfilesMsg {
     Listed(Result<(Vec<Profile>, Vec<String>), String>),
     /// A save, delete, import or export finished: a message for the user, then reload.
     Done(Result<String, String>),
+    /// The file dialog gave no file (cancelled, or it could not open).
+    NoFile {
+        /// For an import (else an export).
+        import: bool,
+    },
     /// Discovery answered for the profile being edited.
     Discovered {
         /// The profile name it was asked for.
@@ -45,11 +54,18 @@ pub struct ProfilesScreen {
     busy: bool,
     include_secret: bool,
     opened_once: bool,
+    /// Delete asked; waiting for the confirmation.
+    confirm_delete: Option<String>,
+    import_path: PathField,
+    export_path: PathField,
+    /// Whether the native file dialog is used (else the path field).
+    dialogs: bool,
 }
 
 impl ProfilesScreen {
-    /// A screen over the store in `<config_dir>/profiles`.
-    pub fn new(config_dir: &std::path::Path) -> Self {
+    /// A screen over the store in `<config_dir>/profiles`; `dialogs`: use the native file
+    /// dialog (else the path field).
+    pub fn new(config_dir: &std::path::Path, dialogs: bool) -> Self {
         Self {
             store: ProfileStore::at(config_dir.join("profiles")),
             list: Vec::new(),
@@ -61,6 +77,10 @@ impl ProfilesScreen {
             busy: false,
             include_secret: false,
             opened_once: false,
+            confirm_delete: None,
+            import_path: PathField::default(),
+            export_path: PathField::default(),
+            dialogs,
         }
     }
 
@@ -80,10 +100,10 @@ impl ProfilesScreen {
     }
 
     /// Reads the store on the worker.
-    pub fn reload(&mut self, worker: &Worker) {
+    pub fn reload(&mut self, jobs: &Jobs<ProfilesMsg>) {
         let store = self.store.clone();
         self.busy = true;
-        worker.spawn(async move {
+        jobs.spawn(async move {
             let r = tokio::task::spawn_blocking(move || store.list())
                 .await
                 .map_err(|e| e.to_string())
@@ -94,15 +114,20 @@ impl ProfilesScreen {
                         l.problems.iter().map(ToString::to_string).collect(),
                     )
                 });
-            Event::Profiles(ProfilesMsg::Listed(r))
+            ProfilesMsg::Listed(r)
         });
     }
 
     /// Saves a profile on the worker (and removes `rename_from` when the name changed).
-    pub fn save(&mut self, worker: &Worker, profile: Profile, rename_from: Option<String>) {
+    pub fn save(
+        &mut self,
+        jobs: &Jobs<ProfilesMsg>,
+        profile: Profile,
+        rename_from: Option<String>,
+    ) {
         let store = self.store.clone();
         self.busy = true;
-        worker.spawn(async move {
+        jobs.spawn(async move {
             let name = profile.name.clone();
             let r = tokio::task::spawn_blocking(move || -> Result<String, String> {
                 store.save(&profile).map_err(|e| e.to_string())?;
@@ -114,12 +139,12 @@ impl ProfilesScreen {
             .await
             .map_err(|e| e.to_string())
             .and_then(|r| r);
-            Event::Profiles(ProfilesMsg::Done(r))
+            ProfilesMsg::Done(r)
         });
     }
 
     /// Handles a finished job. Returns true when the list changed.
-    pub fn on_message(&mut self, msg: ProfilesMsg, worker: &Worker) -> bool {
+    pub fn on_message(&mut self, msg: ProfilesMsg, jobs: &Jobs<ProfilesMsg>) -> bool {
         match msg {
             ProfilesMsg::Listed(r) => {
                 self.busy = false;
@@ -135,7 +160,17 @@ impl ProfilesScreen {
             }
             ProfilesMsg::Done(r) => {
                 self.status = Some(r);
-                self.reload(worker);
+                self.reload(jobs);
+                false
+            }
+            ProfilesMsg::NoFile { import } => {
+                if import {
+                    self.import_path.open("profile.json", files::NO_FILE);
+                } else {
+                    let name = self.edit_original.clone().unwrap_or_default();
+                    self.export_path
+                        .open(&format!("{name}.json"), files::NO_FILE);
+                }
                 false
             }
             ProfilesMsg::Discovered { name, result } => {
@@ -154,7 +189,7 @@ impl ProfilesScreen {
     }
 
     /// Draws the screen; `active` is the active profile's name, changed by "Use".
-    pub fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, active: &mut Option<String>) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<ProfilesMsg>, active: &mut Option<String>) {
         // The first visit shows the active profile rather than an empty editor.
         if !self.opened_once
             && let Some(p) = active.as_deref().and_then(|n| self.get(n)).cloned()
@@ -163,16 +198,95 @@ impl ProfilesScreen {
             self.edit_original = Some(p.name.clone());
             self.edit = Some(p);
         }
+        if layout::width_of(ui) == Width::Narrow {
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("profiles_all")
+                    .show(ui, |ui| {
+                        self.list_ui(ui, jobs, active);
+                        ui.separator();
+                        self.edit_ui(ui, jobs);
+                    });
+            });
+            return;
+        }
+        let total = ui.available_width();
         egui::Panel::left("profiles_list")
             .resizable(true)
-            .default_size(260.0)
-            .show(ui, |ui| self.list_ui(ui, worker, active));
+            .default_size((total * 0.28).clamp(220.0, 320.0))
+            .min_size(200.0)
+            .max_size(total * 0.45)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("profiles_list_scroll")
+                    .show(ui, |ui| self.list_ui(ui, jobs, active));
+            });
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.edit_ui(ui, worker));
+            egui::ScrollArea::vertical()
+                .id_salt("profile_edit_scroll")
+                .show(ui, |ui| self.edit_ui(ui, jobs));
         });
     }
 
-    fn list_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, active: &mut Option<String>) {
+    fn import(&mut self, jobs: &Jobs<ProfilesMsg>, path: Option<PathBuf>) {
+        let store = self.store.clone();
+        jobs.spawn(async move {
+            let path = match path {
+                Some(p) => p,
+                None => match files::pick(
+                    files::Mode::Open,
+                    "Import a grantscope profile",
+                    "",
+                    ("JSON", &["json"]),
+                )
+                .await
+                {
+                    Some(p) => p,
+                    None => return ProfilesMsg::NoFile { import: true },
+                },
+            };
+            ProfilesMsg::Done(import(store, path).await)
+        });
+    }
+
+    fn export(&mut self, jobs: &Jobs<ProfilesMsg>, name: String, path: Option<PathBuf>) {
+        let store = self.store.clone();
+        let with_secret = self.include_secret;
+        jobs.spawn(async move {
+            let path = match path {
+                Some(p) => p,
+                None => match files::pick(
+                    files::Mode::Save,
+                    "Export the profile",
+                    &format!("{name}.json"),
+                    ("JSON", &["json"]),
+                )
+                .await
+                {
+                    Some(p) => p,
+                    None => return ProfilesMsg::NoFile { import: false },
+                },
+            };
+            let r = tokio::task::spawn_blocking(move || {
+                store.export(&name, &path, with_secret).map(|_| path)
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .map(|path| {
+                let what = if with_secret { "with" } else { "without" };
+                format!("Exported to {} ({what} the secret)", path.display())
+            });
+            ProfilesMsg::Done(r)
+        });
+    }
+
+    fn list_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        jobs: &Jobs<ProfilesMsg>,
+        active: &mut Option<String>,
+    ) {
         ui.horizontal(|ui| {
             ui.heading("Profiles");
             if self.busy {
@@ -185,22 +299,14 @@ impl ProfilesScreen {
                 self.edit_original = None;
             }
             if ui.button("Import...").clicked() {
-                let store = self.store.clone();
-                worker.spawn(async move {
-                    let file = rfd::AsyncFileDialog::new()
-                        .set_title("Import a grantscope profile")
-                        .add_filter("JSON", &["json"])
-                        .pick_file()
-                        .await;
-                    let Some(file) = file else {
-                        return Event::Profiles(ProfilesMsg::Done(Ok("Import cancelled".into())));
-                    };
-                    let path = file.path().to_path_buf();
-                    Event::Profiles(ProfilesMsg::Done(import(store, path).await))
-                });
+                if self.dialogs {
+                    self.import(jobs, None);
+                } else {
+                    self.import_path.open("profile.json", files::NO_SERVICE);
+                }
             }
             if ui.button("Reload").clicked() {
-                self.reload(worker);
+                self.reload(jobs);
             }
         });
         ui.separator();
@@ -223,6 +329,10 @@ impl ProfilesScreen {
                 }
             });
         }
+        if let Some(path) = self.import_path.ui(ui, "import", "Import") {
+            self.import_path.why = None;
+            self.import(jobs, Some(path));
+        }
         for problem in &self.problems {
             ui.colored_label(ui.visuals().warn_fg_color, problem);
         }
@@ -235,43 +345,78 @@ impl ProfilesScreen {
         }
     }
 
-    fn edit_ui(&mut self, ui: &mut egui::Ui, worker: &Worker) {
+    fn edit_ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<ProfilesMsg>) {
         let Some(mut p) = self.edit.take() else {
             ui.label("Select a profile on the left, or create a new one.");
             return;
         };
         let mut action = None;
         ui.heading(format!("Profile: {}", p.name));
+        let w = field_width(ui);
+        let mut enter = false;
         egui::Grid::new("profile_grid")
             .num_columns(2)
             .show(ui, |ui| {
-                text_row(ui, "Name", &mut p.name);
-                opt_row(ui, "Issuer", &mut p.issuer);
-                opt_row(ui, "Authorization endpoint", &mut p.authorization_endpoint);
-                opt_row(ui, "Token endpoint", &mut p.token_endpoint);
-                opt_row(ui, "Device endpoint", &mut p.device_authorization_endpoint);
-                opt_row(ui, "Introspection endpoint", &mut p.introspection_endpoint);
-                opt_row(ui, "Revocation endpoint", &mut p.revocation_endpoint);
-                opt_row(ui, "Userinfo endpoint", &mut p.userinfo_endpoint);
-                opt_row(ui, "JWKS URI", &mut p.jwks_uri);
-                text_row(ui, "Client ID", &mut p.client_id);
-                let mut secret = p
-                    .client_secret
-                    .clone()
-                    .map(|s| s.into_exposed())
-                    .unwrap_or_default();
+                enter |= text_row(ui, "Name", &mut p.name, w);
+                enter |= opt_row(ui, "Issuer", &mut p.issuer, w);
+                enter |= opt_row(
+                    ui,
+                    "Authorization endpoint",
+                    &mut p.authorization_endpoint,
+                    w,
+                );
+                enter |= opt_row(ui, "Token endpoint", &mut p.token_endpoint, w);
+                enter |= opt_row(
+                    ui,
+                    "Device endpoint",
+                    &mut p.device_authorization_endpoint,
+                    w,
+                );
+                enter |= opt_row(
+                    ui,
+                    "Introspection endpoint",
+                    &mut p.introspection_endpoint,
+                    w,
+                );
+                enter |= opt_row(ui, "Revocation endpoint", &mut p.revocation_endpoint, w);
+                enter |= opt_row(ui, "Userinfo endpoint", &mut p.userinfo_endpoint, w);
+                enter |= opt_row(ui, "JWKS URI", &mut p.jwks_uri, w);
+                enter |= opt_row(
+                    ui,
+                    "PAR endpoint",
+                    &mut p.pushed_authorization_request_endpoint,
+                    w,
+                );
+                enter |= text_row(ui, "Client ID", &mut p.client_id, w);
+                let mut secret = p.client_secret.clone().unwrap_or_default();
                 let l = ui.label("Client secret");
                 if ui
                     .add(
-                        egui::TextEdit::singleline(&mut secret)
+                        egui::TextEdit::singleline(secret.expose_mut())
                             .password(true)
-                            .desired_width(320.0),
+                            .desired_width(w),
                     )
                     .labelled_by(l.id)
                     .changed()
                 {
-                    p.client_secret = (!secret.is_empty()).then(|| secret.into());
+                    p.client_secret = (!secret.expose().is_empty()).then_some(secret);
                 }
+                ui.end_row();
+                ui.label("Secret kept in");
+                ui.horizontal_wrapped(|ui| {
+                    ui.selectable_value(&mut p.secret_store, SecretStore::File, "the profile file")
+                        .on_hover_text(
+                            "Readable by you only (mode 0600); headless machines and CI",
+                        );
+                    ui.selectable_value(
+                        &mut p.secret_store,
+                        SecretStore::Keychain,
+                        "the OS keychain",
+                    )
+                    .on_hover_text(
+                        "Secret service, Keychain or Credential Manager; not in the file",
+                    );
+                });
                 ui.end_row();
                 ui.label("");
                 egui::ComboBox::from_label("Client authentication")
@@ -283,19 +428,19 @@ impl ProfilesScreen {
                         }
                     });
                 ui.end_row();
-                opt_row(ui, "Scope", &mut p.scope);
-                opt_row(ui, "Audience", &mut p.audience);
+                enter |= opt_row(ui, "Scope", &mut p.scope, w);
+                enter |= opt_row(ui, "Audience", &mut p.audience, w);
                 let mut resources = p.resources.join(" ");
                 let l = ui.label("Resources (space separated)");
                 if ui
-                    .add(egui::TextEdit::singleline(&mut resources).desired_width(320.0))
+                    .add(egui::TextEdit::singleline(&mut resources).desired_width(w))
                     .labelled_by(l.id)
                     .changed()
                 {
                     p.resources = resources.split_whitespace().map(str::to_owned).collect();
                 }
                 ui.end_row();
-                opt_row(ui, "Redirect URI", &mut p.redirect_uri);
+                enter |= opt_row(ui, "Redirect URI", &mut p.redirect_uri, w);
                 ui.label("PKCE");
                 ui.horizontal(|ui| {
                     ui.selectable_value(&mut p.pkce, PkceMode::S256, "S256");
@@ -303,11 +448,28 @@ impl ProfilesScreen {
                     ui.selectable_value(&mut p.pkce, PkceMode::Off, "off");
                 });
                 ui.end_row();
-                opt_row(ui, "Description", &mut p.description);
+                ui.label("Proofs");
+                ui.horizontal_wrapped(|ui| {
+                    ui.checkbox(&mut p.par, "PAR")
+                        .on_hover_text("RFC 9126: push the authorization request first");
+                    ui.checkbox(&mut p.dpop, "DPoP")
+                        .on_hover_text("RFC 9449: prove possession of a key on token requests");
+                });
+                ui.end_row();
+                if p.dpop {
+                    enter |= opt_row(ui, "DPoP key", &mut p.dpop_key, w);
+                }
+                enter |= opt_row(ui, "Description", &mut p.description, w);
             });
+        http_settings_ui(ui, &mut p.http);
         ui.add_space(8.0);
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Save").clicked() {
+            if ui
+                .button("Save")
+                .on_hover_text("Enter in a field saves too")
+                .clicked()
+                || enter
+            {
                 action = Some("save");
             }
             if ui
@@ -332,12 +494,37 @@ impl ProfilesScreen {
                 action = Some("close");
             }
         });
+        if let Some(name) = self.confirm_delete.clone() {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Delete the profile {name}? Its file is removed."),
+                );
+                if ui.button("Delete it").clicked() {
+                    self.confirm_delete = None;
+                    self.delete(jobs, name.clone());
+                    action = Some("deleted");
+                }
+                if ui.button("Keep it").clicked() {
+                    self.confirm_delete = None;
+                }
+            });
+        }
+        if let Some(path) = self.export_path.ui(ui, "export", "Export") {
+            self.export_path.why = None;
+            let name = self.edit_original.clone().unwrap_or_else(|| p.name.clone());
+            self.export(jobs, name, Some(path));
+        }
         match action {
+            Some("deleted") => {
+                self.edit_original = None;
+                return;
+            }
             Some("save") => {
-                self.save(worker, p.clone(), self.edit_original.clone());
+                self.save(jobs, p.clone(), self.edit_original.clone());
                 self.edit_original = Some(p.name.clone());
             }
-            Some("discover") => self.discover(worker, &p),
+            Some("discover") => self.discover(jobs, &p),
             Some("duplicate") => {
                 let mut copy = p.clone();
                 copy.name = unique_name(&self.list, &format!("{} copy", p.name));
@@ -345,47 +532,16 @@ impl ProfilesScreen {
                 p = copy;
             }
             Some("delete") => {
-                if let Some(name) = self.edit_original.take() {
-                    let store = self.store.clone();
-                    worker.spawn(async move {
-                        let r =
-                            tokio::task::spawn_blocking(move || store.delete(&name).map(|_| name))
-                                .await
-                                .map_err(|e| e.to_string())
-                                .and_then(|r| r.map_err(|e| e.to_string()))
-                                .map(|n| format!("Deleted {n}"));
-                        Event::Profiles(ProfilesMsg::Done(r))
-                    });
-                }
-                return;
+                self.confirm_delete = self.edit_original.clone();
             }
             Some("export") => {
-                let store = self.store.clone();
                 let name = self.edit_original.clone().unwrap_or_else(|| p.name.clone());
-                let with_secret = self.include_secret;
-                worker.spawn(async move {
-                    let file = rfd::AsyncFileDialog::new()
-                        .set_title("Export the profile")
-                        .set_file_name(format!("{name}.json"))
-                        .add_filter("JSON", &["json"])
-                        .save_file()
-                        .await;
-                    let Some(file) = file else {
-                        return Event::Profiles(ProfilesMsg::Done(Ok("Export cancelled".into())));
-                    };
-                    let path = file.path().to_path_buf();
-                    let r = tokio::task::spawn_blocking(move || {
-                        store.export(&name, &path, with_secret).map(|_| path)
-                    })
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r.map_err(|e| e.to_string()))
-                    .map(|path| {
-                        let what = if with_secret { "with" } else { "without" };
-                        format!("Exported to {} ({what} the secret)", path.display())
-                    });
-                    Event::Profiles(ProfilesMsg::Done(r))
-                });
+                if self.dialogs {
+                    self.export(jobs, name, None);
+                } else {
+                    self.export_path
+                        .open(&format!("{name}.json"), files::NO_SERVICE);
+                }
             }
             Some("close") => {
                 self.edit_original = None;
@@ -396,30 +552,51 @@ impl ProfilesScreen {
         self.edit = Some(p);
     }
 
-    fn discover(&mut self, worker: &Worker, p: &Profile) {
-        let Some(issuer) = p.issuer.as_deref().and_then(|s| Url::parse(s.trim()).ok()) else {
-            self.status = Some(Err("the issuer is not a URL".into()));
-            return;
+    fn delete(&mut self, jobs: &Jobs<ProfilesMsg>, name: String) {
+        let store = self.store.clone();
+        jobs.spawn(async move {
+            let r = tokio::task::spawn_blocking(move || store.delete(&name).map(|_| name))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map(|n| format!("Deleted {n}"));
+            ProfilesMsg::Done(r)
+        });
+    }
+
+    fn discover(&mut self, jobs: &Jobs<ProfilesMsg>, p: &Profile) {
+        let prepared = match connect::prepare(p) {
+            Ok(c)
+                if c.profile
+                    .issuer
+                    .as_deref()
+                    .is_some_and(|i| !i.trim().is_empty()) =>
+            {
+                c
+            }
+            Ok(_) => {
+                self.status = Some(Err("fill in Issuer first".into()));
+                return;
+            }
+            Err(e) => {
+                self.status = Some(Err(connect::describe(&e)));
+                return;
+            }
         };
         let name = p.name.clone();
         self.busy = true;
-        worker.spawn(async move {
-            let result = match HttpClient::new(&HttpOptions::default()) {
-                Ok(http) => {
-                    let mut session = Session::new(http);
-                    discovery::discover(&mut session, &issuer)
-                        .await
-                        .map(|d| Box::new(d.endpoints))
-                        .map_err(|e| e.to_string())
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            Event::Profiles(ProfilesMsg::Discovered { name, result })
+        jobs.spawn(async move {
+            let result = prepared
+                .connect(&crate::oauth::EndpointKind::ALL, None)
+                .await
+                .map(|c| Box::new(c.config.endpoints))
+                .map_err(|e| connect::describe(&e));
+            ProfilesMsg::Discovered { name, result }
         });
     }
 
     /// Creates the "Local sandbox" profile (once) so a new user can run every grant at once.
-    pub fn ensure_sandbox_profile(&mut self, worker: &Worker) {
+    pub fn ensure_sandbox_profile(&mut self, jobs: &Jobs<ProfilesMsg>) {
         if self.get(SANDBOX_PROFILE).is_none() {
             let mut p = Profile::new(SANDBOX_PROFILE);
             p.description = Some(
@@ -430,7 +607,7 @@ impl ProfilesScreen {
             p.client_id = "sandbox-machine".into();
             p.client_secret = Some("sandbox-machine-secret".into());
             p.scope = Some("api:read".into());
-            self.save(worker, p, None);
+            self.save(jobs, p, None);
         }
     }
 }
@@ -471,24 +648,91 @@ fn unique_name(list: &[Profile], base: &str) -> String {
         .unwrap_or_else(|| base.to_owned())
 }
 
-fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) {
-    let l = ui.label(label);
-    ui.add(egui::TextEdit::singleline(value).desired_width(320.0))
-        .labelled_by(l.id);
-    ui.end_row();
+/// The profile's HTTP options: every connection of the app uses them.
+fn http_settings_ui(ui: &mut egui::Ui, h: &mut HttpSettings) {
+    egui::CollapsingHeader::new("HTTP options")
+        .id_salt("profile_http")
+        .default_open(h.insecure_tls)
+        .show(ui, |ui| {
+            egui::Grid::new("profile_http_grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    let l = ui.label("Request timeout");
+                    ui.add(
+                        egui::DragValue::new(&mut h.timeout_secs)
+                            .range(0.5..=600.0)
+                            .speed(0.5)
+                            .suffix(" s"),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Connect timeout");
+                    ui.add(
+                        egui::DragValue::new(&mut h.connect_timeout_secs)
+                            .range(0.5..=120.0)
+                            .speed(0.5)
+                            .suffix(" s"),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Largest response body");
+                    let mut kib = (h.max_body_bytes / 1024) as u64;
+                    if ui
+                        .add(
+                            egui::DragValue::new(&mut kib)
+                                .range(1..=1024 * 1024)
+                                .speed(16.0)
+                                .suffix(" KiB"),
+                        )
+                        .labelled_by(l.id)
+                        .changed()
+                    {
+                        h.max_body_bytes =
+                            usize::try_from(kib.saturating_mul(1024)).unwrap_or(usize::MAX);
+                    }
+                    ui.end_row();
+                    ui.label("");
+                    ui.checkbox(
+                        &mut h.insecure_tls,
+                        "Do not verify TLS certificates (dangerous)",
+                    );
+                    ui.end_row();
+                });
+            if h.insecure_tls {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "TLS verification is OFF for this profile: anyone on the network path can \
+                     read and change its traffic, secrets included.",
+                );
+            }
+        });
 }
 
-fn opt_row(ui: &mut egui::Ui, label: &str, value: &mut Option<String>) {
+/// The editor's field width: what is left beside the labels, within bounds.
+fn field_width(ui: &egui::Ui) -> f32 {
+    (ui.available_width() - 190.0).clamp(120.0, 380.0)
+}
+
+fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, width: f32) -> bool {
+    let l = ui.label(label);
+    let r = ui
+        .add(egui::TextEdit::singleline(value).desired_width(width))
+        .labelled_by(l.id);
+    ui.end_row();
+    r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+fn opt_row(ui: &mut egui::Ui, label: &str, value: &mut Option<String>, width: f32) -> bool {
     let mut s = value.clone().unwrap_or_default();
     let l = ui.label(label);
-    if ui
-        .add(egui::TextEdit::singleline(&mut s).desired_width(320.0))
-        .labelled_by(l.id)
-        .changed()
-    {
+    let r = ui
+        .add(egui::TextEdit::singleline(&mut s).desired_width(width))
+        .labelled_by(l.id);
+    if r.changed() {
         *value = (!s.trim().is_empty()).then_some(s);
     }
     ui.end_row();
+    r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
 }
 
 #[cfg(test)]

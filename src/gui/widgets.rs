@@ -120,8 +120,9 @@ impl JsonTree {
         }
     }
 
-    /// Draws the tree in a scroll area of its own, `now` for the time claims' relative phrases.
-    pub fn ui(&mut self, ui: &mut egui::Ui, id_salt: &str, now: i64) {
+    /// Draws the tree in a scroll area of its own, at most `max_height` tall, `now` for the time
+    /// claims' relative phrases.
+    pub fn ui(&mut self, ui: &mut egui::Ui, id_salt: &str, now: i64, max_height: f32) {
         self.rebuild();
         let row_h = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
         let mut toggle: Option<String> = None;
@@ -129,6 +130,7 @@ impl JsonTree {
         let weak = ui.visuals().weak_text_color();
         egui::ScrollArea::both()
             .id_salt(id_salt)
+            .max_height(max_height)
             .auto_shrink([false, true])
             .show_rows(ui, row_h, self.rows.len(), |ui, range| {
                 for row in &self.rows[range] {
@@ -151,7 +153,11 @@ impl JsonTree {
                                 .monospace()
                                 .color(key_color),
                         );
-                        ui.label(egui::RichText::new(&row.text).monospace());
+                        // One line per claim, never wrapped (a wrapped value left a lone
+                        // quote on the next line); the area scrolls sideways instead.
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(&row.text).monospace()).extend(),
+                        );
                         if let Some(t) = row.time {
                             ui.label(
                                 egui::RichText::new(format!(

@@ -236,19 +236,43 @@ pub fn wizard_ui(
     let steps = path(choices);
     let current = steps.last().map(|s| s.node).unwrap_or_else(wizard::root);
 
-    egui::Panel::right("wizard_explain")
-        .resizable(true)
-        .default_size(360.0)
-        .min_size(260.0)
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                command = explanation_ui(ui, current, choices);
+    // Narrow (a projector): the explanation under the chart; else beside it. The chart always
+    // scales to the width it has, so no leaf is cut off.
+    let total = ui.available_width();
+    let explain = |ui: &mut egui::Ui, command: &mut Option<WizardCommand>, choices: &mut _| {
+        egui::ScrollArea::vertical()
+            .id_salt("wizard_explain_scroll")
+            .show(ui, |ui| {
+                *command = explanation_ui(ui, current, choices);
             });
-        });
+    };
+    if super::layout::width_class(total) == super::layout::Width::Narrow {
+        let total_h = ui.available_height();
+        egui::Panel::bottom("wizard_explain_below")
+            .resizable(true)
+            .default_size(total_h * 0.42)
+            .min_size(120.0)
+            .max_size(total_h * 0.7)
+            .show(ui, |ui| explain(ui, &mut command, choices));
+    } else {
+        egui::Panel::right("wizard_explain")
+            .resizable(true)
+            .default_size((total * 0.34).clamp(260.0, 420.0))
+            .min_size(240.0)
+            .max_size(total * 0.5)
+            .show(ui, |ui| explain(ui, &mut command, choices));
+    }
     egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::both().show(ui, |ui| {
-            chart_ui(ui, choices, &steps);
-        });
+        // The width is fixed before the scroll area (its bar always shown), so the chart does
+        // not re-scale by a few pixels when a click changes what needs scrolling.
+        let width = ui.available_width() - ui.spacing().scroll.bar_width - 6.0;
+        egui::ScrollArea::vertical()
+            .id_salt("wizard_chart_scroll")
+            .auto_shrink([false, false])
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+            .show(ui, |ui| {
+                chart_ui(ui, choices, &steps, width);
+            });
     });
     command
 }
@@ -330,10 +354,14 @@ fn explanation_ui(
     command
 }
 
-fn chart_ui(ui: &mut egui::Ui, choices: &mut BTreeMap<String, usize>, steps: &[wizard::Step]) {
+fn chart_ui(
+    ui: &mut egui::Ui,
+    choices: &mut BTreeMap<String, usize>,
+    steps: &[wizard::Step],
+    width: f32,
+) {
     let lay = layout();
-    let avail = ui.available_width();
-    let scale = (avail / lay.size.x).clamp(0.8, 1.5);
+    let scale = (width / lay.size.x).clamp(0.45, 1.4);
     let (response, painter) = ui.allocate_painter(lay.size * scale, Sense::hover());
     let origin = response.rect.min;
     let tf = |r: Rect| {

@@ -1,27 +1,86 @@
 //! Background work for the desktop app: a tokio runtime on its own thread.
 //!
-//! Screens hand futures to [`Worker::spawn`]; each future ends in an [`Event`] that goes back over
-//! a channel, and the worker asks egui for a repaint so the UI drains it on the next frame. No
-//! frame ever waits on I/O, and nothing repaints while nothing arrives.
+//! Each screen owns its message type and gets a [`Jobs`] handle for it from
+//! [`Worker::jobs`]: the worker maps the screen's messages into the app's
+//! [`Event`](super::events::Event) (screens never name the app's event type). A job's future ends
+//! in one message; long jobs report progress through a [`Sink`]. Every message wakes the UI, which
+//! drains them on the next frame; no frame ever waits on I/O, and nothing repaints while nothing
+//! arrives.
 
 use std::future::Future;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use super::events::Event;
 
-/// Sends events to the UI thread and wakes it up. Cloneable; handed to long-running jobs that
-/// report progress (a flow's steps) before they finish.
-#[derive(Clone)]
-pub struct EventSink {
-    tx: mpsc::Sender<Event>,
-    ctx: egui::Context,
+/// Sends one screen's messages to the UI thread and wakes it up. Cloneable; handed to
+/// long-running jobs that report progress (a flow's steps) before they finish.
+pub struct Sink<M> {
+    send: Arc<dyn Fn(M) + Send + Sync>,
 }
 
-impl EventSink {
-    /// Queues an event and requests a repaint. A closed app (receiver gone) is not an error.
-    pub fn send(&self, event: Event) {
-        if self.tx.send(event).is_ok() {
-            self.ctx.request_repaint();
+impl<M> Clone for Sink<M> {
+    fn clone(&self) -> Self {
+        Self {
+            send: self.send.clone(),
+        }
+    }
+}
+
+impl<M: 'static> Sink<M> {
+    /// Queues a message and requests a repaint. A closed app (receiver gone) is not an error.
+    pub fn send(&self, msg: M) {
+        (self.send)(msg);
+    }
+
+    /// A sink for a part of this screen (a panel with messages of its own).
+    pub fn map<N: 'static>(&self, wrap: fn(N) -> M) -> Sink<N> {
+        let parent = self.send.clone();
+        Sink {
+            send: Arc::new(move |n| parent(wrap(n))),
+        }
+    }
+}
+
+/// Runs one screen's jobs on the worker; their messages come back as that screen's type.
+pub struct Jobs<M> {
+    handle: tokio::runtime::Handle,
+    sink: Sink<M>,
+}
+
+impl<M> Clone for Jobs<M> {
+    fn clone(&self) -> Self {
+        Self {
+            handle: self.handle.clone(),
+            sink: self.sink.clone(),
+        }
+    }
+}
+
+impl<M: Send + 'static> Jobs<M> {
+    /// Runs `job` on the runtime; its message is delivered to the UI when it finishes.
+    pub fn spawn<F>(&self, job: F) -> tokio::task::AbortHandle
+    where
+        F: Future<Output = M> + Send + 'static,
+    {
+        let sink = self.sink.clone();
+        self.handle
+            .spawn(async move {
+                let msg = job.await;
+                sink.send(msg);
+            })
+            .abort_handle()
+    }
+
+    /// A sink for progress messages.
+    pub fn sink(&self) -> Sink<M> {
+        self.sink.clone()
+    }
+
+    /// Jobs for a part of this screen (a panel with messages of its own).
+    pub fn map<N: Send + 'static>(&self, wrap: fn(N) -> M) -> Jobs<N> {
+        Jobs {
+            handle: self.handle.clone(),
+            sink: self.sink.map(wrap),
         }
     }
 }
@@ -29,7 +88,8 @@ impl EventSink {
 /// The runtime thread and the event channel.
 pub struct Worker {
     handle: tokio::runtime::Handle,
-    sink: EventSink,
+    tx: mpsc::Sender<Event>,
+    ctx: egui::Context,
     rx: mpsc::Receiver<Event>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -55,35 +115,32 @@ impl Worker {
         let (tx, rx) = mpsc::channel();
         Ok(Self {
             handle,
-            sink: EventSink { tx, ctx },
+            tx,
+            ctx,
             rx,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
     }
 
-    /// A sink for progress events.
-    pub fn sink(&self) -> EventSink {
-        self.sink.clone()
+    /// Jobs whose messages the app receives as `wrap(message)`.
+    pub fn jobs<M: Send + 'static>(&self, wrap: fn(M) -> Event) -> Jobs<M> {
+        let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
+        Jobs {
+            handle: self.handle.clone(),
+            sink: Sink {
+                send: Arc::new(move |m| {
+                    if tx.send(wrap(m)).is_ok() {
+                        ctx.request_repaint();
+                    }
+                }),
+            },
+        }
     }
 
-    /// The runtime handle, for code that needs to spawn itself (the in-process sandbox).
+    /// The runtime handle, for code that spawns by itself (the probes window, its own channel).
     pub fn handle(&self) -> &tokio::runtime::Handle {
         &self.handle
-    }
-
-    /// Runs `job` on the runtime; its event is delivered to the UI when it finishes.
-    pub fn spawn<F>(&self, job: F) -> tokio::task::AbortHandle
-    where
-        F: Future<Output = Event> + Send + 'static,
-    {
-        let sink = self.sink.clone();
-        self.handle
-            .spawn(async move {
-                let event = job.await;
-                sink.send(event);
-            })
-            .abort_handle()
     }
 
     /// Takes every event that has arrived since the last frame.

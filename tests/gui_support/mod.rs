@@ -1,5 +1,7 @@
 //! Shared setup of the GUI tests: the real app in an egui_kittest harness with its own config
-//! dir, stepping until a condition holds, and walking the wizard to the flow runner.
+//! dir, stepping until a condition holds, and walking the wizard to the flow runner; the
+//! supported window sizes and the layout checks (widget rectangles) of the layout tests.
+#![allow(dead_code)] // each test file uses a part of it
 
 use std::time::{Duration, Instant};
 
@@ -78,4 +80,140 @@ pub fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> Strin
         .and_then(|r| r.authorize_url())
         .unwrap()
         .to_owned()
+}
+
+/// The sizes every screen must hold at: (width px, height px, zoom): 1024×700 at 100 %,
+/// 1024×768 at 150 % and 1920×1080 at 200 % (projectors), and a 1600×1000 desktop (the
+/// three-column layouts).
+pub const SIZES: [(f32, f32, f32); 4] = [
+    (1024.0, 700.0, 1.0),
+    (1024.0, 768.0, 1.5),
+    (1920.0, 1080.0, 2.0),
+    (1600.0, 1000.0, 1.0),
+];
+
+/// The app at a window of `w`×`h` pixels and `zoom` (points = pixels / zoom, as egui sees a
+/// zoomed window).
+pub fn harness_at(
+    options: AppOptions,
+    (w, h, zoom): (f32, f32, f32),
+) -> Harness<'static, GrantscopeApp> {
+    Harness::builder()
+        .with_size(egui::vec2(w / zoom, h / zoom))
+        .with_pixels_per_point(zoom)
+        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap())
+}
+
+/// The window in points.
+pub fn window(h: &Harness<'static, GrantscopeApp>) -> egui::Rect {
+    h.ctx.content_rect()
+}
+
+/// The accessible name of a node: its label, else its value.
+pub fn name_of<'a>(n: &egui_kittest::Node<'a>) -> String {
+    let ak = n.accesskit_node();
+    ak.label().or_else(|| ak.value()).unwrap_or_default()
+}
+
+/// Whether a role is a control a person operates.
+pub fn is_control(role: egui::accesskit::Role) -> bool {
+    use egui::accesskit::Role;
+    matches!(
+        role,
+        Role::Button
+            | Role::CheckBox
+            | Role::ComboBox
+            | Role::TextInput
+            | Role::MultilineTextInput
+            | Role::SpinButton
+            | Role::Slider
+            | Role::Link
+            | Role::RadioButton
+            | Role::Switch
+            | Role::Tab
+            | Role::MenuItem
+            | Role::DisclosureTriangle
+    )
+}
+
+/// A control as laid out: its name, its rectangle and the panel it sits in (in points).
+pub struct Control {
+    pub name: String,
+    pub rect: egui::Rect,
+    pub pane: egui::Rect,
+}
+
+/// Every control with the panel it sits in.
+pub fn controls(h: &Harness<'static, GrantscopeApp>) -> Vec<Control> {
+    let win = window(h);
+    h.root()
+        .children_recursive()
+        .filter(|n| is_control(n.accesskit_node().role()))
+        .map(|n| {
+            let mut pane = win;
+            let mut up = n.parent();
+            while let Some(p) = up {
+                if p.accesskit_node().role() == egui::accesskit::Role::Pane
+                    && p.accesskit_node().bounding_box().is_some()
+                {
+                    pane = p.rect();
+                    break;
+                }
+                up = p.parent();
+            }
+            Control {
+                name: name_of(&n),
+                rect: n.rect(),
+                pane,
+            }
+        })
+        .collect()
+}
+
+/// What is wrong with the layout: `must_see` controls (by exact name) missing or not wholly
+/// visible; controls cut off at the side of their panel (not merely scrolled out of view);
+/// wholly visible controls that overlap each other. A control partly outside its panel is
+/// scrolled (its panel clips it) and only counts where it shows.
+pub fn layout_problems(h: &Harness<'static, GrantscopeApp>, must_see: &[&str]) -> Vec<String> {
+    let win = window(h).expand(0.5);
+    let all = controls(h);
+    let shown = |c: &Control| win.contains_rect(c.rect) && c.pane.expand(0.5).contains_rect(c.rect);
+    let mut problems = Vec::new();
+    for name in must_see {
+        match all.iter().find(|c| c.name == *name) {
+            None => problems.push(format!("{name:?} is not on screen")),
+            Some(c) if !shown(c) => problems.push(format!(
+                "{name:?} at {:?} is not wholly visible (panel {:?}, window {win:?})",
+                c.rect, c.pane
+            )),
+            Some(_) => {}
+        }
+    }
+    for c in &all {
+        let within_height =
+            c.rect.top() >= c.pane.top() - 0.5 && c.rect.bottom() <= c.pane.bottom() + 0.5;
+        let sideways = c.rect.left() < c.pane.left() - 0.5 || c.rect.right() > c.pane.right() + 0.5;
+        if within_height && sideways && c.rect.width() < c.pane.width() * 4.0 {
+            problems.push(format!(
+                "{:?} {:?} is cut off by its panel {:?}",
+                c.name, c.rect, c.pane
+            ));
+        }
+    }
+    let visible: Vec<&Control> = all
+        .iter()
+        .filter(|c| shown(c) && c.rect.area() > 1.0)
+        .collect();
+    for (i, a) in visible.iter().enumerate() {
+        for b in &visible[i + 1..] {
+            let nested = a.rect.contains_rect(b.rect) || b.rect.contains_rect(a.rect);
+            if !nested && a.rect.shrink(1.0).intersects(b.rect.shrink(1.0)) {
+                problems.push(format!(
+                    "{:?} {:?} overlaps {:?} {:?}",
+                    a.name, a.rect, b.name, b.rect
+                ));
+            }
+        }
+    }
+    problems
 }

@@ -1,0 +1,339 @@
+//! The flow runner's sequence diagram: four lanes (user-agent, client, authorization server,
+//! resource server) and one arrow per step the engine reported, scaled to the width available.
+//! An arrow that carries an exchange is clickable and opens it; the device grant's expected
+//! "keep waiting" answers are drawn as waits, not failures.
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+use url::Url;
+
+use super::exchange_view::waiting_code;
+use crate::oauth::FlowEvent;
+
+const LANES: [&str; 4] = [
+    "User-agent",
+    "Client (grantscope)",
+    "Authorization server",
+    "Resource server",
+];
+const UA: usize = 0;
+const CLIENT: usize = 1;
+const AS: usize = 2;
+const RS: usize = 3;
+
+/// One row of the sequence diagram.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrow {
+    /// Lane index of the sender.
+    pub from: usize,
+    /// Lane index of the receiver; equal to `from` for a note.
+    pub to: usize,
+    /// The text on the arrow.
+    pub label: String,
+    /// The exchange this arrow belongs to.
+    pub exchange: Option<usize>,
+    /// A failed response.
+    pub error: bool,
+}
+
+/// Turns the engine's events into diagram rows, in order.
+pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
+    let mut out = Vec::new();
+    let mut ex_index = 0;
+    let arrow = |from, to, label: String, exchange, error| Arrow {
+        from,
+        to,
+        label,
+        exchange,
+        error,
+    };
+    for ev in events {
+        match ev {
+            FlowEvent::Started { .. } => {}
+            FlowEvent::Exchange(ex) => {
+                let step = ex.step.to_ascii_lowercase();
+                let target = if step.contains("userinfo")
+                    || step.contains("resource")
+                    || step.contains("api")
+                {
+                    RS
+                } else {
+                    AS
+                };
+                let url = ex.request_view(false).url;
+                let path = Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or(url);
+                out.push(arrow(
+                    CLIENT,
+                    target,
+                    format!("{} {}  ({})", ex.method(), path, ex.step),
+                    Some(ex_index),
+                    false,
+                ));
+                match (ex.status(), waiting_code(ex)) {
+                    (Some(_), Some(code)) => out.push(arrow(
+                        target,
+                        CLIENT,
+                        format!("{code}: keep waiting  ({} ms)", ex.elapsed_ms),
+                        Some(ex_index),
+                        false,
+                    )),
+                    (Some(status), None) => out.push(arrow(
+                        target,
+                        CLIENT,
+                        format!("HTTP {status}  ({} ms)", ex.elapsed_ms),
+                        Some(ex_index),
+                        status >= 400,
+                    )),
+                    (None, _) => out.push(arrow(
+                        target,
+                        CLIENT,
+                        ex.error_view(false).unwrap_or_else(|| "no response".into()),
+                        Some(ex_index),
+                        true,
+                    )),
+                }
+                ex_index += 1;
+            }
+            FlowEvent::Authorize { opened, .. } => {
+                let how = if *opened {
+                    "opens the browser"
+                } else {
+                    "shows the URL to open"
+                };
+                out.push(arrow(
+                    CLIENT,
+                    UA,
+                    format!("{how}: authorization request"),
+                    None,
+                    false,
+                ));
+                out.push(arrow(
+                    UA,
+                    AS,
+                    "GET /authorize (user signs in, consents)".into(),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::WaitingForRedirect { redirect_uri } => {
+                out.push(arrow(
+                    CLIENT,
+                    CLIENT,
+                    format!("listening on {redirect_uri}"),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::RedirectReceived { .. } => {
+                out.push(arrow(
+                    AS,
+                    UA,
+                    "302 redirect with code and state".into(),
+                    None,
+                    false,
+                ));
+                out.push(arrow(
+                    UA,
+                    CLIENT,
+                    "GET /callback?code=...&state=...".into(),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::DeviceCode {
+                verification_uri,
+                user_code,
+                ..
+            } => {
+                out.push(arrow(
+                    CLIENT,
+                    UA,
+                    format!("show: go to {verification_uri}, code {user_code}"),
+                    None,
+                    false,
+                ));
+                out.push(arrow(
+                    UA,
+                    AS,
+                    "user enters the code and approves".into(),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::Polling { attempt, interval } => {
+                out.push(arrow(
+                    CLIENT,
+                    CLIENT,
+                    format!("poll #{attempt} in {interval} s"),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::Note(text) => out.push(arrow(CLIENT, CLIENT, text.clone(), None, false)),
+        }
+    }
+    out
+}
+
+/// One line of text cut to `max_width` with an ellipsis.
+fn one_line(
+    painter: &egui::Painter,
+    text: &str,
+    font: FontId,
+    color: Color32,
+    max_width: f32,
+) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, color);
+    job.wrap = egui::text::TextWrapping {
+        max_width: max_width.max(10.0),
+        max_rows: 1,
+        break_anywhere: true,
+        overflow_character: Some('…'),
+    };
+    painter.layout_job(job)
+}
+
+/// Paints the sequence diagram in the width available; returns the exchange index of a clicked
+/// arrow.
+pub fn sequence_ui(ui: &mut egui::Ui, events: &[FlowEvent]) -> Option<usize> {
+    let rows = arrows(events);
+    let width = ui.available_width().max(200.0);
+    // Narrow lanes get smaller text; every label is cut to the space it has.
+    let text_scale = (width / 720.0).clamp(0.75, 1.0);
+    let header_h = 34.0;
+    let row_h = 30.0;
+    let height = header_h + 12.0 + row_h * rows.len().max(1) as f32;
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
+    let painter = ui.painter_at(rect);
+    let v = ui.visuals().clone();
+    let lane_w = width / LANES.len() as f32;
+    let lane_x = |i: usize| rect.left() + lane_w * (i as f32 + 0.5);
+    let line = Stroke::new(1.0, v.weak_text_color());
+    for (i, name) in LANES.iter().enumerate() {
+        let head = Rect::from_center_size(
+            Pos2::new(lane_x(i), rect.top() + header_h / 2.0),
+            Vec2::new(lane_w - 16.0, header_h - 6.0),
+        );
+        painter.rect(
+            head,
+            5.0,
+            v.widgets.inactive.weak_bg_fill,
+            Stroke::new(1.0, v.widgets.noninteractive.bg_stroke.color),
+            egui::StrokeKind::Inside,
+        );
+        let g = one_line(
+            &painter,
+            name,
+            FontId::proportional(13.0 * text_scale),
+            v.strong_text_color(),
+            head.width() - 6.0,
+        );
+        painter.galley(head.center() - g.size() / 2.0, g, v.strong_text_color());
+        painter.line_segment(
+            [
+                Pos2::new(lane_x(i), head.bottom()),
+                Pos2::new(lane_x(i), rect.bottom()),
+            ],
+            line,
+        );
+    }
+    let mut clicked = None;
+    for (k, a) in rows.iter().enumerate() {
+        let y = rect.top() + header_h + 12.0 + row_h * (k as f32 + 0.6);
+        let color = if a.error {
+            v.error_fg_color
+        } else if a.exchange.is_some() {
+            v.hyperlink_color
+        } else {
+            v.text_color()
+        };
+        let font = FontId::proportional(12.0 * text_scale);
+        if a.from == a.to {
+            let x = lane_x(a.from);
+            painter.circle_filled(Pos2::new(x, y), 3.0, color);
+            let g = one_line(&painter, &a.label, font, color, rect.right() - x - 10.0);
+            painter.galley(Pos2::new(x + 8.0, y - g.size().y / 2.0), g, color);
+            continue;
+        }
+        let (x0, x1) = (lane_x(a.from), lane_x(a.to));
+        let stroke = Stroke::new(1.6, color);
+        painter.line_segment([Pos2::new(x0, y), Pos2::new(x1, y)], stroke);
+        let dir = (x1 - x0).signum();
+        let tip = Pos2::new(x1, y);
+        painter.add(egui::Shape::convex_polygon(
+            vec![
+                tip,
+                Pos2::new(x1 - dir * 9.0, y - 4.5),
+                Pos2::new(x1 - dir * 9.0, y + 4.5),
+            ],
+            color,
+            Stroke::NONE,
+        ));
+        // The label may run past the arrow's ends, inside the diagram.
+        let span = ((x1 - x0).abs() + lane_w * 0.8).min(width - 8.0);
+        let g = one_line(&painter, &a.label, font, color, span);
+        let mid_x = ((x0 + x1) / 2.0).clamp(
+            rect.left() + g.size().x / 2.0 + 2.0,
+            rect.right() - g.size().x / 2.0 - 2.0,
+        );
+        painter.galley(
+            Pos2::new(mid_x - g.size().x / 2.0, y - 3.0 - g.size().y),
+            g,
+            color,
+        );
+        if let Some(ex) = a.exchange {
+            let hit =
+                Rect::from_x_y_ranges(x0.min(x1)..=x0.max(x1), (y - row_h * 0.55)..=(y + 4.0));
+            let resp = ui
+                .interact(hit, egui::Id::unique(("seq_arrow", k)), Sense::click())
+                .on_hover_text("Show this exchange");
+            resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &a.label));
+            if resp.clicked() {
+                clicked = Some(ex);
+            }
+        }
+    }
+    if rows.is_empty() {
+        painter.text(
+            Pos2::new(rect.center().x, rect.top() + header_h + 20.0),
+            Align2::CENTER_CENTER,
+            "starting...",
+            FontId::proportional(12.0),
+            Color32::GRAY,
+        );
+    }
+    clicked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_code_events_become_arrows_between_the_right_lanes() {
+        let events = vec![
+            FlowEvent::Authorize {
+                url: "http://127.0.0.1:1/authorize".into(),
+                opened: false,
+            },
+            FlowEvent::WaitingForRedirect {
+                redirect_uri: "http://127.0.0.1:2/callback".into(),
+            },
+            FlowEvent::RedirectReceived {
+                url: "http://127.0.0.1:2/callback?code=x".into(),
+            },
+        ];
+        let a = arrows(&events);
+        let lanes: Vec<(usize, usize)> = a.iter().map(|a| (a.from, a.to)).collect();
+        assert_eq!(
+            lanes,
+            vec![
+                (CLIENT, UA),
+                (UA, AS),
+                (CLIENT, CLIENT),
+                (AS, UA),
+                (UA, CLIENT)
+            ]
+        );
+        assert!(a.iter().all(|a| a.exchange.is_none()));
+    }
+}
