@@ -270,7 +270,11 @@ fn run_grant(
     Option<grantscope::oauth::grants::TokenSuccess>,
 ) {
     let (url_tx, url_rx) = std::sync::mpsc::channel::<(String, String)>();
+    let observed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Exchange>::new()));
+    let seen = observed.clone();
     let observer: oauth::session::Observer = std::sync::Arc::new(move |e: FlowEvent| match e {
+        // What a live view (the desktop app, History) gets must be masked as well.
+        FlowEvent::Exchange(ex) => seen.lock().unwrap().push(*ex),
         FlowEvent::Authorize { url, .. } => {
             let _ = url_tx.send(("authorize".into(), url));
         }
@@ -316,7 +320,12 @@ fn run_grant(
         }
         _ => drop(paste_tx),
     }
-    flow.join().unwrap()
+    let (mut all, ok) = flow.join().unwrap();
+    // The observer's copies too: every exchange it was handed must mask like the record.
+    let observed = observed.lock().unwrap().clone();
+    assert!(!observed.is_empty());
+    all.extend(observed);
+    (all, ok)
 }
 
 fn assert_all_masked(label: &str, exchanges: &[Exchange]) {

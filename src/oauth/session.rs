@@ -53,6 +53,9 @@ pub struct Session {
     gate: Option<Gate>,
     /// DPoP (RFC 9449): proofs on token requests and resource calls.
     dpop: Option<Arc<DpopState>>,
+    /// While set, finished exchanges reach the observer only at [`release_exchanges`]
+    /// (Self::release_exchanges): a response's secrets are marked first.
+    holding: Option<usize>,
 }
 
 impl Session {
@@ -63,6 +66,25 @@ impl Session {
             observer: None,
             gate: None,
             dpop: None,
+            holding: None,
+        }
+    }
+
+    /// Holds the exchanges finished from now on back from the observer, until
+    /// [`release_exchanges`](Self::release_exchanges): a caller that marks the secrets a
+    /// response delivered (tokens, a device code) does so before anyone sees the exchange.
+    pub fn hold_exchanges(&mut self) {
+        if self.holding.is_none() {
+            self.holding = Some(self.exchanges.len());
+        }
+    }
+
+    /// Hands the held exchanges, marked by now, to the observer.
+    pub fn release_exchanges(&mut self) {
+        if let Some(from) = self.holding.take() {
+            for ex in self.exchanges[from.min(self.exchanges.len())..].to_vec() {
+                self.emit(FlowEvent::Exchange(Box::new(ex)));
+            }
         }
     }
 
@@ -167,7 +189,9 @@ impl Session {
         if let Some(original) = &original {
             exchange.set_edited_from(original);
         }
-        self.emit(FlowEvent::Exchange(Box::new(exchange.clone())));
+        if self.holding.is_none() {
+            self.emit(FlowEvent::Exchange(Box::new(exchange.clone())));
+        }
         self.exchanges.push(exchange);
         outcome
     }
@@ -295,16 +319,31 @@ impl Session {
             FlowError::missing("the token request", Missing::Endpoint(EndpointKind::Token))
         })?;
         let params = super::config::with_extra(params, &cfg.token_params);
-        let (_, json) = self
+        // The observer sees the exchange only once the tokens in it are marked.
+        self.hold_exchanges();
+        let answered = self
             .post_authenticated(step, "token", &endpoint, cfg, params, extra_secrets)
-            .await?;
-        let tokens = TokenResponse::from_json(&json).map_err(|detail| FlowError::Body {
-            what: "token",
-            source: crate::http::BodyError::Shape {
-                status: 200,
-                detail,
-            },
-        })?;
+            .await;
+        let json = match answered {
+            Ok((_, json)) => json,
+            Err(e) => {
+                self.release_exchanges();
+                return Err(e);
+            }
+        };
+        let tokens = match TokenResponse::from_json(&json) {
+            Ok(t) => t,
+            Err(detail) => {
+                self.release_exchanges();
+                return Err(FlowError::Body {
+                    what: "token",
+                    source: crate::http::BodyError::Shape {
+                        status: 200,
+                        detail,
+                    },
+                });
+            }
+        };
         self.mark_received(SecretKind::AccessToken, tokens.access_token.expose());
         if let Some(t) = &tokens.refresh_token {
             self.mark_received(SecretKind::RefreshToken, t.expose());
@@ -312,6 +351,7 @@ impl Session {
         if let Some(t) = &tokens.id_token {
             self.mark_received(SecretKind::IdToken, t.expose());
         }
+        self.release_exchanges();
         Ok((json, tokens))
     }
 }

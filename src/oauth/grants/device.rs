@@ -44,7 +44,9 @@ pub async fn authorize(
     if cfg.client_id.is_empty() {
         return Err(FlowError::missing(NAME, Missing::ClientId));
     }
-    let (status, json) = session
+    // The observer sees the exchange once the device code in it is marked.
+    session.hold_exchanges();
+    let answered = session
         .post_authenticated(
             "device authorization request",
             "device authorization",
@@ -53,16 +55,26 @@ pub async fn authorize(
             cfg.scope_params(),
             &[],
         )
-        .await?;
-    let auth: DeviceAuthorization = serde_json::from_value(json).map_err(|e| FlowError::Body {
+        .await;
+    let (status, json) = match answered {
+        Ok(ok) => ok,
+        Err(e) => {
+            session.release_exchanges();
+            return Err(e);
+        }
+    };
+    let parsed: Result<DeviceAuthorization, _> = serde_json::from_value(json);
+    if let Ok(a) = &parsed {
+        session.mark_received(SecretKind::DeviceCode, a.device_code.expose());
+    }
+    session.release_exchanges();
+    parsed.map_err(|e| FlowError::Body {
         what: "device authorization",
         source: crate::http::BodyError::Shape {
             status,
             detail: e.to_string(),
         },
-    })?;
-    session.mark_received(SecretKind::DeviceCode, auth.device_code.expose());
-    Ok(auth)
+    })
 }
 
 /// Runs the whole device flow. `max_wait` caps the wait below the code's own lifetime.
