@@ -82,8 +82,8 @@ impl Session {
     /// Hands the held exchanges, marked by now, to the observer.
     pub fn release_exchanges(&mut self) {
         if let Some(from) = self.holding.take() {
-            for ex in self.exchanges[from.min(self.exchanges.len())..].to_vec() {
-                self.emit(FlowEvent::Exchange(Box::new(ex)));
+            for ex in &self.exchanges[from.min(self.exchanges.len())..] {
+                self.emit(FlowEvent::Exchange(Box::new(ex.clone())));
             }
         }
     }
