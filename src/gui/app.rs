@@ -34,6 +34,9 @@ pub struct AppOptions {
     /// Use the native file dialog (off: the path field; tests, desktops without a dialog
     /// service).
     pub file_dialogs: bool,
+    /// Where profiles keep client secrets: the file for tests, the OS keychain where one
+    /// answers for the real app (decided on the worker at the first save or load).
+    pub secret_vault: crate::profile::vault::Vault,
 }
 
 impl AppOptions {
@@ -46,6 +49,7 @@ impl AppOptions {
             start_token: None,
             start_grant: None,
             file_dialogs: super::files::dialog_service_available(),
+            secret_vault: crate::profile::vault::Vault::File,
         }
     }
 
@@ -59,6 +63,7 @@ impl AppOptions {
             )
         })?;
         Ok(Self {
+            secret_vault: crate::profile::vault::Vault::from_environment(),
             config_dir,
             start_screen: std::env::var("GRANTSCOPE_SCREEN")
                 .ok()
@@ -139,7 +144,11 @@ impl GrantscopeApp {
         let worker = Worker::new(ctx.clone())?;
         // The profile list and the kept history are read after the first frame is on screen
         // (see `logic`): on a busy machine their threads would delay it.
-        let profiles = ProfilesScreen::new(&options.config_dir, options.file_dialogs);
+        let profiles = ProfilesScreen::new(
+            &options.config_dir,
+            options.file_dialogs,
+            options.secret_vault,
+        );
         let mut inspector = InspectorScreen::default();
         if let Some(token) = &options.start_token {
             inspector.set_token(token.clone(), &worker.jobs(Event::Inspector), None);

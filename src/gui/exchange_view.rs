@@ -40,6 +40,10 @@ pub struct ExchangeView {
     pub curl: String,
     /// Whether secrets are masked in this view.
     pub masked: bool,
+    /// Decoded views of what the request carried (a client assertion's header and claims,
+    /// a DPoP proof), free of secrets, as pretty JSON. Absent in history kept before it.
+    #[serde(default)]
+    pub decoded: Vec<(String, String)>,
 }
 
 impl ExchangeView {
@@ -64,7 +68,16 @@ impl ExchangeView {
             text
         });
         let curl = ex.to_curl(reveal);
+        let decoded = ex
+            .decoded()
+            .iter()
+            .map(|(label, v)| {
+                let text = crate::text::to_json_pretty(v).unwrap_or_else(|_| v.to_string());
+                (label.clone(), text)
+            })
+            .collect();
         Self {
+            decoded,
             step: ex.step.clone(),
             method: req.method.clone(),
             url: req.url.clone(),
@@ -167,6 +180,10 @@ pub fn exchange_ui(
 ) {
     ui.label(egui::RichText::new("Request").strong());
     capped_text_ui(ui, ("req", id), &view.request, MAX_BOX_HEIGHT);
+    for (i, (label, text)) in view.decoded.iter().enumerate() {
+        ui.label(egui::RichText::new(format!("Decoded: {label}")).strong());
+        capped_text_ui(ui, ("decoded", id, i), text, MAX_BOX_HEIGHT);
+    }
     ui.label(egui::RichText::new(format!("Response ({} ms)", view.elapsed_ms)).strong());
     match &view.response {
         Some(text) => {

@@ -523,6 +523,7 @@ mod tests {
             started_at_ms: 1_700_000_000_000 + i,
             curl: "curl".into(),
             masked: true,
+            decoded: Vec::new(),
         }
     }
 

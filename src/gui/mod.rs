@@ -10,6 +10,7 @@ pub mod files;
 pub mod flow;
 pub mod history;
 pub mod inspector;
+pub mod keys_panel;
 pub mod layout;
 pub mod lifecycle;
 pub mod probes;

@@ -10,6 +10,7 @@ use url::Url;
 
 use super::connect;
 use super::files::{self, PathField};
+use super::keys_panel::{KeysMsg, KeysPanel};
 use super::layout::{self, Width};
 use super::worker::Jobs;
 use crate::http::HttpSettings;
@@ -22,6 +23,8 @@ pub const SANDBOX_PROFILE: &str = "Local sandbox";
 /// Messages from profile jobs.
 #[derive(Debug)]
 pub enum ProfilesMsg {
+    /// The keys panel's jobs.
+    Keys(KeysMsg),
     /// The store was read.
     Listed(Result<(Vec<Profile>, Vec<String>), String>),
     /// A save, delete, import or export finished: a message for the user, then reload.
@@ -60,14 +63,21 @@ pub struct ProfilesScreen {
     export_path: PathField,
     /// Whether the native file dialog is used (else the path field).
     dialogs: bool,
+    /// Keys and certificates for the client authentication methods that need them.
+    keys: KeysPanel,
 }
 
 impl ProfilesScreen {
     /// A screen over the store in `<config_dir>/profiles`; `dialogs`: use the native file
     /// dialog (else the path field).
-    pub fn new(config_dir: &std::path::Path, dialogs: bool) -> Self {
+    pub fn new(
+        config_dir: &std::path::Path,
+        dialogs: bool,
+        vault: crate::profile::vault::Vault,
+    ) -> Self {
         Self {
-            store: ProfileStore::at(config_dir.join("profiles")),
+            store: ProfileStore::at(config_dir.join("profiles")).with_vault(vault),
+            keys: KeysPanel::new(config_dir.join("keys")),
             list: Vec::new(),
             problems: Vec::new(),
             loaded: false,
@@ -146,6 +156,10 @@ impl ProfilesScreen {
     /// Handles a finished job. Returns true when the list changed.
     pub fn on_message(&mut self, msg: ProfilesMsg, jobs: &Jobs<ProfilesMsg>) -> bool {
         match msg {
+            ProfilesMsg::Keys(m) => {
+                self.keys.on_message(m);
+                true
+            }
             ProfilesMsg::Listed(r) => {
                 self.busy = false;
                 self.loaded = true;
@@ -402,21 +416,18 @@ impl ProfilesScreen {
                     p.client_secret = (!secret.expose().is_empty()).then_some(secret);
                 }
                 ui.end_row();
+                // Where the secret went at the last save: the store decides (the OS keychain
+                // where one answers, else this owner-only file); shown, not chosen.
                 ui.label("Secret kept in");
-                ui.horizontal_wrapped(|ui| {
-                    ui.selectable_value(&mut p.secret_store, SecretStore::File, "the profile file")
-                        .on_hover_text(
-                            "Readable by you only (mode 0600); headless machines and CI",
-                        );
-                    ui.selectable_value(
-                        &mut p.secret_store,
-                        SecretStore::Keychain,
-                        "the OS keychain",
-                    )
-                    .on_hover_text(
-                        "Secret service, Keychain or Credential Manager; not in the file",
-                    );
-                });
+                ui.label(match p.secret_store {
+                    SecretStore::Keychain => "the OS keychain (not in the profile file)",
+                    SecretStore::File => {
+                        "the profile file (mode 0600), where no OS keychain answers"
+                    }
+                })
+                .on_hover_text(
+                    "Saved to the OS keychain (Secret Service, Keychain, Credential Manager) when one answers; otherwise in the profile file, readable by you only",
+                );
                 ui.end_row();
                 ui.label("");
                 egui::ComboBox::from_label("Client authentication")
@@ -461,6 +472,7 @@ impl ProfilesScreen {
                 }
                 enter |= opt_row(ui, "Description", &mut p.description, w);
             });
+        self.keys.ui(ui, &mut p, &jobs.map(ProfilesMsg::Keys));
         http_settings_ui(ui, &mut p.http);
         ui.add_space(8.0);
         ui.horizontal_wrapped(|ui| {

@@ -209,9 +209,9 @@ impl ProfileStore {
         profile.name = name.to_string();
         profile.version = FORMAT_VERSION;
         if profile.secret_store == SecretStore::Keychain && profile.client_secret.is_none() {
-            let fetched = match self.vault {
+            let fetched = match self.vault.resolve() {
                 Vault::Keychain => vault::fetch(&self.dir, name),
-                Vault::File => Err(VaultError {
+                Vault::File | Vault::Auto => Err(VaultError {
                     action: "lookup",
                     detail: "this store does not use the keychain (GRANTSCOPE_SECRET_STORE or GRANTSCOPE_CONFIG_DIR)".into(),
                 }),
@@ -267,7 +267,7 @@ impl ProfileStore {
         p.version = FORMAT_VERSION;
         p.secret_store = SecretStore::File;
         let secret = p.client_secret.clone().filter(|s| !s.is_empty());
-        if self.vault == Vault::Keychain {
+        if self.vault.resolve() == Vault::Keychain {
             match &secret {
                 Some(s) if vault::store(&self.dir, &p.name, s.expose()).is_ok() => {
                     p.client_secret = None;
@@ -286,7 +286,7 @@ impl ProfileStore {
 
     pub fn delete(&self, name: &str) -> Result<(), StoreError> {
         let path = self.path_of(name)?;
-        if self.vault == Vault::Keychain {
+        if self.vault.resolve() == Vault::Keychain {
             let _ = vault::remove(&self.dir, name);
         }
         match fs::remove_file(&path) {

@@ -20,6 +20,9 @@ pub enum Vault {
     File,
     /// In the default `keyring_core` credential store (the OS keychain; a mock in tests).
     Keychain,
+    /// The OS keychain if it answers, else the file: decided at the first use (it may take a
+    /// D-Bus round trip, so not at start-up, and never on a UI thread), then kept.
+    Auto,
 }
 
 impl Vault {
@@ -27,9 +30,18 @@ impl Vault {
     pub fn from_environment() -> Vault {
         match std::env::var("GRANTSCOPE_SECRET_STORE").ok().as_deref() {
             Some("file") => Vault::File,
-            Some("keychain") => os_keychain(),
+            Some("keychain") => Vault::Auto,
             _ if std::env::var_os("GRANTSCOPE_CONFIG_DIR").is_some() => Vault::File,
-            _ => os_keychain(),
+            _ => Vault::Auto,
+        }
+    }
+
+    /// `File` or `Keychain`: `Auto` resolved (once per process).
+    pub fn resolve(self) -> Vault {
+        static PROBED: std::sync::OnceLock<Vault> = std::sync::OnceLock::new();
+        match self {
+            Vault::Auto => *PROBED.get_or_init(os_keychain),
+            other => other,
         }
     }
 }

@@ -1,0 +1,78 @@
+//! Issue 11's desktop part, in the real app driven headless (egui_kittest): a profile whose
+//! client authentication is `private_key_jwt` shows the keys panel; Generate makes a key in
+//! the key store (mode 0600) on the worker and shows its public JWKS to copy; Use puts it in
+//! the profile, which saves it. Deadlines only bound a hung test.
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod gui_support;
+
+use egui_kittest::kittest::Queryable;
+use grantscope::gui::{AppOptions, Screen};
+use grantscope::oauth::AuthMethod;
+use grantscope::profile::{Profile, ProfileStore};
+use gui_support::step_until;
+
+#[test]
+fn generate_a_signing_key_and_use_it_in_a_private_key_jwt_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Profile::new("JWT client");
+    p.issuer = Some("http://127.0.0.1:9/".into());
+    p.client_id = "jwt-client".into();
+    p.auth_method = Some(AuthMethod::PrivateKeyJwt);
+    ProfileStore::at(dir.path().join("profiles"))
+        .save(&p)
+        .unwrap();
+
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(Screen::Profiles);
+    options.file_dialogs = false;
+    // Tall enough that the editor's lower part (the keys panel) is in view.
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 2200.0))
+        .build_eframe(move |cc| grantscope::gui::GrantscopeApp::new(cc, options).unwrap());
+    step_until(&mut h, "the profiles", |h| {
+        h.state().profiles().get("JWT client").is_some()
+    });
+    // The editor first shows the active profile; choose the JWT client's.
+    step_until(&mut h, "the JWT client's editor with its keys panel", |h| {
+        if h.query_by_label("Keys for client authentication").is_some() {
+            return true;
+        }
+        if let Some(item) = h.query_by_label("JWT client") {
+            item.click();
+        }
+        false
+    });
+    h.get_by_label("New key name").click();
+    h.step();
+    h.get_by_label("New key name").type_text("ci-key");
+    h.step();
+    h.get_by_label("Generate").click();
+    step_until(&mut h, "the generated key's JWKS", |h| {
+        h.query_by_label("Public JWKS of ci-key").is_some()
+    });
+    let key_file = dir.path().join("keys").join("ci-key.key.pem");
+    assert!(key_file.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    h.get_by_label("Copy JWKS");
+    h.get_by_label("Use ci-key").click();
+    h.step();
+    h.step();
+    h.get_by_label("Save").click();
+    step_until(&mut h, "the saved profile", |h| {
+        h.state()
+            .profiles()
+            .get("JWT client")
+            .is_some_and(|p| p.auth.signing_key.as_deref() == Some("ci-key"))
+    });
+    let saved = ProfileStore::at(dir.path().join("profiles"))
+        .load("JWT client")
+        .unwrap();
+    assert_eq!(saved.auth.signing_key.as_deref(), Some("ci-key"));
+}
