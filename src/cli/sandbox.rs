@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::sandbox::{
-    self, SandboxConfig, SandboxHandle, SigningAlg, UnsafeSwitches, seeded_clients, seeded_users,
+    self, SandboxConfig, SandboxHandle, SigningAlg, TeachingSwitches, UnsafeSwitches,
+    seeded_clients, seeded_users,
 };
 
 /// Options of `grantscope sandbox`.
@@ -78,6 +79,16 @@ pub struct SandboxArgs {
     /// UNSAFE (teaching): accept a JWT assertion after its exp.
     #[arg(long)]
     pub unsafe_accept_expired_assertion: bool,
+    /// Teaching: demand a server nonce in every DPoP proof (use_dpop_nonce, RFC 9449 §8, §9).
+    #[arg(long)]
+    pub require_dpop_nonce: bool,
+    /// Teaching: accept authorization requests only through PAR (RFC 9126 §5).
+    #[arg(long)]
+    pub require_par: bool,
+    /// Teaching: the protected resource /api/resource demands a step-up authentication
+    /// (RFC 9470 insufficient_user_authentication with acr_values and max_age).
+    #[arg(long)]
+    pub require_step_up: bool,
 }
 
 impl SandboxArgs {
@@ -105,6 +116,11 @@ impl SandboxArgs {
                 accept_replayed_assertion: self.unsafe_accept_replayed_assertion,
                 accept_expired_assertion: self.unsafe_accept_expired_assertion,
             },
+            teaching_switches: TeachingSwitches {
+                require_dpop_nonce: self.require_dpop_nonce,
+                require_par: self.require_par,
+                require_step_up: self.require_step_up,
+            },
         }
     }
 }
@@ -128,6 +144,9 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
         eprintln!(
             "WARNING: UNSAFE teaching switch --{switch} is on; never point real clients here"
         );
+    }
+    for switch in handle.config().teaching_switches.enabled() {
+        eprintln!("NOTE: teaching switch --{switch} is on");
     }
     if let Err(error) = stop_signal().await {
         eprintln!("error: cannot wait for Ctrl+C / SIGTERM: {error}");
@@ -253,6 +272,10 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
     if !enabled.is_empty() {
         let _ = writeln!(out, "UNSAFE teaching switches on: {}", enabled.join(", "));
     }
+    let teaching = config.teaching_switches.enabled();
+    if !teaching.is_empty() {
+        let _ = writeln!(out, "teaching switches on: {}", teaching.join(", "));
+    }
     let _ = writeln!(out, "Press Ctrl+C to stop.");
     out
 }
@@ -320,5 +343,6 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
             "username": u.username, "password": u.password, "sub": u.sub,
         })).collect::<Vec<_>>(),
         "unsafe_switches": config.unsafe_switches.enabled(),
+        "teaching_switches": config.teaching_switches.enabled(),
     })
 }

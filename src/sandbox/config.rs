@@ -64,6 +64,39 @@ impl UnsafeSwitches {
     }
 }
 
+/// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
+/// All off by default; each is named `--…` on the command line and announced on every page, in
+/// discovery and on stderr when on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TeachingSwitches {
+    /// Demand a server nonce in every DPoP proof (`use_dpop_nonce`, RFC 9449 §8 and §9).
+    pub require_dpop_nonce: bool,
+    /// Refuse authorization requests that were not pushed first (RFC 9126 §5).
+    pub require_par: bool,
+    /// The protected resource demands a stronger authentication than the sandbox's login gives
+    /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
+    pub require_step_up: bool,
+}
+
+impl TeachingSwitches {
+    /// The command-line names of the switches that are on.
+    pub fn enabled(&self) -> Vec<&'static str> {
+        [
+            (self.require_dpop_nonce, "require-dpop-nonce"),
+            (self.require_par, "require-par"),
+            (self.require_step_up, "require-step-up"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+}
+
+/// The `acr` the resource's step-up switch demands (the sandbox's login never reaches it).
+pub const STEP_UP_ACR: &str = "urn:grantscope:sandbox:acr:mfa";
+/// The `max_age` (seconds) the resource's step-up switch demands.
+pub const STEP_UP_MAX_AGE: u64 = 300;
+
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -91,6 +124,8 @@ pub struct SandboxConfig {
     pub rotate_keys: bool,
     /// Deliberate mistakes for teaching, all off by default.
     pub unsafe_switches: UnsafeSwitches,
+    /// Stricter behaviours for teaching, all off by default.
+    pub teaching_switches: TeachingSwitches,
 }
 
 impl Default for SandboxConfig {
@@ -108,6 +143,7 @@ impl Default for SandboxConfig {
             key_dir: None,
             rotate_keys: false,
             unsafe_switches: UnsafeSwitches::default(),
+            teaching_switches: TeachingSwitches::default(),
         }
     }
 }

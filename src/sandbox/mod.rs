@@ -11,8 +11,9 @@
 //! [`seeded_clients`] and [`seeded_users`].
 
 // Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`
-// → `tls` → `app` → `protocol` → `assertion` → `client_auth`, `page`, `scope` → the handlers
-// (`authorize`, `device`, `endpoints`, `token`) → `routes`.
+// → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop` → `client_auth`,
+// `page`, `scope` → the handlers (`authorize`, `device`, `endpoints`, `resource`, `token`)
+// → `routes`.
 mod app;
 mod assertion;
 mod authorize;
@@ -21,10 +22,12 @@ mod client_keys;
 mod clients;
 mod config;
 mod device;
+mod dpop;
 mod endpoints;
 mod keys;
 mod page;
 mod protocol;
+mod resource;
 mod routes;
 mod scope;
 mod store;
@@ -44,8 +47,8 @@ pub use clients::{
     find_client, find_user, seeded_clients, seeded_users,
 };
 pub use config::{
-    CONFIG_DIR_ENV, SandboxConfig, UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL,
-    UnsafeSwitches,
+    CONFIG_DIR_ENV, STEP_UP_ACR, STEP_UP_MAX_AGE, SandboxConfig, TeachingSwitches,
+    UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL, UnsafeSwitches,
 };
 pub use keys::{KeyError, SigningAlg};
 

@@ -74,6 +74,8 @@ pub(crate) struct AccessRecord {
     pub revoked: bool,
     /// `x5t#S256` of the certificate the token is bound to (RFC 8705 §3).
     pub cnf_x5t: Option<String>,
+    /// RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
+    pub cnf_jkt: Option<String>,
     /// The actor of a token-exchange delegation (RFC 8693 §4.1), as its `sub`.
     pub act_sub: Option<String>,
 }
@@ -88,6 +90,8 @@ pub(crate) struct RefreshRecord {
     /// Set once it was exchanged; a second exchange is reuse.
     pub rotated: bool,
     pub revoked: bool,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    pub cnf_jkt: Option<String>,
 }
 
 /// A validated authorization request waiting for the user's decision on the login page.

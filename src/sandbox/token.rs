@@ -25,6 +25,7 @@ use super::clients::{
     GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SeededClient,
     SeededUser, seeded_users,
 };
+use super::dpop;
 use super::protocol::{OAuthError, Params, json_response, validate_resources};
 use super::scope::{has_scope, narrow_resources, narrow_scope, resolve_scope};
 use super::store::{
@@ -41,10 +42,14 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&app, &peer, &headers, &body) {
+    let mut response = match handle(&app, &peer, &headers, &body) {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(error) => error.into_response(),
+    };
+    if let Some(nonce) = dpop::nonce_header(&app) {
+        response.headers_mut().insert("dpop-nonce", nonce);
     }
+    response
 }
 
 fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
@@ -67,6 +72,11 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
             ),
         ));
     }
+    let mut htus = vec![app.url("/token")];
+    htus.extend(app.tls_url("/token"));
+    let proven = dpop::check(app, headers, "POST", &htus, None)
+        .map_err(|e| OAuthError::new(e.code(), e.description()))?;
+    let jkt = proven.as_ref().map(|p| p.jkt.as_str());
     let auth = authenticate_client(app, peer, "/token", headers, &params)?;
     let client = auth.client;
     if !client.allows_grant(grant_type) {
@@ -80,12 +90,12 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
         ));
     }
     match grant_type {
-        GRANT_AUTHORIZATION_CODE => authorization_code(app, client, &params),
-        GRANT_CLIENT_CREDENTIALS => client_credentials(app, &auth, &params),
-        GRANT_REFRESH_TOKEN => refresh_token(app, client, &params),
-        GRANT_JWT_BEARER => jwt_bearer(app, &auth, &params),
-        GRANT_TOKEN_EXCHANGE => token_exchange(app, &auth, &params),
-        _ => device_code(app, client, &params),
+        GRANT_AUTHORIZATION_CODE => authorization_code(app, client, &params, jkt),
+        GRANT_CLIENT_CREDENTIALS => client_credentials(app, &auth, &params, jkt),
+        GRANT_REFRESH_TOKEN => refresh_token(app, client, &params, jkt),
+        GRANT_JWT_BEARER => jwt_bearer(app, &auth, &params, jkt),
+        GRANT_TOKEN_EXCHANGE => token_exchange(app, &auth, &params, jkt),
+        _ => device_code(app, client, &params, jkt),
     }
 }
 
@@ -103,7 +113,12 @@ fn user_by_subject(sub: &str) -> Option<&'static SeededUser> {
 /// The JWT bearer grant (RFC 7523 §2.1): an assertion signed with the authenticated client's
 /// registered key (or, for a `client_secret_jwt` client, its secret), `iss` = the client id,
 /// `sub` = a seeded user (or the client itself).
-fn jwt_bearer(app: &App, auth: &Authenticated, params: &Params) -> Result<Value, OAuthError> {
+fn jwt_bearer(
+    app: &App,
+    auth: &Authenticated,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<Value, OAuthError> {
     let client = auth.client;
     let raw = params.required("assertion")?;
     let jws =
@@ -152,6 +167,7 @@ fn jwt_bearer(app: &App, auth: &Authenticated, params: &Params) -> Result<Value,
         &mut store,
         Mint {
             cnf_x5t: auth.cnf_x5t.as_deref(),
+            cnf_jkt: jkt,
             ..Mint::new(grant, &scope, &resources)
         },
     )
@@ -159,7 +175,12 @@ fn jwt_bearer(app: &App, auth: &Authenticated, params: &Params) -> Result<Value,
 
 /// Token exchange (RFC 8693 §2): an active access token of this sandbox as the subject (and
 /// optionally another as the actor) for a new access token, narrower or for another audience.
-fn token_exchange(app: &App, auth: &Authenticated, params: &Params) -> Result<Value, OAuthError> {
+fn token_exchange(
+    app: &App,
+    auth: &Authenticated,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<Value, OAuthError> {
     let accepted = [TOKEN_TYPE_ACCESS, TOKEN_TYPE_JWT];
     let subject_token = params.required("subject_token")?;
     let subject_type = params.required("subject_token_type")?;
@@ -237,6 +258,7 @@ fn token_exchange(app: &App, auth: &Authenticated, params: &Params) -> Result<Va
         &mut store,
         Mint {
             cnf_x5t: auth.cnf_x5t.as_deref(),
+            cnf_jkt: jkt,
             sub: Some(&sub),
             act_sub: act_sub.as_deref(),
             ..Mint::new(grant, &scope, &audience)
@@ -274,6 +296,7 @@ fn authorization_code(
     app: &App,
     client: &'static SeededClient,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let code = params.required("code")?;
     let redirect_uri = params.single("redirect_uri")?;
@@ -373,6 +396,7 @@ fn authorization_code(
             nonce: record.request.nonce.as_deref(),
             code: Some(code),
             cnf_x5t: None,
+            cnf_jkt: jkt,
             sub: None,
             act_sub: None,
         },
@@ -383,6 +407,7 @@ fn client_credentials(
     app: &App,
     auth: &Authenticated,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let client = auth.client;
     let scope = resolve_scope(client, params.single("scope")?)?;
@@ -402,6 +427,7 @@ fn client_credentials(
         &mut store,
         Mint {
             cnf_x5t: auth.cnf_x5t.as_deref(),
+            cnf_jkt: jkt,
             ..Mint::new(grant, &scope, &resources)
         },
     )
@@ -411,6 +437,7 @@ fn refresh_token(
     app: &App,
     client: &'static SeededClient,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let presented = params.required("refresh_token")?;
     let requested_scope = params.single("scope")?;
@@ -446,6 +473,15 @@ fn refresh_token(
     if now_secs() >= record.exp {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
     }
+    if let Some(bound) = &record.cnf_jkt
+        && jkt != Some(bound.as_str())
+    {
+        return Err(OAuthError::new(
+            "invalid_dpop_proof",
+            "the refresh token is bound to a DPoP key (a public client's, RFC 9449 §5): \
+             send a DPoP proof signed with that key",
+        ));
+    }
     let scope = narrow_scope(&record.scope, requested_scope)?;
     let resources = narrow_resources(&grant.resources, requested_resources)?;
     let refresh = if app.config.unsafe_switches.no_refresh_rotation {
@@ -467,6 +503,7 @@ fn refresh_token(
             nonce: None,
             code: None,
             cnf_x5t: None,
+            cnf_jkt: jkt,
             sub: None,
             act_sub: None,
         },
@@ -477,6 +514,7 @@ fn device_code(
     app: &App,
     client: &'static SeededClient,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let device_code = params.required("device_code")?;
     let mut store = app.store();
@@ -554,6 +592,7 @@ fn device_code(
                     nonce: None,
                     code: None,
                     cnf_x5t: None,
+                    cnf_jkt: jkt,
                     sub: None,
                     act_sub: None,
                 },
@@ -582,6 +621,8 @@ struct Mint<'a> {
     code: Option<&'a str>,
     /// Bind the access token to this certificate (`cnf.x5t#S256`).
     cnf_x5t: Option<&'a str>,
+    /// Bind the access token to this DPoP key (`cnf.jkt`, RFC 9449 §6) and make it `DPoP`.
+    cnf_jkt: Option<&'a str>,
     /// The token's `sub` when it is not the grant's user or client (token exchange).
     sub: Option<&'a str>,
     /// The actor of a delegation (`act.sub`).
@@ -599,6 +640,7 @@ impl<'a> Mint<'a> {
             nonce: None,
             code: None,
             cnf_x5t: None,
+            cnf_jkt: None,
             sub: None,
             act_sub: None,
         }
@@ -649,8 +691,17 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
     if let Some(auth_time) = grant.auth_time {
         claims.insert("auth_time".into(), json!(auth_time));
     }
-    if let Some(x5t) = mint.cnf_x5t {
-        claims.insert("cnf".into(), json!({ "x5t#S256": x5t }));
+    match (mint.cnf_x5t, mint.cnf_jkt) {
+        (Some(x5t), Some(jkt)) => {
+            claims.insert("cnf".into(), json!({ "x5t#S256": x5t, "jkt": jkt }));
+        }
+        (Some(x5t), None) => {
+            claims.insert("cnf".into(), json!({ "x5t#S256": x5t }));
+        }
+        (None, Some(jkt)) => {
+            claims.insert("cnf".into(), json!({ "jkt": jkt }));
+        }
+        (None, None) => {}
     }
     if let Some(actor) = mint.act_sub {
         claims.insert("act".into(), json!({ "sub": actor }));
@@ -661,7 +712,12 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
 
     let mut response = Map::new();
     response.insert("access_token".into(), json!(access_token));
-    response.insert("token_type".into(), json!("Bearer"));
+    let token_type = if mint.cnf_jkt.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    response.insert("token_type".into(), json!(token_type));
     response.insert("expires_in".into(), json!(access_ttl));
     response.insert("scope".into(), json!(mint.scope));
 
@@ -677,6 +733,11 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
                 exp: now.saturating_add(refresh_ttl),
                 rotated: false,
                 revoked: false,
+                // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+                cnf_jkt: mint
+                    .cnf_jkt
+                    .filter(|_| grant.client.auth == ClientAuth::None)
+                    .map(str::to_string),
             },
         );
         token
@@ -742,6 +803,7 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
             exp,
             revoked: false,
             cnf_x5t: mint.cnf_x5t.map(str::to_string),
+            cnf_jkt: mint.cnf_jkt.map(str::to_string),
             act_sub: mint.act_sub.map(str::to_string),
         },
     );
