@@ -94,7 +94,17 @@ impl Refusal {
     }
 
     fn challenge(&self) -> String {
-        let quoted = |s: &str| s.replace(['"', '\\'], "'");
+        // A header value stays printable ASCII (RFC 6750 §3: error_description is ASCII).
+        let quoted = |s: &str| {
+            s.replace('§', "section ")
+                .chars()
+                .map(|c| match c {
+                    '"' | '\\' => '\'',
+                    ' '..='~' => c,
+                    _ => '?',
+                })
+                .collect::<String>()
+        };
         let mut params = vec!["realm=\"grantscope-sandbox\"".to_string()];
         if let Some(error) = self.error {
             params.push(format!("error=\"{error}\""));

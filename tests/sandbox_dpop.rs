@@ -1,0 +1,613 @@
+//! The sandbox's side of DPoP (RFC 9449) and its protected resource, `/api/resource`: proofs
+//! checked at the token endpoint (typ, alg, public jwk, signature, htm/htu, iat, jti replay),
+//! `token_type: DPoP` with `cnf.jkt`, the resource's RFC 6750 / RFC 9449 / RFC 9470
+//! challenges, the nonce and step-up teaching switches. The first tests drive the router
+//! in-process (no port); the last ones run the real `grantscope` binary against a sandbox.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::cli::Grantscope;
+use common::{Sandbox, TestProvider};
+use grantscope::keys::{GenerateType, JwsAlg, PrivateKey, Signer, sign_compact};
+use grantscope::oauth::dpop::{DpopKey, ath};
+use grantscope::sandbox::{self, SandboxConfig, TeachingSwitches};
+use serde_json::{Map, Value, json};
+use tower::ServiceExt as _;
+
+/// An issuer no socket listens on: the router answers without any network.
+const ISSUER: &str = "http://sandbox.invalid:9";
+const T: Duration = Duration::from_secs(60);
+
+async fn router(keys: &tempfile::TempDir, teaching: TeachingSwitches) -> axum::Router {
+    let config = SandboxConfig {
+        key_dir: Some(keys.path().to_path_buf()),
+        teaching_switches: teaching,
+        ..SandboxConfig::default()
+    };
+    sandbox::router(config, ISSUER).await.unwrap()
+}
+
+async fn send(router: &axum::Router, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn url(path: &str) -> url::Url {
+    url::Url::parse(&format!("{ISSUER}{path}")).unwrap()
+}
+
+fn now() -> i64 {
+    grantscope::timefmt::now_unix()
+}
+
+fn token_request(proof: Option<&str>) -> Request<Body> {
+    let mut r = Request::post("/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::AUTHORIZATION, machine_auth());
+    if let Some(proof) = proof {
+        r = r.header("DPoP", proof);
+    }
+    r.body(Body::from("grant_type=client_credentials")).unwrap()
+}
+
+fn machine_auth() -> String {
+    let c = sandbox::find_client("sandbox-machine").unwrap();
+    let raw = format!("{}:{}", c.id, c.secret.unwrap());
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+fn resource_request(scheme: &str, token: &str, proof: Option<&str>) -> Request<Body> {
+    let mut r =
+        Request::get("/api/resource").header(header::AUTHORIZATION, format!("{scheme} {token}"));
+    if let Some(proof) = proof {
+        r = r.header("DPoP", proof);
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn challenge(headers: &HeaderMap) -> String {
+    headers
+        .get(header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A hand-made proof: `header` members over the usual ones, `claims` members over the usual.
+fn crafted(key: &PrivateKey, alg: JwsAlg, header: Value, claims: Value) -> String {
+    let mut h = Map::new();
+    h.insert("typ".into(), json!("dpop+jwt"));
+    h.insert("jwk".into(), key.public_jwk());
+    for (k, v) in header.as_object().unwrap() {
+        h.insert(k.clone(), v.clone());
+    }
+    let mut c = json!({
+        "jti": common::random_token(),
+        "htm": "POST",
+        "htu": format!("{ISSUER}/token"),
+        "iat": now(),
+    });
+    for (k, v) in claims.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    sign_compact(&h, &c, Signer::Key(key), alg).unwrap()
+}
+
+#[tokio::test]
+async fn a_proof_at_the_token_endpoint_binds_the_token_and_the_resource_checks_it() {
+    let keys = tempfile::tempdir().unwrap();
+    let router = router(&keys, TeachingSwitches::default()).await;
+    let key = DpopKey::generate().unwrap();
+    let proof = key
+        .proof("POST", &url("/token"), None, None, now())
+        .unwrap();
+    let (status, _, body) = send(&router, token_request(Some(&proof))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(claims(&token)["cnf"]["jkt"], key.jkt().as_str());
+
+    // The same proof again: a replay.
+    let (status, _, body) = send(&router, token_request(Some(&proof))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("already used")
+    );
+
+    // At the resource, with a proof of the key and ath of the token.
+    let resource = url("/api/resource");
+    let proof = key
+        .proof("GET", &resource, Some(&token), None, now())
+        .unwrap();
+    let (status, _, body) = send(&router, resource_request("DPoP", &token, Some(&proof))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(body["cnf"]["jkt"], key.jkt().as_str());
+    assert_eq!(body["client_id"], "sandbox-machine");
+    // Replayed at the resource.
+    let (status, headers, _) = send(&router, resource_request("DPoP", &token, Some(&proof))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(challenge(&headers).contains("invalid_dpop_proof"));
+
+    // The bound token as Bearer: RFC 9449 §7.1 invalid_token under the DPoP scheme.
+    let (status, headers, _) = send(&router, resource_request("Bearer", &token, None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let c = challenge(&headers);
+    assert!(
+        c.starts_with("DPoP ") && c.contains("error=\"invalid_token\""),
+        "{c}"
+    );
+
+    // A proof whose ath hashes another token.
+    let wrong = key
+        .proof("GET", &resource, Some("another"), None, now())
+        .unwrap();
+    let (status, headers, _) = send(&router, resource_request("DPoP", &token, Some(&wrong))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        challenge(&headers).contains("invalid_dpop_proof"),
+        "{}",
+        challenge(&headers)
+    );
+
+    // A proof for another URL, and one of another key.
+    let elsewhere = key
+        .proof("GET", &url("/userinfo"), Some(&token), None, now())
+        .unwrap();
+    let (status, _, body) = send(&router, resource_request("DPoP", &token, Some(&elsewhere))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["error_description"].as_str().unwrap().contains("htu"),
+        "{body}"
+    );
+    let other = DpopKey::generate().unwrap();
+    let proof = other
+        .proof("GET", &resource, Some(&token), None, now())
+        .unwrap();
+    let (status, headers, _) = send(&router, resource_request("DPoP", &token, Some(&proof))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(challenge(&headers).contains("invalid_token"));
+
+    // Introspection says DPoP and names the key.
+    let request = Request::post("/introspect")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::AUTHORIZATION, machine_auth())
+        .body(Body::from(format!("token={token}")))
+        .unwrap();
+    let (_, _, body) = send(&router, request).await;
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(body["cnf"]["jkt"], key.jkt().as_str());
+}
+
+#[tokio::test]
+async fn bearer_tokens_get_rfc_6750_challenges() {
+    let keys = tempfile::tempdir().unwrap();
+    let router = router(&keys, TeachingSwitches::default()).await;
+    let (status, _, body) = send(&router, token_request(None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["token_type"], "Bearer");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    assert!(claims(&token).get("cnf").is_none());
+
+    let (status, _, body) = send(&router, resource_request("Bearer", &token, None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+
+    // An unbound token under the DPoP scheme is refused.
+    let key = DpopKey::generate().unwrap();
+    let proof = key
+        .proof("GET", &url("/api/resource"), Some(&token), None, now())
+        .unwrap();
+    let (status, _, _) = send(&router, resource_request("DPoP", &token, Some(&proof))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, headers, _) = send(&router, resource_request("Bearer", "not-a-token", None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let c = challenge(&headers);
+    assert!(
+        c.starts_with("Bearer ") && c.contains("error=\"invalid_token\""),
+        "{c}"
+    );
+
+    // No token: both schemes offered, no error code (RFC 6750 §3.1).
+    let request = Request::get("/api/resource").body(Body::empty()).unwrap();
+    let (status, headers, _) = send(&router, request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let c = challenge(&headers);
+    assert!(
+        c.starts_with("Bearer realm=") && c.contains("DPoP algs="),
+        "{c}"
+    );
+    assert!(!c.contains("error="), "{c}");
+}
+
+#[tokio::test]
+async fn malformed_proofs_are_refused_at_the_token_endpoint() {
+    let keys = tempfile::tempdir().unwrap();
+    let router = router(&keys, TeachingSwitches::default()).await;
+    let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+    let es = JwsAlg::Es256;
+    let cases: Vec<(&str, String)> = vec![
+        ("typ", crafted(&key, es, json!({"typ": "JWT"}), json!({}))),
+        ("htm", crafted(&key, es, json!({}), json!({"htm": "GET"}))),
+        (
+            "htu",
+            crafted(
+                &key,
+                es,
+                json!({}),
+                json!({"htu": "http://elsewhere.invalid/token"}),
+            ),
+        ),
+        (
+            "iat",
+            crafted(&key, es, json!({}), json!({"iat": now() - 3600})),
+        ),
+        ("jti", crafted(&key, es, json!({}), json!({"jti": ""}))),
+        (
+            "private key material",
+            crafted(
+                &key,
+                es,
+                json!({"jwk": serde_json::from_str::<Value>(&key_with_d(&key)).unwrap()}),
+                json!({}),
+            ),
+        ),
+        (
+            "signature",
+            crafted(
+                &key,
+                es,
+                json!({"jwk": PrivateKey::generate(GenerateType::EcP256).unwrap().public_jwk()}),
+                json!({}),
+            ),
+        ),
+    ];
+    for (what, proof) in cases {
+        let (status, _, body) = send(&router, token_request(Some(&proof))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+        assert_eq!(body["error"], "invalid_dpop_proof", "{what}: {body}");
+        assert!(
+            body["error_description"].as_str().unwrap().contains(what),
+            "{what}: {body}"
+        );
+    }
+    // A symmetric alg is refused whatever the key.
+    let secret_signed = {
+        let mut h = Map::new();
+        h.insert("typ".into(), json!("dpop+jwt"));
+        h.insert("jwk".into(), key.public_jwk());
+        let c = json!({"jti": "x", "htm": "POST", "htu": format!("{ISSUER}/token"), "iat": now()});
+        sign_compact(&h, &c, Signer::Secret(b"secret"), JwsAlg::Hs256).unwrap()
+    };
+    let (status, _, body) = send(&router, token_request(Some(&secret_signed))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("asymmetric"),
+        "{body}"
+    );
+    // A well-made one passes.
+    let good = crafted(&key, es, json!({}), json!({}));
+    let (status, _, body) = send(&router, token_request(Some(&good))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// The key's public JWK with a (fake) private member added.
+fn key_with_d(key: &PrivateKey) -> String {
+    let mut jwk = key.public_jwk();
+    jwk["d"] = json!("AAAA");
+    jwk.to_string()
+}
+
+#[tokio::test]
+async fn the_nonce_switch_demands_the_servers_nonce() {
+    let keys = tempfile::tempdir().unwrap();
+    let teaching = TeachingSwitches {
+        require_dpop_nonce: true,
+        ..TeachingSwitches::default()
+    };
+    let router = router(&keys, teaching).await;
+    let key = DpopKey::generate().unwrap();
+    let proof = key
+        .proof("POST", &url("/token"), None, None, now())
+        .unwrap();
+    let (status, headers, body) = send(&router, token_request(Some(&proof))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "use_dpop_nonce");
+    let nonce = headers["dpop-nonce"].to_str().unwrap().to_string();
+    let wrong = key
+        .proof("POST", &url("/token"), None, Some("made-up"), now())
+        .unwrap();
+    let (_, _, body) = send(&router, token_request(Some(&wrong))).await;
+    assert_eq!(body["error"], "use_dpop_nonce");
+    let proof = key
+        .proof("POST", &url("/token"), None, Some(&nonce), now())
+        .unwrap();
+    let (status, _, body) = send(&router, token_request(Some(&proof))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_string();
+
+    let resource = url("/api/resource");
+    let proof = key
+        .proof("GET", &resource, Some(&token), None, now())
+        .unwrap();
+    let (status, headers, _) = send(&router, resource_request("DPoP", &token, Some(&proof))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(challenge(&headers).contains("error=\"use_dpop_nonce\""));
+    let nonce = headers["dpop-nonce"].to_str().unwrap().to_string();
+    let proof = key
+        .proof("GET", &resource, Some(&token), Some(&nonce), now())
+        .unwrap();
+    let (status, _, body) = send(&router, resource_request("DPoP", &token, Some(&proof))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (_, _, doc) = send(
+        &router,
+        Request::get("/.well-known/openid-configuration")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        doc["grantscope_sandbox"]["teaching_switches"],
+        json!(["require-dpop-nonce"])
+    );
+    assert!(
+        doc["dpop_signing_alg_values_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ES256"))
+    );
+}
+
+#[tokio::test]
+async fn the_step_up_switch_answers_insufficient_user_authentication() {
+    let keys = tempfile::tempdir().unwrap();
+    let teaching = TeachingSwitches {
+        require_step_up: true,
+        ..TeachingSwitches::default()
+    };
+    let router = router(&keys, teaching).await;
+    let (_, _, body) = send(&router, token_request(None)).await;
+    let token = body["access_token"].as_str().unwrap().to_string();
+    let (status, headers, body) = send(&router, resource_request("Bearer", &token, None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "insufficient_user_authentication");
+    let c = challenge(&headers);
+    assert!(
+        c.contains(&format!("acr_values=\"{}\"", sandbox::STEP_UP_ACR)),
+        "{c}"
+    );
+    assert!(
+        c.contains(&format!("max_age=\"{}\"", sandbox::STEP_UP_MAX_AGE)),
+        "{c}"
+    );
+
+    let (_, _, meta) = send(
+        &router,
+        Request::get("/.well-known/oauth-protected-resource")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(meta["resource"], format!("{ISSUER}/api/resource"));
+    assert_eq!(meta["authorization_servers"], json!([ISSUER]));
+}
+
+fn cc_args(sb: &Sandbox, extra: &[&str]) -> Vec<String> {
+    let mut a = vec![
+        "token".to_string(),
+        "client-credentials".into(),
+        "--issuer".into(),
+        sb.issuer().to_string(),
+        "--json".into(),
+    ];
+    a.extend(sb.machine_client().cli_args());
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+fn check<'a>(inspection: &'a Value, id: &str) -> &'a Value {
+    inspection["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} check in {inspection:#}"))
+}
+
+fn steps<'a>(doc: &'a Value, step: &str) -> Vec<&'a Value> {
+    doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["step"] == step)
+        .collect()
+}
+
+#[test]
+fn the_cli_gets_a_dpop_token_from_the_sandbox_and_calls_its_resource() {
+    let sb = Sandbox::start();
+    let config = tempfile::tempdir().unwrap();
+    let out = Grantscope::new(["key", "generate", "dpop-key", "--type", "ec-p256"])
+        .config_dir(config.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let out = Grantscope::new(cc_args(&sb, &["--dpop-key", "dpop-key"]))
+        .config_dir(config.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["response"]["token_type"], "DPoP", "{doc:#}");
+    assert_eq!(check(&doc["access_token"], "token_type")["status"], "pass");
+    assert_eq!(check(&doc["access_token"], "cnf.jkt")["status"], "pass");
+    let token = doc["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resource = format!("{}/api/resource", sb.issuer());
+
+    let out = Grantscope::new([
+        "call",
+        &resource,
+        "--token",
+        &token,
+        "--dpop-key",
+        "dpop-key",
+        "--json",
+    ])
+    .config_dir(config.path())
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["scheme"], "DPoP");
+    assert_eq!(doc["response"]["token_type"], "DPoP", "{doc:#}");
+    let proof = doc["exchanges"][0]["request"]["headers"]["DPoP"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        common::jwt_claims(proof).unwrap()["ath"],
+        ath(&token).as_str()
+    );
+
+    // As Bearer: refused with the DPoP scheme's invalid_token, read out by `call`.
+    let out = Grantscope::new(["call", &resource, "--token", &token, "--json"])
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["status"], 401);
+    let c = &doc["challenges"][0];
+    assert_eq!(c["scheme"], "DPoP", "{doc:#}");
+    assert_eq!(c["params"]["error"], "invalid_token", "{doc:#}");
+
+    // A plain Bearer token works as Bearer.
+    let out = Grantscope::new(cc_args(&sb, &[])).run(T).unwrap();
+    let doc = out.json().unwrap();
+    assert_eq!(doc["response"]["token_type"], "Bearer");
+    let bearer = doc["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = Grantscope::new(["call", &resource, "--token", &bearer, "--json"])
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json().unwrap()["response"]["token_type"], "Bearer");
+}
+
+#[test]
+fn the_cli_retries_once_with_the_sandboxs_nonce() {
+    let sb = Sandbox::start_with(SandboxConfig {
+        teaching_switches: TeachingSwitches {
+            require_dpop_nonce: true,
+            ..TeachingSwitches::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let config = tempfile::tempdir().unwrap();
+    let out = Grantscope::new(["key", "generate", "dpop-key", "--type", "ec-p256"])
+        .config_dir(config.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let out = Grantscope::new(cc_args(&sb, &["--dpop-key", "dpop-key"]))
+        .config_dir(config.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let tries = steps(&doc, "token request");
+    assert_eq!(tries.len(), 2, "{doc:#}");
+    assert_eq!(tries[0]["response"]["status"], 400);
+    assert_eq!(tries[1]["response"]["status"], 200);
+    let token = doc["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let resource = format!("{}/api/resource", sb.issuer());
+    let out = Grantscope::new([
+        "call",
+        &resource,
+        "--token",
+        &token,
+        "--dpop-key",
+        "dpop-key",
+        "--json",
+    ])
+    .config_dir(config.path())
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let calls = doc["exchanges"].as_array().unwrap();
+    assert_eq!(
+        calls.len(),
+        2,
+        "one challenged, one retried with the nonce: {doc:#}"
+    );
+    assert_eq!(calls[0]["response"]["status"], 401);
+    assert_eq!(calls[1]["response"]["status"], 200);
+}
+
+#[test]
+fn the_cli_reads_the_sandboxs_step_up_challenge() {
+    let sb = Sandbox::start_with(SandboxConfig {
+        teaching_switches: TeachingSwitches {
+            require_step_up: true,
+            ..TeachingSwitches::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let out = Grantscope::new(cc_args(&sb, &[])).run(T).unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let token = out.json().unwrap()["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resource = format!("{}/api/resource", sb.issuer());
+    let out = Grantscope::new(["call", &resource, "--token", &token, "--json"])
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let up = &doc["challenges"][0]["step_up"];
+    assert_eq!(up["acr_values"], sandbox::STEP_UP_ACR, "{doc:#}");
+    assert_eq!(up["max_age"], sandbox::STEP_UP_MAX_AGE, "{doc:#}");
+}
