@@ -611,3 +611,163 @@ fn the_cli_reads_the_sandboxs_step_up_challenge() {
     assert_eq!(up["acr_values"], sandbox::STEP_UP_ACR, "{doc:#}");
     assert_eq!(up["max_age"], sandbox::STEP_UP_MAX_AGE, "{doc:#}");
 }
+
+fn web_auth() -> String {
+    let c = sandbox::find_client("sandbox-web").unwrap();
+    let raw = format!("{}:{}", c.id, c.secret.unwrap());
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+fn par_request(authorization: &str, body: &str) -> Request<Body> {
+    Request::post("/par")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::AUTHORIZATION, authorization)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+async fn authorize(router: &axum::Router, query: &str) -> (StatusCode, HeaderMap) {
+    let request = Request::get(format!("/authorize?{query}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = send(router, request).await;
+    (status, headers)
+}
+
+#[tokio::test]
+async fn a_pushed_request_is_single_use_and_the_switch_requires_it() {
+    let keys = tempfile::tempdir().unwrap();
+    let teaching = TeachingSwitches {
+        require_par: true,
+        ..TeachingSwitches::default()
+    };
+    let router = router(&keys, teaching).await;
+    let web = sandbox::find_client("sandbox-web").unwrap();
+    let redirect = web.redirect_uris[0];
+    let (_, challenge) = common::pkce_pair();
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let body = format!(
+        "response_type=code&redirect_uri={}&scope=openid&state=s1&code_challenge={challenge}\
+         &code_challenge_method=S256",
+        enc(redirect)
+    );
+
+    // Without client authentication: refused.
+    let (status, _, _) = send(&router, par_request("Basic eDp5", &body)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A bad parameter is refused at the push, not at the browser.
+    let (status, _, bad) = send(
+        &router,
+        par_request(&web_auth(), &body.replace("S256", "plain")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert_eq!(bad["error"], "invalid_request");
+
+    let (status, _, pushed) = send(&router, par_request(&web_auth(), &body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{pushed}");
+    let request_uri = pushed["request_uri"].as_str().unwrap().to_string();
+    assert!(request_uri.starts_with("urn:ietf:params:oauth:request_uri:"));
+    assert!(pushed["expires_in"].as_u64().unwrap() <= 600);
+
+    // Another client cannot use it; that attempt burns it (single use).
+    let query = format!("client_id=sandbox-web&request_uri={}", enc(&request_uri));
+    let (status, _) = authorize(
+        &router,
+        &format!("client_id=sandbox-native&request_uri={}", enc(&request_uri)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = authorize(&router, &query).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "used once already");
+
+    let (_, _, pushed) = send(&router, par_request(&web_auth(), &body)).await;
+    let request_uri = pushed["request_uri"].as_str().unwrap().to_string();
+    let query = format!("client_id=sandbox-web&request_uri={}", enc(&request_uri));
+    let (status, _) = authorize(&router, &query).await;
+    assert_eq!(status, StatusCode::OK, "the login page");
+    let (status, _) = authorize(&router, &query).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "single use");
+
+    // The same parameters sent directly: refused back to the client under require-par.
+    let direct = format!("client_id=sandbox-web&{body}");
+    let (status, headers) = authorize(&router, &direct).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let location = headers[header::LOCATION].to_str().unwrap();
+    assert!(
+        location.starts_with(redirect) && location.contains("error=invalid_request"),
+        "{location}"
+    );
+
+    let (_, _, doc) = send(
+        &router,
+        Request::get("/.well-known/openid-configuration")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        doc["pushed_authorization_request_endpoint"],
+        format!("{ISSUER}/par")
+    );
+    assert_eq!(doc["require_pushed_authorization_requests"], true);
+}
+
+/// Authorization code against the sandbox with the native client and `extra` flags; returns
+/// the URL the browser was given and the JSON document.
+fn sandbox_code_flow(sb: &Sandbox, extra: &[&str]) -> (String, Value) {
+    let c = sb.native_client();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        sb.issuer().to_string(),
+        "--scope".into(),
+        "openid".into(),
+        "--no-browser".into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = sb.complete_login(&url, common::TEST_USER).unwrap();
+    let (status, page) = common::deliver_redirect(&redirect).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    (url, out.json().unwrap())
+}
+
+#[test]
+fn the_cli_pushes_its_request_to_the_sandbox() {
+    let sb = Sandbox::start();
+    let (url, doc) = sandbox_code_flow(&sb, &["--par", "--dpop"]);
+    let names: Vec<String> = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, _)| k.into_owned())
+        .collect();
+    assert_eq!(names, ["client_id", "request_uri"], "{url}");
+    let pushed = steps(&doc, "pushed authorization request");
+    assert_eq!(pushed.len(), 1, "{doc:#}");
+    assert_eq!(pushed[0]["response"]["status"], 201);
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    assert_eq!(doc["response"]["token_type"], "DPoP");
+    assert_eq!(check(&doc["access_token"], "cnf.jkt")["status"], "pass");
+
+    // A sandbox that requires PAR gets it without --par.
+    let sb = Sandbox::start_with(SandboxConfig {
+        teaching_switches: TeachingSwitches {
+            require_par: true,
+            ..TeachingSwitches::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let (url, doc) = sandbox_code_flow(&sb, &[]);
+    assert!(url.contains("request_uri="), "{url}");
+    assert_eq!(steps(&doc, "pushed authorization request").len(), 1);
+}

@@ -30,7 +30,29 @@ pub(crate) async fn authorize_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let request = match validate(&app, &params) {
+    let pushed = match params.single("request_uri") {
+        Ok(uri) => uri.map(str::to_string),
+        Err(error) => return error_page(&app, &error.description),
+    };
+    let validated = match &pushed {
+        // RFC 9126 §4: the pushed request stands for all the parameters.
+        Some(uri) => super::par::take(&app, &params, uri).map_err(Rejection::Page),
+        None => validate(&app, &params),
+    };
+    let request = match validated {
+        Ok(request) if pushed.is_none() && app.config.teaching_switches.require_par => {
+            return redirect_error(
+                &app,
+                &request.redirect_uri,
+                request.state.as_deref(),
+                &OAuthError::invalid_request(
+                    "this server requires pushed authorization requests (RFC 9126 §5, the \
+                     require-par teaching switch): POST the parameters to the \
+                     pushed_authorization_request_endpoint first",
+                ),
+                StatusCode::FOUND,
+            );
+        }
         Ok(request) => request,
         Err(Rejection::Page(message)) => return error_page(&app, &message),
         Err(Rejection::Redirect {
@@ -135,7 +157,7 @@ pub(crate) async fn authorize_post(
 }
 
 /// Why an authorization request is refused, and where the refusal goes.
-enum Rejection {
+pub(crate) enum Rejection {
     /// Client or redirect URI not trustworthy: tell the user, never redirect.
     Page(String),
     /// Tell the client through its (registered) redirect URI.
@@ -146,7 +168,8 @@ enum Rejection {
     },
 }
 
-fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejection> {
+/// Checks an authorization request's parameters (sent to `/authorize` or pushed to `/par`).
+pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejection> {
     let page = |e: OAuthError| Rejection::Page(e.description);
     let client_id = params
         .single("client_id")

@@ -45,6 +45,8 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "authorization_endpoint": app.url("/authorize"),
         "token_endpoint": app.url("/token"),
         "device_authorization_endpoint": app.url("/device_authorization"),
+        "pushed_authorization_request_endpoint": app.url(super::par::PAR_PATH),
+        "require_pushed_authorization_requests": app.config.teaching_switches.require_par,
         "introspection_endpoint": app.url("/introspect"),
         "revocation_endpoint": app.url("/revoke"),
         "userinfo_endpoint": app.url("/userinfo"),
@@ -94,6 +96,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
                 "revocation_endpoint": alias("/revoke"),
                 "device_authorization_endpoint": alias("/device_authorization"),
                 "userinfo_endpoint": alias("/userinfo"),
+                "pushed_authorization_request_endpoint": alias(super::par::PAR_PATH),
             }),
         );
     }
@@ -316,6 +319,7 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         "/jwks",
         "/authorize",
         "/token",
+        "/par",
         "/device_authorization",
         "/device",
         "/introspect",

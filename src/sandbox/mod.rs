@@ -12,7 +12,7 @@
 
 // Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`
 // → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop` → `client_auth`,
-// `page`, `scope` → the handlers (`authorize`, `device`, `endpoints`, `resource`, `token`)
+// `page`, `scope` → the handlers (`authorize` → `par`, `device`, `endpoints`, `resource`, `token`)
 // → `routes`.
 mod app;
 mod assertion;
@@ -26,6 +26,7 @@ mod dpop;
 mod endpoints;
 mod keys;
 mod page;
+mod par;
 mod protocol;
 mod resource;
 mod routes;

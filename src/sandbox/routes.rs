@@ -8,7 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use super::app::App;
-use super::{authorize, device, endpoints, resource, token};
+use super::{authorize, device, endpoints, par, resource, token};
 
 /// Largest request body accepted (forms are small; this keeps a stray upload from costing memory).
 pub(crate) const BODY_LIMIT: usize = 16 * 1024;
@@ -31,6 +31,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
         .route("/token", post(token::token))
+        .route(par::PAR_PATH, post(par::pushed_authorization_request))
         .route("/device_authorization", post(device::device_authorization))
         .route("/device", get(device::device_get).post(device::device_post))
         .route("/introspect", post(endpoints::introspect))

@@ -162,6 +162,8 @@ pub(crate) struct Store {
     pub access: HashMap<String, AccessRecord>,
     pub refresh: HashMap<String, RefreshRecord>,
     pub pending: HashMap<String, Pending>,
+    /// Pushed authorization requests (RFC 9126) by their `request_uri`.
+    pub pushed: HashMap<String, Pending>,
     pub codes: HashMap<String, CodeRecord>,
     /// Device records by the lookup key of the device code.
     pub devices: HashMap<String, DeviceRecord>,
@@ -216,6 +218,7 @@ impl Store {
         let now_ms = now_ms();
         let now = now_ms / 1000;
         self.pending.retain(|_, p| p.expires_ms > now_ms);
+        self.pushed.retain(|_, p| p.expires_ms > now_ms);
         self.seen_jti.retain(|_, exp| *exp > now);
         self.access.retain(|_, r| r.exp > now);
         self.refresh.retain(|_, r| r.exp > now);
