@@ -771,3 +771,184 @@ fn the_cli_pushes_its_request_to_the_sandbox() {
     assert!(url.contains("request_uri="), "{url}");
     assert_eq!(steps(&doc, "pushed authorization request").len(), 1);
 }
+
+const PAYMENT: &str = r#"[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"123.50"},"creditorName":"Merchant A"}]"#;
+
+/// POSTs a token request to the running sandbox with an optional DPoP proof.
+fn post_token(token_endpoint: &str, pairs: &[(&str, &str)], proof: Option<String>) -> (u16, Value) {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter())
+        .finish();
+    let token_endpoint = token_endpoint.to_string();
+    common::block_on(async move {
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let mut req = client
+            .post(&token_endpoint)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(proof) = proof {
+            req = req.header("DPoP", proof);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&resp.text().await.unwrap()).unwrap(),
+        )
+    })
+}
+
+/// Logs in at the sandbox with a code request bound to `jkt` and asking for `PAYMENT`;
+/// returns the code and the PKCE verifier.
+fn bound_code(sb: &Sandbox, jkt: &str) -> (String, String) {
+    let (verifier, challenge) = common::pkce_pair();
+    let url = common::authorize_url(
+        &format!("{}/authorize", sb.issuer()),
+        &[
+            ("response_type", "code"),
+            ("client_id", "sandbox-native"),
+            ("redirect_uri", "http://127.0.0.1:9/callback"),
+            ("scope", "openid"),
+            ("state", "s1"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("dpop_jkt", jkt),
+            ("authorization_details", PAYMENT),
+        ],
+    )
+    .unwrap();
+    let redirect = sb.complete_login(&url, common::TEST_USER).unwrap();
+    (common::code_from_redirect(&redirect).unwrap(), verifier)
+}
+
+#[test]
+fn a_code_bound_by_dpop_jkt_needs_that_keys_proof_and_rar_details_come_back() {
+    let sb = Sandbox::start();
+    let token_endpoint = format!("{}/token", sb.issuer());
+    let token_url = url::Url::parse(&token_endpoint).unwrap();
+    let key = DpopKey::generate().unwrap();
+    let other = DpopKey::generate().unwrap();
+    let form = |code: &str, verifier: &str| {
+        vec![
+            ("grant_type".to_string(), "authorization_code".to_string()),
+            ("code".into(), code.to_string()),
+            ("redirect_uri".into(), "http://127.0.0.1:9/callback".into()),
+            ("client_id".into(), "sandbox-native".into()),
+            ("code_verifier".into(), verifier.to_string()),
+        ]
+    };
+    let send_form = |pairs: Vec<(String, String)>, proof: Option<String>| {
+        let refs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        post_token(&token_endpoint, &refs, proof)
+    };
+
+    // Another key's proof, and no proof at all: refused.
+    let (code, verifier) = bound_code(&sb, &key.jkt());
+    let proof = other.proof("POST", &token_url, None, None, now()).unwrap();
+    let (status, body) = send_form(form(&code, &verifier), Some(proof));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("dpop_jkt"),
+        "{body}"
+    );
+    let (code, verifier) = bound_code(&sb, &key.jkt());
+    let (status, _) = send_form(form(&code, &verifier), None);
+    assert_eq!(status, 400);
+
+    // The key's proof: a DPoP token with the granted details.
+    let (code, verifier) = bound_code(&sb, &key.jkt());
+    let proof = key.proof("POST", &token_url, None, None, now()).unwrap();
+    let (status, body) = send_form(form(&code, &verifier), Some(proof));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "DPoP");
+    assert_eq!(
+        body["authorization_details"][0]["creditorName"], "Merchant A",
+        "{body}"
+    );
+    let access = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(
+        access["authorization_details"][0]["type"],
+        "payment_initiation"
+    );
+
+    // A refresh of a public client's bound refresh token needs the same key.
+    let refresh = body["refresh_token"]
+        .as_str()
+        .expect("the native client gets a refresh token");
+    {
+        let pairs = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", "sandbox-native"),
+        ];
+        let proof = other.proof("POST", &token_url, None, None, now()).unwrap();
+        let (status, body) = post_token(&token_endpoint, &pairs, Some(proof));
+        assert_eq!(status, 400, "{body}");
+        let proof = key.proof("POST", &token_url, None, None, now()).unwrap();
+        let (status, body) = post_token(&token_endpoint, &pairs, Some(proof));
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["authorization_details"][0]["type"],
+            "payment_initiation"
+        );
+    }
+}
+
+#[test]
+fn the_cli_sends_rar_details_to_the_sandbox_and_shows_the_granted_ones() {
+    let sb = Sandbox::start();
+    let (url, doc) = sandbox_code_flow(&sb, &["--authorization-details", PAYMENT]);
+    assert!(url.contains("authorization_details="), "{url}");
+    let rar = &doc["authorization_details"];
+    assert_eq!(rar["requested"][0]["creditorName"], "Merchant A", "{doc:#}");
+    assert_eq!(
+        rar["granted"][0]["instructedAmount"]["amount"], "123.50",
+        "{doc:#}"
+    );
+
+    // A type the sandbox does not know is refused back to the client.
+    let c = sb.native_client();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        sb.issuer().to_string(),
+        "--no-browser".into(),
+        "--authorization-details".into(),
+        r#"[{"type":"crypto_swap"}]"#.into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    // The sandbox refuses before the login page: it redirects with the error at once.
+    let redirect = common::block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let resp = client.get(&url).send().await.unwrap();
+        resp.headers()["location"].to_str().unwrap().to_string()
+    });
+    assert!(
+        redirect.contains("error=invalid_authorization_details"),
+        "{redirect}"
+    );
+    let _ = common::deliver_redirect(&redirect);
+    let out = run.wait(T).unwrap();
+    assert_ne!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("invalid_authorization_details"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}

@@ -311,6 +311,24 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         .single("login_hint")
         .map_err(redirect)?
         .map(str::to_string);
+    let dpop_jkt = params.single("dpop_jkt").map_err(redirect)?;
+    if let Some(jkt) = dpop_jkt {
+        let well_formed = jkt.len() == 43
+            && jkt
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        if !well_formed {
+            return Err(redirect(OAuthError::invalid_request(
+                "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters, RFC 9449 §10)",
+            )));
+        }
+    }
+    let authorization_details = params
+        .single("authorization_details")
+        .map_err(redirect)?
+        .map(|d| super::rar::parse(&serde_json::Value::String(d.to_string())))
+        .transpose()
+        .map_err(redirect)?;
     Ok(AuthorizationRequest {
         client,
         redirect_uri,
@@ -320,6 +338,8 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         pkce,
         resources,
         login_hint,
+        dpop_jkt: dpop_jkt.map(str::to_string),
+        authorization_details,
     })
 }
 
@@ -420,9 +440,16 @@ fn login_page(
             escape_html(&request.resources.join(" "))
         )
     };
+    let details = match &request.authorization_details {
+        Some(details) => format!(
+            "<p>and these authorization details (RFC 9396):</p><pre>{}</pre>",
+            escape_html(&crate::text::to_json_pretty(details).unwrap_or_default())
+        ),
+        None => String::new(),
+    };
     let body = format!(
         "{error}<p>The application <strong>{client}</strong> ({kind}) asks for access:</p>\
-         <ul class=\"scopes\">{scopes}</ul>{audience}\
+         <ul class=\"scopes\">{scopes}</ul>{audience}{details}\
          <p>It will receive the answer at <code>{redirect}</code>.</p>\
          <form method=\"post\" action=\"/authorize\">\
          <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\

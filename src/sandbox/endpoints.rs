@@ -75,6 +75,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         ],
         "authorization_response_iss_parameter_supported": true,
         "dpop_signing_alg_values_supported": super::dpop::DPOP_ALGS,
+        "authorization_details_types_supported": super::rar::DETAIL_TYPES,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "grantscope_sandbox": {

@@ -92,6 +92,8 @@ pub(crate) struct RefreshRecord {
     pub revoked: bool,
     /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
     pub cnf_jkt: Option<String>,
+    /// The RFC 9396 details granted, carried to the refreshed access tokens.
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// A validated authorization request waiting for the user's decision on the login page.
@@ -106,6 +108,10 @@ pub(crate) struct AuthorizationRequest {
     pub pkce: Option<(String, String)>,
     pub resources: Vec<String>,
     pub login_hint: Option<String>,
+    /// RFC 9449 §10: the DPoP key the code is bound to.
+    pub dpop_jkt: Option<String>,
+    /// RFC 9396 details asked for (checked).
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// A pending authorization request, by its unguessable id (which also serves as the CSRF token

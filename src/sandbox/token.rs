@@ -27,6 +27,7 @@ use super::clients::{
 };
 use super::dpop;
 use super::protocol::{OAuthError, Params, json_response, validate_resources};
+use super::rar;
 use super::scope::{has_scope, narrow_resources, narrow_scope, resolve_scope};
 use super::store::{
     AccessRecord, DeviceStatus, Grant, GrantId, RefreshRecord, Store, ms, now_ms, now_secs,
@@ -368,6 +369,14 @@ fn authorization_code(
         }
         (None, None) => {}
     }
+    if let Some(bound) = &record.request.dpop_jkt
+        && jkt != Some(bound.as_str())
+    {
+        return Err(OAuthError::invalid_grant(
+            "the authorization request bound the code to a DPoP key (dpop_jkt, RFC 9449 §10): \
+             the token request needs a DPoP proof signed with that key",
+        ));
+    }
     let resources = narrow_resources(&record.request.resources, requested_resources)?;
     let grant = store.new_grant(Grant {
         client,
@@ -397,6 +406,7 @@ fn authorization_code(
             code: Some(code),
             cnf_x5t: None,
             cnf_jkt: jkt,
+            authorization_details: record.request.authorization_details.as_ref(),
             sub: None,
             act_sub: None,
         },
@@ -413,6 +423,10 @@ fn client_credentials(
     let scope = resolve_scope(client, params.single("scope")?)?;
     let resources = params.all("resource");
     validate_resources(&resources)?;
+    let details = params
+        .single("authorization_details")?
+        .map(|d| rar::parse(&Value::String(d.to_string())))
+        .transpose()?;
     let mut store = app.store();
     let grant = store.new_grant(Grant {
         client,
@@ -428,6 +442,7 @@ fn client_credentials(
         Mint {
             cnf_x5t: auth.cnf_x5t.as_deref(),
             cnf_jkt: jkt,
+            authorization_details: details.as_ref(),
             ..Mint::new(grant, &scope, &resources)
         },
     )
@@ -504,6 +519,7 @@ fn refresh_token(
             code: None,
             cnf_x5t: None,
             cnf_jkt: jkt,
+            authorization_details: record.authorization_details.as_ref(),
             sub: None,
             act_sub: None,
         },
@@ -593,6 +609,7 @@ fn device_code(
                     code: None,
                     cnf_x5t: None,
                     cnf_jkt: jkt,
+                    authorization_details: None,
                     sub: None,
                     act_sub: None,
                 },
@@ -623,6 +640,8 @@ struct Mint<'a> {
     cnf_x5t: Option<&'a str>,
     /// Bind the access token to this DPoP key (`cnf.jkt`, RFC 9449 §6) and make it `DPoP`.
     cnf_jkt: Option<&'a str>,
+    /// The granted RFC 9396 details (in the token and the response).
+    authorization_details: Option<&'a Value>,
     /// The token's `sub` when it is not the grant's user or client (token exchange).
     sub: Option<&'a str>,
     /// The actor of a delegation (`act.sub`).
@@ -641,6 +660,7 @@ impl<'a> Mint<'a> {
             code: None,
             cnf_x5t: None,
             cnf_jkt: None,
+            authorization_details: None,
             sub: None,
             act_sub: None,
         }
@@ -706,6 +726,9 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
     if let Some(actor) = mint.act_sub {
         claims.insert("act".into(), json!({ "sub": actor }));
     }
+    if let Some(details) = mint.authorization_details {
+        claims.insert("authorization_details".into(), details.clone());
+    }
     let access_token = keys
         .sign_jwt(alg, "at+jwt", &Value::Object(claims))
         .map_err(|e| OAuthError::server_error(e.to_string()))?;
@@ -720,6 +743,9 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
     response.insert("token_type".into(), json!(token_type));
     response.insert("expires_in".into(), json!(access_ttl));
     response.insert("scope".into(), json!(mint.scope));
+    if let Some(details) = mint.authorization_details {
+        response.insert("authorization_details".into(), details.clone());
+    }
 
     let refresh_ttl = app.config.effective_refresh_token_ttl().as_secs();
     let new_refresh = |scope: &str, store: &mut Store| {
@@ -738,6 +764,7 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
                     .cnf_jkt
                     .filter(|_| grant.client.auth == ClientAuth::None)
                     .map(str::to_string),
+                authorization_details: mint.authorization_details.cloned(),
             },
         );
         token
