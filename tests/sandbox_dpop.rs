@@ -719,7 +719,10 @@ async fn a_pushed_request_is_single_use_and_the_switch_requires_it() {
 /// Authorization code against the sandbox with the native client and `extra` flags; returns
 /// the URL the browser was given and the JSON document.
 fn sandbox_code_flow(sb: &Sandbox, extra: &[&str]) -> (String, Value) {
-    let c = sb.native_client();
+    code_flow_with(sb, sb.native_client(), extra)
+}
+
+fn code_flow_with(sb: &Sandbox, c: common::TestClient, extra: &[&str]) -> (String, Value) {
     let mut args = vec![
         "token".to_string(),
         "authorization-code".into(),
@@ -950,5 +953,126 @@ fn the_cli_sends_rar_details_to_the_sandbox_and_shows_the_granted_ones() {
         "{}\n{}",
         out.stdout,
         out.stderr
+    );
+}
+
+#[test]
+fn the_cli_sends_signed_request_objects_to_the_sandbox() {
+    let sb = Sandbox::start();
+    let web = sb.web_client().unwrap();
+    let (url, doc) = code_flow_with(&sb, web.clone(), &["--request-object"]);
+    let request = common::query_param(&url, "request").expect("the request object by value");
+    let header = common::jwt_header(&request).unwrap();
+    assert_eq!(header["alg"], "HS256", "signed with the client secret");
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+
+    // Inside a pushed request.
+    let (url, doc) = code_flow_with(&sb, web.clone(), &["--request-object", "--par"]);
+    assert!(url.contains("request_uri="), "{url}");
+    let pushed = steps(&doc, "pushed authorization request");
+    assert_eq!(pushed[0]["response"]["status"], 201, "{doc:#}");
+    assert!(
+        pushed[0]["request"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("request=")
+    );
+}
+
+/// The sandbox's answer to `/authorize?query` without following redirects: status and body.
+fn get_authorize(sb: &Sandbox, query: &str) -> (u16, String) {
+    let url = format!("{}/authorize?{query}", sb.issuer());
+    common::block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let resp = client.get(&url).send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    })
+}
+
+fn request_object(secret: &[u8], alg: JwsAlg, claims: Value) -> String {
+    let header = Map::new();
+    sign_compact(&header, &claims, Signer::Secret(secret), alg).unwrap()
+}
+
+#[test]
+fn request_objects_are_checked_and_unsigned_ones_need_the_unsafe_switch() {
+    let strict = Sandbox::start();
+    let web = sandbox::find_client("sandbox-web").unwrap();
+    let secret = web.secret.unwrap().as_bytes();
+    let (_, challenge) = common::pkce_pair();
+    let claims = |aud: &str, exp: i64| {
+        json!({
+            "iss": "sandbox-web", "aud": aud, "exp": exp, "response_type": "code",
+            "client_id": "sandbox-web", "redirect_uri": "http://127.0.0.1:9/callback",
+            "scope": "openid", "state": "s1", "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        })
+    };
+    let query = |object: &str| {
+        format!(
+            "client_id=sandbox-web&request={}",
+            url::form_urlencoded::byte_serialize(object.as_bytes()).collect::<String>()
+        )
+    };
+    let good = request_object(secret, JwsAlg::Hs256, claims(strict.issuer(), now() + 300));
+    let (status, page) = get_authorize(&strict, &query(&good));
+    assert_eq!(status, 200, "the login page: {page}");
+    for (what, object) in [
+        (
+            "signature",
+            request_object(
+                b"not-the-secret",
+                JwsAlg::Hs256,
+                claims(strict.issuer(), now() + 300),
+            ),
+        ),
+        (
+            "aud",
+            request_object(
+                secret,
+                JwsAlg::Hs256,
+                claims("https://elsewhere.invalid", now() + 300),
+            ),
+        ),
+        (
+            "expired",
+            request_object(secret, JwsAlg::Hs256, claims(strict.issuer(), now() - 10)),
+        ),
+    ] {
+        let (status, page) = get_authorize(&strict, &query(&object));
+        assert_eq!(status, 400, "{what}: {page}");
+        assert!(
+            page.contains("invalid_request_object") && page.contains(what),
+            "{what}: {page}"
+        );
+    }
+    // Unsigned: refused unless the teaching switch is on.
+    let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let unsigned = |issuer: &str| {
+        format!(
+            "{}.{}.",
+            b64(&json!({"alg": "none"})),
+            b64(&claims(issuer, now() + 300))
+        )
+    };
+    let (status, page) = get_authorize(&strict, &query(&unsigned(strict.issuer())));
+    assert_eq!(status, 400);
+    assert!(page.contains("unsigned"), "{page}");
+    let relaxed = Sandbox::start_with(SandboxConfig {
+        unsafe_switches: sandbox::UnsafeSwitches {
+            accept_unsigned_request_object: true,
+            ..sandbox::UnsafeSwitches::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let (status, page) = get_authorize(&relaxed, &query(&unsigned(relaxed.issuer())));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("unsafe-accept-unsigned-request-object"),
+        "the banner says so"
     );
 }

@@ -79,6 +79,9 @@ pub struct SandboxArgs {
     /// UNSAFE (teaching): accept a JWT assertion after its exp.
     #[arg(long)]
     pub unsafe_accept_expired_assertion: bool,
+    /// UNSAFE (teaching): accept unsigned request objects (alg none, RFC 9101).
+    #[arg(long)]
+    pub unsafe_accept_unsigned_request_object: bool,
     /// Teaching: demand a server nonce in every DPoP proof (use_dpop_nonce, RFC 9449 §8, §9).
     #[arg(long)]
     pub require_dpop_nonce: bool,
@@ -115,6 +118,7 @@ impl SandboxArgs {
                 accept_wrong_assertion_audience: self.unsafe_accept_wrong_assertion_audience,
                 accept_replayed_assertion: self.unsafe_accept_replayed_assertion,
                 accept_expired_assertion: self.unsafe_accept_expired_assertion,
+                accept_unsigned_request_object: self.unsafe_accept_unsigned_request_object,
             },
             teaching_switches: TeachingSwitches {
                 require_dpop_nonce: self.require_dpop_nonce,

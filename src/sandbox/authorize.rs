@@ -37,7 +37,16 @@ pub(crate) async fn authorize_get(
     let validated = match &pushed {
         // RFC 9126 §4: the pushed request stands for all the parameters.
         Some(uri) => super::par::take(&app, &params, uri).map_err(Rejection::Page),
-        None => validate(&app, &params),
+        // RFC 9101: a request object's errors are shown to the user (its redirect_uri is
+        // not trusted until the object is).
+        None => match super::request_object::unpack(&app, &params, None) {
+            Ok(Some(inner)) => validate(&app, &inner),
+            Ok(None) => validate(&app, &params),
+            Err(error) => Err(Rejection::Page(format!(
+                "{}: {}",
+                error.error, error.description
+            ))),
+        },
     };
     let request = match validated {
         Ok(request) if pushed.is_none() && app.config.teaching_switches.require_par => {

@@ -34,6 +34,8 @@ pub struct UnsafeSwitches {
     pub accept_replayed_assertion: bool,
     /// Accept a JWT assertion past its `exp`.
     pub accept_expired_assertion: bool,
+    /// Accept an unsigned request object (`alg: none`, RFC 9101 §10.2 says refuse it).
+    pub accept_unsigned_request_object: bool,
 }
 
 impl UnsafeSwitches {
@@ -56,6 +58,10 @@ impl UnsafeSwitches {
             (
                 self.accept_expired_assertion,
                 "unsafe-accept-expired-assertion",
+            ),
+            (
+                self.accept_unsigned_request_object,
+                "unsafe-accept-unsigned-request-object",
             ),
         ]
         .into_iter()

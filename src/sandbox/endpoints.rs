@@ -40,6 +40,10 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "none",
     ];
     let assertion_algs = ["ES256", "HS256", "HS384", "HS512"];
+    let mut request_object_algs = super::request_object::REQUEST_OBJECT_ALGS.to_vec();
+    if app.config.unsafe_switches.accept_unsigned_request_object {
+        request_object_algs.push("none");
+    }
     let mut document = json!({
         "issuer": app.issuer,
         "authorization_endpoint": app.url("/authorize"),
@@ -76,7 +80,8 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "authorization_response_iss_parameter_supported": true,
         "dpop_signing_alg_values_supported": super::dpop::DPOP_ALGS,
         "authorization_details_types_supported": super::rar::DETAIL_TYPES,
-        "request_parameter_supported": false,
+        "request_parameter_supported": true,
+        "request_object_signing_alg_values_supported": request_object_algs,
         "request_uri_parameter_supported": false,
         "grantscope_sandbox": {
             "access_token_signing_alg": app.config.signing_alg.as_str(),

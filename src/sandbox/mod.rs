@@ -11,7 +11,7 @@
 //! [`seeded_clients`] and [`seeded_users`].
 
 // Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`
-// → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop`, `rar` → `client_auth`,
+// → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop`, `rar`, `request_object` → `client_auth`,
 // `page`, `scope` → the handlers (`authorize` → `par`, `device`, `endpoints`, `resource`, `token`)
 // → `routes`.
 mod app;
@@ -29,6 +29,7 @@ mod page;
 mod par;
 mod protocol;
 mod rar;
+mod request_object;
 mod resource;
 mod routes;
 mod scope;

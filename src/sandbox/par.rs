@@ -66,6 +66,9 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
             params = Params::parse(&bytes);
         }
     }
+    if let Some(inner) = super::request_object::unpack(app, &params, Some(client.id))? {
+        params = inner;
+    }
     let request = validate(app, &params).map_err(|rejection| match rejection {
         Rejection::Page(message) => OAuthError::invalid_request(message),
         Rejection::Redirect { error, .. } => error,
