@@ -1076,3 +1076,68 @@ fn request_objects_are_checked_and_unsigned_ones_need_the_unsafe_switch() {
         "the banner says so"
     );
 }
+
+/// A certificate-bound token (RFC 8705 §3) at the resource: refused without its certificate,
+/// accepted over mutual TLS with it.
+#[tokio::test]
+async fn a_certificate_bound_token_needs_its_certificate_at_the_resource() {
+    use grantscope::http::{CaCerts, ClientIdentity, HttpClient, HttpOptions, HttpRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let handle = sandbox::start(SandboxConfig {
+        key_dir: Some(dir.path().join("keys")),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let files = handle.client_files();
+    let certs = grantscope::keys::Certificate::all_from_pem(
+        &std::fs::read_to_string(&files.mtls_cert).unwrap(),
+    )
+    .unwrap();
+    let key = grantscope::keys::read_key_file(&files.mtls_key)
+        .unwrap()
+        .key;
+    let options = |identity: Option<ClientIdentity>| HttpOptions {
+        ca_certs: vec![CaCerts::from_file(&files.ca_cert).unwrap()],
+        client_identity: identity,
+        timeout: Duration::from_secs(20),
+        ..HttpOptions::default()
+    };
+    let identity = ClientIdentity::new("mtls", &certs, &key).unwrap();
+    let mtls = HttpClient::new(&options(Some(identity))).unwrap();
+    let plain = HttpClient::new(&options(None)).unwrap();
+    let base = handle.tls_base();
+    let req = HttpRequest::post_form(
+        url::Url::parse(&format!("{base}/token")).unwrap(),
+        &[
+            ("grant_type".to_string(), "client_credentials".to_string()),
+            ("client_id".into(), "sandbox-mtls".into()),
+        ],
+    );
+    let (_, resp) = mtls.send("token", req).await.map_err(|(_, e)| e).unwrap();
+    let body = resp.json_value().unwrap();
+    assert_eq!(resp.status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(claims(&token)["cnf"]["x5t#S256"], files.mtls_x5t.as_str());
+
+    let call = |http: HttpClient, url: String| {
+        let token = token.clone();
+        async move {
+            let req = HttpRequest::get(url::Url::parse(&url).unwrap())
+                .header("Authorization", format!("Bearer {token}"));
+            let (_, resp) = http.send("call", req).await.map_err(|(_, e)| e).unwrap();
+            (
+                resp.status,
+                resp.header("www-authenticate").map(str::to_string),
+            )
+        }
+    };
+    let (status, _) = call(mtls.clone(), format!("{base}/api/resource")).await;
+    assert_eq!(status, 200);
+    let (status, challenge) = call(plain.clone(), format!("{base}/api/resource")).await;
+    assert_eq!(status, 401);
+    assert!(challenge.unwrap().contains("invalid_token"));
+    let (status, _) = call(plain, format!("{}/api/resource", handle.issuer_str())).await;
+    assert_eq!(status, 401);
+    handle.shutdown().await.unwrap();
+}

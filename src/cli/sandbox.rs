@@ -210,6 +210,7 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
     let _ = writeln!(out, "issuer: {issuer}");
     let _ = writeln!(out, "discovery: {issuer}/.well-known/openid-configuration");
     let _ = writeln!(out, "start page: {issuer}/");
+    let _ = writeln!(out, "protected resource: {issuer}/api/resource");
     let _ = writeln!(
         out,
         "tokens: {} signed, access {}s, refresh {}s, codes {}s, device codes {}s (poll every {}s)",

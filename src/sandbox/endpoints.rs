@@ -288,10 +288,11 @@ fn revoke_inner(
 /// (RFC 9449 §7) access token, checked like the protected resource's.
 pub(crate) async fn userinfo(
     State(app): State<Arc<App>>,
+    peer: Peer,
     method: Method,
     headers: HeaderMap,
 ) -> Response {
-    let accepted = match accept(&app, &headers, &method, "/userinfo") {
+    let accepted = match accept(&app, &peer, &headers, &method, "/userinfo") {
         Ok(accepted) => accepted,
         Err(refusal) => return refusal.into_response(&app),
     };

@@ -7,7 +7,10 @@
 //! `/jwks`, `/authorize` (login and consent page), `/token` (authorization code with PKCE,
 //! client credentials, refresh with rotation and reuse detection, device code),
 //! `/device_authorization` and the `/device` verification page, `/introspect` (RFC 7662),
-//! `/revoke` (RFC 7009) and `/userinfo`. The clients and users are fixed: see
+//! `/revoke` (RFC 7009), `/userinfo`, `/par` (RFC 9126), and a protected resource
+//! `/api/resource` with its RFC 9728 metadata. Token requests may carry DPoP proofs (RFC 9449);
+//! authorization requests may be pushed, signed request objects (RFC 9101) and carry
+//! `authorization_details` (RFC 9396). The clients and users are fixed: see
 //! [`seeded_clients`] and [`seeded_users`].
 
 // Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`

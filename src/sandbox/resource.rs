@@ -17,6 +17,7 @@ use super::clients::{DEFAULT_AUDIENCE, SeededUser};
 use super::config::{STEP_UP_ACR, STEP_UP_MAX_AGE};
 use super::dpop::{self, DPOP_ALGS, ProofError};
 use super::protocol::json_response;
+use super::tls::Peer;
 
 /// The resource's path.
 pub(crate) const RESOURCE_PATH: &str = "/api/resource";
@@ -154,10 +155,12 @@ fn add_nonce(app: &App, response: &mut Response) {
     }
 }
 
-/// Checks the access token of a request to `path` with `method`: the scheme, the token, and
-/// for DPoP the proof (with `ath`) and its key against the token's `cnf.jkt`.
+/// Checks the access token of a request to `path` with `method`: the scheme, the token, for
+/// DPoP the proof (with `ath`) and its key against the token's `cnf.jkt`, and for a
+/// certificate-bound token (`cnf.x5t#S256`, RFC 8705 §3) the connection's client certificate.
 pub(crate) fn accept(
     app: &App,
+    peer: &Peer,
     headers: &HeaderMap,
     method: &Method,
     path: &str,
@@ -248,6 +251,19 @@ pub(crate) fn accept(
         }
         _ => {}
     }
+    if let Some(x5t) = &record.cnf_x5t {
+        let presented = peer.cert.as_deref().map(|der| crate::keys::x5t_s256(der));
+        if presented.as_ref() != Some(x5t) {
+            return Err(Refusal::invalid_token(
+                scheme,
+                format!(
+                    "the access token is bound to a client certificate (cnf.x5t#S256, RFC 8705 \
+                     section 3): call over mutual TLS ({}) with that certificate",
+                    app.tls_url(path).unwrap_or_default()
+                ),
+            ));
+        }
+    }
     Ok(Accepted {
         scheme,
         sub: record.sub.clone(),
@@ -263,10 +279,11 @@ pub(crate) fn accept(
 /// `GET|POST /api/resource`.
 pub(crate) async fn resource(
     State(app): State<Arc<App>>,
+    peer: Peer,
     method: Method,
     headers: HeaderMap,
 ) -> Response {
-    let accepted = match accept(&app, &headers, &method, RESOURCE_PATH) {
+    let accepted = match accept(&app, &peer, &headers, &method, RESOURCE_PATH) {
         Ok(accepted) => accepted,
         Err(refusal) => return refusal.into_response(&app),
     };
