@@ -1141,3 +1141,135 @@ async fn a_certificate_bound_token_needs_its_certificate_at_the_resource() {
     assert_eq!(status, 401);
     handle.shutdown().await.unwrap();
 }
+
+/// Signs in at the sandbox's login page for `authorize_url` with `otp` as the second factor;
+/// returns the status and the `Location` of the answer.
+fn login_with_otp(sb: &Sandbox, authorize_url: &str, otp: &str) -> (u16, Option<String>) {
+    let issuer = sb.issuer().to_string();
+    let authorize_url = authorize_url.to_string();
+    let otp = otp.to_string();
+    common::block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let page = client.get(&authorize_url).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(sandbox::STEP_UP_CODE),
+            "the page shows the demo code"
+        );
+        let form = common::browser::forms(&html)
+            .into_iter()
+            .find(|f| f.input("otp").is_some())
+            .expect("a login form with a one-time code field");
+        let request_id = form
+            .input("request_id")
+            .unwrap()
+            .attr("value")
+            .unwrap()
+            .to_string();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("request_id", request_id.as_str()),
+                ("username", "alice"),
+                ("password", sandbox::find_user("alice").unwrap().password),
+                ("otp", otp.as_str()),
+                ("decision", "approve"),
+            ])
+            .finish();
+        let resp = client
+            .post(format!("{issuer}/authorize"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, location)
+    })
+}
+
+#[test]
+fn a_step_up_login_satisfies_the_resource() {
+    let sb = Sandbox::start_with(SandboxConfig {
+        teaching_switches: TeachingSwitches {
+            require_step_up: true,
+            ..TeachingSwitches::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let token_endpoint = format!("{}/token", sb.issuer());
+    let resource = format!("{}/api/resource", sb.issuer());
+    let (verifier, challenge) = common::pkce_pair();
+    let url = common::authorize_url(
+        &format!("{}/authorize", sb.issuer()),
+        &[
+            ("response_type", "code"),
+            ("client_id", "sandbox-native"),
+            ("redirect_uri", "http://127.0.0.1:9/callback"),
+            ("scope", "openid"),
+            ("state", "s1"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("acr_values", sandbox::STEP_UP_ACR),
+            ("max_age", "300"),
+        ],
+    )
+    .unwrap();
+    // A wrong second factor: the login page again, no code.
+    let (status, location) = login_with_otp(&sb, &url, "000000");
+    assert_eq!(status, 401);
+    assert!(location.is_none());
+
+    let (status, location) = login_with_otp(&sb, &url, sandbox::STEP_UP_CODE);
+    assert_eq!(status, 303);
+    let code = common::code_from_redirect(&location.unwrap()).unwrap();
+    let (status, body) = post_token(
+        &token_endpoint,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/callback"),
+            ("client_id", "sandbox-native"),
+            ("code_verifier", &verifier),
+        ],
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let access = body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(claims(&access)["acr"], sandbox::STEP_UP_ACR);
+    assert_eq!(
+        claims(body["id_token"].as_str().unwrap())["acr"],
+        sandbox::STEP_UP_ACR
+    );
+    let out = Grantscope::new(["call", &resource, "--token", &access, "--json"])
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json().unwrap()["response"]["acr"], sandbox::STEP_UP_ACR);
+
+    // The refreshed token carries no acr: the resource asks again.
+    let (status, body) = post_token(
+        &token_endpoint,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", body["refresh_token"].as_str().unwrap()),
+            ("client_id", "sandbox-native"),
+        ],
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let refreshed = body["access_token"].as_str().unwrap();
+    let out = Grantscope::new(["call", &resource, "--token", refreshed, "--json"])
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 1);
+    assert!(out.json().unwrap()["challenges"][0]["step_up"].is_object());
+}

@@ -89,7 +89,8 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub require_par: bool,
     /// Teaching: the protected resource /api/resource demands a step-up authentication
-    /// (RFC 9470 insufficient_user_authentication with acr_values and max_age).
+    /// (RFC 9470 insufficient_user_authentication with acr_values and max_age), reached by a
+    /// login whose request names that acr and that passes the demo one-time code.
     #[arg(long)]
     pub require_step_up: bool,
 }

@@ -14,6 +14,7 @@ use super::app::App;
 use super::clients::{
     ClientKind, GRANT_AUTHORIZATION_CODE, SeededUser, check_login, find_client, find_user,
 };
+use super::config::{STEP_UP_ACR, STEP_UP_CODE};
 use super::page::{escape_html, page, seeded_user_rows};
 use super::protocol::{OAuthError, Params, validate_resources};
 use super::scope::resolve_scope;
@@ -81,7 +82,17 @@ pub(crate) async fn authorize_get(
     if let Some(username) = &app.config.auto_approve
         && let Some(user) = find_user(username)
     {
-        return approve(&app, request, user, StatusCode::FOUND);
+        // Scripts skip the second factor as they skip the password.
+        let mfa_done = request.wants_mfa;
+        return approve(
+            &app,
+            AuthorizationRequest {
+                mfa_done,
+                ..request
+            },
+            user,
+            StatusCode::FOUND,
+        );
     }
     if params.single("prompt").ok().flatten() == Some("none") {
         return redirect_error(
@@ -129,7 +140,7 @@ pub(crate) async fn authorize_post(
             "this login request has expired or was already answered; start the flow again from the client",
         );
     };
-    let request = pending.request;
+    let mut request = pending.request;
     let decision = params.single("decision").ok().flatten().unwrap_or("");
     if decision == "deny" {
         app.store().pending.remove(request_id);
@@ -161,6 +172,19 @@ pub(crate) async fn authorize_post(
             StatusCode::UNAUTHORIZED,
         );
     };
+    if request.wants_mfa {
+        let code = params.single("otp").ok().flatten().unwrap_or("");
+        if code != STEP_UP_CODE {
+            return login_page(
+                &app,
+                &request,
+                request_id,
+                Some("wrong one-time code (the sandbox's demo second factor is shown above)"),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        request.mfa_done = true;
+    }
     app.store().pending.remove(request_id);
     approve(&app, request, user, StatusCode::SEE_OTHER)
 }
@@ -338,6 +362,10 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         .map(|d| super::rar::parse(&serde_json::Value::String(d.to_string())))
         .transpose()
         .map_err(redirect)?;
+    let wants_mfa = params
+        .single("acr_values")
+        .map_err(redirect)?
+        .is_some_and(|v| v.split(' ').any(|acr| acr == STEP_UP_ACR));
     Ok(AuthorizationRequest {
         client,
         redirect_uri,
@@ -349,6 +377,8 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         login_hint,
         dpop_jkt: dpop_jkt.map(str::to_string),
         authorization_details,
+        wants_mfa,
+        mfa_done: false,
     })
 }
 
@@ -449,6 +479,17 @@ fn login_page(
             escape_html(&request.resources.join(" "))
         )
     };
+    let otp = if request.wants_mfa {
+        format!(
+            "<label for=\"otp\">One-time code (second factor for acr {acr}; the sandbox's demo \
+             code is <code>{code}</code>)</label>\
+             <input type=\"text\" id=\"otp\" name=\"otp\" autocomplete=\"one-time-code\">",
+            acr = escape_html(STEP_UP_ACR),
+            code = STEP_UP_CODE
+        )
+    } else {
+        String::new()
+    };
     let details = match &request.authorization_details {
         Some(details) => format!(
             "<p>and these authorization details (RFC 9396):</p><pre>{}</pre>",
@@ -465,7 +506,7 @@ fn login_page(
          <label for=\"username\">Username</label>\
          <input type=\"text\" id=\"username\" name=\"username\" value=\"{hint}\" autocomplete=\"username\">\
          <label for=\"password\">Password</label>\
-         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\">\
+         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\">{otp}\
          <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
          </form><h2>Demo users</h2><table><tr><th>username</th><th>password</th><th>name</th></tr>\

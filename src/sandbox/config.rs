@@ -98,8 +98,11 @@ impl TeachingSwitches {
     }
 }
 
-/// The `acr` the resource's step-up switch demands (the sandbox's login never reaches it).
+/// The `acr` the resource's step-up switch demands: reached by a login whose request named it
+/// in `acr_values` and that passed the demo second factor ([`STEP_UP_CODE`]).
 pub const STEP_UP_ACR: &str = "urn:grantscope:sandbox:acr:mfa";
+/// The demo second factor the login page asks for when `acr_values` names [`STEP_UP_ACR`].
+pub const STEP_UP_CODE: &str = "246810";
 /// The `max_age` (seconds) the resource's step-up switch demands.
 pub const STEP_UP_MAX_AGE: u64 = 300;
 

@@ -71,10 +71,11 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "tls_client_certificate_bound_access_tokens": true,
         "code_challenge_methods_supported": pkce_methods,
         "subject_types_supported": ["public"],
+        "acr_values_supported": [super::config::STEP_UP_ACR],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "userinfo_signing_alg_values_supported": [],
         "claims_supported": [
-            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp",
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp", "acr",
             "name", "preferred_username", "email", "email_verified"
         ],
         "authorization_response_iss_parameter_supported": true,

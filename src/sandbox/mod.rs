@@ -53,7 +53,7 @@ pub use clients::{
     find_client, find_user, seeded_clients, seeded_users,
 };
 pub use config::{
-    CONFIG_DIR_ENV, STEP_UP_ACR, STEP_UP_MAX_AGE, SandboxConfig, TeachingSwitches,
+    CONFIG_DIR_ENV, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE, SandboxConfig, TeachingSwitches,
     UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL, UnsafeSwitches,
 };
 pub use keys::{KeyError, SigningAlg};

@@ -49,6 +49,8 @@ pub(crate) struct Accepted {
     pub aud: Vec<String>,
     pub cnf_jkt: Option<String>,
     pub cnf_x5t: Option<String>,
+    pub acr: Option<String>,
+    pub auth_time: Option<u64>,
 }
 
 impl Accepted {
@@ -273,6 +275,8 @@ pub(crate) fn accept(
         aud: record.aud.clone(),
         cnf_jkt: record.cnf_jkt.clone(),
         cnf_x5t: record.cnf_x5t.clone(),
+        acr: record.acr.clone(),
+        auth_time: grant.auth_time,
     })
 }
 
@@ -302,15 +306,19 @@ pub(crate) async fn resource(
         )
         .into_response(&app);
     }
-    if app.config.teaching_switches.require_step_up {
+    let stepped_up = accepted.acr.as_deref() == Some(STEP_UP_ACR)
+        && accepted
+            .auth_time
+            .is_some_and(|t| super::store::now_secs().saturating_sub(t) <= STEP_UP_MAX_AGE);
+    if app.config.teaching_switches.require_step_up && !stepped_up {
         let mut refusal = Refusal::new(
             StatusCode::UNAUTHORIZED,
             accepted.scheme,
             "insufficient_user_authentication",
             format!(
                 "this resource requires an authentication with acr {STEP_UP_ACR} no more than \
-                 {STEP_UP_MAX_AGE} seconds ago (the require-step-up teaching switch; the \
-                 sandbox's password login never reaches it)"
+                 {STEP_UP_MAX_AGE} seconds ago (the require-step-up teaching switch): sign in \
+                 again with acr_values={STEP_UP_ACR} and pass the second factor"
             ),
         );
         refusal.extra = vec![
@@ -327,6 +335,9 @@ pub(crate) async fn resource(
         "client_id": accepted.client_id,
         "scope": accepted.scope,
     });
+    if let (Some(map), Some(acr)) = (body.as_object_mut(), &accepted.acr) {
+        map.insert("acr".into(), json!(acr));
+    }
     if let (Some(map), Some(jkt)) = (body.as_object_mut(), &accepted.cnf_jkt) {
         map.insert("cnf".into(), json!({ "jkt": jkt }));
     }

@@ -76,6 +76,8 @@ pub(crate) struct AccessRecord {
     pub cnf_x5t: Option<String>,
     /// RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
     pub cnf_jkt: Option<String>,
+    /// The `acr` of the login behind the token (RFC 9470 step-up).
+    pub acr: Option<String>,
     /// The actor of a token-exchange delegation (RFC 8693 §4.1), as its `sub`.
     pub act_sub: Option<String>,
 }
@@ -112,6 +114,10 @@ pub(crate) struct AuthorizationRequest {
     pub dpop_jkt: Option<String>,
     /// RFC 9396 details asked for (checked).
     pub authorization_details: Option<serde_json::Value>,
+    /// `acr_values` named the sandbox's second-factor context (RFC 9470 step-up).
+    pub wants_mfa: bool,
+    /// The user passed the second factor at login.
+    pub mfa_done: bool,
 }
 
 /// A pending authorization request, by its unguessable id (which also serves as the CSRF token

@@ -25,6 +25,7 @@ use super::clients::{
     GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SeededClient,
     SeededUser, seeded_users,
 };
+use super::config::STEP_UP_ACR;
 use super::dpop;
 use super::protocol::{OAuthError, Params, json_response, validate_resources};
 use super::rar;
@@ -407,6 +408,7 @@ fn authorization_code(
             cnf_x5t: None,
             cnf_jkt: jkt,
             authorization_details: record.request.authorization_details.as_ref(),
+            acr: record.request.mfa_done.then_some(STEP_UP_ACR),
             sub: None,
             act_sub: None,
         },
@@ -520,6 +522,7 @@ fn refresh_token(
             cnf_x5t: None,
             cnf_jkt: jkt,
             authorization_details: record.authorization_details.as_ref(),
+            acr: None,
             sub: None,
             act_sub: None,
         },
@@ -610,6 +613,7 @@ fn device_code(
                     cnf_x5t: None,
                     cnf_jkt: jkt,
                     authorization_details: None,
+                    acr: None,
                     sub: None,
                     act_sub: None,
                 },
@@ -642,6 +646,8 @@ struct Mint<'a> {
     cnf_jkt: Option<&'a str>,
     /// The granted RFC 9396 details (in the token and the response).
     authorization_details: Option<&'a Value>,
+    /// The authentication context reached at login (`acr`, for RFC 9470 step-up).
+    acr: Option<&'a str>,
     /// The token's `sub` when it is not the grant's user or client (token exchange).
     sub: Option<&'a str>,
     /// The actor of a delegation (`act.sub`).
@@ -661,6 +667,7 @@ impl<'a> Mint<'a> {
             cnf_x5t: None,
             cnf_jkt: None,
             authorization_details: None,
+            acr: None,
             sub: None,
             act_sub: None,
         }
@@ -728,6 +735,9 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
     }
     if let Some(details) = mint.authorization_details {
         claims.insert("authorization_details".into(), details.clone());
+    }
+    if let Some(acr) = mint.acr {
+        claims.insert("acr".into(), json!(acr));
     }
     let access_token = keys
         .sign_jwt(alg, "at+jwt", &Value::Object(claims))
@@ -799,6 +809,9 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
         if let Some(nonce) = mint.nonce {
             id.insert("nonce".into(), json!(nonce));
         }
+        if let Some(acr) = mint.acr {
+            id.insert("acr".into(), json!(acr));
+        }
         id.insert("at_hash".into(), json!(half_hash(&access_token)));
         if let Some(code) = mint.code {
             id.insert("c_hash".into(), json!(half_hash(code)));
@@ -831,6 +844,7 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
             revoked: false,
             cnf_x5t: mint.cnf_x5t.map(str::to_string),
             cnf_jkt: mint.cnf_jkt.map(str::to_string),
+            acr: mint.acr.map(str::to_string),
             act_sub: mint.act_sub.map(str::to_string),
         },
     );
