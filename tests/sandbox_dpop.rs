@@ -1145,9 +1145,21 @@ async fn a_certificate_bound_token_needs_its_certificate_at_the_resource() {
 /// Signs in at the sandbox's login page for `authorize_url` with `otp` as the second factor;
 /// returns the status and the `Location` of the answer.
 fn login_with_otp(sb: &Sandbox, authorize_url: &str, otp: &str) -> (u16, Option<String>) {
+    let (status, location, _) = login_raw(sb, authorize_url, Some(otp));
+    (status, location)
+}
+
+/// Signs in as alice at the login page for `authorize_url` (with `otp` as the second factor
+/// when given); returns the status, the `Location`, and the answer's CSP and body (one line
+/// of CSP, then the body).
+fn login_raw(
+    sb: &Sandbox,
+    authorize_url: &str,
+    otp: Option<&str>,
+) -> (u16, Option<String>, String) {
     let issuer = sb.issuer().to_string();
     let authorize_url = authorize_url.to_string();
-    let otp = otp.to_string();
+    let otp = otp.map(str::to_string);
     common::block_on(async move {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -1157,28 +1169,33 @@ fn login_with_otp(sb: &Sandbox, authorize_url: &str, otp: &str) -> (u16, Option<
         let page = client.get(&authorize_url).send().await.unwrap();
         assert_eq!(page.status().as_u16(), 200);
         let html = page.text().await.unwrap();
-        assert!(
-            html.contains(sandbox::STEP_UP_CODE),
-            "the page shows the demo code"
-        );
+        if otp.is_some() {
+            assert!(
+                html.contains(sandbox::STEP_UP_CODE),
+                "the page shows the demo code"
+            );
+        }
         let form = common::browser::forms(&html)
             .into_iter()
-            .find(|f| f.input("otp").is_some())
-            .expect("a login form with a one-time code field");
+            .find(|f| f.input("request_id").is_some())
+            .expect("the login form");
         let request_id = form
             .input("request_id")
             .unwrap()
             .attr("value")
             .unwrap()
             .to_string();
+        let mut pairs = vec![
+            ("request_id", request_id.as_str()),
+            ("username", "alice"),
+            ("password", sandbox::find_user("alice").unwrap().password),
+            ("decision", "approve"),
+        ];
+        if let Some(otp) = otp.as_deref() {
+            pairs.push(("otp", otp));
+        }
         let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("request_id", request_id.as_str()),
-                ("username", "alice"),
-                ("password", sandbox::find_user("alice").unwrap().password),
-                ("otp", otp.as_str()),
-                ("decision", "approve"),
-            ])
+            .extend_pairs(pairs)
             .finish();
         let resp = client
             .post(format!("{issuer}/authorize"))
@@ -1192,7 +1209,13 @@ fn login_with_otp(sb: &Sandbox, authorize_url: &str, otp: &str) -> (u16, Option<
             .headers()
             .get("location")
             .map(|v| v.to_str().unwrap().to_string());
-        (status, location)
+        let csp = resp
+            .headers()
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = resp.text().await.unwrap();
+        (status, location, format!("{csp}\n{body}"))
     })
 }
 
@@ -1272,4 +1295,120 @@ fn a_step_up_login_satisfies_the_resource() {
         .unwrap();
     assert_eq!(out.code(), 1);
     assert!(out.json().unwrap()["challenges"][0]["step_up"].is_object());
+}
+
+fn code_request_url(sb: &Sandbox, extra: &[(&str, &str)]) -> String {
+    let (_, challenge) = common::pkce_pair();
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", "sandbox-native"),
+        ("redirect_uri", "http://127.0.0.1:9/callback"),
+        ("scope", "openid"),
+        ("state", "s1"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    params.extend_from_slice(extra);
+    common::authorize_url(&format!("{}/authorize", sb.issuer()), &params).unwrap()
+}
+
+/// Verifies a JARM response JWT with the CLI's inspector against the sandbox's JWKS.
+fn inspect_jarm(sb: &Sandbox, jwt: &str) -> Value {
+    let out = Grantscope::new([
+        "inspect",
+        jwt,
+        "--issuer",
+        sb.issuer(),
+        "--audience",
+        "sandbox-native",
+        "--json",
+    ])
+    .run(T)
+    .unwrap();
+    out.json().unwrap()
+}
+
+fn posting_form(page: &str) -> common::browser::Form {
+    common::browser::forms(page)
+        .into_iter()
+        .find(|f| f.method.eq_ignore_ascii_case("post"))
+        .expect("a form that posts")
+}
+
+#[test]
+fn the_sandbox_answers_in_form_post_and_jarm_modes() {
+    let sb = Sandbox::start();
+    // form_post: a page that posts code, state and iss to the redirect URI.
+    let url = code_request_url(&sb, &[("response_mode", "form_post")]);
+    let (status, location, page) = login_raw(&sb, &url, None);
+    assert_eq!(status, 200, "{page}");
+    assert!(location.is_none());
+    let form = posting_form(&page);
+    assert_eq!(form.action.as_deref(), Some("http://127.0.0.1:9/callback"));
+    assert!(form.input("code").is_some());
+    assert_eq!(form.input("state").unwrap().attr("value"), Some("s1"));
+    assert!(
+        page.starts_with("default-src 'none'; script-src 'sha256-"),
+        "{page}"
+    );
+
+    // query.jwt (and its alias jwt): one `response` parameter, a JWT signed by the sandbox.
+    for mode in ["query.jwt", "jwt"] {
+        let url = code_request_url(&sb, &[("response_mode", mode)]);
+        let (status, location, _) = login_raw(&sb, &url, None);
+        assert_eq!(status, 303);
+        let location = location.unwrap();
+        assert!(
+            common::query_param(&location, "code").is_none(),
+            "{location}"
+        );
+        let jwt = common::query_param(&location, "response").unwrap();
+        let doc = inspect_jarm(&sb, &jwt);
+        assert_eq!(doc["valid"], true, "{doc:#}");
+        let c = claims(&jwt);
+        assert_eq!(c["iss"], sb.issuer());
+        assert_eq!(c["aud"], "sandbox-native");
+        assert_eq!(c["state"], "s1");
+        assert!(c["code"].is_string() && c["exp"].is_u64(), "{c}");
+    }
+
+    // fragment.jwt: the JWT in the fragment.
+    let url = code_request_url(&sb, &[("response_mode", "fragment.jwt")]);
+    let (_, location, _) = login_raw(&sb, &url, None);
+    let location = url::Url::parse(&location.unwrap()).unwrap();
+    assert!(location.query().is_none());
+    assert!(location.fragment().unwrap().starts_with("response="));
+
+    // form_post.jwt: the page posts the one JWT.
+    let url = code_request_url(&sb, &[("response_mode", "form_post.jwt")]);
+    let (status, _, page) = login_raw(&sb, &url, None);
+    assert_eq!(status, 200);
+    let form = posting_form(&page);
+    assert!(form.input("code").is_none());
+    let jwt = form
+        .input("response")
+        .unwrap()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    assert_eq!(claims(&jwt)["aud"], "sandbox-native");
+
+    // An error goes back inside the JWT too; an unknown mode is refused (in query mode).
+    let url = code_request_url(&sb, &[("response_mode", "jwt"), ("prompt", "none")]);
+    let (status, location) = common::block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let resp = client.get(&url).send().await.unwrap();
+        let location = resp.headers()["location"].to_str().unwrap().to_string();
+        (resp.status().as_u16(), location)
+    });
+    assert_eq!(status, 302);
+    let jwt = common::query_param(&location, "response").unwrap();
+    assert_eq!(claims(&jwt)["error"], "login_required");
+    let url = code_request_url(&sb, &[("response_mode", "carrier_pigeon")]);
+    let (status, _) = get_authorize(&sb, url.split_once('?').unwrap().1);
+    assert_eq!(status, 302);
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use super::app::App;
 use super::clients::{
@@ -17,6 +17,7 @@ use super::clients::{
 use super::config::{STEP_UP_ACR, STEP_UP_CODE};
 use super::page::{escape_html, page, seeded_user_rows};
 use super::protocol::{OAuthError, Params, validate_resources};
+use super::response_mode::{ResponseMode, deliver};
 use super::scope::resolve_scope;
 use super::store::{
     AuthorizationRequest, CodeRecord, Pending, ms, now_ms, now_secs, random_token, token_key,
@@ -53,8 +54,7 @@ pub(crate) async fn authorize_get(
         Ok(request) if pushed.is_none() && app.config.teaching_switches.require_par => {
             return redirect_error(
                 &app,
-                &request.redirect_uri,
-                request.state.as_deref(),
+                &request.reply_to(),
                 &OAuthError::invalid_request(
                     "this server requires pushed authorization requests (RFC 9126 §5, the \
                      require-par teaching switch): POST the parameters to the \
@@ -69,14 +69,16 @@ pub(crate) async fn authorize_get(
             redirect_uri,
             state,
             error,
+            mode,
+            client_id,
         }) => {
-            return redirect_error(
-                &app,
-                &redirect_uri,
-                state.as_deref(),
-                &error,
-                StatusCode::FOUND,
-            );
+            let to = ReplyTo {
+                uri: &redirect_uri,
+                state: state.as_deref(),
+                mode,
+                client_id,
+            };
+            return redirect_error(&app, &to, &error, StatusCode::FOUND);
         }
     };
     if let Some(username) = &app.config.auto_approve
@@ -97,8 +99,7 @@ pub(crate) async fn authorize_get(
     if params.single("prompt").ok().flatten() == Some("none") {
         return redirect_error(
             &app,
-            &request.redirect_uri,
-            request.state.as_deref(),
+            &request.reply_to(),
             &OAuthError::new(
                 "login_required",
                 "prompt=none, but the user must log in here",
@@ -146,8 +147,7 @@ pub(crate) async fn authorize_post(
         app.store().pending.remove(request_id);
         return redirect_error(
             &app,
-            &request.redirect_uri,
-            request.state.as_deref(),
+            &request.reply_to(),
             &OAuthError::new("access_denied", "the user denied the request"),
             StatusCode::SEE_OTHER,
         );
@@ -198,7 +198,28 @@ pub(crate) enum Rejection {
         redirect_uri: String,
         state: Option<String>,
         error: OAuthError,
+        mode: ResponseMode,
+        client_id: &'static str,
     },
+}
+
+/// Where and how an answer goes back to the client.
+struct ReplyTo<'a> {
+    uri: &'a str,
+    state: Option<&'a str>,
+    mode: ResponseMode,
+    client_id: &'a str,
+}
+
+impl AuthorizationRequest {
+    fn reply_to(&self) -> ReplyTo<'_> {
+        ReplyTo {
+            uri: &self.redirect_uri,
+            state: self.state.as_deref(),
+            mode: self.response_mode,
+            client_id: self.client.id,
+        }
+    }
 }
 
 /// Checks an authorization request's parameters (sent to `/authorize` or pushed to `/par`).
@@ -239,10 +260,15 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
     }
     // The state to echo, even if it is malformed (repeated) we cannot echo it.
     let state = params.single("state").ok().flatten().map(str::to_string);
+    // Errors go back in the mode asked for, if it is one the sandbox knows.
+    let mode_param = params.single("response_mode").ok().flatten();
+    let reply_mode = ResponseMode::parse(mode_param).unwrap_or_default();
     let redirect = |error: OAuthError| Rejection::Redirect {
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
         error,
+        mode: reply_mode,
+        client_id: client.id,
     };
     match params.single("response_type").map_err(redirect)? {
         Some("code") => {}
@@ -258,13 +284,8 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
             )));
         }
     }
-    if let Some(mode) = params.single("response_mode").map_err(redirect)?
-        && mode != "query"
-    {
-        return Err(redirect(OAuthError::invalid_request(format!(
-            "response_mode {mode:?} is not supported; use query"
-        ))));
-    }
+    let response_mode = ResponseMode::parse(params.single("response_mode").map_err(redirect)?)
+        .map_err(|e| redirect(OAuthError::invalid_request(e)))?;
     for unsupported in ["request", "request_uri"] {
         if params.single(unsupported).map_err(redirect)?.is_some() {
             let error = if unsupported == "request" {
@@ -379,6 +400,7 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         authorization_details,
         wants_mfa,
         mfa_done: false,
+        response_mode,
     })
 }
 
@@ -392,6 +414,7 @@ fn approve(
     let code = random_token(32);
     let redirect_uri = request.redirect_uri.clone();
     let state = request.state.clone();
+    let (mode, client_id) = (request.response_mode, request.client.id);
     app.store().codes.insert(
         token_key(&code),
         CodeRecord {
@@ -408,41 +431,33 @@ fn approve(
         pairs.push(("state", state));
     }
     pairs.push(("iss", app.issuer.as_str()));
-    redirect(app, &redirect_uri, &pairs, status)
+    let to = ReplyTo {
+        uri: &redirect_uri,
+        state: state.as_deref(),
+        mode,
+        client_id,
+    };
+    redirect(app, &to, &pairs, status)
 }
 
-fn redirect_error(
-    app: &App,
-    redirect_uri: &str,
-    state: Option<&str>,
-    error: &OAuthError,
-    status: StatusCode,
-) -> Response {
+fn redirect_error(app: &App, to: &ReplyTo<'_>, error: &OAuthError, status: StatusCode) -> Response {
     let mut pairs = vec![
         ("error", error.error),
         ("error_description", error.description.as_str()),
     ];
-    if let Some(state) = state {
+    if let Some(state) = to.state {
         pairs.push(("state", state));
     }
     pairs.push(("iss", app.issuer.as_str()));
-    redirect(app, redirect_uri, &pairs, status)
+    redirect(app, to, &pairs, status)
 }
 
-fn redirect(app: &App, redirect_uri: &str, pairs: &[(&str, &str)], status: StatusCode) -> Response {
-    let Ok(mut url) = url::Url::parse(redirect_uri) else {
-        return error_page(app, "the redirect URI is not a valid URL");
-    };
-    url.query_pairs_mut().extend_pairs(pairs);
-    let Ok(location) = HeaderValue::from_str(url.as_str()) else {
-        return error_page(app, "the redirect URI cannot be sent as a header");
-    };
-    let mut response = status.into_response();
-    response.headers_mut().insert(header::LOCATION, location);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// The answer to the client, in its response mode (query, fragment, form_post, JARM).
+fn redirect(app: &App, to: &ReplyTo<'_>, pairs: &[(&str, &str)], status: StatusCode) -> Response {
+    match deliver(app, to.mode, to.client_id, to.uri, pairs, status) {
+        Ok(response) => response,
+        Err(message) => error_page(app, &message),
+    }
 }
 
 fn error_page(app: &App, message: &str) -> Response {

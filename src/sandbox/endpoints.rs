@@ -57,7 +57,8 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "jwks_uri": app.url("/jwks"),
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": super::response_mode::SUPPORTED,
+        "authorization_signing_alg_values_supported": [app.config.signing_alg.as_str()],
         "grant_types_supported": [
             GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN,
             GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE

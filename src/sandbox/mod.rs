@@ -34,6 +34,7 @@ mod protocol;
 mod rar;
 mod request_object;
 mod resource;
+mod response_mode;
 mod routes;
 mod scope;
 mod store;

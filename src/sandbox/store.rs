@@ -118,6 +118,8 @@ pub(crate) struct AuthorizationRequest {
     pub wants_mfa: bool,
     /// The user passed the second factor at login.
     pub mfa_done: bool,
+    /// How the answer goes back (query, fragment, form_post, JARM).
+    pub response_mode: super::response_mode::ResponseMode,
 }
 
 /// A pending authorization request, by its unguessable id (which also serves as the CSRF token
