@@ -1409,6 +1409,156 @@ fn the_sandbox_answers_in_form_post_and_jarm_modes() {
     let jwt = common::query_param(&location, "response").unwrap();
     assert_eq!(claims(&jwt)["error"], "login_required");
     let url = code_request_url(&sb, &[("response_mode", "carrier_pigeon")]);
-    let (status, _) = get_authorize(&sb, url.split_once('?').unwrap().1);
+    let (status, location) = common::block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let resp = client.get(&url).send().await.unwrap();
+        let location = resp.headers()["location"].to_str().unwrap().to_string();
+        (resp.status().as_u16(), location)
+    });
     assert_eq!(status, 302);
+    assert!(
+        location.contains("error=invalid_request") && location.contains("carrier_pigeon"),
+        "{location}"
+    );
+}
+
+/// The parameters of a redirect's fragment.
+fn fragment_params(location: &str) -> std::collections::HashMap<String, String> {
+    let url = url::Url::parse(location).unwrap();
+    url::form_urlencoded::parse(url.fragment().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `at_hash` / `c_hash`: base64url of the left half of SHA-256.
+fn half_hash(value: &str) -> String {
+    use sha2::Digest as _;
+    URL_SAFE_NO_PAD.encode(&sha2::Sha256::digest(value.as_bytes())[..16])
+}
+
+#[test]
+fn implicit_and_hybrid_answer_only_behind_the_unsafe_switch() {
+    let auto = |allow_implicit: bool| {
+        Sandbox::start_with(SandboxConfig {
+            auto_approve: Some("alice".into()),
+            unsafe_switches: sandbox::UnsafeSwitches {
+                allow_implicit,
+                ..sandbox::UnsafeSwitches::default()
+            },
+            ..SandboxConfig::default()
+        })
+    };
+    let location = |sb: &Sandbox, extra: &[(&str, &str)]| {
+        let mut params = vec![
+            ("client_id", "sandbox-native"),
+            ("redirect_uri", "http://127.0.0.1:9/callback"),
+            ("scope", "openid"),
+            ("state", "s1"),
+            ("nonce", "n-0S6_WzA2Mj"),
+        ];
+        params.extend_from_slice(extra);
+        let url = common::authorize_url(&format!("{}/authorize", sb.issuer()), &params).unwrap();
+        common::block_on(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .build()
+                .unwrap();
+            let resp = client.get(&url).send().await.unwrap();
+            resp.headers()["location"].to_str().unwrap().to_string()
+        })
+    };
+
+    let strict = auto(false);
+    let refused = location(&strict, &[("response_type", "token")]);
+    assert!(
+        refused.contains("error=unsupported_response_type"),
+        "{refused}"
+    );
+
+    let sb = auto(true);
+    // Implicit: the access token in the fragment, and it works at the resource.
+    let answer = fragment_params(&location(&sb, &[("response_type", "token")]));
+    assert_eq!(answer["token_type"], "Bearer");
+    assert_eq!(answer["state"], "s1");
+    assert!(!answer.contains_key("code") && !answer.contains_key("refresh_token"));
+    let resource = format!("{}/api/resource", sb.issuer());
+    let out = Grantscope::new([
+        "call",
+        &resource,
+        "--token",
+        &answer["access_token"],
+        "--json",
+    ])
+    .run(T)
+    .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+
+    // id_token token: at_hash ties the ID token to the access token.
+    let answer = fragment_params(&location(&sb, &[("response_type", "id_token token")]));
+    let id = claims(&answer["id_token"]);
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["at_hash"], half_hash(&answer["access_token"]).as_str());
+
+    // Hybrid code id_token: c_hash ties it to the code, no at_hash, and the code redeems.
+    let (verifier, challenge) = common::pkce_pair();
+    let answer = fragment_params(&location(
+        &sb,
+        &[
+            ("response_type", "code id_token"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    ));
+    assert!(!answer.contains_key("access_token"));
+    let id = claims(&answer["id_token"]);
+    assert_eq!(id["c_hash"], half_hash(&answer["code"]).as_str());
+    assert!(id.get("at_hash").is_none(), "{id}");
+    let (status, body) = post_token(
+        &format!("{}/token", sb.issuer()),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &answer["code"]),
+            ("redirect_uri", "http://127.0.0.1:9/callback"),
+            ("client_id", "sandbox-native"),
+            ("code_verifier", &verifier),
+        ],
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // The ID token in the front channel needs a nonce; tokens never go in the query.
+    let no_nonce = common::authorize_url(
+        &format!("{}/authorize", sb.issuer()),
+        &[
+            ("client_id", "sandbox-native"),
+            ("redirect_uri", "http://127.0.0.1:9/callback"),
+            ("scope", "openid"),
+            ("response_type", "id_token"),
+        ],
+    )
+    .unwrap();
+    let refused = common::block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let resp = client.get(&no_nonce).send().await.unwrap();
+        resp.headers()["location"].to_str().unwrap().to_string()
+    });
+    assert!(
+        refused.contains("error=invalid_request") && !refused.contains("id_token="),
+        "{refused}"
+    );
+    let query = location(
+        &sb,
+        &[("response_type", "token"), ("response_mode", "query")],
+    );
+    assert!(query.contains("error=invalid_request"), "{query}");
+    assert!(!query.contains("access_token"), "{query}");
 }

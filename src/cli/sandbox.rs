@@ -82,6 +82,10 @@ pub struct SandboxArgs {
     /// UNSAFE (teaching): accept unsigned request objects (alg none, RFC 9101).
     #[arg(long)]
     pub unsafe_accept_unsigned_request_object: bool,
+    /// UNSAFE (teaching): answer the deprecated implicit and hybrid response types (token,
+    /// id_token token, code id_token, ...): tokens in the browser's front channel.
+    #[arg(long)]
+    pub unsafe_allow_implicit: bool,
     /// Teaching: demand a server nonce in every DPoP proof (use_dpop_nonce, RFC 9449 §8, §9).
     #[arg(long)]
     pub require_dpop_nonce: bool,
@@ -120,6 +124,7 @@ impl SandboxArgs {
                 accept_replayed_assertion: self.unsafe_accept_replayed_assertion,
                 accept_expired_assertion: self.unsafe_accept_expired_assertion,
                 accept_unsigned_request_object: self.unsafe_accept_unsigned_request_object,
+                allow_implicit: self.unsafe_allow_implicit,
             },
             teaching_switches: TeachingSwitches {
                 require_dpop_nonce: self.require_dpop_nonce,

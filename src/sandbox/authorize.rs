@@ -19,6 +19,7 @@ use super::page::{escape_html, page, seeded_user_rows};
 use super::protocol::{OAuthError, Params, validate_resources};
 use super::response_mode::{ResponseMode, deliver};
 use super::scope::resolve_scope;
+use super::store::ResponseType;
 use super::store::{
     AuthorizationRequest, CodeRecord, Pending, ms, now_ms, now_secs, random_token, token_key,
 };
@@ -270,22 +271,48 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         mode: reply_mode,
         client_id: client.id,
     };
-    match params.single("response_type").map_err(redirect)? {
-        Some("code") => {}
-        Some(other) => {
-            return Err(redirect(OAuthError::new(
-                "unsupported_response_type",
-                format!("response_type {other:?} is not supported; use code"),
-            )));
-        }
+    let response_type = match params.single("response_type").map_err(redirect)? {
+        Some(value) => match ResponseType::parse(value) {
+            Some(t) if t.is_code_only() => t,
+            Some(t) if app.config.unsafe_switches.allow_implicit => t,
+            Some(_) => {
+                return Err(redirect(OAuthError::new(
+                    "unsupported_response_type",
+                    format!(
+                        "response_type {:?} puts tokens in the front channel (implicit or \
+                         hybrid, deprecated by RFC 9700); the sandbox answers it only with \
+                         --unsafe-allow-implicit. Use code",
+                        crate::http::excerpt(value, 40)
+                    ),
+                )));
+            }
+            None => {
+                return Err(redirect(OAuthError::new(
+                    "unsupported_response_type",
+                    format!(
+                        "response_type {:?} is not supported; use code",
+                        crate::http::excerpt(value, 40)
+                    ),
+                )));
+            }
+        },
         None => {
             return Err(redirect(OAuthError::invalid_request(
                 "missing response_type",
             )));
         }
+    };
+    let response_mode = match params.single("response_mode").map_err(redirect)? {
+        // Tokens never go in the query (OAuth 2.0 Multiple Response Types §5): the fragment
+        // is the default for the other types.
+        None if !response_type.is_code_only() => ResponseMode::Fragment,
+        mode => ResponseMode::parse(mode).map_err(|e| redirect(OAuthError::invalid_request(e)))?,
+    };
+    if !response_type.is_code_only() && matches!(response_mode, ResponseMode::Query) {
+        return Err(redirect(OAuthError::invalid_request(
+            "response_mode=query may not carry tokens; use fragment or form_post",
+        )));
     }
-    let response_mode = ResponseMode::parse(params.single("response_mode").map_err(redirect)?)
-        .map_err(|e| redirect(OAuthError::invalid_request(e)))?;
     for unsupported in ["request", "request_uri"] {
         if params.single(unsupported).map_err(redirect)?.is_some() {
             let error = if unsupported == "request" {
@@ -319,7 +346,10 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
             )));
         }
         (None, None) => {
-            if client.kind == ClientKind::Public && !app.config.unsafe_switches.allow_missing_pkce {
+            if client.kind == ClientKind::Public
+                && response_type.code
+                && !app.config.unsafe_switches.allow_missing_pkce
+            {
                 return Err(redirect(OAuthError::invalid_request(
                     "PKCE is required for public clients: send code_challenge and code_challenge_method=S256",
                 )));
@@ -361,6 +391,19 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         .single("nonce")
         .map_err(redirect)?
         .map(str::to_string);
+    if response_type.id_token {
+        if nonce.is_none() {
+            return Err(redirect(OAuthError::invalid_request(
+                "nonce is required when the ID token comes through the front channel (OIDC \
+                 Core §3.2.2.1)",
+            )));
+        }
+        if !scope.split(' ').any(|s| s == "openid") {
+            return Err(redirect(OAuthError::invalid_request(
+                "response_type id_token needs scope openid",
+            )));
+        }
+    }
     let login_hint = params
         .single("login_hint")
         .map_err(redirect)?
@@ -401,6 +444,7 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         wants_mfa,
         mfa_done: false,
         response_mode,
+        response_type,
     })
 }
 
@@ -411,22 +455,41 @@ fn approve(
     user: &'static SeededUser,
     status: StatusCode,
 ) -> Response {
-    let code = random_token(32);
+    let auth_time = now_secs();
     let redirect_uri = request.redirect_uri.clone();
     let state = request.state.clone();
     let (mode, client_id) = (request.response_mode, request.client.id);
-    app.store().codes.insert(
-        token_key(&code),
-        CodeRecord {
-            request,
-            user,
-            auth_time: now_secs(),
-            expires_ms: now_ms().saturating_add(ms(app.config.code_ttl)),
-            redeemed: None,
-            consumed: false,
-        },
-    );
-    let mut pairs = vec![("code", code.as_str())];
+    let types = request.response_type;
+    let code = types.code.then(|| random_token(32));
+    // Implicit and hybrid (behind the unsafe switch): tokens straight to the browser.
+    let front = if types.token || types.id_token {
+        match super::token::front_channel(app, &request, user, auth_time, code.as_deref()) {
+            Ok(front) => front,
+            Err(error) => return redirect_error(app, &request.reply_to(), &error, status),
+        }
+    } else {
+        Vec::new()
+    };
+    if let Some(code) = &code {
+        app.store().codes.insert(
+            token_key(code),
+            CodeRecord {
+                request,
+                user,
+                auth_time,
+                expires_ms: now_ms().saturating_add(ms(app.config.code_ttl)),
+                redeemed: None,
+                consumed: false,
+            },
+        );
+    }
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if let Some(code) = &code {
+        pairs.push(("code", code));
+    }
+    for (name, value) in &front {
+        pairs.push((name, value));
+    }
     if let Some(state) = state.as_deref() {
         pairs.push(("state", state));
     }

@@ -36,6 +36,9 @@ pub struct UnsafeSwitches {
     pub accept_expired_assertion: bool,
     /// Accept an unsigned request object (`alg: none`, RFC 9101 §10.2 says refuse it).
     pub accept_unsigned_request_object: bool,
+    /// Answer the deprecated implicit (`token`, `id_token token`) and hybrid (`code id_token`,
+    /// ...) response types: tokens in the front channel (RFC 9700 §2.1.2).
+    pub allow_implicit: bool,
 }
 
 impl UnsafeSwitches {
@@ -63,6 +66,7 @@ impl UnsafeSwitches {
                 self.accept_unsigned_request_object,
                 "unsafe-accept-unsigned-request-object",
             ),
+            (self.allow_implicit, "unsafe-allow-implicit"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))

@@ -40,6 +40,19 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "none",
     ];
     let assertion_algs = ["ES256", "HS256", "HS384", "HS512"];
+    let response_types: &[&str] = if app.config.unsafe_switches.allow_implicit {
+        &[
+            "code",
+            "token",
+            "id_token",
+            "id_token token",
+            "code id_token",
+            "code token",
+            "code id_token token",
+        ]
+    } else {
+        &["code"]
+    };
     let mut request_object_algs = super::request_object::REQUEST_OBJECT_ALGS.to_vec();
     if app.config.unsafe_switches.accept_unsigned_request_object {
         request_object_algs.push("none");
@@ -56,7 +69,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "userinfo_endpoint": app.url("/userinfo"),
         "jwks_uri": app.url("/jwks"),
         "scopes_supported": SCOPES_SUPPORTED,
-        "response_types_supported": ["code"],
+        "response_types_supported": response_types,
         "response_modes_supported": super::response_mode::SUPPORTED,
         "authorization_signing_alg_values_supported": [app.config.signing_alg.as_str()],
         "grant_types_supported": [

@@ -120,6 +120,45 @@ pub(crate) struct AuthorizationRequest {
     pub mfa_done: bool,
     /// How the answer goes back (query, fragment, form_post, JARM).
     pub response_mode: super::response_mode::ResponseMode,
+    /// What the answer carries (`code`, and behind the implicit switch `token`, `id_token`).
+    pub response_type: ResponseType,
+}
+
+/// The parts of a `response_type` (OAuth 2.0 Multiple Response Types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ResponseType {
+    pub code: bool,
+    pub token: bool,
+    pub id_token: bool,
+}
+
+impl ResponseType {
+    /// Reads a space-separated `response_type`; `None` for an unknown or repeated part.
+    pub(crate) fn parse(value: &str) -> Option<ResponseType> {
+        let mut out = ResponseType {
+            code: false,
+            token: false,
+            id_token: false,
+        };
+        for part in value.split(' ').filter(|p| !p.is_empty()) {
+            let slot = match part {
+                "code" => &mut out.code,
+                "token" => &mut out.token,
+                "id_token" => &mut out.id_token,
+                _ => return None,
+            };
+            if *slot {
+                return None;
+            }
+            *slot = true;
+        }
+        (out.code || out.token || out.id_token).then_some(out)
+    }
+
+    /// Only `code`: the one flow that keeps tokens out of the front channel.
+    pub(crate) fn is_code_only(self) -> bool {
+        self.code && !self.token && !self.id_token
+    }
 }
 
 /// A pending authorization request, by its unguessable id (which also serves as the CSRF token

@@ -30,6 +30,7 @@ use super::dpop;
 use super::protocol::{OAuthError, Params, json_response, validate_resources};
 use super::rar;
 use super::scope::{has_scope, narrow_resources, narrow_scope, resolve_scope};
+use super::store::AuthorizationRequest;
 use super::store::{
     AccessRecord, DeviceStatus, Grant, GrantId, RefreshRecord, Store, ms, now_ms, now_secs,
     random_token, token_key,
@@ -99,6 +100,64 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
         GRANT_TOKEN_EXCHANGE => token_exchange(app, &auth, &params, jkt),
         _ => device_code(app, client, &params, jkt),
     }
+}
+
+/// The tokens of an implicit or hybrid answer (OAuth 2.0 Multiple Response Types, OIDC Core
+/// §3.2 and §3.3), for the front channel: the access token when `token` was asked for, the
+/// ID token (with `nonce`, `at_hash` when the access token goes too, `c_hash` with a code) when
+/// `id_token` was. Never a refresh token.
+pub(crate) fn front_channel(
+    app: &App,
+    request: &AuthorizationRequest,
+    user: &'static SeededUser,
+    auth_time: u64,
+    code: Option<&str>,
+) -> Result<Vec<(String, String)>, OAuthError> {
+    let types = request.response_type;
+    let mut store = app.store();
+    let grant = store.new_grant(Grant {
+        client: request.client,
+        user: Some(user),
+        resources: request.resources.clone(),
+        auth_time: Some(auth_time),
+        revoked: false,
+        revoked_reason: None,
+    });
+    let response = mint(
+        app,
+        &mut store,
+        Mint {
+            nonce: request.nonce.as_deref(),
+            code,
+            omit_at_hash: !types.token,
+            acr: request.mfa_done.then_some(STEP_UP_ACR),
+            ..Mint::new(grant, &request.scope, &request.resources)
+        },
+    )?;
+    let mut out = Vec::new();
+    let field = |name: &str| {
+        response
+            .get(name)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+    };
+    if types.token {
+        for name in ["access_token", "token_type", "expires_in", "scope"] {
+            if let Some(value) = field(name) {
+                out.push((name.to_string(), value));
+            }
+        }
+    } else if let Some(token) = field("access_token") {
+        // Minted only to hash into the ID token's claims; never delivered, so revoke it.
+        if let Some(record) = store.access.get_mut(&token_key(&token)) {
+            record.revoked = true;
+        }
+    }
+    if types.id_token
+        && let Some(id_token) = field("id_token")
+    {
+        out.push(("id_token".into(), id_token));
+    }
+    Ok(out)
 }
 
 /// RFC 8693 §3 token type identifiers the sandbox issues and accepts.
@@ -409,6 +468,7 @@ fn authorization_code(
             cnf_jkt: jkt,
             authorization_details: record.request.authorization_details.as_ref(),
             acr: record.request.mfa_done.then_some(STEP_UP_ACR),
+            omit_at_hash: false,
             sub: None,
             act_sub: None,
         },
@@ -523,6 +583,7 @@ fn refresh_token(
             cnf_jkt: jkt,
             authorization_details: record.authorization_details.as_ref(),
             acr: None,
+            omit_at_hash: false,
             sub: None,
             act_sub: None,
         },
@@ -614,6 +675,7 @@ fn device_code(
                     cnf_jkt: jkt,
                     authorization_details: None,
                     acr: None,
+                    omit_at_hash: false,
                     sub: None,
                     act_sub: None,
                 },
@@ -648,6 +710,8 @@ struct Mint<'a> {
     authorization_details: Option<&'a Value>,
     /// The authentication context reached at login (`acr`, for RFC 9470 step-up).
     acr: Option<&'a str>,
+    /// Leave `at_hash` out of the ID token (a front-channel answer without the access token).
+    omit_at_hash: bool,
     /// The token's `sub` when it is not the grant's user or client (token exchange).
     sub: Option<&'a str>,
     /// The actor of a delegation (`act.sub`).
@@ -668,6 +732,7 @@ impl<'a> Mint<'a> {
             cnf_jkt: None,
             authorization_details: None,
             acr: None,
+            omit_at_hash: false,
             sub: None,
             act_sub: None,
         }
@@ -812,7 +877,9 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
         if let Some(acr) = mint.acr {
             id.insert("acr".into(), json!(acr));
         }
-        id.insert("at_hash".into(), json!(half_hash(&access_token)));
+        if !mint.omit_at_hash {
+            id.insert("at_hash".into(), json!(half_hash(&access_token)));
+        }
         if let Some(code) = mint.code {
             id.insert("c_hash".into(), json!(half_hash(code)));
         }
