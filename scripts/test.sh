@@ -9,7 +9,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "error: Node.js 20+ and npm are needed for the end-to-end test peer (tests/provider)" >&2
   exit 2
 fi
-for peer in tests/provider tests/sandbox_verify; do
+# Every npm test peer under tests/ (oidc-provider, the jose verifier, any later one).
+for lock in tests/*/package-lock.json; do
+  peer=$(dirname "$lock")
   if [ -f "$peer/package-lock.json" ]; then
     if [ ! -d "$peer/node_modules" ] || [ "$peer/package-lock.json" -nt "$peer/node_modules" ]; then
       echo "== npm ci in $peer"

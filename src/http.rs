@@ -639,6 +639,28 @@ impl Exchange {
         }
     }
 
+    /// The browser's part of a flow as an exchange (front channel): the authorization request
+    /// the browser was sent with, and the redirect that came back (as a `Location`), with the
+    /// secrets in it marked. Nothing was sent by grantscope itself; the step says so.
+    pub fn front_channel(
+        step: &str,
+        request_url: &Url,
+        redirect: &str,
+        secrets: &[(SecretKind, String)],
+    ) -> Exchange {
+        let mut ex = Exchange::new(step, &HttpRequest::get(request_url.clone()));
+        ex.request.headers.clear();
+        ex.response = Some(RecordedResponse {
+            status: 302,
+            headers: vec![("Location".into(), redirect.to_string())],
+            body: String::new(),
+        });
+        for (kind, v) in secrets {
+            ex.add_secret(*kind, v.clone());
+        }
+        ex
+    }
+
     /// Marks this exchange as edited in step mode, keeping the request as the flow built it.
     pub fn set_edited_from(&mut self, original: &HttpRequest) {
         for (kind, v) in &original.secrets {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod http;
 pub mod keys;
 pub mod oauth;
+pub mod probe;
 pub mod profile;
 pub mod sandbox;
 pub mod secret;

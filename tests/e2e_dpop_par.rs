@@ -1,5 +1,5 @@
-//! DPoP (RFC 9449), PAR (RFC 9126), JAR (RFC 9101), RAR (RFC 9396) and calling an API, end to
-//! end against oidc-provider: proofs on token
+//! DPoP (RFC 9449), PAR (RFC 9126), JAR (RFC 9101), RAR (RFC 9396), response modes (form_post,
+//! JARM) and calling an API, end to end against oidc-provider: proofs on token
 //! requests bind the token to the key (`token_type: DPoP`, `cnf.jkt`); a server that requires
 //! nonces gets one retry with its nonce; a replayed proof is refused; `grantscope call` sends
 //! the bound token as DPoP with `ath` to the userinfo endpoint, and the same token sent as
@@ -455,5 +455,160 @@ fn rar_details_go_out_and_the_granted_ones_come_back_beside_them() {
             .as_str()
             .unwrap()
             .contains("array")
+    );
+}
+
+#[test]
+fn form_post_and_jarm_responses_are_received_and_jarm_is_verified_first() {
+    let p = Provider::start();
+    // form_post: the answer comes as a POST to the loopback listener.
+    let (url, doc) = code_flow(&p, &["--response-mode", "form_post"]);
+    assert!(url.contains("response_mode=form_post"), "{url}");
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    // JARM over the query and over form_post: a signed response JWT, verified, then used.
+    for mode in ["query.jwt", "form_post.jwt"] {
+        let (_, doc) = code_flow(&p, &["--response-mode", mode]);
+        assert_eq!(doc["ok"], true, "{mode}: {doc:#}");
+        let jwks = doc["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["step"].as_str().unwrap_or("").starts_with("JWKS"));
+        assert!(jwks, "{mode}: the keys were fetched to verify the response");
+    }
+}
+
+#[test]
+fn a_jarm_response_with_a_bad_signature_is_refused() {
+    let p = Provider::start();
+    let c = p.native_client();
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--scope".into(),
+        "openid".into(),
+        "--no-browser".into(),
+        "--response-mode".into(),
+        "query.jwt".into(),
+        "--json".into(),
+    ];
+    args.extend(c.cli_args());
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = p.complete_login(&url, common::TEST_USER).unwrap();
+    // Flip one character of the signature of the `response` JWT.
+    let mut u = url::Url::parse(&redirect).unwrap();
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "response" {
+                let mut chars: Vec<char> = v.chars().collect();
+                let last = chars.len() - 2;
+                chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
+                (k, chars.into_iter().collect())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(&pairs);
+    let (status, page) = deliver_redirect(u.as_str()).unwrap();
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("does not verify"), "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 1);
+    let doc = out.json().unwrap();
+    assert!(
+        doc["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["step"] != "token request"),
+        "no parameter of a forged response is used: {doc:#}"
+    );
+}
+
+/// The legacy client (a native app: its loopback redirect may use any port).
+fn legacy_flow(response_type: &str) -> Value {
+    let p = Provider::start();
+    let args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        p.issuer().to_string(),
+        "--client-id".into(),
+        "legacy".into(),
+        "--auth-method".into(),
+        "none".into(),
+        "--scope".into(),
+        "openid".into(),
+        "--response-type".into(),
+        response_type.into(),
+        "--no-browser".into(),
+        "--json".into(),
+    ];
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let back = p.complete_login(&url, common::TEST_USER).unwrap();
+    // The answer is in the fragment, which a browser keeps to itself: the listener's relay
+    // page posts it back, as this does.
+    let (before, fragment) = back.split_once('#').expect("a fragment response");
+    let (status, page) = deliver_redirect(&format!(
+        "{} {before}?{fragment}",
+        common::browser::FORM_POST
+    ))
+    .unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert!(
+        doc["deprecated"]
+            .as_str()
+            .unwrap()
+            .contains("front channel"),
+        "{doc:#}"
+    );
+    let browser_step = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "authorization response (browser)")
+        .expect("the browser's part is an exchange too");
+    let location = browser_step["response"]["headers"]["Location"]
+        .as_str()
+        .unwrap();
+    assert!(
+        !location.contains(fragment),
+        "tokens in it are masked: {location}"
+    );
+    doc
+}
+
+#[test]
+fn hybrid_code_id_token_checks_the_front_channel_id_token_c_hash() {
+    let doc = legacy_flow("code id_token");
+    let front = &doc["front_channel_id_token"];
+    assert_eq!(check(front, "c_hash")["status"], "pass", "{front:#}");
+    assert_eq!(front["valid"], true, "{front:#}");
+    assert_eq!(doc["id_token"]["valid"], true);
+}
+
+#[test]
+fn implicit_id_token_token_delivers_tokens_through_the_browser_flagged() {
+    let doc = legacy_flow("id_token token");
+    assert!(doc["response"]["access_token"].is_string(), "{doc:#}");
+    let exchanges = doc["exchanges"].as_array().unwrap();
+    assert!(
+        exchanges.iter().all(|e| e["step"] != "token request"),
+        "no token endpoint in the implicit flow"
+    );
+    assert_eq!(
+        check(&doc["id_token"], "at_hash")["status"],
+        "pass",
+        "{doc:#}"
     );
 }

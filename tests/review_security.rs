@@ -505,6 +505,7 @@ fn expected() -> Expected {
         state: "st".into(),
         issuer: None,
         require_iss: false,
+        ..Default::default()
     }
 }
 

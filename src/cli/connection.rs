@@ -111,6 +111,15 @@ pub struct ConnectionArgs {
     /// DANGEROUS: do not verify TLS certificates.
     #[arg(long)]
     pub insecure: bool,
+    /// Authorization code: the response type — code (default); `token`, `id_token token`
+    /// (implicit) and `code id_token`, `code token`, `code id_token token` (hybrid) are
+    /// deprecated and flagged: the tokens travel through the browser.
+    #[arg(long, value_name = "TYPE")]
+    pub response_type: Option<String>,
+    /// Authorization code: the response mode — query, fragment, form_post, or JARM (signed
+    /// responses, verified before use): jwt, query.jwt, fragment.jwt, form_post.jwt.
+    #[arg(long, value_name = "MODE", value_parser = ["query", "fragment", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"])]
+    pub response_mode: Option<String>,
     /// RFC 9396 authorization details: a JSON array, or @FILE to read it from a file.
     #[arg(long, value_name = "JSON|@FILE")]
     pub authorization_details: Option<String>,
@@ -216,12 +225,12 @@ impl ConnectionArgs {
         if let Some(m) = self.auth_method {
             p.auth_method = Some(m);
         }
-        set(&mut p.signing_key, &self.signing_key);
+        set(&mut p.auth.signing_key, &self.signing_key);
         if let Some(alg) = self.signing_alg {
-            p.signing_alg = Some(alg);
+            p.auth.signing_alg = Some(alg);
         }
         if let Some(aud) = &self.assertion_audience {
-            p.assertion_audience = Some(aud.clone());
+            p.auth.assertion_audience = Some(aud.clone());
         }
         if let Some(cert) = &self.client_cert {
             p.http.client_cert = Some(cert.clone());
@@ -249,6 +258,12 @@ impl ConnectionArgs {
         }
         if self.insecure {
             p.http.insecure_tls = true;
+        }
+        if let Some(t) = &self.response_type {
+            p.response_type = Some(t.clone());
+        }
+        if let Some(m) = &self.response_mode {
+            p.response_mode = Some(m.clone());
         }
         if self.request_object {
             p.request_object = crate::oauth::request_object::RequestObject::Signed;

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod inspect;
 pub mod key_cmd;
 pub mod lifecycle;
+pub mod probe_cmd;
 pub mod profile_cmd;
 pub mod sandbox;
 pub mod token_cmd;
@@ -57,6 +58,8 @@ pub enum Command {
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
+    /// Security probes: what does this server accept that it must refuse? (PROBES.md)
+    Probe(probe_cmd::ProbeArgs),
     /// Signing keys and certificates (private_key_jwt, mutual TLS, JWT-bearer assertions).
     #[command(subcommand)]
     Key(key_cmd::KeyCommand),
@@ -99,6 +102,7 @@ pub fn main() -> ExitCode {
             Command::Watch(a) => lifecycle::watch(a).await,
             Command::Keep(a) => lifecycle::keep(a).await,
             Command::Sandbox(a) => sandbox::run(a).await,
+            Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
         }
     })

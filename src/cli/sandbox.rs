@@ -97,6 +97,21 @@ pub struct SandboxArgs {
     /// login whose request names that acr and that passes the demo one-time code.
     #[arg(long)]
     pub require_step_up: bool,
+    /// UNSAFE (teaching): redeem an authorization code as often as it is presented.
+    #[arg(long)]
+    pub unsafe_allow_code_reuse: bool,
+    /// UNSAFE (teaching): leave iss out of authorization responses (the metadata still promises it).
+    #[arg(long)]
+    pub unsafe_no_iss: bool,
+    /// UNSAFE (teaching): answer the authorization endpoint with CORS for any origin.
+    #[arg(long)]
+    pub unsafe_cors_on_authorize: bool,
+    /// UNSAFE (teaching): accept a code_verifier for a code issued without a challenge.
+    #[arg(long)]
+    pub unsafe_allow_pkce_downgrade: bool,
+    /// UNSAFE (teaching): let any client refresh any refresh token.
+    #[arg(long)]
+    pub unsafe_refresh_any_client: bool,
 }
 
 impl SandboxArgs {
@@ -125,6 +140,11 @@ impl SandboxArgs {
                 accept_expired_assertion: self.unsafe_accept_expired_assertion,
                 accept_unsigned_request_object: self.unsafe_accept_unsigned_request_object,
                 allow_implicit: self.unsafe_allow_implicit,
+                allow_code_reuse: self.unsafe_allow_code_reuse,
+                no_iss: self.unsafe_no_iss,
+                cors_on_authorize: self.unsafe_cors_on_authorize,
+                allow_pkce_downgrade: self.unsafe_allow_pkce_downgrade,
+                refresh_any_client: self.unsafe_refresh_any_client,
             },
             teaching_switches: TeachingSwitches {
                 require_dpop_nonce: self.require_dpop_nonce,

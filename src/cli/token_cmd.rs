@@ -172,6 +172,11 @@ pub async fn run(args: TokenArgs) -> ExitCode {
             &inspections,
             reveal,
             resolved.config.authorization_details.as_deref(),
+            resolved
+                .config
+                .response_type()
+                .split(' ')
+                .any(|t| t == "token" || t == "id_token"),
         );
         println!(
             "{}",
@@ -279,6 +284,7 @@ fn json_document(
     inspections: &super::token_report::Inspections,
     reveal: bool,
     requested_details: Option<&str>,
+    front_channel: bool,
 ) -> Value {
     let (ok, error, response, rotated) = match &outcome.result {
         Ok(TokenSuccess {
@@ -307,6 +313,13 @@ fn json_document(
     }
     if let Some(r) = rotated {
         doc["refresh_token_rotated"] = Value::Bool(r);
+    }
+    if let Some(front) = &inspections.front_channel_id_token {
+        doc["front_channel_id_token"] = front.clone();
+    }
+    if front_channel {
+        doc["deprecated"] =
+            Value::String(crate::oauth::grants::authorization_code::FRONT_CHANNEL_WARNING.into());
     }
     if outcome.grant.deprecated() {
         doc["deprecated"] = Value::String(grants::password::DEPRECATION.into());

@@ -15,6 +15,7 @@ pub struct Inspections {
     pub access_token: Option<Value>,
     pub id_token: Option<Value>,
     pub refresh_token: Option<Value>,
+    pub front_channel_id_token: Option<Value>,
 }
 
 /// Inspects every token of a successful response with what the flow knows
@@ -41,6 +42,7 @@ pub async fn inspect_success(
             access_token: json(&r.access_token),
             id_token: json(&r.id_token),
             refresh_token: json(&r.refresh_token),
+            front_channel_id_token: json(&r.front_channel_id_token),
         },
         r.exchanges,
     )

@@ -8,6 +8,7 @@ use super::events::Event;
 use super::flow::{FlowCommand, FlowScreen, grant_kind};
 use super::history::HistoryScreen;
 use super::inspector::InspectorScreen;
+use super::probes::ProbesScreen;
 use super::profiles::{ProfilesScreen, SANDBOX_PROFILE};
 use super::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
 use super::wizard::{WizardCommand, wizard_ui};
@@ -92,6 +93,7 @@ pub struct GrantscopeApp {
     inspector: InspectorScreen,
     profiles: ProfilesScreen,
     history: HistoryScreen,
+    probes: ProbesScreen,
     sandbox: Option<Box<SandboxHandle>>,
     sandbox_state: SandboxState,
     /// Run the flow as soon as the sandbox is up.
@@ -135,6 +137,7 @@ impl GrantscopeApp {
             inspector,
             profiles,
             history: HistoryScreen::default(),
+            probes: ProbesScreen::default(),
             sandbox: None,
             sandbox_state: SandboxState::Stopped,
             run_after_sandbox: false,
@@ -177,6 +180,10 @@ impl GrantscopeApp {
     /// The session's exchanges.
     pub fn history(&self) -> &HistoryScreen {
         &self.history
+    }
+
+    pub fn probes(&self) -> &ProbesScreen {
+        &self.probes
     }
 
     /// The running sandbox's issuer.
@@ -429,6 +436,7 @@ impl GrantscopeApp {
                 for screen in Screen::ALL {
                     ui.selectable_value(&mut self.settings.screen, screen, screen.label());
                 }
+                ui.toggle_value(&mut self.probes.open, "Probes");
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     egui::ComboBox::from_label("Theme")
                         .selected_text(match self.settings.theme {
@@ -540,6 +548,10 @@ impl eframe::App for GrantscopeApp {
                     .ui(ui, &self.worker, &mut self.settings.active_profile);
             }
             Screen::History => self.history.ui(ui, &self.worker),
+        }
+        if self.probes.open {
+            let profile = self.active_profile();
+            self.probes.window(ui.ctx(), &self.worker, profile);
         }
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);

@@ -8,6 +8,7 @@ pub mod flow;
 pub mod history;
 pub mod inspector;
 pub mod lifecycle;
+pub mod probes;
 pub mod profiles;
 pub mod settings;
 pub mod widgets;

@@ -208,9 +208,26 @@ pub fn authenticate(cfg: &ClientConfig, endpoint: &Url) -> Result<AuthParts, Flo
     Ok(parts)
 }
 
+/// What the methods need beyond the client id and secret. A new method's settings go here
+/// (and in its flags and form fields): profiles store them flattened, `ClientConfig` carries
+/// them as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// `private_key_jwt`, JWT bearer, signed request objects: a stored key's name or a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
+    /// The assertion's `alg` (default: the key's; HS256 for `client_secret_jwt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_alg: Option<crate::keys::JwsAlg>,
+    /// The client assertion's `aud`: token-endpoint (default), issuer, or a URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_audience: Option<assertion::AssertionAudience>,
+}
+
 /// The signing key a configuration names (a stored key's name, or a key file).
 pub fn signing_key(cfg: &ClientConfig) -> Result<StoredKey, FlowError> {
-    let Some(name) = cfg.signing_key.as_deref().filter(|s| !s.is_empty()) else {
+    let Some(name) = cfg.auth.signing_key.as_deref().filter(|s| !s.is_empty()) else {
         return Err(FlowError::missing(
             "private_key_jwt",
             Missing::Input(GrantInput::SigningKey),
@@ -228,7 +245,10 @@ pub fn client_assertion_for(
     endpoint: &Url,
 ) -> Result<assertion::SignedAssertion, FlowError> {
     let aud = cfg
+        .auth
         .assertion_audience
+        .clone()
+        .unwrap_or_default()
         .resolve(
             Some(cfg.endpoints.token_endpoint.as_ref().unwrap_or(endpoint)),
             cfg.endpoints.issuer.as_ref(),
@@ -237,7 +257,7 @@ pub fn client_assertion_for(
     let spec = assertion::ClientAssertionSpec {
         client_id: &cfg.client_id,
         audience: aud,
-        alg: cfg.signing_alg,
+        alg: cfg.auth.signing_alg,
         lifetime: assertion::DEFAULT_LIFETIME,
         now: u64::try_from(crate::timefmt::now_unix()).unwrap_or(0),
     };

@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::AuthMethod;
-use super::assertion::AssertionAudience;
-use crate::keys::JwsAlg;
 use crate::secret::ClientSecret;
 
 /// The server's endpoints, from discovery or given by hand.
@@ -139,14 +137,16 @@ pub struct ClientConfig {
     pub par: bool,
     /// RFC 9396 `authorization_details`, compact JSON (an array of objects with a `type`).
     pub authorization_details: Option<String>,
+    /// The `response_mode` asked for (`query`, `fragment`, `form_post`, and the JARM modes
+    /// `jwt`, `query.jwt`, `fragment.jwt`, `form_post.jwt`); `None` sends none.
+    pub response_mode: Option<String>,
+    /// The `response_type` (default `code`); `token` and `id_token` ones are the deprecated
+    /// implicit and the hybrid flows.
+    pub response_type: Option<String>,
     /// RFC 9101: send the authorization request as a request object.
     pub request_object: super::request_object::RequestObject,
-    /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
-    pub signing_key: Option<String>,
-    /// The assertion's `alg`; `None` takes the key's (HS256 for `client_secret_jwt`).
-    pub signing_alg: Option<JwsAlg>,
-    /// The assertion's `aud`.
-    pub assertion_audience: AssertionAudience,
+    /// What the client authentication methods need (signing key, assertion alg and aud).
+    pub auth: super::client_auth::AuthSettings,
 }
 
 /// `params` with `extra` laid over: a name in `extra` replaces every pair of that name, an
@@ -188,6 +188,16 @@ impl ClientConfig {
         method != AuthMethod::None
             && (!method.needs_secret()
                 || self.client_secret.as_ref().is_some_and(|s| !s.is_empty()))
+    }
+
+    /// The response type to ask for: as set, else `code`.
+    pub fn response_type(&self) -> String {
+        self.response_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or("code")
+            .to_string()
     }
 
     pub fn wants_openid(&self) -> bool {

@@ -21,21 +21,46 @@ use super::error::{FlowError, OAuthErrorResponse};
 /// Connections read at once; more wait in the backlog until one is done.
 const MAX_OPEN_CONNECTIONS: usize = 64;
 
+/// Verifies a JARM response JWT (signature, `iss`, `aud`, `exp`) and returns its claims as
+/// the authorization response's parameters.
+pub type JarmVerifier =
+    std::sync::Arc<dyn Fn(&str) -> Result<Vec<(String, String)>, FlowError> + Send + Sync>;
+
 /// What the authorization response must carry to be accepted.
-#[derive(Debug, Clone)]
+#[derive(Clone, Default)]
 pub struct Expected {
     pub state: String,
     /// The issuer to compare `iss` with (RFC 9207), when known.
     pub issuer: Option<String>,
     /// The server promised `iss` (metadata), so its absence is an error.
     pub require_iss: bool,
+    /// JARM: the response comes as one signed JWT (`response`), verified before any of its
+    /// parameters is used.
+    pub jarm: Option<JarmVerifier>,
+    /// The response type asked for tokens in the front channel (implicit, hybrid): an answer
+    /// with `access_token` / `id_token` and no `code` is accepted.
+    pub front_channel_tokens: bool,
+}
+
+impl std::fmt::Debug for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expected")
+            .field("state", &self.state)
+            .field("issuer", &self.issuer)
+            .field("require_iss", &self.require_iss)
+            .field("jarm", &self.jarm.is_some())
+            .finish()
+    }
 }
 
 /// A successful authorization response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Callback {
+    /// Empty only for a response type without `code` (implicit).
     pub code: crate::secret::AuthorizationCode,
     pub iss: Option<String>,
+    /// Every parameter of the response (JARM: of the verified JWT), as received.
+    pub params: Vec<(String, String)>,
 }
 
 /// Checks an authorization response given as a full redirect URL or a bare query string.
@@ -53,9 +78,30 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
         }
         Err(_) => input.trim_start_matches('?').to_string(),
     };
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+    let mut params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
+    if let Some(verify) = &expected.jarm {
+        // JARM (§4.4): nothing but the verified `response` JWT counts.
+        let responses: Vec<&String> = params
+            .iter()
+            .filter(|(k, _)| k == "response")
+            .map(|(_, v)| v)
+            .collect();
+        match responses.as_slice() {
+            [jwt] => params = verify(jwt)?,
+            [] => {
+                return Err(FlowError::Redirect(
+                    "rejected: a JWT response mode was asked for, but the redirect carries no `response` JWT".into(),
+                ));
+            }
+            _ => {
+                return Err(FlowError::Redirect(
+                    "rejected: the redirect carries `response` more than once".into(),
+                ));
+            }
+        }
+    }
     // RFC 6749 §3.1: a parameter must not be repeated; do not silently pick one of two codes.
     for name in ["state", "code", "iss", "error"] {
         if params.iter().filter(|(n, _)| n == name).count() > 1 {
@@ -90,7 +136,25 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
             },
         });
     }
-    if iss.is_none() && expected.require_iss {
+    // RFC 9207 §2.4: a response with an ID token may leave `iss` out; the ID token's `iss`
+    // then stands for it, and must name the expected issuer before the code is used.
+    let id_token_iss = get("id_token").and_then(|t| match crate::token::decode(&t) {
+        Ok(crate::token::Decoded::Jws(jws)) => jws
+            .claims
+            .get("iss")
+            .and_then(serde_json::Value::as_str)
+            .map(String::from),
+        _ => None,
+    });
+    if iss.is_none()
+        && let (Some(found), Some(issuer)) = (&id_token_iss, &expected.issuer)
+        && found.trim_end_matches('/') != issuer.trim_end_matches('/')
+    {
+        return Err(FlowError::Redirect(format!(
+            "rejected: the front-channel ID token's iss {found:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
+        )));
+    }
+    if iss.is_none() && id_token_iss.is_none() && expected.require_iss {
         return Err(FlowError::Redirect(
             "rejected: the server advertises RFC 9207 `iss` on authorization responses but this one has none".into(),
         ));
@@ -99,7 +163,17 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
         Some(code) if !code.is_empty() => Ok(Callback {
             code: code.into(),
             iss,
+            params,
         }),
+        None if expected.front_channel_tokens
+            && (get("access_token").is_some() || get("id_token").is_some()) =>
+        {
+            Ok(Callback {
+                code: String::new().into(),
+                iss,
+                params,
+            })
+        }
         _ => Err(FlowError::Redirect(
             "the redirect has neither `code` nor `error`".into(),
         )),
@@ -201,7 +275,16 @@ impl LoopbackListener {
                     _ => continue,
                 },
             };
+            let (target, form) = target;
             let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+            // form_post (and form_post.jwt): the parameters come in the POST body.
+            let query = form.as_deref().unwrap_or(query);
+            if path == self.path && query.is_empty() {
+                // Nothing in the query: the parameters may be in the fragment, which only the
+                // browser sees. A small page posts it back here (implicit, hybrid, `fragment`).
+                respond_relay(&mut stream).await;
+                continue;
+            }
             if path != self.path {
                 respond(
                     &mut stream,
@@ -230,10 +313,14 @@ impl LoopbackListener {
     }
 }
 
-/// Reads the request line of one HTTP request (bounded in size and time).
-async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+/// Most a form_post body may be.
+const MAX_FORM: usize = 64 * 1024;
+
+/// Reads one HTTP request (bounded in size and time): the request target of a GET, or of a
+/// POST with its `application/x-www-form-urlencoded` body (form_post response mode).
+async fn read_request_target(stream: &mut TcpStream) -> Option<(String, Option<String>)> {
     let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
+    let mut chunk = [0u8; 4096];
     let read = async {
         loop {
             let n = stream.read(&mut chunk).await.ok()?;
@@ -241,20 +328,73 @@ async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
                 return None;
             }
             buf.extend_from_slice(&chunk[..n]);
-            if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.len() > 16 * 1024 {
-                return Some(());
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.trim()
+                            .eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                if length > MAX_FORM {
+                    return None;
+                }
+                while buf.len() < end + 4 + length {
+                    let n = stream.read(&mut chunk).await.ok()?;
+                    if n == 0 {
+                        return None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                return Some((head, buf[end + 4..end + 4 + length].to_vec()));
+            }
+            if buf.len() > 16 * 1024 {
+                return None;
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(5), read)
+    let (head, body) = tokio::time::timeout(Duration::from_secs(5), read)
         .await
         .ok()??;
-    let text = String::from_utf8_lossy(&buf);
-    let line = text.lines().next()?;
+    let line = head.lines().next()?;
     let mut parts = line.split_whitespace();
     let method = parts.next()?;
-    let target = parts.next()?;
-    (method == "GET").then(|| target.to_string())
+    let target = parts.next()?.to_string();
+    match method {
+        "GET" => Some((target, None)),
+        "POST" => {
+            let form = head.lines().any(|l| {
+                l.split_once(':').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("content-type")
+                        && v.trim().starts_with("application/x-www-form-urlencoded")
+                })
+            });
+            form.then(|| (target, Some(String::from_utf8_lossy(&body).into_owned())))
+        }
+        _ => None,
+    }
+}
+
+/// The page that posts the URL fragment back to the listener (a browser never sends the
+/// fragment itself); an empty fragment posts `error=no_parameters`, so the flow ends.
+async fn respond_relay(stream: &mut TcpStream) {
+    let body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>grantscope</title></head>\
+        <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><p>Handing the answer to grantscope…</p>\
+        <form id=\"f\" method=\"post\"></form><script>\
+        var p = new URLSearchParams(location.hash.substring(1)); var f = document.getElementById('f');\
+        if ([...p.keys()].length === 0) { p.set('error', 'no_parameters'); p.set('error_description', 'the redirect carried no parameters'); }\
+        p.forEach(function (v, k) { var i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); });\
+        history.replaceState(null, '', location.pathname); f.submit();</script></body></html>";
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(body.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 async fn respond(stream: &mut TcpStream, status: u16, title: &str, message: &str) {
@@ -295,6 +435,7 @@ mod tests {
             state: "s1".into(),
             issuer: Some("http://as.example".into()),
             require_iss: false,
+            ..Default::default()
         }
     }
 
@@ -363,6 +504,40 @@ mod tests {
                 .contains("received the authorization code")
         );
         assert_eq!(waiter.await.unwrap().unwrap().code.expose(), "xyz");
+    }
+
+    /// A bare GET (the parameters were in the fragment) gets the relay page and the listener
+    /// keeps waiting; the relayed POST (form_post too) ends it. A JSON POST is not a form.
+    #[tokio::test]
+    async fn fragment_relay_and_form_post_are_received() {
+        let l = LoopbackListener::bind(None).await.unwrap();
+        let uri = l.redirect_uri().clone();
+        let exp = expected();
+        let waiter = tokio::spawn(async move { l.wait(&exp, Duration::from_secs(10)).await });
+        let client = reqwest::Client::new();
+        let r = client.get(uri.as_str()).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("location.hash") && page.contains("method=\"post\""),
+            "{page}"
+        );
+        let r = client
+            .post(uri.as_str())
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await;
+        assert!(r.is_err() || r.unwrap().status().as_u16() != 200);
+        let r = client
+            .post(uri.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("code=posted&state=s1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(waiter.await.unwrap().unwrap().code.expose(), "posted");
     }
 
     #[tokio::test]

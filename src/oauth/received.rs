@@ -18,6 +18,9 @@ pub struct ReceivedInspections {
     pub access_token: Option<Inspection>,
     pub id_token: Option<Inspection>,
     pub refresh_token: Option<Inspection>,
+    /// Hybrid and implicit: the ID token that came through the front channel (`c_hash`
+    /// checked against the code, `at_hash` against a front-channel access token).
+    pub front_channel_id_token: Option<Inspection>,
     /// JWKS fetches made to verify them.
     pub exchanges: Vec<Exchange>,
 }
@@ -125,6 +128,23 @@ pub async fn inspect_received(
         .await;
         out.exchanges.extend(i.exchanges);
         out.id_token = Some(i.inspection);
+    }
+    if let Some(front) = &success.front_channel_id_token {
+        let mut opts = id_token_options(cfg, expected_issuer(cfg, discovery), success);
+        // A front-channel access token exists only in implicit, where `tokens` are that.
+        if success.code.is_some() {
+            opts.access_token = None;
+        }
+        let i = token::inspect(
+            front,
+            &key_source_for(front, TokenKind::Id, cfg),
+            http,
+            &opts,
+            now,
+        )
+        .await;
+        out.exchanges.extend(i.exchanges);
+        out.front_channel_id_token = Some(i.inspection);
     }
     if let Some(rt) = &tokens.refresh_token {
         out.refresh_token = Some(token::inspect_with_keys(

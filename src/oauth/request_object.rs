@@ -73,15 +73,21 @@ pub fn build(
         return Ok(format!("{}.{}.", enc(&Value::Object(header)), enc(&claims)));
     }
     let err = |e: crate::keys::KeyError| FlowError::Config(format!("request object: {e}"));
-    if cfg.signing_key.as_deref().is_some_and(|k| !k.is_empty()) {
+    if cfg
+        .auth
+        .signing_key
+        .as_deref()
+        .is_some_and(|k| !k.is_empty())
+    {
         let key = super::client_auth::signing_key(cfg)?;
-        let alg = cfg.signing_alg.unwrap_or(key.key.default_alg());
+        let alg = cfg.auth.signing_alg.unwrap_or(key.key.default_alg());
         header.insert("kid".into(), json!(key.key.kid()));
         return sign_compact(&header, &claims, Signer::Key(&key.key), alg).map_err(err);
     }
     match cfg.client_secret.as_ref().filter(|s| !s.is_empty()) {
         Some(secret) => {
             let alg = cfg
+                .auth
                 .signing_alg
                 .filter(|a| a.is_symmetric())
                 .unwrap_or(JwsAlg::Hs256);

@@ -127,6 +127,13 @@ impl Session {
         std::mem::take(&mut self.exchanges)
     }
 
+    /// Keeps an exchange made outside [`send`](Self::send) (a JWKS fetch), and tells the
+    /// observer.
+    pub fn record(&mut self, exchange: Exchange) {
+        self.emit(FlowEvent::Exchange(Box::new(exchange.clone())));
+        self.exchanges.push(exchange);
+    }
+
     /// Sends one request, records it, and tells the observer.
     pub async fn send(&mut self, step: &str, req: HttpRequest) -> Result<HttpResponse, FlowError> {
         self.emit(FlowEvent::Started {

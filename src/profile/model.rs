@@ -3,10 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::keys::JwsAlg;
-use crate::oauth::assertion::AssertionAudience;
-
 use crate::http::HttpSettings;
+use crate::oauth::client_auth::AuthSettings;
 use crate::oauth::{AuthMethod, ClientConfig, Endpoints, PkceMode};
 use crate::secret::ClientSecret;
 
@@ -44,15 +42,10 @@ pub struct Profile {
     /// PKCE code verifier length, 43–128 (default 64).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pkce_verifier_length: Option<usize>,
-    /// `private_key_jwt` (and JWT bearer): a stored key's name or a key file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_key: Option<String>,
-    /// The client assertion's `alg` (default: the key's; HS256 for `client_secret_jwt`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_alg: Option<JwsAlg>,
-    /// The client assertion's `aud`: token-endpoint (default), issuer, or a URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub assertion_audience: Option<AssertionAudience>,
+    /// What client authentication methods need beyond the id and secret (signing key,
+    /// assertion alg and audience), kept in the file's top level as before.
+    #[serde(flatten)]
+    pub auth: AuthSettings,
     /// Timeouts, body cap, TLS verification, extra CA, client certificate.
     pub http: HttpSettings,
     /// Extra authorization request parameters (name, value); an empty value removes one.
@@ -67,6 +60,13 @@ pub struct Profile {
     /// RFC 9396 authorization details (JSON array) for the authorization and token requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<String>,
+    /// The response type (default `code`; `token`, `id_token token`, `code id_token`, ...
+    /// are the deprecated implicit and the hybrid flows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_type: Option<String>,
+    /// The authorization response mode (query, fragment, form_post, jwt, query.jwt, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_mode: Option<String>,
     /// RFC 9101: the authorization request as a (signed) request object.
     #[serde(skip_serializing_if = "is_off")]
     pub request_object: crate::oauth::request_object::RequestObject,
@@ -119,14 +119,14 @@ impl Default for Profile {
             redirect_uri: None,
             pkce: PkceMode::S256,
             pkce_verifier_length: None,
-            signing_key: None,
-            signing_alg: None,
-            assertion_audience: None,
+            auth: AuthSettings::default(),
             http: HttpSettings::default(),
             authorize_params: Vec::new(),
             token_params: Vec::new(),
             par: false,
             request_object: Default::default(),
+            response_mode: None,
+            response_type: None,
             authorization_details: None,
             dpop: false,
             dpop_key: None,
@@ -207,10 +207,13 @@ impl Profile {
             token_params: self.token_params.clone(),
             par: self.par,
             request_object: self.request_object,
+            response_mode: self.response_mode.clone().filter(|m| !m.is_empty()),
+            response_type: self.response_type.clone().filter(|m| !m.is_empty()),
             authorization_details: self.authorization_details.clone(),
-            signing_key: self.signing_key.clone().filter(|s| !s.is_empty()),
-            signing_alg: self.signing_alg,
-            assertion_audience: self.assertion_audience.clone().unwrap_or_default(),
+            auth: AuthSettings {
+                signing_key: self.auth.signing_key.clone().filter(|s| !s.is_empty()),
+                ..self.auth.clone()
+            },
         })
     }
 
@@ -221,5 +224,27 @@ impl Profile {
             secret_store: SecretStore::File,
             ..self.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The client-authentication settings stay at the file's top level (serde flatten), so
+    /// profiles written before they moved into `AuthSettings` read the same.
+    #[test]
+    fn auth_settings_keep_the_file_shape() {
+        let text = r#"{"version":1,"name":"p","client_id":"c","auth_method":"private_key_jwt",
+            "signing_key":"k1","signing_alg":"ES256","assertion_audience":"issuer"}"#;
+        let p: Profile = serde_json::from_str(text).unwrap();
+        assert_eq!(p.auth.signing_key.as_deref(), Some("k1"));
+        assert_eq!(p.auth.signing_alg, Some(crate::keys::JwsAlg::Es256));
+        let back = serde_json::to_value(&p).unwrap();
+        assert_eq!(back["signing_key"], "k1");
+        assert_eq!(back["assertion_audience"], "issuer");
+        assert!(back.get("auth").is_none());
+        let cfg = p.client_config().unwrap();
+        assert_eq!(cfg.auth.signing_key.as_deref(), Some("k1"));
     }
 }

@@ -493,7 +493,9 @@ fn approve(
     if let Some(state) = state.as_deref() {
         pairs.push(("state", state));
     }
-    pairs.push(("iss", app.issuer.as_str()));
+    if !app.config.unsafe_switches.no_iss {
+        pairs.push(("iss", app.issuer.as_str()));
+    }
     let to = ReplyTo {
         uri: &redirect_uri,
         state: state.as_deref(),
@@ -511,7 +513,9 @@ fn redirect_error(app: &App, to: &ReplyTo<'_>, error: &OAuthError, status: Statu
     if let Some(state) = to.state {
         pairs.push(("state", state));
     }
-    pairs.push(("iss", app.issuer.as_str()));
+    if !app.config.unsafe_switches.no_iss {
+        pairs.push(("iss", app.issuer.as_str()));
+    }
     redirect(app, to, &pairs, status)
 }
 

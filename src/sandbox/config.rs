@@ -39,6 +39,16 @@ pub struct UnsafeSwitches {
     /// Answer the deprecated implicit (`token`, `id_token token`) and hybrid (`code id_token`,
     /// ...) response types: tokens in the front channel (RFC 9700 §2.1.2).
     pub allow_implicit: bool,
+    /// Redeem an authorization code as often as it is presented.
+    pub allow_code_reuse: bool,
+    /// Leave `iss` out of authorization responses (while the metadata still promises it).
+    pub no_iss: bool,
+    /// Answer the authorization endpoint with CORS headers for any origin.
+    pub cors_on_authorize: bool,
+    /// Accept a `code_verifier` for a code issued without a challenge (PKCE downgrade).
+    pub allow_pkce_downgrade: bool,
+    /// Let any client refresh any refresh token (tokens not bound to their client).
+    pub refresh_any_client: bool,
 }
 
 impl UnsafeSwitches {
@@ -67,6 +77,11 @@ impl UnsafeSwitches {
                 "unsafe-accept-unsigned-request-object",
             ),
             (self.allow_implicit, "unsafe-allow-implicit"),
+            (self.allow_code_reuse, "unsafe-allow-code-reuse"),
+            (self.no_iss, "unsafe-no-iss"),
+            (self.cors_on_authorize, "unsafe-cors-on-authorize"),
+            (self.allow_pkce_downgrade, "unsafe-allow-pkce-downgrade"),
+            (self.refresh_any_client, "unsafe-refresh-any-client"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))

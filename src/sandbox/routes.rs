@@ -28,7 +28,12 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/jwks", get(endpoints::jwks))
         .route(
             "/authorize",
-            get(authorize::authorize_get).post(authorize::authorize_post),
+            get(authorize::authorize_get)
+                .post(authorize::authorize_post)
+                .layer(axum::middleware::map_response_with_state(
+                    app.clone(),
+                    unsafe_cors,
+                )),
         )
         .route("/token", post(token::token))
         .route(par::PAR_PATH, post(par::pushed_authorization_request))
@@ -50,4 +55,19 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)
+}
+
+/// The `unsafe-cors-on-authorize` teaching switch: CORS for any origin on the authorization
+/// endpoint (which must never be read by scripts of other origins).
+async fn unsafe_cors(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if app.config.unsafe_switches.cors_on_authorize {
+        response.headers_mut().insert(
+            axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            axum::http::HeaderValue::from_static("*"),
+        );
+    }
+    response
 }

@@ -375,7 +375,7 @@ fn authorization_code(
             "the authorization code was issued to another client",
         ));
     }
-    if record.consumed {
+    if record.consumed && !app.config.unsafe_switches.allow_code_reuse {
         if let Some(grant) = record.redeemed {
             store.revoke_grant(grant, "authorization code reused");
         }
@@ -422,11 +422,12 @@ fn authorization_code(
                 ));
             }
         }
-        (None, Some(_)) => {
+        (None, Some(_)) if !app.config.unsafe_switches.allow_pkce_downgrade => {
             return Err(OAuthError::invalid_grant(
                 "code_verifier sent, but the authorization request had no code_challenge (PKCE downgrade)",
             ));
         }
+        (None, Some(_)) => {}
         (None, None) => {}
     }
     if let Some(bound) = &record.request.dpop_jkt
@@ -529,7 +530,7 @@ fn refresh_token(
     let Some(grant) = store.grants.get(&record.grant).cloned() else {
         return Err(OAuthError::invalid_grant("unknown refresh token"));
     };
-    if grant.client.id != client.id {
+    if grant.client.id != client.id && !app.config.unsafe_switches.refresh_any_client {
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
         ));

@@ -317,6 +317,9 @@ pub fn decode_entities(s: &str) -> String {
 }
 
 /// All forms of a page, with their inputs and buttons.
+/// The prefix of what [`Browser::authorize`] returns for a form_post response.
+pub const FORM_POST: &str = "FORM_POST";
+
 pub fn forms(html: &str) -> Vec<Form> {
     let mut forms: Vec<Form> = Vec::new();
     let mut open: Option<usize> = None;
@@ -550,6 +553,26 @@ impl Browser {
                 Outcome::Redirect(to) => return Ok(to),
                 Outcome::Page { status, url, body } => (status, url, body),
             };
+            // response_mode=form_post: a self-submitting form posts the answer out of the
+            // provider's origin. Returned as `FORM_POST <action>?<fields>` for the test to POST.
+            if let Some(posted) = forms(&body).into_iter().find(|f| {
+                f.method.eq_ignore_ascii_case("post")
+                    && f.action
+                        .as_deref()
+                        .and_then(|a| page_url.join(a).ok())
+                        .is_some_and(|a| a.origin() != self.origin)
+            }) {
+                let mut action = page_url.join(posted.action.as_deref().unwrap_or(""))?;
+                {
+                    let mut q = action.query_pairs_mut();
+                    for input in &posted.inputs {
+                        if let (Some(n), Some(v)) = (input.attr("name"), input.attr("value")) {
+                            q.append_pair(n, v);
+                        }
+                    }
+                }
+                return Ok(format!("{FORM_POST} {action}"));
+            }
             let next = self.interaction_step(&page_url, &body, login, None, decision)?;
             match next {
                 Some((target, fields)) => {

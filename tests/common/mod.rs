@@ -247,11 +247,22 @@ pub fn deliver_redirect(redirect_url: &str) -> Result<(u16, String)> {
             .timeout(std::time::Duration::from_secs(10))
             .no_proxy()
             .build()?;
-        let resp = client
-            .get(redirect_url)
-            .send()
-            .await
-            .with_context(|| format!("delivering the redirect to {redirect_url}"))?;
+        // A form_post answer (see browser::FORM_POST): POST the fields, as the browser would.
+        let resp = match redirect_url.strip_prefix(browser::FORM_POST) {
+            Some(posted) => {
+                let mut url = url::Url::parse(posted.trim())?;
+                let body = url.query().unwrap_or("").to_string();
+                url.set_query(None);
+                client
+                    .post(url)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+            }
+            None => client.get(redirect_url).send().await,
+        }
+        .with_context(|| format!("delivering the redirect to {redirect_url}"))?;
         let status = resp.status().as_u16();
         Ok((status, resp.text().await.unwrap_or_default()))
     })

@@ -168,6 +168,15 @@ const clients = [
     redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback', 'http://[::1]/callback'],
   },
   {
+    // Legacy and hybrid response types (implicit is deprecated; tests show why).
+    client_id: 'legacy',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['implicit', 'authorization_code'],
+    response_types: ['id_token token', 'code id_token', 'code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+  },
+  {
     // Confidential web client: exact redirect URI match (plus WEB_REDIRECT_URIS).
     client_id: 'web',
     client_secret: 'web-secret',
@@ -211,6 +220,7 @@ const ACCOUNT_CLAIMS = (sub) => ({
 
 const configuration = {
   clients,
+  responseTypes: ['code', 'id_token', 'id_token token', 'code id_token', 'none'],
   jwks: loadOrCreateKeys(),
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
   // Any login/password is accepted by the development interactions; the login becomes `sub`.
@@ -269,6 +279,8 @@ const configuration = {
           : undefined),
       authorizationDetailsForIntrospection: (_ctx, token) => token.rar,
     },
+    // JARM: JWT-secured authorization responses (query.jwt, form_post.jwt, ...).
+    jwtResponseModes: { enabled: true },
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },

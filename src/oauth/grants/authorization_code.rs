@@ -45,19 +45,26 @@ pub fn build_request(
         return Err(FlowError::missing(NAME, Missing::ClientId));
     }
     let state = pkce::random_token();
-    let nonce = cfg.wants_openid().then(pkce::random_token);
+    let response_type = cfg.response_type();
+    let with_code = response_type.split(' ').any(|t| t == "code");
+    // An ID token in the front channel must carry a nonce (OpenID Connect Core §3.2.2.1).
+    let nonce = (cfg.wants_openid() || response_type.contains("id_token")).then(pkce::random_token);
     let verifier = match cfg.pkce {
+        _ if !with_code => None,
         PkceMode::Off => None,
         _ => Some(PkceVerifier::new(pkce::new_verifier(
             cfg.pkce_verifier_len.unwrap_or(pkce::DEFAULT_VERIFIER_LEN),
         ))),
     };
     let mut pairs: Vec<(String, String)> = vec![
-        ("response_type".into(), "code".into()),
+        ("response_type".into(), response_type.clone()),
         ("client_id".into(), cfg.client_id.clone()),
         ("redirect_uri".into(), redirect_uri.to_string()),
     ];
     pairs.extend(cfg.scope_params());
+    if let Some(mode) = &cfg.response_mode {
+        pairs.push(("response_mode".into(), mode.clone()));
+    }
     pairs.push(("state".into(), state.clone()));
     if let Some(n) = &nonce {
         pairs.push(("nonce".into(), n.clone()));
@@ -173,6 +180,74 @@ async fn browser_url(
     session.gate_authorize(url).await
 }
 
+/// JARM (JWT Secured Authorization Response Mode): with a `*jwt` response mode, the
+/// response is one JWT signed by the server. The JWKS is fetched first; the verifier then
+/// checks the signature, `iss` (the issuer), `aud` (the client id) and `exp` before any
+/// parameter it carries is used.
+async fn jarm_verifier(
+    session: &mut Session,
+    cfg: &ClientConfig,
+) -> Result<Option<loopback::JarmVerifier>, FlowError> {
+    let Some(mode) = cfg.response_mode.as_deref().filter(|m| m.ends_with("jwt")) else {
+        return Ok(None);
+    };
+    let jwks_uri = cfg.endpoints.jwks_uri.clone().ok_or_else(|| {
+        FlowError::missing(
+            "verifying a JWT-secured authorization response",
+            Missing::Endpoint(EndpointKind::Jwks),
+        )
+    })?;
+    let mut exchanges = Vec::new();
+    let keys = crate::token::jwks::load_keys(
+        &crate::token::KeySource::JwksUrl(jwks_uri),
+        session.http(),
+        None,
+        &mut exchanges,
+    )
+    .await
+    .map_err(|e| FlowError::Redirect(format!("JARM ({mode}): the server's keys: {e}")))?;
+    for ex in exchanges {
+        session.record(ex);
+    }
+    let options = crate::token::InspectOptions {
+        issuer: cfg
+            .endpoints
+            .issuer
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string()),
+        audience: Some(cfg.client_id.clone()),
+        ..Default::default()
+    };
+    let verify = move |jwt: &str| -> Result<Vec<(String, String)>, FlowError> {
+        let inspection =
+            crate::token::inspect_with_keys(jwt, &keys, &options, crate::timefmt::now_unix());
+        if !inspection.valid {
+            let why = inspection
+                .failures()
+                .next()
+                .map(|c| format!("{}: {}", c.id, c.shown_message()))
+                .unwrap_or_else(|| format!("signature {:?}", inspection.signature.status));
+            return Err(FlowError::Redirect(format!(
+                "rejected: the JWT-secured authorization response does not verify ({why}); none of its parameters is used"
+            )));
+        }
+        let Some(claims) = inspection.claims.as_object() else {
+            return Err(FlowError::Redirect(
+                "rejected: the JWT-secured authorization response has no claims".into(),
+            ));
+        };
+        Ok(claims
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "aud" | "exp" | "iat" | "nbf" | "jti"))
+            .map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), String::from);
+                (k.clone(), v)
+            })
+            .collect())
+    };
+    Ok(Some(std::sync::Arc::new(verify)))
+}
+
 /// The configuration for the authorization request: with DPoP on, `dpop_jkt` binds the code
 /// to the key (RFC 9449 §10) unless the user set (or removed) it.
 fn with_dpop_jkt(session: &Session, cfg: &ClientConfig) -> ClientConfig {
@@ -238,7 +313,7 @@ pub async fn run(
 ) -> Result<TokenSuccess, FlowError> {
     let expected_issuer = cfg.endpoints.issuer.as_ref().map(|u| u.to_string());
     let cfg = &with_dpop_jkt(session, cfg);
-    let (request, callback) = match source {
+    let (request, callback, opened_url) = match source {
         RedirectSource::Loopback {
             open_browser,
             timeout,
@@ -260,9 +335,11 @@ pub async fn run(
                 state: request.state.clone(),
                 issuer: expected_issuer,
                 require_iss,
+                jarm: jarm_verifier(session, cfg).await?,
+                front_channel_tokens: front_channel_tokens(cfg),
             };
             let cb = listener.wait(&expected, timeout).await?;
-            (request, cb)
+            (request, cb, url)
         }
         RedirectSource::Paste(rx) => {
             let redirect = cfg.redirect_uri.clone().ok_or_else(|| {
@@ -282,24 +359,117 @@ pub async fn run(
                 state: request.state.clone(),
                 issuer: expected_issuer,
                 require_iss,
+                jarm: jarm_verifier(session, cfg).await?,
+                front_channel_tokens: front_channel_tokens(cfg),
             };
             let cb = loopback::parse_redirect(&pasted, &expected)?;
-            (request, cb)
+            (request, cb, url)
         }
     };
     session.emit(FlowEvent::RedirectReceived {
         url: format!("{}?code=…&state=…", request.redirect_uri),
     });
-    let mut success = exchange_code(
-        session,
-        cfg,
-        &callback.code,
-        &request.redirect_uri,
-        request.code_verifier.as_ref(),
-    )
-    .await?;
+    // The browser's part as an exchange too: what it was sent with, what came back.
+    let secrets: Vec<(SecretKind, String)> = callback
+        .params
+        .iter()
+        .filter_map(|(k, v)| {
+            let kind = match k.as_str() {
+                "code" => SecretKind::AuthorizationCode,
+                "access_token" => SecretKind::AccessToken,
+                "id_token" => SecretKind::IdToken,
+                "refresh_token" => SecretKind::RefreshToken,
+                "response" => SecretKind::Assertion,
+                _ => return None,
+            };
+            Some((kind, v.clone()))
+        })
+        .collect();
+    let mut back = request.redirect_uri.clone();
+    back.query_pairs_mut().extend_pairs(callback.params.iter());
+    session.record(crate::http::Exchange::front_channel(
+        "authorization response (browser)",
+        &opened_url,
+        back.as_str(),
+        &secrets,
+    ));
+    let front = front_channel_response(&callback)?;
+    if front.is_some() {
+        session.emit(FlowEvent::Note(format!("warning: {FRONT_CHANNEL_WARNING}")));
+    }
+    let mut success = if callback.code.is_empty() {
+        // Implicit: the tokens came through the browser; there is no code to exchange.
+        let (raw, tokens) = front.clone().ok_or_else(|| {
+            FlowError::Redirect("the redirect carries neither a code nor an access token".into())
+        })?;
+        TokenSuccess::new(raw, tokens)
+    } else {
+        exchange_code(
+            session,
+            cfg,
+            &callback.code,
+            &request.redirect_uri,
+            request.code_verifier.as_ref(),
+        )
+        .await?
+    };
+    // Hybrid: the front-channel ID token is checked on its own (c_hash against the code).
+    if let Some((_, t)) = &front
+        && !callback.code.is_empty()
+    {
+        success.front_channel_id_token = t.id_token.clone();
+    }
     success.nonce = request.nonce;
     Ok(success)
+}
+
+/// Why tokens in the front channel are deprecated, said whenever they come that way.
+pub const FRONT_CHANNEL_WARNING: &str = "tokens came through the front channel (the browser: its history, referrers, extensions, logs); the implicit grant and response types with `token` are deprecated (RFC 9700 §2.1.2)";
+
+/// Whether the response type puts tokens in the front channel (implicit, hybrid).
+fn front_channel_tokens(cfg: &ClientConfig) -> bool {
+    cfg.response_type()
+        .split(' ')
+        .any(|t| t == "token" || t == "id_token")
+}
+
+/// The tokens of a front-channel response (implicit or hybrid), as a token response.
+fn front_channel_response(
+    callback: &loopback::Callback,
+) -> Result<Option<(serde_json::Value, crate::oauth::TokenResponse)>, FlowError> {
+    let has = |k: &str| callback.params.iter().any(|(n, _)| n == k);
+    if !has("access_token") && !has("id_token") {
+        return Ok(None);
+    }
+    let mut m = serde_json::Map::new();
+    for (k, v) in &callback.params {
+        if matches!(k.as_str(), "code" | "state" | "iss" | "session_state") {
+            continue;
+        }
+        m.insert(k.clone(), serde_json::Value::String(v.clone()));
+    }
+    let raw = serde_json::Value::Object(m);
+    if !has("access_token") {
+        // `id_token` alone, or hybrid `code id_token`: only the ID token came this way.
+        let tokens = crate::oauth::TokenResponse {
+            id_token: callback
+                .params
+                .iter()
+                .find(|(n, _)| n == "id_token")
+                .map(|(_, v)| v.clone().into()),
+            ..Default::default()
+        };
+        return Ok(Some((raw, tokens)));
+    }
+    crate::oauth::TokenResponse::from_json(&raw)
+        .map(|t| Some((raw.clone(), t)))
+        .map_err(|detail| FlowError::Body {
+            what: "front-channel authorization",
+            source: crate::http::BodyError::Shape {
+                status: 302,
+                detail,
+            },
+        })
 }
 
 #[cfg(test)]

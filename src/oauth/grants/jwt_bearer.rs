@@ -60,7 +60,7 @@ pub async fn run(
                 claims.clone(),
                 &cfg.client_id,
                 token.as_str(),
-                cfg.signing_alg,
+                cfg.auth.signing_alg,
                 DEFAULT_LIFETIME,
                 u64::try_from(crate::timefmt::now_unix()).unwrap_or(0),
             )

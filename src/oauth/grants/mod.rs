@@ -314,6 +314,8 @@ pub struct TokenSuccess {
     pub nonce: Option<String>,
     /// The authorization code exchanged, for `c_hash`.
     pub code: Option<AuthorizationCode>,
+    /// Hybrid and implicit flows: the ID token that came through the front channel.
+    pub front_channel_id_token: Option<crate::secret::IdToken>,
 }
 
 impl TokenSuccess {
@@ -324,6 +326,7 @@ impl TokenSuccess {
             refresh_rotated: None,
             nonce: None,
             code: None,
+            front_channel_id_token: None,
         }
     }
 }

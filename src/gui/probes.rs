@@ -1,0 +1,377 @@
+//! The Probes window: choose security probes by group, run them against the active profile
+//! (through the core's `probe` engine, on the worker runtime), watch the verdicts arrive in a
+//! live table (colour and level), expand a row to its reason, the RFC text it tests and its
+//! masked exchanges, re-run one probe, and export the run as JSON, JUnit or HTML.
+
+use std::collections::BTreeSet;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::oauth::{self, EndpointKind};
+use crate::probe::driver::{AuthorizeDriver, Loopback};
+use crate::probe::{
+    self, Group, Outcome, PROBES, ProbeResult, RunOptions, Target, report, runner::Run,
+};
+use crate::profile::Profile;
+
+use super::worker::Worker;
+
+const GROUPS: [Group; 8] = [
+    Group::Pkce,
+    Group::Codes,
+    Group::Redirects,
+    Group::Refresh,
+    Group::ClientAuthentication,
+    Group::LegacyGrants,
+    Group::TransportAndHeaders,
+    Group::Keys,
+];
+
+/// What a running job sends back.
+enum Msg {
+    Result(Box<ProbeResult>),
+    Done(Box<Run>),
+    Failed(String),
+}
+
+/// The window's state.
+pub struct ProbesScreen {
+    /// Whether the window is shown.
+    pub open: bool,
+    selected: BTreeSet<&'static str>,
+    results: Vec<ProbeResult>,
+    last_run: Option<Run>,
+    running: bool,
+    message: Option<String>,
+    rx: Option<mpsc::Receiver<Msg>>,
+}
+
+impl Default for ProbesScreen {
+    fn default() -> Self {
+        Self {
+            open: false,
+            selected: PROBES.iter().map(|p| p.id).collect(),
+            results: Vec::new(),
+            last_run: None,
+            running: false,
+            message: None,
+            rx: None,
+        }
+    }
+}
+
+fn colour(o: Outcome) -> egui::Color32 {
+    match o {
+        Outcome::Pass => egui::Color32::from_rgb(0x1b, 0x7f, 0x3b),
+        Outcome::Fail => egui::Color32::from_rgb(0xc0, 0x10, 0x30),
+        Outcome::Warn => egui::Color32::from_rgb(0xb3, 0x6b, 0x00),
+        Outcome::Info => egui::Color32::from_rgb(0x22, 0x5e, 0xa8),
+        Outcome::Inconclusive => egui::Color32::GRAY,
+        Outcome::Skipped => egui::Color32::DARK_GRAY,
+    }
+}
+
+impl ProbesScreen {
+    /// The probes the user ticked.
+    pub fn selected(&self) -> Vec<&'static str> {
+        self.selected.iter().copied().collect()
+    }
+
+    /// The results so far (of the last or running run).
+    pub fn results(&self) -> &[ProbeResult] {
+        &self.results
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    fn drain(&mut self) {
+        let Some(rx) = &self.rx else { return };
+        let msgs: Vec<Msg> = rx.try_iter().collect();
+        for msg in msgs {
+            match msg {
+                Msg::Result(r) => {
+                    self.results.retain(|x| x.id != r.id);
+                    self.results.push(*r);
+                }
+                Msg::Done(run) => {
+                    self.running = false;
+                    self.message = Some(format!(
+                        "Done in {} ms: {}",
+                        run.elapsed_ms,
+                        Outcome::ALL
+                            .iter()
+                            .map(|o| format!("{} {}", run.count(*o), o.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    self.merge_run(*run);
+                }
+                Msg::Failed(e) => {
+                    self.running = false;
+                    self.message = Some(e);
+                }
+            }
+        }
+        // Catalogue order.
+        self.results
+            .sort_by_key(|r| PROBES.iter().position(|p| p.id == r.id));
+    }
+
+    fn merge_run(&mut self, run: Run) {
+        match &mut self.last_run {
+            Some(last) if run.results.len() < PROBES.len() => {
+                // A re-run of some probes: replace their rows.
+                for r in run.results {
+                    if r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for"
+                    {
+                        continue;
+                    }
+                    if let Some(slot) = last.results.iter_mut().find(|x| x.id == r.id) {
+                        *slot = r;
+                    }
+                }
+            }
+            _ => self.last_run = Some(run),
+        }
+        if let Some(last) = &self.last_run {
+            self.results = last.results.clone();
+        }
+    }
+
+    /// Starts a run of `only` against `profile` on the worker runtime.
+    pub fn start(
+        &mut self,
+        ctx: &egui::Context,
+        worker: &Worker,
+        profile: Profile,
+        only: Vec<String>,
+    ) {
+        let (tx, rx) = mpsc::channel();
+        self.rx = Some(rx);
+        self.running = true;
+        self.message = Some("Running...".into());
+        if only.len() == PROBES.len() {
+            self.results.clear();
+        }
+        let ctx = ctx.clone();
+        worker.handle().spawn(async move {
+            let tx = Mutex::new(tx);
+            let send = |m: Msg| {
+                if let Ok(t) = tx.lock() {
+                    let _ = t.send(m);
+                }
+                ctx.request_repaint();
+            };
+            let wants = [
+                EndpointKind::Authorization,
+                EndpointKind::Token,
+                EndpointKind::Jwks,
+                EndpointKind::Userinfo,
+            ];
+            let conn = match oauth::connect(&profile, &wants, None).await {
+                Ok(c) => c,
+                Err(e) => return send(Msg::Failed(format!("cannot connect: {e}"))),
+            };
+            let announce: Arc<dyn Fn(&url::Url) + Send + Sync> = Arc::new(|_| {});
+            let driver = match Loopback::start(
+                conn.config.redirect_uri.as_ref(),
+                true,
+                Duration::from_secs(300),
+                announce,
+            )
+            .await
+            {
+                Ok(d) => d,
+                Err(e) => return send(Msg::Failed(e.to_string())),
+            };
+            let Some(redirect_uri) = driver.redirect_uri() else {
+                return send(Msg::Failed("no redirect URI".into()));
+            };
+            let target = Target {
+                http: conn.session.http().clone(),
+                config: conn.config,
+                discovery: conn.discovery,
+                driver: Arc::new(driver),
+                redirect_uri,
+                second_client: None,
+                slow: false,
+            };
+            let options = RunOptions {
+                only,
+                ..RunOptions::default()
+            };
+            let plan = match probe::plan(&target, &options) {
+                Ok(p) => p,
+                Err(e) => return send(Msg::Failed(e)),
+            };
+            let on_result = |r: &ProbeResult| send(Msg::Result(Box::new(r.clone())));
+            let run = probe::run(Arc::new(target), &plan, &on_result).await;
+            send(Msg::Done(Box::new(run)));
+        });
+    }
+
+    fn export(&mut self, worker: &Worker, kind: &'static str) {
+        let Some(run) = &self.last_run else { return };
+        let (text, name) = match kind {
+            "json" => (report::to_json(run, false).to_string(), "probes.json"),
+            "xml" => match report::to_junit(run) {
+                Ok(x) => (x, "probes.xml"),
+                Err(e) => {
+                    self.message = Some(format!("JUnit: {e}"));
+                    return;
+                }
+            },
+            _ => (report::to_html(run), "probes.html"),
+        };
+        let (tx, rx) = mpsc::channel();
+        self.rx = Some(rx);
+        worker.handle().spawn(async move {
+            let file = rfd::AsyncFileDialog::new()
+                .set_title("Export the probe results")
+                .set_file_name(name)
+                .save_file()
+                .await;
+            let msg = match file {
+                None => "Export cancelled".to_string(),
+                Some(f) => {
+                    let path = f.path().to_path_buf();
+                    match tokio::fs::write(&path, text).await {
+                        Ok(()) => format!("Exported to {}", path.display()),
+                        Err(e) => format!("cannot write {}: {e}", path.display()),
+                    }
+                }
+            };
+            let _ = tx.send(Msg::Failed(msg));
+        });
+    }
+
+    /// Draws the window (when open) for the active profile.
+    pub fn window(&mut self, ctx: &egui::Context, worker: &Worker, profile: Option<Profile>) {
+        self.drain();
+        let mut open = self.open;
+        egui::Window::new("Probes")
+            .open(&mut open)
+            .default_width(720.0)
+            .show(ctx, |ui| self.ui(ui, worker, profile));
+        self.open = open;
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, profile: Option<Profile>) {
+        ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
+        let reachable = |p: &Profile| {
+            p.issuer.as_deref().is_some_and(|i| !i.is_empty())
+                || p.token_endpoint.as_deref().is_some_and(|t| !t.is_empty())
+        };
+        let profile = profile.filter(|p| {
+            if reachable(p) {
+                ui.label(format!(
+                    "Against the active profile {:?} ({})",
+                    p.name,
+                    p.issuer.as_deref().unwrap_or("endpoints given by hand")
+                ));
+            } else {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "The active profile has no issuer or token endpoint yet (is the sandbox running?).",
+                );
+            }
+            reachable(p)
+        });
+        if profile.is_none() && self.last_run.is_none() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Choose an active profile with an issuer on the Profiles screen first.",
+            );
+        }
+        egui::CollapsingHeader::new("Choose probes").show(ui, |ui| {
+            for group in GROUPS {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(egui::RichText::new(group.title()).strong());
+                    for p in PROBES.iter().filter(|p| p.group == group) {
+                        let mut on = self.selected.contains(p.id);
+                        if ui.checkbox(&mut on, p.id).on_hover_text(p.tests).changed() {
+                            if on {
+                                self.selected.insert(p.id);
+                            } else {
+                                self.selected.remove(p.id);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        ui.horizontal(|ui| {
+            let can_run = profile.is_some() && !self.running && !self.selected.is_empty();
+            if ui.add_enabled(can_run, egui::Button::new("Run")).clicked()
+                && let Some(p) = profile.clone()
+            {
+                let only = self.selected().into_iter().map(String::from).collect();
+                self.start(ui.ctx(), worker, p, only);
+            }
+            if self.running {
+                ui.spinner();
+            }
+            let has = self.last_run.is_some() && !self.running;
+            for (label, kind) in [
+                ("Export JSON...", "json"),
+                ("Export JUnit...", "xml"),
+                ("Export HTML...", "html"),
+            ] {
+                if ui.add_enabled(has, egui::Button::new(label)).clicked() {
+                    self.export(worker, kind);
+                }
+            }
+        });
+        if let Some(m) = &self.message {
+            ui.label(crate::text::inert(m).to_string());
+        }
+        let mut rerun = None;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for r in &self.results {
+                ui.horizontal(|ui| {
+                    ui.label(
+                        egui::RichText::new(r.verdict.outcome.as_str())
+                            .color(colour(r.verdict.outcome))
+                            .strong(),
+                    );
+                    ui.label(r.level.as_str());
+                    egui::CollapsingHeader::new(format!("{}  {}", r.id, r.title))
+                        .id_salt(r.id)
+                        .show(ui, |ui| {
+                            ui.label(crate::text::inert(&r.verdict.reason).to_string());
+                            if let Some(p) = probe::find(r.id) {
+                                ui.label(
+                                    egui::RichText::new(format!("{} ({})", p.tests, p.reference))
+                                        .weak(),
+                                );
+                            }
+                            for (i, ex) in r.exchanges.iter().enumerate() {
+                                let json = crate::text::to_json_pretty(&ex.to_json(false))
+                                    .unwrap_or_default();
+                                egui::CollapsingHeader::new(ex.summary())
+                                    .id_salt((r.id, i))
+                                    .show(ui, |ui| {
+                                        ui.monospace(json);
+                                    });
+                            }
+                        });
+                    if ui
+                        .add_enabled(
+                            !self.running && profile.is_some(),
+                            egui::Button::new("Re-run"),
+                        )
+                        .clicked()
+                    {
+                        rerun = Some(r.id);
+                    }
+                });
+            }
+        });
+        if let (Some(id), Some(p)) = (rerun, profile) {
+            self.start(ui.ctx(), worker, p, vec![id.to_string()]);
+        }
+    }
+}
