@@ -79,8 +79,8 @@ const NATIVE_BASELINE: &[(&str, &str)] = &[
     ("token.lifetimes", "pass"),
     ("jwks.hygiene", "pass"),
     ("headers", "pass"),
-    // The sandbox does not advertise DPoP.
-    ("dpop.enforced", "skipped"),
+    // The sandbox speaks DPoP (issue 12): proofs checked, bound tokens refused as Bearer.
+    ("dpop.enforced", "pass"),
 ];
 
 #[test]
@@ -277,7 +277,7 @@ const WEB_BASELINE: &[(&str, &str)] = &[
     ("token.lifetimes", "pass"),
     ("jwks.hygiene", "pass"),
     ("headers", "pass"),
-    ("dpop.enforced", "skipped"),
+    ("dpop.enforced", "pass"),
 ];
 
 /// [`switch_changes`] for the web client with the native client as the second one.
@@ -426,7 +426,12 @@ fn cli_json_junit_report_and_exit_codes() {
     let page = std::fs::read_to_string(&html).unwrap_or_default();
     assert!(page.starts_with("<!doctype html>") && page.contains("<details>"));
     assert!(!page.contains("<script"), "self-contained, no script");
-    assert!(!has_jwt(&page), "a token shows in the HTML report");
+    assert!(
+        !has_jwt(&page),
+        "a token shows in the HTML report: {}",
+        find_jwt(&page).map_or("", |i| &page
+            [i.saturating_sub(300)..(i + 200).min(page.len())])
+    );
 
     // Nothing failed: 0; an unknown probe id: 2.
     let ok = Grantscope::new([
@@ -469,20 +474,33 @@ fn cli_json_junit_report_and_exit_codes() {
 /// Whether `s` holds a compact JWS (`eyJ…` header, a dot, `eyJ…` payload). A bare `eyJ` can
 /// occur by chance inside any random base64url value (a state, a nonce, a JWK modulus).
 fn has_jwt(s: &str) -> bool {
+    find_jwt(s).is_some()
+}
+
+/// Where the first JWT (not a DPoP proof) starts in `s`.
+fn find_jwt(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
     let mut from = 0;
     while let Some(i) = s[from..].find("eyJ").map(|i| i + from) {
+        // A DPoP proof ({"typ":"dpop+jwt",...}) is no secret: it is shown in its exchange.
+        if s[i..].starts_with("eyJ0eXAiOiJkcG9wK2p3dC") {
+            // Skip the whole proof (its three parts), not just its first characters.
+            from = i + s[i..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .unwrap_or(s.len() - i);
+            continue;
+        }
         let mut j = i;
         while j < b.len() && b64(b[j]) {
             j += 1;
         }
         if j - i > 10 && s[j..].starts_with(".eyJ") {
-            return true;
+            return Some(i);
         }
         from = i + 3;
     }
-    false
+    None
 }
 
 #[test]

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::sandbox::{
-    self, SandboxConfig, SandboxHandle, SigningAlg, UnsafeSwitches, seeded_clients, seeded_users,
+    self, SandboxConfig, SandboxHandle, SigningAlg, TeachingSwitches, UnsafeSwitches,
+    seeded_clients, seeded_users,
 };
 
 /// Options of `grantscope sandbox`.
@@ -78,6 +79,24 @@ pub struct SandboxArgs {
     /// UNSAFE (teaching): accept a JWT assertion after its exp.
     #[arg(long)]
     pub unsafe_accept_expired_assertion: bool,
+    /// UNSAFE (teaching): accept unsigned request objects (alg none, RFC 9101).
+    #[arg(long)]
+    pub unsafe_accept_unsigned_request_object: bool,
+    /// UNSAFE (teaching): answer the deprecated implicit and hybrid response types (token,
+    /// id_token token, code id_token, ...): tokens in the browser's front channel.
+    #[arg(long)]
+    pub unsafe_allow_implicit: bool,
+    /// Teaching: demand a server nonce in every DPoP proof (use_dpop_nonce, RFC 9449 §8, §9).
+    #[arg(long)]
+    pub require_dpop_nonce: bool,
+    /// Teaching: accept authorization requests only through PAR (RFC 9126 §5).
+    #[arg(long)]
+    pub require_par: bool,
+    /// Teaching: the protected resource /api/resource demands a step-up authentication
+    /// (RFC 9470 insufficient_user_authentication with acr_values and max_age), reached by a
+    /// login whose request names that acr and that passes the demo one-time code.
+    #[arg(long)]
+    pub require_step_up: bool,
     /// UNSAFE (teaching): redeem an authorization code as often as it is presented.
     #[arg(long)]
     pub unsafe_allow_code_reuse: bool,
@@ -119,11 +138,18 @@ impl SandboxArgs {
                 accept_wrong_assertion_audience: self.unsafe_accept_wrong_assertion_audience,
                 accept_replayed_assertion: self.unsafe_accept_replayed_assertion,
                 accept_expired_assertion: self.unsafe_accept_expired_assertion,
+                accept_unsigned_request_object: self.unsafe_accept_unsigned_request_object,
+                allow_implicit: self.unsafe_allow_implicit,
                 allow_code_reuse: self.unsafe_allow_code_reuse,
                 no_iss: self.unsafe_no_iss,
                 cors_on_authorize: self.unsafe_cors_on_authorize,
                 allow_pkce_downgrade: self.unsafe_allow_pkce_downgrade,
                 refresh_any_client: self.unsafe_refresh_any_client,
+            },
+            teaching_switches: TeachingSwitches {
+                require_dpop_nonce: self.require_dpop_nonce,
+                require_par: self.require_par,
+                require_step_up: self.require_step_up,
             },
         }
     }
@@ -148,6 +174,9 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
         eprintln!(
             "WARNING: UNSAFE teaching switch --{switch} is on; never point real clients here"
         );
+    }
+    for switch in handle.config().teaching_switches.enabled() {
+        eprintln!("NOTE: teaching switch --{switch} is on");
     }
     if let Err(error) = stop_signal().await {
         eprintln!("error: cannot wait for Ctrl+C / SIGTERM: {error}");
@@ -207,6 +236,7 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
     let _ = writeln!(out, "issuer: {issuer}");
     let _ = writeln!(out, "discovery: {issuer}/.well-known/openid-configuration");
     let _ = writeln!(out, "start page: {issuer}/");
+    let _ = writeln!(out, "protected resource: {issuer}/api/resource");
     let _ = writeln!(
         out,
         "tokens: {} signed, access {}s, refresh {}s, codes {}s, device codes {}s (poll every {}s)",
@@ -272,6 +302,10 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
     let enabled = config.unsafe_switches.enabled();
     if !enabled.is_empty() {
         let _ = writeln!(out, "UNSAFE teaching switches on: {}", enabled.join(", "));
+    }
+    let teaching = config.teaching_switches.enabled();
+    if !teaching.is_empty() {
+        let _ = writeln!(out, "teaching switches on: {}", teaching.join(", "));
     }
     let _ = writeln!(out, "Press Ctrl+C to stop.");
     out
@@ -340,5 +374,6 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
             "username": u.username, "password": u.password, "sub": u.sub,
         })).collect::<Vec<_>>(),
         "unsafe_switches": config.unsafe_switches.enabled(),
+        "teaching_switches": config.teaching_switches.enabled(),
     })
 }

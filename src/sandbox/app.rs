@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use super::client_keys::ClientKeys;
 use super::config::SandboxConfig;
+use super::dpop::DpopMemory;
 use super::keys::KeySet;
 use super::store::Store;
 use super::tls::CaCheck;
@@ -23,6 +24,8 @@ pub(crate) struct App {
     pub ca_check: CaCheck,
     /// `https://127.0.0.1:TLS_PORT` of the TLS listener, once bound.
     pub tls_base: Option<String>,
+    /// DPoP proofs seen (replay window) and server nonces (RFC 9449).
+    pub dpop: DpopMemory,
     store: Mutex<Store>,
 }
 
@@ -44,6 +47,7 @@ impl App {
             client_keys,
             ca_check,
             tls_base,
+            dpop: DpopMemory::default(),
             store: Mutex::new(Store::default()),
         }
     }

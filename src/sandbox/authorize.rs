@@ -7,16 +7,19 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use super::app::App;
 use super::clients::{
     ClientKind, GRANT_AUTHORIZATION_CODE, SeededUser, check_login, find_client, find_user,
 };
+use super::config::{STEP_UP_ACR, STEP_UP_CODE};
 use super::page::{escape_html, page, seeded_user_rows};
 use super::protocol::{OAuthError, Params, validate_resources};
+use super::response_mode::{ResponseMode, deliver};
 use super::scope::resolve_scope;
+use super::store::ResponseType;
 use super::store::{
     AuthorizationRequest, CodeRecord, Pending, ms, now_ms, now_secs, random_token, token_key,
 };
@@ -30,33 +33,74 @@ pub(crate) async fn authorize_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let request = match validate(&app, &params) {
+    let pushed = match params.single("request_uri") {
+        Ok(uri) => uri.map(str::to_string),
+        Err(error) => return error_page(&app, &error.description),
+    };
+    let validated = match &pushed {
+        // RFC 9126 §4: the pushed request stands for all the parameters.
+        Some(uri) => super::par::take(&app, &params, uri).map_err(Rejection::Page),
+        // RFC 9101: a request object's errors are shown to the user (its redirect_uri is
+        // not trusted until the object is).
+        None => match super::request_object::unpack(&app, &params, None) {
+            Ok(Some(inner)) => validate(&app, &inner),
+            Ok(None) => validate(&app, &params),
+            Err(error) => Err(Rejection::Page(format!(
+                "{}: {}",
+                error.error, error.description
+            ))),
+        },
+    };
+    let request = match validated {
+        Ok(request) if pushed.is_none() && app.config.teaching_switches.require_par => {
+            return redirect_error(
+                &app,
+                &request.reply_to(),
+                &OAuthError::invalid_request(
+                    "this server requires pushed authorization requests (RFC 9126 §5, the \
+                     require-par teaching switch): POST the parameters to the \
+                     pushed_authorization_request_endpoint first",
+                ),
+                StatusCode::FOUND,
+            );
+        }
         Ok(request) => request,
         Err(Rejection::Page(message)) => return error_page(&app, &message),
         Err(Rejection::Redirect {
             redirect_uri,
             state,
             error,
+            mode,
+            client_id,
         }) => {
-            return redirect_error(
-                &app,
-                &redirect_uri,
-                state.as_deref(),
-                &error,
-                StatusCode::FOUND,
-            );
+            let to = ReplyTo {
+                uri: &redirect_uri,
+                state: state.as_deref(),
+                mode,
+                client_id,
+            };
+            return redirect_error(&app, &to, &error, StatusCode::FOUND);
         }
     };
     if let Some(username) = &app.config.auto_approve
         && let Some(user) = find_user(username)
     {
-        return approve(&app, request, user, StatusCode::FOUND);
+        // Scripts skip the second factor as they skip the password.
+        let mfa_done = request.wants_mfa;
+        return approve(
+            &app,
+            AuthorizationRequest {
+                mfa_done,
+                ..request
+            },
+            user,
+            StatusCode::FOUND,
+        );
     }
     if params.single("prompt").ok().flatten() == Some("none") {
         return redirect_error(
             &app,
-            &request.redirect_uri,
-            request.state.as_deref(),
+            &request.reply_to(),
             &OAuthError::new(
                 "login_required",
                 "prompt=none, but the user must log in here",
@@ -98,14 +142,13 @@ pub(crate) async fn authorize_post(
             "this login request has expired or was already answered; start the flow again from the client",
         );
     };
-    let request = pending.request;
+    let mut request = pending.request;
     let decision = params.single("decision").ok().flatten().unwrap_or("");
     if decision == "deny" {
         app.store().pending.remove(request_id);
         return redirect_error(
             &app,
-            &request.redirect_uri,
-            request.state.as_deref(),
+            &request.reply_to(),
             &OAuthError::new("access_denied", "the user denied the request"),
             StatusCode::SEE_OTHER,
         );
@@ -130,12 +173,25 @@ pub(crate) async fn authorize_post(
             StatusCode::UNAUTHORIZED,
         );
     };
+    if request.wants_mfa {
+        let code = params.single("otp").ok().flatten().unwrap_or("");
+        if code != STEP_UP_CODE {
+            return login_page(
+                &app,
+                &request,
+                request_id,
+                Some("wrong one-time code (the sandbox's demo second factor is shown above)"),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        request.mfa_done = true;
+    }
     app.store().pending.remove(request_id);
     approve(&app, request, user, StatusCode::SEE_OTHER)
 }
 
 /// Why an authorization request is refused, and where the refusal goes.
-enum Rejection {
+pub(crate) enum Rejection {
     /// Client or redirect URI not trustworthy: tell the user, never redirect.
     Page(String),
     /// Tell the client through its (registered) redirect URI.
@@ -143,10 +199,32 @@ enum Rejection {
         redirect_uri: String,
         state: Option<String>,
         error: OAuthError,
+        mode: ResponseMode,
+        client_id: &'static str,
     },
 }
 
-fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejection> {
+/// Where and how an answer goes back to the client.
+struct ReplyTo<'a> {
+    uri: &'a str,
+    state: Option<&'a str>,
+    mode: ResponseMode,
+    client_id: &'a str,
+}
+
+impl AuthorizationRequest {
+    fn reply_to(&self) -> ReplyTo<'_> {
+        ReplyTo {
+            uri: &self.redirect_uri,
+            state: self.state.as_deref(),
+            mode: self.response_mode,
+            client_id: self.client.id,
+        }
+    }
+}
+
+/// Checks an authorization request's parameters (sent to `/authorize` or pushed to `/par`).
+pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejection> {
     let page = |e: OAuthError| Rejection::Page(e.description);
     let client_id = params
         .single("client_id")
@@ -183,31 +261,57 @@ fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejectio
     }
     // The state to echo, even if it is malformed (repeated) we cannot echo it.
     let state = params.single("state").ok().flatten().map(str::to_string);
+    // Errors go back in the mode asked for, if it is one the sandbox knows.
+    let mode_param = params.single("response_mode").ok().flatten();
+    let reply_mode = ResponseMode::parse(mode_param).unwrap_or_default();
     let redirect = |error: OAuthError| Rejection::Redirect {
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
         error,
+        mode: reply_mode,
+        client_id: client.id,
     };
-    match params.single("response_type").map_err(redirect)? {
-        Some("code") => {}
-        Some(other) => {
-            return Err(redirect(OAuthError::new(
-                "unsupported_response_type",
-                format!("response_type {other:?} is not supported; use code"),
-            )));
-        }
+    let response_type = match params.single("response_type").map_err(redirect)? {
+        Some(value) => match ResponseType::parse(value) {
+            Some(t) if t.is_code_only() => t,
+            Some(t) if app.config.unsafe_switches.allow_implicit => t,
+            Some(_) => {
+                return Err(redirect(OAuthError::new(
+                    "unsupported_response_type",
+                    format!(
+                        "response_type {:?} puts tokens in the front channel (implicit or \
+                         hybrid, deprecated by RFC 9700); the sandbox answers it only with \
+                         --unsafe-allow-implicit. Use code",
+                        crate::http::excerpt(value, 40)
+                    ),
+                )));
+            }
+            None => {
+                return Err(redirect(OAuthError::new(
+                    "unsupported_response_type",
+                    format!(
+                        "response_type {:?} is not supported; use code",
+                        crate::http::excerpt(value, 40)
+                    ),
+                )));
+            }
+        },
         None => {
             return Err(redirect(OAuthError::invalid_request(
                 "missing response_type",
             )));
         }
-    }
-    if let Some(mode) = params.single("response_mode").map_err(redirect)?
-        && mode != "query"
-    {
-        return Err(redirect(OAuthError::invalid_request(format!(
-            "response_mode {mode:?} is not supported; use query"
-        ))));
+    };
+    let response_mode = match params.single("response_mode").map_err(redirect)? {
+        // Tokens never go in the query (OAuth 2.0 Multiple Response Types §5): the fragment
+        // is the default for the other types.
+        None if !response_type.is_code_only() => ResponseMode::Fragment,
+        mode => ResponseMode::parse(mode).map_err(|e| redirect(OAuthError::invalid_request(e)))?,
+    };
+    if !response_type.is_code_only() && matches!(response_mode, ResponseMode::Query) {
+        return Err(redirect(OAuthError::invalid_request(
+            "response_mode=query may not carry tokens; use fragment or form_post",
+        )));
     }
     for unsupported in ["request", "request_uri"] {
         if params.single(unsupported).map_err(redirect)?.is_some() {
@@ -242,7 +346,10 @@ fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejectio
             )));
         }
         (None, None) => {
-            if client.kind == ClientKind::Public && !app.config.unsafe_switches.allow_missing_pkce {
+            if client.kind == ClientKind::Public
+                && response_type.code
+                && !app.config.unsafe_switches.allow_missing_pkce
+            {
                 return Err(redirect(OAuthError::invalid_request(
                     "PKCE is required for public clients: send code_challenge and code_challenge_method=S256",
                 )));
@@ -284,10 +391,45 @@ fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejectio
         .single("nonce")
         .map_err(redirect)?
         .map(str::to_string);
+    if response_type.id_token {
+        if nonce.is_none() {
+            return Err(redirect(OAuthError::invalid_request(
+                "nonce is required when the ID token comes through the front channel (OIDC \
+                 Core §3.2.2.1)",
+            )));
+        }
+        if !scope.split(' ').any(|s| s == "openid") {
+            return Err(redirect(OAuthError::invalid_request(
+                "response_type id_token needs scope openid",
+            )));
+        }
+    }
     let login_hint = params
         .single("login_hint")
         .map_err(redirect)?
         .map(str::to_string);
+    let dpop_jkt = params.single("dpop_jkt").map_err(redirect)?;
+    if let Some(jkt) = dpop_jkt {
+        let well_formed = jkt.len() == 43
+            && jkt
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        if !well_formed {
+            return Err(redirect(OAuthError::invalid_request(
+                "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters, RFC 9449 §10)",
+            )));
+        }
+    }
+    let authorization_details = params
+        .single("authorization_details")
+        .map_err(redirect)?
+        .map(|d| super::rar::parse(&serde_json::Value::String(d.to_string())))
+        .transpose()
+        .map_err(redirect)?;
+    let wants_mfa = params
+        .single("acr_values")
+        .map_err(redirect)?
+        .is_some_and(|v| v.split(' ').any(|acr| acr == STEP_UP_ACR));
     Ok(AuthorizationRequest {
         client,
         redirect_uri,
@@ -297,6 +439,12 @@ fn validate(app: &App, params: &Params) -> Result<AuthorizationRequest, Rejectio
         pkce,
         resources,
         login_hint,
+        dpop_jkt: dpop_jkt.map(str::to_string),
+        authorization_details,
+        wants_mfa,
+        mfa_done: false,
+        response_mode,
+        response_type,
     })
 }
 
@@ -307,64 +455,76 @@ fn approve(
     user: &'static SeededUser,
     status: StatusCode,
 ) -> Response {
-    let code = random_token(32);
+    let auth_time = now_secs();
     let redirect_uri = request.redirect_uri.clone();
     let state = request.state.clone();
-    app.store().codes.insert(
-        token_key(&code),
-        CodeRecord {
-            request,
-            user,
-            auth_time: now_secs(),
-            expires_ms: now_ms().saturating_add(ms(app.config.code_ttl)),
-            redeemed: None,
-            consumed: false,
-        },
-    );
-    let mut pairs = vec![("code", code.as_str())];
+    let (mode, client_id) = (request.response_mode, request.client.id);
+    let types = request.response_type;
+    let code = types.code.then(|| random_token(32));
+    // Implicit and hybrid (behind the unsafe switch): tokens straight to the browser.
+    let front = if types.token || types.id_token {
+        match super::token::front_channel(app, &request, user, auth_time, code.as_deref()) {
+            Ok(front) => front,
+            Err(error) => return redirect_error(app, &request.reply_to(), &error, status),
+        }
+    } else {
+        Vec::new()
+    };
+    if let Some(code) = &code {
+        app.store().codes.insert(
+            token_key(code),
+            CodeRecord {
+                request,
+                user,
+                auth_time,
+                expires_ms: now_ms().saturating_add(ms(app.config.code_ttl)),
+                redeemed: None,
+                consumed: false,
+            },
+        );
+    }
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if let Some(code) = &code {
+        pairs.push(("code", code));
+    }
+    for (name, value) in &front {
+        pairs.push((name, value));
+    }
     if let Some(state) = state.as_deref() {
         pairs.push(("state", state));
     }
     if !app.config.unsafe_switches.no_iss {
         pairs.push(("iss", app.issuer.as_str()));
     }
-    redirect(app, &redirect_uri, &pairs, status)
+    let to = ReplyTo {
+        uri: &redirect_uri,
+        state: state.as_deref(),
+        mode,
+        client_id,
+    };
+    redirect(app, &to, &pairs, status)
 }
 
-fn redirect_error(
-    app: &App,
-    redirect_uri: &str,
-    state: Option<&str>,
-    error: &OAuthError,
-    status: StatusCode,
-) -> Response {
+fn redirect_error(app: &App, to: &ReplyTo<'_>, error: &OAuthError, status: StatusCode) -> Response {
     let mut pairs = vec![
         ("error", error.error),
         ("error_description", error.description.as_str()),
     ];
-    if let Some(state) = state {
+    if let Some(state) = to.state {
         pairs.push(("state", state));
     }
     if !app.config.unsafe_switches.no_iss {
         pairs.push(("iss", app.issuer.as_str()));
     }
-    redirect(app, redirect_uri, &pairs, status)
+    redirect(app, to, &pairs, status)
 }
 
-fn redirect(app: &App, redirect_uri: &str, pairs: &[(&str, &str)], status: StatusCode) -> Response {
-    let Ok(mut url) = url::Url::parse(redirect_uri) else {
-        return error_page(app, "the redirect URI is not a valid URL");
-    };
-    url.query_pairs_mut().extend_pairs(pairs);
-    let Ok(location) = HeaderValue::from_str(url.as_str()) else {
-        return error_page(app, "the redirect URI cannot be sent as a header");
-    };
-    let mut response = status.into_response();
-    response.headers_mut().insert(header::LOCATION, location);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// The answer to the client, in its response mode (query, fragment, form_post, JARM).
+fn redirect(app: &App, to: &ReplyTo<'_>, pairs: &[(&str, &str)], status: StatusCode) -> Response {
+    match deliver(app, to.mode, to.client_id, to.uri, pairs, status) {
+        Ok(response) => response,
+        Err(message) => error_page(app, &message),
+    }
 }
 
 fn error_page(app: &App, message: &str) -> Response {
@@ -401,16 +561,34 @@ fn login_page(
             escape_html(&request.resources.join(" "))
         )
     };
+    let otp = if request.wants_mfa {
+        format!(
+            "<label for=\"otp\">One-time code (second factor for acr {acr}; the sandbox's demo \
+             code is <code>{code}</code>)</label>\
+             <input type=\"text\" id=\"otp\" name=\"otp\" autocomplete=\"one-time-code\">",
+            acr = escape_html(STEP_UP_ACR),
+            code = STEP_UP_CODE
+        )
+    } else {
+        String::new()
+    };
+    let details = match &request.authorization_details {
+        Some(details) => format!(
+            "<p>and these authorization details (RFC 9396):</p><pre>{}</pre>",
+            escape_html(&crate::text::to_json_pretty(details).unwrap_or_default())
+        ),
+        None => String::new(),
+    };
     let body = format!(
         "{error}<p>The application <strong>{client}</strong> ({kind}) asks for access:</p>\
-         <ul class=\"scopes\">{scopes}</ul>{audience}\
+         <ul class=\"scopes\">{scopes}</ul>{audience}{details}\
          <p>It will receive the answer at <code>{redirect}</code>.</p>\
          <form method=\"post\" action=\"/authorize\">\
          <input type=\"hidden\" name=\"request_id\" value=\"{request_id}\">\
          <label for=\"username\">Username</label>\
          <input type=\"text\" id=\"username\" name=\"username\" value=\"{hint}\" autocomplete=\"username\">\
          <label for=\"password\">Password</label>\
-         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\">\
+         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\">{otp}\
          <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
          </form><h2>Demo users</h2><table><tr><th>username</th><th>password</th><th>name</th></tr>\

@@ -34,6 +34,11 @@ pub struct UnsafeSwitches {
     pub accept_replayed_assertion: bool,
     /// Accept a JWT assertion past its `exp`.
     pub accept_expired_assertion: bool,
+    /// Accept an unsigned request object (`alg: none`, RFC 9101 §10.2 says refuse it).
+    pub accept_unsigned_request_object: bool,
+    /// Answer the deprecated implicit (`token`, `id_token token`) and hybrid (`code id_token`,
+    /// ...) response types: tokens in the front channel (RFC 9700 §2.1.2).
+    pub allow_implicit: bool,
     /// Redeem an authorization code as often as it is presented.
     pub allow_code_reuse: bool,
     /// Leave `iss` out of authorization responses (while the metadata still promises it).
@@ -67,6 +72,11 @@ impl UnsafeSwitches {
                 self.accept_expired_assertion,
                 "unsafe-accept-expired-assertion",
             ),
+            (
+                self.accept_unsigned_request_object,
+                "unsafe-accept-unsigned-request-object",
+            ),
+            (self.allow_implicit, "unsafe-allow-implicit"),
             (self.allow_code_reuse, "unsafe-allow-code-reuse"),
             (self.no_iss, "unsafe-no-iss"),
             (self.cors_on_authorize, "unsafe-cors-on-authorize"),
@@ -78,6 +88,42 @@ impl UnsafeSwitches {
         .collect()
     }
 }
+
+/// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
+/// All off by default; each is named `--…` on the command line and announced on every page, in
+/// discovery and on stderr when on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TeachingSwitches {
+    /// Demand a server nonce in every DPoP proof (`use_dpop_nonce`, RFC 9449 §8 and §9).
+    pub require_dpop_nonce: bool,
+    /// Refuse authorization requests that were not pushed first (RFC 9126 §5).
+    pub require_par: bool,
+    /// The protected resource demands a stronger authentication than the sandbox's login gives
+    /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
+    pub require_step_up: bool,
+}
+
+impl TeachingSwitches {
+    /// The command-line names of the switches that are on.
+    pub fn enabled(&self) -> Vec<&'static str> {
+        [
+            (self.require_dpop_nonce, "require-dpop-nonce"),
+            (self.require_par, "require-par"),
+            (self.require_step_up, "require-step-up"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+}
+
+/// The `acr` the resource's step-up switch demands: reached by a login whose request named it
+/// in `acr_values` and that passed the demo second factor ([`STEP_UP_CODE`]).
+pub const STEP_UP_ACR: &str = "urn:grantscope:sandbox:acr:mfa";
+/// The demo second factor the login page asks for when `acr_values` names [`STEP_UP_ACR`].
+pub const STEP_UP_CODE: &str = "246810";
+/// The `max_age` (seconds) the resource's step-up switch demands.
+pub const STEP_UP_MAX_AGE: u64 = 300;
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
@@ -106,6 +152,8 @@ pub struct SandboxConfig {
     pub rotate_keys: bool,
     /// Deliberate mistakes for teaching, all off by default.
     pub unsafe_switches: UnsafeSwitches,
+    /// Stricter behaviours for teaching, all off by default.
+    pub teaching_switches: TeachingSwitches,
 }
 
 impl Default for SandboxConfig {
@@ -123,6 +171,7 @@ impl Default for SandboxConfig {
             key_dir: None,
             rotate_keys: false,
             unsafe_switches: UnsafeSwitches::default(),
+            teaching_switches: TeachingSwitches::default(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -19,6 +19,7 @@ use super::clients::{
 };
 use super::page::{escape_html, page, seeded_user_rows};
 use super::protocol::{OAuthError, Params, json_response};
+use super::resource::{RESOURCE_PATH, Refusal, accept};
 use super::store::{Grant, token_key};
 use super::tls::Peer;
 
@@ -39,18 +40,38 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "none",
     ];
     let assertion_algs = ["ES256", "HS256", "HS384", "HS512"];
+    let response_types: &[&str] = if app.config.unsafe_switches.allow_implicit {
+        &[
+            "code",
+            "token",
+            "id_token",
+            "id_token token",
+            "code id_token",
+            "code token",
+            "code id_token token",
+        ]
+    } else {
+        &["code"]
+    };
+    let mut request_object_algs = super::request_object::REQUEST_OBJECT_ALGS.to_vec();
+    if app.config.unsafe_switches.accept_unsigned_request_object {
+        request_object_algs.push("none");
+    }
     let mut document = json!({
         "issuer": app.issuer,
         "authorization_endpoint": app.url("/authorize"),
         "token_endpoint": app.url("/token"),
         "device_authorization_endpoint": app.url("/device_authorization"),
+        "pushed_authorization_request_endpoint": app.url(super::par::PAR_PATH),
+        "require_pushed_authorization_requests": app.config.teaching_switches.require_par,
         "introspection_endpoint": app.url("/introspect"),
         "revocation_endpoint": app.url("/revoke"),
         "userinfo_endpoint": app.url("/userinfo"),
         "jwks_uri": app.url("/jwks"),
         "scopes_supported": SCOPES_SUPPORTED,
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_types_supported": response_types,
+        "response_modes_supported": super::response_mode::SUPPORTED,
+        "authorization_signing_alg_values_supported": [app.config.signing_alg.as_str()],
         "grant_types_supported": [
             GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN,
             GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE
@@ -64,19 +85,26 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "tls_client_certificate_bound_access_tokens": true,
         "code_challenge_methods_supported": pkce_methods,
         "subject_types_supported": ["public"],
+        "acr_values_supported": [super::config::STEP_UP_ACR],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "userinfo_signing_alg_values_supported": [],
         "claims_supported": [
-            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp",
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp", "acr",
             "name", "preferred_username", "email", "email_verified"
         ],
         "authorization_response_iss_parameter_supported": true,
-        "request_parameter_supported": false,
+        "dpop_signing_alg_values_supported": super::dpop::DPOP_ALGS,
+        "authorization_details_types_supported": super::rar::DETAIL_TYPES,
+        "request_parameter_supported": true,
+        "request_object_signing_alg_values_supported": request_object_algs,
         "request_uri_parameter_supported": false,
         "grantscope_sandbox": {
             "access_token_signing_alg": app.config.signing_alg.as_str(),
             "default_audience": DEFAULT_AUDIENCE,
             "unsafe_switches": app.config.unsafe_switches.enabled(),
+            "teaching_switches": app.config.teaching_switches.enabled(),
+            "protected_resource": app.url(RESOURCE_PATH),
+            "protected_resource_metadata": app.url("/.well-known/oauth-protected-resource"),
         },
     });
     if let (Some(map), Some(_)) = (document.as_object_mut(), &app.tls_base) {
@@ -89,6 +117,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
                 "revocation_endpoint": alias("/revoke"),
                 "device_authorization_endpoint": alias("/device_authorization"),
                 "userinfo_endpoint": alias("/userinfo"),
+                "pushed_authorization_request_endpoint": alias(super::par::PAR_PATH),
             }),
         );
     }
@@ -158,7 +187,12 @@ fn introspect_inner(
         if let Some(user) = grant.user {
             out.insert("username".into(), json!(user.username));
         }
-        out.insert("token_type".into(), json!("Bearer"));
+        let token_type = if record.cnf_jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        };
+        out.insert("token_type".into(), json!(token_type));
         out.insert("exp".into(), json!(record.exp));
         out.insert("iat".into(), json!(record.iat));
         out.insert("nbf".into(), json!(record.iat));
@@ -178,6 +212,9 @@ fn introspect_inner(
         }
         if let Some(x5t) = &record.cnf_x5t {
             out.insert("cnf".into(), json!({ "x5t#S256": x5t }));
+        }
+        if let Some(jkt) = &record.cnf_jkt {
+            out.insert("cnf".into(), json!({ "jkt": jkt }));
         }
         if let Some(actor) = &record.act_sub {
             out.insert("act".into(), json!({ "sub": actor }));
@@ -262,67 +299,38 @@ fn revoke_inner(
     Ok(())
 }
 
-/// `GET|POST /userinfo` (OpenID Connect Core §5.3) with a Bearer access token (RFC 6750 §2.1).
-pub(crate) async fn userinfo(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string());
-    let Some(token) = bearer else {
-        return bearer_error(StatusCode::UNAUTHORIZED, None, "");
+/// `GET|POST /userinfo` (OpenID Connect Core §5.3) with a Bearer (RFC 6750 §2.1) or DPoP
+/// (RFC 9449 §7) access token, checked like the protected resource's.
+pub(crate) async fn userinfo(
+    State(app): State<Arc<App>>,
+    peer: Peer,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let accepted = match accept(&app, &peer, &headers, &method, "/userinfo") {
+        Ok(accepted) => accepted,
+        Err(refusal) => return refusal.into_response(&app),
     };
-    let store = app.store();
-    let Some((record, grant)) = store.active_access(&token) else {
-        return bearer_error(
-            StatusCode::UNAUTHORIZED,
-            Some("invalid_token"),
-            "the access token is unknown, expired or revoked",
-        );
-    };
-    let has = |scope: &str| record.scope.split(' ').any(|s| s == scope);
-    let Some(user) = grant.user.filter(|_| has("openid")) else {
-        return bearer_error(
+    let Some(user) = accepted.user.filter(|_| accepted.has_scope("openid")) else {
+        return Refusal::new(
             StatusCode::FORBIDDEN,
-            Some("insufficient_scope"),
+            accepted.scheme,
+            "insufficient_scope",
             "userinfo needs a user's access token with scope openid",
-        );
+        )
+        .into_response(&app);
     };
     let mut out = Map::new();
     out.insert("sub".into(), json!(user.sub));
-    if has("profile") {
+    if accepted.has_scope("profile") {
         out.insert("name".into(), json!(user.name));
         out.insert("preferred_username".into(), json!(user.username));
     }
-    if has("email") {
+    if accepted.has_scope("email") {
         out.insert("email".into(), json!(user.email));
         out.insert("email_verified".into(), json!(true));
     }
     json_response(StatusCode::OK, &Value::Object(out))
-}
-
-fn bearer_error(status: StatusCode, error: Option<&str>, description: &str) -> Response {
-    let challenge = match error {
-        Some(error) => format!(
-            "Bearer realm=\"grantscope-sandbox\", error=\"{error}\", error_description=\"{}\"",
-            description.replace('"', "'")
-        ),
-        None => "Bearer realm=\"grantscope-sandbox\"".to_string(),
-    };
-    let body = match error {
-        Some(error) => json!({ "error": error, "error_description": description }),
-        None => {
-            json!({ "error": "invalid_request", "error_description": "missing Bearer access token" })
-        }
-    };
-    let mut response = json_response(status, &body);
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
 }
 
 /// `GET /`: what this server is, its endpoints, clients and users.
@@ -333,11 +341,14 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         "/jwks",
         "/authorize",
         "/token",
+        "/par",
         "/device_authorization",
         "/device",
         "/introspect",
         "/revoke",
         "/userinfo",
+        RESOURCE_PATH,
+        "/.well-known/oauth-protected-resource",
     ]
     .iter()
     .map(|p| format!("<li><code>{}</code></li>", escape_html(&app.url(p))))

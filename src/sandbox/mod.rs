@@ -7,12 +7,16 @@
 //! `/jwks`, `/authorize` (login and consent page), `/token` (authorization code with PKCE,
 //! client credentials, refresh with rotation and reuse detection, device code),
 //! `/device_authorization` and the `/device` verification page, `/introspect` (RFC 7662),
-//! `/revoke` (RFC 7009) and `/userinfo`. The clients and users are fixed: see
+//! `/revoke` (RFC 7009), `/userinfo`, `/par` (RFC 9126), and a protected resource
+//! `/api/resource` with its RFC 9728 metadata. Token requests may carry DPoP proofs (RFC 9449);
+//! authorization requests may be pushed, signed request objects (RFC 9101) and carry
+//! `authorization_details` (RFC 9396). The clients and users are fixed: see
 //! [`seeded_clients`] and [`seeded_users`].
 
 // Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`
-// → `tls` → `app` → `protocol` → `assertion` → `client_auth`, `page`, `scope` → the handlers
-// (`authorize`, `device`, `endpoints`, `token`) → `routes`.
+// → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop`, `rar`, `request_object` → `client_auth`,
+// `page`, `scope` → the handlers (`authorize` → `par`, `device`, `endpoints`, `resource`, `token`)
+// → `routes`.
 mod app;
 mod assertion;
 mod authorize;
@@ -21,10 +25,16 @@ mod client_keys;
 mod clients;
 mod config;
 mod device;
+mod dpop;
 mod endpoints;
 mod keys;
 mod page;
+mod par;
 mod protocol;
+mod rar;
+mod request_object;
+mod resource;
+mod response_mode;
 mod routes;
 mod scope;
 mod store;
@@ -44,8 +54,8 @@ pub use clients::{
     find_client, find_user, seeded_clients, seeded_users,
 };
 pub use config::{
-    CONFIG_DIR_ENV, SandboxConfig, UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL,
-    UnsafeSwitches,
+    CONFIG_DIR_ENV, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE, SandboxConfig, TeachingSwitches,
+    UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL, UnsafeSwitches,
 };
 pub use keys::{KeyError, SigningAlg};
 

@@ -32,7 +32,7 @@ pub(crate) fn seeded_user_rows(with_name: bool) -> String {
 /// A complete HTML page in the sandbox's look, with the unsafe-switch banner when any is on.
 pub(crate) fn page(app: &App, status: StatusCode, title: &str, body: &str) -> Response {
     let enabled = app.config.unsafe_switches.enabled();
-    let banner = if enabled.is_empty() {
+    let mut banner = if enabled.is_empty() {
         String::new()
     } else {
         format!(
@@ -41,6 +41,13 @@ pub(crate) fn page(app: &App, status: StatusCode, title: &str, body: &str) -> Re
             escape_html(&enabled.join(", "))
         )
     };
+    let teaching = app.config.teaching_switches.enabled();
+    if !teaching.is_empty() {
+        banner.push_str(&format!(
+            "<p class=\"teaching\">Teaching switches are on: {}.</p>",
+            escape_html(&teaching.join(", "))
+        ));
+    }
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -74,6 +81,7 @@ header small{font-weight:400;opacity:.7;margin-left:1em}\
 main{max-width:40em;margin:2em auto;background:#fff;padding:1.5em 2em;border-radius:8px;\
 box-shadow:0 1px 4px rgba(0,0,0,.1)}\
 .unsafe{background:#b00020;color:#fff;margin:0;padding:.6em 1.2em;font-weight:600}\
+.teaching{background:#0b4f8a;color:#fff;margin:0;padding:.6em 1.2em;font-weight:600}\
 .error{color:#b00020;font-weight:600}\
 label{display:block;margin:.6em 0 .2em}input[type=text],input[type=password]{width:100%;\
 padding:.4em;box-sizing:border-box}button{margin:1em .6em 0 0;padding:.5em 1.4em;font-size:1em}\

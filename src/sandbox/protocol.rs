@@ -86,6 +86,11 @@ impl Params {
         )
     }
 
+    /// Parameters from name/value pairs (a request object's claims).
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
     /// The body of a POST, which must be form-encoded (RFC 6749 §3.2).
     pub(crate) fn from_form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
         let is_form = headers

@@ -8,7 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use super::app::App;
-use super::{authorize, device, endpoints, token};
+use super::{authorize, device, endpoints, par, resource, token};
 
 /// Largest request body accepted (forms are small; this keeps a stray upload from costing memory).
 pub(crate) const BODY_LIMIT: usize = 16 * 1024;
@@ -36,6 +36,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
                 )),
         )
         .route("/token", post(token::token))
+        .route(par::PAR_PATH, post(par::pushed_authorization_request))
         .route("/device_authorization", post(device::device_authorization))
         .route("/device", get(device::device_get).post(device::device_post))
         .route("/introspect", post(endpoints::introspect))
@@ -43,6 +44,14 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route(
             "/userinfo",
             get(endpoints::userinfo).post(endpoints::userinfo),
+        )
+        .route(
+            resource::RESOURCE_PATH,
+            get(resource::resource).post(resource::resource),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(resource::metadata),
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)

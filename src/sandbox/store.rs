@@ -74,6 +74,10 @@ pub(crate) struct AccessRecord {
     pub revoked: bool,
     /// `x5t#S256` of the certificate the token is bound to (RFC 8705 §3).
     pub cnf_x5t: Option<String>,
+    /// RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6).
+    pub cnf_jkt: Option<String>,
+    /// The `acr` of the login behind the token (RFC 9470 step-up).
+    pub acr: Option<String>,
     /// The actor of a token-exchange delegation (RFC 8693 §4.1), as its `sub`.
     pub act_sub: Option<String>,
 }
@@ -88,6 +92,10 @@ pub(crate) struct RefreshRecord {
     /// Set once it was exchanged; a second exchange is reuse.
     pub rotated: bool,
     pub revoked: bool,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    pub cnf_jkt: Option<String>,
+    /// The RFC 9396 details granted, carried to the refreshed access tokens.
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// A validated authorization request waiting for the user's decision on the login page.
@@ -102,6 +110,55 @@ pub(crate) struct AuthorizationRequest {
     pub pkce: Option<(String, String)>,
     pub resources: Vec<String>,
     pub login_hint: Option<String>,
+    /// RFC 9449 §10: the DPoP key the code is bound to.
+    pub dpop_jkt: Option<String>,
+    /// RFC 9396 details asked for (checked).
+    pub authorization_details: Option<serde_json::Value>,
+    /// `acr_values` named the sandbox's second-factor context (RFC 9470 step-up).
+    pub wants_mfa: bool,
+    /// The user passed the second factor at login.
+    pub mfa_done: bool,
+    /// How the answer goes back (query, fragment, form_post, JARM).
+    pub response_mode: super::response_mode::ResponseMode,
+    /// What the answer carries (`code`, and behind the implicit switch `token`, `id_token`).
+    pub response_type: ResponseType,
+}
+
+/// The parts of a `response_type` (OAuth 2.0 Multiple Response Types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ResponseType {
+    pub code: bool,
+    pub token: bool,
+    pub id_token: bool,
+}
+
+impl ResponseType {
+    /// Reads a space-separated `response_type`; `None` for an unknown or repeated part.
+    pub(crate) fn parse(value: &str) -> Option<ResponseType> {
+        let mut out = ResponseType {
+            code: false,
+            token: false,
+            id_token: false,
+        };
+        for part in value.split(' ').filter(|p| !p.is_empty()) {
+            let slot = match part {
+                "code" => &mut out.code,
+                "token" => &mut out.token,
+                "id_token" => &mut out.id_token,
+                _ => return None,
+            };
+            if *slot {
+                return None;
+            }
+            *slot = true;
+        }
+        (out.code || out.token || out.id_token).then_some(out)
+    }
+
+    /// Only `code`: the one flow that keeps tokens out of the front channel.
+    pub(crate) fn is_code_only(self) -> bool {
+        self.code && !self.token && !self.id_token
+    }
 }
 
 /// A pending authorization request, by its unguessable id (which also serves as the CSRF token
@@ -158,6 +215,8 @@ pub(crate) struct Store {
     pub access: HashMap<String, AccessRecord>,
     pub refresh: HashMap<String, RefreshRecord>,
     pub pending: HashMap<String, Pending>,
+    /// Pushed authorization requests (RFC 9126) by their `request_uri`.
+    pub pushed: HashMap<String, Pending>,
     pub codes: HashMap<String, CodeRecord>,
     /// Device records by the lookup key of the device code.
     pub devices: HashMap<String, DeviceRecord>,
@@ -212,6 +271,7 @@ impl Store {
         let now_ms = now_ms();
         let now = now_ms / 1000;
         self.pending.retain(|_, p| p.expires_ms > now_ms);
+        self.pushed.retain(|_, p| p.expires_ms > now_ms);
         self.seen_jti.retain(|_, exp| *exp > now);
         self.access.retain(|_, r| r.exp > now);
         self.refresh.retain(|_, r| r.exp > now);

@@ -25,8 +25,12 @@ use super::clients::{
     GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SeededClient,
     SeededUser, seeded_users,
 };
+use super::config::STEP_UP_ACR;
+use super::dpop;
 use super::protocol::{OAuthError, Params, json_response, validate_resources};
+use super::rar;
 use super::scope::{has_scope, narrow_resources, narrow_scope, resolve_scope};
+use super::store::AuthorizationRequest;
 use super::store::{
     AccessRecord, DeviceStatus, Grant, GrantId, RefreshRecord, Store, ms, now_ms, now_secs,
     random_token, token_key,
@@ -41,10 +45,14 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&app, &peer, &headers, &body) {
+    let mut response = match handle(&app, &peer, &headers, &body) {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(error) => error.into_response(),
+    };
+    if let Some(nonce) = dpop::nonce_header(&app) {
+        response.headers_mut().insert("dpop-nonce", nonce);
     }
+    response
 }
 
 fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
@@ -67,6 +75,11 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
             ),
         ));
     }
+    let mut htus = vec![app.url("/token")];
+    htus.extend(app.tls_url("/token"));
+    let proven = dpop::check(app, headers, "POST", &htus, None)
+        .map_err(|e| OAuthError::new(e.code(), e.description()))?;
+    let jkt = proven.as_ref().map(|p| p.jkt.as_str());
     let auth = authenticate_client(app, peer, "/token", headers, &params)?;
     let client = auth.client;
     if !client.allows_grant(grant_type) {
@@ -80,13 +93,71 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
         ));
     }
     match grant_type {
-        GRANT_AUTHORIZATION_CODE => authorization_code(app, client, &params),
-        GRANT_CLIENT_CREDENTIALS => client_credentials(app, &auth, &params),
-        GRANT_REFRESH_TOKEN => refresh_token(app, client, &params),
-        GRANT_JWT_BEARER => jwt_bearer(app, &auth, &params),
-        GRANT_TOKEN_EXCHANGE => token_exchange(app, &auth, &params),
-        _ => device_code(app, client, &params),
+        GRANT_AUTHORIZATION_CODE => authorization_code(app, client, &params, jkt),
+        GRANT_CLIENT_CREDENTIALS => client_credentials(app, &auth, &params, jkt),
+        GRANT_REFRESH_TOKEN => refresh_token(app, client, &params, jkt),
+        GRANT_JWT_BEARER => jwt_bearer(app, &auth, &params, jkt),
+        GRANT_TOKEN_EXCHANGE => token_exchange(app, &auth, &params, jkt),
+        _ => device_code(app, client, &params, jkt),
     }
+}
+
+/// The tokens of an implicit or hybrid answer (OAuth 2.0 Multiple Response Types, OIDC Core
+/// §3.2 and §3.3), for the front channel: the access token when `token` was asked for, the
+/// ID token (with `nonce`, `at_hash` when the access token goes too, `c_hash` with a code) when
+/// `id_token` was. Never a refresh token.
+pub(crate) fn front_channel(
+    app: &App,
+    request: &AuthorizationRequest,
+    user: &'static SeededUser,
+    auth_time: u64,
+    code: Option<&str>,
+) -> Result<Vec<(String, String)>, OAuthError> {
+    let types = request.response_type;
+    let mut store = app.store();
+    let grant = store.new_grant(Grant {
+        client: request.client,
+        user: Some(user),
+        resources: request.resources.clone(),
+        auth_time: Some(auth_time),
+        revoked: false,
+        revoked_reason: None,
+    });
+    let response = mint(
+        app,
+        &mut store,
+        Mint {
+            nonce: request.nonce.as_deref(),
+            code,
+            omit_at_hash: !types.token,
+            acr: request.mfa_done.then_some(STEP_UP_ACR),
+            ..Mint::new(grant, &request.scope, &request.resources)
+        },
+    )?;
+    let mut out = Vec::new();
+    let field = |name: &str| {
+        response
+            .get(name)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+    };
+    if types.token {
+        for name in ["access_token", "token_type", "expires_in", "scope"] {
+            if let Some(value) = field(name) {
+                out.push((name.to_string(), value));
+            }
+        }
+    } else if let Some(token) = field("access_token") {
+        // Minted only to hash into the ID token's claims; never delivered, so revoke it.
+        if let Some(record) = store.access.get_mut(&token_key(&token)) {
+            record.revoked = true;
+        }
+    }
+    if types.id_token
+        && let Some(id_token) = field("id_token")
+    {
+        out.push(("id_token".into(), id_token));
+    }
+    Ok(out)
 }
 
 /// RFC 8693 §3 token type identifiers the sandbox issues and accepts.
@@ -103,7 +174,12 @@ fn user_by_subject(sub: &str) -> Option<&'static SeededUser> {
 /// The JWT bearer grant (RFC 7523 §2.1): an assertion signed with the authenticated client's
 /// registered key (or, for a `client_secret_jwt` client, its secret), `iss` = the client id,
 /// `sub` = a seeded user (or the client itself).
-fn jwt_bearer(app: &App, auth: &Authenticated, params: &Params) -> Result<Value, OAuthError> {
+fn jwt_bearer(
+    app: &App,
+    auth: &Authenticated,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<Value, OAuthError> {
     let client = auth.client;
     let raw = params.required("assertion")?;
     let jws =
@@ -152,6 +228,7 @@ fn jwt_bearer(app: &App, auth: &Authenticated, params: &Params) -> Result<Value,
         &mut store,
         Mint {
             cnf_x5t: auth.cnf_x5t.as_deref(),
+            cnf_jkt: jkt,
             ..Mint::new(grant, &scope, &resources)
         },
     )
@@ -159,7 +236,12 @@ fn jwt_bearer(app: &App, auth: &Authenticated, params: &Params) -> Result<Value,
 
 /// Token exchange (RFC 8693 §2): an active access token of this sandbox as the subject (and
 /// optionally another as the actor) for a new access token, narrower or for another audience.
-fn token_exchange(app: &App, auth: &Authenticated, params: &Params) -> Result<Value, OAuthError> {
+fn token_exchange(
+    app: &App,
+    auth: &Authenticated,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<Value, OAuthError> {
     let accepted = [TOKEN_TYPE_ACCESS, TOKEN_TYPE_JWT];
     let subject_token = params.required("subject_token")?;
     let subject_type = params.required("subject_token_type")?;
@@ -237,6 +319,7 @@ fn token_exchange(app: &App, auth: &Authenticated, params: &Params) -> Result<Va
         &mut store,
         Mint {
             cnf_x5t: auth.cnf_x5t.as_deref(),
+            cnf_jkt: jkt,
             sub: Some(&sub),
             act_sub: act_sub.as_deref(),
             ..Mint::new(grant, &scope, &audience)
@@ -274,6 +357,7 @@ fn authorization_code(
     app: &App,
     client: &'static SeededClient,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let code = params.required("code")?;
     let redirect_uri = params.single("redirect_uri")?;
@@ -346,6 +430,14 @@ fn authorization_code(
         (None, Some(_)) => {}
         (None, None) => {}
     }
+    if let Some(bound) = &record.request.dpop_jkt
+        && jkt != Some(bound.as_str())
+    {
+        return Err(OAuthError::invalid_grant(
+            "the authorization request bound the code to a DPoP key (dpop_jkt, RFC 9449 §10): \
+             the token request needs a DPoP proof signed with that key",
+        ));
+    }
     let resources = narrow_resources(&record.request.resources, requested_resources)?;
     let grant = store.new_grant(Grant {
         client,
@@ -374,6 +466,10 @@ fn authorization_code(
             nonce: record.request.nonce.as_deref(),
             code: Some(code),
             cnf_x5t: None,
+            cnf_jkt: jkt,
+            authorization_details: record.request.authorization_details.as_ref(),
+            acr: record.request.mfa_done.then_some(STEP_UP_ACR),
+            omit_at_hash: false,
             sub: None,
             act_sub: None,
         },
@@ -384,11 +480,16 @@ fn client_credentials(
     app: &App,
     auth: &Authenticated,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let client = auth.client;
     let scope = resolve_scope(client, params.single("scope")?)?;
     let resources = params.all("resource");
     validate_resources(&resources)?;
+    let details = params
+        .single("authorization_details")?
+        .map(|d| rar::parse(&Value::String(d.to_string())))
+        .transpose()?;
     let mut store = app.store();
     let grant = store.new_grant(Grant {
         client,
@@ -403,6 +504,8 @@ fn client_credentials(
         &mut store,
         Mint {
             cnf_x5t: auth.cnf_x5t.as_deref(),
+            cnf_jkt: jkt,
+            authorization_details: details.as_ref(),
             ..Mint::new(grant, &scope, &resources)
         },
     )
@@ -412,6 +515,7 @@ fn refresh_token(
     app: &App,
     client: &'static SeededClient,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let presented = params.required("refresh_token")?;
     let requested_scope = params.single("scope")?;
@@ -447,6 +551,15 @@ fn refresh_token(
     if now_secs() >= record.exp {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
     }
+    if let Some(bound) = &record.cnf_jkt
+        && jkt != Some(bound.as_str())
+    {
+        return Err(OAuthError::new(
+            "invalid_dpop_proof",
+            "the refresh token is bound to a DPoP key (a public client's, RFC 9449 §5): \
+             send a DPoP proof signed with that key",
+        ));
+    }
     let scope = narrow_scope(&record.scope, requested_scope)?;
     let resources = narrow_resources(&grant.resources, requested_resources)?;
     let refresh = if app.config.unsafe_switches.no_refresh_rotation {
@@ -468,6 +581,10 @@ fn refresh_token(
             nonce: None,
             code: None,
             cnf_x5t: None,
+            cnf_jkt: jkt,
+            authorization_details: record.authorization_details.as_ref(),
+            acr: None,
+            omit_at_hash: false,
             sub: None,
             act_sub: None,
         },
@@ -478,6 +595,7 @@ fn device_code(
     app: &App,
     client: &'static SeededClient,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let device_code = params.required("device_code")?;
     let mut store = app.store();
@@ -555,6 +673,10 @@ fn device_code(
                     nonce: None,
                     code: None,
                     cnf_x5t: None,
+                    cnf_jkt: jkt,
+                    authorization_details: None,
+                    acr: None,
+                    omit_at_hash: false,
                     sub: None,
                     act_sub: None,
                 },
@@ -583,6 +705,14 @@ struct Mint<'a> {
     code: Option<&'a str>,
     /// Bind the access token to this certificate (`cnf.x5t#S256`).
     cnf_x5t: Option<&'a str>,
+    /// Bind the access token to this DPoP key (`cnf.jkt`, RFC 9449 §6) and make it `DPoP`.
+    cnf_jkt: Option<&'a str>,
+    /// The granted RFC 9396 details (in the token and the response).
+    authorization_details: Option<&'a Value>,
+    /// The authentication context reached at login (`acr`, for RFC 9470 step-up).
+    acr: Option<&'a str>,
+    /// Leave `at_hash` out of the ID token (a front-channel answer without the access token).
+    omit_at_hash: bool,
     /// The token's `sub` when it is not the grant's user or client (token exchange).
     sub: Option<&'a str>,
     /// The actor of a delegation (`act.sub`).
@@ -600,6 +730,10 @@ impl<'a> Mint<'a> {
             nonce: None,
             code: None,
             cnf_x5t: None,
+            cnf_jkt: None,
+            authorization_details: None,
+            acr: None,
+            omit_at_hash: false,
             sub: None,
             act_sub: None,
         }
@@ -650,11 +784,26 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
     if let Some(auth_time) = grant.auth_time {
         claims.insert("auth_time".into(), json!(auth_time));
     }
-    if let Some(x5t) = mint.cnf_x5t {
-        claims.insert("cnf".into(), json!({ "x5t#S256": x5t }));
+    match (mint.cnf_x5t, mint.cnf_jkt) {
+        (Some(x5t), Some(jkt)) => {
+            claims.insert("cnf".into(), json!({ "x5t#S256": x5t, "jkt": jkt }));
+        }
+        (Some(x5t), None) => {
+            claims.insert("cnf".into(), json!({ "x5t#S256": x5t }));
+        }
+        (None, Some(jkt)) => {
+            claims.insert("cnf".into(), json!({ "jkt": jkt }));
+        }
+        (None, None) => {}
     }
     if let Some(actor) = mint.act_sub {
         claims.insert("act".into(), json!({ "sub": actor }));
+    }
+    if let Some(details) = mint.authorization_details {
+        claims.insert("authorization_details".into(), details.clone());
+    }
+    if let Some(acr) = mint.acr {
+        claims.insert("acr".into(), json!(acr));
     }
     let access_token = keys
         .sign_jwt(alg, "at+jwt", &Value::Object(claims))
@@ -662,9 +811,17 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
 
     let mut response = Map::new();
     response.insert("access_token".into(), json!(access_token));
-    response.insert("token_type".into(), json!("Bearer"));
+    let token_type = if mint.cnf_jkt.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    response.insert("token_type".into(), json!(token_type));
     response.insert("expires_in".into(), json!(access_ttl));
     response.insert("scope".into(), json!(mint.scope));
+    if let Some(details) = mint.authorization_details {
+        response.insert("authorization_details".into(), details.clone());
+    }
 
     let refresh_ttl = app.config.effective_refresh_token_ttl().as_secs();
     let new_refresh = |scope: &str, store: &mut Store| {
@@ -678,6 +835,12 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
                 exp: now.saturating_add(refresh_ttl),
                 rotated: false,
                 revoked: false,
+                // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+                cnf_jkt: mint
+                    .cnf_jkt
+                    .filter(|_| grant.client.auth == ClientAuth::None)
+                    .map(str::to_string),
+                authorization_details: mint.authorization_details.cloned(),
             },
         );
         token
@@ -712,7 +875,12 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
         if let Some(nonce) = mint.nonce {
             id.insert("nonce".into(), json!(nonce));
         }
-        id.insert("at_hash".into(), json!(half_hash(&access_token)));
+        if let Some(acr) = mint.acr {
+            id.insert("acr".into(), json!(acr));
+        }
+        if !mint.omit_at_hash {
+            id.insert("at_hash".into(), json!(half_hash(&access_token)));
+        }
         if let Some(code) = mint.code {
             id.insert("c_hash".into(), json!(half_hash(code)));
         }
@@ -743,6 +911,8 @@ fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value, OAuthErro
             exp,
             revoked: false,
             cnf_x5t: mint.cnf_x5t.map(str::to_string),
+            cnf_jkt: mint.cnf_jkt.map(str::to_string),
+            acr: mint.acr.map(str::to_string),
             act_sub: mint.act_sub.map(str::to_string),
         },
     );
