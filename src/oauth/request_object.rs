@@ -29,9 +29,13 @@ const LIFETIME: i64 = 300;
 fn claims(cfg: &ClientConfig, pairs: &[(String, String)], now: i64) -> Value {
     let mut m = Map::new();
     for (k, v) in pairs {
-        // `max_age` is a number in the object (OIDC Core §6.1).
+        // In the object, `max_age` is a number (OIDC Core §6.1) and `authorization_details`
+        // (RFC 9396 §3) and `claims` (OIDC Core §5.5) are JSON, not strings.
         let value = match (k.as_str(), v.parse::<u64>()) {
             ("max_age", Ok(n)) => json!(n),
+            ("authorization_details" | "claims", _) => {
+                serde_json::from_str::<Value>(v).unwrap_or_else(|_| json!(v))
+            }
             _ => json!(v),
         };
         m.insert(k.clone(), value);
@@ -129,6 +133,10 @@ mod tests {
             ("response_type".to_string(), "code".to_string()),
             ("state".to_string(), "s1".to_string()),
             ("max_age".to_string(), "60".to_string()),
+            (
+                "authorization_details".to_string(),
+                r#"[{"type":"payment_initiation"}]"#.to_string(),
+            ),
         ];
         let jwt = build(&cfg(), &pairs, RequestObject::Signed, 1000).unwrap();
         let Ok(Decoded::Jws(jws)) = decode(&jwt) else {
@@ -139,6 +147,10 @@ mod tests {
         assert_eq!(jws.claims["response_type"], "code");
         assert_eq!(jws.claims["state"], "s1");
         assert_eq!(jws.claims["max_age"], 60);
+        assert_eq!(
+            jws.claims["authorization_details"][0]["type"], "payment_initiation",
+            "an array, not a string (RFC 9396 §3)"
+        );
         assert_eq!(jws.claims["iss"], "app");
         assert_eq!(jws.claims["aud"], "https://as.example");
         assert_eq!(jws.claims["exp"], 1300);
