@@ -1,7 +1,8 @@
-//! Issue 11's desktop part, in the real app driven headless (egui_kittest): a profile whose
-//! client authentication is `private_key_jwt` shows the keys panel; Generate makes a key in
-//! the key store (mode 0600) on the worker and shows its public JWKS to copy; Use puts it in
-//! the profile, which saves it. Deadlines only bound a hung test.
+//! Keys and inert text in the real app driven headless (egui_kittest): a profile whose client
+//! authentication is `private_key_jwt` shows the keys panel; Generate makes a key in the key
+//! store (mode 0600) on the worker and shows its public JWKS to copy; Use puts it in the
+//! profile, which saves it (issue 11). A hostile token's text is shown escaped (issue 10).
+//! Deadlines only bound a hung test.
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -75,4 +76,46 @@ fn generate_a_signing_key_and_use_it_in_a_private_key_jwt_profile() {
         .load("JWT client")
         .unwrap();
     assert_eq!(saved.auth.signing_key.as_deref(), Some("ci-key"));
+}
+
+/// Issue 10 in the desktop app: a token whose header, kid and claims carry terminal controls
+/// and bidi overrides shows them escaped (`\u{1b}`), never raw, in every label of the
+/// inspector.
+#[test]
+fn hostile_token_text_is_shown_escaped_in_the_inspector() {
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let header = serde_json::json!({"alg": "RS256", "kid": "pwned-kid\u{1b}[2J\u{202e}"});
+    let claims = serde_json::json!({
+        "iss": "https://pwned.example/\u{1b}]0;title\u{7}",
+        "sub": "pwned-sub\u{9b}\u{2066}\r",
+        "pwned\u{1b}[8mkey": "x",
+        "exp": 4_102_444_800u64,
+    });
+    let token = format!("{}.{}.c2ln", b64(header), b64(claims));
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(Screen::Inspector);
+    options.start_token = Some(token);
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1600.0, 1400.0))
+        .build_eframe(move |cc| grantscope::gui::GrantscopeApp::new(cc, options).unwrap());
+    step_until(&mut h, "the hostile token's claims", |h| {
+        h.query_all_by_label_contains("pwned").count() >= 3
+    });
+    let shown: Vec<String> = h
+        .query_all_by_label_contains("pwned")
+        .map(|n| gui_support::name_of(&n))
+        .collect();
+    for label in &shown {
+        for c in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{2066}', '\r'] {
+            assert!(!label.contains(c), "{c:?} shown raw in {label:?}");
+        }
+    }
+    assert!(
+        shown.iter().any(|l| l.contains("\\u{1b}")),
+        "the escape is shown escaped: {shown:?}"
+    );
 }

@@ -167,7 +167,11 @@ pub fn capped_text_ui(
             .max_height(max_height)
             .auto_shrink([false, true])
             .show(ui, |ui| {
-                ui.add(egui::Label::new(egui::RichText::new(text).monospace()).wrap());
+                // A server chose most of this text: shown inert (controls escaped).
+                ui.add(
+                    egui::Label::new(egui::RichText::new(crate::text::inert(text)).monospace())
+                        .wrap(),
+                );
             });
     });
 }

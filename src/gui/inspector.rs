@@ -388,8 +388,10 @@ impl InspectorScreen {
                 if seq == self.seq {
                     self.pending = false;
                     self.shown = Some(Shown {
-                        header: JsonTree::new(inspection.header.clone()),
-                        claims: JsonTree::new(inspection.claims.clone()),
+                        // What a token carries is shown inert: controls, escapes and bidi
+                        // overrides escaped (`\u{1b}`), in keys and values alike.
+                        header: JsonTree::new(inspection.shown_header()),
+                        claims: JsonTree::new(inspection.shown_claims()),
                         inspection: *inspection,
                         key_error,
                         checked_at,
@@ -719,7 +721,7 @@ impl InspectorScreen {
                 ui.separator();
                 let color = status_color(ui.visuals(), h.status);
                 ui.label(egui::RichText::new(h.text).heading().strong().color(color));
-                ui.label(egui::RichText::new(&h.detail).color(color));
+                ui.label(egui::RichText::new(crate::text::inert(&h.detail)).color(color));
             }
             if let Some(exp) = self.lifetime().expires_at {
                 ui.separator();
@@ -858,7 +860,7 @@ impl InspectorScreen {
                 ui.visuals().error_fg_color,
                 egui::RichText::new("Not a readable token").strong(),
             );
-            ui.colored_label(ui.visuals().error_fg_color, &c.message);
+            ui.colored_label(ui.visuals().error_fg_color, c.shown_message());
             return (None, false);
         }
         let (call, refresh) = actions_ui(
@@ -873,7 +875,7 @@ impl InspectorScreen {
             match r {
                 Ok(t) => capped_text_ui(ui, ("call", what.label()), t, 180.0),
                 Err(e) => {
-                    ui.colored_label(ui.visuals().error_fg_color, e);
+                    ui.colored_label(ui.visuals().error_fg_color, crate::text::inert(e));
                 }
             }
         }
@@ -896,12 +898,12 @@ impl InspectorScreen {
             ui.label("Signature");
             badge_ui(ui, sig_status);
             if let Some(alg) = &sig.alg {
-                ui.label(alg);
+                ui.label(crate::text::inert(alg));
             }
         });
-        ui.label(egui::RichText::new(&sig.detail).weak());
+        ui.label(egui::RichText::new(sig.shown_detail()).weak());
         if let Some(e) = &shown.key_error {
-            ui.colored_label(ui.visuals().warn_fg_color, e);
+            ui.colored_label(ui.visuals().warn_fg_color, crate::text::inert(e));
         }
         ui.separator();
         ui.label(
@@ -924,7 +926,7 @@ impl InspectorScreen {
                     };
                     badge_ui(ui, status);
                     ui.label(egui::RichText::new(&c.id).monospace());
-                    ui.add(egui::Label::new(&c.message).wrap());
+                    ui.add(egui::Label::new(c.shown_message()).wrap());
                     ui.end_row();
                 }
             });

@@ -328,7 +328,7 @@ impl WatchPanel {
                 );
             }
             Some(WatchOutcome::Error(e)) => {
-                ui.colored_label(ui.visuals().error_fg_color, e);
+                ui.colored_label(ui.visuals().error_fg_color, crate::text::inert(e));
             }
             Some(WatchOutcome::Stopped) => {
                 ui.label(
@@ -686,7 +686,7 @@ impl KeeperPanel {
             refresh_rows_ui(ui, &self.log);
         }
         if let Some(e) = &self.error {
-            ui.colored_label(ui.visuals().error_fg_color, e);
+            ui.colored_label(ui.visuals().error_fg_color, crate::text::inert(e));
         }
         cmd
     }
