@@ -30,31 +30,7 @@ impl Drop for SandboxProcess {
 
 impl SandboxProcess {
     fn start() -> Self {
-        use std::io::BufRead;
-        let keys = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(common::grantscope_bin())
-            .args([
-                "sandbox",
-                "--port",
-                "0",
-                "--tls-port",
-                "0",
-                "--json",
-                "--key-dir",
-            ])
-            .arg(keys.path())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .unwrap();
-        let doc: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("sandbox start line is not JSON ({e}): {line:?}"));
+        let (child, doc, keys) = common::spawn_sandbox_process(&["--tls-port", "0"]);
         SandboxProcess {
             child,
             doc,

@@ -414,3 +414,31 @@ pub fn code_from_redirect(redirect_url: &str) -> Result<String> {
     }
     query_param(redirect_url, "code").ok_or_else(|| anyhow!("no code in {redirect_url}"))
 }
+
+/// Starts the real `grantscope sandbox` process on a free port with `extra` arguments and its
+/// keys in a fresh temporary directory; returns the child, its JSON start-up line and the
+/// directory (keep it alive as long as the child).
+pub fn spawn_sandbox_process(
+    extra: &[&str],
+) -> (std::process::Child, serde_json::Value, tempfile::TempDir) {
+    use std::io::BufRead;
+    let keys = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(grantscope_bin())
+        .args(["sandbox", "--port", "0", "--json"])
+        .args(extra)
+        .arg("--key-dir")
+        .arg(keys.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("sandbox start line is not JSON ({e}): {line:?}"));
+    (child, doc, keys)
+}
