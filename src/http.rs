@@ -442,6 +442,12 @@ impl HttpRequest {
     pub fn mark<S: Secret>(self, value: &S) -> Self {
         self.secret(S::KIND, value.expose())
     }
+
+    /// The request as an exchange would show it before it is sent (step mode): secrets masked
+    /// the same way unless `reveal`.
+    pub fn view(&self, reveal: bool) -> RecordedRequest {
+        Exchange::new("", self).request_view(reveal)
+    }
 }
 
 fn push_secret(list: &mut Vec<(SecretKind, String)>, kind: SecretKind, value: String) {

@@ -31,6 +31,9 @@ pub struct AppOptions {
     pub start_token: Option<String>,
     /// Run this grant with the active profile at start (screenshots, benchmarks).
     pub start_grant: Option<crate::oauth::GrantKind>,
+    /// Start with the flow runner's step mode on, and (`Some(true)`) the presenter view
+    /// (screenshots).
+    pub start_step: Option<bool>,
     /// Use the native file dialog (off: the path field; tests, desktops without a dialog
     /// service).
     pub file_dialogs: bool,
@@ -48,6 +51,7 @@ impl AppOptions {
             sandbox_auto_approve: None,
             start_token: None,
             start_grant: None,
+            start_step: None,
             file_dialogs: super::files::dialog_service_available(),
             secret_vault: crate::profile::vault::Vault::File,
         }
@@ -82,6 +86,11 @@ impl AppOptions {
             start_grant: std::env::var("GRANTSCOPE_START_RUN")
                 .ok()
                 .and_then(|s| s.parse().ok()),
+            // Hidden, for the screenshot script: "1" step mode, "presenter" with the view.
+            start_step: std::env::var("GRANTSCOPE_START_STEP")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(|s| s == "presenter"),
             file_dialogs: super::files::dialog_service_available(),
         })
     }
@@ -158,10 +167,15 @@ impl GrantscopeApp {
         ctx.set_theme(settings.theme.preference());
         ctx.set_zoom_factor(settings.zoom);
         let (settings_zoom, settings_theme) = (settings.zoom, settings.theme);
+        let mut flow = FlowScreen::default();
+        if let Some(presenter) = options.start_step {
+            flow.step.enabled = true;
+            flow.step.presenter = presenter;
+        }
         Ok(Self {
             settings,
             worker,
-            flow: FlowScreen::default(),
+            flow,
             inspector,
             profiles,
             history,
@@ -647,6 +661,8 @@ impl eframe::App for GrantscopeApp {
             }
             Screen::History => {
                 let jobs = self.history_jobs();
+                // Replays go out with the active profile's HTTP settings.
+                self.history.http = self.active_profile().map(|p| p.http).unwrap_or_default();
                 self.history.ui(ui, &jobs);
             }
         }

@@ -2,7 +2,8 @@
 //! history): a one-line title, the raw request and response masked the same way everywhere
 //! (unless revealed), each in a text box of capped height, and "Copy as curl" that says whether
 //! the secrets were masked. Also knows which answers are the expected "keep waiting" replies of
-//! the device grant.
+//! the device grant. An exchange edited in step mode is marked `[edited]` and shows the request
+//! as the flow built it beside the one sent; a replayed one says so.
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -44,19 +45,45 @@ pub struct ExchangeView {
     /// a DPoP proof), free of secrets, as pretty JSON. Absent in history kept before it.
     #[serde(default)]
     pub decoded: Vec<(String, String)>,
+    /// Step mode: the request as the flow built it, when it was edited before sending
+    /// (masked alike). Absent in history kept before it.
+    #[serde(default)]
+    pub original: Option<String>,
+}
+
+/// A request as text: request line, headers, body.
+fn request_text(req: &crate::http::RecordedRequest) -> String {
+    let mut request = format!("{} {}\n", req.method, req.url);
+    for (k, v) in &req.headers {
+        request.push_str(&format!("{k}: {v}\n"));
+    }
+    if let Some(b) = &req.body {
+        request.push_str(&format!("\n{b}\n"));
+    }
+    request
+}
+
+/// A DPoP proof (RFC 9449) among request headers, decoded (header and claims: public key,
+/// method, URL, time; no secret).
+pub fn dpop_decoded(headers: &[(String, String)]) -> Option<(String, String)> {
+    let (_, proof) = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("dpop"))?;
+    match crate::token::decode::decode(proof).ok()? {
+        crate::token::decode::Decoded::Jws(jws) => {
+            let v = serde_json::json!({ "header": jws.header, "claims": jws.claims });
+            let text = crate::text::to_json_pretty(&v).unwrap_or_else(|_| v.to_string());
+            Some(("DPoP proof".into(), text))
+        }
+        _ => None,
+    }
 }
 
 impl ExchangeView {
     /// The view of `ex`, secrets masked unless `reveal`.
     pub fn of(ex: &Exchange, reveal: bool) -> Self {
         let req = ex.request_view(reveal);
-        let mut request = format!("{} {}\n", req.method, req.url);
-        for (k, v) in &req.headers {
-            request.push_str(&format!("{k}: {v}\n"));
-        }
-        if let Some(b) = &req.body {
-            request.push_str(&format!("\n{b}\n"));
-        }
+        let request = request_text(&req);
         let resp = ex.response_view(reveal);
         let response = resp.as_ref().map(|r| {
             let mut text = format!("HTTP {}\n", r.status);
@@ -68,7 +95,7 @@ impl ExchangeView {
             text
         });
         let curl = ex.to_curl(reveal);
-        let decoded = ex
+        let mut decoded: Vec<(String, String)> = ex
             .decoded()
             .iter()
             .map(|(label, v)| {
@@ -76,8 +103,10 @@ impl ExchangeView {
                 (label.clone(), text)
             })
             .collect();
+        decoded.extend(dpop_decoded(&req.headers));
         Self {
             decoded,
+            original: ex.original_request_view(reveal).map(|r| request_text(&r)),
             step: ex.step.clone(),
             method: req.method.clone(),
             url: req.url.clone(),
@@ -108,7 +137,21 @@ impl ExchangeView {
             (None, _, Some(e)) => format!("failed · {e}"),
             (None, _, None) => "pending".into(),
         };
-        format!("{}: {} {target}  ->  {answer}", self.step, self.method)
+        let edited = if self.edited() { " [edited]" } else { "" };
+        format!(
+            "{}{edited}: {} {target}  ->  {answer}",
+            self.step, self.method
+        )
+    }
+
+    /// Whether the request was edited in step mode before it was sent.
+    pub fn edited(&self) -> bool {
+        self.original.is_some()
+    }
+
+    /// Whether this exchange is a replay of a recorded one.
+    pub fn replayed(&self) -> bool {
+        self.step.starts_with("replay: ")
     }
 
     /// Whether the exchange failed (the expected device-grant waits did not).
@@ -182,8 +225,44 @@ pub fn exchange_ui(
     id: impl std::hash::Hash + std::fmt::Debug + Copy,
     view: &ExchangeView,
 ) {
-    ui.label(egui::RichText::new("Request").strong());
-    capped_text_ui(ui, ("req", id), &view.request, MAX_BOX_HEIGHT);
+    if view.replayed() {
+        ui.label(
+            egui::RichText::new("A replay: a recorded request sent again")
+                .color(ui.visuals().warn_fg_color),
+        );
+    }
+    match &view.original {
+        Some(original) => {
+            ui.label(
+                egui::RichText::new("Edited before sending (step mode): the request sent, and the original as the flow built it")
+                    .color(ui.visuals().warn_fg_color),
+            );
+            // Side by side when there is room, else the original below.
+            let two = ui.available_width() > 640.0;
+            let boxes = |ui: &mut egui::Ui, which: usize| {
+                if which == 0 {
+                    ui.label(egui::RichText::new("Request (edited, as sent)").strong());
+                    capped_text_ui(ui, ("req", id), &view.request, MAX_BOX_HEIGHT);
+                } else {
+                    ui.label(egui::RichText::new("Original request").strong());
+                    capped_text_ui(ui, ("orig", id), original, MAX_BOX_HEIGHT);
+                }
+            };
+            if two {
+                ui.columns(2, |cols| {
+                    boxes(&mut cols[0], 0);
+                    boxes(&mut cols[1], 1);
+                });
+            } else {
+                boxes(ui, 0);
+                boxes(ui, 1);
+            }
+        }
+        None => {
+            ui.label(egui::RichText::new("Request").strong());
+            capped_text_ui(ui, ("req", id), &view.request, MAX_BOX_HEIGHT);
+        }
+    }
     for (i, (label, text)) in view.decoded.iter().enumerate() {
         ui.label(egui::RichText::new(format!("Decoded: {label}")).strong());
         capped_text_ui(ui, ("decoded", id, i), text, MAX_BOX_HEIGHT);

@@ -3,7 +3,9 @@
 //! expands to its raw request and response (see [`super::exchange_view`]). The form is a copy of
 //! the app's active profile; the screen keeps the token set of its runs, so the refresh form
 //! holds the newest refresh token and the scope first granted. What the user must do during a
-//! run (open a URL, enter a device code) stays pinned above the scrolling results.
+//! run (open a URL, enter a device code) stays pinned above the scrolling results. Step mode,
+//! the replays and the presenter view are [`super::step_panel`]'s; this screen hands them the
+//! run's messages and places them.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use super::connect::{self, Prepared};
 use super::exchange_view::{ExchangeView, exchange_ui, mask_token_response, shorten};
 use super::layout::{self, Width};
 use super::sequence::sequence_ui;
+use super::step_panel::{self, Replays, StepMode, StepMsg};
 use super::worker::{Jobs, Sink};
 use crate::http::Exchange;
 use crate::oauth::grants::authorization_code::RedirectSource;
@@ -91,6 +94,8 @@ pub enum FlowMsg {
         /// The configuration used (endpoints after discovery), for inspecting the tokens.
         config: Option<Box<ClientConfig>>,
     },
+    /// Step mode and replays.
+    Step(StepMsg),
 }
 
 /// A failed flow, as shown: the message and, for OAuth errors, the code and its hint (once).
@@ -363,6 +368,11 @@ pub struct FlowScreen {
     /// A form error shown under Run.
     form_error: Option<String>,
     token_set: Option<TokenSet>,
+    /// Step mode: the toggles, the pending request and its editor; the presenter view.
+    pub step: StepMode,
+    replays: Replays,
+    /// The jobs of the last start, for replays of its exchanges.
+    jobs: Option<Jobs<FlowMsg>>,
 }
 
 impl Default for FlowScreen {
@@ -377,6 +387,9 @@ impl Default for FlowScreen {
             next_id: 1,
             form_error: None,
             token_set: None,
+            step: StepMode::default(),
+            replays: Replays::default(),
+            jobs: None,
         }
     }
 }
@@ -496,12 +509,41 @@ impl FlowScreen {
                 config,
             } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
+                    self.step.run_ended();
                     r.result = Some(result);
                     r.abort = None;
                     r.paste_tx = None;
                     r.config = config;
                     r.finished_at = Some(crate::timefmt::now_unix());
                     self.keep_tokens();
+                }
+            }
+            FlowMsg::Step(StepMsg::Pending {
+                run,
+                pending,
+                reply,
+            }) => {
+                // A late question of a cancelled run is dropped: its reply is Cancel.
+                if self
+                    .run
+                    .as_ref()
+                    .is_some_and(|r| r.id == run && r.running())
+                {
+                    self.step.on_pending(run, *pending, reply);
+                }
+            }
+            FlowMsg::Step(StepMsg::Replayed {
+                run,
+                exchange,
+                outcome,
+            }) => {
+                self.replays.done(outcome);
+                if let Some(ex) = exchange {
+                    if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
+                        r.exchanges.push((*ex).clone());
+                        r.events.push(FlowEvent::Exchange(ex.clone()));
+                    }
+                    finished.push(*ex);
                 }
             }
         }
@@ -570,10 +612,12 @@ impl FlowScreen {
             }
         }
         self.cancel();
+        self.jobs = Some(jobs.clone());
         let id = self.next_id;
         self.next_id += 1;
         let grant = self.grant;
         let inputs = self.inputs.clone();
+        let stepped = self.step.enabled;
         let (paste_tx, paste_rx) = if grant == GrantKind::AuthorizationCode && inputs.paste_redirect
         {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -588,7 +632,8 @@ impl FlowScreen {
             .clone()
             .filter(|s| !s.trim().is_empty());
         let abort = jobs.spawn(async move {
-            let (result, config) = run_flow(id, grant, prepared, inputs, paste_rx, sink).await;
+            let (result, config) =
+                run_flow(id, grant, prepared, inputs, paste_rx, sink, stepped).await;
             FlowMsg::Done {
                 run: id,
                 result: result.map(Box::new).map_err(|e| FlowFailure::from(&e)),
@@ -614,6 +659,7 @@ impl FlowScreen {
 
     /// Cancels the running flow (its listener and requests are dropped).
     pub fn cancel(&mut self) {
+        self.step.run_ended();
         if let Some(r) = self.run.as_mut().filter(|r| r.running()) {
             if let Some(a) = r.abort.take() {
                 a.abort();
@@ -630,12 +676,22 @@ impl FlowScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui, profiles: &[Profile]) -> Option<FlowCommand> {
         let mut command = None;
         let width = layout::width_of(ui);
+        self.step.shortcuts(ui.ctx());
+        // Step mode's actions are pinned above the scrolling part: they show wherever it is.
+        if self.run.as_ref().is_some_and(|r| self.step.waits(r.id)) {
+            egui::Panel::top("step_actions").show(ui, |ui| self.step.actions_ui(ui));
+        }
+        if self.step.presenter {
+            return self.presenter_ui(ui);
+        }
         if width == Width::Narrow {
             self.pinned_ui(ui);
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("flow_all")
                     .show(ui, |ui| {
+                        // The pending step first: it is what the run waits on.
+                        self.step_card_ui(ui);
                         command = self.form_ui(ui, profiles, "below");
                         ui.separator();
                         if let Some(c) = self.run_ui(ui) {
@@ -663,10 +719,80 @@ impl FlowScreen {
             egui::ScrollArea::vertical()
                 .id_salt("flow_run_scroll")
                 .show(ui, |ui| {
+                    self.step_card_ui(ui);
                     if let Some(c) = self.run_ui(ui) {
                         command = Some(c);
                     }
                 });
+        });
+        command
+    }
+
+    /// The presenter view: no form (set it up in the normal view), the run controls, the
+    /// pending step's explanation and the diagram in larger type.
+    fn presenter_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
+        let mut command = None;
+        self.pinned_ui(ui);
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("flow_presenter")
+                .show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "{}, {}",
+                                self.grant.title(),
+                                self.profile.name
+                            ))
+                            .strong(),
+                        );
+                    });
+                    command = self.run_row_ui(ui, false);
+                    if let Some(e) = &self.form_error {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                    ui.separator();
+                    self.step_card_ui(ui);
+                    if let Some(c) = self.run_ui(ui) {
+                        command = Some(c);
+                    }
+                });
+        });
+        command
+    }
+
+    /// The pending step's card (explanation and request, or its editor), when the run waits.
+    fn step_card_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(run) = self.run.as_ref().filter(|r| self.step.waits(r.id)) {
+            let grant = run.grant;
+            self.step.card_ui(ui, grant, self.reveal);
+            ui.add_space(6.0);
+        }
+    }
+
+    /// Run, Cancel, and beside them the step-mode and presenter toggles.
+    fn run_row_ui(&mut self, ui: &mut egui::Ui, enter: bool) -> Option<FlowCommand> {
+        let mut command = None;
+        let running = self.run.as_ref().is_some_and(FlowRun::running);
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(!running, egui::Button::new("Run"))
+                .on_hover_text("Enter in a field runs it too")
+                .clicked()
+                || (enter && !running)
+            {
+                command = Some(FlowCommand::Run);
+            }
+            if ui
+                .add_enabled(running, egui::Button::new("Cancel"))
+                .clicked()
+            {
+                self.cancel();
+            }
+            if running {
+                ui.spinner();
+            }
+            self.step.toggles_ui(ui, running);
         });
         command
     }
@@ -866,31 +992,17 @@ impl FlowScreen {
         }
         ui.checkbox(&mut self.reveal, "Reveal secrets");
         ui.add_space(8.0);
-        let running = self.run.as_ref().is_some_and(FlowRun::running);
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(!running, egui::Button::new("Run"))
-                .on_hover_text("Enter in a field runs it too")
-                .clicked()
-                || (enter && !running)
-            {
-                command = Some(FlowCommand::Run);
-            }
-            if ui
-                .add_enabled(running, egui::Button::new("Cancel"))
-                .clicked()
-            {
-                self.cancel();
-            }
-            if running {
-                ui.spinner();
-            }
-        });
+        if let Some(c) = self.run_row_ui(ui, enter) {
+            command = Some(c);
+        }
         // The outcome, next to the button that produced it.
         if let Some(e) = &self.form_error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         } else if let Some(r) = &self.run {
             match &r.result {
+                None if self.step.waits(r.id) => {
+                    ui.label("Step mode: paused before the next request (Send goes on).")
+                }
                 None => ui.label("Running: the steps appear as they happen."),
                 Some(Ok(_)) => ui.colored_label(
                     super::widgets::status_color(ui.visuals(), "pass"),
@@ -912,6 +1024,11 @@ impl FlowScreen {
     fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
         let mut command = None;
         let reveal = self.reveal;
+        let pending = match &self.run {
+            Some(r) if self.step.waits(r.id) => self.step.pending_arrows(),
+            _ => Vec::new(),
+        };
+        let scale = self.step.scale();
         let Some(run) = self.run.as_mut() else {
             ui.label(format!(
                 "{}: fill in the connection and press Run. Every request and response will \
@@ -961,21 +1078,31 @@ impl FlowScreen {
             };
             super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
         }
-        if let Some(clicked) = sequence_ui(ui, &run.events)
+        if let Some(clicked) = sequence_ui(ui, &run.events, &pending, scale)
             && !run.open.remove(&clicked)
         {
             run.open.insert(clicked);
         }
         ui.separator();
         ui.label(egui::RichText::new("Exchanges").strong());
+        self.replays.note_ui(ui);
+        let finished = !run.running();
+        let mut ask = None;
         for (i, ex) in run.exchanges.iter().enumerate() {
             let view = ExchangeView::of(ex, reveal);
             let title = format!("{}. {}", i + 1, view.title());
             let open = run.open.contains(&i);
+            let replays = &mut self.replays;
             let resp = egui::CollapsingHeader::new(title)
                 .id_salt(("exchange", run.id, i))
                 .open(Some(open))
-                .show(ui, |ui| exchange_ui(ui, ("flow", run.id, i), &view));
+                .show(ui, |ui| {
+                    exchange_ui(ui, ("flow", run.id, i), &view);
+                    // Replays once the run is over (its requests are the recorded ones).
+                    if finished && let Some(a) = replays.ui(ui, i, ex, reveal) {
+                        ask = Some(a);
+                    }
+                });
             if resp.header_response.clicked() {
                 if open {
                     run.open.remove(&i);
@@ -983,6 +1110,18 @@ impl FlowScreen {
                     run.open.insert(i);
                 }
             }
+        }
+        if let (Some(a), Some(jobs)) = (ask, &self.jobs) {
+            let (id, http) = (run.id, run.profile.http.clone());
+            jobs.spawn(async move {
+                let (exchange, outcome) =
+                    step_panel::replay(http, a.step, a.request, a.edited).await;
+                FlowMsg::Step(StepMsg::Replayed {
+                    run: id,
+                    exchange: exchange.map(Box::new),
+                    outcome,
+                })
+            });
         }
         command
     }
@@ -1032,7 +1171,9 @@ async fn run_flow(
     inputs: GrantInputs,
     paste_rx: Option<tokio::sync::oneshot::Receiver<String>>,
     sink: Sink<FlowMsg>,
+    stepped: bool,
 ) -> (Result<TokenSuccess, FlowError>, Option<ClientConfig>) {
+    let questions = sink.clone();
     let observer: crate::oauth::session::Observer = Arc::new(move |event| {
         sink.send(FlowMsg::Progress { run: id, event });
     });
@@ -1040,6 +1181,22 @@ async fn run_flow(
         Ok(c) => c,
         Err(e) => return (Err(e), None),
     };
+    if stepped {
+        // Step mode: every request of the grant (discovery is done) waits for the user's
+        // decision; the questions go to the UI, which answers through their reply slot.
+        let (gate, mut asked) = crate::oauth::step::channel_gate();
+        conn.session.set_gate(Some(gate));
+        tokio::spawn(async move {
+            // Ends when the session (and with it the gate) is dropped.
+            while let Some((pending, reply)) = asked.recv().await {
+                questions.send(FlowMsg::Step(StepMsg::Pending {
+                    run: id,
+                    pending: Box::new(pending),
+                    reply,
+                }));
+            }
+        });
+    }
     let wait = Duration::from_secs(inputs.wait_secs.max(1));
     let redirect = (grant == GrantKind::AuthorizationCode).then(|| match paste_rx {
         Some(rx) => RedirectSource::Paste(rx),

@@ -2,7 +2,10 @@
 //! the time it was made, filterable by endpoint and status, each expandable with "copy as curl",
 //! and exportable as HAR 1.2 (which browsers' developer tools open). Secrets stay masked in the
 //! view and the export unless revealed. The history is kept across restarts in the config dir,
-//! masked as on screen and bounded in size, and can be cleared.
+//! masked as on screen and bounded in size, and can be cleared. Any exchange of this session can
+//! be replayed, as it is or edited ([`super::step_panel::Replays`]); the replay is recorded here
+//! too. Exchanges edited in step mode carry their original request, in the view and in the HAR
+//! export (`_edited`, `_originalRequest`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,8 +14,9 @@ use serde_json::{Value, json};
 
 use super::exchange_view::{ExchangeView, exchange_ui};
 use super::files::{self, PathField};
+use super::step_panel::Replays;
 use super::worker::Jobs;
-use crate::http::Exchange;
+use crate::http::{Exchange, HttpSettings};
 
 /// At most this many exchanges are kept on disk.
 pub const MAX_KEPT: usize = 300;
@@ -70,6 +74,10 @@ pub struct HistoryScreen {
     har_path: PathField,
     /// Whether the native file dialog is used (else the path field).
     dialogs: bool,
+    /// Replays of this session's exchanges.
+    replays: Replays,
+    /// The HTTP settings replays are sent with (the active profile's; the app sets them).
+    pub http: HttpSettings,
 }
 
 /// Messages from history jobs.
@@ -81,6 +89,13 @@ pub enum HistoryMsg {
     Loaded(Vec<ExchangeView>),
     /// The history was written.
     Saved(Result<(), String>),
+    /// A replay came back: the new exchange (when a request went out) and the answer.
+    Replayed {
+        /// The replayed exchange.
+        exchange: Option<Box<Exchange>>,
+        /// The server's answer in a sentence, or what went wrong.
+        outcome: Result<String, String>,
+    },
 }
 
 impl HistoryScreen {
@@ -100,6 +115,8 @@ impl HistoryScreen {
             confirm_clear: false,
             har_path: PathField::default(),
             dialogs,
+            replays: Replays::default(),
+            http: HttpSettings::default(),
         }
     }
 
@@ -178,6 +195,10 @@ impl HistoryScreen {
                     self.message = Some(Err(format!("The history could not be saved: {e}")));
                 }
             }
+            HistoryMsg::Replayed { exchange, outcome } => {
+                self.replays.done(outcome);
+                self.extend(exchange.map(|e| *e));
+            }
         }
     }
 
@@ -189,23 +210,32 @@ impl HistoryScreen {
         self.message = Some(Ok("History cleared".into()));
     }
 
-    fn visible(&self) -> Vec<(usize, &ExchangeView, Option<&Exchange>)> {
+    /// The rows shown (indices into [`views`](Self::views)), newest first.
+    fn visible(&self) -> Vec<usize> {
         let needle = self.filter.trim().to_ascii_lowercase();
-        let k = self.kept.len();
-        let rows: Vec<_> = self
-            .views()
-            .enumerate()
-            .map(|(i, v)| (i, v, i.checked_sub(k).and_then(|j| self.live.get(j))))
-            .collect();
+        let rows: Vec<_> = self.views().enumerate().collect();
         rows.into_iter()
             .rev()
-            .filter(|(_, v, _)| self.status.matches(v))
-            .filter(|(_, v, _)| {
+            .filter(|(_, v)| self.status.matches(v))
+            .filter(|(_, v)| {
                 needle.is_empty()
                     || v.url.to_ascii_lowercase().contains(&needle)
                     || v.step.to_ascii_lowercase().contains(&needle)
             })
+            .map(|(i, _)| i)
             .collect()
+    }
+
+    fn replay(&self, jobs: &Jobs<HistoryMsg>, ask: super::step_panel::ReplayAsk) {
+        let http = self.http.clone();
+        jobs.spawn(async move {
+            let (exchange, outcome) =
+                super::step_panel::replay(http, ask.step, ask.request, ask.edited).await;
+            HistoryMsg::Replayed {
+                exchange: exchange.map(Box::new),
+                outcome,
+            }
+        });
     }
 
     fn export_har(&self, jobs: &Jobs<HistoryMsg>, path: Option<PathBuf>) {
@@ -312,19 +342,27 @@ impl HistoryScreen {
                     "No exchange matches the filter."
                 });
             }
+            self.replays.note_ui(ui);
             let today = crate::timefmt::rfc3339(crate::timefmt::now_unix());
             let today = today.split_once('T').map_or("", |(d, _)| d).to_owned();
+            let k = self.kept.len();
+            let mut ask = None;
             egui::ScrollArea::vertical()
                 .id_salt("history_list")
                 .show(ui, |ui| {
-                    for (i, view, live) in visible {
+                    for i in visible {
+                        let live = i.checked_sub(k).and_then(|j| self.live.get(j));
+                        let stored = match i.checked_sub(k) {
+                            None => &self.kept[i],
+                            Some(j) => &self.live_views[j],
+                        };
                         let revealed;
                         let view = match (reveal, live) {
                             (true, Some(ex)) => {
                                 revealed = ExchangeView::of(ex, true);
                                 &revealed
                             }
-                            _ => view,
+                            _ => stored,
                         };
                         let when = when(view.started_at_ms, &today);
                         let kept = if live.is_none() {
@@ -332,6 +370,7 @@ impl HistoryScreen {
                         } else {
                             ""
                         };
+                        let replays = &mut self.replays;
                         egui::CollapsingHeader::new(format!(
                             "{}. {when}  {}{kept}",
                             i + 1,
@@ -339,9 +378,29 @@ impl HistoryScreen {
                         ))
                         .id_salt(("history", i))
                         .default_open(i + 1 == total && live.is_some())
-                        .show(ui, |ui| exchange_ui(ui, ("history", i), view));
+                        .show(ui, |ui| {
+                            exchange_ui(ui, ("history", i), view);
+                            match live {
+                                Some(ex) => {
+                                    if let Some(a) = replays.ui(ui, i, ex, reveal) {
+                                        ask = Some(a);
+                                    }
+                                }
+                                None => {
+                                    ui.label(
+                                        egui::RichText::new(
+                                            "Kept masked from an earlier session: it cannot be replayed",
+                                        )
+                                        .weak(),
+                                    );
+                                }
+                            }
+                        });
                     }
                 });
+            if let Some(a) = ask {
+                self.replay(jobs, a);
+            }
         });
     }
 }
@@ -473,7 +532,7 @@ pub fn to_har(exchanges: &[Exchange], reveal: bool) -> Value {
                     "bodySize": -1,
                 }),
             };
-            json!({
+            let mut entry = json!({
                 "startedDateTime": started(ex.started_at_ms),
                 "time": ex.elapsed_ms,
                 "request": request,
@@ -481,7 +540,20 @@ pub fn to_har(exchanges: &[Exchange], reveal: bool) -> Value {
                 "cache": {},
                 "timings": {"send": 0, "wait": ex.elapsed_ms, "receive": 0},
                 "comment": ex.step,
-            })
+            });
+            // Step mode: an edited request carries the original (HAR custom fields start
+            // with an underscore).
+            if let Some(orig) = ex.original_request_view(reveal) {
+                entry["comment"] = json!(format!("{} (edited before sending)", ex.step));
+                entry["_edited"] = json!(true);
+                entry["_originalRequest"] = json!({
+                    "method": orig.method,
+                    "url": orig.url,
+                    "headers": header_list(&orig.headers),
+                    "postData": orig.body.map(|b| json!({"text": b})),
+                });
+            }
+            entry
         })
         .collect();
     json!({
@@ -524,6 +596,7 @@ mod tests {
             curl: "curl".into(),
             masked: true,
             decoded: Vec::new(),
+            original: None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod probes;
 pub mod profiles;
 pub mod sequence;
 pub mod settings;
+pub mod step_panel;
 pub mod widgets;
 pub mod wizard;
 mod worker;

@@ -1,13 +1,18 @@
 //! The flow runner's sequence diagram: four lanes (user-agent, client, authorization server,
 //! resource server) and one arrow per step the engine reported, scaled to the width available.
 //! An arrow that carries an exchange is clickable and opens it; the device grant's expected
-//! "keep waiting" answers are drawn as waits, not failures.
+//! "keep waiting" answers are drawn as waits, not failures. In step mode the request about to
+//! be sent is drawn as a highlighted, dashed "next:" arrow ([`pending_arrows`]); its real arrow
+//! appears only once it was sent. An exchange edited before sending is marked `[edited]`, a
+//! replayed one carries its `replay:` step. Every arrow is in the accessibility tree with its
+//! label and rectangle (tests read them).
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 use url::Url;
 
 use super::exchange_view::waiting_code;
 use crate::oauth::FlowEvent;
+use crate::oauth::step::Pending;
 
 const LANES: [&str; 4] = [
     "User-agent",
@@ -33,6 +38,49 @@ pub struct Arrow {
     pub exchange: Option<usize>,
     /// A failed response.
     pub error: bool,
+    /// The request was edited before it was sent (step mode).
+    pub edited: bool,
+    /// Not drawn yet: the step mode's next request, about to be sent.
+    pub pending: bool,
+}
+
+/// The lane a step's request goes to: the resource server for API calls, else the
+/// authorization server.
+fn target_of(step: &str) -> usize {
+    let step = step.to_ascii_lowercase();
+    if step.contains("userinfo") || step.contains("resource") || step.contains("api") {
+        RS
+    } else {
+        AS
+    }
+}
+
+/// The arrows step mode highlights before `pending` is sent: the request (or the browser's
+/// visit) the flow is about to make.
+pub fn pending_arrows(pending: &Pending) -> Vec<Arrow> {
+    let next = |from, to, label: String| Arrow {
+        from,
+        to,
+        label: format!("next: {label}"),
+        exchange: None,
+        error: false,
+        edited: false,
+        pending: true,
+    };
+    match pending {
+        Pending::Request { step, request } => {
+            vec![next(
+                CLIENT,
+                target_of(step),
+                format!("{} {}  ({step})", request.method, request.url.path()),
+            )]
+        }
+        Pending::Authorize { url } => vec![next(
+            CLIENT,
+            UA,
+            format!("authorization request, GET {}", url.path()),
+        )],
+    }
 }
 
 /// Turns the engine's events into diagram rows, in order.
@@ -45,29 +93,26 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
         label,
         exchange,
         error,
+        edited: false,
+        pending: false,
     };
     for ev in events {
         match ev {
             FlowEvent::Started { .. } => {}
             FlowEvent::Exchange(ex) => {
-                let step = ex.step.to_ascii_lowercase();
-                let target = if step.contains("userinfo")
-                    || step.contains("resource")
-                    || step.contains("api")
-                {
-                    RS
-                } else {
-                    AS
-                };
+                let target = target_of(&ex.step);
                 let url = ex.request_view(false).url;
                 let path = Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or(url);
-                out.push(arrow(
+                let edited = if ex.is_edited() { " [edited]" } else { "" };
+                let mut request = arrow(
                     CLIENT,
                     target,
-                    format!("{} {}  ({})", ex.method(), path, ex.step),
+                    format!("{} {}  ({}){edited}", ex.method(), path, ex.step),
                     Some(ex_index),
                     false,
-                ));
+                );
+                request.edited = ex.is_edited();
+                out.push(request);
                 match (ex.status(), waiting_code(ex)) {
                     (Some(_), Some(code)) => out.push(arrow(
                         target,
@@ -192,15 +237,22 @@ fn one_line(
     painter.layout_job(job)
 }
 
-/// Paints the sequence diagram in the width available; returns the exchange index of a clicked
-/// arrow.
-pub fn sequence_ui(ui: &mut egui::Ui, events: &[FlowEvent]) -> Option<usize> {
-    let rows = arrows(events);
+/// Paints the sequence diagram in the width available, `pending` (step mode's next request)
+/// highlighted after the arrows drawn so far, text and rows at `scale` (the presenter view's
+/// larger type); returns the exchange index of a clicked arrow.
+pub fn sequence_ui(
+    ui: &mut egui::Ui,
+    events: &[FlowEvent],
+    pending: &[Arrow],
+    scale: f32,
+) -> Option<usize> {
+    let mut rows = arrows(events);
+    rows.extend(pending.iter().cloned());
     let width = ui.available_width().max(200.0);
     // Narrow lanes get smaller text; every label is cut to the space it has.
-    let text_scale = (width / 720.0).clamp(0.75, 1.0);
-    let header_h = 34.0;
-    let row_h = 30.0;
+    let text_scale = (width / 720.0).clamp(0.75, 1.0) * scale;
+    let header_h = 34.0 * scale;
+    let row_h = 30.0 * scale;
     let height = header_h + 12.0 + row_h * rows.len().max(1) as f32;
     let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
     let painter = ui.painter_at(rect);
@@ -239,50 +291,75 @@ pub fn sequence_ui(ui: &mut egui::Ui, events: &[FlowEvent]) -> Option<usize> {
     let mut clicked = None;
     for (k, a) in rows.iter().enumerate() {
         let y = rect.top() + header_h + 12.0 + row_h * (k as f32 + 0.6);
-        let color = if a.error {
+        let color = if a.pending {
+            v.selection.stroke.color
+        } else if a.error {
             v.error_fg_color
+        } else if a.edited {
+            v.warn_fg_color
         } else if a.exchange.is_some() {
             v.hyperlink_color
         } else {
             v.text_color()
         };
         let font = FontId::proportional(12.0 * text_scale);
-        if a.from == a.to {
-            let x = lane_x(a.from);
-            painter.circle_filled(Pos2::new(x, y), 3.0, color);
-            let g = one_line(&painter, &a.label, font, color, rect.right() - x - 10.0);
-            painter.galley(Pos2::new(x + 8.0, y - g.size().y / 2.0), g, color);
-            continue;
+        let row_rect = Rect::from_x_y_ranges(
+            rect.left()..=rect.right(),
+            (y - row_h * 0.6)..=(y + row_h * 0.4),
+        );
+        if a.pending {
+            // The next step: a band behind the row, so it shows from the back of the room.
+            painter.rect_filled(row_rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
         }
-        let (x0, x1) = (lane_x(a.from), lane_x(a.to));
-        let stroke = Stroke::new(1.6, color);
-        painter.line_segment([Pos2::new(x0, y), Pos2::new(x1, y)], stroke);
-        let dir = (x1 - x0).signum();
-        let tip = Pos2::new(x1, y);
-        painter.add(egui::Shape::convex_polygon(
-            vec![
-                tip,
-                Pos2::new(x1 - dir * 9.0, y - 4.5),
-                Pos2::new(x1 - dir * 9.0, y + 4.5),
-            ],
-            color,
-            Stroke::NONE,
-        ));
-        // The label may run past the arrow's ends, inside the diagram.
-        let span = ((x1 - x0).abs() + lane_w * 0.8).min(width - 8.0);
-        let g = one_line(&painter, &a.label, font, color, span);
-        let mid_x = ((x0 + x1) / 2.0).clamp(
-            rect.left() + g.size().x / 2.0 + 2.0,
-            rect.right() - g.size().x / 2.0 - 2.0,
-        );
-        painter.galley(
-            Pos2::new(mid_x - g.size().x / 2.0, y - 3.0 - g.size().y),
-            g,
-            color,
-        );
+        let hit = if a.from == a.to {
+            let x = lane_x(a.from);
+            painter.circle_filled(Pos2::new(x, y), 3.0 * scale, color);
+            let g = one_line(&painter, &a.label, font, color, rect.right() - x - 10.0);
+            let at = Pos2::new(x + 8.0, y - g.size().y / 2.0);
+            let hit = Rect::from_min_size(at, g.size())
+                .union(Rect::from_center_size(Pos2::new(x, y), Vec2::splat(6.0)));
+            painter.galley(at, g, color);
+            hit
+        } else {
+            let (x0, x1) = (lane_x(a.from), lane_x(a.to));
+            let stroke = Stroke::new(1.6 * scale.max(1.0), color);
+            if a.pending {
+                painter.extend(egui::Shape::dashed_line(
+                    &[Pos2::new(x0, y), Pos2::new(x1, y)],
+                    stroke,
+                    8.0,
+                    5.0,
+                ));
+            } else {
+                painter.line_segment([Pos2::new(x0, y), Pos2::new(x1, y)], stroke);
+            }
+            let dir = (x1 - x0).signum();
+            let tip = Pos2::new(x1, y);
+            let (len, half) = (9.0 * scale, 4.5 * scale);
+            painter.add(egui::Shape::convex_polygon(
+                vec![
+                    tip,
+                    Pos2::new(x1 - dir * len, y - half),
+                    Pos2::new(x1 - dir * len, y + half),
+                ],
+                color,
+                Stroke::NONE,
+            ));
+            // The label may run past the arrow's ends, inside the diagram.
+            let span = ((x1 - x0).abs() + lane_w * 0.8).min(width - 8.0);
+            let g = one_line(&painter, &a.label, font, color, span);
+            let mid_x = ((x0 + x1) / 2.0).clamp(
+                rect.left() + g.size().x / 2.0 + 2.0,
+                rect.right() - g.size().x / 2.0 - 2.0,
+            );
+            painter.galley(
+                Pos2::new(mid_x - g.size().x / 2.0, y - 3.0 - g.size().y),
+                g,
+                color,
+            );
+            Rect::from_x_y_ranges(x0.min(x1)..=x0.max(x1), (y - row_h * 0.55)..=(y + 4.0))
+        };
         if let Some(ex) = a.exchange {
-            let hit =
-                Rect::from_x_y_ranges(x0.min(x1)..=x0.max(x1), (y - row_h * 0.55)..=(y + 4.0));
             let resp = ui
                 .interact(hit, egui::Id::unique(("seq_arrow", k)), Sense::click())
                 .on_hover_text("Show this exchange");
@@ -290,6 +367,10 @@ pub fn sequence_ui(ui: &mut egui::Ui, events: &[FlowEvent]) -> Option<usize> {
             if resp.clicked() {
                 clicked = Some(ex);
             }
+        } else {
+            // Not clickable, but in the accessibility tree with its place in the diagram.
+            let resp = ui.interact(hit, egui::Id::unique(("seq_arrow", k)), Sense::hover());
+            resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &a.label));
         }
     }
     if rows.is_empty() {
@@ -297,7 +378,7 @@ pub fn sequence_ui(ui: &mut egui::Ui, events: &[FlowEvent]) -> Option<usize> {
             Pos2::new(rect.center().x, rect.top() + header_h + 20.0),
             Align2::CENTER_CENTER,
             "starting...",
-            FontId::proportional(12.0),
+            FontId::proportional(12.0 * scale),
             Color32::GRAY,
         );
     }
