@@ -7,6 +7,7 @@
 #   scripts/screenshot.sh            # release build (as shipped)
 #   PROFILE=dev scripts/screenshot.sh  # reuse the debug build
 #   BIN=path/to/grantscope scripts/screenshot.sh  # a binary built elsewhere
+#   ONLY=step scripts/screenshot.sh    # only the step-mode shots (projector size)
 #
 # Each screen gets a fresh config dir; scenes that need data run a grant against the built-in
 # sandbox at start (hidden variables GRANTSCOPE_SCREEN / GRANTSCOPE_START_RUN, see src/gui/app.rs).
@@ -65,6 +66,7 @@ shot() {
   # The window fills the screen (GRANTSCOPE_WINDOW_SIZE, hidden, see src/gui/mod.rs).
   DISPLAY=$DISPLAY_NUM LIBGL_ALWAYS_SOFTWARE=1 GRANTSCOPE_CONFIG_DIR=$cfg \
     GRANTSCOPE_SCREEN=$screen GRANTSCOPE_START_RUN=$run GRANTSCOPE_WINDOW_SIZE="${W}x${H}" \
+    GRANTSCOPE_START_STEP=${STEP:-} \
     "$BIN" >/dev/null 2>&1 &
   local pid=$!
   sleep "${SETTLE:-6}"
@@ -86,6 +88,22 @@ all_screens() {
   shot history history client-credentials
 }
 
+# Step mode (1024x768 at 150 %): paused before the browser opens (the authorization URL's
+# parameters), and the presenter view paused before a token request.
+step_shots() {
+  STEP=1 shot step-authorize flow authorization-code
+  STEP=presenter shot step-presenter flow client-credentials
+}
+
+if [ "${ONLY:-}" = step ]; then
+  OUT=docs/screenshots/projector
+  mkdir -p "$OUT"
+  screen_of 1024 768
+  ZOOM=1.5
+  step_shots
+  exit 0
+fi
+
 # A desktop: 1600x1000 at 100 %.
 OUT=docs/screenshots
 mkdir -p "$OUT"
@@ -99,3 +117,4 @@ mkdir -p "$OUT"
 screen_of 1024 768
 ZOOM=1.5
 all_screens
+step_shots

@@ -101,7 +101,7 @@ fn step_to_the_token_request(h: &mut H) -> f32 {
     assert!(url.query_pairs().any(|(k, _)| k == "code_challenge"));
     // Before the browser opens: the explanation, the URL's parameters, no browser arrow yet.
     h.get_by_label("Authorization request: the user signs in");
-    h.get_by_label("RFC 6749 §4.1.1; RFC 7636 §4.3; RFC 9700 §2.1");
+    h.get_by_label("Specification: RFC 6749 §4.1.1; RFC 7636 §4.3; RFC 9700 §2.1");
     h.get_by_label("code_challenge");
     h.get_by_label("redirect_uri");
     let run = h.state().flow().run().unwrap();

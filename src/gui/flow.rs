@@ -737,16 +737,14 @@ impl FlowScreen {
             egui::ScrollArea::vertical()
                 .id_salt("flow_presenter")
                 .show(ui, |ui| {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label(
-                            egui::RichText::new(format!(
-                                "{}, {}",
-                                self.grant.title(),
-                                self.profile.name
-                            ))
-                            .strong(),
-                        );
-                    });
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{}, {}",
+                            self.grant.title(),
+                            self.profile.name
+                        ))
+                        .strong(),
+                    );
                     command = self.run_row_ui(ui, false);
                     if let Some(e) = &self.form_error {
                         ui.colored_label(ui.visuals().error_fg_color, e);
@@ -765,7 +763,8 @@ impl FlowScreen {
     fn step_card_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(run) = self.run.as_ref().filter(|r| self.step.waits(r.id)) {
             let grant = run.grant;
-            self.step.card_ui(ui, grant, self.reveal);
+            let with_request = !self.step.presenter;
+            self.step.card_ui(ui, grant, self.reveal, with_request);
             ui.add_space(6.0);
         }
     }
@@ -1082,6 +1081,10 @@ impl FlowScreen {
             && !run.open.remove(&clicked)
         {
             run.open.insert(clicked);
+        }
+        if self.step.presenter && !pending.is_empty() {
+            // The presenter view: explanation, diagram, then the request.
+            self.step.request_card_ui(ui, reveal);
         }
         ui.separator();
         ui.label(egui::RichText::new("Exchanges").strong());

@@ -251,7 +251,7 @@ pub fn sequence_ui(
     let width = ui.available_width().max(200.0);
     // Narrow lanes get smaller text; every label is cut to the space it has.
     let text_scale = (width / 720.0).clamp(0.75, 1.0) * scale;
-    let header_h = 34.0 * scale;
+    let header_h = 34.0 * scale.min(1.1);
     let row_h = 30.0 * scale;
     let height = header_h + 12.0 + row_h * rows.len().max(1) as f32;
     let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
@@ -275,7 +275,8 @@ pub fn sequence_ui(
         let g = one_line(
             &painter,
             name,
-            FontId::proportional(13.0 * text_scale),
+            // Lane names grow less than the arrows' text: they must fit their lane.
+            FontId::proportional(13.0 * text_scale.min(1.1)),
             v.strong_text_color(),
             head.width() - 6.0,
         );

@@ -253,48 +253,84 @@ impl StepMode {
         ui.add_space(4.0);
     }
 
-    /// The pending step: its explanation, then the request in full (or its editor).
-    pub fn card_ui(&mut self, ui: &mut egui::Ui, grant: GrantKind, reveal: bool) {
+    /// The pending step: its explanation, then (`with_request`) the request in full or its
+    /// editor. The presenter view puts the request below the diagram instead
+    /// ([`request_card_ui`](Self::request_card_ui)), so the explanation and the diagram come
+    /// first.
+    pub fn card_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        grant: GrantKind,
+        reveal: bool,
+        with_request: bool,
+    ) {
         let Some(w) = &self.waiting else {
             return;
         };
         let scale = self.scale();
         let step = w.pending.step().to_owned();
         egui::Frame::group(ui.style())
-            .stroke(egui::Stroke::new(
-                1.5,
-                ui.visuals().selection.stroke.color,
-            ))
+            .stroke(egui::Stroke::new(1.5, ui.visuals().selection.stroke.color))
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                explanation_ui(ui, &step, grant, scale);
-                ui.add_space(6.0);
-                match (&w.pending, self.editor.as_mut()) {
-                    (_, Some(editor)) => {
-                        ui.label(egui::RichText::new("Edit the request").strong());
-                        editor.ui(ui, reveal, "pending");
-                    }
-                    (Pending::Request { request, .. }, None) => {
-                        ui.label(egui::RichText::new("The request, about to be sent").strong());
-                        request_ui(ui, &request.view(reveal), &decoded_views(request), "pending");
-                    }
-                    (Pending::Authorize { url }, None) => {
-                        ui.label(
-                            egui::RichText::new(
-                                "The browser will open this authorization URL (nothing was sent yet)",
-                            )
-                            .strong(),
-                        );
-                        let view = RecordedRequest {
-                            method: "GET".into(),
-                            url: url.to_string(),
-                            headers: Vec::new(),
-                            body: None,
-                        };
-                        request_ui(ui, &view, &[], "pending");
-                    }
+                explanation_ui(ui, &step, grant, scale, self.presenter);
+                if with_request {
+                    ui.add_space(6.0);
+                    self.request_part_ui(ui, reveal);
                 }
             });
+    }
+
+    /// The pending request in full (or its editor), in a frame of its own.
+    pub fn request_card_ui(&mut self, ui: &mut egui::Ui, reveal: bool) {
+        if self.waiting.is_none() {
+            return;
+        }
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            self.request_part_ui(ui, reveal);
+        });
+    }
+
+    fn request_part_ui(&mut self, ui: &mut egui::Ui, reveal: bool) {
+        let Some(w) = &self.waiting else {
+            return;
+        };
+        match (&w.pending, self.editor.as_mut()) {
+            (_, Some(editor)) => {
+                ui.label(egui::RichText::new("Edit the request").strong());
+                editor.ui(ui, reveal, "pending");
+            }
+            (Pending::Request { request, .. }, None) => {
+                ui.label(egui::RichText::new("The request, about to be sent").strong());
+                request_ui(
+                    ui,
+                    &request.view(reveal),
+                    &decoded_views(request),
+                    "pending",
+                );
+            }
+            (Pending::Authorize { url }, None) => {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(
+                        egui::RichText::new(
+                            "The browser will open this authorization URL (nothing was sent yet)",
+                        )
+                        .strong(),
+                    );
+                    if ui.small_button("Copy URL").clicked() {
+                        ui.ctx().copy_text(url.to_string());
+                    }
+                });
+                let view = RecordedRequest {
+                    method: "GET".into(),
+                    url: url.to_string(),
+                    headers: Vec::new(),
+                    body: None,
+                };
+                request_ui(ui, &view, &[], "pending");
+            }
+        }
     }
 }
 
@@ -314,6 +350,11 @@ fn big(text: &str, scale: f32) -> egui::RichText {
 /// Text with `code` spans in monospace, at `size`.
 fn prose(text: &str, size: f32, color: egui::Color32) -> egui::text::LayoutJob {
     let mut job = egui::text::LayoutJob::default();
+    append_prose(&mut job, text, size, color);
+    job
+}
+
+fn append_prose(job: &mut egui::text::LayoutJob, text: &str, size: f32, color: egui::Color32) {
     for (i, part) in text.split('`').enumerate() {
         let font = if i % 2 == 1 {
             egui::FontId::monospace(size * 0.95)
@@ -330,14 +371,24 @@ fn prose(text: &str, size: f32, color: egui::Color32) -> egui::text::LayoutJob {
             },
         );
     }
-    job
 }
 
 /// The step's explanation: title, what it is for, the specification, what the server must
 /// check ([`crate::steps::explain`]).
-pub fn explanation_ui(ui: &mut egui::Ui, step: &str, grant: GrantKind, scale: f32) {
+/// The presenter view writes it all in the strongest colour, for the back of the room.
+pub fn explanation_ui(
+    ui: &mut egui::Ui,
+    step: &str,
+    grant: GrantKind,
+    scale: f32,
+    presenter: bool,
+) {
     let size = body_size(ui) * scale;
-    let color = ui.visuals().text_color();
+    let color = if presenter {
+        ui.visuals().strong_text_color()
+    } else {
+        ui.visuals().text_color()
+    };
     let strong = ui.visuals().strong_text_color();
     match crate::steps::explain(step, Some(grant)) {
         Some(t) => {
@@ -348,9 +399,21 @@ pub fn explanation_ui(ui: &mut egui::Ui, step: &str, grant: GrantKind, scale: f3
                     .color(strong),
             );
             ui.add(egui::Label::new(prose(t.purpose, size, color)).wrap());
+            // Each part's name leads its line, in the accent colour.
+            let accent = ui.visuals().hyperlink_color;
             let part = |ui: &mut egui::Ui, head: &str, text: &str| {
-                ui.label(egui::RichText::new(head).size(size).strong().color(strong));
-                ui.add(egui::Label::new(prose(text, size, color)).wrap());
+                let mut job = egui::text::LayoutJob::default();
+                job.append(
+                    &format!("{head}: "),
+                    0.0,
+                    egui::TextFormat {
+                        font_id: egui::FontId::proportional(size),
+                        color: accent,
+                        ..Default::default()
+                    },
+                );
+                append_prose(&mut job, text, size, color);
+                ui.add(egui::Label::new(job).wrap());
             };
             part(ui, "Specification", t.reference);
             part(ui, "What the server must check", t.server_checks);
@@ -399,18 +462,26 @@ fn is_form(headers: &[(String, String)]) -> bool {
     })
 }
 
-/// A masked request in full: the request line, then tables of its query parameters, headers
-/// and form fields (or its body), then the decoded views.
+/// A masked request in full: the request line (the query is in its table), then tables of its
+/// query parameters, headers and form fields (or its body), then the decoded views.
 pub fn request_ui(
     ui: &mut egui::Ui,
     req: &RecordedRequest,
     decoded: &[(String, String)],
     id: &str,
 ) {
+    let target = match Url::parse(&req.url) {
+        Ok(mut u) => {
+            u.set_query(None);
+            u.to_string()
+        }
+        Err(_) => req.url.clone(),
+    };
     ui.add(
         egui::Label::new(
-            egui::RichText::new(crate::text::inert(&format!("{} {}", req.method, req.url)))
-                .monospace(),
+            egui::RichText::new(crate::text::inert(&format!("{} {target}", req.method)))
+                .monospace()
+                .strong(),
         )
         .wrap(),
     );
