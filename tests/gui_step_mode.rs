@@ -80,6 +80,19 @@ fn row_of(h: &H, rect: egui::Rect) -> f32 {
     rect.center().y - top
 }
 
+/// The `code_verifier` of a form body, decoded (a verifier may hold `~`, sent as `%7E`).
+fn verifier_in(body: &str) -> Option<String> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "code_verifier")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Whether `text` holds `secret`, raw or form-encoded.
+fn shows(text: &str, secret: &str) -> bool {
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    text.contains(secret) || text.contains(&encoded)
+}
+
 /// Plays the user-agent: follows the authorization URL (the sandbox approves and redirects to
 /// the app's loopback listener).
 fn browser(url: String) -> std::thread::JoinHandle<Result<u16, reqwest::Error>> {
@@ -205,10 +218,7 @@ fn an_edited_code_verifier_is_refused_and_marked_edited_everywhere() {
         panic!("not at the token request");
     };
     let body = request.body.clone().unwrap();
-    let verifier = url::form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == "code_verifier")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
+    let verifier = verifier_in(&body).unwrap();
     // Masked until revealed, in the editor too.
     assert!(h.query_by_label_contains(&verifier).is_none());
     h.get_by_label("Edit").click();
@@ -259,13 +269,10 @@ fn an_edited_code_verifier_is_refused_and_marked_edited_everywhere() {
             .unwrap()
             .contains(&format!("code_verifier={wrong}"))
     );
-    assert!(
-        token
-            .original_request_view(true)
-            .unwrap()
-            .body
-            .unwrap()
-            .contains(&verifier),
+    let original = token.original_request_view(true).unwrap().body.unwrap();
+    assert_eq!(
+        verifier_in(&original).as_deref(),
+        Some(verifier.as_str()),
         "the original keeps the flow's own verifier"
     );
     // The diagram and the exchange list say so.
@@ -293,7 +300,7 @@ fn an_edited_code_verifier_is_refused_and_marked_edited_everywhere() {
     let view = hist.views().find(|v| v.step == "token request").unwrap();
     assert!(view.edited() && view.title().contains("[edited]"));
     assert!(
-        !view.original.as_ref().unwrap().contains(&verifier),
+        !shows(view.original.as_ref().unwrap(), &verifier),
         "kept masked"
     );
     let har = grantscope::gui::history::to_har(hist.entries(), false);
@@ -311,7 +318,7 @@ fn an_edited_code_verifier_is_refused_and_marked_edited_everywhere() {
         .clone();
     assert_eq!(entry["_edited"], true);
     assert!(entry["_originalRequest"]["postData"]["text"].is_string());
-    assert!(!har.to_string().contains(&verifier));
+    assert!(!shows(&har.to_string(), &verifier));
     h.get_by_label("History").click();
     h.step();
     h.step();
@@ -389,6 +396,51 @@ fn replaying_a_used_code_from_history_is_refused() {
         "the replay's answer is shown"
     );
     assert!(h.query_by_label_contains("replay: token request").is_some());
+
+    // From the flow runner, edited: another redirect_uri, refused too; the new arrow is in the
+    // diagram, marked edited, the recorded request beside it as the original.
+    h.get_by_label("Flow runner").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("token request: POST").click();
+    h.step();
+    h.step();
+    h.get_by_label("Edit and replay").click();
+    h.step();
+    h.step();
+    let field = h.get_by(|n| {
+        n.role() == egui::accesskit::Role::TextInput
+            && n.value().is_some_and(|v| v.ends_with("/callback"))
+    });
+    field.set_text_value_accesskit("http://127.0.0.1:1/elsewhere");
+    h.step();
+    h.step();
+    let before = h.state().flow().run().unwrap().exchanges().len();
+    // Below the fold in the runner's scroll area: clicked through the accessibility tree.
+    h.get_by_label("Send replay").click_accesskit();
+    step_until(&mut h, "the replay in the flow runner", |h| {
+        h.state().flow().run().unwrap().exchanges().len() > before
+    });
+    let run = h.state().flow().run().unwrap();
+    let again = run.exchanges().last().unwrap();
+    assert_eq!(again.step, "replay: token request");
+    assert!(again.is_edited());
+    assert_eq!(again.status(), Some(400));
+    assert!(
+        again
+            .original_request_view(false)
+            .unwrap()
+            .body
+            .unwrap()
+            .contains("callback")
+    );
+    let drawn = arrows_on_screen(&h, "(replay: token request) [edited]");
+    assert_eq!(drawn.len(), 1, "{:?}", arrows_on_screen(&h, "replay"));
+    assert_eq!(
+        h.state().history().entries().last().unwrap().step,
+        "replay: token request",
+        "History has it too"
+    );
 }
 
 /// The step actions at 1024×768, 150 %: inside the window and not overlapping anything, in the

@@ -420,7 +420,10 @@ fn bounded(mut v: ExchangeView) -> ExchangeView {
     for text in [&mut v.request, &mut v.curl] {
         cut(text);
     }
-    if let Some(r) = v.response.as_mut() {
+    for r in [v.response.as_mut(), v.original.as_mut()]
+        .into_iter()
+        .flatten()
+    {
         cut(r);
     }
     v

@@ -135,9 +135,22 @@ impl StepMode {
         let (Some(editor), Some(w)) = (self.editor.as_mut(), self.waiting.as_ref()) else {
             return;
         };
+        // An edit that changed nothing is a plain Send: nothing to mark.
         let built = match &w.pending {
-            Pending::Request { .. } => editor.build_request().map(Decision::Edited),
-            Pending::Authorize { .. } => editor.build_url().map(Decision::EditedUrl),
+            Pending::Request { request, .. } => editor.build_request().map(|r| {
+                if same_request(&r, request) {
+                    Decision::Send
+                } else {
+                    Decision::Edited(r)
+                }
+            }),
+            Pending::Authorize { url } => editor.build_url().map(|u| {
+                if u == *url {
+                    Decision::Send
+                } else {
+                    Decision::EditedUrl(u)
+                }
+            }),
         };
         match built {
             Ok(d) => self.decide(d),
@@ -533,6 +546,11 @@ fn table_ui(
                 ui.end_row();
             }
         });
+}
+
+/// Whether two requests would put the same bytes on the wire.
+fn same_request(a: &HttpRequest, b: &HttpRequest) -> bool {
+    a.method == b.method && a.url == b.url && a.headers == b.headers && a.body == b.body
 }
 
 /// One name/value row of the editor.
@@ -932,10 +950,11 @@ impl Replays {
                 {
                     match editor.build_request() {
                         Ok(edited) => {
+                            let changed = !same_request(&edited, &request);
                             ask = Some(ReplayAsk {
                                 step: ex.step.clone(),
                                 request: request.clone(),
-                                edited: Some(edited),
+                                edited: changed.then_some(edited),
                             });
                         }
                         Err(e) => editor.error = Some(e),
