@@ -52,40 +52,14 @@ pub struct UnsafeSwitches {
 }
 
 impl UnsafeSwitches {
-    /// The command-line names of the switches that are on.
+    /// The command-line names of the switches that are on (the order of
+    /// [`super::switches::SWITCHES`]).
     pub fn enabled(&self) -> Vec<&'static str> {
-        [
-            (self.allow_plain_pkce, "unsafe-allow-plain-pkce"),
-            (self.allow_missing_pkce, "unsafe-allow-missing-pkce"),
-            (self.no_refresh_rotation, "unsafe-no-refresh-rotation"),
-            (self.any_redirect_uri, "unsafe-any-redirect-uri"),
-            (self.long_lived_tokens, "unsafe-long-lived-tokens"),
-            (
-                self.accept_wrong_assertion_audience,
-                "unsafe-accept-wrong-assertion-audience",
-            ),
-            (
-                self.accept_replayed_assertion,
-                "unsafe-accept-replayed-assertion",
-            ),
-            (
-                self.accept_expired_assertion,
-                "unsafe-accept-expired-assertion",
-            ),
-            (
-                self.accept_unsigned_request_object,
-                "unsafe-accept-unsigned-request-object",
-            ),
-            (self.allow_implicit, "unsafe-allow-implicit"),
-            (self.allow_code_reuse, "unsafe-allow-code-reuse"),
-            (self.no_iss, "unsafe-no-iss"),
-            (self.cors_on_authorize, "unsafe-cors-on-authorize"),
-            (self.allow_pkce_downgrade, "unsafe-allow-pkce-downgrade"),
-            (self.refresh_any_client, "unsafe-refresh-any-client"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
+        let config = SandboxConfig {
+            unsafe_switches: *self,
+            ..SandboxConfig::default()
+        };
+        super::switches::enabled(&config, super::switches::SwitchKind::Unsafe)
     }
 }
 
@@ -104,16 +78,14 @@ pub struct TeachingSwitches {
 }
 
 impl TeachingSwitches {
-    /// The command-line names of the switches that are on.
+    /// The command-line names of the switches that are on (the order of
+    /// [`super::switches::SWITCHES`]).
     pub fn enabled(&self) -> Vec<&'static str> {
-        [
-            (self.require_dpop_nonce, "require-dpop-nonce"),
-            (self.require_par, "require-par"),
-            (self.require_step_up, "require-step-up"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
+        let config = SandboxConfig {
+            teaching_switches: *self,
+            ..SandboxConfig::default()
+        };
+        super::switches::enabled(&config, super::switches::SwitchKind::Stricter)
     }
 }
 

@@ -107,6 +107,12 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             "protected_resource_metadata": app.url("/.well-known/oauth-protected-resource"),
         },
     });
+    if let Some(map) = document
+        .get_mut("grantscope_sandbox")
+        .and_then(Value::as_object_mut)
+    {
+        map.insert("switches_on".into(), switches_on(&app));
+    }
     if let (Some(map), Some(_)) = (document.as_object_mut(), &app.tls_base) {
         let alias = |path: &str| app.tls_url(path).unwrap_or_default();
         map.insert(
@@ -127,6 +133,16 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         HeaderValue::from_static("*"),
     );
     response
+}
+
+/// The switches that are on, each with its explanation and the probes it teaches (the
+/// discovery document's `grantscope_sandbox.switches_on`).
+fn switches_on(app: &App) -> Value {
+    super::switches::SWITCHES
+        .iter()
+        .filter(|s| s.is_on(&app.config))
+        .map(|s| json!({ "name": s.name, "explanation": s.explanation, "probes": s.probes }))
+        .collect()
 }
 
 /// `GET /jwks`.
