@@ -510,7 +510,10 @@ fn redirect_error(app: &App, to: &ReplyTo<'_>, error: &OAuthError, status: Statu
         ("error", error.error),
         ("error_description", error.description.as_str()),
     ];
-    if let Some(state) = to.state {
+    if let Some(state) = to
+        .state
+        .filter(|_| !app.config.unsafe_switches.no_state_on_error)
+    {
         pairs.push(("state", state));
     }
     if !app.config.unsafe_switches.no_iss {

@@ -76,6 +76,8 @@ pub const GRANT_DEVICE_CODE: &str = crate::oauth::grants::device::GRANT_TYPE;
 pub const GRANT_JWT_BEARER: &str = crate::oauth::grants::jwt_bearer::GRANT_TYPE;
 /// Token exchange (RFC 8693 §2.1).
 pub const GRANT_TOKEN_EXCHANGE: &str = crate::oauth::grants::token_exchange::GRANT_TYPE;
+/// `grant_type` of the deprecated password grant (RFC 6749 §4.3), only behind a teaching switch.
+pub const GRANT_PASSWORD: &str = "password";
 
 /// The subject DN registered for the `tls_client_auth` client (RFC 8705 §2.1.2).
 pub const MTLS_SUBJECT_DN: &str = "CN=sandbox-mtls";

@@ -49,6 +49,26 @@ pub struct UnsafeSwitches {
     pub allow_pkce_downgrade: bool,
     /// Let any client refresh any refresh token (tokens not bound to their client).
     pub refresh_any_client: bool,
+    /// Answer the deprecated password grant (RFC 6749 §4.3) for the clients that may use the
+    /// authorization code grant.
+    pub allow_password_grant: bool,
+    /// Accept any well-formed `code_verifier`, matching the challenge or not.
+    pub skip_verifier_check: bool,
+    /// Accept a `code_verifier` that is too short, too long or has characters outside the
+    /// unreserved set (RFC 7636 §4.1), when it matches the challenge.
+    pub accept_malformed_verifier: bool,
+    /// Redeem a code whatever `redirect_uri` the token request names (or none).
+    pub ignore_token_redirect_uri: bool,
+    /// Leave `state` out of error responses of the authorization endpoint.
+    pub no_state_on_error: bool,
+    /// Take a confidential client's `client_id` alone as its authentication (no secret needed).
+    pub client_id_alone: bool,
+    /// On a reused rotated refresh token, refuse it but leave the rest of its family working.
+    pub no_refresh_family_revocation: bool,
+    /// On a reused authorization code, refuse it but leave the tokens first issued for it alive.
+    pub keep_tokens_on_code_reuse: bool,
+    /// Accept a DPoP-bound access token sent as a plain Bearer token (no proof).
+    pub dpop_token_as_bearer: bool,
 }
 
 impl UnsafeSwitches {

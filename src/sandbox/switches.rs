@@ -164,6 +164,69 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "Let any client refresh any refresh token (refresh tokens not bound to their client)."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.allow_password_grant,
+        "unsafe-allow-password-grant",
+        &["grants.legacy"],
+        "Answer the deprecated password grant (RFC 6749 §4.3): the client sees the user's password."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.skip_verifier_check,
+        "unsafe-skip-pkce-verifier-check",
+        &["pkce.verifier-checked", "pkce.plain"],
+        "Accept any code_verifier without comparing it with the code_challenge."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_malformed_verifier,
+        "unsafe-accept-malformed-verifier",
+        &["pkce.verifier-format"],
+        "Accept a code_verifier that is too short, too long or not of [A-Za-z0-9-._~] (RFC 7636 §4.1)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_token_redirect_uri,
+        "unsafe-ignore-token-redirect-uri",
+        &["code.redirect-bound"],
+        "Redeem a code whatever redirect_uri the token request names, or none (RFC 6749 §4.1.3)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_state_on_error,
+        "unsafe-no-state-on-error",
+        &["state.echo"],
+        "Leave state out of the authorization endpoint's error responses."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.client_id_alone,
+        "unsafe-client-id-alone",
+        &["client-auth.enforced", "refresh.client-bound"],
+        "Take a confidential client's client_id alone as its authentication (no secret checked)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_refresh_family_revocation,
+        "unsafe-no-refresh-family-revocation",
+        &["refresh.reuse-revokes-family"],
+        "Refuse a reused refresh token but leave the newest one of its family working."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.keep_tokens_on_code_reuse,
+        "unsafe-keep-tokens-on-code-reuse",
+        &["code.reuse-revokes"],
+        "Refuse a reused authorization code but leave the tokens first issued for it alive."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.dpop_token_as_bearer,
+        "unsafe-dpop-token-as-bearer",
+        &["dpop.enforced"],
+        "Accept a DPoP-bound access token sent as a plain Bearer token, without a proof."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",

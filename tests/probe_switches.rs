@@ -1,0 +1,262 @@
+//! The teaching switches as negative oracles: for each switch of the sandbox's table
+//! (`grantscope::sandbox::SWITCHES`), the catalogue is run with the switch on, and the probes
+//! the table names for it go from pass (the baseline run, no switch) to fail or warn, while
+//! every other probe keeps its baseline verdict except those listed as made decidable. Every
+//! fail carries an exchange; every exchange is masked. Also the password grant behind its
+//! switch, run by the real command line as the wizard's "Run this grant anyway" does.
+
+mod common;
+mod probe_support;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::Sandbox;
+use common::cli::Grantscope;
+use grantscope::sandbox::{SandboxConfig, find_switch};
+use probe_support::*;
+
+const NATIVE: Client = Client {
+    id: "sandbox-native",
+    secret: None,
+    auth_method: None,
+    redirect_uri: "http://127.0.0.1:41000/callback",
+    scope: "openid offline_access",
+};
+
+const WEB: Client = Client {
+    id: "sandbox-web",
+    secret: Some("sandbox-web-secret"),
+    auth_method: Some("client_secret_basic"),
+    redirect_uri: "http://127.0.0.1:41001/callback",
+    scope: "openid offline_access",
+};
+
+fn config(switches: &[&str]) -> SandboxConfig {
+    let mut config = SandboxConfig {
+        auto_approve: Some("alice".into()),
+        ..SandboxConfig::default()
+    };
+    for name in switches {
+        let switch = find_switch(name).unwrap_or_else(|| panic!("no switch {name}"));
+        (switch.set)(&mut config, true);
+    }
+    config
+}
+
+fn run(switches: &[&str], web: bool) -> grantscope::probe::Run {
+    let sb = Sandbox::start_with(config(switches));
+    let (client, second) = if web {
+        (&WEB, Some(&NATIVE))
+    } else {
+        (&NATIVE, None)
+    };
+    let run = common::block_on(run_catalogue(sb.issuer(), client, second, direct()));
+    assert_evidence(&run);
+    run
+}
+
+/// The verdicts with no switch, measured once per client.
+fn baseline(web: bool) -> &'static BTreeMap<String, String> {
+    static NATIVE_RUN: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    static WEB_RUN: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    let cell = if web { &WEB_RUN } else { &NATIVE_RUN };
+    cell.get_or_init(|| verdicts(&run(&[], web)))
+}
+
+/// Turns `name` on and asserts: each probe the table names for it passed in the baseline and
+/// now has the verdict `changed` gives it (fail or warn); the other `changed` entries (what the
+/// switch makes decidable or undecidable) have theirs; every other probe kept its baseline.
+fn switch_changes(name: &str, web: bool, changed: &[(&str, &str)]) {
+    let switch = find_switch(name).unwrap_or_else(|| panic!("no switch {name}"));
+    let base = baseline(web);
+    for id in switch.probes {
+        assert_eq!(
+            base.get(*id).map(String::as_str),
+            Some("pass"),
+            "{id} must pass with no switch"
+        );
+        let now = changed.iter().find(|(c, _)| c == id).map(|(_, v)| *v);
+        assert!(
+            matches!(now, Some("fail" | "warn")),
+            "the table says {name} teaches {id}, the test expects {now:?}"
+        );
+    }
+    let run = run(&[name], web);
+    let mut expected: BTreeMap<&str, &str> =
+        base.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    for (id, v) in changed {
+        expected.insert(id, v);
+    }
+    let expected: Vec<(&str, &str)> = expected.into_iter().collect();
+    assert_verdicts(&run, &expected);
+    for (id, v) in changed {
+        if *v == "fail" {
+            let r = run.result(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert!(!r.exchanges.is_empty(), "{id} failed without evidence");
+        }
+    }
+}
+
+#[test]
+fn password_grant_switch_warns_grants_legacy() {
+    // The grant is on and checks the made-up user (invalid_grant): a warn, as PROBES.md says.
+    switch_changes(
+        "unsafe-allow-password-grant",
+        false,
+        &[("grants.legacy", "warn")],
+    );
+}
+
+#[test]
+fn implicit_switch_fails_grants_legacy() {
+    switch_changes("unsafe-allow-implicit", false, &[("grants.legacy", "fail")]);
+}
+
+#[test]
+fn skip_verifier_check_fails_verifier_checked_and_plain() {
+    // Sending the challenge itself as the verifier (pkce.plain (b)) is then accepted too.
+    switch_changes(
+        "unsafe-skip-pkce-verifier-check",
+        false,
+        &[("pkce.verifier-checked", "fail"), ("pkce.plain", "fail")],
+    );
+}
+
+#[test]
+fn malformed_verifier_switch_fails_verifier_format() {
+    switch_changes(
+        "unsafe-accept-malformed-verifier",
+        false,
+        &[("pkce.verifier-format", "fail")],
+    );
+}
+
+#[test]
+fn ignore_token_redirect_uri_fails_code_redirect_bound() {
+    switch_changes(
+        "unsafe-ignore-token-redirect-uri",
+        false,
+        &[("code.redirect-bound", "fail")],
+    );
+}
+
+#[test]
+fn no_state_on_error_fails_state_echo() {
+    switch_changes("unsafe-no-state-on-error", false, &[("state.echo", "fail")]);
+}
+
+#[test]
+fn client_id_alone_fails_client_auth_enforced() {
+    // A confidential client's refresh without client authentication is accepted as well.
+    switch_changes(
+        "unsafe-client-id-alone",
+        true,
+        &[
+            ("client-auth.enforced", "fail"),
+            ("refresh.client-bound", "fail"),
+        ],
+    );
+}
+
+#[test]
+fn no_refresh_family_revocation_fails_reuse_revokes_family() {
+    switch_changes(
+        "unsafe-no-refresh-family-revocation",
+        false,
+        &[("refresh.reuse-revokes-family", "fail")],
+    );
+}
+
+#[test]
+fn keep_tokens_on_code_reuse_warns_code_reuse_revokes() {
+    // A SHOULD (RFC 9700 §4.2.4): warn.
+    switch_changes(
+        "unsafe-keep-tokens-on-code-reuse",
+        false,
+        &[("code.reuse-revokes", "warn")],
+    );
+}
+
+#[test]
+fn dpop_token_as_bearer_fails_dpop_enforced() {
+    switch_changes(
+        "unsafe-dpop-token-as-bearer",
+        false,
+        &[("dpop.enforced", "fail")],
+    );
+}
+
+/// The wizard's "Run this grant anyway" for the password grant runs `token password` with the
+/// active profile: against the sandbox it is `unsupported_grant_type` with no switch, and
+/// tokens for the seeded user with the switch on (a wrong password stays refused).
+#[test]
+fn password_grant_runs_only_behind_its_switch() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = |sb: &Sandbox, password: &str| {
+        Grantscope::new([
+            "token",
+            "password",
+            "--issuer",
+            sb.issuer(),
+            "--client-id",
+            "sandbox-native",
+            "--scope",
+            "openid offline_access",
+            "--username",
+            "alice",
+            "--password",
+            password,
+            "--json",
+        ])
+        .config_dir(dir.path())
+        .run(Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let off = Sandbox::start_with(config(&[]));
+    let out = run(&off, "alice-password");
+    assert_ne!(out.code(), 0, "{}", out.stdout);
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains("unsupported_grant_type"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+
+    let on = Sandbox::start_with(config(&["unsafe-allow-password-grant"]));
+    let (status, doc) = common::get_json(
+        &format!("{}/.well-known/openid-configuration", on.issuer()),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 200);
+    assert!(
+        doc["grant_types_supported"]
+            .to_string()
+            .contains("\"password\""),
+        "{doc}"
+    );
+    assert_eq!(
+        doc["grantscope_sandbox"]["switches_on"][0]["name"],
+        "unsafe-allow-password-grant"
+    );
+    let out = run(&on, "alice-password");
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["grant"], "password", "{doc:#}");
+    assert!(doc["response"]["access_token"].is_string(), "{doc:#}");
+    assert!(doc["response"]["refresh_token"].is_string(), "{doc:#}");
+    assert!(
+        !out.stdout.contains("alice-password"),
+        "the password leaked into the output"
+    );
+    let wrong = run(&on, "not-alices-password");
+    assert_ne!(wrong.code(), 0);
+    assert!(
+        format!("{}{}", wrong.stdout, wrong.stderr).contains("invalid_grant"),
+        "{}\n{}",
+        wrong.stdout,
+        wrong.stderr
+    );
+}
