@@ -3,6 +3,7 @@
 
 mod app;
 pub mod bench;
+pub mod classroom;
 pub mod connect;
 mod events;
 pub mod exchange_view;
