@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::worker::Jobs;
 use crate::sandbox::{SWITCHES, SandboxConfig, SandboxHandle, SwitchKind, find_switch};
 
+/// From this width (points) on, the panel shows two columns.
+const WIDE: f32 = 900.0;
+
 /// The longest lifetime the panel accepts (a year), in seconds.
 const MAX_TTL_SECS: u64 = 365 * 24 * 3600;
 
@@ -49,6 +52,17 @@ impl Default for ClassroomSettings {
 }
 
 impl ClassroomSettings {
+    /// The same settings with the switches in table order and unknown names dropped (a
+    /// settings file written by hand or by another version).
+    pub fn normalized(mut self) -> Self {
+        self.switches = SWITCHES
+            .iter()
+            .filter(|s| self.switches.iter().any(|n| n == s.name))
+            .map(|s| s.name.to_string())
+            .collect();
+        self
+    }
+
     /// The sandbox configuration, with its keys under `key_dir`. Unknown switch names (from an
     /// older or edited settings file) and unknown users are ignored.
     pub fn config(&self, key_dir: PathBuf) -> SandboxConfig {
@@ -356,22 +370,55 @@ impl Classroom {
         settings: &mut ClassroomSettings,
         jobs: &Jobs<SandboxMsg>,
     ) {
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                ui.heading("Classroom: the built-in sandbox");
-                ui.label(
-                    "A real authorization server on 127.0.0.1 for teaching: choose its port, \
-                     token lifetimes and login, and turn its teaching switches on to show what \
-                     each mistake looks like (and which probe catches it).",
-                );
-                ui.add_space(6.0);
-                self.status_ui(ui, settings, jobs);
-                ui.separator();
-                self.form_ui(ui, settings, jobs);
-                ui.separator();
-                self.switches_ui(ui);
-            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            // Wide windows: the server and its settings beside the switches; narrow ones (a
+            // projector at 150 %): one column that scrolls.
+            if ui.available_width() >= WIDE {
+                // Left-aligned, not justified: the columns' own layout stretches wrapped text.
+                let plain = egui::Layout::top_down(egui::Align::Min);
+                ui.columns(2, |cols| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("classroom_settings")
+                        .auto_shrink([false, false])
+                        .show(&mut cols[0], |ui| {
+                            ui.with_layout(plain, |ui| self.server_ui(ui, settings, jobs));
+                        });
+                    egui::ScrollArea::vertical()
+                        .id_salt("classroom_switches")
+                        .auto_shrink([false, false])
+                        .show(&mut cols[1], |ui| {
+                            ui.with_layout(plain, |ui| self.switches_ui(ui));
+                        });
+                });
+            } else {
+                egui::ScrollArea::vertical()
+                    .id_salt("classroom_all")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        self.server_ui(ui, settings, jobs);
+                        ui.separator();
+                        self.switches_ui(ui);
+                    });
+            }
+        });
+    }
+
+    fn server_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &mut ClassroomSettings,
+        jobs: &Jobs<SandboxMsg>,
+    ) {
+        ui.heading("Classroom: the built-in sandbox");
+        ui.label(
+            "A real authorization server on 127.0.0.1 for teaching: choose its port, token \
+             lifetimes and login, and turn its teaching switches on to show what each mistake \
+             looks like (and which probe catches it).",
+        );
+        ui.add_space(6.0);
+        self.status_ui(ui, settings, jobs);
+        ui.separator();
+        self.form_ui(ui, settings, jobs);
     }
 
     fn status_ui(
@@ -497,7 +544,9 @@ impl Classroom {
                 .labelled_by(l.id);
         });
         let parsed = self.draft.parse();
-        let changed = parsed.as_ref().is_ok_and(|p| p != settings);
+        let changed = parsed
+            .as_ref()
+            .is_ok_and(|p| *p != settings.clone().normalized());
         ui.horizontal_wrapped(|ui| {
             let running = self.state == SandboxState::Running;
             let label = if running {
@@ -597,6 +646,10 @@ mod tests {
             switches: vec!["unsafe-no-iss".into(), "no-such-switch".into()],
         };
         let c = s.config(PathBuf::from("/tmp/k"));
+        assert_eq!(
+            s.clone().normalized().switches,
+            vec!["unsafe-no-iss".to_string()]
+        );
         assert_eq!(c.port, 9123);
         assert_eq!(c.access_token_ttl, Duration::from_secs(30));
         assert_eq!(c.refresh_token_ttl, Duration::from_secs(600));

@@ -149,6 +149,7 @@ impl Settings {
     }
 
     fn sanitized(mut self) -> Self {
+        self.classroom = self.classroom.normalized();
         if !self.zoom.is_finite() || !(0.5..=4.0).contains(&self.zoom) {
             self.zoom = 1.0;
         }
