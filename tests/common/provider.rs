@@ -214,10 +214,10 @@ impl Provider {
                 while let Some(Ok(line)) = lines.next() {
                     if let Some(issuer) = line.strip_prefix("READY ") {
                         let _ = tx.send(issuer.trim().to_string());
-                    } else if let Some(s) = line.strip_prefix("STAGE ") {
-                        if let Ok(mut last) = stage.lock() {
-                            *last = s.trim().to_string();
-                        }
+                    } else if let Some(s) = line.strip_prefix("STAGE ")
+                        && let Ok(mut last) = stage.lock()
+                    {
+                        *last = s.trim().to_string();
                     }
                 }
             });
