@@ -305,7 +305,25 @@ fn par_sends_only_a_request_uri_through_the_browser() {
         body.contains("dpop_jkt="),
         "DPoP binds the code to the key: {body}"
     );
+    assert!(
+        ex["request"]["headers"]["DPoP"].is_string(),
+        "the push carries a proof (RFC 9449 §10.1): {ex:#}"
+    );
     assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    assert_eq!(doc["response"]["token_type"], "DPoP");
+
+    // A provider that demands nonces: the push is retried once with the nonce it names.
+    let p = Provider::start_with(&[("DPOP_NONCE", "1")]);
+    let (_, doc) = code_flow(&p, &["--par", "--dpop"]);
+    let pushes: Vec<&Value> = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["step"] == "pushed authorization request")
+        .collect();
+    assert_eq!(pushes.len(), 2, "{doc:#}");
+    assert_eq!(pushes[0]["response"]["status"], 400);
+    assert_eq!(pushes[1]["response"]["status"], 201);
     assert_eq!(doc["response"]["token_type"], "DPoP");
 }
 
