@@ -60,6 +60,11 @@ fn a_bearer_call_reaches_the_resource_lane_and_history() {
     assert_eq!(answer.status, 200, "{answer:?}");
     assert!(!answer.dpop);
     h.get_by_label_contains("HTTP 200 (Bearer)");
+    // Multi-line boxes (the token response, raw exchanges) keep their lines: no escaped LF.
+    assert!(
+        h.query_all_by_label_contains("\\u{a}").next().is_none(),
+        "a line feed shown as an escape"
+    );
 
     // The call is the run's last exchange, recorded in History too, the token masked.
     let run = h.state().flow().run().unwrap();

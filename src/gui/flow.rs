@@ -962,8 +962,10 @@ impl FlowScreen {
                     format!("Tokens received (details {details})"),
                 ),
                 Some(Err(f)) => {
-                    let r = ui
-                        .colored_label(ui.visuals().error_fg_color, crate::text::inert(&f.message));
+                    let r = ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        crate::text::inert_multiline(&f.message),
+                    );
                     if let Some((code, hint)) = &f.oauth {
                         ui.label(format!("{code}: {hint}"));
                     }
