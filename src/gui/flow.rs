@@ -1022,6 +1022,13 @@ impl FlowScreen {
                     command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
                 }
             });
+
+            let shown = if reveal {
+                serde_json::to_string_pretty(&s.raw).unwrap_or_default()
+            } else {
+                mask_token_response(&s.raw)
+            };
+            super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
             let cx = super::call::CallContext {
                 run: run.id,
                 profile: &run.profile,
@@ -1033,12 +1040,6 @@ impl FlowScreen {
                 Some(super::call::CallCommand::StepUp(step)) => step_up = Some(step),
                 None => {}
             }
-            let shown = if reveal {
-                serde_json::to_string_pretty(&s.raw).unwrap_or_default()
-            } else {
-                mask_token_response(&s.raw)
-            };
-            super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
         }
         if let Some(clicked) = sequence_ui(ui, &run.events)
             && !run.open.remove(&clicked)
