@@ -9,7 +9,7 @@
 mod gui_support;
 
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::AppOptions;
+use grantscope::gui::{AppOptions, Screen};
 use gui_support::{finished, harness, step_until, walk};
 
 fn run_client_credentials(h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>) {
@@ -140,6 +140,28 @@ fn with_dpop_on_the_call_proves_the_tokens_key() {
     };
     assert!(header("authorization").unwrap().starts_with("DPoP "));
     assert!(header("dpop").is_some(), "a proof goes with the call");
+
+    // The inspector, opened from the run, checks the binding to the run's key.
+    h.get_by_label("Inspect access token").click();
+    step_until(&mut h, "the inspection", |h| {
+        h.state().screen() == Screen::Inspector
+            && h.state().inspector().inspection().is_some()
+            && !h.state().inspector().pending()
+    });
+    let ins = h.state().inspector().inspection().unwrap();
+    for id in ["token_type", "cnf.jkt"] {
+        let c = ins
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no {id} check: {:?}", ins.checks));
+        assert_eq!(
+            c.status,
+            grantscope::token::CheckStatus::Pass,
+            "{id}: {}",
+            c.message
+        );
+    }
 }
 
 #[test]
@@ -207,4 +229,70 @@ fn an_extra_token_parameter_goes_on_the_wire_and_a_nameless_one_is_refused_befor
         .unwrap();
     let body = token_request.request_view(false).body.unwrap_or_default();
     assert!(body.contains("trace_id=lesson-7"), "{body}");
+}
+
+#[test]
+fn rar_details_typed_in_the_form_come_back_granted_beside_the_requested() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    h.get_by_label("Request options (PAR, DPoP, extra parameters)")
+        .click();
+    h.step();
+    h.step();
+    // Half-typed JSON is named as such under the box, and Run refuses it.
+    let rar = h
+        .query_all_by_role(egui::accesskit::Role::MultilineTextInput)
+        .find(|n| {
+            n.accesskit_node()
+                .placeholder()
+                .is_some_and(|p| p.contains("payment_initiation"))
+        })
+        .expect("the authorization details box");
+    rar.click();
+    h.step();
+    h.event(egui::Event::Text(
+        r#"[{"type": "account_information""#.into(),
+    ));
+    h.step();
+    h.step();
+    h.get_by_label_contains("authorization_details is not JSON");
+    h.event(egui::Event::Text(
+        r#", "actions": ["list_accounts"], "locations": ["https://bank.example/accounts"]}]"#
+            .into(),
+    ));
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("authorization_details is not JSON")
+            .is_none(),
+        "the complete JSON is accepted: {:?}",
+        h.state().flow().profile.authorization_details
+    );
+    let url = gui_support::run_until_authorize_url(&mut h);
+    assert!(url.contains("authorization_details="), "{url}");
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })
+    });
+    step_until(&mut h, "the token response", finished);
+    assert!(browser.join().unwrap().is_ok());
+    h.get_by_label("Tokens received");
+    h.get_by_label("Authorization details (RFC 9396)");
+    h.get_by_label("Requested");
+    h.get_by_label("Granted");
+    let granted = &h.state().flow().run().unwrap().success().unwrap().raw["authorization_details"];
+    assert_eq!(granted[0]["type"], "account_information", "{granted}");
+    // The two boxes stand side by side.
+    let requested = rect_of(&h, "Requested");
+    let granted_label = rect_of(&h, "Granted");
+    assert!(
+        granted_label.left() > requested.right()
+            && (granted_label.top() - requested.top()).abs() < 4.0,
+        "requested {requested:?}, granted {granted_label:?}"
+    );
 }
