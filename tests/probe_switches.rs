@@ -188,6 +188,73 @@ fn dpop_token_as_bearer_fails_dpop_enforced() {
     );
 }
 
+#[test]
+fn jwks_private_key_fails_jwks_hygiene() {
+    switch_changes(
+        "unsafe-jwks-private-key",
+        false,
+        &[("jwks.hygiene", "fail")],
+    );
+}
+
+#[test]
+fn pin_loopback_port_fails_redirect_loopback_port() {
+    switch_changes(
+        "unsafe-pin-loopback-port",
+        false,
+        &[("redirect.loopback-port", "fail")],
+    );
+}
+
+/// The published `d` is the real private key of the published public key (the crypto library
+/// accepts the pair only when they match), so anyone could sign tokens the sandbox's JWKS
+/// verifies: the lesson of the switch. Without the switch no `d` is published.
+#[test]
+fn the_published_private_key_is_the_signing_key() {
+    let on = Sandbox::start_with(config(&["unsafe-jwks-private-key"]));
+    let (_, jwks) =
+        common::get_json(&format!("{}/jwks", on.issuer()), None).unwrap_or_else(|e| panic!("{e}"));
+    let keys = jwks["keys"].as_array().cloned().unwrap_or_default();
+    let leaked: Vec<_> = keys.iter().filter(|k| k.get("d").is_some()).collect();
+    assert_eq!(leaked.len(), 1, "{jwks:#}");
+    assert_eq!(leaked[0]["kty"], "EC");
+    let d = leaked[0]["d"].as_str().unwrap_or_default();
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(d)
+        .unwrap_or_default();
+    assert_eq!(bytes.len(), 32, "a P-256 private scalar");
+    let coordinate = |name: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(leaked[0][name].as_str().unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let mut public = vec![0x04];
+    public.extend(coordinate("x"));
+    public.extend(coordinate("y"));
+    let pair = aws_lc_rs::signature::EcdsaKeyPair::from_private_key_and_public_key(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        &bytes,
+        &public,
+    );
+    assert!(pair.is_ok(), "d does not belong to the published x, y");
+    // A different scalar is refused with the same public key: the check above can fail.
+    let mut other = bytes.clone();
+    other[31] ^= 1;
+    assert!(
+        aws_lc_rs::signature::EcdsaKeyPair::from_private_key_and_public_key(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &other,
+            &public,
+        )
+        .is_err()
+    );
+    let off = Sandbox::start_with(config(&[]));
+    let (_, jwks) =
+        common::get_json(&format!("{}/jwks", off.issuer()), None).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!jwks.to_string().contains("\"d\""), "{jwks:#}");
+}
+
 /// The wizard's "Run this grant anyway" for the password grant runs `token password` with the
 /// active profile: against the sandbox it is `unsupported_grant_type` with no switch, and
 /// tokens for the seeded user with the switch on (a wrong password stays refused).

@@ -69,6 +69,11 @@ pub struct UnsafeSwitches {
     pub keep_tokens_on_code_reuse: bool,
     /// Accept a DPoP-bound access token sent as a plain Bearer token (no proof).
     pub dpop_token_as_bearer: bool,
+    /// Publish the private part (`d`) of the ES256 signing key in the JWKS.
+    pub jwks_private_key: bool,
+    /// Hold each client's loopback redirect URI to the first port it used (RFC 8252 §7.3 says
+    /// any port must be accepted for native apps).
+    pub pin_loopback_port: bool,
 }
 
 impl UnsafeSwitches {

@@ -155,7 +155,11 @@ fn switches_on(app: &App) -> Value {
 
 /// `GET /jwks`.
 pub(crate) async fn jwks(State(app): State<Arc<App>>) -> Response {
-    let document = app.keys().jwks();
+    let document = if app.config.unsafe_switches.jwks_private_key {
+        app.keys().jwks_leaking_private_key()
+    } else {
+        app.keys().jwks()
+    };
     let mut response = (StatusCode::OK, axum::Json(document)).into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -227,6 +227,20 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "Accept a DPoP-bound access token sent as a plain Bearer token, without a proof."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.jwks_private_key,
+        "unsafe-jwks-private-key",
+        &["jwks.hygiene"],
+        "Publish the private part (d) of the ES256 signing key in the JWKS: anyone can forge tokens."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.pin_loopback_port,
+        "unsafe-pin-loopback-port",
+        &["redirect.loopback-port"],
+        "Hold each client's loopback redirect URI to the first port it used (native apps need any port)."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",
