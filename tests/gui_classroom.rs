@@ -309,3 +309,58 @@ fn panel_holds_at(size: (f32, f32, f32)) {
         window(&h)
     );
 }
+
+/// The wizard's deprecated password leaf, "Run this grant anyway", against the classroom's
+/// sandbox: refused as `unsupported_grant_type` with no switch, tokens for alice once the
+/// password-grant switch is on.
+#[test]
+fn the_wizards_password_leaf_runs_once_its_switch_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(classroom_options(dir.path()));
+    h.step();
+    click(&mut h, "Start");
+    wait_for(&mut h, SandboxState::Running);
+
+    let run_password = |h: &mut Harness<'static, GrantscopeApp>| {
+        click(h, "Wizard");
+        for answer in ["No", "A User", "App asks for the password"] {
+            click(h, answer);
+        }
+        click(h, "Run this grant anyway");
+        assert_eq!(h.state().screen(), Screen::Flow);
+        step_until(h, "the sandbox profile in the flow form", |h| {
+            h.state().flow().profile.name == "Local sandbox"
+        });
+        set_field(h, "Username", "alice");
+        set_field(h, "Password", "alice-password");
+        h.get_by_label("Run").click();
+        step_until(h, "the password grant's answer", |h| {
+            h.state().flow().run().is_some_and(|r| !r.running())
+        });
+    };
+
+    run_password(&mut h);
+    let run = h.state().flow().run().unwrap();
+    assert!(run.success().is_none(), "tokens with the switch off");
+    assert!(
+        h.query_all_by_label_contains("unsupported_grant_type")
+            .next()
+            .is_some(),
+        "the refusal is shown"
+    );
+
+    click(&mut h, "Classroom");
+    tick(&mut h, "unsafe-allow-password-grant");
+    click(&mut h, "Apply and restart");
+    wait_for(&mut h, SandboxState::Running);
+    assert_eq!(
+        h.state().classroom().switches_on(),
+        vec!["unsafe-allow-password-grant"]
+    );
+    run_password(&mut h);
+    let run = h.state().flow().run().unwrap();
+    let success = run.success().expect("tokens with the switch on");
+    let claims = common::jwt_claims(success.tokens.access_token.expose()).unwrap();
+    assert_eq!(claims["sub"], "sandbox-user-alice", "{claims}");
+    assert_eq!(h.state().flow().profile.client_id, "sandbox-native");
+}

@@ -152,11 +152,13 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         kind: ClientKind::Public,
         auth: ClientAuth::None,
         description: "public native app: authorization code with PKCE S256 (loopback redirect \
-                      http://127.0.0.1:ANY_PORT/callback), refresh token, device code",
+                      http://127.0.0.1:ANY_PORT/callback), refresh token, device code (and the \
+                      password grant, only with --unsafe-allow-password-grant)",
         grant_types: &[
             GRANT_AUTHORIZATION_CODE,
             GRANT_REFRESH_TOKEN,
             GRANT_DEVICE_CODE,
+            GRANT_PASSWORD,
         ],
         redirect_uris: &["http://127.0.0.1/callback"],
         scopes: &["openid", "profile", "email", "offline_access", "api:read"],
@@ -168,8 +170,13 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         kind: ClientKind::Confidential,
         auth: ClientAuth::Secret,
         description: "confidential web app: authorization code (PKCE optional, checked when sent; \
-                      redirect http://127.0.0.1:ANY_PORT/callback), refresh token",
-        grant_types: &[GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
+                      redirect http://127.0.0.1:ANY_PORT/callback), refresh token (and the \
+                      password grant, only with --unsafe-allow-password-grant)",
+        grant_types: &[
+            GRANT_AUTHORIZATION_CODE,
+            GRANT_REFRESH_TOKEN,
+            GRANT_PASSWORD,
+        ],
         redirect_uris: &["http://127.0.0.1/callback"],
         scopes: &[
             "openid",

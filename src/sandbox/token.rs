@@ -85,13 +85,9 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
     let jkt = proven.as_ref().map(|p| p.jkt.as_str());
     let auth = authenticate_client(app, peer, "/token", headers, &params)?;
     let client = auth.client;
-    let allowed = if grant_type == GRANT_PASSWORD {
-        // Behind the switch: the clients that act for a user (those of the code grant).
-        client.allows_grant(GRANT_AUTHORIZATION_CODE)
-    } else {
-        client.allows_grant(grant_type)
-    };
-    if !allowed {
+    // The password grant is listed for the clients that act for a user, but answered only
+    // behind its teaching switch (refused above as unsupported otherwise).
+    if !client.allows_grant(grant_type) {
         return Err(OAuthError::new(
             "unauthorized_client",
             format!(
