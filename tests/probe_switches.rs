@@ -206,6 +206,154 @@ fn pin_loopback_port_fails_redirect_loopback_port() {
     );
 }
 
+// The older switches (their probe_sandbox.rs tests hold them to a fixed baseline; these hold
+// the table's probe lists to the truth).
+
+#[test]
+fn plain_pkce_switch_fails_pkce_plain() {
+    switch_changes("unsafe-allow-plain-pkce", false, &[("pkce.plain", "fail")]);
+}
+
+#[test]
+fn missing_pkce_switch_fails_required_and_omitted() {
+    // The flow without a challenge now works, so the downgrade becomes decidable (refused).
+    switch_changes(
+        "unsafe-allow-missing-pkce",
+        false,
+        &[
+            ("pkce.required", "fail"),
+            ("pkce.verifier-omitted", "fail"),
+            ("pkce.downgrade", "pass"),
+        ],
+    );
+}
+
+#[test]
+fn no_refresh_rotation_fails_refresh_rotation() {
+    switch_changes(
+        "unsafe-no-refresh-rotation",
+        false,
+        &[
+            ("refresh.rotation", "fail"),
+            ("refresh.reuse-revokes-family", "inconclusive"),
+        ],
+    );
+}
+
+#[test]
+fn any_redirect_uri_fails_the_redirect_probes() {
+    switch_changes(
+        "unsafe-any-redirect-uri",
+        false,
+        &[
+            ("redirect.exact", "fail"),
+            ("redirect.no-open-redirect", "fail"),
+        ],
+    );
+}
+
+#[test]
+fn long_lived_tokens_fail_token_lifetimes() {
+    switch_changes(
+        "unsafe-long-lived-tokens",
+        false,
+        &[("token.lifetimes", "fail")],
+    );
+}
+
+#[test]
+fn code_reuse_fails_single_use_and_race() {
+    switch_changes(
+        "unsafe-allow-code-reuse",
+        false,
+        &[
+            ("code.single-use", "fail"),
+            ("code.race", "fail"),
+            ("code.reuse-revokes", "inconclusive"),
+        ],
+    );
+}
+
+#[test]
+fn no_iss_fails_iss_response() {
+    switch_changes("unsafe-no-iss", false, &[("iss.response", "fail")]);
+}
+
+#[test]
+fn cors_on_authorize_fails_headers() {
+    switch_changes("unsafe-cors-on-authorize", false, &[("headers", "fail")]);
+}
+
+#[test]
+fn pkce_downgrade_fails_pkce_downgrade() {
+    // The native client cannot start a flow without a challenge: the web client shows it.
+    switch_changes(
+        "unsafe-allow-pkce-downgrade",
+        true,
+        &[("pkce.downgrade", "fail")],
+    );
+}
+
+#[test]
+fn refresh_any_client_fails_refresh_client_bound() {
+    switch_changes(
+        "unsafe-refresh-any-client",
+        true,
+        &[("refresh.client-bound", "fail")],
+    );
+}
+
+/// Every switch whose row names probes has a test above (a new row needs one), and every probe
+/// of the catalogue but `transport.https` (a loopback http issuer is inconclusive by the
+/// catalogue's rule, whatever the sandbox does) is taught by some switch.
+#[test]
+fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
+    const TESTED: &[&str] = &[
+        "unsafe-allow-plain-pkce",
+        "unsafe-allow-missing-pkce",
+        "unsafe-no-refresh-rotation",
+        "unsafe-any-redirect-uri",
+        "unsafe-long-lived-tokens",
+        "unsafe-allow-implicit",
+        "unsafe-allow-code-reuse",
+        "unsafe-no-iss",
+        "unsafe-cors-on-authorize",
+        "unsafe-allow-pkce-downgrade",
+        "unsafe-refresh-any-client",
+        "unsafe-allow-password-grant",
+        "unsafe-skip-pkce-verifier-check",
+        "unsafe-accept-malformed-verifier",
+        "unsafe-ignore-token-redirect-uri",
+        "unsafe-no-state-on-error",
+        "unsafe-client-id-alone",
+        "unsafe-no-refresh-family-revocation",
+        "unsafe-keep-tokens-on-code-reuse",
+        "unsafe-dpop-token-as-bearer",
+        "unsafe-jwks-private-key",
+        "unsafe-pin-loopback-port",
+    ];
+    let with_probes: Vec<&str> = grantscope::sandbox::SWITCHES
+        .iter()
+        .filter(|s| !s.probes.is_empty())
+        .map(|s| s.name)
+        .collect();
+    let mut tested = TESTED.to_vec();
+    tested.sort_unstable();
+    let mut rows = with_probes.clone();
+    rows.sort_unstable();
+    assert_eq!(tested, rows);
+    let untaught: Vec<&str> = grantscope::probe::PROBES
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| {
+            !grantscope::sandbox::SWITCHES
+                .iter()
+                .any(|s| s.probes.contains(id))
+        })
+        .collect();
+    assert_eq!(untaught, vec!["transport.https"]);
+}
+
 /// The published `d` is the real private key of the published public key (the crypto library
 /// accepts the pair only when they match), so anyone could sign tokens the sandbox's JWKS
 /// verifies: the lesson of the switch. Without the switch no `d` is published.
