@@ -364,3 +364,36 @@ fn the_wizards_password_leaf_runs_once_its_switch_is_on() {
     assert_eq!(claims["sub"], "sandbox-user-alice", "{claims}");
     assert_eq!(h.state().flow().profile.client_id, "sandbox-native");
 }
+
+/// A port another program holds: the start fails, says why in the panel, and the sandbox is
+/// stopped (Start offered again), never half-running.
+#[test]
+fn a_taken_port_is_reported_and_leaves_the_sandbox_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut h = harness(classroom_options(dir.path()));
+    h.step();
+    set_field(&mut h, "Port", &port.to_string());
+    click(&mut h, "Apply");
+    click(&mut h, "Start");
+    step_until(&mut h, "the failed start", |h| {
+        h.query_all_by_label_contains("The sandbox could not start")
+            .next()
+            .is_some()
+    });
+    assert_eq!(h.state().classroom().state(), SandboxState::Stopped);
+    assert_eq!(h.state().sandbox_issuer(), None);
+    // In the panel and in the top bar's notice, naming the port.
+    let messages: Vec<String> = h
+        .get_all_by_label_contains("The sandbox could not start")
+        .map(|n| gui_support::name_of(&n))
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages.iter().all(|m| m.contains(&port.to_string())),
+        "{messages:?}"
+    );
+    h.get_by_label("Start");
+    drop(taken);
+}
