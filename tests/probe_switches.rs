@@ -475,3 +475,30 @@ fn password_grant_runs_only_behind_its_switch() {
         wrong.stderr
     );
 }
+
+/// The real `grantscope sandbox` process: the table's flags turn the switches on, and its
+/// start-up document lists them with the table's words (the same the pages and the desktop
+/// show).
+#[test]
+fn the_sandbox_command_takes_the_tables_flags() {
+    let (mut child, doc, _keys) = common::spawn_sandbox_process(&[
+        "--unsafe-allow-password-grant",
+        "--unsafe-pin-loopback-port",
+        "--require-par",
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        doc["unsafe_switches"],
+        serde_json::json!(["unsafe-allow-password-grant", "unsafe-pin-loopback-port"])
+    );
+    assert_eq!(doc["teaching_switches"], serde_json::json!(["require-par"]));
+    let on = doc["switches_on"].as_array().cloned().unwrap_or_default();
+    assert_eq!(on.len(), 3, "{doc:#}");
+    for entry in &on {
+        let name = entry["name"].as_str().unwrap_or_default();
+        let row = find_switch(name).unwrap_or_else(|| panic!("{name} not in the table"));
+        assert_eq!(entry["explanation"], row.explanation);
+        assert_eq!(entry["probes"], serde_json::json!(row.probes));
+    }
+}

@@ -148,11 +148,11 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
     for switch in SWITCHES.iter().filter(|s| s.is_on(handle.config())) {
         match switch.kind {
             SwitchKind::Unsafe => eprintln!(
-                "WARNING: UNSAFE teaching switch --{} is on ({}); never point real clients here",
+                "WARNING: UNSAFE teaching switch --{} is on; never point real clients here. {}",
                 switch.name, switch.explanation
             ),
             SwitchKind::Stricter => eprintln!(
-                "NOTE: teaching switch --{} is on ({})",
+                "NOTE: teaching switch --{} is on. {}",
                 switch.name, switch.explanation
             ),
         }
@@ -354,6 +354,11 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "unsafe_switches": config.unsafe_switches.enabled(),
         "teaching_switches": config.teaching_switches.enabled(),
+        "switches_on": SWITCHES
+            .iter()
+            .filter(|s| s.is_on(config))
+            .map(|s| json!({ "name": s.name, "explanation": s.explanation, "probes": s.probes }))
+            .collect::<Vec<_>>(),
     })
 }
 
