@@ -296,3 +296,116 @@ fn rar_details_typed_in_the_form_come_back_granted_beside_the_requested() {
         "requested {requested:?}, granted {granted_label:?}"
     );
 }
+
+/// Plays the browser for an authorization-code run: the sandbox auto-approves and redirects
+/// to the app's loopback listener.
+fn authorize_in_browser(
+    h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
+) -> String {
+    let url = gui_support::run_until_authorize_url(h);
+    let visit = url.clone();
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(visit).await.map(|r| r.status().as_u16()) })
+    });
+    step_until(h, "the token response", finished);
+    assert!(browser.join().unwrap().is_ok());
+    url
+}
+
+#[test]
+fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    options.start_screen = Some(Screen::Classroom);
+    // Tall enough that the whole switch list is on screen (a click needs its target visible).
+    let mut h = gui_support::harness_at(options, (1400.0, 2400.0, 1.0));
+    h.step();
+    // The classroom turns the sandbox's step-up switch on.
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "require-step-up")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("Apply").click();
+    h.step();
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
+    });
+    assert_eq!(h.state().classroom().switches_on(), vec!["require-step-up"]);
+
+    h.get_by_label("Wizard").click();
+    h.step();
+    walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    let first = authorize_in_browser(&mut h);
+    assert!(!first.contains("acr_values"), "{first}");
+    send_call(&mut h);
+    let answer = h
+        .state()
+        .flow()
+        .call_panel()
+        .last()
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(answer.status, 401, "{answer:?}");
+    let step = answer.step_up().expect("a step-up challenge");
+    let acr = step.acr_values.clone().unwrap();
+    h.get_by_label_contains("stronger or fresher login");
+
+    h.get_by_label("Sign in again with these").click();
+    h.step();
+    h.step();
+    assert_eq!(
+        h.state().flow().grant,
+        grantscope::oauth::GrantKind::AuthorizationCode
+    );
+    let params = &h.state().flow().profile.authorize_params;
+    assert!(
+        params.contains(&("acr_values".to_string(), acr.clone())),
+        "{params:?}"
+    );
+    step_until(&mut h, "the new authorization URL", |h| {
+        h.state()
+            .flow()
+            .run()
+            .and_then(|r| r.authorize_url())
+            .is_some_and(|u| u.contains("acr_values="))
+    });
+    let url = h
+        .state()
+        .flow()
+        .run()
+        .and_then(|r| r.authorize_url())
+        .unwrap()
+        .to_owned();
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })
+    });
+    step_until(&mut h, "the stepped-up tokens", finished);
+    assert!(browser.join().unwrap().is_ok());
+    h.get_by_label("Tokens received");
+    assert!(
+        h.state().flow().call_panel().last().is_none(),
+        "the old answer is gone with the old tokens"
+    );
+    // The call panel is still open with the same URL: the new token satisfies the resource.
+    h.get_by_label("Send call").click();
+    step_until(&mut h, "the second answer", |h| {
+        h.state().flow().call_panel().last().is_some()
+    });
+    let answer = h
+        .state()
+        .flow()
+        .call_panel()
+        .last()
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(answer.status, 200, "{answer:?}");
+}

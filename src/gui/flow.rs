@@ -605,6 +605,7 @@ impl FlowScreen {
             self.form_error = Some(e);
             return;
         }
+        self.call.clear();
         let mut prepared = match connect::prepare(&self.profile) {
             Ok(p) => p,
             Err(e) => {
