@@ -93,9 +93,13 @@ pub enum FlowMsg {
         result: Result<Box<TokenSuccess>, FlowFailure>,
         /// The configuration used (endpoints after discovery), for inspecting the tokens.
         config: Option<Box<ClientConfig>>,
+        /// The DPoP key the tokens are bound to (API calls prove possession of it).
+        dpop: Option<Arc<crate::oauth::dpop::DpopState>>,
     },
     /// Step mode and replays.
     Step(StepMsg),
+    /// A "Call an API" request finished (its exchange came as the run's progress).
+    CallDone(super::call::CallDone),
 }
 
 /// A failed flow, as shown: the message and, for OAuth errors, the code and its hint (once).
@@ -144,6 +148,8 @@ pub struct InspectRequest {
     pub expires_at: Option<i64>,
     /// The refresh token that came with it (the newest of the token set).
     pub refresh_token: Option<RefreshToken>,
+    /// A DPoP flow's access token: the response's `token_type` and the key's thumbprint.
+    pub dpop: Option<(Option<String>, String)>,
 }
 
 impl std::fmt::Debug for InspectRequest {
@@ -167,6 +173,8 @@ pub enum FlowCommand {
     Inspect(Box<InspectRequest>),
     /// Make this the app's active profile.
     UseProfile(String),
+    /// Send the "Call an API" panel's request (needs the worker: [`FlowScreen::start_call`]).
+    Call,
 }
 
 /// The grant-specific inputs that are not part of a profile.
@@ -233,6 +241,7 @@ pub struct FlowRun {
     requested_scope: Option<String>,
     finished_at: Option<i64>,
     profile: Profile,
+    dpop: Option<Arc<crate::oauth::dpop::DpopState>>,
 }
 
 impl FlowRun {
@@ -347,6 +356,11 @@ impl FlowRun {
                 _ => None,
             },
             refresh_token: t.refresh_token.clone(),
+            dpop: self
+                .dpop
+                .as_ref()
+                .filter(|_| !id_token)
+                .map(|d| (t.token_type.clone(), d.key.jkt())),
         }
     }
 }
@@ -373,6 +387,8 @@ pub struct FlowScreen {
     replays: Replays,
     /// The jobs of the last start, for replays of its exchanges.
     jobs: Option<Jobs<FlowMsg>>,
+    /// The "Call an API" panel, for the tokens of the last run.
+    call: super::call::CallPanel,
 }
 
 impl Default for FlowScreen {
@@ -390,6 +406,7 @@ impl Default for FlowScreen {
             step: StepMode::default(),
             replays: Replays::default(),
             jobs: None,
+            call: super::call::CallPanel::default(),
         }
     }
 }
@@ -507,6 +524,7 @@ impl FlowScreen {
                 run,
                 result,
                 config,
+                dpop,
             } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     self.step.run_ended();
@@ -514,6 +532,7 @@ impl FlowScreen {
                     r.abort = None;
                     r.paste_tx = None;
                     r.config = config;
+                    r.dpop = dpop;
                     r.finished_at = Some(crate::timefmt::now_unix());
                     self.keep_tokens();
                 }
@@ -546,8 +565,49 @@ impl FlowScreen {
                     finished.push(*ex);
                 }
             }
+            FlowMsg::CallDone(done) => self.call.on_done(done),
         }
         finished
+    }
+
+    /// The "Call an API" panel (tests read its last answer).
+    pub fn call_panel(&self) -> &super::call::CallPanel {
+        &self.call
+    }
+
+    /// Sends the "Call an API" panel's request with the last run's access token.
+    pub fn start_call(&mut self, jobs: &Jobs<FlowMsg>) {
+        let Some(run) = self.run.as_ref() else {
+            return;
+        };
+        let Some(s) = run.success() else {
+            return;
+        };
+        let cx = super::call::CallContext {
+            run: run.id,
+            profile: &run.profile,
+            token: s.tokens.access_token.expose(),
+            dpop: run.dpop.clone(),
+        };
+        self.call.start(
+            cx,
+            jobs,
+            |run, event| FlowMsg::Progress { run, event },
+            FlowMsg::CallDone,
+        );
+    }
+
+    /// Runs the authorization code grant again with what a step-up challenge asked for.
+    fn step_up(&mut self, step: &crate::oauth::resource::StepUp) {
+        let mut set = |name: &str, value: Option<String>| {
+            self.profile.authorize_params.retain(|(k, _)| k != name);
+            if let Some(v) = value {
+                self.profile.authorize_params.push((name.to_owned(), v));
+            }
+        };
+        set("acr_values", step.acr_values.clone());
+        set("max_age", step.max_age.map(|a| a.to_string()));
+        self.grant = GrantKind::AuthorizationCode;
     }
 
     /// After a successful run: a refresh token starts (or, from the refresh grant, renews) the
@@ -583,6 +643,11 @@ impl FlowScreen {
     /// Starts the flow.
     pub fn start(&mut self, jobs: &Jobs<FlowMsg>) {
         self.form_error = None;
+        if let Err(e) = super::request_options::validate(&self.profile) {
+            self.form_error = Some(e);
+            return;
+        }
+        self.call.clear();
         let mut prepared = match connect::prepare(&self.profile) {
             Ok(p) => p,
             Err(e) => {
@@ -632,12 +697,13 @@ impl FlowScreen {
             .clone()
             .filter(|s| !s.trim().is_empty());
         let abort = jobs.spawn(async move {
-            let (result, config) =
+            let (result, config, dpop) =
                 run_flow(id, grant, prepared, inputs, paste_rx, sink, stepped).await;
             FlowMsg::Done {
                 run: id,
                 result: result.map(Box::new).map_err(|e| FlowFailure::from(&e)),
                 config: config.map(Box::new),
+                dpop,
             }
         });
         self.run = Some(FlowRun {
@@ -654,6 +720,7 @@ impl FlowScreen {
             requested_scope,
             finished_at: None,
             profile: self.profile.clone(),
+            dpop: None,
         });
     }
 
@@ -989,6 +1056,11 @@ impl FlowScreen {
                 "Paste the redirect URL by hand",
             );
         }
+        super::request_options::flow_ui(
+            ui,
+            &mut self.profile,
+            self.grant == GrantKind::AuthorizationCode,
+        );
         ui.checkbox(&mut self.reveal, "Reveal secrets");
         ui.add_space(8.0);
         if let Some(c) = self.run_row_ui(ui, enter) {
@@ -1008,8 +1080,10 @@ impl FlowScreen {
                     format!("Tokens received (details {details})"),
                 ),
                 Some(Err(f)) => {
-                    let r = ui
-                        .colored_label(ui.visuals().error_fg_color, crate::text::inert(&f.message));
+                    let r = ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        crate::text::inert_multiline(&f.message),
+                    );
                     if let Some((code, hint)) = &f.oauth {
                         ui.label(format!("{code}: {hint}"));
                     }
@@ -1022,6 +1096,7 @@ impl FlowScreen {
 
     fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
         let mut command = None;
+        let mut step_up = None;
         let reveal = self.reveal;
         let pending = match &self.run {
             Some(r) if self.step.waits(r.id) => self.step.pending_arrows(),
@@ -1060,6 +1135,34 @@ impl FlowScreen {
                     format!("Scope requested: {r}; granted: {g}"),
                 );
             }
+            if let Some(granted) = s.raw.get("authorization_details") {
+                // RFC 9396 §7: what the server granted may differ from what was asked.
+                let pretty =
+                    |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+                let requested = run
+                    .profile
+                    .authorization_details
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                    .map_or_else(|| "(none)".to_string(), |v| pretty(&v));
+                ui.label(egui::RichText::new("Authorization details (RFC 9396)").strong());
+                ui.columns(2, |cols| {
+                    cols[0].label("Requested");
+                    super::exchange_view::capped_text_ui(
+                        &mut cols[0],
+                        ("rar_requested", run.id),
+                        &requested,
+                        160.0,
+                    );
+                    cols[1].label("Granted");
+                    super::exchange_view::capped_text_ui(
+                        &mut cols[1],
+                        ("rar_granted", run.id),
+                        &pretty(granted),
+                        160.0,
+                    );
+                });
+            }
             ui.horizontal_wrapped(|ui| {
                 if ui.button("Inspect access token").clicked() {
                     command = Some(FlowCommand::Inspect(Box::new(
@@ -1070,12 +1173,24 @@ impl FlowScreen {
                     command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
                 }
             });
+
             let shown = if reveal {
                 serde_json::to_string_pretty(&s.raw).unwrap_or_default()
             } else {
                 mask_token_response(&s.raw)
             };
             super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
+            let cx = super::call::CallContext {
+                run: run.id,
+                profile: &run.profile,
+                token: s.tokens.access_token.expose(),
+                dpop: run.dpop.clone(),
+            };
+            match self.call.ui(ui, &cx) {
+                Some(super::call::CallCommand::Send) => command = Some(FlowCommand::Call),
+                Some(super::call::CallCommand::StepUp(step)) => step_up = Some(step),
+                None => {}
+            }
         }
         if let Some(clicked) = sequence_ui(ui, &run.events, &pending, scale)
             && !run.open.remove(&clicked)
@@ -1126,6 +1241,10 @@ impl FlowScreen {
                 })
             });
         }
+        if let Some(step) = step_up {
+            self.step_up(&step);
+            command = Some(FlowCommand::Run);
+        }
         command
     }
 }
@@ -1175,14 +1294,18 @@ async fn run_flow(
     paste_rx: Option<tokio::sync::oneshot::Receiver<String>>,
     sink: Sink<FlowMsg>,
     stepped: bool,
-) -> (Result<TokenSuccess, FlowError>, Option<ClientConfig>) {
+) -> (
+    Result<TokenSuccess, FlowError>,
+    Option<ClientConfig>,
+    Option<Arc<crate::oauth::dpop::DpopState>>,
+) {
     let questions = sink.clone();
     let observer: crate::oauth::session::Observer = Arc::new(move |event| {
         sink.send(FlowMsg::Progress { run: id, event });
     });
     let mut conn = match prepared.connect(grant.endpoints(), Some(observer)).await {
         Ok(c) => c,
-        Err(e) => return (Err(e), None),
+        Err(e) => return (Err(e), None, None),
     };
     if stepped {
         // Step mode: every request of the grant (discovery is done) waits for the user's
@@ -1217,7 +1340,8 @@ async fn run_flow(
         ..grants::GrantInputs::default()
     };
     let outcome = grants::run(grant, &mut conn, core_inputs).await;
-    (outcome.result, Some(conn.config))
+    let dpop = conn.session.dpop().cloned();
+    (outcome.result, Some(conn.config), dpop)
 }
 
 #[cfg(test)]
