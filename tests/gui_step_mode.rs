@@ -404,7 +404,8 @@ fn replaying_a_used_code_from_history_is_refused() {
     h.step();
     // The exchange list is below the fold (token response, Call an API, the diagram): its
     // controls are used through the accessibility tree.
-    h.get_by_label_contains("token request: POST").click_accesskit();
+    h.get_by_label_contains("token request: POST")
+        .click_accesskit();
     h.step();
     h.step();
     h.get_by_label("Edit and replay").click_accesskit();

@@ -813,6 +813,16 @@ impl FlowScreen {
                         .strong(),
                     );
                     command = self.run_row_ui(ui, false);
+                    if self.run.is_none() {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "The form is hidden in the presenter view: {} or \"Presenter \
+                                 view\" brings it back.",
+                                step_panel::PRESENTER_KEY.name()
+                            ))
+                            .weak(),
+                        );
+                    }
                     if let Some(e) = &self.form_error {
                         ui.colored_label(ui.visuals().error_fg_color, e);
                     }

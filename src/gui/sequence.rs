@@ -387,6 +387,7 @@ pub fn sequence_ui(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -417,5 +418,31 @@ mod tests {
             ]
         );
         assert!(a.iter().all(|a| a.exchange.is_none()));
+    }
+
+    #[test]
+    fn the_next_arrow_is_pending_and_an_edited_exchange_is_marked() {
+        use crate::http::{Exchange, HttpRequest};
+        let url = Url::parse("http://127.0.0.1:1/token").unwrap();
+        let next = pending_arrows(&Pending::Request {
+            step: "token request".into(),
+            request: HttpRequest::post_form(url.clone(), &[("grant_type", "x")]),
+        });
+        assert_eq!(next.len(), 1);
+        assert!(next[0].pending && (next[0].from, next[0].to) == (CLIENT, AS));
+        assert_eq!(next[0].label, "next: POST /token  (token request)");
+        let browser = pending_arrows(&Pending::Authorize {
+            url: Url::parse("http://127.0.0.1:1/authorize?state=s").unwrap(),
+        });
+        assert_eq!((browser[0].from, browser[0].to), (CLIENT, UA));
+        let mut ex = Exchange::front_channel("token request", &url, "", &[]);
+        ex.set_edited_from(&HttpRequest::get(url));
+        let drawn = arrows(&[FlowEvent::Exchange(Box::new(ex))]);
+        assert!(drawn[0].edited && !drawn[0].pending);
+        assert!(
+            drawn[0].label.ends_with("(token request) [edited]"),
+            "{}",
+            drawn[0].label
+        );
     }
 }
