@@ -16,7 +16,9 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
 use grantscope::oauth::step::Pending;
-use gui_support::{finished, harness, harness_at, layout_problems, name_of, step_until, window};
+use gui_support::{
+    SIZES, finished, harness, harness_at, layout_problems, name_of, step_until, window,
+};
 
 type H = Harness<'static, GrantscopeApp>;
 
@@ -446,11 +448,12 @@ fn replaying_a_used_code_from_history_is_refused() {
     );
 }
 
-/// The step actions at 1024×768, 150 %: inside the window and not overlapping anything, in the
-/// normal view and the presenter view (F5), where the explanation is larger; PageDown sends.
-#[test]
-fn step_actions_stay_inside_the_window_at_1024x768_150_percent() {
-    let size = (1024.0, 768.0, 1.5);
+/// At `size`, paused before the authorization step: the step actions (and the editor's) are
+/// inside the window and overlap nothing, in the normal view and the presenter view (F5),
+/// whose explanation is larger and starts on the first screen. Returns the app, presenter view
+/// on, still paused.
+fn paused_layout_holds(size: (f32, f32, f32)) -> (H, tempfile::TempDir) {
+    let at = format!("{}x{} {}%", size.0, size.1, size.2 * 100.0);
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness_at(options(dir.path()), size);
     app_in_step_mode(&mut h);
@@ -460,38 +463,54 @@ fn step_actions_stay_inside_the_window_at_1024x768_150_percent() {
     h.step();
     let win = window(&h);
     let must_see = ["Send", "Edit", "Skip to the end"];
+    let editing = ["Send edited", "Discard edits", "Skip to the end"];
     let problems = layout_problems(&h, &must_see);
-    assert!(problems.is_empty(), "normal view: {problems:#?}");
+    assert!(problems.is_empty(), "normal view at {at}: {problems:#?}");
     let title = "Authorization request: the user signs in";
     let normal = h.get_by_label(title).rect();
+    // The Edit table keeps every control inside the window too.
+    h.get_by_label("Edit").click();
+    h.step();
+    h.step();
+    let problems = layout_problems(&h, &editing);
+    assert!(problems.is_empty(), "editing at {at}: {problems:#?}");
+    h.get_by_label("Discard edits").click();
+    h.step();
 
     h.key_press(egui::Key::F5);
     h.step();
     h.step();
     assert!(h.state().flow().step.presenter);
     let problems = layout_problems(&h, &must_see);
-    assert!(problems.is_empty(), "presenter view: {problems:#?}");
+    assert!(problems.is_empty(), "presenter view at {at}: {problems:#?}");
     let big = h.get_by_label(title).rect();
     assert!(
         big.height() > normal.height() * 1.3,
-        "presenter type is larger: {normal:?} -> {big:?}"
+        "presenter type is larger at {at}: {normal:?} -> {big:?}"
     );
     assert!(
         win.contains_rect(big),
-        "the explanation's title is on screen: {big:?}"
+        "the explanation's title is on screen at {at}: {big:?}"
     );
     // The step's explanation starts within the first screen, not below the fold.
-    assert!(big.bottom() < win.bottom() - 40.0);
-
-    // The Edit table keeps its controls inside the window too.
+    assert!(big.bottom() < win.bottom() - 40.0, "{at}: {big:?}");
     h.get_by_label("Edit").click();
     h.step();
     h.step();
-    let problems = layout_problems(&h, &["Send edited", "Discard edits", "Skip to the end"]);
-    assert!(problems.is_empty(), "editing: {problems:#?}");
+    let problems = layout_problems(&h, &editing);
+    assert!(
+        problems.is_empty(),
+        "presenter editing at {at}: {problems:#?}"
+    );
     h.get_by_label("Discard edits").click();
     h.step();
+    (h, dir)
+}
 
+/// The projector size: the layout holds, and PageDown sends the step.
+#[test]
+fn step_actions_stay_inside_the_window_at_1024x768_150_percent() {
+    let (mut h, _dir) = paused_layout_holds((1024.0, 768.0, 1.5));
     // PageDown sends the step (no text field has the keyboard).
     h.key_press(egui::Key::PageDown);
     step_until(&mut h, "the authorization URL", |h| {
@@ -504,4 +523,12 @@ fn step_actions_stay_inside_the_window_at_1024x768_150_percent() {
     });
     assert!(!finished(&h));
     assert!(h.state().flow().step.pending().is_none());
+}
+
+/// The other supported sizes (1024×700 100 %, 1920×1080 200 %, 1600×1000 100 %).
+#[test]
+fn step_actions_stay_inside_the_window_at_the_other_sizes() {
+    for size in SIZES.into_iter().filter(|s| s.2 != 1.5) {
+        drop(paused_layout_holds(size));
+    }
 }

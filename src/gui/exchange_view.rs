@@ -332,6 +332,7 @@ pub fn shorten(s: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -339,6 +340,21 @@ mod tests {
     fn shorten_keeps_short_text() {
         assert_eq!(shorten("abc", 5), "abc");
         assert_eq!(shorten("abcdef", 3), "abc...");
+    }
+
+    #[test]
+    fn a_dpop_proof_is_shown_decoded() {
+        let key = crate::oauth::dpop::DpopKey::generate().unwrap();
+        let url = Url::parse("https://as.example/token").unwrap();
+        let proof = key.proof("POST", &url, None, None, 1_700_000_000).unwrap();
+        let headers = vec![("DPoP".to_owned(), proof)];
+        let (label, text) = dpop_decoded(&headers).unwrap();
+        assert_eq!(label, "DPoP proof");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["header"]["typ"], "dpop+jwt");
+        assert_eq!(v["claims"]["htm"], "POST");
+        assert_eq!(v["claims"]["htu"], "https://as.example/token");
+        assert!(dpop_decoded(&[("Accept".into(), "x".into())]).is_none());
     }
 
     #[test]
