@@ -70,6 +70,14 @@ shot() {
     "$BIN" >/dev/null 2>&1 &
   local pid=$!
   sleep "${SETTLE:-6}"
+  # CLICK=X,Y: one click there first (window pixels; the step editor's shot clicks Edit).
+  if [ -n "${CLICK:-}" ]; then
+    local wid
+    wid=$(DISPLAY=$DISPLAY_NUM xdotool search --pid "$pid" | tail -1)
+    DISPLAY=$DISPLAY_NUM xdotool windowfocus --sync "$wid"
+    DISPLAY=$DISPLAY_NUM xdotool mousemove "${CLICK%,*}" "${CLICK#*,}" click 1
+    sleep 1.5
+  fi
   # Park the pointer in a corner so no tooltip or hover shows.
   command -v xdotool >/dev/null && DISPLAY=$DISPLAY_NUM xdotool mousemove "$((W - 1))" "$((H - 1))" && sleep 0.5
   import -display "$DISPLAY_NUM" -window root "$OUT/$name.png"
@@ -96,6 +104,8 @@ all_screens() {
 step_shots() {
   STEP=1 shot step-authorize flow authorization-code
   STEP=presenter shot step-presenter flow client-credentials
+  # Edit, clicked where the normal view puts it at this size (after "Paused before: token request").
+  STEP=1 CLICK=393,96 shot step-edit flow client-credentials
 }
 
 if [ "${ONLY:-}" = step ]; then

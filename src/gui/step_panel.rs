@@ -808,35 +808,37 @@ fn rows_ui(
     let name_w = 130.0_f32.min(ui.available_width() * 0.3);
     let value_w = (ui.available_width() - name_w - 90.0).max(100.0);
     let mut remove = None;
-    egui::Grid::new(id).num_columns(3).show(ui, |ui| {
-        for (i, row) in rows.iter_mut().enumerate() {
-            let hide = masked(&row.name, &row.value);
-            ui.add(
-                egui::TextEdit::singleline(&mut row.name)
-                    .desired_width(name_w)
-                    .hint_text("name"),
-            );
-            ui.add(
-                egui::TextEdit::singleline(&mut row.value)
-                    .password(hide)
-                    .desired_width(value_w)
-                    .hint_text("value"),
-            )
-            .on_hover_text(if hide {
-                "A secret: tick Reveal secrets to see it (you can still type over it)"
-            } else {
-                "The value as it will be sent"
+    // Rows of fixed widths (not a grid, which would size its columns to the text).
+    for (i, row) in rows.iter_mut().enumerate() {
+        let hide = masked(&row.name, &row.value);
+        ui.push_id((id, i), |ui| {
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut row.name)
+                        .desired_width(name_w)
+                        .hint_text("name"),
+                );
+                ui.add(
+                    egui::TextEdit::singleline(&mut row.value)
+                        .password(hide)
+                        .desired_width(value_w)
+                        .hint_text("value"),
+                )
+                .on_hover_text(if hide {
+                    "A secret: tick Reveal secrets to see it (you can still type over it)"
+                } else {
+                    "The value as it will be sent"
+                });
+                if ui
+                    .small_button("Remove")
+                    .on_hover_text(format!("Remove this {what}"))
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
             });
-            if ui
-                .small_button("Remove")
-                .on_hover_text(format!("Remove this {what}"))
-                .clicked()
-            {
-                remove = Some(i);
-            }
-            ui.end_row();
-        }
-    });
+        });
+    }
     if let Some(i) = remove {
         rows.remove(i);
     }
