@@ -32,8 +32,8 @@ pub const PRESENTER_KEY: egui::Key = egui::Key::F5;
 /// The presenter view's type scale for the explanation and the diagram.
 pub const PRESENTER_SCALE: f32 = 1.5;
 
-/// Messages of step mode and replays, from the worker.
-#[derive(Debug)]
+/// Messages of step mode and replays, from the worker. Their `Debug` names the step only: a
+/// pending request holds raw secrets.
 pub enum StepMsg {
     /// The run `run` stopped before this request; `reply` takes the decision.
     Pending {
@@ -53,6 +53,23 @@ pub enum StepMsg {
         /// The server's answer in a sentence, or what went wrong.
         outcome: Result<String, String>,
     },
+}
+
+impl std::fmt::Debug for StepMsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepMsg::Pending { run, pending, .. } => f
+                .debug_struct("Pending")
+                .field("run", run)
+                .field("step", &pending.step())
+                .finish_non_exhaustive(),
+            StepMsg::Replayed { run, exchange, .. } => f
+                .debug_struct("Replayed")
+                .field("run", run)
+                .field("exchange", exchange)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// A request the flow is waiting on.
@@ -553,8 +570,8 @@ fn same_request(a: &HttpRequest, b: &HttpRequest) -> bool {
     a.method == b.method && a.url == b.url && a.headers == b.headers && a.body == b.body
 }
 
-/// One name/value row of the editor.
-#[derive(Debug, Clone, PartialEq)]
+/// One name/value row of the editor (no `Debug`: a value may be a secret).
+#[derive(Clone, PartialEq)]
 struct Row {
     name: String,
     value: String,
@@ -568,7 +585,7 @@ fn rows_of(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Row> {
 }
 
 /// What the editor edits of the body.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Body {
     None,
     Form(Vec<Row>),
@@ -576,8 +593,9 @@ enum Body {
 }
 
 /// A table editor for one request: the URL, its query parameters, headers and form fields
-/// (or the raw body); every row can be changed or removed and rows added.
-#[derive(Debug, Clone)]
+/// (or the raw body); every row can be changed or removed and rows added. No `Debug`: it holds
+/// the request's raw values.
+#[derive(Clone)]
 pub struct RequestEditor {
     method: String,
     base: String,
@@ -1115,6 +1133,24 @@ mod tests {
         );
         e.base = "not a url".into();
         assert!(e.build_url().is_err());
+    }
+
+    #[test]
+    fn the_messages_debug_shows_no_secret() {
+        let (reply, _rx) = oneshot::channel();
+        let msg = StepMsg::Pending {
+            run: 1,
+            pending: Box::new(Pending::Request {
+                step: "token request".into(),
+                request: token_request(),
+            }),
+            reply,
+        };
+        let shown = format!("{msg:?}");
+        assert!(
+            shown.contains("token request") && !shown.contains("the-verifier"),
+            "{shown}"
+        );
     }
 
     #[test]
