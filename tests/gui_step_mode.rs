@@ -532,3 +532,61 @@ fn step_actions_stay_inside_the_window_at_the_other_sizes() {
         drop(paused_layout_holds(size));
     }
 }
+
+/// Skip to the end sends the rest without stopping; Cancel (of the step) ends the run there,
+/// with nothing sent.
+#[test]
+fn skip_to_the_end_stops_asking_and_cancel_ends_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(options(dir.path()));
+    app_in_step_mode(&mut h);
+    h.get_by_label("Run").click();
+    assert!(matches!(
+        wait_for_pending(&mut h, "the authorization step"),
+        Some(Pending::Authorize { .. })
+    ));
+    h.get_by_label("Skip to the end").click();
+    step_until(&mut h, "the authorization URL", |h| {
+        finished(h)
+            || h.state()
+                .flow()
+                .run()
+                .and_then(|r| r.authorize_url())
+                .is_some()
+    });
+    let url = h
+        .state()
+        .flow()
+        .run()
+        .unwrap()
+        .authorize_url()
+        .unwrap()
+        .to_owned();
+    let visit = browser(url);
+    step_until(&mut h, "the end of the run, or a stop", |h| {
+        finished(h) || h.state().flow().step.pending().is_some()
+    });
+    assert!(visit.join().unwrap().is_ok());
+    assert!(
+        h.state().flow().step.pending().is_none(),
+        "no stop before the token request"
+    );
+    assert!(h.state().flow().run().unwrap().success().is_some());
+
+    // Step mode stays on for the next run; Cancel at its first stop ends it.
+    h.get_by_label("Run").click();
+    assert!(wait_for_pending(&mut h, "the next run's first stop").is_some());
+    let cancels: Vec<_> = h.get_all_by_label("Cancel").collect();
+    assert_eq!(cancels.len(), 2, "the run's Cancel and the step's");
+    // The step's Cancel is the one in the step actions, above the form.
+    let step_cancel = cancels
+        .into_iter()
+        .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .unwrap();
+    step_cancel.click();
+    step_until(&mut h, "the cancelled run", finished);
+    let run = h.state().flow().run().unwrap();
+    assert!(run.failure().is_some());
+    assert!(run.authorize_url().is_none(), "the browser never opened");
+    assert!(h.state().flow().step.pending().is_none());
+}
