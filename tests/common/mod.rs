@@ -11,6 +11,7 @@
 
 pub mod browser;
 pub mod cli;
+pub mod jmondi;
 pub mod provider;
 pub mod sandbox;
 
