@@ -610,6 +610,10 @@ impl eframe::App for GrantscopeApp {
                         self.settings.screen = Screen::Inspector;
                     }
                     Some(FlowCommand::UseProfile(name)) => self.use_profile(name),
+                    Some(FlowCommand::Call) => {
+                        let jobs = self.flow_jobs();
+                        self.flow.start_call(&jobs);
+                    }
                     None => {}
                 }
             }

@@ -90,7 +90,11 @@ pub enum FlowMsg {
         result: Result<Box<TokenSuccess>, FlowFailure>,
         /// The configuration used (endpoints after discovery), for inspecting the tokens.
         config: Option<Box<ClientConfig>>,
+        /// The DPoP key the tokens are bound to (API calls prove possession of it).
+        dpop: Option<Arc<crate::oauth::dpop::DpopState>>,
     },
+    /// A "Call an API" request finished (its exchange came as the run's progress).
+    CallDone(super::call::CallDone),
 }
 
 /// A failed flow, as shown: the message and, for OAuth errors, the code and its hint (once).
@@ -162,6 +166,8 @@ pub enum FlowCommand {
     Inspect(Box<InspectRequest>),
     /// Make this the app's active profile.
     UseProfile(String),
+    /// Send the "Call an API" panel's request (needs the worker: [`FlowScreen::start_call`]).
+    Call,
 }
 
 /// The grant-specific inputs that are not part of a profile.
@@ -228,6 +234,7 @@ pub struct FlowRun {
     requested_scope: Option<String>,
     finished_at: Option<i64>,
     profile: Profile,
+    dpop: Option<Arc<crate::oauth::dpop::DpopState>>,
 }
 
 impl FlowRun {
@@ -363,6 +370,8 @@ pub struct FlowScreen {
     /// A form error shown under Run.
     form_error: Option<String>,
     token_set: Option<TokenSet>,
+    /// The "Call an API" panel, for the tokens of the last run.
+    call: super::call::CallPanel,
 }
 
 impl Default for FlowScreen {
@@ -377,6 +386,7 @@ impl Default for FlowScreen {
             next_id: 1,
             form_error: None,
             token_set: None,
+            call: super::call::CallPanel::default(),
         }
     }
 }
@@ -494,18 +504,61 @@ impl FlowScreen {
                 run,
                 result,
                 config,
+                dpop,
             } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     r.result = Some(result);
                     r.abort = None;
                     r.paste_tx = None;
                     r.config = config;
+                    r.dpop = dpop;
                     r.finished_at = Some(crate::timefmt::now_unix());
                     self.keep_tokens();
                 }
             }
+            FlowMsg::CallDone(done) => self.call.on_done(done),
         }
         finished
+    }
+
+    /// The "Call an API" panel (tests read its last answer).
+    pub fn call_panel(&self) -> &super::call::CallPanel {
+        &self.call
+    }
+
+    /// Sends the "Call an API" panel's request with the last run's access token.
+    pub fn start_call(&mut self, jobs: &Jobs<FlowMsg>) {
+        let Some(run) = self.run.as_ref() else {
+            return;
+        };
+        let Some(s) = run.success() else {
+            return;
+        };
+        let cx = super::call::CallContext {
+            run: run.id,
+            profile: &run.profile,
+            token: s.tokens.access_token.expose(),
+            dpop: run.dpop.clone(),
+        };
+        self.call.start(
+            cx,
+            jobs,
+            |run, event| FlowMsg::Progress { run, event },
+            FlowMsg::CallDone,
+        );
+    }
+
+    /// Runs the authorization code grant again with what a step-up challenge asked for.
+    fn step_up(&mut self, step: &crate::oauth::resource::StepUp) {
+        let mut set = |name: &str, value: Option<String>| {
+            self.profile.authorize_params.retain(|(k, _)| k != name);
+            if let Some(v) = value {
+                self.profile.authorize_params.push((name.to_owned(), v));
+            }
+        };
+        set("acr_values", step.acr_values.clone());
+        set("max_age", step.max_age.map(|a| a.to_string()));
+        self.grant = GrantKind::AuthorizationCode;
     }
 
     /// After a successful run: a refresh token starts (or, from the refresh grant, renews) the
@@ -541,6 +594,10 @@ impl FlowScreen {
     /// Starts the flow.
     pub fn start(&mut self, jobs: &Jobs<FlowMsg>) {
         self.form_error = None;
+        if let Err(e) = super::request_options::validate(&self.profile) {
+            self.form_error = Some(e);
+            return;
+        }
         let mut prepared = match connect::prepare(&self.profile) {
             Ok(p) => p,
             Err(e) => {
@@ -588,11 +645,13 @@ impl FlowScreen {
             .clone()
             .filter(|s| !s.trim().is_empty());
         let abort = jobs.spawn(async move {
-            let (result, config) = run_flow(id, grant, prepared, inputs, paste_rx, sink).await;
+            let (result, config, dpop) =
+                run_flow(id, grant, prepared, inputs, paste_rx, sink).await;
             FlowMsg::Done {
                 run: id,
                 result: result.map(Box::new).map_err(|e| FlowFailure::from(&e)),
                 config: config.map(Box::new),
+                dpop,
             }
         });
         self.run = Some(FlowRun {
@@ -609,6 +668,7 @@ impl FlowScreen {
             requested_scope,
             finished_at: None,
             profile: self.profile.clone(),
+            dpop: None,
         });
     }
 
@@ -864,6 +924,11 @@ impl FlowScreen {
                 "Paste the redirect URL by hand",
             );
         }
+        super::request_options::flow_ui(
+            ui,
+            &mut self.profile,
+            self.grant == GrantKind::AuthorizationCode,
+        );
         ui.checkbox(&mut self.reveal, "Reveal secrets");
         ui.add_space(8.0);
         let running = self.run.as_ref().is_some_and(FlowRun::running);
@@ -911,6 +976,7 @@ impl FlowScreen {
 
     fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
         let mut command = None;
+        let mut step_up = None;
         let reveal = self.reveal;
         let Some(run) = self.run.as_mut() else {
             ui.label(format!(
@@ -954,6 +1020,17 @@ impl FlowScreen {
                     command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
                 }
             });
+            let cx = super::call::CallContext {
+                run: run.id,
+                profile: &run.profile,
+                token: s.tokens.access_token.expose(),
+                dpop: run.dpop.clone(),
+            };
+            match self.call.ui(ui, &cx) {
+                Some(super::call::CallCommand::Send) => command = Some(FlowCommand::Call),
+                Some(super::call::CallCommand::StepUp(step)) => step_up = Some(step),
+                None => {}
+            }
             let shown = if reveal {
                 serde_json::to_string_pretty(&s.raw).unwrap_or_default()
             } else {
@@ -983,6 +1060,10 @@ impl FlowScreen {
                     run.open.insert(i);
                 }
             }
+        }
+        if let Some(step) = step_up {
+            self.step_up(&step);
+            command = Some(FlowCommand::Run);
         }
         command
     }
@@ -1032,13 +1113,17 @@ async fn run_flow(
     inputs: GrantInputs,
     paste_rx: Option<tokio::sync::oneshot::Receiver<String>>,
     sink: Sink<FlowMsg>,
-) -> (Result<TokenSuccess, FlowError>, Option<ClientConfig>) {
+) -> (
+    Result<TokenSuccess, FlowError>,
+    Option<ClientConfig>,
+    Option<Arc<crate::oauth::dpop::DpopState>>,
+) {
     let observer: crate::oauth::session::Observer = Arc::new(move |event| {
         sink.send(FlowMsg::Progress { run: id, event });
     });
     let mut conn = match prepared.connect(grant.endpoints(), Some(observer)).await {
         Ok(c) => c,
-        Err(e) => return (Err(e), None),
+        Err(e) => return (Err(e), None, None),
     };
     let wait = Duration::from_secs(inputs.wait_secs.max(1));
     let redirect = (grant == GrantKind::AuthorizationCode).then(|| match paste_rx {
@@ -1057,7 +1142,8 @@ async fn run_flow(
         ..grants::GrantInputs::default()
     };
     let outcome = grants::run(grant, &mut conn, core_inputs).await;
-    (outcome.result, Some(conn.config))
+    let dpop = conn.session.dpop().cloned();
+    (outcome.result, Some(conn.config), dpop)
 }
 
 #[cfg(test)]

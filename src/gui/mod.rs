@@ -3,6 +3,7 @@
 
 mod app;
 pub mod bench;
+pub mod call;
 pub mod connect;
 mod events;
 pub mod exchange_view;
@@ -15,6 +16,7 @@ pub mod layout;
 pub mod lifecycle;
 pub mod probes;
 pub mod profiles;
+pub mod request_options;
 pub mod sequence;
 pub mod settings;
 pub mod widgets;

@@ -473,6 +473,7 @@ impl ProfilesScreen {
                 enter |= opt_row(ui, "Description", &mut p.description, w);
             });
         self.keys.ui(ui, &mut p, &jobs.map(ProfilesMsg::Keys));
+        super::request_options::ui(ui, &mut p);
         http_settings_ui(ui, &mut p.http);
         ui.add_space(8.0);
         ui.horizontal_wrapped(|ui| {
@@ -532,10 +533,13 @@ impl ProfilesScreen {
                 self.edit_original = None;
                 return;
             }
-            Some("save") => {
-                self.save(jobs, p.clone(), self.edit_original.clone());
-                self.edit_original = Some(p.name.clone());
-            }
+            Some("save") => match super::request_options::validate(&p) {
+                Ok(()) => {
+                    self.save(jobs, p.clone(), self.edit_original.clone());
+                    self.edit_original = Some(p.name.clone());
+                }
+                Err(e) => self.status = Some(Err(format!("Not saved: {e}"))),
+            },
             Some("discover") => self.discover(jobs, &p),
             Some("duplicate") => {
                 let mut copy = p.clone();

@@ -10,8 +10,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long the provider may take to print its READY line.
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the provider may take to print its READY line (it usually takes half a second).
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many times a start is tried before the test fails.
+const START_ATTEMPTS: u32 = 2;
 
 /// Shared secret of the provider's HS256 resource server (`urn:grantscope:hs-api`), unless the
 /// test overrides `HS_API_SECRET`.
@@ -131,7 +133,6 @@ impl Provider {
 
     fn spawn(&mut self) {
         let dir = provider_dir();
-        let server = dir.join("server.js");
         if !dir.join("node_modules").join("oidc-provider").is_dir() {
             panic!(
                 "the test provider's npm packages are not installed ({} is missing); run \
@@ -139,9 +140,36 @@ impl Provider {
                 dir.join("node_modules/oidc-provider").display()
             );
         }
+        // A start that does not print READY in time is killed and tried once more: on a loaded
+        // CI machine one Node start in many has been seen to stall, and a fresh process starts.
+        let mut failures = Vec::new();
+        for attempt in 1..=START_ATTEMPTS {
+            match self.spawn_once(&dir) {
+                Ok(()) => {
+                    if !failures.is_empty() {
+                        eprintln!(
+                            "the test provider started on attempt {attempt}; earlier: {}",
+                            failures.join("; ")
+                        );
+                    }
+                    return;
+                }
+                Err(failure) => failures.push(format!("attempt {attempt}: {failure}")),
+            }
+        }
+        panic!(
+            "the test provider did not start ({START_ATTEMPTS} attempts, {READY_TIMEOUT:?} \
+             each):\n{}\nIf packages are missing, run `npm ci --prefix tests/provider`.",
+            failures.join("\n")
+        );
+    }
+
+    /// Starts node once and waits for READY; on failure kills it and says how far it got.
+    fn spawn_once(&mut self, dir: &Path) -> Result<(), String> {
+        let server = dir.join("server.js");
         let mut cmd = Command::new("node");
         cmd.arg(&server)
-            .current_dir(&dir)
+            .current_dir(dir)
             .env("PORT", self.port.to_string())
             .env("KEYS_FILE", self.keys_file())
             .stdin(Stdio::null())
@@ -158,6 +186,9 @@ impl Provider {
                 server.display()
             ),
         };
+        if let Ok(mut s) = self.stderr.lock() {
+            s.clear();
+        }
         // Drain stderr so the child never blocks on a full pipe; keep it for error messages.
         if let Some(mut err) = child.stderr.take() {
             let sink = Arc::clone(&self.stderr);
@@ -173,13 +204,20 @@ impl Provider {
                 }
             });
         }
+        // stdout carries `STAGE …` lines while starting, then `READY issuer`.
+        let stage = Arc::new(Mutex::new(String::from("node started")));
         let (tx, rx) = mpsc::channel();
         if let Some(out) = child.stdout.take() {
+            let stage = Arc::clone(&stage);
             std::thread::spawn(move || {
                 let mut lines = BufReader::new(out).lines();
                 while let Some(Ok(line)) = lines.next() {
                     if let Some(issuer) = line.strip_prefix("READY ") {
                         let _ = tx.send(issuer.trim().to_string());
+                    } else if let Some(s) = line.strip_prefix("STAGE ")
+                        && let Ok(mut last) = stage.lock()
+                    {
+                        *last = s.trim().to_string();
                     }
                 }
             });
@@ -193,18 +231,19 @@ impl Provider {
                     .unwrap_or_else(|| panic!("cannot read the port from the READY line {issuer}"));
                 self.issuer = issuer;
                 self.child = Some(child);
+                Ok(())
             }
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().ok();
-                // Give the stderr thread a moment to collect the last words.
-                std::thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "the test provider did not print READY within {READY_TIMEOUT:?} (exit: \
-                     {status:?}); its stderr:\n{}\nIf packages are missing, run `npm ci --prefix \
-                     tests/provider`.",
+                // Give the reader threads a moment to collect the last words.
+                std::thread::sleep(Duration::from_millis(200));
+                let last = stage.lock().map(|s| s.clone()).unwrap_or_default();
+                Err(format!(
+                    "no READY within {READY_TIMEOUT:?} (last stage: {last}; exit: {status:?}); \
+                     stderr:\n{}",
                     self.stderr()
-                );
+                ))
             }
         }
     }

@@ -64,7 +64,7 @@ impl Sandbox {
                 }
             });
         });
-        let issuer = match ready_rx.recv_timeout(Duration::from_secs(30)) {
+        let issuer = match ready_rx.recv_timeout(Duration::from_secs(60)) {
             Ok(Ok(issuer)) => issuer,
             Ok(Err(e)) => panic!("the sandbox did not start: {e}"),
             Err(e) => panic!("the sandbox did not report ready: {e}"),

@@ -27,7 +27,7 @@
 //   DPOP_NONCE=1         require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
 //
-// Prints `READY http://127.0.0.1:PORT` on stdout once listening; exits 0 on SIGTERM / SIGINT.
+// Prints `STAGE …` progress lines, then `READY http://127.0.0.1:PORT` on stdout once listening; exits 0 on SIGTERM / SIGINT.
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -38,6 +38,10 @@ import * as jose from 'jose';
 import Provider, { errors } from 'oidc-provider';
 
 const HOST = '127.0.0.1';
+
+// Progress lines for the test harness (it reports the last one if READY never comes).
+const stage = (what) => process.stdout.write(`STAGE ${what}\n`);
+stage('modules loaded');
 
 function envSeconds(name, fallback) {
   const raw = process.env[name];
@@ -218,6 +222,7 @@ const ACCOUNT_CLAIMS = (sub) => ({
   email_verified: true,
 });
 
+stage('clients built');
 const configuration = {
   clients,
   responseTypes: ['code', 'id_token', 'id_token token', 'code id_token', 'none'],
@@ -395,6 +400,7 @@ async function tokenExchangeGrant(provider, ctx) {
   };
 }
 
+stage('configuration built (keys ready)');
 const server = TLS
   ? https.createServer({ ...TLS, requestCert: true, rejectUnauthorized: false })
   : http.createServer();
@@ -405,6 +411,7 @@ server.on('error', (err) => {
 });
 
 server.listen(Number(process.env.PORT || 0), HOST, () => {
+  stage('listening');
   const { port } = server.address();
   const issuer = `${TLS ? 'https' : 'http'}://${HOST}:${port}`;
   let provider;
