@@ -1,7 +1,10 @@
 //! The Probes window: choose security probes by group, run them against the active profile
 //! (through the core's `probe` engine, on the worker runtime), watch the verdicts arrive in a
 //! live table (colour and level), expand a row to its reason, the RFC text it tests and its
-//! masked exchanges, re-run one probe, and export the run as JSON, JUnit or HTML.
+//! masked exchanges, re-run one probe, and export the run as JSON, JUnit or HTML. The wizard's
+//! leaves open it with their grant's probes chosen ([`ProbesScreen::choose_for`]); a second
+//! registered client (for `refresh.client-bound`, the CLI's `--second-client-id` and
+//! `--second-client-secret`) is given in its own fields, the secret masked.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -11,9 +14,12 @@ use std::time::Duration;
 use crate::oauth::{self, EndpointKind};
 use crate::probe::driver::{AuthorizeDriver, Loopback};
 use crate::probe::{
-    self, Group, Outcome, PROBES, ProbeResult, RunOptions, Target, report, runner::Run,
+    self, Group, Need, Outcome, PROBES, ProbeResult, RunOptions, SecondClient, Target, report,
+    runner::Run,
 };
 use crate::profile::Profile;
+use crate::secret::ClientSecret;
+use crate::wizard::Grant;
 
 use super::worker::Worker;
 
@@ -45,6 +51,12 @@ pub struct ProbesScreen {
     running: bool,
     message: Option<String>,
     rx: Option<mpsc::Receiver<Msg>>,
+    /// The grant whose probes the wizard chose, shown above the choice.
+    chosen_for: Option<Grant>,
+    /// Open the "Choose probes" section on the next frame (after the wizard chose).
+    show_choice: bool,
+    second_client_id: String,
+    second_client_secret: ClientSecret,
 }
 
 impl Default for ProbesScreen {
@@ -57,6 +69,10 @@ impl Default for ProbesScreen {
             running: false,
             message: None,
             rx: None,
+            chosen_for: None,
+            show_choice: false,
+            second_client_id: String::new(),
+            second_client_secret: ClientSecret::default(),
         }
     }
 }
@@ -76,6 +92,36 @@ impl ProbesScreen {
     /// The probes the user ticked.
     pub fn selected(&self) -> Vec<&'static str> {
         self.selected.iter().copied().collect()
+    }
+
+    /// Opens the window with the probes of `grant`'s wizard leaf chosen (and no others).
+    pub fn choose_for(&mut self, grant: Grant) {
+        let ids = crate::wizard::leaf_for(grant)
+            .and_then(|n| n.leaf())
+            .map(|l| l.probes)
+            .unwrap_or_default();
+        self.selected = ids
+            .iter()
+            .filter_map(|id| probe::find(id).map(|p| p.id))
+            .collect();
+        self.chosen_for = Some(grant);
+        self.show_choice = true;
+        self.open = true;
+    }
+
+    /// The grant whose probes the wizard chose, until the choice is changed by hand.
+    pub fn chosen_for(&self) -> Option<Grant> {
+        self.chosen_for
+    }
+
+    /// The second client from the window's fields (none when its ID is empty).
+    pub fn second_client(&self) -> Option<SecondClient> {
+        let id = self.second_client_id.trim();
+        (!id.is_empty()).then(|| SecondClient {
+            client_id: id.to_string(),
+            client_secret: (!self.second_client_secret.expose().is_empty())
+                .then(|| self.second_client_secret.clone()),
+        })
     }
 
     /// The results so far (of the last or running run).
@@ -156,6 +202,7 @@ impl ProbesScreen {
         if only.len() == PROBES.len() {
             self.results.clear();
         }
+        let second_client = self.second_client();
         let ctx = ctx.clone();
         worker.handle().spawn(async move {
             let tx = Mutex::new(tx);
@@ -196,7 +243,7 @@ impl ProbesScreen {
                 discovery: conn.discovery,
                 driver: Arc::new(driver),
                 redirect_uri,
-                second_client: None,
+                second_client,
                 slow: false,
             };
             let options = RunOptions {
@@ -259,6 +306,75 @@ impl ProbesScreen {
         self.open = open;
     }
 
+    fn choice_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if ui.button("All probes").clicked() {
+                self.selected = PROBES.iter().map(|p| p.id).collect();
+                self.chosen_for = None;
+            }
+            if ui.button("None").clicked() {
+                self.selected.clear();
+                self.chosen_for = None;
+            }
+        });
+        for group in GROUPS {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(egui::RichText::new(group.title()).strong());
+                for p in PROBES.iter().filter(|p| p.group == group) {
+                    let mut on = self.selected.contains(p.id);
+                    if ui.checkbox(&mut on, p.id).on_hover_text(p.tests).changed() {
+                        if on {
+                            self.selected.insert(p.id);
+                        } else {
+                            self.selected.remove(p.id);
+                        }
+                        self.chosen_for = None;
+                    }
+                }
+            });
+        }
+    }
+
+    /// The second registered client, as the CLI's `--second-client-id/-secret`.
+    fn second_client_ui(&mut self, ui: &mut egui::Ui) {
+        let needing: Vec<&str> = PROBES
+            .iter()
+            .filter(|p| p.needs.contains(&Need::SecondClient))
+            .map(|p| p.id)
+            .collect();
+        egui::CollapsingHeader::new("Second client")
+            .id_salt("probes_second_client")
+            .show(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "Another client registered at the same server, for {}. Without it those probes are skipped.",
+                        needing.join(", ")
+                    ))
+                    .weak(),
+                );
+                egui::Grid::new("probes_second_client_grid")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        let l = ui.label("Second client ID");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.second_client_id)
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Second client secret");
+                        ui.add(
+                            egui::TextEdit::singleline(self.second_client_secret.expose_mut())
+                                .password(true)
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(l.id)
+                        .on_hover_text("Empty for a public client; masked like every secret");
+                        ui.end_row();
+                    });
+            });
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, profile: Option<Profile>) {
         ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
         let reachable = |p: &Profile| {
@@ -286,25 +402,32 @@ impl ProbesScreen {
                 "Choose an active profile with an issuer on the Profiles screen first.",
             );
         }
-        egui::CollapsingHeader::new("Choose probes").show(ui, |ui| {
-            for group in GROUPS {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(egui::RichText::new(group.title()).strong());
-                    for p in PROBES.iter().filter(|p| p.group == group) {
-                        let mut on = self.selected.contains(p.id);
-                        if ui.checkbox(&mut on, p.id).on_hover_text(p.tests).changed() {
-                            if on {
-                                self.selected.insert(p.id);
-                            } else {
-                                self.selected.remove(p.id);
-                            }
-                        }
-                    }
-                });
-            }
-        });
+        if let Some(grant) = self.chosen_for {
+            ui.label(format!(
+                "Chosen from the wizard: the {} probes that test the pitfalls of {}.",
+                self.selected.len(),
+                grant.title()
+            ));
+        }
+        let show_choice = std::mem::take(&mut self.show_choice);
+        egui::CollapsingHeader::new("Choose probes")
+            .open(show_choice.then_some(true))
+            .show(ui, |ui| self.choice_ui(ui));
+        self.second_client_ui(ui);
+        if self.second_client_id.trim().is_empty() && !self.second_client_secret.expose().is_empty()
+        {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "The second client's secret needs its client ID.",
+            );
+        }
         ui.horizontal(|ui| {
-            let can_run = profile.is_some() && !self.running && !self.selected.is_empty();
+            let second_incomplete = self.second_client_id.trim().is_empty()
+                && !self.second_client_secret.expose().is_empty();
+            let can_run = profile.is_some()
+                && !self.running
+                && !self.selected.is_empty()
+                && !second_incomplete;
             if ui.add_enabled(can_run, egui::Button::new("Run")).clicked()
                 && let Some(p) = profile.clone()
             {
