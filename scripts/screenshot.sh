@@ -84,6 +84,9 @@ all_screens() {
   shot inspector inspector client-credentials
   shot profiles profiles
   shot history history client-credentials
+  # The classroom with a running sandbox (the start run starts it) and three switches on.
+  shot classroom classroom client-credentials dark \
+    ',"classroom":{"port":9400,"access_token_ttl":300,"refresh_token_ttl":3600,"auto_approve":"alice","switches":["unsafe-allow-plain-pkce","unsafe-no-iss","unsafe-allow-password-grant"]}'
 }
 
 # A desktop: 1600x1000 at 100 %.

@@ -50,6 +50,29 @@ pub fn inert(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`inert`] for a block of text shown on several lines (a raw HTTP message, pretty JSON): line
+/// feeds and tabs stay what they are, a CR before an LF is dropped (HTTP's CRLF), and every
+/// other [active](is_active) character is escaped as by [`inert`].
+pub fn inert_multiline(s: &str) -> Cow<'_, str> {
+    let keeps = |c: char| c == '\n' || c == '\t';
+    if !s.chars().any(|c| is_active(c) && !keeps(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            continue;
+        }
+        if is_active(c) && !keeps(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A copy of `value` whose strings (object keys included) are all [`inert`]: what a JSON tree
 /// view shows. Numbers, booleans and null are unchanged. Two keys that differ only by active
 /// characters cannot collide: escaping is injective on strings without backslashes, and a
@@ -101,6 +124,16 @@ pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multiline_text_keeps_its_lines_and_escapes_the_rest() {
+        let raw = "HTTP/1.1 200 OK\r\nX: a\tb\r\n\r\n{\n  \"k\": \"\u{1b}[31m\r\u{202e}\"\n}";
+        assert_eq!(
+            inert_multiline(raw),
+            "HTTP/1.1 200 OK\nX: a\tb\n\n{\n  \"k\": \"\\u{1b}[31m\\u{d}\\u{202e}\"\n}"
+        );
+        assert!(matches!(inert_multiline("a\nb\tc"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

@@ -305,7 +305,25 @@ fn par_sends_only_a_request_uri_through_the_browser() {
         body.contains("dpop_jkt="),
         "DPoP binds the code to the key: {body}"
     );
+    assert!(
+        ex["request"]["headers"]["DPoP"].is_string(),
+        "the push carries a proof (RFC 9449 §10.1): {ex:#}"
+    );
     assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    assert_eq!(doc["response"]["token_type"], "DPoP");
+
+    // A provider that demands nonces: the push is retried once with the nonce it names.
+    let p = Provider::start_with(&[("DPOP_NONCE", "1")]);
+    let (_, doc) = code_flow(&p, &["--par", "--dpop"]);
+    let pushes: Vec<&Value> = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["step"] == "pushed authorization request")
+        .collect();
+    assert_eq!(pushes.len(), 2, "{doc:#}");
+    assert_eq!(pushes[0]["response"]["status"], 400);
+    assert_eq!(pushes[1]["response"]["status"], 201);
     assert_eq!(doc["response"]["token_type"], "DPoP");
 }
 
@@ -487,24 +505,9 @@ fn a_jarm_response_with_a_bad_signature_is_refused() {
     let mut run = Grantscope::new(args).spawn().unwrap();
     let url = run.wait_for_stderr("authorize: ", T).unwrap();
     let redirect = p.complete_login(&url, common::TEST_USER).unwrap();
-    // Flip one character of the signature of the `response` JWT.
-    let mut u = url::Url::parse(&redirect).unwrap();
-    let pairs: Vec<(String, String)> = u
-        .query_pairs()
-        .into_owned()
-        .map(|(k, v)| {
-            if k == "response" {
-                let mut chars: Vec<char> = v.chars().collect();
-                let last = chars.len() - 2;
-                chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
-                (k, chars.into_iter().collect())
-            } else {
-                (k, v)
-            }
-        })
-        .collect();
-    u.query_pairs_mut().clear().extend_pairs(&pairs);
-    let (status, page) = deliver_redirect(u.as_str()).unwrap();
+    // One character of the signature of the `response` JWT changed.
+    let forged = common::forge_jwt_param(&redirect, "response");
+    let (status, page) = deliver_redirect(&forged).unwrap();
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("does not verify"), "{page}");
     let out = run.wait(T).unwrap();

@@ -9,7 +9,7 @@
 mod gui_support;
 
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::AppOptions;
+use grantscope::gui::{AppOptions, Screen};
 use gui_support::{finished, harness, step_until, walk};
 
 fn run_client_credentials(h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>) {
@@ -60,6 +60,11 @@ fn a_bearer_call_reaches_the_resource_lane_and_history() {
     assert_eq!(answer.status, 200, "{answer:?}");
     assert!(!answer.dpop);
     h.get_by_label_contains("HTTP 200 (Bearer)");
+    // Multi-line boxes (the token response, raw exchanges) keep their lines: no escaped LF.
+    assert!(
+        h.query_all_by_label_contains("\\u{a}").next().is_none(),
+        "a line feed shown as an escape"
+    );
 
     // The call is the run's last exchange, recorded in History too, the token masked.
     let run = h.state().flow().run().unwrap();
@@ -135,6 +140,28 @@ fn with_dpop_on_the_call_proves_the_tokens_key() {
     };
     assert!(header("authorization").unwrap().starts_with("DPoP "));
     assert!(header("dpop").is_some(), "a proof goes with the call");
+
+    // The inspector, opened from the run, checks the binding to the run's key.
+    h.get_by_label("Inspect access token").click();
+    step_until(&mut h, "the inspection", |h| {
+        h.state().screen() == Screen::Inspector
+            && h.state().inspector().inspection().is_some()
+            && !h.state().inspector().pending()
+    });
+    let ins = h.state().inspector().inspection().unwrap();
+    for id in ["token_type", "cnf.jkt"] {
+        let c = ins
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no {id} check: {:?}", ins.checks));
+        assert_eq!(
+            c.status,
+            grantscope::token::CheckStatus::Pass,
+            "{id}: {}",
+            c.message
+        );
+    }
 }
 
 #[test]
@@ -202,4 +229,183 @@ fn an_extra_token_parameter_goes_on_the_wire_and_a_nameless_one_is_refused_befor
         .unwrap();
     let body = token_request.request_view(false).body.unwrap_or_default();
     assert!(body.contains("trace_id=lesson-7"), "{body}");
+}
+
+#[test]
+fn rar_details_typed_in_the_form_come_back_granted_beside_the_requested() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    h.get_by_label("Request options (PAR, DPoP, extra parameters)")
+        .click();
+    h.step();
+    h.step();
+    // Half-typed JSON is named as such under the box, and Run refuses it.
+    let rar = h
+        .query_all_by_role(egui::accesskit::Role::MultilineTextInput)
+        .find(|n| {
+            n.accesskit_node()
+                .placeholder()
+                .is_some_and(|p| p.contains("payment_initiation"))
+        })
+        .expect("the authorization details box");
+    rar.click();
+    h.step();
+    h.event(egui::Event::Text(
+        r#"[{"type": "account_information""#.into(),
+    ));
+    h.step();
+    h.step();
+    h.get_by_label_contains("authorization_details is not JSON");
+    h.event(egui::Event::Text(
+        r#", "actions": ["list_accounts"], "locations": ["https://bank.example/accounts"]}]"#
+            .into(),
+    ));
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("authorization_details is not JSON")
+            .is_none(),
+        "the complete JSON is accepted: {:?}",
+        h.state().flow().profile.authorization_details
+    );
+    let url = gui_support::run_until_authorize_url(&mut h);
+    assert!(url.contains("authorization_details="), "{url}");
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })
+    });
+    step_until(&mut h, "the token response", finished);
+    assert!(browser.join().unwrap().is_ok());
+    h.get_by_label("Tokens received");
+    h.get_by_label("Authorization details (RFC 9396)");
+    h.get_by_label("Requested");
+    h.get_by_label("Granted");
+    let granted = &h.state().flow().run().unwrap().success().unwrap().raw["authorization_details"];
+    assert_eq!(granted[0]["type"], "account_information", "{granted}");
+    // The two boxes stand side by side.
+    let requested = rect_of(&h, "Requested");
+    let granted_label = rect_of(&h, "Granted");
+    assert!(
+        granted_label.left() > requested.right()
+            && (granted_label.top() - requested.top()).abs() < 4.0,
+        "requested {requested:?}, granted {granted_label:?}"
+    );
+}
+
+/// Plays the browser for an authorization-code run: the sandbox auto-approves and redirects
+/// to the app's loopback listener.
+fn authorize_in_browser(
+    h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
+) -> String {
+    let url = gui_support::run_until_authorize_url(h);
+    let visit = url.clone();
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(visit).await.map(|r| r.status().as_u16()) })
+    });
+    step_until(h, "the token response", finished);
+    assert!(browser.join().unwrap().is_ok());
+    url
+}
+
+#[test]
+fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    options.start_screen = Some(Screen::Classroom);
+    // Tall enough that the whole switch list is on screen (a click needs its target visible).
+    let mut h = gui_support::harness_at(options, (1400.0, 2400.0, 1.0));
+    h.step();
+    // The classroom turns the sandbox's step-up switch on.
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "require-step-up")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("Apply").click();
+    h.step();
+    h.step();
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
+    });
+    assert_eq!(h.state().classroom().switches_on(), vec!["require-step-up"]);
+
+    h.get_by_label("Wizard").click();
+    h.step();
+    walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    let first = authorize_in_browser(&mut h);
+    assert!(!first.contains("acr_values"), "{first}");
+    send_call(&mut h);
+    let answer = h
+        .state()
+        .flow()
+        .call_panel()
+        .last()
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(answer.status, 401, "{answer:?}");
+    let step = answer.step_up().expect("a step-up challenge");
+    let acr = step.acr_values.clone().unwrap();
+    h.get_by_label_contains("stronger or fresher login");
+
+    h.get_by_label("Sign in again with these").click();
+    h.step();
+    h.step();
+    assert_eq!(
+        h.state().flow().grant,
+        grantscope::oauth::GrantKind::AuthorizationCode
+    );
+    let params = &h.state().flow().profile.authorize_params;
+    assert!(
+        params.contains(&("acr_values".to_string(), acr.clone())),
+        "{params:?}"
+    );
+    step_until(&mut h, "the new authorization URL", |h| {
+        h.state()
+            .flow()
+            .run()
+            .and_then(|r| r.authorize_url())
+            .is_some_and(|u| u.contains("acr_values="))
+    });
+    let url = h
+        .state()
+        .flow()
+        .run()
+        .and_then(|r| r.authorize_url())
+        .unwrap()
+        .to_owned();
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })
+    });
+    step_until(&mut h, "the stepped-up tokens", finished);
+    assert!(browser.join().unwrap().is_ok());
+    h.get_by_label("Tokens received");
+    assert!(
+        h.state().flow().call_panel().last().is_none(),
+        "the old answer is gone with the old tokens"
+    );
+    // The call panel is still open with the same URL: the new token satisfies the resource.
+    h.get_by_label("Send call").click();
+    step_until(&mut h, "the second answer", |h| {
+        h.state().flow().call_panel().last().is_some()
+    });
+    let answer = h
+        .state()
+        .flow()
+        .call_panel()
+        .last()
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(answer.status, 200, "{answer:?}");
 }

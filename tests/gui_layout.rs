@@ -14,12 +14,13 @@ use egui_kittest::kittest::Queryable;
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
 use gui_support::{SIZES, harness_at, layout_problems, step_until, window};
 
-const TOP_BAR: [&str; 5] = [
+const TOP_BAR: [&str; 6] = [
     "Wizard",
     "Flow runner",
     "Token inspector",
     "Profiles",
     "History",
+    "Classroom",
 ];
 
 fn assert_layout(

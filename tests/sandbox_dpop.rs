@@ -716,6 +716,65 @@ async fn a_pushed_request_is_single_use_and_the_switch_requires_it() {
     assert_eq!(doc["require_pushed_authorization_requests"], true);
 }
 
+#[tokio::test]
+async fn a_proof_on_the_pushed_request_is_checked_and_must_match_dpop_jkt() {
+    let keys = tempfile::tempdir().unwrap();
+    let teaching = TeachingSwitches {
+        require_dpop_nonce: true,
+        ..TeachingSwitches::default()
+    };
+    let router = router(&keys, teaching).await;
+    let web = sandbox::find_client("sandbox-web").unwrap();
+    let (_, challenge) = common::pkce_pair();
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let body = format!(
+        "response_type=code&redirect_uri={}&scope=openid&state=s1&code_challenge={challenge}\
+         &code_challenge_method=S256",
+        enc(web.redirect_uris[0])
+    );
+    let with_proof = |body: &str, proof: &str| {
+        let mut r = par_request(&web_auth(), body);
+        r.headers_mut().insert("dpop", proof.parse().unwrap());
+        r
+    };
+    let key = DpopKey::generate().unwrap();
+    // Without the server's nonce: use_dpop_nonce, and the nonce comes in the header.
+    let proof = key.proof("POST", &url("/par"), None, None, now()).unwrap();
+    let (status, headers, answer) = send(&router, with_proof(&body, &proof)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"], "use_dpop_nonce");
+    let nonce = headers["dpop-nonce"].to_str().unwrap().to_string();
+    // A proof for another URL is not a proof for /par.
+    let wrong = key
+        .proof("POST", &url("/token"), None, Some(&nonce), now())
+        .unwrap();
+    let (status, _, answer) = send(&router, with_proof(&body, &wrong)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["error"], "invalid_dpop_proof", "{answer}");
+    // dpop_jkt naming another key than the proof's: refused.
+    let other = DpopKey::generate().unwrap();
+    let proof = key
+        .proof("POST", &url("/par"), None, Some(&nonce), now())
+        .unwrap();
+    let mismatched = format!("{body}&dpop_jkt={}", other.jkt());
+    let (status, _, answer) = send(&router, with_proof(&mismatched, &proof)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"], "invalid_request");
+    assert!(
+        answer["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("dpop_jkt"),
+        "{answer}"
+    );
+    // With the nonce and no dpop_jkt: accepted (the code is bound to the proof's key).
+    let proof = key
+        .proof("POST", &url("/par"), None, Some(&nonce), now())
+        .unwrap();
+    let (status, _, answer) = send(&router, with_proof(&body, &proof)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+}
+
 /// Authorization code against the sandbox with the native client and `extra` flags; returns
 /// the URL the browser was given and the JSON document.
 fn sandbox_code_flow(sb: &Sandbox, extra: &[&str]) -> (String, Value) {
@@ -773,6 +832,35 @@ fn the_cli_pushes_its_request_to_the_sandbox() {
     let (url, doc) = sandbox_code_flow(&sb, &[]);
     assert!(url.contains("request_uri="), "{url}");
     assert_eq!(steps(&doc, "pushed authorization request").len(), 1);
+
+    // PAR and DPoP with required nonces: the push carries a proof, is asked for the nonce,
+    // retries once with it, and the code is bound to the key.
+    let sb = Sandbox::start_with(SandboxConfig {
+        teaching_switches: TeachingSwitches {
+            require_par: true,
+            require_dpop_nonce: true,
+            ..TeachingSwitches::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let (_, doc) = sandbox_code_flow(&sb, &["--dpop"]);
+    let pushed = steps(&doc, "pushed authorization request");
+    assert_eq!(pushed.len(), 2, "one nonce retry: {doc:#}");
+    assert_eq!(pushed[0]["response"]["status"], 400);
+    assert!(
+        pushed[0]["response"]["body"]
+            .to_string()
+            .contains("use_dpop_nonce"),
+        "{:#}",
+        pushed[0]
+    );
+    assert_eq!(pushed[1]["response"]["status"], 201);
+    assert!(
+        pushed[1]["request"]["headers"]["DPoP"].is_string(),
+        "the push carries a proof: {:#}",
+        pushed[1]
+    );
+    assert_eq!(doc["response"]["token_type"], "DPoP");
 }
 
 const PAYMENT: &str = r#"[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"123.50"},"creditorName":"Merchant A"}]"#;

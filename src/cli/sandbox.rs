@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::sandbox::{
-    self, SandboxConfig, SandboxHandle, SigningAlg, TeachingSwitches, UnsafeSwitches,
-    seeded_clients, seeded_users,
+    self, SWITCHES, SandboxConfig, SandboxHandle, SigningAlg, SwitchKind, seeded_clients,
+    seeded_users,
 };
 
 /// Options of `grantscope sandbox`.
@@ -53,71 +53,15 @@ pub struct SandboxArgs {
     /// Print the start-up information as one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
-    /// UNSAFE (teaching): accept code_challenge_method=plain.
-    #[arg(long)]
-    pub unsafe_allow_plain_pkce: bool,
-    /// UNSAFE (teaching): let public clients skip PKCE, and accept a token request without the
-    /// code_verifier.
-    #[arg(long)]
-    pub unsafe_allow_missing_pkce: bool,
-    /// UNSAFE (teaching): do not rotate refresh tokens (the same one is returned on refresh).
-    #[arg(long)]
-    pub unsafe_no_refresh_rotation: bool,
-    /// UNSAFE (teaching): redirect to any redirect_uri, registered or not.
-    #[arg(long)]
-    pub unsafe_any_redirect_uri: bool,
-    /// UNSAFE (teaching): issue access tokens valid for a year and refresh tokens for ten.
-    #[arg(long)]
-    pub unsafe_long_lived_tokens: bool,
-    /// UNSAFE (teaching): accept JWT assertions (client authentication, JWT bearer) whose aud
-    /// names another server.
-    #[arg(long)]
-    pub unsafe_accept_wrong_assertion_audience: bool,
-    /// UNSAFE (teaching): accept a JWT assertion whose jti was already used (a replay).
-    #[arg(long)]
-    pub unsafe_accept_replayed_assertion: bool,
-    /// UNSAFE (teaching): accept a JWT assertion after its exp.
-    #[arg(long)]
-    pub unsafe_accept_expired_assertion: bool,
-    /// UNSAFE (teaching): accept unsigned request objects (alg none, RFC 9101).
-    #[arg(long)]
-    pub unsafe_accept_unsigned_request_object: bool,
-    /// UNSAFE (teaching): answer the deprecated implicit and hybrid response types (token,
-    /// id_token token, code id_token, ...): tokens in the browser's front channel.
-    #[arg(long)]
-    pub unsafe_allow_implicit: bool,
-    /// Teaching: demand a server nonce in every DPoP proof (use_dpop_nonce, RFC 9449 §8, §9).
-    #[arg(long)]
-    pub require_dpop_nonce: bool,
-    /// Teaching: accept authorization requests only through PAR (RFC 9126 §5).
-    #[arg(long)]
-    pub require_par: bool,
-    /// Teaching: the protected resource /api/resource demands a step-up authentication
-    /// (RFC 9470 insufficient_user_authentication with acr_values and max_age), reached by a
-    /// login whose request names that acr and that passes the demo one-time code.
-    #[arg(long)]
-    pub require_step_up: bool,
-    /// UNSAFE (teaching): redeem an authorization code as often as it is presented.
-    #[arg(long)]
-    pub unsafe_allow_code_reuse: bool,
-    /// UNSAFE (teaching): leave iss out of authorization responses (the metadata still promises it).
-    #[arg(long)]
-    pub unsafe_no_iss: bool,
-    /// UNSAFE (teaching): answer the authorization endpoint with CORS for any origin.
-    #[arg(long)]
-    pub unsafe_cors_on_authorize: bool,
-    /// UNSAFE (teaching): accept a code_verifier for a code issued without a challenge.
-    #[arg(long)]
-    pub unsafe_allow_pkce_downgrade: bool,
-    /// UNSAFE (teaching): let any client refresh any refresh token.
-    #[arg(long)]
-    pub unsafe_refresh_any_client: bool,
+    /// The teaching switches, one `--NAME` flag per row of the sandbox's switch table.
+    #[command(flatten)]
+    pub switches: SwitchArgs,
 }
 
 impl SandboxArgs {
     /// The library configuration these options describe.
     pub fn to_config(&self) -> SandboxConfig {
-        SandboxConfig {
+        let mut config = SandboxConfig {
             port: self.port,
             tls_port: self.tls_port,
             access_token_ttl: Duration::from_secs(self.access_token_ttl),
@@ -129,29 +73,60 @@ impl SandboxArgs {
             signing_alg: self.signing_alg,
             key_dir: self.key_dir.clone(),
             rotate_keys: self.rotate_keys,
-            unsafe_switches: UnsafeSwitches {
-                allow_plain_pkce: self.unsafe_allow_plain_pkce,
-                allow_missing_pkce: self.unsafe_allow_missing_pkce,
-                no_refresh_rotation: self.unsafe_no_refresh_rotation,
-                any_redirect_uri: self.unsafe_any_redirect_uri,
-                long_lived_tokens: self.unsafe_long_lived_tokens,
-                accept_wrong_assertion_audience: self.unsafe_accept_wrong_assertion_audience,
-                accept_replayed_assertion: self.unsafe_accept_replayed_assertion,
-                accept_expired_assertion: self.unsafe_accept_expired_assertion,
-                accept_unsigned_request_object: self.unsafe_accept_unsigned_request_object,
-                allow_implicit: self.unsafe_allow_implicit,
-                allow_code_reuse: self.unsafe_allow_code_reuse,
-                no_iss: self.unsafe_no_iss,
-                cors_on_authorize: self.unsafe_cors_on_authorize,
-                allow_pkce_downgrade: self.unsafe_allow_pkce_downgrade,
-                refresh_any_client: self.unsafe_refresh_any_client,
-            },
-            teaching_switches: TeachingSwitches {
-                require_dpop_nonce: self.require_dpop_nonce,
-                require_par: self.require_par,
-                require_step_up: self.require_step_up,
-            },
+            ..SandboxConfig::default()
+        };
+        for name in &self.switches.on {
+            if let Some(switch) = sandbox::find_switch(name) {
+                (switch.set)(&mut config, true);
+            }
         }
+        config
+    }
+}
+
+/// The teaching switches as command-line flags, built from [`sandbox::SWITCHES`]: the flag is
+/// the switch's name, its help the switch's one-line explanation (prefixed "UNSAFE (teaching)"
+/// or "Teaching").
+#[derive(Debug, Clone, Default)]
+pub struct SwitchArgs {
+    /// The names of the switches given on the command line, in table order.
+    pub on: Vec<&'static str>,
+}
+
+impl clap::FromArgMatches for SwitchArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let on = SWITCHES
+            .iter()
+            .filter(|s| matches.get_flag(s.name))
+            .map(|s| s.name)
+            .collect();
+        Ok(SwitchArgs { on })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for SwitchArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        SWITCHES.iter().fold(cmd, |cmd, s| {
+            let prefix = match s.kind {
+                SwitchKind::Unsafe => "UNSAFE (teaching)",
+                SwitchKind::Stricter => "Teaching",
+            };
+            cmd.arg(
+                clap::Arg::new(s.name)
+                    .long(s.name)
+                    .action(clap::ArgAction::SetTrue)
+                    .help(format!("{prefix}: {}", s.explanation)),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
     }
 }
 
@@ -170,13 +145,17 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
     } else {
         print!("{}", startup_text(&handle));
     }
-    for switch in handle.config().unsafe_switches.enabled() {
-        eprintln!(
-            "WARNING: UNSAFE teaching switch --{switch} is on; never point real clients here"
-        );
-    }
-    for switch in handle.config().teaching_switches.enabled() {
-        eprintln!("NOTE: teaching switch --{switch} is on");
+    for switch in SWITCHES.iter().filter(|s| s.is_on(handle.config())) {
+        match switch.kind {
+            SwitchKind::Unsafe => eprintln!(
+                "WARNING: UNSAFE teaching switch --{} is on; never point real clients here. {}",
+                switch.name, switch.explanation
+            ),
+            SwitchKind::Stricter => eprintln!(
+                "NOTE: teaching switch --{} is on. {}",
+                switch.name, switch.explanation
+            ),
+        }
     }
     if let Err(error) = stop_signal().await {
         eprintln!("error: cannot wait for Ctrl+C / SIGTERM: {error}");
@@ -375,5 +354,44 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "unsafe_switches": config.unsafe_switches.enabled(),
         "teaching_switches": config.teaching_switches.enabled(),
+        "switches_on": SWITCHES
+            .iter()
+            .filter(|s| s.is_on(config))
+            .map(|s| json!({ "name": s.name, "explanation": s.explanation, "probes": s.probes }))
+            .collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> SandboxConfig {
+        let cli = Cli::try_parse_from(["grantscope", "sandbox"].iter().chain(args)).unwrap();
+        match cli.command {
+            Some(Command::Sandbox(args)) => args.to_config(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every row of the switch table is a flag that turns exactly that switch on.
+    #[test]
+    fn every_switch_of_the_table_is_a_flag() {
+        for switch in SWITCHES {
+            let config = parse(&[&format!("--{}", switch.name)]);
+            let on: Vec<&str> = SWITCHES
+                .iter()
+                .filter(|s| s.is_on(&config))
+                .map(|s| s.name)
+                .collect();
+            assert_eq!(on, vec![switch.name]);
+        }
+        let none = parse(&[]);
+        assert!(SWITCHES.iter().all(|s| !s.is_on(&none)));
+        assert!(Cli::try_parse_from(["grantscope", "sandbox", "--unsafe-no-such"]).is_err());
+    }
 }

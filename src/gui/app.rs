@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use super::bench::Bench;
+use super::classroom::{Classroom, Outcome, SandboxMsg, SandboxState};
 use super::events::Event;
 use super::flow::{FlowCommand, FlowMsg, FlowScreen, InspectRequest, grant_kind};
 use super::history::{HistoryMsg, HistoryScreen};
@@ -16,7 +17,6 @@ use super::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
 use super::wizard::{WizardCommand, wizard_ui};
 use super::worker::{Jobs, Worker};
 use crate::profile::Profile;
-use crate::sandbox::{SandboxConfig, SandboxHandle};
 
 /// How to construct the app: where its settings live and which screen to start on.
 #[derive(Debug, Clone)]
@@ -87,13 +87,6 @@ impl AppOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SandboxState {
-    Stopped,
-    Starting,
-    Running,
-}
-
 /// The desktop app.
 pub struct GrantscopeApp {
     options: AppOptions,
@@ -106,8 +99,8 @@ pub struct GrantscopeApp {
     profiles: ProfilesScreen,
     history: HistoryScreen,
     probes: ProbesScreen,
-    sandbox: Option<Box<SandboxHandle>>,
-    sandbox_state: SandboxState,
+    /// The in-process sandbox (its one owner) and its panel.
+    classroom: Classroom,
     /// Run the flow as soon as the sandbox is up.
     run_after_sandbox: bool,
     applied_zoom: f32,
@@ -137,6 +130,10 @@ impl GrantscopeApp {
         if let Some(screen) = options.start_screen {
             settings.screen = screen;
         }
+        if let Some(user) = &options.sandbox_auto_approve {
+            settings.classroom.auto_approve = Some(user.clone());
+        }
+        let classroom = Classroom::new(options.config_dir.join("sandbox"), &settings.classroom);
         // Dimmed text readable in the light theme (egui's default fades it to low contrast).
         ctx.style_mut_of(egui::Theme::Light, |s| {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
@@ -166,8 +163,7 @@ impl GrantscopeApp {
             profiles,
             history,
             probes: ProbesScreen::default(),
-            sandbox: None,
-            sandbox_state: SandboxState::Stopped,
+            classroom,
             run_after_sandbox: false,
             applied_zoom: settings_zoom,
             applied_theme: Some(settings_theme),
@@ -217,7 +213,12 @@ impl GrantscopeApp {
 
     /// The running sandbox's issuer.
     pub fn sandbox_issuer(&self) -> Option<String> {
-        self.sandbox.as_ref().map(|s| s.issuer_str().to_owned())
+        self.classroom.issuer()
+    }
+
+    /// The sandbox and its panel (tests read its state).
+    pub fn classroom(&self) -> &Classroom {
+        &self.classroom
     }
 
     /// Writes the persisted settings to the config dir.
@@ -239,6 +240,10 @@ impl GrantscopeApp {
 
     fn history_jobs(&self) -> Jobs<HistoryMsg> {
         self.worker.jobs(Event::History)
+    }
+
+    fn sandbox_jobs(&self) -> Jobs<SandboxMsg> {
+        self.worker.jobs(Event::Sandbox)
     }
 
     fn app_jobs(&self) -> Jobs<Event> {
@@ -283,33 +288,27 @@ impl GrantscopeApp {
     }
 
     fn start_sandbox(&mut self) {
-        if self.sandbox_state != SandboxState::Stopped {
-            return;
-        }
-        self.sandbox_state = SandboxState::Starting;
-        let config = SandboxConfig {
-            auto_approve: self.options.sandbox_auto_approve.clone(),
-            key_dir: Some(self.options.config_dir.join("sandbox")),
-            ..SandboxConfig::default()
-        };
-        self.app_jobs().spawn(async move {
-            Event::Sandbox(
-                crate::sandbox::start(config)
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| e.to_string()),
-            )
-        });
+        let jobs = self.sandbox_jobs();
+        self.classroom.start(&self.settings.classroom, &jobs);
     }
 
     fn run_flow(&mut self) {
+        // The sandbox profile has no stored issuer: it runs against the sandbox as it runs now
+        // (a restart may have moved it to another port).
+        let stored_issuer = self
+            .profiles
+            .get(SANDBOX_PROFILE)
+            .map(|p| p.issuer.clone().unwrap_or_default());
         let needs_sandbox = self.flow.profile.name == SANDBOX_PROFILE
-            && self
-                .flow
-                .profile
-                .issuer
-                .as_deref()
-                .is_none_or(str::is_empty);
+            && match stored_issuer {
+                Some(stored) => stored.is_empty(),
+                None => self
+                    .flow
+                    .profile
+                    .issuer
+                    .as_deref()
+                    .is_none_or(str::is_empty),
+            };
         if needs_sandbox {
             match self.sandbox_issuer() {
                 Some(issuer) => self.flow.profile.issuer = Some(issuer),
@@ -395,21 +394,19 @@ impl GrantscopeApp {
                 }
             }
             Event::History(msg) => self.history.on_message(msg),
-            Event::Sandbox(result) => match result {
-                Ok(handle) => {
-                    self.sandbox_state = SandboxState::Running;
+            Event::Sandbox(msg) => match self.classroom.on_message(msg) {
+                Outcome::Started => {
                     self.notice = None;
-                    self.sandbox = Some(handle);
                     if self.run_after_sandbox {
                         self.run_after_sandbox = false;
                         self.run_flow();
                     }
                 }
-                Err(e) => {
-                    self.sandbox_state = SandboxState::Stopped;
+                Outcome::Failed(e) => {
                     self.run_after_sandbox = false;
                     self.notice = Some(format!("The sandbox could not start: {e}"));
                 }
+                Outcome::Stopped => {}
             },
         }
     }
@@ -525,7 +522,7 @@ impl GrantscopeApp {
                 if let Some(name) = chosen {
                     self.use_profile(name);
                 }
-                match self.sandbox_state {
+                match self.classroom.state() {
                     SandboxState::Running => {
                         let issuer = self.sandbox_issuer().unwrap_or_default();
                         ui.label(egui::RichText::new(format!("Sandbox: {issuer}")).weak());
@@ -533,6 +530,10 @@ impl GrantscopeApp {
                     SandboxState::Starting => {
                         ui.spinner();
                         ui.label("Starting the sandbox");
+                    }
+                    SandboxState::Stopping => {
+                        ui.spinner();
+                        ui.label("Stopping the sandbox");
                     }
                     SandboxState::Stopped => {
                         if ui
@@ -591,6 +592,9 @@ impl eframe::App for GrantscopeApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.top_bar_ui(ui);
+        if self.classroom.banner_ui(ui) {
+            self.settings.screen = Screen::Classroom;
+        }
         let now = crate::timefmt::now_unix();
         match self.settings.screen {
             Screen::Wizard => match wizard_ui(ui, &mut self.settings.wizard) {
@@ -653,6 +657,10 @@ impl eframe::App for GrantscopeApp {
             Screen::History => {
                 let jobs = self.history_jobs();
                 self.history.ui(ui, &jobs);
+            }
+            Screen::Classroom => {
+                let jobs = self.sandbox_jobs();
+                self.classroom.ui(ui, &mut self.settings.classroom, &jobs);
             }
         }
         let jobs = self.history_jobs();

@@ -112,6 +112,12 @@ impl CallPanel {
         self.last.as_ref()
     }
 
+    /// Forgets the last answer (a new run has new tokens); a call under way is ignored.
+    pub fn clear(&mut self) {
+        self.running = None;
+        self.last = None;
+    }
+
     /// Handles the end of a call.
     pub fn on_done(&mut self, done: CallDone) {
         if self.running == Some(done.call) {

@@ -27,6 +27,6 @@ pub enum Event {
     Profiles(ProfilesMsg),
     /// The history screen.
     History(HistoryMsg),
-    /// The in-process sandbox started (or could not).
-    Sandbox(Result<Box<crate::sandbox::SandboxHandle>, String>),
+    /// The in-process sandbox started, stopped, or could not start (the classroom).
+    Sandbox(super::classroom::SandboxMsg),
 }

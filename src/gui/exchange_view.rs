@@ -167,10 +167,13 @@ pub fn capped_text_ui(
             .max_height(max_height)
             .auto_shrink([false, true])
             .show(ui, |ui| {
-                // A server chose most of this text: shown inert (controls escaped).
+                // A server chose most of this text: shown inert (controls escaped, its lines
+                // kept).
                 ui.add(
-                    egui::Label::new(egui::RichText::new(crate::text::inert(text)).monospace())
-                        .wrap(),
+                    egui::Label::new(
+                        egui::RichText::new(crate::text::inert_multiline(text)).monospace(),
+                    )
+                    .wrap(),
                 );
             });
     });

@@ -143,6 +143,8 @@ pub struct InspectRequest {
     pub expires_at: Option<i64>,
     /// The refresh token that came with it (the newest of the token set).
     pub refresh_token: Option<RefreshToken>,
+    /// A DPoP flow's access token: the response's `token_type` and the key's thumbprint.
+    pub dpop: Option<(Option<String>, String)>,
 }
 
 impl std::fmt::Debug for InspectRequest {
@@ -349,6 +351,11 @@ impl FlowRun {
                 _ => None,
             },
             refresh_token: t.refresh_token.clone(),
+            dpop: self
+                .dpop
+                .as_ref()
+                .filter(|_| !id_token)
+                .map(|d| (t.token_type.clone(), d.key.jkt())),
         }
     }
 }
@@ -598,6 +605,7 @@ impl FlowScreen {
             self.form_error = Some(e);
             return;
         }
+        self.call.clear();
         let mut prepared = match connect::prepare(&self.profile) {
             Ok(p) => p,
             Err(e) => {
@@ -962,8 +970,10 @@ impl FlowScreen {
                     format!("Tokens received (details {details})"),
                 ),
                 Some(Err(f)) => {
-                    let r = ui
-                        .colored_label(ui.visuals().error_fg_color, crate::text::inert(&f.message));
+                    let r = ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        crate::text::inert_multiline(&f.message),
+                    );
                     if let Some((code, hint)) = &f.oauth {
                         ui.label(format!("{code}: {hint}"));
                     }
@@ -1010,6 +1020,34 @@ impl FlowScreen {
                     format!("Scope requested: {r}; granted: {g}"),
                 );
             }
+            if let Some(granted) = s.raw.get("authorization_details") {
+                // RFC 9396 §7: what the server granted may differ from what was asked.
+                let pretty =
+                    |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+                let requested = run
+                    .profile
+                    .authorization_details
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                    .map_or_else(|| "(none)".to_string(), |v| pretty(&v));
+                ui.label(egui::RichText::new("Authorization details (RFC 9396)").strong());
+                ui.columns(2, |cols| {
+                    cols[0].label("Requested");
+                    super::exchange_view::capped_text_ui(
+                        &mut cols[0],
+                        ("rar_requested", run.id),
+                        &requested,
+                        160.0,
+                    );
+                    cols[1].label("Granted");
+                    super::exchange_view::capped_text_ui(
+                        &mut cols[1],
+                        ("rar_granted", run.id),
+                        &pretty(granted),
+                        160.0,
+                    );
+                });
+            }
             ui.horizontal_wrapped(|ui| {
                 if ui.button("Inspect access token").clicked() {
                     command = Some(FlowCommand::Inspect(Box::new(
@@ -1020,6 +1058,13 @@ impl FlowScreen {
                     command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
                 }
             });
+
+            let shown = if reveal {
+                serde_json::to_string_pretty(&s.raw).unwrap_or_default()
+            } else {
+                mask_token_response(&s.raw)
+            };
+            super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
             let cx = super::call::CallContext {
                 run: run.id,
                 profile: &run.profile,
@@ -1031,12 +1076,6 @@ impl FlowScreen {
                 Some(super::call::CallCommand::StepUp(step)) => step_up = Some(step),
                 None => {}
             }
-            let shown = if reveal {
-                serde_json::to_string_pretty(&s.raw).unwrap_or_default()
-            } else {
-                mask_token_response(&s.raw)
-            };
-            super::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
         }
         if let Some(clicked) = sequence_ui(ui, &run.events)
             && !run.open.remove(&clicked)

@@ -123,6 +123,9 @@ pub struct VerifyForm {
     /// A non-RFC 9068 `typ` is only a warning (the token came from the token endpoint as an
     /// access token).
     pub lenient_typ: bool,
+    /// From a DPoP flow: the response's `token_type` and the thumbprint of the key in use, for
+    /// the `token_type` and `cnf.jkt` checks (RFC 9449 §6).
+    pub dpop: Option<(Option<String>, String)>,
 }
 
 struct Shown {
@@ -269,6 +272,7 @@ impl InspectorScreen {
         self.verify.nonce.clear();
         self.verify.access_token = None;
         self.verify.code = None;
+        self.verify.dpop = None;
         self.input = token.trim().to_owned();
         if self.verify.jwks.trim().is_empty()
             && self.verify.secret.expose().is_empty()
@@ -298,6 +302,7 @@ impl InspectorScreen {
             access_token: o.access_token.clone().map(AccessToken::new),
             code: o.code.clone().map(AuthorizationCode::new),
             lenient_typ: !o.strict_typ,
+            dpop: req.dpop.clone(),
         };
         self.input = req.token.trim().to_owned();
         self.known_exp = req.expires_at;
@@ -360,7 +365,15 @@ impl InspectorScreen {
                     for ex in r.exchanges {
                         sink.send(InspectorMsg::Exchange(Box::new(ex)));
                     }
-                    (r.inspection, r.key_error.map(|e| e.to_string()))
+                    let mut inspection = r.inspection;
+                    if let Some((token_type, jkt)) = &form.dpop {
+                        crate::oauth::received::dpop_checks(
+                            &mut inspection,
+                            token_type.as_deref(),
+                            jkt,
+                        );
+                    }
+                    (inspection, r.key_error.map(|e| e.to_string()))
                 }
                 Err(e) => (
                     crate::token::inspect_with_keys(&token, &Default::default(), &opts, now),

@@ -4,6 +4,7 @@
 mod app;
 pub mod bench;
 pub mod call;
+pub mod classroom;
 pub mod connect;
 mod events;
 pub mod exchange_view;

@@ -263,8 +263,24 @@ fn params_ui(
     list: &mut Vec<(String, String)>,
     common: &[&str],
 ) {
+    ui.add_space(4.0);
     ui.label(title);
     let mut remove = None;
+    if !list.is_empty() {
+        params_grid(ui, salt, list, &mut remove);
+    }
+    if let Some(i) = remove {
+        list.remove(i);
+    }
+    add_buttons_ui(ui, salt, list, common);
+}
+
+fn params_grid(
+    ui: &mut egui::Ui,
+    salt: &str,
+    list: &mut [(String, String)],
+    remove: &mut Option<usize>,
+) {
     egui::Grid::new((salt, "grid"))
         .num_columns(3)
         .show(ui, |ui| {
@@ -284,14 +300,19 @@ fn params_ui(
                     .on_hover_text(format!("Remove the parameter {name}"))
                     .clicked()
                 {
-                    remove = Some(i);
+                    *remove = Some(i);
                 }
                 ui.end_row();
             }
         });
-    if let Some(i) = remove {
-        list.remove(i);
-    }
+}
+
+fn add_buttons_ui(
+    ui: &mut egui::Ui,
+    salt: &str,
+    list: &mut Vec<(String, String)>,
+    common: &[&str],
+) {
     ui.horizontal_wrapped(|ui| {
         if ui.button("Add parameter").clicked() {
             list.push((String::new(), String::new()));

@@ -1,5 +1,5 @@
 //! The desktop app's persisted state: what survives a restart (last screen, zoom, theme, wizard
-//! answers, active profile), kept apart from runtime state and stored as JSON in the config dir.
+//! answers, active profile, the classroom's sandbox settings), kept apart from runtime state and stored as JSON in the config dir.
 //!
 //! Every field has a default (`#[serde(default)]`), so a file from an older version still loads.
 
@@ -23,16 +23,19 @@ pub enum Screen {
     Profiles,
     /// Every exchange of the session.
     History,
+    /// The in-process sandbox as a classroom: port, lifetimes, login, teaching switches.
+    Classroom,
 }
 
 impl Screen {
     /// All screens, in top-bar order.
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Wizard,
         Screen::Flow,
         Screen::Inspector,
         Screen::Profiles,
         Screen::History,
+        Screen::Classroom,
     ];
 
     /// The top-bar label.
@@ -43,6 +46,7 @@ impl Screen {
             Screen::Inspector => "Token inspector",
             Screen::Profiles => "Profiles",
             Screen::History => "History",
+            Screen::Classroom => "Classroom",
         }
     }
 
@@ -97,6 +101,8 @@ pub struct Settings {
     /// Whether the "Local sandbox" profile has been offered once (it is not re-created after
     /// the user deletes it).
     pub sandbox_profile_created: bool,
+    /// How the in-process sandbox runs (the classroom panel).
+    pub classroom: super::classroom::ClassroomSettings,
 }
 
 impl Default for Settings {
@@ -108,6 +114,7 @@ impl Default for Settings {
             wizard: BTreeMap::new(),
             active_profile: None,
             sandbox_profile_created: false,
+            classroom: super::classroom::ClassroomSettings::default(),
         }
     }
 }
@@ -142,6 +149,7 @@ impl Settings {
     }
 
     fn sanitized(mut self) -> Self {
+        self.classroom = self.classroom.normalized();
         if !self.zoom.is_finite() || !(0.5..=4.0).contains(&self.zoom) {
             self.zoom = 1.0;
         }

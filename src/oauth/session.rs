@@ -206,11 +206,12 @@ impl Session {
         params: Vec<(String, String)>,
         extra_secrets: &[(SecretKind, &str)],
     ) -> Result<HttpResponse, FlowError> {
-        // DPoP proofs go to the token endpoint (every grant, refresh included).
-        let dpop = self
-            .dpop
-            .clone()
-            .filter(|_| cfg.endpoints.token_endpoint.as_ref() == Some(endpoint));
+        // DPoP proofs go to the token endpoint (every grant, refresh included) and to the
+        // PAR endpoint (RFC 9449 §10.1: the server binds the code to the proof's key).
+        let dpop = self.dpop.clone().filter(|_| {
+            cfg.endpoints.token_endpoint.as_ref() == Some(endpoint)
+                || cfg.endpoints.pushed_authorization_request_endpoint.as_ref() == Some(endpoint)
+        });
         let mut retried = false;
         loop {
             let auth = client_auth::authenticate(cfg, endpoint)?;

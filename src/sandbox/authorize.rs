@@ -259,6 +259,19 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
             }
         )));
     }
+    if app.config.unsafe_switches.pin_loopback_port
+        && let Some(port) = loopback_port(&redirect_uri)
+    {
+        let pinned = *app.store().pinned_ports.entry(client.id).or_insert(port);
+        if pinned != port {
+            return Err(Rejection::Page(format!(
+                "redirect_uri {redirect_uri:?} uses port {port}, but client {} first used port \
+                 {pinned} (teaching switch unsafe-pin-loopback-port; RFC 8252 §7.3 says a \
+                 loopback redirect may use any port)",
+                client.id
+            )));
+        }
+    }
     // The state to echo, even if it is malformed (repeated) we cannot echo it.
     let state = params.single("state").ok().flatten().map(str::to_string);
     // Errors go back in the mode asked for, if it is one the sandbox knows.
@@ -505,12 +518,25 @@ fn approve(
     redirect(app, &to, &pairs, status)
 }
 
+/// The port of a loopback (`127.0.0.1` or `[::1]`) redirect URI.
+fn loopback_port(redirect_uri: &str) -> Option<u16> {
+    let url = url::Url::parse(redirect_uri).ok()?;
+    match url.host()? {
+        url::Host::Ipv4(ip) if ip.is_loopback() => url.port(),
+        url::Host::Ipv6(ip) if ip.is_loopback() => url.port(),
+        _ => None,
+    }
+}
+
 fn redirect_error(app: &App, to: &ReplyTo<'_>, error: &OAuthError, status: StatusCode) -> Response {
     let mut pairs = vec![
         ("error", error.error),
         ("error_description", error.description.as_str()),
     ];
-    if let Some(state) = to.state {
+    if let Some(state) = to
+        .state
+        .filter(|_| !app.config.unsafe_switches.no_state_on_error)
+    {
         pairs.push(("state", state));
     }
     if !app.config.unsafe_switches.no_iss {

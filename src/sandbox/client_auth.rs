@@ -94,6 +94,9 @@ pub(crate) fn authenticate_client(
                 )))
             }
         }
+        (ClientAuth::Secret, _, None) if app.config.unsafe_switches.client_id_alone => {
+            Ok(Authenticated::plain(client))
+        }
         (ClientAuth::Secret, _, None) => Err(OAuthError::invalid_client(
             "this is a confidential client: authenticate with client_secret_basic or client_secret_post",
         )),

@@ -76,6 +76,8 @@ pub const GRANT_DEVICE_CODE: &str = crate::oauth::grants::device::GRANT_TYPE;
 pub const GRANT_JWT_BEARER: &str = crate::oauth::grants::jwt_bearer::GRANT_TYPE;
 /// Token exchange (RFC 8693 §2.1).
 pub const GRANT_TOKEN_EXCHANGE: &str = crate::oauth::grants::token_exchange::GRANT_TYPE;
+/// `grant_type` of the deprecated password grant (RFC 6749 §4.3), only behind a teaching switch.
+pub const GRANT_PASSWORD: &str = "password";
 
 /// The subject DN registered for the `tls_client_auth` client (RFC 8705 §2.1.2).
 pub const MTLS_SUBJECT_DN: &str = "CN=sandbox-mtls";
@@ -150,11 +152,13 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         kind: ClientKind::Public,
         auth: ClientAuth::None,
         description: "public native app: authorization code with PKCE S256 (loopback redirect \
-                      http://127.0.0.1:ANY_PORT/callback), refresh token, device code",
+                      http://127.0.0.1:ANY_PORT/callback), refresh token, device code (and the \
+                      password grant, only with --unsafe-allow-password-grant)",
         grant_types: &[
             GRANT_AUTHORIZATION_CODE,
             GRANT_REFRESH_TOKEN,
             GRANT_DEVICE_CODE,
+            GRANT_PASSWORD,
         ],
         redirect_uris: &["http://127.0.0.1/callback"],
         scopes: &["openid", "profile", "email", "offline_access", "api:read"],
@@ -166,8 +170,13 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         kind: ClientKind::Confidential,
         auth: ClientAuth::Secret,
         description: "confidential web app: authorization code (PKCE optional, checked when sent; \
-                      redirect http://127.0.0.1:ANY_PORT/callback), refresh token",
-        grant_types: &[GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN],
+                      redirect http://127.0.0.1:ANY_PORT/callback), refresh token (and the \
+                      password grant, only with --unsafe-allow-password-grant)",
+        grant_types: &[
+            GRANT_AUTHORIZATION_CODE,
+            GRANT_REFRESH_TOKEN,
+            GRANT_PASSWORD,
+        ],
         redirect_uris: &["http://127.0.0.1/callback"],
         scopes: &[
             "openid",

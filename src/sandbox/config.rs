@@ -49,43 +49,42 @@ pub struct UnsafeSwitches {
     pub allow_pkce_downgrade: bool,
     /// Let any client refresh any refresh token (tokens not bound to their client).
     pub refresh_any_client: bool,
+    /// Answer the deprecated password grant (RFC 6749 §4.3) for the clients that may use the
+    /// authorization code grant.
+    pub allow_password_grant: bool,
+    /// Accept any well-formed `code_verifier`, matching the challenge or not.
+    pub skip_verifier_check: bool,
+    /// Accept a `code_verifier` that is too short, too long or has characters outside the
+    /// unreserved set (RFC 7636 §4.1), when it matches the challenge.
+    pub accept_malformed_verifier: bool,
+    /// Redeem a code whatever `redirect_uri` the token request names (or none).
+    pub ignore_token_redirect_uri: bool,
+    /// Leave `state` out of error responses of the authorization endpoint.
+    pub no_state_on_error: bool,
+    /// Take a confidential client's `client_id` alone as its authentication (no secret needed).
+    pub client_id_alone: bool,
+    /// On a reused rotated refresh token, refuse it but leave the rest of its family working.
+    pub no_refresh_family_revocation: bool,
+    /// On a reused authorization code, refuse it but leave the tokens first issued for it alive.
+    pub keep_tokens_on_code_reuse: bool,
+    /// Accept a DPoP-bound access token sent as a plain Bearer token (no proof).
+    pub dpop_token_as_bearer: bool,
+    /// Publish the private part (`d`) of the ES256 signing key in the JWKS.
+    pub jwks_private_key: bool,
+    /// Hold each client's loopback redirect URI to the first port it used (RFC 8252 §7.3 says
+    /// any port must be accepted for native apps).
+    pub pin_loopback_port: bool,
 }
 
 impl UnsafeSwitches {
-    /// The command-line names of the switches that are on.
+    /// The command-line names of the switches that are on (the order of
+    /// [`super::switches::SWITCHES`]).
     pub fn enabled(&self) -> Vec<&'static str> {
-        [
-            (self.allow_plain_pkce, "unsafe-allow-plain-pkce"),
-            (self.allow_missing_pkce, "unsafe-allow-missing-pkce"),
-            (self.no_refresh_rotation, "unsafe-no-refresh-rotation"),
-            (self.any_redirect_uri, "unsafe-any-redirect-uri"),
-            (self.long_lived_tokens, "unsafe-long-lived-tokens"),
-            (
-                self.accept_wrong_assertion_audience,
-                "unsafe-accept-wrong-assertion-audience",
-            ),
-            (
-                self.accept_replayed_assertion,
-                "unsafe-accept-replayed-assertion",
-            ),
-            (
-                self.accept_expired_assertion,
-                "unsafe-accept-expired-assertion",
-            ),
-            (
-                self.accept_unsigned_request_object,
-                "unsafe-accept-unsigned-request-object",
-            ),
-            (self.allow_implicit, "unsafe-allow-implicit"),
-            (self.allow_code_reuse, "unsafe-allow-code-reuse"),
-            (self.no_iss, "unsafe-no-iss"),
-            (self.cors_on_authorize, "unsafe-cors-on-authorize"),
-            (self.allow_pkce_downgrade, "unsafe-allow-pkce-downgrade"),
-            (self.refresh_any_client, "unsafe-refresh-any-client"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
+        let config = SandboxConfig {
+            unsafe_switches: *self,
+            ..SandboxConfig::default()
+        };
+        super::switches::enabled(&config, super::switches::SwitchKind::Unsafe)
     }
 }
 
@@ -104,16 +103,14 @@ pub struct TeachingSwitches {
 }
 
 impl TeachingSwitches {
-    /// The command-line names of the switches that are on.
+    /// The command-line names of the switches that are on (the order of
+    /// [`super::switches::SWITCHES`]).
     pub fn enabled(&self) -> Vec<&'static str> {
-        [
-            (self.require_dpop_nonce, "require-dpop-nonce"),
-            (self.require_par, "require-par"),
-            (self.require_step_up, "require-step-up"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
+        let config = SandboxConfig {
+            teaching_switches: *self,
+            ..SandboxConfig::default()
+        };
+        super::switches::enabled(&config, super::switches::SwitchKind::Stricter)
     }
 }
 

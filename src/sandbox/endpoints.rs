@@ -14,8 +14,8 @@ use super::app::App;
 use super::client_auth::authenticate_client;
 use super::clients::{
     DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SCOPES_SUPPORTED, SeededClient,
-    seeded_clients,
+    GRANT_JWT_BEARER, GRANT_PASSWORD, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SCOPES_SUPPORTED,
+    SeededClient, seeded_clients,
 };
 use super::page::{escape_html, page, seeded_user_rows};
 use super::protocol::{OAuthError, Params, json_response};
@@ -25,6 +25,17 @@ use super::tls::Peer;
 
 /// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
 pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
+    let mut grant_types = vec![
+        GRANT_AUTHORIZATION_CODE,
+        GRANT_CLIENT_CREDENTIALS,
+        GRANT_REFRESH_TOKEN,
+        GRANT_DEVICE_CODE,
+        GRANT_JWT_BEARER,
+        GRANT_TOKEN_EXCHANGE,
+    ];
+    if app.config.unsafe_switches.allow_password_grant {
+        grant_types.push(GRANT_PASSWORD);
+    }
     let pkce_methods: Vec<&str> = if app.config.unsafe_switches.allow_plain_pkce {
         vec!["S256", "plain"]
     } else {
@@ -72,10 +83,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "response_types_supported": response_types,
         "response_modes_supported": super::response_mode::SUPPORTED,
         "authorization_signing_alg_values_supported": [app.config.signing_alg.as_str()],
-        "grant_types_supported": [
-            GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN,
-            GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE
-        ],
+        "grant_types_supported": grant_types,
         "token_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
@@ -107,6 +115,12 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             "protected_resource_metadata": app.url("/.well-known/oauth-protected-resource"),
         },
     });
+    if let Some(map) = document
+        .get_mut("grantscope_sandbox")
+        .and_then(Value::as_object_mut)
+    {
+        map.insert("switches_on".into(), switches_on(&app));
+    }
     if let (Some(map), Some(_)) = (document.as_object_mut(), &app.tls_base) {
         let alias = |path: &str| app.tls_url(path).unwrap_or_default();
         map.insert(
@@ -129,9 +143,23 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
     response
 }
 
+/// The switches that are on, each with its explanation and the probes it teaches (the
+/// discovery document's `grantscope_sandbox.switches_on`).
+fn switches_on(app: &App) -> Value {
+    super::switches::SWITCHES
+        .iter()
+        .filter(|s| s.is_on(&app.config))
+        .map(|s| json!({ "name": s.name, "explanation": s.explanation, "probes": s.probes }))
+        .collect()
+}
+
 /// `GET /jwks`.
 pub(crate) async fn jwks(State(app): State<Arc<App>>) -> Response {
-    let document = app.keys().jwks();
+    let document = if app.config.unsafe_switches.jwks_private_key {
+        app.keys().jwks_leaking_private_key()
+    } else {
+        app.keys().jwks()
+    };
     let mut response = (StatusCode::OK, axum::Json(document)).into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -164,6 +164,25 @@ impl KeySet {
         json!({ "keys": keys })
     }
 
+    /// The JWKS with the private part (`d`) of the active ES256 key added: what the
+    /// `unsafe-jwks-private-key` teaching switch publishes.
+    pub(crate) fn jwks_leaking_private_key(&self) -> Value {
+        use aws_lc_rs::encoding::AsBigEndian as _;
+        let mut document = self.jwks();
+        let d = self
+            .ec
+            .pair
+            .private_key()
+            .as_be_bytes()
+            .map(|bin| URL_SAFE_NO_PAD.encode(bin.as_ref()));
+        if let (Ok(d), Some(keys)) = (d, document["keys"].as_array_mut())
+            && let Some(ec) = keys.iter_mut().find(|k| k["kid"] == self.ec.jwk["kid"])
+        {
+            ec["d"] = Value::String(d);
+        }
+        document
+    }
+
     /// The `kid` of the active key for `alg`.
     pub(crate) fn kid(&self, alg: SigningAlg) -> &str {
         match alg {

@@ -14,7 +14,7 @@
 //! [`seeded_clients`] and [`seeded_users`].
 
 // Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`
-// → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop`, `rar`, `request_object` → `client_auth`,
+// (with its table of teaching switches, `switches`) → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop`, `rar`, `request_object` → `client_auth`,
 // `page`, `scope` → the handlers (`authorize` → `par`, `device`, `endpoints`, `resource`, `token`)
 // → `routes`.
 mod app;
@@ -38,6 +38,7 @@ mod response_mode;
 mod routes;
 mod scope;
 mod store;
+mod switches;
 mod tls;
 mod token;
 
@@ -58,6 +59,7 @@ pub use config::{
     UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL, UnsafeSwitches,
 };
 pub use keys::{KeyError, SigningAlg};
+pub use switches::{SWITCHES, SwitchInfo, SwitchKind, find_switch};
 
 /// Where the sandbox keeps the client-side key material (all PEM, mode 0600).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::app::App;
+use super::switches::{SWITCHES, SwitchKind};
 
 /// Escapes text for HTML element content and attribute values (the loopback page's escaper).
 pub(crate) use crate::oauth::loopback::html_escape as escape_html;
@@ -31,22 +32,36 @@ pub(crate) fn seeded_user_rows(with_name: bool) -> String {
 
 /// A complete HTML page in the sandbox's look, with the unsafe-switch banner when any is on.
 pub(crate) fn page(app: &App, status: StatusCode, title: &str, body: &str) -> Response {
-    let enabled = app.config.unsafe_switches.enabled();
-    let mut banner = if enabled.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<p class=\"unsafe\">UNSAFE teaching switches are on: {}. This server deliberately \
-             makes these mistakes.</p>",
-            escape_html(&enabled.join(", "))
-        )
-    };
-    let teaching = app.config.teaching_switches.enabled();
-    if !teaching.is_empty() {
-        banner.push_str(&format!(
-            "<p class=\"teaching\">Teaching switches are on: {}.</p>",
-            escape_html(&teaching.join(", "))
-        ));
+    let mut banner = String::new();
+    for (kind, class, heading) in [
+        (
+            SwitchKind::Unsafe,
+            "unsafe",
+            "UNSAFE teaching switches are on. This server deliberately makes these mistakes:",
+        ),
+        (
+            SwitchKind::Stricter,
+            "teaching",
+            "Teaching switches are on:",
+        ),
+    ] {
+        let on: Vec<String> = SWITCHES
+            .iter()
+            .filter(|s| s.kind == kind && s.is_on(&app.config))
+            .map(|s| {
+                format!(
+                    "<li><code>{}</code> {}</li>",
+                    escape_html(s.name),
+                    escape_html(s.explanation)
+                )
+            })
+            .collect();
+        if !on.is_empty() {
+            banner.push_str(&format!(
+                "<div class=\"{class}\"><p>{heading}</p><ul>{}</ul></div>",
+                on.concat()
+            ));
+        }
     }
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -82,6 +97,8 @@ main{max-width:40em;margin:2em auto;background:#fff;padding:1.5em 2em;border-rad
 box-shadow:0 1px 4px rgba(0,0,0,.1)}\
 .unsafe{background:#b00020;color:#fff;margin:0;padding:.6em 1.2em;font-weight:600}\
 .teaching{background:#0b4f8a;color:#fff;margin:0;padding:.6em 1.2em;font-weight:600}\
+.unsafe p,.teaching p{margin:0}.unsafe ul,.teaching ul{margin:.2em 0 0;font-weight:400}\
+.unsafe code,.teaching code{background:transparent;color:#fff;font-weight:600}\
 .error{color:#b00020;font-weight:600}\
 label{display:block;margin:.6em 0 .2em}input[type=text],input[type=password]{width:100%;\
 padding:.4em;box-sizing:border-box}button{margin:1em .6em 0 0;padding:.5em 1.4em;font-size:1em}\

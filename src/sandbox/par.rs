@@ -1,7 +1,10 @@
 //! Pushed authorization requests (RFC 9126): `POST /par` takes the authorization parameters
 //! with client authentication, checks them as `/authorize` would, and answers with a
 //! `request_uri` that is short-lived and single-use; `/authorize?client_id=…&request_uri=…`
-//! then runs the pushed request. The `require-par` teaching switch refuses anything else.
+//! then runs the pushed request. The `require-par` teaching switch refuses anything else. A DPoP
+//! proof on the push (RFC 9449 §10.1) is checked like one at the token endpoint (nonce included
+//! under `require-dpop-nonce`) and binds the code to its key; a `dpop_jkt` naming another key is
+//! refused.
 
 use std::sync::Arc;
 
@@ -32,13 +35,17 @@ pub(crate) async fn pushed_authorization_request(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match push(&app, &peer, &headers, &body) {
+    let mut response = match push(&app, &peer, &headers, &body) {
         Ok(request_uri) => json_response(
             StatusCode::CREATED,
             &json!({ "request_uri": request_uri, "expires_in": REQUEST_URI_TTL_SECS }),
         ),
         Err(error) => error.into_response(),
+    };
+    if let Some(nonce) = super::dpop::nonce_header(&app) {
+        response.headers_mut().insert("dpop-nonce", nonce);
     }
+    response
 }
 
 fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<String, OAuthError> {
@@ -48,6 +55,11 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
             "request_uri may not be pushed (RFC 9126 §2.1)",
         ));
     }
+    // RFC 9449 §10.1: a proof on the pushed request binds the code to its key, like dpop_jkt.
+    let mut htus = vec![app.url(PAR_PATH)];
+    htus.extend(app.tls_url(PAR_PATH));
+    let proven = super::dpop::check(app, headers, "POST", &htus, None)
+        .map_err(|e| OAuthError::new(e.code(), e.description()))?;
     let client = authenticate_client(app, peer, PAR_PATH, headers, &params)?.client;
     match params.single("client_id")? {
         Some(id) if id != client.id => {
@@ -69,10 +81,20 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
     if let Some(inner) = super::request_object::unpack(app, &params, Some(client.id))? {
         params = inner;
     }
-    let request = validate(app, &params).map_err(|rejection| match rejection {
+    let mut request = validate(app, &params).map_err(|rejection| match rejection {
         Rejection::Page(message) => OAuthError::invalid_request(message),
         Rejection::Redirect { error, .. } => error,
     })?;
+    if let Some(proven) = proven {
+        match &request.dpop_jkt {
+            Some(jkt) if *jkt != proven.jkt => {
+                return Err(OAuthError::invalid_request(
+                    "dpop_jkt names another key than the DPoP proof's (RFC 9449 §10.1)",
+                ));
+            }
+            _ => request.dpop_jkt = Some(proven.jkt),
+        }
+    }
     let request_uri = format!("{URN_PREFIX}{}", random_token(24));
     app.store().pushed.insert(
         request_uri.clone(),

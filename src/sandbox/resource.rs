@@ -233,6 +233,7 @@ pub(crate) fn accept(
         ));
     };
     match (&record.cnf_jkt, &proof) {
+        (Some(_), None) if app.config.unsafe_switches.dpop_token_as_bearer => {}
         (Some(_), None) => {
             return Err(Refusal::invalid_token(
                 Scheme::Dpop,

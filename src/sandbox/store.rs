@@ -224,6 +224,8 @@ pub(crate) struct Store {
     pub user_codes: HashMap<String, String>,
     /// `iss` + `jti` of the JWT assertions seen, with their `exp` (replay detection).
     pub seen_jti: HashMap<(String, String), u64>,
+    /// The loopback port each client used first (the `unsafe-pin-loopback-port` switch).
+    pub pinned_ports: HashMap<&'static str, u16>,
 }
 
 impl Store {

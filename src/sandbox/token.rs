@@ -22,8 +22,8 @@ use super::client_auth::Authenticated;
 use super::client_auth::authenticate_client;
 use super::clients::{
     ClientAuth, DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
-    GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SeededClient,
-    SeededUser, seeded_users,
+    GRANT_DEVICE_CODE, GRANT_JWT_BEARER, GRANT_PASSWORD, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE,
+    SeededClient, SeededUser, seeded_users,
 };
 use super::config::STEP_UP_ACR;
 use super::dpop;
@@ -58,7 +58,7 @@ pub(crate) async fn token(
 fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let params = Params::from_form(headers, body)?;
     let grant_type = params.required("grant_type")?;
-    let known = [
+    let mut known = vec![
         GRANT_AUTHORIZATION_CODE,
         GRANT_CLIENT_CREDENTIALS,
         GRANT_REFRESH_TOKEN,
@@ -66,6 +66,9 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
         GRANT_JWT_BEARER,
         GRANT_TOKEN_EXCHANGE,
     ];
+    if app.config.unsafe_switches.allow_password_grant {
+        known.push(GRANT_PASSWORD);
+    }
     if !known.contains(&grant_type) {
         return Err(OAuthError::new(
             "unsupported_grant_type",
@@ -82,6 +85,8 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
     let jkt = proven.as_ref().map(|p| p.jkt.as_str());
     let auth = authenticate_client(app, peer, "/token", headers, &params)?;
     let client = auth.client;
+    // The password grant is listed for the clients that act for a user, but answered only
+    // behind its teaching switch (refused above as unsupported otherwise).
     if !client.allows_grant(grant_type) {
         return Err(OAuthError::new(
             "unauthorized_client",
@@ -98,6 +103,7 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
         GRANT_REFRESH_TOKEN => refresh_token(app, client, &params, jkt),
         GRANT_JWT_BEARER => jwt_bearer(app, &auth, &params, jkt),
         GRANT_TOKEN_EXCHANGE => token_exchange(app, &auth, &params, jkt),
+        GRANT_PASSWORD => password(app, client, &params, jkt),
         _ => device_code(app, client, &params, jkt),
     }
 }
@@ -376,7 +382,10 @@ fn authorization_code(
         ));
     }
     if record.consumed && !app.config.unsafe_switches.allow_code_reuse {
-        if let Some(grant) = record.redeemed {
+        if let Some(grant) = record
+            .redeemed
+            .filter(|_| !app.config.unsafe_switches.keep_tokens_on_code_reuse)
+        {
             store.revoke_grant(grant, "authorization code reused");
         }
         return Err(OAuthError::invalid_grant(
@@ -392,14 +401,18 @@ fn authorization_code(
             "the authorization code has expired",
         ));
     }
-    if redirect_uri != Some(record.request.redirect_uri.as_str()) {
+    if redirect_uri != Some(record.request.redirect_uri.as_str())
+        && !app.config.unsafe_switches.ignore_token_redirect_uri
+    {
         return Err(OAuthError::invalid_grant(
             "redirect_uri must be identical to the one sent in the authorization request",
         ));
     }
     match (&record.request.pkce, verifier) {
         (Some((challenge, method)), Some(verifier)) => {
-            if !verifier_well_formed(verifier) {
+            if !verifier_well_formed(verifier)
+                && !app.config.unsafe_switches.accept_malformed_verifier
+            {
                 return Err(OAuthError::invalid_grant(
                     "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)",
                 ));
@@ -409,7 +422,9 @@ fn authorization_code(
             } else {
                 verifier.to_string()
             };
-            if !super::clients::secrets_equal(challenge, &computed) {
+            if !super::clients::secrets_equal(challenge, &computed)
+                && !app.config.unsafe_switches.skip_verifier_check
+            {
                 return Err(OAuthError::invalid_grant(format!(
                     "PKCE verification failed: the code_verifier does not match the {method} code_challenge"
                 )));
@@ -472,6 +487,50 @@ fn authorization_code(
             omit_at_hash: false,
             sub: None,
             act_sub: None,
+        },
+    )
+}
+
+/// The resource owner password credentials grant (RFC 6749 §4.3), deprecated (RFC 9700 §2.4):
+/// only behind the `unsafe-allow-password-grant` teaching switch. The user's password goes to
+/// the client, and from it to here.
+fn password(
+    app: &App,
+    client: &'static SeededClient,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<Value, OAuthError> {
+    let username = params.required("username")?;
+    let password = params.required("password")?;
+    let Some(user) = super::clients::check_login(username, password) else {
+        return Err(OAuthError::invalid_grant(
+            "wrong username or password (the seeded users are printed at start)",
+        ));
+    };
+    let scope = resolve_scope(client, params.single("scope")?)?;
+    let resources = params.all("resource");
+    validate_resources(&resources)?;
+    let mut store = app.store();
+    let grant = store.new_grant(Grant {
+        client,
+        user: Some(user),
+        resources: resources.clone(),
+        auth_time: Some(now_secs()),
+        revoked: false,
+        revoked_reason: None,
+    });
+    let refresh = if client.allows_grant(GRANT_REFRESH_TOKEN) {
+        RefreshIssue::New
+    } else {
+        RefreshIssue::None
+    };
+    mint(
+        app,
+        &mut store,
+        Mint {
+            refresh,
+            cnf_jkt: jkt,
+            ..Mint::new(grant, &scope, &resources)
         },
     )
 }
@@ -540,6 +599,12 @@ fn refresh_token(
             "the refresh token has been revoked ({})",
             grant.revoked_reason.unwrap_or("revoked")
         )));
+    }
+    if record.rotated && app.config.unsafe_switches.no_refresh_family_revocation {
+        return Err(OAuthError::invalid_grant(
+            "this refresh token was already exchanged (its family stays valid: teaching switch \
+             unsafe-no-refresh-family-revocation)",
+        ));
     }
     if record.rotated {
         store.revoke_grant(record.grant, "refresh token reuse detected");

@@ -269,6 +269,31 @@ pub fn deliver_redirect(redirect_url: &str) -> Result<(u16, String)> {
     })
 }
 
+/// `redirect_url` with one character of the signature of its JWT-valued query parameter
+/// `name` changed (a forged JARM `response`, say). Panics when the parameter is missing.
+pub fn forge_jwt_param(redirect_url: &str, name: &str) -> String {
+    let mut u = Url::parse(redirect_url).expect("a redirect URL");
+    let mut found = false;
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == name {
+                found = true;
+                let mut chars: Vec<char> = v.chars().collect();
+                let i = chars.len().saturating_sub(2);
+                chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+                (k, chars.into_iter().collect())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    assert!(found, "no {name} parameter in {redirect_url}");
+    u.query_pairs_mut().clear().extend_pairs(&pairs);
+    u.into()
+}
+
 /// `scheme://host:port` of a URL.
 pub fn origin_of(url: &str) -> Result<String> {
     let parsed = Url::parse(url).with_context(|| format!("bad URL {url}"))?;
