@@ -82,7 +82,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 Landing::Redirect(to) if went_to_variant(&to, &variant, &registered) => {
                     return Ok(Verdict::fail(format!(
                         "the server redirected to an unregistered variant ({what}): {}",
-                        crate::text::inert(&super::cx::Reply::from_url(&to).target())
+                        crate::text::inert(&variant)
                     )));
                 }
                 Landing::Redirect(_) => {
