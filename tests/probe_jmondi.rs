@@ -191,7 +191,8 @@ fn cli_public_native_client_verdicts() {
     assert_eq!(doc["summary"]["fail"], 2, "{doc:#}");
     let rows = doc_verdicts(&doc);
     assert!(
-        reason(&rows, "redirect.exact").contains("extra query"),
+        reason(&rows, "redirect.exact")
+            .contains("(extra query): http://127.0.0.1:41003/callback?probe=1"),
         "{}",
         reason(&rows, "redirect.exact")
     );
