@@ -404,7 +404,10 @@ impl GrantscopeApp {
                 }
                 Outcome::Failed(e) => {
                     self.run_after_sandbox = false;
-                    self.notice = Some(format!("The sandbox could not start: {e}"));
+                    // The Classroom panel says it already; elsewhere the notice does.
+                    if self.settings.screen != Screen::Classroom {
+                        self.notice = Some(format!("The sandbox could not start: {e}"));
+                    }
                 }
                 Outcome::Stopped => {}
             },
