@@ -247,3 +247,66 @@ fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
     assert_eq!(outcome, Outcome::Inconclusive, "{why}");
     assert!(!why.contains("second registered client"), "{why}");
 }
+
+/// "Slow probes" is the CLI's --slow: the plan the window shows before the run says what it
+/// adds (the code-lifetime ladder's logins); without it the plan does not.
+#[test]
+fn slow_probes_show_in_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    h.get_by_label("Start sandbox").click();
+    h.step();
+    h.get_by_label("Probes").click();
+    h.step();
+    h.step();
+    step_until(&mut h, "the sandbox profile to be active", |h| {
+        h.query_by_label_contains("Against the active profile")
+            .is_some()
+    });
+    h.get_by_label("Choose probes").click();
+    h.step();
+    h.get_by_label("None").click();
+    h.step();
+    h.get_by_label("token.lifetimes").click();
+    h.step();
+    let extra = grantscope::probe::PROBES
+        .iter()
+        .find(|p| p.id == "token.lifetimes")
+        .map(|p| p.slow_logins)
+        .unwrap();
+    let slow_line = format!(
+        "token.lifetimes with the slow probes on asks for {extra} more authorization(s) and may wait minutes"
+    );
+    let run = |h: &mut Harness<'static, GrantscopeApp>| {
+        h.get_by_label("Run").click();
+        h.step();
+        step_until(h, "the run to finish", |h| {
+            !h.state().probes().is_running() && !h.state().probes().plan().is_empty()
+        });
+    };
+    run(&mut h);
+    assert!(
+        h.state()
+            .probes()
+            .plan()
+            .iter()
+            .all(|l| !l.contains("slow")),
+        "{:?}",
+        h.state().probes().plan()
+    );
+    h.get_by_label("Slow probes").click();
+    h.step();
+    run(&mut h);
+    let plan = h.state().probes().plan().to_vec();
+    assert!(plan.contains(&slow_line), "{plan:?}");
+    assert!(
+        plan.iter()
+            .any(|l| l.starts_with(&format!("{} authorization(s)", 1 + extra))),
+        "{plan:?}"
+    );
+    h.get_by_label("Plan").click();
+    h.step();
+    h.get_by_label(&slow_line);
+}

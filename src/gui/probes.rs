@@ -36,6 +36,8 @@ const GROUPS: [Group; 8] = [
 
 /// What a running job sends back.
 enum Msg {
+    /// What the run will do, said before anything is sent.
+    Plan(Vec<String>),
     Result(Box<ProbeResult>),
     Done(Box<Run>),
     Failed(String),
@@ -57,6 +59,10 @@ pub struct ProbesScreen {
     show_choice: bool,
     second_client_id: String,
     second_client_secret: ClientSecret,
+    /// Run the slow parts too (the CLI's `--slow`).
+    slow: bool,
+    /// The last run's plan, as the runner words it.
+    plan: Vec<String>,
 }
 
 impl Default for ProbesScreen {
@@ -73,6 +79,8 @@ impl Default for ProbesScreen {
             show_choice: false,
             second_client_id: String::new(),
             second_client_secret: ClientSecret::default(),
+            slow: false,
+            plan: Vec::new(),
         }
     }
 }
@@ -124,6 +132,11 @@ impl ProbesScreen {
         })
     }
 
+    /// The last run's plan (logins, state changes, the slow parts), said before it sent anything.
+    pub fn plan(&self) -> &[String] {
+        &self.plan
+    }
+
     /// The results so far (of the last or running run).
     pub fn results(&self) -> &[ProbeResult] {
         &self.results
@@ -138,6 +151,7 @@ impl ProbesScreen {
         let msgs: Vec<Msg> = rx.try_iter().collect();
         for msg in msgs {
             match msg {
+                Msg::Plan(lines) => self.plan = lines,
                 Msg::Result(r) => {
                     self.results.retain(|x| x.id != r.id);
                     self.results.push(*r);
@@ -203,6 +217,8 @@ impl ProbesScreen {
             self.results.clear();
         }
         let second_client = self.second_client();
+        let slow = self.slow;
+        self.plan.clear();
         let ctx = ctx.clone();
         worker.handle().spawn(async move {
             let tx = Mutex::new(tx);
@@ -244,7 +260,7 @@ impl ProbesScreen {
                 driver: Arc::new(driver),
                 redirect_uri,
                 second_client,
-                slow: false,
+                slow,
             };
             let options = RunOptions {
                 only,
@@ -254,6 +270,12 @@ impl ProbesScreen {
                 Ok(p) => p,
                 Err(e) => return send(Msg::Failed(e)),
             };
+            send(Msg::Plan(
+                plan.describe(target.driver.name(), target.driver.needs_user())
+                    .into_iter()
+                    .map(|l| l.trim_start_matches("plan: ").to_string())
+                    .collect(),
+            ));
             let on_result = |r: &ProbeResult| send(Msg::Result(Box::new(r.clone())));
             let run = probe::run(Arc::new(target), &plan, &on_result).await;
             send(Msg::Done(Box::new(run)));
@@ -414,6 +436,10 @@ impl ProbesScreen {
             .open(show_choice.then_some(true))
             .show(ui, |ui| self.choice_ui(ui));
         self.second_client_ui(ui);
+        ui.checkbox(&mut self.slow, "Slow probes")
+            .on_hover_text(
+                "Wait for a short-lived access token to expire and measure the authorization code's lifetime (up to 11 minutes and 14 more logins)",
+            );
         if self.second_client_id.trim().is_empty() && !self.second_client_secret.expose().is_empty()
         {
             ui.colored_label(
@@ -450,6 +476,15 @@ impl ProbesScreen {
         });
         if let Some(m) = &self.message {
             ui.label(crate::text::inert(m).to_string());
+        }
+        if !self.plan.is_empty() {
+            egui::CollapsingHeader::new("Plan")
+                .id_salt("probes_plan")
+                .show(ui, |ui| {
+                    for line in &self.plan {
+                        ui.label(egui::RichText::new(line).weak());
+                    }
+                });
         }
         let mut rerun = None;
         egui::ScrollArea::vertical().show(ui, |ui| {

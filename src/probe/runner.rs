@@ -80,7 +80,7 @@ impl Plan {
         if self.slow {
             for p in self.run.iter().filter(|p| p.slow_logins > 0) {
                 lines.push(format!(
-                    "plan: {} with --slow asks for {} more authorization(s) and may wait minutes",
+                    "plan: {} with the slow probes on asks for {} more authorization(s) and may wait minutes",
                     p.id, p.slow_logins
                 ));
             }
@@ -318,7 +318,7 @@ mod tests {
         assert!(
             said.iter().any(|l| l
                 == &format!(
-                    "plan: token.lifetimes with --slow asks for {extra} more authorization(s) and may wait minutes"
+                    "plan: token.lifetimes with the slow probes on asks for {extra} more authorization(s) and may wait minutes"
                 )),
             "{said:?}"
         );
