@@ -129,11 +129,9 @@ fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
     assert!(!ticked(&h, "refresh.rotation"));
     assert!(!ticked(&h, "headers"));
     h.get_by_label("All probes").click();
-    h.step();
-    assert_eq!(
-        h.state().probes().selected().len(),
-        grantscope::probe::PROBES.len()
-    );
+    step_until(&mut h, "every probe chosen again", |h| {
+        h.state().probes().selected().len() == grantscope::probe::PROBES.len()
+    });
     assert_eq!(h.state().probes().chosen_for(), None);
 }
 
