@@ -3,18 +3,13 @@
 //! free loopback port. It approves every valid authorization request as `alice` at once (the
 //! library has no login page), so probes reach it with the direct driver or the command line.
 //!
-//! Start-up waits up to [`READY_TIMEOUT`] for the `READY` line and retries the spawn once: a
-//! loaded CI machine once kept the other Node peer from printing READY within 30 s.
+//! It is started like the other Node peer ([`super::node_peer`]: a wait for READY, one retry).
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Child;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// How long one start may take to print its READY line.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(90);
+use super::node_peer::NodePeer;
 
 /// A running `tests/jmondi/server.js`; killed on drop.
 pub struct Jmondi {
@@ -40,16 +35,7 @@ impl Jmondi {
     /// header of `tests/jmondi/server.js` lists every variable). One retry when the first
     /// process does not say READY in time.
     pub fn start_with(env: &[(&str, &str)]) -> Self {
-        match Self::spawn(env) {
-            Ok(server) => server,
-            Err(first) => match Self::spawn(env) {
-                Ok(server) => server,
-                Err(second) => panic!(
-                    "the jmondi test server did not start, twice.\nfirst try: {first}\nsecond try: \
-                     {second}"
-                ),
-            },
-        }
+        Self::spawn(env)
     }
 
     /// The issuer, `http://127.0.0.1:PORT` (no trailing slash).
@@ -62,79 +48,22 @@ impl Jmondi {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    fn spawn(env: &[(&str, &str)]) -> Result<Self, String> {
+    fn spawn(env: &[(&str, &str)]) -> Self {
         let dir = jmondi_dir();
-        let server = dir.join("server.js");
-        let package = dir
-            .join("node_modules")
-            .join("@jmondi")
-            .join("oauth2-server");
-        if !package.is_dir() {
-            panic!(
-                "the jmondi test server's npm packages are not installed ({} is missing); run \
-                 `npm ci --prefix tests/jmondi` from the repository root first (scripts/test.sh \
-                 does)",
-                package.display()
-            );
-        }
-        let mut cmd = Command::new("node");
-        cmd.arg(&server)
-            .current_dir(&dir)
-            .env("PORT", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap_or_else(|e| {
-            panic!(
-                "cannot start the jmondi test server with `node {}`: {e}. Node.js >= 20 must be \
-                 on PATH, then run `npm ci --prefix tests/jmondi`",
-                server.display()
-            )
-        });
+        let mut vars = vec![("PORT".to_string(), "0".to_string())];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let peer = NodePeer {
+            name: "the jmondi test server",
+            dir: &dir,
+            package: "@jmondi/oauth2-server",
+            env: vars,
+        };
         let stderr: Arc<Mutex<String>> = Arc::default();
-        if let Some(mut err) = child.stderr.take() {
-            let sink = Arc::clone(&stderr);
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = err.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    if let Ok(mut s) = sink.lock() {
-                        s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                    }
-                }
-            });
-        }
-        let (tx, rx) = mpsc::channel();
-        if let Some(out) = child.stdout.take() {
-            std::thread::spawn(move || {
-                let mut lines = BufReader::new(out).lines();
-                while let Some(Ok(line)) = lines.next() {
-                    if let Some(issuer) = line.strip_prefix("READY ") {
-                        let _ = tx.send(issuer.trim().to_string());
-                    }
-                }
-            });
-        }
-        match rx.recv_timeout(READY_TIMEOUT) {
-            Ok(issuer) => Ok(Self {
-                child,
-                issuer,
-                stderr,
-            }),
-            Err(_) => {
-                let _ = child.kill();
-                let status = child.wait().ok();
-                std::thread::sleep(Duration::from_millis(100));
-                let said = stderr.lock().map(|s| s.clone()).unwrap_or_default();
-                Err(format!(
-                    "no READY line within {READY_TIMEOUT:?} (exit: {status:?}); its stderr:\n{said}"
-                ))
-            }
+        let (child, issuer) = peer.start(&stderr);
+        Self {
+            child,
+            issuer,
+            stderr,
         }
     }
 }
