@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark of `grantscope probe`'s catalogue: against the in-process sandbox (auto-approve) and
-# against oidc-provider (tests/provider/, logins through the scripted browser), one probe at a
-# time and four at once. Prints wall time and exchanges; asserts only that concurrency changes
-# no verdict. Also times the command line against a sandbox process.
+# Benchmark of `grantscope probe`'s catalogue: against the in-process sandbox (auto-approve),
+# against oidc-provider (tests/provider/, logins through the scripted browser) and against
+# jmondi (tests/jmondi/, approves at once), one probe at a time and four at once. Prints wall
+# time and exchanges; asserts only that concurrency changes no verdict. Also times the
+# command line against a sandbox process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --test probe_bench -- --ignored --nocapture --test-threads 1 2>&1 | grep -oE 'BENCH.*|test result.*'

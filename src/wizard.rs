@@ -133,6 +133,9 @@ pub struct Leaf {
     pub deprecated: Option<&'static str>,
     /// The notes that matter most for this grant (all five always apply).
     pub notes: &'static [Note],
+    /// The security probes (`crate::probe`, PROBES.md) that test this grant's pitfalls at a
+    /// server, by id; empty when the catalogue has none for it.
+    pub probes: &'static [&'static str],
 }
 
 /// What a node is.
@@ -228,6 +231,12 @@ Token Grant to obtain a new access token without requiring the user's interactio
 useful for long-lived sessions and background processes.",
             deprecated: None,
             notes: &[Note::SecureStorage, Note::ValidationAndRevocation],
+            probes: &[
+                "refresh.rotation",
+                "refresh.reuse-revokes-family",
+                "refresh.client-bound",
+                "token.lifetimes",
+            ],
         }),
     },
     Node {
@@ -261,6 +270,12 @@ resources autonomously without the context of a specific user.",
                 Note::Https,
                 Note::SecureStorage,
                 Note::ValidationAndRevocation,
+            ],
+            probes: &[
+                "client-auth.enforced",
+                "transport.https",
+                "token.lifetimes",
+                "headers",
             ],
         }),
     },
@@ -309,6 +324,23 @@ the server provides an authorization code that the client exchanges for an acces
 an extra layer of security to protect against authorization code interception attacks.",
             deprecated: None,
             notes: &[Note::Https, Note::Pkce, Note::OpenIdConnect],
+            probes: &[
+                "pkce.required",
+                "pkce.verifier-checked",
+                "pkce.downgrade",
+                "pkce.verifier-omitted",
+                "pkce.plain",
+                "pkce.verifier-format",
+                "code.single-use",
+                "code.reuse-revokes",
+                "code.race",
+                "code.redirect-bound",
+                "redirect.exact",
+                "redirect.loopback-port",
+                "redirect.no-open-redirect",
+                "state.echo",
+                "iss.response",
+            ],
         }),
     },
     Node {
@@ -324,6 +356,7 @@ a verification URL, then polls the token endpoint, at the interval the server as
 user has approved or denied access.",
             deprecated: None,
             notes: &[Note::Https, Note::SecureStorage, Note::OpenIdConnect],
+            probes: &[],
         }),
     },
     Node {
@@ -336,6 +369,7 @@ user has approved or denied access.",
 the token endpoint itself.",
             deprecated: Some(PASSWORD_WHY),
             notes: &[Note::Https, Note::SecureStorage],
+            probes: &["grants.legacy"],
         }),
     },
     Node {
@@ -348,6 +382,7 @@ the token endpoint itself.",
 redirect URL's fragment, with no code exchange.",
             deprecated: Some(IMPLICIT_WHY),
             notes: &[Note::Https, Note::Pkce],
+            probes: &["grants.legacy"],
         }),
     },
 ];
@@ -519,6 +554,20 @@ mod tests {
         assert!(ac.is_some_and(|l| l.explanation.contains("authorization code interception")));
         assert_eq!(Note::ALL.len(), 5);
         assert!(Note::Pkce.text().contains("always use PKCE"));
+    }
+
+    #[test]
+    fn leaf_probes_are_in_the_catalogue() {
+        for n in NODES {
+            let Some(leaf) = n.leaf() else { continue };
+            for id in leaf.probes {
+                assert!(crate::probe::find(id).is_some(), "{}: {id}", n.id);
+            }
+        }
+        let ac = leaf_for(Grant::AuthorizationCode).and_then(|n| n.leaf());
+        assert!(ac.is_some_and(|l| l.probes.contains(&"pkce.downgrade")));
+        let pw = leaf_for(Grant::Password).and_then(|n| n.leaf());
+        assert_eq!(pw.map(|l| l.probes), Some(&["grants.legacy"][..]));
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 mod gui_support;
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope::gui::AppOptions;
+use grantscope::gui::GrantscopeApp;
 use grantscope::probe::Outcome;
 use gui_support::{harness, step_until};
 
@@ -81,4 +83,228 @@ fn probes_window_runs_the_catalogue_against_the_sandbox() {
         "{table}"
     );
     h.get_by_label("pkce.required  PKCE is required");
+}
+
+/// The wizard's Authorization Code leaf links to the probes of its pitfalls: the link opens
+/// the Probes window with exactly those chosen (and says so); "All probes" undoes it.
+#[test]
+fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(grantscope::gui::Screen::Wizard);
+    let mut h = harness(options);
+    for answer in ["No", "A User", "Server App"] {
+        h.get_by_label(answer).click();
+        h.step();
+        h.step();
+    }
+    assert!(!h.state().probes().open);
+    h.get_by_label("Probe a server for its pitfalls (15 probes)")
+        .click();
+    h.step();
+    h.step();
+    let probes = h.state().probes();
+    assert!(probes.open, "the link opens the Probes window");
+    let leaf = grantscope::wizard::leaf_for(grantscope::wizard::Grant::AuthorizationCode)
+        .and_then(|n| n.leaf())
+        .map(|l| l.probes)
+        .unwrap();
+    let mut want: Vec<&str> = leaf.to_vec();
+    want.sort_unstable();
+    assert_eq!(probes.selected(), want);
+    assert_eq!(
+        probes.chosen_for(),
+        Some(grantscope::wizard::Grant::AuthorizationCode)
+    );
+    h.get_by_label(
+        "Chosen from the wizard: the 15 probes that test the pitfalls of Authorization Code with PKCE.",
+    );
+    // The choice is shown opened, its boxes ticked as chosen.
+    use egui::accesskit::Toggled;
+    let ticked = |h: &Harness<'static, GrantscopeApp>, id: &str| {
+        h.get_by_label(id).accesskit_node().toggled() == Some(Toggled::True)
+    };
+    assert!(ticked(&h, "pkce.downgrade"));
+    assert!(ticked(&h, "redirect.exact"));
+    assert!(!ticked(&h, "refresh.rotation"));
+    assert!(!ticked(&h, "headers"));
+    h.get_by_label("All probes").click();
+    step_until(&mut h, "every probe chosen again", |h| {
+        h.state().probes().selected().len() == grantscope::probe::PROBES.len()
+    });
+    assert_eq!(h.state().probes().chosen_for(), None);
+}
+
+/// The second client (the CLI's --second-client-id/--second-client-secret): typed in the
+/// Probes window, its secret masked on screen, and used by the run: refresh.client-bound is no
+/// longer skipped for want of it.
+#[test]
+fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    h.get_by_label("Start sandbox").click();
+    h.step();
+    h.get_by_label("Probes").click();
+    h.step();
+    h.step();
+    step_until(&mut h, "the sandbox profile to be active", |h| {
+        h.query_by_label_contains("Against the active profile")
+            .is_some()
+    });
+    // Only the probe that needs a second client.
+    h.get_by_label("Choose probes").click();
+    h.step();
+    h.get_by_label("None").click();
+    h.step();
+    h.get_by_label("refresh.client-bound").click();
+    h.step();
+    assert_eq!(h.state().probes().selected(), vec!["refresh.client-bound"]);
+    // Without a second client the probe is skipped, and says why.
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the first run to finish", |h| {
+        !h.state().probes().is_running() && !h.state().probes().results().is_empty()
+    });
+    let row = |h: &Harness<'static, GrantscopeApp>| {
+        h.state()
+            .probes()
+            .results()
+            .iter()
+            .find(|r| r.id == "refresh.client-bound")
+            .map(|r| (r.verdict.outcome, r.verdict.reason.clone()))
+            .unwrap()
+    };
+    let (outcome, why) = row(&h);
+    assert_eq!(outcome, Outcome::Skipped, "{why}");
+    assert!(why.contains("second registered client"), "{why}");
+
+    h.get_by_label("Second client").click();
+    h.step();
+    let secret = "second-client-secret-4711";
+    // A secret without the client ID: said, and Run waits for the ID.
+    h.get_by_label("Second client secret").click();
+    h.step();
+    h.get_by_label("Second client secret").type_text(secret);
+    h.step();
+    h.step();
+    h.get_by_label("The second client's secret needs its client ID.");
+    assert!(h.state().probes().second_client().is_none());
+    h.get_by_label("Second client ID").click();
+    h.step();
+    h.get_by_label("Second client ID").type_text("sandbox-web");
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label("The second client's secret needs its client ID.")
+            .is_none()
+    );
+    let second = h.state().probes().second_client().unwrap();
+    assert_eq!(second.client_id, "sandbox-web");
+    assert_eq!(
+        second
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose().to_string()),
+        Some(secret.to_string())
+    );
+    assert!(
+        !format!("{second:?}").contains(secret),
+        "the secret's Debug is redacted"
+    );
+    // The secret never shows on screen: no widget's label or value carries it.
+    let shown: Vec<String> = h
+        .root()
+        .children_recursive()
+        .flat_map(|n| {
+            let a = n.accesskit_node();
+            [a.label().unwrap_or_default(), a.value().unwrap_or_default()]
+        })
+        .collect();
+    assert!(
+        shown.iter().any(|t| t == "sandbox-web"),
+        "the field values are read: {shown:?}"
+    );
+    assert!(
+        shown.iter().all(|t| !t.contains(secret)),
+        "the second client's secret shows on screen"
+    );
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, "the second run to finish", |h| {
+        !h.state().probes().is_running()
+            && h.state()
+                .probes()
+                .results()
+                .iter()
+                .any(|r| r.id == "refresh.client-bound" && r.verdict.outcome != Outcome::Skipped)
+    });
+    // The app's sandbox profile is the machine client: no refresh token to bind, so the probe
+    // ran and could not decide; it is not skipped for want of a second client any more.
+    let (outcome, why) = row(&h);
+    assert_eq!(outcome, Outcome::Inconclusive, "{why}");
+    assert!(!why.contains("second registered client"), "{why}");
+}
+
+/// "Slow probes" is the CLI's --slow: the plan the window shows before the run says what it
+/// adds (the code-lifetime ladder's logins); without it the plan does not.
+#[test]
+fn slow_probes_show_in_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    h.get_by_label("Start sandbox").click();
+    h.step();
+    h.get_by_label("Probes").click();
+    h.step();
+    h.step();
+    step_until(&mut h, "the sandbox profile to be active", |h| {
+        h.query_by_label_contains("Against the active profile")
+            .is_some()
+    });
+    h.get_by_label("Choose probes").click();
+    h.step();
+    h.get_by_label("None").click();
+    h.step();
+    h.get_by_label("token.lifetimes").click();
+    h.step();
+    let extra = grantscope::probe::PROBES
+        .iter()
+        .find(|p| p.id == "token.lifetimes")
+        .map(|p| p.slow_logins)
+        .unwrap();
+    let slow_line = format!(
+        "token.lifetimes with the slow probes on asks for {extra} more authorization(s) and may wait minutes"
+    );
+    let run = |h: &mut Harness<'static, GrantscopeApp>| {
+        h.get_by_label("Run").click();
+        h.step();
+        step_until(h, "the run to finish", |h| {
+            !h.state().probes().is_running() && !h.state().probes().plan().is_empty()
+        });
+    };
+    run(&mut h);
+    assert!(
+        h.state()
+            .probes()
+            .plan()
+            .iter()
+            .all(|l| !l.contains("slow")),
+        "{:?}",
+        h.state().probes().plan()
+    );
+    h.get_by_label("Slow probes").click();
+    h.step();
+    run(&mut h);
+    let plan = h.state().probes().plan().to_vec();
+    assert!(plan.contains(&slow_line), "{plan:?}");
+    assert!(
+        plan.iter()
+            .any(|l| l.starts_with(&format!("{} authorization(s)", 1 + extra))),
+        "{plan:?}"
+    );
+    h.get_by_label("Plan").click();
+    h.step();
+    h.get_by_label(&slow_line);
 }

@@ -1,6 +1,6 @@
 //! Benchmark of the probe catalogue (run by `scripts/bench-probes.sh`; ignored in the normal
 //! suite, and it asserts no timing): the whole catalogue against the sandbox and against
-//! oidc-provider, one probe at a time and four at once, printing wall time and the number of
+//! oidc-provider (and jmondi, the second independent peer), one probe at a time and four at once, printing wall time and the number of
 //! exchanges. It does assert that concurrency changes no verdict.
 
 mod common;
@@ -9,6 +9,7 @@ mod probe_support;
 use std::sync::Arc;
 use std::time::Instant;
 
+use common::jmondi::Jmondi;
 use common::{Provider, Sandbox, TEST_PASSWORD, TEST_USER};
 use grantscope::probe::RunOptions;
 use grantscope::sandbox::SandboxConfig;
@@ -91,4 +92,25 @@ fn bench_oidc_provider() {
     measure("oidc-provider", &issuer, &native, &web, &move || {
         Arc::new(ScriptedBrowser::new(&i, TEST_USER, TEST_PASSWORD))
     });
+}
+
+#[test]
+#[ignore = "benchmark: scripts/bench-probes.sh"]
+fn bench_jmondi() {
+    let server = Jmondi::start();
+    let native = Client {
+        id: "native",
+        secret: None,
+        auth_method: None,
+        redirect_uri: "http://127.0.0.1:41003/callback",
+        scope: "read",
+    };
+    let web2 = Client {
+        id: "web2",
+        secret: Some("web2-secret"),
+        auth_method: Some("client_secret_basic"),
+        redirect_uri: "http://127.0.0.1:41005/callback",
+        scope: "read",
+    };
+    measure("jmondi", server.issuer(), &native, &web2, &direct);
 }

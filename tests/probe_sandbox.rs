@@ -516,6 +516,7 @@ fn slow_token_lifetime_is_measured() {
     let sb = Sandbox::start_with(SandboxConfig {
         auto_approve: Some("alice".into()),
         access_token_ttl: Duration::from_secs(2),
+        code_ttl: Duration::from_secs(2),
         ..SandboxConfig::default()
     });
     let options = grantscope::probe::RunOptions {

@@ -614,14 +614,15 @@ impl eframe::App for GrantscopeApp {
         }
         let now = crate::timefmt::now_unix();
         match self.settings.screen {
-            Screen::Wizard => {
-                if let Some(WizardCommand::RunGrant(grant)) =
-                    wizard_ui(ui, &mut self.settings.wizard)
-                    && let Some(kind) = grant_kind(grant)
-                {
-                    self.prefill_flow(kind);
+            Screen::Wizard => match wizard_ui(ui, &mut self.settings.wizard) {
+                Some(WizardCommand::RunGrant(grant)) => {
+                    if let Some(kind) = grant_kind(grant) {
+                        self.prefill_flow(kind);
+                    }
                 }
-            }
+                Some(WizardCommand::OpenProbes(grant)) => self.probes.choose_for(grant),
+                None => {}
+            },
             Screen::Flow => {
                 let profiles: Vec<Profile> = self.profiles.profiles().to_vec();
                 match self.flow.ui(ui, &profiles) {

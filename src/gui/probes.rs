@@ -1,7 +1,10 @@
 //! The Probes window: choose security probes by group, run them against the active profile
 //! (through the core's `probe` engine, on the worker runtime), watch the verdicts arrive in a
 //! live table (colour and level), expand a row to its reason, the RFC text it tests and its
-//! masked exchanges, re-run one probe, and export the run as JSON, JUnit or HTML.
+//! masked exchanges, re-run one probe, and export the run as JSON, JUnit or HTML. The wizard's
+//! leaves open it with their grant's probes chosen ([`ProbesScreen::choose_for`]); a second
+//! registered client (for `refresh.client-bound`, the CLI's `--second-client-id` and
+//! `--second-client-secret`) is given in its own fields, the secret masked.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -11,9 +14,12 @@ use std::time::Duration;
 use crate::oauth::{self, EndpointKind};
 use crate::probe::driver::{AuthorizeDriver, Loopback};
 use crate::probe::{
-    self, Group, Outcome, PROBES, ProbeResult, RunOptions, Target, report, runner::Run,
+    self, Group, Need, Outcome, PROBES, ProbeResult, RunOptions, SecondClient, Target, report,
+    runner::Run,
 };
 use crate::profile::Profile;
+use crate::secret::ClientSecret;
+use crate::wizard::Grant;
 
 use super::worker::Worker;
 
@@ -30,6 +36,8 @@ const GROUPS: [Group; 8] = [
 
 /// What a running job sends back.
 enum Msg {
+    /// What the run will do, said before anything is sent.
+    Plan(Vec<String>),
     Result(Box<ProbeResult>),
     Done(Box<Run>),
     Failed(String),
@@ -45,6 +53,16 @@ pub struct ProbesScreen {
     running: bool,
     message: Option<String>,
     rx: Option<mpsc::Receiver<Msg>>,
+    /// The grant whose probes the wizard chose, shown above the choice.
+    chosen_for: Option<Grant>,
+    /// Open the "Choose probes" section on the next frame (after the wizard chose).
+    show_choice: bool,
+    second_client_id: String,
+    second_client_secret: ClientSecret,
+    /// Run the slow parts too (the CLI's `--slow`).
+    slow: bool,
+    /// The last run's plan, as the runner words it.
+    plan: Vec<String>,
 }
 
 impl Default for ProbesScreen {
@@ -57,6 +75,12 @@ impl Default for ProbesScreen {
             running: false,
             message: None,
             rx: None,
+            chosen_for: None,
+            show_choice: false,
+            second_client_id: String::new(),
+            second_client_secret: ClientSecret::default(),
+            slow: false,
+            plan: Vec::new(),
         }
     }
 }
@@ -78,6 +102,41 @@ impl ProbesScreen {
         self.selected.iter().copied().collect()
     }
 
+    /// Opens the window with the probes of `grant`'s wizard leaf chosen (and no others).
+    pub fn choose_for(&mut self, grant: Grant) {
+        let ids = crate::wizard::leaf_for(grant)
+            .and_then(|n| n.leaf())
+            .map(|l| l.probes)
+            .unwrap_or_default();
+        self.selected = ids
+            .iter()
+            .filter_map(|id| probe::find(id).map(|p| p.id))
+            .collect();
+        self.chosen_for = Some(grant);
+        self.show_choice = true;
+        self.open = true;
+    }
+
+    /// The grant whose probes the wizard chose, until the choice is changed by hand.
+    pub fn chosen_for(&self) -> Option<Grant> {
+        self.chosen_for
+    }
+
+    /// The second client from the window's fields (none when its ID is empty).
+    pub fn second_client(&self) -> Option<SecondClient> {
+        let id = self.second_client_id.trim();
+        (!id.is_empty()).then(|| SecondClient {
+            client_id: id.to_string(),
+            client_secret: (!self.second_client_secret.expose().is_empty())
+                .then(|| self.second_client_secret.clone()),
+        })
+    }
+
+    /// The last run's plan (logins, state changes, the slow parts), said before it sent anything.
+    pub fn plan(&self) -> &[String] {
+        &self.plan
+    }
+
     /// The results so far (of the last or running run).
     pub fn results(&self) -> &[ProbeResult] {
         &self.results
@@ -92,6 +151,7 @@ impl ProbesScreen {
         let msgs: Vec<Msg> = rx.try_iter().collect();
         for msg in msgs {
             match msg {
+                Msg::Plan(lines) => self.plan = lines,
                 Msg::Result(r) => {
                     self.results.retain(|x| x.id != r.id);
                     self.results.push(*r);
@@ -156,6 +216,9 @@ impl ProbesScreen {
         if only.len() == PROBES.len() {
             self.results.clear();
         }
+        let second_client = self.second_client();
+        let slow = self.slow;
+        self.plan.clear();
         let ctx = ctx.clone();
         worker.handle().spawn(async move {
             let tx = Mutex::new(tx);
@@ -196,8 +259,8 @@ impl ProbesScreen {
                 discovery: conn.discovery,
                 driver: Arc::new(driver),
                 redirect_uri,
-                second_client: None,
-                slow: false,
+                second_client,
+                slow,
             };
             let options = RunOptions {
                 only,
@@ -207,6 +270,12 @@ impl ProbesScreen {
                 Ok(p) => p,
                 Err(e) => return send(Msg::Failed(e)),
             };
+            send(Msg::Plan(
+                plan.describe(target.driver.name(), target.driver.needs_user())
+                    .into_iter()
+                    .map(|l| l.trim_start_matches("plan: ").to_string())
+                    .collect(),
+            ));
             let on_result = |r: &ProbeResult| send(Msg::Result(Box::new(r.clone())));
             let run = probe::run(Arc::new(target), &plan, &on_result).await;
             send(Msg::Done(Box::new(run)));
@@ -259,6 +328,75 @@ impl ProbesScreen {
         self.open = open;
     }
 
+    fn choice_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if ui.button("All probes").clicked() {
+                self.selected = PROBES.iter().map(|p| p.id).collect();
+                self.chosen_for = None;
+            }
+            if ui.button("None").clicked() {
+                self.selected.clear();
+                self.chosen_for = None;
+            }
+        });
+        for group in GROUPS {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(egui::RichText::new(group.title()).strong());
+                for p in PROBES.iter().filter(|p| p.group == group) {
+                    let mut on = self.selected.contains(p.id);
+                    if ui.checkbox(&mut on, p.id).on_hover_text(p.tests).changed() {
+                        if on {
+                            self.selected.insert(p.id);
+                        } else {
+                            self.selected.remove(p.id);
+                        }
+                        self.chosen_for = None;
+                    }
+                }
+            });
+        }
+    }
+
+    /// The second registered client, as the CLI's `--second-client-id/-secret`.
+    fn second_client_ui(&mut self, ui: &mut egui::Ui) {
+        let needing: Vec<&str> = PROBES
+            .iter()
+            .filter(|p| p.needs.contains(&Need::SecondClient))
+            .map(|p| p.id)
+            .collect();
+        egui::CollapsingHeader::new("Second client")
+            .id_salt("probes_second_client")
+            .show(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "Another client registered at the same server, for {}. Without it those probes are skipped.",
+                        needing.join(", ")
+                    ))
+                    .weak(),
+                );
+                egui::Grid::new("probes_second_client_grid")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        let l = ui.label("Second client ID");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.second_client_id)
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Second client secret");
+                        ui.add(
+                            egui::TextEdit::singleline(self.second_client_secret.expose_mut())
+                                .password(true)
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(l.id)
+                        .on_hover_text("Empty for a public client; masked like every secret");
+                        ui.end_row();
+                    });
+            });
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, profile: Option<Profile>) {
         ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
         let reachable = |p: &Profile| {
@@ -286,25 +424,36 @@ impl ProbesScreen {
                 "Choose an active profile with an issuer on the Profiles screen first.",
             );
         }
-        egui::CollapsingHeader::new("Choose probes").show(ui, |ui| {
-            for group in GROUPS {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(egui::RichText::new(group.title()).strong());
-                    for p in PROBES.iter().filter(|p| p.group == group) {
-                        let mut on = self.selected.contains(p.id);
-                        if ui.checkbox(&mut on, p.id).on_hover_text(p.tests).changed() {
-                            if on {
-                                self.selected.insert(p.id);
-                            } else {
-                                self.selected.remove(p.id);
-                            }
-                        }
-                    }
-                });
-            }
-        });
+        if let Some(grant) = self.chosen_for {
+            ui.label(format!(
+                "Chosen from the wizard: the {} probes that test the pitfalls of {}.",
+                self.selected.len(),
+                grant.title()
+            ));
+        }
+        let show_choice = std::mem::take(&mut self.show_choice);
+        egui::CollapsingHeader::new("Choose probes")
+            .open(show_choice.then_some(true))
+            .show(ui, |ui| self.choice_ui(ui));
+        self.second_client_ui(ui);
+        ui.checkbox(&mut self.slow, "Slow probes")
+            .on_hover_text(
+                "Wait for a short-lived access token to expire and measure the authorization code's lifetime (up to 11 minutes and 14 more logins)",
+            );
+        if self.second_client_id.trim().is_empty() && !self.second_client_secret.expose().is_empty()
+        {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "The second client's secret needs its client ID.",
+            );
+        }
         ui.horizontal(|ui| {
-            let can_run = profile.is_some() && !self.running && !self.selected.is_empty();
+            let second_incomplete = self.second_client_id.trim().is_empty()
+                && !self.second_client_secret.expose().is_empty();
+            let can_run = profile.is_some()
+                && !self.running
+                && !self.selected.is_empty()
+                && !second_incomplete;
             if ui.add_enabled(can_run, egui::Button::new("Run")).clicked()
                 && let Some(p) = profile.clone()
             {
@@ -327,6 +476,15 @@ impl ProbesScreen {
         });
         if let Some(m) = &self.message {
             ui.label(crate::text::inert(m).to_string());
+        }
+        if !self.plan.is_empty() {
+            egui::CollapsingHeader::new("Plan")
+                .id_salt("probes_plan")
+                .show(ui, |ui| {
+                    for line in &self.plan {
+                        ui.label(egui::RichText::new(line).weak());
+                    }
+                });
         }
         let mut rerun = None;
         egui::ScrollArea::vertical().show(ui, |ui| {

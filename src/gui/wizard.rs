@@ -2,7 +2,8 @@
 //!
 //! Questions run down the left, answers sit on the arrows as clickable chips, and leaves (the
 //! grants) stand on the right, as in the seed's ASCII chart. The chosen path lights up; the side
-//! panel explains the leaf in the seed's words and offers "Run this grant".
+//! panel explains the leaf in the seed's words and offers "Run this grant" and a link to the
+//! security probes that test the grant's pitfalls at a server.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,8 @@ use crate::wizard::{self, Edge, Grant, Node, NodeKind, Note};
 pub enum WizardCommand {
     /// Open the flow runner pre-filled for this grant.
     RunGrant(Grant),
+    /// Open the Probes window with the probes that test this grant's pitfalls chosen.
+    OpenProbes(Grant),
 }
 
 // Design units (points at scale 1.0).
@@ -313,28 +316,56 @@ fn explanation_ui(
                 ui.label(egui::RichText::new(why).color(ui.visuals().warn_fg_color));
             }
             ui.add_space(10.0);
-            match leaf.grant.cli_name() {
-                Some(_) => {
-                    let label = if leaf.grant.is_deprecated() {
-                        "Run this grant anyway"
-                    } else {
-                        "Run this grant"
-                    };
-                    if ui
-                        .add(egui::Button::new(egui::RichText::new(label).strong()))
-                        .on_hover_text("Open the flow runner pre-filled from the active profile")
-                        .clicked()
-                    {
-                        command = Some(WizardCommand::RunGrant(leaf.grant));
+            // The run button and the probes link share a row (wrapping when narrow).
+            ui.horizontal_wrapped(|ui| {
+                match leaf.grant.cli_name() {
+                    Some(_) => {
+                        let label = if leaf.grant.is_deprecated() {
+                            "Run this grant anyway"
+                        } else {
+                            "Run this grant"
+                        };
+                        if ui
+                            .add(egui::Button::new(egui::RichText::new(label).strong()))
+                            .on_hover_text(
+                                "Open the flow runner pre-filled from the active profile",
+                            )
+                            .clicked()
+                        {
+                            command = Some(WizardCommand::RunGrant(leaf.grant));
+                        }
+                    }
+                    _ => {
+                        ui.label(
+                            egui::RichText::new(
+                                "grantscope explains this grant but does not run it.",
+                            )
+                            .weak(),
+                        );
                     }
                 }
-                _ => {
+                if leaf.probes.is_empty() {
                     ui.label(
-                        egui::RichText::new("grantscope explains this grant but does not run it.")
-                            .weak(),
+                        egui::RichText::new(
+                            "No security probe tests this grant's own pitfalls yet.",
+                        )
+                        .weak(),
                     );
+                } else {
+                    let link = ui
+                        .link(format!(
+                            "Probe a server for its pitfalls ({} probes)",
+                            leaf.probes.len()
+                        ))
+                        .on_hover_text(format!(
+                            "Open the Probes window with these chosen: {}",
+                            leaf.probes.join(", ")
+                        ));
+                    if link.clicked() {
+                        command = Some(WizardCommand::OpenProbes(leaf.grant));
+                    }
                 }
-            }
+            });
             ui.add_space(10.0);
             ui.label(egui::RichText::new("Notes").strong());
             for note in Note::ALL {

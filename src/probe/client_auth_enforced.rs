@@ -21,6 +21,7 @@ pub static PROBE: Probe = Probe {
     tests: "Confidential client: no secret, wrong secret, secret in the query string, token request as GET: all refused passes, any accepted fails; whether post and basic are interchangeable is said in the reason. Public client: skipped.",
     needs: &[],
     logins: 0,
+    slow_logins: 0,
     changes: None,
     run,
 };

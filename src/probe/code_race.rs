@@ -18,6 +18,7 @@ pub static PROBE: Probe = Probe {
     tests: "Ten parallel redemptions of one code on warmed connections: exactly one success passes; several working tokens fail.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: Some("redeems one code ten times at once (a server may revoke that login's tokens)"),
     run,
 };

@@ -13,6 +13,7 @@ pub static PROBE: Probe = Probe {
     tests: "Token request with a changed redirect_uri, then one without: mismatch refused passes, omission accepted warns.",
     needs: &[],
     logins: 2,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -15,6 +15,7 @@ pub static PROBE: Probe = Probe {
     tests: "After a second redemption, the first access token (userinfo or introspection) and refresh token: both dead passes; either working warns.",
     needs: &[Need::After("code.single-use")],
     logins: 1,
+    slow_logins: 0,
     changes: Some("revokes the tokens of one login by presenting its code twice"),
     run,
 };

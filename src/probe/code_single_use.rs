@@ -12,6 +12,7 @@ pub static PROBE: Probe = Probe {
     tests: "Redeem one code twice: the second redemption refused passes.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: Some("redeems one code twice (a server may revoke that login's tokens)"),
     run,
 };

@@ -24,6 +24,7 @@ pub static PROBE: Probe = Probe {
     tests: "When advertised: tokens with a proof; the same proof again; a proof with the wrong htm or htu; a resource call without ath; the bound token used as Bearer: all refused and the token bound (token_type DPoP, cnf.jkt when readable) passes. Not advertised: skipped.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

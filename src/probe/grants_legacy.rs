@@ -16,6 +16,7 @@ pub static PROBE: Probe = Probe {
     tests: "grant_type=password with made-up credentials; response_type=token and id_token token: unsupported_grant_type / unauthorized_client / unsupported_response_type passes; tokens fail; invalid_grant (the grant is on and checked the made-up user) warns.",
     needs: &[],
     logins: 0,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -16,6 +16,7 @@ pub static PROBE: Probe = Probe {
     tests: "Origin: on authorize and token; Cache-Control on token responses; frame protection on the login page: no CORS at authorize, no * with credentials at token, no-store passes; no frame protection warns.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -13,6 +13,7 @@ pub static PROBE: Probe = Probe {
     tests: "The callback's iss against the metadata issuer, success and error: advertised and equal passes; advertised but missing or different fails; neither warns.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

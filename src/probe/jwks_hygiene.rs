@@ -20,6 +20,7 @@ pub static PROBE: Probe = Probe {
     tests: "The JWKS, the advertised ID token algorithms and an ID token's header: private members, RSA under 2048 bits, none advertised, or a header alg not advertised fail; HS* advertised for ID tokens or duplicate kids warn.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -230,6 +230,8 @@ pub struct Probe {
     pub needs: &'static [Need],
     /// How many authorizations (user logins) it asks for.
     pub logins: u32,
+    /// The authorizations it adds with `--slow`.
+    pub slow_logins: u32,
     /// The state it changes at the server (revocations, refresh families), if any.
     pub changes: Option<&'static str>,
     pub run: for<'a> fn(&'a mut Cx) -> ProbeFuture<'a>,

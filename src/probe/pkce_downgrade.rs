@@ -14,6 +14,7 @@ pub static PROBE: Probe = Probe {
     tests: "No code_challenge at authorize, a code_verifier at the token endpoint: refused passes; inconclusive when authorize refuses the missing challenge.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

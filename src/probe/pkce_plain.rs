@@ -14,6 +14,7 @@ pub static PROBE: Probe = Probe {
     tests: "(a) code_challenge_method=plain; (b) S256 challenge with code_verifier = the challenge itself: both refused passes.",
     needs: &[],
     logins: 2,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -13,6 +13,7 @@ pub static PROBE: Probe = Probe {
     tests: "A code flow with no code_challenge: refused at authorize or token passes; tokens fail for a public client (MUST) and warn for a confidential one (SHOULD).",
     needs: &[],
     logins: 2,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -13,6 +13,7 @@ pub static PROBE: Probe = Probe {
     tests: "S256 challenge at authorize, a different (well-formed) verifier at the token endpoint: refused passes.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -14,6 +14,7 @@ pub static PROBE: Probe = Probe {
     tests: "Matching S256 pairs with verifiers of 3, 42 and 129 characters and one with a character outside the unreserved set: all refused passes, any accepted fails.",
     needs: &[],
     logins: 4,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -13,6 +13,7 @@ pub static PROBE: Probe = Probe {
     tests: "S256 challenge at authorize, a token request without code_verifier: refused passes.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

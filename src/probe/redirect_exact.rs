@@ -17,6 +17,7 @@ pub static PROBE: Probe = Probe {
     tests: "Authorize with redirect variants (extra query, extra path, trailing slash, path case, encoded path confusion, http/https, userinfo in host): a redirect to any variant fails; a redirect to the registered URI after normalising an equivalent spelling does not.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };
@@ -81,7 +82,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 Landing::Redirect(to) if went_to_variant(&to, &variant, &registered) => {
                     return Ok(Verdict::fail(format!(
                         "the server redirected to an unregistered variant ({what}): {}",
-                        crate::text::inert(&super::cx::Reply::from_url(&to).target())
+                        crate::text::inert(&variant)
                     )));
                 }
                 Landing::Redirect(_) => {

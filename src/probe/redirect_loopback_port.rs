@@ -15,6 +15,7 @@ pub static PROBE: Probe = Probe {
     tests: "The loopback redirect URI with another port: accepted passes, refused fails for a public client (interop, MUST) and is info for a confidential one; the 127.0.0.1 / [::1] / localhost swaps are reported; no loopback URI is skipped.",
     needs: &[],
     logins: 2,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -18,6 +18,7 @@ pub static PROBE: Probe = Probe {
     tests: "An unregistered redirect_uri together with an error (bad scope, bad response_type): an error shown at the server passes; any redirect to it fails.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -14,6 +14,7 @@ pub static PROBE: Probe = Probe {
     tests: "Refresh with another client's credentials (second client); refresh a confidential client's token without client authentication: refused passes.",
     needs: &[Need::SecondClient],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

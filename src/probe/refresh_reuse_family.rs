@@ -13,6 +13,7 @@ pub static PROBE: Probe = Probe {
     tests: "Refresh, reuse the old refresh token, then refresh with the newest: refused passes.",
     needs: &[Need::After("refresh.rotation")],
     logins: 1,
+    slow_logins: 0,
     changes: Some("reuses a rotated refresh token, which should revoke that refresh family"),
     run,
 };

@@ -13,6 +13,7 @@ pub static PROBE: Probe = Probe {
     tests: "Refresh once, then reuse the old refresh token: rotated and the old refused passes; a public client without rotation (and no sender constraint) fails; a confidential client without rotation is info.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: Some(
         "starts a refresh family and reuses its first refresh token (a server may revoke the family)",
     ),

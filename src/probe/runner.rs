@@ -40,12 +40,17 @@ pub struct Plan {
     pub run: Vec<&'static Probe>,
     pub skipped: Vec<(&'static Probe, String)>,
     pub concurrency: usize,
+    /// Whether the slow parts run (`--slow`).
+    pub slow: bool,
 }
 
 impl Plan {
     /// Authorizations the run asks for.
     pub fn logins(&self) -> u32 {
-        self.run.iter().map(|p| p.logins).sum()
+        self.run
+            .iter()
+            .map(|p| p.logins + if self.slow { p.slow_logins } else { 0 })
+            .sum()
     }
 
     /// The probes that change state at the server, with what they change.
@@ -72,6 +77,14 @@ impl Plan {
         } else {
             format!("plan: {logins} authorization(s), approved by the server ({driver})")
         });
+        if self.slow {
+            for p in self.run.iter().filter(|p| p.slow_logins > 0) {
+                lines.push(format!(
+                    "plan: {} with the slow probes on asks for {} more authorization(s) and may wait minutes",
+                    p.id, p.slow_logins
+                ));
+            }
+        }
         for (id, what) in self.changes() {
             lines.push(format!("plan: {id} {what}"));
         }
@@ -129,6 +142,7 @@ pub fn plan(target: &Target, opts: &RunOptions) -> Result<Plan, String> {
         run,
         skipped,
         concurrency: opts.concurrency.max(1),
+        slow: target.slow,
     })
 }
 
@@ -273,5 +287,40 @@ pub async fn run(
         started_at,
         elapsed_ms: started.elapsed().as_millis() as u64,
         results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_counts_and_says_what_slow_adds() {
+        let lifetimes = super::super::find("token.lifetimes").expect("token.lifetimes");
+        let state = super::super::find("state.echo").expect("state.echo");
+        let mut plan = Plan {
+            run: vec![lifetimes, state],
+            skipped: Vec::new(),
+            concurrency: 1,
+            slow: false,
+        };
+        assert_eq!(plan.logins(), lifetimes.logins + state.logins);
+        assert!(
+            !plan
+                .describe("d", true)
+                .iter()
+                .any(|l| l.contains("--slow"))
+        );
+        plan.slow = true;
+        let extra = super::super::token_lifetimes::SLOW_LOGINS;
+        assert_eq!(plan.logins(), lifetimes.logins + state.logins + extra);
+        let said = plan.describe("d", true);
+        assert!(
+            said.iter().any(|l| l
+                == &format!(
+                    "plan: token.lifetimes with the slow probes on asks for {extra} more authorization(s) and may wait minutes"
+                )),
+            "{said:?}"
+        );
     }
 }

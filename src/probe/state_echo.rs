@@ -14,6 +14,7 @@ pub static PROBE: Probe = Probe {
     tests: "A 120-character state with reserved characters, on a success and on an error response (an unknown scope, else an unsupported code_challenge_method): identical on both passes, missing or altered fails.",
     needs: &[],
     logins: 1,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -17,6 +17,7 @@ pub static PROBE: Probe = Probe {
     tests: "Every metadata URL is https; the token request repeated over http (without credentials): https only passes, an OAuth answer over http fails; a loopback http issuer is inconclusive.",
     needs: &[],
     logins: 0,
+    slow_logins: 0,
     changes: None,
     run,
 };

@@ -511,11 +511,33 @@ fn password(
     let resources = params.all("resource");
     validate_resources(&resources)?;
     let mut store = app.store();
+    user_tokens(
+        app,
+        &mut store,
+        client,
+        user,
+        now_secs(),
+        (&scope, &resources),
+        jkt,
+    )
+}
+
+/// The tokens of a grant a user gave at `auth_time` (password and device grants): a new grant
+/// record, a refresh token when the client may refresh, bound to the DPoP key if any.
+fn user_tokens(
+    app: &App,
+    store: &mut Store,
+    client: &'static SeededClient,
+    user: &'static SeededUser,
+    auth_time: u64,
+    (scope, resources): (&str, &[String]),
+    jkt: Option<&str>,
+) -> Result<Value, OAuthError> {
     let grant = store.new_grant(Grant {
         client,
         user: Some(user),
-        resources: resources.clone(),
-        auth_time: Some(now_secs()),
+        resources: resources.to_vec(),
+        auth_time: Some(auth_time),
         revoked: false,
         revoked_reason: None,
     });
@@ -526,11 +548,11 @@ fn password(
     };
     mint(
         app,
-        &mut store,
+        store,
         Mint {
             refresh,
             cnf_jkt: jkt,
-            ..Mint::new(grant, &scope, &resources)
+            ..Mint::new(grant, scope, resources)
         },
     )
 }
@@ -714,37 +736,14 @@ fn device_code(
             record.status = DeviceStatus::Redeemed;
             let scope = record.scope.clone();
             let resources = record.resources.clone();
-            let grant = store.new_grant(Grant {
-                client,
-                user: Some(user),
-                resources: resources.clone(),
-                auth_time: Some(auth_time),
-                revoked: false,
-                revoked_reason: None,
-            });
-            let refresh = if client.allows_grant(GRANT_REFRESH_TOKEN) {
-                RefreshIssue::New
-            } else {
-                RefreshIssue::None
-            };
-            mint(
+            user_tokens(
                 app,
                 &mut store,
-                Mint {
-                    grant,
-                    scope: &scope,
-                    resources: &resources,
-                    refresh,
-                    nonce: None,
-                    code: None,
-                    cnf_x5t: None,
-                    cnf_jkt: jkt,
-                    authorization_details: None,
-                    acr: None,
-                    omit_at_hash: false,
-                    sub: None,
-                    act_sub: None,
-                },
+                client,
+                user,
+                auth_time,
+                (&scope, &resources),
+                jkt,
             )
         }
     }

@@ -11,6 +11,8 @@
 
 pub mod browser;
 pub mod cli;
+pub mod jmondi;
+pub mod node_peer;
 pub mod provider;
 pub mod sandbox;
 

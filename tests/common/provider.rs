@@ -2,18 +2,11 @@
 //! `oidc-provider`, configured in `tests/provider/server.js`) as a child process on a free
 //! loopback port, and describes its seeded clients.
 
+use super::node_peer::NodePeer;
 use super::{TestClient, TestProvider};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Child;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// How long the provider may take to print its READY line (it usually takes half a second).
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
-/// How many times a start is tried before the test fails.
-const START_ATTEMPTS: u32 = 2;
 
 /// Shared secret of the provider's HS256 resource server (`urn:grantscope:hs-api`), unless the
 /// test overrides `HS_API_SECRET`.
@@ -133,119 +126,28 @@ impl Provider {
 
     fn spawn(&mut self) {
         let dir = provider_dir();
-        if !dir.join("node_modules").join("oidc-provider").is_dir() {
-            panic!(
-                "the test provider's npm packages are not installed ({} is missing); run \
-                 `npm ci --prefix tests/provider` from the repository root first",
-                dir.join("node_modules/oidc-provider").display()
-            );
-        }
-        // A start that does not print READY in time is killed and tried once more: on a loaded
-        // CI machine one Node start in many has been seen to stall, and a fresh process starts.
-        let mut failures = Vec::new();
-        for attempt in 1..=START_ATTEMPTS {
-            match self.spawn_once(&dir) {
-                Ok(()) => {
-                    if !failures.is_empty() {
-                        eprintln!(
-                            "the test provider started on attempt {attempt}; earlier: {}",
-                            failures.join("; ")
-                        );
-                    }
-                    return;
-                }
-                Err(failure) => failures.push(format!("attempt {attempt}: {failure}")),
-            }
-        }
-        panic!(
-            "the test provider did not start ({START_ATTEMPTS} attempts, {READY_TIMEOUT:?} \
-             each):\n{}\nIf packages are missing, run `npm ci --prefix tests/provider`.",
-            failures.join("\n")
-        );
-    }
-
-    /// Starts node once and waits for READY; on failure kills it and says how far it got.
-    fn spawn_once(&mut self, dir: &Path) -> Result<(), String> {
-        let server = dir.join("server.js");
-        let mut cmd = Command::new("node");
-        cmd.arg(&server)
-            .current_dir(dir)
-            .env("PORT", self.port.to_string())
-            .env("KEYS_FILE", self.keys_file())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        let mut child = match cmd.spawn() {
-            Ok(child) => child,
-            Err(e) => panic!(
-                "cannot start the test provider with `node {}`: {e}. Node.js >= 20.19 must be on \
-                 PATH (e.g. `apt-get install nodejs npm`), then run `npm ci --prefix tests/provider`",
-                server.display()
+        let mut env = vec![
+            ("PORT".to_string(), self.port.to_string()),
+            (
+                "KEYS_FILE".to_string(),
+                self.keys_file().display().to_string(),
             ),
+        ];
+        env.extend(self.env.iter().cloned());
+        let peer = NodePeer {
+            name: "the test provider (oidc-provider)",
+            dir: &dir,
+            package: "oidc-provider",
+            env,
         };
-        if let Ok(mut s) = self.stderr.lock() {
-            s.clear();
-        }
-        // Drain stderr so the child never blocks on a full pipe; keep it for error messages.
-        if let Some(mut err) = child.stderr.take() {
-            let sink = Arc::clone(&self.stderr);
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = err.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    if let Ok(mut s) = sink.lock() {
-                        s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                    }
-                }
-            });
-        }
-        // stdout carries `STAGE …` lines while starting, then `READY issuer`.
-        let stage = Arc::new(Mutex::new(String::from("node started")));
-        let (tx, rx) = mpsc::channel();
-        if let Some(out) = child.stdout.take() {
-            let stage = Arc::clone(&stage);
-            std::thread::spawn(move || {
-                let mut lines = BufReader::new(out).lines();
-                while let Some(Ok(line)) = lines.next() {
-                    if let Some(issuer) = line.strip_prefix("READY ") {
-                        let _ = tx.send(issuer.trim().to_string());
-                    } else if let Some(s) = line.strip_prefix("STAGE ")
-                        && let Ok(mut last) = stage.lock()
-                    {
-                        *last = s.trim().to_string();
-                    }
-                }
-            });
-        }
-        match rx.recv_timeout(READY_TIMEOUT) {
-            Ok(issuer) => {
-                self.port = issuer
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or_else(|| panic!("cannot read the port from the READY line {issuer}"));
-                self.issuer = issuer;
-                self.child = Some(child);
-                Ok(())
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let status = child.wait().ok();
-                // Give the reader threads a moment to collect the last words.
-                std::thread::sleep(Duration::from_millis(200));
-                let last = stage.lock().map(|s| s.clone()).unwrap_or_default();
-                Err(format!(
-                    "no READY within {READY_TIMEOUT:?} (last stage: {last}; exit: {status:?}); \
-                     stderr:\n{}",
-                    self.stderr()
-                ))
-            }
-        }
+        let (child, issuer) = peer.start(&self.stderr);
+        self.port = issuer
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("cannot read the port from the READY line {issuer}"));
+        self.issuer = issuer;
+        self.child = Some(child);
     }
 }
 
