@@ -374,8 +374,9 @@ fn classify_tls(e: &(dyn std::error::Error + 'static)) -> Option<(TlsFailure, St
     None
 }
 
-/// A pure, prepared request. Nothing is sent until [`HttpClient::send`].
-#[derive(Debug, Clone)]
+/// A pure, prepared request. Nothing is sent until [`HttpClient::send`]. Its `Debug` shows
+/// it masked, as every view does.
+#[derive(Clone)]
 pub struct HttpRequest {
     pub method: String,
     pub url: Url,
@@ -450,18 +451,46 @@ impl HttpRequest {
     }
 }
 
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let masked = self.view(false);
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &masked.url)
+            .field("headers", &masked.headers)
+            .field("body", &masked.body)
+            .field("secrets", &format_args!("{} redacted", self.secrets.len()))
+            .finish_non_exhaustive()
+    }
+}
+
 fn push_secret(list: &mut Vec<(SecretKind, String)>, kind: SecretKind, value: String) {
     if !value.is_empty() && !list.iter().any(|(_, v)| *v == value) {
         list.push((kind, value));
     }
 }
 
-/// A response as received: status, headers and the (size-capped) body.
-#[derive(Debug, Clone)]
+/// A response as received: status, headers and the (size-capped) body. Its `Debug` leaves the
+/// body out (it may hold tokens; the exchange views mask them).
+#[derive(Clone)]
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("header_names", &names)
+            .field(
+                "body",
+                &format_args!("{} bytes, not shown", self.body.len()),
+            )
+            .finish()
+    }
 }
 
 /// The body was not the JSON that was expected.
@@ -1103,6 +1132,36 @@ mod tests {
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn debug_shows_neither_the_requests_secrets_nor_the_responses_body() {
+        let req = HttpRequest::post_form(
+            Url::parse("https://as.example/token").unwrap(),
+            &[
+                ("client_secret", "s3cr3t-value"),
+                ("grant_type", "client_credentials"),
+            ],
+        )
+        .header("Authorization", "Bearer tok-123456")
+        .secret(SecretKind::ClientSecret, "s3cr3t-value")
+        .secret(SecretKind::AccessToken, "tok-123456");
+        let shown = format!("{req:?}");
+        assert!(
+            !shown.contains("s3cr3t-value") && !shown.contains("tok-123456"),
+            "{shown}"
+        );
+        assert!(shown.contains("grant_type=client_credentials"), "{shown}");
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: br#"{"access_token":"tok-123456"}"#.to_vec(),
+        };
+        let shown = format!("{resp:?}");
+        assert!(
+            !shown.contains("tok-123456") && shown.contains("200"),
+            "{shown}"
+        );
     }
 
     #[test]

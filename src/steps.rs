@@ -59,6 +59,27 @@ const TOKEN_CLIENT_CREDENTIALS: StepText = StepText {
     server_checks: "Only a confidential client may use this grant, and its authentication must be checked; the scope is limited to what the client itself may do.",
 };
 
+const TOKEN_JWT_BEARER: StepText = StepText {
+    title: "Token request: a signed assertion stands for the grant",
+    purpose: "The client sends a JWT, signed by a party the server trusts, that names the subject the token is for; no user is asked. Enterprise and cross-domain set-ups use it to turn an existing identity into an access token.",
+    reference: "RFC 7523 §2.1, §3",
+    server_checks: "The assertion's signature verifies with a trusted key; `iss`, `sub` and `aud` (this server) are present and `aud` names this server; `exp` has not passed; its `jti` is not replayed.",
+};
+
+const TOKEN_EXCHANGE: StepText = StepText {
+    title: "Token request: trade one token for another",
+    purpose: "The client presents a subject token (and maybe an actor token) and asks for a new token of a given type, for another audience or with less scope: delegation and impersonation between services.",
+    reference: "RFC 8693 §2.1, §2.2",
+    server_checks: "The subject token is valid and was issued for this use; the client may exchange it; the new token's audience and scope are no wider than policy allows; `act` records who acts for whom.",
+};
+
+const RESOURCE_CALL: StepText = StepText {
+    title: "API call: use the token",
+    purpose: "The client calls a protected resource with the access token: `Authorization: Bearer` or, for a DPoP-bound token, `Authorization: DPoP` with a fresh proof that hashes the token (`ath`). The resource answers 401 with a `WWW-Authenticate` challenge when it wants something else.",
+    reference: "RFC 6750 §2.1, §3; RFC 9449 §7; RFC 9470 §3",
+    server_checks: "The token is valid, unexpired, meant for this resource (`aud`) and carries the scope needed; a DPoP-bound token comes with a proof of its key (`cnf.jkt`), never as a plain Bearer token.",
+};
+
 const TOKEN_PASSWORD: StepText = StepText {
     title: "Token request: the user's password (deprecated)",
     purpose: "The client sends the user's name and password itself. This is why the grant is deprecated: the client sees the password, and no second factor or consent can happen.",
@@ -124,15 +145,18 @@ pub fn explain(step: &str, grant: Option<GrantKind>) -> Option<&'static StepText
         "token request" => match grant {
             Some(GrantKind::ClientCredentials) => &TOKEN_CLIENT_CREDENTIALS,
             Some(GrantKind::Password) => &TOKEN_PASSWORD,
+            Some(GrantKind::JwtBearer) => &TOKEN_JWT_BEARER,
+            Some(GrantKind::TokenExchange) => &TOKEN_EXCHANGE,
             _ => &TOKEN_CODE,
         },
+        "resource call" => &RESOURCE_CALL,
         "token poll" => &TOKEN_DEVICE_POLL,
         "device authorization request" => &DEVICE_AUTHORIZATION,
         "refresh request" => &REFRESH,
         "introspection" => &INTROSPECTION,
         "revocation" => &REVOCATION,
         "userinfo" => &USERINFO,
-        s if s.starts_with("jwks") => &JWKS,
+        s if s.to_ascii_lowercase().starts_with("jwks") => &JWKS,
         _ => return None,
     })
 }
@@ -174,6 +198,16 @@ mod tests {
                 .reference,
             "RFC 6749 §4.4"
         );
+        // Each grant's token request is its own, not the code exchange's.
+        for kind in [GrantKind::JwtBearer, GrantKind::TokenExchange] {
+            assert_ne!(
+                explain("token request", Some(kind)),
+                explain("token request", Some(GrantKind::AuthorizationCode)),
+                "{kind:?}"
+            );
+        }
+        assert!(explain("JWKS", None).is_some(), "steps are named JWKS");
+        assert!(explain("resource call", None).is_some());
         assert!(explain("made up", None).is_none());
     }
 }

@@ -409,3 +409,75 @@ fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
         .unwrap();
     assert_eq!(answer.status, 200, "{answer:?}");
 }
+
+#[test]
+fn a_client_check_turned_off_accepts_a_tampered_state_and_the_run_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = gui_support::harness_at(options, (1400.0, 1600.0, 1.0));
+    walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    // The tester overrides the request's state: the answer no longer matches what the client
+    // keeps, and the run is refused.
+    h.get_by_label("Request options (PAR, DPoP, extra parameters)")
+        .click();
+    h.step();
+    h.step();
+    // The first "Add parameter" is the authorization request's (the token request's follows).
+    h.query_all_by_label("Add parameter")
+        .next()
+        .unwrap()
+        .click();
+    h.step();
+    h.step();
+    let names: Vec<_> = h
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .filter(|n| n.accesskit_node().placeholder() == Some("name"))
+        .collect();
+    names[0].click();
+    h.step();
+    h.event(egui::Event::Text("state".into()));
+    h.step();
+    let values: Vec<_> = h
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .filter(|n| n.accesskit_node().placeholder() == Some("value"))
+        .collect();
+    values[0].click();
+    h.step();
+    h.event(egui::Event::Text("tampered".into()));
+    h.step();
+    h.step();
+    assert!(
+        h.state()
+            .flow()
+            .profile
+            .authorize_params
+            .contains(&("state".to_string(), "tampered".to_string())),
+        "{:?}",
+        h.state().flow().profile.authorize_params
+    );
+    authorize_in_browser(&mut h);
+    assert!(h.state().flow().run().unwrap().success().is_none());
+    h.get_by_label_contains("`state` does not match");
+
+    // The state check turned off: the same tampering is accepted, and the run says so.
+    h.get_by_label("Client checks (for testing a server)")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "state check")
+        .click();
+    h.step();
+    h.step();
+    assert_eq!(
+        h.state().flow().inputs.checks_off,
+        vec![grantscope::oauth::ClientCheck::State]
+    );
+    h.get_by_label_contains("Turned off: state");
+    authorize_in_browser(&mut h);
+    h.get_by_label("Tokens received");
+    h.get_by_label("Client checks turned off for this run: state");
+    h.get_by_label_contains("Accepted: the redirect's `state` does not match");
+}

@@ -125,6 +125,10 @@ pub struct TokenArgs {
     /// Human output: also print each exchange raw (secrets masked unless --reveal-secrets).
     #[arg(long)]
     pub show_exchanges: bool,
+    /// Testing a server: turn one of the client's own checks of the answers off (state, iss,
+    /// nonce; repeatable). What fails it is then accepted, and the report says so.
+    #[arg(long = "skip-check", value_name = "CHECK")]
+    pub skip_check: Vec<crate::oauth::ClientCheck>,
 }
 
 pub async fn run(args: TokenArgs) -> ExitCode {
@@ -167,7 +171,7 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         crate::oauth::binding::annotate_inspection(at, certificate.as_deref());
     }
     if args.json {
-        let doc = json_document(
+        let mut doc = json_document(
             &outcome,
             &inspections,
             reveal,
@@ -178,12 +182,16 @@ pub async fn run(args: TokenArgs) -> ExitCode {
                 .split(' ')
                 .any(|t| t == "token" || t == "id_token"),
         );
+        if !resolved.config.checks_off.is_empty() {
+            doc["checks_off"] = checks_off_json(&resolved.config.checks_off, &outcome);
+        }
         println!(
             "{}",
             crate::text::to_json_pretty(&doc).unwrap_or_else(|_| "{}".into())
         );
     } else {
         super::token_report::print_human(&outcome, &inspections, reveal, args.show_exchanges);
+        print_checks_off(&resolved.config.checks_off, &outcome);
     }
     match &outcome.result {
         Ok(_) => ExitCode::SUCCESS,
@@ -256,8 +264,11 @@ async fn run_grant(
         }),
     };
     let reveal = r.reveal;
+    let mut config = r.config;
+    config.checks_off = args.skip_check.clone();
+    config.checks_off.dedup();
     let mut conn = Connection {
-        config: r.config,
+        config,
         discovery: r.discovery,
         session: r.session,
         notes: Vec::new(),
@@ -277,6 +288,39 @@ async fn run_grant(
             reveal,
         },
     )
+}
+
+/// The client checks the tester turned off and what their failure let through.
+fn checks_off_json(off: &[crate::oauth::ClientCheck], outcome: &GrantOutcome) -> Value {
+    let accepted = outcome
+        .result
+        .as_ref()
+        .map(|s| s.accepted_unchecked.clone())
+        .unwrap_or_default();
+    json!({
+        "turned_off": off.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "accepted": accepted,
+    })
+}
+
+/// On stderr, after the report: which checks were off, and what was accepted without them.
+fn print_checks_off(off: &[crate::oauth::ClientCheck], outcome: &GrantOutcome) {
+    if off.is_empty() {
+        return;
+    }
+    let names: Vec<String> = off
+        .iter()
+        .map(|c| format!("{c} (defends against {})", c.defends()))
+        .collect();
+    eprintln!(
+        "WARNING: client checks turned off for this run: {}",
+        names.join("; ")
+    );
+    if let Ok(s) = &outcome.result {
+        for line in &s.accepted_unchecked {
+            eprintln!("WARNING: {}", crate::text::inert(line));
+        }
+    }
 }
 
 fn json_document(

@@ -192,11 +192,14 @@ pub struct GrantInputs {
     pub paste_redirect: bool,
     /// Authorization code / device: how long to wait for the user.
     pub wait_secs: u64,
+    /// Client checks the tester turned off for the next runs (never saved).
+    pub checks_off: Vec<crate::oauth::ClientCheck>,
 }
 
 impl Default for GrantInputs {
     fn default() -> Self {
         Self {
+            checks_off: Vec::new(),
             refresh_token: RefreshToken::default(),
             username: String::new(),
             password: Password::default(),
@@ -239,6 +242,8 @@ pub struct FlowRun {
     open: BTreeSet<usize>,
     config: Option<Box<ClientConfig>>,
     requested_scope: Option<String>,
+    /// The client checks the tester turned off for this run.
+    checks_off: Vec<crate::oauth::ClientCheck>,
     finished_at: Option<i64>,
     profile: Profile,
     dpop: Option<Arc<crate::oauth::dpop::DpopState>>,
@@ -718,6 +723,11 @@ impl FlowScreen {
             open: BTreeSet::new(),
             config: None,
             requested_scope,
+            checks_off: if grant == GrantKind::AuthorizationCode {
+                self.inputs.checks_off.clone()
+            } else {
+                Vec::new()
+            },
             finished_at: None,
             profile: self.profile.clone(),
             dpop: None,
@@ -1071,6 +1081,9 @@ impl FlowScreen {
             &mut self.profile,
             self.grant == GrantKind::AuthorizationCode,
         );
+        if self.grant == GrantKind::AuthorizationCode {
+            super::request_options::checks_ui(ui, &mut self.inputs.checks_off);
+        }
         ui.checkbox(&mut self.reveal, "Reveal secrets");
         ui.add_space(8.0);
         if let Some(c) = self.run_row_ui(ui, enter) {
@@ -1122,6 +1135,24 @@ impl FlowScreen {
             return None;
         };
         ui.heading(run.grant.title());
+        if !run.checks_off.is_empty() {
+            let names: Vec<&str> = run.checks_off.iter().map(|c| c.as_str()).collect();
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!(
+                    "Client checks turned off for this run: {}",
+                    names.join(", ")
+                ),
+            );
+            if let Some(Ok(s)) = &run.result {
+                for line in &s.accepted_unchecked {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("Accepted: {}", crate::text::inert(line)),
+                    );
+                }
+            }
+        }
         // An error is shown once, under Run; the diagram shows where it happened.
         if let Some(Ok(s)) = &run.result {
             ui.colored_label(
@@ -1317,6 +1348,9 @@ async fn run_flow(
         Ok(c) => c,
         Err(e) => return (Err(e), None, None),
     };
+    if grant == GrantKind::AuthorizationCode {
+        conn.config.checks_off = inputs.checks_off.clone();
+    }
     if stepped {
         // Step mode: every request of the grant (discovery is done) waits for the user's
         // decision; the questions go to the UI, which answers through their reply slot.

@@ -4,6 +4,7 @@
 //! `--request-object`, `--authorization-details`, `--param` and `--token-param`, kept in the
 //! profile. Deprecated and dangerous choices are labelled where they are chosen.
 
+use crate::oauth::ClientCheck;
 use crate::oauth::request_object::RequestObject;
 use crate::profile::Profile;
 
@@ -135,6 +136,48 @@ pub fn flow_ui(ui: &mut egui::Ui, p: &mut Profile, authorize: bool) {
                 authorize_ui(ui, p);
             }
             token_params_ui(ui, p);
+        });
+}
+
+/// The client's own checks of the answers, each on unless the tester turns it off to see what
+/// a server gets away with; an off check is shown loudly here and in the run's result.
+pub fn checks_ui(ui: &mut egui::Ui, off: &mut Vec<ClientCheck>) {
+    egui::CollapsingHeader::new("Client checks (for testing a server)")
+        .id_salt("flow_client_checks")
+        .default_open(!off.is_empty())
+        .show(ui, |ui| {
+            ui.label(
+                egui::RichText::new(
+                    "grantscope checks every answer; untick one to accept what fails it. The run \
+                     then says what it accepted.",
+                )
+                .weak(),
+            );
+            ui.horizontal_wrapped(|ui| {
+                for check in ClientCheck::ALL {
+                    let mut on = !off.contains(&check);
+                    if ui
+                        .checkbox(&mut on, format!("{check} check"))
+                        .on_hover_text(format!("Defends against {}", check.defends()))
+                        .changed()
+                    {
+                        off.retain(|c| *c != check);
+                        if !on {
+                            off.push(check);
+                        }
+                    }
+                }
+            });
+            if !off.is_empty() {
+                let names: Vec<&str> = off.iter().map(|c| c.as_str()).collect();
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!(
+                        "Turned off: {} (the run will say what it accepted)",
+                        names.join(", ")
+                    ),
+                );
+            }
         });
 }
 

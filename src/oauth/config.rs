@@ -109,6 +109,58 @@ impl FromStr for PkceMode {
     }
 }
 
+/// A check the client makes of the server's answers that a tester may turn off to see what
+/// the server then gets away with (step mode's tampering). Off only when asked for, by name;
+/// every run with one off says so in its report and accepts nothing silently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientCheck {
+    /// The authorization response's `state` equals the one sent (RFC 6749 §10.12, CSRF).
+    State,
+    /// The authorization response's `iss` names the expected issuer (RFC 9207, mix-up).
+    Iss,
+    /// The ID token's `nonce` equals the one sent (OpenID Connect Core §3.1.3.7).
+    Nonce,
+}
+
+impl ClientCheck {
+    /// Every check that can be turned off.
+    pub const ALL: [ClientCheck; 3] = [ClientCheck::State, ClientCheck::Iss, ClientCheck::Nonce];
+
+    /// Its name (`state`, `iss`, `nonce`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientCheck::State => "state",
+            ClientCheck::Iss => "iss",
+            ClientCheck::Nonce => "nonce",
+        }
+    }
+
+    /// What the check defends against, in a few words.
+    pub fn defends(self) -> &'static str {
+        match self {
+            ClientCheck::State => "CSRF and stale answers (RFC 6749 §10.12)",
+            ClientCheck::Iss => "mix-up attacks (RFC 9207)",
+            ClientCheck::Nonce => "replayed ID tokens (OpenID Connect Core §3.1.3.7)",
+        }
+    }
+}
+
+impl std::fmt::Display for ClientCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ClientCheck {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ClientCheck::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown client check {s:?}; use state, iss or nonce"))
+    }
+}
+
 /// Everything a grant needs about the client and the request it makes.
 #[derive(Debug, Clone, Default)]
 pub struct ClientConfig {
@@ -147,6 +199,15 @@ pub struct ClientConfig {
     pub request_object: super::request_object::RequestObject,
     /// What the client authentication methods need (signing key, assertion alg and aud).
     pub auth: super::client_auth::AuthSettings,
+    /// Checks of the answers the tester turned off (never from a profile: per run only).
+    pub checks_off: Vec<ClientCheck>,
+}
+
+impl ClientConfig {
+    /// Whether the tester turned `check` off for this run.
+    pub fn check_off(&self, check: ClientCheck) -> bool {
+        self.checks_off.contains(&check)
+    }
 }
 
 /// `params` with `extra` laid over: a name in `extra` replaces every pair of that name, an

@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
 
+use super::config::ClientCheck;
 use super::error::{FlowError, OAuthErrorResponse};
 
 /// Connections read at once; more wait in the backlog until one is done.
@@ -40,6 +41,9 @@ pub struct Expected {
     /// The response type asked for tokens in the front channel (implicit, hybrid): an answer
     /// with `access_token` / `id_token` and no `code` is accepted.
     pub front_channel_tokens: bool,
+    /// Checks the tester turned off: a failure of one is accepted and said in
+    /// [`Callback::accepted`], never silently.
+    pub checks_off: Vec<ClientCheck>,
 }
 
 impl std::fmt::Debug for Expected {
@@ -61,6 +65,8 @@ pub struct Callback {
     pub iss: Option<String>,
     /// Every parameter of the response (JARM: of the verified JWT), as received.
     pub params: Vec<(String, String)>,
+    /// What failed a check the tester turned off and was accepted anyway, one line each.
+    pub accepted: Vec<String>,
 }
 
 /// Checks an authorization response given as a full redirect URL or a bare query string.
@@ -111,21 +117,39 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
         }
     }
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    // A failed check is an error, unless the tester turned it off: then it is accepted, said.
+    let mut accepted = Vec::new();
+    let mut fail = |check: ClientCheck, why: String| -> Result<(), FlowError> {
+        if expected.checks_off.contains(&check) {
+            accepted.push(format!(
+                "{why}; accepted because the {check} check is turned off"
+            ));
+            Ok(())
+        } else {
+            Err(FlowError::Redirect(format!("rejected: {why}")))
+        }
+    };
     let state = get("state");
     // RFC 9207: a present `iss` must match, even on error responses.
     let iss = get("iss");
     if let (Some(iss), Some(issuer)) = (&iss, &expected.issuer)
         && iss.trim_end_matches('/') != issuer.trim_end_matches('/')
     {
-        return Err(FlowError::Redirect(format!(
-            "rejected: the redirect's iss {iss:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
-        )));
+        fail(
+            ClientCheck::Iss,
+            format!(
+                "the redirect's iss {iss:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
+            ),
+        )?;
     }
     if state.as_deref() != Some(expected.state.as_str()) {
-        return Err(FlowError::Redirect(match state {
-            None => "rejected: the redirect carries no `state`; it was not answering our request".into(),
-            Some(_) => "rejected: the redirect's `state` does not match the one we sent (possible CSRF or a stale tab)".into(),
-        }));
+        fail(
+            ClientCheck::State,
+            match state {
+                None => "the redirect carries no `state`; it was not answering our request".into(),
+                Some(_) => "the redirect's `state` does not match the one we sent (possible CSRF or a stale tab)".into(),
+            },
+        )?;
     }
     if let Some(error) = get("error") {
         return Err(FlowError::AuthorizationDenied {
@@ -150,20 +174,26 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
         && let (Some(found), Some(issuer)) = (&id_token_iss, &expected.issuer)
         && found.trim_end_matches('/') != issuer.trim_end_matches('/')
     {
-        return Err(FlowError::Redirect(format!(
-            "rejected: the front-channel ID token's iss {found:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
-        )));
+        fail(
+            ClientCheck::Iss,
+            format!(
+                "the front-channel ID token's iss {found:?} is not the expected issuer {issuer:?} (RFC 9207 mix-up defence)"
+            ),
+        )?;
     }
     if iss.is_none() && id_token_iss.is_none() && expected.require_iss {
-        return Err(FlowError::Redirect(
-            "rejected: the server advertises RFC 9207 `iss` on authorization responses but this one has none".into(),
-        ));
+        fail(
+            ClientCheck::Iss,
+            "the server advertises RFC 9207 `iss` on authorization responses but this one has none"
+                .into(),
+        )?;
     }
     match get("code") {
         Some(code) if !code.is_empty() => Ok(Callback {
             code: code.into(),
             iss,
             params,
+            accepted,
         }),
         None if expected.front_channel_tokens
             && (get("access_token").is_some() || get("id_token").is_some()) =>
@@ -172,6 +202,7 @@ pub fn parse_redirect(input: &str, expected: &Expected) -> Result<Callback, Flow
                 code: String::new().into(),
                 iss,
                 params,
+                accepted,
             })
         }
         _ => Err(FlowError::Redirect(
@@ -437,6 +468,31 @@ mod tests {
             require_iss: false,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_check_turned_off_accepts_and_says_what_it_accepted() {
+        let bad =
+            "http://127.0.0.1:5000/callback?code=abc&state=other&iss=http%3A%2F%2Fevil.example";
+        let e = parse_redirect(bad, &expected()).unwrap_err().to_string();
+        assert!(e.contains("iss"), "iss is checked first: {e}");
+        let only_iss = Expected {
+            checks_off: vec![ClientCheck::Iss],
+            ..expected()
+        };
+        let e = parse_redirect(bad, &only_iss).unwrap_err().to_string();
+        assert!(e.contains("state"), "state is still checked: {e}");
+        let both = Expected {
+            checks_off: vec![ClientCheck::Iss, ClientCheck::State],
+            ..expected()
+        };
+        let cb = parse_redirect(bad, &both).unwrap();
+        assert_eq!(cb.code.expose(), "abc");
+        assert_eq!(cb.accepted.len(), 2, "{:?}", cb.accepted);
+        assert!(cb.accepted.iter().all(|a| a.contains("turned off")));
+        // Nothing failed: nothing is said, even with the checks off.
+        let good = "http://127.0.0.1:5000/callback?code=abc&state=s1&iss=http%3A%2F%2Fas.example";
+        assert!(parse_redirect(good, &both).unwrap().accepted.is_empty());
     }
 
     #[test]

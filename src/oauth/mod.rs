@@ -27,7 +27,7 @@ pub mod step;
 pub mod watch;
 
 pub use client_auth::AuthMethod;
-pub use config::{ClientConfig, Endpoints, PkceMode};
+pub use config::{ClientCheck, ClientConfig, Endpoints, PkceMode};
 pub use connect::{Connection, connect};
 pub use endpoint::EndpointKind;
 pub use error::{FlowError, GrantInput, Missing, OAuthErrorResponse};

@@ -80,7 +80,10 @@ pub fn id_token_options(
     InspectOptions {
         issuer,
         audience: Some(cfg.client_id.clone()),
-        nonce: success.nonce.clone(),
+        nonce: success
+            .nonce
+            .clone()
+            .filter(|_| !cfg.check_off(super::config::ClientCheck::Nonce)),
         access_token: Some(success.tokens.access_token.expose().to_string()),
         code: success.code.as_ref().map(|c| c.expose().to_string()),
         kind: TokenKind::Id,
@@ -127,7 +130,9 @@ pub async fn inspect_received(
         )
         .await;
         out.exchanges.extend(i.exchanges);
-        out.id_token = Some(i.inspection);
+        let mut inspection = i.inspection;
+        nonce_off_check(&mut inspection, cfg);
+        out.id_token = Some(inspection);
     }
     if let Some(front) = &success.front_channel_id_token {
         let mut opts = id_token_options(cfg, expected_issuer(cfg, discovery), success);
@@ -144,7 +149,9 @@ pub async fn inspect_received(
         )
         .await;
         out.exchanges.extend(i.exchanges);
-        out.front_channel_id_token = Some(i.inspection);
+        let mut inspection = i.inspection;
+        nonce_off_check(&mut inspection, cfg);
+        out.front_channel_id_token = Some(inspection);
     }
     if let Some(rt) = &tokens.refresh_token {
         out.refresh_token = Some(token::inspect_with_keys(
@@ -155,6 +162,22 @@ pub async fn inspect_received(
         ));
     }
     out
+}
+
+/// With the nonce check turned off, the ID token's report says so (a warning in its place).
+pub fn nonce_off_check(inspection: &mut Inspection, cfg: &ClientConfig) {
+    use super::config::ClientCheck;
+    use crate::token::{Check, CheckStatus};
+    if cfg.check_off(ClientCheck::Nonce) {
+        inspection.checks.retain(|c| c.id != "nonce");
+        inspection.checks.push(Check {
+            id: "nonce".into(),
+            status: CheckStatus::Warn,
+            message: "not checked: the tester turned the nonce check off, so a replayed ID token \
+                      would be accepted"
+                .into(),
+        });
+    }
 }
 
 /// RFC 9449 §5, §6: a token obtained with a DPoP proof comes as `token_type: DPoP` and, when

@@ -214,6 +214,7 @@ impl Profile {
                 signing_key: self.auth.signing_key.clone().filter(|s| !s.is_empty()),
                 ..self.auth.clone()
             },
+            checks_off: Vec::new(),
         })
     }
 

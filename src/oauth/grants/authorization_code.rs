@@ -337,6 +337,7 @@ pub async fn run(
                 require_iss,
                 jarm: jarm_verifier(session, cfg).await?,
                 front_channel_tokens: front_channel_tokens(cfg),
+                checks_off: cfg.checks_off.clone(),
             };
             let cb = listener.wait(&expected, timeout).await?;
             (request, cb, url)
@@ -361,6 +362,7 @@ pub async fn run(
                 require_iss,
                 jarm: jarm_verifier(session, cfg).await?,
                 front_channel_tokens: front_channel_tokens(cfg),
+                checks_off: cfg.checks_off.clone(),
             };
             let cb = loopback::parse_redirect(&pasted, &expected)?;
             (request, cb, url)
@@ -393,6 +395,9 @@ pub async fn run(
         back.as_str(),
         &secrets,
     ));
+    for line in &callback.accepted {
+        session.emit(FlowEvent::Note(format!("warning: {line}")));
+    }
     let front = front_channel_response(&callback)?;
     if front.is_some() {
         session.emit(FlowEvent::Note(format!("warning: {FRONT_CHANNEL_WARNING}")));
@@ -420,6 +425,7 @@ pub async fn run(
         success.front_channel_id_token = t.id_token.clone();
     }
     success.nonce = request.nonce;
+    success.accepted_unchecked = callback.accepted;
     Ok(success)
 }
 

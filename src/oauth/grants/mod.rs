@@ -316,6 +316,8 @@ pub struct TokenSuccess {
     pub code: Option<AuthorizationCode>,
     /// Hybrid and implicit flows: the ID token that came through the front channel.
     pub front_channel_id_token: Option<crate::secret::IdToken>,
+    /// What failed a client check the tester turned off and was accepted (one line each).
+    pub accepted_unchecked: Vec<String>,
 }
 
 impl TokenSuccess {
@@ -327,6 +329,7 @@ impl TokenSuccess {
             nonce: None,
             code: None,
             front_channel_id_token: None,
+            accepted_unchecked: Vec::new(),
         }
     }
 }
