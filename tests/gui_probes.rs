@@ -17,7 +17,9 @@ fn probes_window_runs_the_catalogue_against_the_sandbox() {
     options.sandbox_auto_approve = Some("alice".into());
     let mut h = harness(options);
     h.get_by_label("Start sandbox").click();
-    h.step();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
+    });
     h.get_by_label("Probes").click();
     h.step();
     h.step();
@@ -145,7 +147,9 @@ fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
     options.sandbox_auto_approve = Some("alice".into());
     let mut h = harness(options);
     h.get_by_label("Start sandbox").click();
-    h.step();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
+    });
     h.get_by_label("Probes").click();
     h.step();
     h.step();
@@ -255,7 +259,9 @@ fn slow_probes_show_in_the_plan() {
     options.sandbox_auto_approve = Some("alice".into());
     let mut h = harness(options);
     h.get_by_label("Start sandbox").click();
-    h.step();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
+    });
     h.get_by_label("Probes").click();
     h.step();
     h.step();

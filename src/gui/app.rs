@@ -191,6 +191,13 @@ impl GrantscopeApp {
         })
     }
 
+    /// Whether the start-up work is done: the profile list read (the sandbox profile created
+    /// on a first launch) and the active profile known. Until then the screens may still move
+    /// (tests wait for this before they click).
+    pub fn settled(&self) -> bool {
+        self.first_listing_done && self.active_profile().is_some()
+    }
+
     /// The screen shown now.
     pub fn screen(&self) -> Screen {
         self.settings.screen

@@ -9,11 +9,26 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
 
-/// The app, headless, at a size where every panel shows.
+/// The app, headless, at a size where every panel shows, once its start-up work is done.
 pub fn harness(options: AppOptions) -> Harness<'static, GrantscopeApp> {
-    Harness::builder()
+    let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 1000.0))
-        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap())
+        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap());
+    settle(&mut h);
+    h
+}
+
+/// Steps until the app has read its profiles (the layout moves when they arrive, and a click
+/// aimed before that can land on the wrong widget). Gives up quietly after a while: a test of
+/// a store that cannot be read still gets its harness and asserts what it sees.
+pub fn settle(h: &mut Harness<'static, GrantscopeApp>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    h.step();
+    while !h.state().settled() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
 }
 
 /// Steps the app until `done` holds; background work (sandbox, HTTP) runs on the app's own
@@ -98,10 +113,12 @@ pub fn harness_at(
     options: AppOptions,
     (w, h, zoom): (f32, f32, f32),
 ) -> Harness<'static, GrantscopeApp> {
-    Harness::builder()
+    let mut harness = Harness::builder()
         .with_size(egui::vec2(w / zoom, h / zoom))
         .with_pixels_per_point(zoom)
-        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap())
+        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap());
+    settle(&mut harness);
+    harness
 }
 
 /// The window in points.
