@@ -2,6 +2,8 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod gui_support;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
@@ -9,9 +11,11 @@ use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
 fn harness(dir: &std::path::Path, screen: Option<Screen>) -> Harness<'static, GrantscopeApp> {
     let mut options = AppOptions::new(dir);
     options.start_screen = screen;
-    Harness::builder()
+    let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap())
+        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap());
+    gui_support::settle(&mut h);
+    h
 }
 
 #[test]
