@@ -17,18 +17,7 @@ const T: Duration = Duration::from_secs(60);
 
 /// Authorization code with `extra` flags; returns the exit code, the JSON and stderr.
 fn flow(sb: &Sandbox, extra: &[&str]) -> (i32, Value, String) {
-    let mut args = vec![
-        "token".to_string(),
-        "authorization-code".into(),
-        "--issuer".into(),
-        sb.issuer().to_string(),
-        "--scope".into(),
-        "openid".into(),
-        "--no-browser".into(),
-        "--json".into(),
-    ];
-    args.extend(sb.native_client().cli_args());
-    args.extend(extra.iter().map(|s| s.to_string()));
+    let args = common::code_flow_args(sb.issuer(), &sb.native_client(), extra);
     let mut run = Grantscope::new(args).spawn().unwrap();
     let url = run.wait_for_stderr("authorize: ", T).unwrap();
     let redirect = sb.complete_login(&url, common::TEST_USER).unwrap();

@@ -244,18 +244,7 @@ fn call_sends_the_bound_token_as_dpop_and_bearer_is_refused() {
 /// delivers the answer (a fragment answer as the relay page would: posted back). Returns the
 /// authorize URL the browser was given and the JSON document.
 fn run_code_flow(p: &Provider, client: &TestClient, extra: &[&str]) -> (String, Value) {
-    let mut args = vec![
-        "token".to_string(),
-        "authorization-code".into(),
-        "--issuer".into(),
-        p.issuer().to_string(),
-        "--scope".into(),
-        "openid".into(),
-        "--no-browser".into(),
-        "--json".into(),
-    ];
-    args.extend(client.cli_args());
-    args.extend(extra.iter().map(|s| s.to_string()));
+    let args = common::code_flow_args(p.issuer(), client, extra);
     let mut run = Grantscope::new(args).spawn().unwrap();
     let url = run.wait_for_stderr("authorize: ", T).unwrap();
     let redirect = p.complete_login(&url, common::TEST_USER).unwrap();

@@ -28,6 +28,25 @@ fn send_call(h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeA
     });
 }
 
+/// Types `name` and `value` into the first row of the parameter tables (fields with the hints
+/// "name" and "value").
+fn type_first_parameter(
+    h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
+    name: &str,
+    value: &str,
+) {
+    for (hint, text) in [("name", name), ("value", value)] {
+        let field = h
+            .query_all_by_role(egui::accesskit::Role::TextInput)
+            .find(|n| n.accesskit_node().placeholder() == Some(hint))
+            .unwrap_or_else(|| panic!("no {hint} field"));
+        field.click();
+        h.step();
+        h.event(egui::Event::Text(text.into()));
+        h.step();
+    }
+}
+
 /// The rectangle of the widget whose label contains `label`.
 fn rect_of(
     h: &egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
@@ -186,18 +205,7 @@ fn an_extra_token_parameter_goes_on_the_wire_and_a_nameless_one_is_refused_befor
         .filter(|n| n.accesskit_node().placeholder() == Some("name"))
         .collect();
     assert_eq!(names.len(), 2);
-    names[0].click();
-    h.step();
-    h.event(egui::Event::Text("trace_id".into()));
-    h.step();
-    let values: Vec<_> = h
-        .query_all_by_role(egui::accesskit::Role::TextInput)
-        .filter(|n| n.accesskit_node().placeholder() == Some("value"))
-        .collect();
-    values[0].click();
-    h.step();
-    h.event(egui::Event::Text("lesson-7".into()));
-    h.step();
+    type_first_parameter(&mut h, "trace_id", "lesson-7");
     assert_eq!(
         h.state().flow().profile.token_params,
         vec![
@@ -273,14 +281,8 @@ fn rar_details_typed_in_the_form_come_back_granted_beside_the_requested() {
         "the complete JSON is accepted: {:?}",
         h.state().flow().profile.authorization_details
     );
-    let url = gui_support::run_until_authorize_url(&mut h);
+    let url = authorize_in_browser(&mut h);
     assert!(url.contains("authorization_details="), "{url}");
-    let browser = std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })
-    });
-    step_until(&mut h, "the token response", finished);
-    assert!(browser.join().unwrap().is_ok());
     h.get_by_label("Tokens received");
     h.get_by_label("Authorization details (RFC 9396)");
     h.get_by_label("Requested");
@@ -432,22 +434,7 @@ fn a_client_check_turned_off_accepts_a_tampered_state_and_the_run_says_so() {
         .click();
     h.step();
     h.step();
-    let names: Vec<_> = h
-        .query_all_by_role(egui::accesskit::Role::TextInput)
-        .filter(|n| n.accesskit_node().placeholder() == Some("name"))
-        .collect();
-    names[0].click();
-    h.step();
-    h.event(egui::Event::Text("state".into()));
-    h.step();
-    let values: Vec<_> = h
-        .query_all_by_role(egui::accesskit::Role::TextInput)
-        .filter(|n| n.accesskit_node().placeholder() == Some("value"))
-        .collect();
-    values[0].click();
-    h.step();
-    h.event(egui::Event::Text("tampered".into()));
-    h.step();
+    type_first_parameter(&mut h, "state", "tampered");
     h.step();
     assert!(
         h.state()

@@ -782,18 +782,7 @@ fn sandbox_code_flow(sb: &Sandbox, extra: &[&str]) -> (String, Value) {
 }
 
 fn code_flow_with(sb: &Sandbox, c: common::TestClient, extra: &[&str]) -> (String, Value) {
-    let mut args = vec![
-        "token".to_string(),
-        "authorization-code".into(),
-        "--issuer".into(),
-        sb.issuer().to_string(),
-        "--scope".into(),
-        "openid".into(),
-        "--no-browser".into(),
-        "--json".into(),
-    ];
-    args.extend(c.cli_args());
-    args.extend(extra.iter().map(|s| s.to_string()));
+    let args = common::code_flow_args(sb.issuer(), &c, extra);
     let mut run = Grantscope::new(args).spawn().unwrap();
     let url = run.wait_for_stderr("authorize: ", T).unwrap();
     let redirect = sb.complete_login(&url, common::TEST_USER).unwrap();

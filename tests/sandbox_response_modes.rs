@@ -18,19 +18,7 @@ use serde_json::Value;
 const T: Duration = Duration::from_secs(60);
 
 fn args(sb: &Sandbox, extra: &[&str]) -> Vec<String> {
-    let mut args = vec![
-        "token".to_string(),
-        "authorization-code".into(),
-        "--issuer".into(),
-        sb.issuer().to_string(),
-        "--scope".into(),
-        "openid".into(),
-        "--no-browser".into(),
-        "--json".into(),
-    ];
-    args.extend(sb.native_client().cli_args());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
+    common::code_flow_args(sb.issuer(), &sb.native_client(), extra)
 }
 
 /// What a browser does with the final redirect: a fragment stays in the browser, so the

@@ -270,6 +270,25 @@ pub fn deliver_redirect(redirect_url: &str) -> Result<(u16, String)> {
     })
 }
 
+/// The arguments of `grantscope token authorization-code` against `issuer` as `client`, with
+/// `openid` scope, no browser (the test reads `authorize: URL` on stderr) and JSON output,
+/// then `extra`.
+pub fn code_flow_args(issuer: &str, client: &TestClient, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "token".to_string(),
+        "authorization-code".into(),
+        "--issuer".into(),
+        issuer.to_string(),
+        "--scope".into(),
+        "openid".into(),
+        "--no-browser".into(),
+        "--json".into(),
+    ];
+    args.extend(client.cli_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 /// `redirect_url` with one character of the signature of its JWT-valued query parameter
 /// `name` changed (a forged JARM `response`, say). Panics when the parameter is missing.
 pub fn forge_jwt_param(redirect_url: &str, name: &str) -> String {
