@@ -55,26 +55,23 @@ fn probes_window_runs_the_catalogue_against_the_sandbox() {
             .find(|r| r.id == id)
             .map(|r| r.verdict.outcome)
     };
-    // The app's sandbox profile is the machine client (client credentials only): every
-    // probe that needs the code flow says it does not work, none passes for a refusal.
-    assert_eq!(
-        verdict("pkce.required"),
-        Some(Outcome::Inconclusive),
-        "{table}"
-    );
-    assert_eq!(
-        verdict("redirect.exact"),
-        Some(Outcome::Inconclusive),
-        "{table}"
-    );
-    let why = results
-        .iter()
-        .find(|r| r.id == "pkce.required")
-        .map(|r| r.verdict.reason.clone())
-        .unwrap_or_default();
-    assert!(why.contains("the normal code flow does not work"), "{why}");
-    assert_eq!(verdict("grants.legacy"), Some(Outcome::Pass), "{table}");
-    assert_eq!(verdict("jwks.hygiene"), Some(Outcome::Pass), "{table}");
+    // Against the sandbox the window runs as its native client (the profile's own is the
+    // machine client, which cannot run the code flow most probes need): the sandbox, with no
+    // teaching switch on, refuses what it must.
+    h.get_by_label_contains("as client sandbox-native");
+    for id in [
+        "pkce.required",
+        "pkce.verifier-checked",
+        "pkce.plain",
+        "code.single-use",
+        "redirect.exact",
+        "state.echo",
+        "refresh.rotation",
+        "grants.legacy",
+        "jwks.hygiene",
+    ] {
+        assert_eq!(verdict(id), Some(Outcome::Pass), "{id}:\n{table}");
+    }
     assert_eq!(
         verdict("transport.https"),
         Some(Outcome::Inconclusive),
@@ -185,7 +182,9 @@ fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
 
     h.get_by_label("Second client").click();
     h.step();
-    let secret = "second-client-secret-4711";
+    // The sandbox's confidential web client, with its real secret.
+    let web = grantscope::sandbox::find_client("sandbox-web").unwrap();
+    let secret = web.secret.unwrap();
     // A secret without the client ID: said, and Run waits for the ID.
     h.get_by_label("Second client secret").click();
     h.step();
@@ -243,11 +242,15 @@ fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
                 .iter()
                 .any(|r| r.id == "refresh.client-bound" && r.verdict.outcome != Outcome::Skipped)
     });
-    // The app's sandbox profile is the machine client: no refresh token to bind, so the probe
-    // ran and could not decide; it is not skipped for want of a second client any more.
+    // The window runs as the sandbox's native client: its refresh token, presented by the
+    // (authenticated) web client, is refused; the probe ran and passed.
     let (outcome, why) = row(&h);
-    assert_eq!(outcome, Outcome::Inconclusive, "{why}");
+    assert_eq!(outcome, Outcome::Pass, "{why}");
     assert!(!why.contains("second registered client"), "{why}");
+    assert!(
+        !why.contains("invalid_client"),
+        "the second client authenticated: {why}"
+    );
 }
 
 /// "Slow probes" is the CLI's --slow: the plan the window shows before the run says what it

@@ -697,7 +697,12 @@ impl eframe::App for GrantscopeApp {
             ui.ctx().request_repaint();
         }
         if self.probes.open {
-            let profile = self.active_profile();
+            // Most probes need the code flow: against the sandbox they run as its native
+            // (public, code flow) client, not the machine client the profile starts with.
+            let profile = self.active_profile().map(|mut p| {
+                super::flow::sandbox_client_for(crate::oauth::GrantKind::AuthorizationCode, &mut p);
+                p
+            });
             self.probes.window(ui.ctx(), &self.worker, profile);
         }
         if self.bench.active() {

@@ -406,9 +406,10 @@ impl ProbesScreen {
         let profile = profile.filter(|p| {
             if reachable(p) {
                 ui.label(format!(
-                    "Against the active profile {:?} ({})",
+                    "Against the active profile {:?} ({}), as client {}",
                     p.name,
-                    p.issuer.as_deref().unwrap_or("endpoints given by hand")
+                    p.issuer.as_deref().unwrap_or("endpoints given by hand"),
+                    crate::text::inert(&p.client_id)
                 ));
             } else {
                 ui.colored_label(
