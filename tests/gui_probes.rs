@@ -258,6 +258,12 @@ fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
 #[test]
 fn slow_probes_show_in_the_plan() {
     let dir = tempfile::tempdir().unwrap();
+    // Codes that live 2 s: the slow ladder ends in seconds, not after the default minute.
+    std::fs::write(
+        dir.path().join("gui.json"),
+        r#"{"classroom": {"code_ttl": 2, "auto_approve": "alice"}}"#,
+    )
+    .unwrap();
     let mut options = AppOptions::new(dir.path());
     options.sandbox_auto_approve = Some("alice".into());
     let mut h = harness(options);
