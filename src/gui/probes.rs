@@ -321,9 +321,12 @@ impl ProbesScreen {
     pub fn window(&mut self, ctx: &egui::Context, worker: &Worker, profile: Option<Profile>) {
         self.drain();
         let mut open = self.open;
+        // Tall enough for the results by default (egui keeps it inside the screen).
+        let tall = (ctx.content_rect().height() * 0.8).max(300.0);
         egui::Window::new("Probes")
             .open(&mut open)
             .default_width(720.0)
+            .default_height(tall)
             .show(ctx, |ui| self.ui(ui, worker, profile));
         self.open = open;
     }
