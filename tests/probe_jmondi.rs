@@ -14,6 +14,22 @@ use common::jmondi::Jmondi;
 use probe_support::*;
 use serde_json::Value;
 
+/// `client` with its loopback redirect on a port free now: jmondi matches redirect URIs
+/// ignoring the port, and a fixed port (in Linux's ephemeral range) could be taken by another
+/// test's connection or by the other test of this file running beside it.
+fn on_free_port(client: &Client) -> Client {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"));
+    let mut url = url::Url::parse(client.redirect_uri).unwrap();
+    url.set_port(Some(port)).unwrap();
+    Client {
+        redirect_uri: Box::leak(url.to_string().into_boxed_str()),
+        ..*client
+    }
+}
+
 const NATIVE: Client = Client {
     id: "native",
     secret: None,
@@ -92,6 +108,7 @@ fn expected(client_auth: &'static str) -> Vec<(&'static str, &'static str)> {
 
 /// `grantscope probe --json` as `client`, with `web2` as the second client.
 fn cli_run(issuer: &str, client: &Client) -> (i32, Value, String) {
+    let client = &on_free_port(client);
     let mut args = vec![
         "probe".to_string(),
         "--issuer".into(),
@@ -152,7 +169,11 @@ fn assert_doc(doc: &Value, stdout: &str, expected: &[(&str, &str)]) {
         .map(|(id, v, why)| format!("{v:<13} {id:<28} {why}\n"))
         .collect();
     println!("{table}");
-    assert_eq!(got.len(), grantscope::probe::PROBES.len(), "{table}");
+    assert_eq!(
+        got.len(),
+        grantscope::probe::PROBES.len(),
+        "{table}\nthe document: {doc:#}"
+    );
     for (id, verdict) in expected {
         let found = got.iter().find(|(i, _, _)| i == id);
         assert_eq!(
@@ -190,9 +211,9 @@ fn cli_public_native_client_verdicts() {
     assert_eq!(code, 1, "two probes fail, so the exit status is 1");
     assert_eq!(doc["summary"]["fail"], 2, "{doc:#}");
     let rows = doc_verdicts(&doc);
+    let exact = reason(&rows, "redirect.exact");
     assert!(
-        reason(&rows, "redirect.exact")
-            .contains("(extra query): http://127.0.0.1:41003/callback?probe=1"),
+        exact.contains("(extra query): http://127.0.0.1:") && exact.contains("/callback?probe=1"),
         "{}",
         reason(&rows, "redirect.exact")
     );
@@ -229,8 +250,8 @@ fn library_run_agrees_and_masks_every_exchange() {
     let server = Jmondi::start();
     let run = common::block_on(run_catalogue(
         server.issuer(),
-        &WEB,
-        Some(&SECOND),
+        &on_free_port(&WEB),
+        Some(&on_free_port(&SECOND)),
         direct(),
     ));
     println!("{}", table(&run));
