@@ -184,26 +184,10 @@ fn call_sends_the_bound_token_as_dpop_and_bearer_is_refused() {
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
     assert_eq!(doc["response"]["token_type"], "DPoP", "{doc:#}");
-    let token = doc["response"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = common::access_token_of(&doc);
     let userinfo = format!("{}/me", p.issuer());
 
-    let out = Grantscope::new([
-        "call",
-        &userinfo,
-        "--token",
-        &token,
-        "--dpop-key",
-        "dpop-key",
-        "--json",
-    ])
-    .config_dir(config.path())
-    .run(T)
-    .unwrap();
-    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
-    let doc = out.json().unwrap();
+    let doc = common::call_with_stored_dpop_key(config.path(), &userinfo, &token);
     assert_eq!(doc["scheme"], "DPoP");
     assert_eq!(doc["response"]["sub"], common::TEST_USER, "{doc:#}");
     let sent = &doc["exchanges"][0]["request"]["headers"];

@@ -475,26 +475,10 @@ fn the_cli_gets_a_dpop_token_from_the_sandbox_and_calls_its_resource() {
     assert_eq!(doc["response"]["token_type"], "DPoP", "{doc:#}");
     assert_eq!(check(&doc["access_token"], "token_type")["status"], "pass");
     assert_eq!(check(&doc["access_token"], "cnf.jkt")["status"], "pass");
-    let token = doc["response"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = common::access_token_of(&doc);
     let resource = format!("{}/api/resource", sb.issuer());
 
-    let out = Grantscope::new([
-        "call",
-        &resource,
-        "--token",
-        &token,
-        "--dpop-key",
-        "dpop-key",
-        "--json",
-    ])
-    .config_dir(config.path())
-    .run(T)
-    .unwrap();
-    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
-    let doc = out.json().unwrap();
+    let doc = common::call_with_stored_dpop_key(config.path(), &resource, &token);
     assert_eq!(doc["scheme"], "DPoP");
     assert_eq!(doc["response"]["token_type"], "DPoP", "{doc:#}");
     let proof = doc["exchanges"][0]["request"]["headers"]["DPoP"]
@@ -556,26 +540,10 @@ fn the_cli_retries_once_with_the_sandboxs_nonce() {
     assert_eq!(tries.len(), 2, "{doc:#}");
     assert_eq!(tries[0]["response"]["status"], 400);
     assert_eq!(tries[1]["response"]["status"], 200);
-    let token = doc["response"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = common::access_token_of(&doc);
 
     let resource = format!("{}/api/resource", sb.issuer());
-    let out = Grantscope::new([
-        "call",
-        &resource,
-        "--token",
-        &token,
-        "--dpop-key",
-        "dpop-key",
-        "--json",
-    ])
-    .config_dir(config.path())
-    .run(T)
-    .unwrap();
-    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
-    let doc = out.json().unwrap();
+    let doc = common::call_with_stored_dpop_key(config.path(), &resource, &token);
     let calls = doc["exchanges"].as_array().unwrap();
     assert_eq!(
         calls.len(),

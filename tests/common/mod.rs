@@ -289,6 +289,37 @@ pub fn code_flow_args(issuer: &str, client: &TestClient, extra: &[&str]) -> Vec<
     args
 }
 
+/// The access token of a `grantscope token … --json` document.
+pub fn access_token_of(doc: &serde_json::Value) -> String {
+    doc["response"]["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token in {doc:#}"))
+        .to_string()
+}
+
+/// `grantscope call URL --token T --dpop-key dpop-key --json` with the DPoP key stored under
+/// `config_dir`; the call must succeed (exit 0). Returns its JSON document.
+pub fn call_with_stored_dpop_key(
+    config_dir: &std::path::Path,
+    url: &str,
+    token: &str,
+) -> serde_json::Value {
+    let out = cli::Grantscope::new([
+        "call",
+        url,
+        "--token",
+        token,
+        "--dpop-key",
+        "dpop-key",
+        "--json",
+    ])
+    .config_dir(config_dir)
+    .run(std::time::Duration::from_secs(60))
+    .unwrap_or_else(|e| panic!("grantscope call: {e:#}"));
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    out.json().unwrap_or_else(|e| panic!("{e:#}"))
+}
+
 /// `redirect_url` with one character of the signature of its JWT-valued query parameter
 /// `name` changed (a forged JARM `response`, say). Panics when the parameter is missing.
 pub fn forge_jwt_param(redirect_url: &str, name: &str) -> String {
