@@ -47,6 +47,19 @@ fn type_first_parameter(
     }
 }
 
+/// The last answer of the Call an API panel (there must be one, and not an error).
+fn last_answer(
+    h: &egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
+) -> grantscope::gui::call::CallAnswer {
+    h.state()
+        .flow()
+        .call_panel()
+        .last()
+        .expect("an answer")
+        .clone()
+        .unwrap_or_else(|e| panic!("the call failed: {e}"))
+}
+
 /// The rectangle of the widget whose label contains `label`.
 fn rect_of(
     h: &egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
@@ -68,14 +81,7 @@ fn a_bearer_call_reaches_the_resource_lane_and_history() {
     run_client_credentials(&mut h);
     let history_before = h.state().history().len();
     send_call(&mut h);
-    let answer = h
-        .state()
-        .flow()
-        .call_panel()
-        .last()
-        .unwrap()
-        .clone()
-        .unwrap();
+    let answer = last_answer(&h);
     assert_eq!(answer.status, 200, "{answer:?}");
     assert!(!answer.dpop);
     h.get_by_label_contains("HTTP 200 (Bearer)");
@@ -138,14 +144,7 @@ fn with_dpop_on_the_call_proves_the_tokens_key() {
     let s = h.state().flow().run().unwrap().success().unwrap();
     assert_eq!(s.tokens.token_type.as_deref(), Some("DPoP"));
     send_call(&mut h);
-    let answer = h
-        .state()
-        .flow()
-        .call_panel()
-        .last()
-        .unwrap()
-        .clone()
-        .unwrap();
+    let answer = last_answer(&h);
     assert_eq!(answer.status, 200, "{answer:?}");
     assert!(answer.dpop);
     let run = h.state().flow().run().unwrap();
@@ -346,14 +345,7 @@ fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
     let first = authorize_in_browser(&mut h);
     assert!(!first.contains("acr_values"), "{first}");
     send_call(&mut h);
-    let answer = h
-        .state()
-        .flow()
-        .call_panel()
-        .last()
-        .unwrap()
-        .clone()
-        .unwrap();
+    let answer = last_answer(&h);
     assert_eq!(answer.status, 401, "{answer:?}");
     let step = answer.step_up().expect("a step-up challenge");
     let acr = step.acr_values.clone().unwrap();
@@ -401,14 +393,7 @@ fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
     step_until(&mut h, "the second answer", |h| {
         h.state().flow().call_panel().last().is_some()
     });
-    let answer = h
-        .state()
-        .flow()
-        .call_panel()
-        .last()
-        .unwrap()
-        .clone()
-        .unwrap();
+    let answer = last_answer(&h);
     assert_eq!(answer.status, 200, "{answer:?}");
 }
 
