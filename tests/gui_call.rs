@@ -370,13 +370,7 @@ fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
             .and_then(|r| r.authorize_url())
             .is_some_and(|u| u.contains("acr_values="))
     });
-    let url = h
-        .state()
-        .flow()
-        .run()
-        .and_then(|r| r.authorize_url())
-        .unwrap()
-        .to_owned();
+    let url = gui_support::authorize_url(&h);
     let browser = std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })

@@ -131,14 +131,7 @@ fn step_to_the_token_request(h: &mut H) -> f32 {
     assert!(arrows_on_screen(h, "shows the URL to open").is_empty());
 
     h.get_by_label("Send").click();
-    step_until(h, "the authorization URL", |h| {
-        finished(h)
-            || h.state()
-                .flow()
-                .run()
-                .and_then(|r| r.authorize_url())
-                .is_some()
-    });
+    gui_support::wait_for_authorize_url(h);
     assert!(
         !finished(h),
         "{:?}",
@@ -152,14 +145,7 @@ fn step_to_the_token_request(h: &mut H) -> f32 {
         "drawn in the row the next arrow held"
     );
     assert!(arrows_on_screen(h, "next: ").is_empty());
-    let url = h
-        .state()
-        .flow()
-        .run()
-        .unwrap()
-        .authorize_url()
-        .unwrap()
-        .to_owned();
+    let url = gui_support::authorize_url(h);
     let visit = browser(url);
 
     let second = wait_for_pending(h, "the token request").expect("stopped again");
@@ -340,22 +326,8 @@ fn replaying_a_used_code_from_history_is_refused() {
     h.step();
     assert!(!h.state().flow().step.enabled);
     h.get_by_label("Run").click();
-    step_until(&mut h, "the authorization URL", |h| {
-        finished(h)
-            || h.state()
-                .flow()
-                .run()
-                .and_then(|r| r.authorize_url())
-                .is_some()
-    });
-    let url = h
-        .state()
-        .flow()
-        .run()
-        .unwrap()
-        .authorize_url()
-        .unwrap()
-        .to_owned();
+    gui_support::wait_for_authorize_url(&mut h);
+    let url = gui_support::authorize_url(&h);
     let visit = browser(url);
     step_until(&mut h, "the end of the run", finished);
     assert!(visit.join().unwrap().is_ok());
@@ -513,14 +485,7 @@ fn step_actions_stay_inside_the_window_at_1024x768_150_percent() {
     let (mut h, _dir) = paused_layout_holds((1024.0, 768.0, 1.5));
     // PageDown sends the step (no text field has the keyboard).
     h.key_press(egui::Key::PageDown);
-    step_until(&mut h, "the authorization URL", |h| {
-        finished(h)
-            || h.state()
-                .flow()
-                .run()
-                .and_then(|r| r.authorize_url())
-                .is_some()
-    });
+    gui_support::wait_for_authorize_url(&mut h);
     assert!(!finished(&h));
     assert!(h.state().flow().step.pending().is_none());
 }
@@ -546,22 +511,8 @@ fn skip_to_the_end_stops_asking_and_cancel_ends_the_run() {
         Some(Pending::Authorize { .. })
     ));
     h.get_by_label("Skip to the end").click();
-    step_until(&mut h, "the authorization URL", |h| {
-        finished(h)
-            || h.state()
-                .flow()
-                .run()
-                .and_then(|r| r.authorize_url())
-                .is_some()
-    });
-    let url = h
-        .state()
-        .flow()
-        .run()
-        .unwrap()
-        .authorize_url()
-        .unwrap()
-        .to_owned();
+    gui_support::wait_for_authorize_url(&mut h);
+    let url = gui_support::authorize_url(&h);
     let visit = browser(url);
     step_until(&mut h, "the end of the run, or a stop", |h| {
         finished(h) || h.state().flow().step.pending().is_some()

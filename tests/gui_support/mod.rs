@@ -71,9 +71,8 @@ pub fn finished(h: &Harness<'static, GrantscopeApp>) -> bool {
     h.state().flow().run().is_some_and(|r| !r.running())
 }
 
-/// Presses Run on an authorization-code form and returns the authorization URL the run shows.
-pub fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> String {
-    h.get_by_label("Run").click();
+/// Steps until the flow runner shows an authorization URL, or its run ends.
+pub fn wait_for_authorize_url(h: &mut Harness<'static, GrantscopeApp>) {
     step_until(h, "the authorization URL or an error", |h| {
         finished(h)
             || h.state()
@@ -82,6 +81,22 @@ pub fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> Strin
                 .and_then(|r| r.authorize_url())
                 .is_some()
     });
+}
+
+/// The authorization URL the flow runner shows (there must be one).
+pub fn authorize_url(h: &Harness<'static, GrantscopeApp>) -> String {
+    h.state()
+        .flow()
+        .run()
+        .and_then(|r| r.authorize_url())
+        .expect("an authorization URL")
+        .to_owned()
+}
+
+/// Presses Run on an authorization-code form and returns the authorization URL the run shows.
+pub fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> String {
+    h.get_by_label("Run").click();
+    wait_for_authorize_url(h);
     assert!(
         !finished(h),
         "the run ended early: {:?}",
@@ -89,12 +104,7 @@ pub fn run_until_authorize_url(h: &mut Harness<'static, GrantscopeApp>) -> Strin
             .filter_map(|n| n.accesskit_node().value())
             .collect::<Vec<_>>()
     );
-    h.state()
-        .flow()
-        .run()
-        .and_then(|r| r.authorize_url())
-        .unwrap()
-        .to_owned()
+    authorize_url(h)
 }
 
 /// The sizes every screen must hold at: (width px, height px, zoom): 1024×700 at 100 %,
