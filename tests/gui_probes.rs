@@ -10,10 +10,10 @@ use grantscope::gui::GrantscopeApp;
 use grantscope::probe::Outcome;
 use gui_support::{harness, step_until};
 
-#[test]
-fn probes_window_runs_the_catalogue_against_the_sandbox() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut options = AppOptions::new(dir.path());
+/// The app over `dir` (auto-approving as alice), its sandbox started and the Probes window
+/// open against the sandbox profile.
+fn probes_on_the_sandbox(dir: &std::path::Path) -> Harness<'static, GrantscopeApp> {
+    let mut options = AppOptions::new(dir);
     options.sandbox_auto_approve = Some("alice".into());
     let mut h = harness(options);
     h.get_by_label("Start sandbox").click();
@@ -24,14 +24,27 @@ fn probes_window_runs_the_catalogue_against_the_sandbox() {
     h.step();
     h.step();
     assert!(h.state().probes().open);
-    step_until(
-        &mut h,
-        "the sandbox profile to be active and running",
-        |h| {
-            h.query_by_label_contains("Against the active profile")
-                .is_some()
-        },
-    );
+    step_until(&mut h, "the sandbox profile to be active", |h| {
+        h.query_by_label_contains("Against the active profile")
+            .is_some()
+    });
+    h
+}
+
+/// Chooses only the probe `id` in the window.
+fn choose_only(h: &mut Harness<'static, GrantscopeApp>, id: &str) {
+    h.get_by_label("Choose probes").click();
+    h.step();
+    h.get_by_label("None").click();
+    h.step();
+    h.get_by_label(id).click();
+    h.step();
+}
+
+#[test]
+fn probes_window_runs_the_catalogue_against_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = probes_on_the_sandbox(dir.path());
     h.get_by_label("Run").click();
     step_until(&mut h, "the probe run to finish", |h| {
         !h.state().probes().is_running() && !h.state().probes().results().is_empty()
@@ -140,27 +153,9 @@ fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
 #[test]
 fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
     let dir = tempfile::tempdir().unwrap();
-    let mut options = AppOptions::new(dir.path());
-    options.sandbox_auto_approve = Some("alice".into());
-    let mut h = harness(options);
-    h.get_by_label("Start sandbox").click();
-    step_until(&mut h, "the sandbox running", |h| {
-        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
-    });
-    h.get_by_label("Probes").click();
-    h.step();
-    h.step();
-    step_until(&mut h, "the sandbox profile to be active", |h| {
-        h.query_by_label_contains("Against the active profile")
-            .is_some()
-    });
+    let mut h = probes_on_the_sandbox(dir.path());
     // Only the probe that needs a second client.
-    h.get_by_label("Choose probes").click();
-    h.step();
-    h.get_by_label("None").click();
-    h.step();
-    h.get_by_label("refresh.client-bound").click();
-    h.step();
+    choose_only(&mut h, "refresh.client-bound");
     assert_eq!(h.state().probes().selected(), vec!["refresh.client-bound"]);
     // Without a second client the probe is skipped, and says why.
     h.get_by_label("Run").click();
@@ -264,26 +259,8 @@ fn slow_probes_show_in_the_plan() {
         r#"{"classroom": {"code_ttl": 2, "auto_approve": "alice"}}"#,
     )
     .unwrap();
-    let mut options = AppOptions::new(dir.path());
-    options.sandbox_auto_approve = Some("alice".into());
-    let mut h = harness(options);
-    h.get_by_label("Start sandbox").click();
-    step_until(&mut h, "the sandbox running", |h| {
-        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
-    });
-    h.get_by_label("Probes").click();
-    h.step();
-    h.step();
-    step_until(&mut h, "the sandbox profile to be active", |h| {
-        h.query_by_label_contains("Against the active profile")
-            .is_some()
-    });
-    h.get_by_label("Choose probes").click();
-    h.step();
-    h.get_by_label("None").click();
-    h.step();
-    h.get_by_label("token.lifetimes").click();
-    h.step();
+    let mut h = probes_on_the_sandbox(dir.path());
+    choose_only(&mut h, "token.lifetimes");
     let extra = grantscope::probe::PROBES
         .iter()
         .find(|p| p.id == "token.lifetimes")
