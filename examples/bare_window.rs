@@ -1,11 +1,11 @@
 //! A bare eframe window built from the same eframe/egui versions and options as the app: the
 //! baseline `scripts/bench-gui.sh` compares the desktop app against (start-up, idle CPU, memory,
-//! per-frame cost). It uses the app's hidden bench hooks (`grantscope::gui::bench`) and nothing
+//! per-frame cost). It uses the app's hidden bench hooks (`grantscope_gui::bench`) and nothing
 //! else of grantscope.
 
 #[cfg(feature = "gui")]
 fn main() -> eframe::Result {
-    use grantscope::gui::bench::Bench;
+    use grantscope_gui::bench::Bench;
 
     struct Bare {
         bench: Bench,

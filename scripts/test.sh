@@ -22,4 +22,4 @@ for lock in tests/*/package-lock.json; do
 done
 
 echo "== cargo test"
-cargo test --all-targets --no-fail-fast "$@"
+cargo test --workspace --all-targets --no-fail-fast "$@"

@@ -1,5 +1,27 @@
-//! The `grantscope` binary: the command line, or the desktop app when no subcommand is given.
+//! The `grantscope` binary: the command line (`grantscope-cli`), or the desktop app
+//! (`grantscope-gui`, feature `gui`) when no subcommand is given.
 
-fn main() -> std::process::ExitCode {
-    grantscope::cli::main()
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    grantscope_cli::main(open_gui)
+}
+
+#[cfg(feature = "gui")]
+fn open_gui() -> ExitCode {
+    match grantscope_gui::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the desktop app failed: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_gui() -> ExitCode {
+    eprintln!(
+        "this grantscope was built without the desktop app (feature `gui`); see `grantscope --help` for the commands"
+    );
+    ExitCode::from(2)
 }

@@ -333,7 +333,7 @@ fn jwt_bearer_from_claims_and_a_replayed_assertion() {
     ));
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
-    let alice = grantscope::sandbox::find_user("alice").unwrap();
+    let alice = grantscope_sandbox::find_user("alice").unwrap();
     assert_eq!(doc["access_token"]["claims"]["sub"], alice.sub);
     // The same assertion again: the sandbox refuses the replay.
     let body = token_exchange_of(&doc)["request"]["body"]

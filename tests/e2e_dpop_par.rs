@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use common::cli::Grantscope;
 use common::{Provider, TestClient, TestProvider, deliver_redirect};
-use grantscope::http::{HttpClient, HttpRequest};
-use grantscope::oauth::Session;
-use grantscope::oauth::dpop::DpopKey;
+use grantscope_core::http::{HttpClient, HttpRequest};
+use grantscope_core::oauth::Session;
+use grantscope_core::oauth::dpop::DpopKey;
 use serde_json::Value;
 
 const T: Duration = Duration::from_secs(60);
@@ -105,7 +105,7 @@ fn a_replayed_proof_is_refused() {
             &token_endpoint,
             None,
             None,
-            grantscope::timefmt::now_unix(),
+            grantscope_core::timefmt::now_unix(),
         )
         .unwrap();
     let c = p.machine_client();
@@ -200,7 +200,7 @@ fn call_sends_the_bound_token_as_dpop_and_bearer_is_refused() {
     let claims = common::jwt_claims(proof).unwrap();
     assert_eq!(
         claims["ath"],
-        grantscope::oauth::dpop::ath(&token).as_str(),
+        grantscope_core::oauth::dpop::ath(&token).as_str(),
         "ath binds the proof to the token"
     );
 

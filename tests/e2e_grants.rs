@@ -345,9 +345,9 @@ pub fn denied_login_is_reported(p: &dyn TestProvider) {
 
 /// The library path: a code exchanged with the wrong PKCE verifier is refused.
 pub fn wrong_verifier_is_invalid_grant(p: &dyn TestProvider) {
-    use grantscope::http::{HttpClient, HttpOptions};
-    use grantscope::oauth::grants::authorization_code::{build_request, exchange_code};
-    use grantscope::oauth::{ClientConfig, Session, discovery, pkce};
+    use grantscope_core::http::{HttpClient, HttpOptions};
+    use grantscope_core::oauth::grants::authorization_code::{build_request, exchange_code};
+    use grantscope_core::oauth::{ClientConfig, Session, discovery, pkce};
     let issuer = p.issuer();
     let c = p.native_client();
     // Any loopback port is accepted for a native client; nothing needs to listen here.
@@ -373,7 +373,7 @@ pub fn wrong_verifier_is_invalid_grant(p: &dyn TestProvider) {
         .complete_login(req.url.as_str(), common::TEST_USER)
         .unwrap();
     let code = common::code_from_redirect(&redirect).unwrap();
-    let wrong = grantscope::secret::PkceVerifier::new(pkce::new_verifier(64));
+    let wrong = grantscope_core::secret::PkceVerifier::new(pkce::new_verifier(64));
     assert_ne!(Some(&wrong), req.code_verifier.as_ref());
     let err = common::block_on(async move {
         let mut session = Session::new(HttpClient::new(&HttpOptions::default()).unwrap());
@@ -435,9 +435,9 @@ pub fn introspect_revoke_watch(p: &dyn TestProvider) {
 
 /// The manual path: the user pastes the redirect URL instead of a loopback listener.
 pub fn pasted_redirect(p: &dyn TestProvider) {
-    use grantscope::http::{HttpClient, HttpOptions};
-    use grantscope::oauth::grants::authorization_code::{RedirectSource, run};
-    use grantscope::oauth::{ClientConfig, FlowEvent, Session, discovery};
+    use grantscope_core::http::{HttpClient, HttpOptions};
+    use grantscope_core::oauth::grants::authorization_code::{RedirectSource, run};
+    use grantscope_core::oauth::{ClientConfig, FlowEvent, Session, discovery};
     let issuer = p.issuer();
     let c = p.native_client();
     let (url_tx, url_rx) = std::sync::mpsc::channel::<String>();
@@ -672,7 +672,7 @@ impl SandboxProcess {
     fn decide(&self, authorize_url: &str, user: &str, decision: &str) -> anyhow::Result<String> {
         let issuer = self.issuer.clone();
         let url = authorize_url.to_string();
-        let user = grantscope::sandbox::seeded_users()
+        let user = grantscope_sandbox::seeded_users()
             .iter()
             .find(|u| u.username == user)
             .unwrap();

@@ -11,10 +11,10 @@ use std::time::Duration;
 use common::cli::Grantscope;
 use common::sandbox::Sandbox;
 use common::{Provider, TestClient, TestProvider, deliver_redirect, query_param};
-use grantscope::http::Exchange;
-use grantscope::oauth::grants::authorization_code::RedirectSource;
-use grantscope::oauth::{self, FlowEvent, GrantInputs, GrantKind};
-use grantscope::profile::Profile;
+use grantscope_core::http::Exchange;
+use grantscope_core::oauth::grants::authorization_code::RedirectSource;
+use grantscope_core::oauth::{self, FlowEvent, GrantInputs, GrantKind};
+use grantscope_core::profile::Profile;
 use serde_json::Value;
 
 const T: Duration = Duration::from_secs(60);
@@ -244,7 +244,7 @@ fn every_masked_view(exchanges: &[Exchange]) -> String {
         all.push_str(&ex.summary());
     }
     #[cfg(feature = "gui")]
-    all.push_str(&grantscope::gui::history::to_har(exchanges, false).to_string());
+    all.push_str(&grantscope_gui::history::to_har(exchanges, false).to_string());
     all
 }
 
@@ -267,7 +267,7 @@ fn run_grant(
     mut inputs: GrantInputs,
 ) -> (
     Vec<Exchange>,
-    Option<grantscope::oauth::grants::TokenSuccess>,
+    Option<grantscope_core::oauth::grants::TokenSuccess>,
 ) {
     let (url_tx, url_rx) = std::sync::mpsc::channel::<(String, String)>();
     let observed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Exchange>::new()));

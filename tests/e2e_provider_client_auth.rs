@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::Provider;
 use common::cli::Grantscope;
-use grantscope::keys::{CertUse, GenerateType, KeyStore, PrivateKey, Signer, TestCa};
+use grantscope_core::keys::{CertUse, GenerateType, KeyStore, PrivateKey, Signer, TestCa};
 use serde_json::{Value, json};
 
 const T: Duration = Duration::from_secs(60);
@@ -252,10 +252,10 @@ fn replayed_client_assertion_is_refused_by_the_provider() {
         .unwrap()
         .key;
     let token_endpoint = s.provider.token_endpoint();
-    let now = u64::try_from(grantscope::timefmt::now_unix()).unwrap();
-    let assertion = grantscope::oauth::assertion::client_assertion(
+    let now = u64::try_from(grantscope_core::timefmt::now_unix()).unwrap();
+    let assertion = grantscope_core::oauth::assertion::client_assertion(
         Signer::Key(&key),
-        &grantscope::oauth::assertion::ClientAssertionSpec {
+        &grantscope_core::oauth::assertion::ClientAssertionSpec {
             client_id: "pkjwt",
             audience: token_endpoint.clone(),
             alg: None,
@@ -265,17 +265,18 @@ fn replayed_client_assertion_is_refused_by_the_provider() {
     )
     .unwrap();
     let mut form = vec![("grant_type".to_string(), "client_credentials".to_string())];
-    form.extend(grantscope::oauth::assertion::form_params(&assertion));
+    form.extend(grantscope_core::oauth::assertion::form_params(&assertion));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let statuses: Vec<(u16, Value)> = runtime.block_on(async {
         let http =
-            grantscope::http::HttpClient::new(&grantscope::http::HttpOptions::default()).unwrap();
+            grantscope_core::http::HttpClient::new(&grantscope_core::http::HttpOptions::default())
+                .unwrap();
         let mut out = Vec::new();
         for _ in 0..2 {
-            let req = grantscope::http::HttpRequest::post_form(
+            let req = grantscope_core::http::HttpRequest::post_form(
                 url::Url::parse(&token_endpoint).unwrap(),
                 &form,
             );

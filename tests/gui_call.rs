@@ -9,16 +9,16 @@
 mod gui_support;
 
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::{AppOptions, Screen};
+use grantscope_gui::{AppOptions, Screen};
 use gui_support::{finished, harness, step_until, walk};
 
-fn run_client_credentials(h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>) {
+fn run_client_credentials(h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>) {
     h.get_by_label("Run").click();
     step_until(h, "the token response", finished);
     h.get_by_label("Tokens received");
 }
 
-fn send_call(h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>) {
+fn send_call(h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>) {
     h.get_by_label("Call an API with this token").click();
     h.step();
     h.step();
@@ -31,7 +31,7 @@ fn send_call(h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeA
 /// Types `name` and `value` into the first row of the parameter tables (fields with the hints
 /// "name" and "value").
 fn type_first_parameter(
-    h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
+    h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
     name: &str,
     value: &str,
 ) {
@@ -49,8 +49,8 @@ fn type_first_parameter(
 
 /// The last answer of the Call an API panel (there must be one, and not an error).
 fn last_answer(
-    h: &egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
-) -> grantscope::gui::call::CallAnswer {
+    h: &egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
+) -> grantscope_gui::call::CallAnswer {
     h.state()
         .flow()
         .call_panel()
@@ -62,7 +62,7 @@ fn last_answer(
 
 /// The rectangle of the widget whose label contains `label`.
 fn rect_of(
-    h: &egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
+    h: &egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
     label: &str,
 ) -> egui::Rect {
     let node = h.get_by_label_contains(label);
@@ -175,7 +175,7 @@ fn with_dpop_on_the_call_proves_the_tokens_key() {
             .unwrap_or_else(|| panic!("no {id} check: {:?}", ins.checks));
         assert_eq!(
             c.status,
-            grantscope::token::CheckStatus::Pass,
+            grantscope_core::token::CheckStatus::Pass,
             "{id}: {}",
             c.message
         );
@@ -301,7 +301,7 @@ fn rar_details_typed_in_the_form_come_back_granted_beside_the_requested() {
 /// Plays the browser for an authorization-code run: the sandbox auto-approves and redirects
 /// to the app's loopback listener.
 fn authorize_in_browser(
-    h: &mut egui_kittest::Harness<'static, grantscope::gui::GrantscopeApp>,
+    h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
 ) -> String {
     let url = gui_support::run_until_authorize_url(h);
     let visit = url.clone();
@@ -333,7 +333,7 @@ fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
     h.step();
     h.get_by_label("Start").click();
     step_until(&mut h, "the sandbox running", |h| {
-        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
+        h.state().classroom().state() == grantscope_gui::classroom::SandboxState::Running
     });
     assert_eq!(h.state().classroom().switches_on(), vec!["require-step-up"]);
 
@@ -356,7 +356,7 @@ fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
     h.step();
     assert_eq!(
         h.state().flow().grant,
-        grantscope::oauth::GrantKind::AuthorizationCode
+        grantscope_core::oauth::GrantKind::AuthorizationCode
     );
     let params = &h.state().flow().profile.authorize_params;
     assert!(
@@ -439,7 +439,7 @@ fn a_client_check_turned_off_accepts_a_tampered_state_and_the_run_says_so() {
     h.step();
     assert_eq!(
         h.state().flow().inputs.checks_off,
-        vec![grantscope::oauth::ClientCheck::State]
+        vec![grantscope_core::oauth::ClientCheck::State]
     );
     h.get_by_label_contains("Turned off: state");
     authorize_in_browser(&mut h);

@@ -12,9 +12,9 @@ mod gui_support;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use grantscope::gui::classroom::SandboxState;
-use grantscope::gui::settings::Settings;
-use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
+use grantscope_gui::classroom::SandboxState;
+use grantscope_gui::settings::Settings;
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 use gui_support::{harness, harness_at, layout_problems, step_until, walk, window};
 
 /// A port nobody listens on now (bound, then released).

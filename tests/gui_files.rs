@@ -9,7 +9,7 @@
 mod gui_support;
 
 use egui_kittest::kittest::Queryable;
-use grantscope::gui::{AppOptions, Screen};
+use grantscope_gui::{AppOptions, Screen};
 use gui_support::{finished, harness, step_until, walk};
 
 fn no_dialogs(dir: &std::path::Path) -> AppOptions {

@@ -7,7 +7,7 @@
 mod gui_support;
 
 use egui_kittest::kittest::Queryable;
-use grantscope::gui::{AppOptions, Screen};
+use grantscope_gui::{AppOptions, Screen};
 use gui_support::{harness, run_until_authorize_url, step_until, walk};
 
 #[test]
@@ -48,7 +48,7 @@ fn client_credentials_against_the_sandbox_then_inspect() {
     assert!(h.state().history().len() >= 2, "discovery + token request");
     // The HAR export: one entry per exchange, the client secret masked unless revealed.
     let entries = h.state().history().entries();
-    let har = grantscope::gui::history::to_har(entries, false);
+    let har = grantscope_gui::history::to_har(entries, false);
     assert_eq!(har["log"]["version"], "1.2");
     assert_eq!(
         har["log"]["entries"].as_array().map(Vec::len),
@@ -63,7 +63,7 @@ fn client_credentials_against_the_sandbox_then_inspect() {
     assert_eq!(post["response"]["status"], 200);
     let masked = har.to_string();
     assert!(!masked.contains("sandbox-machine-secret"));
-    let revealed = grantscope::gui::history::to_har(entries, true).to_string();
+    let revealed = grantscope_gui::history::to_har(entries, true).to_string();
     assert_ne!(masked, revealed, "reveal shows what masking hid");
 
     h.get_by_label("Inspect access token").click();

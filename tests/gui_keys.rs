@@ -9,9 +9,9 @@
 mod gui_support;
 
 use egui_kittest::kittest::Queryable;
-use grantscope::gui::{AppOptions, Screen};
-use grantscope::oauth::AuthMethod;
-use grantscope::profile::{Profile, ProfileStore};
+use grantscope_core::oauth::AuthMethod;
+use grantscope_core::profile::{Profile, ProfileStore};
+use grantscope_gui::{AppOptions, Screen};
 use gui_support::step_until;
 
 #[test]
@@ -31,7 +31,7 @@ fn generate_a_signing_key_and_use_it_in_a_private_key_jwt_profile() {
     // Tall enough that the editor's lower part (the keys panel) is in view.
     let mut h = egui_kittest::Harness::builder()
         .with_size(egui::vec2(1400.0, 2200.0))
-        .build_eframe(move |cc| grantscope::gui::GrantscopeApp::new(cc, options).unwrap());
+        .build_eframe(move |cc| grantscope_gui::GrantscopeApp::new(cc, options).unwrap());
     step_until(&mut h, "the profiles", |h| {
         h.state().profiles().get("JWT client").is_some()
     });
@@ -101,7 +101,7 @@ fn hostile_token_text_is_shown_escaped_in_the_inspector() {
     options.start_token = Some(token);
     let mut h = egui_kittest::Harness::builder()
         .with_size(egui::vec2(1600.0, 1400.0))
-        .build_eframe(move |cc| grantscope::gui::GrantscopeApp::new(cc, options).unwrap());
+        .build_eframe(move |cc| grantscope_gui::GrantscopeApp::new(cc, options).unwrap());
     step_until(&mut h, "the hostile token's claims", |h| {
         h.query_all_by_label_contains("pwned").count() >= 3
     });

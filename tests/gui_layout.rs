@@ -11,7 +11,7 @@ mod gui_support;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 use gui_support::{SIZES, harness_at, layout_problems, step_until, window};
 
 const TOP_BAR: [&str; 6] = [
@@ -86,7 +86,7 @@ fn every_screen_holds_at_every_supported_size() {
         )
         .unwrap();
         let mut options = AppOptions::new(dir.path());
-        options.start_grant = Some(grantscope::oauth::GrantKind::ClientCredentials);
+        options.start_grant = Some(grantscope_core::oauth::GrantKind::ClientCredentials);
         let mut h = harness_at(options, size);
         step_until(&mut h, "the start run", |h| {
             h.state()

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
-use grantscope::profile::{Profile, ProfileStore};
-use grantscope::sandbox::SandboxConfig;
+use grantscope_core::profile::{Profile, ProfileStore};
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
+use grantscope_sandbox::SandboxConfig;
 use gui_support::{harness, run_until_authorize_url, step_until, walk};
 
 /// Opens the flow's access token in the inspector.
@@ -146,7 +146,7 @@ fn auto_refresh_rotates_and_replaces_the_inspected_token() {
     // "Local sandbox" profile points at it.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sandbox = rt
-        .block_on(grantscope::sandbox::start(SandboxConfig {
+        .block_on(grantscope_sandbox::start(SandboxConfig {
             access_token_ttl: Duration::from_secs(4),
             auto_approve: Some("alice".into()),
             key_dir: Some(dir.path().join("test-sandbox-keys")),

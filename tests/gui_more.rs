@@ -11,7 +11,7 @@ mod gui_support;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 use gui_support::{finished, harness, run_until_authorize_url, step_until, walk};
 
 /// The text of the first widget whose label contains `needle`.

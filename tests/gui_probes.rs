@@ -5,9 +5,9 @@ mod gui_support;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::AppOptions;
-use grantscope::gui::GrantscopeApp;
-use grantscope::probe::Outcome;
+use grantscope_gui::AppOptions;
+use grantscope_gui::GrantscopeApp;
+use grantscope_probe::Outcome;
 use gui_support::{harness, step_until};
 
 /// The app over `dir` (auto-approving as alice), its sandbox started and the Probes window
@@ -18,7 +18,7 @@ fn probes_on_the_sandbox(dir: &std::path::Path) -> Harness<'static, GrantscopeAp
     let mut h = harness(options);
     h.get_by_label("Start sandbox").click();
     step_until(&mut h, "the sandbox running", |h| {
-        h.state().classroom().state() == grantscope::gui::classroom::SandboxState::Running
+        h.state().classroom().state() == grantscope_gui::classroom::SandboxState::Running
     });
     h.get_by_label("Probes").click();
     h.step();
@@ -50,7 +50,7 @@ fn probes_window_runs_the_catalogue_against_the_sandbox() {
         !h.state().probes().is_running() && !h.state().probes().results().is_empty()
     });
     let results = h.state().probes().results();
-    assert_eq!(results.len(), grantscope::probe::PROBES.len());
+    assert_eq!(results.len(), grantscope_probe::PROBES.len());
     let table: String = results
         .iter()
         .map(|r| {
@@ -103,7 +103,7 @@ fn probes_window_runs_the_catalogue_against_the_sandbox() {
 fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
     let dir = tempfile::tempdir().unwrap();
     let mut options = AppOptions::new(dir.path());
-    options.start_screen = Some(grantscope::gui::Screen::Wizard);
+    options.start_screen = Some(grantscope_gui::Screen::Wizard);
     let mut h = harness(options);
     for answer in ["No", "A User", "Server App"] {
         h.get_by_label(answer).click();
@@ -117,7 +117,7 @@ fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
     h.step();
     let probes = h.state().probes();
     assert!(probes.open, "the link opens the Probes window");
-    let leaf = grantscope::wizard::leaf_for(grantscope::wizard::Grant::AuthorizationCode)
+    let leaf = grantscope_core::wizard::leaf_for(grantscope_core::wizard::Grant::AuthorizationCode)
         .and_then(|n| n.leaf())
         .map(|l| l.probes)
         .unwrap();
@@ -126,7 +126,7 @@ fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
     assert_eq!(probes.selected(), want);
     assert_eq!(
         probes.chosen_for(),
-        Some(grantscope::wizard::Grant::AuthorizationCode)
+        Some(grantscope_core::wizard::Grant::AuthorizationCode)
     );
     h.get_by_label(
         "Chosen from the wizard: the 15 probes that test the pitfalls of Authorization Code with PKCE.",
@@ -142,7 +142,7 @@ fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
     assert!(!ticked(&h, "headers"));
     h.get_by_label("All probes").click();
     step_until(&mut h, "every probe chosen again", |h| {
-        h.state().probes().selected().len() == grantscope::probe::PROBES.len()
+        h.state().probes().selected().len() == grantscope_probe::PROBES.len()
     });
     assert_eq!(h.state().probes().chosen_for(), None);
 }
@@ -178,7 +178,7 @@ fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
     h.get_by_label("Second client").click();
     h.step();
     // The sandbox's confidential web client, with its real secret.
-    let web = grantscope::sandbox::find_client("sandbox-web").unwrap();
+    let web = grantscope_sandbox::find_client("sandbox-web").unwrap();
     let secret = web.secret.unwrap();
     // A secret without the client ID: said, and Run waits for the ID.
     h.get_by_label("Second client secret").click();
@@ -261,7 +261,7 @@ fn slow_probes_show_in_the_plan() {
     .unwrap();
     let mut h = probes_on_the_sandbox(dir.path());
     choose_only(&mut h, "token.lifetimes");
-    let extra = grantscope::probe::PROBES
+    let extra = grantscope_probe::PROBES
         .iter()
         .find(|p| p.id == "token.lifetimes")
         .map(|p| p.slow_logins)

@@ -14,8 +14,8 @@ mod gui_support;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
-use grantscope::oauth::step::Pending;
+use grantscope_core::oauth::step::Pending;
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 use gui_support::{
     SIZES, finished, harness, harness_at, layout_problems, name_of, step_until, window,
 };
@@ -291,7 +291,7 @@ fn an_edited_code_verifier_is_refused_and_marked_edited_everywhere() {
         !shows(view.original.as_ref().unwrap(), &verifier),
         "kept masked"
     );
-    let har = grantscope::gui::history::to_har(hist.entries(), false);
+    let har = grantscope_gui::history::to_har(hist.entries(), false);
     let entry = har["log"]["entries"]
         .as_array()
         .unwrap()

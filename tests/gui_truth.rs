@@ -13,10 +13,10 @@ mod gui_support;
 use std::collections::BTreeSet;
 
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::{AppOptions, Screen};
-use grantscope::oauth::GrantKind;
-use grantscope::profile::{Profile, ProfileStore};
-use grantscope::sandbox::SandboxConfig;
+use grantscope_core::oauth::GrantKind;
+use grantscope_core::profile::{Profile, ProfileStore};
+use grantscope_gui::{AppOptions, Screen};
+use grantscope_sandbox::SandboxConfig;
 use gui_support::{finished, harness, name_of, run_until_authorize_url, step_until, walk};
 
 #[test]
@@ -24,7 +24,7 @@ fn after_use_a_run_goes_to_the_chosen_profiles_server() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let second = rt
-        .block_on(grantscope::sandbox::start(SandboxConfig {
+        .block_on(grantscope_sandbox::start(SandboxConfig {
             key_dir: Some(dir.path().join("second-sandbox-keys")),
             ..SandboxConfig::default()
         }))
@@ -95,7 +95,7 @@ fn a_revoked_tokens_headline_says_revoked() {
             && h.state().inspector().inspection().is_some()
             && !h.state().inspector().pending()
     });
-    let now = grantscope::timefmt::now_unix();
+    let now = grantscope_core::timefmt::now_unix();
     assert_eq!(h.state().inspector().headline(now).unwrap().text, "VALID");
     h.get_by_label("VALID");
     h.get_by_label("Revoke").click();
@@ -103,7 +103,7 @@ fn a_revoked_tokens_headline_says_revoked() {
         h.query_by_label_contains("accepted the revocation")
             .is_some()
     });
-    let now = grantscope::timefmt::now_unix();
+    let now = grantscope_core::timefmt::now_unix();
     assert_eq!(h.state().inspector().headline(now).unwrap().text, "REVOKED");
     h.get_by_label("REVOKED");
     assert!(h.query_by_label("VALID").is_none());
@@ -199,7 +199,7 @@ fn tab_reaches_every_wizard_answer() {
     options.start_screen = Some(Screen::Wizard);
     let mut h = harness(options);
     h.step();
-    let answers: BTreeSet<&str> = grantscope::wizard::NODES
+    let answers: BTreeSet<&str> = grantscope_core::wizard::NODES
         .iter()
         .flat_map(|n| n.edges().iter().map(|e| e.label))
         .collect();

@@ -6,7 +6,7 @@ mod gui_support;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 
 fn harness(dir: &std::path::Path, screen: Option<Screen>) -> Harness<'static, GrantscopeApp> {
     let mut options = AppOptions::new(dir);

@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use common::jmondi::Jmondi;
 use common::{Provider, Sandbox, TEST_PASSWORD, TEST_USER};
-use grantscope::probe::RunOptions;
-use grantscope::sandbox::SandboxConfig;
+use grantscope_probe::RunOptions;
+use grantscope_sandbox::SandboxConfig;
 use probe_support::*;
 
 fn measure(
@@ -20,7 +20,7 @@ fn measure(
     issuer: &str,
     client: &Client,
     second: &Client,
-    driver: &dyn Fn() -> Arc<dyn grantscope::probe::AuthorizeDriver>,
+    driver: &dyn Fn() -> Arc<dyn grantscope_probe::AuthorizeDriver>,
 ) {
     let mut verdict_sets = Vec::new();
     for concurrency in [1, 4] {

@@ -171,7 +171,7 @@ fn assert_doc(doc: &Value, stdout: &str, expected: &[(&str, &str)]) {
     println!("{table}");
     assert_eq!(
         got.len(),
-        grantscope::probe::PROBES.len(),
+        grantscope_probe::PROBES.len(),
         "{table}\nthe document: {doc:#}"
     );
     for (id, verdict) in expected {

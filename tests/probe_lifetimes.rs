@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use common::jmondi::Jmondi;
 use common::{Provider, Sandbox, TEST_PASSWORD, TEST_USER};
-use grantscope::probe::RunOptions;
-use grantscope::sandbox::SandboxConfig;
+use grantscope_probe::RunOptions;
+use grantscope_sandbox::SandboxConfig;
 use probe_support::*;
 
 /// The configured code lifetime of every server here.
@@ -46,7 +46,7 @@ fn bounds(reason: &str) -> (f64, f64) {
     )
 }
 
-fn assert_plausible(run: &grantscope::probe::Run, ttl: u64) -> String {
+fn assert_plausible(run: &grantscope_probe::Run, ttl: u64) -> String {
     println!("{}", table(run));
     assert_evidence(run);
     let r = run

@@ -28,7 +28,7 @@ const WEB: Client = Client {
     scope: "openid offline_access",
 };
 
-fn run(client: &Client, second: &Client) -> grantscope::probe::Run {
+fn run(client: &Client, second: &Client) -> grantscope_probe::Run {
     let provider = Provider::start();
     let issuer = provider.issuer().to_string();
     let driver = Arc::new(ScriptedBrowser::new(&issuer, TEST_USER, TEST_PASSWORD));

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::Sandbox;
 use common::cli::Grantscope;
-use grantscope::sandbox::{SandboxConfig, UnsafeSwitches};
+use grantscope_sandbox::{SandboxConfig, UnsafeSwitches};
 use probe_support::*;
 
 const NATIVE: Client = Client {
@@ -43,7 +43,7 @@ fn run(
     switches: UnsafeSwitches,
     client: &Client,
     second: Option<&Client>,
-) -> grantscope::probe::Run {
+) -> grantscope_probe::Run {
     let sb = sandbox(switches);
     let issuer = sb.issuer().to_string();
     let run = common::block_on(run_catalogue(&issuer, client, second, direct()));
@@ -87,7 +87,7 @@ const NATIVE_BASELINE: &[(&str, &str)] = &[
 fn no_switch_native_client_passes_or_says_why_not() {
     let run = run(UnsafeSwitches::default(), &NATIVE, None);
     assert_verdicts(&run, NATIVE_BASELINE);
-    assert_eq!(run.results.len(), grantscope::probe::PROBES.len());
+    assert_eq!(run.results.len(), grantscope_probe::PROBES.len());
     let pkce = run
         .result("pkce.downgrade")
         .map(|r| r.verdict.reason.clone())
@@ -397,7 +397,7 @@ fn cli_json_junit_report_and_exit_codes() {
     // The reuse switch fails code.single-use and code.race.
     assert_eq!(doc["summary"]["fail"], 2, "{doc:#}");
     let results = doc["results"].as_array().cloned().unwrap_or_default();
-    assert_eq!(results.len(), grantscope::probe::PROBES.len());
+    assert_eq!(results.len(), grantscope_probe::PROBES.len());
     let single = results
         .iter()
         .find(|r| r["id"] == "code.single-use")
@@ -519,7 +519,7 @@ fn slow_token_lifetime_is_measured() {
         code_ttl: Duration::from_secs(2),
         ..SandboxConfig::default()
     });
-    let options = grantscope::probe::RunOptions {
+    let options = grantscope_probe::RunOptions {
         only: vec!["token.lifetimes".into()],
         ..Default::default()
     };

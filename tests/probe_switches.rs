@@ -1,5 +1,5 @@
 //! The teaching switches as negative oracles: for each switch of the sandbox's table
-//! (`grantscope::sandbox::SWITCHES`), the catalogue is run with the switch on, and the probes
+//! (`grantscope_sandbox::SWITCHES`), the catalogue is run with the switch on, and the probes
 //! the table names for it go from pass (the baseline run, no switch) to fail or warn, while
 //! every other probe keeps its baseline verdict except those listed as made decidable. Every
 //! fail carries an exchange; every exchange is masked. Also the password grant behind its
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::Sandbox;
 use common::cli::Grantscope;
-use grantscope::sandbox::{SandboxConfig, find_switch};
+use grantscope_sandbox::{SandboxConfig, find_switch};
 use probe_support::*;
 
 const NATIVE: Client = Client {
@@ -45,7 +45,7 @@ fn config(switches: &[&str]) -> SandboxConfig {
     config
 }
 
-fn run(switches: &[&str], web: bool) -> grantscope::probe::Run {
+fn run(switches: &[&str], web: bool) -> grantscope_probe::Run {
     let sb = Sandbox::start_with(config(switches));
     let (client, second) = if web {
         (&WEB, Some(&NATIVE))
@@ -332,7 +332,7 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
         "unsafe-jwks-private-key",
         "unsafe-pin-loopback-port",
     ];
-    let with_probes: Vec<&str> = grantscope::sandbox::SWITCHES
+    let with_probes: Vec<&str> = grantscope_sandbox::SWITCHES
         .iter()
         .filter(|s| !s.probes.is_empty())
         .map(|s| s.name)
@@ -342,11 +342,11 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
     let mut rows = with_probes.clone();
     rows.sort_unstable();
     assert_eq!(tested, rows);
-    let untaught: Vec<&str> = grantscope::probe::PROBES
+    let untaught: Vec<&str> = grantscope_probe::PROBES
         .iter()
         .map(|p| p.id)
         .filter(|id| {
-            !grantscope::sandbox::SWITCHES
+            !grantscope_sandbox::SWITCHES
                 .iter()
                 .any(|s| s.probes.contains(id))
         })

@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use grantscope::http::{HttpClient, HttpOptions, HttpRequest};
-use grantscope::oauth::grants::device::{self, DeviceAuthorization};
-use grantscope::oauth::keeper::TokenKeeper;
-use grantscope::oauth::loopback::{self, Expected, LoopbackListener};
-use grantscope::oauth::{ClientConfig, Endpoints, FlowError, Session, TokenResponse};
-use grantscope::token::{InspectOptions, Keys, inspect_with_keys};
+use grantscope_core::http::{HttpClient, HttpOptions, HttpRequest};
+use grantscope_core::oauth::grants::device::{self, DeviceAuthorization};
+use grantscope_core::oauth::keeper::TokenKeeper;
+use grantscope_core::oauth::loopback::{self, Expected, LoopbackListener};
+use grantscope_core::oauth::{ClientConfig, Endpoints, FlowError, Session, TokenResponse};
+use grantscope_core::token::{InspectOptions, Keys, inspect_with_keys};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -327,7 +327,7 @@ fn review_json_escaped_secret_is_masked_in_recorded_response() {
     )]);
     let url = Url::parse(&format!("{}/token", server.base)).unwrap();
     let req = HttpRequest::post_form(url, &[("client_secret", secret)])
-        .secret(grantscope::secret::SecretKind::ClientSecret, secret);
+        .secret(grantscope_core::secret::SecretKind::ClientSecret, secret);
     let client = HttpClient::new(&HttpOptions::default()).unwrap();
     let (exchange, _) = rt().block_on(client.send("token request", req)).unwrap();
     let shown = exchange.to_json(false).to_string();
@@ -491,7 +491,7 @@ fn review_keeper_huge_expires_in_does_not_panic() {
 #[test]
 fn review_watch_times_beyond_year_9999_do_not_panic() {
     let ms = 300_000_000_000_000u64;
-    let text = std::panic::catch_unwind(|| grantscope::oauth::watch::rfc3339_millis(ms))
+    let text = std::panic::catch_unwind(|| grantscope_core::oauth::watch::rfc3339_millis(ms))
         .expect("rfc3339_millis panicked past year 9999");
     assert!(text.starts_with("9999-"), "{text}");
 }
@@ -597,7 +597,7 @@ fn review_idle_connections_do_not_block_the_redirect() {
 /// failed with an I/O error ("File name too long", exit 1) instead of a name error (exit 2).
 #[test]
 fn review_profile_names_that_cannot_be_files_are_refused_up_front() {
-    use grantscope::profile::{Profile, ProfileStore, StoreError};
+    use grantscope_core::profile::{Profile, ProfileStore, StoreError};
     let tmp = tempfile::tempdir().unwrap();
     let store = ProfileStore::at(tmp.path().join("profiles"));
     let long = "𝐀".repeat(64);
@@ -674,7 +674,7 @@ fn review_masking_keeps_oauth_error_codes_intact() {
     ]);
     let mut cfg = device_cfg(&format!("{}/token", server.base));
     cfg.client_secret = Some("pending".into());
-    cfg.auth_method = Some(grantscope::oauth::AuthMethod::ClientSecretPost);
+    cfg.auth_method = Some(grantscope_core::oauth::AuthMethod::ClientSecretPost);
     let auth = DeviceAuthorization {
         device_code: "dc".into(),
         user_code: "ABCD-EFGH".into(),

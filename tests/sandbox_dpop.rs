@@ -17,9 +17,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::cli::Grantscope;
 use common::{Sandbox, TestProvider};
-use grantscope::keys::{GenerateType, JwsAlg, PrivateKey, Signer, sign_compact};
-use grantscope::oauth::dpop::{DpopKey, ath};
-use grantscope::sandbox::{self, SandboxConfig, TeachingSwitches};
+use grantscope_core::keys::{GenerateType, JwsAlg, PrivateKey, Signer, sign_compact};
+use grantscope_core::oauth::dpop::{DpopKey, ath};
+use grantscope_sandbox::{self as sandbox, SandboxConfig, TeachingSwitches};
 use serde_json::{Map, Value, json};
 use tower::ServiceExt as _;
 
@@ -55,7 +55,7 @@ fn url(path: &str) -> url::Url {
 }
 
 fn now() -> i64 {
-    grantscope::timefmt::now_unix()
+    grantscope_core::timefmt::now_unix()
 }
 
 fn token_request(proof: Option<&str>) -> Request<Body> {
@@ -1126,7 +1126,7 @@ fn request_objects_are_checked_and_unsigned_ones_need_the_unsafe_switch() {
 /// accepted over mutual TLS with it.
 #[tokio::test]
 async fn a_certificate_bound_token_needs_its_certificate_at_the_resource() {
-    use grantscope::http::{CaCerts, ClientIdentity, HttpClient, HttpOptions, HttpRequest};
+    use grantscope_core::http::{CaCerts, ClientIdentity, HttpClient, HttpOptions, HttpRequest};
     let dir = tempfile::tempdir().unwrap();
     let handle = sandbox::start(SandboxConfig {
         key_dir: Some(dir.path().join("keys")),
@@ -1135,11 +1135,11 @@ async fn a_certificate_bound_token_needs_its_certificate_at_the_resource() {
     .await
     .unwrap();
     let files = handle.client_files();
-    let certs = grantscope::keys::Certificate::all_from_pem(
+    let certs = grantscope_core::keys::Certificate::all_from_pem(
         &std::fs::read_to_string(&files.mtls_cert).unwrap(),
     )
     .unwrap();
-    let key = grantscope::keys::read_key_file(&files.mtls_key)
+    let key = grantscope_core::keys::read_key_file(&files.mtls_key)
         .unwrap()
         .key;
     let options = |identity: Option<ClientIdentity>| HttpOptions {

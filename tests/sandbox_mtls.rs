@@ -11,14 +11,16 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use grantscope::http::{
+use grantscope_core::http::{
     CaCerts, ClientIdentity, HttpClient, HttpError, HttpOptions, HttpRequest, TlsFailure,
 };
-use grantscope::keys::{self, CertUse, GenerateType, PrivateKey, Signer, TestCa};
-use grantscope::oauth::assertion::{
+use grantscope_core::keys::{self, CertUse, GenerateType, PrivateKey, Signer, TestCa};
+use grantscope_core::oauth::assertion::{
     ClientAssertionSpec, bearer_assertion, client_assertion, form_params,
 };
-use grantscope::sandbox::{self, ClientFiles, SandboxConfig, SandboxHandle, UnsafeSwitches};
+use grantscope_sandbox::{
+    self as sandbox, ClientFiles, SandboxConfig, SandboxHandle, UnsafeSwitches,
+};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -457,7 +459,7 @@ async fn client_secret_jwt_token_exchange_with_actor() {
         )
         .header(
             "Authorization",
-            grantscope::oauth::client_auth::basic_header(
+            grantscope_core::oauth::client_auth::basic_header(
                 "sandbox-machine",
                 "sandbox-machine-secret",
             ),
@@ -582,7 +584,7 @@ async fn teaching_switches_flip_the_assertion_checks_over_http() {
         assert_eq!(post(&http, &token_url, &expired).await.0, expect, "expired");
         assert_eq!(post(&http, &token_url, &good).await.0, expect, "replayed");
     }
-    let banner = grantscope::cli::sandbox::startup_text(&relaxed.handle);
+    let banner = grantscope_cli::sandbox::startup_text(&relaxed.handle);
     for name in [
         "unsafe-accept-wrong-assertion-audience",
         "unsafe-accept-replayed-assertion",

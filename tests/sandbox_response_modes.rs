@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::cli::Grantscope;
 use common::{Sandbox, TestProvider};
-use grantscope::sandbox::{SandboxConfig, UnsafeSwitches};
+use grantscope_sandbox::{SandboxConfig, UnsafeSwitches};
 use serde_json::Value;
 
 const T: Duration = Duration::from_secs(60);

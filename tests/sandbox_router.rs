@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use grantscope::sandbox::{self, SandboxConfig, find_client};
+use grantscope_sandbox::{self as sandbox, SandboxConfig, find_client};
 use serde_json::Value;
 use tower::ServiceExt as _;
 

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use grantscope::sandbox::{self, SandboxConfig, SandboxHandle, SigningAlg, UnsafeSwitches};
+use grantscope_sandbox::{
+    self as sandbox, SandboxConfig, SandboxHandle, SigningAlg, UnsafeSwitches,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};

@@ -12,11 +12,11 @@ use std::time::Duration;
 use common::cli::Grantscope;
 use common::sandbox::Sandbox;
 use common::{Provider, TestProvider};
-use grantscope::http::{Exchange, HttpRequest};
-use grantscope::oauth::grants::authorization_code::RedirectSource;
-use grantscope::oauth::step::{Decision, Gate, Pending};
-use grantscope::oauth::{self, FlowError, FlowEvent, GrantInputs, GrantKind};
-use grantscope::profile::Profile;
+use grantscope_core::http::{Exchange, HttpRequest};
+use grantscope_core::oauth::grants::authorization_code::RedirectSource;
+use grantscope_core::oauth::step::{Decision, Gate, Pending};
+use grantscope_core::oauth::{self, FlowError, FlowEvent, GrantInputs, GrantKind};
+use grantscope_core::profile::Profile;
 
 const T: Duration = Duration::from_secs(60);
 
@@ -179,8 +179,9 @@ fn replaying_a_used_code_is_refused() {
         .unwrap();
     let again = token.replay_request().unwrap();
     let replayed = common::block_on(async move {
-        let mut s =
-            oauth::Session::new(grantscope::http::HttpClient::new(&Default::default()).unwrap());
+        let mut s = oauth::Session::new(
+            grantscope_core::http::HttpClient::new(&Default::default()).unwrap(),
+        );
         let resp = s.send("replay: token request", again).await.unwrap();
         let checked = s.check_response(&resp, "token").map(|_| ());
         (checked, s.exchanges().to_vec())

@@ -5,13 +5,13 @@
 mod token_support;
 
 // Driven through `execute` with its own streams (no process, no global stdout).
-use grantscope::cli::inspect;
+use grantscope_cli::inspect;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Parser;
-use grantscope::token::Inspection;
+use grantscope_core::token::Inspection;
 use serde_json::{Value, json};
 use token_support::*;
 

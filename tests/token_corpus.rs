@@ -6,9 +6,9 @@
 
 mod token_support;
 
-use grantscope::token::claims::left_half_hash;
-use grantscope::token::jwks::jwks_from_value;
-use grantscope::token::{
+use grantscope_core::token::claims::left_half_hash;
+use grantscope_core::token::jwks::jwks_from_value;
+use grantscope_core::token::{
     CheckStatus, InspectOptions, Inspection, Keys, SharedSecret, SignatureStatus, TokenFormat,
     TokenKind, inspect_with_keys,
 };

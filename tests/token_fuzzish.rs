@@ -8,11 +8,11 @@ mod token_support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use grantscope::cli::inspect::render_human;
-use grantscope::oauth::TokenResponse;
-use grantscope::text::is_active;
-use grantscope::token::jwks::jwks_from_value;
-use grantscope::token::{
+use grantscope_cli::inspect::render_human;
+use grantscope_core::oauth::TokenResponse;
+use grantscope_core::text::is_active;
+use grantscope_core::token::jwks::jwks_from_value;
+use grantscope_core::token::{
     InspectOptions, Keys, SharedSecret, TokenKind, decode, inspect_with_keys, parse_jwks,
 };
 use serde_json::json;

@@ -7,8 +7,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clap::Parser;
-use grantscope::cli::inspect;
-use grantscope::sandbox::{self, SandboxConfig, SandboxHandle, SigningAlg};
+use grantscope_cli::inspect;
+use grantscope_sandbox::{self as sandbox, SandboxConfig, SandboxHandle, SigningAlg};
 use serde_json::Value;
 
 const MACHINE: (&str, &str) = ("sandbox-machine", "sandbox-machine-secret");

@@ -5,9 +5,9 @@
 
 mod token_support;
 
-use grantscope::http::{HttpClient, HttpOptions};
-use grantscope::token::jwks::jwks_from_value;
-use grantscope::token::{
+use grantscope_core::http::{HttpClient, HttpOptions};
+use grantscope_core::token::jwks::jwks_from_value;
+use grantscope_core::token::{
     CheckStatus, InspectOptions, Inspection, KeySource, Keys, SignatureStatus, TokenFormat,
     Verdict, inspect, inspect_with_keys,
 };
@@ -352,7 +352,7 @@ fn wrong_signature_lengths_name_both_byte_counts() {
     );
     let (input, _) = t.rsplit_once('.').unwrap();
     let short = format!("{input}.{}", b64([1u8; 20]));
-    let keys = Keys::Secret(grantscope::token::SharedSecret::new(secret.to_vec()));
+    let keys = Keys::Secret(grantscope_core::token::SharedSecret::new(secret.to_vec()));
     assert_fails(
         &inspect_with_keys(&short, &keys, &opts(), NOW),
         "signature",

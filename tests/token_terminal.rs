@@ -8,10 +8,10 @@
 mod token_support;
 
 use clap::Parser;
-use grantscope::cli::inspect::{self, render_human};
-use grantscope::text::is_active;
-use grantscope::token::jwks::jwks_from_value;
-use grantscope::token::{InspectOptions, Keys, Verdict, inspect_with_keys};
+use grantscope_cli::inspect::{self, render_human};
+use grantscope_core::text::is_active;
+use grantscope_core::token::jwks::jwks_from_value;
+use grantscope_core::token::{InspectOptions, Keys, Verdict, inspect_with_keys};
 use serde_json::{Map, Value, json};
 use token_support::*;
 

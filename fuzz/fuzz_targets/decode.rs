@@ -3,10 +3,10 @@
 //! sequence or bidi override (only the line feeds that end its lines).
 #![no_main]
 
-use grantscope::cli::inspect::render_human;
-use grantscope::text::{inert, is_active};
-use grantscope::token::jwks::jwks_from_value;
-use grantscope::token::{InspectOptions, Keys, SharedSecret, TokenKind, decode, inspect_with_keys};
+use grantscope_cli::inspect::render_human;
+use grantscope_core::text::{inert, is_active};
+use grantscope_core::token::jwks::jwks_from_value;
+use grantscope_core::token::{InspectOptions, Keys, SharedSecret, TokenKind, decode, inspect_with_keys};
 use libfuzzer_sys::fuzz_target;
 
 const NOW: i64 = 1_795_694_400;
@@ -58,6 +58,6 @@ fuzz_target!(|data: &[u8]| {
         "raw control in the report: {report:?}"
     );
     assert!(report.starts_with("VALID") || report.starts_with("NOT VALID"));
-    let json = grantscope::text::to_json_pretty(&inspection).unwrap_or_default();
+    let json = grantscope_core::text::to_json_pretty(&inspection).unwrap_or_default();
     assert!(!json.chars().any(|c| c != '\n' && is_active(c)));
 });

@@ -3,9 +3,9 @@
 //! free of raw control characters whatever the keys' `kid`s say).
 #![no_main]
 
-use grantscope::cli::inspect::render_human;
-use grantscope::text::is_active;
-use grantscope::token::{InspectOptions, Keys, inspect_with_keys, parse_jwks};
+use grantscope_cli::inspect::render_human;
+use grantscope_core::text::is_active;
+use grantscope_core::token::{InspectOptions, Keys, inspect_with_keys, parse_jwks};
 use libfuzzer_sys::fuzz_target;
 
 const NOW: i64 = 1_795_694_400;

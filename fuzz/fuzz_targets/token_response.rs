@@ -1,7 +1,7 @@
 //! The token-response parser must never panic on what a server sends.
 #![no_main]
 
-use grantscope::oauth::TokenResponse;
+use grantscope_core::oauth::TokenResponse;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,11 +1,11 @@
-//! The app's built-in sandbox (`grantscope::sandbox`) as a [`TestProvider`], so end-to-end
+//! The app's built-in sandbox (`grantscope_sandbox`) as a [`TestProvider`], so end-to-end
 //! tests written against the trait run against it too. It runs in-process on its own tokio
 //! runtime thread, with its keys in a temporary directory (never the user's config).
 
 use super::browser::{Browser, Decision, Login};
 use super::{TestClient, TestProvider, block_on};
 use anyhow::{Result, anyhow};
-use grantscope::sandbox::{SandboxConfig, find_client, find_user};
+use grantscope_sandbox::{SandboxConfig, find_client, find_user};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -52,7 +52,7 @@ impl Sandbox {
                 }
             };
             rt.block_on(async move {
-                match grantscope::sandbox::start(config).await {
+                match grantscope_sandbox::start(config).await {
                     Ok(handle) => {
                         let _ = ready_tx.send(Ok(handle.issuer_str().to_string()));
                         let _ = stop_rx.await;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use grantscope::gui::{AppOptions, GrantscopeApp, Screen};
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 
 /// The app, headless, at a size where every panel shows, once its start-up work is done.
 pub fn harness(options: AppOptions) -> Harness<'static, GrantscopeApp> {

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use grantscope::http::Exchange;
-use grantscope::oauth::{self, EndpointKind};
-use grantscope::probe::driver::{AuthorizeDriver, Direct, DriverFuture, Landing};
-use grantscope::probe::{self, Outcome, RunOptions, SecondClient, Target};
-use grantscope::profile::Profile;
+use grantscope_core::http::Exchange;
+use grantscope_core::oauth::{self, EndpointKind};
+use grantscope_core::profile::Profile;
+use grantscope_probe::driver::{AuthorizeDriver, Direct, DriverFuture, Landing};
+use grantscope_probe::{self as probe, Outcome, RunOptions, SecondClient, Target};
 use serde_json::Value;
 
 use crate::common::browser::{Browser, Decision, Login};

@@ -1,0 +1,442 @@
+//! `grantscope inspect [TOKEN|-]`: decode a token, verify its signature (issuer discovery,
+//! a JWKS URL or file, or a shared secret) and print the validation checklist, as a table for
+//! people or as one JSON inspection (`--json`).
+//!
+//! Exit status: 0 the token is valid, 1 it is not, 2 usage or configuration error (no token,
+//! unreadable JWKS, discovery or JWKS fetch failed).
+//!
+//! Everything printed that came from the token or a server passes through
+//! [`grantscope_core::text::inert`] (the human report) or [`grantscope_core::text::to_json_pretty`] (`--json`), so
+//! no control character, escape sequence or bidi override reaches the terminal raw. The human
+//! report's first line is the verdict, and the last line repeats it.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use base64::Engine;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use serde_json::{Map, Value};
+use url::Url;
+
+use grantscope_core::http::{Exchange, HttpClient, HttpOptions};
+use grantscope_core::oauth::Session;
+use grantscope_core::oauth::discovery::discover;
+use grantscope_core::text::inert;
+use grantscope_core::timefmt::now_unix;
+use grantscope_core::token::claims::{numeric_date, time_note};
+use grantscope_core::token::{
+    CheckStatus, InspectOptions, Inspection, KeySource, SharedSecret, SignatureStatus, TokenFormat,
+    TokenKind, inspect,
+};
+
+/// Arguments of `grantscope inspect`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    about = "Decode a token, verify its signature and check its claims",
+    after_help = "Keys: --issuer alone discovers the issuer's jwks_uri; with --jwks-uri or --secret it only sets the expected iss.\n\
+                  Exit status: 0 valid, 1 not valid, 2 usage or configuration error."
+)]
+pub struct InspectArgs {
+    /// The token; `-` or nothing reads it from stdin. A leading `Bearer ` is ignored.
+    #[arg(value_name = "TOKEN|-", allow_hyphen_values = true)]
+    pub token: Option<String>,
+
+    /// Expected issuer (`iss`); without --jwks-uri/--secret its discovery document gives the keys.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// JWKS to verify with: an http(s) URL or a file (a JWKS or a single JWK).
+    #[arg(long, value_name = "URL_OR_FILE", conflicts_with_all = ["secret", "secret_file"])]
+    pub jwks_uri: Option<String>,
+
+    /// Shared secret for HS256/384/512 tokens (prefer GRANTSCOPE_SECRET or --secret-file: a
+    /// command line is visible to other users).
+    #[arg(
+        long,
+        value_name = "S",
+        env = "GRANTSCOPE_SECRET",
+        hide_env_values = true,
+        conflicts_with = "secret_file"
+    )]
+    pub secret: Option<String>,
+
+    /// Read the shared secret from a file (trailing newline removed).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+
+    /// The secret is base64 (or base64url) encoded; decode it before use.
+    #[arg(long)]
+    pub secret_base64: bool,
+
+    /// Expected audience (for ID tokens: the client id, also checked against azp).
+    #[arg(long, value_name = "A")]
+    pub audience: Option<String>,
+
+    /// Expected ID token nonce.
+    #[arg(long, value_name = "N")]
+    pub nonce: Option<String>,
+
+    /// The access token issued with this ID token, to check at_hash.
+    #[arg(long, value_name = "TOKEN")]
+    pub access_token: Option<String>,
+
+    /// The authorization code issued with this ID token, to check c_hash.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+
+    /// The max_age sent in the authorization request (seconds): auth_time must be recent.
+    #[arg(long, value_name = "SECS")]
+    pub max_age: Option<u64>,
+
+    /// What the token is: access (RFC 9068 typ at+jwt required), id (ID token rules) or unknown.
+    #[arg(long, value_enum, default_value_t = KindArg::Unknown)]
+    pub kind: KindArg,
+
+    /// Clock skew tolerated on exp, nbf, iat and auth_time (seconds).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub leeway: u64,
+
+    /// Warn when the token lives longer than this (seconds, exp - iat).
+    #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+    pub max_lifetime: u64,
+
+    /// Judge times as of this instant (unix seconds) instead of the system clock.
+    #[arg(long, value_name = "UNIX_SECS")]
+    pub now: Option<i64>,
+
+    /// Total HTTP timeout for discovery and JWKS fetches (seconds).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Print one JSON document (the inspection) on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// A JWT access token.
+    Access,
+    /// An OpenID Connect ID token.
+    Id,
+    /// Generic JWT checks only.
+    Unknown,
+}
+
+impl From<KindArg> for TokenKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Access => TokenKind::Access,
+            KindArg::Id => TokenKind::Id,
+            KindArg::Unknown => TokenKind::Unknown,
+        }
+    }
+}
+
+/// Runs `inspect` against the real stdin, stdout and stderr.
+pub async fn run(args: InspectArgs) -> ExitCode {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let code = execute(
+        args,
+        &mut std::io::stdin().lock(),
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+    )
+    .await;
+    ExitCode::from(code)
+}
+
+/// A usage or configuration error: exit 2.
+struct ConfigError(String);
+
+/// Runs `inspect` with the given streams; returns the exit status (0, 1 or 2).
+pub async fn execute(
+    args: InspectArgs,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    match execute_inner(args, stdin, out, err).await {
+        Ok(code) => code,
+        Err(ConfigError(msg)) => {
+            let _ = writeln!(err, "error: {msg}");
+            2
+        }
+    }
+}
+
+async fn execute_inner(
+    args: InspectArgs,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, ConfigError> {
+    let token = read_token(args.token.as_deref(), stdin)?;
+    let now = args.now.unwrap_or_else(now_unix);
+    let secret = read_secret(&args)?;
+    // try_from: a huge value (1e30) is a usage error, not a panic.
+    let timeout = match std::time::Duration::try_from_secs_f64(args.timeout) {
+        Ok(d) if args.timeout > 0.0 => d,
+        _ => {
+            return Err(ConfigError(
+                "--timeout must be a positive number of seconds".into(),
+            ));
+        }
+    };
+    let http = HttpClient::new(&HttpOptions {
+        timeout,
+        ..HttpOptions::default()
+    })
+    .map_err(|e| ConfigError(e.to_string()))?;
+
+    let mut options = InspectOptions {
+        issuer: args.issuer.clone(),
+        audience: args.audience.clone(),
+        nonce: args.nonce.clone(),
+        access_token: args.access_token.clone(),
+        code: args.code.clone(),
+        max_age: args.max_age,
+        leeway: args.leeway,
+        max_lifetime: Some(args.max_lifetime),
+        kind: args.kind.into(),
+        strict_typ: true,
+    };
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let source = match (&args.jwks_uri, secret) {
+        (Some(uri), _) => KeySource::from_uri_or_path(uri),
+        (None, Some(secret)) => KeySource::Secret(secret),
+        (None, None) => match &args.issuer {
+            Some(issuer) => {
+                let (jwks_uri, metadata_issuer, ex) = discover_jwks(&http, issuer).await?;
+                exchanges.extend(ex);
+                // Compare iss with the issuer exactly as the server publishes it.
+                options.issuer = Some(metadata_issuer);
+                KeySource::JwksUrl(jwks_uri)
+            }
+            None => KeySource::None,
+        },
+    };
+
+    let inspected = inspect(&token, &source, &http, &options, now).await;
+    exchanges.extend(inspected.exchanges);
+    let inspection = inspected.inspection;
+
+    if args.json {
+        let doc = grantscope_core::text::to_json_pretty(&inspection)
+            .map_err(|e| ConfigError(format!("cannot serialise the inspection: {e}")))?;
+        let _ = writeln!(out, "{doc}");
+    } else {
+        for ex in &exchanges {
+            let _ = writeln!(
+                err,
+                "{}: {} {} → {}",
+                ex.step,
+                ex.method(),
+                inert(&ex.request_view(false).url),
+                inert(&ex.summary())
+            );
+        }
+        let _ = write!(out, "{}", render_human(&inspection, now));
+    }
+    if let Some(key_error) = inspected.key_error {
+        return Err(ConfigError(format!(
+            "{}; the signature could not be checked",
+            inert(&key_error.to_string())
+        )));
+    }
+    Ok(if inspection.valid { 0 } else { 1 })
+}
+
+fn read_token(arg: Option<&str>, stdin: &mut dyn Read) -> Result<String, ConfigError> {
+    let token = match arg {
+        Some(t) if t != "-" => t.to_owned(),
+        _ => {
+            let mut s = String::new();
+            stdin
+                .read_to_string(&mut s)
+                .map_err(|e| ConfigError(format!("cannot read the token from stdin: {e}")))?;
+            s
+        }
+    };
+    if token.trim().is_empty() {
+        return Err(ConfigError(
+            "no token: pass it as an argument, or pipe it in with `-`".into(),
+        ));
+    }
+    Ok(token)
+}
+
+fn read_secret(args: &InspectArgs) -> Result<Option<SharedSecret>, ConfigError> {
+    let raw = match (&args.secret, &args.secret_file) {
+        (Some(s), _) => s.clone(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map_err(|e| {
+                ConfigError(format!(
+                    "cannot read the secret file {}: {e}",
+                    path.display()
+                ))
+            })?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned(),
+        (None, None) => {
+            if args.secret_base64 {
+                return Err(ConfigError(
+                    "--secret-base64 needs --secret or --secret-file".into(),
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    if raw.is_empty() {
+        return Err(ConfigError("the shared secret is empty".into()));
+    }
+    if !args.secret_base64 {
+        return Ok(Some(SharedSecret::new(raw.into_bytes())));
+    }
+    let lenient =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let std_engine = GeneralPurpose::new(&base64::alphabet::STANDARD, lenient);
+    let url_engine = GeneralPurpose::new(&base64::alphabet::URL_SAFE, lenient);
+    std_engine
+        .decode(raw.trim())
+        .or_else(|_| url_engine.decode(raw.trim()))
+        .map(|b| Some(SharedSecret::new(b)))
+        .map_err(|_| ConfigError("--secret-base64: the secret is not base64 or base64url".into()))
+}
+
+/// Discovers `issuer` and returns its `jwks_uri`, the issuer string the metadata publishes,
+/// and the exchanges made.
+async fn discover_jwks(
+    http: &HttpClient,
+    issuer: &str,
+) -> Result<(Url, String, Vec<Exchange>), ConfigError> {
+    let url = Url::parse(issuer)
+        .map_err(|e| ConfigError(format!("--issuer is not a URL ({e}): {issuer}")))?;
+    let mut session = Session::new(http.clone());
+    let found = discover(&mut session, &url).await;
+    let exchanges = session.take_exchanges();
+    let discovery = found.map_err(|e| ConfigError(inert(&e.to_string()).into_owned()))?;
+    let jwks_uri = discovery.endpoints.jwks_uri.clone().ok_or_else(|| {
+        ConfigError(format!(
+            "the discovery document of {issuer} has no jwks_uri; pass --jwks-uri or --secret"
+        ))
+    })?;
+    let published = discovery
+        .metadata
+        .get("issuer")
+        .and_then(Value::as_str)
+        .unwrap_or(issuer)
+        .to_owned();
+    Ok((jwks_uri, published, exchanges))
+}
+
+const TIME_CLAIMS: [&str; 5] = ["exp", "nbf", "iat", "auth_time", "updated_at"];
+
+fn show_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => inert(s).into_owned(),
+        // A nested value's strings are JSON-escaped by serde_json only below U+0020.
+        other => inert(&other.to_string()).into_owned(),
+    }
+}
+
+fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
+    let keys: Vec<String> = map.keys().map(|k| inert(k).into_owned()).collect();
+    let width = keys
+        .iter()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    for (k, (name, v)) in keys.iter().zip(map) {
+        let mut line = format!("  {k:<width$}  {}", show_value(v));
+        if times
+            && TIME_CLAIMS.contains(&name.as_str())
+            && let Some(Ok(t)) = numeric_date(map, name)
+        {
+            line.push_str(&format!("  ({})", time_note(t, now)));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// The verdict line: `VALID: ...` or `NOT VALID: ...` (with the verdict word and the failed
+/// checks).
+fn verdict_line(i: &Inspection) -> String {
+    if i.valid {
+        return "VALID: signature verified and no check failed".to_owned();
+    }
+    let failed: Vec<String> = i.failures().map(|c| inert(&c.id).into_owned()).collect();
+    let why = if !failed.is_empty() {
+        format!("failed: {}", failed.join(", "))
+    } else if i.format == TokenFormat::Jwt {
+        format!(
+            "the signature is {}, not verified",
+            signature_word(i.signature.status)
+        )
+    } else {
+        "it cannot be validated locally".to_owned()
+    };
+    format!("NOT VALID: {why} (verdict: {})", i.verdict.as_str())
+}
+
+fn signature_word(status: SignatureStatus) -> &'static str {
+    match status {
+        SignatureStatus::Verified => "verified",
+        SignatureStatus::Invalid => "INVALID",
+        SignatureStatus::Unverifiable => "unverifiable",
+        SignatureStatus::Skipped => "skipped",
+    }
+}
+
+/// The human report of an inspection: the verdict, header, claims (times shown as dates and
+/// "in 4 min"), signature, checklist and the verdict again. Every string from the token is
+/// [inert](grantscope_core::text::inert). Pure, so the `token` command and tests can reuse it.
+pub fn render_human(i: &Inspection, now: i64) -> String {
+    let mut out = String::new();
+    let verdict = verdict_line(i);
+    out.push_str(&verdict);
+    out.push('\n');
+    let format = match i.format {
+        TokenFormat::Jwt => "JWT (signed, JWS)",
+        TokenFormat::Jwe => "JWE (encrypted)",
+        TokenFormat::Opaque => "opaque",
+    };
+    out.push_str(&format!("format     {format}\n"));
+    if let Value::Object(h) = &i.header {
+        out.push_str("header\n");
+        table(&mut out, h, now, false);
+    }
+    if let Value::Object(c) = &i.claims {
+        out.push_str("claims\n");
+        table(&mut out, c, now, true);
+    }
+    out.push_str(&format!(
+        "signature  {}: {}\n",
+        signature_word(i.signature.status),
+        i.signature.shown_detail()
+    ));
+    out.push_str("checks\n");
+    let width = i.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    for c in &i.checks {
+        let mark = match c.status {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Info => "info",
+        };
+        out.push_str(&format!(
+            "  {mark}  {:<width$}  {}\n",
+            inert(&c.id),
+            c.shown_message()
+        ));
+    }
+    out.push_str(&verdict);
+    out.push('\n');
+    out
+}

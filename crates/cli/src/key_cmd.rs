@@ -1,0 +1,270 @@
+//! `grantscope key ...`: generate, import, list, show and delete the named signing keys and
+//! certificates used for `private_key_jwt`, mutual TLS and JWT-bearer assertions. The public
+//! JWKS and the certificate are printed ready to paste into a client registration; the private
+//! key only with `show NAME --reveal-private`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use grantscope_core::keys::{GenerateType, KeyError, KeyStore, PrivateKey, StoredKey, self_signed};
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a key (and, with --cert, a self-signed certificate) and store it under NAME.
+    Generate {
+        name: String,
+        /// rsa-2048, rsa-3072, ec-p256 or ed25519.
+        #[arg(long = "type", value_name = "TYPE")]
+        key_type: GenerateType,
+        /// Also make a self-signed certificate (for mutual TLS or a provider that registers one).
+        #[arg(long)]
+        cert: bool,
+        /// The certificate's common name (default: NAME).
+        #[arg(long, value_name = "COMMON_NAME", requires = "cert")]
+        subject: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the stored keys.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a key: its type, kid (RFC 7638 thumbprint), algorithms and public JWK.
+    Show {
+        name: String,
+        /// Print only the public JWKS, ready to paste into a client registration.
+        #[arg(long, conflicts_with_all = ["cert", "reveal_private"])]
+        jwks: bool,
+        /// Print only the certificate chain (PEM).
+        #[arg(long, conflicts_with = "reveal_private")]
+        cert: bool,
+        /// Print the PRIVATE key (PKCS#8 PEM). Only when you mean to move it elsewhere.
+        #[arg(long)]
+        reveal_private: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a private key from a PEM file (PKCS#8, PKCS#1 or SEC1, optionally followed by its
+    /// certificates) or a JWK / JWKS file that holds the private part.
+    Import {
+        name: String,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a stored key and its certificate.
+    Delete { name: String },
+}
+
+fn fail(e: &KeyError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(match e {
+        KeyError::Io { .. } | KeyError::Store(_) | KeyError::Crypto(_) => 1,
+        _ => 2,
+    })
+}
+
+/// One key as JSON (public data only).
+pub fn summary_json(stored: &StoredKey) -> Value {
+    let key = &stored.key;
+    json!({
+        "name": stored.name,
+        "type": key.kind().to_string(),
+        "kid": key.kid(),
+        "alg": key.default_alg().as_str(),
+        "algorithms": key.algorithms().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "certificate": stored.certs.first().map(|c| json!({
+            "subject_cn": c.subject_common_name(),
+            "self_signed": c.is_self_issued(),
+            "x5t#S256": c.x5t_s256(),
+            "chain_length": stored.certs.len(),
+        })),
+        "jwks": stored.public_jwks(),
+    })
+}
+
+fn print_summary(stored: &StoredKey, store: &KeyStore) {
+    let key = &stored.key;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "name:       {}", stored.name);
+    let _ = writeln!(out, "type:       {}", key.kind());
+    let _ = writeln!(out, "kid:        {} (RFC 7638 thumbprint)", key.kid());
+    let algs: Vec<&str> = key.algorithms().iter().map(|a| a.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "algorithms: {} (default {})",
+        algs.join(", "),
+        key.default_alg()
+    );
+    match stored.certs.first() {
+        Some(cert) => {
+            let cn = cert.subject_common_name().unwrap_or_default();
+            let kind = if cert.is_self_issued() {
+                "self-signed"
+            } else {
+                "issued"
+            };
+            let _ = writeln!(
+                out,
+                "certificate: CN={} ({kind})",
+                grantscope_core::http::excerpt(&cn, 80)
+            );
+            let _ = writeln!(out, "x5t#S256:   {}", cert.x5t_s256());
+        }
+        None => {
+            let _ = writeln!(out, "certificate: none");
+        }
+    }
+    let _ = writeln!(out, "stored in:  {}", store.dir().display());
+    let _ = writeln!(out, "public JWKS (paste into the client registration):");
+    let _ = writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&stored.public_jwks()).unwrap_or_default()
+    );
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn print_json(value: &Value) {
+    out(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    ));
+}
+
+pub fn run(cmd: KeyCommand) -> ExitCode {
+    let store = match KeyStore::open_default() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    match run_in(&store, cmd) {
+        Ok(code) => code,
+        Err(e) => fail(&e),
+    }
+}
+
+fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
+    match cmd {
+        KeyCommand::Generate {
+            name,
+            key_type,
+            cert,
+            subject,
+            json,
+        } => {
+            grantscope_core::keys::validate_name(&name)?;
+            if store.contains(&name) {
+                return Err(KeyError::Exists(name));
+            }
+            let key = PrivateKey::generate(key_type)?;
+            let certs = if cert {
+                vec![self_signed(&key, subject.as_deref().unwrap_or(&name))?]
+            } else {
+                Vec::new()
+            };
+            store.save(&name, &key, &certs)?;
+            let stored = store.load(&name)?;
+            if json {
+                print_json(&summary_json(&stored));
+            } else {
+                print_summary(&stored, store);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KeyCommand::List { json } => {
+            let mut rows = Vec::new();
+            for name in store.list()? {
+                match store.load(&name) {
+                    Ok(stored) => rows.push(Ok(stored)),
+                    Err(e) => rows.push(Err((name, e))),
+                }
+            }
+            if json {
+                let doc: Vec<Value> = rows
+                    .iter()
+                    .map(|row| match row {
+                        Ok(stored) => summary_json(stored),
+                        Err((name, e)) => json!({ "name": name, "error": e.to_string() }),
+                    })
+                    .collect();
+                print_json(&json!(doc));
+            } else if rows.is_empty() {
+                out(&format!(
+                    "no keys in {} (grantscope key generate NAME --type ec-p256)\n",
+                    store.dir().display()
+                ));
+            } else {
+                for row in &rows {
+                    match row {
+                        Ok(s) => out(&format!(
+                            "{:<24} {:<10} kid {}{}\n",
+                            s.name,
+                            s.key.kind().to_string(),
+                            s.key.kid(),
+                            if s.certs.is_empty() {
+                                ""
+                            } else {
+                                "  +certificate"
+                            }
+                        )),
+                        Err((name, e)) => out(&format!("{name:<24} unreadable: {e}\n")),
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KeyCommand::Show {
+            name,
+            jwks,
+            cert,
+            reveal_private,
+            json,
+        } => {
+            let stored = store.load(&name)?;
+            if jwks {
+                print_json(&stored.public_jwks());
+            } else if cert {
+                if stored.certs.is_empty() {
+                    eprintln!(
+                        "error: key {name:?} has no certificate (generate one with --cert, or import a PEM that holds it)"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+                out(&stored.certs_pem());
+            } else if reveal_private {
+                eprintln!(
+                    "warning: printing the PRIVATE key of {name:?}; anyone who sees it can act as this client"
+                );
+                out(&stored.key.reveal_pkcs8_pem());
+            } else if json {
+                print_json(&summary_json(&stored));
+            } else {
+                print_summary(&stored, store);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KeyCommand::Import { name, file, json } => {
+            let stored = store.import(&name, &file)?;
+            if json {
+                print_json(&summary_json(&stored));
+            } else {
+                print_summary(&stored, store);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KeyCommand::Delete { name } => {
+            store.delete(&name)?;
+            out(&format!("deleted key {name}\n"));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! grantscope-cli: the command-line face: argument parsing (clap) and one module per
+//! subcommand. With no subcommand the binary opens the desktop app it was given ([`main`]'s
+//! `open_gui`), so this crate never depends on the GUI.
+//!
+//! Exit status everywhere: 0 success, 1 the server or the token said no, 2 usage or
+//! configuration error.
+
+// Library code handles errors instead of panicking (unit tests may unwrap: clippy.toml).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod call;
+pub mod connection;
+pub mod discover;
+pub mod inspect;
+pub mod key_cmd;
+pub mod lifecycle;
+pub mod probe_cmd;
+pub mod profile_cmd;
+pub mod sandbox;
+pub mod token_cmd;
+pub mod token_report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "grantscope",
+    version,
+    about = "OAuth 2.0 / OpenID Connect token inspector and flow tester",
+    long_about = "OAuth 2.0 / OpenID Connect token inspector and flow tester.\n\nWith no subcommand, opens the desktop app."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch and check an issuer's discovery metadata.
+    Discover(discover::DiscoverArgs),
+    /// Run a grant and show the tokens, their inspection and every HTTP exchange.
+    Token(token_cmd::TokenArgs),
+    /// Run the built-in sandbox authorization server on 127.0.0.1 (no account, no internet).
+    Sandbox(sandbox::SandboxArgs),
+    /// Decode a token, verify its signature and check its claims.
+    Inspect(inspect::InspectArgs),
+    /// Ask the introspection endpoint about a token (RFC 7662).
+    Introspect(lifecycle::TokenCallArgs),
+    /// Revoke a token (RFC 7009).
+    Revoke(lifecycle::TokenCallArgs),
+    /// Call the userinfo endpoint with an access token.
+    Userinfo(lifecycle::UserinfoArgs),
+    /// Ask the server at an interval whether it still accepts a token, and measure when it stops
+    /// (after its exp, or after --revoke-after).
+    Watch(lifecycle::WatchArgs),
+    /// Keep a token set alive: refresh when a share of the lifetime is left, report rotation.
+    Keep(lifecycle::KeepArgs),
+    /// Call an API with a token (Bearer, or DPoP with --dpop) and read its challenges.
+    Call(call::CallArgs),
+    /// Saved connection profiles.
+    #[command(subcommand)]
+    Profile(profile_cmd::ProfileCommand),
+    /// Security probes: what does this server accept that it must refuse? (PROBES.md)
+    Probe(probe_cmd::ProbeArgs),
+    /// Signing keys and certificates (private_key_jwt, mutual TLS, JWT-bearer assertions).
+    #[command(subcommand)]
+    Key(key_cmd::KeyCommand),
+}
+
+/// Parses the arguments and runs the command, or, with no subcommand, `open_gui` (the
+/// binary passes the desktop app, or a message when it was built without it).
+pub fn main(open_gui: fn() -> ExitCode) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let Some(command) = cli.command else {
+        return open_gui();
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async move {
+        match command {
+            Command::Discover(a) => discover::run(a).await,
+            Command::Token(a) => token_cmd::run(a).await,
+            Command::Profile(c) => profile_cmd::run(c),
+            Command::Key(c) => key_cmd::run(c),
+            Command::Inspect(a) => inspect::run(a).await,
+            Command::Introspect(a) => lifecycle::introspect(a).await,
+            Command::Revoke(a) => lifecycle::revoke(a).await,
+            Command::Userinfo(a) => lifecycle::userinfo(a).await,
+            Command::Watch(a) => lifecycle::watch(a).await,
+            Command::Keep(a) => lifecycle::keep(a).await,
+            Command::Sandbox(a) => sandbox::run(a).await,
+            Command::Probe(a) => probe_cmd::run(a).await,
+            Command::Call(a) => call::run(a).await,
+        }
+    })
+}

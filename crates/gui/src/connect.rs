@@ -1,0 +1,125 @@
+//! The desktop app's way to a server, over the core's one way in ([`grantscope_core::oauth::connect`]):
+//! a profile is checked on the UI thread ([`prepare`], so a form error shows at once) and then
+//! connected on the worker ([`Prepared::connect`]: the profile's HTTP options, discovery of both
+//! metadata documents, a session whose exchanges are reported as they happen). Every screen
+//! (flow runner, inspector calls, watch, auto-refresh, the JWKS lookup, "Fill from discovery")
+//! goes through it, so all behave the same when discovery fails. Also words the core's typed
+//! errors with this window's field labels ([`describe`]).
+
+use grantscope_core::oauth::session::Observer;
+use grantscope_core::oauth::{Connection, EndpointKind, FlowError, GrantInput, Missing};
+use grantscope_core::profile::Profile;
+
+/// A profile checked on the UI thread, ready to connect.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The profile as it will be used (a form may have adjusted it, e.g. the redirect URI).
+    pub profile: Profile,
+}
+
+/// Checks a profile: its URLs parse and its HTTP options are usable.
+pub fn prepare(profile: &Profile) -> Result<Prepared, FlowError> {
+    profile
+        .client_config()
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    profile
+        .http
+        .to_options()
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    Ok(Prepared {
+        profile: profile.clone(),
+    })
+}
+
+impl Prepared {
+    /// Connects: endpoints resolved (`wants` are the endpoints the job needs), session open.
+    pub async fn connect(
+        self,
+        wants: &[EndpointKind],
+        observer: Option<Observer>,
+    ) -> Result<Connection, FlowError> {
+        grantscope_core::oauth::connect(&self.profile, wants, observer).await
+    }
+}
+
+/// The label of the field that sets an endpoint, in the flow runner and the profile editor.
+pub fn endpoint_field(kind: EndpointKind) -> &'static str {
+    match kind {
+        EndpointKind::Authorization => "Authorization endpoint",
+        EndpointKind::Token => "Token endpoint",
+        EndpointKind::DeviceAuthorization => "Device endpoint",
+        EndpointKind::Introspection => "Introspection endpoint",
+        EndpointKind::Revocation => "Revocation endpoint",
+        EndpointKind::Userinfo => "Userinfo endpoint",
+        EndpointKind::Jwks => "JWKS URI",
+        EndpointKind::PushedAuthorization => "PAR endpoint",
+    }
+}
+
+/// The field that gives a grant input, when this window has one.
+fn input_field(input: GrantInput) -> Option<&'static str> {
+    match input {
+        GrantInput::RefreshToken => Some("Refresh token"),
+        GrantInput::Username => Some("Username"),
+        GrantInput::Password => Some("Password"),
+        GrantInput::RedirectUri => Some("Redirect URI"),
+        GrantInput::Token => Some("Token"),
+        _ => None,
+    }
+}
+
+/// What is missing, said with the field to fill in.
+fn missing_words(m: &Missing) -> String {
+    match m {
+        Missing::Endpoint(k) => format!(
+            "no {} is known: fill in {} (or Issuer, whose discovery documents name it)",
+            k.title(),
+            endpoint_field(*k)
+        ),
+        Missing::AnyEndpoint(ks) => format!(
+            "fill in one of {} (or Issuer, whose discovery documents name them)",
+            ks.iter()
+                .map(|k| endpoint_field(*k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Missing::ClientId => "fill in Client ID".into(),
+        Missing::ConfidentialClient => "this needs a confidential client: fill in Client secret \
+                                        (and a Client authentication other than none)"
+            .into(),
+        Missing::Input(i) => match input_field(*i) {
+            Some(field) => format!("fill in {field}"),
+            None => format!("{} is needed (the command line gives it)", i.title()),
+        },
+    }
+}
+
+/// An error as this window says it: what is missing is named by the field to fill in; the
+/// arrows of the core's messages (which the window's font lacks) become `->`.
+pub fn describe(e: &FlowError) -> String {
+    let text = match e {
+        FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
+        other => other.to_string(),
+    };
+    text.replace('→', "->").replace('←', "<-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_things_are_named_by_their_field() {
+        let e = FlowError::missing(
+            "introspection",
+            Missing::Endpoint(EndpointKind::Introspection),
+        );
+        let text = describe(&e);
+        assert!(text.contains("fill in Introspection endpoint"), "{text}");
+        assert!(!text.contains("--"), "no command-line flag: {text}");
+        let e = FlowError::missing("refresh", Missing::Input(GrantInput::RefreshToken));
+        assert_eq!(describe(&e), "refresh: fill in Refresh token");
+        assert!(describe(&FlowError::missing("x", Missing::ClientId)).ends_with("Client ID"));
+        assert_eq!(describe(&FlowError::Config("a → b".into())), "a -> b");
+    }
+}

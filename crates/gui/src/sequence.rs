@@ -1,0 +1,448 @@
+//! The flow runner's sequence diagram: four lanes (user-agent, client, authorization server,
+//! resource server) and one arrow per step the engine reported, scaled to the width available.
+//! An arrow that carries an exchange is clickable and opens it; the device grant's expected
+//! "keep waiting" answers are drawn as waits, not failures. In step mode the request about to
+//! be sent is drawn as a highlighted, dashed "next:" arrow ([`pending_arrows`]); its real arrow
+//! appears only once it was sent. An exchange edited before sending is marked `[edited]`, a
+//! replayed one carries its `replay:` step. Every arrow is in the accessibility tree with its
+//! label and rectangle (tests read them).
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+use url::Url;
+
+use super::exchange_view::waiting_code;
+use grantscope_core::oauth::FlowEvent;
+use grantscope_core::oauth::step::Pending;
+
+const LANES: [&str; 4] = [
+    "User-agent",
+    "Client (grantscope)",
+    "Authorization server",
+    "Resource server",
+];
+const UA: usize = 0;
+const CLIENT: usize = 1;
+const AS: usize = 2;
+const RS: usize = 3;
+
+/// One row of the sequence diagram.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrow {
+    /// Lane index of the sender.
+    pub from: usize,
+    /// Lane index of the receiver; equal to `from` for a note.
+    pub to: usize,
+    /// The text on the arrow.
+    pub label: String,
+    /// The exchange this arrow belongs to.
+    pub exchange: Option<usize>,
+    /// A failed response.
+    pub error: bool,
+    /// The request was edited before it was sent (step mode).
+    pub edited: bool,
+    /// Not drawn yet: the step mode's next request, about to be sent.
+    pub pending: bool,
+}
+
+/// The lane a step's request goes to: the resource server for API calls, else the
+/// authorization server.
+fn target_of(step: &str) -> usize {
+    let step = step.to_ascii_lowercase();
+    if step.contains("userinfo") || step.contains("resource") || step.contains("api") {
+        RS
+    } else {
+        AS
+    }
+}
+
+/// The arrows step mode highlights before `pending` is sent: the request (or the browser's
+/// visit) the flow is about to make.
+pub fn pending_arrows(pending: &Pending) -> Vec<Arrow> {
+    let next = |from, to, label: String| Arrow {
+        from,
+        to,
+        label: format!("next: {label}"),
+        exchange: None,
+        error: false,
+        edited: false,
+        pending: true,
+    };
+    match pending {
+        Pending::Request { step, request } => {
+            vec![next(
+                CLIENT,
+                target_of(step),
+                format!("{} {}  ({step})", request.method, request.url.path()),
+            )]
+        }
+        Pending::Authorize { url } => vec![next(
+            CLIENT,
+            UA,
+            format!("authorization request, GET {}", url.path()),
+        )],
+    }
+}
+
+/// Turns the engine's events into diagram rows, in order.
+pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
+    let mut out = Vec::new();
+    let mut ex_index = 0;
+    let arrow = |from, to, label: String, exchange, error| Arrow {
+        from,
+        to,
+        label,
+        exchange,
+        error,
+        edited: false,
+        pending: false,
+    };
+    for ev in events {
+        match ev {
+            FlowEvent::Started { .. } => {}
+            FlowEvent::Exchange(ex) => {
+                let target = target_of(&ex.step);
+                let url = ex.request_view(false).url;
+                let path = Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or(url);
+                let edited = if ex.is_edited() { " [edited]" } else { "" };
+                let mut request = arrow(
+                    CLIENT,
+                    target,
+                    format!("{} {}  ({}){edited}", ex.method(), path, ex.step),
+                    Some(ex_index),
+                    false,
+                );
+                request.edited = ex.is_edited();
+                out.push(request);
+                match (ex.status(), waiting_code(ex)) {
+                    (Some(_), Some(code)) => out.push(arrow(
+                        target,
+                        CLIENT,
+                        format!("{code}: keep waiting  ({} ms)", ex.elapsed_ms),
+                        Some(ex_index),
+                        false,
+                    )),
+                    (Some(status), None) => out.push(arrow(
+                        target,
+                        CLIENT,
+                        format!("HTTP {status}  ({} ms)", ex.elapsed_ms),
+                        Some(ex_index),
+                        status >= 400,
+                    )),
+                    (None, _) => out.push(arrow(
+                        target,
+                        CLIENT,
+                        ex.error_view(false).unwrap_or_else(|| "no response".into()),
+                        Some(ex_index),
+                        true,
+                    )),
+                }
+                ex_index += 1;
+            }
+            FlowEvent::Authorize { opened, .. } => {
+                let how = if *opened {
+                    "opens the browser"
+                } else {
+                    "shows the URL to open"
+                };
+                out.push(arrow(
+                    CLIENT,
+                    UA,
+                    format!("{how}: authorization request"),
+                    None,
+                    false,
+                ));
+                out.push(arrow(
+                    UA,
+                    AS,
+                    "GET /authorize (user signs in, consents)".into(),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::WaitingForRedirect { redirect_uri } => {
+                out.push(arrow(
+                    CLIENT,
+                    CLIENT,
+                    format!("listening on {redirect_uri}"),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::RedirectReceived { .. } => {
+                out.push(arrow(
+                    AS,
+                    UA,
+                    "302 redirect with code and state".into(),
+                    None,
+                    false,
+                ));
+                out.push(arrow(
+                    UA,
+                    CLIENT,
+                    "GET /callback?code=...&state=...".into(),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::DeviceCode {
+                verification_uri,
+                user_code,
+                ..
+            } => {
+                out.push(arrow(
+                    CLIENT,
+                    UA,
+                    format!("show: go to {verification_uri}, code {user_code}"),
+                    None,
+                    false,
+                ));
+                out.push(arrow(
+                    UA,
+                    AS,
+                    "user enters the code and approves".into(),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::Polling { attempt, interval } => {
+                out.push(arrow(
+                    CLIENT,
+                    CLIENT,
+                    format!("poll #{attempt} in {interval} s"),
+                    None,
+                    false,
+                ));
+            }
+            FlowEvent::Note(text) => out.push(arrow(CLIENT, CLIENT, text.clone(), None, false)),
+        }
+    }
+    out
+}
+
+/// One line of text cut to `max_width` with an ellipsis.
+fn one_line(
+    painter: &egui::Painter,
+    text: &str,
+    font: FontId,
+    color: Color32,
+    max_width: f32,
+) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, color);
+    job.wrap = egui::text::TextWrapping {
+        max_width: max_width.max(10.0),
+        max_rows: 1,
+        break_anywhere: true,
+        overflow_character: Some('…'),
+    };
+    painter.layout_job(job)
+}
+
+/// Paints the sequence diagram in the width available, `pending` (step mode's next request)
+/// highlighted after the arrows drawn so far, text and rows at `scale` (the presenter view's
+/// larger type); returns the exchange index of a clicked arrow.
+pub fn sequence_ui(
+    ui: &mut egui::Ui,
+    events: &[FlowEvent],
+    pending: &[Arrow],
+    scale: f32,
+) -> Option<usize> {
+    let mut rows = arrows(events);
+    rows.extend(pending.iter().cloned());
+    let width = ui.available_width().max(200.0);
+    // Narrow lanes get smaller text; every label is cut to the space it has.
+    let text_scale = (width / 720.0).clamp(0.75, 1.0) * scale;
+    let header_h = 34.0 * scale.min(1.1);
+    let row_h = 30.0 * scale;
+    let height = header_h + 12.0 + row_h * rows.len().max(1) as f32;
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
+    let painter = ui.painter_at(rect);
+    let v = ui.visuals().clone();
+    let lane_w = width / LANES.len() as f32;
+    let lane_x = |i: usize| rect.left() + lane_w * (i as f32 + 0.5);
+    let line = Stroke::new(1.0, v.weak_text_color());
+    for (i, name) in LANES.iter().enumerate() {
+        let head = Rect::from_center_size(
+            Pos2::new(lane_x(i), rect.top() + header_h / 2.0),
+            Vec2::new(lane_w - 16.0, header_h - 6.0),
+        );
+        painter.rect(
+            head,
+            5.0,
+            v.widgets.inactive.weak_bg_fill,
+            Stroke::new(1.0, v.widgets.noninteractive.bg_stroke.color),
+            egui::StrokeKind::Inside,
+        );
+        let g = one_line(
+            &painter,
+            name,
+            // Lane names grow less than the arrows' text: they must fit their lane.
+            FontId::proportional(13.0 * text_scale.min(1.1)),
+            v.strong_text_color(),
+            head.width() - 6.0,
+        );
+        painter.galley(head.center() - g.size() / 2.0, g, v.strong_text_color());
+        painter.line_segment(
+            [
+                Pos2::new(lane_x(i), head.bottom()),
+                Pos2::new(lane_x(i), rect.bottom()),
+            ],
+            line,
+        );
+    }
+    let mut clicked = None;
+    for (k, a) in rows.iter().enumerate() {
+        let y = rect.top() + header_h + 12.0 + row_h * (k as f32 + 0.6);
+        let color = if a.pending {
+            v.selection.stroke.color
+        } else if a.error {
+            v.error_fg_color
+        } else if a.edited {
+            v.warn_fg_color
+        } else if a.exchange.is_some() {
+            v.hyperlink_color
+        } else {
+            v.text_color()
+        };
+        let font = FontId::proportional(12.0 * text_scale);
+        let row_rect = Rect::from_x_y_ranges(
+            rect.left()..=rect.right(),
+            (y - row_h * 0.6)..=(y + row_h * 0.4),
+        );
+        if a.pending {
+            // The next step: a band behind the row, so it shows from the back of the room.
+            painter.rect_filled(row_rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
+        }
+        let hit = if a.from == a.to {
+            let x = lane_x(a.from);
+            painter.circle_filled(Pos2::new(x, y), 3.0 * scale, color);
+            let g = one_line(&painter, &a.label, font, color, rect.right() - x - 10.0);
+            let at = Pos2::new(x + 8.0, y - g.size().y / 2.0);
+            let hit = Rect::from_min_size(at, g.size())
+                .union(Rect::from_center_size(Pos2::new(x, y), Vec2::splat(6.0)));
+            painter.galley(at, g, color);
+            hit
+        } else {
+            let (x0, x1) = (lane_x(a.from), lane_x(a.to));
+            let stroke = Stroke::new(1.6 * scale.max(1.0), color);
+            if a.pending {
+                painter.extend(egui::Shape::dashed_line(
+                    &[Pos2::new(x0, y), Pos2::new(x1, y)],
+                    stroke,
+                    8.0,
+                    5.0,
+                ));
+            } else {
+                painter.line_segment([Pos2::new(x0, y), Pos2::new(x1, y)], stroke);
+            }
+            let dir = (x1 - x0).signum();
+            let tip = Pos2::new(x1, y);
+            let (len, half) = (9.0 * scale, 4.5 * scale);
+            painter.add(egui::Shape::convex_polygon(
+                vec![
+                    tip,
+                    Pos2::new(x1 - dir * len, y - half),
+                    Pos2::new(x1 - dir * len, y + half),
+                ],
+                color,
+                Stroke::NONE,
+            ));
+            // The label may run past the arrow's ends, inside the diagram.
+            let span = ((x1 - x0).abs() + lane_w * 0.8).min(width - 8.0);
+            let g = one_line(&painter, &a.label, font, color, span);
+            let mid_x = ((x0 + x1) / 2.0).clamp(
+                rect.left() + g.size().x / 2.0 + 2.0,
+                rect.right() - g.size().x / 2.0 - 2.0,
+            );
+            painter.galley(
+                Pos2::new(mid_x - g.size().x / 2.0, y - 3.0 - g.size().y),
+                g,
+                color,
+            );
+            Rect::from_x_y_ranges(x0.min(x1)..=x0.max(x1), (y - row_h * 0.55)..=(y + 4.0))
+        };
+        if let Some(ex) = a.exchange {
+            let resp = ui
+                .interact(hit, egui::Id::unique(("seq_arrow", k)), Sense::click())
+                .on_hover_text("Show this exchange");
+            resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &a.label));
+            if resp.clicked() {
+                clicked = Some(ex);
+            }
+        } else {
+            // Not clickable, but in the accessibility tree with its place in the diagram.
+            let resp = ui.interact(hit, egui::Id::unique(("seq_arrow", k)), Sense::hover());
+            resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &a.label));
+        }
+    }
+    if rows.is_empty() {
+        painter.text(
+            Pos2::new(rect.center().x, rect.top() + header_h + 20.0),
+            Align2::CENTER_CENTER,
+            "starting...",
+            FontId::proportional(12.0 * scale),
+            Color32::GRAY,
+        );
+    }
+    clicked
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_code_events_become_arrows_between_the_right_lanes() {
+        let events = vec![
+            FlowEvent::Authorize {
+                url: "http://127.0.0.1:1/authorize".into(),
+                opened: false,
+            },
+            FlowEvent::WaitingForRedirect {
+                redirect_uri: "http://127.0.0.1:2/callback".into(),
+            },
+            FlowEvent::RedirectReceived {
+                url: "http://127.0.0.1:2/callback?code=x".into(),
+            },
+        ];
+        let a = arrows(&events);
+        let lanes: Vec<(usize, usize)> = a.iter().map(|a| (a.from, a.to)).collect();
+        assert_eq!(
+            lanes,
+            vec![
+                (CLIENT, UA),
+                (UA, AS),
+                (CLIENT, CLIENT),
+                (AS, UA),
+                (UA, CLIENT)
+            ]
+        );
+        assert!(a.iter().all(|a| a.exchange.is_none()));
+    }
+
+    #[test]
+    fn the_next_arrow_is_pending_and_an_edited_exchange_is_marked() {
+        use grantscope_core::http::{Exchange, HttpRequest};
+        let url = Url::parse("http://127.0.0.1:1/token").unwrap();
+        let next = pending_arrows(&Pending::Request {
+            step: "token request".into(),
+            request: HttpRequest::post_form(url.clone(), &[("grant_type", "x")]),
+        });
+        assert_eq!(next.len(), 1);
+        assert!(next[0].pending && (next[0].from, next[0].to) == (CLIENT, AS));
+        assert_eq!(next[0].label, "next: POST /token  (token request)");
+        let browser = pending_arrows(&Pending::Authorize {
+            url: Url::parse("http://127.0.0.1:1/authorize?state=s").unwrap(),
+        });
+        assert_eq!((browser[0].from, browser[0].to), (CLIENT, UA));
+        let mut ex = Exchange::front_channel("token request", &url, "", &[]);
+        ex.set_edited_from(&HttpRequest::get(url));
+        let drawn = arrows(&[FlowEvent::Exchange(Box::new(ex))]);
+        assert!(drawn[0].edited && !drawn[0].pending);
+        assert!(
+            drawn[0].label.ends_with("(token request) [edited]"),
+            "{}",
+            drawn[0].label
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! Reusable widgets: a virtualised, collapsible JSON tree (fast with thousands of claims), the
+//! token lifetime bar, status badges, and a masked-secret text view.
+
+use std::collections::HashSet;
+
+use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
+use serde_json::Value;
+
+use grantscope_core::timefmt;
+
+/// Claims whose numbers are unix times (RFC 7519 §4.1, OIDC Core §2 and §5.1).
+const TIME_CLAIMS: [&str; 6] = ["exp", "iat", "nbf", "auth_time", "updated_at", "rat"];
+
+/// One visible line of a [`JsonTree`].
+#[derive(Debug, Clone)]
+struct Row {
+    depth: usize,
+    key: String,
+    /// The value's one-line text (containers: `{3 keys}` / `[2 items]`).
+    text: String,
+    /// For time claims: the unix seconds.
+    time: Option<i64>,
+    /// The path id, for containers only (toggle state).
+    container: Option<String>,
+    expanded: bool,
+}
+
+/// A collapsible JSON tree. Rows are flattened once per change and drawn virtualised, so a token
+/// with 5,000 claims costs only the visible rows per frame.
+#[derive(Debug, Clone, Default)]
+pub struct JsonTree {
+    root: Value,
+    expanded: HashSet<String>,
+    rows: Vec<Row>,
+    dirty: bool,
+}
+
+const MAX_TEXT: usize = 200;
+
+fn one_line(v: &Value) -> String {
+    match v {
+        Value::Object(m) => format!("{{{} keys}}", m.len()),
+        Value::Array(a) => format!("[{} items]", a.len()),
+        Value::String(s) => {
+            let mut q = serde_json::to_string(s).unwrap_or_default();
+            if q.len() > MAX_TEXT {
+                let cut = (0..=MAX_TEXT)
+                    .rev()
+                    .find(|i| q.is_char_boundary(*i))
+                    .unwrap_or(0);
+                q.truncate(cut);
+                q.push_str("...\"");
+            }
+            q
+        }
+        other => other.to_string(),
+    }
+}
+
+impl JsonTree {
+    /// A tree over `value`, top level open.
+    pub fn new(value: Value) -> Self {
+        let mut t = Self {
+            root: value,
+            ..Self::default()
+        };
+        t.expanded.insert(String::new());
+        t.dirty = true;
+        t
+    }
+
+    /// The value shown.
+    pub fn value(&self) -> &Value {
+        &self.root
+    }
+
+    /// Number of visible rows (for tests).
+    pub fn visible_rows(&mut self) -> usize {
+        self.rebuild();
+        self.rows.len()
+    }
+
+    fn rebuild(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        self.rows.clear();
+        let root = std::mem::take(&mut self.root);
+        self.push_children(&root, "", 0);
+        self.root = root;
+        self.dirty = false;
+    }
+
+    fn push_children(&mut self, v: &Value, path: &str, depth: usize) {
+        let entries: Box<dyn Iterator<Item = (String, &Value)>> = match v {
+            Value::Object(m) => Box::new(m.iter().map(|(k, v)| (k.clone(), v))),
+            Value::Array(a) => Box::new(a.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v))),
+            _ => return,
+        };
+        for (key, child) in entries {
+            let child_path = format!("{path}/{key}");
+            let is_container = matches!(child, Value::Object(_) | Value::Array(_));
+            let expanded = is_container && self.expanded.contains(&child_path);
+            let time = if depth == 0 && TIME_CLAIMS.contains(&key.as_str()) {
+                child.as_i64()
+            } else {
+                None
+            };
+            self.rows.push(Row {
+                depth,
+                key,
+                text: one_line(child),
+                time,
+                container: is_container.then(|| child_path.clone()),
+                expanded,
+            });
+            if expanded {
+                self.push_children(child, &child_path, depth + 1);
+            }
+        }
+    }
+
+    /// Draws the tree in a scroll area of its own, at most `max_height` tall, `now` for the time
+    /// claims' relative phrases.
+    pub fn ui(&mut self, ui: &mut egui::Ui, id_salt: &str, now: i64, max_height: f32) {
+        self.rebuild();
+        let row_h = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+        let mut toggle: Option<String> = None;
+        let key_color = ui.visuals().strong_text_color();
+        let weak = ui.visuals().weak_text_color();
+        egui::ScrollArea::both()
+            .id_salt(id_salt)
+            .max_height(max_height)
+            .auto_shrink([false, true])
+            .show_rows(ui, row_h, self.rows.len(), |ui, range| {
+                for row in &self.rows[range] {
+                    ui.horizontal(|ui| {
+                        ui.add_space(row.depth as f32 * 16.0);
+                        if let Some(path) = &row.container {
+                            let sym = if row.expanded { "-" } else { "+" };
+                            if ui
+                                .small_button(sym)
+                                .on_hover_text(if row.expanded { "Collapse" } else { "Expand" })
+                                .clicked()
+                            {
+                                toggle = Some(path.clone());
+                            }
+                        } else {
+                            ui.add_space(ui.spacing().interact_size.y);
+                        }
+                        ui.label(
+                            egui::RichText::new(format!("{}:", row.key))
+                                .monospace()
+                                .color(key_color),
+                        );
+                        // One line per claim, never wrapped (a wrapped value left a lone
+                        // quote on the next line); the area scrolls sideways instead.
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(&row.text).monospace()).extend(),
+                        );
+                        if let Some(t) = row.time {
+                            ui.label(
+                                egui::RichText::new(format!(
+                                    "{} ({})",
+                                    timefmt::rfc3339(t),
+                                    timefmt::relative(t, now)
+                                ))
+                                .color(weak),
+                            );
+                        }
+                    });
+                }
+            });
+        if let Some(path) = toggle {
+            if !self.expanded.remove(&path) {
+                self.expanded.insert(path);
+            }
+            self.dirty = true;
+            ui.ctx().request_repaint();
+        }
+    }
+}
+
+/// Colours for pass / fail / warn / info.
+pub fn status_color(visuals: &egui::Visuals, status: &str) -> Color32 {
+    match status {
+        "pass" | "verified" => {
+            if visuals.dark_mode {
+                Color32::from_rgb(90, 200, 120)
+            } else {
+                Color32::from_rgb(20, 130, 50)
+            }
+        }
+        "fail" | "invalid" => visuals.error_fg_color,
+        "warn" | "unverifiable" => visuals.warn_fg_color,
+        _ => visuals.weak_text_color(),
+    }
+}
+
+/// A small coloured badge ("PASS", "FAIL", ...).
+pub fn badge_ui(ui: &mut egui::Ui, status: &str) -> egui::Response {
+    let color = status_color(ui.visuals(), status);
+    let text = egui::RichText::new(status.to_ascii_uppercase())
+        .monospace()
+        .strong()
+        .color(color);
+    ui.label(text)
+}
+
+/// The lifetime bar from `iat` to `exp` with a "now" marker. Returns nothing; draws only.
+pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
+    let width = ui.available_width().clamp(120.0, 900.0);
+    let (rect, response) = ui.allocate_exact_size(Vec2::new(width, 44.0), Sense::hover());
+    let bar = Rect::from_min_size(
+        rect.min + Vec2::new(0.0, 16.0),
+        Vec2::new(rect.width(), 12.0),
+    );
+    let painter = ui.painter_at(rect.expand(2.0));
+    let v = ui.visuals();
+    let total = (exp - iat).max(1) as f32;
+    let frac = ((now - iat) as f32 / total).clamp(0.0, 1.0);
+    let fill = if now >= exp {
+        v.error_fg_color
+    } else if frac > 0.8 {
+        v.warn_fg_color
+    } else {
+        status_color(v, "pass")
+    };
+    let border = Stroke::new(1.0, v.widgets.noninteractive.bg_stroke.color);
+    painter.rect(
+        bar,
+        CornerRadius::same(4),
+        v.extreme_bg_color,
+        border,
+        StrokeKind::Inside,
+    );
+    let used = Rect::from_min_size(bar.min, Vec2::new(bar.width() * frac, bar.height()));
+    painter.rect_filled(used, CornerRadius::same(4), fill.gamma_multiply(0.7));
+    let x = bar.left() + bar.width() * frac;
+    let marker = Stroke::new(2.0, v.strong_text_color());
+    painter.line_segment(
+        [
+            Pos2::new(x, bar.top() - 3.0),
+            Pos2::new(x, bar.bottom() + 3.0),
+        ],
+        marker,
+    );
+    let font = FontId::proportional(11.0);
+    let weak = v.weak_text_color();
+    // iat and exp under the bar's ends, "now" above its marker.
+    painter.text(
+        bar.left_bottom() + Vec2::new(0.0, 2.0),
+        Align2::LEFT_TOP,
+        "iat",
+        font.clone(),
+        weak,
+    );
+    painter.text(
+        bar.right_bottom() + Vec2::new(0.0, 2.0),
+        Align2::RIGHT_TOP,
+        "exp",
+        font.clone(),
+        weak,
+    );
+    let now_x = x.clamp(bar.left() + 12.0, bar.right() - 12.0);
+    painter.text(
+        Pos2::new(now_x, bar.top() - 3.0),
+        Align2::CENTER_BOTTOM,
+        "now",
+        font,
+        v.strong_text_color(),
+    );
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::ProgressIndicator,
+            true,
+            format!("lifetime {:.0}% used", frac * 100.0),
+        )
+    });
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tree_flattens_and_toggles() {
+        let mut t = JsonTree::new(json!({"a": 1, "b": {"c": [1, 2]}, "exp": 100}));
+        assert_eq!(t.visible_rows(), 3);
+        assert_eq!(t.rows[1].text, "{1 keys}");
+        assert_eq!(t.rows[2].time, Some(100));
+        t.expanded.insert("/b".into());
+        t.dirty = true;
+        assert_eq!(t.visible_rows(), 4);
+        t.expanded.insert("/b/c".into());
+        t.dirty = true;
+        assert_eq!(t.visible_rows(), 6);
+        assert_eq!(t.rows[3].key, "[0]");
+        assert_eq!(t.rows[3].depth, 2);
+        assert_eq!(t.rows[5].key, "exp");
+    }
+
+    #[test]
+    fn long_strings_are_cut_on_a_char_boundary() {
+        let s = "é".repeat(300);
+        let line = one_line(&Value::String(s));
+        assert!(line.len() < 220 && line.ends_with("...\""));
+    }
+}

@@ -1,0 +1,307 @@
+//! The authorization driver: the one interface through which probes get past the user's part
+//! of a flow. [`Direct`] follows the server's redirects itself (the sandbox's auto-approve, or a
+//! server that already knows the user); [`Loopback`] opens the system browser, or prints
+//! `authorize: URL` for an external driver (`--no-browser`), and waits for the browser to come
+//! back to one shared listener on 127.0.0.1 (answers are told apart by their `state`). Tests
+//! implement the trait with their scripted browser, which drives the provider's login page.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use url::Url;
+
+use grantscope_core::http::HttpRequest;
+use grantscope_core::oauth::{FlowError, Session};
+
+/// Where a visit to the authorization endpoint ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landing {
+    /// The server sent the browser out of its origin, to this URL (the redirect URI, with a
+    /// code or an error, or wherever else the server redirects to).
+    Redirect(Url),
+    /// The server answered with a page and did not send the browser back.
+    Page {
+        status: u16,
+        url: Url,
+        title: String,
+    },
+    /// Nothing came back (the browser was not finished in time).
+    NoAnswer(String),
+}
+
+/// A future the driver returns.
+pub type DriverFuture<'a> = Pin<Box<dyn Future<Output = Result<Landing, FlowError>> + Send + 'a>>;
+
+/// Takes a user through an authorization request.
+pub trait AuthorizeDriver: Send + Sync {
+    /// Short name for the plan ("system browser", "sandbox auto-approve", ...).
+    fn name(&self) -> &'static str;
+    /// Whether a person (or an external driver) takes part: the plan counts their logins.
+    fn needs_user(&self) -> bool;
+    /// The redirect URI to send when the profile names none (the listener's address).
+    fn redirect_uri(&self) -> Option<Url> {
+        None
+    }
+    /// Visits `url` as the user's browser would, and says where it ended. Exchanges made
+    /// through `session` are the probe's evidence.
+    fn visit<'a>(&'a self, session: &'a mut Session, url: &'a Url) -> DriverFuture<'a>;
+}
+
+/// GETs `url` once, with no cookies, recorded in `session`: the first look of every probe (a
+/// refusal, or a redirect the server makes before any login, needs no user) and the whole
+/// visit for a server that approves at once (the sandbox's auto-approve). A redirect inside
+/// the server's origin (to its login or consent) ends as a [`Landing::Page`] with that 3xx
+/// status: the server accepted the request so far and wants a user.
+pub async fn follow(session: &mut Session, url: &Url) -> Result<Landing, FlowError> {
+    let mut req = HttpRequest::get(url.clone());
+    req.headers = vec![("Accept".into(), "text/html".into())];
+    let resp = session.send("authorization request", req).await?;
+    if (300..400).contains(&resp.status) {
+        let Some(location) = resp.header("location") else {
+            return Ok(Landing::Page {
+                status: resp.status,
+                url: url.clone(),
+                title: "a redirect without Location".into(),
+            });
+        };
+        let next = url.join(location).map_err(|e| {
+            FlowError::Redirect(format!("the server redirected to a bad Location: {e}"))
+        })?;
+        if next.origin() != url.origin() {
+            return Ok(Landing::Redirect(next));
+        }
+        return Ok(Landing::Page {
+            status: resp.status,
+            url: next,
+            title: "the server's login or consent".into(),
+        });
+    }
+    Ok(Landing::Page {
+        status: resp.status,
+        url: url.clone(),
+        title: page_title(&resp.text()),
+    })
+}
+
+/// Whether a first look ended where a user must act (a login page, or a redirect to one).
+pub fn wants_user(landing: &Landing) -> bool {
+    matches!(landing, Landing::Page { status, .. } if (200..400).contains(status))
+}
+
+/// The `<title>` of an HTML page (inert, capped), or the start of the text.
+pub fn page_title(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let t = match (lower.find("<title>"), lower.find("</title>")) {
+        (Some(a), Some(b)) if b > a + 7 => &html[a + 7..b],
+        _ => html,
+    };
+    grantscope_core::http::excerpt(&grantscope_core::text::inert(t.trim()), 120)
+}
+
+/// Follows the server's redirects (the sandbox's auto-approve; a server whose session already
+/// knows the user). Never involves a person.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Direct;
+
+impl AuthorizeDriver for Direct {
+    fn name(&self) -> &'static str {
+        "direct (the server approves without a login page, e.g. the sandbox's --auto-approve)"
+    }
+    fn needs_user(&self) -> bool {
+        false
+    }
+    fn visit<'a>(&'a self, session: &'a mut Session, url: &'a Url) -> DriverFuture<'a> {
+        Box::pin(follow(session, url))
+    }
+}
+
+type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Url>>>>;
+
+/// The system browser (or, with `open_browser` false, whoever reads `authorize: URL` on
+/// stderr) and one listener on 127.0.0.1 for every probe's redirect.
+pub struct Loopback {
+    redirect_uri: Url,
+    open_browser: bool,
+    timeout: Duration,
+    waiters: Waiters,
+    announce: Arc<dyn Fn(&Url) + Send + Sync>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Loopback {
+    /// Binds 127.0.0.1 on the port of `redirect` (none or no port: an ephemeral one).
+    /// `announce` is told each authorization URL (the CLI prints `authorize: URL`).
+    pub async fn start(
+        redirect: Option<&Url>,
+        open_browser: bool,
+        timeout: Duration,
+        announce: Arc<dyn Fn(&Url) + Send + Sync>,
+    ) -> Result<Self, FlowError> {
+        if let Some(u) = redirect
+            && !grantscope_core::oauth::loopback::is_loopback(u)
+        {
+            return Err(FlowError::Config(format!(
+                "probes need a loopback redirect URI to listen on; {u} is not one"
+            )));
+        }
+        let port = redirect.and_then(Url::port).unwrap_or(0);
+        // Loopback only: ::1 for a `[::1]` redirect URI, else 127.0.0.1 (also for `localhost`).
+        let ip: std::net::IpAddr = match redirect.and_then(Url::host) {
+            Some(url::Host::Ipv6(_)) => std::net::Ipv6Addr::LOCALHOST.into(),
+            _ => std::net::Ipv4Addr::LOCALHOST.into(),
+        };
+        let listener = TcpListener::bind((ip, port)).await.map_err(|e| {
+            FlowError::Config(format!(
+                "cannot listen on {ip} port {port} for the redirects: {e}"
+            ))
+        })?;
+        let real = listener
+            .local_addr()
+            .map_err(|e| FlowError::Config(format!("loopback listener: {e}")))?
+            .port();
+        let path = redirect.map(|u| u.path().to_string());
+        let path = path.unwrap_or_else(|| "/callback".into());
+        // The host as registered (a server may compare it exactly), with the real port.
+        let host = redirect.and_then(Url::host_str).unwrap_or("127.0.0.1");
+        let redirect_uri = Url::parse(&format!("http://{host}:{real}{path}"))
+            .map_err(|e| FlowError::Config(format!("redirect URI: {e}")))?;
+        let waiters: Waiters = Arc::default();
+        let task = tokio::spawn(accept_loop(listener, redirect_uri.clone(), waiters.clone()));
+        Ok(Self {
+            redirect_uri,
+            open_browser,
+            timeout,
+            waiters,
+            announce,
+            _task: task,
+        })
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self._task.abort();
+    }
+}
+
+impl AuthorizeDriver for Loopback {
+    fn name(&self) -> &'static str {
+        if self.open_browser {
+            "system browser with a loopback listener"
+        } else {
+            "external driver (authorize: URL on stderr) with a loopback listener"
+        }
+    }
+    fn needs_user(&self) -> bool {
+        true
+    }
+    fn redirect_uri(&self) -> Option<Url> {
+        Some(self.redirect_uri.clone())
+    }
+    fn visit<'a>(&'a self, _session: &'a mut Session, url: &'a Url) -> DriverFuture<'a> {
+        Box::pin(async move {
+            let state = url
+                .query_pairs()
+                .find(|(k, _)| k == "state")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            let (tx, rx) = oneshot::channel();
+            if let Ok(mut w) = self.waiters.lock() {
+                w.insert(state.clone(), tx);
+            }
+            (self.announce)(url);
+            if self.open_browser {
+                let _ = webbrowser::open(url.as_str());
+            }
+            let landed = tokio::time::timeout(self.timeout, rx).await;
+            if let Ok(mut w) = self.waiters.lock() {
+                w.remove(&state);
+            }
+            Ok(match landed {
+                Ok(Ok(u)) => Landing::Redirect(u),
+                _ => Landing::NoAnswer(format!(
+                    "no redirect came back to {} within {}",
+                    self.redirect_uri,
+                    humantime::format_duration(self.timeout)
+                )),
+            })
+        })
+    }
+}
+
+async fn accept_loop(listener: TcpListener, base: Url, waiters: Waiters) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let base = base.clone();
+        let waiters = waiters.clone();
+        tokio::spawn(async move { answer(stream, base, waiters).await });
+    }
+}
+
+/// Reads one request; any path counts (a probe may have sent a variant of the redirect URI),
+/// the `state` says which probe it answers.
+async fn answer(mut stream: TcpStream, base: Url, waiters: Waiters) {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let read = async {
+        loop {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.len() > 16 * 1024 {
+                return Some(());
+            }
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        return;
+    }
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let target = text
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/");
+    let url = base.join(target).ok();
+    let state = url.as_ref().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+    });
+    let waiter = state.and_then(|s| waiters.lock().ok().and_then(|mut w| w.remove(&s)));
+    let (status, message) = match (waiter, url) {
+        (Some(tx), Some(u)) => {
+            let _ = tx.send(u);
+            (
+                "200 OK",
+                "grantscope received this answer for a probe. You can close this tab.",
+            )
+        }
+        _ => ("404 Not Found", "No probe is waiting for this."),
+    };
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>grantscope probe</title></head><body><p>{message}</p></body></html>"
+    );
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(body.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}

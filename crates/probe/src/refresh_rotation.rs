@@ -1,0 +1,79 @@
+//! `refresh.rotation` (RFC 9700 §2.2.2, §4.14.2): refresh once, then reuse the old refresh
+//! token.
+
+use super::cx::Cx;
+use super::{Group, Level, Probe, ProbeFuture, Verdict};
+
+pub static PROBE: Probe = Probe {
+    id: "refresh.rotation",
+    title: "Refresh tokens rotate",
+    group: Group::Refresh,
+    level: Level::Must,
+    reference: "RFC 9700 §2.2.2, §4.14.2",
+    tests: "Refresh once, then reuse the old refresh token: rotated and the old refused passes; a public client without rotation (and no sender constraint) fails; a confidential client without rotation is info.",
+    needs: &[],
+    logins: 1,
+    slow_logins: 0,
+    changes: Some(
+        "starts a refresh family and reuses its first refresh token (a server may revoke the family)",
+    ),
+    run,
+};
+
+/// A login's refresh token, or the reason there is none.
+pub async fn refresh_token(
+    cx: &mut Cx,
+) -> Result<Result<String, String>, grantscope_core::oauth::FlowError> {
+    let tokens = cx.tokens().await?;
+    Ok(tokens
+        .refresh_token
+        .map(|t| t.expose().to_string())
+        .ok_or_else(|| {
+            "the login gave no refresh token (is offline_access in --scope?)".to_string()
+        }))
+}
+
+fn run(cx: &mut Cx) -> ProbeFuture<'_> {
+    Box::pin(async move {
+        let rt1 = match refresh_token(cx).await? {
+            Ok(t) => t,
+            Err(why) => return Ok(Verdict::inconclusive(why)),
+        };
+        let second = cx.refresh("refresh", &rt1).await?;
+        let Some(tokens) = second.tokens() else {
+            return Ok(Verdict::inconclusive(format!(
+                "the refresh itself failed ({})",
+                second.describe()
+            )));
+        };
+        let rotated = tokens
+            .refresh_token
+            .as_ref()
+            .is_some_and(|t| t.expose() != rt1);
+        let public = cx.target.is_public();
+        if !rotated {
+            return Ok(if public {
+                Verdict::fail(
+                    "a public client's refresh token was not rotated (and is not sender-constrained)",
+                )
+            } else {
+                Verdict::info(
+                    "the confidential client's refresh token was not rotated (it is bound to the client's authentication)",
+                )
+            });
+        }
+        let reuse = cx.refresh("reuse of the old refresh token", &rt1).await?;
+        Ok(if reuse.is_tokens() {
+            if public {
+                Verdict::fail("the refresh token rotated, but the old one still works")
+            } else {
+                Verdict::warn("the refresh token rotated, but the old one still works")
+            }
+        } else {
+            Verdict::pass(format!(
+                "rotated, and the old refresh token was refused ({})",
+                reuse.describe()
+            ))
+        })
+    })
+}

@@ -1,0 +1,433 @@
+//! The sandbox's fixed demo clients and users, and the redirect URI rule they are held to.
+//!
+//! The credentials are public on purpose (printed at start, shown in the app): the sandbox is a
+//! teaching and test provider on 127.0.0.1, and scripts depend on these names staying stable.
+
+use std::fmt;
+
+/// Whether a client can keep a secret (RFC 6749 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    /// Holds a secret; authenticates with `client_secret_basic` or `client_secret_post`.
+    Confidential,
+    /// Holds no secret; identifies itself with `client_id` alone and must use PKCE.
+    Public,
+}
+
+impl fmt::Display for ClientKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ClientKind::Confidential => "confidential",
+            ClientKind::Public => "public",
+        })
+    }
+}
+
+/// How a client proves who it is at the token, introspection, revocation and device
+/// authorization endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_secret_basic` or `client_secret_post`.
+    Secret,
+    /// A public client: `client_id` only.
+    None,
+    /// `private_key_jwt`: an assertion signed with the client's key (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// `client_secret_jwt`: an assertion HMAC-signed with the client secret.
+    ClientSecretJwt,
+    /// `tls_client_auth`: a certificate from the sandbox's test CA for the registered subject
+    /// (RFC 8705 §2.1).
+    TlsClientAuth,
+    /// `self_signed_tls_client_auth`: the registered self-signed certificate (RFC 8705 §2.2).
+    SelfSignedTlsClientAuth,
+}
+
+impl ClientAuth {
+    /// The `token_endpoint_auth_method` name(s).
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            ClientAuth::Secret => &["client_secret_basic", "client_secret_post"],
+            ClientAuth::None => &["none"],
+            ClientAuth::PrivateKeyJwt => &["private_key_jwt"],
+            ClientAuth::ClientSecretJwt => &["client_secret_jwt"],
+            ClientAuth::TlsClientAuth => &["tls_client_auth"],
+            ClientAuth::SelfSignedTlsClientAuth => &["self_signed_tls_client_auth"],
+        }
+    }
+
+    /// Whether the client authenticates with a certificate (and gets certificate-bound tokens).
+    pub fn is_mtls(self) -> bool {
+        matches!(
+            self,
+            ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth
+        )
+    }
+}
+
+/// Grant type identifiers as they appear in `grant_type` and in discovery.
+pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
+/// The client credentials grant (RFC 6749 §4.4).
+pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
+/// The refresh token grant (RFC 6749 §6).
+pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
+/// The device authorization grant (RFC 8628 §3.4).
+pub const GRANT_DEVICE_CODE: &str = grantscope_core::oauth::grants::device::GRANT_TYPE;
+/// The JWT bearer authorization grant (RFC 7523 §2.1).
+pub const GRANT_JWT_BEARER: &str = grantscope_core::oauth::grants::jwt_bearer::GRANT_TYPE;
+/// Token exchange (RFC 8693 §2.1).
+pub const GRANT_TOKEN_EXCHANGE: &str = grantscope_core::oauth::grants::token_exchange::GRANT_TYPE;
+/// `grant_type` of the deprecated password grant (RFC 6749 §4.3), only behind a teaching switch.
+pub const GRANT_PASSWORD: &str = "password";
+
+/// The subject DN registered for the `tls_client_auth` client (RFC 8705 §2.1.2).
+pub const MTLS_SUBJECT_DN: &str = "CN=sandbox-mtls";
+
+/// The audience of access tokens when the request names no `resource` (RFC 9068 §3).
+pub const DEFAULT_AUDIENCE: &str = "sandbox-api";
+
+/// Every scope the sandbox knows.
+pub const SCOPES_SUPPORTED: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "api:read",
+    "api:write",
+];
+
+/// One of the sandbox's registered clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeededClient {
+    /// `client_id`.
+    pub id: &'static str,
+    /// The demo secret of a confidential client; `None` for a public one.
+    pub secret: Option<&'static str>,
+    /// Confidential or public.
+    pub kind: ClientKind,
+    /// How it authenticates.
+    pub auth: ClientAuth,
+    /// One line for people: what the client stands for and which grants it may use.
+    pub description: &'static str,
+    /// The `grant_type` values this client may use.
+    pub grant_types: &'static [&'static str],
+    /// Registered redirect URIs; a loopback IP redirect matches on any port (RFC 8252 §7.3).
+    pub redirect_uris: &'static [&'static str],
+    /// The scopes this client may ask for.
+    pub scopes: &'static [&'static str],
+    /// The scope granted when a request names none.
+    pub default_scope: &'static str,
+}
+
+impl SeededClient {
+    /// Whether the client may use `grant_type`.
+    pub fn allows_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.contains(&grant_type)
+    }
+
+    /// Whether `redirect_uri` is registered for this client: an exact string match, except
+    /// that a loopback IP redirect URI may carry any port (RFC 8252 §7.3).
+    pub fn redirect_uri_registered(&self, redirect_uri: &str) -> bool {
+        self.redirect_uris
+            .iter()
+            .any(|registered| redirect_uri_matches(registered, redirect_uri))
+    }
+}
+
+/// The registered clients, in the order they are printed.
+pub const SEEDED_CLIENTS: &[SeededClient] = &[
+    SeededClient {
+        id: "sandbox-machine",
+        secret: Some("sandbox-machine-secret"),
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::Secret,
+        description: "confidential service client: client credentials grant (machine to machine)",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        redirect_uris: &[],
+        scopes: &["api:read", "api:write"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-native",
+        secret: None,
+        kind: ClientKind::Public,
+        auth: ClientAuth::None,
+        description: "public native app: authorization code with PKCE S256 (loopback redirect \
+                      http://127.0.0.1:ANY_PORT/callback), refresh token, device code (and the \
+                      password grant, only with --unsafe-allow-password-grant)",
+        grant_types: &[
+            GRANT_AUTHORIZATION_CODE,
+            GRANT_REFRESH_TOKEN,
+            GRANT_DEVICE_CODE,
+            GRANT_PASSWORD,
+        ],
+        redirect_uris: &["http://127.0.0.1/callback"],
+        scopes: &["openid", "profile", "email", "offline_access", "api:read"],
+        default_scope: "openid profile",
+    },
+    SeededClient {
+        id: "sandbox-web",
+        secret: Some("sandbox-web-secret"),
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::Secret,
+        description: "confidential web app: authorization code (PKCE optional, checked when sent; \
+                      redirect http://127.0.0.1:ANY_PORT/callback), refresh token (and the \
+                      password grant, only with --unsafe-allow-password-grant)",
+        grant_types: &[
+            GRANT_AUTHORIZATION_CODE,
+            GRANT_REFRESH_TOKEN,
+            GRANT_PASSWORD,
+        ],
+        redirect_uris: &["http://127.0.0.1/callback"],
+        scopes: &[
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+            "api:read",
+            "api:write",
+        ],
+        default_scope: "openid profile",
+    },
+    SeededClient {
+        id: "weird:client",
+        secret: Some("p@ss:w/rd+%&="),
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::Secret,
+        description: "confidential service client whose id and secret hold reserved characters \
+                      (: @ / + % & =): client credentials; Basic must form-encode both first \
+                      (RFC 6749 §2.3.1)",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        redirect_uris: &[],
+        scopes: &["api:read"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-jwt",
+        secret: None,
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::PrivateKeyJwt,
+        description: "service client authenticating with private_key_jwt (its key is generated \
+                      into the key directory, see below): client credentials, JWT bearer \
+                      (assertions it signs for a user), token exchange",
+        grant_types: &[
+            GRANT_CLIENT_CREDENTIALS,
+            GRANT_JWT_BEARER,
+            GRANT_TOKEN_EXCHANGE,
+        ],
+        redirect_uris: &[],
+        scopes: &["openid", "profile", "api:read", "api:write"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-hmac",
+        secret: Some("sandbox-hmac-secret-0123456789abcdef-0123456789"),
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::ClientSecretJwt,
+        description: "service client authenticating with client_secret_jwt (HS256/384/512 with \
+                      its secret): client credentials, token exchange",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        redirect_uris: &[],
+        scopes: &["api:read", "api:write"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-mtls",
+        secret: None,
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::TlsClientAuth,
+        description: "service client authenticating with tls_client_auth (a certificate for \
+                      CN=sandbox-mtls from the sandbox's test CA) on the TLS listener; \
+                      certificate-bound tokens: client credentials, token exchange",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        redirect_uris: &[],
+        scopes: &["api:read", "api:write"],
+        default_scope: "api:read",
+    },
+    SeededClient {
+        id: "sandbox-selfsigned",
+        secret: None,
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::SelfSignedTlsClientAuth,
+        description: "service client authenticating with self_signed_tls_client_auth (its \
+                      registered self-signed certificate) on the TLS listener; \
+                      certificate-bound tokens: client credentials",
+        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        redirect_uris: &[],
+        scopes: &["api:read"],
+        default_scope: "api:read",
+    },
+];
+
+/// The registered clients (id, secret, kind, description and what they may do).
+pub fn seeded_clients() -> &'static [SeededClient] {
+    SEEDED_CLIENTS
+}
+
+/// Looks a client up by `client_id`.
+pub fn find_client(id: &str) -> Option<&'static SeededClient> {
+    SEEDED_CLIENTS.iter().find(|client| client.id == id)
+}
+
+/// One of the sandbox's demo users, who log in on the authorization and device pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeededUser {
+    /// Login name.
+    pub username: &'static str,
+    /// Demo password (public, printed on the login page).
+    pub password: &'static str,
+    /// The stable `sub` claim.
+    pub sub: &'static str,
+    /// `name` claim (scope `profile`).
+    pub name: &'static str,
+    /// `email` claim (scope `email`).
+    pub email: &'static str,
+}
+
+/// The demo users.
+pub const SEEDED_USERS: &[SeededUser] = &[
+    SeededUser {
+        username: "alice",
+        password: "alice-password",
+        sub: "sandbox-user-alice",
+        name: "Alice Example",
+        email: "alice@example.com",
+    },
+    SeededUser {
+        username: "bob",
+        password: "bob-password",
+        sub: "sandbox-user-bob",
+        name: "Bob Example",
+        email: "bob@example.com",
+    },
+];
+
+/// The demo users (username, password, claims).
+pub fn seeded_users() -> &'static [SeededUser] {
+    SEEDED_USERS
+}
+
+/// Looks a user up by login name.
+pub fn find_user(username: &str) -> Option<&'static SeededUser> {
+    SEEDED_USERS.iter().find(|user| user.username == username)
+}
+
+/// Checks a login in constant time with respect to the password.
+pub(crate) fn check_login(username: &str, password: &str) -> Option<&'static SeededUser> {
+    let user = find_user(username)?;
+    secrets_equal(user.password, password).then_some(user)
+}
+
+/// Constant-time comparison of two secrets.
+pub(crate) fn secrets_equal(expected: &str, given: &str) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), given.as_bytes()).is_ok()
+}
+
+/// Exact string match, except that when the registered URI is a loopback IP literal without a
+/// port, the requested one may add `:PORT` right after the host (RFC 8252 §7.3). No other
+/// normalisation (case, dot segments, trailing slash) is applied.
+pub(crate) fn redirect_uri_matches(registered: &str, requested: &str) -> bool {
+    if registered == requested {
+        return true;
+    }
+    for host in ["http://127.0.0.1", "http://[::1]"] {
+        let (Some(reg_rest), Some(req_rest)) =
+            (registered.strip_prefix(host), requested.strip_prefix(host))
+        else {
+            continue;
+        };
+        if !reg_rest.is_empty() && !reg_rest.starts_with('/') {
+            continue;
+        }
+        let Some(after_colon) = req_rest.strip_prefix(':') else {
+            continue;
+        };
+        let digits = after_colon.bytes().take_while(u8::is_ascii_digit).count();
+        let (port, rest) = after_colon.split_at(digits);
+        let port_ok =
+            !port.is_empty() && !port.starts_with('0') && port.parse::<u16>().is_ok_and(|p| p > 0);
+        if port_ok && rest == reg_rest {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_redirect_matches_any_port_but_nothing_else() {
+        let reg = "http://127.0.0.1/callback";
+        assert!(redirect_uri_matches(reg, "http://127.0.0.1/callback"));
+        assert!(redirect_uri_matches(reg, "http://127.0.0.1:8080/callback"));
+        assert!(redirect_uri_matches(reg, "http://127.0.0.1:65535/callback"));
+        assert!(!redirect_uri_matches(
+            reg,
+            "http://127.0.0.1:65536/callback"
+        ));
+        assert!(!redirect_uri_matches(reg, "http://127.0.0.1:0/callback"));
+        assert!(!redirect_uri_matches(reg, "http://127.0.0.1:/callback"));
+        assert!(!redirect_uri_matches(reg, "http://127.0.0.1:80/callback/"));
+        assert!(!redirect_uri_matches(
+            reg,
+            "http://127.0.0.1:80/callback?x=1"
+        ));
+        assert!(!redirect_uri_matches(reg, "http://127.0.0.1:80/Callback"));
+        assert!(!redirect_uri_matches(reg, "http://localhost:80/callback"));
+        assert!(!redirect_uri_matches(reg, "https://127.0.0.1:80/callback"));
+        assert!(!redirect_uri_matches(
+            reg,
+            "http://127.0.0.1.evil.example/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            reg,
+            "http://127.0.0.1:80@evil.example/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            reg,
+            "http://127.0.0.1:80/callback#frag"
+        ));
+    }
+
+    #[test]
+    fn non_loopback_redirect_is_exact() {
+        let reg = "https://app.example/cb";
+        assert!(redirect_uri_matches(reg, "https://app.example/cb"));
+        assert!(!redirect_uri_matches(reg, "https://app.example:443/cb"));
+    }
+
+    #[test]
+    fn seeded_clients_are_consistent() {
+        for client in seeded_clients() {
+            assert_eq!(
+                client.secret.is_some(),
+                matches!(
+                    client.auth,
+                    ClientAuth::Secret | ClientAuth::ClientSecretJwt
+                )
+            );
+            assert_eq!(
+                client.kind == ClientKind::Public,
+                client.auth == ClientAuth::None
+            );
+            for scope in client.default_scope.split(' ') {
+                assert!(client.scopes.contains(&scope), "{} {scope}", client.id);
+            }
+        }
+        assert!(find_client("sandbox-native").is_some());
+        // Every grant a seeded client may use is a grant of the core's registry.
+        for client in seeded_clients() {
+            for grant_type in client.grant_types {
+                assert!(
+                    grantscope_core::oauth::grants::GrantKind::from_grant_type(grant_type)
+                        .is_some(),
+                    "{grant_type}"
+                );
+            }
+        }
+        assert!(check_login("alice", "alice-password").is_some());
+        assert!(check_login("alice", "bob-password").is_none());
+    }
+}

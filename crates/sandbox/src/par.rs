@@ -1,0 +1,131 @@
+//! Pushed authorization requests (RFC 9126): `POST /par` takes the authorization parameters
+//! with client authentication, checks them as `/authorize` would, and answers with a
+//! `request_uri` that is short-lived and single-use; `/authorize?client_id=…&request_uri=…`
+//! then runs the pushed request. The `require-par` teaching switch refuses anything else. A DPoP
+//! proof on the push (RFC 9449 §10.1) is checked like one at the token endpoint (nonce included
+//! under `require-dpop-nonce`) and binds the code to its key; a `dpop_jkt` naming another key is
+//! refused.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::app::App;
+use super::authorize::{Rejection, validate};
+use super::client_auth::authenticate_client;
+use super::protocol::{OAuthError, Params, json_response};
+use super::store::{AuthorizationRequest, Pending, now_ms, random_token};
+use super::tls::Peer;
+
+/// The endpoint's path.
+pub(crate) const PAR_PATH: &str = "/par";
+/// How long a `request_uri` may be used (RFC 9126 §2.2 suggests 5 to 600 seconds).
+pub(crate) const REQUEST_URI_TTL_SECS: u64 = 60;
+/// The prefix of the `request_uri`s issued (RFC 9126 §2.2).
+const URN_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// `POST /par`.
+pub(crate) async fn pushed_authorization_request(
+    State(app): State<Arc<App>>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut response = match push(&app, &peer, &headers, &body) {
+        Ok(request_uri) => json_response(
+            StatusCode::CREATED,
+            &json!({ "request_uri": request_uri, "expires_in": REQUEST_URI_TTL_SECS }),
+        ),
+        Err(error) => error.into_response(),
+    };
+    if let Some(nonce) = super::dpop::nonce_header(&app) {
+        response.headers_mut().insert("dpop-nonce", nonce);
+    }
+    response
+}
+
+fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<String, OAuthError> {
+    let mut params = Params::from_form(headers, body)?;
+    if params.single("request_uri")?.is_some() {
+        return Err(OAuthError::invalid_request(
+            "request_uri may not be pushed (RFC 9126 §2.1)",
+        ));
+    }
+    // RFC 9449 §10.1: a proof on the pushed request binds the code to its key, like dpop_jkt.
+    let mut htus = vec![app.url(PAR_PATH)];
+    htus.extend(app.tls_url(PAR_PATH));
+    let proven = super::dpop::check(app, headers, "POST", &htus, None)
+        .map_err(|e| OAuthError::new(e.code(), e.description()))?;
+    let client = authenticate_client(app, peer, PAR_PATH, headers, &params)?.client;
+    match params.single("client_id")? {
+        Some(id) if id != client.id => {
+            return Err(OAuthError::invalid_request(
+                "client_id in the body is not the authenticated client",
+            ));
+        }
+        Some(_) => {}
+        None => {
+            // Authenticated by Basic (or a certificate): the parameters name the client too.
+            let mut bytes = body.to_vec();
+            bytes.extend_from_slice(b"&client_id=");
+            bytes.extend(
+                url::form_urlencoded::byte_serialize(client.id.as_bytes()).flat_map(str::bytes),
+            );
+            params = Params::parse(&bytes);
+        }
+    }
+    if let Some(inner) = super::request_object::unpack(app, &params, Some(client.id))? {
+        params = inner;
+    }
+    let mut request = validate(app, &params).map_err(|rejection| match rejection {
+        Rejection::Page(message) => OAuthError::invalid_request(message),
+        Rejection::Redirect { error, .. } => error,
+    })?;
+    if let Some(proven) = proven {
+        match &request.dpop_jkt {
+            Some(jkt) if *jkt != proven.jkt => {
+                return Err(OAuthError::invalid_request(
+                    "dpop_jkt names another key than the DPoP proof's (RFC 9449 §10.1)",
+                ));
+            }
+            _ => request.dpop_jkt = Some(proven.jkt),
+        }
+    }
+    let request_uri = format!("{URN_PREFIX}{}", random_token(24));
+    app.store().pushed.insert(
+        request_uri.clone(),
+        Pending {
+            request,
+            expires_ms: now_ms().saturating_add(REQUEST_URI_TTL_SECS * 1000),
+        },
+    );
+    Ok(request_uri)
+}
+
+/// The pushed request behind `request_uri`, removed (single use); `params` must name the same
+/// client. The error is for the user's page (the client is not yet trusted).
+pub(crate) fn take(
+    app: &App,
+    params: &Params,
+    request_uri: &str,
+) -> Result<AuthorizationRequest, String> {
+    let pushed = app.store().pushed.remove(request_uri);
+    let Some(pushed) = pushed.filter(|p| p.expires_ms > now_ms()) else {
+        return Err(format!(
+            "request_uri {:?} is unknown, expired (they live {REQUEST_URI_TTL_SECS} seconds) or \
+             already used (each is single-use, RFC 9126 §4)",
+            grantscope_core::http::excerpt(request_uri, 80)
+        ));
+    };
+    match params.single("client_id").ok().flatten() {
+        Some(id) if id == pushed.request.client.id => Ok(pushed.request),
+        _ => Err(
+            "the request's client_id is missing or is not the client that pushed the request"
+                .into(),
+        ),
+    }
+}

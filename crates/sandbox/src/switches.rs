@@ -1,0 +1,319 @@
+//! The teaching switches as data: one table ([`SWITCHES`]) that the command line (`grantscope
+//! sandbox --NAME`), the sandbox's own banner and discovery document, and the desktop app's
+//! classroom panel all read, so every place lists the same switches with the same words.
+//!
+//! A switch is either a deliberate mistake ([`SwitchKind::Unsafe`], named `unsafe-…`) that a
+//! probe of `grantscope probe` should catch, or a stricter behaviour ([`SwitchKind::Stricter`])
+//! that teaches a newer specification. Each row names the probes (PROBES.md ids) it teaches.
+
+use super::config::SandboxConfig;
+
+/// What kind of teaching a switch does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwitchKind {
+    /// The sandbox commits a classic mistake on purpose (a probe should fail).
+    Unsafe,
+    /// The sandbox demands more than the baseline (a newer RFC's stricter behaviour).
+    Stricter,
+}
+
+/// One teaching switch: its command-line name, its one-line explanation, the probes it
+/// teaches, and how to read and set it on a [`SandboxConfig`].
+#[derive(Debug, Clone, Copy)]
+pub struct SwitchInfo {
+    /// The command-line name without the dashes (`unsafe-allow-plain-pkce`).
+    pub name: &'static str,
+    /// A mistake or a stricter behaviour.
+    pub kind: SwitchKind,
+    /// One line, in plain words: what the sandbox does while the switch is on.
+    pub explanation: &'static str,
+    /// The probe ids (PROBES.md) whose verdict this switch changes; empty when no probe
+    /// covers it.
+    pub probes: &'static [&'static str],
+    /// Whether the switch is on in a configuration.
+    pub get: fn(&SandboxConfig) -> bool,
+    /// Turns the switch on or off in a configuration.
+    pub set: fn(&mut SandboxConfig, bool),
+}
+
+impl SwitchInfo {
+    /// Whether the switch is on in `config`.
+    pub fn is_on(&self, config: &SandboxConfig) -> bool {
+        (self.get)(config)
+    }
+}
+
+macro_rules! switch {
+    ($kind:ident, $set:ident . $field:ident, $name:literal, $probes:expr, $text:literal) => {
+        SwitchInfo {
+            name: $name,
+            kind: SwitchKind::$kind,
+            explanation: $text,
+            probes: $probes,
+            get: |c| c.$set.$field,
+            set: |c, on| c.$set.$field = on,
+        }
+    };
+}
+
+/// Every teaching switch, in the order they are listed everywhere.
+pub const SWITCHES: &[SwitchInfo] = &[
+    switch!(
+        Unsafe,
+        unsafe_switches.allow_plain_pkce,
+        "unsafe-allow-plain-pkce",
+        &["pkce.plain"],
+        "Accept code_challenge_method=plain (and a missing method, which means plain)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.allow_missing_pkce,
+        "unsafe-allow-missing-pkce",
+        &["pkce.required", "pkce.verifier-omitted"],
+        "Let public clients skip PKCE, and accept a token request without the code_verifier."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_refresh_rotation,
+        "unsafe-no-refresh-rotation",
+        &["refresh.rotation"],
+        "Do not rotate refresh tokens: the same one comes back on every refresh."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.any_redirect_uri,
+        "unsafe-any-redirect-uri",
+        &["redirect.exact", "redirect.no-open-redirect"],
+        "Redirect to any absolute redirect_uri, registered or not (an open redirector)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.long_lived_tokens,
+        "unsafe-long-lived-tokens",
+        &["token.lifetimes"],
+        "Issue access tokens valid for a year and refresh tokens for ten."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_wrong_assertion_audience,
+        "unsafe-accept-wrong-assertion-audience",
+        &[],
+        "Accept JWT assertions (client authentication, JWT bearer) whose aud names another server."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_replayed_assertion,
+        "unsafe-accept-replayed-assertion",
+        &[],
+        "Accept a JWT assertion whose jti was already used (a replay)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_expired_assertion,
+        "unsafe-accept-expired-assertion",
+        &[],
+        "Accept a JWT assertion after its exp."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_unsigned_request_object,
+        "unsafe-accept-unsigned-request-object",
+        &[],
+        "Accept unsigned request objects (alg none, which RFC 9101 says to refuse)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.allow_implicit,
+        "unsafe-allow-implicit",
+        &["grants.legacy"],
+        "Answer the deprecated implicit and hybrid response types: tokens in the browser's front channel."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.allow_code_reuse,
+        "unsafe-allow-code-reuse",
+        &["code.single-use", "code.race"],
+        "Redeem an authorization code as often as it is presented."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_iss,
+        "unsafe-no-iss",
+        &["iss.response"],
+        "Leave iss out of authorization responses (while the metadata still promises it)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.cors_on_authorize,
+        "unsafe-cors-on-authorize",
+        &["headers"],
+        "Answer the authorization endpoint with CORS headers for any origin."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.allow_pkce_downgrade,
+        "unsafe-allow-pkce-downgrade",
+        &["pkce.downgrade"],
+        "Accept a code_verifier for a code that was issued without a challenge (PKCE downgrade)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.refresh_any_client,
+        "unsafe-refresh-any-client",
+        &["refresh.client-bound"],
+        "Let any client refresh any refresh token (refresh tokens not bound to their client)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.allow_password_grant,
+        "unsafe-allow-password-grant",
+        &["grants.legacy"],
+        "Answer the deprecated password grant (RFC 6749 §4.3): the client sees the user's password."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.skip_verifier_check,
+        "unsafe-skip-pkce-verifier-check",
+        &["pkce.verifier-checked", "pkce.plain"],
+        "Accept any code_verifier without comparing it with the code_challenge."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_malformed_verifier,
+        "unsafe-accept-malformed-verifier",
+        &["pkce.verifier-format"],
+        "Accept a code_verifier that is too short, too long or not of [A-Za-z0-9-._~] (RFC 7636 §4.1)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_token_redirect_uri,
+        "unsafe-ignore-token-redirect-uri",
+        &["code.redirect-bound"],
+        "Redeem a code whatever redirect_uri the token request names, or none (RFC 6749 §4.1.3)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_state_on_error,
+        "unsafe-no-state-on-error",
+        &["state.echo"],
+        "Leave state out of the authorization endpoint's error responses."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.client_id_alone,
+        "unsafe-client-id-alone",
+        &["client-auth.enforced", "refresh.client-bound"],
+        "Take a confidential client's client_id alone as its authentication (no secret checked)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_refresh_family_revocation,
+        "unsafe-no-refresh-family-revocation",
+        &["refresh.reuse-revokes-family"],
+        "Refuse a reused refresh token but leave the newest one of its family working."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.keep_tokens_on_code_reuse,
+        "unsafe-keep-tokens-on-code-reuse",
+        &["code.reuse-revokes"],
+        "Refuse a reused authorization code but leave the tokens first issued for it alive."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.dpop_token_as_bearer,
+        "unsafe-dpop-token-as-bearer",
+        &["dpop.enforced"],
+        "Accept a DPoP-bound access token sent as a plain Bearer token, without a proof."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.jwks_private_key,
+        "unsafe-jwks-private-key",
+        &["jwks.hygiene"],
+        "Publish the private part (d) of the ES256 signing key in the JWKS: anyone can forge tokens."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.pin_loopback_port,
+        "unsafe-pin-loopback-port",
+        &["redirect.loopback-port"],
+        "Hold each client's loopback redirect URI to the first port it used (native apps need any port)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_dpop_nonce,
+        "require-dpop-nonce",
+        &[],
+        "Demand a server nonce in every DPoP proof (use_dpop_nonce, RFC 9449 §8, §9)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_par,
+        "require-par",
+        &[],
+        "Accept authorization requests only when pushed first (PAR, RFC 9126 §5)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_step_up,
+        "require-step-up",
+        &[],
+        "The protected resource demands a step-up login (RFC 9470 acr_values and max_age; demo one-time code)."
+    ),
+];
+
+/// The switch named `name` (without the dashes).
+pub fn find_switch(name: &str) -> Option<&'static SwitchInfo> {
+    SWITCHES.iter().find(|s| s.name == name)
+}
+
+/// The switches of `kind` that are on in `config`, in table order.
+pub fn enabled(config: &SandboxConfig, kind: SwitchKind) -> Vec<&'static str> {
+    SWITCHES
+        .iter()
+        .filter(|s| s.kind == kind && s.is_on(config))
+        .map(|s| s.name)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_switch_sets_and_reads_only_itself() {
+        for switch in SWITCHES {
+            let mut config = SandboxConfig::default();
+            assert!(!switch.is_on(&config), "{} on by default", switch.name);
+            (switch.set)(&mut config, true);
+            assert!(switch.is_on(&config), "{}", switch.name);
+            let on: Vec<&str> = SWITCHES
+                .iter()
+                .filter(|s| s.is_on(&config))
+                .map(|s| s.name)
+                .collect();
+            assert_eq!(on, vec![switch.name], "{} sets another switch", switch.name);
+            (switch.set)(&mut config, false);
+            assert!(!switch.is_on(&config), "{}", switch.name);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_kinds_match_their_prefix() {
+        let mut names: Vec<&str> = SWITCHES.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SWITCHES.len());
+        for switch in SWITCHES {
+            assert_eq!(
+                switch.name.starts_with("unsafe-"),
+                switch.kind == SwitchKind::Unsafe,
+                "{}",
+                switch.name
+            );
+            assert!(!switch.explanation.contains('\n'), "{}", switch.name);
+            assert!(find_switch(switch.name).is_some());
+        }
+    }
+}
