@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
-use super::driver::{AuthorizeDriver, Landing, follow};
+use crate::driver::{AuthorizeDriver, Landing, follow};
 use grantscope_core::http::{HttpClient, HttpRequest, HttpResponse};
 use grantscope_core::oauth::discovery::Discovery;
 use grantscope_core::oauth::grants::authorization_code::{AuthorizationRequest, build_request};
@@ -336,7 +336,7 @@ impl Cx {
     pub async fn authorize(&mut self, url: &Url) -> Result<Landing, FlowError> {
         let first = follow(&mut self.session, url).await?;
         let landing = match first {
-            first if super::driver::wants_user(&first) => {
+            first if crate::driver::wants_user(&first) => {
                 let driver = self.target.driver.clone();
                 driver.visit(&mut self.session, url).await?
             }
@@ -409,10 +409,10 @@ impl Cx {
     /// The control of a probe whose pass is a refusal: the normal flow (PKCE S256, the
     /// registered redirect URI) must get a code, else a refusal proves nothing. `Err` holds
     /// the inconclusive verdict to return.
-    pub async fn control(&mut self) -> Result<Result<(), super::Verdict>, FlowError> {
+    pub async fn control(&mut self) -> Result<Result<(), crate::verdict::Verdict>, FlowError> {
         Ok(match self.code().await {
             Ok(_) => Ok(()),
-            Err(FlowError::Redirect(why)) => Err(super::Verdict::inconclusive(format!(
+            Err(FlowError::Redirect(why)) => Err(crate::verdict::Verdict::inconclusive(format!(
                 "the normal code flow does not work either, so a refusal proves nothing ({})",
                 grantscope_core::text::inert(&why)
             ))),

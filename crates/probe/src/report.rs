@@ -5,8 +5,10 @@
 
 use serde_json::{Value, json};
 
-use super::runner::Run;
-use super::{Outcome, ProbeResult};
+use crate::model::ProbeResult;
+use crate::probes::find;
+use crate::runner::Run;
+use crate::verdict::Outcome;
 use grantscope_core::text::inert;
 
 /// The `--json` document.
@@ -107,7 +109,7 @@ fn colour(o: Outcome) -> &'static str {
 pub fn to_html(run: &Run) -> String {
     let mut rows = String::new();
     for r in &run.results {
-        let probe = super::find(r.id);
+        let probe = find(r.id);
         let mut evidence = String::new();
         for e in &r.exchanges {
             let j = grantscope_core::text::to_json_pretty(&e.to_json(false)).unwrap_or_default();

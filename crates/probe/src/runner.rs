@@ -10,8 +10,10 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::cx::{Cx, Target};
-use super::{Need, Outcome, PROBES, Probe, ProbeResult, Verdict};
+use crate::cx::{Cx, Target};
+use crate::model::{Probe, ProbeResult};
+use crate::probes::{PROBES, find};
+use crate::verdict::{Need, Outcome, Verdict};
 
 /// Default number of probes in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -106,7 +108,7 @@ pub fn plan(target: &Target, opts: &RunOptions) -> Result<Plan, String> {
         );
     }
     for id in opts.only.iter().chain(&opts.skip) {
-        if super::find(id).is_none() {
+        if find(id).is_none() {
             let ids: Vec<&str> = PROBES.iter().map(|p| p.id).collect();
             return Err(format!(
                 "unknown probe {:?}; the probes are: {}",
@@ -296,8 +298,8 @@ mod tests {
 
     #[test]
     fn the_plan_counts_and_says_what_slow_adds() {
-        let lifetimes = super::super::find("token.lifetimes").expect("token.lifetimes");
-        let state = super::super::find("state.echo").expect("state.echo");
+        let lifetimes = crate::find("token.lifetimes").expect("token.lifetimes");
+        let state = crate::find("state.echo").expect("state.echo");
         let mut plan = Plan {
             run: vec![lifetimes, state],
             skipped: Vec::new(),
@@ -312,7 +314,7 @@ mod tests {
                 .any(|l| l.contains("--slow"))
         );
         plan.slow = true;
-        let extra = super::super::token_lifetimes::SLOW_LOGINS;
+        let extra = crate::probes::token_lifetimes::SLOW_LOGINS;
         assert_eq!(plan.logins(), lifetimes.logins + state.logins + extra);
         let said = plan.describe("d", true);
         assert!(

@@ -1,8 +1,9 @@
 //! `iss.response` (RFC 9207, RFC 9700 §4.4.2.1): the callback's `iss` against the metadata
 //! `issuer`, on success and on error.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 
 pub static PROBE: Probe = Probe {
     id: "iss.response",

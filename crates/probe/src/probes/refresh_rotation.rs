@@ -1,8 +1,9 @@
 //! `refresh.rotation` (RFC 9700 §2.2.2, §4.14.2): refresh once, then reuse the old refresh
 //! token.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 
 pub static PROBE: Probe = Probe {
     id: "refresh.rotation",

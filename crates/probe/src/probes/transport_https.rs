@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::http::HttpRequest;
 use grantscope_core::oauth::GrantKind;
 

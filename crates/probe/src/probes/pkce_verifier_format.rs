@@ -1,8 +1,9 @@
 //! `pkce.verifier-format` (RFC 7636 §4.1): matching S256 pairs whose verifiers are too short,
 //! too long, or carry a character outside the unreserved set.
 
-use super::cx::{Cx, set_param};
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, set_param};
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::{PkceMode, pkce};
 
 pub static PROBE: Probe = Probe {

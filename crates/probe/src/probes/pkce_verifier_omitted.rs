@@ -1,8 +1,9 @@
 //! `pkce.verifier-omitted` (RFC 9700 §2.1.1): an S256 challenge, no verifier at the token
 //! endpoint.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 
 pub static PROBE: Probe = Probe {
     id: "pkce.verifier-omitted",

@@ -1,9 +1,10 @@
 //! `grants.legacy` (RFC 9700 §2.4, §2.1.2): the password grant and the implicit response
 //! types must be off.
 
-use super::cx::{Cx, Reply, set_param};
-use super::driver::Landing;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, Reply, set_param};
+use crate::driver::Landing;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::{GrantKind, PkceMode, pkce};
 use grantscope_core::secret::SecretKind;
 

@@ -1,8 +1,9 @@
 //! `state.echo` (RFC 9700 §4.7): a long `state` with reserved characters comes back
 //! unchanged, on success and on error.
 
-use super::cx::{Cx, Reply, landing_words, set_param};
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, Reply, landing_words, set_param};
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::{FlowError, PkceMode};
 
 pub static PROBE: Probe = Probe {

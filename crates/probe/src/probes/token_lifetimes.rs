@@ -10,8 +10,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::cx::{Cx, Got};
-use super::{Group, Level, Outcome, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, Got};
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Outcome, Verdict};
 use grantscope_core::http::HttpRequest;
 use grantscope_core::oauth::FlowError;
 use grantscope_core::secret::SecretKind;

@@ -2,8 +2,9 @@
 //! no `*` with credentials at the token endpoint, `no-store` on token responses, frame
 //! protection on the login page.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::http::{Exchange, HttpRequest};
 use grantscope_core::oauth::PkceMode;
 

@@ -1,9 +1,10 @@
 //! `redirect.no-open-redirect` (RFC 9700 §4.11.2): an unregistered `redirect_uri` with an
 //! error in the request must not be redirected to.
 
-use super::cx::{Cx, set_param};
-use super::driver::Landing;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, set_param};
+use crate::driver::Landing;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::PkceMode;
 
 /// Never contacted: the probe only reads where the server would send the browser.
@@ -45,7 +46,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 }
                 Landing::Redirect(to) => seen.push(format!(
                     "{what}: redirected to {}",
-                    grantscope_core::text::inert(&super::cx::Reply::from_url(&to).target())
+                    grantscope_core::text::inert(&crate::cx::Reply::from_url(&to).target())
                 )),
                 Landing::Page { status, .. } => {
                     seen.push(format!("{what}: error page (HTTP {status})"))

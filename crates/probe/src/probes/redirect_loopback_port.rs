@@ -1,9 +1,10 @@
 //! `redirect.loopback-port` (RFC 8252 §7.3, RFC 9700 §4.1.3): a loopback redirect URI with
 //! another port must work; other loopback host spellings are noted.
 
-use super::cx::{Cx, set_param};
-use super::driver::Landing;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, set_param};
+use crate::driver::Landing;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::PkceMode;
 
 pub static PROBE: Probe = Probe {
@@ -42,7 +43,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             Landing::Redirect(to) if to.port() == Some(port) => None,
             Landing::Redirect(to) => Some(format!(
                 "redirected elsewhere ({})",
-                grantscope_core::text::inert(&super::cx::Reply::from_url(&to).target())
+                grantscope_core::text::inert(&crate::cx::Reply::from_url(&to).target())
             )),
             Landing::Page { status, title, .. } => {
                 Some(format!("refused (HTTP {status}: {title})"))

@@ -1,7 +1,8 @@
 //! `pkce.verifier-checked` (RFC 9700 §2.1.1): an S256 challenge, then a different verifier.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::pkce;
 
 pub static PROBE: Probe = Probe {

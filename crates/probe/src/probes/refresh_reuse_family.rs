@@ -1,8 +1,9 @@
 //! `refresh.reuse-revokes-family` (RFC 9700 §4.14.2): after an old refresh token is reused,
 //! the newest one must be dead too.
 
-use super::cx::Cx;
-use super::{Group, Level, Need, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Need, Verdict};
 
 pub static PROBE: Probe = Probe {
     id: "refresh.reuse-revokes-family",

@@ -1,7 +1,8 @@
 //! `pkce.required` (RFC 9700 §2.1.1): a code flow with no `code_challenge`.
 
-use super::cx::{Cx, landing_words};
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, landing_words};
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::PkceMode;
 
 pub static PROBE: Probe = Probe {

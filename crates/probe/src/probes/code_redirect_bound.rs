@@ -1,8 +1,9 @@
 //! `code.redirect-bound` (RFC 6749 §4.1.3): a token request with a changed `redirect_uri`,
 //! then with none.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 
 pub static PROBE: Probe = Probe {
     id: "code.redirect-bound",

@@ -1,8 +1,9 @@
 //! `pkce.plain` (RFC 9700 §2.1.1): (a) `code_challenge_method=plain`; (b) an S256 challenge
 //! answered with the challenge itself as the verifier.
 
-use super::cx::{Cx, set_param};
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, set_param};
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::{PkceMode, pkce};
 
 pub static PROBE: Probe = Probe {

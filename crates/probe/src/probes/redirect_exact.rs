@@ -3,9 +3,10 @@
 
 use url::Url;
 
-use super::cx::{Cx, set_param};
-use super::driver::Landing;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Cx, set_param};
+use crate::driver::Landing;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::PkceMode;
 
 pub static PROBE: Probe = Probe {

@@ -1,8 +1,9 @@
 //! `pkce.downgrade` (RFC 9700 §2.1.1, §4.8.2): no challenge at authorize, a verifier at the
 //! token endpoint.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::{PkceMode, pkce};
 
 pub static PROBE: Probe = Probe {

@@ -1,8 +1,9 @@
 //! `code.reuse-revokes` (RFC 9700 §4.2.4): after a code is presented twice, the tokens of its
 //! first redemption should be dead.
 
-use super::cx::Cx;
-use super::{Group, Level, Need, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Need, Verdict};
 use grantscope_core::http::HttpRequest;
 use grantscope_core::secret::SecretKind;
 

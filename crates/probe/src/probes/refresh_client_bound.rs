@@ -1,8 +1,9 @@
 //! `refresh.client-bound` (RFC 9700 §4.14.2, RFC 6749 §10.4): a refresh token works only for
 //! the client it was issued to.
 
-use super::cx::Cx;
-use super::{Group, Level, Need, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Need, Verdict};
 use grantscope_core::oauth::AuthMethod;
 
 pub static PROBE: Probe = Probe {

@@ -6,8 +6,9 @@
 //! on to look at the code. The probe checks that baseline first (the right secret must get
 //! `invalid_grant`), else it is inconclusive.
 
-use super::cx::{Answer, Cx};
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Answer, Cx};
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::http::HttpRequest;
 use grantscope_core::oauth::{AuthMethod, GrantKind, pkce};
 use grantscope_core::secret::{ClientSecret, SecretKind};

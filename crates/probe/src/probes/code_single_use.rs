@@ -1,7 +1,8 @@
 //! `code.single-use` (RFC 9700 §4.2.4): one code redeemed twice.
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 
 pub static PROBE: Probe = Probe {
     id: "code.single-use",

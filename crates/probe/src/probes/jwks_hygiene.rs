@@ -7,8 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::cx::Cx;
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::Cx;
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::http::HttpRequest;
 
 pub static PROBE: Probe = Probe {

@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
-use super::cx::{Answer, Cx};
-use super::{Group, Level, Probe, ProbeFuture, Verdict};
+use crate::cx::{Answer, Cx};
+use crate::model::{Probe, ProbeFuture};
+use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::http::HttpRequest;
 use grantscope_core::oauth::FlowError;
 use grantscope_core::oauth::dpop::{DpopKey, DpopState};
