@@ -5,7 +5,9 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 // The modules by layer, bottom to top; a module imports only from the layers below it (and its
-// own submodules). The table is in `layers` (tested there).
+// own submodules). The table is `layers::LAYERS`, tested there.
+#[cfg(test)]
+mod layers;
 
 // Shared parts.
 pub mod bench;

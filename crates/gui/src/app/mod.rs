@@ -579,8 +579,7 @@ impl GrantscopeApp {
                 for screen in Screen::ALL {
                     ui.selectable_value(&mut self.settings.screen, screen, screen.label());
                 }
-                ui.toggle_value(&mut self.probes.open, "Probes")
-                    .on_hover_text("The security probes window");
+                self.probes.toggle_ui(ui);
                 ui.separator();
                 let active = self
                     .settings

@@ -3,9 +3,14 @@
 //! expands to its raw request and response (see [`crate::exchange_view`]). The form is a copy of
 //! the app's active profile; the screen keeps the token set of its runs, so the refresh form
 //! holds the newest refresh token and the scope first granted. What the user must do during a
-//! run (open a URL, enter a device code) stays pinned above the scrolling results. Step mode,
-//! the replays and the presenter view are [`crate::step`]'s; this screen hands them the
-//! run's messages and places them.
+//! run (open a URL, enter a device code) stays pinned above the scrolling results. Step mode
+//! and the presenter view's type scale are [`crate::step`]'s, the replays [`crate::replay`]'s;
+//! this screen hands them the run's messages and places them.
+//!
+//! This file is the controller (messages, commands, the screen's state and what changes it);
+//! the form's inputs ([`inputs`]), the token set, the run record ([`run`]), the async task,
+//! the form, the layouts, the results and the "Call an API" panel ([`call`]) and its glue are
+//! in files of their own. What the screen asks of the app is a [`FlowCommand`].
 
 pub mod call;
 mod call_glue;

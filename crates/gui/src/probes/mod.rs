@@ -296,6 +296,12 @@ impl ProbesScreen {
         });
     }
 
+    /// The top bar's toggle that shows and hides the window.
+    pub fn toggle_ui(&mut self, ui: &mut egui::Ui) {
+        ui.toggle_value(&mut self.open, "Probes")
+            .on_hover_text("The security probes window");
+    }
+
     /// Draws the window (when open) for the active profile.
     pub fn window(
         &mut self,
@@ -303,6 +309,9 @@ impl ProbesScreen {
         jobs: &Jobs<ProbesMsg>,
         profile: Option<Profile>,
     ) {
+        if !self.open {
+            return;
+        }
         let mut open = self.open;
         // Tall enough for the results by default (egui keeps it inside the screen).
         let tall = (ctx.content_rect().height() * 0.8).max(300.0);
