@@ -6,12 +6,14 @@
 use grantscope_core::secret::ClientSecret;
 
 /// What happened in a row this frame.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone)]
 pub struct Row {
     /// The text changed.
     pub changed: bool,
     /// Enter was pressed in the field.
     pub enter: bool,
+    /// The field's response (for a hover text).
+    pub response: egui::Response,
 }
 
 /// A text row: the label and a field of `width`, masked when `password`.
@@ -34,6 +36,7 @@ pub fn text_row(
     Row {
         changed: r.changed(),
         enter: r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)),
+        response: r,
     }
 }
 

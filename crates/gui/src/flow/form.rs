@@ -81,7 +81,8 @@ impl FlowScreen {
                 // The grant's own inputs, from the one table of them.
                 for &field in inputs::fields_for(self.grant) {
                     let masked = field.secret() && !self.reveal;
-                    f.text(ui, field.label(), self.inputs.value_mut(field), masked);
+                    f.text(ui, field.label(), self.inputs.value_mut(field), masked)
+                        .on_hover_text(field.hint());
                 }
             });
         if self.grant == GrantKind::RefreshToken
@@ -153,8 +154,16 @@ struct Fields<'a> {
 }
 
 impl Fields<'_> {
-    fn text(&mut self, ui: &mut egui::Ui, label: &str, value: &mut String, password: bool) {
-        *self.enter |= form_rows::text_row(ui, label, value, self.width, password).enter;
+    fn text(
+        &mut self,
+        ui: &mut egui::Ui,
+        label: &str,
+        value: &mut String,
+        password: bool,
+    ) -> egui::Response {
+        let row = form_rows::text_row(ui, label, value, self.width, password);
+        *self.enter |= row.enter;
+        row.response
     }
 
     fn opt(&mut self, ui: &mut egui::Ui, label: &str, value: &mut Option<String>) {
