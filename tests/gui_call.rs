@@ -50,7 +50,7 @@ fn type_first_parameter(
 /// The last answer of the Call an API panel (there must be one, and not an error).
 fn last_answer(
     h: &egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
-) -> grantscope_gui::call::CallAnswer {
+) -> grantscope_gui::flow::call::CallAnswer {
     h.state()
         .flow()
         .call_panel()

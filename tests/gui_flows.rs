@@ -7,8 +7,9 @@
 mod gui_support;
 
 use egui_kittest::kittest::Queryable;
+use grantscope_core::oauth::GrantKind;
 use grantscope_gui::{AppOptions, Screen};
-use gui_support::{harness, run_until_authorize_url, step_until, walk};
+use gui_support::{finished, harness, run_until_authorize_url, step_until, walk};
 
 #[test]
 fn pasting_a_bad_token_shows_the_error() {
@@ -192,4 +193,155 @@ fn a_saved_profile_is_there_after_a_restart() {
     h.get_by_label("New profile").click();
     h.step();
     h.get_by_label("Profile: New profile");
+}
+
+/// Types `text` into the form field labelled `label` (replacing what is there).
+fn set_field(
+    h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
+    label: &str,
+    text: &str,
+) {
+    h.get_by_label(label).click();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+/// Chooses `grant` in the flow form's grant menu.
+fn choose_grant(
+    h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
+    grant: GrantKind,
+) {
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Grant")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label(grant.title()).click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().flow().grant, grant);
+}
+
+/// A form-urlencoded POST as the user's browser on the sandbox's device page.
+fn approve_device_code(verification_uri: &str, user_code: &str) -> u16 {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("user_code", user_code),
+            ("username", "alice"),
+            ("password", "alice-password"),
+            ("decision", "approve"),
+        ])
+        .finish();
+    let url = verification_uri.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = client
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+/// Every grant of the flow form's grant menu, run from the form against the built-in sandbox
+/// (the sandbox profile picks the seeded client for each), gets tokens. The test plays the user
+/// where a grant needs one: the browser's visit for authorization code (auto-approve), the
+/// device page for the device grant. Each grant's inputs are typed into its own fields.
+#[test]
+fn every_grant_of_the_form_gets_tokens_from_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    // The password grant is refused unless the classroom's switch is on.
+    let mut settings = grantscope_gui::settings::Settings::default();
+    settings
+        .classroom
+        .switches
+        .push("unsafe-allow-password-grant".into());
+    settings.save(dir.path()).unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(Screen::Flow);
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    // Client credentials first (its access token is token exchange's subject), authorization
+    // code before refresh (its refresh token is the refresh grant's).
+    let mut order = GrantKind::ALL.to_vec();
+    order.sort_by_key(|g| match g {
+        GrantKind::ClientCredentials => 0,
+        GrantKind::AuthorizationCode => 1,
+        GrantKind::RefreshToken => 2,
+        _ => 3,
+    });
+    let mut subject = None;
+    for grant in order {
+        choose_grant(&mut h, grant);
+        let mut browser = None;
+        match grant {
+            GrantKind::ClientCredentials | GrantKind::RefreshToken => {
+                h.get_by_label("Run").click();
+            }
+            GrantKind::AuthorizationCode => {
+                h.get_by_label("Open the system browser").click();
+                h.step();
+                let url = run_until_authorize_url(&mut h);
+                browser = Some(std::thread::spawn(move || {
+                    let rt = tokio::runtime::Runtime::new().unwrap();
+                    rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })
+                }));
+            }
+            GrantKind::DeviceCode => {
+                h.get_by_label("Run").click();
+                step_until(&mut h, "the device code", |h| {
+                    h.query_by_label_contains("Go to http").is_some()
+                });
+                let shown = h
+                    .state()
+                    .flow()
+                    .run()
+                    .and_then(|r| r.device_code())
+                    .map(|(code, uri, _)| (code.to_owned(), uri.to_owned()))
+                    .unwrap();
+                let status = approve_device_code(&shown.1, &shown.0);
+                assert!(status < 400, "the device page refused: {status}");
+            }
+            GrantKind::Password => {
+                set_field(&mut h, "Username", "alice");
+                set_field(&mut h, "Password", "alice-password");
+                h.get_by_label("Run").click();
+            }
+            GrantKind::JwtBearer => {
+                set_field(&mut h, "Assertion claims", r#"{"sub":"alice"}"#);
+                h.get_by_label("Run").click();
+            }
+            GrantKind::TokenExchange => {
+                let token: &String = subject.as_ref().unwrap();
+                set_field(&mut h, "Subject token", token);
+                set_field(&mut h, "Subject token type", "access_token");
+                h.get_by_label("Run").click();
+            }
+        }
+        step_until(&mut h, &format!("the {} tokens", grant.title()), finished);
+        if let Some(b) = browser {
+            assert!(b.join().unwrap().is_ok());
+        }
+        let run = h.state().flow().run().unwrap();
+        let s = run
+            .success()
+            .unwrap_or_else(|| panic!("{}: {:?}", grant.title(), run.failure()));
+        assert!(!s.tokens.access_token.is_empty(), "{}", grant.title());
+        if grant == GrantKind::ClientCredentials {
+            subject = Some(s.tokens.access_token.expose().to_owned());
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! 1920×1080 at 200 % zoom: a screen asks how wide it is ([`width_of`]) and puts its sections
 //! side by side when wide, in fewer columns when medium, and one above the other in a single
 //! scroll area when narrow. Text boxes have capped heights and scroll
-//! ([`super::exchange_view::capped_text_ui`]); the top bar wraps instead of overlapping. Also the
+//! ([`crate::exchange_view::capped_text_ui`]); the top bar wraps instead of overlapping. Also the
 //! keyboard focus ring drawn over whatever widget has focus.
 
 /// How much room a screen has, in points (after zoom).

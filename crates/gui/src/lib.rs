@@ -4,29 +4,43 @@
 // Library code handles errors instead of panicking (unit tests may unwrap: clippy.toml).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-mod app;
+// The modules by layer, bottom to top; a module imports only from the layers below it (and its
+// own submodules). The table is `layers::LAYERS`, tested there.
+#[cfg(test)]
+mod layers;
+
+// Shared parts.
 pub mod bench;
-pub mod call;
-pub mod classroom;
 pub mod connect;
-mod events;
 pub mod exchange_view;
 pub mod files;
+pub mod form_rows;
+pub mod handoff;
+pub mod layout;
+pub mod replay;
+pub mod request_editor;
+pub mod request_options;
+pub mod sandbox_rule;
+pub mod sandbox_settings;
+pub mod sequence;
+pub mod settings;
+pub mod widgets;
+mod worker;
+
+// Panels (parts of more than one screen).
+pub mod step;
+
+// Screens.
+pub mod classroom;
 pub mod flow;
 pub mod history;
 pub mod inspector;
-pub mod keys_panel;
-pub mod layout;
-pub mod lifecycle;
 pub mod probes;
 pub mod profiles;
-pub mod request_options;
-pub mod sequence;
-pub mod settings;
-pub mod step_panel;
-pub mod widgets;
 pub mod wizard;
-mod worker;
+
+// The shell.
+mod app;
 
 pub use app::{AppOptions, GrantscopeApp};
 pub use settings::Screen;

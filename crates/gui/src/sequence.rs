@@ -10,7 +10,7 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 use url::Url;
 
-use super::exchange_view::waiting_code;
+use crate::exchange_view::waiting_code;
 use grantscope_core::oauth::FlowEvent;
 use grantscope_core::oauth::step::Pending;
 

@@ -102,7 +102,7 @@ pub struct Settings {
     /// the user deletes it).
     pub sandbox_profile_created: bool,
     /// How the in-process sandbox runs (the classroom panel).
-    pub classroom: super::classroom::ClassroomSettings,
+    pub classroom: crate::sandbox_settings::ClassroomSettings,
 }
 
 impl Default for Settings {
@@ -114,7 +114,7 @@ impl Default for Settings {
             wizard: BTreeMap::new(),
             active_profile: None,
             sandbox_profile_created: false,
-            classroom: super::classroom::ClassroomSettings::default(),
+            classroom: crate::sandbox_settings::ClassroomSettings::default(),
         }
     }
 }

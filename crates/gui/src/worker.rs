@@ -1,16 +1,15 @@
 //! Background work for the desktop app: a tokio runtime on its own thread.
 //!
 //! Each screen owns its message type and gets a [`Jobs`] handle for it from
-//! [`Worker::jobs`]: the worker maps the screen's messages into the app's
-//! [`Event`](super::events::Event) (screens never name the app's event type). A job's future ends
+//! [`Worker::jobs`]: the worker maps the screen's messages into the event type `E` of whoever
+//! owns the worker (the app shell, with a wrapper it supplies), so this module names no screen
+//! and no app type, and screens never name the app's event type. A job's future ends
 //! in one message; long jobs report progress through a [`Sink`]. Every message wakes the UI, which
 //! drains them on the next frame; no frame ever waits on I/O, and nothing repaints while nothing
 //! arrives.
 
 use std::future::Future;
 use std::sync::{Arc, mpsc};
-
-use super::events::Event;
 
 /// Sends one screen's messages to the UI thread and wakes it up. Cloneable; handed to
 /// long-running jobs that report progress (a flow's steps) before they finish.
@@ -85,17 +84,17 @@ impl<M: Send + 'static> Jobs<M> {
     }
 }
 
-/// The runtime thread and the event channel.
-pub struct Worker {
+/// The runtime thread and the channel of the owner's events `E`.
+pub struct Worker<E> {
     handle: tokio::runtime::Handle,
-    tx: mpsc::Sender<Event>,
+    tx: mpsc::Sender<E>,
     ctx: egui::Context,
-    rx: mpsc::Receiver<Event>,
+    rx: mpsc::Receiver<E>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Worker {
+impl<E: Send + 'static> Worker<E> {
     /// Starts the runtime thread.
     pub fn new(ctx: egui::Context) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -124,7 +123,7 @@ impl Worker {
     }
 
     /// Jobs whose messages the app receives as `wrap(message)`.
-    pub fn jobs<M: Send + 'static>(&self, wrap: fn(M) -> Event) -> Jobs<M> {
+    pub fn jobs<M: Send + 'static>(&self, wrap: fn(M) -> E) -> Jobs<M> {
         let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
         Jobs {
             handle: self.handle.clone(),
@@ -138,18 +137,13 @@ impl Worker {
         }
     }
 
-    /// The runtime handle, for code that spawns by itself (the probes window, its own channel).
-    pub fn handle(&self) -> &tokio::runtime::Handle {
-        &self.handle
-    }
-
     /// Takes every event that has arrived since the last frame.
-    pub fn drain(&self) -> Vec<Event> {
+    pub fn drain(&self) -> Vec<E> {
         self.rx.try_iter().collect()
     }
 }
 
-impl Drop for Worker {
+impl<E> Drop for Worker<E> {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -1,13 +1,13 @@
 //! Events that background jobs send back to the UI thread, one variant per screen.
 //!
 //! Each screen owns its message type and never names this one: the worker wraps a screen's
-//! messages into their variant ([`super::worker::Worker::jobs`]). The app drains them once per
-//! frame (see [`super::worker::Worker::drain`]) and hands each to the screen it belongs to.
+//! messages into their variant ([`crate::worker::Worker::jobs`]). The app drains them once per
+//! frame (see [`crate::worker::Worker::drain`]) and hands each to the screen it belongs to.
 
-use super::flow::FlowMsg;
-use super::history::HistoryMsg;
-use super::inspector::InspectorMsg;
-use super::profiles::ProfilesMsg;
+use crate::flow::FlowMsg;
+use crate::history::HistoryMsg;
+use crate::inspector::InspectorMsg;
+use crate::profiles::ProfilesMsg;
 
 /// A finished (or progressing) background job.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub enum Event {
     Profiles(ProfilesMsg),
     /// The history screen.
     History(HistoryMsg),
+    /// The probes window.
+    Probes(crate::probes::ProbesMsg),
     /// The in-process sandbox started, stopped, or could not start (the classroom).
-    Sandbox(super::classroom::SandboxMsg),
+    Sandbox(crate::classroom::SandboxMsg),
 }

@@ -3,7 +3,7 @@
 //! and exportable as HAR 1.2 (which browsers' developer tools open). Secrets stay masked in the
 //! view and the export unless revealed. The history is kept across restarts in the config dir,
 //! masked as on screen and bounded in size, and can be cleared. Any exchange of this session can
-//! be replayed, as it is or edited ([`super::step_panel::Replays`]); the replay is recorded here
+//! be replayed, as it is or edited ([`crate::replay::Replays`]); the replay is recorded here
 //! too. Exchanges edited in step mode carry their original request, in the view and in the HAR
 //! export (`_edited`, `_originalRequest`).
 
@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::exchange_view::{ExchangeView, exchange_ui};
-use super::files::{self, PathField};
-use super::step_panel::Replays;
-use super::worker::Jobs;
+use crate::exchange_view::{ExchangeView, exchange_ui};
+use crate::files::{self, PathField};
+use crate::replay::Replays;
+use crate::worker::Jobs;
 use grantscope_core::http::{Exchange, HttpSettings};
 
 /// At most this many exchanges are kept on disk.
@@ -76,8 +76,8 @@ pub struct HistoryScreen {
     dialogs: bool,
     /// Replays of this session's exchanges.
     replays: Replays,
-    /// The HTTP settings replays are sent with (the active profile's; the app sets them).
-    pub http: HttpSettings,
+    /// The HTTP settings replays are sent with (the active profile's, as the last frame drew).
+    http: HttpSettings,
 }
 
 /// Messages from history jobs.
@@ -136,7 +136,7 @@ impl HistoryScreen {
     /// Adds exchanges (in the order they happened).
     pub fn extend(&mut self, exchanges: impl IntoIterator<Item = Exchange>) {
         for mut ex in exchanges {
-            super::exchange_view::mark_received_tokens(&mut ex);
+            crate::exchange_view::mark_received_tokens(&mut ex);
             self.live_views.push(ExchangeView::of(&ex, false));
             self.live.push(ex);
             self.dirty = true;
@@ -226,11 +226,11 @@ impl HistoryScreen {
             .collect()
     }
 
-    fn replay(&self, jobs: &Jobs<HistoryMsg>, ask: super::step_panel::ReplayAsk) {
+    fn replay(&self, jobs: &Jobs<HistoryMsg>, ask: crate::replay::ReplayAsk) {
         let http = self.http.clone();
         jobs.spawn(async move {
             let (exchange, outcome) =
-                super::step_panel::replay(http, ask.step, ask.request, ask.edited).await;
+                crate::replay::replay(http, ask.step, ask.request, ask.edited).await;
             HistoryMsg::Replayed {
                 exchange: exchange.map(Box::new),
                 outcome,
@@ -265,7 +265,9 @@ impl HistoryScreen {
     }
 
     /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<HistoryMsg>) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<HistoryMsg>, http: HttpSettings) {
+        // Replays go out with the active profile's HTTP settings.
+        self.http = http;
         if matches!(&self.message, Some(Err(m)) if m == files::NO_FILE) && !self.har_path.shown() {
             self.har_path.open("grantscope.har", files::NO_FILE);
         }

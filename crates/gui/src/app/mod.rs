@@ -5,17 +5,21 @@
 
 use std::path::PathBuf;
 
-use super::bench::Bench;
-use super::classroom::{Classroom, Outcome, SandboxMsg, SandboxState};
-use super::events::Event;
-use super::flow::{FlowCommand, FlowMsg, FlowScreen, InspectRequest, grant_kind};
-use super::history::{HistoryMsg, HistoryScreen};
-use super::inspector::{InspectorMsg, InspectorScreen};
-use super::probes::ProbesScreen;
-use super::profiles::{ProfilesMsg, ProfilesScreen, SANDBOX_PROFILE};
-use super::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
-use super::wizard::{WizardCommand, wizard_ui};
-use super::worker::{Jobs, Worker};
+mod events;
+
+use crate::bench::Bench;
+use crate::classroom::{Classroom, Outcome, SandboxMsg, SandboxState};
+use crate::flow::{FlowCommand, FlowMsg, FlowScreen, grant_kind};
+use crate::handoff::InspectRequest;
+use crate::history::{HistoryMsg, HistoryScreen};
+use crate::inspector::{InspectorCommand, InspectorMsg, InspectorScreen};
+use crate::probes::{ProbesMsg, ProbesScreen};
+use crate::profiles::{ProfilesCommand, ProfilesMsg, ProfilesScreen};
+use crate::sandbox_rule::{RunningSandbox, SANDBOX_PROFILE, sandbox_client_for};
+use crate::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
+use crate::wizard::{WizardCommand, wizard_ui};
+use crate::worker::{Jobs, Worker};
+use events::Event;
 use grantscope_core::profile::Profile;
 
 /// How to construct the app: where its settings live and which screen to start on.
@@ -52,7 +56,7 @@ impl AppOptions {
             start_token: None,
             start_grant: None,
             start_step: None,
-            file_dialogs: super::files::dialog_service_available(),
+            file_dialogs: crate::files::dialog_service_available(),
             secret_vault: grantscope_core::profile::vault::Vault::File,
         }
     }
@@ -91,9 +95,20 @@ impl AppOptions {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .map(|s| s == "presenter"),
-            file_dialogs: super::files::dialog_service_available(),
+            file_dialogs: crate::files::dialog_service_available(),
         })
     }
+}
+
+/// What a screen asks of the app: every effect of one screen on another, or on the app, is one
+/// of these, carried out in one place ([`GrantscopeApp::carry_out`]).
+enum Command {
+    Flow(FlowCommand),
+    Inspector(InspectorCommand),
+    Profiles(ProfilesCommand),
+    Wizard(WizardCommand),
+    /// Show this screen.
+    Show(Screen),
 }
 
 /// The desktop app.
@@ -102,7 +117,7 @@ pub struct GrantscopeApp {
     /// Persisted.
     settings: Settings,
     // Runtime only from here on.
-    worker: Worker,
+    worker: Worker<Event>,
     flow: FlowScreen,
     inspector: InspectorScreen,
     profiles: ProfilesScreen,
@@ -110,16 +125,12 @@ pub struct GrantscopeApp {
     probes: ProbesScreen,
     /// The in-process sandbox (its one owner) and its panel.
     classroom: Classroom,
-    /// Run the flow as soon as the sandbox is up.
-    run_after_sandbox: bool,
     applied_zoom: f32,
     applied_theme: Option<ThemeChoice>,
     /// A message shown once in the top bar (e.g. a file that could not be read).
     notice: Option<String>,
     /// The profile list was read once: create the sandbox profile if never done.
     first_listing_done: bool,
-    /// The scripted start run (`start_grant`) opens its access token in the inspector.
-    inspect_start_run: bool,
     /// Frames drawn so far (up to 2): the stores are read from the second one on.
     frames: u8,
     bench: Bench,
@@ -166,8 +177,11 @@ impl GrantscopeApp {
         let (settings_zoom, settings_theme) = (settings.zoom, settings.theme);
         let mut flow = FlowScreen::default();
         if let Some(presenter) = options.start_step {
-            flow.step.enabled = true;
-            flow.step.presenter = presenter;
+            flow.start_in_step_mode(presenter);
+        }
+        // The scripted start run on the inspector screen inspects what it got.
+        if options.start_grant.is_some() && options.start_screen == Some(Screen::Inspector) {
+            flow.inspect_next_run();
         }
         Ok(Self {
             settings,
@@ -178,14 +192,11 @@ impl GrantscopeApp {
             history,
             probes: ProbesScreen::default(),
             classroom,
-            run_after_sandbox: false,
             applied_zoom: settings_zoom,
             applied_theme: Some(settings_theme),
             notice: None,
             first_listing_done: false,
             frames: 0,
-            inspect_start_run: options.start_grant.is_some()
-                && options.start_screen == Some(Screen::Inspector),
             bench: Bench::default(),
             options,
         })
@@ -267,6 +278,10 @@ impl GrantscopeApp {
         self.worker.jobs(Event::Sandbox)
     }
 
+    fn probes_jobs(&self) -> Jobs<ProbesMsg> {
+        self.worker.jobs(Event::Probes)
+    }
+
     fn app_jobs(&self) -> Jobs<Event> {
         self.worker.jobs(std::convert::identity)
     }
@@ -330,18 +345,20 @@ impl GrantscopeApp {
                     .as_deref()
                     .is_none_or(str::is_empty),
             };
-        if needs_sandbox {
-            match self.sandbox_issuer() {
-                Some(issuer) => self.flow.profile.issuer = Some(issuer),
-                None => {
-                    self.run_after_sandbox = true;
-                    self.start_sandbox();
-                    return;
-                }
+        let sandbox = match (needs_sandbox, self.sandbox_issuer()) {
+            (false, _) => None,
+            (true, Some(issuer)) => Some(RunningSandbox {
+                issuer,
+                jwt_key: self.classroom.client_files().map(|f| f.jwt_key),
+            }),
+            (true, None) => {
+                self.flow.run_when_sandbox_starts();
+                self.start_sandbox();
+                return;
             }
-        }
+        };
         let jobs = self.flow_jobs();
-        self.flow.start(&jobs);
+        self.flow.start(&jobs, sandbox.as_ref());
     }
 
     /// Opens the flow runner for `grant`, filled from the active profile.
@@ -388,43 +405,32 @@ impl GrantscopeApp {
                 Err(e) => self.notice = Some(format!("Could not read {name}: {e}")),
             },
             Event::Flow(msg) => {
-                let exchanges = self.flow.on_message(msg);
-                self.history.extend(exchanges);
-                // A scripted start run on the inspector screen inspects what it got.
-                if self.inspect_start_run
-                    && let Some(run) = self.flow.run().filter(|r| !r.running())
-                {
-                    self.inspect_start_run = false;
-                    if let Some(req) = run.success().map(|s| run.inspect_request(s, false)) {
-                        self.inspect_from_flow(req);
-                        self.settings.screen = Screen::Inspector;
-                    }
+                for c in self.flow.on_message(msg) {
+                    self.carry_out(Command::Flow(c));
                 }
             }
             Event::Inspector(msg) => {
-                let exchanges = self.inspector.on_message(msg);
-                self.history.extend(exchanges);
-                if let Some((old, new)) = self.inspector.take_rotated() {
-                    self.flow.rotated(&old, new);
+                for c in self.inspector.on_message(msg) {
+                    self.carry_out(Command::Inspector(c));
                 }
             }
             Event::Profiles(msg) => {
                 let jobs = self.profiles_jobs();
-                if self.profiles.on_message(msg, &jobs) {
-                    self.after_listing();
+                if let Some(c) = self.profiles.on_message(msg, &jobs) {
+                    self.carry_out(Command::Profiles(c));
                 }
             }
             Event::History(msg) => self.history.on_message(msg),
+            Event::Probes(msg) => self.probes.on_message(msg),
             Event::Sandbox(msg) => match self.classroom.on_message(msg) {
                 Outcome::Started => {
                     self.notice = None;
-                    if self.run_after_sandbox {
-                        self.run_after_sandbox = false;
-                        self.run_flow();
+                    if let Some(c) = self.flow.sandbox_started(true) {
+                        self.carry_out(Command::Flow(c));
                     }
                 }
                 Outcome::Failed(e) => {
-                    self.run_after_sandbox = false;
+                    let _ = self.flow.sandbox_started(false);
                     // The Classroom panel says it already; elsewhere the notice does.
                     if self.settings.screen != Screen::Classroom {
                         self.notice = Some(format!("The sandbox could not start: {e}"));
@@ -459,6 +465,56 @@ impl GrantscopeApp {
             self.prefill_flow(grant);
             self.settings.screen = screen;
             self.run_flow();
+        }
+    }
+
+    /// Carries out what a screen asked: the one place where one screen's action reaches
+    /// another screen or the app.
+    fn carry_out(&mut self, command: Command) {
+        match command {
+            Command::Flow(c) => match c {
+                FlowCommand::Run => self.run_flow(),
+                FlowCommand::Inspect(req) => {
+                    self.inspect_from_flow(*req);
+                    self.settings.screen = Screen::Inspector;
+                }
+                FlowCommand::UseProfile(name) => self.use_profile(name),
+                FlowCommand::Call => {
+                    let jobs = self.flow_jobs();
+                    self.flow.start_call(&jobs);
+                }
+                FlowCommand::Record(exchanges) => self.history.extend(exchanges),
+            },
+            Command::Inspector(c) => match c {
+                InspectorCommand::Record(exchanges) => self.history.extend(exchanges),
+                InspectorCommand::Rotated { old, new } => self.flow.rotated(&old, new),
+                InspectorCommand::Refresh(refresh_token) => {
+                    // The flow runner's refresh grant, with the token set's newest refresh
+                    // token and the scope first granted.
+                    let stored = self
+                        .settings
+                        .active_profile
+                        .as_deref()
+                        .and_then(|n| self.profiles.get(n))
+                        .cloned();
+                    self.flow.refresh_from(stored, refresh_token);
+                    self.settings.screen = Screen::Flow;
+                    self.run_flow();
+                }
+            },
+            Command::Profiles(c) => match c {
+                ProfilesCommand::Listed => self.after_listing(),
+                ProfilesCommand::UseProfile(name) => self.use_profile(name),
+            },
+            Command::Wizard(c) => match c {
+                WizardCommand::RunGrant(grant) => {
+                    if let Some(kind) = grant_kind(grant) {
+                        self.prefill_flow(kind);
+                    }
+                }
+                WizardCommand::OpenProbes(grant) => self.probes.choose_for(grant),
+            },
+            Command::Show(screen) => self.settings.screen = screen,
         }
     }
 
@@ -523,8 +579,7 @@ impl GrantscopeApp {
                 for screen in Screen::ALL {
                     ui.selectable_value(&mut self.settings.screen, screen, screen.label());
                 }
-                ui.toggle_value(&mut self.probes.open, "Probes")
-                    .on_hover_text("The security probes window");
+                self.probes.toggle_ui(ui);
                 ui.separator();
                 let active = self
                     .settings
@@ -617,81 +672,48 @@ impl eframe::App for GrantscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.top_bar_ui(ui);
         if self.classroom.banner_ui(ui) {
-            self.settings.screen = Screen::Classroom;
+            self.carry_out(Command::Show(Screen::Classroom));
         }
         let now = grantscope_core::timefmt::now_unix();
-        match self.settings.screen {
-            Screen::Wizard => match wizard_ui(ui, &mut self.settings.wizard) {
-                Some(WizardCommand::RunGrant(grant)) => {
-                    if let Some(kind) = grant_kind(grant) {
-                        self.prefill_flow(kind);
-                    }
-                }
-                Some(WizardCommand::OpenProbes(grant)) => self.probes.choose_for(grant),
-                None => {}
-            },
+        let command = match self.settings.screen {
+            Screen::Wizard => wizard_ui(ui, &mut self.settings.wizard).map(Command::Wizard),
             Screen::Flow => {
                 let profiles: Vec<Profile> = self.profiles.profiles().to_vec();
-                match self.flow.ui(ui, &profiles) {
-                    Some(FlowCommand::Run) => self.run_flow(),
-                    Some(FlowCommand::Inspect(req)) => {
-                        self.inspect_from_flow(*req);
-                        self.settings.screen = Screen::Inspector;
-                    }
-                    Some(FlowCommand::UseProfile(name)) => self.use_profile(name),
-                    Some(FlowCommand::Call) => {
-                        let jobs = self.flow_jobs();
-                        self.flow.start_call(&jobs);
-                    }
-                    None => {}
-                }
+                self.flow.ui(ui, &profiles).map(Command::Flow)
             }
             Screen::Inspector => {
                 let profile = self.active_profile();
                 let jobs = self.inspector_jobs();
-                if self.inspector.ui(ui, &jobs, profile.as_ref(), now) {
-                    // Refresh: the flow runner's refresh grant, with the token set's newest
-                    // refresh token and the scope first granted.
-                    let stored = self
-                        .settings
-                        .active_profile
-                        .as_deref()
-                        .and_then(|n| self.profiles.get(n))
-                        .cloned();
-                    self.flow
-                        .prefill(grantscope_core::oauth::GrantKind::RefreshToken, stored);
-                    if self.flow.token_set().is_none()
-                        && let Some(rt) = self.inspector.refresh_token.clone()
-                    {
-                        self.flow.inputs.refresh_token = rt;
-                    }
-                    self.settings.screen = Screen::Flow;
-                    self.run_flow();
-                }
+                self.inspector
+                    .ui(ui, &jobs, profile.as_ref(), now)
+                    .map(Command::Inspector)
             }
             Screen::Profiles => {
-                let before = self.settings.active_profile.clone();
                 let jobs = self.profiles_jobs();
+                let active = self.settings.active_profile.clone();
                 self.profiles
-                    .ui(ui, &jobs, &mut self.settings.active_profile);
-                if self.settings.active_profile != before {
-                    self.follow_active();
-                }
+                    .ui(ui, &jobs, active.as_deref())
+                    .map(Command::Profiles)
             }
             Screen::History => {
                 let jobs = self.history_jobs();
                 // Replays go out with the active profile's HTTP settings.
-                self.history.http = self.active_profile().map(|p| p.http).unwrap_or_default();
-                self.history.ui(ui, &jobs);
+                let http = self.active_profile().map(|p| p.http).unwrap_or_default();
+                self.history.ui(ui, &jobs, http);
+                None
             }
             Screen::Classroom => {
                 let jobs = self.sandbox_jobs();
                 self.classroom.ui(ui, &mut self.settings.classroom, &jobs);
+                None
             }
+        };
+        if let Some(c) = command {
+            self.carry_out(c);
         }
         let jobs = self.history_jobs();
         self.history.save_if_changed(&jobs);
-        super::layout::focus_ring_ui(ui.ctx());
+        crate::layout::focus_ring_ui(ui.ctx());
         if self.frames == 1 {
             // A second frame comes, and with it the stores are read (see `logic`).
             ui.ctx().request_repaint();
@@ -700,13 +722,11 @@ impl eframe::App for GrantscopeApp {
             // Most probes need the code flow: against the sandbox they run as its native
             // (public, code flow) client, not the machine client the profile starts with.
             let profile = self.active_profile().map(|mut p| {
-                super::flow::sandbox_client_for(
-                    grantscope_core::oauth::GrantKind::AuthorizationCode,
-                    &mut p,
-                );
+                sandbox_client_for(grantscope_core::oauth::GrantKind::AuthorizationCode, &mut p);
                 p
             });
-            self.probes.window(ui.ctx(), &self.worker, profile);
+            let jobs = self.probes_jobs();
+            self.probes.window(ui.ctx(), &jobs, profile);
         }
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);

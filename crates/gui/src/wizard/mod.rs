@@ -249,7 +249,7 @@ pub fn wizard_ui(
                 *command = explanation_ui(ui, current, choices);
             });
     };
-    if super::layout::width_class(total) == super::layout::Width::Narrow {
+    if crate::layout::width_class(total) == crate::layout::Width::Narrow {
         let total_h = ui.available_height();
         egui::Panel::bottom("wizard_explain_below")
             .resizable(true)

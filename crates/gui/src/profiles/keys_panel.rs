@@ -6,7 +6,7 @@
 //! into the provider's client registration. The key store is read and written on the worker,
 //! never on the UI thread.
 
-use super::worker::Jobs;
+use crate::worker::Jobs;
 use grantscope_core::keys::{GenerateType, KeyStore, PrivateKey, self_signed};
 use grantscope_core::oauth::AuthMethod;
 use grantscope_core::profile::Profile;

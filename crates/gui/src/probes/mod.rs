@@ -7,8 +7,7 @@
 //! `--second-client-secret`) is given in its own fields, the secret masked.
 
 use std::collections::BTreeSet;
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use grantscope_core::oauth::{self, EndpointKind};
@@ -21,7 +20,7 @@ use grantscope_probe::{
     report, runner::Run,
 };
 
-use super::worker::Worker;
+use crate::worker::Jobs;
 
 const GROUPS: [Group; 8] = [
     Group::Pkce,
@@ -34,8 +33,9 @@ const GROUPS: [Group; 8] = [
     Group::Keys,
 ];
 
-/// What a running job sends back.
-enum Msg {
+/// What a running job sends back (through the app's worker, like every screen's jobs).
+#[derive(Debug)]
+pub enum ProbesMsg {
     /// What the run will do, said before anything is sent.
     Plan(Vec<String>),
     Result(Box<ProbeResult>),
@@ -52,7 +52,6 @@ pub struct ProbesScreen {
     last_run: Option<Run>,
     running: bool,
     message: Option<String>,
-    rx: Option<mpsc::Receiver<Msg>>,
     /// The grant whose probes the wizard chose, shown above the choice.
     chosen_for: Option<Grant>,
     /// Open the "Choose probes" section on the next frame (after the wizard chose).
@@ -74,7 +73,6 @@ impl Default for ProbesScreen {
             last_run: None,
             running: false,
             message: None,
-            rx: None,
             chosen_for: None,
             show_choice: false,
             second_client_id: String::new(),
@@ -146,33 +144,30 @@ impl ProbesScreen {
         self.running
     }
 
-    fn drain(&mut self) {
-        let Some(rx) = &self.rx else { return };
-        let msgs: Vec<Msg> = rx.try_iter().collect();
-        for msg in msgs {
-            match msg {
-                Msg::Plan(lines) => self.plan = lines,
-                Msg::Result(r) => {
-                    self.results.retain(|x| x.id != r.id);
-                    self.results.push(*r);
-                }
-                Msg::Done(run) => {
-                    self.running = false;
-                    self.message = Some(format!(
-                        "Done in {} ms: {}",
-                        run.elapsed_ms,
-                        Outcome::ALL
-                            .iter()
-                            .map(|o| format!("{} {}", run.count(*o), o.as_str()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                    self.merge_run(*run);
-                }
-                Msg::Failed(e) => {
-                    self.running = false;
-                    self.message = Some(e);
-                }
+    /// Handles a message from the worker.
+    pub fn on_message(&mut self, msg: ProbesMsg) {
+        match msg {
+            ProbesMsg::Plan(lines) => self.plan = lines,
+            ProbesMsg::Result(r) => {
+                self.results.retain(|x| x.id != r.id);
+                self.results.push(*r);
+            }
+            ProbesMsg::Done(run) => {
+                self.running = false;
+                self.message = Some(format!(
+                    "Done in {} ms: {}",
+                    run.elapsed_ms,
+                    Outcome::ALL
+                        .iter()
+                        .map(|o| format!("{} {}", run.count(*o), o.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                self.merge_run(*run);
+            }
+            ProbesMsg::Failed(e) => {
+                self.running = false;
+                self.message = Some(e);
             }
         }
         // Catalogue order.
@@ -202,15 +197,7 @@ impl ProbesScreen {
     }
 
     /// Starts a run of `only` against `profile` on the worker runtime.
-    pub fn start(
-        &mut self,
-        ctx: &egui::Context,
-        worker: &Worker,
-        profile: Profile,
-        only: Vec<String>,
-    ) {
-        let (tx, rx) = mpsc::channel();
-        self.rx = Some(rx);
+    pub fn start(&mut self, jobs: &Jobs<ProbesMsg>, profile: Profile, only: Vec<String>) {
         self.running = true;
         self.message = Some("Running...".into());
         if only.len() == PROBES.len() {
@@ -219,15 +206,9 @@ impl ProbesScreen {
         let second_client = self.second_client();
         let slow = self.slow;
         self.plan.clear();
-        let ctx = ctx.clone();
-        worker.handle().spawn(async move {
-            let tx = Mutex::new(tx);
-            let send = |m: Msg| {
-                if let Ok(t) = tx.lock() {
-                    let _ = t.send(m);
-                }
-                ctx.request_repaint();
-            };
+        let sink = jobs.sink();
+        jobs.spawn(async move {
+            let send = |m: ProbesMsg| sink.send(m);
             let wants = [
                 EndpointKind::Authorization,
                 EndpointKind::Token,
@@ -236,7 +217,7 @@ impl ProbesScreen {
             ];
             let conn = match oauth::connect(&profile, &wants, None).await {
                 Ok(c) => c,
-                Err(e) => return send(Msg::Failed(format!("cannot connect: {e}"))),
+                Err(e) => return ProbesMsg::Failed(format!("cannot connect: {e}")),
             };
             let announce: Arc<dyn Fn(&url::Url) + Send + Sync> = Arc::new(|_| {});
             let driver = match Loopback::start(
@@ -248,10 +229,10 @@ impl ProbesScreen {
             .await
             {
                 Ok(d) => d,
-                Err(e) => return send(Msg::Failed(e.to_string())),
+                Err(e) => return ProbesMsg::Failed(e.to_string()),
             };
             let Some(redirect_uri) = driver.redirect_uri() else {
-                return send(Msg::Failed("no redirect URI".into()));
+                return ProbesMsg::Failed("no redirect URI".into());
             };
             let target = Target {
                 http: conn.session.http().clone(),
@@ -268,21 +249,21 @@ impl ProbesScreen {
             };
             let plan = match probe::plan(&target, &options) {
                 Ok(p) => p,
-                Err(e) => return send(Msg::Failed(e)),
+                Err(e) => return ProbesMsg::Failed(e),
             };
-            send(Msg::Plan(
+            send(ProbesMsg::Plan(
                 plan.describe(target.driver.name(), target.driver.needs_user())
                     .into_iter()
                     .map(|l| l.trim_start_matches("plan: ").to_string())
                     .collect(),
             ));
-            let on_result = |r: &ProbeResult| send(Msg::Result(Box::new(r.clone())));
+            let on_result = |r: &ProbeResult| send(ProbesMsg::Result(Box::new(r.clone())));
             let run = probe::run(Arc::new(target), &plan, &on_result).await;
-            send(Msg::Done(Box::new(run)));
+            ProbesMsg::Done(Box::new(run))
         });
     }
 
-    fn export(&mut self, worker: &Worker, kind: &'static str) {
+    fn export(&mut self, jobs: &Jobs<ProbesMsg>, kind: &'static str) {
         let Some(run) = &self.last_run else { return };
         let (text, name) = match kind {
             "json" => (report::to_json(run, false).to_string(), "probes.json"),
@@ -295,9 +276,7 @@ impl ProbesScreen {
             },
             _ => (report::to_html(run), "probes.html"),
         };
-        let (tx, rx) = mpsc::channel();
-        self.rx = Some(rx);
-        worker.handle().spawn(async move {
+        jobs.spawn(async move {
             let file = rfd::AsyncFileDialog::new()
                 .set_title("Export the probe results")
                 .set_file_name(name)
@@ -313,13 +292,26 @@ impl ProbesScreen {
                     }
                 }
             };
-            let _ = tx.send(Msg::Failed(msg));
+            ProbesMsg::Failed(msg)
         });
     }
 
+    /// The top bar's toggle that shows and hides the window.
+    pub fn toggle_ui(&mut self, ui: &mut egui::Ui) {
+        ui.toggle_value(&mut self.open, "Probes")
+            .on_hover_text("The security probes window");
+    }
+
     /// Draws the window (when open) for the active profile.
-    pub fn window(&mut self, ctx: &egui::Context, worker: &Worker, profile: Option<Profile>) {
-        self.drain();
+    pub fn window(
+        &mut self,
+        ctx: &egui::Context,
+        jobs: &Jobs<ProbesMsg>,
+        profile: Option<Profile>,
+    ) {
+        if !self.open {
+            return;
+        }
         let mut open = self.open;
         // Tall enough for the results by default (egui keeps it inside the screen).
         let tall = (ctx.content_rect().height() * 0.8).max(300.0);
@@ -327,7 +319,7 @@ impl ProbesScreen {
             .open(&mut open)
             .default_width(720.0)
             .default_height(tall)
-            .show(ctx, |ui| self.ui(ui, worker, profile));
+            .show(ctx, |ui| self.ui(ui, jobs, profile));
         self.open = open;
     }
 
@@ -400,7 +392,7 @@ impl ProbesScreen {
             });
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, worker: &Worker, profile: Option<Profile>) {
+    fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<ProbesMsg>, profile: Option<Profile>) {
         ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
         let reachable = |p: &Profile| {
             p.issuer.as_deref().is_some_and(|i| !i.is_empty())
@@ -462,7 +454,7 @@ impl ProbesScreen {
                 && let Some(p) = profile.clone()
             {
                 let only = self.selected().into_iter().map(String::from).collect();
-                self.start(ui.ctx(), worker, p, only);
+                self.start(jobs, p, only);
             }
             if self.running {
                 ui.spinner();
@@ -474,7 +466,7 @@ impl ProbesScreen {
                 ("Export HTML...", "html"),
             ] {
                 if ui.add_enabled(has, egui::Button::new(label)).clicked() {
-                    self.export(worker, kind);
+                    self.export(jobs, kind);
                 }
             }
         });
@@ -534,7 +526,7 @@ impl ProbesScreen {
             }
         });
         if let (Some(id), Some(p)) = (rerun, profile) {
-            self.start(ui.ctx(), worker, p, vec![id.to_string()]);
+            self.start(jobs, p, vec![id.to_string()]);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The profiles screen over `grantscope_core::profile`'s store: list, create, edit, duplicate, delete
 //! (after a confirmation), "fill from discovery", and import/export through the native
-//! (asynchronous) file dialog or, where the desktop has none, a path field ([`super::files`]).
+//! (asynchronous) file dialog or, where the desktop has none, a path field ([`crate::files`]).
 //! "Use" makes a profile the app's active one: the flow runner, the inspector and the top bar
 //! follow it. Store calls run on the worker, never in a frame.
 
@@ -8,17 +8,30 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use super::connect;
-use super::files::{self, PathField};
-use super::keys_panel::{KeysMsg, KeysPanel};
-use super::layout::{self, Width};
-use super::worker::Jobs;
+use crate::connect;
+use crate::files::{self, PathField};
+use crate::form_rows;
+mod keys_panel;
+
+use crate::layout::{self, Width};
+use crate::worker::Jobs;
 use grantscope_core::http::HttpSettings;
 use grantscope_core::oauth::{AuthMethod, Endpoints, PkceMode};
 use grantscope_core::profile::{Profile, ProfileStore, SecretStore};
+use keys_panel::{KeysMsg, KeysPanel};
 
 /// The name of the profile that drives the built-in sandbox.
-pub const SANDBOX_PROFILE: &str = "Local sandbox";
+use crate::sandbox_rule::SANDBOX_PROFILE;
+
+/// What the profiles screen asks of the app.
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfilesCommand {
+    /// The profile list was (re)read or changed: the app follows the stored profiles.
+    Listed,
+    /// "Use": make this the app's active profile.
+    UseProfile(String),
+}
 
 /// Messages from profile jobs.
 #[derive(Debug)]
@@ -153,9 +166,13 @@ impl ProfilesScreen {
         });
     }
 
-    /// Handles a finished job. Returns true when the list changed.
-    pub fn on_message(&mut self, msg: ProfilesMsg, jobs: &Jobs<ProfilesMsg>) -> bool {
-        match msg {
+    /// Handles a finished job; [`ProfilesCommand::Listed`] when the list changed.
+    pub fn on_message(
+        &mut self,
+        msg: ProfilesMsg,
+        jobs: &Jobs<ProfilesMsg>,
+    ) -> Option<ProfilesCommand> {
+        let changed = match msg {
             ProfilesMsg::Keys(m) => {
                 self.keys.on_message(m);
                 true
@@ -199,14 +216,22 @@ impl ProfilesScreen {
                 }
                 false
             }
-        }
+        };
+        changed.then_some(ProfilesCommand::Listed)
     }
 
-    /// Draws the screen; `active` is the active profile's name, changed by "Use".
-    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<ProfilesMsg>, active: &mut Option<String>) {
+    /// Draws the screen; `active` is the active profile's name. "Use" returns
+    /// [`ProfilesCommand::UseProfile`].
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        jobs: &Jobs<ProfilesMsg>,
+        active: Option<&str>,
+    ) -> Option<ProfilesCommand> {
+        let mut command = None;
         // The first visit shows the active profile rather than an empty editor.
         if !self.opened_once
-            && let Some(p) = active.as_deref().and_then(|n| self.get(n)).cloned()
+            && let Some(p) = active.and_then(|n| self.get(n)).cloned()
         {
             self.opened_once = true;
             self.edit_original = Some(p.name.clone());
@@ -217,12 +242,12 @@ impl ProfilesScreen {
                 egui::ScrollArea::vertical()
                     .id_salt("profiles_all")
                     .show(ui, |ui| {
-                        self.list_ui(ui, jobs, active);
+                        command = self.list_ui(ui, jobs, active);
                         ui.separator();
                         self.edit_ui(ui, jobs);
                     });
             });
-            return;
+            return command;
         }
         let total = ui.available_width();
         egui::Panel::left("profiles_list")
@@ -233,13 +258,14 @@ impl ProfilesScreen {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("profiles_list_scroll")
-                    .show(ui, |ui| self.list_ui(ui, jobs, active));
+                    .show(ui, |ui| command = self.list_ui(ui, jobs, active));
             });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("profile_edit_scroll")
                 .show(ui, |ui| self.edit_ui(ui, jobs));
         });
+        command
     }
 
     fn import(&mut self, jobs: &Jobs<ProfilesMsg>, path: Option<PathBuf>) {
@@ -299,8 +325,9 @@ impl ProfilesScreen {
         &mut self,
         ui: &mut egui::Ui,
         jobs: &Jobs<ProfilesMsg>,
-        active: &mut Option<String>,
-    ) {
+        active: Option<&str>,
+    ) -> Option<ProfilesCommand> {
+        let mut command = None;
         ui.horizontal(|ui| {
             ui.heading("Profiles");
             if self.busy {
@@ -326,7 +353,7 @@ impl ProfilesScreen {
         ui.separator();
         for p in self.list.clone() {
             ui.horizontal(|ui| {
-                let is_active = active.as_deref() == Some(p.name.as_str());
+                let is_active = active == Some(p.name.as_str());
                 let editing = self.edit_original.as_deref() == Some(p.name.as_str());
                 if ui.selectable_label(editing, &p.name).clicked() {
                     self.edit = Some(p.clone());
@@ -339,7 +366,7 @@ impl ProfilesScreen {
                     .on_hover_text("Make this the active profile")
                     .clicked()
                 {
-                    *active = Some(p.name.clone());
+                    command = Some(ProfilesCommand::UseProfile(p.name.clone()));
                 }
             });
         }
@@ -357,6 +384,7 @@ impl ProfilesScreen {
                 Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
             };
         }
+        command
     }
 
     fn edit_ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<ProfilesMsg>) {
@@ -402,20 +430,7 @@ impl ProfilesScreen {
                     w,
                 );
                 enter |= text_row(ui, "Client ID", &mut p.client_id, w);
-                let mut secret = p.client_secret.clone().unwrap_or_default();
-                let l = ui.label("Client secret");
-                if ui
-                    .add(
-                        egui::TextEdit::singleline(secret.expose_mut())
-                            .password(true)
-                            .desired_width(w),
-                    )
-                    .labelled_by(l.id)
-                    .changed()
-                {
-                    p.client_secret = (!secret.expose().is_empty()).then_some(secret);
-                }
-                ui.end_row();
+                form_rows::secret_row(ui, "Client secret", &mut p.client_secret, w, true);
                 // Where the secret went at the last save: the store decides (the OS keychain
                 // where one answers, else this owner-only file); shown, not chosen.
                 ui.label("Secret kept in");
@@ -473,7 +488,7 @@ impl ProfilesScreen {
                 enter |= opt_row(ui, "Description", &mut p.description, w);
             });
         self.keys.ui(ui, &mut p, &jobs.map(ProfilesMsg::Keys));
-        super::request_options::ui(ui, &mut p);
+        crate::request_options::ui(ui, &mut p);
         http_settings_ui(ui, &mut p.http);
         ui.add_space(8.0);
         ui.horizontal_wrapped(|ui| {
@@ -533,7 +548,7 @@ impl ProfilesScreen {
                 self.edit_original = None;
                 return;
             }
-            Some("save") => match super::request_options::validate(&p) {
+            Some("save") => match crate::request_options::validate(&p) {
                 Ok(()) => {
                     self.save(jobs, p.clone(), self.edit_original.clone());
                     self.edit_original = Some(p.name.clone());
@@ -730,25 +745,11 @@ fn field_width(ui: &egui::Ui) -> f32 {
 }
 
 fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, width: f32) -> bool {
-    let l = ui.label(label);
-    let r = ui
-        .add(egui::TextEdit::singleline(value).desired_width(width))
-        .labelled_by(l.id);
-    ui.end_row();
-    r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+    form_rows::text_row(ui, label, value, width, false).enter
 }
 
 fn opt_row(ui: &mut egui::Ui, label: &str, value: &mut Option<String>, width: f32) -> bool {
-    let mut s = value.clone().unwrap_or_default();
-    let l = ui.label(label);
-    let r = ui
-        .add(egui::TextEdit::singleline(&mut s).desired_width(width))
-        .labelled_by(l.id);
-    if r.changed() {
-        *value = (!s.trim().is_empty()).then_some(s);
-    }
-    ui.end_row();
-    r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+    form_rows::opt_row(ui, label, value, width).enter
 }
 
 #[cfg(test)]

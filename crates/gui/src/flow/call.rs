@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use url::Url;
 
-use super::worker::Jobs;
+use crate::worker::Jobs;
 use grantscope_core::oauth::dpop::DpopState;
 use grantscope_core::oauth::resource::{self, Challenge, ResourceCall, StepUp};
 use grantscope_core::oauth::session::Observer;
@@ -160,7 +160,7 @@ impl CallPanel {
             self.suggested_for = Some(cx.profile.name.clone());
             if self.url.trim().is_empty()
                 && let Some(issuer) = cx.profile.issuer.as_deref()
-                && cx.profile.name == super::profiles::SANDBOX_PROFILE
+                && cx.profile.name == crate::sandbox_rule::SANDBOX_PROFILE
             {
                 self.url = format!("{}/api/resource", issuer.trim_end_matches('/'));
             }
@@ -239,7 +239,7 @@ impl CallPanel {
             Some(Ok(a)) => {
                 let ok = (200..300).contains(&a.status);
                 let colour =
-                    super::widgets::status_color(ui.visuals(), if ok { "pass" } else { "fail" });
+                    crate::widgets::status_color(ui.visuals(), if ok { "pass" } else { "fail" });
                 ui.colored_label(
                     colour,
                     format!(
@@ -331,7 +331,7 @@ impl CallPanel {
             let result = send_call(&profile, dpop, &call, &token, observer).await;
             done(CallDone {
                 call: id,
-                result: result.map_err(|e| super::connect::describe(&e)),
+                result: result.map_err(|e| crate::connect::describe(&e)),
             })
         });
     }

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use tokio::task::AbortHandle;
 
-use super::connect::{Prepared, describe, prepare};
-use super::widgets::status_color;
-use super::worker::{Jobs, Sink};
+use crate::connect::{Prepared, describe, prepare};
+use crate::widgets::status_color;
+use crate::worker::{Jobs, Sink};
 use grantscope_core::http::Exchange;
 use grantscope_core::oauth::keeper::TokenKeeper;
 use grantscope_core::oauth::session::Observer;

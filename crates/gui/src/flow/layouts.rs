@@ -1,0 +1,226 @@
+//! Where the flow runner's parts go: the form beside the run when there is room, above it when
+//! not; the presenter view; the pending step's card; Run and Cancel with the step-mode toggles;
+//! and what the user must do now (device code, authorization URL, redirect paste), pinned above
+//! the scrolling results.
+
+use super::{FlowCommand, FlowRun, FlowScreen};
+use crate::exchange_view::shorten;
+use crate::layout::{self, Width};
+use crate::step;
+use grantscope_core::profile::Profile;
+
+impl FlowScreen {
+    /// Draws the screen: the form beside the run when there is room, above it when not.
+    pub fn ui(&mut self, ui: &mut egui::Ui, profiles: &[Profile]) -> Option<FlowCommand> {
+        let mut command = None;
+        let width = layout::width_of(ui);
+        self.step.shortcuts(ui.ctx());
+        // Step mode's actions are pinned above the scrolling part: they show wherever it is.
+        if self.run.as_ref().is_some_and(|r| self.step.waits(r.id)) {
+            egui::Panel::top("step_actions").show(ui, |ui| self.step.actions_ui(ui));
+        }
+        if self.step.presenter {
+            return self.presenter_ui(ui);
+        }
+        if width == Width::Narrow {
+            self.pinned_ui(ui);
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("flow_all")
+                    .show(ui, |ui| {
+                        // The pending step first: it is what the run waits on.
+                        self.step_card_ui(ui);
+                        command = self.form_ui(ui, profiles, "below");
+                        ui.separator();
+                        if let Some(c) = self.run_ui(ui) {
+                            command = Some(c);
+                        }
+                    });
+            });
+            return command;
+        }
+        let total = ui.available_width();
+        egui::Panel::left("flow_form")
+            .resizable(true)
+            .default_size((total * 0.36).clamp(280.0, 380.0))
+            .min_size(240.0)
+            .max_size(total * 0.5)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("flow_form_scroll")
+                    .show(ui, |ui| {
+                        command = self.form_ui(ui, profiles, "beside the form");
+                    });
+            });
+        self.pinned_ui(ui);
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("flow_run_scroll")
+                .show(ui, |ui| {
+                    self.step_card_ui(ui);
+                    if let Some(c) = self.run_ui(ui) {
+                        command = Some(c);
+                    }
+                });
+        });
+        command
+    }
+
+    /// The presenter view: no form (set it up in the normal view), the run controls, the
+    /// pending step's explanation and the diagram in larger type.
+    pub(super) fn presenter_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
+        let mut command = None;
+        self.pinned_ui(ui);
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("flow_presenter")
+                .show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{}, {}",
+                            self.grant.title(),
+                            self.profile.name
+                        ))
+                        .strong(),
+                    );
+                    command = self.run_row_ui(ui, false);
+                    if self.run.is_none() {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "The form is hidden in the presenter view: {} or \"Presenter \
+                                 view\" brings it back.",
+                                step::PRESENTER_KEY.name()
+                            ))
+                            .weak(),
+                        );
+                    }
+                    if let Some(e) = &self.form_error {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                    ui.separator();
+                    self.step_card_ui(ui);
+                    if let Some(c) = self.run_ui(ui) {
+                        command = Some(c);
+                    }
+                });
+        });
+        command
+    }
+
+    /// The pending step's card (explanation and request, or its editor), when the run waits.
+    pub(super) fn step_card_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(run) = self.run.as_ref().filter(|r| self.step.waits(r.id)) {
+            let grant = run.grant;
+            let with_request = !self.step.presenter;
+            self.step.card_ui(ui, grant, self.reveal, with_request);
+            ui.add_space(6.0);
+        }
+    }
+
+    /// Run, Cancel, and beside them the step-mode and presenter toggles.
+    pub(super) fn run_row_ui(&mut self, ui: &mut egui::Ui, enter: bool) -> Option<FlowCommand> {
+        let mut command = None;
+        let running = self.run.as_ref().is_some_and(FlowRun::running);
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(!running, egui::Button::new("Run"))
+                .on_hover_text("Enter in a field runs it too")
+                .clicked()
+                || (enter && !running)
+            {
+                command = Some(FlowCommand::Run);
+            }
+            if ui
+                .add_enabled(running, egui::Button::new("Cancel"))
+                .clicked()
+            {
+                self.cancel();
+            }
+            if running {
+                ui.spinner();
+            }
+            self.step.toggles_ui(ui, running);
+        });
+        command
+    }
+
+    /// What the user must do now, pinned above the scrolling results: the device grant's code
+    /// and URL (large, with copy buttons), the authorization URL, the redirect paste field.
+    pub(super) fn pinned_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(run) = self.run.as_mut().filter(|r| r.running()) else {
+            return;
+        };
+        let device = run
+            .device_code()
+            .map(|(c, u, full)| (c.to_owned(), u.to_owned(), full.map(str::to_owned)));
+        let url = run.authorize_url().map(str::to_owned);
+        if device.is_none() && url.is_none() && run.paste_tx.is_none() {
+            return;
+        }
+        egui::Panel::top("flow_pinned").show(ui, |ui| {
+            ui.add_space(4.0);
+            if let Some((code, uri, full)) = &device {
+                ui.label(egui::RichText::new(format!("Go to {uri} and enter {code}")).strong());
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(
+                        egui::RichText::new(code)
+                            .monospace()
+                            .size(30.0)
+                            .strong()
+                            .color(ui.visuals().strong_text_color()),
+                    );
+                    if ui.button("Copy code").clicked() {
+                        ui.ctx().copy_text(code.clone());
+                    }
+                });
+                ui.horizontal_wrapped(|ui| {
+                    ui.hyperlink_to(egui::RichText::new(uri).size(18.0), uri);
+                    if ui.button("Copy URL").clicked() {
+                        ui.ctx().copy_text(uri.clone());
+                    }
+                });
+                if let Some(full) = full {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label("or open");
+                        ui.hyperlink_to(shorten(full, 70), full);
+                    });
+                }
+                ui.label(
+                    egui::RichText::new(
+                        "Waiting for the approval: until then the server answers \
+                         authorization_pending, as expected.",
+                    )
+                    .weak(),
+                );
+            }
+            if let Some(url) = &url {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("Open this URL in a browser to sign in:");
+                    ui.hyperlink_to(shorten(url, 70), url);
+                    if ui.small_button("Copy URL").clicked() {
+                        ui.ctx().copy_text(url.clone());
+                    }
+                });
+            }
+            if run.paste_tx.is_some() {
+                ui.horizontal_wrapped(|ui| {
+                    let l = ui.label("Redirect URL");
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut run.pasted)
+                                .desired_width(ui.available_width().min(420.0))
+                                .hint_text("Paste the redirect URL from the browser's address bar"),
+                        )
+                        .labelled_by(l.id);
+                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if (ui.button("Continue").clicked() || enter)
+                        && let Some(tx) = run.paste_tx.take()
+                    {
+                        let _ = tx.send(std::mem::take(&mut run.pasted));
+                    }
+                });
+            }
+            ui.add_space(4.0);
+        });
+    }
+}

@@ -1,0 +1,541 @@
+//! The flow runner screen: a grant's form, Run and Cancel, and a live sequence diagram
+//! (see [`crate::sequence`]) whose arrows appear as the engine reports its steps. Each exchange
+//! expands to its raw request and response (see [`crate::exchange_view`]). The form is a copy of
+//! the app's active profile; the screen keeps the token set of its runs, so the refresh form
+//! holds the newest refresh token and the scope first granted. What the user must do during a
+//! run (open a URL, enter a device code) stays pinned above the scrolling results. Step mode
+//! and the presenter view's type scale are [`crate::step`]'s, the replays [`crate::replay`]'s;
+//! this screen hands them the run's messages and places them.
+//!
+//! This file is the controller (messages, commands, the screen's state and what changes it);
+//! the form's inputs ([`inputs`]), the token set, the run record ([`run`]), the async task,
+//! the form, the layouts, the results and the "Call an API" panel ([`call`]) and its glue are
+//! in files of their own. What the screen asks of the app is a [`FlowCommand`].
+
+pub mod call;
+mod call_glue;
+mod form;
+pub mod inputs;
+mod layouts;
+mod results;
+mod run;
+mod task;
+mod token_set;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub use inputs::GrantInputs;
+pub use run::{FlowFailure, FlowRun};
+pub use token_set::TokenSet;
+
+use crate::connect;
+use crate::handoff::InspectRequest;
+use crate::replay::Replays;
+use crate::sandbox_rule::{RunningSandbox, sandbox_client_for, sandbox_registered_redirect};
+use crate::step::{StepMode, StepMsg};
+use crate::worker::Jobs;
+use grantscope_core::http::Exchange;
+use grantscope_core::oauth::grants::{GrantKind, TokenSuccess};
+use grantscope_core::oauth::{ClientConfig, FlowEvent};
+use grantscope_core::profile::Profile;
+use grantscope_core::secret::RefreshToken;
+
+/// Messages from a running flow.
+#[derive(Debug)]
+pub enum FlowMsg {
+    /// A step happened.
+    Progress {
+        /// Which run (a cancelled run's late events are ignored).
+        run: u64,
+        /// What happened.
+        event: FlowEvent,
+    },
+    /// The flow finished.
+    Done {
+        /// Which run.
+        run: u64,
+        /// Tokens, or what went wrong.
+        result: Result<Box<TokenSuccess>, FlowFailure>,
+        /// The configuration used (endpoints after discovery), for inspecting the tokens.
+        config: Option<Box<ClientConfig>>,
+        /// The DPoP key the tokens are bound to (API calls prove possession of it).
+        dpop: Option<Arc<grantscope_core::oauth::dpop::DpopState>>,
+    },
+    /// Step mode and replays.
+    Step(StepMsg),
+    /// A "Call an API" request finished (its exchange came as the run's progress).
+    CallDone(call::CallDone),
+}
+
+/// What the flow runner asks the app to do.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum FlowCommand {
+    /// Run the flow (the app first starts the sandbox when the profile needs it).
+    Run,
+    /// Open this token in the inspector.
+    Inspect(Box<InspectRequest>),
+    /// Make this the app's active profile.
+    UseProfile(String),
+    /// Send the "Call an API" panel's request (needs the worker: [`FlowScreen::start_call`]).
+    Call,
+    /// Record these exchanges in the history.
+    Record(Vec<Exchange>),
+}
+
+/// The flow runner's state (runtime only; the form is filled from the active profile).
+pub struct FlowScreen {
+    /// The grant to run.
+    pub grant: GrantKind,
+    /// The connection being used (a copy of the active profile, editable here).
+    pub profile: Profile,
+    /// The stored profile the form was filled from (a change in the store refills it).
+    source: Option<Profile>,
+    /// Grant-specific inputs.
+    pub inputs: GrantInputs,
+    /// Show secrets in the exchanges.
+    pub reveal: bool,
+    run: Option<FlowRun>,
+    next_id: u64,
+    /// A form error shown under Run.
+    form_error: Option<String>,
+    token_set: Option<TokenSet>,
+    /// Step mode: the toggles, the pending request and its editor; the presenter view.
+    pub step: StepMode,
+    replays: Replays,
+    /// The jobs of the last start, for replays of its exchanges.
+    jobs: Option<Jobs<FlowMsg>>,
+    /// The "Call an API" panel, for the tokens of the last run.
+    call: call::CallPanel,
+    /// Run was pressed while the sandbox this profile needs was starting: run once it is up.
+    run_after_sandbox: bool,
+    /// Open the access token of the next run to finish in the inspector (the scripted start
+    /// run).
+    inspect_next_run: bool,
+}
+
+impl Default for FlowScreen {
+    fn default() -> Self {
+        Self {
+            grant: GrantKind::ClientCredentials,
+            profile: Profile::new("unsaved"),
+            source: None,
+            inputs: GrantInputs::default(),
+            reveal: false,
+            run: None,
+            next_id: 1,
+            form_error: None,
+            token_set: None,
+            step: StepMode::default(),
+            replays: Replays::default(),
+            jobs: None,
+            call: call::CallPanel::default(),
+            run_after_sandbox: false,
+            inspect_next_run: false,
+        }
+    }
+}
+
+/// Maps the wizard's grant to the engine's; `None` for implicit, which grantscope does not run.
+pub fn grant_kind(g: grantscope_core::wizard::Grant) -> Option<GrantKind> {
+    use grantscope_core::wizard::Grant;
+    match g {
+        Grant::RefreshToken => Some(GrantKind::RefreshToken),
+        Grant::ClientCredentials => Some(GrantKind::ClientCredentials),
+        Grant::AuthorizationCode => Some(GrantKind::AuthorizationCode),
+        Grant::DeviceCode => Some(GrantKind::DeviceCode),
+        Grant::Password => Some(GrantKind::Password),
+        Grant::Implicit => None,
+    }
+}
+
+impl FlowScreen {
+    /// Starts with step mode on, and (`presenter`) the presenter view (screenshots).
+    pub fn start_in_step_mode(&mut self, presenter: bool) {
+        self.step.enabled = true;
+        self.step.presenter = presenter;
+    }
+
+    /// The next run to finish opens its access token in the inspector (the scripted start run
+    /// on the inspector screen).
+    pub fn inspect_next_run(&mut self) {
+        self.inspect_next_run = true;
+    }
+
+    /// Run was pressed but the profile's sandbox is still starting: run once it is up.
+    pub fn run_when_sandbox_starts(&mut self) {
+        self.run_after_sandbox = true;
+    }
+
+    /// The sandbox started (`true`) or could not: a run waiting for it goes now, or not at all.
+    pub fn sandbox_started(&mut self, ok: bool) -> Option<FlowCommand> {
+        (std::mem::take(&mut self.run_after_sandbox) && ok).then_some(FlowCommand::Run)
+    }
+
+    /// The inspector's Refresh: the refresh grant for `stored` (the active profile as stored),
+    /// with the token set's newest refresh token, else `refresh_token` (the one that came with
+    /// the inspected token).
+    pub fn refresh_from(&mut self, stored: Option<Profile>, refresh_token: Option<RefreshToken>) {
+        self.prefill(GrantKind::RefreshToken, stored);
+        if self.token_set.is_none()
+            && let Some(rt) = refresh_token
+        {
+            self.inputs.refresh_token = rt;
+        }
+    }
+
+    /// Selects `grant` and fills the form from `profile` (the sandbox profile gets the seeded
+    /// client that can run this grant; the refresh grant gets the token set's client, newest
+    /// refresh token and first granted scope). A different grant or profile clears the last
+    /// run: its diagram and tokens belong to what was run.
+    pub fn prefill(&mut self, grant: GrantKind, profile: Option<Profile>) {
+        let changed = grant != self.grant
+            || profile
+                .as_ref()
+                .is_some_and(|p| p.name != self.profile.name);
+        let other_profile = profile
+            .as_ref()
+            .is_some_and(|p| p.name != self.profile.name);
+        self.grant = grant;
+        if other_profile {
+            // Another server's refresh token means nothing here.
+            self.inputs.refresh_token = RefreshToken::default();
+        }
+        if let Some(p) = profile {
+            self.source = Some(p.clone());
+            self.profile = p;
+        }
+        sandbox_client_for(grant, &mut self.profile);
+        self.apply_token_set();
+        self.form_error = None;
+        if changed {
+            self.clear_run();
+        }
+    }
+
+    /// Keeps the form on the app's active profile: `stored` is that profile as in the store.
+    /// When it is another profile, or the store's copy changed, the form is filled again.
+    pub fn follow_active(&mut self, stored: Option<&Profile>) {
+        let Some(p) = stored else {
+            return;
+        };
+        if self.source.as_ref() != Some(p) {
+            self.prefill(self.grant, Some(p.clone()));
+        }
+    }
+
+    fn apply_token_set(&mut self) {
+        if self.grant != GrantKind::RefreshToken {
+            return;
+        }
+        if let Some(ts) = self
+            .token_set
+            .as_ref()
+            .filter(|t| t.profile == self.profile.name)
+        {
+            self.inputs.refresh_token = ts.refresh_token.clone();
+            self.profile.client_id = ts.client_id.clone();
+            self.profile.client_secret = ts.client_secret.clone();
+            self.profile.auth_method = ts.auth_method;
+            self.profile.scope = ts.scope.clone();
+        }
+    }
+
+    /// The token set of the runs so far.
+    pub fn token_set(&self) -> Option<&TokenSet> {
+        self.token_set.as_ref()
+    }
+
+    /// A refresh elsewhere (the inspector's auto-refresh) rotated the refresh token.
+    pub fn rotated(&mut self, old: &RefreshToken, new: RefreshToken) {
+        if let Some(ts) = self.token_set.as_mut().filter(|t| t.refresh_token == *old) {
+            ts.refresh_token = new;
+            self.apply_token_set();
+        }
+    }
+
+    fn clear_run(&mut self) {
+        self.cancel();
+        self.run = None;
+    }
+
+    /// The current (or last) run.
+    pub fn run(&self) -> Option<&FlowRun> {
+        self.run.as_ref()
+    }
+
+    /// Handles a message from the worker; returns what the app should do (record the exchanges
+    /// in the history, inspect the scripted start run's token).
+    pub fn on_message(&mut self, msg: FlowMsg) -> Vec<FlowCommand> {
+        let mut commands = self.handle_message(msg);
+        if self.inspect_next_run
+            && let Some(run) = self.run.as_ref().filter(|r| !r.running())
+        {
+            self.inspect_next_run = false;
+            if let Some(req) = run.success().map(|s| run.inspect_request(s, false)) {
+                commands.push(FlowCommand::Inspect(Box::new(req)));
+            }
+        }
+        commands
+    }
+
+    fn handle_message(&mut self, msg: FlowMsg) -> Vec<FlowCommand> {
+        let mut finished = Vec::new();
+        match msg {
+            FlowMsg::Progress { run, event } => {
+                if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
+                    if let FlowEvent::Exchange(ex) = &event {
+                        let mut ex = (**ex).clone();
+                        crate::exchange_view::mark_received_tokens(&mut ex);
+                        r.exchanges.push(ex.clone());
+                        finished.push(ex);
+                    }
+                    r.events.push(event);
+                }
+            }
+            FlowMsg::Done {
+                run,
+                result,
+                config,
+                dpop,
+            } => {
+                if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
+                    self.step.run_ended();
+                    r.result = Some(result);
+                    r.abort = None;
+                    r.paste_tx = None;
+                    r.config = config;
+                    r.dpop = dpop;
+                    r.finished_at = Some(grantscope_core::timefmt::now_unix());
+                    self.keep_tokens();
+                }
+            }
+            FlowMsg::Step(StepMsg::Pending {
+                run,
+                pending,
+                reply,
+            }) => {
+                // A late question of a cancelled run is dropped: its reply is Cancel.
+                if self
+                    .run
+                    .as_ref()
+                    .is_some_and(|r| r.id == run && r.running())
+                {
+                    self.step.on_pending(run, *pending, reply);
+                }
+            }
+            FlowMsg::Step(StepMsg::Replayed {
+                run,
+                exchange,
+                outcome,
+            }) => {
+                self.replays.done(outcome);
+                if let Some(ex) = exchange {
+                    if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
+                        r.exchanges.push((*ex).clone());
+                        r.events.push(FlowEvent::Exchange(ex.clone()));
+                    }
+                    finished.push(*ex);
+                }
+            }
+            FlowMsg::CallDone(done) => self.call.on_done(done),
+        }
+        if finished.is_empty() {
+            Vec::new()
+        } else {
+            vec![FlowCommand::Record(finished)]
+        }
+    }
+
+    /// Runs the authorization code grant again with what a step-up challenge asked for.
+    fn step_up(&mut self, step: &grantscope_core::oauth::resource::StepUp) {
+        let mut set = |name: &str, value: Option<String>| {
+            self.profile.authorize_params.retain(|(k, _)| k != name);
+            if let Some(v) = value {
+                self.profile.authorize_params.push((name.to_owned(), v));
+            }
+        };
+        set("acr_values", step.acr_values.clone());
+        set("max_age", step.max_age.map(|a| a.to_string()));
+        self.grant = GrantKind::AuthorizationCode;
+    }
+
+    /// After a successful run: a refresh token starts (or, from the refresh grant, renews) the
+    /// token set.
+    fn keep_tokens(&mut self) {
+        let Some(r) = self.run.as_ref() else {
+            return;
+        };
+        let Some(s) = r.success() else {
+            return;
+        };
+        let Some(rt) = s.tokens.refresh_token.clone() else {
+            return;
+        };
+        match (&mut self.token_set, r.grant) {
+            (Some(ts), GrantKind::RefreshToken) if ts.profile == r.profile.name => {
+                ts.refresh_token = rt;
+            }
+            _ => {
+                self.token_set = Some(TokenSet {
+                    profile: r.profile.name.clone(),
+                    client_id: r.profile.client_id.clone(),
+                    client_secret: r.profile.client_secret.clone(),
+                    auth_method: r.profile.auth_method,
+                    refresh_token: rt,
+                    scope: s.tokens.scope.clone().or(r.requested_scope.clone()),
+                });
+            }
+        }
+        self.apply_token_set();
+    }
+
+    /// Starts the flow; `sandbox` is the running sandbox when the profile runs against it
+    /// as it runs now (its address is filled in).
+    pub fn start(&mut self, jobs: &Jobs<FlowMsg>, sandbox: Option<&RunningSandbox>) {
+        if let Some(sb) = sandbox {
+            sb.fill(&mut self.profile);
+        }
+        self.form_error = None;
+        if let Err(e) = crate::request_options::validate(&self.profile) {
+            self.form_error = Some(e);
+            return;
+        }
+        if self.grant == GrantKind::JwtBearer
+            && let Err(e) = self.inputs.bearer_assertion()
+        {
+            self.form_error = Some(e);
+            return;
+        }
+        self.call.clear();
+        let mut prepared = match connect::prepare(&self.profile) {
+            Ok(p) => p,
+            Err(e) => {
+                self.form_error = Some(connect::describe(&e));
+                return;
+            }
+        };
+        if self.grant == GrantKind::AuthorizationCode
+            && self.inputs.paste_redirect
+            && prepared
+                .profile
+                .redirect_uri
+                .as_deref()
+                .is_none_or(|u| u.trim().is_empty())
+        {
+            // Pasting needs a redirect URI the server has registered (no loopback port to pick).
+            match sandbox_registered_redirect(&self.profile) {
+                Some(u) => prepared.profile.redirect_uri = Some(u.to_string()),
+                None => {
+                    self.form_error = Some(
+                        "Pasting the redirect URL needs the redirect URI registered for this \
+                         client at the server: fill in Redirect URI."
+                            .into(),
+                    );
+                    return;
+                }
+            }
+        }
+        self.cancel();
+        self.jobs = Some(jobs.clone());
+        let id = self.next_id;
+        self.next_id += 1;
+        let grant = self.grant;
+        let inputs = self.inputs.clone();
+        let stepped = self.step.enabled;
+        let (paste_tx, paste_rx) = if grant == GrantKind::AuthorizationCode && inputs.paste_redirect
+        {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        let sink = jobs.sink();
+        let requested_scope = prepared
+            .profile
+            .scope
+            .clone()
+            .filter(|s| !s.trim().is_empty());
+        let abort = jobs.spawn(async move {
+            let (result, config, dpop) =
+                task::run_flow(id, grant, prepared, inputs, paste_rx, sink, stepped).await;
+            FlowMsg::Done {
+                run: id,
+                result: result.map(Box::new).map_err(|e| FlowFailure::from(&e)),
+                config: config.map(Box::new),
+                dpop,
+            }
+        });
+        self.run = Some(FlowRun {
+            id,
+            grant,
+            events: Vec::new(),
+            exchanges: Vec::new(),
+            result: None,
+            abort: Some(abort),
+            paste_tx,
+            pasted: String::new(),
+            open: BTreeSet::new(),
+            config: None,
+            requested_scope,
+            checks_off: if grant == GrantKind::AuthorizationCode {
+                self.inputs.checks_off.clone()
+            } else {
+                Vec::new()
+            },
+            finished_at: None,
+            profile: self.profile.clone(),
+            dpop: None,
+        });
+    }
+
+    /// Cancels the running flow (its listener and requests are dropped).
+    pub fn cancel(&mut self) {
+        self.step.run_ended();
+        if let Some(r) = self.run.as_mut().filter(|r| r.running()) {
+            if let Some(a) = r.abort.take() {
+                a.abort();
+            }
+            r.paste_tx = None;
+            r.result = Some(Err(FlowFailure {
+                message: "cancelled".into(),
+                oauth: None,
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refresh_form_holds_the_token_sets_newest_token_and_first_scope() {
+        let mut f = FlowScreen::default();
+        let mut p = Profile::new("p");
+        p.client_id = "c".into();
+        p.scope = Some("openid offline_access".into());
+        f.prefill(GrantKind::AuthorizationCode, Some(p.clone()));
+        f.token_set = Some(TokenSet {
+            profile: "p".into(),
+            client_id: "c".into(),
+            client_secret: None,
+            auth_method: None,
+            refresh_token: "rt1".into(),
+            scope: Some("openid offline_access".into()),
+        });
+        let mut changed = p.clone();
+        changed.scope = Some("api".into());
+        f.prefill(GrantKind::RefreshToken, Some(changed));
+        assert_eq!(f.inputs.refresh_token.expose(), "rt1");
+        assert_eq!(f.profile.scope.as_deref(), Some("openid offline_access"));
+        f.rotated(&"rt1".into(), "rt2".into());
+        assert_eq!(f.inputs.refresh_token.expose(), "rt2");
+        // Another profile's token set is not offered.
+        f.prefill(GrantKind::RefreshToken, Some(Profile::new("other")));
+        assert_eq!(f.inputs.refresh_token.expose(), "");
+        assert_eq!(f.token_set().unwrap().profile, "p");
+    }
+}

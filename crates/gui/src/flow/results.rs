@@ -1,0 +1,188 @@
+//! A run's results: its tokens and what they say (rotation, scope granted against requested,
+//! authorization details), Inspect, the token response, the "Call an API" panel, the live
+//! sequence diagram, and the exchanges with their replays.
+
+use std::collections::BTreeSet;
+
+use super::{FlowCommand, FlowMsg, FlowScreen, call};
+use crate::exchange_view::{ExchangeView, exchange_ui, mask_token_response};
+use crate::sequence::sequence_ui;
+use crate::step::StepMsg;
+
+impl FlowScreen {
+    pub(super) fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
+        let mut command = None;
+        let mut step_up = None;
+        let reveal = self.reveal;
+        let pending = match &self.run {
+            Some(r) if self.step.waits(r.id) => self.step.pending_arrows(),
+            _ => Vec::new(),
+        };
+        let scale = self.step.scale();
+        let Some(run) = self.run.as_mut() else {
+            ui.label(format!(
+                "{}: fill in the connection and press Run. Every request and response will \
+                 appear here as a sequence diagram.",
+                self.grant.title()
+            ));
+            return None;
+        };
+        ui.heading(run.grant.title());
+        if !run.checks_off.is_empty() {
+            let names: Vec<&str> = run.checks_off.iter().map(|c| c.as_str()).collect();
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!(
+                    "Client checks turned off for this run: {}",
+                    names.join(", ")
+                ),
+            );
+            if let Some(Ok(s)) = &run.result {
+                for line in &s.accepted_unchecked {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("Accepted: {}", grantscope_core::text::inert(line)),
+                    );
+                }
+            }
+        }
+        // An error is shown once, under Run; the diagram shows where it happened.
+        if let Some(Ok(s)) = &run.result {
+            ui.colored_label(
+                crate::widgets::status_color(ui.visuals(), "pass"),
+                "Tokens received",
+            );
+            if let Some(rot) = s.refresh_rotated {
+                ui.label(if rot {
+                    "The server rotated the refresh token."
+                } else {
+                    "The server did NOT rotate the refresh token."
+                });
+            }
+            let granted = s.tokens.scope.as_deref().map(str::trim);
+            let requested = run.requested_scope.as_deref().map(str::trim);
+            if let (Some(g), Some(r)) = (granted, requested)
+                && scope_set(g) != scope_set(r)
+            {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Scope requested: {r}; granted: {g}"),
+                );
+            }
+            if let Some(granted) = s.raw.get("authorization_details") {
+                // RFC 9396 §7: what the server granted may differ from what was asked.
+                let pretty =
+                    |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+                let requested = run
+                    .profile
+                    .authorization_details
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                    .map_or_else(|| "(none)".to_string(), |v| pretty(&v));
+                ui.label(egui::RichText::new("Authorization details (RFC 9396)").strong());
+                ui.columns(2, |cols| {
+                    cols[0].label("Requested");
+                    crate::exchange_view::capped_text_ui(
+                        &mut cols[0],
+                        ("rar_requested", run.id),
+                        &requested,
+                        160.0,
+                    );
+                    cols[1].label("Granted");
+                    crate::exchange_view::capped_text_ui(
+                        &mut cols[1],
+                        ("rar_granted", run.id),
+                        &pretty(granted),
+                        160.0,
+                    );
+                });
+            }
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Inspect access token").clicked() {
+                    command = Some(FlowCommand::Inspect(Box::new(
+                        run.inspect_request(s, false),
+                    )));
+                }
+                if s.tokens.id_token.is_some() && ui.button("Inspect ID token").clicked() {
+                    command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
+                }
+            });
+
+            let shown = if reveal {
+                serde_json::to_string_pretty(&s.raw).unwrap_or_default()
+            } else {
+                mask_token_response(&s.raw)
+            };
+            crate::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
+            let cx = call::CallContext {
+                run: run.id,
+                profile: &run.profile,
+                token: s.tokens.access_token.expose(),
+                dpop: run.dpop.clone(),
+            };
+            match self.call.ui(ui, &cx) {
+                Some(call::CallCommand::Send) => command = Some(FlowCommand::Call),
+                Some(call::CallCommand::StepUp(step)) => step_up = Some(step),
+                None => {}
+            }
+        }
+        if let Some(clicked) = sequence_ui(ui, &run.events, &pending, scale)
+            && !run.open.remove(&clicked)
+        {
+            run.open.insert(clicked);
+        }
+        if self.step.presenter && !pending.is_empty() {
+            // The presenter view: explanation, diagram, then the request.
+            self.step.request_card_ui(ui, reveal);
+        }
+        ui.separator();
+        ui.label(egui::RichText::new("Exchanges").strong());
+        self.replays.note_ui(ui);
+        let finished = !run.running();
+        let mut ask = None;
+        for (i, ex) in run.exchanges.iter().enumerate() {
+            let view = ExchangeView::of(ex, reveal);
+            let title = format!("{}. {}", i + 1, view.title());
+            let open = run.open.contains(&i);
+            let replays = &mut self.replays;
+            let resp = egui::CollapsingHeader::new(title)
+                .id_salt(("exchange", run.id, i))
+                .open(Some(open))
+                .show(ui, |ui| {
+                    exchange_ui(ui, ("flow", run.id, i), &view);
+                    // Replays once the run is over (its requests are the recorded ones).
+                    if finished && let Some(a) = replays.ui(ui, i, ex, reveal) {
+                        ask = Some(a);
+                    }
+                });
+            if resp.header_response.clicked() {
+                if open {
+                    run.open.remove(&i);
+                } else {
+                    run.open.insert(i);
+                }
+            }
+        }
+        if let (Some(a), Some(jobs)) = (ask, &self.jobs) {
+            let (id, http) = (run.id, run.profile.http.clone());
+            jobs.spawn(async move {
+                let (exchange, outcome) =
+                    crate::replay::replay(http, a.step, a.request, a.edited).await;
+                FlowMsg::Step(StepMsg::Replayed {
+                    run: id,
+                    exchange: exchange.map(Box::new),
+                    outcome,
+                })
+            });
+        }
+        if let Some(step) = step_up {
+            self.step_up(&step);
+            command = Some(FlowCommand::Run);
+        }
+        command
+    }
+}
+
+fn scope_set(s: &str) -> BTreeSet<&str> {
+    s.split_whitespace().collect()
+}

@@ -1,0 +1,183 @@
+//! One run of the flow runner as it goes and as it ended ([`FlowRun`]): its events and
+//! exchanges, its tokens or its failure ([`FlowFailure`]), and the inspector's request for one of
+//! its tokens.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::connect;
+use crate::handoff::InspectRequest;
+use grantscope_core::http::Exchange;
+use grantscope_core::oauth::grants::{GrantKind, TokenSuccess};
+use grantscope_core::oauth::{ClientConfig, FlowError, FlowEvent};
+use grantscope_core::profile::Profile;
+use grantscope_core::token::{InspectOptions, TokenKind};
+
+/// A failed flow, as shown: the message and, for OAuth errors, the code and its hint (once).
+#[derive(Debug, Clone)]
+pub struct FlowFailure {
+    /// The error's text, worded for this window's fields.
+    pub message: String,
+    /// The OAuth error code and the hint for it.
+    pub oauth: Option<(String, &'static str)>,
+}
+
+impl From<&FlowError> for FlowFailure {
+    fn from(e: &FlowError) -> Self {
+        let oauth = match e {
+            FlowError::OAuth { error, .. } | FlowError::AuthorizationDenied { error } => {
+                Some((error.error.clone(), error.hint()))
+            }
+            _ => None,
+        };
+        let mut message = connect::describe(e);
+        if oauth.is_some()
+            && let Some(cut) = message.find(". Hint: ")
+        {
+            // The hint has a line of its own below.
+            message.truncate(cut);
+        }
+        Self { message, oauth }
+    }
+}
+
+/// One running or finished flow.
+pub struct FlowRun {
+    pub(super) id: u64,
+    pub(super) grant: GrantKind,
+    pub(super) events: Vec<FlowEvent>,
+    pub(super) exchanges: Vec<Exchange>,
+    pub(super) result: Option<Result<Box<TokenSuccess>, FlowFailure>>,
+    pub(super) abort: Option<tokio::task::AbortHandle>,
+    pub(super) paste_tx: Option<tokio::sync::oneshot::Sender<String>>,
+    pub(super) pasted: String,
+    pub(super) open: BTreeSet<usize>,
+    pub(super) config: Option<Box<ClientConfig>>,
+    pub(super) requested_scope: Option<String>,
+    /// The client checks the tester turned off for this run.
+    pub(super) checks_off: Vec<grantscope_core::oauth::ClientCheck>,
+    pub(super) finished_at: Option<i64>,
+    pub(super) profile: Profile,
+    pub(super) dpop: Option<Arc<grantscope_core::oauth::dpop::DpopState>>,
+}
+
+impl FlowRun {
+    /// Whether the flow is still going.
+    pub fn running(&self) -> bool {
+        self.result.is_none()
+    }
+
+    /// The grant this run runs.
+    pub fn grant(&self) -> GrantKind {
+        self.grant
+    }
+
+    /// The tokens, when the flow succeeded.
+    pub fn success(&self) -> Option<&TokenSuccess> {
+        match &self.result {
+            Some(Ok(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Why the flow failed.
+    pub fn failure(&self) -> Option<&FlowFailure> {
+        match &self.result {
+            Some(Err(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The exchanges so far.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// The profile the run used (as sent, after the sandbox's issuer was filled in).
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The authorization URL the user must open, if the flow gave one.
+    pub fn authorize_url(&self) -> Option<&str> {
+        self.events.iter().rev().find_map(|e| match e {
+            FlowEvent::Authorize { url, .. } => Some(url.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The device grant's user code and verification URLs, while the user must enter it.
+    pub fn device_code(&self) -> Option<(&str, &str, Option<&str>)> {
+        self.events.iter().rev().find_map(|e| match e {
+            FlowEvent::DeviceCode {
+                verification_uri,
+                verification_uri_complete,
+                user_code,
+                ..
+            } => Some((
+                user_code.as_str(),
+                verification_uri.as_str(),
+                verification_uri_complete.as_deref(),
+            )),
+            _ => None,
+        })
+    }
+
+    /// Builds the inspector's request for one of this run's tokens, with the checks the core
+    /// sets for what this client received.
+    pub fn inspect_request(&self, s: &TokenSuccess, id_token: bool) -> InspectRequest {
+        use grantscope_core::oauth::received;
+        let t = &s.tokens;
+        let cfg = self
+            .config
+            .as_deref()
+            .cloned()
+            .or_else(|| self.profile.client_config().ok());
+        let issuer = cfg
+            .as_ref()
+            .and_then(|c| received::expected_issuer(c, None));
+        let token = if id_token {
+            t.id_token
+                .as_ref()
+                .map(|t| t.expose().to_owned())
+                .unwrap_or_default()
+        } else {
+            t.access_token.expose().to_owned()
+        };
+        let (options, hs_secret) = match (&cfg, id_token) {
+            (Some(c), true) => (
+                received::id_token_options(c, issuer, s),
+                matches!(
+                    received::key_source_for(&token, TokenKind::Id, c),
+                    grantscope_core::token::KeySource::Secret(_)
+                )
+                .then(|| c.client_secret.clone())
+                .flatten(),
+            ),
+            (Some(c), false) => (received::access_token_options(c, issuer), None),
+            (None, _) => (InspectOptions::default(), None),
+        };
+        InspectRequest {
+            token,
+            profile: self.profile.clone(),
+            jwks_uri: cfg
+                .as_ref()
+                .and_then(|c| c.endpoints.jwks_uri.as_ref())
+                .map(ToString::to_string),
+            options,
+            hs_secret,
+            expires_at: match (id_token, t.expires_in, self.finished_at) {
+                (false, Some(e), Some(at)) if e.is_finite() && e > 0.0 => {
+                    Some(at.saturating_add(e.min(1e12) as i64))
+                }
+                _ => None,
+            },
+            refresh_token: t.refresh_token.clone(),
+            dpop: self
+                .dpop
+                .as_ref()
+                .filter(|_| !id_token)
+                .map(|d| (t.token_type.clone(), d.key.jkt())),
+        }
+    }
+}

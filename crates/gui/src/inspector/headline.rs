@@ -1,0 +1,158 @@
+//! The verdict line ([`Headline`](super::Headline)): what the token is worth now, by the checks
+//! or by what the server said since; the countdown; and the quick "this is prose, not a token"
+//! test.
+
+use super::*;
+
+/// The verdict from the report and what the server said since.
+pub(super) fn headline(
+    ins: &Inspection,
+    server: &ServerSays,
+    watch_rejected: bool,
+    known_exp: Option<i64>,
+    now: i64,
+) -> Headline {
+    let h = |text, status, detail: &str| Headline {
+        text,
+        status,
+        detail: detail.to_owned(),
+    };
+    if ins
+        .checks
+        .iter()
+        .any(|c| c.id == "decode" && c.status == CheckStatus::Fail)
+    {
+        return h("NOT READABLE", "fail", "it does not decode");
+    }
+    if let Some(at) = server.revoked_at {
+        return Headline {
+            text: "REVOKED",
+            status: "fail",
+            detail: format!(
+                "the server accepted its revocation at {} UTC",
+                timefmt::rfc3339(at)
+                    .split_once('T')
+                    .map_or("", |(_, t)| t.trim_end_matches('Z'))
+            ),
+        };
+    }
+    if watch_rejected {
+        return h(
+            "REJECTED",
+            "fail",
+            "the server stopped accepting it (Watch)",
+        );
+    }
+    let active = server
+        .introspection
+        .as_ref()
+        .and_then(|v| v.get("active"))
+        .and_then(Value::as_bool);
+    if active == Some(false) {
+        return h("INACTIVE", "fail", "introspection says active: false");
+    }
+    let exp = ins.lifetime().expires_at.or(known_exp);
+    if exp.is_some_and(|e| e <= now) {
+        return h("EXPIRED", "fail", "its lifetime is over");
+    }
+    if ins.format == TokenFormat::Opaque {
+        return if active == Some(true) {
+            h("ACTIVE", "pass", "opaque; introspection says active: true")
+        } else {
+            h("OPAQUE", "info", "the server decides: Introspect asks it")
+        };
+    }
+    if ins.valid {
+        h("VALID", "pass", "signature verified, every check passed")
+    } else {
+        let first = ins
+            .checks
+            .iter()
+            .find(|c| c.status == CheckStatus::Fail)
+            .map_or("the signature is not verified", |c| c.message.as_str());
+        h(
+            "NOT VALID",
+            "fail",
+            &grantscope_core::http::excerpt(first, 90),
+        )
+    }
+}
+
+/// Why `text` is plainly not a token, if it is not: a bearer token is one b64token (RFC 6750
+/// §2.1: letters, digits, `-._~+/`, then `=` padding), with no spaces inside.
+pub fn plainly_not_a_token(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.chars().any(char::is_whitespace) {
+        return Some("it has spaces in it; a token is one word (RFC 6750 §2.1)".into());
+    }
+    let body = t.trim_end_matches('=');
+    if let Some(c) = body
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._~+/".contains(*c)))
+    {
+        return Some(format!(
+            "it has {:?} in it; tokens use letters, digits and -._~+/ only (RFC 6750 §2.1)",
+            c
+        ));
+    }
+    None
+}
+
+/// `h:mm:ss` (or `m:ss`) left, for the ticking countdown.
+pub fn countdown(secs: i64) -> String {
+    let s = secs.max(0);
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_is_not_a_token_but_token_alphabets_are() {
+        assert!(plainly_not_a_token("hello world this is not a token").is_some());
+        assert!(plainly_not_a_token("<script>").is_some());
+        assert_eq!(plainly_not_a_token("eyJhbGciOi.eyJzdWIi.c2ln"), None);
+        assert_eq!(plainly_not_a_token("2YotnFZFEjr1zCsicMWpAA=="), None);
+        assert_eq!(plainly_not_a_token("  trimmed-opaque~token+/  "), None);
+    }
+
+    fn opaque() -> Inspection {
+        grantscope_core::token::inspect_with_keys(
+            "2YotnFZFEjr1zCsicMWpAA",
+            &Default::default(),
+            &InspectOptions::default(),
+            1_000,
+        )
+    }
+
+    #[test]
+    fn an_opaque_token_is_neutral_until_the_server_speaks() {
+        let ins = opaque();
+        assert_eq!(ins.format, TokenFormat::Opaque);
+        let mut server = ServerSays::default();
+        let h = headline(&ins, &server, false, None, 1_000);
+        assert_eq!((h.text, h.status), ("OPAQUE", "info"));
+        server.introspection = Some(serde_json::json!({"active": true, "exp": 1_060}));
+        assert_eq!(
+            headline(&ins, &server, false, Some(1_060), 1_000).text,
+            "ACTIVE"
+        );
+        assert_eq!(
+            headline(&ins, &server, false, Some(1_060), 1_061).text,
+            "EXPIRED"
+        );
+        server.revoked_at = Some(1_010);
+        assert_eq!(
+            headline(&ins, &server, false, Some(1_060), 1_020).text,
+            "REVOKED"
+        );
+        server.revoked_at = None;
+        assert_eq!(headline(&ins, &server, true, None, 1_020).text, "REJECTED");
+    }
+}

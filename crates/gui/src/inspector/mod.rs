@@ -1,0 +1,653 @@
+//! The token inspector screen: paste (Ctrl+V anywhere), drop a file, or receive a token from a
+//! flow. A headline that never scrolls away says what the token is worth now (the verdict of
+//! the checks, or what the server said since: revoked, rejected, inactive; "opaque" when only
+//! the server can tell), beside Inspect and Clear. The token box has a capped height and shows
+//! header, payload and signature in the jwt.io colours. Below: the server calls with their
+//! answers right under their buttons, the lifetime bar and countdown, the checklist, the header
+//! and claims as JSON trees, and the lifecycle lab ([`lifecycle_lab`]). Server calls use the
+//! client the token was issued to: the flow's profile for a token from a flow, else the active
+//! profile. A token from a flow is checked with what the app knows about it (the nonce it sent,
+//! the client id as audience, the access token for `at_hash`, the `expires_in` it got).
+
+mod headline;
+pub mod lifecycle_lab;
+mod server;
+mod token_view;
+mod view;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::connect;
+use crate::exchange_view::capped_text_ui;
+use crate::handoff::InspectRequest;
+use crate::layout::{self, Width};
+use crate::widgets::{JsonTree, badge_ui, lifetime_bar_ui, status_color};
+use crate::worker::{Jobs, Sink};
+use grantscope_core::http::{Exchange, HttpClient};
+use grantscope_core::oauth::{Connection, EndpointKind, FlowEvent, lifecycle};
+use grantscope_core::profile::Profile;
+use grantscope_core::secret::{AccessToken, AuthorizationCode, ClientSecret, RefreshToken};
+use grantscope_core::timefmt;
+use grantscope_core::token::{
+    CheckStatus, InspectOptions, Inspection, KeySource, Lifetime, SharedSecret, SignatureStatus,
+    TokenFormat, TokenKind,
+};
+use headline::headline;
+use lifecycle_lab::{KeeperPanel, LifecycleCommand, LifecycleMsg, WatchPanel};
+use server::{history_observer, key_source, non_empty, server_call};
+use token_view::{JwtColors, MAX_EDITABLE, token_view_ui};
+
+/// The token box's height before it scrolls, in monospace rows.
+const TOKEN_BOX_ROWS: f32 = 4.0;
+
+/// Messages from inspector jobs.
+#[derive(Debug)]
+pub enum InspectorMsg {
+    /// An inspection finished.
+    Inspected {
+        /// Which request (older answers are dropped).
+        seq: u64,
+        /// The report.
+        inspection: Box<Inspection>,
+        /// Why keys could not be loaded, if so.
+        key_error: Option<String>,
+        /// When it was checked (unix seconds).
+        checked_at: i64,
+    },
+    /// A server call on the token finished.
+    ServerCall {
+        /// The token it was made for (answers for a token no longer shown are dropped).
+        token_gen: u64,
+        /// Which call.
+        what: Call,
+        /// The answer, or the error.
+        result: Result<CallAnswer, String>,
+    },
+    /// An HTTP exchange a job made (for the history, as it happens).
+    Exchange(Box<Exchange>),
+    /// Watch and auto-refresh progress.
+    Lifecycle(LifecycleMsg),
+}
+
+/// What the inspector asks of the app.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum InspectorCommand {
+    /// Record these exchanges in the history.
+    Record(Vec<Exchange>),
+    /// Run the refresh grant in the flow runner (with this refresh token when the flow has no
+    /// token set of its own).
+    Refresh(Option<RefreshToken>),
+    /// Auto-refresh rotated the refresh token: the flow runner's token set follows.
+    Rotated {
+        /// The refresh token replaced.
+        old: RefreshToken,
+        /// The one that replaced it.
+        new: RefreshToken,
+    },
+}
+
+/// A server call on the inspected token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// RFC 7662.
+    Introspect,
+    /// RFC 7009.
+    Revoke,
+    /// OIDC Core §5.3.
+    Userinfo,
+}
+
+impl Call {
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Call::Introspect => "Introspect",
+            Call::Revoke => "Revoke",
+            Call::Userinfo => "Userinfo",
+        }
+    }
+
+    fn answer_title(self) -> &'static str {
+        match self {
+            Call::Introspect => "Introspection says",
+            Call::Revoke => "Revocation",
+            Call::Userinfo => "Userinfo says",
+        }
+    }
+}
+
+/// What a server call answered.
+#[derive(Debug, Clone)]
+pub struct CallAnswer {
+    /// As shown.
+    pub text: String,
+    /// Introspection's JSON.
+    pub introspection: Option<Value>,
+}
+
+/// Where to get keys from and what to expect, as typed in the form (plus what a flow knows).
+#[derive(Debug, Clone, Default)]
+pub struct VerifyForm {
+    /// JWKS URL or file path.
+    pub jwks: String,
+    /// Shared secret for HS* tokens.
+    pub secret: ClientSecret,
+    /// Expected issuer.
+    pub issuer: String,
+    /// Expected audience (for an ID token from a flow: the client id, also checked as `azp`).
+    pub audience: String,
+    /// Expected nonce (ID tokens).
+    pub nonce: String,
+    /// Access, ID or unknown.
+    pub kind: TokenKind,
+    /// The access token issued with an ID token, for `at_hash` (from a flow, not typed).
+    pub access_token: Option<AccessToken>,
+    /// The code exchanged for an ID token, for `c_hash` (from a flow, not typed).
+    pub code: Option<AuthorizationCode>,
+    /// A non-RFC 9068 `typ` is only a warning (the token came from the token endpoint as an
+    /// access token).
+    pub lenient_typ: bool,
+    /// From a DPoP flow: the response's `token_type` and the thumbprint of the key in use, for
+    /// the `token_type` and `cnf.jkt` checks (RFC 9449 §6).
+    pub dpop: Option<(Option<String>, String)>,
+}
+
+struct Shown {
+    inspection: Inspection,
+    header: JsonTree,
+    claims: JsonTree,
+    key_error: Option<String>,
+    checked_at: i64,
+}
+
+/// What the server said about the inspected token since it was inspected.
+#[derive(Debug, Clone, Default)]
+struct ServerSays {
+    /// The server accepted the revocation (unix seconds).
+    revoked_at: Option<i64>,
+    /// The last introspection answer.
+    introspection: Option<Value>,
+}
+
+/// The verdict line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Headline {
+    /// VALID, NOT VALID, REVOKED, OPAQUE, ...
+    pub text: &'static str,
+    /// pass / fail / warn / info (its colour).
+    pub status: &'static str,
+    /// Why, in a few words.
+    pub detail: String,
+}
+
+/// The inspector's runtime state.
+#[derive(Default)]
+pub struct InspectorScreen {
+    /// The token text.
+    pub input: String,
+    /// Verification settings.
+    pub verify: VerifyForm,
+    /// The refresh token that came with the inspected token (from a flow), for "Refresh".
+    pub refresh_token: Option<RefreshToken>,
+    /// The token from a flow and that flow's profile: server calls on that token use its
+    /// client (a revocation by another client is refused). Any other token uses the active
+    /// profile.
+    origin: Option<(String, Profile)>,
+    /// The token the results on screen belong to.
+    inspected: String,
+    /// Bumped whenever another token is inspected: late answers for the old one are dropped.
+    token_gen: u64,
+    /// `exp` known from outside the token (`expires_in`, introspection).
+    known_exp: Option<i64>,
+    server: ServerSays,
+    watch: WatchPanel,
+    keeper: KeeperPanel,
+    /// Auto-refresh replaced the token: inspect it on the next frame.
+    reinspect: bool,
+    /// Auto-refresh rotated the refresh token: (old, new), for the flow runner's token set.
+    rotated: Option<(RefreshToken, RefreshToken)>,
+    shown: Option<Shown>,
+    seq: u64,
+    pending: bool,
+    calls: Vec<(Call, Result<String, String>)>,
+    calls_pending: usize,
+}
+
+impl InspectorScreen {
+    /// The current report, if any.
+    pub fn inspection(&self) -> Option<&Inspection> {
+        self.shown.as_ref().map(|s| &s.inspection)
+    }
+
+    /// Whether an inspection is running.
+    pub fn pending(&self) -> bool {
+        self.pending
+    }
+
+    /// The profile server calls on the inspected token use: its flow's, else the active one.
+    pub fn client_profile<'a>(&'a self, active: Option<&'a Profile>) -> Option<&'a Profile> {
+        match &self.origin {
+            Some((token, p)) if token == self.input.trim() => Some(p),
+            _ => active,
+        }
+    }
+
+    /// The Watch panel (tests read its rows and report).
+    pub fn watch(&self) -> &WatchPanel {
+        &self.watch
+    }
+
+    /// The Auto-refresh panel (tests read its log).
+    pub fn keeper(&self) -> &KeeperPanel {
+        &self.keeper
+    }
+
+    /// The verdict line as shown now.
+    pub fn headline(&self, now: i64) -> Option<Headline> {
+        let text = self.input.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if let Some(why) = plainly_not_a_token(text) {
+            return Some(Headline {
+                text: "NOT A TOKEN",
+                status: "fail",
+                detail: why,
+            });
+        }
+        let shown = self.shown.as_ref()?;
+        Some(headline(
+            &shown.inspection,
+            &self.server,
+            self.watch.rejected(),
+            self.known_exp,
+            now,
+        ))
+    }
+
+    /// Forgets everything about the last token: its report, the server's answers, the watch
+    /// and auto-refresh logs.
+    fn forget(&mut self) {
+        self.token_gen += 1;
+        self.shown = None;
+        self.calls.clear();
+        self.server = ServerSays::default();
+        self.known_exp = None;
+        self.watch.clear();
+        self.keeper.clear();
+    }
+
+    /// Inspects a token pasted, dropped or typed, with keys from the profile's JWKS when none
+    /// are given; nothing from an earlier token stays on screen.
+    pub fn set_token(
+        &mut self,
+        token: String,
+        jobs: &Jobs<InspectorMsg>,
+        profile: Option<&Profile>,
+    ) {
+        self.forget();
+        self.refresh_token = None;
+        self.origin = None;
+        self.verify.nonce.clear();
+        self.verify.access_token = None;
+        self.verify.code = None;
+        self.verify.dpop = None;
+        self.input = token.trim().to_owned();
+        if self.verify.jwks.trim().is_empty()
+            && self.verify.secret.expose().is_empty()
+            && let Some(p) = profile
+        {
+            if let Some(j) = p.jwks_uri.clone().filter(|s| !s.is_empty()) {
+                self.verify.jwks = j;
+            }
+            if self.verify.issuer.is_empty() {
+                self.verify.issuer = p.issuer.clone().unwrap_or_default();
+            }
+        }
+        self.inspect(jobs, profile);
+    }
+
+    /// Inspects a token a flow obtained, with everything the flow knows about it.
+    pub fn set_from_flow(&mut self, req: InspectRequest, jobs: &Jobs<InspectorMsg>) {
+        self.forget();
+        let o = &req.options;
+        self.verify = VerifyForm {
+            jwks: req.jwks_uri.clone().unwrap_or_default(),
+            secret: req.hs_secret.clone().unwrap_or_default(),
+            issuer: o.issuer.clone().unwrap_or_default(),
+            audience: o.audience.clone().unwrap_or_default(),
+            nonce: o.nonce.clone().unwrap_or_default(),
+            kind: o.kind,
+            access_token: o.access_token.clone().map(AccessToken::new),
+            code: o.code.clone().map(AuthorizationCode::new),
+            lenient_typ: !o.strict_typ,
+            dpop: req.dpop.clone(),
+        };
+        self.input = req.token.trim().to_owned();
+        self.known_exp = req.expires_at;
+        self.refresh_token = req.refresh_token.clone();
+        self.origin = Some((self.input.clone(), req.profile.clone()));
+        self.inspect(jobs, Some(&req.profile));
+    }
+
+    /// Starts an inspection of the current input.
+    pub fn inspect(&mut self, jobs: &Jobs<InspectorMsg>, profile: Option<&Profile>) {
+        self.seq += 1;
+        self.pending = true;
+        self.inspected = self.input.trim().to_owned();
+        let seq = self.seq;
+        let token = self.inspected.clone();
+        let form = self.verify.clone();
+        // No key given but an issuer is known: find its JWKS by discovery.
+        let discover = if form.jwks.trim().is_empty() && form.secret.expose().is_empty() {
+            let mut p = profile
+                .cloned()
+                .unwrap_or_else(|| Profile::new("inspector"));
+            if p.issuer.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                p.issuer = non_empty(&form.issuer);
+            }
+            p.issuer
+                .is_some()
+                .then(|| connect::prepare(&p).ok())
+                .flatten()
+        } else {
+            None
+        };
+        let http = profile
+            .and_then(|p| p.http.to_options().ok())
+            .unwrap_or_default();
+        let sink = jobs.sink();
+        jobs.spawn(async move {
+            let mut source = key_source(&form);
+            if let Some(prepared) = discover
+                && let Ok(Connection { config, .. }) = prepared
+                    .connect(&[EndpointKind::Jwks], Some(history_observer(&sink)))
+                    .await
+                && let Some(j) = config.endpoints.jwks_uri
+            {
+                source = KeySource::JwksUrl(j);
+            }
+            let opts = InspectOptions {
+                issuer: non_empty(&form.issuer),
+                audience: non_empty(&form.audience),
+                nonce: non_empty(&form.nonce),
+                access_token: form.access_token.as_ref().map(|t| t.expose().to_owned()),
+                code: form.code.as_ref().map(|c| c.expose().to_owned()),
+                kind: form.kind,
+                strict_typ: !form.lenient_typ,
+                ..InspectOptions::default()
+            };
+            let now = timefmt::now_unix();
+            let (inspection, key_error) = match HttpClient::new(&http) {
+                Ok(c) => {
+                    let r = grantscope_core::token::inspect(&token, &source, &c, &opts, now).await;
+                    for ex in r.exchanges {
+                        sink.send(InspectorMsg::Exchange(Box::new(ex)));
+                    }
+                    let mut inspection = r.inspection;
+                    if let Some((token_type, jkt)) = &form.dpop {
+                        grantscope_core::oauth::received::dpop_checks(
+                            &mut inspection,
+                            token_type.as_deref(),
+                            jkt,
+                        );
+                    }
+                    (inspection, r.key_error.map(|e| e.to_string()))
+                }
+                Err(e) => (
+                    grantscope_core::token::inspect_with_keys(
+                        &token,
+                        &Default::default(),
+                        &opts,
+                        now,
+                    ),
+                    Some(e.to_string()),
+                ),
+            };
+            InspectorMsg::Inspected {
+                seq,
+                inspection: Box::new(inspection),
+                key_error,
+                checked_at: now,
+            }
+        });
+    }
+
+    /// Handles a finished job; returns what the app should do (record the exchanges in the
+    /// history, follow a rotated refresh token).
+    pub fn on_message(&mut self, msg: InspectorMsg) -> Vec<InspectorCommand> {
+        let exchanges = self.handle_message(msg);
+        let mut commands = Vec::new();
+        if !exchanges.is_empty() {
+            commands.push(InspectorCommand::Record(exchanges));
+        }
+        if let Some((old, new)) = self.rotated.take() {
+            commands.push(InspectorCommand::Rotated { old, new });
+        }
+        commands
+    }
+
+    fn handle_message(&mut self, msg: InspectorMsg) -> Vec<Exchange> {
+        match msg {
+            InspectorMsg::Inspected {
+                seq,
+                inspection,
+                key_error,
+                checked_at,
+            } => {
+                if seq == self.seq {
+                    self.pending = false;
+                    self.shown = Some(Shown {
+                        // What a token carries is shown inert: controls, escapes and bidi
+                        // overrides escaped (`\u{1b}`), in keys and values alike.
+                        header: JsonTree::new(inspection.shown_header()),
+                        claims: JsonTree::new(inspection.shown_claims()),
+                        inspection: *inspection,
+                        key_error,
+                        checked_at,
+                    });
+                }
+            }
+            InspectorMsg::ServerCall {
+                token_gen,
+                what,
+                result,
+            } => {
+                self.calls_pending = self.calls_pending.saturating_sub(1);
+                if token_gen != self.token_gen {
+                    return Vec::new();
+                }
+                if let Ok(answer) = &result {
+                    match what {
+                        Call::Revoke => self.server.revoked_at = Some(timefmt::now_unix()),
+                        Call::Introspect => {
+                            self.server.introspection = answer.introspection.clone();
+                            if let Some(exp) = answer
+                                .introspection
+                                .as_ref()
+                                .and_then(|v| v.get("exp"))
+                                .and_then(Value::as_i64)
+                            {
+                                self.known_exp = Some(exp);
+                            }
+                        }
+                        Call::Userinfo => {}
+                    }
+                }
+                // One answer per call: the newest replaces the last.
+                self.calls.retain(|(w, _)| *w != what);
+                self.calls.push((what, result.map(|a| a.text)));
+            }
+            InspectorMsg::Exchange(ex) => return vec![*ex],
+            InspectorMsg::Lifecycle(msg) => return self.on_lifecycle(msg),
+        }
+        Vec::new()
+    }
+
+    fn on_lifecycle(&mut self, msg: LifecycleMsg) -> Vec<Exchange> {
+        match msg {
+            LifecycleMsg::Exchange(ex) => return vec![*ex],
+            LifecycleMsg::WatchSample {
+                run,
+                sample,
+                revoked_at_ms,
+            } => self.watch.on_sample(run, sample, revoked_at_ms),
+            LifecycleMsg::WatchDone { run, result } => self.watch.on_done(run, result),
+            LifecycleMsg::KeeperDue { run, due_at } => self.keeper.on_due(run, due_at),
+            LifecycleMsg::Refreshed { run, entry, tokens } => {
+                if let Some(t) = self.keeper.on_refreshed(run, entry, *tokens, &self.input) {
+                    if let Some((token, _)) = self
+                        .origin
+                        .as_mut()
+                        .filter(|(token, _)| token == self.input.trim())
+                    {
+                        *token = t.access_token.expose().to_owned();
+                    }
+                    // A new access token: the old one's report and server answers go; the
+                    // auto-refresh log stays (it is about the token set).
+                    self.token_gen += 1;
+                    self.calls.clear();
+                    self.server = ServerSays::default();
+                    self.watch.clear();
+                    self.known_exp = t
+                        .expires_in
+                        .filter(|e| e.is_finite() && *e > 0.0)
+                        .map(|e| timefmt::now_unix().saturating_add(e.min(1e12) as i64));
+                    self.input = t.access_token.into_exposed();
+                    if let (Some(old), Some(new)) = (self.refresh_token.clone(), t.refresh_token) {
+                        if old != new {
+                            self.rotated = Some((old, new.clone()));
+                        }
+                        self.refresh_token = Some(new);
+                    }
+                    self.reinspect = true;
+                }
+            }
+            LifecycleMsg::KeeperStopped { run, error } => self.keeper.on_stopped(run, error),
+        }
+        Vec::new()
+    }
+
+    /// Starts or stops a lifecycle job for the inspected token.
+    fn lifecycle_command(
+        &mut self,
+        cmd: LifecycleCommand,
+        jobs: &Jobs<InspectorMsg>,
+        profile: Option<&Profile>,
+    ) {
+        let lifetime = self.lifetime();
+        let token = self.input.trim().to_owned();
+        let jobs = jobs.map(InspectorMsg::Lifecycle);
+        match cmd {
+            LifecycleCommand::StartWatch => {
+                if let Some(p) = profile {
+                    self.watch.start(&jobs, p, token, lifetime.expires_at);
+                }
+            }
+            LifecycleCommand::StopWatch => self.watch.stop(),
+            LifecycleCommand::StartKeeper => {
+                if let (Some(p), Some(rt)) = (profile, self.refresh_token.clone()) {
+                    self.keeper
+                        .start(&jobs, p, token, rt.into_exposed(), &lifetime);
+                }
+            }
+            LifecycleCommand::StopKeeper => self.keeper.stop(),
+        }
+    }
+
+    /// The token's lifetime: its own claims, else what the server said (`expires_in`,
+    /// introspection's `exp`/`iat`).
+    fn lifetime(&self) -> Lifetime {
+        let own = self
+            .shown
+            .as_ref()
+            .map(|s| s.inspection.lifetime())
+            .unwrap_or(Lifetime {
+                issued_at: None,
+                not_before: None,
+                expires_at: None,
+            });
+        if own.expires_at.is_some() {
+            return own;
+        }
+        let iat = self
+            .server
+            .introspection
+            .as_ref()
+            .and_then(|v| v.get("iat"))
+            .and_then(Value::as_i64);
+        Lifetime {
+            issued_at: own.issued_at.or(iat),
+            not_before: own.not_before,
+            expires_at: self.known_exp,
+        }
+    }
+
+    fn lifecycle_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        profile: Option<&Profile>,
+        now: i64,
+    ) -> Option<LifecycleCommand> {
+        let mut cmd = None;
+        ui.heading("Lifecycle");
+        ui.label(egui::RichText::new("Watch").strong());
+        let no_profile = profile
+            .is_none()
+            .then_some("Needs an active profile (Profiles screen)");
+        cmd = cmd.or(self.watch.ui(ui, no_profile));
+        ui.separator();
+        let keeper_disabled = if self.refresh_token.is_none() {
+            Some(
+                "No refresh token came with this token: run a grant that returns one \
+                 (authorization code with offline_access, device) and inspect its token",
+            )
+        } else if profile.is_none() {
+            Some("Needs an active profile (Profiles screen)")
+        } else {
+            None
+        };
+        cmd = cmd.or(self.keeper.ui(ui, keeper_disabled, now));
+        cmd
+    }
+
+    fn server_call(&mut self, what: Call, jobs: &Jobs<InspectorMsg>, profile: &Profile) {
+        let prepared = match connect::prepare(profile) {
+            Ok(c) => c,
+            Err(e) => {
+                self.calls.retain(|(w, _)| *w != what);
+                self.calls.push((what, Err(connect::describe(&e))));
+                return;
+            }
+        };
+        let token = self.input.trim().to_owned();
+        let token_gen = self.token_gen;
+        self.calls_pending += 1;
+        let sink = jobs.sink();
+        jobs.spawn(async move {
+            let result = server_call(what, prepared, token, &sink).await;
+            InspectorMsg::ServerCall {
+                token_gen,
+                what,
+                result,
+            }
+        });
+    }
+}
+
+pub use headline::{countdown, plainly_not_a_token};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countdown_formats() {
+        assert_eq!(countdown(59), "0:59");
+        assert_eq!(countdown(3599), "59:59");
+        assert_eq!(countdown(3600), "1:00:00");
+        assert_eq!(countdown(-5), "0:00");
+    }
+}

@@ -1,0 +1,430 @@
+//! The inspector's screen: the headline that never scrolls away, the token box, the verification
+//! form, the server calls with their answers under their buttons, the lifetime bar, the
+//! checklist, the header and claims as JSON trees, and the lifecycle lab.
+
+use super::*;
+
+impl InspectorScreen {
+    /// Draws the screen. `now` is the frame's clock (unix seconds). Returns the refresh request
+    /// when "Refresh" was clicked (the app runs the refresh grant in the flow runner).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        jobs: &Jobs<InspectorMsg>,
+        profile: Option<&Profile>,
+        now: i64,
+    ) -> Option<InspectorCommand> {
+        let client = self.client_profile(profile).cloned();
+        let profile = client.as_ref();
+        if std::mem::take(&mut self.reinspect) {
+            self.inspect(jobs, profile);
+        }
+        egui::Panel::top("inspector_input").show(ui, |ui| {
+            self.input_ui(ui, jobs, profile, now);
+        });
+        if self.shown.is_none() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                if self.pending {
+                    ui.spinner();
+                } else if self.input.trim().is_empty() {
+                    ui.label(
+                        "Paste a token (Ctrl+V anywhere), drop a file on the window, or inspect a \
+                         token from the flow runner.",
+                    );
+                }
+            });
+            return None;
+        }
+        let mut call = None;
+        let mut lifecycle = None;
+        let mut refresh = false;
+        let width = layout::width_of(ui);
+        let total = ui.available_width();
+        let mut checks = |this: &mut Self, ui: &mut egui::Ui| {
+            let (c, r) = this.checks_ui(ui, now, profile.is_some());
+            call = call.or(c);
+            refresh |= r;
+        };
+        match width {
+            Width::Narrow => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("inspector_all")
+                        .show(ui, |ui| {
+                            checks(self, ui);
+                            ui.separator();
+                            self.claims_ui(ui, now, 320.0);
+                            ui.separator();
+                            lifecycle = self.lifecycle_ui(ui, profile, now);
+                        });
+                });
+            }
+            Width::Medium | Width::Wide => {
+                egui::Panel::left("inspector_checks")
+                    .resizable(true)
+                    .default_size(total * if width == Width::Wide { 0.32 } else { 0.46 })
+                    .min_size(260.0)
+                    .max_size(total * 0.6)
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .id_salt("checks_scroll")
+                            .show(ui, |ui| {
+                                checks(self, ui);
+                                if width == Width::Medium {
+                                    ui.separator();
+                                    lifecycle = self.lifecycle_ui(ui, profile, now);
+                                }
+                            });
+                    });
+                if width == Width::Wide {
+                    egui::Panel::right("inspector_lifecycle")
+                        .resizable(true)
+                        .default_size(total * 0.3)
+                        .min_size(260.0)
+                        .max_size(total * 0.45)
+                        .show(ui, |ui| {
+                            egui::ScrollArea::vertical()
+                                .id_salt("lifecycle_scroll")
+                                .show(ui, |ui| {
+                                    lifecycle = self.lifecycle_ui(ui, profile, now);
+                                });
+                        });
+                }
+                egui::CentralPanel::default().show(ui, |ui| {
+                    let h = ui.available_height();
+                    self.claims_ui(ui, now, h);
+                });
+            }
+        }
+        if let Some(cmd) = lifecycle {
+            self.lifecycle_command(cmd, jobs, profile);
+        }
+        if let (Some(what), Some(p)) = (call, profile) {
+            self.server_call(what, jobs, p);
+        }
+        // The countdown: one repaint a second while this screen is drawn and the token lives.
+        if let Some(exp) = self.lifetime().expires_at
+            && exp >= now
+        {
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        }
+        refresh.then(|| InspectorCommand::Refresh(self.refresh_token.clone()))
+    }
+
+    fn claims_ui(&mut self, ui: &mut egui::Ui, now: i64, height: f32) {
+        let Some(shown) = self.shown.as_mut() else {
+            return;
+        };
+        ui.label(egui::RichText::new("Header").strong());
+        shown
+            .header
+            .ui(ui, "inspector_header", now, (height * 0.25).max(80.0));
+        ui.separator();
+        ui.label(egui::RichText::new("Claims").strong());
+        let left = (ui.available_height() - 8.0).max(height * 0.5).max(120.0);
+        shown.claims.ui(ui, "inspector_claims", now, left);
+    }
+
+    /// The headline, the token box and Inspect / Clear: always on screen.
+    fn input_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        jobs: &Jobs<InspectorMsg>,
+        profile: Option<&Profile>,
+        now: i64,
+    ) {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading("Token inspector");
+            if self.pending {
+                ui.spinner();
+            }
+            if let Some(h) = self.headline(now) {
+                ui.separator();
+                let color = status_color(ui.visuals(), h.status);
+                ui.label(egui::RichText::new(h.text).heading().strong().color(color));
+                ui.label(egui::RichText::new(grantscope_core::text::inert(&h.detail)).color(color));
+            }
+            if let Some(exp) = self.lifetime().expires_at {
+                ui.separator();
+                let color = if exp <= now {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().strong_text_color()
+                };
+                ui.colored_label(color, timefmt::expiry_phrase(exp, now));
+                if exp > now {
+                    ui.label(
+                        egui::RichText::new(countdown(exp - now))
+                            .monospace()
+                            .strong(),
+                    );
+                }
+            }
+        });
+        // The editable line clips the text (its height never grows); under it the whole token
+        // in the jwt.io colours, wrapped, in a box of capped height that scrolls.
+        let colors = JwtColors::for_visuals(ui.visuals());
+        let mut enter = false;
+        let long = self.input.len() > MAX_EDITABLE;
+        let edited = ui
+            .horizontal(|ui| {
+                let l = ui.label("Token");
+                if long {
+                    // An edit line would lay out every character each frame.
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{} characters: too long to edit here; paste another (Ctrl+V \
+                             anywhere) or Clear",
+                            self.input.len()
+                        ))
+                        .weak(),
+                    );
+                    return false;
+                }
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.input)
+                            .hint_text("eyJ... (paste with Ctrl+V anywhere)")
+                            .desired_width(ui.available_width())
+                            .font(egui::TextStyle::Monospace),
+                    )
+                    .labelled_by(l.id);
+                enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                r.changed()
+            })
+            .inner;
+        if enter && !self.input.trim().is_empty() {
+            self.inspect(jobs, profile);
+        }
+        if !self.input.trim().is_empty() {
+            egui::Frame::group(ui.style())
+                .show(ui, |ui| token_view_ui(ui, self.input.trim(), &colors));
+        }
+        if edited {
+            // The results on screen belong to the text they came from.
+            let text = self.input.trim().to_owned();
+            if text.is_empty() {
+                self.clear();
+            } else if text != self.inspected {
+                let keep = self.verify.clone();
+                self.forget();
+                self.origin = None;
+                self.refresh_token = None;
+                self.verify = VerifyForm {
+                    nonce: String::new(),
+                    access_token: None,
+                    code: None,
+                    ..keep
+                };
+                self.inspect(jobs, profile);
+            }
+        }
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(!self.input.trim().is_empty(), egui::Button::new("Inspect"))
+                .on_hover_text("Check it again (keys, times, the form below)")
+                .clicked()
+            {
+                self.inspect(jobs, profile);
+            }
+            if ui.button("Clear").clicked() {
+                self.clear();
+            }
+            let len = self.input.trim().len();
+            if len > 0 {
+                ui.label(egui::RichText::new(format!("{len} characters")).weak());
+                ui.label(egui::RichText::new("header").color(colors.header));
+                ui.label(egui::RichText::new("payload").color(colors.payload));
+                ui.label(egui::RichText::new("signature").color(colors.signature));
+            }
+        });
+    }
+
+    /// Clears the token and everything about it.
+    pub fn clear(&mut self) {
+        self.forget();
+        self.refresh_token = None;
+        self.origin = None;
+        self.input.clear();
+        self.inspected.clear();
+        self.pending = false;
+        self.seq += 1;
+    }
+
+    /// Verification form, server calls with their answers, lifetime, signature and checks.
+    /// Returns a server call to make and whether Refresh was clicked.
+    fn checks_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        now: i64,
+        have_profile: bool,
+    ) -> (Option<Call>, bool) {
+        let mut run_again = false;
+        egui::CollapsingHeader::new("Verification")
+            .default_open(false)
+            .show(ui, |ui| {
+                run_again = verify_form_ui(ui, &mut self.verify);
+            });
+        if run_again {
+            self.reinspect = true;
+        }
+        let Some(shown) = self.shown.as_ref() else {
+            return (None, false);
+        };
+        let ins = &shown.inspection;
+        if let Some(c) = ins
+            .checks
+            .iter()
+            .find(|c| c.id == "decode" && c.status == CheckStatus::Fail)
+        {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                egui::RichText::new("Not a readable token").strong(),
+            );
+            ui.colored_label(ui.visuals().error_fg_color, c.shown_message());
+            return (None, false);
+        }
+        let (call, refresh) = actions_ui(
+            ui,
+            have_profile,
+            self.calls_pending > 0,
+            self.refresh_token.is_some(),
+        );
+        // Each answer right under the buttons that asked for it.
+        for (what, r) in &self.calls {
+            ui.label(egui::RichText::new(what.answer_title()).strong());
+            match r {
+                Ok(t) => capped_text_ui(ui, ("call", what.label()), t, 180.0),
+                Err(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, grantscope_core::text::inert(e));
+                }
+            }
+        }
+        ui.separator();
+        let lt = self.lifetime();
+        if let Some(exp) = lt.expires_at {
+            ui.label(format!("exp {}", timefmt::rfc3339(exp)));
+            if let Some(iat) = lt.issued_at {
+                lifetime_bar_ui(ui, iat, exp, now);
+            }
+        }
+        let sig = &ins.signature;
+        let sig_status = match sig.status {
+            SignatureStatus::Verified => "verified",
+            SignatureStatus::Invalid => "invalid",
+            SignatureStatus::Unverifiable => "unverifiable",
+            _ => "skipped",
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Signature");
+            badge_ui(ui, sig_status);
+            if let Some(alg) = &sig.alg {
+                ui.label(grantscope_core::text::inert(alg));
+            }
+        });
+        ui.label(egui::RichText::new(sig.shown_detail()).weak());
+        if let Some(e) = &shown.key_error {
+            ui.colored_label(ui.visuals().warn_fg_color, grantscope_core::text::inert(e));
+        }
+        ui.separator();
+        ui.label(
+            egui::RichText::new(format!(
+                "Checks (at {})",
+                timefmt::rfc3339(shown.checked_at)
+            ))
+            .strong(),
+        );
+        egui::Grid::new("checks")
+            .num_columns(3)
+            .striped(true)
+            .show(ui, |ui| {
+                for c in &ins.checks {
+                    let status = match c.status {
+                        CheckStatus::Pass => "pass",
+                        CheckStatus::Fail => "fail",
+                        CheckStatus::Warn => "warn",
+                        CheckStatus::Info => "info",
+                    };
+                    badge_ui(ui, status);
+                    ui.label(egui::RichText::new(&c.id).monospace());
+                    ui.add(egui::Label::new(c.shown_message()).wrap());
+                    ui.end_row();
+                }
+            });
+        (call, refresh)
+    }
+}
+
+/// The verification form; returns true when Enter was pressed in a field (check again).
+pub(super) fn verify_form_ui(ui: &mut egui::Ui, f: &mut VerifyForm) -> bool {
+    let mut enter = false;
+    let field_w = (ui.available_width() - 150.0).clamp(100.0, 320.0);
+    egui::Grid::new("verify_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (label, value, pw) in [
+                ("JWKS URL or file", &mut f.jwks, false),
+                ("Shared secret (HS*)", f.secret.expose_mut(), true),
+                ("Expected issuer", &mut f.issuer, false),
+                ("Expected audience", &mut f.audience, false),
+                ("Expected nonce", &mut f.nonce, false),
+            ] {
+                let l = ui.label(label);
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(value)
+                            .password(pw)
+                            .desired_width(field_w),
+                    )
+                    .labelled_by(l.id);
+                enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.end_row();
+            }
+            ui.label("Token kind");
+            ui.horizontal_wrapped(|ui| {
+                ui.selectable_value(&mut f.kind, TokenKind::Unknown, "Unknown");
+                ui.selectable_value(&mut f.kind, TokenKind::Access, "Access token");
+                ui.selectable_value(&mut f.kind, TokenKind::Id, "ID token");
+            });
+            ui.end_row();
+        });
+    enter
+}
+
+/// Introspect / Revoke / Userinfo / Refresh. Returns the call clicked and whether Refresh was.
+pub(super) fn actions_ui(
+    ui: &mut egui::Ui,
+    have_profile: bool,
+    busy: bool,
+    can_refresh: bool,
+) -> (Option<Call>, bool) {
+    let mut call = None;
+    let mut refresh = false;
+    ui.horizontal_wrapped(|ui| {
+        let enabled = have_profile && !busy;
+        for what in [Call::Introspect, Call::Revoke, Call::Userinfo] {
+            if ui
+                .add_enabled(enabled, egui::Button::new(what.label()))
+                .on_disabled_hover_text("Needs an active profile (Profiles screen)")
+                .clicked()
+            {
+                call = Some(what);
+            }
+        }
+        if ui
+            .add_enabled(can_refresh, egui::Button::new("Refresh"))
+            .on_hover_text(
+                "Run the refresh grant with the newest refresh token of this token set and the \
+                 scope first granted",
+            )
+            .on_disabled_hover_text("No refresh token came with this token")
+            .clicked()
+        {
+            refresh = true;
+        }
+        if busy {
+            ui.spinner();
+        }
+    });
+    (call, refresh)
+}

@@ -1,0 +1,109 @@
+//! Which of the built-in sandbox's seeded clients the "Local sandbox" profile uses for a grant
+//! (the machine client for client credentials, the public native client otherwise), and the
+//! redirect URI registered for it. The rule needs the sandbox crate's table of seeded clients,
+//! which the core cannot see, so it lives here, below every screen that uses it.
+
+use url::Url;
+
+use std::path::PathBuf;
+
+use grantscope_core::oauth::{AuthMethod, GrantKind};
+use grantscope_core::profile::Profile;
+use grantscope_sandbox::ClientAuth;
+
+/// The name of the profile that runs against the built-in sandbox.
+pub const SANDBOX_PROFILE: &str = "Local sandbox";
+
+/// Puts the sandbox's seeded client for `grant` into the sandbox profile (other profiles are left
+/// alone): the machine client for client credentials, the public native client for the grants
+/// with a user, the `private_key_jwt` client for JWT bearer and token exchange (its key is filled
+/// in when the run starts, [`RunningSandbox::fill`]).
+pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
+    if p.name != SANDBOX_PROFILE {
+        return;
+    }
+    let kind = grant.grant_type();
+    let client = grantscope_sandbox::seeded_clients()
+        .iter()
+        .find(|c| {
+            c.grant_types.contains(&kind)
+                && (c.secret.is_none() || grant == GrantKind::ClientCredentials)
+        })
+        .or_else(|| grantscope_sandbox::seeded_clients().first());
+    if let Some(c) = client {
+        p.client_id = c.id.to_owned();
+        p.client_secret = c.secret.map(Into::into);
+        p.auth_method = match c.auth {
+            ClientAuth::Secret => None,
+            ClientAuth::None => Some(AuthMethod::None),
+            ClientAuth::PrivateKeyJwt => Some(AuthMethod::PrivateKeyJwt),
+            ClientAuth::ClientSecretJwt => Some(AuthMethod::ClientSecretJwt),
+            ClientAuth::TlsClientAuth => Some(AuthMethod::TlsClientAuth),
+            ClientAuth::SelfSignedTlsClientAuth => Some(AuthMethod::SelfSignedTlsClientAuth),
+        };
+        let scope = if grant == GrantKind::AuthorizationCode || grant == GrantKind::DeviceCode {
+            "openid profile offline_access"
+        } else {
+            c.default_scope
+        };
+        p.scope = Some(scope.to_owned());
+    }
+}
+
+/// The running sandbox, as a run against it needs it.
+#[derive(Debug, Clone)]
+pub struct RunningSandbox {
+    /// Its issuer (a restart may have moved it to another port).
+    pub issuer: String,
+    /// The key file of its `private_key_jwt` client (in the sandbox's key directory).
+    pub jwt_key: Option<PathBuf>,
+}
+
+impl RunningSandbox {
+    /// Points the sandbox profile `p` at the running sandbox: its issuer, and for the seeded
+    /// client that signs with a key of its own, that key (unless the profile names one).
+    pub fn fill(&self, p: &mut Profile) {
+        p.issuer = Some(self.issuer.clone());
+        let signs = p.auth_method == Some(AuthMethod::PrivateKeyJwt);
+        if signs
+            && p.auth.signing_key.as_deref().is_none_or(str::is_empty)
+            && let Some(key) = &self.jwt_key
+        {
+            p.auth.signing_key = Some(key.display().to_string());
+        }
+    }
+}
+
+/// The redirect URI registered for the sandbox profile's seeded client (`None` for other
+/// profiles), used when the redirect is pasted by hand.
+pub fn sandbox_registered_redirect(p: &Profile) -> Option<Url> {
+    if p.name != SANDBOX_PROFILE {
+        return None;
+    }
+    let client = grantscope_sandbox::seeded_clients()
+        .iter()
+        .find(|c| c.id == p.client_id)?;
+    client
+        .redirect_uris
+        .first()
+        .and_then(|u| Url::parse(u).ok())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pasting_uses_the_sandbox_clients_registered_redirect_only() {
+        let mut p = Profile::new(SANDBOX_PROFILE);
+        sandbox_client_for(GrantKind::AuthorizationCode, &mut p);
+        assert_eq!(
+            sandbox_registered_redirect(&p).map(String::from),
+            Some("http://127.0.0.1/callback".to_owned())
+        );
+        let mut other = p.clone();
+        other.name = "my provider".into();
+        assert_eq!(sandbox_registered_redirect(&other), None);
+    }
+}
