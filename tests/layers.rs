@@ -45,6 +45,41 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("token_cmd", 2),
         ],
     ),
+    (
+        "crates/gui/src",
+        &[
+            // Base parts.
+            ("bench", 0),
+            ("connect", 0),
+            ("exchange_view", 0),
+            ("files", 0),
+            ("form_rows", 0),
+            ("handoff", 0),
+            ("request_editor", 0),
+            ("request_options", 0),
+            ("sandbox_rule", 0),
+            ("sandbox_settings", 0),
+            ("widgets", 0),
+            ("worker", 0),
+            // Shared parts.
+            ("layout", 1),
+            ("replay", 1),
+            ("sequence", 1),
+            ("settings", 1),
+            // Panels.
+            ("step", 2),
+            // Screens: none imports another.
+            ("classroom", 3),
+            ("flow", 3),
+            ("history", 3),
+            ("inspector", 3),
+            ("probes", 3),
+            ("profiles", 3),
+            ("wizard", 3),
+            // The shell.
+            ("app", 4),
+        ],
+    ),
 ];
 
 /// Work in progress: tables checked once their crate's circles are gone.

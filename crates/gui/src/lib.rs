@@ -5,9 +5,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 // The modules by layer, bottom to top; a module imports only from the layers below it (and its
-// own submodules). The table is `layers::LAYERS`, tested there.
-#[cfg(test)]
-mod layers;
+// own submodules). The table is the workspace's `tests/layers.rs`, which checks every crate.
 
 // Shared parts.
 pub mod bench;
