@@ -11,7 +11,7 @@ use egui_kittest::kittest::Queryable;
 use grantscope_core::oauth::AuthMethod;
 use grantscope_core::profile::{Profile, ProfileStore};
 use grantscope_gui::{AppOptions, Screen};
-use gui_support::step_until;
+use gui_support::{harness_at, step_until};
 
 #[test]
 fn generate_a_signing_key_and_use_it_in_a_private_key_jwt_profile() {
@@ -27,16 +27,17 @@ fn generate_a_signing_key_and_use_it_in_a_private_key_jwt_profile() {
     let mut options = AppOptions::new(dir.path());
     options.start_screen = Some(Screen::Profiles);
     options.file_dialogs = false;
-    // Tall enough that the editor's lower part (the keys panel) is in view.
-    let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1400.0, 2200.0))
-        .build_eframe(move |cc| grantscope_gui::GrantscopeApp::new(cc, options).unwrap());
-    step_until(&mut h, "the profiles", |h| {
-        h.state().profiles().get("JWT client").is_some()
-    });
+    // Tall enough that the editor's lower part (the keys panel) is in view. The harness waits
+    // until start-up is done: on a first launch the app creates the "Local sandbox" profile in
+    // the background, makes it active, and the editor's first visit then opens it. A click on
+    // the JWT client before that was undone when the sandbox profile arrived (under load, after
+    // Generate: the keys panel, and the JWKS the test waits for, were gone).
+    let mut h = harness_at(options, (1400.0, 2200.0, 1.0));
     // The editor first shows the active profile; choose the JWT client's.
     step_until(&mut h, "the JWT client's editor with its keys panel", |h| {
-        if h.query_by_label("Keys for client authentication").is_some() {
+        if h.query_by_label("Profile: JWT client").is_some()
+            && h.query_by_label("Keys for client authentication").is_some()
+        {
             return true;
         }
         if let Some(item) = h.query_by_label("JWT client") {
@@ -98,9 +99,7 @@ fn hostile_token_text_is_shown_escaped_in_the_inspector() {
     let mut options = AppOptions::new(dir.path());
     options.start_screen = Some(Screen::Inspector);
     options.start_token = Some(token);
-    let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1600.0, 1400.0))
-        .build_eframe(move |cc| grantscope_gui::GrantscopeApp::new(cc, options).unwrap());
+    let mut h = harness_at(options, (1600.0, 1400.0, 1.0));
     step_until(&mut h, "the hostile token's claims", |h| {
         h.query_all_by_label_contains("pwned").count() >= 3
     });

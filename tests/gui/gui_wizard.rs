@@ -10,11 +10,7 @@ use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 fn harness(dir: &std::path::Path, screen: Option<Screen>) -> Harness<'static, GrantscopeApp> {
     let mut options = AppOptions::new(dir);
     options.start_screen = screen;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(move |cc| GrantscopeApp::new(cc, options).unwrap());
-    gui_support::settle(&mut h);
-    h
+    gui_support::harness_at(options, (1280.0, 900.0, 1.0))
 }
 
 #[test]
