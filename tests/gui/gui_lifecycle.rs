@@ -144,14 +144,11 @@ fn auto_refresh_rotates_and_replaces_the_inspected_token() {
     // A sandbox with short-lived access tokens, so a refresh comes due quickly; the app's
     // "Local sandbox" profile points at it.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = rt
-        .block_on(grantscope_sandbox::start(SandboxConfig {
-            access_token_ttl: Duration::from_secs(4),
-            auto_approve: Some("alice".into()),
-            key_dir: Some(dir.path().join("test-sandbox-keys")),
-            ..SandboxConfig::default()
-        }))
-        .unwrap();
+    let (sandbox, _keys) = rt.block_on(crate::common::sandbox::start_handle(SandboxConfig {
+        access_token_ttl: Duration::from_secs(4),
+        auto_approve: Some("alice".into()),
+        ..SandboxConfig::default()
+    }));
     let store = ProfileStore::at(dir.path().join("profiles"));
     let mut p = Profile::new("Local sandbox");
     p.issuer = Some(sandbox.issuer_str().to_owned());

@@ -21,14 +21,8 @@ use gui_support::{finished, harness, name_of, run_until_authorize_url, step_unti
 #[test]
 fn after_use_a_run_goes_to_the_chosen_profiles_server() {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let second = rt
-        .block_on(grantscope_sandbox::start(SandboxConfig {
-            key_dir: Some(dir.path().join("second-sandbox-keys")),
-            ..SandboxConfig::default()
-        }))
-        .unwrap();
-    let issuer = second.issuer_str().to_owned();
+    let second = crate::common::Sandbox::start_with(SandboxConfig::default());
+    let issuer = second.issuer().to_owned();
     let mut p = Profile::new("Second server");
     p.issuer = Some(issuer.clone());
     p.client_id = "sandbox-machine".into();
