@@ -7,25 +7,12 @@
 use crate::token_support;
 
 use grantscope_core::token::claims::left_half_hash;
-use grantscope_core::token::jwks::jwks_from_value;
 use grantscope_core::token::{
     CheckStatus, InspectOptions, Inspection, Keys, SharedSecret, SignatureStatus, TokenFormat,
     TokenKind, inspect_with_keys,
 };
 use serde_json::{Value, json};
 use token_support::*;
-
-fn opts() -> InspectOptions {
-    InspectOptions {
-        issuer: Some(ISSUER.into()),
-        audience: Some(CLIENT.into()),
-        ..InspectOptions::default()
-    }
-}
-
-fn keys_of(jwks_doc: &Value) -> Keys {
-    Keys::Jwks(jwks_from_value(jwks_doc).unwrap())
-}
 
 fn status_of(i: &Inspection, id: &str) -> Option<CheckStatus> {
     i.check(id).map(|c| c.status)
@@ -45,17 +32,6 @@ fn assert_rejected(i: &Inspection, id: &str) {
         "check {id} did not fail: {}",
         serde_json::to_string_pretty(&i.checks).unwrap()
     );
-}
-
-#[track_caller]
-fn assert_valid(i: &Inspection) {
-    assert!(
-        i.valid,
-        "rejected: {}",
-        serde_json::to_string_pretty(i).unwrap()
-    );
-    assert_eq!(i.signature.status, SignatureStatus::Verified);
-    assert_eq!(i.failures().count(), 0);
 }
 
 #[test]
@@ -199,24 +175,9 @@ fn asymmetric_token_without_keys_is_skipped_and_not_valid() {
 
 // ---- the negative corpus ----
 
-struct Fixture {
-    rsa: Key,
-    keys: Keys,
-}
-
-fn fixture() -> Fixture {
-    let rsa = Key::rsa();
-    let keys = keys_of(&jwks(&[rsa.jwk(Some("r1"))]));
-    Fixture { rsa, keys }
-}
-
-fn rs256(f: &Fixture, claims: &Value) -> String {
-    sign(&json!({"alg": "RS256", "kid": "r1"}), claims, &f.rsa)
-}
-
 #[test]
 fn alg_none_is_refused() {
-    let f = fixture();
+    let f = rsa_fixture();
     for alg in ["none", "None", "NONE", "nOnE"] {
         let token = format!(
             "{}.{}.",
@@ -236,9 +197,9 @@ fn alg_none_is_refused() {
 
 #[test]
 fn hs256_signed_with_the_rsa_public_key_is_refused() {
-    let f = fixture();
-    let pem = f.rsa.rsa_public_pem();
-    let der_n = f.rsa.jwk(None)["n"].as_str().unwrap().to_owned();
+    let f = rsa_fixture();
+    let pem = f.key.rsa_public_pem();
+    let der_n = f.key.jwk(None)["n"].as_str().unwrap().to_owned();
     for secret in [pem.as_bytes(), der_n.as_bytes()] {
         for header in [
             json!({"alg": "HS256", "kid": "r1"}),
@@ -260,7 +221,7 @@ fn hs256_signed_with_the_rsa_public_key_is_refused() {
 
 #[test]
 fn tampered_payload_is_invalid() {
-    let f = fixture();
+    let f = rsa_fixture();
     let token = rs256(&f, &good_claims());
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     let mut claims = good_claims();
@@ -274,7 +235,7 @@ fn tampered_payload_is_invalid() {
 
 #[test]
 fn tampered_signature_is_invalid() {
-    let f = fixture();
+    let f = rsa_fixture();
     let token = rs256(&f, &good_claims());
     let (input, sig) = token.rsplit_once('.').unwrap();
     let mut bytes =
@@ -288,11 +249,11 @@ fn tampered_signature_is_invalid() {
 
 #[test]
 fn unknown_kid_is_signed_by_an_unknown_key() {
-    let f = fixture();
+    let f = rsa_fixture();
     let token = sign(
         &json!({"alg": "RS256", "kid": "r2"}),
         &good_claims(),
-        &f.rsa,
+        &f.key,
     );
     let i = inspect_with_keys(&token, &f.keys, &opts(), NOW);
     assert_rejected(&i, "kid");
@@ -306,7 +267,7 @@ fn unknown_kid_is_signed_by_an_unknown_key() {
 
 #[test]
 fn expired_token() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["iat"] = json!(NOW - 7200);
     claims["nbf"] = json!(NOW - 7200);
@@ -325,7 +286,7 @@ fn expired_token() {
 
 #[test]
 fn expiry_within_leeway_warns_and_past_it_fails() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["exp"] = json!(NOW - 30);
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
@@ -343,7 +304,7 @@ fn expiry_within_leeway_warns_and_past_it_fails() {
 
 #[test]
 fn not_yet_valid_token() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["nbf"] = json!(NOW + 600);
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
@@ -353,7 +314,7 @@ fn not_yet_valid_token() {
 
 #[test]
 fn issued_in_the_future() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["iat"] = json!(NOW + 600);
     assert_rejected(
@@ -364,7 +325,7 @@ fn issued_in_the_future() {
 
 #[test]
 fn wrong_issuer() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["iss"] = json!("https://evil.example");
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
@@ -379,7 +340,7 @@ fn wrong_issuer() {
 
 #[test]
 fn issuer_trailing_slash_is_a_mismatch_with_a_hint() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["iss"] = json!(format!("{ISSUER}/"));
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
@@ -389,7 +350,7 @@ fn issuer_trailing_slash_is_a_mismatch_with_a_hint() {
 
 #[test]
 fn wrong_audience() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["aud"] = json!(["api-a", "api-b"]);
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
@@ -414,7 +375,7 @@ fn id_claims() -> Value {
 
 #[test]
 fn id_token_passes_with_the_right_nonce() {
-    let f = fixture();
+    let f = rsa_fixture();
     let i = inspect_with_keys(&rs256(&f, &id_claims()), &f.keys, &id_opts(), NOW);
     assert_valid(&i);
     assert_eq!(status_of(&i, "nonce"), Some(CheckStatus::Pass));
@@ -423,7 +384,7 @@ fn id_token_passes_with_the_right_nonce() {
 
 #[test]
 fn wrong_nonce() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = id_claims();
     claims["nonce"] = json!("replayed");
     assert_rejected(
@@ -439,7 +400,7 @@ fn wrong_nonce() {
 
 #[test]
 fn wrong_at_hash() {
-    let f = fixture();
+    let f = rsa_fixture();
     let access_token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y";
     let mut claims = id_claims();
     claims["at_hash"] = json!("77QmUPtjPfzWtF2AnpK9RQ");
@@ -489,7 +450,7 @@ fn c_hash_and_at_hash_known_answers() {
 
 #[test]
 fn wrong_c_hash() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = id_claims();
     claims["c_hash"] = json!("LDktKdoQak3Pk0cnXxCltA");
     let right = InspectOptions {
@@ -514,7 +475,7 @@ fn wrong_c_hash() {
 
 #[test]
 fn id_token_azp_and_auth_time() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = id_claims();
     claims["aud"] = json!([CLIENT, "other"]);
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &id_opts(), NOW);
@@ -558,7 +519,7 @@ fn id_token_azp_and_auth_time() {
 
 #[test]
 fn id_token_requires_sub_and_rejects_access_tokens() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = id_claims();
     claims.as_object_mut().unwrap().remove("sub");
     assert_rejected(
@@ -568,14 +529,14 @@ fn id_token_requires_sub_and_rejects_access_tokens() {
     let at = sign(
         &json!({"alg": "RS256", "kid": "r1", "typ": "at+jwt"}),
         &id_claims(),
-        &f.rsa,
+        &f.key,
     );
     assert_rejected(&inspect_with_keys(&at, &f.keys, &id_opts(), NOW), "typ");
 }
 
 #[test]
 fn access_token_typ_rfc9068() {
-    let f = fixture();
+    let f = rsa_fixture();
     let access = InspectOptions {
         kind: TokenKind::Access,
         ..opts()
@@ -584,14 +545,14 @@ fn access_token_typ_rfc9068() {
         let t = sign(
             &json!({"alg": "RS256", "kid": "r1", "typ": typ}),
             &good_claims(),
-            &f.rsa,
+            &f.key,
         );
         assert_valid(&inspect_with_keys(&t, &f.keys, &access, NOW));
     }
     let t = sign(
         &json!({"alg": "RS256", "kid": "r1", "typ": "JWT"}),
         &good_claims(),
-        &f.rsa,
+        &f.key,
     );
     assert_rejected(&inspect_with_keys(&t, &f.keys, &access, NOW), "typ");
     // Known to be an access token (from the token endpoint): only a warning, still valid.
@@ -606,7 +567,7 @@ fn access_token_typ_rfc9068() {
 
 #[test]
 fn bad_base64() {
-    let f = fixture();
+    let f = rsa_fixture();
     let token = rs256(&f, &good_claims());
     let bad = format!("{}!{}", &token[..5], &token[5..]);
     let i = inspect_with_keys(&bad, &f.keys, &opts(), NOW);
@@ -621,7 +582,7 @@ fn bad_base64() {
 
 #[test]
 fn two_parts_only() {
-    let f = fixture();
+    let f = rsa_fixture();
     let token = rs256(&f, &good_claims());
     let two = token.rsplit_once('.').unwrap().0;
     let i = inspect_with_keys(two, &f.keys, &opts(), NOW);
@@ -664,13 +625,13 @@ fn key_of_the_wrong_type_or_purpose_is_flagged() {
 
 #[test]
 fn hygiene_warnings_and_crit() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims.as_object_mut().unwrap().remove("exp");
     let t = sign(
         &json!({"alg": "RS256", "kid": "r1", "jku": "https://evil.example/jwks", "x5u": "https://evil.example/c", "jwk": {"kty": "oct"}}),
         &claims,
-        &f.rsa,
+        &f.key,
     );
     let i = inspect_with_keys(&t, &f.keys, &opts(), NOW);
     assert!(i.valid, "warnings alone do not invalidate");
@@ -687,7 +648,7 @@ fn hygiene_warnings_and_crit() {
     let t = sign(
         &json!({"alg": "RS256", "kid": "r1", "crit": ["exp-ext"], "exp-ext": 1}),
         &good_claims(),
-        &f.rsa,
+        &f.key,
     );
     assert_rejected(&inspect_with_keys(&t, &f.keys, &opts(), NOW), "crit");
 }
@@ -719,7 +680,7 @@ fn jwe_and_opaque_are_reported_not_validated() {
 
 #[test]
 fn inspection_json_has_exactly_the_design_shape() {
-    let f = fixture();
+    let f = rsa_fixture();
     let i = inspect_with_keys(&rs256(&f, &good_claims()), &f.keys, &opts(), NOW);
     let v = serde_json::to_value(&i).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
@@ -765,7 +726,7 @@ fn inspection_json_has_exactly_the_design_shape() {
 
 #[test]
 fn malformed_claim_types_fail_their_checks() {
-    let f = fixture();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["exp"] = json!("tomorrow");
     claims["aud"] = json!(42);

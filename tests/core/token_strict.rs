@@ -6,25 +6,12 @@
 use crate::token_support;
 
 use grantscope_core::http::{HttpClient, HttpOptions};
-use grantscope_core::token::jwks::jwks_from_value;
 use grantscope_core::token::{
-    CheckStatus, InspectOptions, Inspection, KeySource, Keys, SignatureStatus, TokenFormat,
-    Verdict, inspect, inspect_with_keys,
+    CheckStatus, Inspection, KeySource, Keys, SignatureStatus, TokenFormat, Verdict, inspect,
+    inspect_with_keys,
 };
 use serde_json::{Value, json};
 use token_support::*;
-
-fn opts() -> InspectOptions {
-    InspectOptions {
-        issuer: Some(ISSUER.into()),
-        audience: Some(CLIENT.into()),
-        ..InspectOptions::default()
-    }
-}
-
-fn keys_of(doc: &Value) -> Keys {
-    Keys::Jwks(jwks_from_value(doc).unwrap())
-}
 
 fn msg<'a>(i: &'a Inspection, id: &str) -> &'a str {
     i.check(id).map(|c| c.message.as_str()).unwrap_or_else(|| {
@@ -59,36 +46,11 @@ fn assert_fails(i: &Inspection, id: &str, words: &[&str]) {
     }
 }
 
-#[track_caller]
-fn assert_valid(i: &Inspection) {
-    assert!(
-        i.valid,
-        "rejected: {}",
-        serde_json::to_string_pretty(i).unwrap()
-    );
-    assert_eq!(i.verdict, Verdict::Valid);
-}
-
-struct Rsa {
-    key: Key,
-    keys: Keys,
-}
-
-fn rsa() -> Rsa {
-    let key = Key::rsa();
-    let keys = keys_of(&jwks(&[key.jwk(Some("r1"))]));
-    Rsa { key, keys }
-}
-
-fn rs256(f: &Rsa, claims: &Value) -> String {
-    sign(&json!({"alg": "RS256", "kid": "r1"}), claims, &f.key)
-}
-
 // ---- base64url: no padding, one spelling ----
 
 #[test]
 fn padded_segments_are_refused_naming_the_character_and_its_position() {
-    let f = rsa();
+    let f = rsa_fixture();
     let token = rs256(&f, &good_claims());
     assert_valid(&inspect_with_keys(&token, &f.keys, &opts(), NOW));
     let parts: Vec<&str> = token.split('.').collect();
@@ -145,7 +107,7 @@ fn padded_segments_are_refused_naming_the_character_and_its_position() {
 
 #[test]
 fn a_kid_that_is_not_a_string_fails_the_header() {
-    let f = rsa();
+    let f = rsa_fixture();
     // A key without kid would be tried if the kid were ignored.
     let keys = keys_of(&jwks(&[f.key.jwk(None)]));
     for kid in [json!(7), json!({"k": "r1"}), json!(["r1"]), json!(null)] {
@@ -335,7 +297,7 @@ fn wrong_signature_lengths_name_both_byte_counts() {
         );
     }
     // RSA: one byte short of the modulus.
-    let f = rsa();
+    let f = rsa_fixture();
     let token = rs256(&f, &good_claims());
     let (input, sig) = token.rsplit_once('.').unwrap();
     let mut bytes =
@@ -362,7 +324,7 @@ fn wrong_signature_lengths_name_both_byte_counts() {
 
 #[test]
 fn jws_json_serialization_is_named() {
-    let f = rsa();
+    let f = rsa_fixture();
     let token = rs256(&f, &good_claims());
     let p: Vec<&str> = token.split('.').collect();
     let flattened = json!({"protected": p[0], "payload": p[1], "signature": p[2]}).to_string();
@@ -381,7 +343,7 @@ fn jws_json_serialization_is_named() {
 
 #[test]
 fn nested_jwt_is_not_supported_by_name() {
-    let f = rsa();
+    let f = rsa_fixture();
     let inner = rs256(&f, &good_claims());
     for cty in ["JWT", "jwt", "application/JWT"] {
         let header = json!({"alg": "RS256", "kid": "r1", "cty": cty}).to_string();
@@ -411,7 +373,7 @@ fn five_segments_without_enc_say_so() {
 
 #[test]
 fn crit_problems_are_named() {
-    let f = rsa();
+    let f = rsa_fixture();
     let cases: [(Value, &str); 5] = [
         (json!([]), "empty array"),
         (json!("exp"), "crit is a string"),
@@ -472,7 +434,7 @@ fn a_small_rsa_key_is_refused_for_its_size_by_name() {
 
 #[test]
 fn absurd_times_read_as_absurd() {
-    let f = rsa();
+    let f = rsa_fixture();
     let mut claims = good_claims();
     claims["iat"] = json!(1e300);
     let i = inspect_with_keys(&rs256(&f, &claims), &f.keys, &opts(), NOW);
@@ -515,7 +477,7 @@ fn absurd_times_read_as_absurd() {
 
 #[test]
 fn duplicate_header_members_are_refused() {
-    let f = rsa();
+    let f = rsa_fixture();
     let claims = serde_json::to_string(&good_claims()).unwrap();
     // serde_json keeps the last copy, so this one verifies as RS256 - and must still fail.
     for header in [
@@ -555,7 +517,7 @@ fn duplicate_header_members_are_refused() {
 
 #[test]
 fn x5c_is_flagged_like_jwk_jku_and_x5u() {
-    let f = rsa();
+    let f = rsa_fixture();
     let t = sign(
         &json!({"alg": "RS256", "kid": "r1", "x5c": ["MIIBszCCAVmgAwIBAgIUJ"]}),
         &good_claims(),
@@ -573,7 +535,7 @@ fn x5c_is_flagged_like_jwk_jku_and_x5u() {
 
 #[test]
 fn non_string_typ_and_cty_fail_the_header() {
-    let f = rsa();
+    let f = rsa_fixture();
     let t = sign(
         &json!({"alg": "RS256", "kid": "r1", "typ": 1}),
         &good_claims(),
@@ -600,7 +562,7 @@ fn non_string_typ_and_cty_fail_the_header() {
 
 #[test]
 fn verdict_tells_invalid_from_unverifiable_and_opaque() {
-    let f = rsa();
+    let f = rsa_fixture();
     let good = rs256(&f, &good_claims());
     let cases: [(&str, &Keys, Verdict); 5] = [
         (&good, &f.keys, Verdict::Valid),
