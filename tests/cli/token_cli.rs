@@ -5,7 +5,6 @@
 use crate::token_support;
 
 // Driven through `execute` with its own streams (no process, no global stdout).
-use grantscope_cli::inspect;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,12 +14,6 @@ use grantscope_core::token::Inspection;
 use serde_json::{Value, json};
 use token_support::*;
 
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: inspect::InspectArgs,
-}
-
 struct Run {
     code: u8,
     out: String,
@@ -28,12 +21,7 @@ struct Run {
 }
 
 async fn run(argv: &[&str], stdin: &str) -> Run {
-    let mut full = vec!["inspect"];
-    full.extend_from_slice(argv);
-    let cli = Cli::try_parse_from(full).unwrap();
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = inspect::execute(cli.args, &mut stdin.as_bytes(), &mut out, &mut err).await;
+    let (code, out, err) = run_inspect(argv, stdin.as_bytes()).await;
     Run {
         code,
         out: String::from_utf8(out).unwrap(),
@@ -187,7 +175,9 @@ async fn usage_errors_exit_2() {
     assert_eq!(r.code, 2);
     assert!(r.err.contains("/nonexistent/jwks.json"), "{}", r.err);
 
-    assert!(Cli::try_parse_from(["inspect", "t", "--jwks-uri", "f", "--secret", "s"]).is_err());
+    assert!(
+        InspectCli::try_parse_from(["inspect", "t", "--jwks-uri", "f", "--secret", "s"]).is_err()
+    );
 }
 
 #[tokio::test]

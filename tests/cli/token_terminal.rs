@@ -7,8 +7,7 @@
 
 use crate::token_support;
 
-use clap::Parser;
-use grantscope_cli::inspect::{self, render_human};
+use grantscope_cli::inspect::render_human;
 use grantscope_core::text::is_active;
 use grantscope_core::token::jwks::jwks_from_value;
 use grantscope_core::token::{InspectOptions, Keys, Verdict, inspect_with_keys};
@@ -211,19 +210,8 @@ fn display_strings_for_the_gui_are_inert_too() {
     assert!(!i.signature.shown_detail().chars().any(is_active));
 }
 
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: inspect::InspectArgs,
-}
-
 async fn run(argv: &[&str]) -> (u8, Vec<u8>, Vec<u8>) {
-    let mut full = vec!["inspect"];
-    full.extend_from_slice(argv);
-    let cli = Cli::try_parse_from(full).unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = inspect::execute(cli.args, &mut &b""[..], &mut out, &mut err).await;
-    (code, out, err)
+    run_inspect(argv, b"").await
 }
 
 #[tokio::test]

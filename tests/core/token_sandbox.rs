@@ -5,26 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{self, check};
-use clap::Parser;
-use grantscope_cli::inspect;
 use grantscope_sandbox::{SandboxConfig, SandboxHandle, SigningAlg};
 use serde_json::Value;
 
 const MACHINE: (&str, &str) = ("sandbox-machine", "sandbox-machine-secret");
 
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: inspect::InspectArgs,
-}
-
 async fn inspect_json(argv: &[&str]) -> (u8, Value, String) {
-    let mut full = vec!["inspect"];
-    full.extend_from_slice(argv);
+    let mut full = argv.to_vec();
     full.push("--json");
-    let cli = Cli::try_parse_from(full).unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = inspect::execute(cli.args, &mut &b""[..], &mut out, &mut err).await;
+    let (code, out, err) = crate::token_support::run_inspect(&full, b"").await;
     let err = String::from_utf8(err).unwrap();
     let doc = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
     (code, doc, err)

@@ -270,3 +270,21 @@ pub fn rsa_fixture() -> RsaFixture {
 pub fn rs256(f: &RsaFixture, claims: &Value) -> String {
     sign(&json!({"alg": "RS256", "kid": "r1"}), claims, &f.key)
 }
+
+/// The arguments of `grantscope inspect`, parsed as the command line does.
+#[derive(clap::Parser)]
+pub struct InspectCli {
+    #[command(flatten)]
+    pub args: grantscope_cli::inspect::InspectArgs,
+}
+
+/// `grantscope inspect ARGV` run in-process through its argument parser, with `stdin`; the
+/// exit code and what it wrote on stdout and stderr, as bytes.
+pub async fn run_inspect(argv: &[&str], mut stdin: &[u8]) -> (u8, Vec<u8>, Vec<u8>) {
+    let mut full = vec!["inspect"];
+    full.extend_from_slice(argv);
+    let cli = <InspectCli as clap::Parser>::try_parse_from(full).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = grantscope_cli::inspect::execute(cli.args, &mut stdin, &mut out, &mut err).await;
+    (code, out, err)
+}
