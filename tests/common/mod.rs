@@ -469,6 +469,29 @@ pub fn basic_auth_header(id: &str, secret: &str) -> String {
     )
 }
 
+/// The exchanges of a `--json` document (`doc.exchanges`) whose step is `step`, in order.
+pub fn exchanges<'a>(doc: &'a serde_json::Value, step: &str) -> Vec<&'a serde_json::Value> {
+    doc["exchanges"]
+        .as_array()
+        .map(|all| all.iter().filter(|e| e["step"] == step).collect())
+        .unwrap_or_default()
+}
+
+/// The last exchange of `step` in a `--json` document; panics (showing it) when there is none.
+pub fn last_exchange<'a>(doc: &'a serde_json::Value, step: &str) -> &'a serde_json::Value {
+    exchanges(doc, step)
+        .last()
+        .copied()
+        .unwrap_or_else(|| panic!("no {step:?} exchange in {doc:#}"))
+}
+
+/// The value of parameter `name` in a form-urlencoded body.
+pub fn form_param(body: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 /// The check `id` of an inspection document (`grantscope inspect --json`, or the `inspection`
 /// of a token document), if there is one.
 pub fn find_check<'a>(

@@ -44,12 +44,7 @@ fn a_dpop_proof_binds_the_token_to_the_key() {
     let at = &doc["access_token"];
     assert_eq!(check(at, "token_type")["status"], "pass");
     assert_eq!(check(at, "cnf.jkt")["status"], "pass", "{at:#}");
-    let token_request = doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["step"] == "token request")
-        .unwrap();
+    let token_request = common::last_exchange(&doc, "token request");
     assert!(token_request["request"]["headers"]["DPoP"].is_string());
 
     // Without --dpop the same client gets a bearer token and no DPoP checks.
@@ -64,12 +59,7 @@ fn a_required_nonce_is_fetched_with_one_retry() {
     let out = Grantscope::new(cc_args(&p, &["--dpop"])).run(T).unwrap();
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
-    let tries: Vec<&Value> = doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["step"] == "token request")
-        .collect();
+    let tries = common::exchanges(&doc, "token request");
     assert_eq!(
         tries.len(),
         2,
@@ -224,11 +214,9 @@ fn code_flow(p: &Provider, extra: &[&str]) -> (String, Value) {
 }
 
 fn pushed(doc: &Value) -> Option<&Value> {
-    doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["step"] == "pushed authorization request")
+    common::exchanges(doc, "pushed authorization request")
+        .first()
+        .copied()
 }
 
 #[test]
@@ -263,12 +251,7 @@ fn par_sends_only_a_request_uri_through_the_browser() {
     // A provider that demands nonces: the push is retried once with the nonce it names.
     let p = Provider::start_with(&[("DPOP_NONCE", "1")]);
     let (_, doc) = code_flow(&p, &["--par", "--dpop"]);
-    let pushes: Vec<&Value> = doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["step"] == "pushed authorization request")
-        .collect();
+    let pushes = common::exchanges(&doc, "pushed authorization request");
     assert_eq!(pushes.len(), 2, "{doc:#}");
     assert_eq!(pushes[0]["response"]["status"], 400);
     assert_eq!(pushes[1]["response"]["status"], 201);
@@ -462,12 +445,7 @@ fn legacy_flow(response_type: &str) -> Value {
             .contains("front channel"),
         "{doc:#}"
     );
-    let browser_step = doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["step"] == "authorization response (browser)")
-        .expect("the browser's part is an exchange too");
+    let browser_step = common::last_exchange(&doc, "authorization response (browser)");
     let location = browser_step["response"]["headers"]["Location"]
         .as_str()
         .unwrap();

@@ -282,12 +282,7 @@ pub fn device_flow(p: &dyn TestProvider) {
     let doc = out.json().unwrap();
     assert_eq!(doc["grant"], "device_code");
     assert!(doc["response"]["access_token"].is_string());
-    let polls = doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["step"] == "token poll")
-        .count();
+    let polls = common::exchanges(&doc, "token poll").len();
     assert!(polls >= 1, "{doc:#}");
 }
 

@@ -315,20 +315,10 @@ fn jwt_bearer_and_token_exchange_at_the_provider() {
     assert_eq!(info["response"]["sub"], "alice", "{info:#}");
     // The same assertion a second time: refused.
     let doc = out.json().unwrap();
-    let body = doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|e| e["step"] == "token request")
-        .unwrap()["request"]["body"]
+    let body = common::last_exchange(&doc, "token request")["request"]["body"]
         .as_str()
-        .unwrap()
-        .to_string();
-    let assertion = url::form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == "assertion")
-        .map(|(_, v)| v.into_owned())
         .unwrap();
+    let assertion = common::form_param(body, "assertion").unwrap();
     let again = s.run(
         &["token", "jwt-bearer"],
         "pkjwt",

@@ -108,13 +108,7 @@ fn with(mut base: Vec<String>, extra: &[&str]) -> Vec<String> {
 }
 
 fn token_exchange_of(doc: &Value) -> &Value {
-    doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|e| e["step"] == "token request")
-        .unwrap()
+    common::last_exchange(doc, "token request")
 }
 
 #[test]
@@ -336,14 +330,8 @@ fn jwt_bearer_from_claims_and_a_replayed_assertion() {
     let alice = grantscope_sandbox::find_user("alice").unwrap();
     assert_eq!(doc["access_token"]["claims"]["sub"], alice.sub);
     // The same assertion again: the sandbox refuses the replay.
-    let body = token_exchange_of(&doc)["request"]["body"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let assertion = url::form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == "assertion")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
+    let body = token_exchange_of(&doc)["request"]["body"].as_str().unwrap();
+    let assertion = common::form_param(body, "assertion").unwrap();
     let first = run(with(a.clone(), &["--assertion", &assertion, "--json"]));
     assert_eq!(first.code(), 1, "{}", first.stdout);
     let err = first.json().unwrap();

@@ -414,15 +414,6 @@ fn cc_args(sb: &Sandbox, extra: &[&str]) -> Vec<String> {
     a
 }
 
-fn steps<'a>(doc: &'a Value, step: &str) -> Vec<&'a Value> {
-    doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["step"] == step)
-        .collect()
-}
-
 #[test]
 fn the_cli_gets_a_dpop_token_from_the_sandbox_and_calls_its_resource() {
     let sb = Sandbox::start();
@@ -492,7 +483,7 @@ fn the_cli_retries_once_with_the_sandboxs_nonce() {
         .unwrap();
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
-    let tries = steps(&doc, "token request");
+    let tries = common::exchanges(&doc, "token request");
     assert_eq!(tries.len(), 2, "{doc:#}");
     assert_eq!(tries[0]["response"]["status"], 400);
     assert_eq!(tries[1]["response"]["status"], 200);
@@ -718,7 +709,7 @@ fn the_cli_pushes_its_request_to_the_sandbox() {
         .map(|(k, _)| k.into_owned())
         .collect();
     assert_eq!(names, ["client_id", "request_uri"], "{url}");
-    let pushed = steps(&doc, "pushed authorization request");
+    let pushed = common::exchanges(&doc, "pushed authorization request");
     assert_eq!(pushed.len(), 1, "{doc:#}");
     assert_eq!(pushed[0]["response"]["status"], 201);
     assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
@@ -735,7 +726,10 @@ fn the_cli_pushes_its_request_to_the_sandbox() {
     });
     let (url, doc) = sandbox_code_flow(&sb, &[]);
     assert!(url.contains("request_uri="), "{url}");
-    assert_eq!(steps(&doc, "pushed authorization request").len(), 1);
+    assert_eq!(
+        common::exchanges(&doc, "pushed authorization request").len(),
+        1
+    );
 
     // PAR and DPoP with required nonces: the push carries a proof, is asked for the nonce,
     // retries once with it, and the code is bound to the key.
@@ -748,7 +742,7 @@ fn the_cli_pushes_its_request_to_the_sandbox() {
         ..SandboxConfig::default()
     });
     let (_, doc) = sandbox_code_flow(&sb, &["--dpop"]);
-    let pushed = steps(&doc, "pushed authorization request");
+    let pushed = common::exchanges(&doc, "pushed authorization request");
     assert_eq!(pushed.len(), 2, "one nonce retry: {doc:#}");
     assert_eq!(pushed[0]["response"]["status"], 400);
     assert!(
@@ -961,7 +955,7 @@ fn the_cli_sends_signed_request_objects_to_the_sandbox() {
     // Inside a pushed request.
     let (url, doc) = code_flow_with(&sb, web.clone(), &["--request-object", "--par"]);
     assert!(url.contains("request_uri="), "{url}");
-    let pushed = steps(&doc, "pushed authorization request");
+    let pushed = common::exchanges(&doc, "pushed authorization request");
     assert_eq!(pushed[0]["response"]["status"], 201, "{doc:#}");
     assert!(
         pushed[0]["request"]["body"]

@@ -146,12 +146,7 @@ fn implicit_and_hybrid_need_the_teaching_switch_and_are_flagged() {
         "pass",
         "{doc:#}"
     );
-    let browser = doc["exchanges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["step"] == "authorization response (browser)")
-        .expect("the browser's part is an exchange");
+    let browser = common::last_exchange(&doc, "authorization response (browser)");
     let location = browser["response"]["headers"]["Location"].as_str().unwrap();
     assert!(
         location.contains("access_token=••••••") && !location.contains("eyJ"),
