@@ -6,7 +6,8 @@
 # command line against a sandbox process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --test probe_bench -- --ignored --nocapture --test-threads 1 2>&1 | grep -oE 'BENCH.*|test result.*'
+# The benchmark is the probe_bench module of the probes test binary (tests/probes/).
+cargo test --test probes -- probe_bench:: --ignored --nocapture --test-threads 1 2>&1 | grep -oE 'BENCH.*|test result.*'
 
 cargo build --quiet
 bin=target/debug/grantscope

@@ -42,7 +42,8 @@ pub struct Grantscope {
 }
 
 impl Grantscope {
-    /// `grantscope ARGS...` with `GRANTSCOPE_CONFIG_DIR` set to a fresh temporary directory.
+    /// `grantscope ARGS...` with `GRANTSCOPE_CONFIG_DIR` set to a fresh temporary directory (and
+    /// no client secret or log filter inherited from the environment).
     pub fn new<I, S>(args: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -55,7 +56,8 @@ impl Grantscope {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG");
+            .env_remove("RUST_LOG")
+            .env_remove("GRANTSCOPE_CLIENT_SECRET");
         if let Some(dir) = &config {
             cmd.env("GRANTSCOPE_CONFIG_DIR", dir.path());
         }

@@ -297,6 +297,18 @@ pub fn access_token_of(doc: &serde_json::Value) -> String {
         .to_string()
 }
 
+/// A fresh config directory holding an EC P-256 key named `dpop-key` (made by `grantscope key
+/// generate`), for `--dpop-key dpop-key` and [`call_with_stored_dpop_key`].
+pub fn config_with_dpop_key() -> tempfile::TempDir {
+    let config = tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary directory: {e}"));
+    let out = cli::Grantscope::new(["key", "generate", "dpop-key", "--type", "ec-p256"])
+        .config_dir(config.path())
+        .run(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("grantscope key generate: {e:#}"));
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    config
+}
+
 /// `grantscope call URL --token T --dpop-key dpop-key --json` with the DPoP key stored under
 /// `config_dir`; the call must succeed (exit 0). Returns its JSON document.
 pub fn call_with_stored_dpop_key(
@@ -455,6 +467,52 @@ pub fn basic_auth_header(id: &str, secret: &str) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
+}
+
+/// The exchanges of a `--json` document (`doc.exchanges`) whose step is `step`, in order.
+pub fn exchanges<'a>(doc: &'a serde_json::Value, step: &str) -> Vec<&'a serde_json::Value> {
+    doc["exchanges"]
+        .as_array()
+        .map(|all| all.iter().filter(|e| e["step"] == step).collect())
+        .unwrap_or_default()
+}
+
+/// The last exchange of `step` in a `--json` document; panics (showing it) when there is none.
+pub fn last_exchange<'a>(doc: &'a serde_json::Value, step: &str) -> &'a serde_json::Value {
+    exchanges(doc, step)
+        .last()
+        .copied()
+        .unwrap_or_else(|| panic!("no {step:?} exchange in {doc:#}"))
+}
+
+/// The value of parameter `name` in a form-urlencoded body.
+pub fn form_param(body: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The check `id` of an inspection document (`grantscope inspect --json`, or the `inspection`
+/// of a token document), if there is one.
+pub fn find_check<'a>(
+    inspection: &'a serde_json::Value,
+    id: &str,
+) -> Option<&'a serde_json::Value> {
+    inspection["checks"]
+        .as_array()?
+        .iter()
+        .find(|c| c["id"] == id)
+}
+
+/// The check `id` of an inspection document; panics (showing the document) when it is missing.
+pub fn check<'a>(inspection: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    find_check(inspection, id).unwrap_or_else(|| panic!("no {id} check in {inspection:#}"))
+}
+
+/// The left half of the SHA-256 of `value`, base64url (`at_hash`, `c_hash`, `s_hash` of an
+/// RS256/ES256 token: OIDC Core §3.1.3.6).
+pub fn half_hash(value: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(value.as_bytes())[..16])
 }
 
 /// Decodes a JWT's payload (no verification) for assertions.

@@ -1,14 +1,77 @@
 //! The app's built-in sandbox (`grantscope_sandbox`) as a [`TestProvider`], so end-to-end
 //! tests written against the trait run against it too. It runs in-process on its own tokio
-//! runtime thread, with its keys in a temporary directory (never the user's config).
+//! runtime thread, with its keys in a temporary directory (never the user's config). Also the
+//! sandbox on the test's own runtime ([`start_handle`]), its router without a socket
+//! ([`router`], [`send`]) and the Basic credentials of its seeded clients ([`seeded_basic`]).
 
 use super::browser::{Browser, Decision, Login};
 use super::{TestClient, TestProvider, block_on};
 use anyhow::{Result, anyhow};
-use grantscope_sandbox::{SandboxConfig, find_client, find_user};
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use grantscope_sandbox::{SandboxConfig, SandboxHandle, find_client, find_user};
+use serde_json::Value;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+use tower::ServiceExt as _;
+
+/// The issuer the in-process [`router`] answers as: no socket listens there.
+pub const ROUTER_ISSUER: &str = "http://sandbox.invalid:9";
+
+/// Starts the sandbox on the calling task's runtime with `config`, its keys (unless `config`
+/// names a `key_dir`) in a fresh temporary directory; keep the directory as long as the handle.
+pub async fn start_handle(mut config: SandboxConfig) -> (SandboxHandle, tempfile::TempDir) {
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => panic!("cannot create a temporary directory for the sandbox keys: {e}"),
+    };
+    if config.key_dir.is_none() {
+        config.key_dir = Some(dir.path().join("keys"));
+    }
+    match grantscope_sandbox::start(config).await {
+        Ok(handle) => (handle, dir),
+        Err(e) => panic!("the sandbox did not start: {e}"),
+    }
+}
+
+/// The sandbox's axum application with `config` and its keys in `keys`, answering as
+/// [`ROUTER_ISSUER`], for [`send`] (no port is bound).
+pub async fn router(keys: &tempfile::TempDir, mut config: SandboxConfig) -> axum::Router {
+    config.key_dir = Some(keys.path().to_path_buf());
+    match grantscope_sandbox::router(config, ROUTER_ISSUER).await {
+        Ok(router) => router,
+        Err(e) => panic!("the sandbox router: {e}"),
+    }
+}
+
+/// Sends `request` straight into `router`; returns the status, the headers and the JSON body
+/// (`Null` when the body is not JSON).
+pub async fn send(router: &axum::Router, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
+    let response = match router.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(e) => match e {},
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = match axum::body::to_bytes(response.into_body(), 1 << 20).await {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("reading the sandbox's answer: {e}"),
+    };
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// `Basic …` for the seeded confidential client `id` and its demo secret.
+pub fn seeded_basic(id: &str) -> String {
+    match find_client(id) {
+        Some(c) => super::basic_auth_header(c.id, c.secret.unwrap_or_default()),
+        None => panic!("the sandbox has no seeded client {id}"),
+    }
+}
 
 /// A running in-process sandbox; stopped on drop.
 pub struct Sandbox {

@@ -250,6 +250,27 @@ fn secrets_in(revealed: &Value) -> Vec<String> {
     out
 }
 
+/// Asserts that `run`'s verdicts are `baseline` with `changed` laid over it, and that every
+/// probe `changed` makes fail carries its evidence (an exchange).
+pub fn assert_changed<'a>(
+    run: &probe::Run,
+    baseline: impl IntoIterator<Item = (&'a str, &'a str)>,
+    changed: &[(&'a str, &'a str)],
+) {
+    let mut expected: BTreeMap<&str, &str> = baseline.into_iter().collect();
+    for (id, v) in changed {
+        expected.insert(id, v);
+    }
+    let expected: Vec<(&str, &str)> = expected.into_iter().collect();
+    assert_verdicts(run, &expected);
+    for (id, v) in changed {
+        if *v == "fail" {
+            let r = run.result(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert!(!r.exchanges.is_empty(), "{id} failed without evidence");
+        }
+    }
+}
+
 /// No secret value of `ex` shows in its masked JSON.
 pub fn assert_masked(id: &str, ex: &Exchange) {
     let revealed = ex.to_json(true);

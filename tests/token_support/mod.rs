@@ -14,6 +14,8 @@ use aws_lc_rs::signature::{
 use aws_lc_rs::{hmac, signature::RsaEncoding};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use grantscope_core::token::jwks::jwks_from_value;
+use grantscope_core::token::{InspectOptions, Inspection, Keys, SignatureStatus, Verdict};
 use serde_json::{Value, json};
 
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
@@ -223,4 +225,66 @@ pub fn good_claims() -> Value {
         "exp": NOW + 3540,
         "jti": "j1"
     })
+}
+
+/// The inspection options of the corpus tests: the expected issuer and audience.
+pub fn opts() -> InspectOptions {
+    InspectOptions {
+        issuer: Some(ISSUER.into()),
+        audience: Some(CLIENT.into()),
+        ..InspectOptions::default()
+    }
+}
+
+/// The inspector's keys from a JWKS document.
+pub fn keys_of(jwks_doc: &Value) -> Keys {
+    Keys::Jwks(jwks_from_value(jwks_doc).unwrap())
+}
+
+/// Asserts the inspection is valid: verdict, signature verified, no failed check.
+#[track_caller]
+pub fn assert_valid(i: &Inspection) {
+    assert!(
+        i.valid,
+        "rejected: {}",
+        serde_json::to_string_pretty(i).unwrap()
+    );
+    assert_eq!(i.verdict, Verdict::Valid);
+    assert_eq!(i.signature.status, SignatureStatus::Verified);
+    assert_eq!(i.failures().count(), 0);
+}
+
+/// A throwaway RSA key (`kid` r1) and the inspector's keys holding its public half.
+pub struct RsaFixture {
+    pub key: Key,
+    pub keys: Keys,
+}
+
+pub fn rsa_fixture() -> RsaFixture {
+    let key = Key::rsa();
+    let keys = keys_of(&jwks(&[key.jwk(Some("r1"))]));
+    RsaFixture { key, keys }
+}
+
+/// `claims` signed RS256 with the fixture's key (`kid` r1).
+pub fn rs256(f: &RsaFixture, claims: &Value) -> String {
+    sign(&json!({"alg": "RS256", "kid": "r1"}), claims, &f.key)
+}
+
+/// The arguments of `grantscope inspect`, parsed as the command line does.
+#[derive(clap::Parser)]
+pub struct InspectCli {
+    #[command(flatten)]
+    pub args: grantscope_cli::inspect::InspectArgs,
+}
+
+/// `grantscope inspect ARGV` run in-process through its argument parser, with `stdin`; the
+/// exit code and what it wrote on stdout and stderr, as bytes.
+pub async fn run_inspect(argv: &[&str], mut stdin: &[u8]) -> (u8, Vec<u8>, Vec<u8>) {
+    let mut full = vec!["inspect"];
+    full.extend_from_slice(argv);
+    let cli = <InspectCli as clap::Parser>::try_parse_from(full).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = grantscope_cli::inspect::execute(cli.args, &mut stdin, &mut out, &mut err).await;
+    (code, out, err)
 }

@@ -1,0 +1,193 @@
+//! `grantscope key ...` through the real binary: generate every type, list, show the public
+//! JWKS and the certificate, import PEM (PKCS#8, PKCS#1, SEC1 from OpenSSL when present) and a
+//! private JWK, delete; and the private key never shows unless asked.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::cli::Grantscope;
+use serde_json::Value;
+
+const T: Duration = Duration::from_secs(60);
+
+fn run(dir: &std::path::Path, args: &[&str]) -> common::cli::Output {
+    Grantscope::new(args).config_dir(dir).run(T).unwrap()
+}
+
+fn private_body(pem: &str) -> String {
+    pem.lines().filter(|l| !l.starts_with("-----")).collect()
+}
+
+#[test]
+fn generate_list_show_delete_each_type() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, kind, alg) in [
+        ("r2", "rsa-2048", "RS256"),
+        ("r3", "rsa-3072", "RS256"),
+        ("ec", "ec-p256", "ES256"),
+        ("ed", "ed25519", "EdDSA"),
+    ] {
+        let out = run(
+            dir.path(),
+            &["key", "generate", name, "--type", kind, "--cert", "--json"],
+        );
+        assert_eq!(out.code(), 0, "{}", out.stderr);
+        let doc = out.json().unwrap();
+        assert_eq!(doc["type"], kind);
+        assert_eq!(doc["alg"], alg);
+        let jwk = &doc["jwks"]["keys"][0];
+        assert_eq!(jwk["kid"], doc["kid"]);
+        assert!(jwk.get("d").is_none(), "no private part in the public JWKS");
+        assert_eq!(jwk["x5t#S256"], doc["certificate"]["x5t#S256"]);
+
+        let shown = run(dir.path(), &["key", "show", name, "--jwks"]);
+        assert_eq!(shown.code(), 0);
+        let jwks: Value = serde_json::from_str(&shown.stdout).unwrap();
+        assert_eq!(jwks, doc["jwks"]);
+        let cert = run(dir.path(), &["key", "show", name, "--cert"]);
+        assert!(cert.stdout.starts_with("-----BEGIN CERTIFICATE-----"));
+
+        // The private key shows only when asked, and then with a warning.
+        let private = run(dir.path(), &["key", "show", name, "--reveal-private"]);
+        assert_eq!(private.code(), 0);
+        assert!(private.stdout.starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(private.stderr.contains("PRIVATE"));
+        let body = private_body(&private.stdout);
+        for view in [
+            run(dir.path(), &["key", "show", name]).stdout,
+            run(dir.path(), &["key", "show", name, "--json"]).stdout,
+            run(dir.path(), &["key", "list", "--json"]).stdout,
+            run(dir.path(), &["key", "list"]).stdout,
+        ] {
+            assert!(!view.contains(&body[..40]), "private key leaked: {view}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let path = dir.path().join("keys").join(format!("{name}.key.pem"));
+            let mode = std::fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+    let list = run(dir.path(), &["key", "list", "--json"]).json().unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 4);
+    // Same name twice, bad names, unknown keys: usage errors.
+    assert_eq!(
+        run(dir.path(), &["key", "generate", "ec", "--type", "ec-p256"]).code(),
+        2
+    );
+    assert_eq!(
+        run(
+            dir.path(),
+            &["key", "generate", "../x", "--type", "ec-p256"]
+        )
+        .code(),
+        2
+    );
+    assert_eq!(run(dir.path(), &["key", "show", "nope"]).code(), 2);
+    let no_cert = run(
+        dir.path(),
+        &["key", "generate", "plain", "--type", "ed25519"],
+    );
+    assert_eq!(no_cert.code(), 0);
+    assert_eq!(
+        run(dir.path(), &["key", "show", "plain", "--cert"]).code(),
+        2
+    );
+    assert_eq!(run(dir.path(), &["key", "delete", "ec"]).code(), 0);
+    assert_eq!(run(dir.path(), &["key", "show", "ec"]).code(), 2);
+}
+
+#[test]
+fn import_pem_and_private_jwk() {
+    let dir = tempfile::tempdir().unwrap();
+    // RFC 8037 Appendix A.1's key, as a private JWK inside a JWKS.
+    let jwks = serde_json::json!({ "keys": [{
+        "kty": "OKP", "crv": "Ed25519",
+        "d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+        "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+    }]});
+    let file = dir.path().join("key.jwks.json");
+    std::fs::write(&file, jwks.to_string()).unwrap();
+    let out = run(
+        dir.path(),
+        &["key", "import", "rfc8037", file.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    assert_eq!(
+        out.json().unwrap()["kid"],
+        "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    );
+    // A public JWK cannot be imported as a signing key.
+    let public = dir.path().join("public.json");
+    std::fs::write(
+        &public,
+        r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["key", "import", "pub", public.to_str().unwrap()],
+    );
+    assert_eq!(out.code(), 2);
+    assert!(out.stderr.contains("private"), "{}", out.stderr);
+
+    // PEM from OpenSSL in its legacy forms (PKCS#1 RSA, SEC1 EC) with a certificate appended.
+    let openssl = std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(openssl, "openssl is needed to make the legacy PEM forms");
+    for (name, genkey) in [
+        ("pkcs1", vec!["genrsa", "-traditional", "2048"]),
+        (
+            "sec1",
+            vec!["ecparam", "-name", "prime256v1", "-genkey", "-noout"],
+        ),
+    ] {
+        let key_path = dir.path().join(format!("{name}.pem"));
+        let key = std::process::Command::new("openssl")
+            .args(&genkey)
+            .output()
+            .unwrap();
+        assert!(
+            key.status.success(),
+            "{}",
+            String::from_utf8_lossy(&key.stderr)
+        );
+        let text = String::from_utf8(key.stdout).unwrap();
+        assert!(
+            text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY"),
+            "{text}"
+        );
+        std::fs::write(&key_path, &text).unwrap();
+        let cert = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-new",
+                "-x509",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=imported",
+                "-key",
+            ])
+            .arg(&key_path)
+            .output()
+            .unwrap();
+        assert!(cert.status.success());
+        let mut bundle = text.clone();
+        bundle.push_str(&String::from_utf8(cert.stdout).unwrap());
+        std::fs::write(&key_path, bundle).unwrap();
+        let out = run(
+            dir.path(),
+            &["key", "import", name, key_path.to_str().unwrap(), "--json"],
+        );
+        assert_eq!(out.code(), 0, "{}", out.stderr);
+        let doc = out.json().unwrap();
+        assert!(doc["certificate"]["x5t#S256"].is_string(), "{doc:#}");
+    }
+}

@@ -1,0 +1,321 @@
+//! `grantscope inspect` end to end through its argument parser and streams: JWKS file, JWKS URL
+//! with key rotation (served on 127.0.0.1), issuer discovery, shared secret, stdin, exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::token_support;
+
+// Driven through `execute` with its own streams (no process, no global stdout).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clap::Parser;
+use grantscope_core::token::Inspection;
+use serde_json::{Value, json};
+use token_support::*;
+
+struct Run {
+    code: u8,
+    out: String,
+    err: String,
+}
+
+async fn run(argv: &[&str], stdin: &str) -> Run {
+    let (code, out, err) = run_inspect(argv, stdin.as_bytes()).await;
+    Run {
+        code,
+        out: String::from_utf8(out).unwrap(),
+        err: String::from_utf8(err).unwrap(),
+    }
+}
+
+fn now_arg() -> String {
+    NOW.to_string()
+}
+
+fn write_jwks(dir: &tempfile::TempDir, doc: &Value) -> String {
+    let path = dir.path().join("jwks.json");
+    std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn valid_token_with_a_jwks_file_exits_0() {
+    let key = Key::ec256();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_jwks(&dir, &jwks(&[key.jwk(Some("k1"))]));
+    let token = sign(&json!({"alg": "ES256", "kid": "k1"}), &good_claims(), &key);
+    let now = now_arg();
+    let r = run(
+        &[
+            &token,
+            "--jwks-uri",
+            &path,
+            "--issuer",
+            ISSUER,
+            "--audience",
+            CLIENT,
+            "--now",
+            &now,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(r.out.contains("VALID: signature verified"), "{}", r.out);
+    assert!(
+        r.out.contains("2026-11-26T12:59:00Z, in 59 min"),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("pass  iss"), "{}", r.out);
+
+    // The same as one JSON document.
+    let r = run(&[&token, "--jwks-uri", &path, "--now", &now, "--json"], "").await;
+    assert_eq!(r.code, 0);
+    let i: Inspection = serde_json::from_str(&r.out).unwrap();
+    assert!(i.valid);
+    assert_eq!(i.expires_in, Some(3540));
+}
+
+#[tokio::test]
+async fn invalid_token_exits_1_and_names_the_failure() {
+    let key = Key::ec256();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_jwks(&dir, &jwks(&[key.jwk(Some("k1"))]));
+    let token = sign(&json!({"alg": "ES256", "kid": "k1"}), &good_claims(), &key);
+    let later = (NOW + 7200).to_string();
+    let r = run(&[&token, "--jwks-uri", &path, "--now", &later], "").await;
+    assert_eq!(r.code, 1);
+    assert!(r.out.contains("FAIL  exp"), "{}", r.out);
+    assert!(r.out.contains("NOT VALID: failed: exp"), "{}", r.out);
+}
+
+#[tokio::test]
+async fn token_from_stdin_and_bearer_prefix() {
+    let secret = "a-shared-secret-of-thirty-two-bytes!";
+    let token = sign(
+        &json!({"alg": "HS256"}),
+        &good_claims(),
+        &Key::secret(secret.as_bytes()),
+    );
+    let now = now_arg();
+    let r = run(
+        &["-", "--secret", secret, "--now", &now],
+        &format!("Bearer {token}\n"),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    // The secret is never echoed.
+    assert!(!r.out.contains(secret) && !r.err.contains(secret));
+
+    // Without the secret: unverifiable, never valid.
+    let r = run(&[&token, "--now", &now, "--json"], "").await;
+    assert_eq!(r.code, 1);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["signature"]["status"], "unverifiable");
+    assert_eq!(v["valid"], false);
+}
+
+#[tokio::test]
+async fn base64_secret_and_secret_file() {
+    let secret = [0xA5u8; 48];
+    let token = sign(
+        &json!({"alg": "HS384"}),
+        &good_claims(),
+        &Key::secret(&secret),
+    );
+    let now = now_arg();
+    let b64_std = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret);
+    let r = run(
+        &[
+            &token,
+            "--secret",
+            &b64_std,
+            "--secret-base64",
+            "--now",
+            &now,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret");
+    std::fs::write(&file, format!("{b64_std}\n")).unwrap();
+    let file = file.display().to_string();
+    let r = run(
+        &[
+            &token,
+            "--secret-file",
+            &file,
+            "--secret-base64",
+            "--now",
+            &now,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2() {
+    let r = run(&[], "").await;
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("no token"), "{}", r.err);
+
+    let token = sign(
+        &json!({"alg": "RS256", "kid": "x"}),
+        &good_claims(),
+        &Key::rsa(),
+    );
+    let r = run(&[&token, "--jwks-uri", "/nonexistent/jwks.json"], "").await;
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("/nonexistent/jwks.json"), "{}", r.err);
+
+    assert!(
+        InspectCli::try_parse_from(["inspect", "t", "--jwks-uri", "f", "--secret", "s"]).is_err()
+    );
+}
+
+#[tokio::test]
+async fn malformed_token_exits_1_with_the_segment_named() {
+    let r = run(&["eyJhbGciOiJIUzI1NiJ9.e30", "--json"], "").await;
+    assert_eq!(r.code, 1);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["checks"][0]["id"], "decode");
+    assert!(
+        v["checks"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 dot-separated segments")
+    );
+}
+
+/// A JWKS and discovery server on 127.0.0.1 whose key set changes after `rotate_after` fetches.
+struct Provider {
+    base: String,
+    jwks_fetches: Arc<AtomicUsize>,
+}
+
+async fn provider(sets: Vec<Value>, rotate_after: usize) -> Provider {
+    use axum::{Json, Router, extract::State, routing::get};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let fetches = Arc::new(AtomicUsize::new(0));
+    #[derive(Clone)]
+    struct S {
+        base: String,
+        sets: Arc<Vec<Value>>,
+        rotate_after: usize,
+        fetches: Arc<AtomicUsize>,
+    }
+    let state = S {
+        base: base.clone(),
+        sets: Arc::new(sets),
+        rotate_after,
+        fetches: fetches.clone(),
+    };
+    let app = Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(|State(s): State<S>| async move {
+                Json(json!({"issuer": s.base, "jwks_uri": format!("{}/jwks", s.base)}))
+            }),
+        )
+        .route(
+            "/jwks",
+            get(|State(s): State<S>| async move {
+                let n = s.fetches.fetch_add(1, Ordering::SeqCst);
+                let idx = usize::from(n >= s.rotate_after).min(s.sets.len() - 1);
+                Json(s.sets[idx].clone())
+            }),
+        )
+        .with_state(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Provider {
+        base,
+        jwks_fetches: fetches,
+    }
+}
+
+#[tokio::test]
+async fn issuer_discovery_then_jwks_then_rotation() {
+    let old = Key::rsa();
+    let new = Key::rsa();
+    // The first JWKS fetch still returns the old set; later fetches the rotated one.
+    let p = provider(
+        vec![jwks(&[old.jwk(Some("old"))]), jwks(&[new.jwk(Some("new"))])],
+        1,
+    )
+    .await;
+    let mut claims = good_claims();
+    claims["iss"] = json!(p.base);
+    let now = now_arg();
+
+    // A token signed by the new key: unknown kid in the first fetch, found after the refetch.
+    let token = sign(&json!({"alg": "RS256", "kid": "new"}), &claims, &new);
+    let r = run(&[&token, "--issuer", &p.base, "--now", &now], "").await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert_eq!(p.jwks_fetches.load(Ordering::SeqCst), 2);
+    assert!(r.err.contains("discovery: GET"), "{}", r.err);
+    assert!(r.err.contains("JWKS again (unknown kid)"), "{}", r.err);
+
+    // A token signed by the rotated-out key: unknown even after fetching again.
+    let token = sign(&json!({"alg": "RS256", "kid": "old"}), &claims, &old);
+    let r = run(&[&token, "--issuer", &p.base, "--now", &now, "--json"], "").await;
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["signature"]["status"], "invalid");
+    let kid = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "kid")
+        .unwrap();
+    assert_eq!(kid["status"], "fail");
+    assert!(
+        kid["message"].as_str().unwrap().contains("fetched again"),
+        "{kid}"
+    );
+    assert_eq!(p.jwks_fetches.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn wrong_issuer_against_discovery_fails_iss() {
+    let key = Key::ec256();
+    let p = provider(vec![jwks(&[key.jwk(Some("k"))])], usize::MAX).await;
+    let mut claims = good_claims();
+    claims["iss"] = json!("https://someone-else.example");
+    let token = sign(&json!({"alg": "ES256", "kid": "k"}), &claims, &key);
+    let now = now_arg();
+    let r = run(&[&token, "--issuer", &p.base, "--now", &now], "").await;
+    assert_eq!(r.code, 1);
+    assert!(r.out.contains("FAIL  iss"), "{}", r.out);
+    // The known kid needed one fetch only.
+    assert_eq!(p.jwks_fetches.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn unreachable_jwks_is_a_configuration_error() {
+    // Bind then drop, so the port is closed.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let token = sign(
+        &json!({"alg": "EdDSA", "kid": "k"}),
+        &good_claims(),
+        &Key::ed(),
+    );
+    let url = format!("http://127.0.0.1:{port}/jwks");
+    let r = run(&[&token, "--jwks-uri", &url, "--json"], "").await;
+    assert_eq!(r.code, 2, "{}{}", r.out, r.err);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["signature"]["status"], "unverifiable");
+    assert!(r.err.contains("could not fetch the JWKS"), "{}", r.err);
+}

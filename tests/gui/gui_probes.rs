@@ -1,0 +1,302 @@
+//! The desktop Probes window against the app's own sandbox (auto-approve): open it from the top
+//! bar, run the catalogue with the active profile, and see the verdicts arrive.
+
+use crate::gui_support;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use grantscope_gui::AppOptions;
+use grantscope_gui::GrantscopeApp;
+use grantscope_probe::Outcome;
+use gui_support::{harness, step_until};
+
+/// The app over `dir` (auto-approving as alice), its sandbox started and the Probes window
+/// open against the sandbox profile.
+fn probes_on_the_sandbox(dir: &std::path::Path) -> Harness<'static, GrantscopeApp> {
+    let mut options = AppOptions::new(dir);
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    h.get_by_label("Start sandbox").click();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope_gui::classroom::SandboxState::Running
+    });
+    h.get_by_label("Probes").click();
+    h.step();
+    h.step();
+    assert!(h.state().probes().open);
+    step_until(&mut h, "the sandbox profile to be active", |h| {
+        h.query_by_label_contains("Against the active profile")
+            .is_some()
+    });
+    h
+}
+
+/// Chooses only the probe `id` in the window.
+fn choose_only(h: &mut Harness<'static, GrantscopeApp>, id: &str) {
+    h.get_by_label("Choose probes").click();
+    h.step();
+    h.get_by_label("None").click();
+    h.step();
+    h.get_by_label(id).click();
+    h.step();
+}
+
+#[test]
+fn probes_window_runs_the_catalogue_against_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = probes_on_the_sandbox(dir.path());
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the probe run to finish", |h| {
+        !h.state().probes().is_running() && !h.state().probes().results().is_empty()
+    });
+    let results = h.state().probes().results();
+    assert_eq!(results.len(), grantscope_probe::PROBES.len());
+    let table: String = results
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}\n",
+                r.verdict.outcome.as_str(),
+                r.id,
+                r.verdict.reason
+            )
+        })
+        .collect();
+    let verdict = |id: &str| {
+        results
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.verdict.outcome)
+    };
+    // Against the sandbox the window runs as its native client (the profile's own is the
+    // machine client, which cannot run the code flow most probes need): the sandbox, with no
+    // teaching switch on, refuses what it must.
+    h.get_by_label_contains("as client sandbox-native");
+    for id in [
+        "pkce.required",
+        "pkce.verifier-checked",
+        "pkce.plain",
+        "code.single-use",
+        "redirect.exact",
+        "state.echo",
+        "refresh.rotation",
+        "grants.legacy",
+        "jwks.hygiene",
+    ] {
+        assert_eq!(verdict(id), Some(Outcome::Pass), "{id}:\n{table}");
+    }
+    assert_eq!(
+        verdict("transport.https"),
+        Some(Outcome::Inconclusive),
+        "{table}"
+    );
+    assert!(
+        results.iter().all(|r| r.verdict.outcome != Outcome::Fail),
+        "{table}"
+    );
+    h.get_by_label("pkce.required  PKCE is required");
+}
+
+/// The wizard's Authorization Code leaf links to the probes of its pitfalls: the link opens
+/// the Probes window with exactly those chosen (and says so); "All probes" undoes it.
+#[test]
+fn a_wizard_leaf_opens_the_probes_window_with_its_probes_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(grantscope_gui::Screen::Wizard);
+    let mut h = harness(options);
+    for answer in ["No", "A User", "Server App"] {
+        h.get_by_label(answer).click();
+        h.step();
+        h.step();
+    }
+    assert!(!h.state().probes().open);
+    h.get_by_label("Probe a server for its pitfalls (15 probes)")
+        .click();
+    h.step();
+    h.step();
+    let probes = h.state().probes();
+    assert!(probes.open, "the link opens the Probes window");
+    let leaf = grantscope_core::wizard::leaf_for(grantscope_core::wizard::Grant::AuthorizationCode)
+        .and_then(|n| n.leaf())
+        .map(|l| l.probes)
+        .unwrap();
+    let mut want: Vec<&str> = leaf.to_vec();
+    want.sort_unstable();
+    assert_eq!(probes.selected(), want);
+    assert_eq!(
+        probes.chosen_for(),
+        Some(grantscope_core::wizard::Grant::AuthorizationCode)
+    );
+    h.get_by_label(
+        "Chosen from the wizard: the 15 probes that test the pitfalls of Authorization Code with PKCE.",
+    );
+    // The choice is shown opened, its boxes ticked as chosen.
+    use egui::accesskit::Toggled;
+    let ticked = |h: &Harness<'static, GrantscopeApp>, id: &str| {
+        h.get_by_label(id).accesskit_node().toggled() == Some(Toggled::True)
+    };
+    assert!(ticked(&h, "pkce.downgrade"));
+    assert!(ticked(&h, "redirect.exact"));
+    assert!(!ticked(&h, "refresh.rotation"));
+    assert!(!ticked(&h, "headers"));
+    h.get_by_label("All probes").click();
+    step_until(&mut h, "every probe chosen again", |h| {
+        h.state().probes().selected().len() == grantscope_probe::PROBES.len()
+    });
+    assert_eq!(h.state().probes().chosen_for(), None);
+}
+
+/// The second client (the CLI's --second-client-id/--second-client-secret): typed in the
+/// Probes window, its secret masked on screen, and used by the run: refresh.client-bound is no
+/// longer skipped for want of it.
+#[test]
+fn the_second_client_fields_reach_the_run_with_the_secret_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = probes_on_the_sandbox(dir.path());
+    // Only the probe that needs a second client.
+    choose_only(&mut h, "refresh.client-bound");
+    assert_eq!(h.state().probes().selected(), vec!["refresh.client-bound"]);
+    // Without a second client the probe is skipped, and says why.
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the first run to finish", |h| {
+        !h.state().probes().is_running() && !h.state().probes().results().is_empty()
+    });
+    let row = |h: &Harness<'static, GrantscopeApp>| {
+        h.state()
+            .probes()
+            .results()
+            .iter()
+            .find(|r| r.id == "refresh.client-bound")
+            .map(|r| (r.verdict.outcome, r.verdict.reason.clone()))
+            .unwrap()
+    };
+    let (outcome, why) = row(&h);
+    assert_eq!(outcome, Outcome::Skipped, "{why}");
+    assert!(why.contains("second registered client"), "{why}");
+
+    h.get_by_label("Second client").click();
+    h.step();
+    // The sandbox's confidential web client, with its real secret.
+    let web = grantscope_sandbox::find_client("sandbox-web").unwrap();
+    let secret = web.secret.unwrap();
+    // A secret without the client ID: said, and Run waits for the ID.
+    h.get_by_label("Second client secret").click();
+    h.step();
+    h.get_by_label("Second client secret").type_text(secret);
+    h.step();
+    h.step();
+    h.get_by_label("The second client's secret needs its client ID.");
+    assert!(h.state().probes().second_client().is_none());
+    h.get_by_label("Second client ID").click();
+    h.step();
+    h.get_by_label("Second client ID").type_text("sandbox-web");
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label("The second client's secret needs its client ID.")
+            .is_none()
+    );
+    let second = h.state().probes().second_client().unwrap();
+    assert_eq!(second.client_id, "sandbox-web");
+    assert_eq!(
+        second
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose().to_string()),
+        Some(secret.to_string())
+    );
+    assert!(
+        !format!("{second:?}").contains(secret),
+        "the secret's Debug is redacted"
+    );
+    // The secret never shows on screen: no widget's label or value carries it.
+    let shown: Vec<String> = h
+        .root()
+        .children_recursive()
+        .flat_map(|n| {
+            let a = n.accesskit_node();
+            [a.label().unwrap_or_default(), a.value().unwrap_or_default()]
+        })
+        .collect();
+    assert!(
+        shown.iter().any(|t| t == "sandbox-web"),
+        "the field values are read: {shown:?}"
+    );
+    assert!(
+        shown.iter().all(|t| !t.contains(secret)),
+        "the second client's secret shows on screen"
+    );
+    h.get_by_label("Run").click();
+    h.step();
+    step_until(&mut h, "the second run to finish", |h| {
+        !h.state().probes().is_running()
+            && h.state()
+                .probes()
+                .results()
+                .iter()
+                .any(|r| r.id == "refresh.client-bound" && r.verdict.outcome != Outcome::Skipped)
+    });
+    // The window runs as the sandbox's native client: its refresh token, presented by the
+    // (authenticated) web client, is refused; the probe ran and passed.
+    let (outcome, why) = row(&h);
+    assert_eq!(outcome, Outcome::Pass, "{why}");
+    assert!(!why.contains("second registered client"), "{why}");
+    assert!(
+        !why.contains("invalid_client"),
+        "the second client authenticated: {why}"
+    );
+}
+
+/// "Slow probes" is the CLI's --slow: the plan the window shows before the run says what it
+/// adds (the code-lifetime ladder's logins); without it the plan does not.
+#[test]
+fn slow_probes_show_in_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    // Codes that live 2 s: the slow ladder ends in seconds, not after the default minute.
+    std::fs::write(
+        dir.path().join("gui.json"),
+        r#"{"classroom": {"code_ttl": 2, "auto_approve": "alice"}}"#,
+    )
+    .unwrap();
+    let mut h = probes_on_the_sandbox(dir.path());
+    choose_only(&mut h, "token.lifetimes");
+    let extra = grantscope_probe::PROBES
+        .iter()
+        .find(|p| p.id == "token.lifetimes")
+        .map(|p| p.slow_logins)
+        .unwrap();
+    let slow_line = format!(
+        "token.lifetimes with the slow probes on asks for {extra} more authorization(s) and may wait minutes"
+    );
+    let run = |h: &mut Harness<'static, GrantscopeApp>| {
+        h.get_by_label("Run").click();
+        h.step();
+        step_until(h, "the run to finish", |h| {
+            !h.state().probes().is_running() && !h.state().probes().plan().is_empty()
+        });
+    };
+    run(&mut h);
+    assert!(
+        h.state()
+            .probes()
+            .plan()
+            .iter()
+            .all(|l| !l.contains("slow")),
+        "{:?}",
+        h.state().probes().plan()
+    );
+    h.get_by_label("Slow probes").click();
+    h.step();
+    run(&mut h);
+    let plan = h.state().probes().plan().to_vec();
+    assert!(plan.contains(&slow_line), "{plan:?}");
+    assert!(
+        plan.iter()
+            .any(|l| l.starts_with(&format!("{} authorization(s)", 1 + extra))),
+        "{plan:?}"
+    );
+    h.get_by_label("Plan").click();
+    h.step();
+    h.get_by_label(&slow_line);
+}
