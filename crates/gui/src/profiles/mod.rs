@@ -229,7 +229,12 @@ impl ProfilesScreen {
         active: Option<&str>,
     ) -> Option<ProfilesCommand> {
         let mut command = None;
-        // The first visit shows the active profile rather than an empty editor.
+        // The first visit shows the active profile rather than an empty editor, unless the user
+        // already opened one (the start-up's "Local sandbox" may become active after the user
+        // chose another profile: their choice stays).
+        if !self.opened_once && self.edit.is_some() {
+            self.opened_once = true;
+        }
         if !self.opened_once
             && let Some(p) = active.and_then(|n| self.get(n)).cloned()
         {
