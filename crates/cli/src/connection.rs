@@ -1,5 +1,5 @@
 //! The connection options every network command takes (DESIGN.md), layered over a saved
-//! profile (flags win), and handed to the core's one way in, [`oauth::connect`]. Also the
+//! profile (flags win), and handed to the core's one way in, [`grantscope_core::connect`]. Also the
 //! command line's wording of the core's typed errors: a missing setting is named by its flag.
 
 use clap::Args;
@@ -319,7 +319,7 @@ pub enum Progress {
     Essential,
 }
 
-/// Resolves flags + profile into a connection through [`oauth::connect`]; `wants` lists the
+/// Resolves flags + profile into a connection through [`grantscope_core::connect`]; `wants` lists the
 /// endpoints the command will call (discovery reads the second metadata document for them).
 pub async fn resolve(
     args: &ConnectionArgs,
@@ -357,7 +357,9 @@ pub async fn resolve_explained(
     });
     // Notes (discovery failed, the endpoints given by hand are used) reach a person through
     // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
-    let conn = oauth::connect(&profile, wants, Some(observer)).await?;
+    let keys = grantscope_core::keys::KeyStore::open_default()
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    let conn = grantscope_core::connect::connect(&profile, &keys, wants, Some(observer)).await?;
     Ok(Resolved {
         config: conn.config,
         discovery: conn.discovery,

@@ -13,10 +13,11 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use url::Url;
 
+use crate::keys::KeyStore;
 use crate::secret::{Secret, SecretKind};
 
-/// Shown in place of a secret in recorded exchanges.
-pub const MASK: &str = "••••••";
+/// Shown in place of a secret in recorded exchanges (defined beside the secret types).
+pub use crate::secret::MASK;
 
 /// Default cap on a response body (1 MiB): token responses and JWKS are far smaller.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
@@ -98,13 +99,14 @@ pub enum SettingsError {
     Tls(String),
 }
 
-/// Reads the client identity that `cert` (a PEM file, or a stored key's name) and `key` (a PEM
-/// file) describe.
+/// Reads the client identity that `cert` (a PEM file, or the name of a key in `keys`) and `key`
+/// (a PEM file) describe.
 pub fn load_client_identity(
     cert: &str,
     key: Option<&str>,
+    keys: &KeyStore,
 ) -> Result<ClientIdentity, SettingsError> {
-    use crate::keys::{Certificate, KeyStore, read_key_file};
+    use crate::keys::{Certificate, read_key_file};
     let tls = |e: String| SettingsError::Tls(e);
     let (certs, private) = match key {
         Some(key) => {
@@ -117,8 +119,7 @@ pub fn load_client_identity(
             (certs, private.key)
         }
         None => {
-            let store = KeyStore::open_default().map_err(|e| tls(e.to_string()))?;
-            let stored = store
+            let stored = keys
                 .resolve(cert)
                 .map_err(|e| tls(format!("client certificate {cert}: {e} (give --client-key FILE with a certificate file)")))?;
             (stored.certs, stored.key)
@@ -140,8 +141,9 @@ pub struct BadSetting {
 
 impl HttpSettings {
     /// The options a client is built with; a value out of range (or so large it cannot be a
-    /// duration) is an error, not a panic.
-    pub fn to_options(&self) -> Result<HttpOptions, SettingsError> {
+    /// duration) is an error, not a panic. A client certificate given by name is looked up in
+    /// `keys` (the store of the config directory the caller was given).
+    pub fn to_options(&self, keys: &KeyStore) -> Result<HttpOptions, SettingsError> {
         let secs = |v: f64, setting| match Duration::try_from_secs_f64(v) {
             Ok(d) if v > 0.0 => Ok(d),
             _ => Err(BadSetting {
@@ -167,6 +169,7 @@ impl HttpSettings {
             Some(cert) => Some(load_client_identity(
                 cert,
                 self.client_key.as_deref().filter(|s| !s.is_empty()),
+                keys,
             )?),
             None if self.client_key.as_deref().is_some_and(|k| !k.is_empty()) => {
                 return Err(SettingsError::Tls(

@@ -14,6 +14,9 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
+/// Shown in place of a secret: in `Debug`, and in every masked view of a recorded exchange.
+pub const MASK: &str = "••••••";
+
 /// What a secret value is; exchanges keep the kind beside each value they mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,7 +98,7 @@ macro_rules! secret_type {
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), crate::http::MASK)
+                write!(f, concat!(stringify!($name), "({})"), MASK)
             }
         }
 
@@ -188,9 +191,9 @@ mod tests {
         ];
         for s in &shown {
             assert!(!s.contains("hunter2"), "{s}");
-            assert!(s.contains(crate::http::MASK), "{s}");
+            assert!(s.contains(MASK), "{s}");
         }
-        assert_eq!(shown[0], format!("ClientSecret({})", crate::http::MASK));
+        assert_eq!(shown[0], format!("ClientSecret({})", MASK));
     }
 
     #[test]

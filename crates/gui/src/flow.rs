@@ -653,7 +653,7 @@ impl FlowScreen {
             return;
         }
         self.call.clear();
-        let mut prepared = match connect::prepare(&self.profile) {
+        let mut prepared = match connect::prepare(&self.profile, jobs.keys()) {
             Ok(p) => p,
             Err(e) => {
                 self.form_error = Some(connect::describe(&e));
@@ -1271,10 +1271,10 @@ impl FlowScreen {
             }
         }
         if let (Some(a), Some(jobs)) = (ask, &self.jobs) {
-            let (id, http) = (run.id, run.profile.http.clone());
+            let (id, http, keys) = (run.id, run.profile.http.clone(), jobs.keys().clone());
             jobs.spawn(async move {
                 let (exchange, outcome) =
-                    step_panel::replay(http, a.step, a.request, a.edited).await;
+                    step_panel::replay(http, &keys, a.step, a.request, a.edited).await;
                 FlowMsg::Step(StepMsg::Replayed {
                     run: id,
                     exchange: exchange.map(Box::new),

@@ -227,10 +227,10 @@ impl HistoryScreen {
     }
 
     fn replay(&self, jobs: &Jobs<HistoryMsg>, ask: super::step_panel::ReplayAsk) {
-        let http = self.http.clone();
+        let (http, keys) = (self.http.clone(), jobs.keys().clone());
         jobs.spawn(async move {
             let (exchange, outcome) =
-                super::step_panel::replay(http, ask.step, ask.request, ask.edited).await;
+                super::step_panel::replay(http, &keys, ask.step, ask.request, ask.edited).await;
             HistoryMsg::Replayed {
                 exchange: exchange.map(Box::new),
                 outcome,

@@ -220,6 +220,7 @@ impl ProbesScreen {
         let slow = self.slow;
         self.plan.clear();
         let ctx = ctx.clone();
+        let keys = worker.keys().clone();
         worker.handle().spawn(async move {
             let tx = Mutex::new(tx);
             let send = |m: Msg| {
@@ -234,7 +235,7 @@ impl ProbesScreen {
                 EndpointKind::Jwks,
                 EndpointKind::Userinfo,
             ];
-            let conn = match oauth::connect(&profile, &wants, None).await {
+            let conn = match grantscope_core::connect::connect(&profile, &keys, &wants, None).await {
                 Ok(c) => c,
                 Err(e) => return send(Msg::Failed(format!("cannot connect: {e}"))),
             };

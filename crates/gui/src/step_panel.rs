@@ -889,12 +889,13 @@ fn edit_once(edited: HttpRequest) -> Gate {
 /// the server's answer in a sentence (or what went wrong). Runs on the worker.
 pub async fn replay(
     http: HttpSettings,
+    keys: &grantscope_core::keys::KeyStore,
     step: String,
     request: HttpRequest,
     edited: Option<HttpRequest>,
 ) -> (Option<Exchange>, Result<String, String>) {
     let client = match http
-        .to_options()
+        .to_options(keys)
         .map_err(|e| e.to_string())
         .and_then(|o| HttpClient::new(&o).map_err(|e| e.to_string()))
     {

@@ -10,6 +10,8 @@
 use std::future::Future;
 use std::sync::{Arc, mpsc};
 
+use grantscope_core::keys::KeyStore;
+
 use super::events::Event;
 
 /// Sends one screen's messages to the UI thread and wakes it up. Cloneable; handed to
@@ -45,6 +47,7 @@ impl<M: 'static> Sink<M> {
 pub struct Jobs<M> {
     handle: tokio::runtime::Handle,
     sink: Sink<M>,
+    keys: KeyStore,
 }
 
 impl<M> Clone for Jobs<M> {
@@ -52,6 +55,7 @@ impl<M> Clone for Jobs<M> {
         Self {
             handle: self.handle.clone(),
             sink: self.sink.clone(),
+            keys: self.keys.clone(),
         }
     }
 }
@@ -76,11 +80,17 @@ impl<M: Send + 'static> Jobs<M> {
         self.sink.clone()
     }
 
+    /// The key store of the app's config directory, where keys named by a profile are found.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
     /// Jobs for a part of this screen (a panel with messages of its own).
     pub fn map<N: Send + 'static>(&self, wrap: fn(N) -> M) -> Jobs<N> {
         Jobs {
             handle: self.handle.clone(),
             sink: self.sink.map(wrap),
+            keys: self.keys.clone(),
         }
     }
 }
@@ -93,11 +103,13 @@ pub struct Worker {
     rx: mpsc::Receiver<Event>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    keys: KeyStore,
 }
 
 impl Worker {
-    /// Starts the runtime thread.
-    pub fn new(ctx: egui::Context) -> std::io::Result<Self> {
+    /// Starts the runtime thread; its jobs find named keys in `keys` (the app's config
+    /// directory's store).
+    pub fn new(ctx: egui::Context, keys: KeyStore) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("grantscope-worker")
@@ -120,6 +132,7 @@ impl Worker {
             rx,
             shutdown: Some(shutdown),
             thread: Some(thread),
+            keys,
         })
     }
 
@@ -135,7 +148,13 @@ impl Worker {
                     }
                 }),
             },
+            keys: self.keys.clone(),
         }
+    }
+
+    /// The key store of the app's config directory.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
     }
 
     /// The runtime handle, for code that spawns by itself (the probes window, its own channel).

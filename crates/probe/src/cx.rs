@@ -1,4 +1,4 @@
-//! What a probe runs with: the [`Target`] (the connection made by `oauth::connect`, the
+//! What a probe runs with: the [`Target`] (the connection made by `grantscope_core::connect`, the
 //! authorization driver, the optional second client) and its own recording [`Session`], plus
 //! the steps most probes share: get a code through the driver with one change to the
 //! authorization request, and call the token endpoint with the client's authentication
@@ -28,7 +28,7 @@ pub struct SecondClient {
 
 /// The server under test and how to reach it; shared by every probe of a run.
 pub struct Target {
-    /// The client settings with the endpoints resolved (from `oauth::connect`).
+    /// The client settings with the endpoints resolved (from `grantscope_core::connect`).
     pub config: ClientConfig,
     pub discovery: Option<Discovery>,
     pub http: HttpClient,
