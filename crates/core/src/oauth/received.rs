@@ -120,7 +120,7 @@ pub async fn inspect_received(
     }
     out.access_token = Some(at_inspection);
 
-    if let Some(id_token) = &tokens.id_token {
+    if let Some(id_token) = tokens.id_token.as_ref().map(|t| t.expose()) {
         let i = token::inspect(
             id_token,
             &key_source_for(id_token, TokenKind::Id, cfg),
@@ -134,7 +134,7 @@ pub async fn inspect_received(
         nonce_off_check(&mut inspection, cfg);
         out.id_token = Some(inspection);
     }
-    if let Some(front) = &success.front_channel_id_token {
+    if let Some(front) = success.front_channel_id_token.as_ref().map(|t| t.expose()) {
         let mut opts = id_token_options(cfg, expected_issuer(cfg, discovery), success);
         // A front-channel access token exists only in implicit, where `tokens` are that.
         if success.code.is_some() {
@@ -153,7 +153,7 @@ pub async fn inspect_received(
         nonce_off_check(&mut inspection, cfg);
         out.front_channel_id_token = Some(inspection);
     }
-    if let Some(rt) = &tokens.refresh_token {
+    if let Some(rt) = tokens.refresh_token.as_ref().map(|t| t.expose()) {
         out.refresh_token = Some(token::inspect_with_keys(
             rt,
             &token::Keys::None,

@@ -487,7 +487,10 @@ mod tests {
         assert!(fs::read_to_string(&out).unwrap().contains("s3cret"));
         // Import under a new name; refuse to clobber without replace.
         let imported = store.import(&out, Some("copy"), false).unwrap();
-        assert_eq!(imported.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(
+            imported.client_secret.as_ref().map(|s| s.expose()),
+            Some("s3cret")
+        );
         assert!(matches!(
             store.import(&out, Some("copy"), false),
             Err(StoreError::Exists(_))
@@ -512,7 +515,10 @@ mod tests {
         assert!(!text.contains("s3cret"), "{text}");
         assert!(text.contains("\"secret_store\": \"keychain\""), "{text}");
         let back = store.load("kc").unwrap();
-        assert_eq!(back.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(
+            back.client_secret.as_ref().map(|s| s.expose()),
+            Some("s3cret")
+        );
         // Export with the secret carries it in the file; without, nowhere.
         let out = tmp.path().join("kc.json");
         store.export("kc", &out, true).unwrap();
@@ -542,7 +548,12 @@ mod tests {
             assert_eq!(mode, 0o600);
         }
         assert_eq!(
-            store.load("fallback").unwrap().client_secret.as_deref(),
+            store
+                .load("fallback")
+                .unwrap()
+                .client_secret
+                .as_ref()
+                .map(|s| s.expose()),
             Some("s3cret")
         );
     }
