@@ -16,7 +16,7 @@ use crate::keys::KeyStore;
 use crate::oauth::discovery::{self, SecondDocument};
 use crate::oauth::dpop::{DpopKey, DpopState};
 use crate::oauth::endpoint::EndpointKind;
-use crate::oauth::error::FlowError;
+use crate::oauth::error::{FlowError, Missing};
 use crate::oauth::session::{FlowEvent, Observer};
 use crate::oauth::{Endpoints, Session};
 use crate::profile::Profile;
@@ -43,11 +43,10 @@ pub async fn connect(
     config.key_store = Some(keys.clone());
     let certificate_auth = config.effective_auth_method().uses_certificate();
     if certificate_auth && options.client_identity.is_none() {
-        return Err(FlowError::Config(format!(
-            "{} presents a client certificate on every call: give the certificate and its key \
-             (--client-cert FILE --client-key FILE, or --client-cert NAME of a stored key)",
-            config.effective_auth_method()
-        )));
+        return Err(FlowError::missing(
+            config.effective_auth_method().as_str(),
+            Missing::ClientCertificate,
+        ));
     }
     let http = HttpClient::new(&options)?;
     let mut session = Session::new(http);

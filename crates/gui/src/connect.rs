@@ -92,6 +92,10 @@ fn missing_words(m: &Missing) -> String {
         Missing::ConfidentialClient => "this needs a confidential client: fill in Client secret \
                                         (and a Client authentication other than none)"
             .into(),
+        Missing::ClientCertificate => "this method presents a client certificate on every call: \
+                                       fill in Client certificate (a stored key that has one, or \
+                                       a PEM file)"
+            .into(),
         Missing::Input(i) => match input_field(*i) {
             Some(field) => format!("fill in {field}"),
             None => format!("{} is needed (the command line gives it)", i.title()),

@@ -109,9 +109,11 @@ pub fn load_client_identity(
             (certs, private.key)
         }
         None => {
-            let stored = keys
-                .resolve(cert)
-                .map_err(|e| tls(format!("client certificate {cert}: {e} (give --client-key FILE with a certificate file)")))?;
+            let stored = keys.resolve(cert).map_err(|e| {
+                tls(format!(
+                    "client certificate {cert}: {e} (a certificate file needs its key file too)"
+                ))
+            })?;
             (stored.certs, stored.key)
         }
     };
@@ -163,7 +165,7 @@ impl HttpSettings {
             )?),
             None if self.client_key.as_deref().is_some_and(|k| !k.is_empty()) => {
                 return Err(SettingsError::Tls(
-                    "a client key without a client certificate: give --client-cert too".into(),
+                    "a client key without a client certificate: give the certificate too".into(),
                 ));
             }
             None => None,

@@ -106,11 +106,18 @@ pub enum TlsFailure {
     Other,
 }
 
+/// The advice for a server certificate from an unknown authority, as the TLS error words it; a
+/// face may put its own way of doing it in its place (the command line names its flag).
+pub const ADVICE_TRUST_CA: &str = "trust its CA certificate";
+
+/// The advice for a refused handshake, as the TLS error words it (see [`ADVICE_TRUST_CA`]).
+pub const ADVICE_CLIENT_CERT: &str = "it may require a client certificate";
+
 pub(super) fn tls_advice(what: TlsFailure, host: &str, detail: &str) -> String {
     match what {
         TlsFailure::UnknownCa => format!(
             "the server's certificate is from an unknown certificate authority ({detail}); if \
-             this is a private or lab server, trust its CA with --ca-cert FILE"
+             this is a private or lab server, {ADVICE_TRUST_CA}"
         ),
         TlsFailure::NameMismatch => format!(
             "name mismatch: the server's certificate is not valid for {host} ({detail}); use \
@@ -121,8 +128,8 @@ pub(super) fn tls_advice(what: TlsFailure, host: &str, detail: &str) -> String {
         }
         TlsFailure::BadCertificate => format!("the server's certificate was rejected ({detail})"),
         TlsFailure::HandshakeRefused => format!(
-            "the server refused the TLS handshake ({detail}); it may require a client \
-             certificate (--client-cert/--client-key) or not accept the one given"
+            "the server refused the TLS handshake ({detail}); {ADVICE_CLIENT_CERT} or not \
+             accept the one given"
         ),
         TlsFailure::Other => format!("the TLS handshake failed ({detail})"),
     }
