@@ -517,8 +517,7 @@ impl FlowScreen {
             FlowMsg::Progress { run, event } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     if let FlowEvent::Exchange(ex) = &event {
-                        let mut ex = (**ex).clone();
-                        super::exchange_view::mark_received_tokens(&mut ex);
+                        let ex = (**ex).clone();
                         r.exchanges.push(ex.clone());
                         finished.push(ex);
                     }

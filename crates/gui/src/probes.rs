@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use grantscope_core::oauth::{self, EndpointKind};
+use grantscope_core::oauth::EndpointKind;
 use grantscope_core::profile::Profile;
 use grantscope_core::secret::ClientSecret;
 use grantscope_core::wizard::Grant;
@@ -235,7 +235,8 @@ impl ProbesScreen {
                 EndpointKind::Jwks,
                 EndpointKind::Userinfo,
             ];
-            let conn = match grantscope_core::connect::connect(&profile, &keys, &wants, None).await {
+            let conn = match grantscope_core::connect::connect(&profile, &keys, &wants, None).await
+            {
                 Ok(c) => c,
                 Err(e) => return send(Msg::Failed(format!("cannot connect: {e}"))),
             };

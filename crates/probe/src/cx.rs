@@ -299,15 +299,7 @@ impl Cx {
             && let Some(json) = json.clone()
             && let Ok(tokens) = TokenResponse::from_json(&json)
         {
-            self.session
-                .mark_received(SecretKind::AccessToken, tokens.access_token.expose());
-            if let Some(t) = &tokens.refresh_token {
-                self.session
-                    .mark_received(SecretKind::RefreshToken, t.expose());
-            }
-            if let Some(t) = &tokens.id_token {
-                self.session.mark_received(SecretKind::IdToken, t.expose());
-            }
+            // Its tokens are marked already (the core's client marks them as it records).
             return Ok(Answer::Tokens {
                 json,
                 tokens: Box::new(tokens),

@@ -97,6 +97,7 @@ impl HttpClient {
                     headers: resp.headers.clone(),
                     body: resp.text(),
                 });
+                exchange.mark_received_tokens();
                 Ok((exchange, resp))
             }
             Err(e) => {

@@ -3,7 +3,7 @@
 //! every one unless the caller asks to reveal them.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use url::Url;
 
 use super::request::{HttpRequest, push_secret};
@@ -147,6 +147,29 @@ impl Exchange {
     /// Adds a value to mask (e.g. a token received in this exchange's response).
     pub fn add_secret(&mut self, kind: SecretKind, value: impl Into<String>) {
         push_secret(&mut self.secrets, kind, value.into());
+    }
+
+    /// Marks the tokens a JSON response body carries (`access_token`, `refresh_token`,
+    /// `id_token`, token exchange's `issued_token`) as secrets of this exchange. The client
+    /// does it once, when the response is recorded, so every view of the exchange (the
+    /// observer's included) masks them; no caller marks them again.
+    pub(super) fn mark_received_tokens(&mut self) {
+        let Some(body) = self.response.as_ref().map(|r| r.body.as_str()) else {
+            return;
+        };
+        let Ok(Value::Object(v)) = serde_json::from_str::<Value>(body) else {
+            return;
+        };
+        for (key, kind) in [
+            ("access_token", SecretKind::AccessToken),
+            ("refresh_token", SecretKind::RefreshToken),
+            ("id_token", SecretKind::IdToken),
+            ("issued_token", SecretKind::AccessToken),
+        ] {
+            if let Some(t) = v.get(key).and_then(Value::as_str) {
+                push_secret(&mut self.secrets, kind, t.to_string());
+            }
+        }
     }
 
     /// Adds a typed secret to mask.
@@ -383,6 +406,129 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+// HAR 1.2 export.
+
+fn header_list(headers: &[(String, String)]) -> Value {
+    Value::Array(
+        headers
+            .iter()
+            .map(|(k, v)| json!({"name": k, "value": v}))
+            .collect(),
+    )
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The exchanges as a HAR 1.2 document (which browsers' developer tools open), masked like
+/// every other view unless `reveal`. Exchanges edited in step mode carry their original
+/// request (`_edited`, `_originalRequest`).
+pub fn to_har(exchanges: &[Exchange], reveal: bool) -> Value {
+    let entries: Vec<Value> = exchanges
+        .iter()
+        .map(|ex| {
+            let req = ex.request_view(reveal);
+            let query: Vec<Value> = url::Url::parse(&req.url)
+                .map(|u| {
+                    u.query_pairs()
+                        .map(|(k, v)| json!({"name": k, "value": v}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut request = json!({
+                "method": req.method,
+                "url": req.url,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": header_list(&req.headers),
+                "queryString": query,
+                "headersSize": -1,
+                "bodySize": req.body.as_ref().map_or(0, String::len),
+            });
+            if let Some(body) = &req.body {
+                request["postData"] = json!({
+                    "mimeType": header(&req.headers, "content-type")
+                        .unwrap_or("application/x-www-form-urlencoded"),
+                    "text": body,
+                });
+            }
+            let response = match ex.response_view(reveal) {
+                Some(r) => json!({
+                    "status": r.status,
+                    "statusText": "",
+                    "httpVersion": "HTTP/1.1",
+                    "cookies": [],
+                    "headers": header_list(&r.headers),
+                    "content": {
+                        "size": r.body.len(),
+                        "mimeType": header(&r.headers, "content-type").unwrap_or(""),
+                        "text": r.body,
+                    },
+                    "redirectURL": header(&r.headers, "location").unwrap_or(""),
+                    "headersSize": -1,
+                    "bodySize": r.body.len(),
+                }),
+                // HAR has no "no response": status 0 is what browsers write for a failed request.
+                None => json!({
+                    "status": 0,
+                    "statusText": ex.error_view(reveal).unwrap_or_default(),
+                    "httpVersion": "",
+                    "cookies": [],
+                    "headers": [],
+                    "content": {"size": 0, "mimeType": ""},
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": -1,
+                }),
+            };
+            let mut entry = json!({
+                "startedDateTime": started(ex.started_at_ms),
+                "time": ex.elapsed_ms,
+                "request": request,
+                "response": response,
+                "cache": {},
+                "timings": {"send": 0, "wait": ex.elapsed_ms, "receive": 0},
+                "comment": ex.step,
+            });
+            // Step mode: an edited request carries the original (HAR custom fields start
+            // with an underscore).
+            if let Some(orig) = ex.original_request_view(reveal) {
+                entry["comment"] = json!(format!("{} (edited before sending)", ex.step));
+                entry["_edited"] = json!(true);
+                entry["_originalRequest"] = json!({
+                    "method": orig.method,
+                    "url": orig.url,
+                    "headers": header_list(&orig.headers),
+                    "postData": orig.body.map(|b| json!({"text": b})),
+                });
+            }
+            entry
+        })
+        .collect();
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "grantscope", "version": env!("CARGO_PKG_VERSION")},
+            "pages": [],
+            "entries": entries,
+        }
+    })
+}
+
+fn started(ms: u128) -> String {
+    let secs = i64::try_from(ms / 1000).unwrap_or(0);
+    let base = crate::timefmt::rfc3339(secs);
+    // rfc3339() gives whole seconds ending in Z; HAR wants milliseconds.
+    match base.strip_suffix('Z') {
+        Some(b) => format!("{b}.{:03}Z", ms % 1000),
+        None => base,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +560,39 @@ mod tests {
         );
         assert!(!ex.to_curl(false).contains("s3cr"));
         assert!(ex.to_curl(true).contains("s3cr%26t"));
+    }
+
+    #[test]
+    fn har_is_masked_like_every_view_unless_revealed() {
+        let req = HttpRequest::post_form(
+            url("https://as.example/token?x=1"),
+            &[
+                ("client_secret", "s3cr3t-value"),
+                ("grant_type", "client_credentials"),
+            ],
+        )
+        .secret(SecretKind::ClientSecret, "s3cr3t-value");
+        let mut ex = Exchange::new("token request", &req);
+        ex.response = Some(RecordedResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: r#"{"access_token":"tok-123456"}"#.into(),
+        });
+        ex.add_secret(SecretKind::AccessToken, "tok-123456");
+        let har = to_har(std::slice::from_ref(&ex), false);
+        let text = har.to_string();
+        assert!(
+            !text.contains("s3cr3t-value") && !text.contains("tok-123456"),
+            "{text}"
+        );
+        assert_eq!(har["log"]["version"], "1.2");
+        let entry = &har["log"]["entries"][0];
+        assert_eq!(entry["request"]["method"], "POST");
+        assert_eq!(entry["request"]["queryString"][0]["name"], "x");
+        assert_eq!(entry["response"]["status"], 200);
+        assert_eq!(entry["comment"], "token request");
+        let revealed = to_har(&[ex], true).to_string();
+        assert!(revealed.contains("s3cr3t-value") && revealed.contains("tok-123456"));
     }
 
     #[test]

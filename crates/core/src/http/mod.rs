@@ -18,13 +18,13 @@ pub mod settings;
 pub mod tls;
 
 pub use client::{HttpClient, HttpError};
-pub use exchange::{Exchange, RecordedRequest, RecordedResponse, shell_quote};
+pub use exchange::{Exchange, RecordedRequest, RecordedResponse, shell_quote, to_har};
 pub use request::HttpRequest;
 pub use response::{BodyError, HttpResponse, excerpt};
 pub use settings::{
     BadSetting, DEFAULT_MAX_BODY, HttpOptions, HttpSettings, SettingsError, load_client_identity,
 };
-pub use tls::{CaCerts, ClientIdentity, TlsFailure};
+pub use tls::{ADVICE_CLIENT_CERT, ADVICE_TRUST_CA, CaCerts, ClientIdentity, TlsFailure};
 
 /// Shown in place of a secret in recorded exchanges (defined beside the secret types).
 pub use crate::secret::MASK;

@@ -105,8 +105,8 @@ pub(super) fn push_secret(list: &mut Vec<(SecretKind, String)>, kind: SecretKind
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::HttpResponse;
+    use super::*;
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()

@@ -24,4 +24,3 @@ impl Connection {
         kind.get(&self.config.endpoints)
     }
 }
-

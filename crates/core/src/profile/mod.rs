@@ -5,7 +5,7 @@ pub mod model;
 pub mod store;
 pub mod vault;
 
-pub use model::{Profile, SecretStore};
 /// Where grantscope keeps its files (now a bottom-layer module; kept here for old paths).
 pub use crate::paths::{self, config_dir};
+pub use model::{Profile, SecretStore};
 pub use store::{ProfileStore, StoreError};
