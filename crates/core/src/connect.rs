@@ -168,6 +168,35 @@ fn use_mtls_aliases(endpoints: &mut Endpoints, metadata: &serde_json::Value) -> 
 mod tests {
     use super::*;
 
+    /// A key the profile names is found in the store the caller hands in (the app's or the
+    /// command's config directory), not in a default one.
+    #[tokio::test]
+    async fn stored_keys_resolve_in_the_key_store_given() {
+        use crate::keys::{GenerateType, PrivateKey};
+        let dir = tempfile::tempdir().unwrap();
+        let keys = KeyStore::new(dir.path().join("keys"));
+        let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        keys.save("dpop-key", &key, &[]).unwrap();
+        let profile = Profile {
+            token_endpoint: Some("http://127.0.0.1:9/token".into()),
+            dpop: true,
+            dpop_key: Some("dpop-key".into()),
+            ..Profile::default()
+        };
+        let conn = connect(&profile, &keys, &[], None).await.unwrap();
+        assert_eq!(
+            conn.config.key_store.as_ref().map(KeyStore::dir),
+            Some(keys.dir())
+        );
+        let elsewhere = KeyStore::new(dir.path().join("other"));
+        let err = connect(&profile, &elsewhere, &[], None)
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("dpop-key") && err.contains("other"), "{err}");
+    }
+
     #[test]
     fn mtls_aliases_replace_the_endpoints_that_present_the_certificate() {
         let url = |s: &str| Some(url::Url::parse(s).unwrap());

@@ -1,38 +1,14 @@
 //! Sending: [`HttpClient`] (reqwest, no redirects followed, timeouts, a body-size cap) records
-//! each request/response pair as an [`Exchange`]; [`HttpError`] says why no usable response came.
+//! each request/response pair as an [`Exchange`].
 
 use std::time::Instant;
 
-use thiserror::Error;
-
+use super::error::HttpError;
 use super::exchange::{Exchange, RecordedResponse};
 use super::request::HttpRequest;
 use super::response::HttpResponse;
 use super::settings::HttpOptions;
-use super::tls::{TlsFailure, classify_tls, tls_advice};
-
-/// Why an HTTP call produced no usable response.
-#[derive(Debug, Error)]
-pub enum HttpError {
-    #[error("could not set up the HTTP client: {0}")]
-    Setup(String),
-    #[error(
-        "no answer from {host} within {after} (timed out); is the server up and the URL right?"
-    )]
-    Timeout { after: String, host: String },
-    #[error("could not connect to {host}: {detail}")]
-    Connect { host: String, detail: String },
-    #[error("the response body is larger than the {limit}-byte limit; refused")]
-    BodyTooLarge { limit: usize },
-    #[error("TLS with {host} failed: {}", tls_advice(*what, host, detail))]
-    Tls {
-        host: String,
-        what: TlsFailure,
-        detail: String,
-    },
-    #[error("the HTTP request to {host} failed: {detail}")]
-    Other { host: String, detail: String },
-}
+use super::tls::classify_tls;
 
 /// A reqwest client with the project's transport rules.
 #[derive(Debug, Clone)]

@@ -26,6 +26,28 @@ pub struct RecordedResponse {
     pub body: String,
 }
 
+impl HttpRequest {
+    /// The request as an exchange would show it before it is sent (step mode): secrets masked
+    /// the same way unless `reveal`.
+    pub fn view(&self, reveal: bool) -> RecordedRequest {
+        Exchange::new("", self).request_view(reveal)
+    }
+}
+
+/// A request's `Debug` shows it masked, as every view does.
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let masked = self.view(false);
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &masked.url)
+            .field("headers", &masked.headers)
+            .field("body", &masked.body)
+            .field("secrets", &format_args!("{} redacted", self.secrets.len()))
+            .finish_non_exhaustive()
+    }
+}
+
 /// A request/response pair with timing. Holds raw values, which it shows only through the
 /// views below: masked, unless the caller explicitly asks to reveal them.
 #[derive(Clone)]

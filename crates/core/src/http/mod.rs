@@ -7,24 +7,28 @@
 //! unless the caller asks to reveal them.
 //!
 //! One module per concept: [`settings`] (what a profile stores, what a client is built with),
-//! [`tls`] (trust roots, the client certificate, TLS failures named), [`request`], [`response`],
-//! [`exchange`] (the recorded pair and its masked views: text, JSON, curl, HAR) and [`client`].
+//! [`error`] (why a call failed, TLS failures named), [`tls`] (trust roots, the client
+//! certificate, reading a TLS failure), [`request`], [`response`], [`exchange`] (the recorded pair
+//! and its masked views: text, JSON, curl, HAR) and [`client`]. Each imports only those below
+//! it: error, tls, settings, response, request, exchange, client.
 
 pub mod client;
+pub mod error;
 pub mod exchange;
 pub mod request;
 pub mod response;
 pub mod settings;
 pub mod tls;
 
-pub use client::{HttpClient, HttpError};
+pub use client::HttpClient;
+pub use error::{ADVICE_CLIENT_CERT, ADVICE_TRUST_CA, HttpError, TlsFailure};
 pub use exchange::{Exchange, RecordedRequest, RecordedResponse, shell_quote, to_har};
 pub use request::HttpRequest;
 pub use response::{BodyError, HttpResponse, excerpt};
 pub use settings::{
     BadSetting, DEFAULT_MAX_BODY, HttpOptions, HttpSettings, SettingsError, load_client_identity,
 };
-pub use tls::{ADVICE_CLIENT_CERT, ADVICE_TRUST_CA, CaCerts, ClientIdentity, TlsFailure};
+pub use tls::{CaCerts, ClientIdentity};
 
 /// Shown in place of a secret in recorded exchanges (defined beside the secret types).
 pub use crate::secret::MASK;

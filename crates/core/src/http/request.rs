@@ -4,7 +4,6 @@
 use serde_json::Value;
 use url::Url;
 
-use super::exchange::{Exchange, RecordedRequest};
 use crate::secret::{Secret, SecretKind};
 
 /// A pure, prepared request. Nothing is sent until [`HttpClient::send`]. Its `Debug` shows
@@ -75,25 +74,6 @@ impl HttpRequest {
     /// Marks a typed secret (see [`crate::secret`]).
     pub fn mark<S: Secret>(self, value: &S) -> Self {
         self.secret(S::KIND, value.expose())
-    }
-
-    /// The request as an exchange would show it before it is sent (step mode): secrets masked
-    /// the same way unless `reveal`.
-    pub fn view(&self, reveal: bool) -> RecordedRequest {
-        Exchange::new("", self).request_view(reveal)
-    }
-}
-
-impl std::fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let masked = self.view(false);
-        f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("url", &masked.url)
-            .field("headers", &masked.headers)
-            .field("body", &masked.body)
-            .field("secrets", &format_args!("{} redacted", self.secrets.len()))
-            .finish_non_exhaustive()
     }
 }
 
