@@ -161,12 +161,12 @@ pub fn inspect_with_keys(
     options: &InspectOptions,
     now: i64,
 ) -> Inspection {
-    inspect_decoded(token, decode(token), keys, options, now)
+    inspect_decoded_with_keys(token, decode(token), keys, options, now)
 }
 
 /// [`inspect_with_keys`] over a token already decoded (`decoded` is `decode(token)`): the one
 /// decoding is handed on, never done twice. `token` only names the format of one that failed.
-fn inspect_decoded(
+fn inspect_decoded_with_keys(
     token: &str,
     decoded: Result<Decoded, DecodeError>,
     keys: &Keys,
@@ -297,13 +297,25 @@ pub async fn inspect(
     options: &InspectOptions,
     now: i64,
 ) -> Inspected {
-    let decoded = decode(token);
+    inspect_decoded(token, decode(token), source, client, options, now).await
+}
+
+/// [`inspect`] over a token the caller decoded already (`decoded` is `decode(token)`, e.g. to
+/// choose the key source by its `alg`): the decoding is handed on, never done again.
+pub async fn inspect_decoded(
+    token: &str,
+    decoded: Result<Decoded, DecodeError>,
+    source: &KeySource,
+    client: &HttpClient,
+    options: &InspectOptions,
+    now: i64,
+) -> Inspected {
     let kid = match &decoded {
         Ok(Decoded::Jws(jws)) => jws.kid().map(str::to_owned),
         // Nothing to verify: do not touch the network.
         _ => {
             return Inspected {
-                inspection: inspect_decoded(token, decoded, &Keys::None, options, now),
+                inspection: inspect_decoded_with_keys(token, decoded, &Keys::None, options, now),
                 exchanges: Vec::new(),
                 key_error: None,
             };
@@ -312,14 +324,14 @@ pub async fn inspect(
     let mut exchanges = Vec::new();
     match load_keys(source, client, kid.as_deref(), &mut exchanges).await {
         Ok(keys) => Inspected {
-            inspection: inspect_decoded(token, decoded, &keys, options, now),
+            inspection: inspect_decoded_with_keys(token, decoded, &keys, options, now),
             exchanges,
             key_error: None,
         },
         Err(err) => {
             let unavailable = Keys::Unavailable(err.to_string());
             Inspected {
-                inspection: inspect_decoded(token, decoded, &unavailable, options, now),
+                inspection: inspect_decoded_with_keys(token, decoded, &unavailable, options, now),
                 exchanges,
                 key_error: Some(err),
             }
