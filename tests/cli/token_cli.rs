@@ -319,3 +319,65 @@ async fn unreachable_jwks_is_a_configuration_error() {
     assert_eq!(v["signature"]["status"], "unverifiable");
     assert!(r.err.contains("could not fetch the JWKS"), "{}", r.err);
 }
+
+/// `token --har FILE`: the run's exchanges as HAR 1.2, owner-only, secrets masked like every
+/// other view (the client secret sent and the access token received).
+#[tokio::test]
+async fn token_har_writes_the_runs_exchanges_masked_and_owner_only() {
+    use axum::{Json, Router, routing::post};
+    use grantscope_cli::token_cmd;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new().route(
+        "/token",
+        post(|| async {
+            Json(json!({
+                "access_token": "har-access-token-0123456789",
+                "token_type": "Bearer",
+                "expires_in": 60
+            }))
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    #[derive(Parser)]
+    struct TokenCli {
+        #[command(flatten)]
+        args: token_cmd::TokenArgs,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("run.har");
+    let token_endpoint = format!("{base}/token");
+    let cli = TokenCli::try_parse_from([
+        "token",
+        "client-credentials",
+        "--token-endpoint",
+        &token_endpoint,
+        "--client-id",
+        "har-client",
+        "--client-secret",
+        "har-client-secret-0123456789",
+        "--json",
+        "--har",
+        har.to_str().unwrap(),
+    ])
+    .unwrap();
+    token_cmd::run(cli.args).await;
+    let text = std::fs::read_to_string(&har).unwrap();
+    assert!(!text.contains("har-client-secret-0123456789"), "{text}");
+    assert!(!text.contains("har-access-token-0123456789"), "{text}");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["log"]["version"], "1.2");
+    let entries = doc["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{doc:#}");
+    assert_eq!(entries[0]["request"]["method"], "POST");
+    assert_eq!(entries[0]["request"]["url"], token_endpoint);
+    assert_eq!(entries[0]["response"]["status"], 200);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&har).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}

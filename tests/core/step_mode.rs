@@ -56,8 +56,9 @@ fn stepped_code_flow(p: &dyn TestProvider, gate: Gate) -> (Result<(), FlowError>
     });
     let flow = std::thread::spawn(move || {
         common::block_on(async move {
-            let mut conn = oauth::connect(
+            let mut conn = grantscope_core::connect::connect(
                 &profile,
+                &grantscope_core::keys::KeyStore::new("no-stored-keys"),
                 GrantKind::AuthorizationCode.endpoints(),
                 Some(observer),
             )

@@ -117,7 +117,7 @@ fn hmac_without_the_secret_is_unverifiable_never_valid() {
     assert!(!i.valid);
     assert_eq!(i.signature.status, SignatureStatus::Unverifiable);
     assert!(
-        i.signature.detail.contains("--secret"),
+        i.signature.detail.contains("give that secret"),
         "{}",
         i.signature.detail
     );

@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::cli::Grantscope;
 use common::sandbox::Sandbox;
 use common::{Provider, TestClient, TestProvider, deliver_redirect, query_param};
+use grantscope_core::connect::connect;
 use grantscope_core::http::Exchange;
 use grantscope_core::oauth::grants::authorization_code::RedirectSource;
 use grantscope_core::oauth::{self, FlowEvent, GrantInputs, GrantKind};
@@ -285,7 +286,8 @@ fn run_grant(
     inputs.wait = Some(Duration::from_secs(60));
     let flow = std::thread::spawn(move || {
         common::block_on(async move {
-            let mut conn = oauth::connect(&profile, grant.endpoints(), Some(observer))
+            let keys = grantscope_core::keys::KeyStore::new("no-stored-keys");
+            let mut conn = connect(&profile, &keys, grant.endpoints(), Some(observer))
                 .await
                 .unwrap();
             let mut all = conn.session.exchanges().to_vec();

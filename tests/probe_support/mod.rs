@@ -1,5 +1,5 @@
 //! Shared by the probe tests: running the catalogue through the library against a provider
-//! (the one way in, `oauth::connect`, then `probe::run`), a scripted-browser authorization
+//! (the one way in, `grantscope_core::connect`, then `probe::run`), a scripted-browser authorization
 //! driver for providers with a login page, and the evidence checks (every fail carries an
 //! exchange, every exchange is masked).
 
@@ -120,8 +120,9 @@ pub async fn run_full(
         redirect_uri: Some(client.redirect_uri.to_string()),
         ..Profile::default()
     };
-    let conn = oauth::connect(
+    let conn = grantscope_core::connect::connect(
         &profile,
+        &grantscope_core::keys::KeyStore::new("no-stored-keys"),
         &[
             EndpointKind::Authorization,
             EndpointKind::Token,

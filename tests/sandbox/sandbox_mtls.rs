@@ -237,7 +237,10 @@ async fn unknown_ca_fails_until_its_certificate_is_trusted() {
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("--ca-cert"), "{err}");
+    assert!(
+        err.to_string().contains("trust its CA certificate"),
+        "{err}"
+    );
     assert!(
         exchange
             .error_view(false)

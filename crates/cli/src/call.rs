@@ -42,6 +42,10 @@ pub struct CallArgs {
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Write the exchanges of the run as HAR 1.2 to FILE (owner-only; secrets masked unless
+    /// --reveal-secrets), for a browser's developer tools.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<std::path::PathBuf>,
 }
 
 fn fail(json: bool, e: &FlowError) -> ExitCode {
@@ -99,6 +103,12 @@ pub async fn run(args: CallArgs) -> ExitCode {
         body: args.data.clone(),
     };
     let result = resource::call(&mut r.session, &call, args.token.expose(), "resource call").await;
+    if let Some(path) = &args.har
+        && let Err(e) = super::connection::write_har(path, r.session.exchanges(), r.reveal)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let exchanges: Vec<Value> = r
         .session
         .exchanges()

@@ -1,5 +1,5 @@
 //! The connection options every network command takes (DESIGN.md), layered over a saved
-//! profile (flags win), and handed to the core's one way in, [`oauth::connect`]. Also the
+//! profile (flags win), and handed to the core's one way in, [`grantscope_core::connect`]. Also the
 //! command line's wording of the core's typed errors: a missing setting is named by its flag.
 
 use clap::Args;
@@ -319,7 +319,7 @@ pub enum Progress {
     Essential,
 }
 
-/// Resolves flags + profile into a connection through [`oauth::connect`]; `wants` lists the
+/// Resolves flags + profile into a connection through [`grantscope_core::connect`]; `wants` lists the
 /// endpoints the command will call (discovery reads the second metadata document for them).
 pub async fn resolve(
     args: &ConnectionArgs,
@@ -357,7 +357,9 @@ pub async fn resolve_explained(
     });
     // Notes (discovery failed, the endpoints given by hand are used) reach a person through
     // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
-    let conn = oauth::connect(&profile, wants, Some(observer)).await?;
+    let keys = grantscope_core::keys::KeyStore::open_default()
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    let conn = grantscope_core::connect::connect(&profile, &keys, wants, Some(observer)).await?;
     Ok(Resolved {
         config: conn.config,
         discovery: conn.discovery,
@@ -397,6 +399,10 @@ pub fn missing_words(what: &Missing) -> String {
                 .join(" or ")
         ),
         Missing::ClientId => "give --client-id".into(),
+        Missing::ClientCertificate => "it presents a client certificate on every call: give the \
+                                       certificate and its key (--client-cert FILE --client-key \
+                                       FILE, or --client-cert NAME of a stored key)"
+            .into(),
         Missing::ConfidentialClient => "it needs a confidential client: give --client-secret (and --auth-method client_secret_basic or client_secret_post)".into(),
         Missing::Input(i) => match i {
             GrantInput::RefreshToken => "give --refresh-token (or GRANTSCOPE_REFRESH_TOKEN)".into(),
@@ -413,18 +419,48 @@ pub fn missing_words(what: &Missing) -> String {
             GrantInput::SubjectToken => {
                 "give --subject-token and --subject-token-type".into()
             }
+            GrantInput::ActorToken => {
+                "an actor token needs its type, and a type needs its token (--actor-token with \
+                 --actor-token-type)"
+                    .into()
+            }
         },
     }
+}
+
+/// The core's advice for a TLS failure, however deep in a message (discovery wraps it), said
+/// with the flag that follows it.
+pub fn with_flags(text: &str) -> String {
+    use grantscope_core::http::{ADVICE_CLIENT_CERT, ADVICE_TRUST_CA};
+    text.replace(ADVICE_TRUST_CA, "trust its CA with --ca-cert FILE")
+        .replace(
+            ADVICE_CLIENT_CERT,
+            "it may require a client certificate (--client-cert/--client-key)",
+        )
 }
 
 /// An error as the command line says it: a missing setting names its flag.
 pub fn describe(e: &FlowError) -> String {
     let text = match e {
         FlowError::Missing { needed_by, what } => format!("{needed_by}: {}", missing_words(what)),
-        other => other.to_string(),
+        other => with_flags(&other.to_string()),
     };
     // Server text (descriptions, page titles) may ride in an error: shown inert.
     grantscope_core::text::inert(&text).into_owned()
+}
+
+/// `--har FILE`: writes the exchanges of the run as HAR 1.2 (masked like every other view
+/// unless `reveal`), owner-only and atomically through the core's private-file writer.
+pub fn write_har(
+    path: &std::path::Path,
+    exchanges: &[grantscope_core::http::Exchange],
+    reveal: bool,
+) -> Result<(), String> {
+    let har = grantscope_core::http::to_har(exchanges, reveal);
+    let mut text = serde_json::to_string_pretty(&har).map_err(|e| e.to_string())?;
+    text.push('\n');
+    grantscope_core::private_file::write_private(path, text.as_bytes())
+        .map_err(|e| format!("cannot write the HAR file {}: {e}", path.display()))
 }
 
 /// The one JSON error shape of every command's `--json` (DESIGN.md).
@@ -475,7 +511,7 @@ pub fn print_event(event: &FlowEvent, progress: Progress) {
         FlowEvent::Started { step } => eprintln!("→ {step}"),
         FlowEvent::Exchange(ex) => {
             let url = ex.request_view(false).url;
-            eprintln!("  {} {} → {}", ex.method(), url, ex.summary());
+            eprintln!("  {} {} → {}", ex.method(), url, with_flags(&ex.summary()));
         }
         FlowEvent::WaitingForRedirect { redirect_uri } => {
             eprintln!("waiting for the redirect on {redirect_uri} …")

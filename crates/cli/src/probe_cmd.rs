@@ -53,6 +53,11 @@ pub struct ProbeArgs {
     /// Write a self-contained HTML report here.
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
+    /// Write the exchanges of the run as HAR 1.2 to FILE (owner-only; secrets masked unless
+    /// --reveal-secrets), for a browser's developer tools.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+
     /// Probes in flight at once (1: one after the other).
     #[arg(long, value_name = "N", default_value_t = probe::runner::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
@@ -101,6 +106,8 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         }
     };
     let reveal = resolved.reveal;
+    // Discovery's exchanges belong to the run's HAR too.
+    let discovery_exchanges = resolved.session.exchanges().to_vec();
     let announce: Arc<dyn Fn(&url::Url) + Send + Sync> =
         Arc::new(|u: &url::Url| eprintln!("authorize: {u}"));
     let driver = match Loopback::start(
@@ -157,6 +164,14 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         });
         if let Err(e) = written {
             eprintln!("error: cannot write the JUnit file: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if let Some(path) = &args.har {
+        let mut all = discovery_exchanges;
+        all.extend(run.results.iter().flat_map(|r| r.exchanges.iter().cloned()));
+        if let Err(e) = super::connection::write_har(path, &all, reveal) {
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     }

@@ -129,6 +129,10 @@ pub struct TokenArgs {
     /// nonce; repeatable). What fails it is then accepted, and the report says so.
     #[arg(long = "skip-check", value_name = "CHECK")]
     pub skip_check: Vec<grantscope_core::oauth::ClientCheck>,
+    /// Write the exchanges of the run as HAR 1.2 to FILE (owner-only; secrets masked unless
+    /// --reveal-secrets), for a browser's developer tools.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<std::path::PathBuf>,
 }
 
 pub async fn run(args: TokenArgs) -> ExitCode {
@@ -159,6 +163,12 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         }
         Err(_) => super::token_report::Inspections::default(),
     };
+    if let Some(path) = &args.har
+        && let Err(e) = super::connection::write_har(path, &outcome.exchanges, reveal)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let mut inspections = inspections;
     if let Some(at) = inspections.access_token.as_mut() {
         let certificate = resolved

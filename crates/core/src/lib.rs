@@ -6,9 +6,12 @@
 // Library code handles errors instead of panicking (unit tests may unwrap: clippy.toml).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod connect;
 pub mod http;
 pub mod keys;
 pub mod oauth;
+pub mod paths;
+pub mod private_file;
 pub mod profile;
 pub mod secret;
 pub mod steps;

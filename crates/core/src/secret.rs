@@ -1,18 +1,22 @@
 //! Secret values as types: client secrets, passwords, tokens, authorization codes, PKCE
 //! verifiers, device codes and private keys.
 //!
-//! Each is a newtype over `String` whose `Debug` is redacted and which has no `Display`, so a
-//! secret cannot reach a log line or a message by accident: showing one takes an explicit
-//! [`expose`](ClientSecret::expose) (or a deref to `&str` where an API needs the value).
+//! Each is a newtype over `String` whose `Debug` is redacted and which has no `Display`, no
+//! `Deref` to `str` and no `AsRef<str>`, so a secret cannot reach a log line, a message or a
+//! `to_string()` by accident: the raw value comes out only through an explicit
+//! [`expose`](ClientSecret::expose) (or [`into_exposed`](ClientSecret::into_exposed)), where it
+//! must be sent or the user asked to see it.
 //! Serde is transparent, so profile files and JSON documents keep their shape.
 //!
 //! Requests mark the secrets they carry with a [`SecretKind`]; every view of a recorded
 //! exchange (CLI text, `--json`, curl, the GUI, History, HAR) masks the same set.
 
 use std::fmt;
-use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
+
+/// Shown in place of a secret: in `Debug`, and in every masked view of a recorded exchange.
+pub const MASK: &str = "••••••";
 
 /// What a secret value is; exchanges keep the kind beside each value they mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,8 +85,14 @@ macro_rules! secret_type {
                 &mut self.0
             }
 
+            /// The raw value, owned (see [`Secret::expose`]).
             pub fn into_exposed(self) -> String {
                 self.0
+            }
+
+            /// Whether the value is empty (an unset field), without exposing it.
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
             }
         }
 
@@ -95,14 +105,7 @@ macro_rules! secret_type {
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), crate::http::MASK)
-            }
-        }
-
-        impl Deref for $name {
-            type Target = str;
-            fn deref(&self) -> &str {
-                &self.0
+                write!(f, concat!(stringify!($name), "({})"), MASK)
             }
         }
 
@@ -188,9 +191,54 @@ mod tests {
         ];
         for s in &shown {
             assert!(!s.contains("hunter2"), "{s}");
-            assert!(s.contains(crate::http::MASK), "{s}");
+            assert!(s.contains(MASK), "{s}");
         }
-        assert_eq!(shown[0], format!("ClientSecret({})", crate::http::MASK));
+        assert_eq!(shown[0], format!("ClientSecret({})", MASK));
+    }
+
+    /// Compile-level checks: every secret type is `Debug` (masked, above) and `Secret`, and none
+    /// turns into text implicitly: no `Display` (so no `ToString`), no `Deref<Target = str>`,
+    /// no `AsRef<str>`. Each `no_*` trait has a blanket impl for every `T` that implements the
+    /// forbidden trait, and a second impl for the secret types; if a secret type ever gained
+    /// that trait, the two impls would overlap and this module would not compile.
+    mod sealed {
+        use super::super::*;
+
+        macro_rules! assert_sealed {
+            ($($name:ident),*) => {
+                #[allow(dead_code)]
+                trait NoDisplay {}
+                impl<T: std::fmt::Display + ?Sized> NoDisplay for T {}
+                #[allow(dead_code)]
+                trait NoDeref {}
+                impl<T: std::ops::Deref<Target = str> + ?Sized> NoDeref for T {}
+                #[allow(dead_code)]
+                trait NoAsRefStr {}
+                impl<T: AsRef<str> + ?Sized> NoAsRefStr for T {}
+                $(
+                    impl NoDisplay for $name {}
+                    impl NoDeref for $name {}
+                    impl NoAsRefStr for $name {}
+                )*
+                fn is_debug_secret<T: std::fmt::Debug + Secret>() {}
+                #[test]
+                fn no_secret_type_turns_into_text_implicitly() {
+                    $( is_debug_secret::<$name>(); )*
+                }
+            };
+        }
+
+        assert_sealed!(
+            ClientSecret,
+            Password,
+            AccessToken,
+            RefreshToken,
+            IdToken,
+            AuthorizationCode,
+            PkceVerifier,
+            DeviceCode,
+            PrivateKey
+        );
     }
 
     #[test]

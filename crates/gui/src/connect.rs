@@ -1,4 +1,4 @@
-//! The desktop app's way to a server, over the core's one way in ([`grantscope_core::oauth::connect`]):
+//! The desktop app's way to a server, over the core's one way in ([`grantscope_core::connect`]):
 //! a profile is checked on the UI thread ([`prepare`], so a form error shows at once) and then
 //! connected on the worker ([`Prepared::connect`]: the profile's HTTP options, discovery of both
 //! metadata documents, a session whose exchanges are reported as they happen). Every screen
@@ -6,6 +6,7 @@
 //! goes through it, so all behave the same when discovery fails. Also words the core's typed
 //! errors with this window's field labels ([`describe`]).
 
+use grantscope_core::keys::KeyStore;
 use grantscope_core::oauth::session::Observer;
 use grantscope_core::oauth::{Connection, EndpointKind, FlowError, GrantInput, Missing};
 use grantscope_core::profile::Profile;
@@ -15,19 +16,23 @@ use grantscope_core::profile::Profile;
 pub struct Prepared {
     /// The profile as it will be used (a form may have adjusted it, e.g. the redirect URI).
     pub profile: Profile,
+    /// Where the keys the profile names are found (the app's config directory's store).
+    pub keys: KeyStore,
 }
 
-/// Checks a profile: its URLs parse and its HTTP options are usable.
-pub fn prepare(profile: &Profile) -> Result<Prepared, FlowError> {
+/// Checks a profile: its URLs parse and its HTTP options are usable (keys it names are looked
+/// up in `keys`).
+pub fn prepare(profile: &Profile, keys: &KeyStore) -> Result<Prepared, FlowError> {
     profile
         .client_config()
         .map_err(|e| FlowError::Config(e.to_string()))?;
     profile
         .http
-        .to_options()
+        .to_options(keys)
         .map_err(|e| FlowError::Config(e.to_string()))?;
     Ok(Prepared {
         profile: profile.clone(),
+        keys: keys.clone(),
     })
 }
 
@@ -38,7 +43,7 @@ impl Prepared {
         wants: &[EndpointKind],
         observer: Option<Observer>,
     ) -> Result<Connection, FlowError> {
-        grantscope_core::oauth::connect(&self.profile, wants, observer).await
+        grantscope_core::connect::connect(&self.profile, &self.keys, wants, observer).await
     }
 }
 
@@ -86,6 +91,10 @@ fn missing_words(m: &Missing) -> String {
         Missing::ClientId => "fill in Client ID".into(),
         Missing::ConfidentialClient => "this needs a confidential client: fill in Client secret \
                                         (and a Client authentication other than none)"
+            .into(),
+        Missing::ClientCertificate => "this method presents a client certificate on every call: \
+                                       fill in Client certificate (a stored key that has one, or \
+                                       a PEM file)"
             .into(),
         Missing::Input(i) => match input_field(*i) {
             Some(field) => format!("fill in {field}"),

@@ -161,31 +161,6 @@ impl ExchangeView {
     }
 }
 
-/// Marks the tokens a token endpoint answered with as secrets of their own exchange, so its raw
-/// response body is masked as the decoded token response is (an exchange reported while the
-/// flow runs may not carry that mark yet).
-pub fn mark_received_tokens(ex: &mut Exchange) {
-    use grantscope_core::secret::SecretKind;
-    let Some(body) = ex.response_view(true).map(|r| r.body) else {
-        return;
-    };
-    let Ok(serde_json::Value::Object(v)) = serde_json::from_str::<serde_json::Value>(&body) else {
-        return;
-    };
-    for (key, kind) in [
-        ("access_token", SecretKind::AccessToken),
-        ("refresh_token", SecretKind::RefreshToken),
-        ("id_token", SecretKind::IdToken),
-        ("issued_token", SecretKind::AccessToken),
-    ] {
-        if let Some(t) = v.get(key).and_then(serde_json::Value::as_str)
-            && !t.is_empty()
-        {
-            ex.add_secret(kind, t);
-        }
-    }
-}
-
 /// `authorization_pending` or `slow_down` when `ex` is the token endpoint's expected answer
 /// while the user has not approved a device yet (RFC 8628 §3.5): a wait, not a failure.
 pub fn waiting_code(ex: &Exchange) -> Option<String> {

@@ -24,12 +24,13 @@ fn edit_once(edited: HttpRequest) -> Gate {
 /// the server's answer in a sentence (or what went wrong). Runs on the worker.
 pub async fn replay(
     http: HttpSettings,
+    keys: &grantscope_core::keys::KeyStore,
     step: String,
     request: HttpRequest,
     edited: Option<HttpRequest>,
 ) -> (Option<Exchange>, Result<String, String>) {
     let client = match http
-        .to_options()
+        .to_options(keys)
         .map_err(|e| e.to_string())
         .and_then(|o| HttpClient::new(&o).map_err(|e| e.to_string()))
     {
@@ -50,11 +51,8 @@ pub async fn replay(
         },
         Err(e) => Err(crate::connect::describe(&e)),
     };
-    let mut exchange = session.take_exchanges().pop();
-    if let Some(ex) = exchange.as_mut() {
-        crate::exchange_view::mark_received_tokens(ex);
-    }
-    (exchange, outcome)
+    // The core's client marked the tokens of the answer as it recorded it.
+    (session.take_exchanges().pop(), outcome)
 }
 
 /// What to replay: the recorded request and, when edited, the edited one.

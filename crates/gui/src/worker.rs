@@ -11,6 +11,8 @@
 use std::future::Future;
 use std::sync::{Arc, mpsc};
 
+use grantscope_core::keys::KeyStore;
+
 /// Sends one screen's messages to the UI thread and wakes it up. Cloneable; handed to
 /// long-running jobs that report progress (a flow's steps) before they finish.
 pub struct Sink<M> {
@@ -44,6 +46,7 @@ impl<M: 'static> Sink<M> {
 pub struct Jobs<M> {
     handle: tokio::runtime::Handle,
     sink: Sink<M>,
+    keys: KeyStore,
 }
 
 impl<M> Clone for Jobs<M> {
@@ -51,6 +54,7 @@ impl<M> Clone for Jobs<M> {
         Self {
             handle: self.handle.clone(),
             sink: self.sink.clone(),
+            keys: self.keys.clone(),
         }
     }
 }
@@ -75,11 +79,17 @@ impl<M: Send + 'static> Jobs<M> {
         self.sink.clone()
     }
 
+    /// The key store of the app's config directory, where keys named by a profile are found.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
     /// Jobs for a part of this screen (a panel with messages of its own).
     pub fn map<N: Send + 'static>(&self, wrap: fn(N) -> M) -> Jobs<N> {
         Jobs {
             handle: self.handle.clone(),
             sink: self.sink.map(wrap),
+            keys: self.keys.clone(),
         }
     }
 }
@@ -92,11 +102,13 @@ pub struct Worker<E> {
     rx: mpsc::Receiver<E>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    keys: KeyStore,
 }
 
 impl<E: Send + 'static> Worker<E> {
-    /// Starts the runtime thread.
-    pub fn new(ctx: egui::Context) -> std::io::Result<Self> {
+    /// Starts the runtime thread; its jobs find named keys in `keys` (the app's config
+    /// directory's store).
+    pub fn new(ctx: egui::Context, keys: KeyStore) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("grantscope-worker")
@@ -119,6 +131,7 @@ impl<E: Send + 'static> Worker<E> {
             rx,
             shutdown: Some(shutdown),
             thread: Some(thread),
+            keys,
         })
     }
 
@@ -134,6 +147,7 @@ impl<E: Send + 'static> Worker<E> {
                     }
                 }),
             },
+            keys: self.keys.clone(),
         }
     }
 

@@ -1,4 +1,4 @@
-//! What a probe runs with: the [`Target`] (the connection made by `oauth::connect`, the
+//! What a probe runs with: the [`Target`] (the connection made by `grantscope_core::connect`, the
 //! authorization driver, the optional second client) and its own recording [`Session`], plus
 //! the steps most probes share: get a code through the driver with one change to the
 //! authorization request, and call the token endpoint with the client's authentication
@@ -28,7 +28,7 @@ pub struct SecondClient {
 
 /// The server under test and how to reach it; shared by every probe of a run.
 pub struct Target {
-    /// The client settings with the endpoints resolved (from `oauth::connect`).
+    /// The client settings with the endpoints resolved (from `grantscope_core::connect`).
     pub config: ClientConfig,
     pub discovery: Option<Discovery>,
     pub http: HttpClient,
@@ -299,15 +299,7 @@ impl Cx {
             && let Some(json) = json.clone()
             && let Ok(tokens) = TokenResponse::from_json(&json)
         {
-            self.session
-                .mark_received(SecretKind::AccessToken, tokens.access_token.expose());
-            if let Some(t) = &tokens.refresh_token {
-                self.session
-                    .mark_received(SecretKind::RefreshToken, t.expose());
-            }
-            if let Some(t) = &tokens.id_token {
-                self.session.mark_received(SecretKind::IdToken, t.expose());
-            }
+            // Its tokens are marked already (the core's client marks them as it records).
             return Ok(Answer::Tokens {
                 json,
                 tokens: Box::new(tokens),

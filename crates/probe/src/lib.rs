@@ -1,6 +1,6 @@
 //! Security probes (PROBES.md): what does this authorization server accept that it must
 //! refuse? Each [`Probe`] changes one step of a normal flow, run through the core's usual
-//! machinery (the connection from [`grantscope_core::oauth::connect`], requests sent and recorded by a
+//! machinery (the connection from [`grantscope_core::connect`], requests sent and recorded by a
 //! [`grantscope_core::oauth::Session`], client authentication from
 //! [`grantscope_core::oauth::client_auth::authenticate`]), and decides a [`Verdict`] from what it saw.
 //!

@@ -8,9 +8,9 @@ use rcgen::{
 };
 
 use super::KeyError;
-use super::jwk::x5t_s256;
 use super::pem;
 use super::private::PrivateKey;
+use super::thumbprint::x5t_s256;
 
 /// A certificate as DER, with its `x5t#S256`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use super::KeyError;
 use super::alg::JwsAlg;
-use super::jwk::b64;
 use super::private::PrivateKey;
+use super::thumbprint::b64;
 
 /// What signs a JWS.
 #[derive(Clone, Copy)]

@@ -13,17 +13,17 @@ mod jws;
 mod pem;
 mod private;
 mod store;
+mod thumbprint;
 
 use std::path::PathBuf;
 
 pub use alg::JwsAlg;
 pub use cert::{CertUse, Certificate, TestCa, self_signed};
-pub use jwk::{
-    b64 as base64url, private_key_from_json, private_key_from_jwk, thumbprint, x5t_s256,
-};
+pub use jwk::{private_key_from_json, private_key_from_jwk};
 pub use jws::{ParsedJws, Signer, sign_compact};
 pub use private::{Curve, GenerateType, KeyKind, PrivateKey};
 pub use store::{KeyStore, StoredKey, read_key_file, validate_name};
+pub use thumbprint::{b64 as base64url, thumbprint, x5t_s256};
 
 /// Why a key could not be made, read, stored or used.
 #[derive(Debug, thiserror::Error)]

@@ -16,8 +16,8 @@ use serde_json::{Map, Value, json};
 
 use super::KeyError;
 use super::alg::JwsAlg;
-use super::jwk::{b64, thumbprint};
 use super::pem;
+use super::thumbprint::{b64, thumbprint};
 
 /// The curves grantscope reads (P-256 is the one it generates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

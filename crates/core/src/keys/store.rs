@@ -9,7 +9,7 @@ use super::KeyError;
 use super::cert::Certificate;
 use super::jwk::private_key_from_json;
 use super::private::PrivateKey;
-use crate::profile::store::write_atomic;
+use crate::private_file::{create_private_dir as create_dir_0700, write_private};
 
 const KEY_SUFFIX: &str = ".key.pem";
 const CERT_SUFFIX: &str = ".cert.pem";
@@ -106,7 +106,7 @@ impl KeyStore {
 
     /// The store under the grantscope config directory: `CONFIG/keys`.
     pub fn open_default() -> Result<KeyStore, KeyError> {
-        crate::profile::paths::config_dir()
+        crate::paths::config_dir()
             .map(|dir| KeyStore::new(dir.join("keys")))
             .ok_or(KeyError::NoConfigDir)
     }
@@ -217,15 +217,21 @@ impl KeyStore {
             return Err(KeyError::Exists(name.to_string()));
         }
         create_private_dir(&self.dir)?;
-        let store_err = |e: crate::profile::store::StoreError| KeyError::Store(e.to_string());
+        let write = |path: PathBuf, text: &str| {
+            write_private(&path, text.as_bytes()).map_err(|source| KeyError::Io {
+                action: "cannot write",
+                path,
+                source,
+            })
+        };
         // The certificate first: a key file is what makes the entry exist.
         if certs.is_empty() {
             let _ = fs::remove_file(self.cert_path(name));
         } else {
             let pem: String = certs.iter().map(Certificate::pem).collect();
-            write_atomic(&self.cert_path(name), &pem).map_err(store_err)?;
+            write(self.cert_path(name), &pem)?;
         }
-        write_atomic(&self.key_path(name), &key.reveal_pkcs8_pem()).map_err(store_err)?;
+        write(self.key_path(name), &key.reveal_pkcs8_pem())?;
         Ok(())
     }
 
@@ -258,14 +264,7 @@ impl KeyStore {
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), KeyError> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|source| KeyError::Io {
+    create_dir_0700(dir).map_err(|source| KeyError::Io {
         action: "cannot create",
         path: dir.to_path_buf(),
         source,

@@ -19,7 +19,7 @@ use super::ClientConfig;
 use super::assertion;
 use super::error::{FlowError, GrantInput, Missing};
 use crate::http::HttpRequest;
-use crate::keys::{KeyStore, Signer, StoredKey};
+use crate::keys::{Signer, StoredKey, read_key_file};
 use crate::secret::{Secret, SecretKind};
 
 /// How the client proves who it is.
@@ -225,7 +225,7 @@ pub struct AuthSettings {
     pub assertion_audience: Option<assertion::AssertionAudience>,
 }
 
-/// The signing key a configuration names (a stored key's name, or a key file).
+/// The signing key a configuration names (a key's name in its key store, or a key file).
 pub fn signing_key(cfg: &ClientConfig) -> Result<StoredKey, FlowError> {
     let Some(name) = cfg.auth.signing_key.as_deref().filter(|s| !s.is_empty()) else {
         return Err(FlowError::missing(
@@ -233,10 +233,11 @@ pub fn signing_key(cfg: &ClientConfig) -> Result<StoredKey, FlowError> {
             Missing::Input(GrantInput::SigningKey),
         ));
     };
-    let store = KeyStore::open_default().map_err(|e| FlowError::Config(e.to_string()))?;
-    store
-        .resolve(name)
-        .map_err(|e| FlowError::Config(format!("signing key: {e}")))
+    let resolved = match &cfg.key_store {
+        Some(store) => store.resolve(name),
+        None => read_key_file(std::path::Path::new(name)),
+    };
+    resolved.map_err(|e| FlowError::Config(format!("signing key: {e}")))
 }
 
 /// Builds the client assertion for a request to `endpoint` (RFC 7523 §2.2).

@@ -201,6 +201,10 @@ pub struct ClientConfig {
     pub auth: super::client_auth::AuthSettings,
     /// Checks of the answers the tester turned off (never from a profile: per run only).
     pub checks_off: Vec<ClientCheck>,
+    /// Where a signing key given by name is looked up: the key store of the config directory
+    /// the command or the app was given (set by the one way in, `connect`). `None`: only key
+    /// files can be used.
+    pub key_store: Option<crate::keys::KeyStore>,
 }
 
 impl ClientConfig {

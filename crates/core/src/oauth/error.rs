@@ -110,6 +110,8 @@ pub enum GrantInput {
     Assertion,
     /// Token exchange's subject token and its type.
     SubjectToken,
+    /// Token exchange's actor token and its type: both or neither.
+    ActorToken,
 }
 
 impl GrantInput {
@@ -123,6 +125,7 @@ impl GrantInput {
             GrantInput::SigningKey => "a signing key",
             GrantInput::Assertion => "an assertion (or claims and a signing key)",
             GrantInput::SubjectToken => "a subject token and its type",
+            GrantInput::ActorToken => "an actor token with its type (both or neither)",
         }
     }
 }
@@ -138,6 +141,9 @@ pub enum Missing {
     ClientId,
     /// A confidential client: a secret (or another credential) to authenticate with.
     ConfidentialClient,
+    /// A client certificate and its key, for a method that presents one on every call
+    /// (mutual TLS).
+    ClientCertificate,
     Input(GrantInput),
 }
 
@@ -158,6 +164,9 @@ impl Missing {
             Missing::ConfidentialClient => {
                 "this needs a confidential client: set the client secret and a client authentication method other than none".into()
             }
+            Missing::ClientCertificate => "this method presents a client certificate on every \
+                call: set the client certificate and its key (or a stored key that has one)"
+                .into(),
             Missing::Input(i) => format!("{} is needed", i.title()),
         }
     }

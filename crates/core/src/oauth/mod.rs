@@ -1,14 +1,15 @@
 //! The OAuth 2.0 / OpenID Connect protocol engine: endpoints and discovery, client
 //! authentication, PKCE, one module per grant, the loopback redirect listener, and the
 //! lifecycle calls (introspection, revocation, userinfo). GUI-free; both faces call it,
-//! entering through [`connect`] (settings → ready connection) and [`grants::run`] (grant →
+//! entered through the one way in above it (the
+//! top-level `connect` module: settings → ready [`Connection`]) and [`grants::run`] (grant →
 //! its module).
 
 pub mod assertion;
 pub mod binding;
 pub mod client_auth;
 pub mod config;
-pub mod connect;
+pub mod connection;
 pub mod discovery;
 pub mod dpop;
 pub mod endpoint;
@@ -28,7 +29,7 @@ pub mod watch;
 
 pub use client_auth::AuthMethod;
 pub use config::{ClientCheck, ClientConfig, Endpoints, PkceMode};
-pub use connect::{Connection, connect};
+pub use connection::Connection;
 pub use endpoint::EndpointKind;
 pub use error::{FlowError, GrantInput, Missing, OAuthErrorResponse};
 pub use grants::{GrantInputs, GrantKind, GrantOutcome};

@@ -10,7 +10,9 @@ use super::ClientConfig;
 use super::discovery::Discovery;
 use super::grants::TokenSuccess;
 use crate::http::{Exchange, HttpClient};
-use crate::token::{self, Decoded, InspectOptions, Inspection, KeySource, SharedSecret, TokenKind};
+use crate::token::{
+    self, DecodeError, Decoded, InspectOptions, Inspection, KeySource, SharedSecret, TokenKind,
+};
 
 /// The inspections of one token response.
 #[derive(Debug, Default, Clone)]
@@ -43,8 +45,17 @@ pub fn expected_issuer(cfg: &ClientConfig, discovery: Option<&Discovery>) -> Opt
 /// client secret (when the client has one), else the JWKS. An access token signed with HS*
 /// is the resource server's business: its key is not the client's.
 pub fn key_source_for(token: &str, kind: TokenKind, cfg: &ClientConfig) -> KeySource {
+    key_source_for_decoded(&token::decode(token), kind, cfg)
+}
+
+/// [`key_source_for`] a token decoded already.
+pub fn key_source_for_decoded(
+    decoded: &Result<Decoded, DecodeError>,
+    kind: TokenKind,
+    cfg: &ClientConfig,
+) -> KeySource {
     let hs = kind == TokenKind::Id
-        && match token::decode(token) {
+        && match decoded {
             Ok(Decoded::Jws(jws)) => jws.alg().is_some_and(|a| a.starts_with("HS")),
             _ => false,
         };
@@ -105,9 +116,12 @@ pub async fn inspect_received(
     let mut out = ReceivedInspections::default();
 
     let at = tokens.access_token.expose();
-    let a = token::inspect(
+    let decoded = token::decode(at);
+    let source = key_source_for_decoded(&decoded, TokenKind::Access, cfg);
+    let a = token::inspect_decoded(
         at,
-        &key_source_for(at, TokenKind::Access, cfg),
+        decoded,
+        &source,
         http,
         &access_token_options(cfg, issuer.clone()),
         now,
@@ -120,10 +134,13 @@ pub async fn inspect_received(
     }
     out.access_token = Some(at_inspection);
 
-    if let Some(id_token) = &tokens.id_token {
-        let i = token::inspect(
+    if let Some(id_token) = tokens.id_token.as_ref().map(|t| t.expose()) {
+        let decoded = token::decode(id_token);
+        let source = key_source_for_decoded(&decoded, TokenKind::Id, cfg);
+        let i = token::inspect_decoded(
             id_token,
-            &key_source_for(id_token, TokenKind::Id, cfg),
+            decoded,
+            &source,
             http,
             &id_token_options(cfg, issuer, success),
             now,
@@ -134,26 +151,21 @@ pub async fn inspect_received(
         nonce_off_check(&mut inspection, cfg);
         out.id_token = Some(inspection);
     }
-    if let Some(front) = &success.front_channel_id_token {
+    if let Some(front) = success.front_channel_id_token.as_ref().map(|t| t.expose()) {
         let mut opts = id_token_options(cfg, expected_issuer(cfg, discovery), success);
         // A front-channel access token exists only in implicit, where `tokens` are that.
         if success.code.is_some() {
             opts.access_token = None;
         }
-        let i = token::inspect(
-            front,
-            &key_source_for(front, TokenKind::Id, cfg),
-            http,
-            &opts,
-            now,
-        )
-        .await;
+        let decoded = token::decode(front);
+        let source = key_source_for_decoded(&decoded, TokenKind::Id, cfg);
+        let i = token::inspect_decoded(front, decoded, &source, http, &opts, now).await;
         out.exchanges.extend(i.exchanges);
         let mut inspection = i.inspection;
         nonce_off_check(&mut inspection, cfg);
         out.front_channel_id_token = Some(inspection);
     }
-    if let Some(rt) = &tokens.refresh_token {
+    if let Some(rt) = tokens.refresh_token.as_ref().map(|t| t.expose()) {
         out.refresh_token = Some(token::inspect_with_keys(
             rt,
             &token::Keys::None,

@@ -55,7 +55,10 @@ mod tests {
             "expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","example_parameter":"example_value"});
         let t = TokenResponse::from_json(&v).unwrap();
         assert_eq!(t.expires_in, Some(3600.0));
-        assert_eq!(t.refresh_token.as_deref(), Some("tGzv3JOkF0XG5Qx2TlKWIA"));
+        assert_eq!(
+            t.refresh_token.as_ref().map(|s| s.expose()),
+            Some("tGzv3JOkF0XG5Qx2TlKWIA")
+        );
     }
 
     #[test]

@@ -345,13 +345,7 @@ impl Session {
                 });
             }
         };
-        self.mark_received(SecretKind::AccessToken, tokens.access_token.expose());
-        if let Some(t) = &tokens.refresh_token {
-            self.mark_received(SecretKind::RefreshToken, t.expose());
-        }
-        if let Some(t) = &tokens.id_token {
-            self.mark_received(SecretKind::IdToken, t.expose());
-        }
+        // The tokens are marked already: the client marks a response's tokens as it records it.
         self.release_exchanges();
         Ok((json, tokens))
     }

@@ -215,6 +215,7 @@ impl Profile {
                 ..self.auth.clone()
             },
             checks_off: Vec::new(),
+            key_store: None,
         })
     }
 

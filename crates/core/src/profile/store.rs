@@ -1,17 +1,17 @@
 //! The profile store: one JSON file per profile in `<config dir>/profiles/`, so a damaged file
 //! costs one profile, never the others. Writes are atomic (temp file, fsync, rename, fsync of
 //! the directory) and files are readable by their owner only (0600, directory 0700); a temp
-//! file left by a writer that was killed mid-save is removed at the next write. Client secrets
+//! file left by a writer that was killed mid-save is removed at the next write ([`crate::private_file`]). Client secrets
 //! go to the OS keychain where one answers ([`super::vault`]), else stay in the file.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
 use super::model::{FORMAT_VERSION, Profile, SecretStore};
 use super::vault::{self, Vault, VaultError};
+use crate::private_file::{create_private_dir, write_private};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -101,7 +101,7 @@ pub fn valid_name(name: &str) -> bool {
 impl ProfileStore {
     /// The store in `<config dir>/profiles`.
     pub fn default_location() -> Result<Self, StoreError> {
-        let base = super::config_dir().ok_or(StoreError::NoConfigDir)?;
+        let base = crate::paths::config_dir().ok_or(StoreError::NoConfigDir)?;
         Ok(Self::at(base.join("profiles")).with_vault(Vault::from_environment()))
     }
 
@@ -262,7 +262,6 @@ impl ProfileStore {
     pub fn save(&self, profile: &Profile) -> Result<PathBuf, StoreError> {
         let path = self.path_of(&profile.name)?;
         ensure_private_dir(&self.dir)?;
-        remove_stale_temp_files(&self.dir);
         let mut p = profile.clone();
         p.version = FORMAT_VERSION;
         p.secret_store = SecretStore::File;
@@ -360,99 +359,13 @@ fn to_pretty_json(p: &Profile) -> String {
 }
 
 fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir).map_err(io("cannot create", dir))
+    create_private_dir(dir).map_err(io("cannot create", dir))
 }
 
-/// Whether a temp file's name is one of [`write_atomic`]'s, and the pid of its writer.
-fn temp_file_pid(file_name: &str) -> Option<u32> {
-    let rest = file_name.strip_prefix('.')?;
-    let (_, tail) = rest.rsplit_once(".tmp-")?;
-    let (pid, rand) = tail.split_once('-')?;
-    rand.chars().all(|c| c.is_ascii_digit()).then_some(())?;
-    pid.parse().ok()
-}
-
-/// Removes the temp files of writers that died mid-save (they may hold a secret): those whose
-/// process is gone, or, where that cannot be told, that are over an hour old.
-pub fn remove_stale_temp_files(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let me = std::process::id();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(temp_file_pid) else {
-            continue;
-        };
-        if pid == me {
-            continue;
-        }
-        let proc_dir = Path::new("/proc");
-        let gone = if proc_dir.is_dir() {
-            !proc_dir.join(pid.to_string()).exists()
-        } else {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age.as_secs() > 3600)
-        };
-        if gone {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Writes `contents` to `path` atomically with owner-only permissions: a temp file in the same
-/// directory, fsync, rename over the target, fsync the directory.
-pub fn write_atomic(path: &Path, contents: &str) -> Result<(), StoreError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{file_name}.tmp-{}-{}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    let result = (|| {
-        let mut opts = fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(io("cannot create", &tmp))?;
-        f.write_all(contents.as_bytes())
-            .map_err(io("cannot write", &tmp))?;
-        f.sync_all().map_err(io("cannot sync", &tmp))?;
-        drop(f);
-        fs::rename(&tmp, path).map_err(io("cannot replace", path))?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+/// Writes `contents` to `path` through the one private-file writer
+/// ([`crate::private_file::write_private`]: atomic, 0600, a dead writer's temp file removed).
+fn write_atomic(path: &Path, contents: &str) -> Result<(), StoreError> {
+    write_private(path, contents.as_bytes()).map_err(io("cannot write", path))
 }
 
 #[cfg(test)]
@@ -574,7 +487,10 @@ mod tests {
         assert!(fs::read_to_string(&out).unwrap().contains("s3cret"));
         // Import under a new name; refuse to clobber without replace.
         let imported = store.import(&out, Some("copy"), false).unwrap();
-        assert_eq!(imported.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(
+            imported.client_secret.as_ref().map(|s| s.expose()),
+            Some("s3cret")
+        );
         assert!(matches!(
             store.import(&out, Some("copy"), false),
             Err(StoreError::Exists(_))
@@ -599,7 +515,10 @@ mod tests {
         assert!(!text.contains("s3cret"), "{text}");
         assert!(text.contains("\"secret_store\": \"keychain\""), "{text}");
         let back = store.load("kc").unwrap();
-        assert_eq!(back.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(
+            back.client_secret.as_ref().map(|s| s.expose()),
+            Some("s3cret")
+        );
         // Export with the secret carries it in the file; without, nowhere.
         let out = tmp.path().join("kc.json");
         store.export("kc", &out, true).unwrap();
@@ -629,7 +548,12 @@ mod tests {
             assert_eq!(mode, 0o600);
         }
         assert_eq!(
-            store.load("fallback").unwrap().client_secret.as_deref(),
+            store
+                .load("fallback")
+                .unwrap()
+                .client_secret
+                .as_ref()
+                .map(|s| s.expose()),
             Some("s3cret")
         );
     }
@@ -673,7 +597,5 @@ mod tests {
         assert!(!dead.exists(), "the dead writer's temp file is gone");
         assert!(alive.exists(), "a live writer's temp file is left alone");
         assert!(unrelated.exists());
-        assert_eq!(temp_file_pid(".a.json.tmp-42-7"), Some(42));
-        assert_eq!(temp_file_pid("a.json"), None);
     }
 }

@@ -638,7 +638,7 @@ fn check_nonce(out: &mut Vec<Check>, claims: &Map<String, Value>, opts: &Inspect
         (None, Some(_)) => out.push(Check::new(
             "nonce",
             CheckStatus::Info,
-            "the token carries a nonce; give the one you sent (--nonce) to check it",
+            "the token carries a nonce; give the one you sent to check it",
         )),
         (None, None) => {}
     }

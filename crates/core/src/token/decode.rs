@@ -304,7 +304,7 @@ fn json_document_error(doc: &Map<String, Value>) -> DecodeError {
         }
     } else if has("keys") || has("kty") {
         DecodeError::JsonDocument {
-            hint: " (a key set? give it with --jwks-uri)",
+            hint: " (a key set? give it as the keys to verify with, not as the token)",
         }
     } else {
         DecodeError::JsonDocument {

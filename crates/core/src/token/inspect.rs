@@ -161,7 +161,19 @@ pub fn inspect_with_keys(
     options: &InspectOptions,
     now: i64,
 ) -> Inspection {
-    match decode(token) {
+    inspect_decoded_with_keys(token, decode(token), keys, options, now)
+}
+
+/// [`inspect_with_keys`] over a token already decoded (`decoded` is `decode(token)`): the one
+/// decoding is handed on, never done twice. `token` only names the format of one that failed.
+fn inspect_decoded_with_keys(
+    token: &str,
+    decoded: Result<Decoded, DecodeError>,
+    keys: &Keys,
+    options: &InspectOptions,
+    now: i64,
+) -> Inspection {
+    match decoded {
         Err(err) => {
             let format = match &err {
                 DecodeError::JweWithoutEnc | DecodeError::JsonSerialization { kind: "JWE", .. } => {
@@ -285,12 +297,25 @@ pub async fn inspect(
     options: &InspectOptions,
     now: i64,
 ) -> Inspected {
-    let kid = match decode(token) {
+    inspect_decoded(token, decode(token), source, client, options, now).await
+}
+
+/// [`inspect`] over a token the caller decoded already (`decoded` is `decode(token)`, e.g. to
+/// choose the key source by its `alg`): the decoding is handed on, never done again.
+pub async fn inspect_decoded(
+    token: &str,
+    decoded: Result<Decoded, DecodeError>,
+    source: &KeySource,
+    client: &HttpClient,
+    options: &InspectOptions,
+    now: i64,
+) -> Inspected {
+    let kid = match &decoded {
         Ok(Decoded::Jws(jws)) => jws.kid().map(str::to_owned),
         // Nothing to verify: do not touch the network.
         _ => {
             return Inspected {
-                inspection: inspect_with_keys(token, &Keys::None, options, now),
+                inspection: inspect_decoded_with_keys(token, decoded, &Keys::None, options, now),
                 exchanges: Vec::new(),
                 key_error: None,
             };
@@ -299,14 +324,17 @@ pub async fn inspect(
     let mut exchanges = Vec::new();
     match load_keys(source, client, kid.as_deref(), &mut exchanges).await {
         Ok(keys) => Inspected {
-            inspection: inspect_with_keys(token, &keys, options, now),
+            inspection: inspect_decoded_with_keys(token, decoded, &keys, options, now),
             exchanges,
             key_error: None,
         },
-        Err(err) => Inspected {
-            inspection: inspect_with_keys(token, &Keys::Unavailable(err.to_string()), options, now),
-            exchanges,
-            key_error: Some(err),
-        },
+        Err(err) => {
+            let unavailable = Keys::Unavailable(err.to_string());
+            Inspected {
+                inspection: inspect_decoded_with_keys(token, decoded, &unavailable, options, now),
+                exchanges,
+                key_error: Some(err),
+            }
+        }
     }
 }

@@ -12,7 +12,8 @@ pub mod verify;
 pub use claims::{Check, CheckStatus, InspectOptions, TokenKind};
 pub use decode::{DecodeError, Decoded, Segment, decode};
 pub use inspect::{
-    Inspected, Inspection, Lifetime, TokenFormat, Verdict, inspect, inspect_with_keys,
+    Inspected, Inspection, Lifetime, TokenFormat, Verdict, inspect, inspect_decoded,
+    inspect_with_keys,
 };
 pub use jwks::{Jwk, Jwks, KeySource, KeySourceError, Keys, SharedSecret, parse_jwks};
 pub use verify::{SignatureReport, SignatureStatus};

@@ -401,7 +401,7 @@ fn verify_hmac(mut b: Builder, jws: &Jws, keys: &Keys, alg: Alg, alg_str: &str) 
             b.alg_ok(alg, alg_str);
             b.finish(
                 SignatureStatus::Unverifiable,
-                format!("{alg_str} is signed with a shared secret; give the secret (--secret) to verify it"),
+                format!("{alg_str} is signed with a shared secret; give that secret to verify it"),
             )
         }
         Keys::Secret(secret) => {
@@ -539,7 +539,7 @@ fn verify_asymmetric(
         Keys::None | Keys::Unavailable(_) => {
             return b.finish(
                 SignatureStatus::Skipped,
-                "no key given: pass --issuer, --jwks-uri or a JWKS file to verify the signature",
+                "no key given: give the issuer, a JWKS URI or a JWKS file to verify the signature",
             );
         }
         Keys::Secret(_) => {

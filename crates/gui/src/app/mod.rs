@@ -158,7 +158,10 @@ impl GrantscopeApp {
         ctx.style_mut_of(egui::Theme::Light, |s| {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
         });
-        let worker = Worker::new(ctx.clone())?;
+        let worker = Worker::new(
+            ctx.clone(),
+            grantscope_core::keys::KeyStore::new(options.config_dir.join("keys")),
+        )?;
         // The profile list and the kept history are read after the first frame is on screen
         // (see `logic`): on a busy machine their threads would delay it.
         let profiles = ProfilesScreen::new(

@@ -324,11 +324,12 @@ impl CallPanel {
         let dpop = cx.dpop;
         let run = cx.run;
         let sink = jobs.sink();
+        let keys = jobs.keys().clone();
         self.running = Some(id);
         self.last = None;
         jobs.spawn(async move {
             let observer: Observer = Arc::new(move |event| sink.send(progress(run, event)));
-            let result = send_call(&profile, dpop, &call, &token, observer).await;
+            let result = send_call(&profile, &keys, dpop, &call, &token, observer).await;
             done(CallDone {
                 call: id,
                 result: result.map_err(|e| crate::connect::describe(&e)),
@@ -340,6 +341,7 @@ impl CallPanel {
 /// Connects with the profile's HTTP settings (its CA, client certificate, timeouts) and calls.
 async fn send_call(
     profile: &Profile,
+    keys: &grantscope_core::keys::KeyStore,
     dpop: Option<Arc<DpopState>>,
     call: &ResourceCall,
     token: &str,
@@ -350,7 +352,7 @@ async fn send_call(
     plain.issuer = None;
     // The run's key (a fresh one per session would not match the token's `cnf.jkt`).
     plain.dpop = false;
-    let mut conn = grantscope_core::oauth::connect(&plain, &[], Some(observer)).await?;
+    let mut conn = grantscope_core::connect::connect(&plain, keys, &[], Some(observer)).await?;
     conn.session.set_dpop(dpop);
     let answer = resource::call(&mut conn.session, call, token, STEP).await?;
     Ok(CallAnswer {

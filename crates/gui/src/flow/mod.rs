@@ -286,8 +286,7 @@ impl FlowScreen {
             FlowMsg::Progress { run, event } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     if let FlowEvent::Exchange(ex) = &event {
-                        let mut ex = (**ex).clone();
-                        crate::exchange_view::mark_received_tokens(&mut ex);
+                        let ex = (**ex).clone();
                         r.exchanges.push(ex.clone());
                         finished.push(ex);
                     }
@@ -409,7 +408,7 @@ impl FlowScreen {
             return;
         }
         self.call.clear();
-        let mut prepared = match connect::prepare(&self.profile) {
+        let mut prepared = match connect::prepare(&self.profile, jobs.keys()) {
             Ok(p) => p,
             Err(e) => {
                 self.form_error = Some(connect::describe(&e));

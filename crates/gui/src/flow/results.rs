@@ -164,10 +164,10 @@ impl FlowScreen {
             }
         }
         if let (Some(a), Some(jobs)) = (ask, &self.jobs) {
-            let (id, http) = (run.id, run.profile.http.clone());
+            let (id, http, keys) = (run.id, run.profile.http.clone(), jobs.keys().clone());
             jobs.spawn(async move {
                 let (exchange, outcome) =
-                    crate::replay::replay(http, a.step, a.request, a.edited).await;
+                    crate::replay::replay(http, &keys, a.step, a.request, a.edited).await;
                 FlowMsg::Step(StepMsg::Replayed {
                     run: id,
                     exchange: exchange.map(Box::new),

@@ -10,12 +10,14 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::exchange_view::{ExchangeView, exchange_ui};
 use crate::files::{self, PathField};
 use crate::replay::Replays;
 use crate::worker::Jobs;
+/// The exchanges as a HAR 1.2 document (masked unless `reveal`): the core's, beside its curl
+/// and JSON views.
+pub use grantscope_core::http::to_har;
 use grantscope_core::http::{Exchange, HttpSettings};
 
 /// At most this many exchanges are kept on disk.
@@ -135,8 +137,7 @@ impl HistoryScreen {
 
     /// Adds exchanges (in the order they happened).
     pub fn extend(&mut self, exchanges: impl IntoIterator<Item = Exchange>) {
-        for mut ex in exchanges {
-            crate::exchange_view::mark_received_tokens(&mut ex);
+        for ex in exchanges {
             self.live_views.push(ExchangeView::of(&ex, false));
             self.live.push(ex);
             self.dirty = true;
@@ -227,10 +228,10 @@ impl HistoryScreen {
     }
 
     fn replay(&self, jobs: &Jobs<HistoryMsg>, ask: crate::replay::ReplayAsk) {
-        let http = self.http.clone();
+        let (http, keys) = (self.http.clone(), jobs.keys().clone());
         jobs.spawn(async move {
             let (exchange, outcome) =
-                crate::replay::replay(http, ask.step, ask.request, ask.edited).await;
+                crate::replay::replay(http, &keys, ask.step, ask.request, ask.edited).await;
             HistoryMsg::Replayed {
                 exchange: exchange.map(Box::new),
                 outcome,
@@ -256,8 +257,8 @@ impl HistoryScreen {
                 },
             };
             let text = serde_json::to_string_pretty(&har).unwrap_or_default();
-            let r = tokio::fs::write(&path, text)
-                .await
+            // Owner-only, atomic: a revealed HAR holds secrets.
+            let r = grantscope_core::private_file::write_private(&path, text.as_bytes())
                 .map(|_| format!("Exported to {}", path.display()))
                 .map_err(|e| format!("cannot write {}: {e}", path.display()));
             HistoryMsg::Exported(r)
@@ -460,125 +461,6 @@ fn write_private(path: &Path, kept: &Kept) -> Result<(), String> {
     f.write_all(&json).map_err(|e| e.to_string())?;
     f.sync_all().map_err(|e| e.to_string())?;
     std::fs::rename(&tmp, path).map_err(|e| e.to_string())
-}
-
-fn header_list(headers: &[(String, String)]) -> Value {
-    Value::Array(
-        headers
-            .iter()
-            .map(|(k, v)| json!({"name": k, "value": v}))
-            .collect(),
-    )
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// The exchanges as a HAR 1.2 document (masked unless `reveal`).
-pub fn to_har(exchanges: &[Exchange], reveal: bool) -> Value {
-    let entries: Vec<Value> = exchanges
-        .iter()
-        .map(|ex| {
-            let req = ex.request_view(reveal);
-            let query: Vec<Value> = url::Url::parse(&req.url)
-                .map(|u| {
-                    u.query_pairs()
-                        .map(|(k, v)| json!({"name": k, "value": v}))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut request = json!({
-                "method": req.method,
-                "url": req.url,
-                "httpVersion": "HTTP/1.1",
-                "cookies": [],
-                "headers": header_list(&req.headers),
-                "queryString": query,
-                "headersSize": -1,
-                "bodySize": req.body.as_ref().map_or(0, String::len),
-            });
-            if let Some(body) = &req.body {
-                request["postData"] = json!({
-                    "mimeType": header(&req.headers, "content-type")
-                        .unwrap_or("application/x-www-form-urlencoded"),
-                    "text": body,
-                });
-            }
-            let response = match ex.response_view(reveal) {
-                Some(r) => json!({
-                    "status": r.status,
-                    "statusText": "",
-                    "httpVersion": "HTTP/1.1",
-                    "cookies": [],
-                    "headers": header_list(&r.headers),
-                    "content": {
-                        "size": r.body.len(),
-                        "mimeType": header(&r.headers, "content-type").unwrap_or(""),
-                        "text": r.body,
-                    },
-                    "redirectURL": header(&r.headers, "location").unwrap_or(""),
-                    "headersSize": -1,
-                    "bodySize": r.body.len(),
-                }),
-                // HAR has no "no response": status 0 is what browsers write for a failed request.
-                None => json!({
-                    "status": 0,
-                    "statusText": ex.error_view(reveal).unwrap_or_default(),
-                    "httpVersion": "",
-                    "cookies": [],
-                    "headers": [],
-                    "content": {"size": 0, "mimeType": ""},
-                    "redirectURL": "",
-                    "headersSize": -1,
-                    "bodySize": -1,
-                }),
-            };
-            let mut entry = json!({
-                "startedDateTime": started(ex.started_at_ms),
-                "time": ex.elapsed_ms,
-                "request": request,
-                "response": response,
-                "cache": {},
-                "timings": {"send": 0, "wait": ex.elapsed_ms, "receive": 0},
-                "comment": ex.step,
-            });
-            // Step mode: an edited request carries the original (HAR custom fields start
-            // with an underscore).
-            if let Some(orig) = ex.original_request_view(reveal) {
-                entry["comment"] = json!(format!("{} (edited before sending)", ex.step));
-                entry["_edited"] = json!(true);
-                entry["_originalRequest"] = json!({
-                    "method": orig.method,
-                    "url": orig.url,
-                    "headers": header_list(&orig.headers),
-                    "postData": orig.body.map(|b| json!({"text": b})),
-                });
-            }
-            entry
-        })
-        .collect();
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "grantscope", "version": env!("CARGO_PKG_VERSION")},
-            "pages": [],
-            "entries": entries,
-        }
-    })
-}
-
-fn started(ms: u128) -> String {
-    let secs = i64::try_from(ms / 1000).unwrap_or(0);
-    let base = grantscope_core::timefmt::rfc3339(secs);
-    // rfc3339() gives whole seconds ending in Z; HAR wants milliseconds.
-    match base.strip_suffix('Z') {
-        Some(b) => format!("{b}.{:03}Z", ms % 1000),
-        None => base,
-    }
 }
 
 #[cfg(test)]

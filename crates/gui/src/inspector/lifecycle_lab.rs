@@ -177,7 +177,7 @@ impl WatchPanel {
         self.stop();
         self.clear();
         self.run += 1;
-        let prepared = match prepare(profile) {
+        let prepared = match prepare(profile, jobs.keys()) {
             Ok(p) => p,
             Err(e) => {
                 self.outcome = Some(WatchOutcome::Error(describe(&e)));
@@ -535,7 +535,7 @@ impl KeeperPanel {
     ) {
         self.clear();
         self.run += 1;
-        let prepared = match prepare(profile) {
+        let prepared = match prepare(profile, jobs.keys()) {
             Ok(p) => p,
             Err(e) => {
                 self.error = Some(describe(&e));

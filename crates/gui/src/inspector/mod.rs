@@ -350,13 +350,13 @@ impl InspectorScreen {
             }
             p.issuer
                 .is_some()
-                .then(|| connect::prepare(&p).ok())
+                .then(|| connect::prepare(&p, jobs.keys()).ok())
                 .flatten()
         } else {
             None
         };
         let http = profile
-            .and_then(|p| p.http.to_options().ok())
+            .and_then(|p| p.http.to_options(jobs.keys()).ok())
             .unwrap_or_default();
         let sink = jobs.sink();
         jobs.spawn(async move {
@@ -614,7 +614,7 @@ impl InspectorScreen {
     }
 
     fn server_call(&mut self, what: Call, jobs: &Jobs<InspectorMsg>, profile: &Profile) {
-        let prepared = match connect::prepare(profile) {
+        let prepared = match connect::prepare(profile, jobs.keys()) {
             Ok(c) => c,
             Err(e) => {
                 self.calls.retain(|(w, _)| *w != what);

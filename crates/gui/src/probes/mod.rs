@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use grantscope_core::oauth::{self, EndpointKind};
+use grantscope_core::oauth::EndpointKind;
 use grantscope_core::profile::Profile;
 use grantscope_core::secret::ClientSecret;
 use grantscope_core::wizard::Grant;
@@ -207,6 +207,7 @@ impl ProbesScreen {
         let slow = self.slow;
         self.plan.clear();
         let sink = jobs.sink();
+        let keys = jobs.keys().clone();
         jobs.spawn(async move {
             let send = |m: ProbesMsg| sink.send(m);
             let wants = [
@@ -215,7 +216,8 @@ impl ProbesScreen {
                 EndpointKind::Jwks,
                 EndpointKind::Userinfo,
             ];
-            let conn = match oauth::connect(&profile, &wants, None).await {
+            let conn = match grantscope_core::connect::connect(&profile, &keys, &wants, None).await
+            {
                 Ok(c) => c,
                 Err(e) => return ProbesMsg::Failed(format!("cannot connect: {e}")),
             };

@@ -601,7 +601,7 @@ impl ProfilesScreen {
     }
 
     fn discover(&mut self, jobs: &Jobs<ProfilesMsg>, p: &Profile) {
-        let prepared = match connect::prepare(p) {
+        let prepared = match connect::prepare(p, jobs.keys()) {
             Ok(c)
                 if c.profile
                     .issuer

@@ -72,7 +72,7 @@ pub fn build_request(
     if let Some(v) = &verifier {
         let (challenge, method) = match cfg.pkce {
             PkceMode::Plain => (v.expose().to_string(), "plain"),
-            _ => (pkce::s256_challenge(v), "S256"),
+            _ => (pkce::s256_challenge(v.expose()), "S256"),
         };
         pairs.push(("code_challenge".into(), challenge));
         pairs.push(("code_challenge_method".into(), method.into()));
@@ -518,7 +518,7 @@ mod tests {
         assert_eq!(p["code_challenge_method"], "S256");
         assert_eq!(
             p["code_challenge"],
-            pkce::s256_challenge(r.code_verifier.as_deref().unwrap())
+            pkce::s256_challenge(r.code_verifier.as_ref().unwrap().expose())
         );
     }
 

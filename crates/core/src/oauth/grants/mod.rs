@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::TokenResponse;
-use super::connect::Connection;
+use super::connection::Connection;
 use super::endpoint::EndpointKind;
 use super::error::{FlowError, GrantInput, Missing};
 use crate::http::Exchange;

@@ -40,7 +40,7 @@ pub async fn run(
     let mut success = TokenSuccess::new(raw, tokens);
     success.refresh_rotated = Some(rotated(
         refresh_token,
-        success.tokens.refresh_token.as_deref(),
+        success.tokens.refresh_token.as_ref().map(|t| t.expose()),
     ));
     Ok(success)
 }

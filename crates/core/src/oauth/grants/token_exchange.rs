@@ -73,10 +73,9 @@ pub async fn run(
         ));
     }
     if request.actor_token.is_some() != request.actor_token_type.is_some() {
-        return Err(FlowError::Config(
-            "an actor token needs its type, and a type needs its token (--actor-token with \
-             --actor-token-type)"
-                .into(),
+        return Err(FlowError::missing(
+            NAME,
+            Missing::Input(GrantInput::ActorToken),
         ));
     }
     let mut params = vec![

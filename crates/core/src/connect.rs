@@ -3,43 +3,33 @@
 //! transport settings, a recording [`Session`] with its observer, and the endpoints resolved
 //! by discovery. The command line and every screen of the desktop app connect through here.
 //!
+//! Stored keys (a client certificate, a signing key, a DPoP key given by name) are looked up
+//! in the [`KeyStore`] the caller hands in: the one of the config directory the command or
+//! the app was given, never a default of its own.
+//!
 //! When discovery fails, one behaviour: if every wanted endpoint was given by hand, the
 //! connection is made with those (and a note says discovery failed and why); otherwise the
 //! error says which document failed and why, and which endpoint was wanted.
 
-use super::discovery::{self, Discovery, SecondDocument};
-use super::dpop::{DpopKey, DpopState};
-use super::endpoint::EndpointKind;
-use super::error::FlowError;
-use super::session::{FlowEvent, Observer};
-use super::{ClientConfig, Session};
 use crate::http::HttpClient;
+use crate::keys::KeyStore;
+use crate::oauth::discovery::{self, SecondDocument};
+use crate::oauth::dpop::{DpopKey, DpopState};
+use crate::oauth::endpoint::EndpointKind;
+use crate::oauth::error::{FlowError, Missing};
+use crate::oauth::session::{FlowEvent, Observer};
+use crate::oauth::{Endpoints, Session};
 use crate::profile::Profile;
 
-/// A connection ready to use.
-pub struct Connection {
-    /// The client settings, with the endpoints given by hand completed by discovery.
-    pub config: ClientConfig,
-    /// What discovery found, when the profile has an issuer and discovery succeeded.
-    pub discovery: Option<Discovery>,
-    /// Sends and records every exchange (discovery included).
-    pub session: Session,
-    /// Things the user should know (discovery failed but the given endpoints are used, ...).
-    pub notes: Vec<String>,
-}
-
-impl Connection {
-    /// The endpoint of a kind, if known.
-    pub fn endpoint(&self, kind: EndpointKind) -> Option<&url::Url> {
-        kind.get(&self.config.endpoints)
-    }
-}
+pub use crate::oauth::connection::Connection;
 
 /// Connects: builds the HTTP client from `profile.http`, then runs discovery when the profile
 /// has an issuer, reading the second metadata document when one of `wants` is missing from
-/// the first. Endpoints given by hand win over discovered ones.
+/// the first. Endpoints given by hand win over discovered ones. Keys named by the profile are
+/// looked up in `keys`.
 pub async fn connect(
     profile: &Profile,
+    keys: &KeyStore,
     wants: &[EndpointKind],
     observer: Option<Observer>,
 ) -> Result<Connection, FlowError> {
@@ -48,15 +38,15 @@ pub async fn connect(
         .map_err(|e| FlowError::Config(e.to_string()))?;
     let options = profile
         .http
-        .to_options()
+        .to_options(keys)
         .map_err(|e| FlowError::Config(e.to_string()))?;
+    config.key_store = Some(keys.clone());
     let certificate_auth = config.effective_auth_method().uses_certificate();
     if certificate_auth && options.client_identity.is_none() {
-        return Err(FlowError::Config(format!(
-            "{} presents a client certificate on every call: give the certificate and its key \
-             (--client-cert FILE --client-key FILE, or --client-cert NAME of a stored key)",
-            config.effective_auth_method()
-        )));
+        return Err(FlowError::missing(
+            config.effective_auth_method().as_str(),
+            Missing::ClientCertificate,
+        ));
     }
     let http = HttpClient::new(&options)?;
     let mut session = Session::new(http);
@@ -65,7 +55,7 @@ pub async fn connect(
     }
     if profile.dpop {
         session.set_dpop(Some(std::sync::Arc::new(DpopState::new(dpop_key(
-            profile,
+            profile, keys,
         )?))));
     }
     let mut notes = Vec::new();
@@ -118,13 +108,11 @@ pub async fn connect(
 }
 
 /// The profile's DPoP key: the stored one it names, else a fresh ES256 key.
-fn dpop_key(profile: &Profile) -> Result<DpopKey, FlowError> {
+fn dpop_key(profile: &Profile, keys: &KeyStore) -> Result<DpopKey, FlowError> {
     match profile.dpop_key.as_deref().filter(|k| !k.trim().is_empty()) {
         None => DpopKey::generate(),
         Some(name) => {
-            let store = crate::keys::KeyStore::open_default()
-                .map_err(|e| FlowError::Config(format!("DPoP key {name:?}: {e}")))?;
-            let stored = store
+            let stored = keys
                 .resolve(name)
                 .map_err(|e| FlowError::Config(format!("DPoP key {name:?}: {e}")))?;
             DpopKey::from_key(stored.key)
@@ -134,7 +122,7 @@ fn dpop_key(profile: &Profile) -> Result<DpopKey, FlowError> {
 
 /// Mutual TLS (RFC 8705 §5): the calls that present the certificate go to the
 /// `mtls_endpoint_aliases` when the metadata has them. Says what was done, for a note.
-fn use_mtls_aliases(endpoints: &mut super::Endpoints, metadata: &serde_json::Value) -> String {
+fn use_mtls_aliases(endpoints: &mut Endpoints, metadata: &serde_json::Value) -> String {
     let Some(aliases) = metadata
         .get("mtls_endpoint_aliases")
         .and_then(serde_json::Value::as_object)
@@ -180,10 +168,39 @@ fn use_mtls_aliases(endpoints: &mut super::Endpoints, metadata: &serde_json::Val
 mod tests {
     use super::*;
 
+    /// A key the profile names is found in the store the caller hands in (the app's or the
+    /// command's config directory), not in a default one.
+    #[tokio::test]
+    async fn stored_keys_resolve_in_the_key_store_given() {
+        use crate::keys::{GenerateType, PrivateKey};
+        let dir = tempfile::tempdir().unwrap();
+        let keys = KeyStore::new(dir.path().join("keys"));
+        let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        keys.save("dpop-key", &key, &[]).unwrap();
+        let profile = Profile {
+            token_endpoint: Some("http://127.0.0.1:9/token".into()),
+            dpop: true,
+            dpop_key: Some("dpop-key".into()),
+            ..Profile::default()
+        };
+        let conn = connect(&profile, &keys, &[], None).await.unwrap();
+        assert_eq!(
+            conn.config.key_store.as_ref().map(KeyStore::dir),
+            Some(keys.dir())
+        );
+        let elsewhere = KeyStore::new(dir.path().join("other"));
+        let err = connect(&profile, &elsewhere, &[], None)
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("dpop-key") && err.contains("other"), "{err}");
+    }
+
     #[test]
     fn mtls_aliases_replace_the_endpoints_that_present_the_certificate() {
         let url = |s: &str| Some(url::Url::parse(s).unwrap());
-        let mut endpoints = super::super::Endpoints {
+        let mut endpoints = Endpoints {
             token_endpoint: url("https://as.example/token"),
             authorization_endpoint: url("https://as.example/authorize"),
             ..Default::default()
