@@ -1,7 +1,11 @@
 //! `grantscope inspect` end to end through its argument parser and streams: JWKS file, JWKS URL
 //! with key rotation (served on 127.0.0.1), issuer discovery, shared secret, stdin, exit codes.
+//! Then the command line as a whole, through the real binary against the in-process sandbox:
+//! output into a closed pipe, `discover`'s issuer, every argument's help, the DPoP proof shown
+//! decoded, and the connection's notes on stderr.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 mod token_support;
 
 // Driven through `execute` with its own streams (no process, no global stdout).
@@ -328,4 +332,72 @@ async fn unreachable_jwks_is_a_configuration_error() {
     let v: Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(v["signature"]["status"], "unverifiable");
     assert!(r.err.contains("could not fetch the JWKS"), "{}", r.err);
+}
+
+// ---- The command line as a whole, through the real binary ----
+
+/// The sandbox's confidential client_credentials client as `token client-credentials` flags.
+fn sandbox_cc_args(sb: &common::Sandbox, extra: &[&str]) -> Vec<String> {
+    use common::TestProvider;
+    let mut args = vec![
+        "token".to_string(),
+        "client-credentials".into(),
+        "--issuer".into(),
+        sb.issuer().to_string(),
+    ];
+    args.extend(sb.machine_client().cli_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs `grantscope ARGS` with its stdout a pipe whose reader has already gone (as in
+/// `grantscope … | head -1` once head has exited); returns the exit code and stderr.
+fn run_into_closed_pipe(args: &[String]) -> (Option<i32>, String) {
+    use std::io::Read;
+    let config = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(common::grantscope_bin())
+        .args(args)
+        .env("GRANTSCOPE_CONFIG_DIR", config.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes before the command has written anything (it talks to the server first).
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code(), stderr)
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let sb = common::Sandbox::start();
+    let issuer = sb.issuer().to_string();
+    let runs: Vec<Vec<String>> = vec![
+        vec!["discover".into(), issuer.clone()],
+        vec!["discover".into(), issuer.clone(), "--json".into()],
+        sandbox_cc_args(&sb, &["--show-exchanges"]),
+        sandbox_cc_args(&sb, &["--json"]),
+        vec!["inspect".into(), "an-opaque-reference-token".into()],
+    ];
+    for args in runs {
+        let (code, stderr) = run_into_closed_pipe(&args);
+        assert!(
+            !stderr.contains("panicked"),
+            "{args:?} panicked on a closed pipe:\n{stderr}"
+        );
+        assert_eq!(
+            code,
+            Some(141),
+            "{args:?}: the status of a closed pipe (128 + SIGPIPE)\n{stderr}"
+        );
+    }
 }

@@ -138,12 +138,11 @@ impl From<KindArg> for TokenKind {
 
 /// Runs `inspect` against the real stdin, stdout and stderr.
 pub async fn run(args: InspectArgs) -> ExitCode {
-    let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let code = execute(
         args,
         &mut std::io::stdin().lock(),
-        &mut stdout.lock(),
+        &mut crate::out::Stdout,
         &mut stderr.lock(),
     )
     .await;

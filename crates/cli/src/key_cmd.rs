@@ -90,7 +90,7 @@ pub fn summary_json(stored: &StoredKey) -> Value {
 
 fn print_summary(stored: &StoredKey, store: &KeyStore) {
     let key = &stored.key;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::Stdout;
     let _ = writeln!(out, "name:       {}", stored.name);
     let _ = writeln!(out, "type:       {}", key.kind());
     let _ = writeln!(out, "kid:        {} (RFC 7638 thumbprint)", key.kid());
@@ -129,9 +129,9 @@ fn print_summary(stored: &StoredKey, store: &KeyStore) {
     );
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Writes to stdout; a closed pipe (`| head`) ends the command quietly ([`crate::out`]).
 fn out(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let _ = crate::out::Stdout.write_all(text.as_bytes());
 }
 
 fn print_json(value: &Value) {
