@@ -401,3 +401,34 @@ fn output_into_a_closed_pipe_ends_quietly() {
         );
     }
 }
+
+#[test]
+fn discover_prints_the_issuer_exactly_as_its_document_has_it() {
+    let sb = common::Sandbox::start();
+    let issuer = sb.issuer().to_string();
+    assert!(!issuer.ends_with('/'), "{issuer}");
+    let t = std::time::Duration::from_secs(60);
+    let out = common::cli::Grantscope::new(["discover", issuer.as_str(), "--json"])
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["metadata"]["issuer"], issuer.as_str());
+    assert_eq!(doc["issuer"], issuer.as_str(), "{doc:#}");
+    assert_eq!(doc["endpoints"]["issuer"], issuer.as_str(), "{doc:#}");
+
+    let out = common::cli::Grantscope::new(["discover", issuer.as_str()])
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("issuer "))
+        .unwrap_or_else(|| panic!("no issuer line:\n{}", out.stdout));
+    assert_eq!(
+        line.split_whitespace().nth(1),
+        Some(issuer.as_str()),
+        "{line}"
+    );
+}
