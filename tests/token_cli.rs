@@ -432,3 +432,26 @@ fn discover_prints_the_issuer_exactly_as_its_document_has_it() {
         "{line}"
     );
 }
+
+#[tokio::test]
+async fn an_opaque_token_is_called_opaque_once_and_not_invalid() {
+    let r = run(&["an-opaque-reference-token"], "").await;
+    assert!(!r.out.contains("NOT VALID"), "{}", r.out);
+    let verdicts: Vec<&str> = r
+        .out
+        .lines()
+        .filter(|l| l.contains("verdict: opaque"))
+        .collect();
+    assert_eq!(verdicts.len(), 1, "{}", r.out);
+    assert!(
+        r.out.starts_with("OPAQUE: ") && r.out.contains("introspect"),
+        "{}",
+        r.out
+    );
+    // The JSON keeps its shape: valid false, verdict opaque.
+    let r = run(&["an-opaque-reference-token", "--json"], "").await;
+    let doc: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(doc["verdict"], "opaque");
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["format"], "opaque");
+}
