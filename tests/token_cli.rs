@@ -455,3 +455,45 @@ async fn an_opaque_token_is_called_opaque_once_and_not_invalid() {
     assert_eq!(doc["valid"], false);
     assert_eq!(doc["format"], "opaque");
 }
+
+/// Every argument of every subcommand, positional ones too, with where it is.
+fn every_argument(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Arg)>) {
+    for arg in cmd.get_arguments() {
+        out.push((path.to_string(), arg.clone()));
+    }
+    for sub in cmd.get_subcommands() {
+        every_argument(sub, &format!("{path} {}", sub.get_name()), out);
+    }
+}
+
+#[test]
+fn every_argument_of_every_command_has_a_description() {
+    use clap::CommandFactory;
+    let mut cmd = grantscope_cli::Cli::command();
+    cmd.build();
+    let mut all = Vec::new();
+    every_argument(&cmd, "grantscope", &mut all);
+    assert!(
+        all.len() > 100,
+        "the walk found only {} arguments",
+        all.len()
+    );
+    let bare: Vec<String> = all
+        .iter()
+        .filter(|(_, a)| {
+            let said = |h: Option<&clap::builder::StyledStr>| {
+                h.is_some_and(|h| !h.to_string().trim().is_empty())
+            };
+            !said(a.get_help()) && !said(a.get_long_help())
+        })
+        .map(|(path, a)| match a.get_long() {
+            Some(long) => format!("{path} --{long}"),
+            None => format!("{path} <{}>", a.get_id()),
+        })
+        .collect();
+    assert!(
+        bare.is_empty(),
+        "arguments without a description:\n{}",
+        bare.join("\n")
+    );
+}

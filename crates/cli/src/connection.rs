@@ -24,18 +24,25 @@ pub struct ConnectionArgs {
     /// Issuer URL: endpoints come from its discovery document.
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
+    /// Token endpoint (overrides the discovered one; needed without --issuer).
     #[arg(long, value_name = "URL")]
     pub token_endpoint: Option<String>,
+    /// Authorization endpoint, for the authorization code grant (overrides discovery).
     #[arg(long, value_name = "URL")]
     pub authorization_endpoint: Option<String>,
+    /// Device authorization endpoint, for the device grant (RFC 8628; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub device_authorization_endpoint: Option<String>,
+    /// Introspection endpoint (RFC 7662; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub introspection_endpoint: Option<String>,
+    /// Revocation endpoint (RFC 7009; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub revocation_endpoint: Option<String>,
+    /// Userinfo endpoint (OpenID Connect; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub userinfo_endpoint: Option<String>,
+    /// JWKS URL: the server's public keys, to verify the tokens it signs (overrides discovery).
     #[arg(long, value_name = "URL")]
     pub jwks_uri: Option<String>,
     /// RFC 9126 pushed authorization request endpoint (usually from discovery).
@@ -45,6 +52,7 @@ pub struct ConnectionArgs {
     /// request_uri through the browser. On by itself when the server requires it.
     #[arg(long)]
     pub par: bool,
+    /// The client's id, as registered at the server.
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// The client secret (or set GRANTSCOPE_CLIENT_SECRET, which keeps it out of `ps`).
