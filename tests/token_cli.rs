@@ -497,3 +497,27 @@ fn every_argument_of_every_command_has_a_description() {
         bare.join("\n")
     );
 }
+
+#[test]
+fn token_json_help_says_where_the_raw_token_is() {
+    let t = std::time::Duration::from_secs(30);
+    let out = common::cli::Grantscope::new(["token", "--help"])
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let json_help: String = out
+        .stdout
+        .split("--json")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no --json in:\n{}", out.stdout))
+        .split("\n      --")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        json_help.contains(".response.access_token") && json_help.contains("inspection"),
+        "{json_help}"
+    );
+}

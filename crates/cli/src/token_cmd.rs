@@ -116,6 +116,11 @@ pub struct TokenArgs {
     #[arg(long, value_name = "URN")]
     pub requested_token_type: Option<String>,
     /// Print one JSON document on stdout.
+    ///
+    /// Its `access_token`, `id_token` and `refresh_token` hold each token's inspection (format,
+    /// header, claims, signature, checks, verdict), not the token: the tokens themselves are in
+    /// `.response`, the token endpoint's answer as received; the raw access token is at
+    /// `.response.access_token`.
     #[arg(long)]
     pub json: bool,
     /// Print what each step is for (purpose, specification, what the server must check)
