@@ -521,3 +521,46 @@ fn token_json_help_says_where_the_raw_token_is() {
         "{json_help}"
     );
 }
+
+#[test]
+fn the_dpop_proof_is_shown_decoded_in_json_and_in_the_exchanges() {
+    let sb = common::Sandbox::start();
+    let t = std::time::Duration::from_secs(60);
+    let out = common::cli::Grantscope::new(sandbox_cc_args(&sb, &["--dpop", "--json"]))
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let token_exchange = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["request"]["headers"].get("DPoP").is_some())
+        .unwrap_or_else(|| panic!("no exchange with a DPoP header: {doc:#}"));
+    let raw = token_exchange["request"]["headers"]["DPoP"]
+        .as_str()
+        .unwrap();
+    let shown = &token_exchange["decoded"]["dpop_proof"];
+    assert_eq!(shown["header"]["typ"], "dpop+jwt", "{token_exchange:#}");
+    assert_eq!(shown["header"]["jwk"]["kty"], "EC");
+    assert_eq!(shown["claims"]["htm"], "POST");
+    assert_eq!(
+        shown["claims"]["htu"].as_str(),
+        token_exchange["request"]["url"].as_str()
+    );
+    assert_eq!(shown["signature"].as_str(), raw.split('.').nth(2));
+
+    let out = common::cli::Grantscope::new(sandbox_cc_args(&sb, &["--dpop", "--show-exchanges"]))
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("dpop_proof (decoded): "))
+        .unwrap_or_else(|| panic!("no decoded DPoP proof:\n{}", out.stderr));
+    assert!(
+        line.contains("dpop+jwt") && line.contains("\"htm\""),
+        "{line}"
+    );
+}

@@ -351,7 +351,7 @@ fn json_document(
         "access_token": inspections.access_token.clone().unwrap_or(Value::Null),
         "id_token": inspections.id_token.clone().unwrap_or(Value::Null),
         "refresh_token": inspections.refresh_token.clone().unwrap_or(Value::Null),
-        "exchanges": outcome.exchanges.iter().map(|e| e.to_json(reveal)).collect::<Vec<_>>(),
+        "exchanges": outcome.exchanges.iter().map(|e| super::token_report::exchange_json(e, reveal)).collect::<Vec<_>>(),
     });
     // RFC 9396: the granted authorization details beside the requested ones.
     if let Some(requested) = requested_details {
