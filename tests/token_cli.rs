@@ -564,3 +564,86 @@ fn the_dpop_proof_is_shown_decoded_in_json_and_in_the_exchanges() {
         "{line}"
     );
 }
+
+/// `token client-credentials` with mutual TLS (`tls_client_auth`, the stored key `mtls`) and
+/// `conn` (connection flags), in `--json` and in human mode: the stderr of each.
+async fn mtls_runs(config: &std::path::Path, conn: Vec<String>) -> Vec<(&'static str, String)> {
+    let mut seen = Vec::new();
+    for mode in ["--json", "--show-exchanges"] {
+        let mut args = vec!["token".to_string(), "client-credentials".into()];
+        args.extend(conn.iter().cloned());
+        args.extend(
+            [
+                "--client-id",
+                "sandbox-mtls",
+                "--auth-method",
+                "tls_client_auth",
+                "--client-cert",
+                "mtls",
+                mode,
+            ]
+            .map(String::from),
+        );
+        let config = config.to_path_buf();
+        let out = tokio::task::spawn_blocking(move || {
+            common::cli::Grantscope::new(args)
+                .config_dir(&config)
+                .run(std::time::Duration::from_secs(60))
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        seen.push((mode, out.stderr));
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connections_notes_are_printed_once_in_every_mode() {
+    let config = tempfile::tempdir().unwrap();
+    let dir = config.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        common::cli::Grantscope::new(["key", "generate", "mtls", "--type", "ec-p256", "--cert"])
+            .config_dir(&dir)
+            .run(std::time::Duration::from_secs(60))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let once = |stderr: &str, note: &str, mode: &str| {
+        let lines: Vec<String> = stderr
+            .lines()
+            .filter(|l| l.contains(note))
+            .map(String::from)
+            .collect();
+        assert_eq!(lines.len(), 1, "{note:?} once with {mode}:\n{stderr}");
+        lines[0].clone()
+    };
+
+    // The sandbox publishes mtls_endpoint_aliases (its TLS listener): the note says they are used.
+    let sb = tokio::task::spawn_blocking(common::Sandbox::start)
+        .await
+        .unwrap();
+    let conn = vec!["--issuer".to_string(), sb.issuer().to_string()];
+    for (mode, stderr) in mtls_runs(config.path(), conn).await {
+        once(&stderr, "using the mtls_endpoint_aliases", mode);
+    }
+
+    // A server without them: the warning that the certificate goes to the plain endpoints.
+    let p = provider(vec![json!({"keys": []})], usize::MAX).await;
+    let conn = vec![
+        "--issuer".to_string(),
+        p.base.clone(),
+        "--token-endpoint".into(),
+        format!("{}/token", sb.issuer()),
+    ];
+    for (mode, stderr) in mtls_runs(config.path(), conn).await {
+        let line = once(
+            &stderr,
+            "the server publishes no mtls_endpoint_aliases; the client certificate goes to the plain endpoints",
+            mode,
+        );
+        assert!(line.starts_with("warning: "), "{line}");
+    }
+}

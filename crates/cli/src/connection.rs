@@ -357,21 +357,43 @@ pub async fn resolve_explained(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
         );
     }
+    // The notes made while connecting are printed once, below, from the connection itself.
+    let connecting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_connecting = connecting.clone();
     let observer: oauth::session::Observer = std::sync::Arc::new(move |e| {
+        if matches!(e, FlowEvent::Note(_))
+            && still_connecting.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
         if let Some(grant) = explain {
             print_explanation(&e, grant);
         }
         print_event(&e, progress)
     });
-    // Notes (discovery failed, the endpoints given by hand are used) reach a person through
-    // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
     let conn = oauth::connect(&profile, wants, Some(observer)).await?;
+    connecting.store(false, std::sync::atomic::Ordering::Relaxed);
+    print_notes(&conn.notes);
     Ok(Resolved {
         config: conn.config,
         discovery: conn.discovery,
         session: conn.session,
         reveal: args.reveal_secrets,
     })
+}
+
+/// The connection's notes (discovery failed but the endpoints given by hand are used; mutual
+/// TLS without `mtls_endpoint_aliases`, ...) on stderr, in every mode (`--json` too): each
+/// once, with its own `warning:` or `note:`.
+fn print_notes(notes: &[String]) {
+    for note in notes {
+        let note = grantscope_core::text::inert(note);
+        if note.starts_with("warning:") || note.starts_with("note:") {
+            eprintln!("{note}");
+        } else {
+            eprintln!("note: {note}");
+        }
+    }
 }
 
 /// The command line's flag for an endpoint.
