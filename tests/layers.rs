@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
     (
         "crates/cli/src",
         &[
+            ("out", 0),
             ("connection", 0),
             ("token_report", 1),
             ("call", 2),

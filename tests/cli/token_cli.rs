@@ -1,8 +1,11 @@
 //! `grantscope inspect` end to end through its argument parser and streams: JWKS file, JWKS URL
 //! with key rotation (served on 127.0.0.1), issuer discovery, shared secret, stdin, exit codes.
+//! Then the command line as a whole, through the real binary against the in-process sandbox:
+//! output into a closed pipe, `discover`'s issuer, every argument's help, the DPoP proof shown
+//! decoded, and the connection's notes on stderr.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::token_support;
+use crate::{common, token_support};
 
 // Driven through `execute` with its own streams (no process, no global stdout).
 
@@ -379,5 +382,319 @@ async fn token_har_writes_the_runs_exchanges_masked_and_owner_only() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&har).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+}
+
+// ---- The command line as a whole, through the real binary ----
+
+/// The sandbox's confidential client_credentials client as `token client-credentials` flags.
+fn sandbox_cc_args(sb: &common::Sandbox, extra: &[&str]) -> Vec<String> {
+    use common::TestProvider;
+    let mut args = vec![
+        "token".to_string(),
+        "client-credentials".into(),
+        "--issuer".into(),
+        sb.issuer().to_string(),
+    ];
+    args.extend(sb.machine_client().cli_args());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs `grantscope ARGS` with its stdout a pipe whose reader has already gone (as in
+/// `grantscope … | head -1` once head has exited); returns the exit code and stderr.
+fn run_into_closed_pipe(args: &[String]) -> (Option<i32>, String) {
+    use std::io::Read;
+    let config = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(common::grantscope_bin())
+        .args(args)
+        .env("GRANTSCOPE_CONFIG_DIR", config.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes before the command has written anything (it talks to the server first).
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code(), stderr)
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let sb = common::Sandbox::start();
+    let issuer = sb.issuer().to_string();
+    let runs: Vec<Vec<String>> = vec![
+        vec!["discover".into(), issuer.clone()],
+        vec!["discover".into(), issuer.clone(), "--json".into()],
+        sandbox_cc_args(&sb, &["--show-exchanges"]),
+        sandbox_cc_args(&sb, &["--json"]),
+        vec!["inspect".into(), "an-opaque-reference-token".into()],
+    ];
+    for args in runs {
+        let (code, stderr) = run_into_closed_pipe(&args);
+        assert!(
+            !stderr.contains("panicked"),
+            "{args:?} panicked on a closed pipe:\n{stderr}"
+        );
+        assert_eq!(
+            code,
+            Some(141),
+            "{args:?}: the status of a closed pipe (128 + SIGPIPE)\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn discover_prints_the_issuer_exactly_as_its_document_has_it() {
+    let sb = common::Sandbox::start();
+    let issuer = sb.issuer().to_string();
+    assert!(!issuer.ends_with('/'), "{issuer}");
+    let t = std::time::Duration::from_secs(60);
+    let out = common::cli::Grantscope::new(["discover", issuer.as_str(), "--json"])
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["metadata"]["issuer"], issuer.as_str());
+    assert_eq!(doc["issuer"], issuer.as_str(), "{doc:#}");
+    assert_eq!(doc["endpoints"]["issuer"], issuer.as_str(), "{doc:#}");
+
+    let out = common::cli::Grantscope::new(["discover", issuer.as_str()])
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("issuer "))
+        .unwrap_or_else(|| panic!("no issuer line:\n{}", out.stdout));
+    assert_eq!(
+        line.split_whitespace().nth(1),
+        Some(issuer.as_str()),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn an_opaque_token_is_called_opaque_once_and_not_invalid() {
+    let r = run(&["an-opaque-reference-token"], "").await;
+    assert!(!r.out.contains("NOT VALID"), "{}", r.out);
+    let verdicts: Vec<&str> = r
+        .out
+        .lines()
+        .filter(|l| l.contains("verdict: opaque"))
+        .collect();
+    assert_eq!(verdicts.len(), 1, "{}", r.out);
+    assert!(
+        r.out.starts_with("OPAQUE: ") && r.out.contains("introspect"),
+        "{}",
+        r.out
+    );
+    // The JSON keeps its shape: valid false, verdict opaque.
+    let r = run(&["an-opaque-reference-token", "--json"], "").await;
+    let doc: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(doc["verdict"], "opaque");
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["format"], "opaque");
+}
+
+/// Every argument of every subcommand, positional ones too, with where it is.
+fn every_argument(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Arg)>) {
+    for arg in cmd.get_arguments() {
+        out.push((path.to_string(), arg.clone()));
+    }
+    for sub in cmd.get_subcommands() {
+        every_argument(sub, &format!("{path} {}", sub.get_name()), out);
+    }
+}
+
+#[test]
+fn every_argument_of_every_command_has_a_description() {
+    use clap::CommandFactory;
+    let mut cmd = grantscope_cli::Cli::command();
+    cmd.build();
+    let mut all = Vec::new();
+    every_argument(&cmd, "grantscope", &mut all);
+    assert!(
+        all.len() > 100,
+        "the walk found only {} arguments",
+        all.len()
+    );
+    let bare: Vec<String> = all
+        .iter()
+        .filter(|(_, a)| {
+            let said = |h: Option<&clap::builder::StyledStr>| {
+                h.is_some_and(|h| !h.to_string().trim().is_empty())
+            };
+            !said(a.get_help()) && !said(a.get_long_help())
+        })
+        .map(|(path, a)| match a.get_long() {
+            Some(long) => format!("{path} --{long}"),
+            None => format!("{path} <{}>", a.get_id()),
+        })
+        .collect();
+    assert!(
+        bare.is_empty(),
+        "arguments without a description:\n{}",
+        bare.join("\n")
+    );
+}
+
+#[test]
+fn token_json_help_says_where_the_raw_token_is() {
+    let t = std::time::Duration::from_secs(30);
+    let out = common::cli::Grantscope::new(["token", "--help"])
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let json_help: String = out
+        .stdout
+        .split("--json")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no --json in:\n{}", out.stdout))
+        .split("\n      --")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        json_help.contains(".response.access_token") && json_help.contains("inspection"),
+        "{json_help}"
+    );
+}
+
+#[test]
+fn the_dpop_proof_is_shown_decoded_in_json_and_in_the_exchanges() {
+    let sb = common::Sandbox::start();
+    let t = std::time::Duration::from_secs(60);
+    let out = common::cli::Grantscope::new(sandbox_cc_args(&sb, &["--dpop", "--json"]))
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let token_exchange = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["request"]["headers"].get("DPoP").is_some())
+        .unwrap_or_else(|| panic!("no exchange with a DPoP header: {doc:#}"));
+    let raw = token_exchange["request"]["headers"]["DPoP"]
+        .as_str()
+        .unwrap();
+    let shown = &token_exchange["decoded"]["dpop_proof"];
+    assert_eq!(shown["header"]["typ"], "dpop+jwt", "{token_exchange:#}");
+    assert_eq!(shown["header"]["jwk"]["kty"], "EC");
+    assert_eq!(shown["claims"]["htm"], "POST");
+    assert_eq!(
+        shown["claims"]["htu"].as_str(),
+        token_exchange["request"]["url"].as_str()
+    );
+    assert_eq!(shown["signature"].as_str(), raw.split('.').nth(2));
+
+    let out = common::cli::Grantscope::new(sandbox_cc_args(&sb, &["--dpop", "--show-exchanges"]))
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("dpop_proof (decoded): "))
+        .unwrap_or_else(|| panic!("no decoded DPoP proof:\n{}", out.stderr));
+    assert!(
+        line.contains("dpop+jwt") && line.contains("\"htm\""),
+        "{line}"
+    );
+}
+
+/// `token client-credentials` with mutual TLS (`tls_client_auth`, the stored key `mtls`) and
+/// `conn` (connection flags), in `--json` and in human mode: the stderr of each.
+async fn mtls_runs(config: &std::path::Path, conn: Vec<String>) -> Vec<(&'static str, String)> {
+    let mut seen = Vec::new();
+    for mode in ["--json", "--show-exchanges"] {
+        let mut args = vec!["token".to_string(), "client-credentials".into()];
+        args.extend(conn.iter().cloned());
+        args.extend(
+            [
+                "--client-id",
+                "sandbox-mtls",
+                "--auth-method",
+                "tls_client_auth",
+                "--client-cert",
+                "mtls",
+                mode,
+            ]
+            .map(String::from),
+        );
+        let config = config.to_path_buf();
+        let out = tokio::task::spawn_blocking(move || {
+            common::cli::Grantscope::new(args)
+                .config_dir(&config)
+                .run(std::time::Duration::from_secs(60))
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        seen.push((mode, out.stderr));
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connections_notes_are_printed_once_in_every_mode() {
+    let config = tempfile::tempdir().unwrap();
+    let dir = config.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        common::cli::Grantscope::new(["key", "generate", "mtls", "--type", "ec-p256", "--cert"])
+            .config_dir(&dir)
+            .run(std::time::Duration::from_secs(60))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let once = |stderr: &str, note: &str, mode: &str| {
+        let lines: Vec<String> = stderr
+            .lines()
+            .filter(|l| l.contains(note))
+            .map(String::from)
+            .collect();
+        assert_eq!(lines.len(), 1, "{note:?} once with {mode}:\n{stderr}");
+        lines[0].clone()
+    };
+
+    // The sandbox publishes mtls_endpoint_aliases (its TLS listener): the note says they are used.
+    let sb = tokio::task::spawn_blocking(common::Sandbox::start)
+        .await
+        .unwrap();
+    let conn = vec!["--issuer".to_string(), sb.issuer().to_string()];
+    for (mode, stderr) in mtls_runs(config.path(), conn).await {
+        once(&stderr, "using the mtls_endpoint_aliases", mode);
+    }
+
+    // A server without them: the warning that the certificate goes to the plain endpoints.
+    let p = provider(vec![json!({"keys": []})], usize::MAX).await;
+    let conn = vec![
+        "--issuer".to_string(),
+        p.base.clone(),
+        "--token-endpoint".into(),
+        format!("{}/token", sb.issuer()),
+    ];
+    for (mode, stderr) in mtls_runs(config.path(), conn).await {
+        let line = once(
+            &stderr,
+            "the server publishes no mtls_endpoint_aliases; the client certificate goes to the plain endpoints",
+            mode,
+        );
+        assert!(line.starts_with("warning: "), "{line}");
     }
 }

@@ -113,7 +113,7 @@ pub async fn run(args: CallArgs) -> ExitCode {
         .session
         .exchanges()
         .iter()
-        .map(|e| e.to_json(r.reveal))
+        .map(|e| super::token_report::exchange_json(e, r.reveal))
         .collect();
     let answer = match result {
         Ok(a) => a,

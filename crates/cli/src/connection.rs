@@ -24,18 +24,25 @@ pub struct ConnectionArgs {
     /// Issuer URL: endpoints come from its discovery document.
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
+    /// Token endpoint (overrides the discovered one; needed without --issuer).
     #[arg(long, value_name = "URL")]
     pub token_endpoint: Option<String>,
+    /// Authorization endpoint, for the authorization code grant (overrides discovery).
     #[arg(long, value_name = "URL")]
     pub authorization_endpoint: Option<String>,
+    /// Device authorization endpoint, for the device grant (RFC 8628; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub device_authorization_endpoint: Option<String>,
+    /// Introspection endpoint (RFC 7662; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub introspection_endpoint: Option<String>,
+    /// Revocation endpoint (RFC 7009; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub revocation_endpoint: Option<String>,
+    /// Userinfo endpoint (OpenID Connect; overrides discovery).
     #[arg(long, value_name = "URL")]
     pub userinfo_endpoint: Option<String>,
+    /// JWKS URL: the server's public keys, to verify the tokens it signs (overrides discovery).
     #[arg(long, value_name = "URL")]
     pub jwks_uri: Option<String>,
     /// RFC 9126 pushed authorization request endpoint (usually from discovery).
@@ -45,6 +52,7 @@ pub struct ConnectionArgs {
     /// request_uri through the browser. On by itself when the server requires it.
     #[arg(long)]
     pub par: bool,
+    /// The client's id, as registered at the server.
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// The client secret (or set GRANTSCOPE_CLIENT_SECRET, which keeps it out of `ps`).
@@ -349,23 +357,45 @@ pub async fn resolve_explained(
             "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read and change this traffic."
         );
     }
+    // The notes made while connecting are printed once, below, from the connection itself.
+    let connecting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_connecting = connecting.clone();
     let observer: oauth::session::Observer = std::sync::Arc::new(move |e| {
+        if matches!(e, FlowEvent::Note(_))
+            && still_connecting.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
         if let Some(grant) = explain {
             print_explanation(&e, grant);
         }
         print_event(&e, progress)
     });
-    // Notes (discovery failed, the endpoints given by hand are used) reach a person through
-    // the observer in verbose mode; with --json stderr keeps only the lines a person acts on.
     let keys = grantscope_core::keys::KeyStore::open_default()
         .map_err(|e| FlowError::Config(e.to_string()))?;
     let conn = grantscope_core::connect::connect(&profile, &keys, wants, Some(observer)).await?;
+    connecting.store(false, std::sync::atomic::Ordering::Relaxed);
+    print_notes(&conn.notes);
     Ok(Resolved {
         config: conn.config,
         discovery: conn.discovery,
         session: conn.session,
         reveal: args.reveal_secrets,
     })
+}
+
+/// The connection's notes (discovery failed but the endpoints given by hand are used; mutual
+/// TLS without `mtls_endpoint_aliases`, ...) on stderr, in every mode (`--json` too): each
+/// once, with its own `warning:` or `note:`.
+fn print_notes(notes: &[String]) {
+    for note in notes {
+        let note = grantscope_core::text::inert(note);
+        if note.starts_with("warning:") || note.starts_with("note:") {
+            eprintln!("{note}");
+        } else {
+            eprintln!("note: {note}");
+        }
+    }
 }
 
 /// The command line's flag for an endpoint.

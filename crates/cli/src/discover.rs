@@ -26,7 +26,9 @@ pub struct DiscoverArgs {
 }
 
 pub async fn run(args: DiscoverArgs) -> ExitCode {
-    let issuer = match url::Url::parse(args.issuer.trim()) {
+    // As typed: shown when there is no document to take the issuer from.
+    let given = args.issuer.trim();
+    let issuer = match url::Url::parse(given) {
         Ok(u) => u,
         Err(e) => {
             let e = FlowError::Config(format!("the issuer {:?} is not a URL: {e}", args.issuer));
@@ -54,6 +56,13 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         .collect();
     match result {
         Ok(d) => {
+            // The issuer exactly as the document has it (the parsed URL would add a `/`).
+            let published_issuer = d
+                .endpoints
+                .issuer
+                .as_ref()
+                .map(|u| as_published(&d, "issuer", u))
+                .unwrap_or_else(|| given.to_string());
             if args.json {
                 let endpoints: serde_json::Map<String, Value> = d
                     .endpoints
@@ -62,7 +71,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                     .map(|(k, v)| {
                         (
                             k.to_string(),
-                            v.map(|u| Value::String(u.to_string()))
+                            v.map(|u| Value::String(as_published(&d, k, u)))
                                 .unwrap_or(Value::Null),
                         )
                     })
@@ -78,7 +87,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                     .map(|(kind, u)| json!({"kind": kind.title(), "url": u.as_str()}))
                     .collect();
                 let doc = json!({
-                    "ok": true, "error": null, "issuer": issuer.as_str(), "source": d.source.as_str(),
+                    "ok": true, "error": null, "issuer": published_issuer, "source": d.source.as_str(),
                     "documents": documents, "endpoint_sources": sources,
                     "endpoints": endpoints, "metadata": d.metadata, "exchanges": exchanges,
                 });
@@ -107,7 +116,8 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                     };
                     println!(
                         "{name:32} {}{from}",
-                        url.map(|u| grantscope_core::text::inert(u.as_str()).into_owned())
+                        url.map(|u| grantscope_core::text::inert(&as_published(&d, name, u))
+                            .into_owned())
                             .unwrap_or_else(|| "-".into())
                     );
                 }
@@ -147,7 +157,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         }
         Err(e) => {
             if args.json {
-                let doc = json!({ "ok": false, "error": super::connection::error_json(&e), "issuer": issuer.as_str(), "exchanges": exchanges });
+                let doc = json!({ "ok": false, "error": super::connection::error_json(&e), "issuer": given, "exchanges": exchanges });
                 println!(
                     "{}",
                     grantscope_core::text::to_json_pretty(&doc).unwrap_or_default()
@@ -157,6 +167,15 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
             }
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// A URL of the metadata exactly as the document spells it (`https://as.example`, not the
+/// parsed `https://as.example/`), when the member `name` holds that URL; else the parsed URL.
+fn as_published(d: &discovery::Discovery, name: &str, url: &url::Url) -> String {
+    match d.metadata.get(name).and_then(Value::as_str) {
+        Some(text) if url::Url::parse(text).as_ref() == Ok(url) => text.to_string(),
+        _ => url.to_string(),
     }
 }
 

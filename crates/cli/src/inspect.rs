@@ -8,7 +8,8 @@
 //! Everything printed that came from the token or a server passes through
 //! [`grantscope_core::text::inert`] (the human report) or [`grantscope_core::text::to_json_pretty`] (`--json`), so
 //! no control character, escape sequence or bidi override reaches the terminal raw. The human
-//! report's first line is the verdict, and the last line repeats it.
+//! report's first line is the verdict, and the last line repeats it (an opaque token's neutral
+//! verdict is said once).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ use grantscope_core::timefmt::now_unix;
 use grantscope_core::token::claims::{numeric_date, time_note};
 use grantscope_core::token::{
     CheckStatus, InspectOptions, Inspection, KeySource, SharedSecret, SignatureStatus, TokenFormat,
-    TokenKind, inspect,
+    TokenKind, Verdict, inspect,
 };
 
 /// Arguments of `grantscope inspect`.
@@ -138,12 +139,11 @@ impl From<KindArg> for TokenKind {
 
 /// Runs `inspect` against the real stdin, stdout and stderr.
 pub async fn run(args: InspectArgs) -> ExitCode {
-    let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let code = execute(
         args,
         &mut std::io::stdin().lock(),
-        &mut stdout.lock(),
+        &mut crate::out::Stdout,
         &mut stderr.lock(),
     )
     .await;
@@ -366,8 +366,11 @@ fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
 }
 
 /// The verdict line: `VALID: ...` or `NOT VALID: ...` (with the verdict word and the failed
-/// checks).
+/// checks); for an opaque token, which inspection can neither accept nor refuse, `OPAQUE: ...`.
 fn verdict_line(i: &Inspection) -> String {
+    if i.verdict == Verdict::Opaque {
+        return "OPAQUE: only the server that issued it can say whether it is valid; ask it with `grantscope introspect` (verdict: opaque)".to_owned();
+    }
     if i.valid {
         return "VALID: signature verified and no check failed".to_owned();
     }
@@ -395,7 +398,8 @@ fn signature_word(status: SignatureStatus) -> &'static str {
 }
 
 /// The human report of an inspection: the verdict, header, claims (times shown as dates and
-/// "in 4 min"), signature, checklist and the verdict again. Every string from the token is
+/// "in 4 min"), signature, checklist and the verdict again (an opaque token's neutral verdict
+/// once: there is nothing to sum up). Every string from the token is
 /// [inert](grantscope_core::text::inert). Pure, so the `token` command and tests can reuse it.
 pub fn render_human(i: &Inspection, now: i64) -> String {
     let mut out = String::new();
@@ -436,7 +440,9 @@ pub fn render_human(i: &Inspection, now: i64) -> String {
             c.shown_message()
         ));
     }
-    out.push_str(&verdict);
-    out.push('\n');
+    if i.verdict != Verdict::Opaque {
+        out.push_str(&verdict);
+        out.push('\n');
+    }
     out
 }

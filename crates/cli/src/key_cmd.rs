@@ -16,6 +16,7 @@ use grantscope_core::keys::{GenerateType, KeyError, KeyStore, PrivateKey, Stored
 pub enum KeyCommand {
     /// Generate a key (and, with --cert, a self-signed certificate) and store it under NAME.
     Generate {
+        /// The name to store the key under.
         name: String,
         /// rsa-2048, rsa-3072, ec-p256 or ed25519.
         #[arg(long = "type", value_name = "TYPE")]
@@ -26,16 +27,19 @@ pub enum KeyCommand {
         /// The certificate's common name (default: NAME).
         #[arg(long, value_name = "COMMON_NAME", requires = "cert")]
         subject: Option<String>,
+        /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
     },
     /// List the stored keys.
     List {
+        /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Show a key: its type, kid (RFC 7638 thumbprint), algorithms and public JWK.
     Show {
+        /// The stored key's name.
         name: String,
         /// Print only the public JWKS, ready to paste into a client registration.
         #[arg(long, conflicts_with_all = ["cert", "reveal_private"])]
@@ -46,19 +50,26 @@ pub enum KeyCommand {
         /// Print the PRIVATE key (PKCS#8 PEM). Only when you mean to move it elsewhere.
         #[arg(long)]
         reveal_private: bool,
+        /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Import a private key from a PEM file (PKCS#8, PKCS#1 or SEC1, optionally followed by its
     /// certificates) or a JWK / JWKS file that holds the private part.
     Import {
+        /// The name to store the key under.
         name: String,
+        /// The key file (PEM, JWK or JWKS).
         file: PathBuf,
+        /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Delete a stored key and its certificate.
-    Delete { name: String },
+    Delete {
+        /// The stored key's name.
+        name: String,
+    },
 }
 
 fn fail(e: &KeyError) -> ExitCode {
@@ -90,7 +101,7 @@ pub fn summary_json(stored: &StoredKey) -> Value {
 
 fn print_summary(stored: &StoredKey, store: &KeyStore) {
     let key = &stored.key;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::Stdout;
     let _ = writeln!(out, "name:       {}", stored.name);
     let _ = writeln!(out, "type:       {}", key.kind());
     let _ = writeln!(out, "kid:        {} (RFC 7638 thumbprint)", key.kid());
@@ -129,9 +140,9 @@ fn print_summary(stored: &StoredKey, store: &KeyStore) {
     );
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Writes to stdout; a closed pipe (`| head`) ends the command quietly ([`crate::out`]).
 fn out(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let _ = crate::out::Stdout.write_all(text.as_bytes());
 }
 
 fn print_json(value: &Value) {

@@ -8,12 +8,39 @@
 // Library code handles errors instead of panicking (unit tests may unwrap: clippy.toml).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+// The crate's `println!`, `print!` and `eprintln!` shadow std's: they write through
+// [`out`], so output into a pipe whose reader has gone (`| head -1`) ends the command quietly
+// (exit 141, as for SIGPIPE) instead of panicking. Defined before the modules so every one
+// of them uses these.
+macro_rules! println {
+    () => {
+        $crate::out::stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::out::stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::out::stdout(format_args!($($arg)*))
+    };
+}
+macro_rules! eprintln {
+    () => {
+        $crate::out::stderr(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::out::stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 pub mod call;
 pub mod connection;
 pub mod discover;
 pub mod inspect;
 pub mod key_cmd;
 pub mod lifecycle;
+pub mod out;
 pub mod probe_cmd;
 pub mod profile_cmd;
 pub mod sandbox;

@@ -198,7 +198,7 @@ fn exchanges_json(session: &mut Session, reveal: bool) -> Vec<Value> {
     session
         .take_exchanges()
         .into_iter()
-        .map(|ex| ex.to_json(reveal))
+        .map(|ex| super::token_report::exchange_json(&ex, reveal))
         .collect()
 }
 

@@ -13,23 +13,31 @@ use grantscope_core::profile::{Profile, ProfileStore, StoreError};
 pub enum ProfileCommand {
     /// List saved profiles (damaged files are reported and set aside).
     List {
+        /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Show one profile (the secret masked unless --reveal-secrets).
     Show {
+        /// The profile's name.
         name: String,
+        /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
+        /// Show the client secret instead of masking it.
         #[arg(long)]
         reveal_secrets: bool,
     },
     /// Create or update a profile from connection options.
     Save(Box<SaveArgs>),
     /// Delete a profile.
-    Delete { name: String },
+    Delete {
+        /// The profile's name.
+        name: String,
+    },
     /// Import a profile file (e.g. one exported elsewhere).
     Import {
+        /// The profile file (JSON, as `profile export` writes it).
         file: PathBuf,
         /// Store it under this name instead of the one in the file.
         #[arg(long)]
@@ -40,8 +48,11 @@ pub enum ProfileCommand {
     },
     /// Export a profile to a file; the client secret is left out unless --include-secret.
     Export {
+        /// The profile's name.
         name: String,
+        /// The file to write.
         file: PathBuf,
+        /// Write the client secret too (the file then holds a secret: keep it private).
         #[arg(long)]
         include_secret: bool,
     },
@@ -49,6 +60,7 @@ pub enum ProfileCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct SaveArgs {
+    /// The profile's name (an existing profile of that name is updated).
     pub name: String,
     #[command(flatten)]
     pub connection: ConnectionArgs,

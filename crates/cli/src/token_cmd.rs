@@ -116,6 +116,11 @@ pub struct TokenArgs {
     #[arg(long, value_name = "URN")]
     pub requested_token_type: Option<String>,
     /// Print one JSON document on stdout.
+    ///
+    /// Its `access_token`, `id_token` and `refresh_token` hold each token's inspection (format,
+    /// header, claims, signature, checks, verdict), not the token: the tokens themselves are in
+    /// `.response`, the token endpoint's answer as received; the raw access token is at
+    /// `.response.access_token`.
     #[arg(long)]
     pub json: bool,
     /// Print what each step is for (purpose, specification, what the server must check)
@@ -356,7 +361,7 @@ fn json_document(
         "access_token": inspections.access_token.clone().unwrap_or(Value::Null),
         "id_token": inspections.id_token.clone().unwrap_or(Value::Null),
         "refresh_token": inspections.refresh_token.clone().unwrap_or(Value::Null),
-        "exchanges": outcome.exchanges.iter().map(|e| e.to_json(reveal)).collect::<Vec<_>>(),
+        "exchanges": outcome.exchanges.iter().map(|e| super::token_report::exchange_json(e, reveal)).collect::<Vec<_>>(),
     });
     // RFC 9396: the granted authorization details beside the requested ones.
     if let Some(requested) = requested_details {

@@ -48,6 +48,34 @@ pub async fn inspect_success(
     )
 }
 
+/// The name of a decoded DPoP proof, beside the raw `DPoP` request header.
+pub const DPOP_PROOF: &str = "dpop_proof";
+
+/// The DPoP proof a request carried (its `DPoP` header), decoded: header, claims and the
+/// signature as sent ([`grantscope_core::oauth::dpop::decoded_proof`]).
+fn dpop_proof(headers: &[(String, String)]) -> Option<Value> {
+    let (_, proof) = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("dpop"))?;
+    grantscope_core::oauth::dpop::decoded_proof(proof)
+}
+
+/// An exchange's JSON (DESIGN.md), with its DPoP proof decoded under
+/// `decoded.dpop_proof` beside the raw header.
+pub fn exchange_json(ex: &Exchange, reveal: bool) -> Value {
+    let mut v = ex.to_json(reveal);
+    if let (Some(proof), Value::Object(m)) = (dpop_proof(&ex.request_view(reveal).headers), &mut v)
+    {
+        let decoded = m
+            .entry("decoded")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Value::Object(d) = decoded {
+            d.insert(DPOP_PROOF.into(), proof);
+        }
+    }
+    v
+}
+
 fn one_line(v: &Value) -> String {
     if v.get("format").and_then(Value::as_str) == Some("opaque") {
         return "opaque: only the server can tell what it means; use `grantscope introspect`"
@@ -87,8 +115,10 @@ pub fn print_human(
             if let Some(b) = &req.body {
                 eprintln!("\n{}", inert(b));
             }
-            // Decoded views beside the raw form (the client assertion's header and claims).
-            for (name, value) in ex.decoded() {
+            // Decoded views beside the raw form (the client assertion's header and claims,
+            // the DPoP proof's header, claims and signature).
+            let proof = dpop_proof(&req.headers).map(|p| (DPOP_PROOF.to_string(), p));
+            for (name, value) in ex.decoded().iter().chain(proof.as_ref()) {
                 eprintln!(
                     "{name} (decoded): {}",
                     grantscope_core::text::inert(&value.to_string())

@@ -94,6 +94,20 @@ impl DpopKey {
     }
 }
 
+/// A proof as shown beside the raw `DPoP` header: its header and claims decoded, its
+/// signature as sent (base64url); `None` when the value is not a signed JWT. Nothing in a proof
+/// is secret: the key's public part, the request it is for, a nonce, and `ath`, a hash.
+pub fn decoded_proof(proof: &str) -> Option<Value> {
+    match crate::token::decode(proof.trim()) {
+        Ok(crate::token::Decoded::Jws(jws)) => Some(json!({
+            "header": jws.header,
+            "claims": jws.claims,
+            "signature": proof.trim().rsplit('.').next().unwrap_or_default(),
+        })),
+        _ => None,
+    }
+}
+
 /// `htu`: the request URL without query and fragment (RFC 9449 §4.2), with scheme and host
 /// in lower case and a default port left out (§4.3, RFC 3986 §6.2.2 and §6.2.3).
 pub fn htu(url: &Url) -> String {
@@ -234,6 +248,25 @@ mod tests {
         // The thumbprint is that of the header's JWK (RFC 7638).
         let jwk = jws.header["jwk"].as_object().unwrap().clone();
         assert_eq!(crate::keys::thumbprint(&jwk).unwrap(), key.jkt());
+    }
+
+    #[test]
+    fn a_proof_decoded_for_display() {
+        let key = DpopKey::generate().unwrap();
+        let url = Url::parse("https://as.example/token").unwrap();
+        let proof = key
+            .proof("POST", &url, None, Some("n-1"), 1_700_000_000)
+            .unwrap();
+        let shown = decoded_proof(&proof).unwrap();
+        assert!(decoded_proof("not-a-jwt").is_none());
+        assert_eq!(shown["header"]["typ"], "dpop+jwt");
+        assert_eq!(shown["claims"]["htm"], "POST");
+        assert_eq!(shown["claims"]["nonce"], "n-1");
+        assert_eq!(
+            shown["signature"].as_str(),
+            proof.split('.').nth(2),
+            "the signature as sent"
+        );
     }
 
     #[test]
