@@ -125,6 +125,46 @@ impl GrantInput {
             GrantInput::SubjectToken => "a subject token and its type",
         }
     }
+
+    /// Every input.
+    pub const ALL: [GrantInput; 8] = [
+        GrantInput::RefreshToken,
+        GrantInput::Username,
+        GrantInput::Password,
+        GrantInput::RedirectUri,
+        GrantInput::Token,
+        GrantInput::SigningKey,
+        GrantInput::Assertion,
+        GrantInput::SubjectToken,
+    ];
+
+    /// The command line's flag that gives it (`None`: a positional argument).
+    pub fn cli_flag(self) -> Option<&'static str> {
+        match self {
+            GrantInput::RefreshToken => Some("--refresh-token"),
+            GrantInput::Username => Some("--username"),
+            GrantInput::Password => Some("--password"),
+            GrantInput::RedirectUri => Some("--redirect-uri"),
+            GrantInput::Token => None,
+            GrantInput::SigningKey => Some("--signing-key"),
+            GrantInput::Assertion => Some("--assertion"),
+            GrantInput::SubjectToken => Some("--subject-token"),
+        }
+    }
+
+    /// The label of the form field that gives it.
+    pub fn form_label(self) -> &'static str {
+        match self {
+            GrantInput::RefreshToken => "Refresh token",
+            GrantInput::Username => "Username",
+            GrantInput::Password => "Password",
+            GrantInput::RedirectUri => "Redirect URI",
+            GrantInput::Token => "Token",
+            GrantInput::SigningKey => "Signing key",
+            GrantInput::Assertion => "Assertion",
+            GrantInput::SubjectToken => "Subject token",
+        }
+    }
 }
 
 /// What is missing from the configuration, as data: each face words it its own way (the
