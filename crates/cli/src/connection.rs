@@ -366,18 +366,9 @@ pub async fn resolve_explained(
     })
 }
 
-/// The command line's flag for an endpoint.
+/// The command line's flag for an endpoint (the endpoint registry's row).
 pub fn endpoint_flag(kind: EndpointKind) -> &'static str {
-    match kind {
-        EndpointKind::Authorization => "--authorization-endpoint",
-        EndpointKind::Token => "--token-endpoint",
-        EndpointKind::DeviceAuthorization => "--device-authorization-endpoint",
-        EndpointKind::Introspection => "--introspection-endpoint",
-        EndpointKind::Revocation => "--revocation-endpoint",
-        EndpointKind::Userinfo => "--userinfo-endpoint",
-        EndpointKind::Jwks => "--jwks-uri",
-        EndpointKind::PushedAuthorization => "--pushed-authorization-request-endpoint",
-    }
+    kind.cli_flag()
 }
 
 /// A missing setting, worded with the flag that gives it.

@@ -6,11 +6,13 @@ use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::app::App;
-use super::assertion;
-use super::clients::{ClientAuth, MTLS_SUBJECT_DN, SeededClient, find_client, secrets_equal};
-use super::protocol::{OAuthError, Params};
-use super::tls::Peer;
+use crate::protocol::assertion;
+use crate::protocol::wire::{OAuthError, Params};
+use crate::state::app::App;
+use crate::state::clients::{
+    ClientAuth, MTLS_SUBJECT_DN, SeededClient, find_client, secrets_equal,
+};
+use crate::state::tls::Peer;
 use grantscope_core::keys::{Certificate, ParsedJws, Signer};
 use grantscope_core::oauth::assertion::CLIENT_ASSERTION_TYPE;
 
@@ -188,7 +190,7 @@ fn certificate_auth(
     peer: &Peer,
     client: &'static SeededClient,
 ) -> Result<Authenticated, OAuthError> {
-    let method = client.auth.names()[0];
+    let method = client.auth.name();
     if !peer.tls {
         return Err(OAuthError::invalid_client(format!(
             "client {} authenticates with {method}: call the TLS listener's endpoint (see \
@@ -292,7 +294,7 @@ pub(crate) fn form_decode(value: &str) -> Option<String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::config::UnsafeSwitches;
+    use crate::state::config::UnsafeSwitches;
     use axum::http::{HeaderValue, StatusCode};
     use grantscope_core::keys::{JwsAlg, PrivateKey};
     use grantscope_core::oauth::assertion::{ClientAssertionSpec, client_assertion};
@@ -393,7 +395,7 @@ mod tests {
     }
 
     fn now() -> u64 {
-        crate::store::now_secs()
+        crate::state::store::now_secs()
     }
 
     #[test]

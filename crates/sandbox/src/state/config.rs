@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::keys::SigningAlg;
+use grantscope_core::oauth::GrantKind;
+use grantscope_core::oauth::grants::GRANTS;
+
+use crate::state::keys::SigningAlg;
 
 /// Environment variable that overrides the configuration directory (also used by tests).
 pub const CONFIG_DIR_ENV: &str = "GRANTSCOPE_CONFIG_DIR";
@@ -76,18 +79,6 @@ pub struct UnsafeSwitches {
     pub pin_loopback_port: bool,
 }
 
-impl UnsafeSwitches {
-    /// The command-line names of the switches that are on (the order of
-    /// [`super::switches::SWITCHES`]).
-    pub fn enabled(&self) -> Vec<&'static str> {
-        let config = SandboxConfig {
-            unsafe_switches: *self,
-            ..SandboxConfig::default()
-        };
-        super::switches::enabled(&config, super::switches::SwitchKind::Unsafe)
-    }
-}
-
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
 /// All off by default; each is named `--…` on the command line and announced on every page, in
 /// discovery and on stderr when on.
@@ -102,15 +93,29 @@ pub struct TeachingSwitches {
     pub require_step_up: bool,
 }
 
-impl TeachingSwitches {
-    /// The command-line names of the switches that are on (the order of
-    /// [`super::switches::SWITCHES`]).
-    pub fn enabled(&self) -> Vec<&'static str> {
-        let config = SandboxConfig {
-            teaching_switches: *self,
-            ..SandboxConfig::default()
-        };
-        super::switches::enabled(&config, super::switches::SwitchKind::Stricter)
+impl SandboxConfig {
+    /// Whether the token endpoint answers `grant` (and discovery lists it). Exhaustive, so a
+    /// grant added to the core's registry must say here whether the sandbox offers it.
+    pub fn offers(&self, grant: GrantKind) -> bool {
+        match grant {
+            GrantKind::AuthorizationCode
+            | GrantKind::ClientCredentials
+            | GrantKind::RefreshToken
+            | GrantKind::DeviceCode
+            | GrantKind::JwtBearer
+            | GrantKind::TokenExchange => true,
+            // Deprecated (RFC 9700 §2.4): only behind its teaching switch.
+            GrantKind::Password => self.unsafe_switches.allow_password_grant,
+        }
+    }
+
+    /// The grants offered, in the core registry's order.
+    pub fn offered_grants(&self) -> Vec<GrantKind> {
+        GRANTS
+            .iter()
+            .map(|g| g.kind)
+            .filter(|k| self.offers(*k))
+            .collect()
     }
 }
 
