@@ -14,6 +14,7 @@ use crate::state::clients::{
 };
 use crate::state::tls::Peer;
 use grantscope_core::keys::{Certificate, ParsedJws, Signer};
+use grantscope_core::oauth::AuthMethod;
 use grantscope_core::oauth::assertion::CLIENT_ASSERTION_TYPE;
 
 /// Who authenticated, how, and the certificate a token issued now must be bound to.
@@ -67,13 +68,13 @@ pub(crate) fn authenticate_client(
             }
             // An empty Basic password is how some libraries send a public client's id.
             let secret = Some(secret).filter(|s| !s.is_empty());
-            (id, secret, "client_secret_basic")
+            (id, secret, AuthMethod::ClientSecretBasic.as_str())
         }
         None => match body_id {
             Some(id) => (
                 id.to_string(),
                 body_secret.map(str::to_string),
-                "client_secret_post",
+                AuthMethod::ClientSecretPost.as_str(),
             ),
             None => {
                 return Err(OAuthError::invalid_client(
@@ -159,12 +160,14 @@ fn assertion_auth(
     let client = find_client(id)
         .ok_or_else(|| OAuthError::invalid_client(format!("unknown client {id:?}")))?;
     let (signer, method) = match (client.auth, client.secret) {
-        (ClientAuth::PrivateKeyJwt, _) => {
-            (Signer::Key(&app.client_keys.jwt.key), "private_key_jwt")
-        }
-        (ClientAuth::ClientSecretJwt, Some(secret)) => {
-            (Signer::Secret(secret.as_bytes()), "client_secret_jwt")
-        }
+        (ClientAuth::PrivateKeyJwt, _) => (
+            Signer::Key(&app.client_keys.jwt.key),
+            AuthMethod::PrivateKeyJwt.as_str(),
+        ),
+        (ClientAuth::ClientSecretJwt, Some(secret)) => (
+            Signer::Secret(secret.as_bytes()),
+            AuthMethod::ClientSecretJwt.as_str(),
+        ),
         (auth, _) => {
             return Err(OAuthError::invalid_client(format!(
                 "client {} is registered for {}, not a JWT client assertion",
