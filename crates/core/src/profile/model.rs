@@ -156,6 +156,21 @@ fn parse_url(field: &'static str, v: &Option<String>) -> Result<Option<url::Url>
 }
 
 impl Profile {
+    /// The setting of an endpoint given by hand (a face sets it from its flag or field).
+    pub fn endpoint_mut(&mut self, kind: crate::oauth::EndpointKind) -> &mut Option<String> {
+        use crate::oauth::EndpointKind;
+        match kind {
+            EndpointKind::Authorization => &mut self.authorization_endpoint,
+            EndpointKind::Token => &mut self.token_endpoint,
+            EndpointKind::DeviceAuthorization => &mut self.device_authorization_endpoint,
+            EndpointKind::Introspection => &mut self.introspection_endpoint,
+            EndpointKind::Revocation => &mut self.revocation_endpoint,
+            EndpointKind::Userinfo => &mut self.userinfo_endpoint,
+            EndpointKind::Jwks => &mut self.jwks_uri,
+            EndpointKind::PushedAuthorization => &mut self.pushed_authorization_request_endpoint,
+        }
+    }
+
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
