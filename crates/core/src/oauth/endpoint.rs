@@ -147,6 +147,20 @@ impl EndpointKind {
             EndpointKind::PushedAuthorization => e.pushed_authorization_request_endpoint.as_ref(),
         }
     }
+
+    /// The settable slot of this endpoint in `e` (the one place that maps kinds to fields).
+    pub fn slot(self, e: &mut Endpoints) -> &mut Option<Url> {
+        match self {
+            EndpointKind::Authorization => &mut e.authorization_endpoint,
+            EndpointKind::Token => &mut e.token_endpoint,
+            EndpointKind::DeviceAuthorization => &mut e.device_authorization_endpoint,
+            EndpointKind::Introspection => &mut e.introspection_endpoint,
+            EndpointKind::Revocation => &mut e.revocation_endpoint,
+            EndpointKind::Userinfo => &mut e.userinfo_endpoint,
+            EndpointKind::Jwks => &mut e.jwks_uri,
+            EndpointKind::PushedAuthorization => &mut e.pushed_authorization_request_endpoint,
+        }
+    }
 }
 
 impl fmt::Display for EndpointKind {
