@@ -405,3 +405,49 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
     );
     page(&app, StatusCode::OK, "grantscope sandbox", &body)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::state::config::UnsafeSwitches;
+    use grantscope_core::oauth::EndpointKind;
+    use grantscope_core::oauth::grants::GRANTS;
+
+    /// Discovery names every endpoint of the core's registry, every grant the sandbox offers and
+    /// every client authentication method: a row added there and forgotten here fails.
+    #[tokio::test]
+    async fn discovery_follows_the_core_registries() {
+        for password in [false, true] {
+            let switches = UnsafeSwitches {
+                allow_password_grant: password,
+                ..UnsafeSwitches::default()
+            };
+            let (app, _dir) = App::for_tests(switches);
+            let app = Arc::new(app);
+            let response = discovery(State(Arc::clone(&app))).await;
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let doc: Value = serde_json::from_slice(&body).unwrap();
+            for kind in EndpointKind::ALL {
+                assert!(doc[kind.metadata_name()].is_string(), "{kind:?}");
+            }
+            let grants: Vec<&str> = doc["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g.as_str().unwrap())
+                .collect();
+            let offered: Vec<&str> = GRANTS
+                .iter()
+                .filter(|g| app.config.offers(g.kind))
+                .map(|g| g.grant_type)
+                .collect();
+            assert_eq!(grants, offered);
+            assert_eq!(grants.contains(&"password"), password);
+            let methods = doc["token_endpoint_auth_methods_supported"].clone();
+            assert_eq!(methods, json!(AuthMethod::ALL.map(AuthMethod::as_str)));
+        }
+    }
+}

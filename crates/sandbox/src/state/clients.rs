@@ -414,6 +414,14 @@ mod tests {
             }
         }
         assert!(find_client("sandbox-native").is_some());
+        // Every grant of the core's registry can be run here: some seeded client may use it.
+        for grant in grantscope_core::oauth::grants::GRANTS {
+            assert!(
+                seeded_clients().iter().any(|c| c.allows_grant(grant.kind)),
+                "no seeded client may use {}",
+                grant.name
+            );
+        }
         assert!(check_login("alice", "alice-password").is_some());
         assert!(check_login("alice", "bob-password").is_none());
     }
