@@ -17,12 +17,12 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 // Layers: a module imports (`crate::` or `super::`) only modules of the layers below its own,
-// never the same layer or above (ARCHITECTURE.md prints the table). Bottom to top: the state of
-// a running sandbox (`state`: clients, keys, configuration, store, the app), the protocol pieces
-// every endpoint shares (`protocol`: parameters and errors, client authentication, DPoP, token
-// minting, the authorization request's checks ...), one module per grant at the token endpoint
-// (`grants`, as the client's `oauth::grants`), the HTTP handlers (`handlers`, which never import
-// each other), and `routes`.
+// never the same layer or above (the table is in tests/layers.rs, which checks it). Bottom to
+// top: the state of a running sandbox (`state`: clients, keys, configuration, store, the app),
+// the protocol pieces every endpoint shares (`protocol`: parameters and errors, client
+// authentication, DPoP, token minting, the authorization request's checks ...), one module per
+// grant at the token endpoint (`grants`, as the client's `oauth::grants`), the HTTP handlers
+// (`handlers`, which never import each other), and `routes`.
 mod error;
 mod grants;
 mod handlers;
