@@ -1,5 +1,5 @@
 //! The resource owner password credentials grant (RFC 6749 §4.3), deprecated (RFC 9700 §2.4):
-//! offered only behind its teaching switch ([`crate::state::config::SandboxConfig::offers`]).
+//! offered only behind its teaching switch (`grants::offered`).
 
 use serde_json::Value;
 

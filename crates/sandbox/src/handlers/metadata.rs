@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::grants;
 use crate::paths::{PAR_PATH, RESOURCE_PATH};
 use crate::protocol::access::{Refusal, accept};
 use crate::protocol::client_auth::authenticate_client;
@@ -23,9 +24,7 @@ use grantscope_core::oauth::{AuthMethod, GrantKind};
 
 /// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
 pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
-    let grant_types: Vec<&str> = app
-        .config
-        .offered_grants()
+    let grant_types: Vec<&str> = grants::offered_grants(&app.config)
         .into_iter()
         .map(GrantKind::grant_type)
         .collect();
@@ -441,7 +440,7 @@ mod tests {
                 .collect();
             let offered: Vec<&str> = GRANTS
                 .iter()
-                .filter(|g| app.config.offers(g.kind))
+                .filter(|g| grants::offered(&app.config, g.kind))
                 .map(|g| g.grant_type)
                 .collect();
             assert_eq!(grants, offered);

@@ -39,11 +39,10 @@ pub(crate) async fn token(
 fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let params = Params::from_form(headers, body)?;
     let grant_type = params.required("grant_type")?;
-    let Some(grant) = GrantKind::from_grant_type(grant_type).filter(|g| app.config.offers(*g))
+    let Some(grant) =
+        GrantKind::from_grant_type(grant_type).filter(|g| grants::offered(&app.config, *g))
     else {
-        let known: Vec<&str> = app
-            .config
-            .offered_grants()
+        let known: Vec<&str> = grants::offered_grants(&app.config)
             .into_iter()
             .map(GrantKind::grant_type)
             .collect();

@@ -3,9 +3,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use grantscope_core::oauth::GrantKind;
-use grantscope_core::oauth::grants::GRANTS;
-
 use crate::state::keys::SigningAlg;
 
 /// Environment variable that overrides the configuration directory (also used by tests).
@@ -91,32 +88,6 @@ pub struct TeachingSwitches {
     /// The protected resource demands a stronger authentication than the sandbox's login gives
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
     pub require_step_up: bool,
-}
-
-impl SandboxConfig {
-    /// Whether the token endpoint answers `grant` (and discovery lists it). Exhaustive, so a
-    /// grant added to the core's registry must say here whether the sandbox offers it.
-    pub fn offers(&self, grant: GrantKind) -> bool {
-        match grant {
-            GrantKind::AuthorizationCode
-            | GrantKind::ClientCredentials
-            | GrantKind::RefreshToken
-            | GrantKind::DeviceCode
-            | GrantKind::JwtBearer
-            | GrantKind::TokenExchange => true,
-            // Deprecated (RFC 9700 §2.4): only behind its teaching switch.
-            GrantKind::Password => self.unsafe_switches.allow_password_grant,
-        }
-    }
-
-    /// The grants offered, in the core registry's order.
-    pub fn offered_grants(&self) -> Vec<GrantKind> {
-        GRANTS
-            .iter()
-            .map(|g| g.kind)
-            .filter(|k| self.offers(*k))
-            .collect()
-    }
 }
 
 /// The `acr` the resource's step-up switch demands: reached by a login whose request named it
