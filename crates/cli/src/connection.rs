@@ -16,6 +16,67 @@ use grantscope_core::oauth::{
 use grantscope_core::profile::{Profile, ProfileStore};
 use grantscope_core::secret::ClientSecret;
 
+/// The endpoint flags: one per row of the core's endpoint registry
+/// ([`grantscope_core::oauth::endpoint::ENDPOINTS`]), named by its `cli_flag`, with the
+/// metadata name as the argument's id. A new endpoint is a row there, not a flag here.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointArgs(pub Vec<(EndpointKind, String)>);
+
+impl EndpointArgs {
+    /// The URL given for `kind`, if any.
+    pub fn get(&self, kind: EndpointKind) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl clap::FromArgMatches for EndpointArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = EndpointArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for kind in EndpointKind::ALL {
+            if let Some(url) = matches.get_one::<String>(kind.metadata_name()) {
+                self.0.retain(|(k, _)| *k != kind);
+                self.0.push((kind, url.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Args for EndpointArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        // The token endpoint first, as the help has always listed it; then the registry's order.
+        let order = std::iter::once(EndpointKind::Token).chain(
+            EndpointKind::ALL
+                .into_iter()
+                .filter(|k| *k != EndpointKind::Token),
+        );
+        order.fold(cmd, |cmd, kind| {
+            let mut arg = clap::Arg::new(kind.metadata_name())
+                .long(kind.cli_flag().trim_start_matches("--"))
+                .value_name("URL")
+                .action(clap::ArgAction::Set);
+            if kind == EndpointKind::PushedAuthorization {
+                arg = arg.help(
+                    "RFC 9126 pushed authorization request endpoint (usually from discovery)",
+                );
+            }
+            cmd.arg(arg)
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnectionArgs {
     /// Start from this saved profile; the flags below override its values.
@@ -24,30 +85,9 @@ pub struct ConnectionArgs {
     /// Issuer URL: endpoints come from its discovery document.
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
-    /// Token endpoint (overrides the discovered one; needed without --issuer).
-    #[arg(long, value_name = "URL")]
-    pub token_endpoint: Option<String>,
-    /// Authorization endpoint, for the authorization code grant (overrides discovery).
-    #[arg(long, value_name = "URL")]
-    pub authorization_endpoint: Option<String>,
-    /// Device authorization endpoint, for the device grant (RFC 8628; overrides discovery).
-    #[arg(long, value_name = "URL")]
-    pub device_authorization_endpoint: Option<String>,
-    /// Introspection endpoint (RFC 7662; overrides discovery).
-    #[arg(long, value_name = "URL")]
-    pub introspection_endpoint: Option<String>,
-    /// Revocation endpoint (RFC 7009; overrides discovery).
-    #[arg(long, value_name = "URL")]
-    pub revocation_endpoint: Option<String>,
-    /// Userinfo endpoint (OpenID Connect; overrides discovery).
-    #[arg(long, value_name = "URL")]
-    pub userinfo_endpoint: Option<String>,
-    /// JWKS URL: the server's public keys, to verify the tokens it signs (overrides discovery).
-    #[arg(long, value_name = "URL")]
-    pub jwks_uri: Option<String>,
-    /// RFC 9126 pushed authorization request endpoint (usually from discovery).
-    #[arg(long, value_name = "URL")]
-    pub pushed_authorization_request_endpoint: Option<String>,
+    /// One flag per row of the core's endpoint registry (`--token-endpoint URL`, ...).
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
     /// Authorization code: push the authorization request (RFC 9126) and send only a
     /// request_uri through the browser. On by itself when the server requires it.
     #[arg(long)]
@@ -204,20 +244,9 @@ impl ConnectionArgs {
             }
         }
         set(&mut p.issuer, &self.issuer);
-        set(&mut p.token_endpoint, &self.token_endpoint);
-        set(&mut p.authorization_endpoint, &self.authorization_endpoint);
-        set(
-            &mut p.device_authorization_endpoint,
-            &self.device_authorization_endpoint,
-        );
-        set(&mut p.introspection_endpoint, &self.introspection_endpoint);
-        set(&mut p.revocation_endpoint, &self.revocation_endpoint);
-        set(&mut p.userinfo_endpoint, &self.userinfo_endpoint);
-        set(&mut p.jwks_uri, &self.jwks_uri);
-        set(
-            &mut p.pushed_authorization_request_endpoint,
-            &self.pushed_authorization_request_endpoint,
-        );
+        for (kind, url) in &self.endpoints.0 {
+            *p.endpoint_mut(*kind) = Some(url.clone());
+        }
         if self.par {
             p.par = true;
         }
@@ -398,18 +427,9 @@ fn print_notes(notes: &[String]) {
     }
 }
 
-/// The command line's flag for an endpoint.
+/// The command line's flag for an endpoint (the endpoint registry's row).
 pub fn endpoint_flag(kind: EndpointKind) -> &'static str {
-    match kind {
-        EndpointKind::Authorization => "--authorization-endpoint",
-        EndpointKind::Token => "--token-endpoint",
-        EndpointKind::DeviceAuthorization => "--device-authorization-endpoint",
-        EndpointKind::Introspection => "--introspection-endpoint",
-        EndpointKind::Revocation => "--revocation-endpoint",
-        EndpointKind::Userinfo => "--userinfo-endpoint",
-        EndpointKind::Jwks => "--jwks-uri",
-        EndpointKind::PushedAuthorization => "--pushed-authorization-request-endpoint",
-    }
+    kind.cli_flag()
 }
 
 /// A missing setting, worded with the flag that gives it.

@@ -298,7 +298,7 @@ fn credential_label(client: &sandbox::SeededClient) -> String {
         }
         (Some(secret), _) => format!("secret: {secret}"),
         (None, sandbox::ClientAuth::None) => "(none, public)".to_string(),
-        (None, auth) => format!("({})", auth.names()[0]),
+        (None, auth) => format!("({})", auth.name()),
     }
 }
 
@@ -344,7 +344,7 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
             "client_secret": c.secret,
             "kind": c.kind.to_string(),
             "auth_methods": c.auth.names(),
-            "grant_types": c.grant_types,
+            "grant_types": c.grant_types.iter().map(|g| g.grant_type()).collect::<Vec<_>>(),
             "redirect_uris": c.redirect_uris,
             "scopes": c.scopes,
             "description": c.description,

@@ -402,3 +402,68 @@ fn fail_early(grant: GrantKind, e: &FlowError, json: bool) -> ExitCode {
     }
     ExitCode::from(e.exit_code())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use grantscope_core::oauth::grants::GRANTS;
+    use grantscope_core::oauth::{EndpointKind, GrantInput, Missing};
+
+    use crate::connection::missing_words;
+
+    /// The long flags of `grantscope token`, with their `--`.
+    fn token_flags() -> Vec<String> {
+        let cli = crate::Cli::command();
+        let token = cli
+            .get_subcommands()
+            .find(|c| c.get_name() == "token")
+            .unwrap()
+            .clone();
+        token
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .map(|l| format!("--{l}"))
+            .collect()
+    }
+
+    #[test]
+    fn every_declared_grant_input_has_a_flag_and_missing_words() {
+        let flags = token_flags();
+        for g in GRANTS {
+            for input in g.inputs {
+                let flag = input
+                    .cli_flag()
+                    .unwrap_or_else(|| panic!("{:?} of {} has no flag", input, g.name));
+                assert!(flags.iter().any(|f| f == flag), "{flag} for {}", g.name);
+                let words = missing_words(&Missing::Input(*input));
+                assert!(words.contains(flag), "{words}");
+            }
+        }
+        // Every input's wording names its flag (the lifecycle commands' token is positional).
+        for input in GrantInput::ALL {
+            let words = missing_words(&Missing::Input(input));
+            match input.cli_flag() {
+                Some(flag) => assert!(words.contains(flag), "{words}"),
+                None => assert!(words.contains("argument"), "{words}"),
+            }
+            assert!(!input.form_label().is_empty());
+        }
+    }
+
+    #[test]
+    fn every_endpoint_kind_has_a_flag() {
+        let flags = token_flags();
+        for kind in EndpointKind::ALL {
+            assert!(
+                flags.iter().any(|f| f == kind.cli_flag()),
+                "{}",
+                kind.cli_flag()
+            );
+            let words = missing_words(&Missing::Endpoint(kind));
+            assert!(
+                words.contains(kind.cli_flag()) && words.contains(kind.title()),
+                "{words}"
+            );
+        }
+    }
+}

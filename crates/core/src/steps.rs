@@ -3,10 +3,12 @@
 //! wizard's data ([`crate::wizard`]), as data reviewed like code: one place for the CLI, the
 //! desktop app and the tests.
 //!
-//! A step is named as the engine names its exchanges (`"token request"`, `"discovery"`, ...);
-//! the token request's text depends on the grant.
+//! A step is a [`StepKind`] (the engine names its exchanges by [`StepKind::name`]); the token
+//! request's text depends on the grant. Both matches below are exhaustive, with no fallback
+//! arm: a new step kind or a new grant does not compile until it has its text.
 
 use crate::oauth::GrantKind;
+pub use crate::oauth::step::StepKind;
 
 /// The explanation of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +24,7 @@ pub struct StepText {
 }
 
 /// The name the authorization step (the browser's visit) has in step mode.
-pub const AUTHORIZE: &str = "authorization request";
+pub const AUTHORIZE: &str = StepKind::Authorization.name();
 
 const DISCOVERY: StepText = StepText {
     title: "Discovery: read the server's metadata",
@@ -136,29 +138,44 @@ const JWKS: StepText = StepText {
     server_checks: "Only public keys are published; the client follows no key URL named inside a token (`jku`, `x5u`).",
 };
 
-/// The explanation of a step, for the grant being run (when known).
+/// The explanation of a step named `step` (a [`StepKind::name`]), for the grant being run
+/// (when known); `None` for a name that is no step of the engine's.
 pub fn explain(step: &str, grant: Option<GrantKind>) -> Option<&'static StepText> {
-    Some(match step {
-        "discovery" => &DISCOVERY,
-        AUTHORIZE => &AUTHORIZATION,
-        "pushed authorization request" => &PUSHED_AUTHORIZATION,
-        "token request" => match grant {
-            Some(GrantKind::ClientCredentials) => &TOKEN_CLIENT_CREDENTIALS,
-            Some(GrantKind::Password) => &TOKEN_PASSWORD,
-            Some(GrantKind::JwtBearer) => &TOKEN_JWT_BEARER,
-            Some(GrantKind::TokenExchange) => &TOKEN_EXCHANGE,
-            _ => &TOKEN_CODE,
+    StepKind::from_name(step).map(|kind| text(kind, grant))
+}
+
+/// The explanation of a kind of step, for the grant being run (when known).
+pub fn text(step: StepKind, grant: Option<GrantKind>) -> &'static StepText {
+    match step {
+        StepKind::Discovery => &DISCOVERY,
+        StepKind::Authorization => &AUTHORIZATION,
+        StepKind::PushedAuthorization => &PUSHED_AUTHORIZATION,
+        StepKind::Token => match grant {
+            Some(grant) => token_request(grant),
+            None => &TOKEN_CODE,
         },
-        "resource call" => &RESOURCE_CALL,
-        "token poll" => &TOKEN_DEVICE_POLL,
-        "device authorization request" => &DEVICE_AUTHORIZATION,
-        "refresh request" => &REFRESH,
-        "introspection" => &INTROSPECTION,
-        "revocation" => &REVOCATION,
-        "userinfo" => &USERINFO,
-        s if s.to_ascii_lowercase().starts_with("jwks") => &JWKS,
-        _ => return None,
-    })
+        StepKind::ResourceCall => &RESOURCE_CALL,
+        StepKind::TokenPoll => &TOKEN_DEVICE_POLL,
+        StepKind::DeviceAuthorization => &DEVICE_AUTHORIZATION,
+        StepKind::Refresh => &REFRESH,
+        StepKind::Introspection => &INTROSPECTION,
+        StepKind::Revocation => &REVOCATION,
+        StepKind::Userinfo => &USERINFO,
+        StepKind::Jwks => &JWKS,
+    }
+}
+
+/// The token request's explanation for each grant.
+fn token_request(grant: GrantKind) -> &'static StepText {
+    match grant {
+        GrantKind::AuthorizationCode => &TOKEN_CODE,
+        GrantKind::ClientCredentials => &TOKEN_CLIENT_CREDENTIALS,
+        GrantKind::RefreshToken => &REFRESH,
+        GrantKind::DeviceCode => &TOKEN_DEVICE_POLL,
+        GrantKind::Password => &TOKEN_PASSWORD,
+        GrantKind::JwtBearer => &TOKEN_JWT_BEARER,
+        GrantKind::TokenExchange => &TOKEN_EXCHANGE,
+    }
 }
 
 impl StepText {
@@ -181,16 +198,15 @@ mod tests {
     #[test]
     fn every_grant_step_has_an_explanation() {
         for g in GRANTS {
-            let steps: &[&str] = match g.kind {
-                GrantKind::AuthorizationCode => &[AUTHORIZE, "token request"],
-                GrantKind::DeviceCode => &["device authorization request", "token poll"],
-                GrantKind::RefreshToken => &["refresh request"],
-                _ => &["token request"],
-            };
-            for s in steps {
-                let t = explain(s, Some(g.kind)).unwrap_or_else(|| panic!("{s} for {}", g.name));
-                assert!(!t.purpose.is_empty() && t.reference.contains('§'), "{s}");
+            assert!(!g.steps.is_empty(), "{}", g.name);
+            for s in g.steps {
+                let t = explain(s.name(), Some(g.kind))
+                    .unwrap_or_else(|| panic!("{s:?} for {}", g.name));
+                assert!(!t.purpose.is_empty() && t.reference.contains('§'), "{s:?}");
             }
+        }
+        for kind in StepKind::ALL {
+            assert_eq!(StepKind::from_name(kind.name()), Some(kind));
         }
         assert_eq!(
             explain("token request", Some(GrantKind::ClientCredentials))

@@ -22,12 +22,10 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
     if p.name != SANDBOX_PROFILE {
         return;
     }
-    let kind = grant.grant_type();
     let client = grantscope_sandbox::seeded_clients()
         .iter()
         .find(|c| {
-            c.grant_types.contains(&kind)
-                && (c.secret.is_none() || grant == GrantKind::ClientCredentials)
+            c.allows_grant(grant) && (c.secret.is_none() || grant == GrantKind::ClientCredentials)
         })
         .or_else(|| grantscope_sandbox::seeded_clients().first());
     if let Some(c) = client {

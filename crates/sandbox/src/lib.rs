@@ -16,34 +16,20 @@
 // Library code handles errors instead of panicking (unit tests may unwrap: clippy.toml).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-// Layers, each using only those above it: `clients`, `store`, `keys`, `client_keys`, `config`
-// (with its table of teaching switches, `switches`) → `tls` → `app` (with `dpop`'s memory) → `protocol` → `assertion`, `dpop`, `rar`, `request_object` → `client_auth`,
-// `page`, `scope` → the handlers (`authorize` → `par`, `device`, `endpoints`, `resource`, `token`)
-// → `routes`.
-mod app;
-mod assertion;
-mod authorize;
-mod client_auth;
-mod client_keys;
-mod clients;
-mod config;
-mod device;
-mod dpop;
-mod endpoints;
-mod keys;
-mod page;
-mod par;
+// Layers: a module imports (`crate::` or `super::`) only modules of the layers below its own,
+// never the same layer or above (the table is in tests/layers.rs, which checks it). Bottom to
+// top: the state of a running sandbox (`state`: clients, keys, configuration, store, the app),
+// the protocol pieces every endpoint shares (`protocol`: parameters and errors, client
+// authentication, DPoP, token minting, the authorization request's checks ...), one module per
+// grant at the token endpoint (`grants`, as the client's `oauth::grants`), the HTTP handlers
+// (`handlers`, which never import each other), and `routes`.
+mod error;
+mod grants;
+mod handlers;
+mod paths;
 mod protocol;
-mod rar;
-mod request_object;
-mod resource;
-mod response_mode;
 mod routes;
-mod scope;
-mod store;
-mod switches;
-mod tls;
-mod token;
+mod state;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -53,16 +39,17 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use clients::{
+pub use error::SandboxError;
+pub use state::clients::{
     ClientAuth, ClientKind, DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SeededClient, SeededUser,
     find_client, find_user, seeded_clients, seeded_users,
 };
-pub use config::{
+pub use state::config::{
     CONFIG_DIR_ENV, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE, SandboxConfig, TeachingSwitches,
     UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL, UnsafeSwitches,
 };
-pub use keys::{KeyError, SigningAlg};
-pub use switches::{SWITCHES, SwitchInfo, SwitchKind, find_switch};
+pub use state::keys::{KeyError, SigningAlg};
+pub use state::switches::{SWITCHES, SwitchInfo, SwitchKind, find_switch};
 
 /// Where the sandbox keeps the client-side key material (all PEM, mode 0600).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,51 +76,6 @@ pub struct ClientFiles {
     pub self_signed_key: PathBuf,
 }
 
-/// Why the sandbox could not start or act.
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    /// The port could not be bound.
-    #[error(
-        "cannot listen on 127.0.0.1:{port}: {source} (is another server using it? try --port 0)"
-    )]
-    Bind {
-        /// The requested port.
-        port: u16,
-        /// The socket error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// No configuration directory could be found for the keys.
-    #[error("no configuration directory found for the sandbox keys; set {CONFIG_DIR_ENV}")]
-    NoConfigDir,
-    /// The signing keys could not be loaded, created or rotated.
-    #[error("sandbox signing keys: {0}")]
-    Keys(#[from] KeyError),
-    /// `auto_approve` names no seeded user.
-    #[error("unknown sandbox user {0:?} for auto-approve (known users: {users})", users = user_names())]
-    UnknownUser(String),
-    /// A lifetime or interval is zero or out of range.
-    #[error("invalid sandbox setting: {0}")]
-    InvalidConfig(String),
-    /// A background task failed.
-    #[error("sandbox task failed: {0}")]
-    Task(String),
-    /// The clients' keys or the test CA could not be loaded or made.
-    #[error("sandbox client keys: {0}")]
-    ClientKeys(String),
-    /// The TLS listener could not be set up.
-    #[error("sandbox TLS listener: {0}")]
-    Tls(String),
-}
-
-fn user_names() -> String {
-    seeded_users()
-        .iter()
-        .map(|u| u.username)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The directory of the sandbox keys: `$GRANTSCOPE_CONFIG_DIR/sandbox`, or the platform config
 /// directory of grantscope (`directories::ProjectDirs`) + `/sandbox`.
 pub fn default_key_dir() -> Result<PathBuf, SandboxError> {
@@ -151,7 +93,7 @@ pub fn default_key_dir() -> Result<PathBuf, SandboxError> {
 /// stops it gracefully and waits.
 #[derive(Debug)]
 pub struct SandboxHandle {
-    app: Arc<app::App>,
+    app: Arc<state::app::App>,
     addr: SocketAddr,
     tls_addr: SocketAddr,
     issuer_url: url::Url,
@@ -159,7 +101,7 @@ pub struct SandboxHandle {
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-impl std::fmt::Debug for app::App {
+impl std::fmt::Debug for state::app::App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("issuer", &self.issuer)
@@ -202,7 +144,7 @@ impl SandboxHandle {
     /// The client-side files a person or a test needs for the methods that use keys.
     pub fn client_files(&self) -> ClientFiles {
         let keys = &self.app.client_keys;
-        use client_keys::{CA_KEY, JWT_CLIENT_KEY, MTLS_CLIENT_KEY, SELF_SIGNED_CLIENT_KEY};
+        use state::client_keys::{CA_KEY, JWT_CLIENT_KEY, MTLS_CLIENT_KEY, SELF_SIGNED_CLIENT_KEY};
         ClientFiles {
             dir: keys.dir.clone(),
             ca_cert: keys.cert_file(CA_KEY),
@@ -241,7 +183,7 @@ impl SandboxHandle {
     /// The previous pair stays in the JWKS (until the next rotation) so issued tokens still verify.
     pub async fn rotate_keys(&self) -> Result<(), SandboxError> {
         let dir = self.app.key_dir.clone();
-        let keys = tokio::task::spawn_blocking(move || keys::KeySet::rotate(&dir))
+        let keys = tokio::task::spawn_blocking(move || state::keys::KeySet::rotate(&dir))
             .await
             .map_err(|e| SandboxError::Task(e.to_string()))??;
         *self
@@ -273,15 +215,20 @@ impl Drop for SandboxHandle {
 
 /// What [`prepare`] loads.
 struct Prepared {
-    keys: keys::KeySet,
+    keys: state::keys::KeySet,
     key_dir: PathBuf,
-    client_keys: client_keys::ClientKeys,
-    ca_check: tls::CaCheck,
+    client_keys: state::client_keys::ClientKeys,
+    ca_check: state::tls::CaCheck,
 }
 
 impl Prepared {
-    fn into_app(self, config: SandboxConfig, issuer: String, tls_base: Option<String>) -> app::App {
-        app::App::new(
+    fn into_app(
+        self,
+        config: SandboxConfig,
+        issuer: String,
+        tls_base: Option<String>,
+    ) -> state::app::App {
+        state::app::App::new(
             config,
             issuer,
             self.keys,
@@ -305,20 +252,21 @@ async fn prepare(config: &SandboxConfig) -> Result<Prepared, SandboxError> {
     let dir = key_dir.clone();
     let keys = tokio::task::spawn_blocking(move || {
         if rotate {
-            keys::KeySet::rotate(&dir)
+            state::keys::KeySet::rotate(&dir)
         } else {
-            keys::KeySet::load_or_create(&dir)
+            state::keys::KeySet::load_or_create(&dir)
         }
     })
     .await
     .map_err(|e| SandboxError::Task(e.to_string()))??;
     let clients_dir = key_dir.join("clients");
-    let client_keys =
-        tokio::task::spawn_blocking(move || client_keys::ClientKeys::load_or_create(&clients_dir))
-            .await
-            .map_err(|e| SandboxError::Task(e.to_string()))?
-            .map_err(|e| SandboxError::ClientKeys(e.to_string()))?;
-    let ca_check = tls::CaCheck::new(&client_keys).map_err(SandboxError::Tls)?;
+    let client_keys = tokio::task::spawn_blocking(move || {
+        state::client_keys::ClientKeys::load_or_create(&clients_dir)
+    })
+    .await
+    .map_err(|e| SandboxError::Task(e.to_string()))?
+    .map_err(|e| SandboxError::ClientKeys(e.to_string()))?;
+    let ca_check = state::tls::CaCheck::new(&client_keys).map_err(SandboxError::Tls)?;
     Ok(Prepared {
         keys,
         key_dir,
@@ -357,7 +305,8 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
     let issuer = format!("http://127.0.0.1:{}", addr.port());
     let issuer_url = url::Url::parse(&issuer).map_err(|e| SandboxError::Task(e.to_string()))?;
     let (shutdown, mut stop) = watch::channel(false);
-    let tls_listener = tls::bind(config.tls_port, &prepared.client_keys, stop.clone()).await?;
+    let tls_listener =
+        state::tls::bind(config.tls_port, &prepared.client_keys, stop.clone()).await?;
     let tls_addr = axum::serve::Listener::local_addr(&tls_listener)
         .map_err(|source| SandboxError::Bind {
             port: config.tls_port,
@@ -381,7 +330,7 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
     let router = routes::router(Arc::clone(&app));
     let tls_router = router
         .clone()
-        .into_make_service_with_connect_info::<tls::TlsPeer>();
+        .into_make_service_with_connect_info::<state::tls::TlsPeer>();
     let mut stop_tls = stop.clone();
     let tls_server = tokio::spawn(async move {
         axum::serve(tls_listener, tls_router)

@@ -7,8 +7,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use super::app::App;
-use super::{authorize, device, endpoints, par, resource, token};
+use crate::handlers::authorize;
+use crate::handlers::device;
+use crate::handlers::metadata;
+use crate::handlers::par;
+use crate::handlers::resource;
+use crate::handlers::token;
+use crate::paths::{PAR_PATH, RESOURCE_PATH};
+use crate::state::app::App;
 
 /// Largest request body accepted (forms are small; this keeps a stray upload from costing memory).
 pub(crate) const BODY_LIMIT: usize = 16 * 1024;
@@ -16,16 +22,16 @@ pub(crate) const BODY_LIMIT: usize = 16 * 1024;
 /// All routes.
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/", get(endpoints::index))
+        .route("/", get(metadata::index))
         .route(
             "/.well-known/openid-configuration",
-            get(endpoints::discovery),
+            get(metadata::discovery),
         )
         .route(
             "/.well-known/oauth-authorization-server",
-            get(endpoints::discovery),
+            get(metadata::discovery),
         )
-        .route("/jwks", get(endpoints::jwks))
+        .route("/jwks", get(metadata::jwks))
         .route(
             "/authorize",
             get(authorize::authorize_get)
@@ -36,17 +42,17 @@ pub(crate) fn router(app: Arc<App>) -> Router {
                 )),
         )
         .route("/token", post(token::token))
-        .route(par::PAR_PATH, post(par::pushed_authorization_request))
+        .route(PAR_PATH, post(par::pushed_authorization_request))
         .route("/device_authorization", post(device::device_authorization))
         .route("/device", get(device::device_get).post(device::device_post))
-        .route("/introspect", post(endpoints::introspect))
-        .route("/revoke", post(endpoints::revoke))
+        .route("/introspect", post(metadata::introspect))
+        .route("/revoke", post(metadata::revoke))
         .route(
             "/userinfo",
-            get(endpoints::userinfo).post(endpoints::userinfo),
+            get(metadata::userinfo).post(metadata::userinfo),
         )
         .route(
-            resource::RESOURCE_PATH,
+            RESOURCE_PATH,
             get(resource::resource).post(resource::resource),
         )
         .route(

@@ -94,20 +94,21 @@ impl fmt::Display for AuthMethod {
 impl FromStr for AuthMethod {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "client_secret_basic" | "basic" => Ok(AuthMethod::ClientSecretBasic),
-            "client_secret_post" | "post" => Ok(AuthMethod::ClientSecretPost),
-            "none" => Ok(AuthMethod::None),
-            "private_key_jwt" => Ok(AuthMethod::PrivateKeyJwt),
-            "client_secret_jwt" => Ok(AuthMethod::ClientSecretJwt),
-            "tls_client_auth" => Ok(AuthMethod::TlsClientAuth),
-            "self_signed_tls_client_auth" => Ok(AuthMethod::SelfSignedTlsClientAuth),
-            other => Err(format!(
-                "unknown client authentication method {other:?}; use client_secret_basic, \
-                 client_secret_post, private_key_jwt, client_secret_jwt, tls_client_auth, \
-                 self_signed_tls_client_auth or none"
-            )),
+        // The registry's names, and two short aliases.
+        let s = match s {
+            "basic" => "client_secret_basic",
+            "post" => "client_secret_post",
+            other => other,
+        };
+        if let Some(m) = AuthMethod::ALL.into_iter().find(|m| m.as_str() == s) {
+            return Ok(m);
         }
+        let names: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+        let (last, rest) = names.split_last().unwrap_or((&"none", &[]));
+        Err(format!(
+            "unknown client authentication method {s:?}; use {} or {last}",
+            rest.join(", ")
+        ))
     }
 }
 
@@ -291,6 +292,24 @@ fn secret_kind<S: Secret>(_: &S) -> SecretKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_names_come_from_the_registry() {
+        for m in AuthMethod::ALL {
+            assert_eq!(m.as_str().parse::<AuthMethod>(), Ok(m));
+        }
+        assert_eq!("basic".parse(), Ok(AuthMethod::ClientSecretBasic));
+        assert_eq!("post".parse(), Ok(AuthMethod::ClientSecretPost));
+        assert_eq!(
+            "x".parse::<AuthMethod>(),
+            Err(
+                "unknown client authentication method \"x\"; use client_secret_basic, \
+                 client_secret_post, private_key_jwt, client_secret_jwt, tls_client_auth, \
+                 self_signed_tls_client_auth or none"
+                    .to_string()
+            )
+        );
+    }
 
     #[test]
     fn basic_header_plain() {

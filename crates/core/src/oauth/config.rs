@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::AuthMethod;
+use super::endpoint::EndpointKind;
 use crate::secret::ClientSecret;
 
 /// The server's endpoints, from discovery or given by hand.
@@ -29,48 +30,28 @@ pub struct Endpoints {
 impl Endpoints {
     /// Fills every endpoint that `self` lacks from `other` (flags override discovery).
     pub fn or(mut self, other: &Endpoints) -> Endpoints {
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = other.$f.clone(); } )* };
+        if self.issuer.is_none() {
+            self.issuer = other.issuer.clone();
         }
-        fill!(
-            issuer,
-            authorization_endpoint,
-            token_endpoint,
-            device_authorization_endpoint,
-            introspection_endpoint,
-            revocation_endpoint,
-            userinfo_endpoint,
-            jwks_uri,
-            pushed_authorization_request_endpoint
-        );
+        for kind in EndpointKind::ALL {
+            let slot = kind.slot(&mut self);
+            if slot.is_none() {
+                *slot = kind.get(other).cloned();
+            }
+        }
         self
     }
 
-    /// Each endpoint with its metadata name, for display.
+    /// Each endpoint with its metadata name, for display: the issuer, then the endpoint
+    /// registry's order.
     pub fn named(&self) -> Vec<(&'static str, Option<&Url>)> {
-        vec![
-            ("issuer", self.issuer.as_ref()),
-            (
-                "authorization_endpoint",
-                self.authorization_endpoint.as_ref(),
-            ),
-            ("token_endpoint", self.token_endpoint.as_ref()),
-            (
-                "device_authorization_endpoint",
-                self.device_authorization_endpoint.as_ref(),
-            ),
-            (
-                "introspection_endpoint",
-                self.introspection_endpoint.as_ref(),
-            ),
-            ("revocation_endpoint", self.revocation_endpoint.as_ref()),
-            ("userinfo_endpoint", self.userinfo_endpoint.as_ref()),
-            ("jwks_uri", self.jwks_uri.as_ref()),
-            (
-                "pushed_authorization_request_endpoint",
-                self.pushed_authorization_request_endpoint.as_ref(),
-            ),
-        ]
+        let mut out = vec![("issuer", self.issuer.as_ref())];
+        out.extend(
+            EndpointKind::ALL
+                .into_iter()
+                .map(|k| (k.metadata_name(), k.get(self))),
+        );
+        out
     }
 }
 

@@ -135,17 +135,14 @@ pub fn endpoints_from_metadata(metadata: &Value) -> Endpoints {
             .and_then(Value::as_str)
             .and_then(|s| Url::parse(s).ok())
     };
-    Endpoints {
+    let mut endpoints = Endpoints {
         issuer: url("issuer"),
-        authorization_endpoint: url("authorization_endpoint"),
-        token_endpoint: url("token_endpoint"),
-        device_authorization_endpoint: url("device_authorization_endpoint"),
-        introspection_endpoint: url("introspection_endpoint"),
-        revocation_endpoint: url("revocation_endpoint"),
-        userinfo_endpoint: url("userinfo_endpoint"),
-        jwks_uri: url("jwks_uri"),
-        pushed_authorization_request_endpoint: url("pushed_authorization_request_endpoint"),
+        ..Endpoints::default()
+    };
+    for kind in EndpointKind::ALL {
+        *kind.slot(&mut endpoints) = url(kind.metadata_name());
     }
+    endpoints
 }
 
 /// Whether the metadata's issuer is the one we asked for. A trailing slash typed by the user

@@ -21,44 +21,118 @@ pub enum EndpointKind {
     PushedAuthorization,
 }
 
+/// One row of the endpoint registry: everything the faces say about an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointSpec {
+    pub kind: EndpointKind,
+    /// The member name in a metadata document (`token_endpoint`).
+    pub metadata_name: &'static str,
+    /// For people: "token endpoint".
+    pub title: &'static str,
+    /// The command line's flag that sets it.
+    pub cli_flag: &'static str,
+    /// The label of the desktop app's field that sets it.
+    pub form_label: &'static str,
+}
+
+/// The endpoint registry, in [`EndpointKind::ALL`]'s order.
+pub const ENDPOINTS: [EndpointSpec; 8] = [
+    EndpointSpec {
+        kind: EndpointKind::Authorization,
+        metadata_name: "authorization_endpoint",
+        title: "authorization endpoint",
+        cli_flag: "--authorization-endpoint",
+        form_label: "Authorization endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::Token,
+        metadata_name: "token_endpoint",
+        title: "token endpoint",
+        cli_flag: "--token-endpoint",
+        form_label: "Token endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::DeviceAuthorization,
+        metadata_name: "device_authorization_endpoint",
+        title: "device authorization endpoint",
+        cli_flag: "--device-authorization-endpoint",
+        form_label: "Device endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::Introspection,
+        metadata_name: "introspection_endpoint",
+        title: "introspection endpoint",
+        cli_flag: "--introspection-endpoint",
+        form_label: "Introspection endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::Revocation,
+        metadata_name: "revocation_endpoint",
+        title: "revocation endpoint",
+        cli_flag: "--revocation-endpoint",
+        form_label: "Revocation endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::Userinfo,
+        metadata_name: "userinfo_endpoint",
+        title: "userinfo endpoint",
+        cli_flag: "--userinfo-endpoint",
+        form_label: "Userinfo endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::Jwks,
+        metadata_name: "jwks_uri",
+        title: "JWKS URI",
+        cli_flag: "--jwks-uri",
+        form_label: "JWKS URI",
+    },
+    EndpointSpec {
+        kind: EndpointKind::PushedAuthorization,
+        metadata_name: "pushed_authorization_request_endpoint",
+        title: "pushed authorization request endpoint",
+        cli_flag: "--pushed-authorization-request-endpoint",
+        form_label: "PAR endpoint",
+    },
+];
+
 impl EndpointKind {
-    pub const ALL: [EndpointKind; 8] = [
-        EndpointKind::Authorization,
-        EndpointKind::Token,
-        EndpointKind::DeviceAuthorization,
-        EndpointKind::Introspection,
-        EndpointKind::Revocation,
-        EndpointKind::Userinfo,
-        EndpointKind::Jwks,
-        EndpointKind::PushedAuthorization,
-    ];
+    /// Every kind, in the registry's order.
+    pub const ALL: [EndpointKind; ENDPOINTS.len()] = {
+        let mut all = [EndpointKind::Token; ENDPOINTS.len()];
+        let mut i = 0;
+        while i < ENDPOINTS.len() {
+            all[i] = ENDPOINTS[i].kind;
+            i += 1;
+        }
+        all
+    };
+
+    /// This kind's row of [`ENDPOINTS`].
+    pub fn spec(self) -> &'static EndpointSpec {
+        ENDPOINTS
+            .iter()
+            .find(|e| e.kind == self)
+            .unwrap_or(&ENDPOINTS[1])
+    }
 
     /// The member name in a metadata document (`token_endpoint`).
     pub fn metadata_name(self) -> &'static str {
-        match self {
-            EndpointKind::Authorization => "authorization_endpoint",
-            EndpointKind::Token => "token_endpoint",
-            EndpointKind::DeviceAuthorization => "device_authorization_endpoint",
-            EndpointKind::Introspection => "introspection_endpoint",
-            EndpointKind::Revocation => "revocation_endpoint",
-            EndpointKind::Userinfo => "userinfo_endpoint",
-            EndpointKind::Jwks => "jwks_uri",
-            EndpointKind::PushedAuthorization => "pushed_authorization_request_endpoint",
-        }
+        self.spec().metadata_name
     }
 
     /// For people: "token endpoint".
     pub fn title(self) -> &'static str {
-        match self {
-            EndpointKind::Authorization => "authorization endpoint",
-            EndpointKind::Token => "token endpoint",
-            EndpointKind::DeviceAuthorization => "device authorization endpoint",
-            EndpointKind::Introspection => "introspection endpoint",
-            EndpointKind::Revocation => "revocation endpoint",
-            EndpointKind::Userinfo => "userinfo endpoint",
-            EndpointKind::Jwks => "JWKS URI",
-            EndpointKind::PushedAuthorization => "pushed authorization request endpoint",
-        }
+        self.spec().title
+    }
+
+    /// The command line's flag that sets it (`--token-endpoint`).
+    pub fn cli_flag(self) -> &'static str {
+        self.spec().cli_flag
+    }
+
+    /// The label of the desktop app's field that sets it.
+    pub fn form_label(self) -> &'static str {
+        self.spec().form_label
     }
 
     pub fn get(self, e: &Endpoints) -> Option<&Url> {
@@ -73,10 +147,38 @@ impl EndpointKind {
             EndpointKind::PushedAuthorization => e.pushed_authorization_request_endpoint.as_ref(),
         }
     }
+
+    /// The settable slot of this endpoint in `e` (the one place that maps kinds to fields).
+    pub fn slot(self, e: &mut Endpoints) -> &mut Option<Url> {
+        match self {
+            EndpointKind::Authorization => &mut e.authorization_endpoint,
+            EndpointKind::Token => &mut e.token_endpoint,
+            EndpointKind::DeviceAuthorization => &mut e.device_authorization_endpoint,
+            EndpointKind::Introspection => &mut e.introspection_endpoint,
+            EndpointKind::Revocation => &mut e.revocation_endpoint,
+            EndpointKind::Userinfo => &mut e.userinfo_endpoint,
+            EndpointKind::Jwks => &mut e.jwks_uri,
+            EndpointKind::PushedAuthorization => &mut e.pushed_authorization_request_endpoint,
+        }
+    }
 }
 
 impl fmt::Display for EndpointKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.title())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_one_row() {
+        for kind in EndpointKind::ALL {
+            assert_eq!(ENDPOINTS.iter().filter(|e| e.kind == kind).count(), 1);
+            assert!(kind.cli_flag().starts_with("--"), "{kind:?}");
+        }
+        assert_eq!(EndpointKind::Jwks.metadata_name(), "jwks_uri");
     }
 }

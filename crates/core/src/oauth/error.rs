@@ -128,6 +128,49 @@ impl GrantInput {
             GrantInput::ActorToken => "an actor token with its type (both or neither)",
         }
     }
+
+    /// Every input.
+    pub const ALL: [GrantInput; 9] = [
+        GrantInput::RefreshToken,
+        GrantInput::Username,
+        GrantInput::Password,
+        GrantInput::RedirectUri,
+        GrantInput::Token,
+        GrantInput::SigningKey,
+        GrantInput::Assertion,
+        GrantInput::SubjectToken,
+        GrantInput::ActorToken,
+    ];
+
+    /// The command line's flag that gives it (`None`: a positional argument).
+    pub fn cli_flag(self) -> Option<&'static str> {
+        match self {
+            GrantInput::RefreshToken => Some("--refresh-token"),
+            GrantInput::Username => Some("--username"),
+            GrantInput::Password => Some("--password"),
+            GrantInput::RedirectUri => Some("--redirect-uri"),
+            GrantInput::Token => None,
+            GrantInput::SigningKey => Some("--signing-key"),
+            GrantInput::Assertion => Some("--assertion"),
+            GrantInput::SubjectToken => Some("--subject-token"),
+            GrantInput::ActorToken => Some("--actor-token"),
+        }
+    }
+
+    /// The label of the form field that gives it.
+    pub fn form_label(self) -> &'static str {
+        match self {
+            GrantInput::RefreshToken => "Refresh token",
+            GrantInput::Username => "Username",
+            GrantInput::Password => "Password",
+            GrantInput::RedirectUri => "Redirect URI",
+            GrantInput::Token => "Token",
+            GrantInput::SigningKey => "Signing key",
+            GrantInput::Assertion => "Assertion",
+            GrantInput::SubjectToken => "Subject token",
+            GrantInput::ActorToken => "Actor token",
+        }
+    }
 }
 
 /// What is missing from the configuration, as data: each face words it its own way (the

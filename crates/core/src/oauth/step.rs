@@ -12,6 +12,72 @@ use url::Url;
 
 use crate::http::HttpRequest;
 
+/// The kinds of step a flow takes: each request the engine sends is named by one. Its
+/// [`StepKind::name`] is the exchange's label (`"token request"`); the explanation of each kind
+/// lives above the engine, in `crate::steps`, matched exhaustively over this enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    Discovery,
+    /// The browser's visit to the authorization endpoint.
+    Authorization,
+    PushedAuthorization,
+    /// The token request of a grant (its text depends on the grant).
+    Token,
+    /// The device grant's polling of the token endpoint.
+    TokenPoll,
+    DeviceAuthorization,
+    Refresh,
+    ResourceCall,
+    Introspection,
+    Revocation,
+    Userinfo,
+    Jwks,
+}
+
+impl StepKind {
+    /// Every kind.
+    pub const ALL: [StepKind; 12] = [
+        StepKind::Discovery,
+        StepKind::Authorization,
+        StepKind::PushedAuthorization,
+        StepKind::Token,
+        StepKind::TokenPoll,
+        StepKind::DeviceAuthorization,
+        StepKind::Refresh,
+        StepKind::ResourceCall,
+        StepKind::Introspection,
+        StepKind::Revocation,
+        StepKind::Userinfo,
+        StepKind::Jwks,
+    ];
+
+    /// The step's name, as exchanges and step mode show it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            StepKind::Discovery => "discovery",
+            StepKind::Authorization => "authorization request",
+            StepKind::PushedAuthorization => "pushed authorization request",
+            StepKind::Token => "token request",
+            StepKind::TokenPoll => "token poll",
+            StepKind::DeviceAuthorization => "device authorization request",
+            StepKind::Refresh => "refresh request",
+            StepKind::ResourceCall => "resource call",
+            StepKind::Introspection => "introspection",
+            StepKind::Revocation => "revocation",
+            StepKind::Userinfo => "userinfo",
+            StepKind::Jwks => "JWKS",
+        }
+    }
+
+    /// The kind a step name names; JWKS fetches are named `JWKS …` in any case.
+    pub fn from_name(name: &str) -> Option<StepKind> {
+        if name.to_ascii_lowercase().starts_with("jwks") {
+            return Some(StepKind::Jwks);
+        }
+        StepKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 /// What the flow is about to do.
 #[derive(Debug, Clone)]
 pub enum Pending {
@@ -22,12 +88,17 @@ pub enum Pending {
 }
 
 impl Pending {
-    /// The step's name, as [`crate::steps::explain`] knows it.
+    /// The step's name (a [`StepKind::name`] for the engine's own steps).
     pub fn step(&self) -> &str {
         match self {
             Pending::Request { step, .. } => step,
-            Pending::Authorize { .. } => crate::steps::AUTHORIZE,
+            Pending::Authorize { .. } => StepKind::Authorization.name(),
         }
+    }
+
+    /// The kind of step, when the name is one of the engine's.
+    pub fn kind(&self) -> Option<StepKind> {
+        StepKind::from_name(self.step())
     }
 }
 

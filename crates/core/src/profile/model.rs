@@ -156,6 +156,36 @@ fn parse_url(field: &'static str, v: &Option<String>) -> Result<Option<url::Url>
 }
 
 impl Profile {
+    /// The setting of an endpoint given by hand.
+    pub fn endpoint(&self, kind: crate::oauth::EndpointKind) -> &Option<String> {
+        use crate::oauth::EndpointKind;
+        match kind {
+            EndpointKind::Authorization => &self.authorization_endpoint,
+            EndpointKind::Token => &self.token_endpoint,
+            EndpointKind::DeviceAuthorization => &self.device_authorization_endpoint,
+            EndpointKind::Introspection => &self.introspection_endpoint,
+            EndpointKind::Revocation => &self.revocation_endpoint,
+            EndpointKind::Userinfo => &self.userinfo_endpoint,
+            EndpointKind::Jwks => &self.jwks_uri,
+            EndpointKind::PushedAuthorization => &self.pushed_authorization_request_endpoint,
+        }
+    }
+
+    /// The setting of an endpoint given by hand (a face sets it from its flag or field).
+    pub fn endpoint_mut(&mut self, kind: crate::oauth::EndpointKind) -> &mut Option<String> {
+        use crate::oauth::EndpointKind;
+        match kind {
+            EndpointKind::Authorization => &mut self.authorization_endpoint,
+            EndpointKind::Token => &mut self.token_endpoint,
+            EndpointKind::DeviceAuthorization => &mut self.device_authorization_endpoint,
+            EndpointKind::Introspection => &mut self.introspection_endpoint,
+            EndpointKind::Revocation => &mut self.revocation_endpoint,
+            EndpointKind::Userinfo => &mut self.userinfo_endpoint,
+            EndpointKind::Jwks => &mut self.jwks_uri,
+            EndpointKind::PushedAuthorization => &mut self.pushed_authorization_request_endpoint,
+        }
+    }
+
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -165,29 +195,14 @@ impl Profile {
 
     /// The endpoints given by hand (not from discovery).
     pub fn endpoints(&self) -> Result<Endpoints, BadUrl> {
-        Ok(Endpoints {
+        let mut endpoints = Endpoints {
             issuer: parse_url("issuer", &self.issuer)?,
-            authorization_endpoint: parse_url(
-                "authorization_endpoint",
-                &self.authorization_endpoint,
-            )?,
-            token_endpoint: parse_url("token_endpoint", &self.token_endpoint)?,
-            device_authorization_endpoint: parse_url(
-                "device_authorization_endpoint",
-                &self.device_authorization_endpoint,
-            )?,
-            introspection_endpoint: parse_url(
-                "introspection_endpoint",
-                &self.introspection_endpoint,
-            )?,
-            revocation_endpoint: parse_url("revocation_endpoint", &self.revocation_endpoint)?,
-            userinfo_endpoint: parse_url("userinfo_endpoint", &self.userinfo_endpoint)?,
-            jwks_uri: parse_url("jwks_uri", &self.jwks_uri)?,
-            pushed_authorization_request_endpoint: parse_url(
-                "pushed_authorization_request_endpoint",
-                &self.pushed_authorization_request_endpoint,
-            )?,
-        })
+            ..Endpoints::default()
+        };
+        for kind in crate::oauth::EndpointKind::ALL {
+            *kind.slot(&mut endpoints) = parse_url(kind.metadata_name(), self.endpoint(kind))?;
+        }
+        Ok(endpoints)
     }
 
     /// The client settings (endpoints as given; discovery is the caller's step).

@@ -11,6 +11,7 @@ use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
 use crate::oauth::loopback::{self, Expected, LoopbackListener};
 use crate::oauth::request_object::{self, RequestObject};
+use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, FlowEvent, PkceMode, Session, pkce};
 use crate::secret::{AuthorizationCode, PkceVerifier, SecretKind};
 
@@ -135,7 +136,7 @@ pub async fn push(
         .collect();
     let (status, json) = session
         .post_authenticated(
-            "pushed authorization request",
+            StepKind::PushedAuthorization.name(),
             "pushed authorization",
             &endpoint,
             cfg,
@@ -286,7 +287,7 @@ pub async fn exchange_code(
         params.push(("resource".into(), r.clone()));
     }
     let (raw, tokens) = session
-        .token_request("token request", cfg, params, &secrets)
+        .token_request(StepKind::Token.name(), cfg, params, &secrets)
         .await?;
     let mut s = TokenSuccess::new(raw, tokens);
     s.code = Some(code.clone());

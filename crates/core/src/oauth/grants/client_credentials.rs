@@ -2,6 +2,7 @@
 
 use super::TokenSuccess;
 use crate::oauth::error::{FlowError, Missing};
+use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, Session};
 
 const NAME: &str = "client credentials";
@@ -17,7 +18,7 @@ pub async fn run(session: &mut Session, cfg: &ClientConfig) -> Result<TokenSucce
     let mut params = vec![("grant_type".to_string(), grant_type.to_string())];
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
-        .token_request("token request", cfg, params, &[])
+        .token_request(StepKind::Token.name(), cfg, params, &[])
         .await?;
     Ok(TokenSuccess::new(raw, tokens))
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::TokenSuccess;
 use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, Missing};
+use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, FlowEvent, Session};
 use crate::secret::{DeviceCode, SecretKind};
 
@@ -48,7 +49,7 @@ pub async fn authorize(
     session.hold_exchanges();
     let answered = session
         .post_authenticated(
-            "device authorization request",
+            StepKind::DeviceAuthorization.name(),
             "device authorization",
             &endpoint,
             cfg,
@@ -134,7 +135,7 @@ pub async fn poll(
         );
         let secrets = [(SecretKind::DeviceCode, auth.device_code.expose())];
         match session
-            .token_request("token poll", cfg, params, &secrets)
+            .token_request(StepKind::TokenPoll.name(), cfg, params, &secrets)
             .await
         {
             Ok((raw, tokens)) => return Ok(TokenSuccess::new(raw, tokens)),

@@ -10,6 +10,7 @@ use crate::oauth::assertion::{self, DEFAULT_LIFETIME};
 use crate::oauth::client_auth::signing_key;
 use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
+use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, Session};
 use crate::secret::SecretKind;
 
@@ -79,7 +80,7 @@ pub async fn run(
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
         .token_request(
-            "token request",
+            StepKind::Token.name(),
             cfg,
             params,
             &[(SecretKind::Assertion, jwt.as_str())],

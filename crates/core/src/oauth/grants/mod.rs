@@ -21,6 +21,7 @@ use super::TokenResponse;
 use super::connection::Connection;
 use super::endpoint::EndpointKind;
 use super::error::{FlowError, GrantInput, Missing};
+use super::step::StepKind;
 use crate::http::Exchange;
 use crate::secret::{AuthorizationCode, Password, RefreshToken};
 
@@ -54,6 +55,12 @@ pub struct GrantSpec {
     pub deprecated: bool,
     /// The endpoints the grant calls, in order.
     pub endpoints: &'static [EndpointKind],
+    /// What the user must give for this grant beyond the connection settings (each face
+    /// offers a flag or a form field for each: [`GrantInput::cli_flag`],
+    /// [`GrantInput::form_label`]).
+    pub inputs: &'static [GrantInput],
+    /// The steps the grant takes, in order (their texts: `crate::steps`).
+    pub steps: &'static [StepKind],
 }
 
 /// The grant registry, in the order menus show them.
@@ -66,6 +73,8 @@ pub const GRANTS: [GrantSpec; 7] = [
         grant_type: "authorization_code",
         deprecated: false,
         endpoints: &[EndpointKind::Authorization, EndpointKind::Token],
+        inputs: &[],
+        steps: &[StepKind::Authorization, StepKind::Token],
     },
     GrantSpec {
         kind: GrantKind::ClientCredentials,
@@ -75,6 +84,8 @@ pub const GRANTS: [GrantSpec; 7] = [
         grant_type: "client_credentials",
         deprecated: false,
         endpoints: &[EndpointKind::Token],
+        inputs: &[],
+        steps: &[StepKind::Token],
     },
     GrantSpec {
         kind: GrantKind::RefreshToken,
@@ -84,6 +95,8 @@ pub const GRANTS: [GrantSpec; 7] = [
         grant_type: "refresh_token",
         deprecated: false,
         endpoints: &[EndpointKind::Token],
+        inputs: &[GrantInput::RefreshToken],
+        steps: &[StepKind::Refresh],
     },
     GrantSpec {
         kind: GrantKind::DeviceCode,
@@ -93,6 +106,8 @@ pub const GRANTS: [GrantSpec; 7] = [
         grant_type: device::GRANT_TYPE,
         deprecated: false,
         endpoints: &[EndpointKind::DeviceAuthorization, EndpointKind::Token],
+        inputs: &[],
+        steps: &[StepKind::DeviceAuthorization, StepKind::TokenPoll],
     },
     GrantSpec {
         kind: GrantKind::JwtBearer,
@@ -102,6 +117,8 @@ pub const GRANTS: [GrantSpec; 7] = [
         grant_type: jwt_bearer::GRANT_TYPE,
         deprecated: false,
         endpoints: &[EndpointKind::Token],
+        inputs: &[GrantInput::Assertion],
+        steps: &[StepKind::Token],
     },
     GrantSpec {
         kind: GrantKind::TokenExchange,
@@ -111,6 +128,8 @@ pub const GRANTS: [GrantSpec; 7] = [
         grant_type: token_exchange::GRANT_TYPE,
         deprecated: false,
         endpoints: &[EndpointKind::Token],
+        inputs: &[GrantInput::SubjectToken],
+        steps: &[StepKind::Token],
     },
     GrantSpec {
         kind: GrantKind::Password,
@@ -120,6 +139,8 @@ pub const GRANTS: [GrantSpec; 7] = [
         grant_type: "password",
         deprecated: true,
         endpoints: &[EndpointKind::Token],
+        inputs: &[GrantInput::Username, GrantInput::Password],
+        steps: &[StepKind::Token],
     },
 ];
 
@@ -175,6 +196,30 @@ impl GrantKind {
     pub fn endpoints(self) -> &'static [EndpointKind] {
         self.spec().endpoints
     }
+
+    /// What the user must give for this grant (see [`GrantSpec::inputs`]).
+    pub fn inputs(self) -> &'static [GrantInput] {
+        self.spec().inputs
+    }
+
+    /// The steps this grant takes, in order.
+    pub fn steps(self) -> &'static [StepKind] {
+        self.spec().steps
+    }
+
+    /// The form fields a face shows for this grant's inputs: each input with its label.
+    pub fn form_fields(self) -> Vec<(GrantInput, &'static str)> {
+        self.inputs().iter().map(|i| (*i, i.form_label())).collect()
+    }
+}
+
+/// Every grant with the inputs it needs and their form labels, in the registry's order: what
+/// a face needs to build one form per grant.
+pub fn input_fields() -> Vec<(GrantKind, Vec<(GrantInput, &'static str)>)> {
+    GRANTS
+        .iter()
+        .map(|g| (g.kind, g.kind.form_fields()))
+        .collect()
 }
 
 impl fmt::Display for GrantKind {

@@ -4,6 +4,7 @@
 
 use super::TokenSuccess;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
+use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, Session};
 use crate::secret::{Password, Secret};
 
@@ -35,7 +36,7 @@ pub async fn run(
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
         .token_request(
-            "token request",
+            StepKind::Token.name(),
             cfg,
             params,
             &[(Password::KIND, password.expose())],

@@ -3,6 +3,7 @@
 
 use super::TokenSuccess;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
+use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, Session};
 use crate::secret::{RefreshToken, SecretKind};
 
@@ -31,7 +32,7 @@ pub async fn run(
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
         .token_request(
-            "refresh request",
+            StepKind::Refresh.name(),
             cfg,
             params,
             &[(SecretKind::RefreshToken, refresh_token)],

@@ -4,6 +4,7 @@
 
 use super::TokenSuccess;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
+use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, Session};
 use crate::secret::SecretKind;
 
@@ -97,7 +98,7 @@ pub async fn run(
     }
     params.extend(cfg.scope_params());
     let (raw, tokens) = session
-        .token_request("token request", cfg, params, &secrets)
+        .token_request(StepKind::Token.name(), cfg, params, &secrets)
         .await?;
     if let Some(issued) = &tokens.issued_token_type {
         session.emit(crate::oauth::FlowEvent::Note(format!(

@@ -6,7 +6,7 @@
 //! probe of `grantscope probe` should catch, or a stricter behaviour ([`SwitchKind::Stricter`])
 //! that teaches a newer specification. Each row names the probes (PROBES.md ids) it teaches.
 
-use super::config::SandboxConfig;
+use crate::state::config::{SandboxConfig, TeachingSwitches, UnsafeSwitches};
 
 /// What kind of teaching a switch does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,6 +275,32 @@ pub fn enabled(config: &SandboxConfig, kind: SwitchKind) -> Vec<&'static str> {
         .filter(|s| s.kind == kind && s.is_on(config))
         .map(|s| s.name)
         .collect()
+}
+
+// The switches' names, listed here beside their table (the configuration below knows nothing
+// of the table).
+impl UnsafeSwitches {
+    /// The command-line names of the switches that are on (the order of
+    /// [`SWITCHES`]).
+    pub fn enabled(&self) -> Vec<&'static str> {
+        let config = SandboxConfig {
+            unsafe_switches: *self,
+            ..SandboxConfig::default()
+        };
+        enabled(&config, SwitchKind::Unsafe)
+    }
+}
+
+impl TeachingSwitches {
+    /// The command-line names of the switches that are on (the order of
+    /// [`SWITCHES`]).
+    pub fn enabled(&self) -> Vec<&'static str> {
+        let config = SandboxConfig {
+            teaching_switches: *self,
+            ..SandboxConfig::default()
+        };
+        enabled(&config, SwitchKind::Stricter)
+    }
 }
 
 #[cfg(test)]

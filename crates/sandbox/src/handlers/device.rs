@@ -10,17 +10,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::app::App;
-use super::client_auth::authenticate_client;
-use super::clients::{GRANT_DEVICE_CODE, SeededUser, check_login, find_user};
-use super::page::{escape_html, page, seeded_user_rows};
-use super::protocol::{OAuthError, Params, json_response, validate_resources};
-use super::scope::resolve_scope;
-use super::store::{
+use crate::protocol::client_auth::authenticate_client;
+use crate::protocol::page::{escape_html, page, seeded_user_rows};
+use crate::protocol::scope::resolve_scope;
+use crate::protocol::wire::{OAuthError, Params, json_response, validate_resources};
+use crate::state::app::App;
+use crate::state::clients::{SeededUser, check_login, find_user};
+use crate::state::store::{
     DeviceRecord, DeviceStatus, ms, new_user_code, normalize_user_code, now_ms, now_secs,
     random_token, token_key,
 };
-use super::tls::Peer;
+use crate::state::tls::Peer;
+use grantscope_core::oauth::GrantKind;
 
 /// `POST /device_authorization` (RFC 8628 §3.1).
 pub(crate) async fn device_authorization(
@@ -43,7 +44,7 @@ fn start(
 ) -> Result<serde_json::Value, OAuthError> {
     let params = Params::from_form(headers, body)?;
     let client = authenticate_client(app, peer, "/device_authorization", headers, &params)?.client;
-    if !client.allows_grant(GRANT_DEVICE_CODE) {
+    if !client.allows_grant(GrantKind::DeviceCode) {
         return Err(OAuthError::new(
             "unauthorized_client",
             format!(

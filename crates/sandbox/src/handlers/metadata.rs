@@ -10,46 +10,31 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::app::App;
-use super::client_auth::authenticate_client;
-use super::clients::{
-    DEFAULT_AUDIENCE, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_JWT_BEARER, GRANT_PASSWORD, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, SCOPES_SUPPORTED,
-    SeededClient, seeded_clients,
-};
-use super::page::{escape_html, page, seeded_user_rows};
-use super::protocol::{OAuthError, Params, json_response};
-use super::resource::{RESOURCE_PATH, Refusal, accept};
-use super::store::{Grant, token_key};
-use super::tls::Peer;
+use crate::grants;
+use crate::paths::{PAR_PATH, RESOURCE_PATH};
+use crate::protocol::access::{Refusal, accept};
+use crate::protocol::client_auth::authenticate_client;
+use crate::protocol::page::{escape_html, page, seeded_user_rows};
+use crate::protocol::wire::{OAuthError, Params, json_response};
+use crate::state::app::App;
+use crate::state::clients::{DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SeededClient, seeded_clients};
+use crate::state::store::{Grant, token_key};
+use crate::state::tls::Peer;
+use grantscope_core::oauth::{AuthMethod, GrantKind};
 
 /// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
 pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
-    let mut grant_types = vec![
-        GRANT_AUTHORIZATION_CODE,
-        GRANT_CLIENT_CREDENTIALS,
-        GRANT_REFRESH_TOKEN,
-        GRANT_DEVICE_CODE,
-        GRANT_JWT_BEARER,
-        GRANT_TOKEN_EXCHANGE,
-    ];
-    if app.config.unsafe_switches.allow_password_grant {
-        grant_types.push(GRANT_PASSWORD);
-    }
+    let grant_types: Vec<&str> = grants::offered_grants(&app.config)
+        .into_iter()
+        .map(GrantKind::grant_type)
+        .collect();
     let pkce_methods: Vec<&str> = if app.config.unsafe_switches.allow_plain_pkce {
         vec!["S256", "plain"]
     } else {
         vec!["S256"]
     };
-    let auth_methods = [
-        "client_secret_basic",
-        "client_secret_post",
-        "private_key_jwt",
-        "client_secret_jwt",
-        "tls_client_auth",
-        "self_signed_tls_client_auth",
-        "none",
-    ];
+    // Every method of the core's registry: the sandbox has a client for each.
+    let auth_methods = AuthMethod::ALL.map(AuthMethod::as_str);
     let assertion_algs = ["ES256", "HS256", "HS384", "HS512"];
     let response_types: &[&str] = if app.config.unsafe_switches.allow_implicit {
         &[
@@ -64,7 +49,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
     } else {
         &["code"]
     };
-    let mut request_object_algs = super::request_object::REQUEST_OBJECT_ALGS.to_vec();
+    let mut request_object_algs = crate::protocol::request_object::REQUEST_OBJECT_ALGS.to_vec();
     if app.config.unsafe_switches.accept_unsigned_request_object {
         request_object_algs.push("none");
     }
@@ -73,7 +58,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "authorization_endpoint": app.url("/authorize"),
         "token_endpoint": app.url("/token"),
         "device_authorization_endpoint": app.url("/device_authorization"),
-        "pushed_authorization_request_endpoint": app.url(super::par::PAR_PATH),
+        "pushed_authorization_request_endpoint": app.url(PAR_PATH),
         "require_pushed_authorization_requests": app.config.teaching_switches.require_par,
         "introspection_endpoint": app.url("/introspect"),
         "revocation_endpoint": app.url("/revoke"),
@@ -81,7 +66,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "jwks_uri": app.url("/jwks"),
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": response_types,
-        "response_modes_supported": super::response_mode::SUPPORTED,
+        "response_modes_supported": crate::state::store::RESPONSE_MODES,
         "authorization_signing_alg_values_supported": [app.config.signing_alg.as_str()],
         "grant_types_supported": grant_types,
         "token_endpoint_auth_methods_supported": auth_methods,
@@ -93,7 +78,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "tls_client_certificate_bound_access_tokens": true,
         "code_challenge_methods_supported": pkce_methods,
         "subject_types_supported": ["public"],
-        "acr_values_supported": [super::config::STEP_UP_ACR],
+        "acr_values_supported": [crate::state::config::STEP_UP_ACR],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "userinfo_signing_alg_values_supported": [],
         "claims_supported": [
@@ -101,8 +86,8 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             "name", "preferred_username", "email", "email_verified"
         ],
         "authorization_response_iss_parameter_supported": true,
-        "dpop_signing_alg_values_supported": super::dpop::DPOP_ALGS,
-        "authorization_details_types_supported": super::rar::DETAIL_TYPES,
+        "dpop_signing_alg_values_supported": crate::protocol::dpop::DPOP_ALGS,
+        "authorization_details_types_supported": crate::protocol::rar::DETAIL_TYPES,
         "request_parameter_supported": true,
         "request_object_signing_alg_values_supported": request_object_algs,
         "request_uri_parameter_supported": false,
@@ -131,7 +116,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
                 "revocation_endpoint": alias("/revoke"),
                 "device_authorization_endpoint": alias("/device_authorization"),
                 "userinfo_endpoint": alias("/userinfo"),
-                "pushed_authorization_request_endpoint": alias(super::par::PAR_PATH),
+                "pushed_authorization_request_endpoint": alias(PAR_PATH),
             }),
         );
     }
@@ -146,7 +131,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
 /// The switches that are on, each with its explanation and the probes it teaches (the
 /// discovery document's `grantscope_sandbox.switches_on`).
 fn switches_on(app: &App) -> Value {
-    super::switches::SWITCHES
+    crate::state::switches::SWITCHES
         .iter()
         .filter(|s| s.is_on(&app.config))
         .map(|s| json!({ "name": s.name, "explanation": s.explanation, "probes": s.probes }))
@@ -388,8 +373,8 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
                 "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
                 escape_html(c.id),
                 escape_html(c.secret.unwrap_or(match c.auth {
-                    super::clients::ClientAuth::None => "(none: public)",
-                    _ => c.auth.names()[0],
+                    crate::state::clients::ClientAuth::None => "(none: public)",
+                    _ => c.auth.name(),
                 })),
                 escape_html(c.description)
             )
@@ -403,7 +388,7 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
             escape_html(base),
             escape_html(
                 &app.client_keys
-                    .cert_file(super::client_keys::CA_KEY)
+                    .cert_file(crate::state::client_keys::CA_KEY)
                     .display()
                     .to_string()
             )
@@ -418,4 +403,50 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         issuer = escape_html(&app.issuer),
     );
     page(&app, StatusCode::OK, "grantscope sandbox", &body)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::state::config::UnsafeSwitches;
+    use grantscope_core::oauth::EndpointKind;
+    use grantscope_core::oauth::grants::GRANTS;
+
+    /// Discovery names every endpoint of the core's registry, every grant the sandbox offers and
+    /// every client authentication method: a row added there and forgotten here fails.
+    #[tokio::test]
+    async fn discovery_follows_the_core_registries() {
+        for password in [false, true] {
+            let switches = UnsafeSwitches {
+                allow_password_grant: password,
+                ..UnsafeSwitches::default()
+            };
+            let (app, _dir) = App::for_tests(switches);
+            let app = Arc::new(app);
+            let response = discovery(State(Arc::clone(&app))).await;
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let doc: Value = serde_json::from_slice(&body).unwrap();
+            for kind in EndpointKind::ALL {
+                assert!(doc[kind.metadata_name()].is_string(), "{kind:?}");
+            }
+            let grants: Vec<&str> = doc["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g.as_str().unwrap())
+                .collect();
+            let offered: Vec<&str> = GRANTS
+                .iter()
+                .filter(|g| grants::offered(&app.config, g.kind))
+                .map(|g| g.grant_type)
+                .collect();
+            assert_eq!(grants, offered);
+            assert_eq!(grants.contains(&"password"), password);
+            let methods = doc["token_endpoint_auth_methods_supported"].clone();
+            assert_eq!(methods, json!(AuthMethod::ALL.map(AuthMethod::as_str)));
+        }
+    }
 }

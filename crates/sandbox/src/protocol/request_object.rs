@@ -8,10 +8,10 @@
 
 use serde_json::Value;
 
-use super::app::App;
-use super::clients::{ClientAuth, find_client};
-use super::protocol::{OAuthError, Params};
-use super::store::now_secs;
+use crate::protocol::wire::{OAuthError, Params};
+use crate::state::app::App;
+use crate::state::clients::{ClientAuth, find_client};
+use crate::state::store::now_secs;
 use grantscope_core::keys::{ParsedJws, Signer};
 
 /// The algorithms request objects may be signed with.

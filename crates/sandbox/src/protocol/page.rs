@@ -4,8 +4,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::app::App;
-use super::switches::{SWITCHES, SwitchKind};
+use crate::state::app::App;
+use crate::state::switches::{SWITCHES, SwitchKind};
 
 /// Escapes text for HTML element content and attribute values (the loopback page's escaper).
 pub(crate) use grantscope_core::oauth::loopback::html_escape as escape_html;
@@ -13,7 +13,7 @@ pub(crate) use grantscope_core::oauth::loopback::html_escape as escape_html;
 /// The seeded users as table rows (login, password, and the display name when asked), for
 /// the pages that list the demo accounts.
 pub(crate) fn seeded_user_rows(with_name: bool) -> String {
-    super::clients::seeded_users()
+    crate::state::clients::seeded_users()
         .iter()
         .map(|u| {
             let name = if with_name {

@@ -28,7 +28,7 @@ use tokio_rustls::rustls::{
 };
 use tokio_rustls::server::TlsStream;
 
-use super::client_keys::ClientKeys;
+use crate::state::client_keys::ClientKeys;
 
 /// How long a client may take to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -187,7 +187,7 @@ pub(crate) async fn bind(
     port: u16,
     keys: &ClientKeys,
     mut stop: watch::Receiver<bool>,
-) -> Result<TlsListener, super::SandboxError> {
+) -> Result<TlsListener, crate::error::SandboxError> {
     let chain: Vec<CertificateDer<'static>> = keys
         .server
         .certs
@@ -203,18 +203,18 @@ pub(crate) async fn bind(
     });
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| super::SandboxError::Tls(e.to_string()))?
+        .map_err(|e| crate::error::SandboxError::Tls(e.to_string()))?
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, key)
-        .map_err(|e| super::SandboxError::Tls(e.to_string()))?;
+        .map_err(|e| crate::error::SandboxError::Tls(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
-        .map_err(|source| super::SandboxError::Bind { port, source })?;
+        .map_err(|source| crate::error::SandboxError::Bind { port, source })?;
     let local = tcp
         .local_addr()
-        .map_err(|source| super::SandboxError::Bind { port, source })?;
+        .map_err(|source| crate::error::SandboxError::Bind { port, source })?;
     let (tx, ready) = mpsc::channel(16);
     tokio::spawn(async move {
         loop {

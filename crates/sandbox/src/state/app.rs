@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
-use super::client_keys::ClientKeys;
-use super::config::SandboxConfig;
-use super::dpop::DpopMemory;
-use super::keys::KeySet;
-use super::store::Store;
-use super::tls::CaCheck;
+use crate::state::client_keys::ClientKeys;
+use crate::state::config::SandboxConfig;
+use crate::state::dpop_memory::DpopMemory;
+use crate::state::keys::KeySet;
+use crate::state::store::Store;
+use crate::state::tls::CaCheck;
 
 /// State shared by every request of one running sandbox.
 pub(crate) struct App {
@@ -87,7 +87,9 @@ impl App {
 impl App {
     /// An application on `http://127.0.0.1:1` with keys in a temporary directory.
     #[allow(clippy::unwrap_used)]
-    pub(crate) fn for_tests(switches: super::config::UnsafeSwitches) -> (App, tempfile::TempDir) {
+    pub(crate) fn for_tests(
+        switches: crate::state::config::UnsafeSwitches,
+    ) -> (App, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let keys = KeySet::load_or_create(&dir.path().join("signing")).unwrap();
         let client_keys = ClientKeys::load_or_create(&dir.path().join("clients")).unwrap();

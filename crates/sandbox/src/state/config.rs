@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::keys::SigningAlg;
+use crate::state::keys::SigningAlg;
 
 /// Environment variable that overrides the configuration directory (also used by tests).
 pub const CONFIG_DIR_ENV: &str = "GRANTSCOPE_CONFIG_DIR";
@@ -76,18 +76,6 @@ pub struct UnsafeSwitches {
     pub pin_loopback_port: bool,
 }
 
-impl UnsafeSwitches {
-    /// The command-line names of the switches that are on (the order of
-    /// [`super::switches::SWITCHES`]).
-    pub fn enabled(&self) -> Vec<&'static str> {
-        let config = SandboxConfig {
-            unsafe_switches: *self,
-            ..SandboxConfig::default()
-        };
-        super::switches::enabled(&config, super::switches::SwitchKind::Unsafe)
-    }
-}
-
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
 /// All off by default; each is named `--…` on the command line and announced on every page, in
 /// discovery and on stderr when on.
@@ -100,18 +88,6 @@ pub struct TeachingSwitches {
     /// The protected resource demands a stronger authentication than the sandbox's login gives
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
     pub require_step_up: bool,
-}
-
-impl TeachingSwitches {
-    /// The command-line names of the switches that are on (the order of
-    /// [`super::switches::SWITCHES`]).
-    pub fn enabled(&self) -> Vec<&'static str> {
-        let config = SandboxConfig {
-            teaching_switches: *self,
-            ..SandboxConfig::default()
-        };
-        super::switches::enabled(&config, super::switches::SwitchKind::Stricter)
-    }
 }
 
 /// The `acr` the resource's step-up switch demands: reached by a login whose request named it

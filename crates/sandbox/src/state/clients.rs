@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use grantscope_core::oauth::{AuthMethod, GrantKind};
+
 /// Whether a client can keep a secret (RFC 6749 §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientKind {
@@ -43,16 +45,26 @@ pub enum ClientAuth {
 }
 
 impl ClientAuth {
-    /// The `token_endpoint_auth_method` name(s).
-    pub fn names(self) -> &'static [&'static str] {
+    /// The core's client authentication method(s) this registration accepts.
+    pub fn methods(self) -> &'static [AuthMethod] {
         match self {
-            ClientAuth::Secret => &["client_secret_basic", "client_secret_post"],
-            ClientAuth::None => &["none"],
-            ClientAuth::PrivateKeyJwt => &["private_key_jwt"],
-            ClientAuth::ClientSecretJwt => &["client_secret_jwt"],
-            ClientAuth::TlsClientAuth => &["tls_client_auth"],
-            ClientAuth::SelfSignedTlsClientAuth => &["self_signed_tls_client_auth"],
+            ClientAuth::Secret => &[AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost],
+            ClientAuth::None => &[AuthMethod::None],
+            ClientAuth::PrivateKeyJwt => &[AuthMethod::PrivateKeyJwt],
+            ClientAuth::ClientSecretJwt => &[AuthMethod::ClientSecretJwt],
+            ClientAuth::TlsClientAuth => &[AuthMethod::TlsClientAuth],
+            ClientAuth::SelfSignedTlsClientAuth => &[AuthMethod::SelfSignedTlsClientAuth],
         }
+    }
+
+    /// The `token_endpoint_auth_method` name(s).
+    pub fn names(self) -> Vec<&'static str> {
+        self.methods().iter().map(|m| m.as_str()).collect()
+    }
+
+    /// The first name (what a page shows in place of a secret).
+    pub fn name(self) -> &'static str {
+        self.methods().first().map_or("none", |m| m.as_str())
     }
 
     /// Whether the client authenticates with a certificate (and gets certificate-bound tokens).
@@ -63,21 +75,6 @@ impl ClientAuth {
         )
     }
 }
-
-/// Grant type identifiers as they appear in `grant_type` and in discovery.
-pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
-/// The client credentials grant (RFC 6749 §4.4).
-pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
-/// The refresh token grant (RFC 6749 §6).
-pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
-/// The device authorization grant (RFC 8628 §3.4).
-pub const GRANT_DEVICE_CODE: &str = grantscope_core::oauth::grants::device::GRANT_TYPE;
-/// The JWT bearer authorization grant (RFC 7523 §2.1).
-pub const GRANT_JWT_BEARER: &str = grantscope_core::oauth::grants::jwt_bearer::GRANT_TYPE;
-/// Token exchange (RFC 8693 §2.1).
-pub const GRANT_TOKEN_EXCHANGE: &str = grantscope_core::oauth::grants::token_exchange::GRANT_TYPE;
-/// `grant_type` of the deprecated password grant (RFC 6749 §4.3), only behind a teaching switch.
-pub const GRANT_PASSWORD: &str = "password";
 
 /// The subject DN registered for the `tls_client_auth` client (RFC 8705 §2.1.2).
 pub const MTLS_SUBJECT_DN: &str = "CN=sandbox-mtls";
@@ -108,8 +105,8 @@ pub struct SeededClient {
     pub auth: ClientAuth,
     /// One line for people: what the client stands for and which grants it may use.
     pub description: &'static str,
-    /// The `grant_type` values this client may use.
-    pub grant_types: &'static [&'static str],
+    /// The grants this client may use (their `grant_type` values: [`GrantKind::grant_type`]).
+    pub grant_types: &'static [GrantKind],
     /// Registered redirect URIs; a loopback IP redirect matches on any port (RFC 8252 §7.3).
     pub redirect_uris: &'static [&'static str],
     /// The scopes this client may ask for.
@@ -119,9 +116,9 @@ pub struct SeededClient {
 }
 
 impl SeededClient {
-    /// Whether the client may use `grant_type`.
-    pub fn allows_grant(&self, grant_type: &str) -> bool {
-        self.grant_types.contains(&grant_type)
+    /// Whether the client may use `grant`.
+    pub fn allows_grant(&self, grant: GrantKind) -> bool {
+        self.grant_types.contains(&grant)
     }
 
     /// Whether `redirect_uri` is registered for this client: an exact string match, except
@@ -141,7 +138,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         kind: ClientKind::Confidential,
         auth: ClientAuth::Secret,
         description: "confidential service client: client credentials grant (machine to machine)",
-        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        grant_types: &[GrantKind::ClientCredentials],
         redirect_uris: &[],
         scopes: &["api:read", "api:write"],
         default_scope: "api:read",
@@ -155,10 +152,10 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
                       http://127.0.0.1:ANY_PORT/callback), refresh token, device code (and the \
                       password grant, only with --unsafe-allow-password-grant)",
         grant_types: &[
-            GRANT_AUTHORIZATION_CODE,
-            GRANT_REFRESH_TOKEN,
-            GRANT_DEVICE_CODE,
-            GRANT_PASSWORD,
+            GrantKind::AuthorizationCode,
+            GrantKind::RefreshToken,
+            GrantKind::DeviceCode,
+            GrantKind::Password,
         ],
         redirect_uris: &["http://127.0.0.1/callback"],
         scopes: &["openid", "profile", "email", "offline_access", "api:read"],
@@ -173,9 +170,9 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
                       redirect http://127.0.0.1:ANY_PORT/callback), refresh token (and the \
                       password grant, only with --unsafe-allow-password-grant)",
         grant_types: &[
-            GRANT_AUTHORIZATION_CODE,
-            GRANT_REFRESH_TOKEN,
-            GRANT_PASSWORD,
+            GrantKind::AuthorizationCode,
+            GrantKind::RefreshToken,
+            GrantKind::Password,
         ],
         redirect_uris: &["http://127.0.0.1/callback"],
         scopes: &[
@@ -196,7 +193,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         description: "confidential service client whose id and secret hold reserved characters \
                       (: @ / + % & =): client credentials; Basic must form-encode both first \
                       (RFC 6749 §2.3.1)",
-        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        grant_types: &[GrantKind::ClientCredentials],
         redirect_uris: &[],
         scopes: &["api:read"],
         default_scope: "api:read",
@@ -210,9 +207,9 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
                       into the key directory, see below): client credentials, JWT bearer \
                       (assertions it signs for a user), token exchange",
         grant_types: &[
-            GRANT_CLIENT_CREDENTIALS,
-            GRANT_JWT_BEARER,
-            GRANT_TOKEN_EXCHANGE,
+            GrantKind::ClientCredentials,
+            GrantKind::JwtBearer,
+            GrantKind::TokenExchange,
         ],
         redirect_uris: &[],
         scopes: &["openid", "profile", "api:read", "api:write"],
@@ -225,7 +222,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         auth: ClientAuth::ClientSecretJwt,
         description: "service client authenticating with client_secret_jwt (HS256/384/512 with \
                       its secret): client credentials, token exchange",
-        grant_types: &[GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        grant_types: &[GrantKind::ClientCredentials, GrantKind::TokenExchange],
         redirect_uris: &[],
         scopes: &["api:read", "api:write"],
         default_scope: "api:read",
@@ -238,7 +235,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         description: "service client authenticating with tls_client_auth (a certificate for \
                       CN=sandbox-mtls from the sandbox's test CA) on the TLS listener; \
                       certificate-bound tokens: client credentials, token exchange",
-        grant_types: &[GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        grant_types: &[GrantKind::ClientCredentials, GrantKind::TokenExchange],
         redirect_uris: &[],
         scopes: &["api:read", "api:write"],
         default_scope: "api:read",
@@ -251,7 +248,7 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         description: "service client authenticating with self_signed_tls_client_auth (its \
                       registered self-signed certificate) on the TLS listener; \
                       certificate-bound tokens: client credentials",
-        grant_types: &[GRANT_CLIENT_CREDENTIALS],
+        grant_types: &[GrantKind::ClientCredentials],
         redirect_uris: &[],
         scopes: &["api:read"],
         default_scope: "api:read",
@@ -417,15 +414,13 @@ mod tests {
             }
         }
         assert!(find_client("sandbox-native").is_some());
-        // Every grant a seeded client may use is a grant of the core's registry.
-        for client in seeded_clients() {
-            for grant_type in client.grant_types {
-                assert!(
-                    grantscope_core::oauth::grants::GrantKind::from_grant_type(grant_type)
-                        .is_some(),
-                    "{grant_type}"
-                );
-            }
+        // Every grant of the core's registry can be run here: some seeded client may use it.
+        for grant in grantscope_core::oauth::grants::GRANTS {
+            assert!(
+                seeded_clients().iter().any(|c| c.allows_grant(grant.kind)),
+                "no seeded client may use {}",
+                grant.name
+            );
         }
         assert!(check_login("alice", "alice-password").is_some());
         assert!(check_login("alice", "bob-password").is_none());

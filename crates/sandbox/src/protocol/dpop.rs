@@ -3,9 +3,7 @@
 //! a recent `iat`, a `jti` not seen within the window, `ath` on resource requests), and the
 //! server nonces (`DPoP-Nonce`) the `require-dpop-nonce` teaching switch demands.
 
-use std::collections::HashMap;
 use std::str::FromStr as _;
-use std::sync::{Mutex, PoisonError};
 
 use axum::http::{HeaderMap, HeaderValue};
 use base64::Engine as _;
@@ -13,21 +11,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use super::app::App;
-use super::store::{now_secs, random_token};
+use crate::state::app::App;
+use crate::state::dpop_memory::{FUTURE_SKEW_SECS, WINDOW_SECS};
+use crate::state::store::now_secs;
 
 /// The proof algorithms the sandbox verifies (asymmetric only: RFC 9449 §4.2).
 pub(crate) const DPOP_ALGS: [&str; 8] = [
     "ES256", "ES384", "RS256", "RS384", "RS512", "PS256", "PS384", "EdDSA",
 ];
 
-/// How old a proof's `iat` may be, and how long its `jti` is remembered (seconds).
-const WINDOW_SECS: u64 = 300;
-/// How far in the future a proof's `iat` may be (clock skew, seconds).
-const FUTURE_SKEW_SECS: u64 = 60;
-/// How long one server nonce is handed out before a new one replaces it (the previous stays
-/// valid for one more period).
-const NONCE_PERIOD_SECS: u64 = 300;
 /// Largest proof accepted, in bytes.
 const MAX_PROOF_LEN: usize = 8 * 1024;
 
@@ -61,63 +53,6 @@ impl ProofError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Proven {
     pub jkt: String,
-}
-
-/// The proofs' `jti`s seen within the window and the server nonces.
-#[derive(Debug, Default)]
-pub(crate) struct DpopMemory {
-    inner: Mutex<Memory>,
-}
-
-#[derive(Debug, Default)]
-struct Memory {
-    /// `jkt` + `jti` → when it may be forgotten.
-    seen: HashMap<(String, String), u64>,
-    /// The nonce handed out now, and since when.
-    current: Option<(String, u64)>,
-    /// The one before it (still accepted).
-    previous: Option<String>,
-}
-
-impl DpopMemory {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The nonce to hand out now (rotating it when its period is over).
-    pub(crate) fn nonce(&self) -> String {
-        let now = now_secs();
-        let mut memory = self.lock();
-        match &memory.current {
-            Some((nonce, since)) if now.saturating_sub(*since) < NONCE_PERIOD_SECS => nonce.clone(),
-            _ => {
-                let fresh = random_token(16);
-                memory.previous = memory.current.take().map(|(n, _)| n);
-                memory.current = Some((fresh.clone(), now));
-                fresh
-            }
-        }
-    }
-
-    fn nonce_valid(&self, nonce: &str) -> bool {
-        let current = self.nonce();
-        let memory = self.lock();
-        nonce == current || memory.previous.as_deref() == Some(nonce)
-    }
-
-    /// Remembers `jti` for the key; false when it was seen within the window (a replay).
-    fn first_use(&self, jkt: &str, jti: &str, now: u64) -> bool {
-        let mut memory = self.lock();
-        memory.seen.retain(|_, until| *until > now);
-        let key = (jkt.to_string(), jti.to_string());
-        if memory.seen.contains_key(&key) {
-            return false;
-        }
-        memory
-            .seen
-            .insert(key, now + WINDOW_SECS + FUTURE_SKEW_SECS);
-        true
-    }
 }
 
 /// The `DPoP-Nonce` header value to send when the nonce switch is on.
@@ -279,7 +214,7 @@ fn verify_proof(
     }
     if let Some(token) = access_token {
         match text("ath") {
-            Some(a) if super::clients::secrets_equal(a, &ath(token)) => {}
+            Some(a) if crate::state::clients::secrets_equal(a, &ath(token)) => {}
             Some(_) => {
                 return Err(invalid(
                     "the proof's ath is not base64url(SHA-256(access token)) of the token sent",
@@ -330,23 +265,5 @@ mod tests {
             normalise_htu("HTTP://Example.COM:80/token?x=1#f").as_deref(),
             Some("http://example.com/token")
         );
-    }
-
-    #[test]
-    fn a_jti_is_accepted_once_per_key() {
-        let memory = DpopMemory::default();
-        assert!(memory.first_use("k", "j", 100));
-        assert!(!memory.first_use("k", "j", 101));
-        assert!(memory.first_use("other", "j", 101));
-        // Past the window it is forgotten.
-        assert!(memory.first_use("k", "j", 100 + WINDOW_SECS + FUTURE_SKEW_SECS + 1));
-    }
-
-    #[test]
-    fn the_previous_nonce_stays_valid() {
-        let memory = DpopMemory::default();
-        let first = memory.nonce();
-        assert!(memory.nonce_valid(&first));
-        assert!(!memory.nonce_valid("made-up"));
     }
 }

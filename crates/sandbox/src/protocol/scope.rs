@@ -2,8 +2,8 @@
 //! client may ask for (RFC 6749 §3.3), narrowing on refresh (§6), and RFC 8707 resources at the
 //! token endpoint (§2.2).
 
-use super::clients::SeededClient;
-use super::protocol::{OAuthError, validate_resources};
+use crate::protocol::wire::{OAuthError, validate_resources};
+use crate::state::clients::SeededClient;
 
 /// Resolves a requested scope against what the client may ask for; `None` gives its default.
 pub(crate) fn resolve_scope(
@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn scopes_resolve_and_narrow() {
-        let native = super::super::clients::find_client("sandbox-native").unwrap();
+        let native = crate::state::clients::find_client("sandbox-native").unwrap();
         assert_eq!(resolve_scope(native, None).unwrap(), "openid profile");
         assert_eq!(
             resolve_scope(native, Some("openid openid email")).unwrap(),

@@ -10,64 +10,14 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::app::App;
-use super::page::escape_html;
-use super::store::now_secs;
+use crate::protocol::page::escape_html;
+use crate::state::app::App;
+use crate::state::store::{ResponseMode, now_secs};
 
-/// The `response_mode` values the sandbox answers with.
-pub(crate) const SUPPORTED: [&str; 7] = [
-    "query",
-    "fragment",
-    "form_post",
-    "query.jwt",
-    "fragment.jwt",
-    "form_post.jwt",
-    "jwt",
-];
 /// Lifetime of a JARM response JWT (seconds).
 const JARM_TTL_SECS: u64 = 120;
 /// The form_post page's script (its hash is the only script the page's CSP allows).
 const SUBMIT_SCRIPT: &str = "document.forms[0].submit();";
-
-/// A response mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum ResponseMode {
-    #[default]
-    Query,
-    Fragment,
-    FormPost,
-    QueryJwt,
-    FragmentJwt,
-    FormPostJwt,
-}
-
-impl ResponseMode {
-    /// Reads `response_mode` (absent: query; `jwt` is `query.jwt` for the code flow).
-    pub(crate) fn parse(value: Option<&str>) -> Result<ResponseMode, String> {
-        Ok(match value {
-            None | Some("query") => ResponseMode::Query,
-            Some("fragment") => ResponseMode::Fragment,
-            Some("form_post") => ResponseMode::FormPost,
-            Some("query.jwt") | Some("jwt") => ResponseMode::QueryJwt,
-            Some("fragment.jwt") => ResponseMode::FragmentJwt,
-            Some("form_post.jwt") => ResponseMode::FormPostJwt,
-            Some(other) => {
-                return Err(format!(
-                    "response_mode {:?} is not supported (supported: {})",
-                    grantscope_core::http::excerpt(other, 32),
-                    SUPPORTED.join(", ")
-                ));
-            }
-        })
-    }
-
-    fn is_jwt(self) -> bool {
-        matches!(
-            self,
-            ResponseMode::QueryJwt | ResponseMode::FragmentJwt | ResponseMode::FormPostJwt
-        )
-    }
-}
 
 /// Sends `pairs` to the client's `redirect_uri` in `mode`.
 pub(crate) fn deliver(

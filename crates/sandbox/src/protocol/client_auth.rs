@@ -6,12 +6,15 @@ use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::app::App;
-use super::assertion;
-use super::clients::{ClientAuth, MTLS_SUBJECT_DN, SeededClient, find_client, secrets_equal};
-use super::protocol::{OAuthError, Params};
-use super::tls::Peer;
+use crate::protocol::assertion;
+use crate::protocol::wire::{OAuthError, Params};
+use crate::state::app::App;
+use crate::state::clients::{
+    ClientAuth, MTLS_SUBJECT_DN, SeededClient, find_client, secrets_equal,
+};
+use crate::state::tls::Peer;
 use grantscope_core::keys::{Certificate, ParsedJws, Signer};
+use grantscope_core::oauth::AuthMethod;
 use grantscope_core::oauth::assertion::CLIENT_ASSERTION_TYPE;
 
 /// Who authenticated, how, and the certificate a token issued now must be bound to.
@@ -65,13 +68,13 @@ pub(crate) fn authenticate_client(
             }
             // An empty Basic password is how some libraries send a public client's id.
             let secret = Some(secret).filter(|s| !s.is_empty());
-            (id, secret, "client_secret_basic")
+            (id, secret, AuthMethod::ClientSecretBasic.as_str())
         }
         None => match body_id {
             Some(id) => (
                 id.to_string(),
                 body_secret.map(str::to_string),
-                "client_secret_post",
+                AuthMethod::ClientSecretPost.as_str(),
             ),
             None => {
                 return Err(OAuthError::invalid_client(
@@ -157,12 +160,14 @@ fn assertion_auth(
     let client = find_client(id)
         .ok_or_else(|| OAuthError::invalid_client(format!("unknown client {id:?}")))?;
     let (signer, method) = match (client.auth, client.secret) {
-        (ClientAuth::PrivateKeyJwt, _) => {
-            (Signer::Key(&app.client_keys.jwt.key), "private_key_jwt")
-        }
-        (ClientAuth::ClientSecretJwt, Some(secret)) => {
-            (Signer::Secret(secret.as_bytes()), "client_secret_jwt")
-        }
+        (ClientAuth::PrivateKeyJwt, _) => (
+            Signer::Key(&app.client_keys.jwt.key),
+            AuthMethod::PrivateKeyJwt.as_str(),
+        ),
+        (ClientAuth::ClientSecretJwt, Some(secret)) => (
+            Signer::Secret(secret.as_bytes()),
+            AuthMethod::ClientSecretJwt.as_str(),
+        ),
         (auth, _) => {
             return Err(OAuthError::invalid_client(format!(
                 "client {} is registered for {}, not a JWT client assertion",
@@ -188,7 +193,7 @@ fn certificate_auth(
     peer: &Peer,
     client: &'static SeededClient,
 ) -> Result<Authenticated, OAuthError> {
-    let method = client.auth.names()[0];
+    let method = client.auth.name();
     if !peer.tls {
         return Err(OAuthError::invalid_client(format!(
             "client {} authenticates with {method}: call the TLS listener's endpoint (see \
@@ -292,7 +297,7 @@ pub(crate) fn form_decode(value: &str) -> Option<String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::config::UnsafeSwitches;
+    use crate::state::config::UnsafeSwitches;
     use axum::http::{HeaderValue, StatusCode};
     use grantscope_core::keys::{JwsAlg, PrivateKey};
     use grantscope_core::oauth::assertion::{ClientAssertionSpec, client_assertion};
@@ -393,7 +398,7 @@ mod tests {
     }
 
     fn now() -> u64 {
-        crate::store::now_secs()
+        crate::state::store::now_secs()
     }
 
     #[test]

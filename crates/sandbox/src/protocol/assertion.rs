@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::app::App;
-use super::store::now_secs;
+use crate::state::app::App;
+use crate::state::store::now_secs;
 use grantscope_core::keys::{ParsedJws, Signer};
 
 /// Allowed clock difference for `exp` and `nbf`.

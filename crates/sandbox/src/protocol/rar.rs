@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::protocol::OAuthError;
+use crate::protocol::wire::OAuthError;
 
 /// The detail types the sandbox accepts (advertised as `authorization_details_types_supported`).
 pub(crate) const DETAIL_TYPES: [&str; 2] = ["payment_initiation", "account_information"];

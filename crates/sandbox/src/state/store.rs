@@ -12,7 +12,57 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
-use super::clients::{SeededClient, SeededUser};
+use crate::state::clients::{SeededClient, SeededUser};
+
+/// The `response_mode` values the sandbox answers with.
+pub(crate) const RESPONSE_MODES: [&str; 7] = [
+    "query",
+    "fragment",
+    "form_post",
+    "query.jwt",
+    "fragment.jwt",
+    "form_post.jwt",
+    "jwt",
+];
+/// A response mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ResponseMode {
+    #[default]
+    Query,
+    Fragment,
+    FormPost,
+    QueryJwt,
+    FragmentJwt,
+    FormPostJwt,
+}
+
+impl ResponseMode {
+    /// Reads `response_mode` (absent: query; `jwt` is `query.jwt` for the code flow).
+    pub(crate) fn parse(value: Option<&str>) -> Result<ResponseMode, String> {
+        Ok(match value {
+            None | Some("query") => ResponseMode::Query,
+            Some("fragment") => ResponseMode::Fragment,
+            Some("form_post") => ResponseMode::FormPost,
+            Some("query.jwt") | Some("jwt") => ResponseMode::QueryJwt,
+            Some("fragment.jwt") => ResponseMode::FragmentJwt,
+            Some("form_post.jwt") => ResponseMode::FormPostJwt,
+            Some(other) => {
+                return Err(format!(
+                    "response_mode {:?} is not supported (supported: {})",
+                    grantscope_core::http::excerpt(other, 32),
+                    RESPONSE_MODES.join(", ")
+                ));
+            }
+        })
+    }
+
+    pub(crate) fn is_jwt(self) -> bool {
+        matches!(
+            self,
+            ResponseMode::QueryJwt | ResponseMode::FragmentJwt | ResponseMode::FormPostJwt
+        )
+    }
+}
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> u64 {
@@ -119,7 +169,7 @@ pub(crate) struct AuthorizationRequest {
     /// The user passed the second factor at login.
     pub mfa_done: bool,
     /// How the answer goes back (query, fragment, form_post, JARM).
-    pub response_mode: super::response_mode::ResponseMode,
+    pub response_mode: ResponseMode,
     /// What the answer carries (`code`, and behind the implicit switch `token`, `id_token`).
     pub response_type: ResponseType,
 }

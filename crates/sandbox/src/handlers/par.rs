@@ -14,17 +14,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::app::App;
-use super::authorize::{Rejection, validate};
-use super::client_auth::authenticate_client;
-use super::protocol::{OAuthError, Params, json_response};
-use super::store::{AuthorizationRequest, Pending, now_ms, random_token};
-use super::tls::Peer;
+use crate::paths::PAR_PATH;
+use crate::protocol::authorization_request::{REQUEST_URI_TTL_SECS, Rejection, validate};
+use crate::protocol::client_auth::authenticate_client;
+use crate::protocol::wire::{OAuthError, Params, json_response};
+use crate::state::app::App;
+use crate::state::store::{Pending, now_ms, random_token};
+use crate::state::tls::Peer;
 
-/// The endpoint's path.
-pub(crate) const PAR_PATH: &str = "/par";
-/// How long a `request_uri` may be used (RFC 9126 §2.2 suggests 5 to 600 seconds).
-pub(crate) const REQUEST_URI_TTL_SECS: u64 = 60;
 /// The prefix of the `request_uri`s issued (RFC 9126 §2.2).
 const URN_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
@@ -42,7 +39,7 @@ pub(crate) async fn pushed_authorization_request(
         ),
         Err(error) => error.into_response(),
     };
-    if let Some(nonce) = super::dpop::nonce_header(&app) {
+    if let Some(nonce) = crate::protocol::dpop::nonce_header(&app) {
         response.headers_mut().insert("dpop-nonce", nonce);
     }
     response
@@ -58,7 +55,7 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
     // RFC 9449 §10.1: a proof on the pushed request binds the code to its key, like dpop_jkt.
     let mut htus = vec![app.url(PAR_PATH)];
     htus.extend(app.tls_url(PAR_PATH));
-    let proven = super::dpop::check(app, headers, "POST", &htus, None)
+    let proven = crate::protocol::dpop::check(app, headers, "POST", &htus, None)
         .map_err(|e| OAuthError::new(e.code(), e.description()))?;
     let client = authenticate_client(app, peer, PAR_PATH, headers, &params)?.client;
     match params.single("client_id")? {
@@ -78,7 +75,7 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
             params = Params::parse(&bytes);
         }
     }
-    if let Some(inner) = super::request_object::unpack(app, &params, Some(client.id))? {
+    if let Some(inner) = crate::protocol::request_object::unpack(app, &params, Some(client.id))? {
         params = inner;
     }
     let mut request = validate(app, &params).map_err(|rejection| match rejection {
@@ -104,28 +101,4 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
         },
     );
     Ok(request_uri)
-}
-
-/// The pushed request behind `request_uri`, removed (single use); `params` must name the same
-/// client. The error is for the user's page (the client is not yet trusted).
-pub(crate) fn take(
-    app: &App,
-    params: &Params,
-    request_uri: &str,
-) -> Result<AuthorizationRequest, String> {
-    let pushed = app.store().pushed.remove(request_uri);
-    let Some(pushed) = pushed.filter(|p| p.expires_ms > now_ms()) else {
-        return Err(format!(
-            "request_uri {:?} is unknown, expired (they live {REQUEST_URI_TTL_SECS} seconds) or \
-             already used (each is single-use, RFC 9126 §4)",
-            grantscope_core::http::excerpt(request_uri, 80)
-        ));
-    };
-    match params.single("client_id").ok().flatten() {
-        Some(id) if id == pushed.request.client.id => Ok(pushed.request),
-        _ => Err(
-            "the request's client_id is missing or is not the client that pushed the request"
-                .into(),
-        ),
-    }
 }

@@ -1,26 +1,16 @@
-//! The sandbox's protected resource, `GET|POST /api/resource` (advertised in discovery and as
-//! RFC 9728 metadata at `/.well-known/oauth-protected-resource`), so that calling an API works
-//! offline: it takes Bearer (RFC 6750 §2.1) and DPoP (RFC 9449 §7) access tokens and answers
-//! with RFC 6750 §3 / RFC 9449 §7.1 challenges; a DPoP-bound token (`cnf.jkt`) only with a
-//! valid proof whose `ath` matches. The `require-step-up` teaching switch makes it demand a
-//! stronger authentication (RFC 9470). `/userinfo` shares the token check.
+//! Accepting an access token at a resource (the protected resource and `/userinfo`): Bearer
+//! (RFC 6750 §2.1) or DPoP (RFC 9449 §7) with a valid proof, and the refusals with their
+//! RFC 6750 §3 / RFC 9449 §7.1 / RFC 9470 challenges.
 
-use std::sync::Arc;
-
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 
-use super::app::App;
-use super::clients::{DEFAULT_AUDIENCE, SeededUser};
-use super::config::{STEP_UP_ACR, STEP_UP_MAX_AGE};
-use super::dpop::{self, DPOP_ALGS, ProofError};
-use super::protocol::json_response;
-use super::tls::Peer;
-
-/// The resource's path.
-pub(crate) const RESOURCE_PATH: &str = "/api/resource";
+use crate::protocol::dpop::{self, DPOP_ALGS, ProofError};
+use crate::protocol::wire::json_response;
+use crate::state::app::App;
+use crate::state::clients::SeededUser;
+use crate::state::tls::Peer;
 
 /// How the token came: `Authorization: Bearer` or `Authorization: DPoP` with a proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +20,7 @@ pub(crate) enum Scheme {
 }
 
 impl Scheme {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Scheme::Bearer => "Bearer",
             Scheme::Dpop => "DPoP",
@@ -68,7 +58,7 @@ pub(crate) struct Refusal {
     error: Option<&'static str>,
     description: String,
     /// Extra challenge parameters (`acr_values`, `max_age`, `scope`).
-    extra: Vec<(&'static str, String)>,
+    pub(crate) extra: Vec<(&'static str, String)>,
 }
 
 impl Refusal {
@@ -87,7 +77,7 @@ impl Refusal {
         }
     }
 
-    fn invalid_token(scheme: Scheme, description: impl Into<String>) -> Self {
+    pub(crate) fn invalid_token(scheme: Scheme, description: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             scheme,
@@ -151,7 +141,7 @@ impl Refusal {
     }
 }
 
-fn add_nonce(app: &App, response: &mut Response) {
+pub(crate) fn add_nonce(app: &App, response: &mut Response) {
     if let Some(nonce) = dpop::nonce_header(app) {
         response.headers_mut().insert("dpop-nonce", nonce);
     }
@@ -282,86 +272,4 @@ pub(crate) fn accept(
         acr: record.acr.clone(),
         auth_time: grant.auth_time,
     })
-}
-
-/// `GET|POST /api/resource`.
-pub(crate) async fn resource(
-    State(app): State<Arc<App>>,
-    peer: Peer,
-    method: Method,
-    headers: HeaderMap,
-) -> Response {
-    let accepted = match accept(&app, &peer, &headers, &method, RESOURCE_PATH) {
-        Ok(accepted) => accepted,
-        Err(refusal) => return refusal.into_response(&app),
-    };
-    if !accepted
-        .aud
-        .iter()
-        .any(|a| a == DEFAULT_AUDIENCE || *a == app.url(RESOURCE_PATH))
-    {
-        return Refusal::invalid_token(
-            accepted.scheme,
-            format!(
-                "the access token's audience is {:?}, not this resource ({DEFAULT_AUDIENCE} or {})",
-                accepted.aud,
-                app.url(RESOURCE_PATH)
-            ),
-        )
-        .into_response(&app);
-    }
-    let stepped_up = accepted.acr.as_deref() == Some(STEP_UP_ACR)
-        && accepted
-            .auth_time
-            .is_some_and(|t| super::store::now_secs().saturating_sub(t) <= STEP_UP_MAX_AGE);
-    if app.config.teaching_switches.require_step_up && !stepped_up {
-        let mut refusal = Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            accepted.scheme,
-            "insufficient_user_authentication",
-            format!(
-                "this resource requires an authentication with acr {STEP_UP_ACR} no more than \
-                 {STEP_UP_MAX_AGE} seconds ago (the require-step-up teaching switch): sign in \
-                 again with acr_values={STEP_UP_ACR} and pass the second factor"
-            ),
-        );
-        refusal.extra = vec![
-            ("acr_values", STEP_UP_ACR.to_string()),
-            ("max_age", STEP_UP_MAX_AGE.to_string()),
-        ];
-        return refusal.into_response(&app);
-    }
-    let mut body = json!({
-        "resource": "grantscope sandbox protected resource",
-        "method": method.as_str(),
-        "token_type": accepted.scheme.as_str(),
-        "sub": accepted.sub,
-        "client_id": accepted.client_id,
-        "scope": accepted.scope,
-    });
-    if let (Some(map), Some(acr)) = (body.as_object_mut(), &accepted.acr) {
-        map.insert("acr".into(), json!(acr));
-    }
-    if let (Some(map), Some(jkt)) = (body.as_object_mut(), &accepted.cnf_jkt) {
-        map.insert("cnf".into(), json!({ "jkt": jkt }));
-    }
-    if let (Some(map), Some(x5t)) = (body.as_object_mut(), &accepted.cnf_x5t) {
-        map.insert("cnf".into(), json!({ "x5t#S256": x5t }));
-    }
-    let mut response = json_response(StatusCode::OK, &body);
-    add_nonce(&app, &mut response);
-    response
-}
-
-/// `GET /.well-known/oauth-protected-resource`: RFC 9728 metadata of the resource.
-pub(crate) async fn metadata(State(app): State<Arc<App>>) -> Response {
-    let document = json!({
-        "resource": app.url(RESOURCE_PATH),
-        "authorization_servers": [app.issuer],
-        "bearer_methods_supported": ["header"],
-        "scopes_supported": super::clients::SCOPES_SUPPORTED,
-        "dpop_signing_alg_values_supported": DPOP_ALGS,
-        "dpop_bound_access_tokens_required": false,
-    });
-    (StatusCode::OK, axum::Json(document)).into_response()
 }
