@@ -50,6 +50,31 @@ impl clap::FromArgMatches for EndpointArgs {
     }
 }
 
+/// The help line of an endpoint's flag (every row of the registry has one: the match is
+/// exhaustive).
+fn endpoint_help(kind: EndpointKind) -> &'static str {
+    match kind {
+        EndpointKind::Token => {
+            "Token endpoint (overrides the discovered one; needed without --issuer)"
+        }
+        EndpointKind::Authorization => {
+            "Authorization endpoint, for the authorization code grant (overrides discovery)"
+        }
+        EndpointKind::DeviceAuthorization => {
+            "Device authorization endpoint, for the device grant (RFC 8628; overrides discovery)"
+        }
+        EndpointKind::Introspection => "Introspection endpoint (RFC 7662; overrides discovery)",
+        EndpointKind::Revocation => "Revocation endpoint (RFC 7009; overrides discovery)",
+        EndpointKind::Userinfo => "Userinfo endpoint (OpenID Connect; overrides discovery)",
+        EndpointKind::Jwks => {
+            "JWKS URL: the server's public keys, to verify the tokens it signs (overrides discovery)"
+        }
+        EndpointKind::PushedAuthorization => {
+            "RFC 9126 pushed authorization request endpoint (usually from discovery)"
+        }
+    }
+}
+
 impl Args for EndpointArgs {
     fn augment_args(cmd: clap::Command) -> clap::Command {
         // The token endpoint first, as the help has always listed it; then the registry's order.
@@ -59,15 +84,11 @@ impl Args for EndpointArgs {
                 .filter(|k| *k != EndpointKind::Token),
         );
         order.fold(cmd, |cmd, kind| {
-            let mut arg = clap::Arg::new(kind.metadata_name())
+            let arg = clap::Arg::new(kind.metadata_name())
                 .long(kind.cli_flag().trim_start_matches("--"))
                 .value_name("URL")
+                .help(endpoint_help(kind))
                 .action(clap::ArgAction::Set);
-            if kind == EndpointKind::PushedAuthorization {
-                arg = arg.help(
-                    "RFC 9126 pushed authorization request endpoint (usually from discovery)",
-                );
-            }
             cmd.arg(arg)
         })
     }

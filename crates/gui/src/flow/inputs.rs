@@ -285,4 +285,35 @@ mod tests {
         assert_eq!(r.subject_token_type, "access_token");
         assert_eq!(r.actor_token, None);
     }
+
+    /// The form's table agrees with the core's declaration of each grant's inputs: every input
+    /// a grant declares has a field, labelled as the core labels it, and no field gives an input
+    /// the grant does not take (the actor token is token exchange's optional part).
+    #[test]
+    fn the_form_table_matches_the_core_declaration() {
+        use grantscope_core::oauth::grants::GRANTS;
+        for g in GRANTS {
+            let fields = fields_for(g.kind);
+            for (input, label) in g.kind.form_fields() {
+                let field = fields.iter().find(|f| f.core_input() == Some(input));
+                assert!(field.is_some(), "{}: no form field gives {input:?}", g.kind);
+                assert!(
+                    fields.iter().any(|f| f.label() == label),
+                    "{}: no field labelled {label:?} for {input:?}",
+                    g.kind
+                );
+            }
+            for f in fields {
+                let Some(input) = f.core_input() else {
+                    continue;
+                };
+                assert!(
+                    g.kind.inputs().contains(&input) || input == GrantInput::ActorToken,
+                    "{}: the form's {:?} gives {input:?}, which the grant does not declare",
+                    g.kind,
+                    f
+                );
+            }
+        }
+    }
 }
