@@ -3,8 +3,11 @@
 //! the flow runner at that profile's server; a revoked token's headline says so; the refresh
 //! form follows the token set (the newest refresh token after each rotation, the scope first
 //! granted), so refreshing twice in a row works; Tab reaches every answer of the wizard; Enter
-//! in a form field runs the flow. Each
-//! test has its own config dir. Deadlines only bound a hung test; nothing asserts on time.
+//! in a form field runs the flow. The inspector over time: a token that expires (headline,
+//! checklist, countdown and lifetime bar agree, and the screen goes idle), one revoked (earlier
+//! answers marked as earlier, the countdown stopped), one issued before a sandbox restart (one
+//! verdict, one error). Each test has its own config dir. Deadlines only bound a hung test;
+//! nothing asserts on time.
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,10 +15,13 @@ mod gui_support;
 
 use std::collections::BTreeSet;
 
+use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope_core::oauth::GrantKind;
 use grantscope_core::profile::{Profile, ProfileStore};
-use grantscope_gui::{AppOptions, Screen};
+use grantscope_core::timefmt::now_unix;
+use grantscope_core::token::{CheckStatus, Verdict};
+use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 use grantscope_sandbox::SandboxConfig;
 use gui_support::{finished, harness, name_of, run_until_authorize_url, step_until, walk};
 
@@ -258,4 +264,177 @@ fn enter_in_a_form_field_runs_the_flow() {
     // The sandbox starts first (the run follows it).
     step_until(&mut h, "the run Enter started", finished);
     assert!(h.state().flow().run().unwrap().success().is_some());
+}
+
+/// Every text on screen (labels and values).
+fn texts(h: &Harness<'static, GrantscopeApp>) -> Vec<String> {
+    h.root()
+        .children_recursive()
+        .map(|n| name_of(&n))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// A ticking countdown's text: `m:ss` or `h:mm:ss`.
+fn is_countdown(t: &str) -> bool {
+    let parts: Vec<&str> = t.split(':').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Runs client credentials against the app's sandbox and opens the access token in the
+/// inspector.
+fn inspect_a_fresh_token(h: &mut Harness<'static, GrantscopeApp>) {
+    walk(h, &["No", "A Machine"]);
+    h.get_by_label("Run").click();
+    step_until(h, "the token response", finished);
+    assert!(h.state().flow().run().unwrap().success().is_some());
+    h.get_by_label("Inspect access token").click();
+    step_until(h, "the inspection", |h| {
+        h.state().screen() == Screen::Inspector
+            && h.state().inspector().inspection().is_some()
+            && !h.state().inspector().pending()
+    });
+}
+
+#[test]
+fn an_expiring_tokens_headline_checklist_countdown_and_bar_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    // Classroom: access tokens of 3 seconds.
+    std::fs::write(
+        dir.path().join("gui.json"),
+        r#"{"classroom":{"access_token_ttl":3}}"#,
+    )
+    .unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    inspect_a_fresh_token(&mut h);
+    let ins = h.state().inspector().inspection().unwrap().clone();
+    let exp = ins.lifetime().expires_at.unwrap();
+    let now = now_unix();
+    if now < exp {
+        // Alive: valid, counting down, one repaint a second.
+        assert_eq!(h.state().inspector().headline(now).unwrap().text, "VALID");
+        assert_eq!(ins.check("exp").unwrap().status, CheckStatus::Pass);
+        assert_eq!(h.state().inspector().next_wake(now), Some(now + 1));
+    }
+
+    step_until(&mut h, "the headline to say EXPIRED", |h| {
+        h.query_by_label("EXPIRED").is_some() && now_unix() > exp
+    });
+    h.step();
+    let now = now_unix();
+    let i = h.state().inspector();
+    assert_eq!(i.headline(now).unwrap().text, "EXPIRED");
+    // The checklist says it too: the exp check was run again when its time came.
+    let exp_check = i.inspection().unwrap().check("exp").unwrap().clone();
+    assert_ne!(exp_check.status, CheckStatus::Pass, "{exp_check:?}");
+    assert!(exp_check.message.starts_with("expired"), "{exp_check:?}");
+    let shown = texts(&h);
+    assert!(
+        shown.iter().all(|t| !t.contains("expires in")),
+        "nothing says it still lives: {shown:?}"
+    );
+    assert!(
+        shown.iter().any(|t| t.starts_with("expired")),
+        "the checklist's exp row: {shown:?}"
+    );
+    assert!(
+        !shown.iter().any(|t| is_countdown(t)),
+        "no countdown: {shown:?}"
+    );
+    h.get_by_label("lifetime 100% used");
+    // Idle: no repaint each second any more, only at the next change (the end of the leeway).
+    let wake = h.state().inspector().next_wake(now);
+    assert!(wake.is_none_or(|w| w > now + 1), "{wake:?} at {now}");
+}
+
+#[test]
+fn a_revoked_tokens_earlier_answers_are_marked_and_its_countdown_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    inspect_a_fresh_token(&mut h);
+    let exp = h
+        .state()
+        .inspector()
+        .inspection()
+        .unwrap()
+        .lifetime()
+        .expires_at
+        .unwrap();
+    assert!(texts(&h).iter().any(|t| is_countdown(t)), "a countdown");
+    h.get_by_label("Introspect").click();
+    step_until(&mut h, "the introspection", |h| {
+        h.query_by_label_contains("\"active\": true").is_some()
+    });
+    assert!(h.query_by_label_contains("before the revocation").is_none());
+    h.get_by_label("Revoke").click();
+    step_until(&mut h, "the revocation", |h| {
+        h.query_by_label_contains("accepted the revocation")
+            .is_some()
+    });
+    h.step();
+    let now = now_unix();
+    assert!(now < exp, "the token still has time by its exp");
+    h.get_by_label("REVOKED");
+    // The earlier "active": true is still there, marked as earlier.
+    h.get_by_label_contains("\"active\": true");
+    h.get_by_label_contains("before the revocation");
+    // The countdown stopped; the lifetime bar stops at the revocation.
+    let shown = texts(&h);
+    assert!(!shown.iter().any(|t| is_countdown(t)), "{shown:?}");
+    h.get_by_label_contains("moot, the token is revoked");
+    // The checklist reads the token's own claims and says the server has the last word.
+    h.get_by_label_contains("the server no longer takes it (revoked at");
+    h.get_by_label_contains("lifetime stopped at");
+    assert_ne!(h.state().inspector().next_wake(now), Some(now + 1));
+    // Asked again, the server's newer answer replaces the earlier one.
+    h.get_by_label("Introspect").click();
+    step_until(&mut h, "the second introspection", |h| {
+        h.query_by_label_contains("\"active\": false").is_some()
+    });
+    assert!(h.query_by_label_contains("\"active\": true").is_none());
+    assert!(h.query_by_label_contains("before the revocation").is_none());
+    h.get_by_label("REVOKED");
+}
+
+#[test]
+fn a_token_from_before_a_sandbox_restart_has_one_verdict_and_one_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    inspect_a_fresh_token(&mut h);
+    assert_eq!(
+        h.state().inspector().headline(now_unix()).unwrap().text,
+        "VALID"
+    );
+    let before = h.state().sandbox_issuer().unwrap();
+    h.get_by_label("Classroom").click();
+    h.step();
+    h.step();
+    h.get_by_label("Restart").click();
+    step_until(&mut h, "the restarted sandbox", |h| {
+        h.state().sandbox_issuer().is_some_and(|i| i != before)
+    });
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Token inspector")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("Inspect").click();
+    h.step();
+    step_until(&mut h, "the inspection against the old server", |h| {
+        !h.state().inspector().pending() && h.state().inspector().key_error().is_some()
+    });
+    let i = h.state().inspector();
+    let error = i.key_error().unwrap().to_owned();
+    let ins = i.inspection().unwrap();
+    assert_eq!(ins.verdict, Verdict::Unverifiable, "{:?}", ins.checks);
+    let headline = i.headline(now_unix()).unwrap();
+    assert_eq!(headline.text, "UNVERIFIABLE", "{headline:?}");
+    // The headline and the signature's badge say the same.
+    assert_eq!(h.query_all_by_label("UNVERIFIABLE").count(), 2);
+    assert!(h.query_by_label("NOT VALID").is_none());
+    let shown = texts(&h);
+    let times = shown.iter().filter(|t| t.contains(&error)).count();
+    assert_eq!(times, 1, "the error {error:?} once: {shown:?}");
 }

@@ -207,8 +207,9 @@ pub fn badge_ui(ui: &mut egui::Ui, status: &str) -> egui::Response {
     ui.label(text)
 }
 
-/// The lifetime bar from `iat` to `exp` with a "now" marker. Returns nothing; draws only.
-pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
+/// The lifetime bar from `iat` to `exp` with a marker at `now` named `label` ("now", or
+/// "revoked" where a token's life stopped early). Returns nothing; draws only.
+pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64, label: &str) {
     let width = ui.available_width().clamp(120.0, 900.0);
     let (rect, response) = ui.allocate_exact_size(Vec2::new(width, 44.0), Sense::hover());
     let bar = Rect::from_min_size(
@@ -219,7 +220,7 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
     let v = ui.visuals();
     let total = (exp - iat).max(1) as f32;
     let frac = ((now - iat) as f32 / total).clamp(0.0, 1.0);
-    let fill = if now >= exp {
+    let fill = if now >= exp || label != "now" {
         v.error_fg_color
     } else if frac > 0.8 {
         v.warn_fg_color
@@ -266,7 +267,7 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
     painter.text(
         Pos2::new(now_x, bar.top() - 3.0),
         Align2::CENTER_BOTTOM,
-        "now",
+        label,
         font,
         v.strong_text_color(),
     );
@@ -274,7 +275,11 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
         egui::WidgetInfo::labeled(
             egui::Role::ProgressIndicator,
             true,
-            format!("lifetime {:.0}% used", frac * 100.0),
+            if label == "now" {
+                format!("lifetime {:.0}% used", frac * 100.0)
+            } else {
+                format!("lifetime stopped at {:.0}%: {label}", frac * 100.0)
+            },
         )
     });
 }

@@ -55,6 +55,8 @@ pub enum InspectorMsg {
         key_error: Option<String>,
         /// When it was checked (unix seconds).
         checked_at: i64,
+        /// What it was checked against (the clock-dependent checks run again with it).
+        options: Box<InspectOptions>,
     },
     /// A server call on the token finished.
     ServerCall {
@@ -159,7 +161,23 @@ struct Shown {
     header: JsonTree,
     claims: JsonTree,
     key_error: Option<String>,
+    /// When the keys were loaded and the signature checked.
     checked_at: i64,
+    /// The options it was inspected with.
+    options: InspectOptions,
+    /// When `exp`, `nbf` and `iat` were last checked (they are checked again as time passes).
+    retimed_at: i64,
+}
+
+/// One server answer on screen, with when it came.
+#[derive(Debug, Clone)]
+struct Answer {
+    what: Call,
+    /// When it arrived (unix seconds).
+    at: i64,
+    /// Its place among the answers for this token (orders answers within one second).
+    no: u64,
+    result: Result<String, String>,
 }
 
 /// What the server said about the inspected token since it was inspected.
@@ -167,6 +185,10 @@ struct Shown {
 struct ServerSays {
     /// The server accepted the revocation (unix seconds).
     revoked_at: Option<i64>,
+    /// The revocation's place among the answers (see `Answer::no`).
+    revoked_no: Option<u64>,
+    /// Introspection said `active: false` (unix seconds).
+    inactive_at: Option<i64>,
     /// The last introspection answer.
     introspection: Option<Value>,
 }
@@ -211,7 +233,9 @@ pub struct InspectorScreen {
     shown: Option<Shown>,
     seq: u64,
     pending: bool,
-    calls: Vec<(Call, Result<String, String>)>,
+    calls: Vec<Answer>,
+    /// Answers received for this token so far.
+    answers: u64,
     calls_pending: usize,
 }
 
@@ -244,6 +268,51 @@ impl InspectorScreen {
         &self.keeper
     }
 
+    /// Why the keys could not be loaded for the report on screen, if so.
+    pub fn key_error(&self) -> Option<&str> {
+        self.shown.as_ref().and_then(|s| s.key_error.as_deref())
+    }
+
+    /// Runs the clock-dependent checks (`exp`, `nbf`, `iat`) again when the clock has moved
+    /// since they last ran, so the checklist says what the headline, countdown and lifetime
+    /// bar say.
+    fn retime(&mut self, now: i64) {
+        if let Some(s) = self.shown.as_mut()
+            && s.retimed_at != now
+        {
+            s.inspection.retime(&s.options, now);
+            s.retimed_at = now;
+        }
+    }
+
+    /// The server no longer takes the token: when it said so (if known) and how.
+    fn stopped(&self) -> Option<(Option<i64>, &'static str)> {
+        if let Some(at) = self.server.revoked_at {
+            Some((Some(at), "revoked"))
+        } else if self.watch.rejected() {
+            Some((None, "rejected"))
+        } else {
+            self.server.inactive_at.map(|at| (Some(at), "inactive"))
+        }
+    }
+
+    /// When the screen next changes by itself (unix seconds): each second while the countdown
+    /// runs, else the next instant a time check changes its verdict (`exp`, `exp` + leeway,
+    /// `nbf`, ...); `None` when nothing on screen will change with time (idle means idle).
+    pub fn next_wake(&self, now: i64) -> Option<i64> {
+        let shown = self.shown.as_ref()?;
+        let exp = self.lifetime().expires_at;
+        if self.stopped().is_none() && exp.is_some_and(|e| e > now) {
+            return Some(now + 1);
+        }
+        let boundary = shown.inspection.next_time_boundary(&shown.options, now);
+        let outside = self.known_exp.filter(|e| *e > now);
+        match (boundary, outside) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// The verdict line as shown now.
     pub fn headline(&self, now: i64) -> Option<Headline> {
         let text = self.input.trim();
@@ -258,11 +327,20 @@ impl InspectorScreen {
             });
         }
         let shown = self.shown.as_ref()?;
+        // The checks as they stand at `now` (the screen re-runs them each second it is drawn).
+        let ins = if shown.retimed_at == now {
+            std::borrow::Cow::Borrowed(&shown.inspection)
+        } else {
+            let mut ins = shown.inspection.clone();
+            ins.retime(&shown.options, now);
+            std::borrow::Cow::Owned(ins)
+        };
         Some(headline(
-            &shown.inspection,
+            &ins,
             &self.server,
             self.watch.rejected(),
             self.known_exp,
+            shown.key_error.is_some(),
             now,
         ))
     }
@@ -369,16 +447,7 @@ impl InspectorScreen {
             {
                 source = KeySource::JwksUrl(j);
             }
-            let opts = InspectOptions {
-                issuer: non_empty(&form.issuer),
-                audience: non_empty(&form.audience),
-                nonce: non_empty(&form.nonce),
-                access_token: form.access_token.as_ref().map(|t| t.expose().to_owned()),
-                code: form.code.as_ref().map(|c| c.expose().to_owned()),
-                kind: form.kind,
-                strict_typ: !form.lenient_typ,
-                ..InspectOptions::default()
-            };
+            let opts = inspect_options(&form);
             let now = timefmt::now_unix();
             let (inspection, key_error) = match HttpClient::new(&http) {
                 Ok(c) => {
@@ -411,6 +480,7 @@ impl InspectorScreen {
                 inspection: Box::new(inspection),
                 key_error,
                 checked_at: now,
+                options: Box::new(opts),
             }
         });
     }
@@ -436,6 +506,7 @@ impl InspectorScreen {
                 inspection,
                 key_error,
                 checked_at,
+                options,
             } => {
                 if seq == self.seq {
                     self.pending = false;
@@ -447,6 +518,8 @@ impl InspectorScreen {
                         inspection: *inspection,
                         key_error,
                         checked_at,
+                        options: *options,
+                        retimed_at: checked_at,
                     });
                 }
             }
@@ -459,11 +532,23 @@ impl InspectorScreen {
                 if token_gen != self.token_gen {
                     return Vec::new();
                 }
+                let at = timefmt::now_unix();
+                self.answers += 1;
+                let no = self.answers;
                 if let Ok(answer) = &result {
                     match what {
-                        Call::Revoke => self.server.revoked_at = Some(timefmt::now_unix()),
+                        Call::Revoke => {
+                            self.server.revoked_at = Some(at);
+                            self.server.revoked_no = Some(no);
+                        }
                         Call::Introspect => {
                             self.server.introspection = answer.introspection.clone();
+                            let active = answer
+                                .introspection
+                                .as_ref()
+                                .and_then(|v| v.get("active"))
+                                .and_then(Value::as_bool);
+                            self.server.inactive_at = (active == Some(false)).then_some(at);
                             if let Some(exp) = answer
                                 .introspection
                                 .as_ref()
@@ -477,8 +562,13 @@ impl InspectorScreen {
                     }
                 }
                 // One answer per call: the newest replaces the last.
-                self.calls.retain(|(w, _)| *w != what);
-                self.calls.push((what, result.map(|a| a.text)));
+                self.calls.retain(|a| a.what != what);
+                self.calls.push(Answer {
+                    what,
+                    at,
+                    no,
+                    result: result.map(|a| a.text),
+                });
             }
             InspectorMsg::Exchange(ex) => return vec![*ex],
             InspectorMsg::Lifecycle(msg) => return self.on_lifecycle(msg),
@@ -617,8 +707,14 @@ impl InspectorScreen {
         let prepared = match connect::prepare(profile) {
             Ok(c) => c,
             Err(e) => {
-                self.calls.retain(|(w, _)| *w != what);
-                self.calls.push((what, Err(connect::describe(&e))));
+                self.calls.retain(|a| a.what != what);
+                self.answers += 1;
+                self.calls.push(Answer {
+                    what,
+                    at: timefmt::now_unix(),
+                    no: self.answers,
+                    result: Err(connect::describe(&e)),
+                });
                 return;
             }
         };
@@ -637,7 +733,21 @@ impl InspectorScreen {
     }
 }
 
-pub use headline::{countdown, plainly_not_a_token};
+pub use headline::{clock, countdown, plainly_not_a_token};
+
+/// The checks a form asks for.
+fn inspect_options(form: &VerifyForm) -> InspectOptions {
+    InspectOptions {
+        issuer: non_empty(&form.issuer),
+        audience: non_empty(&form.audience),
+        nonce: non_empty(&form.nonce),
+        access_token: form.access_token.as_ref().map(|t| t.expose().to_owned()),
+        code: form.code.as_ref().map(|c| c.expose().to_owned()),
+        kind: form.kind,
+        strict_typ: !form.lenient_typ,
+        ..InspectOptions::default()
+    }
+}
 
 #[cfg(test)]
 mod tests {

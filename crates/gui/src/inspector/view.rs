@@ -19,6 +19,7 @@ impl InspectorScreen {
         if std::mem::take(&mut self.reinspect) {
             self.inspect(jobs, profile);
         }
+        self.retime(now);
         egui::Panel::top("inspector_input").show(ui, |ui| {
             self.input_ui(ui, jobs, profile, now);
         });
@@ -102,11 +103,11 @@ impl InspectorScreen {
         if let (Some(what), Some(p)) = (call, profile) {
             self.server_call(what, jobs, p);
         }
-        // The countdown: one repaint a second while this screen is drawn and the token lives.
-        if let Some(exp) = self.lifetime().expires_at
-            && exp >= now
-        {
-            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        // The countdown: one repaint a second while this screen is drawn and the token lives;
+        // else one at the next instant a time check changes; else none (idle means idle).
+        if let Some(at) = self.next_wake(now) {
+            let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
+            ui.ctx().request_repaint_after(Duration::from_secs(secs));
         }
         refresh.then(|| InspectorCommand::Refresh(self.refresh_token.clone()))
     }
@@ -146,18 +147,34 @@ impl InspectorScreen {
             }
             if let Some(exp) = self.lifetime().expires_at {
                 ui.separator();
-                let color = if exp <= now {
-                    ui.visuals().error_fg_color
-                } else {
-                    ui.visuals().strong_text_color()
-                };
-                ui.colored_label(color, timefmt::expiry_phrase(exp, now));
-                if exp > now {
-                    ui.label(
-                        egui::RichText::new(countdown(exp - now))
-                            .monospace()
-                            .strong(),
-                    );
+                match self.stopped() {
+                    // The server stopped taking it: no countdown to an end already reached.
+                    Some((_, how)) if exp > now => {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "exp {}: moot, the token is {how}",
+                                clock(exp)
+                            ))
+                            .weak(),
+                        );
+                    }
+                    _ if exp <= now => {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            timefmt::expiry_phrase(exp, now),
+                        );
+                    }
+                    _ => {
+                        ui.colored_label(
+                            ui.visuals().strong_text_color(),
+                            timefmt::expiry_phrase(exp, now),
+                        );
+                        ui.label(
+                            egui::RichText::new(countdown(exp - now))
+                                .monospace()
+                                .strong(),
+                        );
+                    }
                 }
             }
         });
@@ -290,22 +307,33 @@ impl InspectorScreen {
             self.calls_pending > 0,
             self.refresh_token.is_some(),
         );
-        // Each answer right under the buttons that asked for it.
-        for (what, r) in &self.calls {
-            ui.label(egui::RichText::new(what.answer_title()).strong());
-            match r {
-                Ok(t) => capped_text_ui(ui, ("call", what.label()), t, 180.0),
+        // Each answer right under the buttons that asked for it, with when it came; an answer
+        // older than what happened since is marked as earlier.
+        let lt = self.lifetime();
+        for a in &self.calls {
+            ui.label(
+                egui::RichText::new(format!("{} (at {})", a.what.answer_title(), clock(a.at)))
+                    .strong(),
+            );
+            if let Some(note) = self.earlier_note(a, lt.expires_at, now) {
+                ui.colored_label(ui.visuals().warn_fg_color, note);
+            }
+            match &a.result {
+                Ok(t) => capped_text_ui(ui, ("call", a.what.label()), t, 180.0),
                 Err(e) => {
                     ui.colored_label(ui.visuals().error_fg_color, grantscope_core::text::inert(e));
                 }
             }
         }
         ui.separator();
-        let lt = self.lifetime();
         if let Some(exp) = lt.expires_at {
             ui.label(format!("exp {}", timefmt::rfc3339(exp)));
             if let Some(iat) = lt.issued_at {
-                lifetime_bar_ui(ui, iat, exp, now);
+                // A token the server stopped taking: the bar stops where it did.
+                match self.stopped() {
+                    Some((Some(at), how)) if at < exp => lifetime_bar_ui(ui, iat, exp, at, how),
+                    _ => lifetime_bar_ui(ui, iat, exp, now, "now"),
+                }
             }
         }
         let sig = &ins.signature;
@@ -322,18 +350,38 @@ impl InspectorScreen {
                 ui.label(grantscope_core::text::inert(alg));
             }
         });
-        ui.label(egui::RichText::new(sig.shown_detail()).weak());
-        if let Some(e) = &shown.key_error {
-            ui.colored_label(ui.visuals().warn_fg_color, grantscope_core::text::inert(e));
+        // One error, once: the key error is in the signature's detail when the keys could not
+        // be loaded, and the checklist's signature row points here.
+        let detail = sig.shown_detail();
+        match &shown.key_error {
+            Some(e) if !sig.detail.contains(e.as_str()) => {
+                ui.label(egui::RichText::new(detail).weak());
+                ui.colored_label(ui.visuals().warn_fg_color, grantscope_core::text::inert(e));
+            }
+            Some(_) => {
+                ui.colored_label(ui.visuals().warn_fg_color, detail);
+            }
+            None => {
+                ui.label(egui::RichText::new(detail).weak());
+            }
         }
         ui.separator();
         ui.label(
             egui::RichText::new(format!(
-                "Checks (at {})",
-                timefmt::rfc3339(shown.checked_at)
+                "Checks (signature at {}, times at {})",
+                clock(shown.checked_at),
+                clock(shown.retimed_at)
             ))
             .strong(),
         );
+        if let Some((at, how)) = self.stopped() {
+            // The checks read the token; the server has the last word.
+            let since = at.map(|t| format!(" at {}", clock(t))).unwrap_or_default();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("What the token itself says; the server no longer takes it ({how}{since})"),
+            );
+        }
         egui::Grid::new("checks")
             .num_columns(3)
             .striped(true)
@@ -347,11 +395,42 @@ impl InspectorScreen {
                     };
                     badge_ui(ui, status);
                     ui.label(egui::RichText::new(&c.id).monospace());
-                    ui.add(egui::Label::new(c.shown_message()).wrap());
+                    if c.id == "signature" && c.message == sig.detail {
+                        ui.add(egui::Label::new("as under Signature above").wrap());
+                    } else {
+                        ui.add(egui::Label::new(c.shown_message()).wrap());
+                    }
                     ui.end_row();
                 }
             });
         (call, refresh)
+    }
+}
+
+impl InspectorScreen {
+    /// Why an answer on screen is older than what happened since (a revocation, the end of
+    /// the token's lifetime), if it is.
+    fn earlier_note(&self, a: &Answer, exp: Option<i64>, now: i64) -> Option<String> {
+        if a.what == Call::Revoke {
+            return None;
+        }
+        if let (Some(no), Some(at)) = (self.server.revoked_no, self.server.revoked_at)
+            && a.no < no
+        {
+            return Some(format!(
+                "answer from {}, before the revocation at {}: no longer true",
+                clock(a.at),
+                clock(at)
+            ));
+        }
+        if let Some(exp) = exp.filter(|e| *e <= now && a.at < *e) {
+            return Some(format!(
+                "answer from {}, before the token expired at {}",
+                clock(a.at),
+                clock(exp)
+            ));
+        }
+        None
     }
 }
 
