@@ -6,7 +6,8 @@
 //! in a form field runs the flow. The inspector over time: a token that expires (headline,
 //! checklist, countdown and lifetime bar agree, and the screen goes idle), one revoked (earlier
 //! answers marked as earlier, the countdown stopped), one issued before a sandbox restart (one
-//! verdict, one error). Each test has its own config dir. Deadlines only bound a hung test;
+//! verdict, one error); a pasted token judged on its own until the user picks how to verify
+//! it, its server calls going nowhere until then, an ID token offered none. Each test has its own config dir. Deadlines only bound a hung test;
 //! nothing asserts on time.
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -437,4 +438,102 @@ fn a_token_from_before_a_sandbox_restart_has_one_verdict_and_one_error() {
     let shown = texts(&h);
     let times = shown.iter().filter(|t| t.contains(&error)).count();
     assert_eq!(times, 1, "the error {error:?} once: {shown:?}");
+}
+
+/// A JWT with these claims, RS256 in its header, and a signature nobody can check.
+fn unsigned_jwt(claims: &serde_json::Value) -> String {
+    use base64::Engine;
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap())
+    };
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": "their-key"});
+    format!(
+        "{}.{}.{}",
+        b64(&header),
+        b64(claims),
+        "c2lnbmF0dXJl".repeat(30)
+    )
+}
+
+fn wait_for_verdict(h: &mut Harness<'static, GrantscopeApp>, what: &str) {
+    step_until(h, what, |h| {
+        let i = h.state().inspector();
+        !i.pending() && i.inspection().is_some() && i.headline(now_unix()).is_some()
+    });
+}
+
+fn disabled(h: &Harness<'static, GrantscopeApp>, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+#[test]
+fn a_pasted_token_is_judged_on_its_own_until_the_user_picks_how_to_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    inspect_a_fresh_token(&mut h);
+    let sandbox_token = h.state().inspector().input.clone();
+    let issuer = h.state().sandbox_issuer().unwrap();
+
+    // A token from another system (8 KB): decoded and judged on its own, nothing fetched,
+    // nothing offered to the active profile's server.
+    let now = now_unix();
+    let groups: Vec<String> = (0..400).map(|i| format!("group-{i:04}-x")).collect();
+    let foreign = unsigned_jwt(&serde_json::json!({
+        "iss": "https://login.example.com", "sub": "alice", "aud": "api",
+        "iat": now, "exp": now + 600, "groups": groups,
+    }));
+    assert!(foreign.len() > 8_000, "{}", foreign.len());
+    let history = h.state().history().len();
+    h.event(egui::Event::Paste(foreign));
+    wait_for_verdict(&mut h, "the foreign token's inspection");
+    let i = h.state().inspector();
+    assert_eq!(i.headline(now_unix()).unwrap().text, "UNVERIFIED");
+    let failed: Vec<_> = i.inspection().unwrap().failures().collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(h.state().history().len(), history, "no key fetched");
+    h.get_by_label("UNVERIFIED");
+    assert!(h.query_by_label("NOT VALID").is_none());
+    for action in ["Introspect", "Revoke", "Userinfo", "Start watch"] {
+        assert!(disabled(&h, action), "{action} needs the user's choice");
+    }
+    h.get_by_label_contains("goes to no server until you choose one");
+
+    // The sandbox's own token, pasted: the same until the user picks its profile.
+    h.event(egui::Event::Paste(sandbox_token));
+    wait_for_verdict(&mut h, "the pasted sandbox token's inspection");
+    assert_eq!(
+        h.state().inspector().headline(now_unix()).unwrap().text,
+        "UNVERIFIED"
+    );
+    assert!(disabled(&h, "Introspect"));
+    h.get_by_label("Against profile Local sandbox").click();
+    h.step();
+    wait_for_verdict(&mut h, "the inspection against the profile");
+    assert_eq!(
+        h.state().inspector().headline(now_unix()).unwrap().text,
+        "VALID"
+    );
+    h.get_by_label_contains(&format!("Server calls go to Local sandbox ({issuer})"));
+    assert!(!disabled(&h, "Introspect"));
+    h.get_by_label("Introspect").click();
+    step_until(&mut h, "the introspection", |h| {
+        h.query_by_label_contains("\"active\": true").is_some()
+    });
+
+    // An ID token is offered no introspection, revocation or userinfo, whatever the choice.
+    let now = now_unix();
+    let id_token = unsigned_jwt(&serde_json::json!({
+        "iss": issuer, "sub": "alice", "aud": "sandbox-native", "nonce": "n-0S6_WzA2Mj",
+        "iat": now, "exp": now + 600,
+    }));
+    h.event(egui::Event::Paste(id_token));
+    wait_for_verdict(&mut h, "the ID token's inspection");
+    h.get_by_label("Against profile Local sandbox").click();
+    h.step();
+    wait_for_verdict(&mut h, "the ID token against the profile");
+    assert!(h.state().inspector().is_id_token());
+    for action in ["Introspect", "Revoke", "Userinfo", "Start watch"] {
+        assert!(disabled(&h, action), "{action} for an ID token");
+    }
+    h.get_by_label_contains("an ID token is for the client");
 }

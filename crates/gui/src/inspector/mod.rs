@@ -156,6 +156,23 @@ pub struct VerifyForm {
     pub dpop: Option<(Option<String>, String)>,
 }
 
+/// How the token on screen is verified, and so which server its calls go to: the user's choice
+/// for a pasted token (judged on its own until then), what the flow knows for a flow's token.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum VerifyWith {
+    /// Decoded and judged on its own (format, times, structure): no key, no server.
+    #[default]
+    OnItsOwn,
+    /// This profile's keys (its JWKS, or discovery from its issuer) and issuer; server calls
+    /// go to its server.
+    Profile(String),
+    /// The keys and expectations typed in the Verification form (JWKS URL or file, secret).
+    Form,
+    /// A flow's token: its server's keys, the issuer, nonce and client the flow knows; server
+    /// calls go to the flow's client.
+    Flow,
+}
+
 struct Shown {
     inspection: Inspection,
     header: JsonTree,
@@ -217,6 +234,10 @@ pub struct InspectorScreen {
     /// client (a revocation by another client is refused). Any other token uses the active
     /// profile.
     origin: Option<(String, Profile)>,
+    /// How the token is verified (and where its server calls go).
+    with: VerifyWith,
+    /// The user chose the form's keys: open the Verification form once.
+    open_form: bool,
     /// The token the results on screen belong to.
     inspected: String,
     /// Bumped whenever another token is inspected: late answers for the old one are dropped.
@@ -250,11 +271,75 @@ impl InspectorScreen {
         self.pending
     }
 
-    /// The profile server calls on the inspected token use: its flow's, else the active one.
+    /// The profile server calls on the inspected token use: its flow's, else the profile the
+    /// user chose to verify it against (while it is the active one); none for a pasted token
+    /// until the user chooses.
     pub fn client_profile<'a>(&'a self, active: Option<&'a Profile>) -> Option<&'a Profile> {
         match &self.origin {
             Some((token, p)) if token == self.input.trim() => Some(p),
-            _ => active,
+            _ => match &self.with {
+                VerifyWith::Profile(name) => active.filter(|p| &p.name == name),
+                _ => None,
+            },
+        }
+    }
+
+    /// How the token is verified.
+    pub fn verify_with(&self) -> &VerifyWith {
+        &self.with
+    }
+
+    /// Whether the token on screen is an ID token (the flow said so, the form says so, or its
+    /// claims carry what only ID tokens carry).
+    pub fn is_id_token(&self) -> bool {
+        match self.verify.kind {
+            TokenKind::Id => true,
+            TokenKind::Access => false,
+            TokenKind::Unknown => self.shown.as_ref().is_some_and(|s| {
+                ["nonce", "at_hash", "c_hash", "auth_time"]
+                    .iter()
+                    .any(|c| s.inspection.claims.get(c).is_some())
+            }),
+        }
+    }
+
+    /// Where server calls on this token go, or why there is nowhere to send them.
+    pub fn call_target<'a>(&'a self, active: Option<&'a Profile>) -> Result<&'a Profile, String> {
+        if self.is_id_token() {
+            return Err("an ID token is for the client: introspection, revocation and userinfo                         take access (and refresh) tokens (RFC 7662, RFC 7009, OIDC Core §5.3)"
+                .to_owned());
+        }
+        if let Some(p) = self.client_profile(active) {
+            return Ok(p);
+        }
+        Err(match active {
+            Some(p) => format!(
+                "a pasted token goes to no server until you choose one: \"Against profile {}\" \
+                 above sends it to that profile's server",
+                p.name
+            ),
+            None => "needs an active profile (Profiles screen)".to_owned(),
+        })
+    }
+
+    /// Chooses how to verify the token and checks it again.
+    pub fn choose(
+        &mut self,
+        with: VerifyWith,
+        jobs: &Jobs<InspectorMsg>,
+        active: Option<&Profile>,
+    ) {
+        if with == self.with {
+            return;
+        }
+        self.open_form = with == VerifyWith::Form;
+        self.with = with;
+        // Server answers were for the old choice's server.
+        self.token_gen += 1;
+        self.calls.clear();
+        self.server = ServerSays::default();
+        if !self.input.trim().is_empty() {
+            self.inspect(jobs, active);
         }
     }
 
@@ -335,14 +420,33 @@ impl InspectorScreen {
             ins.retime(&shown.options, now);
             std::borrow::Cow::Owned(ins)
         };
-        Some(headline(
+        let h = headline(
             &ins,
             &self.server,
             self.watch.rejected(),
             self.known_exp,
             shown.key_error.is_some(),
             now,
-        ))
+        );
+        // Judged on its own: not a verdict on the signature, which nobody asked for yet.
+        if self.with == VerifyWith::OnItsOwn && h.text == "OPAQUE" {
+            return Some(Headline {
+                detail: "only its server can judge it: choose its profile (Verify: above), then \
+                         Introspect"
+                    .to_owned(),
+                ..h
+            });
+        }
+        if self.with == VerifyWith::OnItsOwn && h.text == "UNVERIFIABLE" {
+            return Some(Headline {
+                text: "UNVERIFIED",
+                status: "info",
+                detail: "decoded and judged on its own (format, times, structure); choose how \
+                         to verify its signature"
+                    .to_owned(),
+            });
+        }
+        Some(h)
     }
 
     /// Forgets everything about the last token: its report, the server's answers, the watch
@@ -368,22 +472,11 @@ impl InspectorScreen {
         self.forget();
         self.refresh_token = None;
         self.origin = None;
-        self.verify.nonce.clear();
-        self.verify.access_token = None;
-        self.verify.code = None;
-        self.verify.dpop = None;
+        // A token from elsewhere is judged on its own until the user says how to verify it:
+        // nothing of the active profile or of the last token is assumed.
+        self.verify = VerifyForm::default();
+        self.with = VerifyWith::OnItsOwn;
         self.input = token.trim().to_owned();
-        if self.verify.jwks.trim().is_empty()
-            && self.verify.secret.expose().is_empty()
-            && let Some(p) = profile
-        {
-            if let Some(j) = p.jwks_uri.clone().filter(|s| !s.is_empty()) {
-                self.verify.jwks = j;
-            }
-            if self.verify.issuer.is_empty() {
-                self.verify.issuer = p.issuer.clone().unwrap_or_default();
-            }
-        }
         self.inspect(jobs, profile);
     }
 
@@ -407,33 +500,62 @@ impl InspectorScreen {
         self.known_exp = req.expires_at;
         self.refresh_token = req.refresh_token.clone();
         self.origin = Some((self.input.clone(), req.profile.clone()));
+        self.with = VerifyWith::Flow;
         self.inspect(jobs, Some(&req.profile));
     }
 
-    /// Starts an inspection of the current input.
-    pub fn inspect(&mut self, jobs: &Jobs<InspectorMsg>, profile: Option<&Profile>) {
+    /// Starts an inspection of the current input, verified as chosen ([`VerifyWith`]);
+    /// `active` is the active profile (a flow's token uses the flow's own).
+    pub fn inspect(&mut self, jobs: &Jobs<InspectorMsg>, active: Option<&Profile>) {
         self.seq += 1;
         self.pending = true;
         self.inspected = self.input.trim().to_owned();
         let seq = self.seq;
         let token = self.inspected.clone();
-        let form = self.verify.clone();
-        // No key given but an issuer is known: find its JWKS by discovery.
-        let discover = if form.jwks.trim().is_empty() && form.secret.expose().is_empty() {
-            let mut p = profile
-                .cloned()
-                .unwrap_or_else(|| Profile::new("inspector"));
-            if p.issuer.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                p.issuer = non_empty(&form.issuer);
-            }
-            p.issuer
-                .is_some()
-                .then(|| connect::prepare(&p).ok())
-                .flatten()
-        } else {
-            None
+        let mut form = self.verify.clone();
+        let origin = match &self.origin {
+            Some((t, p)) if *t == self.inspected => Some(p.clone()),
+            _ => None,
         };
-        let http = profile
+        // Where the keys come from: none, the chosen profile's, the form's, the flow's.
+        let key_profile = match &self.with {
+            VerifyWith::OnItsOwn => {
+                form.jwks.clear();
+                form.secret = ClientSecret::default();
+                None
+            }
+            VerifyWith::Profile(name) => match active.filter(|p| &p.name == name) {
+                Some(p) => {
+                    form.jwks = p.jwks_uri.clone().unwrap_or_default();
+                    form.secret = ClientSecret::default();
+                    form.issuer = p.issuer.clone().unwrap_or_default();
+                    Some(p.clone())
+                }
+                None => {
+                    form.jwks.clear();
+                    form.secret = ClientSecret::default();
+                    None
+                }
+            },
+            VerifyWith::Form => Some(Profile::new("inspector")),
+            VerifyWith::Flow => origin.clone().or_else(|| Some(Profile::new("inspector"))),
+        };
+        // No key given but an issuer is known: find its JWKS by discovery.
+        let discover = match key_profile {
+            Some(mut p) if form.jwks.trim().is_empty() && form.secret.expose().is_empty() => {
+                if p.issuer.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                    p.issuer = non_empty(&form.issuer);
+                }
+                p.issuer
+                    .is_some()
+                    .then(|| connect::prepare(&p).ok())
+                    .flatten()
+            }
+            _ => None,
+        };
+        let http = origin
+            .as_ref()
+            .or(active)
             .and_then(|p| p.http.to_options().ok())
             .unwrap_or_default();
         let sink = jobs.sink();
@@ -684,17 +806,15 @@ impl InspectorScreen {
         let mut cmd = None;
         ui.heading("Lifecycle");
         ui.label(egui::RichText::new("Watch").strong());
-        let no_profile = profile
-            .is_none()
-            .then_some("Needs an active profile (Profiles screen)");
-        cmd = cmd.or(self.watch.ui(ui, no_profile));
+        let why_not = self.call_target(profile).err();
+        cmd = cmd.or(self.watch.ui(ui, why_not.as_deref()));
         ui.separator();
         let keeper_disabled = if self.refresh_token.is_none() {
             Some(
                 "No refresh token came with this token: run a grant that returns one \
                  (authorization code with offline_access, device) and inspect its token",
             )
-        } else if profile.is_none() {
+        } else if self.client_profile(profile).is_none() {
             Some("Needs an active profile (Profiles screen)")
         } else {
             None

@@ -14,8 +14,10 @@ impl InspectorScreen {
         profile: Option<&Profile>,
         now: i64,
     ) -> Option<InspectorCommand> {
-        let client = self.client_profile(profile).cloned();
-        let profile = client.as_ref();
+        // Where server calls on this token go (its flow's client, or the profile the user chose),
+        // or why nowhere yet.
+        let target = self.call_target(profile).cloned();
+        let server = target.as_ref().ok();
         if std::mem::take(&mut self.reinspect) {
             self.inspect(jobs, profile);
         }
@@ -42,7 +44,7 @@ impl InspectorScreen {
         let width = layout::width_of(ui);
         let total = ui.available_width();
         let mut checks = |this: &mut Self, ui: &mut egui::Ui| {
-            let (c, r) = this.checks_ui(ui, now, profile.is_some());
+            let (c, r) = this.checks_ui(ui, now, &target);
             call = call.or(c);
             refresh |= r;
         };
@@ -98,9 +100,9 @@ impl InspectorScreen {
             }
         }
         if let Some(cmd) = lifecycle {
-            self.lifecycle_command(cmd, jobs, profile);
+            self.lifecycle_command(cmd, jobs, server);
         }
-        if let (Some(what), Some(p)) = (call, profile) {
+        if let (Some(what), Some(p)) = (call, server) {
             self.server_call(what, jobs, p);
         }
         // The countdown: one repaint a second while this screen is drawn and the token lives;
@@ -226,6 +228,9 @@ impl InspectorScreen {
                 let keep = self.verify.clone();
                 self.forget();
                 self.origin = None;
+                if self.with == VerifyWith::Flow {
+                    self.with = VerifyWith::Form;
+                }
                 self.refresh_token = None;
                 self.verify = VerifyForm {
                     nonce: String::new(),
@@ -255,6 +260,52 @@ impl InspectorScreen {
                 ui.label(egui::RichText::new("signature").color(colors.signature));
             }
         });
+        if !self.input.trim().is_empty() {
+            let mut chosen = None;
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Verify:");
+                let mut offer = |ui: &mut egui::Ui, with: VerifyWith, label: String, hint: &str| {
+                    if ui
+                        .selectable_label(self.with == with, label)
+                        .on_hover_text(hint)
+                        .clicked()
+                    {
+                        chosen = Some(with);
+                    }
+                };
+                if self.origin.is_some() {
+                    offer(
+                        ui,
+                        VerifyWith::Flow,
+                        "As the flow received it".to_owned(),
+                        "Its server's keys, the issuer, nonce and client the flow knows",
+                    );
+                }
+                offer(
+                    ui,
+                    VerifyWith::OnItsOwn,
+                    "On its own".to_owned(),
+                    "Format, times and structure only: no key, no server",
+                );
+                if let Some(p) = profile {
+                    offer(
+                        ui,
+                        VerifyWith::Profile(p.name.clone()),
+                        format!("Against profile {}", p.name),
+                        "That profile's keys and issuer; server calls go to its server",
+                    );
+                }
+                offer(
+                    ui,
+                    VerifyWith::Form,
+                    "With a JWKS, key file or secret".to_owned(),
+                    "The keys you give in the Verification form",
+                );
+            });
+            if let Some(with) = chosen {
+                self.choose(with, jobs, profile);
+            }
+        }
     }
 
     /// Clears the token and everything about it.
@@ -274,15 +325,23 @@ impl InspectorScreen {
         &mut self,
         ui: &mut egui::Ui,
         now: i64,
-        have_profile: bool,
+        target: &Result<Profile, String>,
     ) -> (Option<Call>, bool) {
         let mut run_again = false;
+        let open = std::mem::take(&mut self.open_form).then_some(true);
         egui::CollapsingHeader::new("Verification")
             .default_open(false)
+            .open(open)
             .show(ui, |ui| {
                 run_again = verify_form_ui(ui, &mut self.verify);
             });
         if run_again {
+            // Keys typed in: verify with them.
+            if self.with == VerifyWith::OnItsOwn
+                && (!self.verify.jwks.trim().is_empty() || !self.verify.secret.expose().is_empty())
+            {
+                self.with = VerifyWith::Form;
+            }
             self.reinspect = true;
         }
         let Some(shown) = self.shown.as_ref() else {
@@ -303,7 +362,7 @@ impl InspectorScreen {
         }
         let (call, refresh) = actions_ui(
             ui,
-            have_profile,
+            target,
             self.calls_pending > 0,
             self.refresh_token.is_some(),
         );
@@ -352,7 +411,17 @@ impl InspectorScreen {
         });
         // One error, once: the key error is in the signature's detail when the keys could not
         // be loaded, and the checklist's signature row points here.
-        let detail = sig.shown_detail();
+        let not_asked = self.with == VerifyWith::OnItsOwn
+            && matches!(
+                sig.status,
+                SignatureStatus::Skipped | SignatureStatus::Unverifiable
+            )
+            && ins.format == TokenFormat::Jwt;
+        let detail = if not_asked {
+            "not checked: choose how to verify it (Verify: above)".into()
+        } else {
+            sig.shown_detail()
+        };
         match &shown.key_error {
             Some(e) if !sig.detail.contains(e.as_str()) => {
                 ui.label(egui::RichText::new(detail).weak());
@@ -470,21 +539,23 @@ pub(super) fn verify_form_ui(ui: &mut egui::Ui, f: &mut VerifyForm) -> bool {
     enter
 }
 
-/// Introspect / Revoke / Userinfo / Refresh. Returns the call clicked and whether Refresh was.
+/// Introspect / Revoke / Userinfo / Refresh, and the server they go to (or why none). Returns
+/// the call clicked and whether Refresh was.
 pub(super) fn actions_ui(
     ui: &mut egui::Ui,
-    have_profile: bool,
+    target: &Result<Profile, String>,
     busy: bool,
     can_refresh: bool,
 ) -> (Option<Call>, bool) {
     let mut call = None;
     let mut refresh = false;
     ui.horizontal_wrapped(|ui| {
-        let enabled = have_profile && !busy;
+        let enabled = target.is_ok() && !busy;
+        let why_not = target.as_ref().err().map_or("", String::as_str);
         for what in [Call::Introspect, Call::Revoke, Call::Userinfo] {
             if ui
                 .add_enabled(enabled, egui::Button::new(what.label()))
-                .on_disabled_hover_text("Needs an active profile (Profiles screen)")
+                .on_disabled_hover_text(why_not)
                 .clicked()
             {
                 call = Some(what);
@@ -505,5 +576,26 @@ pub(super) fn actions_ui(
             ui.spinner();
         }
     });
+    // Which server the calls go to, in words.
+    match target {
+        Ok(p) => {
+            let server = p
+                .issuer
+                .clone()
+                .or_else(|| p.introspection_endpoint.clone())
+                .unwrap_or_default();
+            ui.label(
+                egui::RichText::new(format!(
+                    "Server calls go to {} ({})",
+                    p.name,
+                    grantscope_core::text::inert(&server)
+                ))
+                .weak(),
+            );
+        }
+        Err(why) => {
+            ui.label(egui::RichText::new(format!("No server calls: {why}")).weak());
+        }
+    }
     (call, refresh)
 }
