@@ -7,7 +7,8 @@
 //! checklist, countdown and lifetime bar agree, and the screen goes idle), one revoked (earlier
 //! answers marked as earlier, the countdown stopped), one issued before a sandbox restart (one
 //! verdict, one error); a pasted token judged on its own until the user picks how to verify
-//! it, its server calls going nowhere until then, an ID token offered none. Each test has its own config dir. Deadlines only bound a hung test;
+//! it, its server calls going nowhere until then, an ID token offered none; Copy beside every
+//! token, in the flow runner and the inspector. Each test has its own config dir. Deadlines only bound a hung test;
 //! nothing asserts on time.
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -536,4 +537,68 @@ fn a_pasted_token_is_judged_on_its_own_until_the_user_picks_how_to_verify() {
         assert!(disabled(&h, action), "{action} for an ID token");
     }
     h.get_by_label_contains("an ID token is for the client");
+}
+
+/// What the last frame put on the clipboard.
+fn copied(h: &Harness<'static, GrantscopeApp>) -> Vec<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_token_has_copy_beside_it_with_a_note_that_it_is_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    let mut h = harness(options);
+    // Authorization code: an access, an ID and a refresh token.
+    walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    let url = run_until_authorize_url(&mut h);
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })
+    });
+    step_until(&mut h, "the token response", finished);
+    assert!(browser.join().unwrap().is_ok());
+    let tokens = h
+        .state()
+        .flow()
+        .run()
+        .unwrap()
+        .success()
+        .unwrap()
+        .tokens
+        .clone();
+    let id = tokens.id_token.clone().expect("an ID token");
+    let refresh = tokens.refresh_token.clone().expect("a refresh token");
+    h.get_by_label_contains("a secret, paste it only where it belongs");
+    for (button, value) in [
+        ("Copy access token", tokens.access_token.expose().to_owned()),
+        ("Copy ID token", id.expose().to_owned()),
+        ("Copy refresh token", refresh.expose().to_owned()),
+    ] {
+        h.get_by_label(button).click();
+        h.step();
+        assert_eq!(copied(&h), [value], "{button}");
+    }
+    // The inspector: the token on screen, whole.
+    h.get_by_label("Inspect ID token").click();
+    step_until(&mut h, "the inspection", |h| {
+        h.state().screen() == Screen::Inspector
+            && h.state().inspector().inspection().is_some()
+            && !h.state().inspector().pending()
+    });
+    h.get_by_label_contains("a secret, paste it only where it belongs");
+    h.get_by_label("Copy token").click();
+    h.step();
+    assert_eq!(copied(&h), [id.expose().to_owned()]);
 }

@@ -207,6 +207,25 @@ pub fn badge_ui(ui: &mut egui::Ui, status: &str) -> egui::Response {
     ui.label(text)
 }
 
+/// "Copy NAME": puts the raw token on the clipboard, its hover saying what that means (a
+/// token is a secret), with a short note beside it. Returns whether it was clicked.
+pub fn copy_secret_ui(ui: &mut egui::Ui, name: &str, value: &str) -> bool {
+    let clicked = ui
+        .button(format!("Copy {name}"))
+        .on_hover_text(format!(
+            "Copies the raw {name}. It is a secret: whoever holds it can use it until it \
+             expires or is revoked"
+        ))
+        .clicked();
+    if clicked {
+        ui.ctx().copy_text(value.to_owned());
+    }
+    clicked
+}
+
+/// The note beside "Copy" buttons of tokens.
+pub const SECRET_NOTE: &str = "copies the raw value: a secret, paste it only where it belongs";
+
 /// The lifetime bar from `iat` to `exp` with a marker at `now` named `label` ("now", or
 /// "revoked" where a token's life stopped early). Returns nothing; draws only.
 pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64, label: &str) {

@@ -23,7 +23,9 @@ use crate::connect;
 use crate::exchange_view::capped_text_ui;
 use crate::handoff::InspectRequest;
 use crate::layout::{self, Width};
-use crate::widgets::{JsonTree, badge_ui, lifetime_bar_ui, status_color};
+use crate::widgets::{
+    JsonTree, SECRET_NOTE, badge_ui, copy_secret_ui, lifetime_bar_ui, status_color,
+};
 use crate::worker::{Jobs, Sink};
 use grantscope_core::http::{Exchange, HttpClient};
 use grantscope_core::oauth::{Connection, EndpointKind, FlowEvent, lifecycle};

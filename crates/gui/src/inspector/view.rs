@@ -252,6 +252,10 @@ impl InspectorScreen {
             if ui.button("Clear").clicked() {
                 self.clear();
             }
+            if !self.input.trim().is_empty() {
+                copy_secret_ui(ui, "token", self.input.trim());
+                ui.label(egui::RichText::new(SECRET_NOTE).weak());
+            }
             let len = self.input.trim().len();
             if len > 0 {
                 ui.label(egui::RichText::new(format!("{len} characters")).weak());
