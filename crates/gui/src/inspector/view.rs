@@ -291,6 +291,19 @@ impl InspectorScreen {
                     "On its own".to_owned(),
                     "Format, times and structure only: no key, no server",
                 );
+                // The profile chosen before another became active: still what the report on
+                // screen was verified against.
+                if let VerifyWith::Profile(name) = self.with.clone()
+                    && profile.is_none_or(|p| p.name != name)
+                {
+                    offer(
+                        ui,
+                        VerifyWith::Profile(name.clone()),
+                        format!("Against profile {name} (no longer the active one)"),
+                        "Verified with that profile's keys; its server gets no calls while \
+                         another profile is active",
+                    );
+                }
                 if let Some(p) = profile {
                     offer(
                         ui,
@@ -423,6 +436,11 @@ impl InspectorScreen {
             && ins.format == TokenFormat::Jwt;
         let detail = if not_asked {
             "not checked: choose how to verify it (Verify: above)".into()
+        } else if sig.status == SignatureStatus::Skipped && sig.detail.starts_with("no key given") {
+            // The core's words name command-line flags; here the form is where keys go.
+            "no key given: fill in a JWKS URL or file, or an issuer to discover it from, in the \
+             Verification form"
+                .into()
         } else {
             sig.shown_detail()
         };
@@ -511,6 +529,13 @@ impl InspectorScreen {
 pub(super) fn verify_form_ui(ui: &mut egui::Ui, f: &mut VerifyForm) -> bool {
     let mut enter = false;
     let field_w = (ui.available_width() - 150.0).clamp(100.0, 320.0);
+    ui.label(
+        egui::RichText::new(
+            "The keys and issuer here are used with \"With a JWKS, key file or secret\" (Enter \
+             chooses it); audience, nonce and kind always.",
+        )
+        .weak(),
+    );
     egui::Grid::new("verify_grid")
         .num_columns(2)
         .show(ui, |ui| {
