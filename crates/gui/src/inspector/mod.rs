@@ -1,13 +1,23 @@
 //! The token inspector screen: paste (Ctrl+V anywhere), drop a file, or receive a token from a
 //! flow. A headline that never scrolls away says what the token is worth now (the verdict of
 //! the checks, or what the server said since: revoked, rejected, inactive; "opaque" when only
-//! the server can tell), beside Inspect and Clear. The token box has a capped height and shows
-//! header, payload and signature in the jwt.io colours. Below: the server calls with their
-//! answers right under their buttons, the lifetime bar and countdown, the checklist, the header
-//! and claims as JSON trees, and the lifecycle lab ([`lifecycle_lab`]). Server calls use the
-//! client the token was issued to: the flow's profile for a token from a flow, else the active
-//! profile. A token from a flow is checked with what the app knows about it (the nonce it sent,
-//! the client id as audience, the access token for `at_hash`, the `expires_in` it got).
+//! the server can tell), beside Inspect, Clear and Copy. The token box has a capped height and
+//! shows header, payload and signature in the jwt.io colours. Below: the server calls with their
+//! answers (each with when it came, marked when a revocation or the expiry came after it) right
+//! under their buttons, the lifetime bar and countdown, the checklist, the header and claims as
+//! JSON trees, and the lifecycle lab ([`lifecycle_lab`]).
+//!
+//! Every result says when it was true: the clock-dependent checks (`exp`, `nbf`, `iat`) run
+//! again as time passes (a repaint each second while the countdown runs, else one at the next
+//! instant a check changes, else none), so headline, checklist, countdown and bar agree.
+//!
+//! How a token is verified is a choice ([`VerifyWith`]): a pasted or dropped token is judged on
+//! its own (format, times, structure) until the user picks the active profile's keys and issuer
+//! or a JWKS, key file or secret. Server calls go to the client the token was issued to (the
+//! flow's profile for a token from a flow) or to the profile the user chose, never to one
+//! assumed; an ID token is offered none. A token from a flow is checked with what the app knows
+//! about it (the nonce it sent, the client id as audience, the access token for `at_hash`, the
+//! `expires_in` it got).
 
 mod headline;
 pub mod lifecycle_lab;
@@ -463,8 +473,8 @@ impl InspectorScreen {
         self.keeper.clear();
     }
 
-    /// Inspects a token pasted, dropped or typed, with keys from the profile's JWKS when none
-    /// are given; nothing from an earlier token stays on screen.
+    /// Inspects a token pasted or dropped, on its own (no key, no server) until the user
+    /// chooses how to verify it; nothing from an earlier token stays on screen.
     pub fn set_token(
         &mut self,
         token: String,
