@@ -304,10 +304,10 @@ fn inspect_a_fresh_token(h: &mut Harness<'static, GrantscopeApp>) {
 #[test]
 fn an_expiring_tokens_headline_checklist_countdown_and_bar_agree() {
     let dir = tempfile::tempdir().unwrap();
-    // Classroom: access tokens of 3 seconds.
+    // Classroom: access tokens of 5 seconds.
     std::fs::write(
         dir.path().join("gui.json"),
-        r#"{"classroom":{"access_token_ttl":3}}"#,
+        r#"{"classroom":{"access_token_ttl":5}}"#,
     )
     .unwrap();
     let mut h = harness(AppOptions::new(dir.path()));
@@ -321,6 +321,13 @@ fn an_expiring_tokens_headline_checklist_countdown_and_bar_agree() {
         assert_eq!(ins.check("exp").unwrap().status, CheckStatus::Pass);
         assert_eq!(h.state().inspector().next_wake(now), Some(now + 1));
     }
+    // The server's word while it lives.
+    h.get_by_label("Introspect").click();
+    step_until(&mut h, "the introspection", |h| {
+        h.query_by_label_contains("Introspection says").is_some()
+    });
+    let answered_alive =
+        now_unix() < exp && h.query_by_label_contains("\"active\": true").is_some();
 
     step_until(&mut h, "the headline to say EXPIRED", |h| {
         h.query_by_label("EXPIRED").is_some() && now_unix() > exp
@@ -347,6 +354,10 @@ fn an_expiring_tokens_headline_checklist_countdown_and_bar_agree() {
         "no countdown: {shown:?}"
     );
     h.get_by_label("lifetime 100% used");
+    if answered_alive {
+        // The earlier "active": true stays, marked as earlier.
+        h.get_by_label_contains("before the token expired");
+    }
     // Idle: no repaint each second any more, only at the next change (the end of the leeway).
     let wake = h.state().inspector().next_wake(now);
     assert!(wake.is_none_or(|w| w > now + 1), "{wake:?} at {now}");
