@@ -10,7 +10,7 @@ use crate::gui_support;
 use std::time::Duration;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope_core::profile::{Profile, ProfileStore};
 use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
 use grantscope_sandbox::SandboxConfig;
@@ -122,6 +122,12 @@ fn watch_without_a_profile_endpoint_shows_the_error_inline() {
     h.event(egui::Event::Paste("an-opaque-access-token".into()));
     step_until(&mut h, "the inspection", |h| {
         h.state().inspector().inspection().is_some() && !h.state().inspector().pending()
+    });
+    // A pasted token goes to no server until the user picks one.
+    assert!(h.get_by_label("Start watch").accesskit_node().is_disabled());
+    h.get_by_label("Against profile Bare").click();
+    step_until(&mut h, "the inspection against Bare", |h| {
+        !h.state().inspector().pending()
     });
     h.get_by_label("Start watch").click();
     step_until(&mut h, "the watch error", |h| {

@@ -277,6 +277,15 @@ fn a_dropped_token_file_is_inspected_and_unreadable_files_say_why() {
         h.query_all_by_label_contains(&sub).next().is_some(),
         "the sub claim {sub} is on screen"
     );
+    // Judged on its own until the user says how to verify it; then against the sandbox's JWKS.
+    assert!(!ins.valid, "not verified against a profile nobody chose");
+    h.get_by_label("UNVERIFIED");
+    h.get_by_label("Against profile Local sandbox").click();
+    h.step();
+    step_until(&mut h, "the inspection against the profile", |h| {
+        !h.state().inspector().pending()
+    });
+    let ins = h.state().inspector().inspection().unwrap().clone();
     assert!(ins.valid, "verified against the sandbox's JWKS");
 
     // Not text: a clear notice naming the file, and the inspected token stays.

@@ -207,8 +207,28 @@ pub fn badge_ui(ui: &mut egui::Ui, status: &str) -> egui::Response {
     ui.label(text)
 }
 
-/// The lifetime bar from `iat` to `exp` with a "now" marker. Returns nothing; draws only.
-pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
+/// "Copy NAME": puts the raw token on the clipboard, its hover saying what that means (a
+/// token is a secret), with a short note beside it. Returns whether it was clicked.
+pub fn copy_secret_ui(ui: &mut egui::Ui, name: &str, value: &str) -> bool {
+    let clicked = ui
+        .button(format!("Copy {name}"))
+        .on_hover_text(format!(
+            "Copies the raw {name}. It is a secret: whoever holds it can use it until it \
+             expires or is revoked"
+        ))
+        .clicked();
+    if clicked {
+        ui.ctx().copy_text(value.to_owned());
+    }
+    clicked
+}
+
+/// The note beside "Copy" buttons of tokens.
+pub const SECRET_NOTE: &str = "copies the raw value: a secret, paste it only where it belongs";
+
+/// The lifetime bar from `iat` to `exp` with a marker at `now` named `label` ("now", or
+/// "revoked" where a token's life stopped early). Returns nothing; draws only.
+pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64, label: &str) {
     let width = ui.available_width().clamp(120.0, 900.0);
     let (rect, response) = ui.allocate_exact_size(Vec2::new(width, 44.0), Sense::hover());
     let bar = Rect::from_min_size(
@@ -219,7 +239,7 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
     let v = ui.visuals();
     let total = (exp - iat).max(1) as f32;
     let frac = ((now - iat) as f32 / total).clamp(0.0, 1.0);
-    let fill = if now >= exp {
+    let fill = if now >= exp || label != "now" {
         v.error_fg_color
     } else if frac > 0.8 {
         v.warn_fg_color
@@ -266,7 +286,7 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
     painter.text(
         Pos2::new(now_x, bar.top() - 3.0),
         Align2::CENTER_BOTTOM,
-        "now",
+        label,
         font,
         v.strong_text_color(),
     );
@@ -274,7 +294,11 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64) {
         egui::WidgetInfo::labeled(
             egui::Role::ProgressIndicator,
             true,
-            format!("lifetime {:.0}% used", frac * 100.0),
+            if label == "now" {
+                format!("lifetime {:.0}% used", frac * 100.0)
+            } else {
+                format!("lifetime stopped at {:.0}%: {label}", frac * 100.0)
+            },
         )
     });
 }

@@ -209,15 +209,16 @@ fn expiry(exp: i64, now: i64) -> String {
     }
 }
 
-/// Everything but the signature: time, issuer, audience, type, ID-token and header checks.
-pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
+/// The checks whose status or message depends on the clock: `exp`, `nbf`, `iat` (in that
+/// order; a claim that is absent and not required has no check). [`Inspection::retime`]
+/// (crate::token::Inspection::retime) runs them again as time passes.
+pub fn time_checks(claims: &Map<String, Value>, opts: &InspectOptions, now: i64) -> Vec<Check> {
     let mut out = Vec::new();
-    let claims = &jws.claims;
     let is_id = opts.kind == TokenKind::Id;
     let leeway = i64::try_from(opts.leeway).unwrap_or(i64::MAX);
 
     // exp
-    let exp = match numeric_date(claims, "exp") {
+    match numeric_date(claims, "exp") {
         None => {
             let status = if is_id {
                 CheckStatus::Fail
@@ -229,11 +230,9 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
                 status,
                 "no exp: the token never expires, so a leaked copy works forever (RFC 8725 §3.10)",
             ));
-            None
         }
         Some(Err(e)) => {
             out.push(Check::new("exp", CheckStatus::Fail, e));
-            None
         }
         Some(Ok(exp)) => {
             let c = if now >= exp.saturating_add(leeway) {
@@ -252,16 +251,14 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
                 Check::new("exp", CheckStatus::Pass, expiry(exp, now))
             };
             out.push(c);
-            Some(exp)
         }
-    };
+    }
 
     // nbf
-    let nbf = match numeric_date(claims, "nbf") {
-        None => None,
+    match numeric_date(claims, "nbf") {
+        None => {}
         Some(Err(e)) => {
             out.push(Check::new("nbf", CheckStatus::Fail, e));
-            None
         }
         Some(Ok(nbf)) => {
             let c = if nbf.saturating_sub(leeway) > now {
@@ -288,12 +285,11 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
                 )
             };
             out.push(c);
-            Some(nbf)
         }
-    };
+    }
 
     // iat
-    let iat = match numeric_date(claims, "iat") {
+    match numeric_date(claims, "iat") {
         None => {
             if is_id {
                 out.push(Check::new(
@@ -302,11 +298,9 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
                     "no iat: an ID token must say when it was issued",
                 ));
             }
-            None
         }
         Some(Err(e)) => {
             out.push(Check::new("iat", CheckStatus::Fail, e));
-            None
         }
         Some(Ok(iat)) => {
             let c = if iat.saturating_sub(leeway) > now {
@@ -326,9 +320,41 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
                 )
             };
             out.push(c);
-            Some(iat)
         }
-    };
+    }
+    out
+}
+
+/// The instants after `now` at which a [`time_checks`] status changes (`exp`, `exp` + leeway,
+/// `nbf` − leeway, `nbf`, `iat` − leeway): the next one, if any.
+pub fn next_time_boundary(
+    claims: &Map<String, Value>,
+    opts: &InspectOptions,
+    now: i64,
+) -> Option<i64> {
+    let leeway = i64::try_from(opts.leeway).unwrap_or(i64::MAX);
+    let read = |name: &str| numeric_date(claims, name).and_then(Result::ok);
+    let mut at = Vec::new();
+    if let Some(exp) = read("exp") {
+        at.extend([exp, exp.saturating_add(leeway)]);
+    }
+    if let Some(nbf) = read("nbf") {
+        at.extend([nbf.saturating_sub(leeway), nbf]);
+    }
+    if let Some(iat) = read("iat") {
+        at.push(iat.saturating_sub(leeway));
+    }
+    at.into_iter().filter(|t| *t > now).min()
+}
+
+/// Everything but the signature: time, issuer, audience, type, ID-token and header checks.
+pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
+    let claims = &jws.claims;
+    let is_id = opts.kind == TokenKind::Id;
+    let leeway = i64::try_from(opts.leeway).unwrap_or(i64::MAX);
+    let mut out = time_checks(claims, opts, now);
+    let read = |name: &str| numeric_date(claims, name).and_then(Result::ok);
+    let (exp, nbf, iat) = (read("exp"), read("nbf"), read("iat"));
 
     // lifetime
     if let (Some(exp), Some(start)) = (exp, iat.or(nbf)) {

@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use crate::http::{Exchange, HttpClient};
 use crate::timefmt::rfc3339;
-use crate::token::claims::{Check, CheckStatus, InspectOptions, check_claims, numeric_date};
+use crate::token::claims::{
+    Check, CheckStatus, InspectOptions, check_claims, next_time_boundary, numeric_date, time_checks,
+};
 use crate::token::decode::{DecodeError, Decoded, decode, normalize};
 use crate::token::jwks::{KeySource, KeySourceError, Keys, load_keys};
 use crate::token::verify::{SignatureReport, SignatureStatus, verify};
@@ -126,6 +128,36 @@ impl Inspection {
     /// The claims for display, likewise.
     pub fn shown_claims(&self) -> Value {
         crate::text::inert_json(&self.claims)
+    }
+
+    /// Runs the clock-dependent checks (`exp`, `nbf`, `iat`) again at `now` with the options
+    /// the inspection was made with, and with them `valid`, `verdict` and `expires_in`: a
+    /// report kept on screen stays true as time passes (the signature is not checked again).
+    /// Only checks already in the report are replaced, in place.
+    pub fn retime(&mut self, options: &InspectOptions, now: i64) {
+        let Some(claims) = self.claims.as_object() else {
+            return;
+        };
+        if self.checks.iter().any(|c| c.id == "decode") {
+            return;
+        }
+        for fresh in time_checks(claims, options, now) {
+            if let Some(old) = self.checks.iter_mut().find(|c| c.id == fresh.id) {
+                *old = fresh;
+            }
+        }
+        let exp = numeric_date(claims, "exp").and_then(Result::ok);
+        self.valid = self.signature.status == SignatureStatus::Verified
+            && !self.checks.iter().any(|c| c.status == CheckStatus::Fail);
+        self.verdict = Verdict::of(self.format, self.signature.status, &self.checks, self.valid);
+        self.expires_in = exp.map(|e| e.saturating_sub(now));
+    }
+
+    /// When [`retime`](Self::retime) would next change a check's status (after `now`).
+    pub fn next_time_boundary(&self, options: &InspectOptions, now: i64) -> Option<i64> {
+        self.claims
+            .as_object()
+            .and_then(|c| next_time_boundary(c, options, now))
     }
 
     /// `iat`, `nbf`, `exp` as unix seconds (for the lifetime bar and countdown).
@@ -336,5 +368,44 @@ pub async fn inspect_decoded(
                 key_error: Some(err),
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn jwt(claims: &Value) -> String {
+        let b = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.c2ln",
+            b(&serde_json::json!({"alg": "HS256", "typ": "JWT"})),
+            b(claims)
+        )
+    }
+
+    #[test]
+    fn retime_follows_the_clock_through_exp_and_nbf() {
+        let opts = InspectOptions {
+            leeway: 5,
+            ..InspectOptions::default()
+        };
+        let token = jwt(&serde_json::json!({"iat": 1_000, "nbf": 1_010, "exp": 1_030}));
+        let at = |now| inspect_with_keys(&token, &Keys::None, &opts, now);
+        let mut ins = at(1_000);
+        assert_eq!(ins.check("nbf").unwrap().status, CheckStatus::Fail);
+        assert_eq!(ins.verdict, Verdict::Invalid);
+        assert_eq!(ins.next_time_boundary(&opts, 1_000), Some(1_005));
+        for now in [1_007, 1_020, 1_031, 1_040] {
+            ins.retime(&opts, now);
+            let fresh = at(now);
+            assert_eq!(ins, fresh, "at {now}");
+        }
+        assert_eq!(ins.check("exp").unwrap().status, CheckStatus::Fail);
+        assert_eq!(ins.expires_in, Some(-10));
+        assert_eq!(ins.next_time_boundary(&opts, 1_040), None);
     }
 }

@@ -8,6 +8,7 @@ use super::{FlowCommand, FlowMsg, FlowScreen, call};
 use crate::exchange_view::{ExchangeView, exchange_ui, mask_token_response};
 use crate::sequence::sequence_ui;
 use crate::step::StepMsg;
+use crate::widgets::{SECRET_NOTE, copy_secret_ui};
 
 impl FlowScreen {
     pub(super) fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
@@ -106,6 +107,17 @@ impl FlowScreen {
                 if s.tokens.id_token.is_some() && ui.button("Inspect ID token").clicked() {
                     command = Some(FlowCommand::Inspect(Box::new(run.inspect_request(s, true))));
                 }
+            });
+            // Each token's raw value, to copy (the response below masks them).
+            ui.horizontal_wrapped(|ui| {
+                copy_secret_ui(ui, "access token", s.tokens.access_token.expose());
+                if let Some(t) = &s.tokens.id_token {
+                    copy_secret_ui(ui, "ID token", t.expose());
+                }
+                if let Some(t) = &s.tokens.refresh_token {
+                    copy_secret_ui(ui, "refresh token", t.expose());
+                }
+                ui.label(egui::RichText::new(SECRET_NOTE).weak());
             });
 
             let shown = if reveal {

@@ -10,6 +10,7 @@ pub(super) fn headline(
     server: &ServerSays,
     watch_rejected: bool,
     known_exp: Option<i64>,
+    key_error: bool,
     now: i64,
 ) -> Headline {
     let h = |text, status, detail: &str| Headline {
@@ -28,12 +29,7 @@ pub(super) fn headline(
         return Headline {
             text: "REVOKED",
             status: "fail",
-            detail: format!(
-                "the server accepted its revocation at {} UTC",
-                timefmt::rfc3339(at)
-                    .split_once('T')
-                    .map_or("", |(_, t)| t.trim_end_matches('Z'))
-            ),
+            detail: format!("the server accepted its revocation at {}", clock(at)),
         };
     }
     if watch_rejected {
@@ -52,8 +48,23 @@ pub(super) fn headline(
         return h("INACTIVE", "fail", "introspection says active: false");
     }
     let exp = ins.lifetime().expires_at.or(known_exp);
-    if exp.is_some_and(|e| e <= now) {
-        return h("EXPIRED", "fail", "its lifetime is over");
+    if let Some(e) = exp.filter(|e| *e <= now) {
+        let leeway = ins
+            .check("exp")
+            .is_some_and(|c| c.status == CheckStatus::Warn);
+        let detail = if leeway {
+            format!(
+                "its lifetime ended at {}; a verifier may still take it within its leeway (exp below)",
+                clock(e)
+            )
+        } else {
+            format!("its lifetime ended at {}", clock(e))
+        };
+        return Headline {
+            text: "EXPIRED",
+            status: "fail",
+            detail,
+        };
     }
     if ins.format == TokenFormat::Opaque {
         return if active == Some(true) {
@@ -64,6 +75,18 @@ pub(super) fn headline(
     }
     if ins.valid {
         h("VALID", "pass", "signature verified, every check passed")
+    } else if ins.verdict == grantscope_core::token::Verdict::Unverifiable {
+        // Nothing failed: the signature could not be checked (the Signature section says why,
+        // once).
+        h(
+            "UNVERIFIABLE",
+            "warn",
+            if key_error {
+                "nothing failed, but the keys could not be loaded to check the signature (see Signature)"
+            } else {
+                "nothing failed, but the signature could not be checked (see Signature)"
+            },
+        )
     } else {
         let first = ins
             .checks
@@ -96,6 +119,15 @@ pub fn plainly_not_a_token(text: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// The time of day of `t`, `12:03:05 UTC`, for answers and events of this session.
+pub fn clock(t: i64) -> String {
+    let s = timefmt::rfc3339(t);
+    match s.split_once('T') {
+        Some((_, time)) => format!("{} UTC", time.trim_end_matches('Z')),
+        None => s,
+    }
 }
 
 /// `h:mm:ss` (or `m:ss`) left, for the ticking countdown.
@@ -136,23 +168,26 @@ mod tests {
         let ins = opaque();
         assert_eq!(ins.format, TokenFormat::Opaque);
         let mut server = ServerSays::default();
-        let h = headline(&ins, &server, false, None, 1_000);
+        let h = headline(&ins, &server, false, None, false, 1_000);
         assert_eq!((h.text, h.status), ("OPAQUE", "info"));
         server.introspection = Some(serde_json::json!({"active": true, "exp": 1_060}));
         assert_eq!(
-            headline(&ins, &server, false, Some(1_060), 1_000).text,
+            headline(&ins, &server, false, Some(1_060), false, 1_000).text,
             "ACTIVE"
         );
         assert_eq!(
-            headline(&ins, &server, false, Some(1_060), 1_061).text,
+            headline(&ins, &server, false, Some(1_060), false, 1_061).text,
             "EXPIRED"
         );
         server.revoked_at = Some(1_010);
         assert_eq!(
-            headline(&ins, &server, false, Some(1_060), 1_020).text,
+            headline(&ins, &server, false, Some(1_060), false, 1_020).text,
             "REVOKED"
         );
         server.revoked_at = None;
-        assert_eq!(headline(&ins, &server, true, None, 1_020).text, "REJECTED");
+        assert_eq!(
+            headline(&ins, &server, true, None, false, 1_020).text,
+            "REJECTED"
+        );
     }
 }

@@ -1,13 +1,23 @@
 //! The token inspector screen: paste (Ctrl+V anywhere), drop a file, or receive a token from a
 //! flow. A headline that never scrolls away says what the token is worth now (the verdict of
 //! the checks, or what the server said since: revoked, rejected, inactive; "opaque" when only
-//! the server can tell), beside Inspect and Clear. The token box has a capped height and shows
-//! header, payload and signature in the jwt.io colours. Below: the server calls with their
-//! answers right under their buttons, the lifetime bar and countdown, the checklist, the header
-//! and claims as JSON trees, and the lifecycle lab ([`lifecycle_lab`]). Server calls use the
-//! client the token was issued to: the flow's profile for a token from a flow, else the active
-//! profile. A token from a flow is checked with what the app knows about it (the nonce it sent,
-//! the client id as audience, the access token for `at_hash`, the `expires_in` it got).
+//! the server can tell), beside Inspect, Clear and Copy. The token box has a capped height and
+//! shows header, payload and signature in the jwt.io colours. Below: the server calls with their
+//! answers (each with when it came, marked when a revocation or the expiry came after it) right
+//! under their buttons, the lifetime bar and countdown, the checklist, the header and claims as
+//! JSON trees, and the lifecycle lab ([`lifecycle_lab`]).
+//!
+//! Every result says when it was true: the clock-dependent checks (`exp`, `nbf`, `iat`) run
+//! again as time passes (a repaint each second while the countdown runs, else one at the next
+//! instant a check changes, else none), so headline, checklist, countdown and bar agree.
+//!
+//! How a token is verified is a choice ([`VerifyWith`]): a pasted or dropped token is judged on
+//! its own (format, times, structure) until the user picks the active profile's keys and issuer
+//! or a JWKS, key file or secret. Server calls go to the client the token was issued to (the
+//! flow's profile for a token from a flow) or to the profile the user chose, never to one
+//! assumed; an ID token is offered none. A token from a flow is checked with what the app knows
+//! about it (the nonce it sent, the client id as audience, the access token for `at_hash`, the
+//! `expires_in` it got).
 
 mod headline;
 pub mod lifecycle_lab;
@@ -23,7 +33,9 @@ use crate::connect;
 use crate::exchange_view::capped_text_ui;
 use crate::handoff::InspectRequest;
 use crate::layout::{self, Width};
-use crate::widgets::{JsonTree, badge_ui, lifetime_bar_ui, status_color};
+use crate::widgets::{
+    JsonTree, SECRET_NOTE, badge_ui, copy_secret_ui, lifetime_bar_ui, status_color,
+};
 use crate::worker::{Jobs, Sink};
 use grantscope_core::http::{Exchange, HttpClient};
 use grantscope_core::oauth::{Connection, EndpointKind, FlowEvent, lifecycle};
@@ -55,6 +67,8 @@ pub enum InspectorMsg {
         key_error: Option<String>,
         /// When it was checked (unix seconds).
         checked_at: i64,
+        /// What it was checked against (the clock-dependent checks run again with it).
+        options: Box<InspectOptions>,
     },
     /// A server call on the token finished.
     ServerCall {
@@ -154,12 +168,45 @@ pub struct VerifyForm {
     pub dpop: Option<(Option<String>, String)>,
 }
 
+/// How the token on screen is verified, and so which server its calls go to: the user's choice
+/// for a pasted token (judged on its own until then), what the flow knows for a flow's token.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum VerifyWith {
+    /// Decoded and judged on its own (format, times, structure): no key, no server.
+    #[default]
+    OnItsOwn,
+    /// This profile's keys (its JWKS, or discovery from its issuer) and issuer; server calls
+    /// go to its server.
+    Profile(String),
+    /// The keys and expectations typed in the Verification form (JWKS URL or file, secret).
+    Form,
+    /// A flow's token: its server's keys, the issuer, nonce and client the flow knows; server
+    /// calls go to the flow's client.
+    Flow,
+}
+
 struct Shown {
     inspection: Inspection,
     header: JsonTree,
     claims: JsonTree,
     key_error: Option<String>,
+    /// When the keys were loaded and the signature checked.
     checked_at: i64,
+    /// The options it was inspected with.
+    options: InspectOptions,
+    /// When `exp`, `nbf` and `iat` were last checked (they are checked again as time passes).
+    retimed_at: i64,
+}
+
+/// One server answer on screen, with when it came.
+#[derive(Debug, Clone)]
+struct Answer {
+    what: Call,
+    /// When it arrived (unix seconds).
+    at: i64,
+    /// Its place among the answers for this token (orders answers within one second).
+    no: u64,
+    result: Result<String, String>,
 }
 
 /// What the server said about the inspected token since it was inspected.
@@ -167,6 +214,10 @@ struct Shown {
 struct ServerSays {
     /// The server accepted the revocation (unix seconds).
     revoked_at: Option<i64>,
+    /// The revocation's place among the answers (see `Answer::no`).
+    revoked_no: Option<u64>,
+    /// Introspection said `active: false` (unix seconds).
+    inactive_at: Option<i64>,
     /// The last introspection answer.
     introspection: Option<Value>,
 }
@@ -195,6 +246,10 @@ pub struct InspectorScreen {
     /// client (a revocation by another client is refused). Any other token uses the active
     /// profile.
     origin: Option<(String, Profile)>,
+    /// How the token is verified (and where its server calls go).
+    with: VerifyWith,
+    /// The user chose the form's keys: open the Verification form once.
+    open_form: bool,
     /// The token the results on screen belong to.
     inspected: String,
     /// Bumped whenever another token is inspected: late answers for the old one are dropped.
@@ -211,7 +266,9 @@ pub struct InspectorScreen {
     shown: Option<Shown>,
     seq: u64,
     pending: bool,
-    calls: Vec<(Call, Result<String, String>)>,
+    calls: Vec<Answer>,
+    /// Answers received for this token so far.
+    answers: u64,
     calls_pending: usize,
 }
 
@@ -226,11 +283,75 @@ impl InspectorScreen {
         self.pending
     }
 
-    /// The profile server calls on the inspected token use: its flow's, else the active one.
+    /// The profile server calls on the inspected token use: its flow's, else the profile the
+    /// user chose to verify it against (while it is the active one); none for a pasted token
+    /// until the user chooses.
     pub fn client_profile<'a>(&'a self, active: Option<&'a Profile>) -> Option<&'a Profile> {
         match &self.origin {
             Some((token, p)) if token == self.input.trim() => Some(p),
-            _ => active,
+            _ => match &self.with {
+                VerifyWith::Profile(name) => active.filter(|p| &p.name == name),
+                _ => None,
+            },
+        }
+    }
+
+    /// How the token is verified.
+    pub fn verify_with(&self) -> &VerifyWith {
+        &self.with
+    }
+
+    /// Whether the token on screen is an ID token (the flow said so, the form says so, or its
+    /// claims carry what only ID tokens carry).
+    pub fn is_id_token(&self) -> bool {
+        match self.verify.kind {
+            TokenKind::Id => true,
+            TokenKind::Access => false,
+            TokenKind::Unknown => self.shown.as_ref().is_some_and(|s| {
+                ["nonce", "at_hash", "c_hash", "auth_time"]
+                    .iter()
+                    .any(|c| s.inspection.claims.get(c).is_some())
+            }),
+        }
+    }
+
+    /// Where server calls on this token go, or why there is nowhere to send them.
+    pub fn call_target<'a>(&'a self, active: Option<&'a Profile>) -> Result<&'a Profile, String> {
+        if self.is_id_token() {
+            return Err("an ID token is for the client: introspection, revocation and userinfo                         take access (and refresh) tokens (RFC 7662, RFC 7009, OIDC Core §5.3)"
+                .to_owned());
+        }
+        if let Some(p) = self.client_profile(active) {
+            return Ok(p);
+        }
+        Err(match active {
+            Some(p) => format!(
+                "a pasted token goes to no server until you choose one: \"Against profile {}\" \
+                 above sends it to that profile's server",
+                p.name
+            ),
+            None => "needs an active profile (Profiles screen)".to_owned(),
+        })
+    }
+
+    /// Chooses how to verify the token and checks it again.
+    pub fn choose(
+        &mut self,
+        with: VerifyWith,
+        jobs: &Jobs<InspectorMsg>,
+        active: Option<&Profile>,
+    ) {
+        if with == self.with {
+            return;
+        }
+        self.open_form = with == VerifyWith::Form;
+        self.with = with;
+        // Server answers were for the old choice's server.
+        self.token_gen += 1;
+        self.calls.clear();
+        self.server = ServerSays::default();
+        if !self.input.trim().is_empty() {
+            self.inspect(jobs, active);
         }
     }
 
@@ -242,6 +363,51 @@ impl InspectorScreen {
     /// The Auto-refresh panel (tests read its log).
     pub fn keeper(&self) -> &KeeperPanel {
         &self.keeper
+    }
+
+    /// Why the keys could not be loaded for the report on screen, if so.
+    pub fn key_error(&self) -> Option<&str> {
+        self.shown.as_ref().and_then(|s| s.key_error.as_deref())
+    }
+
+    /// Runs the clock-dependent checks (`exp`, `nbf`, `iat`) again when the clock has moved
+    /// since they last ran, so the checklist says what the headline, countdown and lifetime
+    /// bar say.
+    fn retime(&mut self, now: i64) {
+        if let Some(s) = self.shown.as_mut()
+            && s.retimed_at != now
+        {
+            s.inspection.retime(&s.options, now);
+            s.retimed_at = now;
+        }
+    }
+
+    /// The server no longer takes the token: when it said so (if known) and how.
+    fn stopped(&self) -> Option<(Option<i64>, &'static str)> {
+        if let Some(at) = self.server.revoked_at {
+            Some((Some(at), "revoked"))
+        } else if self.watch.rejected() {
+            Some((None, "rejected"))
+        } else {
+            self.server.inactive_at.map(|at| (Some(at), "inactive"))
+        }
+    }
+
+    /// When the screen next changes by itself (unix seconds): each second while the countdown
+    /// runs, else the next instant a time check changes its verdict (`exp`, `exp` + leeway,
+    /// `nbf`, ...); `None` when nothing on screen will change with time (idle means idle).
+    pub fn next_wake(&self, now: i64) -> Option<i64> {
+        let shown = self.shown.as_ref()?;
+        let exp = self.lifetime().expires_at;
+        if self.stopped().is_none() && exp.is_some_and(|e| e > now) {
+            return Some(now + 1);
+        }
+        let boundary = shown.inspection.next_time_boundary(&shown.options, now);
+        let outside = self.known_exp.filter(|e| *e > now);
+        match (boundary, outside) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The verdict line as shown now.
@@ -258,13 +424,41 @@ impl InspectorScreen {
             });
         }
         let shown = self.shown.as_ref()?;
-        Some(headline(
-            &shown.inspection,
+        // The checks as they stand at `now` (the screen re-runs them each second it is drawn).
+        let ins = if shown.retimed_at == now {
+            std::borrow::Cow::Borrowed(&shown.inspection)
+        } else {
+            let mut ins = shown.inspection.clone();
+            ins.retime(&shown.options, now);
+            std::borrow::Cow::Owned(ins)
+        };
+        let h = headline(
+            &ins,
             &self.server,
             self.watch.rejected(),
             self.known_exp,
+            shown.key_error.is_some(),
             now,
-        ))
+        );
+        // Judged on its own: not a verdict on the signature, which nobody asked for yet.
+        if self.with == VerifyWith::OnItsOwn && h.text == "OPAQUE" {
+            return Some(Headline {
+                detail: "only its server can judge it: choose its profile (Verify: above), then \
+                         Introspect"
+                    .to_owned(),
+                ..h
+            });
+        }
+        if self.with == VerifyWith::OnItsOwn && h.text == "UNVERIFIABLE" {
+            return Some(Headline {
+                text: "UNVERIFIED",
+                status: "info",
+                detail: "decoded and judged on its own (format, times, structure); choose how \
+                         to verify its signature"
+                    .to_owned(),
+            });
+        }
+        Some(h)
     }
 
     /// Forgets everything about the last token: its report, the server's answers, the watch
@@ -279,8 +473,8 @@ impl InspectorScreen {
         self.keeper.clear();
     }
 
-    /// Inspects a token pasted, dropped or typed, with keys from the profile's JWKS when none
-    /// are given; nothing from an earlier token stays on screen.
+    /// Inspects a token pasted or dropped, on its own (no key, no server) until the user
+    /// chooses how to verify it; nothing from an earlier token stays on screen.
     pub fn set_token(
         &mut self,
         token: String,
@@ -290,22 +484,11 @@ impl InspectorScreen {
         self.forget();
         self.refresh_token = None;
         self.origin = None;
-        self.verify.nonce.clear();
-        self.verify.access_token = None;
-        self.verify.code = None;
-        self.verify.dpop = None;
+        // A token from elsewhere is judged on its own until the user says how to verify it:
+        // nothing of the active profile or of the last token is assumed.
+        self.verify = VerifyForm::default();
+        self.with = VerifyWith::OnItsOwn;
         self.input = token.trim().to_owned();
-        if self.verify.jwks.trim().is_empty()
-            && self.verify.secret.expose().is_empty()
-            && let Some(p) = profile
-        {
-            if let Some(j) = p.jwks_uri.clone().filter(|s| !s.is_empty()) {
-                self.verify.jwks = j;
-            }
-            if self.verify.issuer.is_empty() {
-                self.verify.issuer = p.issuer.clone().unwrap_or_default();
-            }
-        }
         self.inspect(jobs, profile);
     }
 
@@ -329,33 +512,62 @@ impl InspectorScreen {
         self.known_exp = req.expires_at;
         self.refresh_token = req.refresh_token.clone();
         self.origin = Some((self.input.clone(), req.profile.clone()));
+        self.with = VerifyWith::Flow;
         self.inspect(jobs, Some(&req.profile));
     }
 
-    /// Starts an inspection of the current input.
-    pub fn inspect(&mut self, jobs: &Jobs<InspectorMsg>, profile: Option<&Profile>) {
+    /// Starts an inspection of the current input, verified as chosen ([`VerifyWith`]);
+    /// `active` is the active profile (a flow's token uses the flow's own).
+    pub fn inspect(&mut self, jobs: &Jobs<InspectorMsg>, active: Option<&Profile>) {
         self.seq += 1;
         self.pending = true;
         self.inspected = self.input.trim().to_owned();
         let seq = self.seq;
         let token = self.inspected.clone();
-        let form = self.verify.clone();
-        // No key given but an issuer is known: find its JWKS by discovery.
-        let discover = if form.jwks.trim().is_empty() && form.secret.expose().is_empty() {
-            let mut p = profile
-                .cloned()
-                .unwrap_or_else(|| Profile::new("inspector"));
-            if p.issuer.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                p.issuer = non_empty(&form.issuer);
-            }
-            p.issuer
-                .is_some()
-                .then(|| connect::prepare(&p, jobs.keys()).ok())
-                .flatten()
-        } else {
-            None
+        let mut form = self.verify.clone();
+        let origin = match &self.origin {
+            Some((t, p)) if *t == self.inspected => Some(p.clone()),
+            _ => None,
         };
-        let http = profile
+        // Where the keys come from: none, the chosen profile's, the form's, the flow's.
+        let key_profile = match &self.with {
+            VerifyWith::OnItsOwn => {
+                form.jwks.clear();
+                form.secret = ClientSecret::default();
+                None
+            }
+            VerifyWith::Profile(name) => match active.filter(|p| &p.name == name) {
+                Some(p) => {
+                    form.jwks = p.jwks_uri.clone().unwrap_or_default();
+                    form.secret = ClientSecret::default();
+                    form.issuer = p.issuer.clone().unwrap_or_default();
+                    Some(p.clone())
+                }
+                None => {
+                    form.jwks.clear();
+                    form.secret = ClientSecret::default();
+                    None
+                }
+            },
+            VerifyWith::Form => Some(Profile::new("inspector")),
+            VerifyWith::Flow => origin.clone().or_else(|| Some(Profile::new("inspector"))),
+        };
+        // No key given but an issuer is known: find its JWKS by discovery.
+        let discover = match key_profile {
+            Some(mut p) if form.jwks.trim().is_empty() && form.secret.expose().is_empty() => {
+                if p.issuer.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                    p.issuer = non_empty(&form.issuer);
+                }
+                p.issuer
+                    .is_some()
+                    .then(|| connect::prepare(&p, jobs.keys()).ok())
+                    .flatten()
+            }
+            _ => None,
+        };
+        let http = origin
+            .as_ref()
+            .or(active)
             .and_then(|p| p.http.to_options(jobs.keys()).ok())
             .unwrap_or_default();
         let sink = jobs.sink();
@@ -369,16 +581,7 @@ impl InspectorScreen {
             {
                 source = KeySource::JwksUrl(j);
             }
-            let opts = InspectOptions {
-                issuer: non_empty(&form.issuer),
-                audience: non_empty(&form.audience),
-                nonce: non_empty(&form.nonce),
-                access_token: form.access_token.as_ref().map(|t| t.expose().to_owned()),
-                code: form.code.as_ref().map(|c| c.expose().to_owned()),
-                kind: form.kind,
-                strict_typ: !form.lenient_typ,
-                ..InspectOptions::default()
-            };
+            let opts = inspect_options(&form);
             let now = timefmt::now_unix();
             let (inspection, key_error) = match HttpClient::new(&http) {
                 Ok(c) => {
@@ -411,6 +614,7 @@ impl InspectorScreen {
                 inspection: Box::new(inspection),
                 key_error,
                 checked_at: now,
+                options: Box::new(opts),
             }
         });
     }
@@ -436,6 +640,7 @@ impl InspectorScreen {
                 inspection,
                 key_error,
                 checked_at,
+                options,
             } => {
                 if seq == self.seq {
                     self.pending = false;
@@ -447,6 +652,8 @@ impl InspectorScreen {
                         inspection: *inspection,
                         key_error,
                         checked_at,
+                        options: *options,
+                        retimed_at: checked_at,
                     });
                 }
             }
@@ -459,11 +666,23 @@ impl InspectorScreen {
                 if token_gen != self.token_gen {
                     return Vec::new();
                 }
+                let at = timefmt::now_unix();
+                self.answers += 1;
+                let no = self.answers;
                 if let Ok(answer) = &result {
                     match what {
-                        Call::Revoke => self.server.revoked_at = Some(timefmt::now_unix()),
+                        Call::Revoke => {
+                            self.server.revoked_at = Some(at);
+                            self.server.revoked_no = Some(no);
+                        }
                         Call::Introspect => {
                             self.server.introspection = answer.introspection.clone();
+                            let active = answer
+                                .introspection
+                                .as_ref()
+                                .and_then(|v| v.get("active"))
+                                .and_then(Value::as_bool);
+                            self.server.inactive_at = (active == Some(false)).then_some(at);
                             if let Some(exp) = answer
                                 .introspection
                                 .as_ref()
@@ -477,8 +696,13 @@ impl InspectorScreen {
                     }
                 }
                 // One answer per call: the newest replaces the last.
-                self.calls.retain(|(w, _)| *w != what);
-                self.calls.push((what, result.map(|a| a.text)));
+                self.calls.retain(|a| a.what != what);
+                self.calls.push(Answer {
+                    what,
+                    at,
+                    no,
+                    result: result.map(|a| a.text),
+                });
             }
             InspectorMsg::Exchange(ex) => return vec![*ex],
             InspectorMsg::Lifecycle(msg) => return self.on_lifecycle(msg),
@@ -594,17 +818,15 @@ impl InspectorScreen {
         let mut cmd = None;
         ui.heading("Lifecycle");
         ui.label(egui::RichText::new("Watch").strong());
-        let no_profile = profile
-            .is_none()
-            .then_some("Needs an active profile (Profiles screen)");
-        cmd = cmd.or(self.watch.ui(ui, no_profile));
+        let why_not = self.call_target(profile).err();
+        cmd = cmd.or(self.watch.ui(ui, why_not.as_deref()));
         ui.separator();
         let keeper_disabled = if self.refresh_token.is_none() {
             Some(
                 "No refresh token came with this token: run a grant that returns one \
                  (authorization code with offline_access, device) and inspect its token",
             )
-        } else if profile.is_none() {
+        } else if self.client_profile(profile).is_none() {
             Some("Needs an active profile (Profiles screen)")
         } else {
             None
@@ -617,8 +839,14 @@ impl InspectorScreen {
         let prepared = match connect::prepare(profile, jobs.keys()) {
             Ok(c) => c,
             Err(e) => {
-                self.calls.retain(|(w, _)| *w != what);
-                self.calls.push((what, Err(connect::describe(&e))));
+                self.calls.retain(|a| a.what != what);
+                self.answers += 1;
+                self.calls.push(Answer {
+                    what,
+                    at: timefmt::now_unix(),
+                    no: self.answers,
+                    result: Err(connect::describe(&e)),
+                });
                 return;
             }
         };
@@ -637,7 +865,21 @@ impl InspectorScreen {
     }
 }
 
-pub use headline::{countdown, plainly_not_a_token};
+pub use headline::{clock, countdown, plainly_not_a_token};
+
+/// The checks a form asks for.
+fn inspect_options(form: &VerifyForm) -> InspectOptions {
+    InspectOptions {
+        issuer: non_empty(&form.issuer),
+        audience: non_empty(&form.audience),
+        nonce: non_empty(&form.nonce),
+        access_token: form.access_token.as_ref().map(|t| t.expose().to_owned()),
+        code: form.code.as_ref().map(|c| c.expose().to_owned()),
+        kind: form.kind,
+        strict_typ: !form.lenient_typ,
+        ..InspectOptions::default()
+    }
+}
 
 #[cfg(test)]
 mod tests {

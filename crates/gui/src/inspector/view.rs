@@ -14,11 +14,14 @@ impl InspectorScreen {
         profile: Option<&Profile>,
         now: i64,
     ) -> Option<InspectorCommand> {
-        let client = self.client_profile(profile).cloned();
-        let profile = client.as_ref();
+        // Where server calls on this token go (its flow's client, or the profile the user chose),
+        // or why nowhere yet.
+        let target = self.call_target(profile).cloned();
+        let server = target.as_ref().ok();
         if std::mem::take(&mut self.reinspect) {
             self.inspect(jobs, profile);
         }
+        self.retime(now);
         egui::Panel::top("inspector_input").show(ui, |ui| {
             self.input_ui(ui, jobs, profile, now);
         });
@@ -41,7 +44,7 @@ impl InspectorScreen {
         let width = layout::width_of(ui);
         let total = ui.available_width();
         let mut checks = |this: &mut Self, ui: &mut egui::Ui| {
-            let (c, r) = this.checks_ui(ui, now, profile.is_some());
+            let (c, r) = this.checks_ui(ui, now, &target);
             call = call.or(c);
             refresh |= r;
         };
@@ -97,16 +100,16 @@ impl InspectorScreen {
             }
         }
         if let Some(cmd) = lifecycle {
-            self.lifecycle_command(cmd, jobs, profile);
+            self.lifecycle_command(cmd, jobs, server);
         }
-        if let (Some(what), Some(p)) = (call, profile) {
+        if let (Some(what), Some(p)) = (call, server) {
             self.server_call(what, jobs, p);
         }
-        // The countdown: one repaint a second while this screen is drawn and the token lives.
-        if let Some(exp) = self.lifetime().expires_at
-            && exp >= now
-        {
-            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        // The countdown: one repaint a second while this screen is drawn and the token lives;
+        // else one at the next instant a time check changes; else none (idle means idle).
+        if let Some(at) = self.next_wake(now) {
+            let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
+            ui.ctx().request_repaint_after(Duration::from_secs(secs));
         }
         refresh.then(|| InspectorCommand::Refresh(self.refresh_token.clone()))
     }
@@ -146,18 +149,34 @@ impl InspectorScreen {
             }
             if let Some(exp) = self.lifetime().expires_at {
                 ui.separator();
-                let color = if exp <= now {
-                    ui.visuals().error_fg_color
-                } else {
-                    ui.visuals().strong_text_color()
-                };
-                ui.colored_label(color, timefmt::expiry_phrase(exp, now));
-                if exp > now {
-                    ui.label(
-                        egui::RichText::new(countdown(exp - now))
-                            .monospace()
-                            .strong(),
-                    );
+                match self.stopped() {
+                    // The server stopped taking it: no countdown to an end already reached.
+                    Some((_, how)) if exp > now => {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "exp {}: moot, the token is {how}",
+                                clock(exp)
+                            ))
+                            .weak(),
+                        );
+                    }
+                    _ if exp <= now => {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            timefmt::expiry_phrase(exp, now),
+                        );
+                    }
+                    _ => {
+                        ui.colored_label(
+                            ui.visuals().strong_text_color(),
+                            timefmt::expiry_phrase(exp, now),
+                        );
+                        ui.label(
+                            egui::RichText::new(countdown(exp - now))
+                                .monospace()
+                                .strong(),
+                        );
+                    }
                 }
             }
         });
@@ -209,6 +228,9 @@ impl InspectorScreen {
                 let keep = self.verify.clone();
                 self.forget();
                 self.origin = None;
+                if self.with == VerifyWith::Flow {
+                    self.with = VerifyWith::Form;
+                }
                 self.refresh_token = None;
                 self.verify = VerifyForm {
                     nonce: String::new(),
@@ -230,6 +252,10 @@ impl InspectorScreen {
             if ui.button("Clear").clicked() {
                 self.clear();
             }
+            if !self.input.trim().is_empty() {
+                copy_secret_ui(ui, "token", self.input.trim());
+                ui.label(egui::RichText::new(SECRET_NOTE).weak());
+            }
             let len = self.input.trim().len();
             if len > 0 {
                 ui.label(egui::RichText::new(format!("{len} characters")).weak());
@@ -238,6 +264,65 @@ impl InspectorScreen {
                 ui.label(egui::RichText::new("signature").color(colors.signature));
             }
         });
+        if !self.input.trim().is_empty() {
+            let mut chosen = None;
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Verify:");
+                let mut offer = |ui: &mut egui::Ui, with: VerifyWith, label: String, hint: &str| {
+                    if ui
+                        .selectable_label(self.with == with, label)
+                        .on_hover_text(hint)
+                        .clicked()
+                    {
+                        chosen = Some(with);
+                    }
+                };
+                if self.origin.is_some() {
+                    offer(
+                        ui,
+                        VerifyWith::Flow,
+                        "As the flow received it".to_owned(),
+                        "Its server's keys, the issuer, nonce and client the flow knows",
+                    );
+                }
+                offer(
+                    ui,
+                    VerifyWith::OnItsOwn,
+                    "On its own".to_owned(),
+                    "Format, times and structure only: no key, no server",
+                );
+                // The profile chosen before another became active: still what the report on
+                // screen was verified against.
+                if let VerifyWith::Profile(name) = self.with.clone()
+                    && profile.is_none_or(|p| p.name != name)
+                {
+                    offer(
+                        ui,
+                        VerifyWith::Profile(name.clone()),
+                        format!("Against profile {name} (no longer the active one)"),
+                        "Verified with that profile's keys; its server gets no calls while \
+                         another profile is active",
+                    );
+                }
+                if let Some(p) = profile {
+                    offer(
+                        ui,
+                        VerifyWith::Profile(p.name.clone()),
+                        format!("Against profile {}", p.name),
+                        "That profile's keys and issuer; server calls go to its server",
+                    );
+                }
+                offer(
+                    ui,
+                    VerifyWith::Form,
+                    "With a JWKS, key file or secret".to_owned(),
+                    "The keys you give in the Verification form",
+                );
+            });
+            if let Some(with) = chosen {
+                self.choose(with, jobs, profile);
+            }
+        }
     }
 
     /// Clears the token and everything about it.
@@ -257,15 +342,23 @@ impl InspectorScreen {
         &mut self,
         ui: &mut egui::Ui,
         now: i64,
-        have_profile: bool,
+        target: &Result<Profile, String>,
     ) -> (Option<Call>, bool) {
         let mut run_again = false;
+        let open = std::mem::take(&mut self.open_form).then_some(true);
         egui::CollapsingHeader::new("Verification")
             .default_open(false)
+            .open(open)
             .show(ui, |ui| {
                 run_again = verify_form_ui(ui, &mut self.verify);
             });
         if run_again {
+            // Keys typed in: verify with them.
+            if self.with == VerifyWith::OnItsOwn
+                && (!self.verify.jwks.trim().is_empty() || !self.verify.secret.expose().is_empty())
+            {
+                self.with = VerifyWith::Form;
+            }
             self.reinspect = true;
         }
         let Some(shown) = self.shown.as_ref() else {
@@ -286,26 +379,37 @@ impl InspectorScreen {
         }
         let (call, refresh) = actions_ui(
             ui,
-            have_profile,
+            target,
             self.calls_pending > 0,
             self.refresh_token.is_some(),
         );
-        // Each answer right under the buttons that asked for it.
-        for (what, r) in &self.calls {
-            ui.label(egui::RichText::new(what.answer_title()).strong());
-            match r {
-                Ok(t) => capped_text_ui(ui, ("call", what.label()), t, 180.0),
+        // Each answer right under the buttons that asked for it, with when it came; an answer
+        // older than what happened since is marked as earlier.
+        let lt = self.lifetime();
+        for a in &self.calls {
+            ui.label(
+                egui::RichText::new(format!("{} (at {})", a.what.answer_title(), clock(a.at)))
+                    .strong(),
+            );
+            if let Some(note) = self.earlier_note(a, lt.expires_at, now) {
+                ui.colored_label(ui.visuals().warn_fg_color, note);
+            }
+            match &a.result {
+                Ok(t) => capped_text_ui(ui, ("call", a.what.label()), t, 180.0),
                 Err(e) => {
                     ui.colored_label(ui.visuals().error_fg_color, grantscope_core::text::inert(e));
                 }
             }
         }
         ui.separator();
-        let lt = self.lifetime();
         if let Some(exp) = lt.expires_at {
             ui.label(format!("exp {}", timefmt::rfc3339(exp)));
             if let Some(iat) = lt.issued_at {
-                lifetime_bar_ui(ui, iat, exp, now);
+                // A token the server stopped taking: the bar stops where it did.
+                match self.stopped() {
+                    Some((Some(at), how)) if at < exp => lifetime_bar_ui(ui, iat, exp, at, how),
+                    _ => lifetime_bar_ui(ui, iat, exp, now, "now"),
+                }
             }
         }
         let sig = &ins.signature;
@@ -322,18 +426,53 @@ impl InspectorScreen {
                 ui.label(grantscope_core::text::inert(alg));
             }
         });
-        ui.label(egui::RichText::new(sig.shown_detail()).weak());
-        if let Some(e) = &shown.key_error {
-            ui.colored_label(ui.visuals().warn_fg_color, grantscope_core::text::inert(e));
+        // One error, once: the key error is in the signature's detail when the keys could not
+        // be loaded, and the checklist's signature row points here.
+        let not_asked = self.with == VerifyWith::OnItsOwn
+            && matches!(
+                sig.status,
+                SignatureStatus::Skipped | SignatureStatus::Unverifiable
+            )
+            && ins.format == TokenFormat::Jwt;
+        let detail = if not_asked {
+            "not checked: choose how to verify it (Verify: above)".into()
+        } else if sig.status == SignatureStatus::Skipped && sig.detail.starts_with("no key given") {
+            // The core's words name command-line flags; here the form is where keys go.
+            "no key given: fill in a JWKS URL or file, or an issuer to discover it from, in the \
+             Verification form"
+                .into()
+        } else {
+            sig.shown_detail()
+        };
+        match &shown.key_error {
+            Some(e) if !sig.detail.contains(e.as_str()) => {
+                ui.label(egui::RichText::new(detail).weak());
+                ui.colored_label(ui.visuals().warn_fg_color, grantscope_core::text::inert(e));
+            }
+            Some(_) => {
+                ui.colored_label(ui.visuals().warn_fg_color, detail);
+            }
+            None => {
+                ui.label(egui::RichText::new(detail).weak());
+            }
         }
         ui.separator();
         ui.label(
             egui::RichText::new(format!(
-                "Checks (at {})",
-                timefmt::rfc3339(shown.checked_at)
+                "Checks (signature at {}, times at {})",
+                clock(shown.checked_at),
+                clock(shown.retimed_at)
             ))
             .strong(),
         );
+        if let Some((at, how)) = self.stopped() {
+            // The checks read the token; the server has the last word.
+            let since = at.map(|t| format!(" at {}", clock(t))).unwrap_or_default();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("What the token itself says; the server no longer takes it ({how}{since})"),
+            );
+        }
         egui::Grid::new("checks")
             .num_columns(3)
             .striped(true)
@@ -347,7 +486,11 @@ impl InspectorScreen {
                     };
                     badge_ui(ui, status);
                     ui.label(egui::RichText::new(&c.id).monospace());
-                    ui.add(egui::Label::new(c.shown_message()).wrap());
+                    if c.id == "signature" && c.message == sig.detail {
+                        ui.add(egui::Label::new("as under Signature above").wrap());
+                    } else {
+                        ui.add(egui::Label::new(c.shown_message()).wrap());
+                    }
                     ui.end_row();
                 }
             });
@@ -355,10 +498,44 @@ impl InspectorScreen {
     }
 }
 
+impl InspectorScreen {
+    /// Why an answer on screen is older than what happened since (a revocation, the end of
+    /// the token's lifetime), if it is.
+    fn earlier_note(&self, a: &Answer, exp: Option<i64>, now: i64) -> Option<String> {
+        if a.what == Call::Revoke {
+            return None;
+        }
+        if let (Some(no), Some(at)) = (self.server.revoked_no, self.server.revoked_at)
+            && a.no < no
+        {
+            return Some(format!(
+                "answer from {}, before the revocation at {}: no longer true",
+                clock(a.at),
+                clock(at)
+            ));
+        }
+        if let Some(exp) = exp.filter(|e| *e <= now && a.at < *e) {
+            return Some(format!(
+                "answer from {}, before the token expired at {}",
+                clock(a.at),
+                clock(exp)
+            ));
+        }
+        None
+    }
+}
+
 /// The verification form; returns true when Enter was pressed in a field (check again).
 pub(super) fn verify_form_ui(ui: &mut egui::Ui, f: &mut VerifyForm) -> bool {
     let mut enter = false;
     let field_w = (ui.available_width() - 150.0).clamp(100.0, 320.0);
+    ui.label(
+        egui::RichText::new(
+            "The keys and issuer here are used with \"With a JWKS, key file or secret\" (Enter \
+             chooses it); audience, nonce and kind always.",
+        )
+        .weak(),
+    );
     egui::Grid::new("verify_grid")
         .num_columns(2)
         .show(ui, |ui| {
@@ -391,21 +568,23 @@ pub(super) fn verify_form_ui(ui: &mut egui::Ui, f: &mut VerifyForm) -> bool {
     enter
 }
 
-/// Introspect / Revoke / Userinfo / Refresh. Returns the call clicked and whether Refresh was.
+/// Introspect / Revoke / Userinfo / Refresh, and the server they go to (or why none). Returns
+/// the call clicked and whether Refresh was.
 pub(super) fn actions_ui(
     ui: &mut egui::Ui,
-    have_profile: bool,
+    target: &Result<Profile, String>,
     busy: bool,
     can_refresh: bool,
 ) -> (Option<Call>, bool) {
     let mut call = None;
     let mut refresh = false;
     ui.horizontal_wrapped(|ui| {
-        let enabled = have_profile && !busy;
+        let enabled = target.is_ok() && !busy;
+        let why_not = target.as_ref().err().map_or("", String::as_str);
         for what in [Call::Introspect, Call::Revoke, Call::Userinfo] {
             if ui
                 .add_enabled(enabled, egui::Button::new(what.label()))
-                .on_disabled_hover_text("Needs an active profile (Profiles screen)")
+                .on_disabled_hover_text(why_not)
                 .clicked()
             {
                 call = Some(what);
@@ -426,5 +605,26 @@ pub(super) fn actions_ui(
             ui.spinner();
         }
     });
+    // Which server the calls go to, in words.
+    match target {
+        Ok(p) => {
+            let server = p
+                .issuer
+                .clone()
+                .or_else(|| p.introspection_endpoint.clone())
+                .unwrap_or_default();
+            ui.label(
+                egui::RichText::new(format!(
+                    "Server calls go to {} ({})",
+                    p.name,
+                    grantscope_core::text::inert(&server)
+                ))
+                .weak(),
+            );
+        }
+        Err(why) => {
+            ui.label(egui::RichText::new(format!("No server calls: {why}")).weak());
+        }
+    }
     (call, refresh)
 }
