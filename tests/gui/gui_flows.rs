@@ -8,7 +8,7 @@ use crate::gui_support;
 use egui_kittest::kittest::Queryable;
 use grantscope_core::oauth::GrantKind;
 use grantscope_gui::{AppOptions, Screen};
-use gui_support::{finished, harness, run_until_authorize_url, step_until, walk};
+use gui_support::{finished, harness, post_form, run_until_authorize_url, step_until, walk};
 
 #[test]
 fn pasting_a_bad_token_shows_the_error() {
@@ -223,36 +223,15 @@ fn choose_grant(
     assert_eq!(h.state().flow().grant, grant);
 }
 
-/// A form-urlencoded POST as the user's browser on the sandbox's device page.
+/// The user's browser approving a device code on the sandbox's device page.
 fn approve_device_code(verification_uri: &str, user_code: &str) -> u16 {
-    let body: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("user_code", user_code),
-            ("username", "alice"),
-            ("password", "alice-password"),
-            ("decision", "approve"),
-        ])
-        .finish();
-    let url = verification_uri.to_owned();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let client = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let r = client
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            r.status().as_u16()
-        })
-    })
-    .join()
-    .unwrap()
+    let pairs = [
+        ("user_code", user_code),
+        ("username", "alice"),
+        ("password", "alice-password"),
+        ("decision", "approve"),
+    ];
+    post_form(verification_uri, &pairs).0
 }
 
 /// Every grant of the flow form's grant menu, run from the form against the built-in sandbox

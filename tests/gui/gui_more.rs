@@ -11,7 +11,7 @@ use crate::gui_support;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use grantscope_gui::{AppOptions, GrantscopeApp, Screen};
-use gui_support::{finished, harness, run_until_authorize_url, step_until, walk};
+use gui_support::{finished, harness, post_form, run_until_authorize_url, step_until, walk};
 
 /// The text of the first widget whose label contains `needle`.
 fn label_containing(h: &Harness<'static, GrantscopeApp>, needle: &str) -> String {
@@ -21,38 +21,6 @@ fn label_containing(h: &Harness<'static, GrantscopeApp>, needle: &str) -> String
         .filter(|l| l.contains(needle))
         .or_else(|| ak.value())
         .unwrap_or_default()
-}
-
-/// A form-urlencoded POST, played by the test as the user's browser; no redirect is followed.
-fn post_form(url: &str, pairs: &[(&str, &str)]) -> (u16, Option<String>, String) {
-    let body: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    let url = url.to_owned();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let client = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let r = client
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let location = r
-                .headers()
-                .get("location")
-                .map(|v| v.to_str().unwrap().to_owned());
-            (status, location, r.text().await.unwrap())
-        })
-    })
-    .join()
-    .unwrap()
 }
 
 /// A GET as the user's browser (no redirect followed): status and body.

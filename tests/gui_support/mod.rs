@@ -244,3 +244,35 @@ pub fn layout_problems(h: &Harness<'static, GrantscopeApp>, must_see: &[&str]) -
     }
     problems
 }
+
+/// A form-urlencoded POST, played by the test as the user's browser; no redirect is followed.
+pub fn post_form(url: &str, pairs: &[(&str, &str)]) -> (u16, Option<String>, String) {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = client
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let location = r
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, location, r.text().await.unwrap())
+        })
+    })
+    .join()
+    .unwrap()
+}
