@@ -285,11 +285,19 @@ impl FlowScreen {
         match msg {
             FlowMsg::Progress { run, event } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
-                    if let FlowEvent::Exchange(ex) = &event {
-                        let mut ex = (**ex).clone();
-                        crate::exchange_view::mark_received_tokens(&mut ex);
-                        r.exchanges.push(ex.clone());
-                        finished.push(ex);
+                    match &event {
+                        FlowEvent::Exchange(ex) => {
+                            let mut ex = (**ex).clone();
+                            crate::exchange_view::mark_received_tokens(&mut ex);
+                            r.exchanges.push(ex.clone());
+                            finished.push(ex);
+                        }
+                        // The user's part starts: the clock of its wait with it.
+                        FlowEvent::Authorize { .. } | FlowEvent::DeviceCode { .. } => {
+                            r.waiting_since = Some(std::time::Instant::now());
+                        }
+                        FlowEvent::RedirectReceived { .. } => r.waiting_since = None,
+                        _ => {}
                     }
                     r.events.push(event);
                 }
@@ -487,6 +495,9 @@ impl FlowScreen {
             finished_at: None,
             profile: self.profile.clone(),
             dpop: None,
+            open_browser: self.inputs.open_browser,
+            wait_limit: std::time::Duration::from_secs(self.inputs.wait_secs.max(1)),
+            waiting_since: None,
         });
     }
 
