@@ -338,7 +338,10 @@ fn a_probe_run_waiting_for_a_browser_says_so_and_cancel_closes_its_listener() {
         assert_eq!(wait.browser, Browser::NotAsked);
         assert_eq!(wait.timeout, LOGIN_TIMEOUT);
         assert!(wait.url.as_str().contains("state="), "{}", wait.url);
-        let at = probes.listening_on().cloned().expect("the listener's address");
+        let at = probes
+            .listening_on()
+            .cloned()
+            .expect("the listener's address");
         let addr = format!("{}:{}", at.host_str().unwrap(), at.port().unwrap());
         h.get_by_label("Open this URL in a browser to sign in:");
         h.get_by_label("Copy URL");
@@ -368,7 +371,10 @@ fn a_probe_run_waiting_for_a_browser_says_so_and_cancel_closes_its_listener() {
         assert!(said.contains("the redirect listener is closed"), "{said}");
         if close_the_window {
             assert!(!probes.open);
-            assert!(said.starts_with("Cancelled when the window was closed"), "{said}");
+            assert!(
+                said.starts_with("Cancelled when the window was closed"),
+                "{said}"
+            );
         } else {
             assert!(said.starts_with("Cancelled after "), "{said}");
             h.get_by_label(&said);
@@ -408,7 +414,10 @@ fn a_client_that_cannot_run_the_probes_is_said_before_the_run() {
     let why = "needs the authorization code grant: this client may not use the authorization_code grant (it may use client_credentials, per the sandbox's registration)";
     h.get_by_label_contains(why);
     h.get_by_label_contains("may use client_credentials (the sandbox's registration)");
-    h.get_by_label(&format!("Use sandbox client sandbox-native (runs {})", all - 1));
+    h.get_by_label(&format!(
+        "Use sandbox client sandbox-native (runs {})",
+        all - 1
+    ));
     h.get_by_label("Run").click();
     step_until(&mut h, "the run to finish", |h| {
         !h.state().probes().is_running() && !h.state().probes().results().is_empty()
@@ -422,12 +431,14 @@ fn a_client_that_cannot_run_the_probes_is_said_before_the_run() {
     assert!(
         results
             .iter()
-            .all(|r| r.verdict.outcome != Outcome::Inconclusive
-                || r.id == "transport.https"),
+            .all(|r| r.verdict.outcome != Outcome::Inconclusive || r.id == "transport.https"),
         "{results:#?}"
     );
-    h.get_by_label(&format!("Use sandbox client sandbox-native (runs {})", all - 1))
-        .click();
+    h.get_by_label(&format!(
+        "Use sandbox client sandbox-native (runs {})",
+        all - 1
+    ))
+    .click();
     h.step();
     h.step();
     h.get_by_label_contains("as client sandbox-native");

@@ -22,9 +22,9 @@ pub mod verdict;
 
 pub use cx::{Cx, SecondClient, Target};
 pub use driver::{AuthorizeDriver, Browser, Landing, Wait};
+pub use fit::ClientFacts;
 pub use model::{Probe, ProbeFuture, ProbeResult};
 pub use probes::{PROBES, find};
-pub use fit::ClientFacts;
 pub use runner::{Plan, Run, RunOptions, plan, plan_for, run};
 pub use verdict::{Group, Level, Need, Outcome, Verdict};
 

@@ -231,7 +231,8 @@ impl FlowScreen {
             }
             if let Some((waited, limit)) = waited {
                 // The clock ticks once a second.
-                ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs(1));
                 ui.horizontal_wrapped(|ui| {
                     let what = if device.is_some() {
                         "Waiting for the approval"

@@ -19,8 +19,8 @@ use grantscope_core::secret::ClientSecret;
 use grantscope_core::wizard::Grant;
 use grantscope_probe::driver::{AuthorizeDriver, Browser, Loopback, Wait};
 use grantscope_probe::{
-    self as probe, ClientFacts, Group, Need, Outcome, PROBES, ProbeResult, RunOptions, SecondClient, Target,
-    report, runner::Run,
+    self as probe, ClientFacts, Group, Need, Outcome, PROBES, ProbeResult, RunOptions,
+    SecondClient, Target, report, runner::Run,
 };
 
 use crate::sandbox_rule::{
@@ -270,7 +270,11 @@ impl ProbesScreen {
                 issuer,
                 grant_types,
             } => {
-                if self.server_grants.as_ref().is_some_and(|(i, _)| *i == issuer) {
+                if self
+                    .server_grants
+                    .as_ref()
+                    .is_some_and(|(i, _)| *i == issuer)
+                {
                     self.server_grants = Some((issuer, grant_types));
                 }
             }
@@ -292,8 +296,7 @@ impl ProbesScreen {
                 Wait::Ended { state, .. } => self.waits.retain(|w| w.state != state),
             },
             ProbesMsg::Result(run, r) if current(run) => {
-                if !(r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for")
-                {
+                if !(r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for") {
                     self.decided += 1;
                 }
                 self.results.retain(|x| x.id != r.id);
@@ -749,7 +752,11 @@ impl ProbesScreen {
         let Some(issuer) = p.issuer.clone().filter(|i| !i.is_empty()) else {
             return;
         };
-        if self.server_grants.as_ref().is_some_and(|(i, _)| *i == issuer) {
+        if self
+            .server_grants
+            .as_ref()
+            .is_some_and(|(i, _)| *i == issuer)
+        {
             return;
         }
         self.server_grants = Some((issuer.clone(), None));
