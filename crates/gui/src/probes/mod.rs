@@ -266,17 +266,16 @@ impl ProbesScreen {
         let current = |run: u64| run == self.run_id && self.running;
         match msg {
             ProbesMsg::Said(m) => self.message = Some(m),
+            // The answer for the issuer asked about last (not one asked about before).
             ProbesMsg::Metadata {
                 issuer,
                 grant_types,
-            } => {
-                if self
-                    .server_grants
-                    .as_ref()
-                    .is_some_and(|(i, _)| *i == issuer)
-                {
-                    self.server_grants = Some((issuer, grant_types));
-                }
+            } if self
+                .server_grants
+                .as_ref()
+                .is_some_and(|(i, _)| *i == issuer) =>
+            {
+                self.server_grants = Some((issuer, grant_types));
             }
             ProbesMsg::Listening(run, url) if current(run) => self.listening = Some(url),
             ProbesMsg::Plan(run, lines) if current(run) => self.plan = lines,
