@@ -2,8 +2,10 @@
 //! of a flow. [`Direct`] follows the server's redirects itself (the sandbox's auto-approve, or a
 //! server that already knows the user); [`Loopback`] opens the system browser, or prints
 //! `authorize: URL` for an external driver (`--no-browser`), and waits for the browser to come
-//! back to one shared listener on 127.0.0.1 (answers are told apart by their `state`). Tests
-//! implement the trait with their scripted browser, which drives the provider's login page.
+//! back to one shared listener on 127.0.0.1 (answers are told apart by their `state`); a
+//! window that shows what the run waits for hears each wait start and end ([`Wait`]: the URL,
+//! whether the browser opened, the limit). Tests implement the trait with their scripted
+//! browser, which drives the provider's login page.
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -3,7 +3,8 @@
 //! expands to its raw request and response (see [`crate::exchange_view`]). The form is a copy of
 //! the app's active profile; the screen keeps the token set of its runs, so the refresh form
 //! holds the newest refresh token and the scope first granted. What the user must do during a
-//! run (open a URL, enter a device code) stays pinned above the scrolling results. Step mode
+//! run (open a URL, enter a device code) stays pinned above the scrolling results, with the time
+//! waited of its limit, a Cancel beside it, and (at once) a browser that could not open. Step mode
 //! and the presenter view's type scale are [`crate::step`]'s, the replays [`crate::replay`]'s;
 //! this screen hands them the run's messages and places them.
 //!
