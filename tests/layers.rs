@@ -43,6 +43,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("cx", 2),
             ("model", 3),
             ("probes", 4),
+            ("fit", 4),
             ("runner", 5),
             ("report", 6),
         ],

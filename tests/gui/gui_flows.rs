@@ -134,6 +134,26 @@ fn authorization_code_with_auto_approve() {
     h.get_by_label("Tokens received");
     let success = h.state().flow().run().and_then(|r| r.success()).unwrap();
     assert!(success.tokens.id_token.is_some());
+    // Only what the client sent is an exchange: the browser's redirect is not, in the run, the
+    // History or its HAR; the diagram draws it in the user-agent's lane, the code masked.
+    let run = h.state().flow().run().unwrap();
+    let steps: Vec<&str> = run.exchanges().iter().map(|e| e.step.as_str()).collect();
+    assert!(steps.contains(&"token request"), "{steps:?}");
+    assert!(
+        steps.iter().all(|s| !s.contains("browser")),
+        "the browser's leg is not the client's exchange: {steps:?}"
+    );
+    assert!(
+        h.state()
+            .history()
+            .entries()
+            .iter()
+            .all(|e| e.status() != Some(302) && !e.step.contains("browser")),
+        "nor in the History"
+    );
+    let leg = h.get_by_label_contains("302 redirect to http://127.0.0.1:");
+    let label = gui_support::name_of(&leg);
+    assert!(label.contains("code=••••••"), "the code masked: {label}");
     h.get_by_label("Inspect ID token").click();
     step_until(&mut h, "the ID token inspection", |h| {
         h.state().inspector().inspection().is_some() && !h.state().inspector().pending()

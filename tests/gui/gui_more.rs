@@ -316,6 +316,10 @@ fn cancel_stops_a_flow_waiting_on_its_loopback_listener_and_a_new_run_works() {
         std::net::TcpStream::connect(&listener).is_ok(),
         "the loopback listener is up while the flow waits"
     );
+    // What it waits for, for how long of its limit, and a way out beside it.
+    h.get_by_label_contains("Waiting for the browser to come back: ");
+    h.get_by_label_contains(" of 5 min 0 s.");
+    assert!(enabled(&h, "Cancel the run"));
 
     h.get_by_label("Cancel").click();
     h.step();

@@ -13,8 +13,17 @@ use gui_support::{harness, step_until};
 /// The app over `dir` (auto-approving as alice), its sandbox started and the Probes window
 /// open against the sandbox profile.
 fn probes_on_the_sandbox(dir: &std::path::Path) -> Harness<'static, GrantscopeApp> {
+    probes_window(dir, Some("alice"))
+}
+
+/// The Probes window on the sandbox, which approves every login as `auto_approve` (none: it
+/// shows its login page, and each login waits for a browser).
+fn probes_window(
+    dir: &std::path::Path,
+    auto_approve: Option<&str>,
+) -> Harness<'static, GrantscopeApp> {
     let mut options = AppOptions::new(dir);
-    options.sandbox_auto_approve = Some("alice".into());
+    options.sandbox_auto_approve = auto_approve.map(String::from);
     let mut h = harness(options);
     h.get_by_label("Start sandbox").click();
     step_until(&mut h, "the sandbox running", |h| {
@@ -299,4 +308,138 @@ fn slow_probes_show_in_the_plan() {
     h.get_by_label("Plan").click();
     h.step();
     h.get_by_label(&slow_line);
+}
+
+/// With no browser (the window's "Open the system browser" off) a login waits in plain sight:
+/// the URL to open with its Copy button, the time waited of its limit, and Cancel, which stops
+/// the run and closes its listener on 127.0.0.1 (a connection is refused within 5 s). Closing
+/// the window does the same.
+#[test]
+fn a_probe_run_waiting_for_a_browser_says_so_and_cancel_closes_its_listener() {
+    use grantscope_gui::probes::LOGIN_TIMEOUT;
+    use grantscope_probe::Browser;
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = probes_window(dir.path(), None);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    assert!(!h.state().probes().open_browser);
+    choose_only(&mut h, "state.echo");
+    for close_the_window in [false, true] {
+        h.get_by_label("Run").click();
+        step_until(&mut h, "a login waiting for the browser", |h| {
+            !h.state().probes().waits().is_empty() || !h.state().probes().is_running()
+        });
+        let probes = h.state().probes();
+        assert!(probes.is_running(), "{:?}", probes.message());
+        let wait = probes.waits()[0].clone();
+        assert_eq!(wait.browser, Browser::NotAsked);
+        assert_eq!(wait.timeout, LOGIN_TIMEOUT);
+        assert!(wait.url.as_str().contains("state="), "{}", wait.url);
+        let at = probes
+            .listening_on()
+            .cloned()
+            .expect("the listener's address");
+        let addr = format!("{}:{}", at.host_str().unwrap(), at.port().unwrap());
+        h.get_by_label("Open this URL in a browser to sign in:");
+        h.get_by_label("Copy URL");
+        h.get_by_label_contains("Waiting for the browser to come back: ");
+        h.get_by_label_contains(" of 5 min 0 s.");
+        h.get_by_label_contains("Running for ");
+        assert!(
+            TcpStream::connect(&addr).is_ok(),
+            "the listener answers while the login waits"
+        );
+        if close_the_window {
+            // The top bar's toggle (the window's title says "Probes" too, lower down).
+            let toggle = h
+                .get_all_by_label("Probes")
+                .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+                .unwrap();
+            toggle.click();
+        } else {
+            h.get_by_label("Cancel").click();
+        }
+        h.step();
+        h.step();
+        let probes = h.state().probes();
+        assert!(!probes.is_running());
+        assert!(probes.waits().is_empty());
+        let said = probes.message().unwrap_or_default().to_string();
+        assert!(said.contains("the redirect listener is closed"), "{said}");
+        if close_the_window {
+            assert!(!probes.open);
+            assert!(
+                said.starts_with("Cancelled when the window was closed"),
+                "{said}"
+            );
+        } else {
+            assert!(said.starts_with("Cancelled after "), "{said}");
+            h.get_by_label(&said);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while TcpStream::connect(&addr).is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "{addr} still answers 5 s after the cancel"
+            );
+            h.step();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// A client that cannot run the probes is said before Run, probe by probe with the reason
+/// (here the sandbox's client-credentials client: no code grant, so no login), another client
+/// is offered, and the run skips what cannot run instead of ending inconclusive on the server's
+/// refusals.
+#[test]
+fn a_client_that_cannot_run_the_probes_is_said_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = probes_on_the_sandbox(dir.path());
+    let all = grantscope_probe::PROBES.len();
+    // The native (public, code flow) client: only the probe of a confidential client is out.
+    h.get_by_label_contains(&format!(
+        "This client can run {} of the {all} chosen probes",
+        all - 1
+    ));
+    h.get_by_label_contains("client-auth.enforced: needs a confidential client");
+    h.get_by_label("sandbox-machine").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("as client sandbox-machine");
+    h.get_by_label_contains(&format!("This client can run 2 of the {all} chosen probes"));
+    let why = "needs the authorization code grant: this client may not use the authorization_code grant (it may use client_credentials, per the sandbox's registration)";
+    h.get_by_label_contains(why);
+    h.get_by_label_contains("may use client_credentials (the sandbox's registration)");
+    h.get_by_label(&format!(
+        "Use sandbox client sandbox-native (runs {})",
+        all - 1
+    ));
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the run to finish", |h| {
+        !h.state().probes().is_running() && !h.state().probes().results().is_empty()
+    });
+    let results = h.state().probes().results();
+    let skipped = results
+        .iter()
+        .filter(|r| r.verdict.outcome == Outcome::Skipped && r.verdict.reason == why)
+        .count();
+    assert_eq!(skipped, all - 2, "{results:#?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r.verdict.outcome != Outcome::Inconclusive || r.id == "transport.https"),
+        "{results:#?}"
+    );
+    h.get_by_label(&format!(
+        "Use sandbox client sandbox-native (runs {})",
+        all - 1
+    ))
+    .click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("as client sandbox-native");
 }

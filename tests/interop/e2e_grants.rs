@@ -191,6 +191,17 @@ fn authorization_code(p: &dyn TestProvider, scope: &str) -> Value {
 pub fn authorization_code_pkce_and_refresh_rotation(p: &dyn TestProvider) {
     let doc = authorization_code(p, "openid offline_access");
     assert_eq!(doc["grant"], "authorization_code");
+    // The exchanges are what the client sent: the browser's redirect is not one of them.
+    let steps: Vec<&str> = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["step"].as_str())
+        .collect();
+    assert!(
+        steps.iter().all(|s| !s.contains("browser")) && steps.contains(&"token request"),
+        "{steps:?}"
+    );
     let id = &doc["id_token"];
     assert_eq!(id["valid"], true, "{id:#}");
     assert_eq!(check_status(id, "nonce"), Some("pass"), "{id:#}");

@@ -588,6 +588,10 @@ pub fn print_event(event: &FlowEvent, progress: Progress) {
             eprintln!("waiting for the redirect on {redirect_uri} …")
         }
         FlowEvent::RedirectReceived { url } => eprintln!("redirect received: {url}"),
+        // The browser's leg (grantscope did not send it; not among the exchanges).
+        FlowEvent::BrowserRedirect { redirect, .. } => {
+            eprintln!("  (the browser) redirected to {redirect}")
+        }
         FlowEvent::Polling { attempt, interval } => {
             eprintln!("polling (attempt {attempt}, every {interval} s) …")
         }

@@ -29,23 +29,55 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
         })
         .or_else(|| grantscope_sandbox::seeded_clients().first());
     if let Some(c) = client {
-        p.client_id = c.id.to_owned();
-        p.client_secret = c.secret.map(Into::into);
-        p.auth_method = match c.auth {
-            ClientAuth::Secret => None,
-            ClientAuth::None => Some(AuthMethod::None),
-            ClientAuth::PrivateKeyJwt => Some(AuthMethod::PrivateKeyJwt),
-            ClientAuth::ClientSecretJwt => Some(AuthMethod::ClientSecretJwt),
-            ClientAuth::TlsClientAuth => Some(AuthMethod::TlsClientAuth),
-            ClientAuth::SelfSignedTlsClientAuth => Some(AuthMethod::SelfSignedTlsClientAuth),
-        };
-        let scope = if grant == GrantKind::AuthorizationCode || grant == GrantKind::DeviceCode {
-            "openid profile offline_access"
-        } else {
-            c.default_scope
-        };
-        p.scope = Some(scope.to_owned());
+        put_client(c, grant, p);
     }
+}
+
+/// Puts the seeded client `id` into the sandbox profile (the Probes window's choice of client);
+/// other profiles and unknown ids are left alone.
+pub fn use_sandbox_client(id: &str, p: &mut Profile) {
+    if p.name != SANDBOX_PROFILE {
+        return;
+    }
+    if let Some(c) = grantscope_sandbox::find_client(id) {
+        put_client(c, GrantKind::AuthorizationCode, p);
+    }
+}
+
+/// The sandbox's seeded clients: their IDs and what each stands for.
+pub fn sandbox_clients() -> impl Iterator<Item = (&'static str, &'static str)> {
+    grantscope_sandbox::seeded_clients()
+        .iter()
+        .map(|c| (c.id, c.description))
+}
+
+/// The grant types the sandbox registered for the sandbox profile's client (`None` for other
+/// profiles, whose registration grantscope cannot see).
+pub fn registered_grant_types(p: &Profile) -> Option<Vec<String>> {
+    if p.name != SANDBOX_PROFILE {
+        return None;
+    }
+    grantscope_sandbox::find_client(&p.client_id)
+        .map(|c| c.grant_types.iter().map(|g| g.grant_type().to_owned()).collect())
+}
+
+fn put_client(c: &grantscope_sandbox::SeededClient, grant: GrantKind, p: &mut Profile) {
+    p.client_id = c.id.to_owned();
+    p.client_secret = c.secret.map(Into::into);
+    p.auth_method = match c.auth {
+        ClientAuth::Secret => None,
+        ClientAuth::None => Some(AuthMethod::None),
+        ClientAuth::PrivateKeyJwt => Some(AuthMethod::PrivateKeyJwt),
+        ClientAuth::ClientSecretJwt => Some(AuthMethod::ClientSecretJwt),
+        ClientAuth::TlsClientAuth => Some(AuthMethod::TlsClientAuth),
+        ClientAuth::SelfSignedTlsClientAuth => Some(AuthMethod::SelfSignedTlsClientAuth),
+    };
+    let scope = if grant == GrantKind::AuthorizationCode || grant == GrantKind::DeviceCode {
+        "openid profile offline_access"
+    } else {
+        c.default_scope
+    };
+    p.scope = Some(scope.to_owned());
 }
 
 /// The running sandbox, as a run against it needs it.

@@ -184,6 +184,32 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                     false,
                 ));
             }
+            FlowEvent::BrowserRedirect { redirect, .. } => {
+                // The browser's leg, in the user-agent's lane: the server's redirect (the
+                // URL as the browser got it, code masked) and the browser's visit to the
+                // client's listener. The arrows of `RedirectReceived`, when just drawn, get
+                // the URL.
+                let label = format!(
+                    "302 redirect to {}",
+                    crate::exchange_view::shorten(redirect, 90)
+                );
+                let drawn = out
+                    .iter()
+                    .rposition(|a: &Arrow| (a.from, a.to) == (AS, UA) && a.exchange.is_none());
+                match drawn.filter(|i| *i + 2 >= out.len()) {
+                    Some(i) => out[i].label = label,
+                    None => {
+                        out.push(arrow(AS, UA, label, None, false));
+                        out.push(arrow(
+                            UA,
+                            CLIENT,
+                            "GET /callback?code=...&state=...".into(),
+                            None,
+                            false,
+                        ));
+                    }
+                }
+            }
             FlowEvent::DeviceCode {
                 verification_uri,
                 user_code,
@@ -418,6 +444,20 @@ mod tests {
             ]
         );
         assert!(a.iter().all(|a| a.exchange.is_none()));
+        // The browser's leg names the redirect as the browser got it, code masked, in the
+        // same arrows (no exchange of the client's).
+        let mut with_leg = events.clone();
+        with_leg.push(FlowEvent::BrowserRedirect {
+            authorization_url: "http://127.0.0.1:1/authorize".into(),
+            redirect: "http://127.0.0.1:2/callback?code=•••&state=s".into(),
+        });
+        let b = arrows(&with_leg);
+        assert_eq!(b.len(), a.len());
+        assert_eq!(
+            b[3].label,
+            "302 redirect to http://127.0.0.1:2/callback?code=•••&state=s"
+        );
+        assert!(b.iter().all(|a| a.exchange.is_none()));
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! of a flow. [`Direct`] follows the server's redirects itself (the sandbox's auto-approve, or a
 //! server that already knows the user); [`Loopback`] opens the system browser, or prints
 //! `authorize: URL` for an external driver (`--no-browser`), and waits for the browser to come
-//! back to one shared listener on 127.0.0.1 (answers are told apart by their `state`). Tests
-//! implement the trait with their scripted browser, which drives the provider's login page.
+//! back to one shared listener on 127.0.0.1 (answers are told apart by their `state`); a
+//! window that shows what the run waits for hears each wait start and end ([`Wait`]: the URL,
+//! whether the browser opened, the limit). Tests implement the trait with their scripted
+//! browser, which drives the provider's login page.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -123,6 +125,34 @@ impl AuthorizeDriver for Direct {
 
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Url>>>>;
 
+/// Whether the system browser was opened for a visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Browser {
+    /// It was opened on the URL.
+    Opened,
+    /// Opening it failed (no browser, no desktop): the user must open the URL.
+    Failed(String),
+    /// Not asked for (`--no-browser`, the window's "Open the system browser" off).
+    NotAsked,
+}
+
+/// A wait of the [`Loopback`] driver, for a window that shows what it waits for.
+#[derive(Debug, Clone)]
+pub enum Wait {
+    /// Waiting for the browser to come back from `url` (its `state` tells the waits apart).
+    Started {
+        state: String,
+        url: Url,
+        browser: Browser,
+        timeout: Duration,
+    },
+    /// That wait ended (the redirect came, or the time ran out).
+    Ended { state: String, answered: bool },
+}
+
+/// Hears the driver's waits.
+pub type WaitObserver = Arc<dyn Fn(Wait) + Send + Sync>;
+
 /// The system browser (or, with `open_browser` false, whoever reads `authorize: URL` on
 /// stderr) and one listener on 127.0.0.1 for every probe's redirect.
 pub struct Loopback {
@@ -131,6 +161,8 @@ pub struct Loopback {
     timeout: Duration,
     waiters: Waiters,
     announce: Arc<dyn Fn(&Url) + Send + Sync>,
+    waits: Option<WaitObserver>,
+    name: Option<&'static str>,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -179,8 +211,29 @@ impl Loopback {
             timeout,
             waiters,
             announce,
+            waits: None,
+            name: None,
             _task: task,
         })
+    }
+
+    /// Tells `observer` when each visit starts and ends waiting (the desktop app's Probes
+    /// window shows the URL, whether the browser opened, and the time left).
+    pub fn with_waits(mut self, observer: WaitObserver) -> Self {
+        self.waits = Some(observer);
+        self
+    }
+
+    /// Names the driver in the plan (the desktop app shows the URL in its window, not on
+    /// stderr).
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// The address the listener answers on (the redirect URI as sent).
+    pub fn listening_on(&self) -> &Url {
+        &self.redirect_uri
     }
 }
 
@@ -192,6 +245,9 @@ impl Drop for Loopback {
 
 impl AuthorizeDriver for Loopback {
     fn name(&self) -> &'static str {
+        if let Some(name) = self.name {
+            return name;
+        }
         if self.open_browser {
             "system browser with a loopback listener"
         } else {
@@ -216,13 +272,34 @@ impl AuthorizeDriver for Loopback {
                 w.insert(state.clone(), tx);
             }
             (self.announce)(url);
-            if self.open_browser {
-                let _ = webbrowser::open(url.as_str());
+            let browser = if self.open_browser {
+                match webbrowser::open(url.as_str()) {
+                    Ok(()) => Browser::Opened,
+                    Err(e) => Browser::Failed(e.to_string()),
+                }
+            } else {
+                Browser::NotAsked
+            };
+            if let Some(w) = &self.waits {
+                w(Wait::Started {
+                    state: state.clone(),
+                    url: url.clone(),
+                    browser,
+                    timeout: self.timeout,
+                });
             }
+            // Told when the wait ends, however it ends (a cancelled run drops this future).
+            let mut ended = WaitEnded {
+                observer: self.waits.clone(),
+                state: state.clone(),
+                answered: false,
+            };
             let landed = tokio::time::timeout(self.timeout, rx).await;
             if let Ok(mut w) = self.waiters.lock() {
                 w.remove(&state);
             }
+            ended.answered = matches!(landed, Ok(Ok(_)));
+            drop(ended);
             Ok(match landed {
                 Ok(Ok(u)) => Landing::Redirect(u),
                 _ => Landing::NoAnswer(format!(
@@ -232,6 +309,28 @@ impl AuthorizeDriver for Loopback {
                 )),
             })
         })
+    }
+}
+
+/// Says a wait ended, however it ended: answered, out of time, or dropped before it finished
+/// (a cancelled run).
+struct WaitEnded {
+    observer: Option<WaitObserver>,
+    state: String,
+    answered: bool,
+}
+
+impl Drop for WaitEnded {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(w) = &self.observer {
+            w(Wait::Ended {
+                state: std::mem::take(&mut self.state),
+                answered: self.answered,
+            });
+        }
     }
 }
 

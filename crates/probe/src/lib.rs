@@ -13,6 +13,7 @@
 
 pub mod cx;
 pub mod driver;
+pub mod fit;
 pub mod model;
 pub mod probes;
 pub mod report;
@@ -20,10 +21,11 @@ pub mod runner;
 pub mod verdict;
 
 pub use cx::{Cx, SecondClient, Target};
-pub use driver::{AuthorizeDriver, Landing};
+pub use driver::{AuthorizeDriver, Browser, Landing, Wait};
+pub use fit::ClientFacts;
 pub use model::{Probe, ProbeFuture, ProbeResult};
 pub use probes::{PROBES, find};
-pub use runner::{Plan, Run, RunOptions, plan, run};
+pub use runner::{Plan, Run, RunOptions, plan, plan_for, run};
 pub use verdict::{Group, Level, Need, Outcome, Verdict};
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cx::{Cx, Target};
+use crate::fit::ClientFacts;
 use crate::model::{Probe, ProbeResult};
 use crate::probes::{PROBES, find};
 use crate::verdict::{Need, Outcome, Verdict};
@@ -101,6 +102,16 @@ impl Plan {
 
 /// Chooses the probes. Unknown ids are a usage error.
 pub fn plan(target: &Target, opts: &RunOptions) -> Result<Plan, String> {
+    plan_for(target, opts, None)
+}
+
+/// [`plan`], and with what is known of the client ([`ClientFacts`]) the probes it cannot run
+/// are skipped with the reason (a client-credentials client runs no code-flow probe).
+pub fn plan_for(
+    target: &Target,
+    opts: &RunOptions,
+    client: Option<&ClientFacts>,
+) -> Result<Plan, String> {
     if target.config.endpoints.token_endpoint.is_none() {
         return Err(
             "no token endpoint is known: the probes need the issuer (its discovery documents name the endpoints) or the endpoints given by hand"
@@ -124,6 +135,10 @@ pub fn plan(target: &Target, opts: &RunOptions) -> Result<Plan, String> {
             && !opts.skip.iter().any(|i| i == p.id);
         if !asked {
             skipped.push((p, "not asked for".to_string()));
+            continue;
+        }
+        if let Some(why) = client.and_then(|c| c.why_not(p)) {
+            skipped.push((p, why));
             continue;
         }
         if p.needs.contains(&Need::SecondClient) && target.second_client.is_none() {

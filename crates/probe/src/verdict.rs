@@ -131,4 +131,8 @@ pub enum Need {
     SecondClient,
     /// Opt-in slow probes (`--slow`).
     Slow,
+    /// Refresh tokens: a client that may use the `refresh_token` grant.
+    Refresh,
+    /// A confidential client (one that authenticates at the token endpoint).
+    Confidential,
 }

@@ -28,6 +28,14 @@ pub enum FlowEvent {
     WaitingForRedirect { redirect_uri: String },
     /// The redirect arrived (URL with the code masked).
     RedirectReceived { url: String },
+    /// The browser's leg, which grantscope did not send: the server answered the browser's
+    /// authorization request (`authorization_url`) by redirecting it to `redirect` (the
+    /// redirect URI with the response's parameters, its code and tokens masked). Not an
+    /// exchange: the client's exchanges are the requests it sent itself.
+    BrowserRedirect {
+        authorization_url: String,
+        redirect: String,
+    },
     /// Device grant: what the user must do on another device.
     DeviceCode {
         verification_uri: String,

@@ -15,7 +15,7 @@ use crate::history::{HistoryMsg, HistoryScreen};
 use crate::inspector::{InspectorCommand, InspectorMsg, InspectorScreen};
 use crate::probes::{ProbesMsg, ProbesScreen};
 use crate::profiles::{ProfilesCommand, ProfilesMsg, ProfilesScreen};
-use crate::sandbox_rule::{RunningSandbox, SANDBOX_PROFILE, sandbox_client_for};
+use crate::sandbox_rule::{RunningSandbox, SANDBOX_PROFILE};
 use crate::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
 use crate::wizard::{WizardCommand, wizard_ui};
 use crate::worker::{Jobs, Worker};
@@ -721,16 +721,22 @@ impl eframe::App for GrantscopeApp {
             // A second frame comes, and with it the stores are read (see `logic`).
             ui.ctx().request_repaint();
         }
-        if self.probes.open {
-            // Most probes need the code flow: against the sandbox they run as its native
-            // (public, code flow) client, not the machine client the profile starts with.
-            let profile = self.active_profile().map(|mut p| {
-                sandbox_client_for(grantscope_core::oauth::GrantKind::AuthorizationCode, &mut p);
-                p
-            });
-            let jobs = self.probes_jobs();
-            self.probes.window(ui.ctx(), &jobs, profile);
-        }
+        // Drawn when open; told when closed (its run stops with it). The profiles as used:
+        // the sandbox profile with the running sandbox's address.
+        let profiles: Vec<Profile> = if self.probes.open {
+            self.profiles
+                .profiles()
+                .iter()
+                .cloned()
+                .map(|p| self.with_sandbox(p))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let jobs = self.probes_jobs();
+        let active = self.settings.active_profile.clone();
+        self.probes
+            .window(ui.ctx(), &jobs, &profiles, active.as_deref());
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);
         }

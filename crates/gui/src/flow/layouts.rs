@@ -157,6 +157,9 @@ impl FlowScreen {
         if device.is_none() && url.is_none() && run.paste_tx.is_none() {
             return;
         }
+        let browser_failed = run.browser_failed();
+        let waited = run.waited();
+        let mut cancel = false;
         egui::Panel::top("flow_pinned").show(ui, |ui| {
             ui.add_space(4.0);
             if let Some((code, uri, full)) = &device {
@@ -194,6 +197,12 @@ impl FlowScreen {
                 );
             }
             if let Some(url) = &url {
+                if browser_failed {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "The system browser could not be opened: open this URL yourself.",
+                    );
+                }
                 ui.horizontal_wrapped(|ui| {
                     ui.label("Open this URL in a browser to sign in:");
                     ui.hyperlink_to(shorten(url, 70), url);
@@ -220,7 +229,42 @@ impl FlowScreen {
                     }
                 });
             }
+            if let Some((waited, limit)) = waited {
+                // The clock ticks once a second.
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs(1));
+                ui.horizontal_wrapped(|ui| {
+                    let what = if device.is_some() {
+                        "Waiting for the approval"
+                    } else if run.paste_tx.is_some() {
+                        "Waiting for the pasted redirect URL"
+                    } else {
+                        "Waiting for the browser to come back"
+                    };
+                    ui.label(match limit {
+                        Some(l) => format!("{what}: {} of {}.", secs(waited), secs(l)),
+                        None => format!("{what}: {} (until you paste it or cancel).", secs(waited)),
+                    });
+                    cancel = ui
+                        .button("Cancel the run")
+                        .on_hover_text("Stop the run and close its listener (as Cancel does)")
+                        .clicked();
+                });
+            }
             ui.add_space(4.0);
         });
+        if cancel {
+            self.cancel();
+        }
+    }
+}
+
+/// A duration in whole seconds ("42 s", "5 min 0 s").
+fn secs(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
     }
 }

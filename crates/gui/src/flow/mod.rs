@@ -3,7 +3,8 @@
 //! expands to its raw request and response (see [`crate::exchange_view`]). The form is a copy of
 //! the app's active profile; the screen keeps the token set of its runs, so the refresh form
 //! holds the newest refresh token and the scope first granted. What the user must do during a
-//! run (open a URL, enter a device code) stays pinned above the scrolling results. Step mode
+//! run (open a URL, enter a device code) stays pinned above the scrolling results, with the time
+//! waited of its limit, a Cancel beside it, and (at once) a browser that could not open. Step mode
 //! and the presenter view's type scale are [`crate::step`]'s, the replays [`crate::replay`]'s;
 //! this screen hands them the run's messages and places them.
 //!
@@ -285,10 +286,18 @@ impl FlowScreen {
         match msg {
             FlowMsg::Progress { run, event } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
-                    if let FlowEvent::Exchange(ex) = &event {
-                        let ex = (**ex).clone();
-                        r.exchanges.push(ex.clone());
-                        finished.push(ex);
+                    match &event {
+                        FlowEvent::Exchange(ex) => {
+                            let ex = (**ex).clone();
+                            r.exchanges.push(ex.clone());
+                            finished.push(ex);
+                        }
+                        // The user's part starts: the clock of its wait with it.
+                        FlowEvent::Authorize { .. } | FlowEvent::DeviceCode { .. } => {
+                            r.waiting_since = Some(std::time::Instant::now());
+                        }
+                        FlowEvent::RedirectReceived { .. } => r.waiting_since = None,
+                        _ => {}
                     }
                     r.events.push(event);
                 }
@@ -486,6 +495,9 @@ impl FlowScreen {
             finished_at: None,
             profile: self.profile.clone(),
             dpop: None,
+            open_browser: self.inputs.open_browser,
+            wait_limit: std::time::Duration::from_secs(self.inputs.wait_secs.max(1)),
+            waiting_since: None,
         });
     }
 

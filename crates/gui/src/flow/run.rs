@@ -59,6 +59,12 @@ pub struct FlowRun {
     pub(super) finished_at: Option<i64>,
     pub(super) profile: Profile,
     pub(super) dpop: Option<Arc<grantscope_core::oauth::dpop::DpopState>>,
+    /// Whether the run was asked to open the system browser.
+    pub(super) open_browser: bool,
+    /// The longest the run waits for the user (the browser's redirect, a device approval).
+    pub(super) wait_limit: std::time::Duration,
+    /// Since when the run waits for the user (the authorization URL or device code shown).
+    pub(super) waiting_since: Option<std::time::Instant>,
 }
 
 impl FlowRun {
@@ -102,6 +108,36 @@ impl FlowRun {
     pub fn authorize_url(&self) -> Option<&str> {
         self.events.iter().rev().find_map(|e| match e {
             FlowEvent::Authorize { url, .. } => Some(url.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Whether the browser should have opened on the authorization URL and did not: the user
+    /// must open it (said at once, not after the wait).
+    pub fn browser_failed(&self) -> bool {
+        self.open_browser
+            && self.paste_tx.is_none()
+            && self.events.iter().rev().find_map(|e| match e {
+                FlowEvent::Authorize { opened, .. } => Some(!*opened),
+                _ => None,
+            }) == Some(true)
+    }
+
+    /// How long the run has waited for the user, and the longest it waits (none for a pasted
+    /// redirect: the run waits for the paste or Cancel).
+    pub fn waited(&self) -> Option<(std::time::Duration, Option<std::time::Duration>)> {
+        let since = self.waiting_since?;
+        let limit = (self.paste_tx.is_none()).then_some(self.wait_limit);
+        let limit = match (limit, self.device_code_expires_in()) {
+            (Some(l), Some(e)) => Some(l.min(std::time::Duration::from_secs(e.max(1)))),
+            (l, _) => l,
+        };
+        Some((since.elapsed(), limit))
+    }
+
+    fn device_code_expires_in(&self) -> Option<u64> {
+        self.events.iter().rev().find_map(|e| match e {
+            FlowEvent::DeviceCode { expires_in, .. } => Some(*expires_in),
             _ => None,
         })
     }

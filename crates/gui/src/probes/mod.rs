@@ -4,22 +4,29 @@
 //! masked exchanges, re-run one probe, and export the run as JSON, JUnit or HTML. The wizard's
 //! leaves open it with their grant's probes chosen ([`ProbesScreen::choose_for`]); a second
 //! registered client (for `refresh.client-bound`, the CLI's `--second-client-id` and
-//! `--second-client-secret`) is given in its own fields, the secret masked.
+//! `--second-client-secret`) is given in its own fields, the secret masked. While a run goes,
+//! the window says how far it got and each login it waits for (the URL to open, with Copy,
+//! whether the browser opened, the time waited and its limit); Cancel, or closing the window,
+//! aborts the run and with it the listener on 127.0.0.1.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use grantscope_core::oauth::EndpointKind;
 use grantscope_core::profile::Profile;
 use grantscope_core::secret::ClientSecret;
 use grantscope_core::wizard::Grant;
-use grantscope_probe::driver::{AuthorizeDriver, Loopback};
+use grantscope_probe::driver::{AuthorizeDriver, Browser, Loopback, Wait};
 use grantscope_probe::{
-    self as probe, Group, Need, Outcome, PROBES, ProbeResult, RunOptions, SecondClient, Target,
-    report, runner::Run,
+    self as probe, ClientFacts, Group, Need, Outcome, PROBES, ProbeResult, RunOptions,
+    SecondClient, Target, report, runner::Run,
 };
 
+use crate::sandbox_rule::{
+    SANDBOX_PROFILE, registered_grant_types, sandbox_client_for, sandbox_clients,
+    use_sandbox_client,
+};
 use crate::worker::Jobs;
 
 const GROUPS: [Group; 8] = [
@@ -33,15 +40,44 @@ const GROUPS: [Group; 8] = [
     Group::Keys,
 ];
 
-/// What a running job sends back (through the app's worker, like every screen's jobs).
+/// What a running job sends back (through the app's worker, like every screen's jobs). Each
+/// carries its run's number: a cancelled run's late messages are dropped.
 #[derive(Debug)]
 pub enum ProbesMsg {
+    /// The listener for the browser's redirects answers on this address.
+    Listening(u64, url::Url),
     /// What the run will do, said before anything is sent.
-    Plan(Vec<String>),
-    Result(Box<ProbeResult>),
-    Done(Box<Run>),
-    Failed(String),
+    Plan(u64, Vec<String>),
+    /// A login started or stopped waiting for the browser.
+    Wait(u64, Wait),
+    Result(u64, Box<ProbeResult>),
+    Done(u64, Box<Run>),
+    Failed(u64, String),
+    /// A line to show (an export's outcome).
+    Said(String),
+    /// The grant types the issuer publishes (`grant_types_supported`; none when it does not).
+    Metadata {
+        issuer: String,
+        grant_types: Option<Vec<String>>,
+    },
 }
+
+/// A login the run waits for: the URL to open, whether the browser opened, since when and
+/// for how long.
+#[derive(Debug, Clone)]
+pub struct PendingLogin {
+    state: String,
+    /// The authorization URL the browser must open.
+    pub url: url::Url,
+    /// Whether the system browser opened on it.
+    pub browser: Browser,
+    since: Instant,
+    /// How long the run waits for this login.
+    pub timeout: Duration,
+}
+
+/// How long each login of a run waits for the browser (the CLI's `--login-timeout`).
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The window's state.
 pub struct ProbesScreen {
@@ -62,6 +98,29 @@ pub struct ProbesScreen {
     slow: bool,
     /// The last run's plan, as the runner words it.
     plan: Vec<String>,
+    /// Open the system browser for each login (off: the URL is shown to open by hand).
+    pub open_browser: bool,
+    /// The running job (Cancel and closing the window abort it, and with it its listener).
+    abort: Option<tokio::task::AbortHandle>,
+    /// The number of the current run; messages of other runs are dropped.
+    run_id: u64,
+    /// When the current run started.
+    started: Option<Instant>,
+    /// The address of the current run's redirect listener.
+    listening: Option<url::Url>,
+    /// The logins the run waits for now.
+    waits: Vec<PendingLogin>,
+    /// The probes decided so far in this run.
+    decided: usize,
+    /// The probes this run asked for.
+    asked: usize,
+    /// The profile chosen in the window (none: the app's active profile).
+    profile_choice: Option<String>,
+    /// The sandbox's seeded client to probe with (the sandbox profile; empty: its code-flow
+    /// client).
+    sandbox_client: String,
+    /// The issuer whose metadata was asked for, and the grant types it publishes.
+    server_grants: Option<(String, Option<Vec<String>>)>,
 }
 
 impl Default for ProbesScreen {
@@ -79,7 +138,28 @@ impl Default for ProbesScreen {
             second_client_secret: ClientSecret::default(),
             slow: false,
             plan: Vec::new(),
+            open_browser: true,
+            abort: None,
+            run_id: 0,
+            started: None,
+            listening: None,
+            waits: Vec::new(),
+            decided: 0,
+            asked: 0,
+            profile_choice: None,
+            sandbox_client: String::new(),
+            server_grants: None,
         }
+    }
+}
+
+/// A duration in whole seconds, or minutes and seconds ("42 s", "5 min 0 s").
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
     }
 }
 
@@ -144,31 +224,108 @@ impl ProbesScreen {
         self.running
     }
 
+    /// The logins the running run waits for, oldest first.
+    pub fn waits(&self) -> &[PendingLogin] {
+        &self.waits
+    }
+
+    /// The address the running (or last) run's listener answers on.
+    pub fn listening_on(&self) -> Option<&url::Url> {
+        self.listening.as_ref()
+    }
+
+    /// The line under the buttons (progress, the outcome, an error).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Stops the running run: its job is aborted, which drops its probes, the driver and the
+    /// listener on 127.0.0.1 (nothing answers there any more).
+    pub fn cancel(&mut self, why: &str) {
+        if !self.running {
+            return;
+        }
+        if let Some(a) = self.abort.take() {
+            a.abort();
+        }
+        self.running = false;
+        self.waits.clear();
+        let after = self
+            .started
+            .take()
+            .map(|t| format!(" after {}", seconds(t.elapsed())))
+            .unwrap_or_default();
+        self.message = Some(format!(
+            "{why}{after}: {} of {} probes decided; the redirect listener is closed.",
+            self.decided, self.asked
+        ));
+    }
+
     /// Handles a message from the worker.
     pub fn on_message(&mut self, msg: ProbesMsg) {
+        let current = |run: u64| run == self.run_id && self.running;
         match msg {
-            ProbesMsg::Plan(lines) => self.plan = lines,
-            ProbesMsg::Result(r) => {
+            ProbesMsg::Said(m) => self.message = Some(m),
+            // The answer for the issuer asked about last (not one asked about before).
+            ProbesMsg::Metadata {
+                issuer,
+                grant_types,
+            } if self
+                .server_grants
+                .as_ref()
+                .is_some_and(|(i, _)| *i == issuer) =>
+            {
+                self.server_grants = Some((issuer, grant_types));
+            }
+            ProbesMsg::Listening(run, url) if current(run) => self.listening = Some(url),
+            ProbesMsg::Plan(run, lines) if current(run) => self.plan = lines,
+            ProbesMsg::Wait(run, wait) if current(run) => match wait {
+                Wait::Started {
+                    state,
+                    url,
+                    browser,
+                    timeout,
+                } => self.waits.push(PendingLogin {
+                    state,
+                    url,
+                    browser,
+                    since: Instant::now(),
+                    timeout,
+                }),
+                Wait::Ended { state, .. } => self.waits.retain(|w| w.state != state),
+            },
+            ProbesMsg::Result(run, r) if current(run) => {
+                if !(r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for") {
+                    self.decided += 1;
+                }
                 self.results.retain(|x| x.id != r.id);
                 self.results.push(*r);
             }
-            ProbesMsg::Done(run) => {
+            ProbesMsg::Done(run, done) if current(run) => {
                 self.running = false;
+                self.abort = None;
+                self.waits.clear();
+                self.started = None;
                 self.message = Some(format!(
                     "Done in {} ms: {}",
-                    run.elapsed_ms,
+                    done.elapsed_ms,
                     Outcome::ALL
                         .iter()
-                        .map(|o| format!("{} {}", run.count(*o), o.as_str()))
+                        .map(|o| format!("{} {}", done.count(*o), o.as_str()))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
-                self.merge_run(*run);
+                self.merge_run(*done);
             }
-            ProbesMsg::Failed(e) => {
+            ProbesMsg::Failed(run, e) if current(run) => {
                 self.running = false;
+                self.abort = None;
+                self.waits.clear();
+                self.started = None;
                 self.message = Some(e);
             }
+            // A cancelled run's late words.
+            _ => {}
         }
         // Catalogue order.
         self.results
@@ -198,17 +355,27 @@ impl ProbesScreen {
 
     /// Starts a run of `only` against `profile` on the worker runtime.
     pub fn start(&mut self, jobs: &Jobs<ProbesMsg>, profile: Profile, only: Vec<String>) {
+        let mut facts = self.facts(&profile);
+        self.cancel("Cancelled");
         self.running = true;
-        self.message = Some("Running...".into());
+        self.run_id += 1;
+        let run_id = self.run_id;
+        self.started = Some(Instant::now());
+        self.listening = None;
+        self.waits.clear();
+        self.decided = 0;
+        self.asked = only.len();
+        self.message = None;
         if only.len() == PROBES.len() {
             self.results.clear();
         }
         let second_client = self.second_client();
         let slow = self.slow;
+        let open_browser = self.open_browser;
         self.plan.clear();
         let sink = jobs.sink();
         let keys = jobs.keys().clone();
-        jobs.spawn(async move {
+        self.abort = Some(jobs.spawn(async move {
             let send = |m: ProbesMsg| sink.send(m);
             let wants = [
                 EndpointKind::Authorization,
@@ -219,22 +386,38 @@ impl ProbesScreen {
             let conn = match grantscope_core::connect::connect(&profile, &keys, &wants, None).await
             {
                 Ok(c) => c,
-                Err(e) => return ProbesMsg::Failed(format!("cannot connect: {e}")),
+                Err(e) => return ProbesMsg::Failed(run_id, format!("cannot connect: {e}")),
             };
+            if facts.server_grant_types.is_none() {
+                facts.server_grant_types = conn
+                    .discovery
+                    .as_ref()
+                    .map(|d| d.supported("grant_types_supported"))
+                    .filter(|g| !g.is_empty());
+            }
             let announce: Arc<dyn Fn(&url::Url) + Send + Sync> = Arc::new(|_| {});
+            let waits_sink = sink.clone();
             let driver = match Loopback::start(
                 conn.config.redirect_uri.as_ref(),
-                true,
-                Duration::from_secs(300),
+                open_browser,
+                LOGIN_TIMEOUT,
                 announce,
             )
             .await
             {
-                Ok(d) => d,
-                Err(e) => return ProbesMsg::Failed(e.to_string()),
+                Ok(d) => d.with_waits(Arc::new(move |w| {
+                    waits_sink.send(ProbesMsg::Wait(run_id, w));
+                })),
+                Err(e) => return ProbesMsg::Failed(run_id, e.to_string()),
             };
+            let driver = if open_browser {
+                driver
+            } else {
+                driver.named("browser you open yourself (this window shows each URL), with a loopback listener")
+            };
+            send(ProbesMsg::Listening(run_id, driver.listening_on().clone()));
             let Some(redirect_uri) = driver.redirect_uri() else {
-                return ProbesMsg::Failed("no redirect URI".into());
+                return ProbesMsg::Failed(run_id, "no redirect URI".into());
             };
             let target = Target {
                 http: conn.session.http().clone(),
@@ -249,20 +432,22 @@ impl ProbesScreen {
                 only,
                 ..RunOptions::default()
             };
-            let plan = match probe::plan(&target, &options) {
+            let plan = match probe::plan_for(&target, &options, Some(&facts)) {
                 Ok(p) => p,
-                Err(e) => return ProbesMsg::Failed(e),
+                Err(e) => return ProbesMsg::Failed(run_id, e),
             };
             send(ProbesMsg::Plan(
+                run_id,
                 plan.describe(target.driver.name(), target.driver.needs_user())
                     .into_iter()
                     .map(|l| l.trim_start_matches("plan: ").to_string())
                     .collect(),
             ));
-            let on_result = |r: &ProbeResult| send(ProbesMsg::Result(Box::new(r.clone())));
+            let on_result =
+                |r: &ProbeResult| send(ProbesMsg::Result(run_id, Box::new(r.clone())));
             let run = probe::run(Arc::new(target), &plan, &on_result).await;
-            ProbesMsg::Done(Box::new(run))
-        });
+            ProbesMsg::Done(run_id, Box::new(run))
+        }));
     }
 
     fn export(&mut self, jobs: &Jobs<ProbesMsg>, kind: &'static str) {
@@ -294,7 +479,7 @@ impl ProbesScreen {
                     }
                 }
             };
-            ProbesMsg::Failed(msg)
+            ProbesMsg::Said(msg)
         });
     }
 
@@ -304,14 +489,19 @@ impl ProbesScreen {
             .on_hover_text("The security probes window");
     }
 
-    /// Draws the window (when open) for the active profile.
+    /// Draws the window (when open): `profiles` as the app uses them (the sandbox's address
+    /// filled in), `active` the app's active profile, which the window probes unless the user
+    /// picks another.
     pub fn window(
         &mut self,
         ctx: &egui::Context,
         jobs: &Jobs<ProbesMsg>,
-        profile: Option<Profile>,
+        profiles: &[Profile],
+        active: Option<&str>,
     ) {
         if !self.open {
+            // Closed (its ✖ or the top bar's toggle): what it started stops with it.
+            self.cancel("Cancelled when the window was closed");
             return;
         }
         let mut open = self.open;
@@ -321,8 +511,69 @@ impl ProbesScreen {
             .open(&mut open)
             .default_width(720.0)
             .default_height(tall)
-            .show(ctx, |ui| self.ui(ui, jobs, profile));
+            .show(ctx, |ui| self.ui(ui, jobs, profiles, active));
         self.open = open;
+        if !open {
+            self.cancel("Cancelled when the window was closed");
+        }
+    }
+
+    /// While running: how far it got, for how long, and each login it waits for (the URL to
+    /// open with a Copy button, whether the browser opened, the time waited and its limit).
+    fn progress_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(started) = self.started.filter(|_| self.running) else {
+            return;
+        };
+        // The clocks below tick once a second.
+        ui.ctx().request_repaint_after(Duration::from_secs(1));
+        ui.label(format!(
+            "Running for {}: {} of {} probes decided.",
+            seconds(started.elapsed()),
+            self.decided,
+            self.asked
+        ));
+        if let Some(at) = &self.listening {
+            ui.label(
+                egui::RichText::new(format!(
+                    "The browser's redirects come back to {at} (a listener on this machine, closed when the run ends or is cancelled)."
+                ))
+                .weak(),
+            );
+        }
+        let waits = self.waits.clone();
+        for w in &waits {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                match &w.browser {
+                    Browser::Opened => {
+                        ui.label("Sign in in the browser that opened on this URL:");
+                    }
+                    Browser::Failed(e) => {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!(
+                                "The system browser could not be opened ({}): open this URL in a browser yourself:",
+                                grantscope_core::text::inert(e)
+                            ),
+                        );
+                    }
+                    Browser::NotAsked => {
+                        ui.label("Open this URL in a browser to sign in:");
+                    }
+                }
+                let url = w.url.to_string();
+                ui.horizontal_wrapped(|ui| {
+                    ui.hyperlink_to(crate::exchange_view::shorten(&url, 70), &url);
+                    if ui.small_button("Copy URL").clicked() {
+                        ui.ctx().copy_text(url.clone());
+                    }
+                });
+                ui.label(format!(
+                    "Waiting for the browser to come back: {} of {}.",
+                    seconds(w.since.elapsed()),
+                    seconds(w.timeout)
+                ));
+            });
+        }
     }
 
     fn choice_ui(&mut self, ui: &mut egui::Ui) {
@@ -394,32 +645,254 @@ impl ProbesScreen {
             });
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<ProbesMsg>, profile: Option<Profile>) {
-        ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
-        let reachable = |p: &Profile| {
-            p.issuer.as_deref().is_some_and(|i| !i.is_empty())
-                || p.token_endpoint.as_deref().is_some_and(|t| !t.is_empty())
-        };
-        let profile = profile.filter(|p| {
-            if reachable(p) {
-                ui.label(format!(
-                    "Against the active profile {:?} ({}), as client {}",
-                    p.name,
-                    p.issuer.as_deref().unwrap_or("endpoints given by hand"),
-                    grantscope_core::text::inert(&p.client_id)
-                ));
-            } else {
-                ui.colored_label(
-                    ui.visuals().warn_fg_color,
-                    "The active profile has no issuer or token endpoint yet (is the sandbox running?).",
-                );
-            }
-            reachable(p)
+    /// The profile to probe with (a list of the app's profiles) and, for the sandbox profile,
+    /// which of its seeded clients; `None` when the chosen one cannot reach a server.
+    fn profile_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        profiles: &[Profile],
+        active: Option<&str>,
+    ) -> Option<Profile> {
+        let name = self
+            .profile_choice
+            .clone()
+            .filter(|n| profiles.iter().any(|p| p.name == *n))
+            .or_else(|| active.map(String::from));
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label("Probe with profile");
+            egui::ComboBox::from_id_salt("probes_profile")
+                .selected_text(name.clone().unwrap_or_else(|| "none".into()))
+                .show_ui(ui, |ui| {
+                    for p in profiles {
+                        let label = if Some(p.name.as_str()) == active {
+                            format!("{} (active)", p.name)
+                        } else {
+                            p.name.clone()
+                        };
+                        if ui
+                            .selectable_label(name.as_deref() == Some(p.name.as_str()), label)
+                            .clicked()
+                        {
+                            self.profile_choice = Some(p.name.clone());
+                        }
+                    }
+                })
+                .response
+                .labelled_by(l.id)
+                .on_hover_text("The profile (server and client) the probes run with");
         });
+        let name = self
+            .profile_choice
+            .clone()
+            .filter(|n| profiles.iter().any(|p| p.name == *n))
+            .or_else(|| active.map(String::from))?;
+        let mut p = profiles.iter().find(|p| p.name == name)?.clone();
+        if p.name == SANDBOX_PROFILE {
+            if self.sandbox_client.is_empty() {
+                // Most probes need the code flow: the sandbox's native (public, code flow)
+                // client, not the machine client the profile starts with.
+                sandbox_client_for(grantscope_core::oauth::GrantKind::AuthorizationCode, &mut p);
+                self.sandbox_client = p.client_id.clone();
+            }
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Sandbox client");
+                for (id, what) in sandbox_clients() {
+                    ui.selectable_value(&mut self.sandbox_client, id.to_owned(), id)
+                        .on_hover_text(what);
+                }
+            });
+            use_sandbox_client(&self.sandbox_client, &mut p);
+        }
+        let reachable = p.issuer.as_deref().is_some_and(|i| !i.is_empty())
+            || p.token_endpoint.as_deref().is_some_and(|t| !t.is_empty());
+        if reachable {
+            ui.label(format!(
+                "Against the {}profile {:?} ({}), as client {}",
+                if Some(p.name.as_str()) == active {
+                    "active "
+                } else {
+                    ""
+                },
+                p.name,
+                p.issuer.as_deref().unwrap_or("endpoints given by hand"),
+                grantscope_core::text::inert(&p.client_id)
+            ));
+        } else {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "This profile has no issuer or token endpoint yet (is the sandbox running?).",
+            );
+        }
+        reachable.then_some(p)
+    }
+
+    /// What is known of `p`'s client before the run: the grant types the sandbox registered
+    /// for it (other servers keep their registrations to themselves), those the server
+    /// publishes, whether it authenticates, its redirect URI.
+    fn facts(&self, p: &Profile) -> ClientFacts {
+        let cfg = p.client_config().ok();
+        ClientFacts {
+            grant_types: registered_grant_types(p),
+            grant_types_from: "the sandbox's registration",
+            server_grant_types: self
+                .server_grants
+                .as_ref()
+                .filter(|(i, _)| p.issuer.as_deref() == Some(i.as_str()))
+                .and_then(|(_, g)| g.clone()),
+            confidential: cfg.as_ref().is_some_and(|c| c.can_authenticate()),
+            redirect_uri: p
+                .redirect_uri
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+                .and_then(|u| url::Url::parse(u).ok()),
+        }
+    }
+
+    /// Asks the issuer once for the grant types it publishes.
+    fn ask_metadata(&mut self, jobs: &Jobs<ProbesMsg>, p: &Profile) {
+        let Some(issuer) = p.issuer.clone().filter(|i| !i.is_empty()) else {
+            return;
+        };
+        if self
+            .server_grants
+            .as_ref()
+            .is_some_and(|(i, _)| *i == issuer)
+        {
+            return;
+        }
+        self.server_grants = Some((issuer.clone(), None));
+        let profile = p.clone();
+        let keys = jobs.keys().clone();
+        jobs.spawn(async move {
+            let wants = [EndpointKind::Token];
+            let grant_types =
+                match grantscope_core::connect::connect(&profile, &keys, &wants, None).await {
+                    Ok(c) => c
+                        .discovery
+                        .map(|d| d.supported("grant_types_supported"))
+                        .filter(|g| !g.is_empty()),
+                    Err(_) => None,
+                };
+            ProbesMsg::Metadata {
+                issuer,
+                grant_types,
+            }
+        });
+    }
+
+    /// How many of the chosen probes `facts` lets run.
+    fn runnable(&self, facts: &ClientFacts) -> usize {
+        PROBES
+            .iter()
+            .filter(|q| self.selected.contains(q.id) && facts.why_not(q).is_none())
+            .count()
+    }
+
+    /// Before Run: which chosen probes this client can and cannot run, and why; the other
+    /// profiles of the same issuer and (the sandbox) the seeded clients that run more.
+    fn fitness_ui(&mut self, ui: &mut egui::Ui, p: &Profile, profiles: &[Profile]) {
+        let facts = self.facts(p);
+        let chosen = PROBES
+            .iter()
+            .filter(|q| self.selected.contains(q.id))
+            .count();
+        let mut cannot: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for q in PROBES.iter().filter(|q| self.selected.contains(q.id)) {
+            if let Some(why) = facts.why_not(q) {
+                cannot.entry(why).or_default().push(q.id);
+            }
+        }
+        let mut said = vec![
+            if facts.confidential {
+                "confidential (it authenticates)".to_string()
+            } else {
+                "public (no client authentication)".to_string()
+            },
+            match &facts.grant_types {
+                Some(g) => format!("may use {} ({})", g.join(", "), facts.grant_types_from),
+                None => "the grants it may use are known only to its server".to_string(),
+            },
+            match &facts.server_grant_types {
+                Some(g) => format!("the server supports {}", g.join(", ")),
+                None => "the server lists no grant_types_supported".to_string(),
+            },
+        ];
+        said.push(match &facts.redirect_uri {
+            Some(u) => format!("redirect URI {u}"),
+            None => "redirect URI: a listener on 127.0.0.1 (a free port)".to_string(),
+        });
+        ui.label(
+            egui::RichText::new(format!(
+                "Client {}: {}.",
+                grantscope_core::text::inert(&p.client_id),
+                said.join("; ")
+            ))
+            .weak(),
+        );
+        let skipped: usize = cannot.values().map(Vec::len).sum();
+        if skipped == 0 {
+            ui.label(format!("This client can run all {chosen} chosen probes."));
+            return;
+        }
+        let can = chosen - skipped;
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "This client can run {can} of the {chosen} chosen probes; the other {skipped} will be skipped:"
+            ),
+        );
+        for (why, ids) in &cannot {
+            ui.label(format!(
+                "{}: {}",
+                ids.join(", "),
+                grantscope_core::text::inert(why)
+            ));
+        }
+        ui.horizontal_wrapped(|ui| {
+            let issuer = p.issuer.as_deref().filter(|i| !i.is_empty());
+            for other in profiles
+                .iter()
+                .filter(|o| o.name != p.name && issuer.is_some() && o.issuer.as_deref() == issuer)
+            {
+                if ui
+                    .button(format!("Use profile {}", other.name))
+                    .on_hover_text("Another profile for the same issuer")
+                    .clicked()
+                {
+                    self.profile_choice = Some(other.name.clone());
+                }
+            }
+            if p.name == SANDBOX_PROFILE {
+                for (id, _) in sandbox_clients() {
+                    let mut q = p.clone();
+                    use_sandbox_client(id, &mut q);
+                    let n = self.runnable(&self.facts(&q));
+                    if id != p.client_id
+                        && n > can
+                        && ui
+                            .button(format!("Use sandbox client {id} (runs {n})"))
+                            .clicked()
+                    {
+                        self.sandbox_client = id.to_owned();
+                    }
+                }
+            }
+        });
+    }
+
+    fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        jobs: &Jobs<ProbesMsg>,
+        profiles: &[Profile],
+        active: Option<&str>,
+    ) {
+        ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
+        let profile = self.profile_ui(ui, profiles, active);
         if profile.is_none() && self.last_run.is_none() {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                "Choose an active profile with an issuer on the Profiles screen first.",
+                "Choose a profile with an issuer (or the sandbox, started) first.",
             );
         }
         if let Some(grant) = self.chosen_for {
@@ -433,7 +906,15 @@ impl ProbesScreen {
         egui::CollapsingHeader::new("Choose probes")
             .open(show_choice.then_some(true))
             .show(ui, |ui| self.choice_ui(ui));
+        if let Some(p) = &profile {
+            self.ask_metadata(jobs, p);
+            self.fitness_ui(ui, p, profiles);
+        }
         self.second_client_ui(ui);
+        ui.checkbox(&mut self.open_browser, "Open the system browser")
+            .on_hover_text(
+                "Off: each login's URL shows here to open yourself (with a Copy button)",
+            );
         ui.checkbox(&mut self.slow, "Slow probes")
             .on_hover_text(
                 "Wait for a short-lived access token to expire and measure the authorization code's lifetime (up to 11 minutes and 14 more logins)",
@@ -459,6 +940,13 @@ impl ProbesScreen {
                 self.start(jobs, p, only);
             }
             if self.running {
+                if ui
+                    .button("Cancel")
+                    .on_hover_text("Stop the run: its requests, its waits and its listener")
+                    .clicked()
+                {
+                    self.cancel("Cancelled");
+                }
                 ui.spinner();
             }
             let has = self.last_run.is_some() && !self.running;
@@ -472,6 +960,7 @@ impl ProbesScreen {
                 }
             }
         });
+        self.progress_ui(ui);
         if let Some(m) = &self.message {
             ui.label(grantscope_core::text::inert(m).to_string());
         }

@@ -8,7 +8,7 @@
 
 use crate::cx::{Answer, Cx};
 use crate::model::{Probe, ProbeFuture};
-use crate::verdict::{Group, Level, Verdict};
+use crate::verdict::{Group, Level, Need, Verdict};
 use grantscope_core::http::HttpRequest;
 use grantscope_core::oauth::{AuthMethod, GrantKind, pkce};
 use grantscope_core::secret::{ClientSecret, SecretKind};
@@ -20,7 +20,7 @@ pub static PROBE: Probe = Probe {
     level: Level::Must,
     reference: "RFC 9700 §2.5, RFC 6749 §2.3.1",
     tests: "Confidential client: no secret, wrong secret, secret in the query string, token request as GET: all refused passes, any accepted fails; whether post and basic are interchangeable is said in the reason. Public client: skipped.",
-    needs: &[],
+    needs: &[Need::Confidential],
     logins: 0,
     slow_logins: 0,
     changes: None,

@@ -13,7 +13,7 @@ pub static PROBE: Probe = Probe {
     level: Level::Must,
     reference: "RFC 9700 §4.14.2, RFC 6749 §10.4",
     tests: "Refresh with another client's credentials (second client); refresh a confidential client's token without client authentication: refused passes.",
-    needs: &[Need::SecondClient],
+    needs: &[Need::SecondClient, Need::Refresh],
     logins: 1,
     slow_logins: 0,
     changes: None,

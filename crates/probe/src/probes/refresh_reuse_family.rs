@@ -12,7 +12,7 @@ pub static PROBE: Probe = Probe {
     level: Level::Must,
     reference: "RFC 9700 §4.14.2",
     tests: "Refresh, reuse the old refresh token, then refresh with the newest: refused passes.",
-    needs: &[Need::After("refresh.rotation")],
+    needs: &[Need::After("refresh.rotation"), Need::Refresh],
     logins: 1,
     slow_logins: 0,
     changes: Some("reuses a rotated refresh token, which should revoke that refresh family"),

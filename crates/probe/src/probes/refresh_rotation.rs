@@ -3,7 +3,7 @@
 
 use crate::cx::Cx;
 use crate::model::{Probe, ProbeFuture};
-use crate::verdict::{Group, Level, Verdict};
+use crate::verdict::{Group, Level, Need, Verdict};
 
 pub static PROBE: Probe = Probe {
     id: "refresh.rotation",
@@ -12,7 +12,7 @@ pub static PROBE: Probe = Probe {
     level: Level::Must,
     reference: "RFC 9700 §2.2.2, §4.14.2",
     tests: "Refresh once, then reuse the old refresh token: rotated and the old refused passes; a public client without rotation (and no sender constraint) fails; a confidential client without rotation is info.",
-    needs: &[],
+    needs: &[Need::Refresh],
     logins: 1,
     slow_logins: 0,
     changes: Some(

@@ -372,7 +372,8 @@ pub async fn run(
     session.emit(FlowEvent::RedirectReceived {
         url: format!("{}?code=…&state=…", request.redirect_uri),
     });
-    // The browser's part as an exchange too: what it was sent with, what came back.
+    // The browser's part, as the browser saw it (not as an exchange: grantscope did not send
+    // it): the URL it was sent to, and where the server redirected it, secrets masked.
     let secrets: Vec<(SecretKind, String)> = callback
         .params
         .iter()
@@ -390,12 +391,16 @@ pub async fn run(
         .collect();
     let mut back = request.redirect_uri.clone();
     back.query_pairs_mut().extend_pairs(callback.params.iter());
-    session.record(crate::http::Exchange::front_channel(
+    let masker = crate::http::Exchange::front_channel(
         "authorization response (browser)",
         &opened_url,
         back.as_str(),
         &secrets,
-    ));
+    );
+    session.emit(FlowEvent::BrowserRedirect {
+        authorization_url: opened_url.to_string(),
+        redirect: masker.mask(back.as_str()),
+    });
     for line in &callback.accepted {
         session.emit(FlowEvent::Note(format!("warning: {line}")));
     }
