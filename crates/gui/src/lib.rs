@@ -18,7 +18,6 @@ pub mod layout;
 pub mod replay;
 pub mod request_editor;
 pub mod request_options;
-pub mod sandbox_rule;
 pub mod sandbox_settings;
 pub mod sequence;
 pub mod settings;

@@ -26,6 +26,7 @@
 mod error;
 mod grants;
 mod handlers;
+pub mod local_profile;
 mod paths;
 mod protocol;
 mod routes;

@@ -15,12 +15,12 @@ use crate::history::{HistoryMsg, HistoryScreen};
 use crate::inspector::{InspectorCommand, InspectorMsg, InspectorScreen};
 use crate::probes::{ProbesMsg, ProbesScreen};
 use crate::profiles::{ProfilesCommand, ProfilesMsg, ProfilesScreen};
-use crate::sandbox_rule::{RunningSandbox, SANDBOX_PROFILE};
 use crate::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
 use crate::wizard::{WizardCommand, wizard_ui};
 use crate::worker::{Jobs, Worker};
 use events::Event;
 use grantscope_core::profile::Profile;
+use grantscope_sandbox::local_profile::{RunningSandbox, SANDBOX_PROFILE};
 
 /// How to construct the app: where its settings live and which screen to start on.
 #[derive(Debug, Clone)]

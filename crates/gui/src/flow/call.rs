@@ -160,7 +160,7 @@ impl CallPanel {
             self.suggested_for = Some(cx.profile.name.clone());
             if self.url.trim().is_empty()
                 && let Some(issuer) = cx.profile.issuer.as_deref()
-                && cx.profile.name == crate::sandbox_rule::SANDBOX_PROFILE
+                && cx.profile.name == grantscope_sandbox::local_profile::SANDBOX_PROFILE
             {
                 self.url = format!("{}/api/resource", issuer.trim_end_matches('/'));
             }

@@ -3,10 +3,10 @@
 
 use super::{FlowCommand, FlowScreen, inputs};
 use crate::form_rows;
-use crate::sandbox_rule::SANDBOX_PROFILE;
 use grantscope_core::oauth::grants::{self, GrantKind};
 use grantscope_core::profile::Profile;
 use grantscope_core::secret::ClientSecret;
+use grantscope_sandbox::local_profile::SANDBOX_PROFILE;
 
 impl FlowScreen {
     /// The form; `details` says where the run's details are ("below", "beside the form").

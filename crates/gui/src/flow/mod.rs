@@ -33,7 +33,6 @@ pub use token_set::TokenSet;
 use crate::connect;
 use crate::handoff::InspectRequest;
 use crate::replay::Replays;
-use crate::sandbox_rule::{RunningSandbox, sandbox_client_for, sandbox_registered_redirect};
 use crate::step::{StepMode, StepMsg};
 use crate::worker::Jobs;
 use grantscope_core::http::Exchange;
@@ -41,6 +40,9 @@ use grantscope_core::oauth::grants::{GrantKind, TokenSuccess};
 use grantscope_core::oauth::{ClientConfig, FlowEvent};
 use grantscope_core::profile::Profile;
 use grantscope_core::secret::RefreshToken;
+use grantscope_sandbox::local_profile::{
+    RunningSandbox, sandbox_client_for, sandbox_registered_redirect,
+};
 
 /// Messages from a running flow.
 #[derive(Debug)]

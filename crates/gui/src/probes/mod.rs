@@ -23,11 +23,11 @@ use grantscope_probe::{
     SecondClient, Target, report, runner::Run,
 };
 
-use crate::sandbox_rule::{
+use crate::worker::Jobs;
+use grantscope_sandbox::local_profile::{
     SANDBOX_PROFILE, registered_grant_types, sandbox_client_for, sandbox_clients,
     use_sandbox_client,
 };
-use crate::worker::Jobs;
 
 const GROUPS: [Group; 8] = [
     Group::Pkce,

@@ -21,7 +21,7 @@ use grantscope_core::profile::{Profile, ProfileStore, SecretStore};
 use keys_panel::{KeysMsg, KeysPanel};
 
 /// The name of the profile that drives the built-in sandbox.
-use crate::sandbox_rule::SANDBOX_PROFILE;
+use grantscope_sandbox::local_profile::SANDBOX_PROFILE;
 
 /// What the profiles screen asks of the app.
 #[must_use]

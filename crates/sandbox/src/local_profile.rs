@@ -1,15 +1,17 @@
-//! Which of the built-in sandbox's seeded clients the "Local sandbox" profile uses for a grant
-//! (the machine client for client credentials, the public native client otherwise), and the
-//! redirect URI registered for it. The rule needs the sandbox crate's table of seeded clients,
-//! which the core cannot see, so it lives here, below every screen that uses it.
+//! The "Local sandbox" profile: which of the sandbox's seeded clients it uses for a grant (the
+//! machine client for client credentials, the public native client for the grants with a user,
+//! the `private_key_jwt` client for JWT bearer and token exchange), the redirect URI and grant
+//! types registered for it, and how a running sandbox fills it in. The rule reads the seeded
+//! clients' table, so it lives beside it, where every face (the desktop app, the command line)
+//! can use it.
 
 use url::Url;
 
 use std::path::PathBuf;
 
+use crate::state::clients::{ClientAuth, SeededClient, find_client, seeded_clients};
 use grantscope_core::oauth::{AuthMethod, GrantKind};
 use grantscope_core::profile::Profile;
-use grantscope_sandbox::ClientAuth;
 
 /// The name of the profile that runs against the built-in sandbox.
 pub const SANDBOX_PROFILE: &str = "Local sandbox";
@@ -22,12 +24,12 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
     if p.name != SANDBOX_PROFILE {
         return;
     }
-    let client = grantscope_sandbox::seeded_clients()
+    let client = seeded_clients()
         .iter()
         .find(|c| {
             c.allows_grant(grant) && (c.secret.is_none() || grant == GrantKind::ClientCredentials)
         })
-        .or_else(|| grantscope_sandbox::seeded_clients().first());
+        .or_else(|| seeded_clients().first());
     if let Some(c) = client {
         put_client(c, grant, p);
     }
@@ -39,16 +41,14 @@ pub fn use_sandbox_client(id: &str, p: &mut Profile) {
     if p.name != SANDBOX_PROFILE {
         return;
     }
-    if let Some(c) = grantscope_sandbox::find_client(id) {
+    if let Some(c) = find_client(id) {
         put_client(c, GrantKind::AuthorizationCode, p);
     }
 }
 
 /// The sandbox's seeded clients: their IDs and what each stands for.
 pub fn sandbox_clients() -> impl Iterator<Item = (&'static str, &'static str)> {
-    grantscope_sandbox::seeded_clients()
-        .iter()
-        .map(|c| (c.id, c.description))
+    seeded_clients().iter().map(|c| (c.id, c.description))
 }
 
 /// The grant types the sandbox registered for the sandbox profile's client (`None` for other
@@ -57,11 +57,15 @@ pub fn registered_grant_types(p: &Profile) -> Option<Vec<String>> {
     if p.name != SANDBOX_PROFILE {
         return None;
     }
-    grantscope_sandbox::find_client(&p.client_id)
-        .map(|c| c.grant_types.iter().map(|g| g.grant_type().to_owned()).collect())
+    find_client(&p.client_id).map(|c| {
+        c.grant_types
+            .iter()
+            .map(|g| g.grant_type().to_owned())
+            .collect()
+    })
 }
 
-fn put_client(c: &grantscope_sandbox::SeededClient, grant: GrantKind, p: &mut Profile) {
+fn put_client(c: &SeededClient, grant: GrantKind, p: &mut Profile) {
     p.client_id = c.id.to_owned();
     p.client_secret = c.secret.map(Into::into);
     p.auth_method = match c.auth {
@@ -110,9 +114,7 @@ pub fn sandbox_registered_redirect(p: &Profile) -> Option<Url> {
     if p.name != SANDBOX_PROFILE {
         return None;
     }
-    let client = grantscope_sandbox::seeded_clients()
-        .iter()
-        .find(|c| c.id == p.client_id)?;
+    let client = seeded_clients().iter().find(|c| c.id == p.client_id)?;
     client
         .redirect_uris
         .first()
