@@ -352,9 +352,11 @@ fn an_expiring_tokens_headline_checklist_countdown_and_bar_agree() {
         // The earlier "active": true stays, marked as earlier.
         h.get_by_label_contains("before the token expired");
     }
-    // Idle: no repaint each second any more, only at the next change (the end of the leeway).
-    let wake = h.state().inspector().next_wake(now);
-    assert!(wake.is_none_or(|w| w > now + 1), "{wake:?} at {now}");
+    // Idle: once past its last second, no repaint each second any more, only at the next
+    // change (the end of the leeway).
+    let later = now + 1;
+    let wake = h.state().inspector().next_wake(later);
+    assert!(wake.is_none_or(|w| w > later + 1), "{wake:?} at {later}");
 }
 
 #[test]
@@ -470,6 +472,34 @@ fn wait_for_verdict(h: &mut Harness<'static, GrantscopeApp>, what: &str) {
 
 fn disabled(h: &Harness<'static, GrantscopeApp>, label: &str) -> bool {
     h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+/// A token typed into the Token field over a flow's token is not the flow's: judged on its own,
+/// with none of the flow's keys, issuer or audience (found in a new user's walk: it was held to
+/// the sandbox's JWKS and issuer, and every keystroke fetched the JWKS).
+#[test]
+fn a_token_typed_over_a_flows_token_is_judged_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    inspect_a_fresh_token(&mut h);
+    let now = now_unix();
+    let foreign = unsigned_jwt(&serde_json::json!({
+        "iss": "https://elsewhere.example", "sub": "bob", "iat": now, "exp": now + 600,
+    }));
+    let history = h.state().history().len();
+    h.get_by_label("Token").focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label("Token").type_text(&foreign);
+    h.step();
+    wait_for_verdict(&mut h, "the typed token's inspection");
+    let i = h.state().inspector();
+    assert_eq!(i.input.trim(), foreign);
+    assert_eq!(i.headline(now_unix()).unwrap().text, "UNVERIFIED");
+    let failed: Vec<_> = i.inspection().unwrap().failures().collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(h.state().history().len(), history, "no key fetched");
 }
 
 #[test]

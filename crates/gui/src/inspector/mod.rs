@@ -399,7 +399,10 @@ impl InspectorScreen {
     pub fn next_wake(&self, now: i64) -> Option<i64> {
         let shown = self.shown.as_ref()?;
         let exp = self.lifetime().expires_at;
-        if self.stopped().is_none() && exp.is_some_and(|e| e > now) {
+        // Each second while the token lives, and once more just after its last second, so that
+        // nothing is left saying "expires now"; after that only at the next boundary a check
+        // changes (the texts carry the time they were computed at).
+        if self.stopped().is_none() && exp.is_some_and(|e| e >= now) {
             return Some(now + 1);
         }
         let boundary = shown.inspection.next_time_boundary(&shown.options, now);
@@ -532,8 +535,13 @@ impl InspectorScreen {
         // Where the keys come from: none, the chosen profile's, the form's, the flow's.
         let key_profile = match &self.with {
             VerifyWith::OnItsOwn => {
+                // Format, times and structure only: no keys, and no issuer or audience to hold
+                // it to (those come with a choice of how to verify).
                 form.jwks.clear();
                 form.secret = ClientSecret::default();
+                form.issuer.clear();
+                form.audience.clear();
+                form.nonce.clear();
                 None
             }
             VerifyWith::Profile(name) => match active.filter(|p| &p.name == name) {

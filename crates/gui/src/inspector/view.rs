@@ -228,16 +228,22 @@ impl InspectorScreen {
                 let keep = self.verify.clone();
                 self.forget();
                 self.origin = None;
-                if self.with == VerifyWith::Flow {
-                    self.with = VerifyWith::Form;
-                }
                 self.refresh_token = None;
-                self.verify = VerifyForm {
-                    nonce: String::new(),
-                    access_token: None,
-                    code: None,
-                    ..keep
-                };
+                if self.with == VerifyWith::Flow {
+                    // A token typed or pasted over a flow's is not the flow's: it is judged on
+                    // its own, with none of the flow's keys or expectations, until the user
+                    // picks how to verify it.
+                    self.with = VerifyWith::OnItsOwn;
+                    self.verify = VerifyForm::default();
+                } else {
+                    self.verify = VerifyForm {
+                        nonce: String::new(),
+                        access_token: None,
+                        code: None,
+                        dpop: None,
+                        ..keep
+                    };
+                }
                 self.inspect(jobs, profile);
             }
         }
