@@ -47,30 +47,10 @@ impl Prepared {
     }
 }
 
-/// The label of the field that sets an endpoint, in the flow runner and the profile editor.
+/// The label of the field that sets an endpoint, in the flow runner and the profile editor: the
+/// endpoint registry's form label.
 pub fn endpoint_field(kind: EndpointKind) -> &'static str {
-    match kind {
-        EndpointKind::Authorization => "Authorization endpoint",
-        EndpointKind::Token => "Token endpoint",
-        EndpointKind::DeviceAuthorization => "Device endpoint",
-        EndpointKind::Introspection => "Introspection endpoint",
-        EndpointKind::Revocation => "Revocation endpoint",
-        EndpointKind::Userinfo => "Userinfo endpoint",
-        EndpointKind::Jwks => "JWKS URI",
-        EndpointKind::PushedAuthorization => "PAR endpoint",
-    }
-}
-
-/// The field that gives a grant input, when this window has one.
-fn input_field(input: GrantInput) -> Option<&'static str> {
-    match input {
-        GrantInput::RefreshToken => Some("Refresh token"),
-        GrantInput::Username => Some("Username"),
-        GrantInput::Password => Some("Password"),
-        GrantInput::RedirectUri => Some("Redirect URI"),
-        GrantInput::Token => Some("Token"),
-        _ => None,
-    }
+    kind.form_label()
 }
 
 /// What is missing, said with the field to fill in.
@@ -96,10 +76,14 @@ fn missing_words(m: &Missing) -> String {
                                        fill in Client certificate (a stored key that has one, or \
                                        a PEM file)"
             .into(),
-        Missing::Input(i) => match input_field(*i) {
-            Some(field) => format!("fill in {field}"),
-            None => format!("{} is needed (the command line gives it)", i.title()),
-        },
+        // The form labels are the registry's (`GrantInput::form_label`), the fields' own.
+        Missing::Input(GrantInput::Assertion) => "fill in Assertion, or Assertion claims to sign \
+                                                  with the profile's Signing key"
+            .into(),
+        Missing::Input(GrantInput::SigningKey) => {
+            "fill in Signing key (Profiles: Client authentication)".into()
+        }
+        Missing::Input(i) => format!("fill in {}", i.form_label()),
     }
 }
 
@@ -130,5 +114,15 @@ mod tests {
         assert_eq!(describe(&e), "refresh: fill in Refresh token");
         assert!(describe(&FlowError::missing("x", Missing::ClientId)).ends_with("Client ID"));
         assert_eq!(describe(&FlowError::Config("a → b".into())), "a -> b");
+        // Every input the core can miss is worded with a field to fill in, none with the
+        // command line (the registry's list: a new input is covered here by itself).
+        for input in GrantInput::ALL {
+            let text = describe(&FlowError::missing("grant", Missing::Input(input)));
+            assert!(text.starts_with("grant: fill in "), "{text}");
+            assert!(
+                !text.contains("command line") && !text.contains("--"),
+                "{text}"
+            );
+        }
     }
 }

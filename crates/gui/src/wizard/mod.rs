@@ -354,8 +354,9 @@ fn explanation_ui(
                 } else {
                     let link = ui
                         .link(format!(
-                            "Probe a server for its pitfalls ({} probes)",
-                            leaf.probes.len()
+                            "Probe a server for its pitfalls ({} probe{})",
+                            leaf.probes.len(),
+                            if leaf.probes.len() == 1 { "" } else { "s" }
                         ))
                         .on_hover_text(format!(
                             "Open the Probes window with these chosen: {}",
