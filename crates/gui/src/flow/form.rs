@@ -50,7 +50,14 @@ impl FlowScreen {
             .response
             .on_hover_text("The app's active profile (also set by Use on the Profiles screen)");
         if self.profile.name == SANDBOX_PROFILE && self.profile.issuer.is_none() {
-            ui.label(egui::RichText::new("The built-in sandbox starts when you press Run.").weak());
+            // True whether or not the sandbox runs already (this screen does not know which).
+            ui.label(
+                egui::RichText::new(
+                    "The built-in sandbox: its address is filled in when you press Run \
+                     (it is started then if it is not running).",
+                )
+                .weak(),
+            );
         }
         ui.separator();
         let field_w = (ui.available_width() - 170.0).clamp(110.0, 360.0);
