@@ -37,6 +37,11 @@ fn probes_window(
         h.query_by_label_contains("Against the active profile")
             .is_some()
     });
+    // The server's grant types arrive in the background and add a line above Run: a click
+    // aimed before that lands elsewhere (a lost Run made a test wait 120 s).
+    step_until(&mut h, "the server's grant types", |h| {
+        h.state().probes().server_metadata_known()
+    });
     h
 }
 
@@ -323,8 +328,15 @@ fn a_probe_run_waiting_for_a_browser_says_so_and_cancel_closes_its_listener() {
 
     let dir = tempfile::tempdir().unwrap();
     let mut h = probes_window(dir.path(), None);
-    h.get_by_label("Open the system browser").click();
-    h.step();
+    // A click that lands while the window is still being laid out can be lost: click until the
+    // switch is off (each click is seen before the next check).
+    step_until(&mut h, "the browser switch off", |h| {
+        if !h.state().probes().open_browser {
+            return true;
+        }
+        h.get_by_label("Open the system browser").click();
+        false
+    });
     assert!(!h.state().probes().open_browser);
     choose_only(&mut h, "state.echo");
     for close_the_window in [false, true] {

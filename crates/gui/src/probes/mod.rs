@@ -220,6 +220,12 @@ impl ProbesScreen {
         &self.results
     }
 
+    /// Whether the server's answer about the grant types it publishes has arrived (the window's
+    /// "can run" line, and so its layout, changes when it does).
+    pub fn server_metadata_known(&self) -> bool {
+        matches!(self.server_grants, Some((_, Some(_))))
+    }
+
     pub fn is_running(&self) -> bool {
         self.running
     }
