@@ -138,14 +138,11 @@ impl Settings {
             .unwrap_or_default()
     }
 
-    /// Writes the settings atomically (temp file + rename).
+    /// Writes the settings through the core's one private-file writer (atomic, owner-only).
     pub fn save(&self, config_dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(config_dir)?;
-        let path = Self::path(config_dir);
-        let tmp = path.with_extension("json.tmp");
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(tmp, path)
+        grantscope_core::private_file::write_private(&Self::path(config_dir), &json)
     }
 
     fn sanitized(mut self) -> Self {

@@ -443,24 +443,12 @@ fn cut(text: &mut String) {
     }
 }
 
-/// Writes `kept` atomically (temp file + rename), readable by the user only.
+/// Writes `kept` through the core's one private-file writer (temp file 0600, fsync, rename).
 fn write_private(path: &Path, kept: &Kept) -> Result<(), String> {
-    use std::io::Write;
     let dir = path.parent().ok_or("no directory")?;
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let tmp = path.with_extension("json.tmp");
     let json = serde_json::to_vec(kept).map_err(|e| e.to_string())?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&tmp).map_err(|e| e.to_string())?;
-    f.write_all(&json).map_err(|e| e.to_string())?;
-    f.sync_all().map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    grantscope_core::private_file::write_private(path, &json).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
