@@ -25,8 +25,28 @@ pub const RESOURCE_SCOPES: &str = "api:read api:write";
 pub enum Keys {
     /// The same JWKS as before (tokens issued before the restart still verify).
     Same,
-    /// Freshly generated keys with new `kid`s (key rotation).
+    /// Other keys with new `kid`s (key rotation).
     New,
+}
+
+/// How many pre-made key sets `tests/provider/keys/` holds (`set-1.json` …).
+const KEY_SETS: usize = 4;
+/// The next key set to hand out; providers in one test process take them in turn.
+static NEXT_KEY_SET: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Writes the next pre-made signing key set to `file`. The provider would otherwise generate
+/// an RSA key at every start: on a loaded CI machine such a start once stalled past 90 s
+/// (twice in a row, last stage "clients built"), so no test start generates keys any more.
+fn write_next_key_set(file: &Path) {
+    let n = NEXT_KEY_SET.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % KEY_SETS + 1;
+    let source = provider_dir().join("keys").join(format!("set-{n}.json"));
+    if let Err(e) = std::fs::copy(&source, file) {
+        panic!(
+            "cannot copy the provider's key set {} to {}: {e}",
+            source.display(),
+            file.display()
+        );
+    }
 }
 
 /// A running `tests/provider/server.js`; killed on drop.
@@ -70,6 +90,7 @@ impl Provider {
             stderr: Arc::default(),
             dir,
         };
+        write_next_key_set(&provider.keys_file());
         provider.spawn();
         provider
     }
@@ -108,10 +129,15 @@ impl Provider {
     /// same or new signing keys. All in-memory state (tokens, sessions, grants) is lost.
     pub fn restart(&mut self, keys: Keys) {
         self.stop();
-        if keys == Keys::New
-            && let Err(e) = std::fs::remove_file(self.keys_file())
-        {
-            panic!("cannot remove the provider's keys file: {e}");
+        if keys == Keys::New {
+            let before = std::fs::read(self.keys_file()).unwrap_or_default();
+            // Providers started in between took sets too: go on until the keys differ.
+            for _ in 0..KEY_SETS {
+                write_next_key_set(&self.keys_file());
+                if std::fs::read(self.keys_file()).unwrap_or_default() != before {
+                    break;
+                }
+            }
         }
         self.spawn();
     }

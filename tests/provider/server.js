@@ -223,10 +223,12 @@ const ACCOUNT_CLAIMS = (sub) => ({
 });
 
 stage('clients built');
+const jwks = loadOrCreateKeys();
+stage('keys ready');
 const configuration = {
   clients,
   responseTypes: ['code', 'id_token', 'id_token token', 'code id_token', 'none'],
-  jwks: loadOrCreateKeys(),
+  jwks,
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
   // Any login/password is accepted by the development interactions; the login becomes `sub`.
   async findAccount(_ctx, sub) {
@@ -400,7 +402,7 @@ async function tokenExchangeGrant(provider, ctx) {
   };
 }
 
-stage('configuration built (keys ready)');
+stage('configuration built');
 const server = TLS
   ? https.createServer({ ...TLS, requestCert: true, rejectUnauthorized: false })
   : http.createServer();
