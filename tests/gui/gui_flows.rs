@@ -343,3 +343,39 @@ fn every_grant_of_the_form_gets_tokens_from_the_sandbox() {
         }
     }
 }
+
+/// The Scope field's picker lists the server's scopes_supported (read when first opened, not
+/// per keystroke) and ticking one adds it to the field; unticking takes it out.
+#[test]
+fn the_scope_picker_offers_the_servers_scopes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    walk(&mut h, &["No", "A Machine"]);
+    // The sandbox gets its address at the first run.
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the token response", finished);
+    assert!(h.state().flow().profile.issuer.is_some());
+    assert_eq!(h.state().flow().profile.scope.as_deref(), Some("api:read"));
+    h.get_by_label("Choose...").click();
+    step_until(&mut h, "the server's scopes", |h| {
+        h.query_by_label_contains("lists (scopes_supported)")
+            .is_some()
+    });
+    // Its scopes, the one in the field ticked.
+    h.get_by_label("api:write").click();
+    h.step();
+    assert_eq!(
+        h.state().flow().profile.scope.as_deref(),
+        Some("api:read api:write")
+    );
+    h.get_by_label("api:read").click();
+    h.step();
+    assert_eq!(h.state().flow().profile.scope.as_deref(), Some("api:write"));
+    // Closing and opening it again reads nothing new: the list is there at once.
+    h.get_by_label("Choose...").click();
+    h.step();
+    assert!(h.query_by_label("api:write").is_none());
+    h.get_by_label("Choose...").click();
+    h.step();
+    h.get_by_label("api:write");
+}

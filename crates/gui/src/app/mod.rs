@@ -487,6 +487,10 @@ impl GrantscopeApp {
                     self.flow.start_call(&jobs);
                 }
                 FlowCommand::Record(exchanges) => self.history.extend(exchanges),
+                FlowCommand::ReadScopes => {
+                    let jobs = self.flow_jobs();
+                    self.flow.read_scopes(&jobs);
+                }
             },
             Command::Inspector(c) => match c {
                 InspectorCommand::Record(exchanges) => self.history.extend(exchanges),

@@ -10,6 +10,11 @@ impl FlowScreen {
         &self.call
     }
 
+    /// Reads the form's issuer's `scopes_supported` for the scope picker.
+    pub fn read_scopes(&mut self, jobs: &Jobs<FlowMsg>) {
+        self.scopes.read(&self.profile, jobs, FlowMsg::Scopes);
+    }
+
     /// Sends the "Call an API" panel's request with the last run's access token.
     pub fn start_call(&mut self, jobs: &Jobs<FlowMsg>) {
         let Some(run) = self.run.as_ref() else {

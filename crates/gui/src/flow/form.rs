@@ -1,7 +1,7 @@
 //! The flow runner's form: the grant, the profile, the connection fields the grant uses, its
 //! own inputs, the request options and client checks, and the outcome under Run.
 
-use super::{FlowCommand, FlowScreen, inputs};
+use super::{FlowCommand, FlowScreen, inputs, scopes};
 use crate::form_rows;
 use grantscope_core::oauth::grants::{self, GrantKind};
 use grantscope_core::profile::Profile;
@@ -80,7 +80,29 @@ impl FlowScreen {
                 }
                 f.text(ui, "Client ID", &mut p.client_id, false);
                 f.secret(ui, "Client secret", &mut p.client_secret, !self.reveal);
-                f.opt(ui, "Scope", &mut p.scope);
+                // Scope: free text, and a picker over the server's scopes_supported.
+                let l = ui.label("Scope");
+                ui.horizontal(|ui| {
+                    let mut s = p.scope.clone().unwrap_or_default();
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut s)
+                                .desired_width((field_w - 90.0).max(80.0)),
+                        )
+                        .labelled_by(l.id);
+                    if r.changed() {
+                        p.scope = (!s.trim().is_empty()).then_some(s);
+                    }
+                    enter |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if self.scopes.button_ui(ui, p) == Some(scopes::PickerCommand::Read) {
+                        command = Some(FlowCommand::ReadScopes);
+                    }
+                });
+                ui.end_row();
+                let mut f = Fields {
+                    width: field_w,
+                    enter: &mut enter,
+                };
                 f.opt(ui, "Audience", &mut p.audience);
                 if self.grant == GrantKind::AuthorizationCode {
                     f.opt(ui, "Redirect URI", &mut p.redirect_uri);
@@ -92,6 +114,7 @@ impl FlowScreen {
                         .on_hover_text(field.hint());
                 }
             });
+        self.scopes.list_ui(ui, &mut self.profile);
         if self.grant == GrantKind::RefreshToken
             && let Some(ts) = self
                 .token_set

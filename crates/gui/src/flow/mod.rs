@@ -20,6 +20,7 @@ pub mod inputs;
 mod layouts;
 mod results;
 mod run;
+pub mod scopes;
 mod task;
 mod token_set;
 
@@ -69,6 +70,8 @@ pub enum FlowMsg {
     Step(StepMsg),
     /// A "Call an API" request finished (its exchange came as the run's progress).
     CallDone(call::CallDone),
+    /// The issuer's `scopes_supported` were read for the scope picker.
+    Scopes(scopes::ScopesRead),
 }
 
 /// What the flow runner asks the app to do.
@@ -85,6 +88,9 @@ pub enum FlowCommand {
     Call,
     /// Record these exchanges in the history.
     Record(Vec<Exchange>),
+    /// Read the issuer's scopes for the scope picker (needs the worker:
+    /// [`FlowScreen::read_scopes`]).
+    ReadScopes,
 }
 
 /// The flow runner's state (runtime only; the form is filled from the active profile).
@@ -111,6 +117,8 @@ pub struct FlowScreen {
     jobs: Option<Jobs<FlowMsg>>,
     /// The "Call an API" panel, for the tokens of the last run.
     call: call::CallPanel,
+    /// The Scope field's picker over the server's `scopes_supported`.
+    scopes: scopes::ScopePicker,
     /// Run was pressed while the sandbox this profile needs was starting: run once it is up.
     run_after_sandbox: bool,
     /// Open the access token of the next run to finish in the inspector (the scripted start
@@ -134,6 +142,7 @@ impl Default for FlowScreen {
             replays: Replays::default(),
             jobs: None,
             call: call::CallPanel::default(),
+            scopes: scopes::ScopePicker::default(),
             run_after_sandbox: false,
             inspect_next_run: false,
         }
@@ -350,6 +359,7 @@ impl FlowScreen {
                 }
             }
             FlowMsg::CallDone(done) => self.call.on_done(done),
+            FlowMsg::Scopes(read) => self.scopes.on_read(read),
         }
         if finished.is_empty() {
             Vec::new()
