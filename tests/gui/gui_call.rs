@@ -203,6 +203,11 @@ fn an_extra_token_parameter_goes_on_the_wire_and_a_nameless_one_is_refused_befor
         .filter(|n| n.accesskit_node().placeholder() == Some("name"))
         .collect();
     assert_eq!(names.len(), 2);
+    // Each field has a name of its own (the hint is no name).
+    for n in [1, 2] {
+        h.get_by_label(&format!("Extra token parameter {n} name"));
+        h.get_by_label(&format!("Extra token parameter {n} value"));
+    }
     type_first_parameter(&mut h, "trace_id", "lesson-7");
     assert_eq!(
         h.state().flow().profile.token_params,

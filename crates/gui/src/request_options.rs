@@ -327,17 +327,27 @@ fn params_grid(
     egui::Grid::new((salt, "grid"))
         .num_columns(3)
         .show(ui, |ui| {
+            // Named for screen readers and tests: the hint text is not a name, and several
+            // rows would otherwise read alike.
+            let kind = if salt.starts_with("token") {
+                "token"
+            } else {
+                "authorization"
+            };
+            let value_w = (ui.available_width() - 140.0 - 90.0).clamp(140.0, 360.0);
             for (i, (name, value)) in list.iter_mut().enumerate() {
                 ui.add(
                     egui::TextEdit::singleline(name)
                         .desired_width(140.0)
                         .hint_text("name"),
-                );
+                )
+                .accessible_name(format!("Extra {kind} parameter {} name", i + 1));
                 ui.add(
                     egui::TextEdit::singleline(value)
-                        .desired_width(260.0)
+                        .desired_width(value_w)
                         .hint_text("value"),
-                );
+                )
+                .accessible_name(format!("Extra {kind} parameter {} value", i + 1));
                 if ui
                     .button("Remove")
                     .on_hover_text(format!("Remove the parameter {name}"))

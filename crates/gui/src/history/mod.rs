@@ -265,13 +265,20 @@ impl HistoryScreen {
         });
     }
 
+    /// "No file was chosen" is said once, by the path field that takes its place (it was
+    /// printed twice: as the field's reason and again as the screen's message).
+    fn no_file_opens_the_path_field(&mut self) {
+        if matches!(&self.message, Some(Err(m)) if m == files::NO_FILE) {
+            self.message = None;
+            self.har_path.open("grantscope.har", files::NO_FILE);
+        }
+    }
+
     /// Draws the screen.
     pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &Jobs<HistoryMsg>, http: HttpSettings) {
         // Replays go out with the active profile's HTTP settings.
         self.http = http;
-        if matches!(&self.message, Some(Err(m)) if m == files::NO_FILE) && !self.har_path.shown() {
-            self.har_path.open("grantscope.har", files::NO_FILE);
-        }
+        self.no_file_opens_the_path_field();
         egui::CentralPanel::default().show(ui, |ui| {
             ui.heading("History");
             ui.horizontal_wrapped(|ui| {
@@ -500,5 +507,20 @@ mod tests {
     fn times_show_the_date_only_for_other_days() {
         assert_eq!(when(1_700_000_003_120, "2023-11-14"), "22:13:23");
         assert_eq!(when(1_700_000_003_120, "2023-11-15"), "2023-11-14 22:13:23");
+    }
+
+    #[test]
+    fn a_cancelled_dialog_is_said_once_by_the_path_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = HistoryScreen::new(dir.path(), true);
+        h.message = Some(Err(files::NO_FILE.into()));
+        h.no_file_opens_the_path_field();
+        assert!(h.har_path.shown());
+        assert_eq!(h.har_path.why.as_deref(), Some(files::NO_FILE));
+        assert!(h.message.is_none(), "not also the screen's message");
+        // Another error stays the screen's message.
+        h.message = Some(Err("cannot write x".into()));
+        h.no_file_opens_the_path_field();
+        assert!(h.message.is_some());
     }
 }

@@ -130,6 +130,24 @@ pub fn clock(t: i64) -> String {
     }
 }
 
+/// How far ahead the ticking countdown starts: further out, "expires in 5 d" says enough (a
+/// token valid for 73 years showed "640514:10:39" ticking, and a repaint each second).
+pub const COUNTDOWN_FROM: i64 = 48 * 3600;
+
+/// When the expiry line next reads differently, for a token that expires at `exp` and lives at
+/// `now`: each second within [`COUNTDOWN_FROM`] of the end; further out when its whole days (or
+/// years, past two) go down by one, or when the countdown starts, whichever is first.
+pub fn expiry_wake(exp: i64, now: i64) -> i64 {
+    let left = exp.saturating_sub(now);
+    if left <= COUNTDOWN_FROM {
+        return now + 1;
+    }
+    const DAY: i64 = 86_400;
+    let unit = if left < 2 * 365 * DAY { DAY } else { 365 * DAY };
+    let next_unit = now + left % unit + 1;
+    next_unit.min(exp - COUNTDOWN_FROM)
+}
+
 /// `h:mm:ss` (or `m:ss`) left, for the ticking countdown.
 pub fn countdown(secs: i64) -> String {
     let s = secs.max(0);
@@ -144,6 +162,32 @@ pub fn countdown(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_expiry_line_wakes_when_it_would_read_differently() {
+        let now = 1_000_000;
+        // Within two days: every second.
+        assert_eq!(expiry_wake(now + 30, now), now + 1);
+        assert_eq!(expiry_wake(now + COUNTDOWN_FROM, now), now + 1);
+        // Three days and an hour ("expires in 3 d"): it reads "2 d" an hour and a second on.
+        let exp = now + 3 * 86_400 + 3600;
+        let wake = expiry_wake(exp, now);
+        assert_eq!(wake, now + 3601);
+        assert_eq!(
+            timefmt::expiry_phrase(exp, wake - 1),
+            timefmt::expiry_phrase(exp, now)
+        );
+        assert_ne!(
+            timefmt::expiry_phrase(exp, wake),
+            timefmt::expiry_phrase(exp, now)
+        );
+        // 73 years: once a year-step, never a second-by-second tick.
+        let far = now + 73 * 365 * 86_400 + 5;
+        assert_eq!(expiry_wake(far, now), now + 6);
+        // Just over two days: the countdown's start.
+        let soon = now + COUNTDOWN_FROM + 10;
+        assert_eq!(expiry_wake(soon, now), now + 10);
+    }
 
     #[test]
     fn prose_is_not_a_token_but_token_alphabets_are() {

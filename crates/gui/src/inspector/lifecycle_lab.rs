@@ -110,6 +110,8 @@ pub struct WatchPanel {
     pub revoke_after_s: f64,
     run: u64,
     abort: Option<AbortHandle>,
+    /// When the running watch started (its elapsed time is on screen).
+    started: Option<std::time::Instant>,
     rows: Vec<WatchRow>,
     outcome: Option<WatchOutcome>,
 }
@@ -122,10 +124,37 @@ impl Default for WatchPanel {
             revoke_after_s: 5.0,
             run: 0,
             abort: None,
+            started: None,
             rows: Vec::new(),
             outcome: None,
         }
     }
+}
+
+/// What a running watch waits for, how long it has waited and its limit: `waiting for the
+/// server to reject the token: asking every 1 s, 3 answers so far, 0:12 of at most 1:00:00`.
+pub fn watch_wait_line(interval: Duration, elapsed_s: u64, limit_s: u64, answers: usize) -> String {
+    let clock = |s: u64| {
+        let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+        if h > 0 {
+            format!("{h}:{m:02}:{s:02}")
+        } else {
+            format!("{m}:{s:02}")
+        }
+    };
+    format!(
+        "waiting for the server to reject the token: asking every {} s, {answers} answer{} so \
+         far, {} of at most {}",
+        format_secs(interval.as_secs_f64()),
+        if answers == 1 { "" } else { "s" },
+        clock(elapsed_s),
+        clock(limit_s)
+    )
+}
+
+fn format_secs(s: f64) -> String {
+    let t = format!("{s:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 impl WatchPanel {
@@ -185,6 +214,7 @@ impl WatchPanel {
             }
         };
         let (run, opts, sink) = (self.run, self.options(), jobs.sink());
+        self.started = Some(std::time::Instant::now());
         self.abort = Some(jobs.spawn(async move {
             let result = watch_job(run, prepared, token, exp, opts, sink).await;
             LifecycleMsg::WatchDone {
@@ -208,6 +238,7 @@ impl WatchPanel {
 
     /// Aborts the running watch; what it saw stays on screen.
     pub fn stop(&mut self) {
+        self.started = None;
         if let Some(a) = self.abort.take() {
             a.abort();
             self.outcome = Some(WatchOutcome::Stopped);
@@ -233,6 +264,7 @@ impl WatchPanel {
             return;
         }
         self.abort = None;
+        self.started = None;
         self.outcome = Some(match result {
             Ok(r) => WatchOutcome::Report(r),
             Err(e) => WatchOutcome::Error(e),
@@ -276,15 +308,24 @@ impl WatchPanel {
         });
         ui.horizontal(|ui| {
             if running {
-                if ui.button("Stop watch").clicked() {
+                if ui
+                    .button("Stop watch")
+                    .on_hover_text("Cancels the watch; what it saw stays below")
+                    .clicked()
+                {
                     cmd = Some(LifecycleCommand::StopWatch);
                 }
-                // No spinner: it would repaint every frame for as long as the watch runs; each
-                // answer repaints once when it arrives.
-                ui.label(format!(
-                    "watching: {} answers so far",
-                    self.samples().count()
+                // No spinner: it would repaint every frame for as long as the watch runs; the
+                // elapsed time repaints once a second, each answer once when it arrives.
+                let elapsed = self.started.map_or(0, |t| t.elapsed().as_secs());
+                let opts = self.options();
+                ui.label(watch_wait_line(
+                    opts.interval,
+                    elapsed,
+                    opts.max_duration.as_secs(),
+                    self.samples().count(),
                 ));
+                ui.ctx().request_repaint_after(Duration::from_secs(1));
             } else {
                 let b = ui.add_enabled(disabled.is_none(), egui::Button::new("Start watch"));
                 let b = match disabled {
@@ -892,6 +933,17 @@ mod tests {
         assert!(!k.running());
         assert!(k.error().is_some_and(|e| e.contains("different token")));
         assert_eq!(k.log().len(), 2);
+    }
+
+    #[test]
+    fn a_running_watch_says_what_it_waits_for_and_its_limit() {
+        let line = watch_wait_line(Duration::from_millis(200), 72, 3600, 1);
+        assert_eq!(
+            line,
+            "waiting for the server to reject the token: asking every 0.2 s, 1 answer so far, \
+             1:12 of at most 1:00:00"
+        );
+        assert!(watch_wait_line(Duration::from_secs(1), 0, 60, 3).contains("every 1 s, 3 answers"));
     }
 
     #[test]

@@ -402,10 +402,21 @@ impl InspectorScreen {
         // Each second while the token lives, and once more just after its last second, so that
         // nothing is left saying "expires now"; after that only at the next boundary a check
         // changes (the texts carry the time they were computed at).
-        if self.stopped().is_none() && exp.is_some_and(|e| e >= now) {
-            return Some(now + 1);
+        let ticking = self
+            .stopped()
+            .is_none()
+            .then_some(exp)
+            .flatten()
+            .filter(|e| *e >= now)
+            .map(|e| headline::expiry_wake(e, now));
+        if ticking == Some(now + 1) {
+            return ticking;
         }
         let boundary = shown.inspection.next_time_boundary(&shown.options, now);
+        let boundary = match (boundary, ticking) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let outside = self.known_exp.filter(|e| *e > now);
         match (boundary, outside) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -105,7 +105,8 @@ impl InspectorScreen {
         if let (Some(what), Some(p)) = (call, server) {
             self.server_call(what, jobs, p);
         }
-        // The countdown: one repaint a second while this screen is drawn and the token lives;
+        // The countdown: one repaint a second while this screen is drawn and the token has
+        // under two days left (further out, when its days go down);
         // else one at the next instant a time check changes; else none (idle means idle).
         if let Some(at) = self.next_wake(now) {
             let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
@@ -171,11 +172,13 @@ impl InspectorScreen {
                             ui.visuals().strong_text_color(),
                             timefmt::expiry_phrase(exp, now),
                         );
-                        ui.label(
-                            egui::RichText::new(countdown(exp - now))
-                                .monospace()
-                                .strong(),
-                        );
+                        if exp - now <= headline::COUNTDOWN_FROM {
+                            ui.label(
+                                egui::RichText::new(countdown(exp - now))
+                                    .monospace()
+                                    .strong(),
+                            );
+                        }
                     }
                 }
             }

@@ -656,22 +656,15 @@ async fn import(store: ProfileStore, path: PathBuf) -> Result<String, String> {
         .map(|p| format!("Imported {}", p.name))
 }
 
+/// Fills every endpoint field the user left empty from discovery, for every endpoint of the
+/// core's registry (the PAR endpoint was missed when this was a hand-written list).
 fn fill_endpoints(p: &mut Profile, e: &Endpoints) {
-    let set = |field: &mut Option<String>, url: &Option<Url>| {
-        if field.as_deref().is_none_or(str::is_empty) {
-            *field = url.as_ref().map(Url::to_string);
+    for kind in grantscope_core::oauth::EndpointKind::ALL {
+        let field = p.endpoint_mut(kind);
+        if field.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            *field = kind.get(e).map(Url::to_string);
         }
-    };
-    set(&mut p.authorization_endpoint, &e.authorization_endpoint);
-    set(&mut p.token_endpoint, &e.token_endpoint);
-    set(
-        &mut p.device_authorization_endpoint,
-        &e.device_authorization_endpoint,
-    );
-    set(&mut p.introspection_endpoint, &e.introspection_endpoint);
-    set(&mut p.revocation_endpoint, &e.revocation_endpoint);
-    set(&mut p.userinfo_endpoint, &e.userinfo_endpoint);
-    set(&mut p.jwks_uri, &e.jwks_uri);
+    }
 }
 
 fn unique_name(list: &[Profile], base: &str) -> String {
@@ -766,5 +759,28 @@ mod tests {
         let list = vec![Profile::new("a"), Profile::new("a 2")];
         assert_eq!(unique_name(&list, "b"), "b");
         assert_eq!(unique_name(&list, "a"), "a 3");
+    }
+
+    #[test]
+    fn discovery_fills_every_empty_endpoint_of_the_registry_and_keeps_hand_given_ones() {
+        use grantscope_core::oauth::EndpointKind;
+        let mut e = Endpoints::default();
+        for kind in EndpointKind::ALL {
+            let url = format!("https://as.example/{}", kind.metadata_name());
+            *kind.slot(&mut e) = Some(Url::parse(&url).unwrap());
+        }
+        let mut p = Profile::new("p");
+        p.token_endpoint = Some("https://mine.example/token".into());
+        p.userinfo_endpoint = Some("  ".into());
+        fill_endpoints(&mut p, &e);
+        for kind in EndpointKind::ALL {
+            let want = if kind == EndpointKind::Token {
+                "https://mine.example/token".to_string()
+            } else {
+                format!("https://as.example/{}", kind.metadata_name())
+            };
+            assert_eq!(p.endpoint(kind).as_deref(), Some(want.as_str()), "{kind:?}");
+        }
+        assert!(p.pushed_authorization_request_endpoint.is_some());
     }
 }
