@@ -698,3 +698,65 @@ async fn the_connections_notes_are_printed_once_in_every_mode() {
         assert!(line.starts_with("warning: "), "{line}");
     }
 }
+
+#[test]
+fn watch_says_at_the_start_what_it_asks_until_when_and_how_to_stop() {
+    let sb = common::Sandbox::start();
+    let t = std::time::Duration::from_secs(60);
+    let out = common::cli::Grantscope::new(sandbox_cc_args(&sb, &["--json"]))
+        .run(t)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let token = out.json().unwrap()["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut watch = vec![
+        "watch".to_string(),
+        token,
+        "--issuer".into(),
+        sb.issuer().to_string(),
+    ];
+    use common::TestProvider;
+    watch.extend(sb.machine_client().cli_args());
+    // Without --until-inactive it goes on through rejections until its limit: said at once.
+    let mut args = watch.clone();
+    args.extend(["--interval", "0.2", "--max-duration", "0.5"].map(String::from));
+    let out = common::cli::Grantscope::new(args).run(t).unwrap();
+    // After the connection's progress lines, before the first answer.
+    let first = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("watching the token"))
+        .unwrap_or_default()
+        .to_owned();
+    let before_answers = out.stderr.find("watching the token").unwrap_or(usize::MAX)
+        < out.stderr.find("→ introspection").unwrap_or(0);
+    assert!(before_answers, "{}", out.stderr);
+    assert!(
+        first.starts_with("watching the token via introspection every 0.2 s for 0.5 s, through any rejection (--until-inactive stops at the first)"),
+        "{}",
+        out.stderr
+    );
+    assert!(first.ends_with("; Ctrl+C stops"), "{first}");
+    // With it: until the server rejects it, and the limit.
+    let mut args = watch;
+    args.extend(
+        [
+            "--interval",
+            "0.2",
+            "--max-duration",
+            "0.5",
+            "--until-inactive",
+        ]
+        .map(String::from),
+    );
+    let out = common::cli::Grantscope::new(args).run(t).unwrap();
+    assert!(
+        out.stderr.contains(
+            "\nwatching the token via introspection every 0.2 s until the server rejects it (at most 0.5 s)"
+        ),
+        "{}",
+        out.stderr
+    );
+}

@@ -422,6 +422,14 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
         token_type_hint: args.hint.map(|h| h.as_str().to_owned()),
     };
     let human = !args.json;
+    if human {
+        // Said at the start: what is asked, how often, until when, and how to stop sooner (a
+        // watch without --until-inactive otherwise printed nothing until its first answer and
+        // gave no hint that it would go on until exp + 2 min).
+        if let Some(line) = watch_start_line(&r.config, &opts, exp, now) {
+            eprintln!("{line}");
+        }
+    }
     let result = watch::watch(
         &mut r.session,
         &r.config,
@@ -480,6 +488,40 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
             report_error(args.json, &e)
         }
     }
+}
+
+/// The line a human `watch` starts with; `None` when there is nothing to ask (the watch
+/// then fails with the reason).
+fn watch_start_line(
+    cfg: &grantscope_core::oauth::ClientConfig,
+    opts: &WatchOptions,
+    exp: Option<i64>,
+    now: i64,
+) -> Option<String> {
+    let via = match watch::probe_for(cfg).ok()? {
+        watch::Probe::Introspection => "introspection",
+        watch::Probe::Userinfo => "userinfo",
+    };
+    let limit = if opts.max_duration < Duration::from_secs(60) {
+        format!("{} s", opts.max_duration.as_secs_f64())
+    } else {
+        grantscope_core::timefmt::duration_phrase(opts.max_duration.as_secs())
+    };
+    let until = if opts.until_inactive {
+        format!("until the server rejects it (at most {limit})")
+    } else {
+        let exp = exp.map_or(String::new(), |e| {
+            format!("; it expires {}", relative(e, now))
+        });
+        format!("for {limit}, through any rejection (--until-inactive stops at the first){exp}")
+    };
+    let revoke = opts.revoke_after.map_or(String::new(), |d| {
+        format!("; revoking it after {} s", d.as_secs_f64())
+    });
+    Some(format!(
+        "watching the token via {via} every {} s {until}{revoke}; Ctrl+C stops",
+        opts.interval.as_secs_f64()
+    ))
 }
 
 /// Runs `keep`: refreshes the token set each time the chosen share of its lifetime is left.
