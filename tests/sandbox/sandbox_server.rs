@@ -362,12 +362,30 @@ async fn client_credentials_basic_and_post_verify_against_jwks() {
         "unauthorized_client",
     )
     .await;
-    sb.token_error(
-        &[("grant_type", "password")],
-        Some(MACHINE),
-        "unsupported_grant_type",
-    )
-    .await;
+    let off = sb
+        .token_error(
+            &[("grant_type", "password")],
+            Some(MACHINE),
+            "unsupported_grant_type",
+        )
+        .await;
+    // A grant switched off names the switch that turns it on.
+    let why = off["error_description"].as_str().unwrap();
+    assert!(why.contains("--unsafe-allow-password-grant"), "{why}");
+    let unknown = sb
+        .token_error(
+            &[("grant_type", "urn:example:made-up")],
+            Some(MACHINE),
+            "unsupported_grant_type",
+        )
+        .await;
+    assert!(
+        !unknown["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("unsafe"),
+        "{unknown}"
+    );
     sb.token_error(
         &[
             ("grant_type", "client_credentials"),
@@ -1069,8 +1087,26 @@ async fn auto_approve_device_verification_link() {
     let link = started["verification_uri_complete"].as_str().unwrap();
     let page = sb.http.get(link).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("is approved"), "{text}");
     sb.token(&device_poll(started["device_code"].as_str().unwrap()), None)
         .await;
+}
+
+/// "--auto-approve: every request is approved at once": a script polls a device code that no
+/// one took to the verification page, and gets its tokens at the first poll.
+#[tokio::test]
+async fn auto_approve_approves_a_device_code_nobody_visits() {
+    let sb = Sandbox::start(SandboxConfig {
+        auto_approve: Some("alice".into()),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let started = device_start(&sb).await;
+    let tokens = sb
+        .token(&device_poll(started["device_code"].as_str().unwrap()), None)
+        .await;
+    assert!(tokens["access_token"].is_string(), "{tokens}");
 }
 
 #[tokio::test]

@@ -35,6 +35,20 @@ pub(crate) fn offered(config: &SandboxConfig, grant: GrantKind) -> bool {
     }
 }
 
+/// The teaching switch that turns `grant` on, for a grant the token endpoint answers only behind
+/// one (its refusal names the switch); `None` for the grants always answered.
+pub(crate) fn switched_on_by(grant: GrantKind) -> Option<&'static str> {
+    match grant {
+        GrantKind::AuthorizationCode
+        | GrantKind::ClientCredentials
+        | GrantKind::RefreshToken
+        | GrantKind::DeviceCode
+        | GrantKind::JwtBearer
+        | GrantKind::TokenExchange => None,
+        GrantKind::Password => Some("unsafe-allow-password-grant"),
+    }
+}
+
 /// The grants offered, in the core registry's order.
 pub(crate) fn offered_grants(config: &SandboxConfig) -> Vec<GrantKind> {
     GRANTS
@@ -61,5 +75,28 @@ pub(crate) fn redeem(
         GrantKind::Password => password::redeem(app, auth, params, jkt),
         GrantKind::JwtBearer => jwt_bearer::redeem(app, auth, params, jkt),
         GrantKind::TokenExchange => token_exchange::redeem(app, auth, params, jkt),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_behind_a_switch_names_a_real_switch_that_turns_it_on() {
+        for g in GRANTS {
+            let off = SandboxConfig::default();
+            match switched_on_by(g.kind) {
+                None => assert!(offered(&off, g.kind), "{:?}", g.kind),
+                Some(name) => {
+                    assert!(!offered(&off, g.kind), "{:?}", g.kind);
+                    let switch = crate::state::switches::find_switch(name)
+                        .unwrap_or_else(|| panic!("{name} is no switch"));
+                    let mut on = SandboxConfig::default();
+                    (switch.set)(&mut on, true);
+                    assert!(offered(&on, g.kind), "{name} turns {:?} on", g.kind);
+                }
+            }
+        }
     }
 }

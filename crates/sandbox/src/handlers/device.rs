@@ -83,7 +83,15 @@ fn start(
             expires_ms: now_ms().saturating_add(ms(app.config.device_code_ttl)),
             interval,
             last_poll_ms: None,
-            status: DeviceStatus::Pending,
+            // --auto-approve approves every request at once, device codes too: a script polls
+            // without anyone opening the verification page.
+            status: match app.config.auto_approve.as_deref().and_then(find_user) {
+                Some(user) => DeviceStatus::Approved {
+                    user,
+                    auth_time: now_secs(),
+                },
+                None => DeviceStatus::Pending,
+            },
         },
     );
     let verification_uri = app.url("/device");
@@ -105,6 +113,10 @@ pub(crate) async fn device_get(State(app): State<Arc<App>>, RawQuery(query): Raw
     if !user_code.is_empty()
         && let Some(user) = app.config.auto_approve.as_deref().and_then(find_user)
     {
+        // Approved when it was issued: the page says so.
+        if let Some(client_id) = auto_approved(&app, user_code) {
+            return answered(&app, Some(user), client_id);
+        }
         return decide(&app, user_code, Some(user));
     }
     form(&app, user_code, None, StatusCode::OK)
@@ -191,6 +203,20 @@ fn decide(app: &App, user_code: &str, user: Option<&'static SeededUser>) -> Resp
         };
         record.client.id
     };
+    answered(app, user, client_id)
+}
+
+/// The client of a live device request that auto-approve approved when it was issued.
+fn auto_approved(app: &App, user_code: &str) -> Option<&'static str> {
+    let store = app.store();
+    let key = store.user_codes.get(&normalize_user_code(user_code))?;
+    let record = store.devices.get(key)?;
+    (record.expires_ms > now_ms() && matches!(record.status, DeviceStatus::Approved { .. }))
+        .then_some(record.client.id)
+}
+
+/// The page after a device request was answered.
+fn answered(app: &App, user: Option<&'static SeededUser>, client_id: &str) -> Response {
     let message = match user {
         Some(user) => format!(
             "Signed in as <strong>{}</strong>. The device ({}) is approved; you can return to it.",

@@ -46,6 +46,20 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
             .into_iter()
             .map(GrantKind::grant_type)
             .collect();
+        // A grant switched off in this sandbox: say which switch turns it on.
+        if let Some(switch) =
+            GrantKind::from_grant_type(grant_type).and_then(grants::switched_on_by)
+        {
+            return Err(OAuthError::new(
+                "unsupported_grant_type",
+                format!(
+                    "grant_type {grant_type:?} is off in this sandbox: it is deprecated; start the \
+                     sandbox with --{switch} (or tick {switch} in the Classroom) to teach it \
+                     (supported now: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
         return Err(OAuthError::new(
             "unsupported_grant_type",
             format!(
