@@ -134,6 +134,12 @@ pub(crate) async fn device_post(
     };
     let user_code = params.single("user_code").ok().flatten().unwrap_or("");
     let decision = params.single("decision").ok().flatten().unwrap_or("");
+    // Auto-approve answered it when it was issued: the form's answer changes nothing.
+    if let Some(user) = app.config.auto_approve.as_deref().and_then(find_user)
+        && let Some(client_id) = auto_approved(&app, user_code)
+    {
+        return answered(&app, Some(user), client_id);
+    }
     if lookup(&app, user_code).is_none() {
         return form(
             &app,
