@@ -247,3 +247,23 @@ async fn grantscope_inspect_prints_nothing_raw_on_stdout_or_stderr() {
     assert_eq!(v["verdict"], "invalid");
     assert!(text.contains("\\u202e") && text.contains("\\u009b") && text.contains("\\u007f"));
 }
+
+#[test]
+fn the_human_report_says_what_registered_names_mean() {
+    let f = forgery();
+    let i = inspect_with_keys(&f.token, &f.keys, &opts(), NOW);
+    let report = render_human(&i, NOW);
+    // The header's alg and the claims' registered names end their lines with a meaning.
+    let line = |name: &str| {
+        report
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} line:\n{report}"))
+            .to_owned()
+    };
+    assert!(
+        line("alg").contains("# The algorithm that signs"),
+        "{report}"
+    );
+    assert!(line("kid").contains("(RFC 7515 §4.1.4)"), "{report}");
+}

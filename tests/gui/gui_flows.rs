@@ -91,6 +91,21 @@ fn client_credentials_against_the_sandbox_then_inspect() {
             .next()
             .is_some()
     );
+    // The claims search: by meaning ("expiration" is exp's), then cleared.
+    h.get_by_label("Search claims").click();
+    h.step();
+    h.get_by_label("Search claims").type_text("expiration");
+    h.step();
+    h.step();
+    h.get_by_label("exp:");
+    assert!(
+        h.query_by_label("iss:").is_none(),
+        "only the match is shown"
+    );
+    h.get_by_label("Clear search").click();
+    h.step();
+    h.step();
+    h.get_by_label("iss:");
     // Introspect, revoke, introspect again: the server stops accepting the token.
     h.get_by_label("Introspect").click();
     step_until(&mut h, "the introspection", |h| {

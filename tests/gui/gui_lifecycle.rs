@@ -70,6 +70,9 @@ fn watch_revokes_and_measures_when_the_server_rejects() {
     assert!(h.state().inspector().watch().running());
     h.step();
     h.get_by_label("Stop watch");
+    // What it waits for, its elapsed time and its limit.
+    h.get_by_label_contains("waiting for the server to reject the token: asking every 0.2 s");
+    h.get_by_label_contains("of at most 1:00:00");
     step_until(&mut h, "the watch summary", |h| {
         h.state().inspector().watch().report().is_some()
             || h.state().inspector().watch().error().is_some()

@@ -344,6 +344,9 @@ fn show_value(v: &Value) -> String {
     }
 }
 
+/// `times`: the claims table (times read as dates, names looked up as claims); else the
+/// header's (names looked up as JOSE header parameters). A registered name's meaning and its
+/// specification end its line.
 fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
     let keys: Vec<String> = map.keys().map(|k| inert(k).into_owned()).collect();
     let width = keys
@@ -359,6 +362,14 @@ fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
             && let Some(Ok(t)) = numeric_date(map, name)
         {
             line.push_str(&format!("  ({})", time_note(t, now)));
+        }
+        let names = if times {
+            grantscope_core::token::names::claim(name)
+        } else {
+            grantscope_core::token::names::header_param(name)
+        };
+        if let Some(info) = names {
+            line.push_str(&format!("  # {}", info.line()));
         }
         out.push_str(&line);
         out.push('\n');

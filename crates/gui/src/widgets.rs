@@ -1,4 +1,5 @@
-//! Reusable widgets: a virtualised, collapsible JSON tree (fast with thousands of claims), the
+//! Reusable widgets: a virtualised, collapsible JSON tree (fast with thousands of claims, with
+//! each registered name's meaning on hover and a search over names, values and meanings), the
 //! token lifetime bar, status badges, and a masked-secret text view.
 
 use std::collections::HashSet;
@@ -7,6 +8,10 @@ use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Str
 use serde_json::Value;
 
 use grantscope_core::timefmt;
+use grantscope_core::token::names::NameInfo;
+
+/// Looks up what a top-level name means (the core's claim or header registry).
+pub type Names = fn(&str) -> Option<&'static NameInfo>;
 
 /// Claims whose numbers are unix times (RFC 7519 §4.1, OIDC Core §2 and §5.1).
 const TIME_CLAIMS: [&str; 6] = ["exp", "iat", "nbf", "auth_time", "updated_at", "rat"];
@@ -23,6 +28,8 @@ struct Row {
     /// The path id, for containers only (toggle state).
     container: Option<String>,
     expanded: bool,
+    /// What a registered top-level name means.
+    meaning: Option<&'static NameInfo>,
 }
 
 /// A collapsible JSON tree. Rows are flattened once per change and drawn virtualised, so a token
@@ -33,6 +40,9 @@ pub struct JsonTree {
     expanded: HashSet<String>,
     rows: Vec<Row>,
     dirty: bool,
+    names: Option<Names>,
+    /// The search: rows at any depth whose name, value or meaning contain it (no case).
+    filter: String,
 }
 
 const MAX_TEXT: usize = 200;
@@ -69,9 +79,36 @@ impl JsonTree {
         t
     }
 
+    /// Names the top-level keys with `names` (their meaning on hover, and searchable).
+    pub fn with_names(mut self, names: Names) -> Self {
+        self.names = Some(names);
+        self.dirty = true;
+        self
+    }
+
     /// The value shown.
     pub fn value(&self) -> &Value {
         &self.root
+    }
+
+    /// The search (empty: the tree as it is expanded).
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// Searches: only the rows whose name, value or meaning contain `q` are shown, each with its
+    /// path, at any depth.
+    pub fn set_filter(&mut self, q: &str) {
+        if self.filter != q {
+            self.filter = q.to_owned();
+            self.dirty = true;
+        }
+    }
+
+    /// The keys of the rows shown (for tests), e.g. `exp` or `address.street` when searching.
+    pub fn shown_keys(&mut self) -> Vec<String> {
+        self.rebuild();
+        self.rows.iter().map(|r| r.key.clone()).collect()
     }
 
     /// Number of visible rows (for tests).
@@ -86,9 +123,55 @@ impl JsonTree {
         }
         self.rows.clear();
         let root = std::mem::take(&mut self.root);
-        self.push_children(&root, "", 0);
+        let q = self.filter.trim().to_lowercase();
+        if q.is_empty() {
+            self.push_children(&root, "", 0);
+        } else {
+            self.push_matches(&root, "", 0, &q);
+        }
         self.root = root;
         self.dirty = false;
+    }
+
+    /// Every row at any depth matching `q` (lower case), flat, named by its dotted path.
+    fn push_matches(&mut self, v: &Value, prefix: &str, depth: usize, q: &str) {
+        let entries: Box<dyn Iterator<Item = (String, &Value)>> = match v {
+            Value::Object(m) => Box::new(m.iter().map(|(k, v)| (k.clone(), v))),
+            Value::Array(a) => Box::new(a.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v))),
+            _ => return,
+        };
+        for (key, child) in entries {
+            let path = match (prefix.is_empty(), key.starts_with('[')) {
+                (true, _) => key.clone(),
+                (false, true) => format!("{prefix}{key}"),
+                (false, false) => format!("{prefix}.{key}"),
+            };
+            let meaning = if depth == 0 {
+                self.names.and_then(|f| f(&key))
+            } else {
+                None
+            };
+            let text = one_line(child);
+            let hit = key.to_lowercase().contains(q)
+                || (!matches!(child, Value::Object(_) | Value::Array(_))
+                    && text.to_lowercase().contains(q))
+                || meaning.is_some_and(|m| m.meaning.to_lowercase().contains(q));
+            if hit {
+                let time = (depth == 0 && TIME_CLAIMS.contains(&key.as_str()))
+                    .then(|| child.as_i64())
+                    .flatten();
+                self.rows.push(Row {
+                    depth: 0,
+                    key: path.clone(),
+                    text,
+                    time,
+                    container: None,
+                    expanded: false,
+                    meaning,
+                });
+            }
+            self.push_matches(child, &path, depth + 1, q);
+        }
     }
 
     fn push_children(&mut self, v: &Value, path: &str, depth: usize) {
@@ -106,6 +189,11 @@ impl JsonTree {
             } else {
                 None
             };
+            let meaning = if depth == 0 {
+                self.names.and_then(|f| f(&key))
+            } else {
+                None
+            };
             self.rows.push(Row {
                 depth,
                 key,
@@ -113,6 +201,7 @@ impl JsonTree {
                 time,
                 container: is_container.then(|| child_path.clone()),
                 expanded,
+                meaning,
             });
             if expanded {
                 self.push_children(child, &child_path, depth + 1);
@@ -148,11 +237,14 @@ impl JsonTree {
                         } else {
                             ui.add_space(ui.spacing().interact_size.y);
                         }
-                        ui.label(
+                        let key = ui.label(
                             egui::RichText::new(format!("{}:", row.key))
                                 .monospace()
                                 .color(key_color),
                         );
+                        if let Some(m) = row.meaning {
+                            key.on_hover_text(m.line());
+                        }
                         // One line per claim, never wrapped (a wrapped value left a lone
                         // quote on the next line); the area scrolls sideways instead.
                         ui.add(
@@ -324,6 +416,32 @@ mod tests {
         assert_eq!(t.rows[3].key, "[0]");
         assert_eq!(t.rows[3].depth, 2);
         assert_eq!(t.rows[5].key, "exp");
+    }
+
+    #[test]
+    fn the_search_finds_names_values_and_meanings_at_any_depth() {
+        let mut t = JsonTree::new(json!({
+            "exp": 100,
+            "address": {"street": "Main St", "country": "NZ"},
+            "https://example.com/team": ["blue", "main"],
+        }))
+        .with_names(grantscope_core::token::names::claim);
+        assert_eq!(
+            t.shown_keys(),
+            ["exp", "address", "https://example.com/team"]
+        );
+        t.set_filter("MAIN");
+        assert_eq!(
+            t.shown_keys(),
+            ["address.street", "https://example.com/team[1]"]
+        );
+        // By meaning: "expiration" finds exp, which keeps its time.
+        t.set_filter("expiration");
+        assert_eq!(t.shown_keys(), ["exp"]);
+        assert_eq!(t.rows[0].time, Some(100));
+        assert!(t.rows[0].meaning.is_some());
+        t.set_filter("");
+        assert_eq!(t.visible_rows(), 3);
     }
 
     #[test]

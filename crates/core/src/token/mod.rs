@@ -7,6 +7,7 @@ pub mod claims;
 pub mod decode;
 pub mod inspect;
 pub mod jwks;
+pub mod names;
 pub mod verify;
 
 pub use claims::{Check, CheckStatus, InspectOptions, TokenKind};

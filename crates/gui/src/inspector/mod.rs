@@ -663,11 +663,22 @@ impl InspectorScreen {
             } => {
                 if seq == self.seq {
                     self.pending = false;
+                    // The claims search stays as typed when the token is checked again.
+                    let search = self
+                        .shown
+                        .as_ref()
+                        .map(|s| s.claims.filter().to_owned())
+                        .unwrap_or_default();
+                    let mut claims = JsonTree::new(inspection.shown_claims())
+                        .with_names(grantscope_core::token::names::claim);
+                    claims.set_filter(&search);
                     self.shown = Some(Shown {
                         // What a token carries is shown inert: controls, escapes and bidi
-                        // overrides escaped (`\u{1b}`), in keys and values alike.
-                        header: JsonTree::new(inspection.shown_header()),
-                        claims: JsonTree::new(inspection.shown_claims()),
+                        // overrides escaped (`\u{1b}`), in keys and values alike. Registered
+                        // names say what they mean on hover.
+                        header: JsonTree::new(inspection.shown_header())
+                            .with_names(grantscope_core::token::names::header_param),
+                        claims,
                         inspection: *inspection,
                         key_error,
                         checked_at,

@@ -124,7 +124,23 @@ impl InspectorScreen {
             .header
             .ui(ui, "inspector_header", now, (height * 0.25).max(80.0));
         ui.separator();
-        ui.label(egui::RichText::new("Claims").strong());
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new("Claims").strong());
+            let mut q = shown.claims.filter().to_owned();
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut q)
+                    .hint_text("search names, values, meanings")
+                    .desired_width(220.0),
+            );
+            let r = r.accessible_name("Search claims");
+            if r.changed() {
+                shown.claims.set_filter(&q);
+            }
+            if !q.is_empty() && ui.small_button("Clear search").clicked() {
+                shown.claims.set_filter("");
+            }
+        });
+        ui.label(egui::RichText::new("Hover a registered name for what it means.").weak());
         let left = (ui.available_height() - 8.0).max(height * 0.5).max(120.0);
         shown.claims.ui(ui, "inspector_claims", now, left);
     }
