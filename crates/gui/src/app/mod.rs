@@ -428,6 +428,11 @@ impl GrantscopeApp {
             Event::Sandbox(msg) => match self.classroom.on_message(msg) {
                 Outcome::Started => {
                     self.notice = None;
+                    // The same port at the next restart and launch; the screens follow it now.
+                    self.classroom.remember_port(&mut self.settings.classroom);
+                    if let Some(issuer) = self.sandbox_issuer() {
+                        self.flow.sandbox_moved(&issuer);
+                    }
                     if let Some(c) = self.flow.sandbox_started(true) {
                         self.carry_out(Command::Flow(c));
                     }

@@ -41,7 +41,7 @@ use grantscope_core::oauth::{ClientConfig, FlowEvent};
 use grantscope_core::profile::Profile;
 use grantscope_core::secret::RefreshToken;
 use grantscope_sandbox::local_profile::{
-    RunningSandbox, sandbox_client_for, sandbox_registered_redirect,
+    RunningSandbox, SANDBOX_PROFILE, sandbox_client_for, sandbox_registered_redirect,
 };
 
 /// Messages from a running flow.
@@ -174,6 +174,39 @@ impl FlowScreen {
     /// The sandbox started (`true`) or could not: a run waiting for it goes now, or not at all.
     pub fn sandbox_started(&mut self, ok: bool) -> Option<FlowCommand> {
         (std::mem::take(&mut self.run_after_sandbox) && ok).then_some(FlowCommand::Run)
+    }
+
+    /// The sandbox now serves at `issuer` (a start or a restart, perhaps on another port). A
+    /// form on the sandbox profile whose stored copy has no address of its own shows the new
+    /// address at once: the issuer, and every endpoint that was filled from the old one.
+    pub fn sandbox_moved(&mut self, issuer: &str) {
+        let stored_has_issuer = self
+            .source
+            .as_ref()
+            .and_then(|p| p.issuer.as_deref())
+            .is_some_and(|i| !i.trim().is_empty());
+        if self.profile.name != SANDBOX_PROFILE || stored_has_issuer {
+            return;
+        }
+        let new = issuer.trim_end_matches('/');
+        let Some(old) = self
+            .profile
+            .issuer
+            .clone()
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty() && o != new)
+        else {
+            return;
+        };
+        self.profile.issuer = Some(issuer.to_owned());
+        for spec in grantscope_core::oauth::endpoint::ENDPOINTS {
+            if let Some(url) = self.profile.endpoint_mut(spec.kind)
+                && let Some(rest) = url.strip_prefix(old.as_str())
+                && (rest.is_empty() || rest.starts_with(['/', '?']))
+            {
+                *url = format!("{new}{rest}");
+            }
+        }
     }
 
     /// The inspector's Refresh: the refresh grant for `stored` (the active profile as stored),
