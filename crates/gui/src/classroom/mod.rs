@@ -566,10 +566,13 @@ impl Classroom {
                 ui.indent(switch.name, |ui| {
                     ui.label(switch.explanation);
                     if !switch.probes.is_empty() {
+                        // Body size: the class reads it from the back of the room.
                         ui.label(
-                            egui::RichText::new(format!("probes: {}", switch.probes.join(", ")))
-                                .weak()
-                                .small(),
+                            egui::RichText::new(format!(
+                                "caught by the probes: {}",
+                                switch.probes.join(", ")
+                            ))
+                            .weak(),
                         );
                     }
                 });

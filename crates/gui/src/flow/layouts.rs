@@ -160,19 +160,23 @@ impl FlowScreen {
         let mut command = None;
         let running = self.run.as_ref().is_some_and(FlowRun::running);
         ui.horizontal_wrapped(|ui| {
-            if ui
+            let run = ui
                 .add_enabled(!running, egui::Button::new("Run"))
-                .on_hover_text("Enter in a field runs it too")
-                .clicked()
-                || (enter && !running)
-            {
+                .on_hover_text("Enter in a field runs it too");
+            if run.clicked() || (enter && !running) {
                 command = Some(FlowCommand::Run);
             }
-            if ui
-                .add_enabled(running, egui::Button::new("Cancel"))
-                .clicked()
-            {
+            let cancel = ui.add_enabled(running, egui::Button::new("Cancel"));
+            if cancel.clicked() {
                 self.cancel();
+            }
+            // The keyboard keeps its place: Cancel holds it while the run goes (Run is off
+            // then), Run again once the run has ended.
+            if std::mem::take(&mut self.focus_run) || (!running && cancel.has_focus()) {
+                run.request_focus();
+                run.scroll_to_me(None);
+            } else if running && run.has_focus() {
+                cancel.request_focus();
             }
             if running {
                 ui.spinner();

@@ -116,6 +116,9 @@ pub struct FlowScreen {
     /// Open the access token of the next run to finish in the inspector (the scripted start
     /// run).
     inspect_next_run: bool,
+    /// Give Run the keyboard's focus when it is next drawn (the wizard's "Run this grant"
+    /// brought the user here: the keyboard's place is not lost).
+    focus_run: bool,
 }
 
 impl Default for FlowScreen {
@@ -136,6 +139,7 @@ impl Default for FlowScreen {
             call: call::CallPanel::default(),
             run_after_sandbox: false,
             inspect_next_run: false,
+            focus_run: false,
         }
     }
 }
@@ -164,6 +168,11 @@ impl FlowScreen {
     /// on the inspector screen).
     pub fn inspect_next_run(&mut self) {
         self.inspect_next_run = true;
+    }
+
+    /// Gives Run the keyboard's focus when it is next drawn.
+    pub fn focus_run(&mut self) {
+        self.focus_run = true;
     }
 
     /// Run was pressed but the profile's sandbox is still starting: run once it is up.
