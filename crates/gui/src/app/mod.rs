@@ -642,21 +642,23 @@ impl GrantscopeApp {
                         }
                     }
                 }
-                ui.menu_button(format!("View {:.0}%", self.settings.zoom * 100.0), |ui| {
-                    ui.label(egui::RichText::new("Zoom").strong());
-                    for z in ZOOM_LEVELS {
-                        let label = format!("{:.0}%", z * 100.0);
-                        ui.selectable_value(&mut self.settings.zoom, z, label);
-                    }
-                    ui.separator();
-                    ui.label(egui::RichText::new("Theme").strong());
-                    let t = &mut self.settings.theme;
-                    ui.selectable_value(t, ThemeChoice::System, "System");
-                    ui.selectable_value(t, ThemeChoice::Light, "Light");
-                    ui.selectable_value(t, ThemeChoice::Dark, "Dark");
-                })
-                .response
-                .on_hover_text("Zoom (also Ctrl +/-) and theme");
+                let view_menu = ui
+                    .menu_button(format!("View {:.0}%", self.settings.zoom * 100.0), |ui| {
+                        ui.label(egui::RichText::new("Zoom").strong());
+                        for z in ZOOM_LEVELS {
+                            let label = format!("{:.0}%", z * 100.0);
+                            ui.selectable_value(&mut self.settings.zoom, z, label);
+                        }
+                        ui.separator();
+                        ui.label(egui::RichText::new("Theme").strong());
+                        let t = &mut self.settings.theme;
+                        ui.selectable_value(t, ThemeChoice::System, "System");
+                        ui.selectable_value(t, ThemeChoice::Light, "Light");
+                        ui.selectable_value(t, ThemeChoice::Dark, "Dark");
+                    })
+                    .response
+                    .on_hover_text("Zoom (also Ctrl +/-) and theme");
+                crate::layout::refocus_after_menu(&view_menu);
             });
             if let Some(notice) = self.notice.clone() {
                 ui.horizontal_wrapped(|ui| {

@@ -489,7 +489,13 @@ fn explanation_ui(
                 });
             }
             ui.add_space(10.0);
-            if ui.button("Start over").clicked() {
+            let start_over = ui.button("Start over");
+            // A grant grantscope does not run: the keyboard goes on to Start over.
+            if focus_run && leaf.grant.cli_name().is_none() {
+                start_over.request_focus();
+                start_over.scroll_to_me(None);
+            }
+            if start_over.clicked() {
                 choices.clear();
             }
         }
