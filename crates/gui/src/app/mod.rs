@@ -158,6 +158,13 @@ impl GrantscopeApp {
         ctx.style_mut_of(egui::Theme::Light, |s| {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
         });
+        // No text under 14 px at 150 % (a projector): egui's small style is 9 points.
+        ctx.all_styles_mut(|s| {
+            s.text_styles.insert(
+                egui::TextStyle::Small,
+                egui::FontId::proportional(crate::layout::MIN_TEXT_POINTS),
+            );
+        });
         let worker = Worker::new(
             ctx.clone(),
             grantscope_core::keys::KeyStore::new(options.config_dir.join("keys")),
@@ -428,6 +435,11 @@ impl GrantscopeApp {
             Event::Sandbox(msg) => match self.classroom.on_message(msg) {
                 Outcome::Started => {
                     self.notice = None;
+                    // The same port at the next restart and launch; the screens follow it now.
+                    self.classroom.remember_port(&mut self.settings.classroom);
+                    if let Some(issuer) = self.sandbox_issuer() {
+                        self.flow.sandbox_moved(&issuer);
+                    }
                     if let Some(c) = self.flow.sandbox_started(true) {
                         self.carry_out(Command::Flow(c));
                     }
@@ -517,6 +529,7 @@ impl GrantscopeApp {
                 WizardCommand::RunGrant(grant) => {
                     if let Some(kind) = grant_kind(grant) {
                         self.prefill_flow(kind);
+                        self.flow.focus_run();
                     }
                 }
                 WizardCommand::OpenProbes(grant) => self.probes.choose_for(grant),
@@ -594,17 +607,19 @@ impl GrantscopeApp {
                     .clone()
                     .unwrap_or_else(|| "none".into());
                 let mut chosen = None;
-                ui.menu_button(format!("Profile: {active}"), |ui| {
-                    ui.label(egui::RichText::new("The profile every screen uses").weak());
-                    for p in self.profiles.profiles() {
-                        if ui.selectable_label(p.name == active, &p.name).clicked() {
-                            chosen = Some(p.name.clone());
-                            ui.close();
+                let profile_menu = ui
+                    .menu_button(format!("Profile: {active}"), |ui| {
+                        ui.label(egui::RichText::new("The profile every screen uses").weak());
+                        for p in self.profiles.profiles() {
+                            if ui.selectable_label(p.name == active, &p.name).clicked() {
+                                chosen = Some(p.name.clone());
+                                ui.close();
+                            }
                         }
-                    }
-                })
-                .response
-                .on_hover_text("The active profile: the flow runner and the inspector use it");
+                    })
+                    .response
+                    .on_hover_text("The active profile: the flow runner and the inspector use it");
+                crate::layout::refocus_after_menu(&profile_menu);
                 if let Some(name) = chosen {
                     self.use_profile(name);
                 }
@@ -631,21 +646,23 @@ impl GrantscopeApp {
                         }
                     }
                 }
-                ui.menu_button(format!("View {:.0}%", self.settings.zoom * 100.0), |ui| {
-                    ui.label(egui::RichText::new("Zoom").strong());
-                    for z in ZOOM_LEVELS {
-                        let label = format!("{:.0}%", z * 100.0);
-                        ui.selectable_value(&mut self.settings.zoom, z, label);
-                    }
-                    ui.separator();
-                    ui.label(egui::RichText::new("Theme").strong());
-                    let t = &mut self.settings.theme;
-                    ui.selectable_value(t, ThemeChoice::System, "System");
-                    ui.selectable_value(t, ThemeChoice::Light, "Light");
-                    ui.selectable_value(t, ThemeChoice::Dark, "Dark");
-                })
-                .response
-                .on_hover_text("Zoom (also Ctrl +/-) and theme");
+                let view_menu = ui
+                    .menu_button(format!("View {:.0}%", self.settings.zoom * 100.0), |ui| {
+                        ui.label(egui::RichText::new("Zoom").strong());
+                        for z in ZOOM_LEVELS {
+                            let label = format!("{:.0}%", z * 100.0);
+                            ui.selectable_value(&mut self.settings.zoom, z, label);
+                        }
+                        ui.separator();
+                        ui.label(egui::RichText::new("Theme").strong());
+                        let t = &mut self.settings.theme;
+                        ui.selectable_value(t, ThemeChoice::System, "System");
+                        ui.selectable_value(t, ThemeChoice::Light, "Light");
+                        ui.selectable_value(t, ThemeChoice::Dark, "Dark");
+                    })
+                    .response
+                    .on_hover_text("Zoom (also Ctrl +/-) and theme");
+                crate::layout::refocus_after_menu(&view_menu);
             });
             if let Some(notice) = self.notice.clone() {
                 ui.horizontal_wrapped(|ui| {
@@ -681,6 +698,8 @@ impl eframe::App for GrantscopeApp {
         if self.classroom.banner_ui(ui) {
             self.carry_out(Command::Show(Screen::Classroom));
         }
+        // Windows (Probes) stay below the top bar and the banner.
+        let below_bar = ui.available_rect_before_wrap();
         let now = grantscope_core::timefmt::now_unix();
         let command = match self.settings.screen {
             Screen::Wizard => wizard_ui(ui, &mut self.settings.wizard).map(Command::Wizard),
@@ -740,7 +759,7 @@ impl eframe::App for GrantscopeApp {
         let jobs = self.probes_jobs();
         let active = self.settings.active_profile.clone();
         self.probes
-            .window(ui.ctx(), &jobs, &profiles, active.as_deref());
+            .window(ui.ctx(), &jobs, &profiles, active.as_deref(), below_bar);
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);
         }

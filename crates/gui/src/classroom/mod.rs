@@ -204,6 +204,23 @@ impl Classroom {
         });
     }
 
+    /// Remembers the port the running sandbox got when its settings let it pick one (0), so
+    /// that a restart, and the next launch, serve on the same address; the form's Port field
+    /// then shows the port in use. A port chosen by hand is kept as it is.
+    pub fn remember_port(&mut self, settings: &mut ClassroomSettings) {
+        let Some(port) = self.handle.as_ref().map(|h| h.port()) else {
+            return;
+        };
+        if settings.port != 0 || port == 0 {
+            return;
+        }
+        // The field follows unless the user has typed another port meanwhile.
+        if self.draft.port.trim().parse::<u16>().ok() == Some(settings.port) {
+            self.draft.port = port.to_string();
+        }
+        settings.port = port;
+    }
+
     /// Stops the sandbox on the worker.
     pub fn stop(&mut self, jobs: &Jobs<SandboxMsg>) {
         let Some(handle) = self.handle.take() else {
@@ -549,10 +566,13 @@ impl Classroom {
                 ui.indent(switch.name, |ui| {
                     ui.label(switch.explanation);
                     if !switch.probes.is_empty() {
+                        // Body size: the class reads it from the back of the room.
                         ui.label(
-                            egui::RichText::new(format!("probes: {}", switch.probes.join(", ")))
-                                .weak()
-                                .small(),
+                            egui::RichText::new(format!(
+                                "caught by the probes: {}",
+                                switch.probes.join(", ")
+                            ))
+                            .weak(),
                         );
                     }
                 });

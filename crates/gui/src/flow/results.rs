@@ -143,10 +143,6 @@ impl FlowScreen {
         {
             run.open.insert(clicked);
         }
-        if self.step.presenter && !pending.is_empty() {
-            // The presenter view: explanation, diagram, then the request.
-            self.step.request_card_ui(ui, reveal);
-        }
         ui.separator();
         ui.label(egui::RichText::new("Exchanges").strong());
         self.replays.note_ui(ui);

@@ -498,12 +498,17 @@ impl ProbesScreen {
     /// Draws the window (when open): `profiles` as the app uses them (the sandbox's address
     /// filled in), `active` the app's active profile, which the window probes unless the user
     /// picks another.
+    /// The window, kept inside `bounds` (the app below its top bar: the screens' tabs stay
+    /// uncovered), at a size of its own that its content does not change: what appears while
+    /// it is used (the server's grant types, the progress) scrolls rather than moving the
+    /// controls under the pointer.
     pub fn window(
         &mut self,
         ctx: &egui::Context,
         jobs: &Jobs<ProbesMsg>,
         profiles: &[Profile],
         active: Option<&str>,
+        bounds: egui::Rect,
     ) {
         if !self.open {
             // Closed (its ✖ or the top bar's toggle): what it started stops with it.
@@ -511,12 +516,18 @@ impl ProbesScreen {
             return;
         }
         let mut open = self.open;
-        // Tall enough for the results by default (egui keeps it inside the screen).
-        let tall = (ctx.content_rect().height() * 0.8).max(300.0);
+        // Tall enough for the results by default, inside the bounds.
+        let size = egui::vec2(
+            720.0_f32.min(bounds.width() - 16.0).max(200.0),
+            (bounds.height() * 0.9).max(200.0),
+        );
         egui::Window::new("Probes")
             .open(&mut open)
-            .default_width(720.0)
-            .default_height(tall)
+            .constrain_to(bounds)
+            .default_pos(bounds.right_top() + egui::vec2(-size.x - 8.0, 8.0))
+            .default_size(size)
+            .resizable(true)
+            .vscroll(true)
             .show(ctx, |ui| self.ui(ui, jobs, profiles, active));
         self.open = open;
         if !open {
@@ -901,6 +912,43 @@ impl ProbesScreen {
                 "Choose a profile with an issuer (or the sandbox, started) first.",
             );
         }
+        // Run and the exports first, where nothing that appears later (the server's grant
+        // types, the progress) can move them under the pointer between press and release.
+        ui.horizontal_wrapped(|ui| {
+            let second_incomplete = self.second_client_id.trim().is_empty()
+                && !self.second_client_secret.expose().is_empty();
+            let can_run = profile.is_some()
+                && !self.running
+                && !self.selected.is_empty()
+                && !second_incomplete;
+            if ui.add_enabled(can_run, egui::Button::new("Run")).clicked()
+                && let Some(p) = profile.clone()
+            {
+                let only = self.selected().into_iter().map(String::from).collect();
+                self.start(jobs, p, only);
+            }
+            // Always there (off between runs), so nothing beside it moves when a run starts.
+            if ui
+                .add_enabled(self.running, egui::Button::new("Cancel"))
+                .on_hover_text("Stop the run: its requests, its waits and its listener")
+                .clicked()
+            {
+                self.cancel("Cancelled");
+            }
+            let has = self.last_run.is_some() && !self.running;
+            for (label, kind) in [
+                ("Export JSON...", "json"),
+                ("Export JUnit...", "xml"),
+                ("Export HTML...", "html"),
+            ] {
+                if ui.add_enabled(has, egui::Button::new(label)).clicked() {
+                    self.export(jobs, kind);
+                }
+            }
+            if self.running {
+                ui.spinner();
+            }
+        });
         if let Some(grant) = self.chosen_for {
             ui.label(format!(
                 "Chosen from the wizard: the {} probes that test the pitfalls of {}.",
@@ -932,40 +980,6 @@ impl ProbesScreen {
                 "The second client's secret needs its client ID.",
             );
         }
-        ui.horizontal(|ui| {
-            let second_incomplete = self.second_client_id.trim().is_empty()
-                && !self.second_client_secret.expose().is_empty();
-            let can_run = profile.is_some()
-                && !self.running
-                && !self.selected.is_empty()
-                && !second_incomplete;
-            if ui.add_enabled(can_run, egui::Button::new("Run")).clicked()
-                && let Some(p) = profile.clone()
-            {
-                let only = self.selected().into_iter().map(String::from).collect();
-                self.start(jobs, p, only);
-            }
-            if self.running {
-                if ui
-                    .button("Cancel")
-                    .on_hover_text("Stop the run: its requests, its waits and its listener")
-                    .clicked()
-                {
-                    self.cancel("Cancelled");
-                }
-                ui.spinner();
-            }
-            let has = self.last_run.is_some() && !self.running;
-            for (label, kind) in [
-                ("Export JSON...", "json"),
-                ("Export JUnit...", "xml"),
-                ("Export HTML...", "html"),
-            ] {
-                if ui.add_enabled(has, egui::Button::new(label)).clicked() {
-                    self.export(jobs, kind);
-                }
-            }
-        });
         self.progress_ui(ui);
         if let Some(m) = &self.message {
             ui.label(grantscope_core::text::inert(m).to_string());
