@@ -8,6 +8,7 @@ mod common;
 #[path = "../token_support/mod.rs"]
 mod token_support;
 
+mod jwe_cli;
 mod key_cli;
 mod token_cli;
 mod token_terminal;

@@ -10,6 +10,7 @@ mod common;
 mod token_support;
 
 mod checks_off;
+mod jwe_jose;
 mod review_security;
 mod step_mode;
 mod token_corpus;

@@ -1,6 +1,8 @@
-//! `grantscope inspect [TOKEN|-]`: decode a token, verify its signature (issuer discovery,
-//! a JWKS URL or file, or a shared secret) and print the validation checklist, as a table for
-//! people or as one JSON inspection (`--json`).
+//! `grantscope inspect [TOKEN|-]`: decode a token, decrypt it when it is a JWE
+//! (`--decryption-key`, repeatable), verify its signature (issuer discovery, a JWKS URL or
+//! file, or a shared secret) and print the validation checklist, as a table for people or as
+//! one JSON inspection (`--json`). A JWE is shown as layers: the envelope (its protected
+//! header, which key opened it, warnings), then the token inside as any other.
 //!
 //! Exit status: 0 the token is valid, 1 it is not, 2 usage or configuration error (no token,
 //! unreadable JWKS, discovery or JWKS fetch failed).
@@ -22,14 +24,16 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use grantscope_core::http::{Exchange, HttpClient, HttpOptions};
+use grantscope_core::keys::KeyStore;
 use grantscope_core::oauth::Session;
 use grantscope_core::oauth::discovery::discover;
 use grantscope_core::text::inert;
 use grantscope_core::timefmt::now_unix;
 use grantscope_core::token::claims::{numeric_date, time_note};
+use grantscope_core::token::jwe::{DecryptionKey, load_decryption_keys};
 use grantscope_core::token::{
     CheckStatus, InspectOptions, Inspection, KeySource, SharedSecret, SignatureStatus, TokenFormat,
-    TokenKind, Verdict, inspect,
+    TokenKind, Verdict, inspect_decrypting,
 };
 
 /// Arguments of `grantscope inspect`.
@@ -111,6 +115,12 @@ pub struct InspectArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
 
+    /// A key to decrypt an encrypted token (JWE) with: a stored key's name, or a file (a PEM
+    /// private key, a private JWK, or a JWKS; an `oct` JWK for dir, A*KW, A*GCMKW and PBES2).
+    /// Repeatable: keys whose kid matches are tried first.
+    #[arg(long = "decryption-key", value_name = "NAME_OR_FILE")]
+    pub decryption_key: Vec<String>,
+
     /// Print one JSON document (the inspection) on stdout.
     #[arg(long)]
     pub json: bool,
@@ -178,6 +188,7 @@ async fn execute_inner(
     let token = read_token(args.token.as_deref(), stdin)?;
     let now = args.now.unwrap_or_else(now_unix);
     let secret = read_secret(&args)?;
+    let decryption = read_decryption_keys(&args.decryption_key)?;
     // try_from: a huge value (1e30) is a usage error, not a panic.
     let timeout = match std::time::Duration::try_from_secs_f64(args.timeout) {
         Ok(d) if args.timeout > 0.0 => d,
@@ -221,7 +232,7 @@ async fn execute_inner(
         },
     };
 
-    let inspected = inspect(&token, &source, &http, &options, now).await;
+    let inspected = inspect_decrypting(&token, &source, &decryption, &http, &options, now).await;
     exchanges.extend(inspected.exchanges);
     let inspection = inspected.inspection;
 
@@ -268,6 +279,23 @@ fn read_token(arg: Option<&str>, stdin: &mut dyn Read) -> Result<String, ConfigE
         ));
     }
     Ok(token)
+}
+
+/// Every `--decryption-key`: a stored key by name, else a key file. A key that cannot be read
+/// is a configuration error (exit 2), named.
+fn read_decryption_keys(names: &[String]) -> Result<Vec<DecryptionKey>, ConfigError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Without a config directory, key files still work.
+    let store = KeyStore::open_default().ok();
+    let mut keys = Vec::new();
+    for name in names {
+        let loaded = load_decryption_keys(store.as_ref(), name)
+            .map_err(|e| ConfigError(format!("--decryption-key {}: {e}", inert(name))))?;
+        keys.extend(loaded);
+    }
+    Ok(keys)
 }
 
 fn read_secret(args: &InspectArgs) -> Result<Option<SharedSecret>, ConfigError> {
@@ -386,9 +414,17 @@ fn verdict_line(i: &Inspection) -> String {
         return "VALID: signature verified and no check failed".to_owned();
     }
     let failed: Vec<String> = i.failures().map(|c| inert(&c.id).into_owned()).collect();
+    let opened = i
+        .envelope
+        .as_ref()
+        .map(|e| (e.jwe.decrypted, e.nested.is_some()));
     let why = if !failed.is_empty() {
         format!("failed: {}", failed.join(", "))
-    } else if i.format == TokenFormat::Jwt {
+    } else if opened == Some((false, false)) {
+        "the token is encrypted and was not decrypted (give the recipient's key with --decryption-key)".to_owned()
+    } else if opened == Some((true, false)) {
+        "the decrypted payload is not a signed JWT, so there is nothing to verify".to_owned()
+    } else if i.format == TokenFormat::Jwt || opened.is_some() {
         format!(
             "the signature is {}, not verified",
             signature_word(i.signature.status)
@@ -423,9 +459,43 @@ pub fn render_human(i: &Inspection, now: i64) -> String {
         TokenFormat::Opaque => "opaque",
     };
     out.push_str(&format!("format     {format}\n"));
-    if let Value::Object(h) = &i.header {
-        out.push_str("header\n");
-        table(&mut out, h, now, false);
+    match &i.envelope {
+        Some(envelope) => {
+            let jwe = &envelope.jwe;
+            if jwe.decrypted {
+                out.push_str(&format!("envelope   {}\n", inert(&jwe.detail)));
+            } else {
+                out.push_str(&format!(
+                    "envelope   NOT decrypted: {}\n",
+                    inert(&jwe.detail)
+                ));
+            }
+            if let Value::Object(h) = &i.header {
+                table(&mut out, h, now, false);
+            }
+            for c in i.checks.iter().filter(|c| c.id == "jwe.alg") {
+                out.push_str(&format!("warning    {}\n", c.shown_message()));
+            }
+            if let Some(text) = &jwe.plaintext {
+                out.push_str(&format!(
+                    "plaintext  {}\n",
+                    grantscope_core::text::inert_multiline(text)
+                ));
+            }
+            if let Some(nested) = &envelope.nested {
+                out.push_str("inner      JWT (signed, JWS)\n");
+                if let Value::Object(h) = &nested.header {
+                    out.push_str("header\n");
+                    table(&mut out, h, now, false);
+                }
+            }
+        }
+        None => {
+            if let Value::Object(h) = &i.header {
+                out.push_str("header\n");
+                table(&mut out, h, now, false);
+            }
+        }
     }
     if let Value::Object(c) = &i.claims {
         out.push_str("claims\n");

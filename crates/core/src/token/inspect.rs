@@ -4,6 +4,10 @@
 //! [`inspect_with_keys`] is pure (keys already loaded, `now` given): the GUI and the tests call
 //! it without a network. [`inspect`] loads keys from a [`KeySource`] first (fetching a JWKS,
 //! and once more on an unknown `kid`) and returns the HTTP exchanges it made.
+//!
+//! A JWE is reported as layers: the envelope (its protected header, which key opened it, why
+//! not) in [`JweEnvelope`], and the token inside inspected as usual, whose claims, signature
+//! and checks stand at the top level ([`inspect_decrypting`], [`inspect_with_decryption`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,6 +18,7 @@ use crate::token::claims::{
     Check, CheckStatus, InspectOptions, check_claims, next_time_boundary, numeric_date, time_checks,
 };
 use crate::token::decode::{DecodeError, Decoded, decode, normalize};
+use crate::token::jwe::{self, Decrypted, DecryptionKey, JweError, KeyAlg};
 use crate::token::jwks::{KeySource, KeySourceError, Keys, load_keys};
 use crate::token::verify::{SignatureReport, SignatureStatus, verify};
 
@@ -96,6 +101,36 @@ pub struct Inspection {
     pub expires_at: Option<String>,
     /// Seconds from `now` to `exp` (negative once expired).
     pub expires_in: Option<i64>,
+    /// For a JWE: the envelope and the inspection of the token inside (`jwe` and `nested` in
+    /// the JSON); absent for any other token.
+    #[serde(flatten, default)]
+    pub envelope: Option<JweEnvelope>,
+}
+
+/// The layers of a JWE inspection (DESIGN.md, "JWE").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JweEnvelope {
+    /// The envelope.
+    pub jwe: JweReport,
+    /// The full inspection of the JWT inside, when the payload is one.
+    pub nested: Option<Box<Inspection>>,
+}
+
+/// What opening a JWE gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JweReport {
+    /// The protected header (the same as the inspection's `header`).
+    pub header: Value,
+    /// Whether it was decrypted and authenticated.
+    pub decrypted: bool,
+    /// The key that opened it (its store name, or its file and `kid`).
+    pub key: Option<String>,
+    /// The decrypted payload when it is UTF-8 and not a JWT; never any part of a payload that
+    /// failed to decrypt.
+    pub plaintext: Option<String>,
+    /// What happened: which key opened it, or why none did (each key tried, the step, the
+    /// reason).
+    pub detail: String,
 }
 
 /// The times a lifetime bar needs, read from the claims.
@@ -135,6 +170,13 @@ impl Inspection {
     /// report kept on screen stays true as time passes (the signature is not checked again).
     /// Only checks already in the report are replaced, in place.
     pub fn retime(&mut self, options: &InspectOptions, now: i64) {
+        if let Some(nested) = self
+            .envelope
+            .as_mut()
+            .and_then(|envelope| envelope.nested.as_mut())
+        {
+            nested.retime(options, now);
+        }
         let Some(claims) = self.claims.as_object() else {
             return;
         };
@@ -193,7 +235,169 @@ pub fn inspect_with_keys(
     options: &InspectOptions,
     now: i64,
 ) -> Inspection {
-    inspect_decoded_with_keys(token, decode(token), keys, options, now)
+    inspect_decoded_with_keys(token, decode(token), keys, &[], options, now)
+}
+
+/// [`inspect_with_keys`] that also opens a JWE with `decryption` (the recipient's private
+/// keys) and inspects the token inside with `keys`. Pure and total, like it.
+pub fn inspect_with_decryption(
+    token: &str,
+    keys: &Keys,
+    decryption: &[DecryptionKey],
+    options: &InspectOptions,
+    now: i64,
+) -> Inspection {
+    inspect_decoded_with_keys(token, decode(token), keys, decryption, options, now)
+}
+
+/// The compact JWT inside a decrypted JWE: when `cty` says JWT (RFC 7519 §5.2), or the
+/// payload is a compact JWS. A nested JWE is not opened again.
+fn nested_jwt(decrypted: &Decrypted) -> Option<&str> {
+    let text = std::str::from_utf8(&decrypted.plaintext).ok()?;
+    let cty_jwt = decrypted
+        .header
+        .get("cty")
+        .and_then(Value::as_str)
+        .is_some_and(|cty| {
+            cty.eq_ignore_ascii_case("jwt") || cty.eq_ignore_ascii_case("application/jwt")
+        });
+    (cty_jwt || matches!(decode(text), Ok(Decoded::Jws(_)))).then_some(text)
+}
+
+/// The inspection of a JWE: the envelope's checks (`jwe.decrypt`, RFC 8725's `jwe.alg`), then
+/// the token inside's header-to-claims report at the top level when there is one.
+fn jwe_inspection(
+    header: serde_json::Map<String, Value>,
+    outcome: Result<Decrypted, JweError>,
+    nested: Option<Inspection>,
+) -> Inspection {
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(KeyAlg::parse);
+    let alg_name = header.get("alg").and_then(Value::as_str).map(str::to_owned);
+    let kid = header.get("kid").and_then(Value::as_str).map(str::to_owned);
+    let p2c = header
+        .get("p2c")
+        .and_then(Value::as_u64)
+        .and_then(|c| u32::try_from(c).ok());
+    let mut checks: Vec<Check> = alg
+        .map(|alg| jwe::warnings(alg, p2c))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|w| Check::new("jwe.alg", CheckStatus::Warn, w))
+        .collect();
+    let header = Value::Object(header);
+    let (report, plaintext_note) = match &outcome {
+        Err(err) => {
+            let status = match err {
+                JweError::NoKey => CheckStatus::Info,
+                JweError::NoMatchingKey { .. } => CheckStatus::Warn,
+                _ => CheckStatus::Fail,
+            };
+            checks.insert(0, Check::new("jwe.decrypt", status, err.to_string()));
+            (
+                JweReport {
+                    header: header.clone(),
+                    decrypted: false,
+                    key: None,
+                    plaintext: None,
+                    detail: err.to_string(),
+                },
+                None,
+            )
+        }
+        Ok(d) => {
+            let detail = format!(
+                "decrypted with key {} ({} / {}{})",
+                d.key,
+                d.alg,
+                d.enc,
+                if d.header.get("zip").is_some() {
+                    ", inflated"
+                } else {
+                    ""
+                }
+            );
+            checks.insert(
+                0,
+                Check::new("jwe.decrypt", CheckStatus::Pass, detail.clone()),
+            );
+            let plaintext = match (&nested, std::str::from_utf8(&d.plaintext)) {
+                (None, Ok(text)) => Some(text.to_owned()),
+                _ => None,
+            };
+            let note = nested.is_none().then(|| {
+                format!(
+                    "the decrypted payload ({} bytes) is not a JWT: there is no signature or claim to check",
+                    d.plaintext.len()
+                )
+            });
+            (
+                JweReport {
+                    header: header.clone(),
+                    decrypted: true,
+                    key: Some(d.key.clone()),
+                    plaintext,
+                    detail,
+                },
+                note,
+            )
+        }
+    };
+    if let Some(note) = plaintext_note {
+        checks.push(Check::new("jwe.payload", CheckStatus::Info, note));
+    }
+    match nested {
+        Some(inner) => {
+            checks.extend(inner.checks.iter().cloned());
+            let valid = inner.valid && !checks.iter().any(|c| c.status == CheckStatus::Fail);
+            let verdict = if valid { Verdict::Valid } else { inner.verdict };
+            Inspection {
+                format: TokenFormat::Jwe,
+                header,
+                claims: inner.claims.clone(),
+                signature: inner.signature.clone(),
+                checks,
+                valid,
+                verdict,
+                expires_at: inner.expires_at.clone(),
+                expires_in: inner.expires_in,
+                envelope: Some(JweEnvelope {
+                    jwe: report,
+                    nested: Some(Box::new(inner)),
+                }),
+            }
+        }
+        None => {
+            let detail = match &outcome {
+                Err(JweError::NoKey) => "encrypted, cannot be read without the key".to_owned(),
+                Err(_) => "not decrypted: the token inside cannot be checked".to_owned(),
+                Ok(_) => "the decrypted payload is not a signed JWT: nothing to verify".to_owned(),
+            };
+            let verdict = Verdict::of(TokenFormat::Jwe, SignatureStatus::Skipped, &checks, false);
+            Inspection {
+                format: TokenFormat::Jwe,
+                header,
+                claims: Value::Null,
+                signature: SignatureReport {
+                    status: SignatureStatus::Skipped,
+                    alg: alg_name,
+                    kid,
+                    detail,
+                },
+                checks,
+                valid: false,
+                verdict,
+                expires_at: None,
+                expires_in: None,
+                envelope: Some(JweEnvelope {
+                    jwe: report,
+                    nested: None,
+                }),
+            }
+        }
+    }
 }
 
 /// [`inspect_with_keys`] over a token already decoded (`decoded` is `decode(token)`): the one
@@ -202,6 +406,7 @@ fn inspect_decoded_with_keys(
     token: &str,
     decoded: Result<Decoded, DecodeError>,
     keys: &Keys,
+    decryption: &[DecryptionKey],
     options: &InspectOptions,
     now: i64,
 ) -> Inspection {
@@ -227,6 +432,7 @@ fn inspect_decoded_with_keys(
                 verdict: Verdict::Invalid,
                 expires_at: None,
                 expires_in: None,
+                envelope: None,
             }
         }
         Ok(Decoded::Opaque { len }) => Inspection {
@@ -245,46 +451,17 @@ fn inspect_decoded_with_keys(
             verdict: Verdict::Opaque,
             expires_at: None,
             expires_in: None,
+            envelope: None,
         },
         Ok(Decoded::Jwe(jwe)) => {
-            let enc = jwe
-                .header
-                .get("enc")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_owned();
-            let alg = jwe
-                .header
-                .get("alg")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let kid = jwe
-                .header
-                .get("kid")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            Inspection {
-                format: TokenFormat::Jwe,
-                header: Value::Object(jwe.header),
-                claims: Value::Null,
-                signature: SignatureReport {
-                    status: SignatureStatus::Skipped,
-                    alg,
-                    kid,
-                    detail: "encrypted, cannot be read without the key".to_owned(),
-                },
-                checks: vec![Check::new(
-                    "format",
-                    CheckStatus::Info,
-                    format!(
-                        "encrypted JWT (JWE, enc {enc}): the claims cannot be read without the decryption key"
-                    ),
-                )],
-                valid: false,
-                verdict: Verdict::Unverifiable,
-                expires_at: None,
-                expires_in: None,
-            }
+            let outcome = jwe::decrypt(token, decryption);
+            let nested = match &outcome {
+                Ok(d) => nested_jwt(d).map(|inner| {
+                    inspect_decoded_with_keys(inner, decode(inner), keys, &[], options, now)
+                }),
+                Err(_) => None,
+            };
+            jwe_inspection(jwe.header, outcome, nested)
         }
         Ok(Decoded::Jws(jws)) => {
             let verification = verify(&jws, keys);
@@ -304,6 +481,7 @@ fn inspect_decoded_with_keys(
                 verdict,
                 expires_at: exp.map(rfc3339),
                 expires_in: exp.map(|e| e.saturating_sub(now)),
+                envelope: None,
             }
         }
     }
@@ -347,7 +525,14 @@ pub async fn inspect_decoded(
         // Nothing to verify: do not touch the network.
         _ => {
             return Inspected {
-                inspection: inspect_decoded_with_keys(token, decoded, &Keys::None, options, now),
+                inspection: inspect_decoded_with_keys(
+                    token,
+                    decoded,
+                    &Keys::None,
+                    &[],
+                    options,
+                    now,
+                ),
                 exchanges: Vec::new(),
                 key_error: None,
             };
@@ -356,18 +541,60 @@ pub async fn inspect_decoded(
     let mut exchanges = Vec::new();
     match load_keys(source, client, kid.as_deref(), &mut exchanges).await {
         Ok(keys) => Inspected {
-            inspection: inspect_decoded_with_keys(token, decoded, &keys, options, now),
+            inspection: inspect_decoded_with_keys(token, decoded, &keys, &[], options, now),
             exchanges,
             key_error: None,
         },
         Err(err) => {
             let unavailable = Keys::Unavailable(err.to_string());
             Inspected {
-                inspection: inspect_decoded_with_keys(token, decoded, &unavailable, options, now),
+                inspection: inspect_decoded_with_keys(
+                    token,
+                    decoded,
+                    &unavailable,
+                    &[],
+                    options,
+                    now,
+                ),
                 exchanges,
                 key_error: Some(err),
             }
         }
+    }
+}
+
+/// [`inspect`] that opens a JWE with `decryption` first; the keys to verify the token inside
+/// are then loaded from `source` by that token's `kid`. Any other token is inspected as
+/// [`inspect`] does.
+pub async fn inspect_decrypting(
+    token: &str,
+    source: &KeySource,
+    decryption: &[DecryptionKey],
+    client: &HttpClient,
+    options: &InspectOptions,
+    now: i64,
+) -> Inspected {
+    let decoded = decode(token);
+    let header = match decoded {
+        Ok(Decoded::Jwe(jwe)) => jwe.header,
+        other => return inspect_decoded(token, other, source, client, options, now).await,
+    };
+    let outcome = jwe::decrypt(token, decryption);
+    let mut exchanges = Vec::new();
+    let mut key_error = None;
+    let nested = match outcome.as_ref().ok().and_then(nested_jwt) {
+        Some(inner) => {
+            let inspected = inspect(inner, source, client, options, now).await;
+            exchanges = inspected.exchanges;
+            key_error = inspected.key_error;
+            Some(inspected.inspection)
+        }
+        None => None,
+    };
+    Inspected {
+        inspection: jwe_inspection(header, outcome, nested),
+        exchanges,
+        key_error,
     }
 }
 
