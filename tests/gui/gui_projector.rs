@@ -5,7 +5,8 @@
 //! came back; the wizard walks with 1/2 and the arrow keys, Tab follows the questions, one
 //! thing is focused at a time and the focus follows the walk to Run; no text is under 14 px;
 //! the Probes window leaves the tabs uncovered and its Run stays put; the Classroom keeps its
-//! port across restarts and every screen follows a new address at once. What shows is judged
+//! port across restarts (picking another when the one it picked is taken at a later launch)
+//! and every screen follows a new address at once. What shows is judged
 //! on what was painted (text shapes and their clip rectangles) and on the accessibility tree.
 //! Deadlines only bound a hung test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -521,4 +522,41 @@ fn the_classroom_keeps_its_port_and_every_screen_follows_a_new_one() {
     });
     let against = name_of(&h.get_by_label_contains("Against the active profile"));
     assert!(against.contains(&moved), "{against}");
+}
+
+/// A port the sandbox picked itself and remembered, held by another program at the next
+/// launch: the sandbox picks another free port (and remembers that one) instead of failing.
+/// A port typed by hand is kept as typed (`gui_classroom`'s taken-port test).
+#[test]
+fn a_picked_port_taken_meanwhile_is_picked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = holder.local_addr().unwrap().port();
+    std::fs::write(
+        dir.path().join("gui.json"),
+        format!(r#"{{"screen":"classroom","classroom":{{"port":{taken},"port_picked":true}}}}"#),
+    )
+    .unwrap();
+    let mut h = harness_at(AppOptions::new(dir.path()), PROJECTOR);
+    assert_eq!(h.state().settings().classroom.port, taken);
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the sandbox started, or not", |h| {
+        matches!(
+            h.state().classroom().state(),
+            SandboxState::Running | SandboxState::Stopped
+        )
+    });
+    assert_eq!(
+        h.state().classroom().state(),
+        SandboxState::Running,
+        "{:?}",
+        h.query_all_by_label_contains("could not start")
+            .map(|n| name_of(&n))
+            .collect::<Vec<_>>()
+    );
+    let port = port_of(&h.state().sandbox_issuer().unwrap());
+    assert_ne!(port, taken);
+    assert_eq!(h.state().settings().classroom.port, port, "remembered");
+    assert_eq!(field(&h, "Port"), port.to_string());
+    drop(holder);
 }
