@@ -330,6 +330,21 @@ impl Cx {
         let landing = match first {
             first if crate::driver::wants_user(&first) => {
                 let driver = self.target.driver.clone();
+                // Where the browser will be sent must be able to come back before anyone is
+                // asked to log in (a variant's port or host gets its listener, or the reason).
+                let landing = url
+                    .query_pairs()
+                    .find(|(k, _)| k == "redirect_uri")
+                    .and_then(|(_, v)| Url::parse(&v).ok());
+                if let Some(to) = &landing
+                    && let Err(why) = driver.listen_at(to).await
+                {
+                    return Ok(Landing::NoAnswer(format!(
+                        "the server accepted the request and asks for a login, but a browser sent \
+                         to {} could not come back: {why}",
+                        grantscope_core::text::inert(to.as_str())
+                    )));
+                }
                 driver.visit(&mut self.session, url).await?
             }
             other => other,
