@@ -635,4 +635,46 @@ mod tests {
         assert_eq!(ins.expires_in, Some(-10));
         assert_eq!(ins.next_time_boundary(&opts, 1_040), None);
     }
+
+    /// The JWE layers travel in the JSON only for a JWE, and an inspection read back (History
+    /// keeps them) is the one written, with or without them.
+    #[test]
+    fn jwe_layers_round_trip_and_stay_out_of_other_tokens() {
+        let opts = InspectOptions::default();
+        let jwt_doc = serde_json::to_value(inspect_with_keys(
+            &jwt(&serde_json::json!({"sub": "a"})),
+            &Keys::None,
+            &opts,
+            1_000,
+        ))
+        .unwrap();
+        assert!(jwt_doc.get("jwe").is_none() && jwt_doc.get("nested").is_none());
+        let b = |v: &[u8]| URL_SAFE_NO_PAD.encode(v);
+        let jwe = format!(
+            "{}.{}.{}.{}.{}",
+            b(br#"{"alg":"A128KW","enc":"A128GCM","kid":"k"}"#),
+            b(&[1u8; 24]),
+            b(&[2u8; 12]),
+            b(b"ciphertext"),
+            b(&[3u8; 16])
+        );
+        let key = DecryptionKey::from_secret("wrong", vec![9u8; 16]);
+        for keys in [vec![], vec![key]] {
+            let ins = inspect_with_decryption(&jwe, &Keys::None, &keys, &opts, 1_000);
+            let text = serde_json::to_string(&ins).unwrap();
+            let back: Inspection = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, ins);
+            let doc: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(doc["jwe"]["decrypted"], false);
+            assert_eq!(doc["nested"], Value::Null);
+            assert_eq!(
+                ins.verdict,
+                if keys.is_empty() {
+                    Verdict::Unverifiable
+                } else {
+                    Verdict::Invalid
+                }
+            );
+        }
+    }
 }
