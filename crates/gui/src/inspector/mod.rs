@@ -747,7 +747,27 @@ impl InspectorScreen {
                 run,
                 sample,
                 revoked_at_ms,
-            } => self.watch.on_sample(run, sample, revoked_at_ms),
+            } => {
+                // What the watch learns is what the server said: a revocation it made, or
+                // the first rejection, stops the countdown and marks earlier answers as the
+                // Revoke button and an inactive introspection do.
+                let at = |ms: u64| i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+                let rejected_at = (!sample.accepted).then(|| at(sample.at_ms));
+                if self.watch.on_sample(run, sample, revoked_at_ms) {
+                    if let Some(ms) = revoked_at_ms
+                        && self.server.revoked_at.is_none()
+                    {
+                        self.answers += 1;
+                        self.server.revoked_at = Some(at(ms));
+                        self.server.revoked_no = Some(self.answers);
+                    }
+                    if let Some(t) = rejected_at
+                        && self.server.inactive_at.is_none()
+                    {
+                        self.server.inactive_at = Some(t);
+                    }
+                }
+            }
             LifecycleMsg::WatchDone { run, result } => self.watch.on_done(run, result),
             LifecycleMsg::KeeperDue { run, due_at } => self.keeper.on_due(run, due_at),
             LifecycleMsg::Refreshed { run, entry, tokens } => {
