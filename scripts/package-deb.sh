@@ -78,8 +78,10 @@ License: MIT or Apache-2.0
 EOF
 
 # Depends: the shared libraries the binary links (dpkg-shlibdeps reads its ELF header; it
-# wants a debian/control to exist). Recommends: what the desktop app loads at run time (X11
-# or Wayland, OpenGL/EGL); the command line runs without them.
+# wants a debian/control to exist). Recommends: the libraries the desktop app opens at run time
+# (X11 or Wayland, OpenGL/EGL, D-Bus: the sonames named in the release binary, found with
+# `strings target/release/grantscope | grep -o 'lib[A-Za-z0-9_-]*\.so\.[0-9]*'`); the command
+# line runs without them.
 shlib=$(mktemp -d)
 trap 'rm -rf "$pages" "$shlib"' EXIT
 mkdir -p "$shlib/debian"
@@ -97,7 +99,7 @@ Architecture: $arch
 Maintainer: ${DEB_MAINTAINER:-grantscope developers <grantscope@invalid>}
 Installed-Size: $size
 Depends: $depends
-Recommends: libgl1, libegl1, libx11-6, libx11-xcb1, libxcursor1, libxrandr2, libxi6, libxkbcommon0, libxkbcommon-x11-0, libwayland-client0, libwayland-egl1
+Recommends: libegl1, libgl1, libx11-6, libx11-xcb1, libxcb1, libxcursor1, libxi6, libxrender1, libxkbcommon0, libxkbcommon-x11-0, libwayland-client0, libwayland-egl1, libdbus-1-3
 Section: devel
 Priority: optional
 Description: OAuth 2.0 / OpenID Connect token inspector and flow tester
