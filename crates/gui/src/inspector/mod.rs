@@ -256,6 +256,8 @@ pub struct InspectorScreen {
     token_gen: u64,
     /// `exp` known from outside the token (`expires_in`, introspection).
     known_exp: Option<i64>,
+    /// `iat` known from an introspection (kept when a later one says only `active: false`).
+    known_iat: Option<i64>,
     server: ServerSays,
     watch: WatchPanel,
     keeper: KeeperPanel,
@@ -318,7 +320,8 @@ impl InspectorScreen {
     /// Where server calls on this token go, or why there is nowhere to send them.
     pub fn call_target<'a>(&'a self, active: Option<&'a Profile>) -> Result<&'a Profile, String> {
         if self.is_id_token() {
-            return Err("an ID token is for the client: introspection, revocation and userinfo                         take access (and refresh) tokens (RFC 7662, RFC 7009, OIDC Core §5.3)"
+            return Err("an ID token is for the client: introspection, revocation and userinfo \
+                        take access (and refresh) tokens (RFC 7662, RFC 7009, OIDC Core §5.3)"
                 .to_owned());
         }
         if let Some(p) = self.client_profile(active) {
@@ -483,6 +486,7 @@ impl InspectorScreen {
         self.calls.clear();
         self.server = ServerSays::default();
         self.known_exp = None;
+        self.known_iat = None;
         self.watch.clear();
         self.keeper.clear();
     }
@@ -721,6 +725,14 @@ impl InspectorScreen {
                             {
                                 self.known_exp = Some(exp);
                             }
+                            if let Some(iat) = answer
+                                .introspection
+                                .as_ref()
+                                .and_then(|v| v.get("iat"))
+                                .and_then(Value::as_i64)
+                            {
+                                self.known_iat = Some(iat);
+                            }
                         }
                         Call::Userinfo => {}
                     }
@@ -846,12 +858,9 @@ impl InspectorScreen {
         if own.expires_at.is_some() {
             return own;
         }
-        let iat = self
-            .server
-            .introspection
-            .as_ref()
-            .and_then(|v| v.get("iat"))
-            .and_then(Value::as_i64);
+        // The last introspection that said when it was issued (a later `active: false` does
+        // not say, and the bar must not vanish with it).
+        let iat = self.known_iat;
         Lifetime {
             issued_at: own.issued_at.or(iat),
             not_before: own.not_before,

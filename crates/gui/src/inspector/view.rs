@@ -142,6 +142,12 @@ impl InspectorScreen {
         });
         ui.label(egui::RichText::new("Hover a registered name for what it means.").weak());
         let left = (ui.available_height() - 8.0).max(height * 0.5).max(120.0);
+        if !shown.claims.filter().trim().is_empty() && shown.claims.visible_rows() == 0 {
+            ui.label(format!(
+                "No claim matches \"{}\" (names, values and meanings were searched).",
+                grantscope_core::text::inert(shown.claims.filter().trim())
+            ));
+        }
         shown.claims.ui(ui, "inspector_claims", now, left);
     }
 
@@ -428,7 +434,7 @@ impl InspectorScreen {
         }
         ui.separator();
         if let Some(exp) = lt.expires_at {
-            ui.label(format!("exp {}", timefmt::rfc3339(exp)));
+            ui.label(format!("exp {}", timefmt::instant(exp)));
             if let Some(iat) = lt.issued_at {
                 // A token the server stopped taking: the bar stops where it did.
                 match self.stopped() {
