@@ -1,4 +1,4 @@
-//! Token inspection: decode (JWT / JWE / opaque), decrypt a JWE with the recipient's keys,
+//! Token inspection: decode (JWT / JWE / SD-JWT / opaque), decrypt a JWE with the recipient's keys,
 //! verify the signature against a JWKS or a shared secret, check the claims, and report it all
 //! as one [`Inspection`].
 //!
@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod jwe;
 pub mod jwks;
 pub mod names;
+pub mod sdjwt;
 pub mod verify;
 
 pub use claims::{Check, CheckStatus, InspectOptions, TokenKind};
