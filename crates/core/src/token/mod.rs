@@ -17,7 +17,9 @@ pub use claims::{Check, CheckStatus, InspectOptions, TokenKind};
 pub use decode::{DecodeError, Decoded, Segment, decode};
 pub use inspect::{
     Inspected, Inspection, JweEnvelope, JweReport, Lifetime, TokenFormat, Verdict, inspect,
-    inspect_decoded, inspect_decrypting, inspect_with_decryption, inspect_with_keys,
+    inspect_decoded, inspect_decrypting, inspect_sd_jwt, inspect_sd_jwt_with_keys,
+    inspect_with_decryption, inspect_with_keys,
 };
 pub use jwks::{Jwk, Jwks, KeySource, KeySourceError, Keys, SharedSecret, parse_jwks};
+pub use sdjwt::{SdJwtOptions, SdJwtReport};
 pub use verify::{SignatureReport, SignatureStatus};
