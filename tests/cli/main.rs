@@ -10,5 +10,6 @@ mod token_support;
 
 mod jwe_cli;
 mod key_cli;
+mod sdjwt_cli;
 mod token_cli;
 mod token_terminal;
