@@ -4,7 +4,9 @@
 //! Disclosure table, the processed claims marked); a wrong nonce, or a missing key binding
 //! when one is asked for, exits 1 naming the check.
 
-use serde_json::Value;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
 
 use crate::token_support::run_inspect;
 
@@ -144,4 +146,29 @@ async fn a_wrong_nonce_or_a_missing_key_binding_exits_1_naming_the_check() {
     assert_eq!(code, 1);
     let j: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["verdict"], "unverifiable");
+}
+
+#[tokio::test]
+async fn hostile_disclosures_reach_the_terminal_inert() {
+    let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let name = "\u{1b}[2J\u{1b}]0;pwned\u{7}";
+    let disclosure = b64(&json!(["salt", name, "\u{202e}txt.exe"]));
+    let digest = URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(&disclosure));
+    let issuer = format!(
+        "{}.{}.c2ln",
+        b64(&json!({"alg": "ES256", "typ": "example+sd-jwt"})),
+        b64(&json!({"_sd": [digest], "iss": "https://issuer.example"}))
+    );
+    let token = format!("{issuer}~{disclosure}~");
+    for json_flag in [false, true] {
+        let mut argv = vec![token.as_str(), "--now", AT];
+        if json_flag {
+            argv.push("--json");
+        }
+        let (code, out) = run(&argv).await;
+        assert_eq!(code, 1, "{out}");
+        assert!(!out.contains('\u{1b}'), "raw ESC: {out}");
+        assert!(!out.contains('\u{202e}'), "raw bidi override: {out}");
+        assert!(!out.contains('\u{7}'), "raw BEL: {out}");
+    }
 }

@@ -744,3 +744,38 @@ fn detection_needs_a_jwt_before_the_tilde() {
     assert!(!is_sd_jwt("abc.def~ghi"));
     assert!(!is_sd_jwt("eyJhbGciOiJFUzI1NiJ9.e30.c2ln"));
 }
+
+#[test]
+fn a_thousand_disclosures_in_objects_and_arrays_are_all_placed() {
+    let is = Issuer::new();
+    let mut disclosures = Vec::new();
+    let mut top = Vec::new();
+    let mut list = Vec::new();
+    for i in 0..500 {
+        let d = prop(
+            &format!("salt-{i}"),
+            &format!("claim_{i}"),
+            json!(format!("value {i}")),
+        );
+        top.push(json!(dg(&d)));
+        disclosures.push(d);
+        let e = elem(&format!("salt-e{i}"), json!({"n": i}));
+        list.push(json!({"...": dg(&e)}));
+        disclosures.push(e);
+    }
+    let refs: Vec<&str> = disclosures.iter().map(String::as_str).collect();
+    let token = is.sd_jwt(json!({"_sd": top, "list": list}), &refs);
+    assert!(token.len() > 50_000, "{} bytes", token.len());
+    let started = std::time::Instant::now();
+    let v = is.verify(&token);
+    eprintln!(
+        "{} Disclosures, {} bytes: verified in {:?}",
+        refs.len(),
+        token.len(),
+        started.elapsed()
+    );
+    assert!(v.valid(), "{:#?}", failures(&v));
+    assert!(v.report.disclosures.iter().all(|d| d.path.is_some()));
+    assert_eq!(v.claims["list"].as_array().unwrap().len(), 500);
+    assert_eq!(v.claims["claim_499"], "value 499");
+}
