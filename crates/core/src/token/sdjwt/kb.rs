@@ -60,6 +60,21 @@ pub fn check(
         }
     };
     let mut checks = Vec::new();
+    for (dups, id, what) in [
+        (&jws.duplicate_header, "kb.duplicate_header", "header"),
+        (&jws.duplicate_claims, "kb.duplicate_claims", "claims"),
+    ] {
+        if !dups.is_empty() {
+            checks.push(Check::new(
+                id,
+                CheckStatus::Fail,
+                format!(
+                    "the key-binding JWT's {what} has {} more than once; parsers disagree on which copy counts: refused",
+                    dups.join(", ")
+                ),
+            ));
+        }
+    }
 
     let typ = jws.header.get("typ");
     let typ_ok = typ.and_then(Value::as_str).is_some_and(|t| {

@@ -556,6 +556,19 @@ fn key_binding_is_refused_with_the_wrong_key_typ_hash_nonce_or_audience() {
     let v = is.verify(&is.bind_with(&sd_jwt, &is.holder, "kb+jwt", future));
     assert_fails(&v, "kb.iat", "in the future");
 
+    // A nonce written twice: the copies could mean different things to different verifiers.
+    let kb_header = b64(r#"{"alg":"ES256","typ":"kb+jwt"}"#);
+    let kb_claims = b64(&format!(
+        r#"{{"nonce":"n-1","nonce":"n-2","aud":"https://verifier.example","iat":{NOW},"sd_hash":"{}"}}"#,
+        dg(&sd_jwt)
+    ));
+    let input = format!("{kb_header}.{kb_claims}");
+    let sig = is.holder.sign(JwsAlg::Es256, input.as_bytes()).unwrap();
+    let doubled = format!("{sd_jwt}{input}.{}", URL_SAFE_NO_PAD.encode(sig));
+    let v = is.verify(&doubled);
+    assert_eq!(check(&v, "kb.signature").status, CheckStatus::Pass);
+    assert_fails(&v, "kb.duplicate_claims", "nonce");
+
     // No cnf at all: nothing to bind to.
     let bare = {
         let mut payload =
