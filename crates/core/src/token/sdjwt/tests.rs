@@ -792,3 +792,37 @@ fn a_thousand_disclosures_in_objects_and_arrays_are_all_placed() {
     assert_eq!(v.claims["list"].as_array().unwrap().len(), 500);
     assert_eq!(v.claims["claim_499"], "value 499");
 }
+
+#[test]
+fn every_one_character_change_to_the_rfc_presentation_is_refused() {
+    let doc = rfc();
+    let example = &doc["examples"][1];
+    let token = example["token"].as_str().unwrap();
+    let keys = keys_of(&doc["issuer_key"]);
+    let sd = SdJwtOptions {
+        kb_nonce: Some("1234567890".into()),
+        kb_audience: Some("https://verifier.example.org".into()),
+        ..SdJwtOptions::default()
+    };
+    let bytes = token.as_bytes();
+    let mut tried = 0;
+    for i in 0..bytes.len() {
+        for replacement in [b'A', b'~', b'.'] {
+            if bytes[i] == replacement {
+                continue;
+            }
+            let mut changed = bytes.to_vec();
+            changed[i] = replacement;
+            let changed = String::from_utf8(changed).unwrap();
+            let v = verify_sd_jwt(&changed, &keys, &InspectOptions::default(), &sd, RFC_NOW);
+            assert!(
+                !v.valid(),
+                "valid with byte {i} set to {}",
+                replacement as char
+            );
+            tried += 1;
+        }
+    }
+    eprintln!("{tried} one-character changes refused");
+    assert!(tried > 3 * token.len() - 100);
+}
