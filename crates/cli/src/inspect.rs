@@ -616,10 +616,10 @@ fn sd_jwt_sections(
             None if d.salt.is_some() => "[array element]".to_owned(),
             None => "[unreadable]".to_owned(),
         };
-        let digest = d
-            .digest
-            .as_deref()
-            .map_or("-", |d| d.get(..12).unwrap_or(d));
+        let digest = d.digest.as_deref().map_or_else(
+            || "(no digest) ".to_owned(),
+            |d| format!("{}…", d.get(..12).unwrap_or(d)),
+        );
         let place = d
             .path
             .as_deref()
@@ -633,7 +633,7 @@ fn sd_jwt_sections(
             );
         }
         out.push_str(&format!(
-            "  #{:<3} {name:<20} {digest}…  → {place:<24} {value}\n",
+            "  #{:<3} {name:<20} {digest}  → {place:<24} {value}\n",
             n + 1
         ));
     }
