@@ -12,5 +12,6 @@ mod token_support;
 mod jwe_cli;
 mod install_parts;
 mod key_cli;
+mod sdjwt_cli;
 mod token_cli;
 mod token_terminal;
