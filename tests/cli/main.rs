@@ -9,8 +9,8 @@ mod common;
 #[path = "../token_support/mod.rs"]
 mod token_support;
 
-mod jwe_cli;
 mod install_parts;
+mod jwe_cli;
 mod key_cli;
 mod sdjwt_cli;
 mod token_cli;

@@ -451,11 +451,19 @@ fn table_marked(
 
 /// The verdict line: `VALID: ...` or `NOT VALID: ...` (with the verdict word and the failed
 /// checks); for an opaque token, which inspection can neither accept nor refuse, `OPAQUE: ...`.
-fn verdict_line(i: &Inspection) -> String {
+fn verdict_line(i: &Inspection, now: i64) -> String {
     if i.verdict == Verdict::Opaque {
         return "OPAQUE: only the server that issued it can say whether it is valid; ask it with `grantscope introspect` (verdict: opaque)".to_owned();
     }
     if i.valid {
+        // Past exp but inside the clock-skew leeway: valid for a verifier, and said to be
+        // expired, as the desktop app's headline says (it read VALID alone).
+        if let Some(exp) = i.lifetime().expires_at.filter(|e| *e <= now) {
+            return format!(
+                "VALID WITHIN LEEWAY, BUT EXPIRED {}: a verifier with that clock-skew leeway still takes it (see exp below)",
+                grantscope_core::timefmt::relative(exp, now)
+            );
+        }
         return "VALID: signature verified and no check failed".to_owned();
     }
     let failed: Vec<String> = i.failures().map(|c| inert(&c.id).into_owned()).collect();
@@ -508,7 +516,7 @@ fn signature_word(status: SignatureStatus) -> &'static str {
 /// [inert](grantscope_core::text::inert). Pure, so the `token` command and tests can reuse it.
 pub fn render_human(i: &Inspection, now: i64) -> String {
     let mut out = String::new();
-    let verdict = verdict_line(i);
+    let verdict = verdict_line(i, now);
     out.push_str(&verdict);
     out.push('\n');
     let format = match i.format {

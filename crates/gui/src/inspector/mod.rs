@@ -320,9 +320,11 @@ impl InspectorScreen {
     /// Where server calls on this token go, or why there is nowhere to send them.
     pub fn call_target<'a>(&'a self, active: Option<&'a Profile>) -> Result<&'a Profile, String> {
         if self.is_id_token() {
-            return Err("an ID token is for the client: introspection, revocation and userinfo \
+            return Err(
+                "an ID token is for the client: introspection, revocation and userinfo \
                         take access (and refresh) tokens (RFC 7662, RFC 7009, OIDC Core §5.3)"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         if let Some(p) = self.client_profile(active) {
             return Ok(p);

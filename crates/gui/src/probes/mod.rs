@@ -862,7 +862,18 @@ impl ProbesScreen {
         );
         let skipped: usize = cannot.values().map(Vec::len).sum();
         if skipped == 0 {
-            ui.label(format!("This client can run all {chosen} chosen probes."));
+            if facts.grant_types.is_none() {
+                // Not known: said so, not promised (a client_credentials-only client looked
+                // fit for all of them and ended with 22 inconclusive rows).
+                ui.label(format!(
+                    "Nothing known stops this client from running the {chosen} chosen probes; \
+                     its server alone knows its grants. Run first asks the authorization \
+                     endpoint: if it refuses this client, the probes that log in are skipped, \
+                     saying why."
+                ));
+            } else {
+                ui.label(format!("This client can run all {chosen} chosen probes."));
+            }
             return;
         }
         let can = chosen - skipped;
