@@ -94,14 +94,14 @@ impl WatchReport {
         let t = rfc3339_millis;
         match (self.first_rejected_ms, self.revoked_at_ms, self.exp_ms) {
             (Some(r), Some(rev), _) => format!(
-                "revoked at {}, rejected from {} ({} ms; probe every {})",
+                "revoked at {}, rejected from {} ({} ms; resolution {}: the gap between the last two answers)",
                 t(rev),
                 t(r),
                 r as i64 - rev as i64,
                 self.resolution()
             ),
             (Some(r), None, Some(exp)) => format!(
-                "exp at {}, rejected from {} ({:+} ms relative to exp; probe every {})",
+                "exp at {}, rejected from {} ({:+} ms relative to exp; resolution {}: the gap between the last two answers)",
                 t(exp),
                 t(r),
                 r as i64 - exp as i64,

@@ -116,6 +116,29 @@ impl InspectorScreen {
     }
 
     fn claims_ui(&mut self, ui: &mut egui::Ui, now: i64, height: f32) {
+        // An opaque token has no header or claims: what the server said of it instead.
+        if self
+            .shown
+            .as_ref()
+            .is_some_and(|s| s.inspection.format == TokenFormat::Opaque)
+        {
+            ui.label(egui::RichText::new("Opaque token").strong());
+            ui.label(
+                "It carries no header or claims a client can read: what it stands for is known \
+                 to the server that issued it. Introspect asks it.",
+            );
+            if let Some(v) = &self.server.introspection {
+                ui.label(egui::RichText::new("What introspection said").strong());
+                let text = grantscope_core::text::to_json_pretty(v).unwrap_or_default();
+                crate::exchange_view::capped_text_ui(
+                    ui,
+                    "opaque_introspection",
+                    &text,
+                    (height - 80.0).max(120.0),
+                );
+            }
+            return;
+        }
         let Some(shown) = self.shown.as_mut() else {
             return;
         };
@@ -290,9 +313,17 @@ impl InspectorScreen {
             let len = self.input.trim().len();
             if len > 0 {
                 ui.label(egui::RichText::new(format!("{len} characters")).weak());
-                ui.label(egui::RichText::new("header").color(colors.header));
-                ui.label(egui::RichText::new("payload").color(colors.payload));
-                ui.label(egui::RichText::new("signature").color(colors.signature));
+                // The colours' legend only where there are parts to colour (not for an opaque
+                // token: it has none).
+                let opaque = self
+                    .shown
+                    .as_ref()
+                    .is_some_and(|s| s.inspection.format == TokenFormat::Opaque);
+                if !opaque {
+                    ui.label(egui::RichText::new("header").color(colors.header));
+                    ui.label(egui::RichText::new("payload").color(colors.payload));
+                    ui.label(egui::RichText::new("signature").color(colors.signature));
+                }
             }
         });
         if !self.input.trim().is_empty() {
