@@ -14,6 +14,7 @@ mod gui_call;
 mod gui_classroom;
 mod gui_files;
 mod gui_flows;
+mod gui_journeys;
 mod gui_keys;
 mod gui_layout;
 mod gui_lifecycle;
