@@ -430,12 +430,19 @@ fn security_tester_explores_oidc_provider() {
     );
 
     // 3. Inspect, introspect, revoke, introspect again.
+    // (A machine slow enough to let the 8 s pass first gets "active": false; every frame is
+    // held to the same rules either way.)
     inspect(&mut h, "Inspect access token");
-    introspect(&mut h, "\"active\": true");
-    assert_eq!(headline(&h), "ACTIVE");
+    introspect(&mut h, "Introspection says");
+    let active = h.query_by_label_contains("\"active\": true").is_some();
+    if active {
+        assert_eq!(headline(&h), "ACTIVE");
+    }
     revoke(&mut h);
     assert_eq!(headline(&h), "REVOKED");
-    h.get_by_label_contains("before the revocation");
+    if active {
+        h.get_by_label_contains("before the revocation");
+    }
     introspect(&mut h, "\"active\": false");
     assert_eq!(headline(&h), "REVOKED");
     assert!(h.query_by_label_contains("\"active\": true").is_none());
@@ -444,8 +451,8 @@ fn security_tester_explores_oidc_provider() {
     show(&mut h, "Flow runner");
     run_to_tokens(&mut h);
     inspect(&mut h, "Inspect access token");
-    introspect(&mut h, "\"active\": true");
-    let answered_alive = h.query_by_label("EXPIRED").is_none();
+    introspect(&mut h, "Introspection says");
+    let answered_alive = h.query_by_label_contains("\"active\": true").is_some();
     wait_past_exp(&mut h);
     if answered_alive {
         h.get_by_label_contains("before the token expired");
