@@ -602,6 +602,15 @@ fn teacher_walks_the_wizard_steps_a_grant_and_restarts_the_classroom() {
                 win.contains_rect(rect),
                 "{title:?} at {rect:?} inside {win:?}"
             );
+            // And the diagram's next arrow, on screen with it.
+            let next: Vec<(String, egui::Rect)> = h
+                .query_all_by_label_contains("next: ")
+                .map(|n| (name_of(&n), n.rect()))
+                .collect();
+            assert!(
+                next.iter().any(|(_, r)| win.contains_rect(*r)),
+                "{title:?}: the next arrow on screen: {next:?} in {win:?}"
+            );
             h.key_press(egui::Key::PageDown);
             step(&mut h);
         }
