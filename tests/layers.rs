@@ -118,6 +118,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
         &[
             // Base parts.
             ("bench", 0),
+            ("calm_start", 0),
             ("connect", 0),
             ("exchange_view", 0),
             ("files", 0),
