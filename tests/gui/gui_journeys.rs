@@ -438,6 +438,12 @@ fn security_tester_explores_oidc_provider() {
     if active {
         assert_eq!(headline(&h), "ACTIVE");
     }
+    // An opaque token: no JWT legend; what introspection said shown as its claims.
+    h.get_by_label("Claims, as introspection gave them");
+    assert!(
+        h.query_by_label("payload").is_none(),
+        "no JWT colour legend"
+    );
     revoke(&mut h);
     assert_eq!(headline(&h), "REVOKED");
     if active {

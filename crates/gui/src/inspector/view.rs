@@ -128,14 +128,12 @@ impl InspectorScreen {
                  to the server that issued it. Introspect asks it.",
             );
             if let Some(v) = &self.server.introspection {
-                ui.label(egui::RichText::new("What introspection said").strong());
-                let text = grantscope_core::text::to_json_pretty(v).unwrap_or_default();
-                crate::exchange_view::capped_text_ui(
-                    ui,
-                    "opaque_introspection",
-                    &text,
-                    (height - 80.0).max(120.0),
-                );
+                // Its members as claims, names explained (the raw answer is under Introspect).
+                ui.label(egui::RichText::new("Claims, as introspection gave them").strong());
+                let shown = grantscope_core::text::inert_json(v);
+                JsonTree::new(shown)
+                    .with_names(grantscope_core::token::names::claim)
+                    .ui(ui, "opaque_introspection", now, (height - 80.0).max(120.0));
             }
             return;
         }
