@@ -32,7 +32,7 @@ fn wizard_at_authorization_code(dir: &std::path::Path) {
 
 /// The flow runner on authorization code with the sandbox profile, the browser not opened (the
 /// test visits the URL), step mode on.
-fn app_in_step_mode(h: &mut H) {
+pub(crate) fn app_in_step_mode(h: &mut H) {
     step_until(h, "the wizard's leaf", |h| {
         h.query_by_label("Run this grant").is_some()
     });
@@ -48,7 +48,7 @@ fn app_in_step_mode(h: &mut H) {
     assert!(h.state().flow().step.enabled);
 }
 
-fn options(dir: &std::path::Path) -> AppOptions {
+pub(crate) fn options(dir: &std::path::Path) -> AppOptions {
     wizard_at_authorization_code(dir);
     let mut o = AppOptions::new(dir);
     o.sandbox_auto_approve = Some("alice".into());
@@ -56,7 +56,7 @@ fn options(dir: &std::path::Path) -> AppOptions {
 }
 
 /// The step the run waits on, once it waits (or has ended).
-fn wait_for_pending(h: &mut H, what: &str) -> Option<Pending> {
+pub(crate) fn wait_for_pending(h: &mut H, what: &str) -> Option<Pending> {
     step_until(h, what, |h| {
         finished(h) || h.state().flow().step.pending().is_some()
     });
@@ -96,7 +96,7 @@ fn shows(text: &str, secret: &str) -> bool {
 
 /// Plays the user-agent: follows the authorization URL (the sandbox approves and redirects to
 /// the app's loopback listener).
-fn browser(url: String) -> std::thread::JoinHandle<Result<u16, reqwest::Error>> {
+pub(crate) fn browser(url: String) -> std::thread::JoinHandle<Result<u16, reqwest::Error>> {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async { reqwest::get(url).await.map(|r| r.status().as_u16()) })

@@ -421,7 +421,20 @@ fn a_token_from_before_a_sandbox_restart_has_one_verdict_and_one_error() {
     h.get_by_label("Classroom").click();
     h.step();
     h.step();
-    h.get_by_label("Restart").click();
+    // Restarted on another port (a plain restart keeps its port): the token's server is gone.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let field = || egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(field(), "Port").click();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_role_and_label(field(), "Port")
+        .type_text(&port.to_string());
+    h.step();
+    h.get_by_label("Apply and restart").click();
     step_until(&mut h, "the restarted sandbox", |h| {
         h.state().sandbox_issuer().is_some_and(|i| i != before)
     });

@@ -11,6 +11,7 @@ mod probe_support;
 
 mod probe_bench;
 mod probe_jmondi;
+mod probe_landings;
 mod probe_lifetimes;
 mod probe_provider;
 mod probe_sandbox;

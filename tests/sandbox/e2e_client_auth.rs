@@ -140,6 +140,13 @@ fn each_method_gets_a_token_introspects_and_revokes() {
             );
             assert!(decoded["claims"]["jti"].is_string());
             assert!(decoded["header"]["alg"].is_string());
+            // aud is the issuer by default (RFC 7523bis, FAPI 2.0), not the token endpoint.
+            let issuer = sb.issuer();
+            assert_eq!(
+                decoded["claims"]["aud"].as_str(),
+                Some(issuer.as_str()),
+                "{method}"
+            );
             // Without --reveal-secrets the raw assertion is masked.
             let masked = run(with(token_args.clone(), &["--json"]));
             let masked = masked.json().unwrap();
@@ -422,4 +429,34 @@ fn profile_keeps_the_key_certificate_and_ca_settings() {
             assert_eq!(shown["signing_key"], sb.file("sandbox-jwt", "key").as_str());
         }
     }
+}
+
+/// With endpoints given by hand and no issuer, a client assertion's aud falls back to the token
+/// endpoint, and the run says so on stderr; asking for the issuer then is an error that says why.
+#[test]
+fn without_an_issuer_the_assertion_names_the_token_endpoint_and_says_so() {
+    let sb = SandboxProcess::start();
+    let token_endpoint = format!("{}/token", sb.issuer());
+    let mut args: Vec<String> = vec!["token".into(), "client-credentials".into()];
+    args.extend(
+        sb.client_args("client_secret_jwt").into_iter().skip(2), // no --issuer
+    );
+    args.extend(["--token-endpoint".to_string(), token_endpoint.clone()]);
+    let out = run(with(args.clone(), &["--json", "--reveal-secrets"]));
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let decoded = &token_exchange_of(&doc)["decoded"]["client_assertion"];
+    assert_eq!(
+        decoded["claims"]["aud"].as_str(),
+        Some(token_endpoint.as_str())
+    );
+    assert!(
+        out.stderr
+            .contains("no issuer is known, so the client assertion's aud is the token endpoint"),
+        "{}",
+        out.stderr
+    );
+    let out = run(with(args, &["--assertion-audience", "issuer"]));
+    assert_eq!(out.code(), 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("the issuer"), "{}", out.stderr);
 }

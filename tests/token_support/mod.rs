@@ -179,6 +179,39 @@ pub fn jose_corpus(claims: &Value) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Encrypted tokens made by `jose` and Node's crypto (tests/token_support/jose_jwe.mjs) with
+/// `claims` as their payload: `{"cases": [{alg, enc, crv, zip, token, jwk}], "nested": {token,
+/// jwk, jwks}, "unsigned": {token, jwk}}`, `jwk` the recipient's private key. Fails when the
+/// npm test peers are missing (scripts/test.sh installs them).
+pub fn jose_jwe(claims: &Value) -> Value {
+    use std::io::Write;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        root.join("tests/sandbox_verify/node_modules/jose").is_dir(),
+        "tests/sandbox_verify/node_modules is missing: run `npm ci --prefix tests/sandbox_verify` (scripts/test.sh does)"
+    );
+    let mut child = std::process::Command::new("node")
+        .arg(root.join("tests/token_support/jose_jwe.mjs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node (Node.js 20+) runs the jose JWE maker");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&serde_json::to_vec(claims).unwrap())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "jose_jwe.mjs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Serves `doc` at `http://127.0.0.1:PORT/jwks` for the rest of the test; returns the URL.
 pub async fn serve_jwks(doc: Value) -> String {
     use axum::{Json, Router, routing::get};

@@ -137,7 +137,8 @@ pub struct ConnectionArgs {
     /// The client assertion's alg (default: the key's; HS256 for client_secret_jwt).
     #[arg(long, value_name = "ALG")]
     pub signing_alg: Option<JwsAlg>,
-    /// The client assertion's aud: token-endpoint (default), issuer, or a URL.
+    /// The client assertion's aud: issuer (default; the token endpoint when no issuer is
+    /// known, said on stderr), token-endpoint, or a URL.
     #[arg(long, value_name = "token-endpoint|issuer|URL")]
     pub assertion_audience: Option<AssertionAudience>,
     /// Mutual TLS: the client certificate (PEM file, with --client-key), or a stored key's name

@@ -87,6 +87,7 @@ pub fn summary_json(stored: &StoredKey) -> Value {
         "name": stored.name,
         "type": key.kind().to_string(),
         "kid": key.kid(),
+        "thumbprint": key.thumbprint(),
         "alg": key.default_alg().as_str(),
         "algorithms": key.algorithms().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "certificate": stored.certs.first().map(|c| json!({
@@ -104,7 +105,12 @@ fn print_summary(stored: &StoredKey, store: &KeyStore) {
     let mut out = crate::out::Stdout;
     let _ = writeln!(out, "name:       {}", stored.name);
     let _ = writeln!(out, "type:       {}", key.kind());
-    let _ = writeln!(out, "kid:        {} (RFC 7638 thumbprint)", key.kid());
+    if key.kid() == key.thumbprint() {
+        let _ = writeln!(out, "kid:        {} (RFC 7638 thumbprint)", key.kid());
+    } else {
+        let _ = writeln!(out, "kid:        {} (its JWK file's)", key.kid());
+        let _ = writeln!(out, "thumbprint: {} (RFC 7638)", key.thumbprint());
+    }
     let algs: Vec<&str> = key.algorithms().iter().map(|a| a.as_str()).collect();
     let _ = writeln!(
         out,

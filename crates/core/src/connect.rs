@@ -99,6 +99,10 @@ pub async fn connect(
             Err(e) => return Err(e),
         }
     }
+    if let Some(note) = crate::oauth::client_auth::assertion_audience_note(&config) {
+        session.emit(FlowEvent::Note(note.clone()));
+        notes.push(note);
+    }
     Ok(Connection {
         config,
         discovery: found,

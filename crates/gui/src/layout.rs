@@ -3,7 +3,12 @@
 //! side by side when wide, in fewer columns when medium, and one above the other in a single
 //! scroll area when narrow. Text boxes have capped heights and scroll
 //! ([`crate::exchange_view::capped_text_ui`]); the top bar wraps instead of overlapping. Also the
-//! keyboard focus ring drawn over whatever widget has focus.
+//! keyboard focus ring drawn over whatever widget has focus, and the focus given back to a
+//! menu's button when its menu closes.
+
+/// The smallest text the app draws, in points: 15 px at 150 % (a projector), where the
+/// back of the room still reads it.
+pub const MIN_TEXT_POINTS: f32 = 10.0;
 
 /// How much room a screen has, in points (after zoom).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,14 +51,38 @@ pub fn focus_ring_ui(ctx: &egui::Context) {
         egui::Order::Foreground,
         egui::Id::unique("focus_ring"),
     ));
-    painter
-        .with_clip_rect(resp.interact_rect.expand(4.0))
-        .rect_stroke(
-            resp.interact_rect.expand(2.0),
-            4.0,
-            egui::Stroke::new(2.0, visuals.selection.stroke.color),
-            egui::StrokeKind::Outside,
-        );
+    // Two rings, the text colour outside the selection colour: unlike any outline a widget
+    // draws for itself (a chosen answer, a selected tab), so only one thing looks focused.
+    let ring = resp.interact_rect.expand(2.0);
+    let painter = painter.with_clip_rect(resp.interact_rect.expand(6.0));
+    painter.rect_stroke(
+        ring,
+        4.0,
+        egui::Stroke::new(2.0, visuals.selection.stroke.color),
+        egui::StrokeKind::Outside,
+    );
+    painter.rect_stroke(
+        ring.expand(2.0),
+        5.0,
+        egui::Stroke::new(1.5, visuals.strong_text_color()),
+        egui::StrokeKind::Outside,
+    );
+}
+
+/// Gives a menu's button the keyboard's focus back when its menu closes (an item chosen,
+/// Escape, a click beside it): the focus was in the menu, which is gone, and would otherwise
+/// be nowhere. Given in the frame after the close: the click that closed it would take it
+/// away again in its own frame.
+pub fn refocus_after_menu(button: &egui::Response) {
+    let ctx = &button.ctx;
+    let open = egui::Popup::is_id_open(ctx, egui::Popup::default_response_id(button));
+    // (open last frame, closed last frame: give the focus now)
+    let key = button.id.with("menu_was_open");
+    let (was_open, give) = ctx.data(|d| d.get_temp::<(bool, bool)>(key).unwrap_or_default());
+    if give && !open && ctx.memory(|m| m.focused().is_none()) {
+        button.request_focus();
+    }
+    ctx.data_mut(|d| d.insert_temp(key, (open, was_open && !open)));
 }
 
 #[cfg(test)]

@@ -16,8 +16,11 @@ pub const MAX_TTL_SECS: u64 = 365 * 24 * 3600;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ClassroomSettings {
-    /// TCP port on 127.0.0.1; 0 picks a free one at each start.
+    /// TCP port on 127.0.0.1; 0 picks a free one at the next start, which is then kept here.
     pub port: u16,
+    /// `port` was picked by the sandbox, not typed: when another program holds it at a
+    /// later start, a free one is picked again instead of failing.
+    pub port_picked: bool,
     /// Access-token (and ID-token) lifetime, seconds.
     pub access_token_ttl: u64,
     /// Refresh-token lifetime, seconds.
@@ -35,6 +38,7 @@ impl Default for ClassroomSettings {
         let d = SandboxConfig::default();
         Self {
             port: d.port,
+            port_picked: false,
             access_token_ttl: d.access_token_ttl.as_secs(),
             refresh_token_ttl: d.refresh_token_ttl.as_secs(),
             code_ttl: d.code_ttl.as_secs(),

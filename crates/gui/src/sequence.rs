@@ -1,5 +1,7 @@
 //! The flow runner's sequence diagram: four lanes (user-agent, client, authorization server,
-//! resource server) and one arrow per step the engine reported, scaled to the width available.
+//! resource server) and one arrow per step the engine reported, scaled to the width available,
+//! each label wrapped onto as many lines as it needs (never cut). The presenter view shows it
+//! in a height of its own, following the current arrow ([`sequence_following_ui`]).
 //! An arrow that carries an exchange is clickable and opens it; the device grant's expected
 //! "keep waiting" answers are drawn as waits, not failures. In step mode the request about to
 //! be sent is drawn as a highlighted, dashed "next:" arrow ([`pending_arrows`]); its real arrow
@@ -245,51 +247,70 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
     out
 }
 
-/// One line of text cut to `max_width` with an ellipsis.
-fn one_line(
+/// Text laid out in at most `max_width`, wrapped onto as many rows as it needs (a diagram's
+/// label is read in full, never cut). A single line for the lane names.
+fn wrapped(
     painter: &egui::Painter,
     text: &str,
     font: FontId,
     color: Color32,
     max_width: f32,
+    max_rows: usize,
 ) -> std::sync::Arc<egui::Galley> {
     let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, color);
     job.wrap = egui::text::TextWrapping {
         max_width: max_width.max(10.0),
-        max_rows: 1,
-        break_anywhere: true,
+        max_rows,
+        break_anywhere: false,
         overflow_character: Some('…'),
     };
     painter.layout_job(job)
 }
 
-/// Paints the sequence diagram in the width available, `pending` (step mode's next request)
-/// highlighted after the arrows drawn so far, text and rows at `scale` (the presenter view's
-/// larger type); returns the exchange index of a clicked arrow.
-pub fn sequence_ui(
-    ui: &mut egui::Ui,
-    events: &[FlowEvent],
-    pending: &[Arrow],
+/// The diagram's measures at one width and type scale.
+struct Geometry {
+    width: f32,
+    lane_w: f32,
     scale: f32,
-) -> Option<usize> {
-    let mut rows = arrows(events);
-    rows.extend(pending.iter().cloned());
-    let width = ui.available_width().max(200.0);
-    // Narrow lanes get smaller text; every label is cut to the space it has.
-    let text_scale = (width / 720.0).clamp(0.75, 1.0) * scale;
-    let header_h = 34.0 * scale.min(1.1);
-    let row_h = 30.0 * scale;
-    let height = header_h + 12.0 + row_h * rows.len().max(1) as f32;
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
+    text_scale: f32,
+    header_h: f32,
+    row_h: f32,
+}
+
+impl Geometry {
+    fn of(ui: &egui::Ui, scale: f32) -> Self {
+        let width = ui.available_width().max(200.0);
+        Self {
+            width,
+            lane_w: width / LANES.len() as f32,
+            scale,
+            // Narrow lanes get smaller text (see `font`); labels wrap in the space they have.
+            text_scale: (width / 720.0).clamp(0.75, 1.0) * scale,
+            header_h: 34.0 * scale.min(1.1),
+            row_h: 30.0 * scale,
+        }
+    }
+
+    fn lane_x(&self, rect: Rect, i: usize) -> f32 {
+        rect.left() + self.lane_w * (i as f32 + 0.5)
+    }
+
+    fn font(&self) -> FontId {
+        // Never under 10 points (15 px at 150 %).
+        FontId::proportional((12.0 * self.text_scale).max(10.0))
+    }
+}
+
+/// The lane names, in boxes, with the start of each lane's line.
+fn lanes_header_ui(ui: &mut egui::Ui, g: &Geometry) {
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(g.width, g.header_h + 12.0), Sense::hover());
     let painter = ui.painter_at(rect);
     let v = ui.visuals().clone();
-    let lane_w = width / LANES.len() as f32;
-    let lane_x = |i: usize| rect.left() + lane_w * (i as f32 + 0.5);
-    let line = Stroke::new(1.0, v.weak_text_color());
     for (i, name) in LANES.iter().enumerate() {
+        let x = g.lane_x(rect, i);
         let head = Rect::from_center_size(
-            Pos2::new(lane_x(i), rect.top() + header_h / 2.0),
-            Vec2::new(lane_w - 16.0, header_h - 6.0),
+            Pos2::new(x, rect.top() + g.header_h / 2.0),
+            Vec2::new(g.lane_w - 16.0, g.header_h - 6.0),
         );
         painter.rect(
             head,
@@ -298,58 +319,99 @@ pub fn sequence_ui(
             Stroke::new(1.0, v.widgets.noninteractive.bg_stroke.color),
             egui::StrokeKind::Inside,
         );
-        let g = one_line(
+        let galley = wrapped(
             &painter,
             name,
             // Lane names grow less than the arrows' text: they must fit their lane.
-            FontId::proportional(13.0 * text_scale.min(1.1)),
+            FontId::proportional((13.0 * g.text_scale.min(1.1)).max(10.0)),
             v.strong_text_color(),
             head.width() - 6.0,
+            1,
         );
-        painter.galley(head.center() - g.size() / 2.0, g, v.strong_text_color());
+        painter.galley(
+            head.center() - galley.size() / 2.0,
+            galley,
+            v.strong_text_color(),
+        );
         painter.line_segment(
-            [
-                Pos2::new(lane_x(i), head.bottom()),
-                Pos2::new(lane_x(i), rect.bottom()),
-            ],
-            line,
+            [Pos2::new(x, head.bottom()), Pos2::new(x, rect.bottom())],
+            Stroke::new(1.0, v.weak_text_color()),
+        );
+    }
+}
+
+/// The arrows, one row each, as tall as its label needs. Returns the exchange index of a
+/// clicked arrow and the rectangle of the first highlighted (pending) row, else the last row.
+fn rows_ui(ui: &mut egui::Ui, g: &Geometry, rows: &[Arrow]) -> (Option<usize>, Option<Rect>) {
+    let v = ui.visuals().clone();
+    let font = g.font();
+    let painter = ui.painter().clone();
+    // Each label laid out first: its row is as tall as its wrapped text.
+    let galleys: Vec<_> = rows
+        .iter()
+        .map(|a| {
+            let color = arrow_color(&v, a);
+            let room = if a.from == a.to {
+                // A note: from its lane's dot to the diagram's right edge.
+                g.width - g.lane_w * (a.from as f32 + 0.5) - 10.0
+            } else {
+                // The label may run past the arrow's ends, inside the diagram.
+                (g.lane_w * (a.from.abs_diff(a.to) as f32 + 0.8)).min(g.width - 8.0)
+            };
+            (
+                color,
+                wrapped(&painter, &a.label, font.clone(), color, room, 4),
+            )
+        })
+        .collect();
+    let heights: Vec<f32> = galleys
+        .iter()
+        .map(|(_, gal)| g.row_h.max(gal.size().y + 14.0 * g.scale))
+        .collect();
+    let total: f32 = heights.iter().sum::<f32>().max(g.row_h);
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(g.width, total + 6.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    for i in 0..LANES.len() {
+        let x = g.lane_x(rect, i);
+        painter.line_segment(
+            [Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())],
+            Stroke::new(1.0, v.weak_text_color()),
+        );
+    }
+    if rows.is_empty() {
+        painter.text(
+            Pos2::new(rect.center().x, rect.top() + g.row_h / 2.0),
+            Align2::CENTER_CENTER,
+            "starting...",
+            FontId::proportional(12.0 * g.scale),
+            Color32::GRAY,
         );
     }
     let mut clicked = None;
-    for (k, a) in rows.iter().enumerate() {
-        let y = rect.top() + header_h + 12.0 + row_h * (k as f32 + 0.6);
-        let color = if a.pending {
-            v.selection.stroke.color
-        } else if a.error {
-            v.error_fg_color
-        } else if a.edited {
-            v.warn_fg_color
-        } else if a.exchange.is_some() {
-            v.hyperlink_color
-        } else {
-            v.text_color()
-        };
-        let font = FontId::proportional(12.0 * text_scale);
-        let row_rect = Rect::from_x_y_ranges(
-            rect.left()..=rect.right(),
-            (y - row_h * 0.6)..=(y + row_h * 0.4),
-        );
+    let mut current = None;
+    let mut top = rect.top();
+    for (k, (a, (color, galley))) in rows.iter().zip(galleys).enumerate() {
+        let row_rect = Rect::from_x_y_ranges(rect.left()..=rect.right(), top..=top + heights[k]);
+        top += heights[k];
+        // The arrow sits low in its row, its label above it.
+        let y = row_rect.bottom() - 10.0 * g.scale;
         if a.pending {
             // The next step: a band behind the row, so it shows from the back of the room.
             painter.rect_filled(row_rect, 4.0, v.selection.bg_fill.gamma_multiply(0.5));
+            current = current.or(Some(row_rect));
         }
         let hit = if a.from == a.to {
-            let x = lane_x(a.from);
-            painter.circle_filled(Pos2::new(x, y), 3.0 * scale, color);
-            let g = one_line(&painter, &a.label, font, color, rect.right() - x - 10.0);
-            let at = Pos2::new(x + 8.0, y - g.size().y / 2.0);
-            let hit = Rect::from_min_size(at, g.size())
+            let x = g.lane_x(rect, a.from);
+            let y = row_rect.center().y;
+            painter.circle_filled(Pos2::new(x, y), 3.0 * g.scale, color);
+            let at = Pos2::new(x + 8.0, y - galley.size().y / 2.0);
+            let hit = Rect::from_min_size(at, galley.size())
                 .union(Rect::from_center_size(Pos2::new(x, y), Vec2::splat(6.0)));
-            painter.galley(at, g, color);
+            painter.galley(at, galley, color);
             hit
         } else {
-            let (x0, x1) = (lane_x(a.from), lane_x(a.to));
-            let stroke = Stroke::new(1.6 * scale.max(1.0), color);
+            let (x0, x1) = (g.lane_x(rect, a.from), g.lane_x(rect, a.to));
+            let stroke = Stroke::new(1.6 * g.scale.max(1.0), color);
             if a.pending {
                 painter.extend(egui::Shape::dashed_line(
                     &[Pos2::new(x0, y), Pos2::new(x1, y)],
@@ -362,7 +424,7 @@ pub fn sequence_ui(
             }
             let dir = (x1 - x0).signum();
             let tip = Pos2::new(x1, y);
-            let (len, half) = (9.0 * scale, 4.5 * scale);
+            let (len, half) = (9.0 * g.scale, 4.5 * g.scale);
             painter.add(egui::Shape::convex_polygon(
                 vec![
                     tip,
@@ -372,19 +434,15 @@ pub fn sequence_ui(
                 color,
                 Stroke::NONE,
             ));
-            // The label may run past the arrow's ends, inside the diagram.
-            let span = ((x1 - x0).abs() + lane_w * 0.8).min(width - 8.0);
-            let g = one_line(&painter, &a.label, font, color, span);
+            let size = galley.size();
             let mid_x = ((x0 + x1) / 2.0).clamp(
-                rect.left() + g.size().x / 2.0 + 2.0,
-                rect.right() - g.size().x / 2.0 - 2.0,
+                rect.left() + size.x / 2.0 + 2.0,
+                rect.right() - size.x / 2.0 - 2.0,
             );
-            painter.galley(
-                Pos2::new(mid_x - g.size().x / 2.0, y - 3.0 - g.size().y),
-                g,
-                color,
-            );
-            Rect::from_x_y_ranges(x0.min(x1)..=x0.max(x1), (y - row_h * 0.55)..=(y + 4.0))
+            let at = Pos2::new(mid_x - size.x / 2.0, y - 3.0 - size.y);
+            painter.galley(at, galley, color);
+            Rect::from_x_y_ranges(x0.min(x1)..=x0.max(x1), (y - 3.0 - size.y)..=(y + 4.0))
+                .union(Rect::from_min_size(at, size))
         };
         if let Some(ex) = a.exchange {
             let resp = ui
@@ -399,17 +457,84 @@ pub fn sequence_ui(
             let resp = ui.interact(hit, egui::Id::unique(("seq_arrow", k)), Sense::hover());
             resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &a.label));
         }
+        if k + 1 == rows.len() {
+            current = current.or(Some(row_rect));
+        }
     }
-    if rows.is_empty() {
-        painter.text(
-            Pos2::new(rect.center().x, rect.top() + header_h + 20.0),
-            Align2::CENTER_CENTER,
-            "starting...",
-            FontId::proportional(12.0 * scale),
-            Color32::GRAY,
-        );
+    (clicked, current)
+}
+
+fn arrow_color(v: &egui::Visuals, a: &Arrow) -> Color32 {
+    if a.pending {
+        v.selection.stroke.color
+    } else if a.error {
+        v.error_fg_color
+    } else if a.edited {
+        v.warn_fg_color
+    } else if a.exchange.is_some() {
+        v.hyperlink_color
+    } else {
+        v.text_color()
     }
-    clicked
+}
+
+/// Paints the sequence diagram in the width available, `pending` (step mode's next request)
+/// highlighted after the arrows drawn so far, text and rows at `scale` (the presenter view's
+/// larger type); returns the exchange index of a clicked arrow.
+pub fn sequence_ui(
+    ui: &mut egui::Ui,
+    events: &[FlowEvent],
+    pending: &[Arrow],
+    scale: f32,
+) -> Option<usize> {
+    let mut rows = arrows(events);
+    rows.extend(pending.iter().cloned());
+    let g = Geometry::of(ui, scale);
+    ui.scope(|ui| {
+        ui.spacing_mut().item_spacing.y = 0.0;
+        lanes_header_ui(ui, &g);
+        rows_ui(ui, &g, &rows).0
+    })
+    .inner
+}
+
+/// The diagram in at most `max_height`, its lane names always shown and its arrows scrolled so
+/// that the current one (step mode's next request, else the last) is in view: the presenter
+/// view, where the explanation and the request share the screen with it. It follows the run:
+/// each new arrow scrolls it again; in between, the user may scroll it.
+pub fn sequence_following_ui(
+    ui: &mut egui::Ui,
+    events: &[FlowEvent],
+    pending: &[Arrow],
+    scale: f32,
+    max_height: f32,
+) -> Option<usize> {
+    let mut rows = arrows(events);
+    rows.extend(pending.iter().cloned());
+    let g = Geometry::of(ui, scale);
+    let seen_id = ui.scope_id().with("sequence_rows_seen");
+    let shape = (rows.len(), rows.iter().position(|a| a.pending));
+    let seen = ui.data(|d| d.get_temp::<(usize, Option<usize>)>(seen_id));
+    ui.scope(|ui| {
+        ui.spacing_mut().item_spacing.y = 0.0;
+        lanes_header_ui(ui, &g);
+        egui::ScrollArea::vertical()
+            .id_salt("sequence_following")
+            .max_height((max_height - g.header_h - 12.0).max(g.row_h))
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                let (clicked, current) = rows_ui(ui, &g, &rows);
+                if seen != Some(shape)
+                    && let Some(r) = current
+                {
+                    ui.scroll_to_rect(r, Some(egui::Align::Center));
+                    ui.data_mut(|d| d.insert_temp(seen_id, shape));
+                }
+                clicked
+            })
+            .inner
+    })
+    .inner
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 //! `authorize: URL` for an external driver (`--no-browser`), and waits for the browser to come
 //! back to one shared listener on 127.0.0.1 (answers are told apart by their `state`); a
 //! window that shows what the run waits for hears each wait start and end ([`Wait`]: the URL,
-//! whether the browser opened, the limit). Tests implement the trait with their scripted
+//! whether the browser opened, the limit). A probe's redirect variant (another port, another
+//! loopback host) gets a listener of its own before the user is asked to log in, or is ended
+//! at once with the reason it cannot come back ([`AuthorizeDriver::listen_at`]). Tests implement the trait with their scripted
 //! browser, which drives the provider's login page.
 
 use std::collections::HashMap;
@@ -40,6 +42,9 @@ pub enum Landing {
 /// A future the driver returns.
 pub type DriverFuture<'a> = Pin<Box<dyn Future<Output = Result<Landing, FlowError>> + Send + 'a>>;
 
+/// A future that says whether a landing can come back (`Err`: why not).
+pub type ListenFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
 /// Takes a user through an authorization request.
 pub trait AuthorizeDriver: Send + Sync {
     /// Short name for the plan ("system browser", "sandbox auto-approve", ...).
@@ -53,6 +58,13 @@ pub trait AuthorizeDriver: Send + Sync {
     /// Visits `url` as the user's browser would, and says where it ended. Exchanges made
     /// through `session` are the probe's evidence.
     fn visit<'a>(&'a self, session: &'a mut Session, url: &'a Url) -> DriverFuture<'a>;
+    /// Makes sure a browser sent to `landing` (a redirect URI variant: another port, another
+    /// loopback host) can come back: a listener there, or the reason there cannot be one, said
+    /// before the user is asked to log in (never a login-timeout wait for a landing nobody
+    /// hears). Drivers that see the redirect themselves need nothing.
+    fn listen_at<'a>(&'a self, _landing: &'a Url) -> ListenFuture<'a> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// GETs `url` once, with no cookies, recorded in `session`: the first look of every probe (a
@@ -164,6 +176,10 @@ pub struct Loopback {
     waits: Option<WaitObserver>,
     name: Option<&'static str>,
     _task: tokio::task::JoinHandle<()>,
+    /// The addresses listened on (the redirect URI's, then each variant's a probe sent), and
+    /// the accept loops of the variants' listeners (ended with the driver).
+    listening: Mutex<Vec<(std::net::IpAddr, u16)>>,
+    extra: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Loopback {
@@ -214,7 +230,68 @@ impl Loopback {
             waits: None,
             name: None,
             _task: task,
+            listening: Mutex::new(vec![(ip, real)]),
+            extra: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Listens at `landing` too (see [`AuthorizeDriver::listen_at`]).
+    async fn listen_also(&self, landing: &Url) -> Result<(), String> {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        if landing.scheme() != "http" {
+            return Err(format!(
+                "grantscope's listener speaks plain http; a browser sent to {}:// cannot come back to it",
+                grantscope_core::text::inert(landing.scheme())
+            ));
+        }
+        let port = landing.port_or_known_default().unwrap_or(80);
+        let (ips, any_will_do): (Vec<IpAddr>, bool) = match landing.host() {
+            Some(url::Host::Ipv4(a)) if a.is_loopback() => (vec![a.into()], false),
+            Some(url::Host::Ipv6(a)) if a.is_loopback() => (vec![a.into()], false),
+            // A browser may try either address for localhost: both, where they can be had.
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => (
+                vec![Ipv4Addr::LOCALHOST.into(), Ipv6Addr::LOCALHOST.into()],
+                true,
+            ),
+            _ => {
+                return Err(format!(
+                    "{} is not a loopback address: grantscope cannot listen there",
+                    grantscope_core::text::inert(landing.host_str().unwrap_or(""))
+                ));
+            }
+        };
+        let mut bound = 0;
+        let mut failures = Vec::new();
+        for ip in ips {
+            let known = self
+                .listening
+                .lock()
+                .map(|l| l.contains(&(ip, port)))
+                .unwrap_or(false);
+            if known {
+                bound += 1;
+                continue;
+            }
+            match TcpListener::bind((ip, port)).await {
+                Ok(listener) => {
+                    let task =
+                        tokio::spawn(accept_loop(listener, landing.clone(), self.waiters.clone()));
+                    if let Ok(mut l) = self.listening.lock() {
+                        l.push((ip, port));
+                    }
+                    if let Ok(mut e) = self.extra.lock() {
+                        e.push(task);
+                    }
+                    bound += 1;
+                }
+                Err(e) => failures.push(format!("cannot listen on {ip} port {port}: {e}")),
+            }
+        }
+        if failures.is_empty() || (any_will_do && bound > 0) {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
+        }
     }
 
     /// Tells `observer` when each visit starts and ends waiting (the desktop app's Probes
@@ -240,6 +317,11 @@ impl Loopback {
 impl Drop for Loopback {
     fn drop(&mut self) {
         self._task.abort();
+        if let Ok(extra) = self.extra.lock() {
+            for task in extra.iter() {
+                task.abort();
+            }
+        }
     }
 }
 
@@ -259,6 +341,9 @@ impl AuthorizeDriver for Loopback {
     }
     fn redirect_uri(&self) -> Option<Url> {
         Some(self.redirect_uri.clone())
+    }
+    fn listen_at<'a>(&'a self, landing: &'a Url) -> ListenFuture<'a> {
+        Box::pin(self.listen_also(landing))
     }
     fn visit<'a>(&'a self, _session: &'a mut Session, url: &'a Url) -> DriverFuture<'a> {
         Box::pin(async move {

@@ -42,7 +42,8 @@ fn member(jwk: &Value, name: &str) -> Result<Vec<u8>, KeyError> {
         .map_err(|e| KeyError::Invalid(format!("JWK member {name:?} is not base64url: {e}")))
 }
 
-/// Reads a private JWK (RSA with CRT members, EC P-256/384/521, or OKP Ed25519).
+/// Reads a private JWK (RSA with CRT members, EC P-256/384/521, or OKP Ed25519); its `kid`,
+/// when it has one, is kept as the key's.
 pub fn private_key_from_jwk(jwk: &Value) -> Result<PrivateKey, KeyError> {
     let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or("");
     let der: Vec<u8> = match kty {
@@ -122,7 +123,12 @@ pub fn private_key_from_jwk(jwk: &Value) -> Result<PrivateKey, KeyError> {
             )));
         }
     };
-    PrivateKey::from_pkcs8_der(&der)
+    // A `kid` of the file's own is the one the key goes by (a server registered it so).
+    let key = PrivateKey::from_pkcs8_der(&der)?;
+    Ok(match jwk.get("kid").and_then(Value::as_str) {
+        Some(kid) => key.with_kid(kid),
+        None => key,
+    })
 }
 
 #[cfg(test)]
@@ -189,6 +195,16 @@ mod tests {
         });
         let key = private_key_from_json(&json!({ "keys": [ed] }).to_string()).unwrap();
         assert_eq!(key.kid(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+        // A kid of the file's own wins over the thumbprint, which stays known (DPoP's jkt).
+        let mut named = ed.clone();
+        named["kid"] = json!("registered-1");
+        let key = private_key_from_jwk(&named).unwrap();
+        assert_eq!(key.kid(), "registered-1");
+        assert_eq!(
+            key.thumbprint(),
+            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
+        assert_eq!(key.public_jwk()["kid"], "registered-1");
         // A public JWK cannot sign.
         let public = json!({ "kty": "OKP", "crv": "Ed25519", "x": ed["x"] });
         assert!(private_key_from_jwk(&public).is_err());

@@ -136,7 +136,10 @@ enum Pair {
 pub struct PrivateKey {
     pair: Pair,
     pkcs8: Vec<u8>,
+    /// The `kid` it goes by: the one its JWK file gave, else its thumbprint.
     kid: String,
+    /// The RFC 7638 thumbprint (DPoP's `jkt`, whatever the `kid`).
+    thumbprint: String,
 }
 
 impl fmt::Debug for PrivateKey {
@@ -208,8 +211,10 @@ impl PrivateKey {
             pair,
             pkcs8,
             kid: String::new(),
+            thumbprint: String::new(),
         };
-        key.kid = thumbprint(&key.public_jwk_members())?;
+        key.thumbprint = thumbprint(&key.public_jwk_members())?;
+        key.kid = key.thumbprint.clone();
         Ok(key)
     }
 
@@ -271,9 +276,24 @@ impl PrivateKey {
         }
     }
 
-    /// The RFC 7638 thumbprint of the public key, used as its `kid`.
+    /// The `kid` the key goes by: the one its JWK file gave (a server may have registered the
+    /// key under it), else its RFC 7638 thumbprint. The first `kid` wins.
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    /// The RFC 7638 thumbprint of the public key (what `cnf.jkt` and `dpop_jkt` carry).
+    pub fn thumbprint(&self) -> &str {
+        &self.thumbprint
+    }
+
+    /// The key under a `kid` of its own (a JWK file's); an empty one keeps the thumbprint.
+    pub fn with_kid(mut self, kid: &str) -> Self {
+        let kid = kid.trim();
+        if !kid.is_empty() {
+            self.kid = kid.to_owned();
+        }
+        self
     }
 
     /// The algorithm this key signs with unless told otherwise.

@@ -13,6 +13,8 @@ use crate::private_file::{create_private_dir as create_dir_0700, write_private};
 
 const KEY_SUFFIX: &str = ".key.pem";
 const CERT_SUFFIX: &str = ".cert.pem";
+/// A key's own `kid` (from the JWK file it was imported from), when not its thumbprint.
+const KID_SUFFIX: &str = ".kid";
 
 /// A key with its name and its certificate chain (leaf first), if any.
 #[derive(Debug)]
@@ -124,6 +126,10 @@ impl KeyStore {
         self.dir.join(format!("{name}{CERT_SUFFIX}"))
     }
 
+    fn kid_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}{KID_SUFFIX}"))
+    }
+
     /// The names of the stored keys, sorted.
     pub fn list(&self) -> Result<Vec<String>, KeyError> {
         let entries = match fs::read_dir(&self.dir) {
@@ -176,8 +182,11 @@ impl KeyStore {
                 });
             }
         };
-        let key = PrivateKey::from_pem(&text)
+        let mut key = PrivateKey::from_pem(&text)
             .map_err(|e| KeyError::Invalid(format!("{}: {e}", path.display())))?;
+        if let Ok(kid) = fs::read_to_string(self.kid_path(name)) {
+            key = key.with_kid(kid.lines().next().unwrap_or(""));
+        }
         let certs = match fs::read_to_string(self.cert_path(name)) {
             Ok(text) => Certificate::all_from_pem(&text)?,
             Err(_) => Vec::new(),
@@ -231,6 +240,11 @@ impl KeyStore {
             let pem: String = certs.iter().map(Certificate::pem).collect();
             write(self.cert_path(name), &pem)?;
         }
+        if key.kid() == key.thumbprint() {
+            let _ = fs::remove_file(self.kid_path(name));
+        } else {
+            write(self.kid_path(name), &format!("{}\n", key.kid()))?;
+        }
         write(self.key_path(name), &key.reveal_pkcs8_pem())?;
         Ok(())
     }
@@ -259,6 +273,7 @@ impl KeyStore {
             source,
         })?;
         let _ = fs::remove_file(self.cert_path(name));
+        let _ = fs::remove_file(self.kid_path(name));
         Ok(())
     }
 }
@@ -314,6 +329,30 @@ mod tests {
         store.delete("mine").unwrap();
         assert!(matches!(store.load("mine"), Err(KeyError::NotFound { .. })));
         assert_eq!(store.list().unwrap(), vec!["copy"]);
+    }
+
+    #[test]
+    fn a_jwk_files_kid_survives_import_and_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(dir.path().join("keys"));
+        // RFC 8037 Appendix A.1's Ed25519 key, registered under a kid of its own.
+        let file = dir.path().join("client.jwk");
+        let jwk = serde_json::json!({
+            "kty": "OKP", "crv": "Ed25519", "kid": "registered-1",
+            "d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+        });
+        fs::write(&file, jwk.to_string()).unwrap();
+        assert_eq!(read_key_file(&file).unwrap().key.kid(), "registered-1");
+        store.import("client", &file).unwrap();
+        let loaded = store.load("client").unwrap();
+        assert_eq!(loaded.key.kid(), "registered-1");
+        assert_eq!(
+            loaded.key.thumbprint(),
+            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
+        store.delete("client").unwrap();
+        assert!(!store.kid_path("client").exists(), "deleted with its key");
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! §9 `private_key_jwt` and `client_secret_jwt`) and JWT-bearer grant assertions (RFC 7523
 //! §2.1) built from claims with the gaps filled in.
 //!
-//! A client assertion has `iss` = `sub` = the client id, `aud` (the token endpoint by default;
-//! the issuer or any URL on request, as providers differ), a fresh `jti` from the CSPRNG, `iat`
-//! and `exp` at most five minutes later; the header carries `alg` (from the key, or as asked)
-//! and, for a private key, `kid` (its RFC 7638 thumbprint).
+//! A client assertion has `iss` = `sub` = the client id, `aud` (the issuer by default, as RFC
+//! 7523bis and FAPI 2.0 ask since the audience-injection attacks of 2025 (CVE-2025-27370/27371);
+//! the token endpoint when no issuer is known, or on request; any URL on request), a fresh
+//! `jti` from the CSPRNG, `iat` and `exp` at most five minutes later; the header carries `alg`
+//! (from the key, or as asked) and, for a private key, `kid` (its JWK file's, else its RFC 7638
+//! thumbprint).
 
 use std::fmt;
 use std::str::FromStr;
@@ -29,10 +31,10 @@ pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-
 /// Which `aud` a client assertion names.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AssertionAudience {
-    /// The token endpoint URL (RFC 7523 §3 item 3; what most providers want).
-    #[default]
+    /// The token endpoint URL (RFC 7523 §3 item 3; what older providers want).
     TokenEndpoint,
-    /// The issuer identifier (what some providers and FAPI 2.0 want).
+    /// The issuer identifier (RFC 7523bis, FAPI 2.0; the default).
+    #[default]
     Issuer,
     /// Any value.
     Url(String),

@@ -221,7 +221,8 @@ pub struct AuthSettings {
     /// The assertion's `alg` (default: the key's; HS256 for `client_secret_jwt`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_alg: Option<crate::keys::JwsAlg>,
-    /// The client assertion's `aud`: token-endpoint (default), issuer, or a URL.
+    /// The client assertion's `aud`: issuer (default; the token endpoint when no issuer is
+    /// known), token-endpoint, or a URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assertion_audience: Option<assertion::AssertionAudience>,
 }
@@ -241,21 +242,41 @@ pub fn signing_key(cfg: &ClientConfig) -> Result<StoredKey, FlowError> {
     resolved.map_err(|e| FlowError::Config(format!("signing key: {e}")))
 }
 
+/// What a configuration's assertions name as `aud`: the audience asked for, else the issuer,
+/// else (no issuer known: endpoints given by hand) the token endpoint — `endpoint` when even
+/// that is unknown. An issuer asked for by name but unknown is an error.
+pub fn assertion_audience(cfg: &ClientConfig, endpoint: &Url) -> Result<String, FlowError> {
+    let token = Some(cfg.endpoints.token_endpoint.as_ref().unwrap_or(endpoint));
+    let chosen = match (&cfg.auth.assertion_audience, &cfg.endpoints.issuer) {
+        (Some(a), _) => a.clone(),
+        (None, Some(_)) => assertion::AssertionAudience::Issuer,
+        (None, None) => assertion::AssertionAudience::TokenEndpoint,
+    };
+    chosen
+        .resolve(token, cfg.endpoints.issuer.as_ref())
+        .map_err(|e| FlowError::Config(e.to_string()))
+}
+
+/// Why the assertions of `cfg` name the token endpoint although the default is the issuer, for
+/// the connection's notes; `None` when they name what was asked or the issuer.
+pub fn assertion_audience_note(cfg: &ClientConfig) -> Option<String> {
+    let signs = matches!(
+        cfg.effective_auth_method(),
+        AuthMethod::PrivateKeyJwt | AuthMethod::ClientSecretJwt
+    );
+    (signs && cfg.auth.assertion_audience.is_none() && cfg.endpoints.issuer.is_none()).then(|| {
+        "note: no issuer is known, so the client assertion's aud is the token endpoint (the \
+         default is the issuer: give --issuer, or --assertion-audience)"
+            .to_owned()
+    })
+}
+
 /// Builds the client assertion for a request to `endpoint` (RFC 7523 §2.2).
 pub fn client_assertion_for(
     cfg: &ClientConfig,
     endpoint: &Url,
 ) -> Result<assertion::SignedAssertion, FlowError> {
-    let aud = cfg
-        .auth
-        .assertion_audience
-        .clone()
-        .unwrap_or_default()
-        .resolve(
-            Some(cfg.endpoints.token_endpoint.as_ref().unwrap_or(endpoint)),
-            cfg.endpoints.issuer.as_ref(),
-        )
-        .map_err(|e| FlowError::Config(e.to_string()))?;
+    let aud = assertion_audience(cfg, endpoint)?;
     let spec = assertion::ClientAssertionSpec {
         client_id: &cfg.client_id,
         audience: aud,

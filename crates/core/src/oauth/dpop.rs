@@ -62,7 +62,7 @@ impl DpopKey {
 
     /// The key's RFC 7638 thumbprint: what `cnf.jkt` of a bound token and `dpop_jkt` carry.
     pub fn jkt(&self) -> String {
-        self.key.kid().to_string()
+        self.key.thumbprint().to_string()
     }
 
     /// A proof for one request: `typ: dpop+jwt`, the public `jwk`, a fresh `jti`, `htm`,

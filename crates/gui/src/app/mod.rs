@@ -8,6 +8,7 @@ use std::path::PathBuf;
 mod events;
 
 use crate::bench::Bench;
+use crate::calm_start::CalmStart;
 use crate::classroom::{Classroom, Outcome, SandboxMsg, SandboxState};
 use crate::flow::{FlowCommand, FlowMsg, FlowScreen, grant_kind};
 use crate::handoff::InspectRequest;
@@ -133,6 +134,8 @@ pub struct GrantscopeApp {
     first_listing_done: bool,
     /// Frames drawn so far (up to 2): the stores are read from the second one on.
     frames: u8,
+    /// No tooltip or animation under a pointer that only rests where the window opened.
+    calm: CalmStart,
     bench: Bench,
 }
 
@@ -157,6 +160,13 @@ impl GrantscopeApp {
         // Dimmed text readable in the light theme (egui's default fades it to low contrast).
         ctx.style_mut_of(egui::Theme::Light, |s| {
             s.visuals.weak_text_color = Some(egui::Color32::from_gray(88));
+        });
+        // No text under 14 px at 150 % (a projector): egui's small style is 9 points.
+        ctx.all_styles_mut(|s| {
+            s.text_styles.insert(
+                egui::TextStyle::Small,
+                egui::FontId::proportional(crate::layout::MIN_TEXT_POINTS),
+            );
         });
         let worker = Worker::new(
             ctx.clone(),
@@ -200,6 +210,7 @@ impl GrantscopeApp {
             notice: None,
             first_listing_done: false,
             frames: 0,
+            calm: CalmStart::hold(ctx),
             bench: Bench::default(),
             options,
         })
@@ -428,6 +439,11 @@ impl GrantscopeApp {
             Event::Sandbox(msg) => match self.classroom.on_message(msg) {
                 Outcome::Started => {
                     self.notice = None;
+                    // The same port at the next restart and launch; the screens follow it now.
+                    self.classroom.remember_port(&mut self.settings.classroom);
+                    if let Some(issuer) = self.sandbox_issuer() {
+                        self.flow.sandbox_moved(&issuer);
+                    }
                     if let Some(c) = self.flow.sandbox_started(true) {
                         self.carry_out(Command::Flow(c));
                     }
@@ -517,6 +533,7 @@ impl GrantscopeApp {
                 WizardCommand::RunGrant(grant) => {
                     if let Some(kind) = grant_kind(grant) {
                         self.prefill_flow(kind);
+                        self.flow.focus_run();
                     }
                 }
                 WizardCommand::OpenProbes(grant) => self.probes.choose_for(grant),
@@ -594,17 +611,19 @@ impl GrantscopeApp {
                     .clone()
                     .unwrap_or_else(|| "none".into());
                 let mut chosen = None;
-                ui.menu_button(format!("Profile: {active}"), |ui| {
-                    ui.label(egui::RichText::new("The profile every screen uses").weak());
-                    for p in self.profiles.profiles() {
-                        if ui.selectable_label(p.name == active, &p.name).clicked() {
-                            chosen = Some(p.name.clone());
-                            ui.close();
+                let profile_menu = ui
+                    .menu_button(format!("Profile: {active}"), |ui| {
+                        ui.label(egui::RichText::new("The profile every screen uses").weak());
+                        for p in self.profiles.profiles() {
+                            if ui.selectable_label(p.name == active, &p.name).clicked() {
+                                chosen = Some(p.name.clone());
+                                ui.close();
+                            }
                         }
-                    }
-                })
-                .response
-                .on_hover_text("The active profile: the flow runner and the inspector use it");
+                    })
+                    .response
+                    .on_hover_text("The active profile: the flow runner and the inspector use it");
+                crate::layout::refocus_after_menu(&profile_menu);
                 if let Some(name) = chosen {
                     self.use_profile(name);
                 }
@@ -631,21 +650,23 @@ impl GrantscopeApp {
                         }
                     }
                 }
-                ui.menu_button(format!("View {:.0}%", self.settings.zoom * 100.0), |ui| {
-                    ui.label(egui::RichText::new("Zoom").strong());
-                    for z in ZOOM_LEVELS {
-                        let label = format!("{:.0}%", z * 100.0);
-                        ui.selectable_value(&mut self.settings.zoom, z, label);
-                    }
-                    ui.separator();
-                    ui.label(egui::RichText::new("Theme").strong());
-                    let t = &mut self.settings.theme;
-                    ui.selectable_value(t, ThemeChoice::System, "System");
-                    ui.selectable_value(t, ThemeChoice::Light, "Light");
-                    ui.selectable_value(t, ThemeChoice::Dark, "Dark");
-                })
-                .response
-                .on_hover_text("Zoom (also Ctrl +/-) and theme");
+                let view_menu = ui
+                    .menu_button(format!("View {:.0}%", self.settings.zoom * 100.0), |ui| {
+                        ui.label(egui::RichText::new("Zoom").strong());
+                        for z in ZOOM_LEVELS {
+                            let label = format!("{:.0}%", z * 100.0);
+                            ui.selectable_value(&mut self.settings.zoom, z, label);
+                        }
+                        ui.separator();
+                        ui.label(egui::RichText::new("Theme").strong());
+                        let t = &mut self.settings.theme;
+                        ui.selectable_value(t, ThemeChoice::System, "System");
+                        ui.selectable_value(t, ThemeChoice::Light, "Light");
+                        ui.selectable_value(t, ThemeChoice::Dark, "Dark");
+                    })
+                    .response
+                    .on_hover_text("Zoom (also Ctrl +/-) and theme");
+                crate::layout::refocus_after_menu(&view_menu);
             });
             if let Some(notice) = self.notice.clone() {
                 ui.horizontal_wrapped(|ui| {
@@ -662,6 +683,7 @@ impl GrantscopeApp {
 impl eframe::App for GrantscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.bench.start_of_frame();
+        self.calm.before_frame(ctx);
         if self.frames == 1 {
             // The first frame is on screen: now read the profiles and the kept history.
             let jobs = self.profiles_jobs();
@@ -681,6 +703,8 @@ impl eframe::App for GrantscopeApp {
         if self.classroom.banner_ui(ui) {
             self.carry_out(Command::Show(Screen::Classroom));
         }
+        // Windows (Probes) stay below the top bar and the banner.
+        let below_bar = ui.available_rect_before_wrap();
         let now = grantscope_core::timefmt::now_unix();
         let command = match self.settings.screen {
             Screen::Wizard => wizard_ui(ui, &mut self.settings.wizard).map(Command::Wizard),
@@ -740,7 +764,7 @@ impl eframe::App for GrantscopeApp {
         let jobs = self.probes_jobs();
         let active = self.settings.active_profile.clone();
         self.probes
-            .window(ui.ctx(), &jobs, &profiles, active.as_deref());
+            .window(ui.ctx(), &jobs, &profiles, active.as_deref(), below_bar);
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);
         }

@@ -52,6 +52,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Draft {
     port: String,
+    /// The port the sandbox picked itself (kept while the field shows it).
+    picked: Option<u16>,
     access: String,
     refresh: String,
     code: String,
@@ -63,6 +65,7 @@ impl Draft {
     fn from_settings(s: &ClassroomSettings) -> Self {
         Self {
             port: s.port.to_string(),
+            picked: s.port_picked.then_some(s.port),
             access: s.access_token_ttl.to_string(),
             refresh: s.refresh_token_ttl.to_string(),
             code: s.code_ttl.to_string(),
@@ -97,6 +100,7 @@ impl Draft {
         };
         Ok(ClassroomSettings {
             port,
+            port_picked: port != 0 && self.picked == Some(port),
             access_token_ttl: ttl("Access-token lifetime", &self.access)?,
             refresh_token_ttl: ttl("Refresh-token lifetime", &self.refresh)?,
             code_ttl: ttl("Code lifetime", &self.code)?,
@@ -189,19 +193,40 @@ impl Classroom {
         self.message = None;
         let old = self.handle.take();
         let config = settings.config(self.key_dir.clone());
+        let picked = settings.port_picked;
         jobs.spawn(async move {
             if let Some(old) = old
                 && let Err(e) = old.shutdown().await
             {
                 return SandboxMsg::Started(Err(format!("the running sandbox did not stop: {e}")));
             }
-            SandboxMsg::Started(
-                grantscope_sandbox::start(config)
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| e.to_string()),
-            )
+            let mut started = grantscope_sandbox::start(config.clone()).await;
+            if started.is_err() && picked {
+                // The port it picked last time is taken now: it picks another.
+                started = grantscope_sandbox::start(SandboxConfig { port: 0, ..config }).await;
+            }
+            SandboxMsg::Started(started.map(Box::new).map_err(|e| e.to_string()))
         });
+    }
+
+    /// Remembers the port the running sandbox got when its settings let it pick one (0), so
+    /// that a restart, and the next launch, serve on the same address; the form's Port field
+    /// then shows the port in use. A port chosen by hand is kept as it is.
+    pub fn remember_port(&mut self, settings: &mut ClassroomSettings) {
+        let Some(port) = self.handle.as_ref().map(|h| h.port()) else {
+            return;
+        };
+        let picks = settings.port == 0 || settings.port_picked;
+        if !picks || port == 0 || port == settings.port {
+            return;
+        }
+        // The field follows unless the user has typed another port meanwhile.
+        if self.draft.port.trim().parse::<u16>().ok() == Some(settings.port) {
+            self.draft.port = port.to_string();
+            self.draft.picked = Some(port);
+        }
+        settings.port = port;
+        settings.port_picked = true;
     }
 
     /// Stops the sandbox on the worker.
@@ -549,10 +574,13 @@ impl Classroom {
                 ui.indent(switch.name, |ui| {
                     ui.label(switch.explanation);
                     if !switch.probes.is_empty() {
+                        // Body size: the class reads it from the back of the room.
                         ui.label(
-                            egui::RichText::new(format!("probes: {}", switch.probes.join(", ")))
-                                .weak()
-                                .small(),
+                            egui::RichText::new(format!(
+                                "caught by the probes: {}",
+                                switch.probes.join(", ")
+                            ))
+                            .weak(),
                         );
                     }
                 });
@@ -572,6 +600,7 @@ mod tests {
     fn settings_become_the_sandbox_configuration() {
         let s = ClassroomSettings {
             port: 9123,
+            port_picked: false,
             access_token_ttl: 30,
             refresh_token_ttl: 600,
             code_ttl: 20,

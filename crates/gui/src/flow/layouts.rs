@@ -66,44 +66,82 @@ impl FlowScreen {
         command
     }
 
-    /// The presenter view: no form (set it up in the normal view), the run controls, the
-    /// pending step's explanation and the diagram in larger type.
+    /// The presenter view: no form (set it up in the normal view), the run controls, and in
+    /// larger type the pending step's explanation, the diagram (following the step, its
+    /// current arrows in view) and the request, all three on the screen at once, each
+    /// scrolling in its own share of the height (a 1024×768 projector at 150 % has 512 points).
     pub(super) fn presenter_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
         let mut command = None;
         self.pinned_ui(ui);
+        let paused = self.run.as_ref().is_some_and(|r| self.step.waits(r.id));
         egui::CentralPanel::default().show(ui, |ui| {
+            if !paused {
+                egui::ScrollArea::vertical()
+                    .id_salt("flow_presenter")
+                    .show(ui, |ui| {
+                        command = self.presenter_head_ui(ui);
+                        ui.separator();
+                        if let Some(c) = self.run_ui(ui) {
+                            command = Some(c);
+                        }
+                    });
+                return;
+            }
+            command = self.presenter_head_ui(ui);
+            let total = ui.available_height();
             egui::ScrollArea::vertical()
-                .id_salt("flow_presenter")
-                .show(ui, |ui| {
-                    ui.label(
-                        egui::RichText::new(format!(
-                            "{}, {}",
-                            self.grant.title(),
-                            self.profile.name
-                        ))
-                        .strong(),
-                    );
-                    command = self.run_row_ui(ui, false);
-                    if self.run.is_none() {
-                        ui.label(
-                            egui::RichText::new(format!(
-                                "The form is hidden in the presenter view: {} or \"Presenter \
-                                 view\" brings it back.",
-                                step::PRESENTER_KEY.name()
-                            ))
-                            .weak(),
-                        );
-                    }
-                    if let Some(e) = &self.form_error {
-                        ui.colored_label(ui.visuals().error_fg_color, e);
-                    }
-                    ui.separator();
-                    self.step_card_ui(ui);
-                    if let Some(c) = self.run_ui(ui) {
-                        command = Some(c);
-                    }
-                });
+                .id_salt("presenter_explanation")
+                .max_height(total * 0.36)
+                .auto_shrink([false, true])
+                .show(ui, |ui| self.step_card_ui(ui));
+            let pending = self.step.pending_arrows();
+            let scale = self.step.scale();
+            if let Some(run) = self.run.as_mut()
+                && let Some(clicked) = crate::sequence::sequence_following_ui(
+                    ui,
+                    &run.events,
+                    &pending,
+                    scale,
+                    total * 0.34,
+                )
+                && !run.open.remove(&clicked)
+            {
+                run.open.insert(clicked);
+            }
+            ui.add_space(4.0);
+            let reveal = self.reveal;
+            egui::ScrollArea::vertical()
+                .id_salt("presenter_request")
+                .auto_shrink([false, false])
+                .show(ui, |ui| self.step.request_card_ui(ui, reveal));
         });
+        command
+    }
+
+    /// The presenter view's first lines: what runs against what, Run and the toggles, and
+    /// what is wrong with the form.
+    fn presenter_head_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
+        let mut command = None;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                egui::RichText::new(format!("{}, {}", self.grant.title(), self.profile.name))
+                    .strong(),
+            );
+            command = self.run_row_ui(ui, false);
+        });
+        if self.run.is_none() {
+            ui.label(
+                egui::RichText::new(format!(
+                    "The form is hidden in the presenter view: {} or \"Presenter view\" brings \
+                     it back.",
+                    step::PRESENTER_KEY.name()
+                ))
+                .weak(),
+            );
+        }
+        if let Some(e) = &self.form_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
         command
     }
 
@@ -122,19 +160,23 @@ impl FlowScreen {
         let mut command = None;
         let running = self.run.as_ref().is_some_and(FlowRun::running);
         ui.horizontal_wrapped(|ui| {
-            if ui
+            let run = ui
                 .add_enabled(!running, egui::Button::new("Run"))
-                .on_hover_text("Enter in a field runs it too")
-                .clicked()
-                || (enter && !running)
-            {
+                .on_hover_text("Enter in a field runs it too");
+            if run.clicked() || (enter && !running) {
                 command = Some(FlowCommand::Run);
             }
-            if ui
-                .add_enabled(running, egui::Button::new("Cancel"))
-                .clicked()
-            {
+            let cancel = ui.add_enabled(running, egui::Button::new("Cancel"));
+            if cancel.clicked() {
                 self.cancel();
+            }
+            // The keyboard keeps its place: Cancel holds it while the run goes (Run is off
+            // then), Run again once the run has ended.
+            if std::mem::take(&mut self.focus_run) || (!running && cancel.has_focus()) {
+                run.request_focus();
+                run.scroll_to_me(None);
+            } else if running && run.has_focus() {
+                cancel.request_focus();
             }
             if running {
                 ui.spinner();
@@ -153,7 +195,11 @@ impl FlowScreen {
         let device = run
             .device_code()
             .map(|(c, u, full)| (c.to_owned(), u.to_owned(), full.map(str::to_owned)));
-        let url = run.authorize_url().map(str::to_owned);
+        // Once the browser came back, the URL is history (the diagram shows it).
+        let url = run
+            .authorize_url()
+            .filter(|_| !run.signed_in())
+            .map(str::to_owned);
         if device.is_none() && url.is_none() && run.paste_tx.is_none() {
             return;
         }

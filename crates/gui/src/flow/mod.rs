@@ -42,7 +42,7 @@ use grantscope_core::oauth::{ClientConfig, FlowEvent};
 use grantscope_core::profile::Profile;
 use grantscope_core::secret::RefreshToken;
 use grantscope_sandbox::local_profile::{
-    RunningSandbox, sandbox_client_for, sandbox_registered_redirect,
+    RunningSandbox, SANDBOX_PROFILE, sandbox_client_for, sandbox_registered_redirect,
 };
 
 /// Messages from a running flow.
@@ -124,6 +124,9 @@ pub struct FlowScreen {
     /// Open the access token of the next run to finish in the inspector (the scripted start
     /// run).
     inspect_next_run: bool,
+    /// Give Run the keyboard's focus when it is next drawn (the wizard's "Run this grant"
+    /// brought the user here: the keyboard's place is not lost).
+    focus_run: bool,
 }
 
 impl Default for FlowScreen {
@@ -145,6 +148,7 @@ impl Default for FlowScreen {
             scopes: scopes::ScopePicker::default(),
             run_after_sandbox: false,
             inspect_next_run: false,
+            focus_run: false,
         }
     }
 }
@@ -175,6 +179,11 @@ impl FlowScreen {
         self.inspect_next_run = true;
     }
 
+    /// Gives Run the keyboard's focus when it is next drawn.
+    pub fn focus_run(&mut self) {
+        self.focus_run = true;
+    }
+
     /// Run was pressed but the profile's sandbox is still starting: run once it is up.
     pub fn run_when_sandbox_starts(&mut self) {
         self.run_after_sandbox = true;
@@ -183,6 +192,39 @@ impl FlowScreen {
     /// The sandbox started (`true`) or could not: a run waiting for it goes now, or not at all.
     pub fn sandbox_started(&mut self, ok: bool) -> Option<FlowCommand> {
         (std::mem::take(&mut self.run_after_sandbox) && ok).then_some(FlowCommand::Run)
+    }
+
+    /// The sandbox now serves at `issuer` (a start or a restart, perhaps on another port). A
+    /// form on the sandbox profile whose stored copy has no address of its own shows the new
+    /// address at once: the issuer, and every endpoint that was filled from the old one.
+    pub fn sandbox_moved(&mut self, issuer: &str) {
+        let stored_has_issuer = self
+            .source
+            .as_ref()
+            .and_then(|p| p.issuer.as_deref())
+            .is_some_and(|i| !i.trim().is_empty());
+        if self.profile.name != SANDBOX_PROFILE || stored_has_issuer {
+            return;
+        }
+        let new = issuer.trim_end_matches('/');
+        let Some(old) = self
+            .profile
+            .issuer
+            .clone()
+            .map(|o| o.trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty() && o != new)
+        else {
+            return;
+        };
+        self.profile.issuer = Some(issuer.to_owned());
+        for spec in grantscope_core::oauth::endpoint::ENDPOINTS {
+            if let Some(url) = self.profile.endpoint_mut(spec.kind)
+                && let Some(rest) = url.strip_prefix(old.as_str())
+                && (rest.is_empty() || rest.starts_with(['/', '?']))
+            {
+                *url = format!("{new}{rest}");
+            }
+        }
     }
 
     /// The inspector's Refresh: the refresh grant for `stored` (the active profile as stored),

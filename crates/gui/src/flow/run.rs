@@ -112,6 +112,21 @@ impl FlowRun {
         })
     }
 
+    /// Whether the browser came back with the redirect after the last authorization request:
+    /// the sign-in is over, and its URL no longer something to open.
+    pub fn signed_in(&self) -> bool {
+        self.events
+            .iter()
+            .rev()
+            .take_while(|e| !matches!(e, FlowEvent::Authorize { .. }))
+            .any(|e| {
+                matches!(
+                    e,
+                    FlowEvent::RedirectReceived { .. } | FlowEvent::BrowserRedirect { .. }
+                )
+            })
+    }
+
     /// Whether the browser should have opened on the authorization URL and did not: the user
     /// must open it (said at once, not after the wait).
     pub fn browser_failed(&self) -> bool {

@@ -83,6 +83,9 @@ pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct ProbesScreen {
     /// Whether the window is shown.
     pub open: bool,
+    /// Whether it was drawn last frame (the frame it opens takes the keyboard focus from the
+    /// screen behind it).
+    drawn: bool,
     selected: BTreeSet<&'static str>,
     results: Vec<ProbeResult>,
     last_run: Option<Run>,
@@ -127,6 +130,7 @@ impl Default for ProbesScreen {
     fn default() -> Self {
         Self {
             open: false,
+            drawn: false,
             selected: PROBES.iter().map(|p| p.id).collect(),
             results: Vec::new(),
             last_run: None,
@@ -498,25 +502,46 @@ impl ProbesScreen {
     /// Draws the window (when open): `profiles` as the app uses them (the sandbox's address
     /// filled in), `active` the app's active profile, which the window probes unless the user
     /// picks another.
+    /// The window, kept inside `bounds` (the app below its top bar: the screens' tabs stay
+    /// uncovered), at a size of its own that its content does not change: what appears while
+    /// it is used (the server's grant types, the progress) scrolls rather than moving the
+    /// controls under the pointer.
     pub fn window(
         &mut self,
         ctx: &egui::Context,
         jobs: &Jobs<ProbesMsg>,
         profiles: &[Profile],
         active: Option<&str>,
+        bounds: egui::Rect,
     ) {
         if !self.open {
             // Closed (its ✖ or the top bar's toggle): what it started stops with it.
             self.cancel("Cancelled when the window was closed");
+            self.drawn = false;
             return;
         }
+        if !std::mem::replace(&mut self.drawn, true) {
+            // A text field of the screen behind kept the focus and painted its focused frame
+            // over this window: the window takes the focus away as it opens.
+            ctx.memory_mut(|m| {
+                if let Some(id) = m.focused() {
+                    m.surrender_focus(id);
+                }
+            });
+        }
         let mut open = self.open;
-        // Tall enough for the results by default (egui keeps it inside the screen).
-        let tall = (ctx.content_rect().height() * 0.8).max(300.0);
+        // Tall enough for the results by default, inside the bounds.
+        let size = egui::vec2(
+            720.0_f32.min(bounds.width() - 16.0).max(200.0),
+            (bounds.height() * 0.9).max(200.0),
+        );
         egui::Window::new("Probes")
             .open(&mut open)
-            .default_width(720.0)
-            .default_height(tall)
+            .constrain_to(bounds)
+            .default_pos(bounds.right_top() + egui::vec2(-size.x - 8.0, 8.0))
+            .default_size(size)
+            .resizable(true)
+            .vscroll(true)
             .show(ctx, |ui| self.ui(ui, jobs, profiles, active));
         self.open = open;
         if !open {
@@ -837,7 +862,18 @@ impl ProbesScreen {
         );
         let skipped: usize = cannot.values().map(Vec::len).sum();
         if skipped == 0 {
-            ui.label(format!("This client can run all {chosen} chosen probes."));
+            if facts.grant_types.is_none() {
+                // Not known: said so, not promised (a client_credentials-only client looked
+                // fit for all of them and ended with 22 inconclusive rows).
+                ui.label(format!(
+                    "Nothing known stops this client from running the {chosen} chosen probes; \
+                     its server alone knows its grants. Run first asks the authorization \
+                     endpoint: if it refuses this client, the probes that log in are skipped, \
+                     saying why."
+                ));
+            } else {
+                ui.label(format!("This client can run all {chosen} chosen probes."));
+            }
             return;
         }
         let can = chosen - skipped;
@@ -901,6 +937,43 @@ impl ProbesScreen {
                 "Choose a profile with an issuer (or the sandbox, started) first.",
             );
         }
+        // Run and the exports first, where nothing that appears later (the server's grant
+        // types, the progress) can move them under the pointer between press and release.
+        ui.horizontal_wrapped(|ui| {
+            let second_incomplete = self.second_client_id.trim().is_empty()
+                && !self.second_client_secret.expose().is_empty();
+            let can_run = profile.is_some()
+                && !self.running
+                && !self.selected.is_empty()
+                && !second_incomplete;
+            if ui.add_enabled(can_run, egui::Button::new("Run")).clicked()
+                && let Some(p) = profile.clone()
+            {
+                let only = self.selected().into_iter().map(String::from).collect();
+                self.start(jobs, p, only);
+            }
+            // Always there (off between runs), so nothing beside it moves when a run starts.
+            if ui
+                .add_enabled(self.running, egui::Button::new("Cancel"))
+                .on_hover_text("Stop the run: its requests, its waits and its listener")
+                .clicked()
+            {
+                self.cancel("Cancelled");
+            }
+            let has = self.last_run.is_some() && !self.running;
+            for (label, kind) in [
+                ("Export JSON...", "json"),
+                ("Export JUnit...", "xml"),
+                ("Export HTML...", "html"),
+            ] {
+                if ui.add_enabled(has, egui::Button::new(label)).clicked() {
+                    self.export(jobs, kind);
+                }
+            }
+            if self.running {
+                ui.spinner();
+            }
+        });
         if let Some(grant) = self.chosen_for {
             ui.label(format!(
                 "Chosen from the wizard: the {} probes that test the pitfalls of {}.",
@@ -932,40 +1005,6 @@ impl ProbesScreen {
                 "The second client's secret needs its client ID.",
             );
         }
-        ui.horizontal(|ui| {
-            let second_incomplete = self.second_client_id.trim().is_empty()
-                && !self.second_client_secret.expose().is_empty();
-            let can_run = profile.is_some()
-                && !self.running
-                && !self.selected.is_empty()
-                && !second_incomplete;
-            if ui.add_enabled(can_run, egui::Button::new("Run")).clicked()
-                && let Some(p) = profile.clone()
-            {
-                let only = self.selected().into_iter().map(String::from).collect();
-                self.start(jobs, p, only);
-            }
-            if self.running {
-                if ui
-                    .button("Cancel")
-                    .on_hover_text("Stop the run: its requests, its waits and its listener")
-                    .clicked()
-                {
-                    self.cancel("Cancelled");
-                }
-                ui.spinner();
-            }
-            let has = self.last_run.is_some() && !self.running;
-            for (label, kind) in [
-                ("Export JSON...", "json"),
-                ("Export JUnit...", "xml"),
-                ("Export HTML...", "html"),
-            ] {
-                if ui.add_enabled(has, egui::Button::new(label)).clicked() {
-                    self.export(jobs, kind);
-                }
-            }
-        });
         self.progress_ui(ui);
         if let Some(m) = &self.message {
             ui.label(grantscope_core::text::inert(m).to_string());

@@ -4,6 +4,12 @@
 //! grants) stand on the right, as in the seed's ASCII chart. The chosen path lights up; the side
 //! panel explains the leaf in the seed's words and offers "Run this grant" and a link to the
 //! security probes that test the grant's pitfalls at a server.
+//!
+//! The keyboard walks it too: the keys 1 to 9 answer the current question (as its answers are
+//! numbered in the explanation), Tab from nowhere goes to the current question's first answer
+//! and then follows the questions in order, the arrow keys move between the answers of one
+//! question, Enter or Space answers, and after each answer the focus moves on to the next
+//! question (or to "Run this grant"), scrolled into view.
 
 use std::collections::BTreeMap;
 
@@ -230,14 +236,107 @@ fn palette(v: &egui::Visuals) -> Palette {
     }
 }
 
+/// The keys that answer a question by its number.
+const ANSWER_KEYS: [egui::Key; 9] = [
+    egui::Key::Num1,
+    egui::Key::Num2,
+    egui::Key::Num3,
+    egui::Key::Num4,
+    egui::Key::Num5,
+    egui::Key::Num6,
+    egui::Key::Num7,
+    egui::Key::Num8,
+    egui::Key::Num9,
+];
+
+/// The keyboard's state between frames.
+#[derive(Debug, Clone, Copy, Default)]
+struct Keys {
+    /// Something had the focus at the end of the last frame (else Tab enters the chart).
+    had_focus: bool,
+    /// Move the focus to where the walk goes on: the current question's first answer, or the
+    /// leaf's run button.
+    follow: bool,
+}
+
+fn keys_id() -> egui::Id {
+    egui::Id::unique("wizard_keys")
+}
+
+/// The id of an answer chip, so the keyboard can move to it.
+fn chip_id(question: &str, answer: usize) -> egui::Id {
+    egui::Id::unique(("wizard_chip", question, answer))
+}
+
+/// The answer chip with this id.
+fn chip_of(id: egui::Id) -> Option<(&'static str, usize, usize)> {
+    wizard::NODES.iter().find_map(|n| {
+        let count = n.edges().len();
+        (0..count)
+            .find(|&i| chip_id(n.id, i) == id)
+            .map(|i| (n.id, i, count))
+    })
+}
+
+/// The keys that answer or enter the chart, before it is drawn.
+fn keys_ui(ctx: &egui::Context, keys: &mut Keys, choices: &mut BTreeMap<String, usize>) {
+    let free = !ctx.text_edit_focused() && !egui::Popup::is_any_open(ctx);
+    if !free {
+        return;
+    }
+    let current = path(choices)
+        .last()
+        .map(|s| s.node)
+        .unwrap_or_else(wizard::root);
+    if let NodeKind::Question { edges, .. } = &current.kind {
+        for (i, key) in ANSWER_KEYS.iter().enumerate().take(edges.len()) {
+            if ctx.input_mut(|inp| inp.consume_key(egui::Modifiers::NONE, *key)) {
+                choose(choices, current.id, i);
+                keys.follow = true;
+                return;
+            }
+        }
+    }
+    let (tab, arrow) = ctx.input(|i| {
+        let tab = i.modifiers.is_none() && i.key_pressed(egui::Key::Tab);
+        let arrow = i.modifiers.is_none()
+            && [
+                egui::Key::ArrowDown,
+                egui::Key::ArrowUp,
+                egui::Key::ArrowLeft,
+                egui::Key::ArrowRight,
+            ]
+            .iter()
+            .any(|k| i.key_pressed(*k));
+        (tab, arrow)
+    });
+    let focused = ctx.memory(|m| m.focused());
+    if (tab && !keys.had_focus) || (arrow && focused.is_none()) {
+        keys.follow = true;
+    }
+}
+
 /// Draws the wizard screen. Returns a command when "Run this grant" was clicked.
 pub fn wizard_ui(
     ui: &mut egui::Ui,
     choices: &mut BTreeMap<String, usize>,
 ) -> Option<WizardCommand> {
     let mut command = None;
+    let ctx = ui.ctx().clone();
+    let mut keys: Keys = ctx.data(|d| d.get_temp(keys_id())).unwrap_or_default();
+    keys_ui(&ctx, &mut keys, choices);
     let steps = path(choices);
     let current = steps.last().map(|s| s.node).unwrap_or_else(wizard::root);
+    // Where the focus goes now, when the walk moved on.
+    let follow = std::mem::take(&mut keys.follow);
+    let focus_run = follow && matches!(current.kind, NodeKind::Leaf(_));
+    if follow && matches!(current.kind, NodeKind::Question { .. }) {
+        ctx.memory_mut(|m| {
+            m.request_focus(chip_id(current.id, 0));
+            // Not also egui's move to the nearest widget in the arrow's direction.
+            m.move_focus(egui::FocusDirection::None);
+        });
+    }
 
     // Narrow (a projector): the explanation under the chart; else beside it. The chart always
     // scales to the width it has, so no leaf is cut off.
@@ -246,7 +345,7 @@ pub fn wizard_ui(
         egui::ScrollArea::vertical()
             .id_salt("wizard_explain_scroll")
             .show(ui, |ui| {
-                *command = explanation_ui(ui, current, choices);
+                *command = explanation_ui(ui, current, choices, focus_run);
             });
     };
     if crate::layout::width_class(total) == crate::layout::Width::Narrow {
@@ -274,16 +373,22 @@ pub fn wizard_ui(
             .auto_shrink([false, false])
             .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
             .show(ui, |ui| {
-                chart_ui(ui, choices, &steps, width);
+                if chart_ui(ui, choices, &steps, width) {
+                    keys.follow = true;
+                }
             });
     });
+    keys.had_focus = ctx.memory(|m| m.focused().is_some());
+    ctx.data_mut(|d| d.insert_temp(keys_id(), keys));
     command
 }
 
+/// The explanation beside (or under) the chart; `focus_run` gives its run button the focus.
 fn explanation_ui(
     ui: &mut egui::Ui,
     current: &Node,
     choices: &mut BTreeMap<String, usize>,
+    focus_run: bool,
 ) -> Option<WizardCommand> {
     let mut command = None;
     match &current.kind {
@@ -296,7 +401,7 @@ fn explanation_ui(
             );
             ui.add_space(8.0);
             ui.label(egui::RichText::new(*text).strong());
-            ui.label("Click an answer on the chart:");
+            ui.label("Click an answer on the chart, or press its number:");
             for (i, e) in edges.iter().enumerate() {
                 ui.label(format!("  {}. {}", i + 1, e.label));
             }
@@ -304,8 +409,6 @@ fn explanation_ui(
         NodeKind::Leaf(leaf) => {
             ui.heading(leaf.title);
             ui.label(egui::RichText::new(leaf.subtitle).italics());
-            ui.add_space(6.0);
-            ui.label(leaf.explanation);
             if let Some(why) = leaf.deprecated {
                 ui.add_space(6.0);
                 ui.label(
@@ -315,8 +418,9 @@ fn explanation_ui(
                 );
                 ui.label(egui::RichText::new(why).color(ui.visuals().warn_fg_color));
             }
-            ui.add_space(10.0);
-            // The run button and the probes link share a row (wrapping when narrow).
+            ui.add_space(6.0);
+            // The run button and the probes link share a row (wrapping when narrow), first
+            // under the title: the primary action stays on the first screen.
             ui.horizontal_wrapped(|ui| {
                 match leaf.grant.cli_name() {
                     Some(_) => {
@@ -325,13 +429,18 @@ fn explanation_ui(
                         } else {
                             "Run this grant"
                         };
-                        if ui
+                        let run = ui
                             .add(egui::Button::new(egui::RichText::new(label).strong()))
                             .on_hover_text(
                                 "Open the flow runner pre-filled from the active profile",
-                            )
-                            .clicked()
-                        {
+                            );
+                        if focus_run {
+                            run.request_focus();
+                        }
+                        if run.gained_focus() || focus_run {
+                            run.scroll_to_me(None);
+                        }
+                        if run.clicked() {
                             command = Some(WizardCommand::RunGrant(leaf.grant));
                         }
                     }
@@ -367,6 +476,8 @@ fn explanation_ui(
                     }
                 }
             });
+            ui.add_space(6.0);
+            ui.label(leaf.explanation);
             ui.add_space(10.0);
             ui.label(egui::RichText::new("Notes").strong());
             for note in Note::ALL {
@@ -378,7 +489,13 @@ fn explanation_ui(
                 });
             }
             ui.add_space(10.0);
-            if ui.button("Start over").clicked() {
+            let start_over = ui.button("Start over");
+            // A grant grantscope does not run: the keyboard goes on to Start over.
+            if focus_run && leaf.grant.cli_name().is_none() {
+                start_over.request_focus();
+                start_over.scroll_to_me(None);
+            }
+            if start_over.clicked() {
                 choices.clear();
             }
         }
@@ -386,12 +503,14 @@ fn explanation_ui(
     command
 }
 
+/// Draws the chart; returns whether an answer was given from the keyboard (Enter or Space on
+/// a focused answer), so the focus follows the walk.
 fn chart_ui(
     ui: &mut egui::Ui,
     choices: &mut BTreeMap<String, usize>,
     steps: &[wizard::Step],
     width: f32,
-) {
+) -> bool {
     let lay = layout();
     let scale = (width / lay.size.x).clamp(0.45, 1.4);
     let (response, painter) = ui.allocate_painter(lay.size * scale, Sense::hover());
@@ -402,9 +521,54 @@ fn chart_ui(
             origin + r.max.to_vec2() * scale,
         )
     };
+    // The arrow keys move between the answers of the focused answer's question.
+    let step = ui.input(|i| {
+        let down = [egui::Key::ArrowDown, egui::Key::ArrowRight]
+            .iter()
+            .any(|k| i.key_pressed(*k));
+        let up = [egui::Key::ArrowUp, egui::Key::ArrowLeft]
+            .iter()
+            .any(|k| i.key_pressed(*k));
+        if !i.modifiers.is_none() {
+            0
+        } else {
+            i32::from(down) - i32::from(up)
+        }
+    });
+    if step != 0
+        && let Some((q, i, count)) = ui.memory(|m| m.focused()).and_then(chip_of)
+    {
+        let next = (i as i32 + step).rem_euclid(count as i32) as usize;
+        ui.memory_mut(|m| {
+            m.request_focus(chip_id(q, next));
+            m.move_focus(egui::FocusDirection::None);
+        });
+    }
+    // The answers take the keyboard's focus first, question by question in the chart's
+    // order and each question's answers in their numbered order: Tab follows the questions.
+    // The boxes are clicked with the mouse (their answers already hold the keyboard's way).
+    let mut order: Vec<usize> = (0..lay.chips.len()).collect();
+    let rank = |q: &str| {
+        lay.nodes
+            .iter()
+            .position(|(n, _)| *n == q)
+            .unwrap_or(usize::MAX)
+    };
+    order.sort_by_key(|&k| (rank(lay.chips[k].0), lay.chips[k].1));
+    let mut chip_resp: Vec<Option<egui::Response>> = vec![None; lay.chips.len()];
+    for k in order {
+        let (q, i, chip, _) = &lay.chips[k];
+        let resp = ui.interact(tf(*chip), chip_id(q, *i), Sense::click());
+        if resp.gained_focus() {
+            resp.scroll_to_me(None);
+        }
+        chip_resp[k] = Some(resp);
+    }
+    let mut from_keyboard = false;
     let pal = palette(ui.visuals());
-    let font = FontId::proportional(14.0 * scale);
-    let small = FontId::proportional(12.5 * scale);
+    let min = crate::layout::MIN_TEXT_POINTS;
+    let font = FontId::proportional((14.0 * scale).max(min));
+    let small = FontId::proportional((12.5 * scale).max(min));
 
     let on_path = |id: &str| steps.iter().any(|s| s.node.id == id);
     let chosen = |q: &str, i: usize| steps.iter().any(|s| s.node.id == q && s.chosen == Some(i));
@@ -413,6 +577,13 @@ fn chart_ui(
             Stroke::new(2.5 * scale, pal.hi)
         } else {
             Stroke::new(1.2 * scale, pal.line)
+        }
+    };
+    let box_stroke = |hi: bool| {
+        if hi {
+            Stroke::new(1.2 * scale, pal.hi)
+        } else {
+            Stroke::new(1.0 * scale, pal.line)
         }
     };
     let arrow_to = |from: Pos2, to: Pos2, hi: bool| {
@@ -513,13 +684,15 @@ fn chart_ui(
             ),
         };
         let resp = ui
-            .interact(rect, egui::Id::unique(("wizard_node", *id)), Sense::click())
+            .interact(rect, egui::Id::unique(("wizard_node", *id)), Sense::CLICK)
             .on_hover_text(match node.kind {
                 NodeKind::Question { .. } => "Click to answer this question again",
                 NodeKind::Leaf(_) => "Click to show this grant",
             });
         resp.widget_info(|| WidgetInfo::selected(Role::Button, true, is_current, role_label));
-        let mut s = stroke(hi);
+        // The path's boxes are outlined thinly: only the keyboard's focus has a ring (the
+        // app's focus ring), so one box at a time looks focused.
+        let mut s = box_stroke(hi);
         if resp.hovered() {
             s.width += 1.0;
         }
@@ -554,17 +727,15 @@ fn chart_ui(
     }
 
     // Answer chips (the decisions).
-    for (q, i, chip, _) in &lay.chips {
+    for ((q, i, chip, _), resp) in lay.chips.iter().zip(chip_resp) {
         let Some(edge) = wizard::node(q).and_then(|n| n.edges().get(*i)) else {
+            continue;
+        };
+        let Some(resp) = resp else {
             continue;
         };
         let rect = tf(*chip);
         let hi = chosen(q, *i);
-        let resp = ui.interact(
-            rect,
-            egui::Id::unique(("wizard_chip", *q, *i)),
-            Sense::click(),
-        );
         resp.widget_info(|| WidgetInfo::selected(Role::Button, true, hi, edge.label));
         let fill = if hi {
             pal.hi_fill
@@ -577,7 +748,7 @@ fn chart_ui(
             rect,
             CornerRadius::same(14),
             fill,
-            stroke(hi),
+            box_stroke(hi),
             StrokeKind::Inside,
         );
         let color = if hi {
@@ -594,8 +765,10 @@ fn chart_ui(
         );
         if resp.clicked() {
             choose(choices, q, *i);
+            from_keyboard |= resp.has_focus();
         }
     }
+    from_keyboard
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         }
         let registered = cx.target.redirect_uri.clone();
         let mut notes = Vec::new();
+        let mut unseen = Vec::new();
         for (what, variant) in variants(&registered) {
             let request = cx.auth_request(PkceMode::S256)?;
             let mut url = request.url.clone();
@@ -92,8 +93,18 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 Landing::Page { status, .. } => {
                     notes.push(format!("{what}: refused (HTTP {status})"))
                 }
-                Landing::NoAnswer(_) => notes.push(format!("{what}: nothing came back")),
+                Landing::NoAnswer(why) => unseen.push(format!("{what}: {why}")),
             }
+        }
+        // A variant the server did not refuse up front (it asked for a login) whose landing
+        // cannot be heard (https on the loopback listener): said, not waited for.
+        if !unseen.is_empty() {
+            return Ok(Verdict::warn(format!(
+                "no variant was seen redirected to, but the server did not refuse {} up front ({}); {}",
+                if unseen.len() == 1 { "one" } else { "some" },
+                unseen.join("; "),
+                notes.join("; ")
+            )));
         }
         Ok(Verdict::pass(format!(
             "no variant was redirected to ({})",

@@ -30,12 +30,31 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         if let Err(v) = cx.control().await? {
             return Ok(v);
         }
-        let mut other = base.clone();
-        let port = match base.port() {
+        // Another port where grantscope can listen, so that the browser's landing there comes
+        // back (nothing listened on port + 1: each such login waited out its timeout).
+        let first = match base.port() {
             Some(p) if p < 65000 => p + 1,
             _ => 49_153,
         };
-        let _ = other.set_port(Some(port));
+        let mut other = base.clone();
+        let mut port = None;
+        let mut why_not = Vec::new();
+        for candidate in first..first + 8 {
+            let _ = other.set_port(Some(candidate));
+            match cx.target.driver.listen_at(&other).await {
+                Ok(()) => {
+                    port = Some(candidate);
+                    break;
+                }
+                Err(e) => why_not.push(e),
+            }
+        }
+        let Some(port) = port else {
+            return Ok(Verdict::inconclusive(format!(
+                "no other port could be listened on for the redirect: {}",
+                why_not.join("; ")
+            )));
+        };
         let request = cx.auth_request(PkceMode::S256)?;
         let mut url = request.url.clone();
         set_param(&mut url, "redirect_uri", Some(other.as_str()));
@@ -79,11 +98,12 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             let request = cx.auth_request(PkceMode::S256)?;
             let mut url = request.url.clone();
             set_param(&mut url, "redirect_uri", Some(swapped.as_str()));
-            let ok = matches!(cx.authorize(&url).await?, Landing::Redirect(to) if to.host_str() == Some(host));
-            hosts.push(format!(
-                "{host} {}",
-                if ok { "accepted" } else { "refused" }
-            ));
+            let said = match cx.authorize(&url).await? {
+                Landing::Redirect(to) if to.host_str() == Some(host) => "accepted".to_owned(),
+                Landing::NoAnswer(why) => format!("not seen ({why})"),
+                _ => "refused".to_owned(),
+            };
+            hosts.push(format!("{host} {said}"));
         }
         Ok(Verdict::pass(format!(
             "another port was accepted; host swaps: {}",

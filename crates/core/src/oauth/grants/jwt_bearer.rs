@@ -1,6 +1,7 @@
 //! The JWT bearer authorization grant (RFC 7523 §2.1): a signed assertion about a subject,
-//! given as is or built from claims (the gaps filled: `iss` = client id, `aud` = the token
-//! endpoint, `iat`, `exp`, `jti`) and signed with the configured key.
+//! given as is or built from claims (the gaps filled: `iss` = client id, `aud` = the issuer,
+//! or the token endpoint when no issuer is known, `iat`, `exp`, `jti`) and signed with the
+//! configured key.
 
 use serde_json::Value;
 
@@ -56,11 +57,13 @@ pub async fn run(
                     FlowError::missing(NAME, Missing::Endpoint(EndpointKind::Token))
                 })?;
             let key = signing_key(cfg)?;
+            // The same audience as client assertions: the issuer unless told otherwise.
+            let aud = crate::oauth::client_auth::assertion_audience(cfg, token)?;
             let signed = assertion::bearer_assertion(
                 Signer::Key(&key.key),
                 claims.clone(),
                 &cfg.client_id,
-                token.as_str(),
+                aud.as_str(),
                 cfg.auth.signing_alg,
                 DEFAULT_LIFETIME,
                 u64::try_from(crate::timefmt::now_unix()).unwrap_or(0),
