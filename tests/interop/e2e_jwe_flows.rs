@@ -1,0 +1,287 @@
+//! Encryption in flows, end to end against panva's oidc-provider (its `encryption`,
+//! `jwtUserinfo` and `jwtIntrospection` features): the test makes two encryption keys with
+//! `grantscope key generate --use enc` (RSA and EC P-256), registers a client whose `jwks` holds
+//! their public JWKs and which asks for encrypted ID tokens (RSA-OAEP-256 / A256GCM), signed and
+//! encrypted userinfo, and signed and encrypted (ECDH-ES) JWT introspection responses; then
+//! drives `token authorization-code --decryption-key`, `userinfo` and `introspect --jwt` through
+//! the real binary, the test acting as the browser.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::cli::Grantscope;
+use common::{Provider, TEST_USER, deliver_redirect};
+use serde_json::{Value, json};
+
+const T: Duration = Duration::from_secs(60);
+const CLIENT: &str = "enc-client";
+const SECRET: &str = "enc-client-secret";
+
+fn gs(dir: &Path, args: &[&str]) -> common::cli::Output {
+    Grantscope::new(args).config_dir(dir).run(T).unwrap()
+}
+
+/// The generated key's public JWK, as `key show --jwks` prints it for registration.
+fn enc_jwk(dir: &Path, name: &str, kind: &str) -> Value {
+    let out = gs(
+        dir,
+        &[
+            "key", "generate", name, "--type", kind, "--use", "enc", "--json",
+        ],
+    );
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let shown = gs(dir, &["key", "show", name, "--jwks"]);
+    assert_eq!(shown.code(), 0, "{}", shown.stderr);
+    let jwks: Value = serde_json::from_str(&shown.stdout).unwrap();
+    jwks["keys"][0].clone()
+}
+
+struct Setup {
+    provider: Provider,
+    config: tempfile::TempDir,
+}
+
+fn setup() -> Setup {
+    let config = tempfile::tempdir().unwrap();
+    let dir = config.path();
+    let rsa = enc_jwk(dir, "enc-rsa", "rsa-2048");
+    let ec = enc_jwk(dir, "enc-ec", "ec-p256");
+    assert_eq!(
+        (&rsa["use"], &rsa["alg"], &ec["use"], &ec["alg"]),
+        (
+            &json!("enc"),
+            &json!("RSA-OAEP-256"),
+            &json!("enc"),
+            &json!("ECDH-ES")
+        )
+    );
+    let client = json!({
+        "client_id": CLIENT,
+        "client_secret": SECRET,
+        "application_type": "native",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "jwks": { "keys": [rsa, ec] },
+        "id_token_encrypted_response_alg": "RSA-OAEP-256",
+        "id_token_encrypted_response_enc": "A256GCM",
+        "userinfo_signed_response_alg": "RS256",
+        "userinfo_encrypted_response_alg": "RSA-OAEP-256",
+        "userinfo_encrypted_response_enc": "A256GCM",
+        "introspection_signed_response_alg": "ES256",
+        "introspection_encrypted_response_alg": "ECDH-ES",
+        "introspection_encrypted_response_enc": "A128CBC-HS256",
+    });
+    let extra = json!([client]).to_string();
+    let provider = Provider::start_with(&[("EXTRA_CLIENTS", extra.as_str())]);
+    Setup { provider, config }
+}
+
+impl Setup {
+    fn connection(&self, decrypt: bool) -> Vec<String> {
+        let mut a: Vec<String> = [
+            "--issuer",
+            self.provider.issuer(),
+            "--client-id",
+            CLIENT,
+            "--client-secret",
+            SECRET,
+        ]
+        .map(String::from)
+        .to_vec();
+        if decrypt {
+            for k in ["enc-rsa", "enc-ec"] {
+                a.push("--decryption-key".into());
+                a.push(k.into());
+            }
+        }
+        a
+    }
+
+    /// Authorization code through the binary, the test acting as the browser.
+    fn authorization_code(&self, decrypt: bool) -> Value {
+        let mut argv: Vec<String> = ["token", "authorization-code"].map(String::from).to_vec();
+        argv.extend(self.connection(decrypt));
+        argv.extend(["--scope", "openid profile", "--no-browser", "--json"].map(String::from));
+        let mut run = Grantscope::new(argv)
+            .config_dir(self.config.path())
+            .spawn()
+            .unwrap();
+        let url = run.wait_for_stderr("authorize: ", T).unwrap();
+        let redirect = common::complete_login_as(self.provider.issuer(), &url, TEST_USER).unwrap();
+        let (status, page) = deliver_redirect(&redirect).unwrap();
+        assert_eq!(status, 200, "{page}");
+        let out = run.wait(T).unwrap();
+        let doc = out
+            .json()
+            .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", out.stdout, out.stderr));
+        doc
+    }
+
+    fn run(&self, head: &[&str], decrypt: bool, tail: &[&str]) -> common::cli::Output {
+        let mut argv: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+        argv.extend(self.connection(decrypt));
+        argv.extend(tail.iter().map(|s| s.to_string()));
+        Grantscope::new(argv)
+            .config_dir(self.config.path())
+            .run(T)
+            .unwrap()
+    }
+}
+
+fn check<'a>(inspection: &'a Value, id: &str) -> Option<&'a str> {
+    inspection["checks"]
+        .as_array()?
+        .iter()
+        .find(|c| c["id"] == id)
+        .and_then(|c| c["status"].as_str())
+}
+
+/// The whole path in one provider start (each start costs seconds): the encrypted ID token
+/// is opened with the key `key generate --use enc` made and verified as any ID token; without
+/// the key it is reported unverifiable; the encrypted userinfo JWT and the encrypted RFC 9701
+/// introspection response are opened and verified, and a wrong key is named.
+#[test]
+fn encrypted_id_token_userinfo_and_introspection_at_the_provider() {
+    let s = setup();
+
+    let doc = s.authorization_code(true);
+    assert_eq!(doc["ok"], true, "{doc:#}");
+    let id = &doc["id_token"];
+    assert_eq!(id["format"], "jwe", "{id:#}");
+    assert_eq!(id["header"]["alg"], "RSA-OAEP-256");
+    assert_eq!(id["header"]["enc"], "A256GCM");
+    assert_eq!(id["jwe"]["decrypted"], true, "{id:#}");
+    assert_eq!(id["jwe"]["key"], "enc-rsa");
+    assert_eq!(
+        id["jwe"]["plaintext"],
+        Value::Null,
+        "a JWT inside is not plaintext"
+    );
+    assert_eq!(id["nested"]["format"], "jwt");
+    assert_eq!(id["nested"]["signature"]["status"], "verified", "{id:#}");
+    assert_eq!(id["valid"], true, "{id:#}");
+    assert_eq!(id["verdict"], "valid");
+    assert_eq!(check(id, "jwe.decrypt"), Some("pass"));
+    assert_eq!(check(id, "nonce"), Some("pass"), "{id:#}");
+    assert_eq!(check(id, "aud"), Some("pass"), "{id:#}");
+    assert_eq!(id["claims"]["sub"], TEST_USER);
+    let access = doc["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Userinfo: signed (RS256) and encrypted to the RSA key; verified against the JWKS.
+    let out = s.run(&["userinfo", &access], true, &["--json"]);
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let u = out.json().unwrap();
+    assert_eq!(u["ok"], true, "{u:#}");
+    assert_eq!(u["jwt"]["format"], "jwe", "{u:#}");
+    assert_eq!(u["jwt"]["jwe"]["key"], "enc-rsa");
+    assert_eq!(
+        u["jwt"]["nested"]["signature"]["status"], "verified",
+        "{u:#}"
+    );
+    assert_eq!(u["jwt"]["valid"], true, "{u:#}");
+    assert_eq!(u["response"]["sub"], TEST_USER, "{u:#}");
+    assert_eq!(check(&u["jwt"], "iss"), Some("pass"), "{u:#}");
+
+    // Without the key the userinfo JWT cannot be believed: exit 1, no response.
+    let out = s.run(&["userinfo", &access], false, &["--json"]);
+    assert_eq!(out.code(), 1, "{}", out.stdout);
+    let u = out.json().unwrap();
+    assert_eq!(u["ok"], false);
+    assert_eq!(u["response"], Value::Null);
+    assert_eq!(u["jwt"]["jwe"]["decrypted"], false);
+
+    // RFC 9701: asked for with Accept, signed ES256 and encrypted ECDH-ES to the EC key.
+    let out = s.run(&["introspect", &access], true, &["--jwt", "--json"]);
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let i = out.json().unwrap();
+    assert_eq!(i["ok"], true, "{i:#}");
+    assert_eq!(i["active"], true);
+    assert_eq!(i["jwt"]["header"]["alg"], "ECDH-ES", "{i:#}");
+    assert_eq!(i["jwt"]["jwe"]["key"], "enc-ec");
+    assert_eq!(
+        i["jwt"]["nested"]["header"]["typ"],
+        "token-introspection+jwt"
+    );
+    assert_eq!(check(&i["jwt"], "introspection.typ"), Some("pass"), "{i:#}");
+    assert_eq!(
+        check(&i["jwt"], "introspection.token_introspection"),
+        Some("pass")
+    );
+    assert_eq!(i["response"]["client_id"], CLIENT, "{i:#}");
+    let accept = i["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "introspection")
+        .map(|e| e["request"]["headers"]["Accept"].clone())
+        .unwrap();
+    assert_eq!(accept, "application/token-introspection+jwt");
+
+    // A key of the wrong kind (the RSA key only) does not open the ECDH-ES response: named.
+    let mut argv: Vec<&str> = vec!["introspect", &access];
+    let conn = s.connection(false);
+    argv.extend(conn.iter().map(String::as_str));
+    argv.extend(["--decryption-key", "enc-rsa", "--jwt", "--json"]);
+    let out = gs(s.config.path(), &argv);
+    assert_eq!(out.code(), 1, "{}", out.stdout);
+    let i = out.json().unwrap();
+    assert_eq!(i["ok"], false);
+    assert_eq!(i["response"], Value::Null);
+    let detail = i["jwt"]["jwe"]["detail"].as_str().unwrap();
+    assert!(detail.contains("enc-rsa"), "{detail}");
+
+    // And the ID token without the key: reported, never passed off as valid.
+    let doc = s.authorization_code(false);
+    let id = &doc["id_token"];
+    assert_eq!(id["format"], "jwe", "{id:#}");
+    assert_eq!(id["jwe"]["decrypted"], false);
+    assert_eq!(id["valid"], false);
+    assert_eq!(id["verdict"], "unverifiable", "{id:#}");
+}
+
+/// A profile keeps the decryption keys (`profile save --decryption-key`), and a run from it
+/// opens the encrypted ID token.
+#[test]
+fn a_profile_remembers_the_decryption_keys() {
+    let s = setup();
+    let mut argv: Vec<String> = ["profile", "save", "enc"].map(String::from).to_vec();
+    argv.extend(s.connection(true));
+    let out = Grantscope::new(argv)
+        .config_dir(s.config.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let shown = gs(s.config.path(), &["profile", "show", "enc", "--json"]);
+    let p = shown.json().unwrap();
+    assert_eq!(p["decryption_keys"], json!(["enc-rsa", "enc-ec"]), "{p:#}");
+
+    let mut run = Grantscope::new([
+        "token",
+        "authorization-code",
+        "--profile",
+        "enc",
+        "--scope",
+        "openid",
+        "--no-browser",
+        "--json",
+    ])
+    .config_dir(s.config.path())
+    .spawn()
+    .unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = common::complete_login_as(s.provider.issuer(), &url, TEST_USER).unwrap();
+    assert_eq!(deliver_redirect(&redirect).unwrap().0, 200);
+    let out = run.wait(T).unwrap();
+    let doc = out.json().unwrap();
+    assert_eq!(doc["id_token"]["jwe"]["key"], "enc-rsa", "{doc:#}");
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+}
