@@ -76,6 +76,9 @@ fn setup() -> Setup {
         "introspection_signed_response_alg": "ES256",
         "introspection_encrypted_response_alg": "ECDH-ES",
         "introspection_encrypted_response_enc": "A128CBC-HS256",
+        "authorization_signed_response_alg": "RS256",
+        "authorization_encrypted_response_alg": "ECDH-ES",
+        "authorization_encrypted_response_enc": "A256GCM",
     });
     let extra = json!([client]).to_string();
     let provider = Provider::start_with(&[("EXTRA_CLIENTS", extra.as_str())]);
@@ -105,17 +108,22 @@ impl Setup {
 
     /// Authorization code through the binary, the test acting as the browser.
     fn authorization_code(&self, decrypt: bool) -> Value {
+        self.authorization_code_with(decrypt, &[])
+    }
+
+    fn authorization_code_with(&self, decrypt: bool, extra: &[&str]) -> Value {
         let mut argv: Vec<String> = ["token", "authorization-code"].map(String::from).to_vec();
         argv.extend(self.connection(decrypt));
         argv.extend(["--scope", "openid profile", "--no-browser", "--json"].map(String::from));
+        argv.extend(extra.iter().map(|s| s.to_string()));
         let mut run = Grantscope::new(argv)
             .config_dir(self.config.path())
             .spawn()
             .unwrap();
         let url = run.wait_for_stderr("authorize: ", T).unwrap();
         let redirect = common::complete_login_as(self.provider.issuer(), &url, TEST_USER).unwrap();
-        let (status, page) = deliver_redirect(&redirect).unwrap();
-        assert_eq!(status, 200, "{page}");
+        // The listener's page (200, or 400 for a refused answer) is the run's business.
+        deliver_redirect(&redirect).unwrap();
         let out = run.wait(T).unwrap();
         let doc = out
             .json()
@@ -238,6 +246,19 @@ fn encrypted_id_token_userinfo_and_introspection_at_the_provider() {
     assert_eq!(i["response"], Value::Null);
     let detail = i["jwt"]["jwe"]["detail"].as_str().unwrap();
     assert!(detail.contains("enc-rsa"), "{detail}");
+
+    // JARM (query.jwt), signed and encrypted ECDH-ES to the EC key: opened, verified, used.
+    let doc = s.authorization_code_with(true, &["--response-mode", "query.jwt"]);
+    assert_eq!(doc["ok"], true, "{doc:#}");
+    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    // Without the key no parameter of it is used, and the error says why.
+    let doc = s.authorization_code_with(false, &["--response-mode", "query.jwt"]);
+    assert_eq!(doc["ok"], false, "{doc:#}");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("encrypted") && message.contains("--decryption-key"),
+        "{message}"
+    );
 
     // And the ID token without the key: reported, never passed off as valid.
     let doc = s.authorization_code(false);

@@ -383,3 +383,93 @@ pub fn dpop_checks(inspection: &mut Inspection, token_type: Option<&str>, jkt: &
         inspection.checks.push(c);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::token::CheckStatus;
+    use crate::token::inspect::Verdict;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn jwt(header: Value, claims: Value) -> String {
+        let b = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.c2ln", b(&header), b(&claims))
+    }
+
+    fn status(ins: &token::Inspection, id: &str) -> Option<CheckStatus> {
+        ins.check(id).map(|c| c.status)
+    }
+
+    /// RFC 9701 §5: another JWT of the issuer (wrong `typ`) or one without the
+    /// `token_introspection` object is refused by name, whatever its signature.
+    #[tokio::test]
+    async fn introspection_jwt_needs_its_typ_and_its_object() {
+        let cfg = ClientConfig {
+            client_id: "c".into(),
+            ..ClientConfig::default()
+        };
+        let http = HttpClient::new(&crate::http::HttpOptions::default()).unwrap();
+        let claims = serde_json::json!({"iss": "https://as", "aud": "c", "iat": 1_000,
+            "token_introspection": {"active": true, "sub": "a"}});
+        let good = jwt(
+            serde_json::json!({"alg": "ES256", "typ": "token-introspection+jwt"}),
+            claims.clone(),
+        );
+        let ins = inspect_introspection_jwt(&good, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(status(&ins, "introspection.typ"), Some(CheckStatus::Pass));
+        assert_eq!(
+            status(&ins, "introspection.token_introspection"),
+            Some(CheckStatus::Pass)
+        );
+        assert_eq!(ins.verdict, Verdict::Unverifiable, "no keys: not believed");
+
+        let id_token = jwt(serde_json::json!({"alg": "ES256", "typ": "JWT"}), claims);
+        let ins = inspect_introspection_jwt(&id_token, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(status(&ins, "introspection.typ"), Some(CheckStatus::Fail));
+        assert_eq!((ins.valid, ins.verdict), (false, Verdict::Invalid));
+
+        let no_object = jwt(
+            serde_json::json!({"alg": "ES256", "typ": "token-introspection+jwt"}),
+            serde_json::json!({"iss": "https://as", "aud": "c", "active": true}),
+        );
+        let ins = inspect_introspection_jwt(&no_object, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(
+            status(&ins, "introspection.token_introspection"),
+            Some(CheckStatus::Fail)
+        );
+        assert_eq!(ins.verdict, Verdict::Invalid);
+    }
+
+    /// A userinfo JWT is checked for the issuer and the client as audience (it was printed
+    /// unverified before): one for another client fails `aud`.
+    #[tokio::test]
+    async fn userinfo_jwt_is_checked_for_iss_and_aud() {
+        let cfg = ClientConfig {
+            client_id: "c".into(),
+            endpoints: super::super::Endpoints {
+                issuer: Some(url::Url::parse("https://as.example").unwrap()),
+                ..Default::default()
+            },
+            ..ClientConfig::default()
+        };
+        let http = HttpClient::new(&crate::http::HttpOptions::default()).unwrap();
+        let other = jwt(
+            serde_json::json!({"alg": "RS256"}),
+            serde_json::json!({"iss": "https://as.example", "aud": "someone-else", "sub": "a"}),
+        );
+        let ins = inspect_userinfo_jwt(&other, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(status(&ins, "iss"), Some(CheckStatus::Pass));
+        assert_eq!(status(&ins, "aud"), Some(CheckStatus::Fail));
+        assert!(!ins.valid);
+    }
+}

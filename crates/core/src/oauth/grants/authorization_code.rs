@@ -232,10 +232,28 @@ async fn jarm_verifier(
             crate::timefmt::now_unix(),
         );
         if !inspection.valid {
-            let why = inspection
-                .failures()
-                .next()
-                .map(|c| format!("{}: {}", c.id, c.shown_message()))
+            let unopened = inspection
+                .envelope
+                .as_ref()
+                .filter(|e| !e.jwe.decrypted)
+                .map(|e| {
+                    format!(
+                        "it is encrypted and was not decrypted: {}{}",
+                        crate::text::inert(&e.jwe.detail),
+                        if decryption.is_empty() {
+                            " (give the client's key with --decryption-key)"
+                        } else {
+                            ""
+                        }
+                    )
+                });
+            let why = unopened
+                .or_else(|| {
+                    inspection
+                        .failures()
+                        .next()
+                        .map(|c| format!("{}: {}", c.id, c.shown_message()))
+                })
                 .unwrap_or_else(|| format!("signature {:?}", inspection.signature.status));
             return Err(FlowError::Redirect(format!(
                 "rejected: the JWT-secured authorization response does not verify ({why}); none of its parameters is used"
