@@ -125,10 +125,8 @@ impl Setup {
         // The listener's page (200, or 400 for a refused answer) is the run's business.
         deliver_redirect(&redirect).unwrap();
         let out = run.wait(T).unwrap();
-        let doc = out
-            .json()
-            .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", out.stdout, out.stderr));
-        doc
+        out.json()
+            .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", out.stdout, out.stderr))
     }
 
     fn run(&self, head: &[&str], decrypt: bool, tail: &[&str]) -> common::cli::Output {
