@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 const T: Duration = Duration::from_secs(60);
 const CLIENT: &str = "enc-client";
 const SECRET: &str = "enc-client-secret";
+const X_CLIENT: &str = "enc-x-client";
 
 fn gs(dir: &Path, args: &[&str]) -> common::cli::Output {
     Grantscope::new(args).config_dir(dir).run(T).unwrap()
@@ -50,6 +51,16 @@ fn setup() -> Setup {
     let dir = config.path();
     let rsa = enc_jwk(dir, "enc-rsa", "rsa-2048");
     let ec = enc_jwk(dir, "enc-ec", "ec-p256");
+    let x = enc_jwk(dir, "enc-x", "x25519");
+    assert_eq!(
+        (&x["kty"], &x["crv"], &x["use"], &x["alg"]),
+        (
+            &json!("OKP"),
+            &json!("X25519"),
+            &json!("enc"),
+            &json!("ECDH-ES")
+        )
+    );
     assert_eq!(
         (&rsa["use"], &rsa["alg"], &ec["use"], &ec["alg"]),
         (
@@ -80,27 +91,49 @@ fn setup() -> Setup {
         "authorization_encrypted_response_alg": "ECDH-ES",
         "authorization_encrypted_response_enc": "A256GCM",
     });
-    let extra = json!([client]).to_string();
+    // ID tokens encrypted ECDH-ES (direct agreement) on X25519 (RFC 8037) to a key of its own.
+    let x_client = json!({
+        "client_id": X_CLIENT,
+        "client_secret": SECRET,
+        "application_type": "native",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["authorization_code"],
+        "response_types": ["code"],
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "jwks": { "keys": [x] },
+        "id_token_encrypted_response_alg": "ECDH-ES",
+        "id_token_encrypted_response_enc": "A128GCM",
+    });
+    let extra = json!([client, x_client]).to_string();
     let provider = Provider::start_with(&[("EXTRA_CLIENTS", extra.as_str())]);
     Setup { provider, config }
 }
 
 impl Setup {
     fn connection(&self, decrypt: bool) -> Vec<String> {
+        self.connection_of(CLIENT, decrypt)
+    }
+
+    fn connection_of(&self, client: &str, decrypt: bool) -> Vec<String> {
         let mut a: Vec<String> = [
             "--issuer",
             self.provider.issuer(),
             "--client-id",
-            CLIENT,
+            client,
             "--client-secret",
             SECRET,
         ]
         .map(String::from)
         .to_vec();
         if decrypt {
-            for k in ["enc-rsa", "enc-ec"] {
+            let keys: &[&str] = if client == X_CLIENT {
+                &["enc-x"]
+            } else {
+                &["enc-rsa", "enc-ec"]
+            };
+            for k in keys {
                 a.push("--decryption-key".into());
-                a.push(k.into());
+                a.push((*k).into());
             }
         }
         a
@@ -112,8 +145,12 @@ impl Setup {
     }
 
     fn authorization_code_with(&self, decrypt: bool, extra: &[&str]) -> Value {
+        self.authorization_code_as(CLIENT, decrypt, extra)
+    }
+
+    fn authorization_code_as(&self, client: &str, decrypt: bool, extra: &[&str]) -> Value {
         let mut argv: Vec<String> = ["token", "authorization-code"].map(String::from).to_vec();
-        argv.extend(self.connection(decrypt));
+        argv.extend(self.connection_of(client, decrypt));
         argv.extend(["--scope", "openid profile", "--no-browser", "--json"].map(String::from));
         argv.extend(extra.iter().map(|s| s.to_string()));
         let mut run = Grantscope::new(argv)
@@ -257,6 +294,14 @@ fn encrypted_id_token_userinfo_and_introspection_at_the_provider() {
         message.contains("encrypted") && message.contains("--decryption-key"),
         "{message}"
     );
+
+    // X25519 (ECDH-ES), a key `key generate --type x25519` made.
+    let doc = s.authorization_code_as(X_CLIENT, true, &[]);
+    let id = &doc["id_token"];
+    assert_eq!(id["header"]["alg"], "ECDH-ES", "{id:#}");
+    assert_eq!(id["header"]["epk"]["crv"], "X25519", "{id:#}");
+    assert_eq!(id["jwe"]["key"], "enc-x", "{id:#}");
+    assert_eq!(id["valid"], true, "{id:#}");
 
     // And the ID token without the key: reported, never passed off as valid.
     let doc = s.authorization_code(false);

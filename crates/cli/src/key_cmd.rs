@@ -15,15 +15,37 @@ use grantscope_core::keys::{
     GenerateType, KeyError, KeyStore, KeyUse, PrivateKey, StoredKey, self_signed,
 };
 
+/// `key generate --type`: a type the core generates for signing (and RSA/EC encryption), or
+/// X25519, which only receives encrypted tokens (ECDH-ES).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// RSA, EC or Ed25519.
+    Generate(GenerateType),
+    /// X25519 (RFC 8037 OKP), for ECDH-ES.
+    X25519,
+}
+
+impl std::str::FromStr for KeyType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("x25519") {
+            return Ok(KeyType::X25519);
+        }
+        s.parse::<GenerateType>()
+            .map(KeyType::Generate)
+            .map_err(|e| format!("{e} (or x25519 for an encryption key)"))
+    }
+}
+
 #[derive(Debug, Clone, Subcommand)]
 pub enum KeyCommand {
     /// Generate a key (and, with --cert, a self-signed certificate) and store it under NAME.
     Generate {
         /// The name to store the key under.
         name: String,
-        /// rsa-2048, rsa-3072, ec-p256 or ed25519.
+        /// rsa-2048, rsa-3072, ec-p256, ed25519 (signing only) or x25519 (encryption only).
         #[arg(long = "type", value_name = "TYPE")]
-        key_type: GenerateType,
+        key_type: KeyType,
         /// sig (default): a signing key; enc: a key to receive encrypted tokens (JWE), whose
         /// public JWK says `use: enc` and `alg` RSA-OAEP-256 (RSA) or ECDH-ES (EC). Use it
         /// with --decryption-key NAME.
@@ -203,7 +225,16 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
             if store.contains(&name) {
                 return Err(KeyError::Exists(name));
             }
-            let key = PrivateKey::generate(key_type)?;
+            let (key, key_use) = match key_type {
+                KeyType::Generate(t) => (PrivateKey::generate(t)?, key_use),
+                // X25519 receives only: --use enc is implied, and it signs no certificate.
+                KeyType::X25519 if cert => {
+                    return Err(KeyError::Invalid(
+                        "an X25519 key cannot sign a certificate; leave out --cert".into(),
+                    ));
+                }
+                KeyType::X25519 => (PrivateKey::generate_x25519()?, KeyUse::Enc),
+            };
             let certs = if cert {
                 vec![self_signed(&key, subject.as_deref().unwrap_or(&name))?]
             } else {

@@ -75,7 +75,7 @@ impl StoredKey {
         }
         match self.key.kind() {
             super::KeyKind::Rsa(_) => Some("RSA-OAEP-256"),
-            super::KeyKind::Ec(_) => Some("ECDH-ES"),
+            super::KeyKind::Ec(_) | super::KeyKind::X25519 => Some("ECDH-ES"),
             super::KeyKind::Ed25519 => None,
         }
     }
@@ -262,7 +262,11 @@ impl KeyStore {
         let key_use = fs::read_to_string(self.use_path(name))
             .ok()
             .and_then(|u| u.lines().next().and_then(|l| l.parse().ok()))
-            .unwrap_or_default();
+            .unwrap_or(if key.kind() == super::KeyKind::X25519 {
+                KeyUse::Enc
+            } else {
+                KeyUse::Sig
+            });
         Ok(StoredKey {
             name: name.to_string(),
             key,
@@ -306,6 +310,12 @@ impl KeyStore {
         key_use: KeyUse,
     ) -> Result<(), KeyError> {
         validate_name(name)?;
+        // An X25519 key can only receive: it is an encryption key whatever was asked.
+        let key_use = if key.kind() == super::KeyKind::X25519 {
+            KeyUse::Enc
+        } else {
+            key_use
+        };
         if key_use == KeyUse::Enc && key.kind() == super::KeyKind::Ed25519 {
             return Err(KeyError::Invalid(
                 "an Ed25519 key only signs; an encryption key is RSA or EC (ECDH-ES)".into(),
@@ -475,6 +485,24 @@ mod tests {
         );
         let ed = PrivateKey::generate(GenerateType::Ed25519).unwrap();
         assert!(store.save_for("ed", &ed, &[], KeyUse::Enc).is_err());
+        // X25519: stored as PKCS#8 (RFC 8410), read back the same, always an encryption key.
+        let x = PrivateKey::generate_x25519().unwrap();
+        store.save("x", &x, &[]).unwrap();
+        let loaded = store.load("x").unwrap();
+        assert_eq!(loaded.key.kind(), crate::keys::KeyKind::X25519);
+        assert_eq!(loaded.key.kid(), x.kid());
+        assert_eq!(loaded.key_use, KeyUse::Enc);
+        let jwk = loaded.public_jwk();
+        assert_eq!(
+            (&jwk["kty"], &jwk["crv"]),
+            (&"OKP".into(), &"X25519".into())
+        );
+        assert_eq!(
+            (&jwk["use"], &jwk["alg"]),
+            (&"enc".into(), &"ECDH-ES".into())
+        );
+        assert!(loaded.key.sign(crate::keys::JwsAlg::EdDsa, b"m").is_err());
+        assert!(loaded.key.algorithms().is_empty());
         assert!(!store.contains("ed"));
         store.delete("r").unwrap();
         assert!(!store.use_path("r").exists(), "deleted with its key");
