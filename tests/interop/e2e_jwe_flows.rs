@@ -313,7 +313,7 @@ fn encrypted_id_token_userinfo_and_introspection_at_the_provider() {
 }
 
 /// A profile keeps the decryption keys (`profile save --decryption-key`), and a run from it
-/// opens the encrypted ID token.
+/// opens the encrypted ID token; the human report shows the envelope and the verdict.
 #[test]
 fn a_profile_remembers_the_decryption_keys() {
     let s = setup();
@@ -328,6 +328,7 @@ fn a_profile_remembers_the_decryption_keys() {
     let p = shown.json().unwrap();
     assert_eq!(p["decryption_keys"], json!(["enc-rsa", "enc-ec"]), "{p:#}");
 
+    // In the human report this time: the ID token's line shows the envelope, then the verdict.
     let mut run = Grantscope::new([
         "token",
         "authorization-code",
@@ -336,7 +337,6 @@ fn a_profile_remembers_the_decryption_keys() {
         "--scope",
         "openid",
         "--no-browser",
-        "--json",
     ])
     .config_dir(s.config.path())
     .spawn()
@@ -345,7 +345,18 @@ fn a_profile_remembers_the_decryption_keys() {
     let redirect = common::complete_login_as(s.provider.issuer(), &url, TEST_USER).unwrap();
     assert_eq!(deliver_redirect(&redirect).unwrap().0, 200);
     let out = run.wait(T).unwrap();
-    let doc = out.json().unwrap();
-    assert_eq!(doc["id_token"]["jwe"]["key"], "enc-rsa", "{doc:#}");
-    assert_eq!(doc["id_token"]["valid"], true, "{doc:#}");
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("id_token: "))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        line.contains("jwe (JWE RSA-OAEP-256 / A256GCM: decrypted with key enc-rsa")
+            && line.contains("inside: jwt")
+            && line.ends_with("signature verified, valid)"),
+        "{}",
+        out.stdout
+    );
 }
