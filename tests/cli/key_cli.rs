@@ -241,6 +241,43 @@ fn encryption_keys_for_registration() {
         &["key", "generate", "xc", "--type", "x25519", "--cert"],
     );
     assert_eq!(xc.code(), 2, "{}", xc.stderr);
+    // Imports: an X25519 JWK (RFC 7748 §6.1's Alice) is an encryption key by its nature, a
+    // PEM key one when asked with --use enc.
+    let alice = dir.path().join("alice.jwk");
+    std::fs::write(
+        &alice,
+        r#"{"kty":"OKP","crv":"X25519","d":"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}"#,
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["key", "import", "alice", alice.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(
+        (&doc["type"], &doc["use"]),
+        (&"x25519".into(), &"enc".into())
+    );
+    let pem = dir.path().join("e.pem");
+    std::fs::write(
+        &pem,
+        run(dir.path(), &["key", "show", "e", "--reveal-private"]).stdout,
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "key",
+            "import",
+            "e2",
+            pem.to_str().unwrap(),
+            "--use",
+            "enc",
+            "--json",
+        ],
+    );
+    assert_eq!(out.json().unwrap()["alg"], "ECDH-ES", "{}", out.stderr);
     // A signing key stays one: `use: sig`.
     let s = run(
         dir.path(),

@@ -91,6 +91,10 @@ pub enum KeyCommand {
         name: String,
         /// The key file (PEM, JWK or JWKS).
         file: PathBuf,
+        /// sig (default) or enc: a key a provider encrypts to (see `generate --use`); an
+        /// X25519 key is always enc.
+        #[arg(long = "use", value_name = "sig|enc", default_value = "sig")]
+        key_use: KeyUse,
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
@@ -322,8 +326,13 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        KeyCommand::Import { name, file, json } => {
-            let stored = store.import(&name, &file)?;
+        KeyCommand::Import {
+            name,
+            file,
+            key_use,
+            json,
+        } => {
+            let stored = store.import_for(&name, &file, key_use)?;
             if json {
                 print_json(&summary_json(&stored));
             } else {

@@ -356,9 +356,19 @@ impl KeyStore {
 
     /// Imports a key file (PEM with optional certificates, or a private JWK/JWKS) as `name`.
     pub fn import(&self, name: &str, file: &Path) -> Result<StoredKey, KeyError> {
+        self.import_for(name, file, KeyUse::Sig)
+    }
+
+    /// [`Self::import`] for `key_use` (an encryption key a provider already encrypts to).
+    pub fn import_for(
+        &self,
+        name: &str,
+        file: &Path,
+        key_use: KeyUse,
+    ) -> Result<StoredKey, KeyError> {
         validate_name(name)?;
         let read = read_key_file(file)?;
-        self.save(name, &read.key, &read.certs)?;
+        self.save_for(name, &read.key, &read.certs, key_use)?;
         self.load(name)
     }
 
