@@ -301,6 +301,18 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
     }
 }
 
+/// The one JSON error shape (DESIGN.md) for a response that came but is not believed.
+fn response_error(message: &str, hint: &str) -> Value {
+    json!({
+        "message": message,
+        "code": null,
+        "description": null,
+        "hint": hint,
+        "status": null,
+        "kind": "response",
+    })
+}
+
 /// The JSON word of a status (`verified`, `fail`, ...).
 fn word<T: serde::Serialize>(status: &T) -> String {
     serde_json::to_value(status)
@@ -377,14 +389,14 @@ async fn introspect_jwt(json: bool, token: &str, hint: Option<&str>, mut r: Reso
     let not_jwt = matches!(result, Ok(lifecycle::Introspection::Json(_)));
     let error = match &result {
         Err(e) => Some(error_json(e)),
-        Ok(lifecycle::Introspection::Json(_)) => Some(json!({
-            "kind": "response",
-            "message": "the server answered with JSON, not a JWT introspection response (RFC 9701): it does not offer them, or not to this client",
-        })),
-        Ok(_) if response.is_none() => Some(json!({
-            "kind": "response",
-            "message": "the JWT introspection response does not verify; none of it is believed",
-        })),
+        Ok(lifecycle::Introspection::Json(_)) => Some(response_error(
+            "the server answered with JSON, not a JWT introspection response (RFC 9701)",
+            "the server does not offer JWT introspection responses, or not to this client (its introspection_signed_response_alg)",
+        )),
+        Ok(_) if response.is_none() => Some(response_error(
+            "the JWT introspection response does not verify; none of it is believed",
+            "see the failing checks of `jwt`",
+        )),
         Ok(_) => None,
     };
     if json {
@@ -502,10 +514,10 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
             "ok": result.is_ok() && jwt_valid,
             "response": response,
             "jwt": jwt,
-            "error": result.as_ref().err().map(error_json).or_else(|| (!jwt_valid).then(|| json!({
-                "kind": "response",
-                "message": "the userinfo JWT does not verify; none of it is believed",
-            }))),
+            "error": result.as_ref().err().map(error_json).or_else(|| (!jwt_valid).then(|| response_error(
+                "the userinfo JWT does not verify; none of it is believed",
+                "see the failing checks of `jwt` (an encrypted one needs --decryption-key)",
+            ))),
             "exchanges": exchanges,
         }));
     }
