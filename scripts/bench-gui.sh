@@ -2,10 +2,13 @@
 # Desktop app benchmarks, printed side by side with a bare eframe window built from the same
 # eframe/egui versions (examples/bare_window.rs), under Xvfb with software OpenGL:
 #
-#   0. from outside, median of RUNS starts:
+#   0. from outside, median of RUNS starts of each, in turns: the bare window, the app's first
+#      launch (an empty config dir: no gui.json, no profiles, no window.ron) and a later one
+#      (gui.json there), each with the pointer outside the window and resting over its middle:
 #      first non-blank content (the window's top-left shows more than one colour)   target: app <= 1.3x bare
 #      start-up CPU (user + system, all threads) until the process goes idle        target: app <= 2x bare
-#      and, from inside, every frame until idle: when, its CPU, what the app computed
+#      and, from inside, every frame until idle: when, its CPU, what the app computed, why it
+#      ran (what egui was asked to repaint for); frames in the first second
 #   1. cold start to first frame (median of RUNS)            target: app <= 1.3x bare
 #   2. idle CPU over 10 s, nothing animating                 target: 0 %
 #      idle CPU over 10 s, token countdown on screen         target: <= 1 % of a core
@@ -13,7 +16,7 @@
 #   4. inspector with a 200 KB token of 5,000 claims: CPU per frame, p99   target: < 8 ms
 #   5. frames while a token request waits 5 s on a slow loopback server    target: none > 50 ms
 #
-# Prints figures only; nothing here is a test. Needs the Debian packages of screenshot.sh.
+# ONLY=startup runs part 0 alone. Prints figures only; nothing here is a test. Needs the Debian packages of screenshot.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,15 +44,22 @@ export DISPLAY=$DISPLAY_NUM LIBGL_ALWAYS_SOFTWARE=1
 # rests outside them: no hover effect or tooltip runs (xdotool cannot move it on every Xvfb).
 Xvfb "$DISPLAY_NUM" -screen 0 2600x820x24 -br -nolisten tcp >/dev/null 2>&1 &
 XVFB_PID=$!
+# A second screen as large as the window: there the pointer rests over the window's middle as
+# it opens, as a person's pointer may (it hovers a widget; a tooltip may wait, then fade in).
+DISPLAY_OVER=${DISPLAY_OVER:-:97}
+Xvfb "$DISPLAY_OVER" -screen 0 1280x800x24 -br -nolisten tcp >/dev/null 2>&1 &
+XVFB_OVER_PID=$!
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  kill "$XVFB_PID" 2>/dev/null || true
+  kill "$XVFB_PID" "$XVFB_OVER_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+for d in "$DISPLAY_NUM" "$DISPLAY_OVER"; do
+  for _ in $(seq 50); do xdpyinfo -display "$d" >/dev/null 2>&1 && break; sleep 0.1; done
+done
 xdotool mousemove 1599 999 || true
 
 CLK_TCK=$(getconf CLK_TCK)
@@ -68,11 +78,13 @@ nonblank() { # whether the top-left corner of the screen shows more than one col
   import -display "$DISPLAY" -window root -crop 240x60+0+0 +repage png:- 2>/dev/null |
     identify -format '%k' - 2>/dev/null | awk '{exit !($1 > 1)}'
 }
+# Where the pointer rests while a program starts: outside the window (the first screen), or
+# over its middle (the second).
+screen_for() { if [ "$1" = outside ]; then echo "$DISPLAY_NUM"; else echo "$DISPLAY_OVER"; fi; }
 startup_once() { # BIN [env...]: prints "first_nonblank_ms startup_cpu_ms"
   local bin=$1
   shift
   local t0 pid fb=-1 last=-1 same=0 t
-  # The pointer in a corner: no hover, no tooltip fading in (a person's pointer is elsewhere).
   xdotool mousemove 1599 999 >/dev/null 2>&1 || true
   t0=$(date +%s%N)
   env "$@" "$bin" >/dev/null 2>&1 &
@@ -95,25 +107,80 @@ startup_once() { # BIN [env...]: prints "first_nonblank_ms startup_cpu_ms"
   sleep 0.3
   echo "$fb $((last * 1000 / CLK_TCK))"
 }
-# Bare and app started in turns (a shared machine's load drifts; both see the same drift).
+# The bare window, the app's first launch (a new empty config dir each time: no gui.json, no
+# profiles, no window.ron) and a later launch (gui.json there), started in turns (a shared
+# machine's load drifts; all three see the same drift), with the pointer outside and over.
 C0=$(cfg wizard)
-bare_runs=()
-app_runs=()
+declare -A runs=()
 for _ in $(seq "$RUNS"); do
-  bare_runs+=("$(startup_once "$BARE")")
-  app_runs+=("$(startup_once "$APP" GRANTSCOPE_CONFIG_DIR="$C0")")
+  for where in outside over; do
+    DISPLAY=$(screen_for "$where")
+    runs[bare_$where]+="$(startup_once "$BARE")"$'\n'
+    runs[first_$where]+="$(startup_once "$APP" GRANTSCOPE_CONFIG_DIR="$(mktemp -d -p "$WORK")")"$'\n'
+    runs[later_$where]+="$(startup_once "$APP" GRANTSCOPE_CONFIG_DIR="$C0")"$'\n'
+  done
 done
-col() { printf '%s\n' "${@:2}" | awk -v c="$1" '{print $c}' | median; }
-bare_fb=$(col 1 "${bare_runs[@]}")
-bare_cpu=$(col 2 "${bare_runs[@]}")
-app_fb=$(col 1 "${app_runs[@]}")
-app_cpu=$(col 2 "${app_runs[@]}")
-# The first launch also creates the sandbox profile and the settings file.
-read -r first_fb first_cpu < <(startup_once "$APP" GRANTSCOPE_CONFIG_DIR="$(mktemp -d -p "$WORK")")
-# Inside: every frame until the app goes idle (what runs before the first idle frame).
-xdotool mousemove 1599 999 >/dev/null 2>&1 || true
-frames_log=$(env GRANTSCOPE_CONFIG_DIR="$(cfg wizard)" GRANTSCOPE_BENCH_T0_NS="$(date +%s%N)" \
-  GRANTSCOPE_BENCH_STARTUP_LOG=1 timeout 6 "$APP" 2>/dev/null | grep '^startup_frame' || true)
+DISPLAY=$DISPLAY_NUM
+col() { grep . <<<"$2" | awk -v c="$1" '{print $c}' | median; }
+# Inside: every frame until the program goes idle (what runs before the first idle frame).
+frames_of() { # DISPLAY BIN [env...]: the startup_frame lines of one start on that screen
+  local on=$1 bin=$2
+  shift 2
+  env "$@" DISPLAY="$on" GRANTSCOPE_BENCH_T0_NS="$(date +%s%N)" GRANTSCOPE_BENCH_STARTUP_LOG=1 \
+    timeout 6 "$bin" 2>/dev/null | grep '^startup_frame' |
+    sed 's|/[^ ;]*/index.crates.io-[^/]*/||g' || true
+  sleep 0.3
+}
+first_second() { # how many frames ended within the first second
+  awk '{split($3, a, "="); if (a[2] < 1000) n++} END {print n + 0}' <<<"$1"
+}
+declare -A logs=()
+for where in outside over; do
+  on=$(screen_for "$where")
+  logs[bare_$where]=$(frames_of "$on" "$BARE")
+  logs[first_$where]=$(frames_of "$on" "$APP" GRANTSCOPE_CONFIG_DIR="$(mktemp -d -p "$WORK")")
+  logs[later_$where]=$(frames_of "$on" "$APP" GRANTSCOPE_CONFIG_DIR="$(cfg wizard)")
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "-" }'; }
+startup_rows() {
+  local where launch bfb bcpu fb cpu
+  for where in outside over; do
+    for launch in first later; do
+      bfb=$(col 1 "${runs[bare_$where]}")
+      bcpu=$(col 2 "${runs[bare_$where]}")
+      fb=$(col 1 "${runs[${launch}_$where]}")
+      cpu=$(col 2 "${runs[${launch}_$where]}")
+      echo "$launch launch, pointer $where the window:"
+      printf '%-44s %11s ms %11s ms %10s\n' "  first non-blank content (outside)" "$bfb" "$fb" "$(ratio "$bfb" "$fb")"
+      printf '%-44s %11s ms %11s ms %10s\n' "  start-up CPU until idle (outside)" "$bcpu" "$cpu" "$(ratio "$bcpu" "$cpu")"
+      printf '%-44s %14s %14s %10s\n' "  frames in the first second (inside)" \
+        "$(first_second "${logs[bare_$where]}")" "$(first_second "${logs[${launch}_$where]}")" ""
+    done
+  done
+}
+startup_frames() {
+  local where
+  echo "frames until idle: since start, eframe CPU, the app's own logic+ui, why it ran:"
+  for where in outside over; do
+    echo " bare window, pointer $where:"
+    echo "${logs[bare_$where]}" | sed 's/^/  /'
+    echo " app, first launch (empty config dir), pointer $where:"
+    echo "${logs[first_$where]}" | sed 's/^/  /'
+    echo " app, later launch (gui.json there), pointer $where:"
+    echo "${logs[later_$where]}" | sed 's/^/  /'
+  done
+}
+# ONLY=startup: part 0 alone.
+if [ "${ONLY:-}" = startup ]; then
+  echo
+  echo "grantscope GUI start-up ($(nproc) cores, Xvfb + llvmpipe, release build, median of $RUNS starts)"
+  printf '%-44s %14s %14s %10s\n' "measure" "bare window" "grantscope" "ratio"
+  startup_rows
+  echo
+  startup_frames
+  exit 0
+fi
 
 # ---- 1. cold start ---------------------------------------------------------------------------
 first_frame() { # BIN [env...]
@@ -229,11 +296,7 @@ wait "$SLOW_PID" 2>/dev/null && slow_served=yes || slow_served=no
 echo
 echo "grantscope GUI benchmark ($(nproc) cores, Xvfb + llvmpipe, release build, median of $RUNS starts)"
 printf '%-44s %14s %14s %10s\n' "measure" "bare window" "grantscope" "ratio"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "-" }'; }
-printf '%-44s %11s ms %11s ms %10s\n' "first non-blank content (outside)" "$bare_fb" "$app_fb" "$(ratio "$bare_fb" "$app_fb")"
-printf '%-44s %11s ms %11s ms %10s\n' "start-up CPU until idle (outside)" "$bare_cpu" "$app_cpu" "$(ratio "$bare_cpu" "$app_cpu")"
-printf '%-44s %14s %11s ms %10s\n' "  very first launch: first content" "-" "$first_fb" ""
-printf '%-44s %14s %11s ms %10s\n' "  very first launch: CPU until idle" "-" "$first_cpu" ""
+startup_rows
 printf '%-44s %11s ms %11s ms %10s\n' "cold start to first frame (inside)" "$bare_start" "$app_start" "$(ratio "$bare_start" "$app_start")"
 printf '%-44s %12s %% %12s %% %10s\n' "idle CPU, 10 s, nothing animating" "$bare_idle" "$app_idle" ""
 printf '%-44s %14s %12s %% %10s\n' "idle CPU, 10 s, countdown visible" "-" "$app_count" ""
@@ -246,8 +309,7 @@ echo "  bare window: $bare_frames"
 echo "token request waiting 5 s on a slow server (6 s of continuous repaint; served: $slow_served):"
 echo "  grantscope:  $slow"
 echo
-echo "frames until idle (app, second launch): since start, eframe CPU, the app's own logic+ui:"
-echo "$frames_log" | sed 's/^/  /'
+startup_frames
 echo
 echo "cpu_ms = eframe's per-frame CPU time (UI + tessellation + software GL painting);"
 echo "ui_ms = the app's own logic+ui; gap_ms = wall time between frames."

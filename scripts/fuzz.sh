@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the cargo-fuzz targets (token decoder + inspection, JWE decryptor, JWKS parser, token-response parser)
+# Runs the cargo-fuzz targets (token decoder + inspection, JWE decryptor, SD-JWT verifier, JWKS parser, token-response parser)
 # for a bounded time each and prints executions and crashes per target.
 #
 #   scripts/fuzz.sh              # 60 s per target
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(decode jwe jwks token_response)
+    targets=(decode jwe sdjwt jwks token_response)
 fi
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

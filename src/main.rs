@@ -3,8 +3,17 @@
 
 use std::process::ExitCode;
 
+/// What `grantscope --version` says after the name: the version and the git commit the
+/// binary was built from (`build.rs`; `unknown` outside a git checkout).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("GRANTSCOPE_COMMIT"),
+    ")"
+);
+
 fn main() -> ExitCode {
-    grantscope_cli::main(open_gui)
+    grantscope_cli::main(VERSION, open_gui)
 }
 
 #[cfg(feature = "gui")]

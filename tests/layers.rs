@@ -56,6 +56,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("token_report", 1),
             ("call", 2),
             ("discover", 2),
+            ("generate", 2),
             ("inspect", 2),
             ("key_cmd", 2),
             ("lifecycle", 2),
@@ -117,6 +118,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
         &[
             // Base parts.
             ("bench", 0),
+            ("calm_start", 0),
             ("connect", 0),
             ("exchange_view", 0),
             ("files", 0),

@@ -1,6 +1,7 @@
 //! Integration tests of the command line's own behaviour: `grantscope inspect` through its
-//! argument parser and streams, `grantscope key …`, and what a hostile token can (not) do to
-//! the terminal. One test binary; each former test file is a module (see tests/README.md).
+//! argument parser and streams, `grantscope key …`, what a hostile token can (not) do to
+//! the terminal, and the completions, manual pages and `--version`. One test binary; each
+//! former test file is a module (see tests/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../common/mod.rs"]
@@ -8,7 +9,9 @@ mod common;
 #[path = "../token_support/mod.rs"]
 mod token_support;
 
+mod install_parts;
 mod jwe_cli;
 mod key_cli;
+mod sdjwt_cli;
 mod token_cli;
 mod token_terminal;

@@ -267,3 +267,24 @@ fn the_human_report_says_what_registered_names_mean() {
     );
     assert!(line("kid").contains("(RFC 7515 §4.1.4)"), "{report}");
 }
+
+/// Past `exp` but inside the leeway: the verdict line says expired too (the desktop app's
+/// headline says EXPIRED; the command line said VALID alone).
+#[test]
+fn a_token_expired_within_the_leeway_is_said_to_be_expired() {
+    let f = rsa_fixture();
+    let mut claims = good_claims();
+    claims["exp"] = json!(NOW - 11);
+    let token = rs256(&f, &claims);
+    let i = inspect_with_keys(&token, &f.keys, &opts(), NOW);
+    assert!(i.valid, "within the 60 s leeway");
+    let report = render_human(&i, NOW);
+    let first = report.lines().next().unwrap();
+    assert!(
+        first.starts_with("VALID WITHIN LEEWAY, BUT EXPIRED 11 s ago"),
+        "{report}"
+    );
+    // A live token keeps the plain verdict.
+    let i = inspect_with_keys(&rs256(&f, &good_claims()), &f.keys, &opts(), NOW);
+    assert!(render_human(&i, NOW).starts_with("VALID: signature verified"));
+}

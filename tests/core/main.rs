@@ -12,6 +12,7 @@ mod token_support;
 mod checks_off;
 mod jwe_jose;
 mod review_security;
+mod sdjwt_peer;
 mod step_mode;
 mod token_corpus;
 mod token_fuzzish;

@@ -102,6 +102,11 @@ fn client_credentials_against_the_sandbox_then_inspect() {
         h.query_by_label("iss:").is_none(),
         "only the match is shown"
     );
+    // No match says so (an empty list looked like a token without claims).
+    h.get_by_label("Search claims").type_text("zzz");
+    h.step();
+    h.step();
+    h.get_by_label_contains("No claim matches \"expirationzzz\"");
     h.get_by_label("Clear search").click();
     h.step();
     h.step();

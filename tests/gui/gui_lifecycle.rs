@@ -72,7 +72,9 @@ fn watch_revokes_and_measures_when_the_server_rejects() {
     h.get_by_label("Stop watch");
     // What it waits for, its elapsed time and its limit.
     h.get_by_label_contains("waiting for the server to reject the token: asking every 0.2 s");
-    h.get_by_label_contains("of at most 1:00:00");
+    // The limit: exp + 2 min, as the command line (not a fixed hour).
+    assert!(h.query_by_label_contains("of at most 1:00:00").is_none());
+    h.get_by_label_contains("of at most ");
     step_until(&mut h, "the watch summary", |h| {
         h.state().inspector().watch().report().is_some()
             || h.state().inspector().watch().error().is_some()
@@ -84,6 +86,15 @@ fn watch_revokes_and_measures_when_the_server_rejects() {
     assert!(report.first_rejected_ms.is_some());
     let summary = report.summary();
     assert!(summary.starts_with("revoked at"), "{summary}");
+    // The watch's revocation is the inspector's too: the headline says so and the countdown
+    // stops, as after the Revoke button.
+    let now = grantscope_core::timefmt::now_unix();
+    let headline = h.state().inspector().headline(now).unwrap();
+    assert_eq!(headline.text, "REVOKED", "{headline:?}");
+    assert!(
+        h.state().inspector().next_wake(now) != Some(now + 1),
+        "no countdown ticking for a revoked token"
+    );
     // On screen: the summary, the revocation row and a rejected probe.
     h.get_by_label(&summary);
     assert!(h.query_all_by_label("REVOKED ").next().is_some());

@@ -224,14 +224,15 @@ fn cli_public_native_client_verdicts() {
     );
 }
 
-/// The confidential client: every authentication failure is refused, but a made-up code
-/// with the right secret comes back `invalid_request` (the library words a bad code that
-/// way, not `invalid_grant`), so the probe cannot tell authentication failures apart.
+/// The confidential client: a made-up code with the right secret comes back `invalid_request`
+/// (the library words a bad code that way, not `invalid_grant`); each unauthenticated variant
+/// is judged against that baseline (`invalid_client`, or `invalid_request` in other words), so
+/// the probe decides: every one refused.
 #[test]
 fn cli_confidential_web_client_verdicts() {
     let server = Jmondi::start();
     let (code, doc, stdout) = cli_run(server.issuer(), &WEB);
-    assert_doc(&doc, &stdout, &expected("inconclusive"));
+    assert_doc(&doc, &stdout, &expected("pass"));
     assert_eq!(code, 1);
     let rows = doc_verdicts(&doc);
     let auth = reason(&rows, "client-auth.enforced");
@@ -256,5 +257,5 @@ fn library_run_agrees_and_masks_every_exchange() {
     ));
     println!("{}", table(&run));
     assert_evidence(&run);
-    assert_verdicts(&run, &expected("inconclusive"));
+    assert_verdicts(&run, &expected("pass"));
 }

@@ -93,3 +93,32 @@ fn the_whole_catalogue_through_authorize_lines_at_the_sandbox_web_client() {
     assert!(logins > 10, "{logins}");
     assert_every_landing_came_back(&doc);
 }
+
+/// A client the server refuses at the authorization endpoint (oidc-provider's
+/// client_credentials-only `machine-basic`): one look before the run, then every probe that
+/// logs in is skipped with that reason, and no login is asked for (22 probes ended
+/// inconclusive on the same error page before).
+#[test]
+fn a_client_refused_at_the_authorization_endpoint_skips_the_login_probes_at_once() {
+    let p = common::Provider::start();
+    let client = p.machine_client();
+    let (doc, logins) = drive(&p, &client, &[]);
+    assert_eq!(logins, 0, "no login asked for");
+    let results = doc["results"].as_array().unwrap();
+    let refused: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| {
+            r["verdict"] == "skipped"
+                && r["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("refused this client's authorization request before any login")
+        })
+        .collect();
+    assert!(refused.len() > 15, "{doc:#}");
+    let inconclusive = results
+        .iter()
+        .filter(|r| r["verdict"] == "inconclusive")
+        .count();
+    assert!(inconclusive <= 3, "{doc:#}");
+}

@@ -172,6 +172,12 @@ fn keep_tokens_on_code_reuse_warns_code_reuse_revokes() {
 }
 
 #[test]
+fn dpop_any_key_fails_dpop_enforced() {
+    // RFC 9449 §7.1: a valid proof by another key than cnf.jkt must be refused.
+    switch_changes("unsafe-dpop-any-key", false, &[("dpop.enforced", "fail")]);
+}
+
+#[test]
 fn dpop_token_as_bearer_fails_dpop_enforced() {
     switch_changes(
         "unsafe-dpop-token-as-bearer",
@@ -323,6 +329,7 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
         "unsafe-dpop-token-as-bearer",
         "unsafe-jwks-private-key",
         "unsafe-pin-loopback-port",
+        "unsafe-dpop-any-key",
     ];
     let with_probes: Vec<&str> = grantscope_sandbox::SWITCHES
         .iter()

@@ -942,6 +942,34 @@ fn the_cli_sends_rar_details_to_the_sandbox_and_shows_the_granted_ones() {
     );
 }
 
+/// The human report shows the requested and the granted authorization details too.
+#[test]
+fn the_human_report_shows_rar_details_requested_and_granted() {
+    let sb = Sandbox::start();
+    let mut args = common::code_flow_args(
+        sb.issuer(),
+        &sb.native_client(),
+        &["--authorization-details", PAYMENT],
+    );
+    args.retain(|a| a != "--json");
+    let mut run = Grantscope::new(args).spawn().unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = sb.complete_login(&url, common::TEST_USER).unwrap();
+    let (status, page) = common::deliver_redirect(&redirect).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let line = |prefix: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} line:\n{}", out.stdout))
+            .to_owned()
+    };
+    assert!(line("authorization_details requested:").contains("Merchant A"));
+    assert!(line("authorization_details granted:").contains("123.50"));
+}
+
 #[test]
 fn the_cli_sends_signed_request_objects_to_the_sandbox() {
     let sb = Sandbox::start();

@@ -2,7 +2,10 @@
 //! (`--decryption-key`, repeatable), verify its signature (issuer discovery, a JWKS URL or
 //! file, or a shared secret) and print the validation checklist, as a table for people or as
 //! one JSON inspection (`--json`). A JWE is shown as layers: the envelope (its protected
-//! header, which key opened it, warnings), then the token inside as any other.
+//! header, which key opened it, warnings), then the token inside as any other. An SD-JWT
+//! (told by its `~`) is shown as the issuer-signed payload, the Disclosures (name or array
+//! element, value, digest, where each goes), the processed claims with the disclosed ones
+//! marked, and the key-binding JWT checked against `--kb-nonce` / `--kb-audience`.
 //!
 //! Exit status: 0 the token is valid, 1 it is not, 2 usage or configuration error (no token,
 //! unreadable JWKS, discovery or JWKS fetch failed).
@@ -31,9 +34,10 @@ use grantscope_core::text::inert;
 use grantscope_core::timefmt::now_unix;
 use grantscope_core::token::claims::{numeric_date, time_note};
 use grantscope_core::token::jwe::{DecryptionKey, load_decryption_keys};
+use grantscope_core::token::sdjwt::is_sd_jwt;
 use grantscope_core::token::{
-    CheckStatus, InspectOptions, Inspection, KeySource, SharedSecret, SignatureStatus, TokenFormat,
-    TokenKind, Verdict, inspect_decrypting,
+    CheckStatus, InspectOptions, Inspection, KeySource, SdJwtOptions, SharedSecret,
+    SignatureStatus, TokenFormat, TokenKind, Verdict, inspect_decrypting, inspect_sd_jwt,
 };
 
 /// Arguments of `grantscope inspect`.
@@ -120,6 +124,20 @@ pub struct InspectArgs {
     /// Repeatable: keys whose kid matches are tried first.
     #[arg(long = "decryption-key", value_name = "NAME_OR_FILE")]
     pub decryption_key: Vec<String>,
+
+    /// SD-JWT: the nonce the verifier sent; the key-binding JWT must carry it (and must be
+    /// there).
+    #[arg(long, value_name = "N")]
+    pub kb_nonce: Option<String>,
+
+    /// SD-JWT: the verifier's identifier; the key-binding JWT's aud must be it (and the
+    /// key-binding JWT must be there).
+    #[arg(long, value_name = "A")]
+    pub kb_audience: Option<String>,
+
+    /// SD-JWT: how old the key-binding JWT's iat may be (seconds, beyond --leeway).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub kb_max_age: u64,
 
     /// Print one JSON document (the inspection) on stdout.
     #[arg(long)]
@@ -232,7 +250,16 @@ async fn execute_inner(
         },
     };
 
-    let inspected = inspect_decrypting(&token, &source, &decryption, &http, &options, now).await;
+    let inspected = if is_sd_jwt(&token) {
+        let sd = SdJwtOptions {
+            kb_nonce: args.kb_nonce.clone(),
+            kb_audience: args.kb_audience.clone(),
+            kb_max_age: args.kb_max_age,
+        };
+        inspect_sd_jwt(&token, &source, &http, &options, &sd, now).await
+    } else {
+        inspect_decrypting(&token, &source, &decryption, &http, &options, now).await
+    };
     exchanges.extend(inspected.exchanges);
     let inspection = inspected.inspection;
 
@@ -376,6 +403,19 @@ fn show_value(v: &Value) -> String {
 /// header's (names looked up as JOSE header parameters). A registered name's meaning and its
 /// specification end its line.
 fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
+    table_marked(out, map, now, times, &|_| None);
+}
+
+/// [`table`] with a mark before each name (`mark` gives it; none when it gives no mark to
+/// any name).
+fn table_marked(
+    out: &mut String,
+    map: &Map<String, Value>,
+    now: i64,
+    times: bool,
+    mark: &dyn Fn(&str) -> Option<char>,
+) {
+    let marked = map.keys().any(|k| mark(k).is_some());
     let keys: Vec<String> = map.keys().map(|k| inert(k).into_owned()).collect();
     let width = keys
         .iter()
@@ -384,7 +424,12 @@ fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
         .unwrap_or(0)
         .min(24);
     for (k, (name, v)) in keys.iter().zip(map) {
-        let mut line = format!("  {k:<width$}  {}", show_value(v));
+        let prefix = match (marked, mark(name)) {
+            (false, _) => String::new(),
+            (true, Some(m)) => format!("{m} "),
+            (true, None) => "  ".to_owned(),
+        };
+        let mut line = format!("  {prefix}{k:<width$}  {}", show_value(v));
         if times
             && TIME_CLAIMS.contains(&name.as_str())
             && let Some(Ok(t)) = numeric_date(map, name)
@@ -406,11 +451,19 @@ fn table(out: &mut String, map: &Map<String, Value>, now: i64, times: bool) {
 
 /// The verdict line: `VALID: ...` or `NOT VALID: ...` (with the verdict word and the failed
 /// checks); for an opaque token, which inspection can neither accept nor refuse, `OPAQUE: ...`.
-fn verdict_line(i: &Inspection) -> String {
+fn verdict_line(i: &Inspection, now: i64) -> String {
     if i.verdict == Verdict::Opaque {
         return "OPAQUE: only the server that issued it can say whether it is valid; ask it with `grantscope introspect` (verdict: opaque)".to_owned();
     }
     if i.valid {
+        // Past exp but inside the clock-skew leeway: valid for a verifier, and said to be
+        // expired, as the desktop app's headline says (it read VALID alone).
+        if let Some(exp) = i.lifetime().expires_at.filter(|e| *e <= now) {
+            return format!(
+                "VALID WITHIN LEEWAY, BUT EXPIRED {}: a verifier with that clock-skew leeway still takes it (see exp below)",
+                grantscope_core::timefmt::relative(exp, now)
+            );
+        }
         return "VALID: signature verified and no check failed".to_owned();
     }
     let failed: Vec<String> = i.failures().map(|c| inert(&c.id).into_owned()).collect();
@@ -424,7 +477,20 @@ fn verdict_line(i: &Inspection) -> String {
         "the token is encrypted and was not decrypted (give the recipient's key with --decryption-key)".to_owned()
     } else if opened == Some((true, false)) {
         "the decrypted payload is not a signed JWT, so there is nothing to verify".to_owned()
-    } else if i.format == TokenFormat::Jwt || opened.is_some() {
+    } else if let Some(kb) = i
+        .sd_jwt
+        .as_ref()
+        .and_then(|sd| sd.key_binding.as_ref())
+        .filter(|kb| {
+            i.signature.status == SignatureStatus::Verified
+                && kb.signature.status != SignatureStatus::Verified
+        })
+    {
+        format!(
+            "the key-binding JWT's signature is {}, not verified",
+            signature_word(kb.signature.status)
+        )
+    } else if matches!(i.format, TokenFormat::Jwt | TokenFormat::SdJwt) || opened.is_some() {
         format!(
             "the signature is {}, not verified",
             signature_word(i.signature.status)
@@ -450,12 +516,13 @@ fn signature_word(status: SignatureStatus) -> &'static str {
 /// [inert](grantscope_core::text::inert). Pure, so the `token` command and tests can reuse it.
 pub fn render_human(i: &Inspection, now: i64) -> String {
     let mut out = String::new();
-    let verdict = verdict_line(i);
+    let verdict = verdict_line(i, now);
     out.push_str(&verdict);
     out.push('\n');
     let format = match i.format {
         TokenFormat::Jwt => "JWT (signed, JWS)",
         TokenFormat::Jwe => "JWE (encrypted)",
+        TokenFormat::SdJwt => "SD-JWT (selective disclosure, RFC 9901)",
         TokenFormat::Opaque => "opaque",
     };
     out.push_str(&format!("format     {format}\n"));
@@ -497,9 +564,14 @@ pub fn render_human(i: &Inspection, now: i64) -> String {
             }
         }
     }
-    if let Value::Object(c) = &i.claims {
-        out.push_str("claims\n");
-        table(&mut out, c, now, true);
+    match &i.sd_jwt {
+        Some(sd) => sd_jwt_sections(&mut out, i, sd, now),
+        None => {
+            if let Value::Object(c) = &i.claims {
+                out.push_str("claims\n");
+                table(&mut out, c, now, true);
+            }
+        }
     }
     out.push_str(&format!(
         "signature  {}: {}\n",
@@ -526,4 +598,83 @@ pub fn render_human(i: &Inspection, now: i64) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The SD-JWT part of the human report: the issuer-signed payload, the Disclosures, the
+/// processed claims (`*` disclosed, `+` holding disclosed parts) and the key-binding JWT.
+fn sd_jwt_sections(
+    out: &mut String,
+    i: &Inspection,
+    sd: &grantscope_core::token::SdJwtReport,
+    now: i64,
+) {
+    if let Value::Object(c) = &sd.issuer_claims {
+        out.push_str("issuer-signed payload\n");
+        table(out, c, now, true);
+    }
+    out.push_str(&format!(
+        "disclosures  {} presented, {} digests undisclosed (decoys or withheld), {}\n",
+        sd.disclosures.len(),
+        sd.undisclosed,
+        inert(&sd.sd_alg)
+    ));
+    for (n, d) in sd.disclosures.iter().enumerate() {
+        let name = match &d.name {
+            Some(name) => inert(name).into_owned(),
+            None if d.salt.is_some() => "[array element]".to_owned(),
+            None => "[unreadable]".to_owned(),
+        };
+        let digest = d.digest.as_deref().map_or_else(
+            || "(no digest) ".to_owned(),
+            |d| format!("{}…", d.get(..12).unwrap_or(d)),
+        );
+        let place = d
+            .path
+            .as_deref()
+            .map_or_else(|| "(not placed)".to_owned(), |p| inert(p).into_owned());
+        let mut value = show_value(&d.value);
+        if value.chars().count() > 60 {
+            let total = value.chars().count();
+            value = format!(
+                "{}… ({total} characters)",
+                value.chars().take(48).collect::<String>()
+            );
+        }
+        out.push_str(&format!(
+            "  #{:<3} {name:<20} {digest}  → {place:<24} {value}\n",
+            n + 1
+        ));
+    }
+    if let Value::Object(c) = &i.claims {
+        out.push_str("claims     processed (* disclosed, + holds disclosed parts)\n");
+        let mark = |name: &str| {
+            let own = format!("/{}", name.replace('~', "~0").replace('/', "~1"));
+            let inside = format!("{own}/");
+            let paths = || sd.disclosures.iter().filter_map(|d| d.path.as_deref());
+            if paths().any(|p| p == own) {
+                Some('*')
+            } else if paths().any(|p| p.starts_with(&inside)) {
+                Some('+')
+            } else {
+                None
+            }
+        };
+        table_marked(out, c, now, true, &mark);
+    }
+    match &sd.key_binding {
+        None => out.push_str("key binding  none presented\n"),
+        Some(kb) => {
+            out.push_str(&format!(
+                "key binding  {}: {}\n",
+                signature_word(kb.signature.status),
+                kb.signature.shown_detail()
+            ));
+            if let Value::Object(h) = &kb.header {
+                table(out, h, now, false);
+            }
+            if let Value::Object(c) = &kb.claims {
+                table(out, c, now, true);
+            }
+        }
+    }
 }

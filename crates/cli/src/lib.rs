@@ -37,6 +37,7 @@ macro_rules! eprintln {
 pub mod call;
 pub mod connection;
 pub mod discover;
+pub mod generate;
 pub mod inspect;
 pub mod key_cmd;
 pub mod lifecycle;
@@ -49,7 +50,7 @@ pub mod token_report;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -94,12 +95,28 @@ pub enum Command {
     /// Signing keys and certificates (private_key_jwt, mutual TLS, JWT-bearer assertions).
     #[command(subcommand)]
     Key(key_cmd::KeyCommand),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions(generate::CompletionsArgs),
+    /// Write the manual pages (grantscope.1 and one per subcommand) into a folder.
+    Man(generate::ManArgs),
+}
+
+/// The whole command line as clap sees it, saying `version` for `--version` (the binary's
+/// version and git commit): what the parser, the completions and the manual pages are made
+/// from.
+pub fn command(version: &'static str) -> clap::Command {
+    Cli::command().version(version)
 }
 
 /// Parses the arguments and runs the command, or, with no subcommand, `open_gui` (the
-/// binary passes the desktop app, or a message when it was built without it).
-pub fn main(open_gui: fn() -> ExitCode) -> ExitCode {
-    let cli = match Cli::try_parse() {
+/// binary passes the desktop app, or a message when it was built without it). `version` is
+/// what `--version` prints after the name (the binary knows its git commit; this crate not).
+pub fn main(version: &'static str, open_gui: fn() -> ExitCode) -> ExitCode {
+    let parsed = command(version)
+        .try_get_matches()
+        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m))
+        .map_err(|e| e.format(&mut command(version)));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -107,7 +124,7 @@ pub fn main(open_gui: fn() -> ExitCode) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let Some(command) = cli.command else {
+    let Some(sub) = cli.command else {
         return open_gui();
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -122,7 +139,7 @@ pub fn main(open_gui: fn() -> ExitCode) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        match command {
+        match sub {
             Command::Discover(a) => discover::run(a).await,
             Command::Token(a) => token_cmd::run(a).await,
             Command::Profile(c) => profile_cmd::run(c),
@@ -136,6 +153,8 @@ pub fn main(open_gui: fn() -> ExitCode) -> ExitCode {
             Command::Sandbox(a) => sandbox::run(a).await,
             Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
+            Command::Completions(a) => generate::completions(&a, command(version)),
+            Command::Man(a) => generate::man(&a, command(version)),
         }
     })
 }

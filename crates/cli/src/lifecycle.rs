@@ -601,10 +601,7 @@ pub async fn watch(args: WatchArgs) -> ExitCode {
         _ => None,
     };
     let now = now_unix();
-    let max_duration = max_duration.unwrap_or_else(|| match exp {
-        Some(e) => Duration::from_secs(u64::try_from(e.saturating_sub(now)).unwrap_or(0) + 120),
-        None => Duration::from_secs(600),
-    });
+    let max_duration = max_duration.unwrap_or_else(|| watch::default_max_duration(exp, now));
     let opts = WatchOptions {
         interval,
         until_inactive: args.until_inactive || revoke_after.is_some(),

@@ -206,6 +206,7 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         );
     } else {
         super::token_report::print_human(&outcome, &inspections, reveal, args.show_exchanges);
+        print_details(resolved.config.authorization_details.as_deref(), &outcome);
         print_checks_off(&resolved.config.checks_off, &outcome);
     }
     match &outcome.result {
@@ -303,6 +304,30 @@ async fn run_grant(
             reveal,
         },
     )
+}
+
+/// RFC 9396: the authorization details asked for and those granted, in the human report too
+/// (the JSON had both; the human report showed neither).
+fn print_details(requested: Option<&str>, outcome: &GrantOutcome) {
+    let Some(requested) = requested else {
+        return;
+    };
+    let shown = |v: &Value| {
+        grantscope_core::text::inert(&serde_json::to_string(v).unwrap_or_default()).into_owned()
+    };
+    let asked = serde_json::from_str::<Value>(requested)
+        .map(|v| shown(&v))
+        .unwrap_or_else(|_| grantscope_core::text::inert(requested).into_owned());
+    println!("authorization_details requested: {asked}");
+    let granted = outcome
+        .result
+        .as_ref()
+        .ok()
+        .and_then(|s| s.raw.get("authorization_details"));
+    match granted {
+        Some(g) => println!("authorization_details granted:   {}", shown(g)),
+        None => println!("authorization_details granted:   (none in the token response)"),
+    }
 }
 
 /// The client checks the tester turned off and what their failure let through.

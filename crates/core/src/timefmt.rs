@@ -38,6 +38,18 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// An instant for people: its RFC 3339 form, or "after the year 9999" / "before the year 0000"
+/// where [`rfc3339`] would clamp it to a date the value does not carry.
+pub fn instant(secs: i64) -> String {
+    if secs > MAX_SECS {
+        "after the year 9999".to_owned()
+    } else if secs < MIN_SECS {
+        "before the year 0000".to_owned()
+    } else {
+        rfc3339(secs)
+    }
+}
+
 /// Formats unix milliseconds as RFC 3339 UTC with milliseconds, e.g. `2026-11-26T12:00:03.120Z`
 /// (for measurements such as "rejected 290 ms after revocation").
 pub fn rfc3339_millis(ms: i64) -> String {
@@ -148,6 +160,9 @@ mod tests {
     #[test]
     fn rfc3339_clamps_out_of_range() {
         assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(instant(1_000_000_000_000_000), "after the year 9999");
+        assert_eq!(instant(MAX_SECS), "9999-12-31T23:59:59Z");
+        assert_eq!(instant(i64::MIN), "before the year 0000");
         assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00Z");
     }
 

@@ -267,21 +267,37 @@ pub fn exchange_ui(
             );
         }
     }
+    // What was copied is remembered as it was copied (masked or not): ticking Reveal secrets
+    // afterwards must not make a copy that holds secrets read as masked, or the reverse.
     let copied_id = egui::Id::unique(("curl_copied", id));
     ui.horizontal_wrapped(|ui| {
         if ui.button("Copy as curl").clicked() {
             ui.ctx().copy_text(view.curl.clone());
-            ui.data_mut(|d| d.insert_temp(copied_id, true));
+            ui.data_mut(|d| d.insert_temp(copied_id, view.masked));
         }
-        let note = if view.masked {
-            "secrets masked: this command will not run as it is (tick Reveal secrets for one that does)"
-        } else {
-            "nothing masked: the command runs as it is"
+        let note = |masked: bool| {
+            if masked {
+                "secrets masked: this command will not run as it is (tick Reveal secrets for one that does)"
+            } else {
+                "nothing masked: the command runs as it is, and holds the secrets it sends"
+            }
         };
-        if ui.data(|d| d.get_temp::<bool>(copied_id)).unwrap_or(false) {
-            ui.label(format!("Copied; {note}"));
-        } else {
-            ui.label(egui::RichText::new(note).weak());
+        match ui.data(|d| d.get_temp::<bool>(copied_id)) {
+            Some(was_masked) if was_masked == view.masked => {
+                ui.label(format!("Copied; {}", note(was_masked)));
+            }
+            Some(was_masked) => {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "The clipboard holds the copy made before Reveal secrets changed: {}",
+                        note(was_masked)
+                    ),
+                );
+            }
+            None => {
+                ui.label(egui::RichText::new(note(view.masked)).weak());
+            }
         }
     });
 }

@@ -9,6 +9,7 @@
 
 // Shared parts.
 pub mod bench;
+pub mod calm_start;
 pub mod connect;
 pub mod exchange_view;
 pub mod files;

@@ -254,7 +254,7 @@ impl JsonTree {
                             ui.label(
                                 egui::RichText::new(format!(
                                     "{} ({})",
-                                    timefmt::rfc3339(t),
+                                    timefmt::instant(t),
                                     timefmt::relative(t, now)
                                 ))
                                 .color(weak),
@@ -374,12 +374,13 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64, label: &
         font.clone(),
         weak,
     );
-    let now_x = x.clamp(bar.left() + 12.0, bar.right() - 12.0);
-    painter.text(
-        Pos2::new(now_x, bar.top() - 3.0),
-        Align2::CENTER_BOTTOM,
-        label,
-        font,
+    // The label stays whole inside the bar's width ("revoked" near the start lost its "r").
+    let galley = painter.layout_no_wrap(label.to_owned(), font, v.strong_text_color());
+    let half = (galley.size().x / 2.0).min(bar.width() / 2.0);
+    let now_x = x.clamp(bar.left() + half, bar.right() - half);
+    painter.galley(
+        Pos2::new(now_x - half, bar.top() - 3.0 - galley.size().y),
+        galley,
         v.strong_text_color(),
     );
     response.widget_info(|| {

@@ -76,8 +76,13 @@ pub enum Answer {
         json: Value,
         tokens: Box<TokenResponse>,
     },
-    /// A 4xx (or a 2xx without tokens), with the OAuth error code when there is one.
-    Refused { status: u16, error: Option<String> },
+    /// A 4xx (or a 2xx without tokens), with the OAuth error code and description when there
+    /// are (the description capped, as received).
+    Refused {
+        status: u16,
+        error: Option<String>,
+        description: Option<String>,
+    },
 }
 
 impl Answer {
@@ -103,7 +108,7 @@ impl Answer {
     pub fn describe(&self) -> String {
         match self {
             Answer::Tokens { .. } => "tokens".into(),
-            Answer::Refused { status, error } => match error {
+            Answer::Refused { status, error, .. } => match error {
                 Some(e) => format!("HTTP {status} {}", grantscope_core::text::inert(e)),
                 None => format!("HTTP {status}"),
             },
@@ -310,9 +315,15 @@ impl Cx {
             .and_then(|v| v.get("error"))
             .and_then(Value::as_str)
             .map(str::to_string);
+        let description = json
+            .as_ref()
+            .and_then(|v| v.get("error_description"))
+            .and_then(Value::as_str)
+            .map(|d| d.chars().take(300).collect());
         Ok(Answer::Refused {
             status: resp.status,
             error,
+            description,
         })
     }
 

@@ -219,8 +219,31 @@ pub async fn run(
         on_result(&r);
         done.insert(p.id, r);
     }
-    let permits = Arc::new(Semaphore::new(plan.concurrency));
     let mut pending: Vec<&'static Probe> = plan.run.clone();
+    // One look at the authorization endpoint first, with no login: a client the server refuses
+    // there (a client_credentials-only client, say) cannot run any probe that logs in, and is
+    // told so once instead of each of them ending inconclusive on the same error page.
+    if pending.iter().any(|p| p.logins > 0)
+        && let Some(why) = refused_up_front(target.clone()).await
+    {
+        pending.retain(|p| {
+            if p.logins == 0 {
+                return true;
+            }
+            let r = result_of(
+                p,
+                Verdict::skipped(format!(
+                    "needs the authorization code flow, and the server refused this client's authorization request before any login: {why}"
+                )),
+                0,
+                None,
+            );
+            on_result(&r);
+            done.insert(p.id, r);
+            false
+        });
+    }
+    let permits = Arc::new(Semaphore::new(plan.concurrency));
     let mut running: JoinSet<ProbeResult> = JoinSet::new();
     // Probes that change state at the server (revocations, refresh families) run alone, after
     // the others: a revoked grant must not break a probe running beside it.
@@ -304,6 +327,43 @@ pub async fn run(
         started_at,
         elapsed_ms: started.elapsed().as_millis() as u64,
         results,
+    }
+}
+
+/// Why the server refuses this client's plain authorization request before any login, if it
+/// does: an error page, or a redirect back carrying an error that no login could change.
+async fn refused_up_front(target: Arc<Target>) -> Option<String> {
+    use crate::driver::{Landing, follow};
+    let mut cx = Cx::new(target);
+    let request = cx
+        .auth_request(grantscope_core::oauth::PkceMode::S256)
+        .ok()?;
+    match follow(&mut cx.session, &request.url).await.ok()? {
+        Landing::Page { status, title, .. } if status >= 400 => Some(format!(
+            "HTTP {status}: {}",
+            grantscope_core::text::inert(&title)
+        )),
+        Landing::Redirect(to) => {
+            let error = to
+                .query_pairs()
+                .find(|(k, _)| k == "error")
+                .map(|(_, v)| v.into_owned())?;
+            // Errors a login could still change (the user said no, or must log in) are not
+            // a refusal of the client.
+            (!matches!(
+                error.as_str(),
+                "access_denied" | "login_required" | "consent_required" | "interaction_required"
+            ))
+            .then(|| {
+                let hint = to
+                    .query_pairs()
+                    .find(|(k, _)| k == "error_description")
+                    .map(|(_, v)| format!(" ({})", grantscope_core::text::inert(&v)))
+                    .unwrap_or_default();
+                format!("{}{hint}", grantscope_core::text::inert(&error))
+            })
+        }
+        _ => None,
     }
 }
 

@@ -34,6 +34,16 @@ pub struct WatchOptions {
     pub token_type_hint: Option<String>,
 }
 
+/// How long a watch goes on when not told: until `exp` + 2 minutes (the server had time to
+/// stop accepting an expired token), or 10 minutes for a token whose `exp` is unknown. The
+/// command line and the desktop app use the same rule.
+pub fn default_max_duration(exp: Option<i64>, now: i64) -> Duration {
+    match exp {
+        Some(e) => Duration::from_secs(u64::try_from(e.saturating_sub(now)).unwrap_or(0) + 120),
+        None => Duration::from_secs(600),
+    }
+}
+
 impl Default for WatchOptions {
     fn default() -> Self {
         Self {
@@ -84,14 +94,14 @@ impl WatchReport {
         let t = rfc3339_millis;
         match (self.first_rejected_ms, self.revoked_at_ms, self.exp_ms) {
             (Some(r), Some(rev), _) => format!(
-                "revoked at {}, rejected from {} ({} ms; probe every {})",
+                "revoked at {}, rejected from {} ({} ms; resolution {}: the gap between the last two answers)",
                 t(rev),
                 t(r),
                 r as i64 - rev as i64,
                 self.resolution()
             ),
             (Some(r), None, Some(exp)) => format!(
-                "exp at {}, rejected from {} ({:+} ms relative to exp; probe every {})",
+                "exp at {}, rejected from {} ({:+} ms relative to exp; resolution {}: the gap between the last two answers)",
                 t(exp),
                 t(r),
                 r as i64 - exp as i64,

@@ -8,6 +8,10 @@
 //! A JWE is reported as layers: the envelope (its protected header, which key opened it, why
 //! not) in [`JweEnvelope`], and the token inside inspected as usual, whose claims, signature
 //! and checks stand at the top level ([`inspect_decrypting`], [`inspect_with_decryption`]).
+//!
+//! An SD-JWT (RFC 9901, told by its `~`) is reported with the issuer-signed JWT's header and
+//! signature, the Processed SD-JWT Payload as its claims, and the disclosures and key binding
+//! in [`SdJwtReport`] (`sd_jwt` in the JSON; [`crate::token::sdjwt`] does the work).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,6 +24,7 @@ use crate::token::claims::{
 use crate::token::decode::{DecodeError, Decoded, decode, normalize};
 use crate::token::jwe::{self, Decrypted, DecryptionKey, JweError, KeyAlg};
 use crate::token::jwks::{KeySource, KeySourceError, Keys, load_keys};
+use crate::token::sdjwt::{self, SdJwtOptions, SdJwtReport};
 use crate::token::verify::{SignatureReport, SignatureStatus, verify};
 
 /// What the token looked like.
@@ -30,6 +35,10 @@ pub enum TokenFormat {
     Jwt,
     /// An encrypted JWT (compact JWE).
     Jwe,
+    /// A selective-disclosure JWT (RFC 9901): issuer-signed JWT, Disclosures, optional
+    /// key-binding JWT, joined by `~`.
+    #[serde(rename = "sd-jwt")]
+    SdJwt,
     /// A reference token only the server can interpret.
     Opaque,
 }
@@ -105,6 +114,10 @@ pub struct Inspection {
     /// the JSON); absent for any other token.
     #[serde(flatten, default)]
     pub envelope: Option<JweEnvelope>,
+    /// For an SD-JWT: the issuer-signed payload, the disclosures and the key binding (`sd_jwt`
+    /// in the JSON); absent for any other token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd_jwt: Option<SdJwtReport>,
 }
 
 /// The layers of a JWE inspection (DESIGN.md, "JWE").
@@ -189,7 +202,13 @@ impl Inspection {
             }
         }
         let exp = numeric_date(claims, "exp").and_then(Result::ok);
+        let bound = self.sd_jwt.as_ref().is_none_or(|sd| {
+            sd.key_binding
+                .as_ref()
+                .is_none_or(|kb| kb.signature.status == SignatureStatus::Verified)
+        });
         self.valid = self.signature.status == SignatureStatus::Verified
+            && bound
             && !self.checks.iter().any(|c| c.status == CheckStatus::Fail);
         self.verdict = Verdict::of(self.format, self.signature.status, &self.checks, self.valid);
         self.expires_in = exp.map(|e| e.saturating_sub(now));
@@ -248,6 +267,44 @@ pub fn inspect_with_decryption(
     now: i64,
 ) -> Inspection {
     inspect_decoded_with_keys(token, decode(token), keys, decryption, options, now)
+}
+
+/// Inspects the SD-JWT `token` with the issuer's `keys` and what the verifier expects of the
+/// key binding (`sd`), at `now`. Pure and total like [`inspect_with_keys`] (which calls it,
+/// with no key-binding expectations, for any token [`sdjwt::is_sd_jwt`] recognises).
+pub fn inspect_sd_jwt_with_keys(
+    token: &str,
+    keys: &Keys,
+    options: &InspectOptions,
+    sd: &SdJwtOptions,
+    now: i64,
+) -> Inspection {
+    let verified = sdjwt::verify_sd_jwt(token, keys, options, sd, now);
+    let valid = verified.valid();
+    let verdict = Verdict::of(
+        TokenFormat::SdJwt,
+        verified.signature.status,
+        &verified.checks,
+        valid,
+    );
+    let exp = verified
+        .claims
+        .as_object()
+        .and_then(|c| numeric_date(c, "exp"))
+        .and_then(Result::ok);
+    Inspection {
+        format: TokenFormat::SdJwt,
+        header: verified.header,
+        claims: verified.claims,
+        signature: verified.signature,
+        checks: verified.checks,
+        valid,
+        verdict,
+        expires_at: exp.map(rfc3339),
+        expires_in: exp.map(|e| e.saturating_sub(now)),
+        envelope: None,
+        sd_jwt: Some(verified.report),
+    }
 }
 
 /// The compact JWT inside a decrypted JWE: when `cty` says JWT (RFC 7519 §5.2), or the
@@ -367,6 +424,7 @@ fn jwe_inspection(
                     jwe: report,
                     nested: Some(Box::new(inner)),
                 }),
+                sd_jwt: None,
             }
         }
         None => {
@@ -395,6 +453,7 @@ fn jwe_inspection(
                     jwe: report,
                     nested: None,
                 }),
+                sd_jwt: None,
             }
         }
     }
@@ -410,6 +469,9 @@ fn inspect_decoded_with_keys(
     options: &InspectOptions,
     now: i64,
 ) -> Inspection {
+    if sdjwt::is_sd_jwt(token) {
+        return inspect_sd_jwt_with_keys(token, keys, options, &SdJwtOptions::default(), now);
+    }
     match decoded {
         Err(err) => {
             let format = match &err {
@@ -433,6 +495,7 @@ fn inspect_decoded_with_keys(
                 expires_at: None,
                 expires_in: None,
                 envelope: None,
+                sd_jwt: None,
             }
         }
         Ok(Decoded::Opaque { len }) => Inspection {
@@ -452,6 +515,7 @@ fn inspect_decoded_with_keys(
             expires_at: None,
             expires_in: None,
             envelope: None,
+            sd_jwt: None,
         },
         Ok(Decoded::Jwe(jwe)) => {
             let outcome = jwe::decrypt(token, decryption);
@@ -482,6 +546,7 @@ fn inspect_decoded_with_keys(
                 expires_at: exp.map(rfc3339),
                 expires_in: exp.map(|e| e.saturating_sub(now)),
                 envelope: None,
+                sd_jwt: None,
             }
         }
     }
@@ -520,6 +585,17 @@ pub async fn inspect_decoded(
     options: &InspectOptions,
     now: i64,
 ) -> Inspected {
+    if sdjwt::is_sd_jwt(token) {
+        return inspect_sd_jwt(
+            token,
+            source,
+            client,
+            options,
+            &SdJwtOptions::default(),
+            now,
+        )
+        .await;
+    }
     let kid = match &decoded {
         Ok(Decoded::Jws(jws)) => jws.kid().map(str::to_owned),
         // Nothing to verify: do not touch the network.
@@ -563,6 +639,29 @@ pub async fn inspect_decoded(
     }
 }
 
+/// Loads the issuer's keys from `source` (by the issuer-signed JWT's `kid`) and inspects the
+/// SD-JWT `token` with what the verifier expects of the key binding (`sd`), at `now`.
+pub async fn inspect_sd_jwt(
+    token: &str,
+    source: &KeySource,
+    client: &HttpClient,
+    options: &InspectOptions,
+    sd: &SdJwtOptions,
+    now: i64,
+) -> Inspected {
+    let kid = sdjwt::issuer_kid(token);
+    let mut exchanges = Vec::new();
+    let (keys, key_error) = match load_keys(source, client, kid.as_deref(), &mut exchanges).await {
+        Ok(keys) => (keys, None),
+        Err(err) => (Keys::Unavailable(err.to_string()), Some(err)),
+    };
+    Inspected {
+        inspection: inspect_sd_jwt_with_keys(token, &keys, options, sd, now),
+        exchanges,
+        key_error,
+    }
+}
+
 /// [`inspect`] that opens a JWE with `decryption` first; the keys to verify the token inside
 /// are then loaded from `source` by that token's `kid`. Any other token is inspected as
 /// [`inspect`] does.
@@ -574,6 +673,17 @@ pub async fn inspect_decrypting(
     options: &InspectOptions,
     now: i64,
 ) -> Inspected {
+    if sdjwt::is_sd_jwt(token) {
+        return inspect_sd_jwt(
+            token,
+            source,
+            client,
+            options,
+            &SdJwtOptions::default(),
+            now,
+        )
+        .await;
+    }
     let decoded = decode(token);
     let header = match decoded {
         Ok(Decoded::Jwe(jwe)) => jwe.header,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 mod events;
 
 use crate::bench::Bench;
+use crate::calm_start::CalmStart;
 use crate::classroom::{Classroom, Outcome, SandboxMsg, SandboxState};
 use crate::flow::{FlowCommand, FlowMsg, FlowScreen, grant_kind};
 use crate::handoff::InspectRequest;
@@ -133,6 +134,8 @@ pub struct GrantscopeApp {
     first_listing_done: bool,
     /// Frames drawn so far (up to 2): the stores are read from the second one on.
     frames: u8,
+    /// No tooltip or animation under a pointer that only rests where the window opened.
+    calm: CalmStart,
     bench: Bench,
 }
 
@@ -207,6 +210,7 @@ impl GrantscopeApp {
             notice: None,
             first_listing_done: false,
             frames: 0,
+            calm: CalmStart::hold(ctx),
             bench: Bench::default(),
             options,
         })
@@ -679,6 +683,7 @@ impl GrantscopeApp {
 impl eframe::App for GrantscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.bench.start_of_frame();
+        self.calm.before_frame(ctx);
         if self.frames == 1 {
             // The first frame is on screen: now read the profiles and the kept history.
             let jobs = self.profiles_jobs();

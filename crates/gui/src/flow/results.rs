@@ -53,6 +53,38 @@ impl FlowScreen {
                 crate::widgets::status_color(ui.visuals(), "pass"),
                 "Tokens received",
             );
+            // An answer of then, not a verdict of now: when it came, and the access token's
+            // end as it reads now (the inspector says whether the server still takes it).
+            if let Some(at) = run.finished_at {
+                let now = grantscope_core::timefmt::now_unix();
+                let ends = s
+                    .tokens
+                    .expires_in
+                    .filter(|e| e.is_finite() && *e >= 0.0)
+                    .map(|e| at.saturating_add(e.min(1e12) as i64));
+                let mut line = format!("received at {}", time_of_day(at));
+                if let Some(end) = ends {
+                    // Times of day, true whenever read; one repaint when "expires" becomes
+                    // "expired".
+                    if end > now {
+                        line.push_str(&format!(
+                            "; the access token expires at {}",
+                            time_of_day(end)
+                        ));
+                        ui.ctx()
+                            .request_repaint_after(std::time::Duration::from_secs(
+                                u64::try_from(end - now).unwrap_or(1).max(1),
+                            ));
+                    } else {
+                        line.push_str(&format!(
+                            "; the access token expired at {}",
+                            time_of_day(end)
+                        ));
+                    }
+                }
+                line.push_str(" (Inspect asks the server whether it still takes it)");
+                ui.label(egui::RichText::new(line).weak());
+            }
             if let Some(rot) = s.refresh_rotated {
                 ui.label(if rot {
                     "The server rotated the refresh token."
@@ -193,4 +225,13 @@ impl FlowScreen {
 
 fn scope_set(s: &str) -> BTreeSet<&str> {
     s.split_whitespace().collect()
+}
+
+/// `12:03:05 UTC` of unix seconds `t`.
+fn time_of_day(t: i64) -> String {
+    let s = grantscope_core::timefmt::instant(t);
+    match s.split_once('T') {
+        Some((_, time)) => format!("{} UTC", time.trim_end_matches('Z')),
+        None => s,
+    }
 }

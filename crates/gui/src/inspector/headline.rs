@@ -123,7 +123,7 @@ pub fn plainly_not_a_token(text: &str) -> Option<String> {
 
 /// The time of day of `t`, `12:03:05 UTC`, for answers and events of this session.
 pub fn clock(t: i64) -> String {
-    let s = timefmt::rfc3339(t);
+    let s = timefmt::instant(t);
     match s.split_once('T') {
         Some((_, time)) => format!("{} UTC", time.trim_end_matches('Z')),
         None => s,

@@ -110,8 +110,9 @@ pub struct WatchPanel {
     pub revoke_after_s: f64,
     run: u64,
     abort: Option<AbortHandle>,
-    /// When the running watch started (its elapsed time is on screen).
+    /// When the running watch started (its elapsed time is on screen), and its limit.
     started: Option<std::time::Instant>,
+    limit: Duration,
     rows: Vec<WatchRow>,
     outcome: Option<WatchOutcome>,
 }
@@ -125,6 +126,7 @@ impl Default for WatchPanel {
             run: 0,
             abort: None,
             started: None,
+            limit: Duration::from_secs(600),
             rows: Vec::new(),
             outcome: None,
         }
@@ -158,13 +160,20 @@ fn format_secs(s: f64) -> String {
 }
 
 impl WatchPanel {
-    /// The core's options for this form: until the first rejection, one hour at most.
+    /// The core's options for this form: until the first rejection, at most until `exp` + 2
+    /// min (10 min without `exp`), as the command line.
     pub fn options(&self) -> WatchOptions {
+        self.options_for(None)
+    }
+
+    /// [`Self::options`] for a token that expires at `exp`.
+    pub fn options_for(&self, exp: Option<i64>) -> WatchOptions {
         let secs = |s: f64| Duration::from_secs_f64(s.clamp(0.05, 24.0 * 3600.0));
         WatchOptions {
             interval: secs(self.interval_s),
             until_inactive: true,
             revoke_after: self.revoke.then(|| secs(self.revoke_after_s)),
+            max_duration: watch::default_max_duration(exp, grantscope_core::timefmt::now_unix()),
             ..WatchOptions::default()
         }
     }
@@ -213,8 +222,9 @@ impl WatchPanel {
                 return;
             }
         };
-        let (run, opts, sink) = (self.run, self.options(), jobs.sink());
+        let (run, opts, sink) = (self.run, self.options_for(exp), jobs.sink());
         self.started = Some(std::time::Instant::now());
+        self.limit = opts.max_duration;
         self.abort = Some(jobs.spawn(async move {
             let result = watch_job(run, prepared, token, exp, opts, sink).await;
             LifecycleMsg::WatchDone {
@@ -246,9 +256,10 @@ impl WatchPanel {
     }
 
     /// Takes one sample of run `run`; a revocation since the last one becomes its own row.
-    pub fn on_sample(&mut self, run: u64, sample: Sample, revoked_at_ms: Option<u64>) {
+    /// Returns whether it was this watch's (a late sample of an earlier run is dropped).
+    pub fn on_sample(&mut self, run: u64, sample: Sample, revoked_at_ms: Option<u64>) -> bool {
         if run != self.run || self.abort.is_none() {
-            return;
+            return false;
         }
         if let Some(at) = revoked_at_ms
             && !self.rows.iter().any(|r| matches!(r, WatchRow::Revoked(_)))
@@ -256,6 +267,7 @@ impl WatchPanel {
             self.rows.push(WatchRow::Revoked(at));
         }
         self.rows.push(WatchRow::Sample(sample));
+        true
     }
 
     /// The watch `run` ended.
@@ -306,39 +318,42 @@ impl WatchPanel {
                 ui.end_row();
             });
         });
-        ui.horizontal(|ui| {
-            if running {
-                if ui
-                    .button("Stop watch")
-                    .on_hover_text("Cancels the watch; what it saw stays below")
-                    .clicked()
-                {
-                    cmd = Some(LifecycleCommand::StopWatch);
-                }
-                // No spinner: it would repaint every frame for as long as the watch runs; the
-                // elapsed time repaints once a second, each answer once when it arrives.
-                let elapsed = self.started.map_or(0, |t| t.elapsed().as_secs());
-                let opts = self.options();
-                ui.label(watch_wait_line(
+        if running {
+            if ui
+                .button("Stop watch")
+                .on_hover_text("Cancels the watch; what it saw stays below")
+                .clicked()
+            {
+                cmd = Some(LifecycleCommand::StopWatch);
+            }
+            // No spinner: it would repaint every frame for as long as the watch runs; the
+            // elapsed time repaints once a second, each answer once when it arrives. The line
+            // wraps in its column (on one row it widened the column over its neighbour).
+            let elapsed = self.started.map_or(0, |t| t.elapsed().as_secs());
+            let opts = self.options();
+            ui.add(
+                egui::Label::new(watch_wait_line(
                     opts.interval,
                     elapsed,
-                    opts.max_duration.as_secs(),
+                    self.limit.as_secs(),
                     self.samples().count(),
-                ));
-                ui.ctx().request_repaint_after(Duration::from_secs(1));
-            } else {
-                let b = ui.add_enabled(disabled.is_none(), egui::Button::new("Start watch"));
-                let b = match disabled {
-                    Some(why) => b.on_disabled_hover_text(why),
-                    None => b.on_hover_text(
-                        "Ask the server until it rejects the token, and measure when that happened",
-                    ),
-                };
-                if b.clicked() {
-                    cmd = Some(LifecycleCommand::StartWatch);
-                }
+                ))
+                .wrap(),
+            );
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        }
+        if !running {
+            let b = ui.add_enabled(disabled.is_none(), egui::Button::new("Start watch"));
+            let b = match disabled {
+                Some(why) => b.on_disabled_hover_text(why),
+                None => b.on_hover_text(
+                    "Ask the server until it rejects the token, and measure when that happened",
+                ),
+            };
+            if b.clicked() {
+                cmd = Some(LifecycleCommand::StartWatch);
             }
-        });
+        }
         match &self.outcome {
             Some(WatchOutcome::Report(r)) => {
                 let color = if r.first_rejected_ms.is_some() {

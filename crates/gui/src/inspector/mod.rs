@@ -256,6 +256,8 @@ pub struct InspectorScreen {
     token_gen: u64,
     /// `exp` known from outside the token (`expires_in`, introspection).
     known_exp: Option<i64>,
+    /// `iat` known from an introspection (kept when a later one says only `active: false`).
+    known_iat: Option<i64>,
     server: ServerSays,
     watch: WatchPanel,
     keeper: KeeperPanel,
@@ -318,8 +320,11 @@ impl InspectorScreen {
     /// Where server calls on this token go, or why there is nowhere to send them.
     pub fn call_target<'a>(&'a self, active: Option<&'a Profile>) -> Result<&'a Profile, String> {
         if self.is_id_token() {
-            return Err("an ID token is for the client: introspection, revocation and userinfo                         take access (and refresh) tokens (RFC 7662, RFC 7009, OIDC Core §5.3)"
-                .to_owned());
+            return Err(
+                "an ID token is for the client: introspection, revocation and userinfo \
+                        take access (and refresh) tokens (RFC 7662, RFC 7009, OIDC Core §5.3)"
+                    .to_owned(),
+            );
         }
         if let Some(p) = self.client_profile(active) {
             return Ok(p);
@@ -483,6 +488,7 @@ impl InspectorScreen {
         self.calls.clear();
         self.server = ServerSays::default();
         self.known_exp = None;
+        self.known_iat = None;
         self.watch.clear();
         self.keeper.clear();
     }
@@ -721,6 +727,14 @@ impl InspectorScreen {
                             {
                                 self.known_exp = Some(exp);
                             }
+                            if let Some(iat) = answer
+                                .introspection
+                                .as_ref()
+                                .and_then(|v| v.get("iat"))
+                                .and_then(Value::as_i64)
+                            {
+                                self.known_iat = Some(iat);
+                            }
                         }
                         Call::Userinfo => {}
                     }
@@ -747,7 +761,27 @@ impl InspectorScreen {
                 run,
                 sample,
                 revoked_at_ms,
-            } => self.watch.on_sample(run, sample, revoked_at_ms),
+            } => {
+                // What the watch learns is what the server said: a revocation it made, or
+                // the first rejection, stops the countdown and marks earlier answers as the
+                // Revoke button and an inactive introspection do.
+                let at = |ms: u64| i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+                let rejected_at = (!sample.accepted).then(|| at(sample.at_ms));
+                if self.watch.on_sample(run, sample, revoked_at_ms) {
+                    if let Some(ms) = revoked_at_ms
+                        && self.server.revoked_at.is_none()
+                    {
+                        self.answers += 1;
+                        self.server.revoked_at = Some(at(ms));
+                        self.server.revoked_no = Some(self.answers);
+                    }
+                    if let Some(t) = rejected_at
+                        && self.server.inactive_at.is_none()
+                    {
+                        self.server.inactive_at = Some(t);
+                    }
+                }
+            }
             LifecycleMsg::WatchDone { run, result } => self.watch.on_done(run, result),
             LifecycleMsg::KeeperDue { run, due_at } => self.keeper.on_due(run, due_at),
             LifecycleMsg::Refreshed { run, entry, tokens } => {
@@ -826,12 +860,9 @@ impl InspectorScreen {
         if own.expires_at.is_some() {
             return own;
         }
-        let iat = self
-            .server
-            .introspection
-            .as_ref()
-            .and_then(|v| v.get("iat"))
-            .and_then(Value::as_i64);
+        // The last introspection that said when it was issued (a later `active: false` does
+        // not say, and the bar must not vanish with it).
+        let iat = self.known_iat;
         Lifetime {
             issued_at: own.issued_at.or(iat),
             not_before: own.not_before,

@@ -116,6 +116,29 @@ impl InspectorScreen {
     }
 
     fn claims_ui(&mut self, ui: &mut egui::Ui, now: i64, height: f32) {
+        // An opaque token has no header or claims: what the server said of it instead.
+        if self
+            .shown
+            .as_ref()
+            .is_some_and(|s| s.inspection.format == TokenFormat::Opaque)
+        {
+            ui.label(egui::RichText::new("Opaque token").strong());
+            ui.label(
+                "It carries no header or claims a client can read: what it stands for is known \
+                 to the server that issued it. Introspect asks it.",
+            );
+            if let Some(v) = &self.server.introspection {
+                ui.label(egui::RichText::new("What introspection said").strong());
+                let text = grantscope_core::text::to_json_pretty(v).unwrap_or_default();
+                crate::exchange_view::capped_text_ui(
+                    ui,
+                    "opaque_introspection",
+                    &text,
+                    (height - 80.0).max(120.0),
+                );
+            }
+            return;
+        }
         let Some(shown) = self.shown.as_mut() else {
             return;
         };
@@ -142,6 +165,12 @@ impl InspectorScreen {
         });
         ui.label(egui::RichText::new("Hover a registered name for what it means.").weak());
         let left = (ui.available_height() - 8.0).max(height * 0.5).max(120.0);
+        if !shown.claims.filter().trim().is_empty() && shown.claims.visible_rows() == 0 {
+            ui.label(format!(
+                "No claim matches \"{}\" (names, values and meanings were searched).",
+                grantscope_core::text::inert(shown.claims.filter().trim())
+            ));
+        }
         shown.claims.ui(ui, "inspector_claims", now, left);
     }
 
@@ -284,9 +313,17 @@ impl InspectorScreen {
             let len = self.input.trim().len();
             if len > 0 {
                 ui.label(egui::RichText::new(format!("{len} characters")).weak());
-                ui.label(egui::RichText::new("header").color(colors.header));
-                ui.label(egui::RichText::new("payload").color(colors.payload));
-                ui.label(egui::RichText::new("signature").color(colors.signature));
+                // The colours' legend only where there are parts to colour (not for an opaque
+                // token: it has none).
+                let opaque = self
+                    .shown
+                    .as_ref()
+                    .is_some_and(|s| s.inspection.format == TokenFormat::Opaque);
+                if !opaque {
+                    ui.label(egui::RichText::new("header").color(colors.header));
+                    ui.label(egui::RichText::new("payload").color(colors.payload));
+                    ui.label(egui::RichText::new("signature").color(colors.signature));
+                }
             }
         });
         if !self.input.trim().is_empty() {
@@ -428,7 +465,7 @@ impl InspectorScreen {
         }
         ui.separator();
         if let Some(exp) = lt.expires_at {
-            ui.label(format!("exp {}", timefmt::rfc3339(exp)));
+            ui.label(format!("exp {}", timefmt::instant(exp)));
             if let Some(iat) = lt.issued_at {
                 // A token the server stopped taking: the bar stops where it did.
                 match self.stopped() {

@@ -83,6 +83,9 @@ pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct ProbesScreen {
     /// Whether the window is shown.
     pub open: bool,
+    /// Whether it was drawn last frame (the frame it opens takes the keyboard focus from the
+    /// screen behind it).
+    drawn: bool,
     selected: BTreeSet<&'static str>,
     results: Vec<ProbeResult>,
     last_run: Option<Run>,
@@ -127,6 +130,7 @@ impl Default for ProbesScreen {
     fn default() -> Self {
         Self {
             open: false,
+            drawn: false,
             selected: PROBES.iter().map(|p| p.id).collect(),
             results: Vec::new(),
             last_run: None,
@@ -513,7 +517,17 @@ impl ProbesScreen {
         if !self.open {
             // Closed (its ✖ or the top bar's toggle): what it started stops with it.
             self.cancel("Cancelled when the window was closed");
+            self.drawn = false;
             return;
+        }
+        if !std::mem::replace(&mut self.drawn, true) {
+            // A text field of the screen behind kept the focus and painted its focused frame
+            // over this window: the window takes the focus away as it opens.
+            ctx.memory_mut(|m| {
+                if let Some(id) = m.focused() {
+                    m.surrender_focus(id);
+                }
+            });
         }
         let mut open = self.open;
         // Tall enough for the results by default, inside the bounds.
@@ -848,7 +862,18 @@ impl ProbesScreen {
         );
         let skipped: usize = cannot.values().map(Vec::len).sum();
         if skipped == 0 {
-            ui.label(format!("This client can run all {chosen} chosen probes."));
+            if facts.grant_types.is_none() {
+                // Not known: said so, not promised (a client_credentials-only client looked
+                // fit for all of them and ended with 22 inconclusive rows).
+                ui.label(format!(
+                    "Nothing known stops this client from running the {chosen} chosen probes; \
+                     its server alone knows its grants. Run first asks the authorization \
+                     endpoint: if it refuses this client, the probes that log in are skipped, \
+                     saying why."
+                ));
+            } else {
+                ui.label(format!("This client can run all {chosen} chosen probes."));
+            }
             return;
         }
         let can = chosen - skipped;

@@ -1,10 +1,12 @@
 //! `client-auth.enforced` (RFC 9700 §2.5, RFC 6749 §2.3.1): a confidential client's token
 //! requests without its secret, with a wrong one, with it in the query string, and as GET.
 //!
-//! The requests redeem a made-up code, so no login is needed: a server that authenticates the
-//! client first answers `invalid_client`; `invalid_grant` means it accepted the client and went
-//! on to look at the code. The probe checks that baseline first (the right secret must get
-//! `invalid_grant`), else it is inconclusive.
+//! The requests redeem a made-up code, so no login is needed. The baseline (the right secret)
+//! tells what a server says once it has accepted the client and gone on to judge the code
+//! (`invalid_grant` by RFC 6749, but `invalid_code` and others are seen); each variant is judged
+//! against that answer, not against one error code: the same answer means the client got past
+//! authentication. A baseline that is itself an authentication failure (`invalid_client`,
+//! HTTP 401) leaves nothing to compare with: inconclusive.
 
 use crate::cx::{Answer, Cx};
 use crate::model::{Probe, ProbeFuture};
@@ -27,9 +29,39 @@ pub static PROBE: Probe = Probe {
     run,
 };
 
-/// The client got past authentication: the server went on to judge the (made-up) code.
-fn accepted(a: &Answer) -> bool {
-    a.is_tokens() || a.error() == Some("invalid_grant")
+/// The client got past authentication: tokens, or the same answer as the authenticated
+/// baseline (the server went on to judge the made-up code).
+fn accepted(a: &Answer, baseline: &Answer) -> bool {
+    match (a, baseline) {
+        (Answer::Tokens { .. }, _) => true,
+        (
+            Answer::Refused {
+                status,
+                error,
+                description,
+            },
+            Answer::Refused {
+                status: b_status,
+                error: b_error,
+                description: b_description,
+            },
+        ) => {
+            // The same status and code; and the same description where both have one (a
+            // server that says invalid_request to both tells them apart in its words).
+            status == b_status
+                && error == b_error
+                && (description.is_none()
+                    || b_description.is_none()
+                    || description == b_description)
+        }
+        (Answer::Refused { .. }, Answer::Tokens { .. }) => false,
+    }
+}
+
+/// Whether an answer says the client itself was refused (RFC 6749 §5.2 `invalid_client`,
+/// or HTTP 401): a baseline like that cannot tell the variants apart.
+fn authentication_failed(a: &Answer) -> bool {
+    matches!(a, Answer::Refused { status: 401, .. }) || a.error() == Some("invalid_client")
 }
 
 fn run(cx: &mut Cx) -> ProbeFuture<'_> {
@@ -68,9 +100,9 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 &[],
             )
             .await?;
-        if !accepted(&baseline) {
+        if authentication_failed(&baseline) {
             return Ok(Verdict::inconclusive(format!(
-                "with the right secret and a made-up code the server answered {}, not invalid_grant; cannot tell authentication failures apart",
+                "with the right secret and a made-up code the server answered {}, an authentication failure: check the client's secret and method; nothing to compare the variants with",
                 baseline.describe()
             )));
         }
@@ -81,7 +113,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let a = cx
             .token_with("no secret", &bare, params.clone(), &[])
             .await?;
-        if accepted(&a) {
+        if accepted(&a, &baseline) {
             return Ok(Verdict::fail(format!(
                 "a token request without the client secret was accepted ({})",
                 a.describe()
@@ -93,7 +125,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let a = cx
             .token_with("wrong secret", &wrong, params.clone(), &[])
             .await?;
-        if accepted(&a) {
+        if accepted(&a, &baseline) {
             return Ok(Verdict::fail(format!(
                 "a token request with a wrong client secret was accepted ({})",
                 a.describe()
@@ -115,7 +147,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             .secret(SecretKind::ClientSecret, secret.clone());
         let resp = cx.send("secret in the query string", req).await?;
         let a = cx.answer(&resp)?;
-        if accepted(&a) {
+        if accepted(&a, &baseline) {
             return Ok(Verdict::fail(format!(
                 "the client secret was accepted in the URL query string ({})",
                 a.describe()
@@ -131,7 +163,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         );
         let resp = cx.send("token request as GET", req).await?;
         let a = cx.answer(&resp)?;
-        if accepted(&a) {
+        if accepted(&a, &baseline) {
             return Ok(Verdict::fail(format!(
                 "a token request sent as GET was accepted ({})",
                 a.describe()
@@ -153,14 +185,72 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 &[],
             )
             .await?;
-        let interchangeable = if accepted(&a) {
+        let interchangeable = if accepted(&a, &baseline) {
             format!("{method} and {other} are interchangeable here")
         } else {
             format!("only {method} is accepted ({other}: {})", a.describe())
         };
         Ok(Verdict::pass(format!(
-            "every unauthenticated request was refused ({}); {interchangeable}",
+            "every unauthenticated request was answered otherwise than the authenticated baseline ({}) ({}); {interchangeable}",
+            baseline.describe(),
             refused.join("; ")
         )))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16, error: &str) -> Answer {
+        Answer::Refused {
+            status,
+            error: Some(error.to_owned()),
+            description: None,
+        }
+    }
+
+    fn said(status: u16, error: &str, description: &str) -> Answer {
+        Answer::Refused {
+            status,
+            error: Some(error.to_owned()),
+            description: Some(description.to_owned()),
+        }
+    }
+
+    #[test]
+    fn variants_are_judged_against_the_baseline_not_one_error_code() {
+        // A server that says invalid_code to an authenticated client with a made-up code.
+        let baseline = refused(400, "invalid_code");
+        assert!(!authentication_failed(&baseline));
+        assert!(accepted(&refused(400, "invalid_code"), &baseline));
+        assert!(!accepted(&refused(401, "invalid_client"), &baseline));
+        assert!(!accepted(&refused(400, "invalid_grant"), &baseline));
+        // The usual server.
+        let baseline = refused(400, "invalid_grant");
+        assert!(accepted(&refused(400, "invalid_grant"), &baseline));
+        assert!(!accepted(&refused(400, "invalid_request"), &baseline));
+        // The same code in other words: another answer (jmondi says invalid_request to a
+        // made-up code and to a secret in the query string alike).
+        let baseline = said(
+            400,
+            "invalid_request",
+            "Cannot verify the authorization code",
+        );
+        assert!(!accepted(
+            &said(400, "invalid_request", "Client authentication failed"),
+            &baseline
+        ));
+        assert!(accepted(
+            &said(
+                400,
+                "invalid_request",
+                "Cannot verify the authorization code"
+            ),
+            &baseline
+        ));
+        // The right secret refused: nothing to compare with.
+        assert!(authentication_failed(&refused(401, "invalid_client")));
+        assert!(authentication_failed(&refused(400, "invalid_client")));
+    }
 }

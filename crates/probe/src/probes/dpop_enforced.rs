@@ -1,6 +1,7 @@
 //! `dpop.enforced` (RFC 9449, RFC 9700 §2.2.1): when the server advertises DPoP, a bound token
 //! must not be usable without its key: the same proof twice, a proof for another method or
-//! URL, a resource call without `ath`, and the bound token sent as a Bearer token are refused.
+//! URL, a resource call without `ath`, a resource call with a valid proof by another key than
+//! the token's `cnf.jkt`, and the bound token sent as a Bearer token are refused.
 //!
 //! The token requests go through the session's DPoP support; the one tampered proof of each
 //! step is put in by the session's step gate (the exchange keeps the original beside it).
@@ -22,7 +23,7 @@ pub static PROBE: Probe = Probe {
     group: Group::TransportAndHeaders,
     level: Level::Must,
     reference: "RFC 9700 §2.2.1, RFC 9449",
-    tests: "When advertised: tokens with a proof; the same proof again; a proof with the wrong htm or htu; a resource call without ath; the bound token used as Bearer: all refused and the token bound (token_type DPoP, cnf.jkt when readable) passes. Not advertised: skipped.",
+    tests: "When advertised: tokens with a proof; the same proof again; a proof with the wrong htm or htu; a resource call without ath; a resource call with a proof by another key; the bound token used as Bearer: all refused and the token bound (token_type DPoP, cnf.jkt when readable) passes. Not advertised: skipped.",
     needs: &[],
     logins: 1,
     slow_logins: 0,
@@ -213,6 +214,24 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                     return Ok(Verdict::fail("userinfo accepted a DPoP proof without ath"));
                 }
                 said.push(format!("no ath: HTTP {}", r.status));
+                // A well-formed proof, with ath, by a key other than the token's cnf.jkt
+                // (RFC 9449 §7.1: the resource must check the binding, not just the proof).
+                let stranger = DpopKey::generate()?;
+                let rnonce = state.nonce_for(&userinfo);
+                let foreign =
+                    stranger.proof("GET", &userinfo, Some(&at), rnonce.as_deref(), now)?;
+                let r = cx
+                    .send(
+                        "userinfo with a proof by another key",
+                        call(Some(foreign), "DPoP"),
+                    )
+                    .await?;
+                if r.is_success() {
+                    return Ok(Verdict::fail(
+                        "userinfo accepted the DPoP-bound token with a valid proof signed by another key than its cnf.jkt (RFC 9449 §7.1)",
+                    ));
+                }
+                said.push(format!("another key's proof: HTTP {}", r.status));
                 let r = cx
                     .send("the bound token as a Bearer token", call(None, "Bearer"))
                     .await?;

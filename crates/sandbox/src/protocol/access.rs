@@ -230,7 +230,9 @@ pub(crate) fn accept(
                 "the access token is DPoP-bound (cnf.jkt): send it as Authorization: DPoP with a proof of its key, not as Bearer",
             ));
         }
-        (Some(jkt), Some(proven)) if *jkt != proven.jkt => {
+        (Some(jkt), Some(proven))
+            if *jkt != proven.jkt && !app.config.unsafe_switches.dpop_any_key =>
+        {
             return Err(Refusal::invalid_token(
                 Scheme::Dpop,
                 "the DPoP proof is signed by another key than the one the token is bound to (cnf.jkt)",

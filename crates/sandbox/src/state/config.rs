@@ -69,6 +69,8 @@ pub struct UnsafeSwitches {
     pub keep_tokens_on_code_reuse: bool,
     /// Accept a DPoP-bound access token sent as a plain Bearer token (no proof).
     pub dpop_token_as_bearer: bool,
+    /// Accept a DPoP-bound access token with a valid proof by any key, not only its `cnf.jkt`.
+    pub dpop_any_key: bool,
     /// Publish the private part (`d`) of the ES256 signing key in the JWKS.
     pub jwks_private_key: bool,
     /// Hold each client's loopback redirect URI to the first port it used (RFC 8252 §7.3 says

@@ -228,6 +228,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
     ),
     switch!(
         Unsafe,
+        unsafe_switches.dpop_any_key,
+        "unsafe-dpop-any-key",
+        &["dpop.enforced"],
+        "Accept a DPoP-bound access token with a valid proof by any key, not only the one it is bound to (cnf.jkt)."
+    ),
+    switch!(
+        Unsafe,
         unsafe_switches.jwks_private_key,
         "unsafe-jwks-private-key",
         &["jwks.hygiene"],
