@@ -242,7 +242,12 @@ fn encrypted_id_token_userinfo_and_introspection_at_the_provider() {
     assert_eq!(u["response"], Value::Null);
     assert_eq!(u["jwt"]["jwe"]["decrypted"], false);
     assert_eq!(u["error"]["kind"], "response", "{u:#}");
-    assert!(u["error"]["hint"].as_str().unwrap().contains("--decryption-key"));
+    assert!(
+        u["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("--decryption-key")
+    );
 
     // RFC 9701: asked for with Accept, signed ES256 and encrypted ECDH-ES to the EC key.
     let out = s.run(&["introspect", &access], true, &["--jwt", "--json"]);
