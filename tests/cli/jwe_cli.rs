@@ -176,3 +176,31 @@ fn a_stored_key_opens_a_jwe_by_name_and_rsa1_5_is_warned() {
     assert_eq!(warn["status"], "warn");
     assert!(warn["message"].as_str().unwrap().contains("RFC 8725"));
 }
+
+/// `--decryption-key` on a flow: a key that cannot be found is a configuration error named
+/// with the key (exit 2) before any request is sent.
+#[test]
+fn a_missing_decryption_key_stops_a_flow_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Grantscope::new([
+        "token",
+        "client-credentials",
+        "--token-endpoint",
+        "http://127.0.0.1:9/token",
+        "--client-id",
+        "c",
+        "--client-secret",
+        "s",
+        "--decryption-key",
+        "no-such-key",
+        "--json",
+    ])
+    .config_dir(dir.path())
+    .run(Duration::from_secs(60))
+    .unwrap();
+    assert_eq!(out.code(), 2, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let message = doc["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("decryption key no-such-key"), "{doc:#}");
+    assert_eq!(doc["exchanges"], serde_json::json!([]), "{doc:#}");
+}

@@ -191,3 +191,97 @@ fn import_pem_and_private_jwk() {
         assert!(doc["certificate"]["x5t#S256"].is_string(), "{doc:#}");
     }
 }
+
+/// `key generate --use enc`: RSA and EC keys whose public JWK says `use: enc` with the
+/// algorithm a provider encrypts to, X25519 (encryption only), and the refusals: Ed25519 for
+/// encryption, a certificate for X25519.
+#[test]
+fn encryption_keys_for_registration() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, kind, alg) in [
+        ("r", "rsa-2048", "RSA-OAEP-256"),
+        ("e", "ec-p256", "ECDH-ES"),
+        ("x", "x25519", "ECDH-ES"),
+    ] {
+        let out = run(
+            dir.path(),
+            &[
+                "key", "generate", name, "--type", kind, "--use", "enc", "--json",
+            ],
+        );
+        assert_eq!(out.code(), 0, "{}", out.stderr);
+        let doc = out.json().unwrap();
+        assert_eq!(
+            (&doc["use"], &doc["alg"]),
+            (&"enc".into(), &alg.into()),
+            "{doc:#}"
+        );
+        let shown = run(dir.path(), &["key", "show", name, "--jwks"]);
+        let jwks: Value = serde_json::from_str(&shown.stdout).unwrap();
+        let jwk = &jwks["keys"][0];
+        assert_eq!(
+            (&jwk["use"], &jwk["alg"]),
+            (&"enc".into(), &alg.into()),
+            "{jwk:#}"
+        );
+        assert!(jwk.get("d").is_none());
+        let human = run(dir.path(), &["key", "show", name]).stdout;
+        assert!(human.contains("use:        enc"), "{human}");
+    }
+    let list = run(dir.path(), &["key", "list"]).stdout;
+    assert!(list.lines().all(|l| l.contains(" enc ")), "{list}");
+    let ed = run(
+        dir.path(),
+        &["key", "generate", "ed", "--type", "ed25519", "--use", "enc"],
+    );
+    assert_eq!(ed.code(), 2, "{}", ed.stderr);
+    assert!(ed.stderr.contains("only signs"), "{}", ed.stderr);
+    let xc = run(
+        dir.path(),
+        &["key", "generate", "xc", "--type", "x25519", "--cert"],
+    );
+    assert_eq!(xc.code(), 2, "{}", xc.stderr);
+    // Imports: an X25519 JWK (RFC 7748 §6.1's Alice) is an encryption key by its nature, a
+    // PEM key one when asked with --use enc.
+    let alice = dir.path().join("alice.jwk");
+    std::fs::write(
+        &alice,
+        r#"{"kty":"OKP","crv":"X25519","d":"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}"#,
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["key", "import", "alice", alice.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(
+        (&doc["type"], &doc["use"]),
+        (&"x25519".into(), &"enc".into())
+    );
+    let pem = dir.path().join("e.pem");
+    std::fs::write(
+        &pem,
+        run(dir.path(), &["key", "show", "e", "--reveal-private"]).stdout,
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "key",
+            "import",
+            "e2",
+            pem.to_str().unwrap(),
+            "--use",
+            "enc",
+            "--json",
+        ],
+    );
+    assert_eq!(out.json().unwrap()["alg"], "ECDH-ES", "{}", out.stderr);
+    // A signing key stays one: `use: sig`.
+    let s = run(
+        dir.path(),
+        &["key", "generate", "s", "--type", "ec-p256", "--json"],
+    );
+    assert_eq!(s.json().unwrap()["use"], "sig");
+}

@@ -9,6 +9,7 @@ mod common;
 
 mod e2e_dpop_par;
 mod e2e_grants;
+mod e2e_jwe_flows;
 mod e2e_one_way_in;
 mod e2e_provider_client_auth;
 mod e2e_provider_smoke;

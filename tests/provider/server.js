@@ -293,6 +293,13 @@ const configuration = {
     introspection: { enabled: true },
     revocation: { enabled: true },
     userinfo: { enabled: true },
+    // Encrypted responses (ID token, userinfo, JARM, introspection) for clients registered
+    // with *_encrypted_response_alg and a `use: enc` key in their jwks; userinfo as a signed
+    // JWT (userinfo_signed_response_alg) and RFC 9701 JWT introspection responses
+    // (introspection_signed_response_alg, asked for with Accept).
+    encryption: { enabled: true },
+    jwtUserinfo: { enabled: true },
+    jwtIntrospection: { enabled: true },
     deviceFlow: { enabled: true },
     // RFC 8705 over the HTTPS server (TLS_* variables): the socket's peer certificate.
     mTLS: {

@@ -214,6 +214,11 @@ pub struct ConnectionArgs {
     /// --dpop. Default: a fresh ES256 key for this run.
     #[arg(long, value_name = "NAME")]
     pub dpop_key: Option<String>,
+    /// The client's decryption key for encrypted tokens (JWE ID tokens, JARM responses,
+    /// userinfo and introspection JWTs): a stored key's name (`grantscope key generate NAME
+    /// --use enc`) or a key file (PEM, private JWK or JWKS); repeatable, tried in order.
+    #[arg(long = "decryption-key", value_name = "NAME_OR_FILE")]
+    pub decryption_keys: Vec<String>,
     /// Show secrets (client secret, password, Authorization) in recorded exchanges.
     #[arg(long)]
     pub reveal_secrets: bool,
@@ -341,6 +346,9 @@ impl ConnectionArgs {
         }
         if let Some(k) = &self.dpop_key {
             p.dpop_key = Some(k.clone());
+        }
+        if !self.decryption_keys.is_empty() {
+            p.decryption_keys = self.decryption_keys.clone();
         }
     }
 

@@ -1,7 +1,8 @@
 //! `grantscope key ...`: generate, import, list, show and delete the named signing keys and
-//! certificates used for `private_key_jwt`, mutual TLS and JWT-bearer assertions. The public
-//! JWKS and the certificate are printed ready to paste into a client registration; the private
-//! key only with `show NAME --reveal-private`.
+//! certificates used for `private_key_jwt`, mutual TLS and JWT-bearer assertions, and the
+//! encryption keys (`generate --use enc`) providers encrypt ID tokens, userinfo, JARM and
+//! introspection responses to. The public JWKS and the certificate are printed ready to paste
+//! into a client registration; the private key only with `show NAME --reveal-private`.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -10,7 +11,31 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
-use grantscope_core::keys::{GenerateType, KeyError, KeyStore, PrivateKey, StoredKey, self_signed};
+use grantscope_core::keys::{
+    GenerateType, KeyError, KeyStore, KeyUse, PrivateKey, StoredKey, self_signed,
+};
+
+/// `key generate --type`: a type the core generates for signing (and RSA/EC encryption), or
+/// X25519, which only receives encrypted tokens (ECDH-ES).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// RSA, EC or Ed25519.
+    Generate(GenerateType),
+    /// X25519 (RFC 8037 OKP), for ECDH-ES.
+    X25519,
+}
+
+impl std::str::FromStr for KeyType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("x25519") {
+            return Ok(KeyType::X25519);
+        }
+        s.parse::<GenerateType>()
+            .map(KeyType::Generate)
+            .map_err(|e| format!("{e} (or x25519 for an encryption key)"))
+    }
+}
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum KeyCommand {
@@ -18,9 +43,14 @@ pub enum KeyCommand {
     Generate {
         /// The name to store the key under.
         name: String,
-        /// rsa-2048, rsa-3072, ec-p256 or ed25519.
+        /// rsa-2048, rsa-3072, ec-p256, ed25519 (signing only) or x25519 (encryption only).
         #[arg(long = "type", value_name = "TYPE")]
-        key_type: GenerateType,
+        key_type: KeyType,
+        /// sig (default): a signing key; enc: a key to receive encrypted tokens (JWE), whose
+        /// public JWK says `use: enc` and `alg` RSA-OAEP-256 (RSA) or ECDH-ES (EC). Use it
+        /// with --decryption-key NAME.
+        #[arg(long = "use", value_name = "sig|enc", default_value = "sig")]
+        key_use: KeyUse,
         /// Also make a self-signed certificate (for mutual TLS or a provider that registers one).
         #[arg(long)]
         cert: bool,
@@ -61,6 +91,10 @@ pub enum KeyCommand {
         name: String,
         /// The key file (PEM, JWK or JWKS).
         file: PathBuf,
+        /// sig (default) or enc: a key a provider encrypts to (see `generate --use`); an
+        /// X25519 key is always enc.
+        #[arg(long = "use", value_name = "sig|enc", default_value = "sig")]
+        key_use: KeyUse,
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
@@ -86,9 +120,10 @@ pub fn summary_json(stored: &StoredKey) -> Value {
     json!({
         "name": stored.name,
         "type": key.kind().to_string(),
+        "use": stored.key_use.as_str(),
         "kid": key.kid(),
         "thumbprint": key.thumbprint(),
-        "alg": key.default_alg().as_str(),
+        "alg": stored.encryption_alg().unwrap_or(key.default_alg().as_str()),
         "algorithms": key.algorithms().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "certificate": stored.certs.first().map(|c| json!({
             "subject_cn": c.subject_common_name(),
@@ -111,13 +146,24 @@ fn print_summary(stored: &StoredKey, store: &KeyStore) {
         let _ = writeln!(out, "kid:        {} (its JWK file's)", key.kid());
         let _ = writeln!(out, "thumbprint: {} (RFC 7638)", key.thumbprint());
     }
-    let algs: Vec<&str> = key.algorithms().iter().map(|a| a.as_str()).collect();
-    let _ = writeln!(
-        out,
-        "algorithms: {} (default {})",
-        algs.join(", "),
-        key.default_alg()
-    );
+    match stored.encryption_alg() {
+        Some(alg) => {
+            let _ = writeln!(
+                out,
+                "use:        enc (receives encrypted tokens: {alg}; --decryption-key {})",
+                stored.name
+            );
+        }
+        None => {
+            let algs: Vec<&str> = key.algorithms().iter().map(|a| a.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "algorithms: {} (default {})",
+                algs.join(", "),
+                key.default_alg()
+            );
+        }
+    }
     match stored.certs.first() {
         Some(cert) => {
             let cn = cert.subject_common_name().unwrap_or_default();
@@ -174,6 +220,7 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
         KeyCommand::Generate {
             name,
             key_type,
+            key_use,
             cert,
             subject,
             json,
@@ -182,13 +229,22 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
             if store.contains(&name) {
                 return Err(KeyError::Exists(name));
             }
-            let key = PrivateKey::generate(key_type)?;
+            let (key, key_use) = match key_type {
+                KeyType::Generate(t) => (PrivateKey::generate(t)?, key_use),
+                // X25519 receives only: --use enc is implied, and it signs no certificate.
+                KeyType::X25519 if cert => {
+                    return Err(KeyError::Invalid(
+                        "an X25519 key cannot sign a certificate; leave out --cert".into(),
+                    ));
+                }
+                KeyType::X25519 => (PrivateKey::generate_x25519()?, KeyUse::Enc),
+            };
             let certs = if cert {
                 vec![self_signed(&key, subject.as_deref().unwrap_or(&name))?]
             } else {
                 Vec::new()
             };
-            store.save(&name, &key, &certs)?;
+            store.save_for(&name, &key, &certs, key_use)?;
             let stored = store.load(&name)?;
             if json {
                 print_json(&summary_json(&stored));
@@ -223,9 +279,10 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
                 for row in &rows {
                     match row {
                         Ok(s) => out(&format!(
-                            "{:<24} {:<10} kid {}{}\n",
+                            "{:<24} {:<10} {} kid {}{}\n",
                             s.name,
                             s.key.kind().to_string(),
+                            s.key_use.as_str(),
                             s.key.kid(),
                             if s.certs.is_empty() {
                                 ""
@@ -269,8 +326,13 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        KeyCommand::Import { name, file, json } => {
-            let stored = store.import(&name, &file)?;
+        KeyCommand::Import {
+            name,
+            file,
+            key_use,
+            json,
+        } => {
+            let stored = store.import_for(&name, &file, key_use)?;
             if json {
                 print_json(&summary_json(&stored));
             } else {

@@ -18,13 +18,15 @@ use super::connection::{ConnectionArgs, Progress, Resolved, describe, error_json
 use grantscope_core::http::BodyError;
 use grantscope_core::oauth::keeper::TokenKeeper;
 use grantscope_core::oauth::lifecycle::{self, UserInfo};
+use grantscope_core::oauth::received;
 use grantscope_core::oauth::watch::{self, WatchOptions, rfc3339_millis};
 use grantscope_core::oauth::{EndpointKind, FlowError, Session, TokenResponse};
 use grantscope_core::secret::RefreshToken;
+use grantscope_core::text::inert;
 use grantscope_core::timefmt::{now_unix, relative, rfc3339};
 use grantscope_core::token::claims::numeric_date;
 use grantscope_core::token::decode::normalize;
-use grantscope_core::token::{Decoded, decode};
+use grantscope_core::token::{CheckStatus, Decoded, Inspection, decode};
 
 /// `--hint`: the `token_type_hint` sent with introspection and revocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,6 +59,11 @@ pub struct TokenCallArgs {
     /// token_type_hint.
     #[arg(long, value_enum)]
     pub hint: Option<HintArg>,
+    /// introspect: ask for the response as a signed JWT (RFC 9701, `Accept:
+    /// application/token-introspection+jwt`), verified against the issuer's keys (and
+    /// decrypted with --decryption-key when encrypted) before its answer is believed.
+    #[arg(long)]
+    pub jwt: bool,
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -230,6 +237,9 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
         Err(code) => return code,
     };
     let hint = args.hint.map(HintArg::as_str);
+    if args.jwt {
+        return introspect_jwt(args.json, &token, hint, r).await;
+    }
     let result = lifecycle::introspect(&mut r.session, &r.config, &token, hint).await;
     let exchanges = exchanges_json(&mut r.session, r.reveal);
     let active = result
@@ -291,6 +301,146 @@ pub async fn introspect(args: TokenCallArgs) -> ExitCode {
     }
 }
 
+/// The one JSON error shape (DESIGN.md) for a response that came but is not believed.
+fn response_error(message: &str, hint: &str) -> Value {
+    json!({
+        "message": message,
+        "code": null,
+        "description": null,
+        "hint": hint,
+        "status": null,
+        "kind": "response",
+    })
+}
+
+/// The JSON word of a status (`verified`, `fail`, ...).
+fn word<T: serde::Serialize>(status: &T) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The human lines of an inspection of a response JWT: its verdict, the envelope when it was
+/// encrypted (which key opened it), and every check that did not pass.
+fn print_response_jwt(label: &str, ins: &Inspection) {
+    let envelope = ins.envelope.as_ref().map(|e| &e.jwe);
+    if let Some(jwe) = envelope {
+        println!(
+            "{label:<12} encrypted (JWE {} / {}): {}",
+            inert(ins.header.get("alg").and_then(Value::as_str).unwrap_or("?")),
+            inert(ins.header.get("enc").and_then(Value::as_str).unwrap_or("?")),
+            inert(&jwe.detail)
+        );
+    }
+    println!(
+        "{label:<12} {}, signature {}: {}",
+        ins.verdict.as_str(),
+        word(&ins.signature.status),
+        inert(&ins.signature.detail)
+    );
+    for c in ins
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+    {
+        eprintln!(
+            "  {}: {} — {}",
+            word(&c.status),
+            inert(&c.id),
+            c.shown_message()
+        );
+    }
+}
+
+/// `introspect --jwt`: the RFC 9701 response, verified (and decrypted) before its answer is
+/// believed. Exit 0 only when the JWT is valid and says the token is active.
+async fn introspect_jwt(json: bool, token: &str, hint: Option<&str>, mut r: Resolved) -> ExitCode {
+    let result = lifecycle::introspect_jwt(&mut r.session, &r.config, token, hint).await;
+    let inspected = match &result {
+        Ok(lifecycle::Introspection::Jwt(jwt)) => Some(
+            received::inspect_introspection_jwt(
+                jwt,
+                &r.config,
+                r.discovery.as_ref(),
+                r.session.http(),
+                now_unix(),
+            )
+            .await,
+        ),
+        _ => None,
+    };
+    if let Some(i) = &inspected {
+        for ex in &i.exchanges {
+            r.session.record(ex.clone());
+        }
+    }
+    let exchanges = exchanges_json(&mut r.session, r.reveal);
+    let inspection = inspected.map(|i| i.inspection);
+    // Only a verified response is believed.
+    let response = match (&result, &inspection) {
+        (Ok(_), Some(ins)) if ins.valid => ins.claims.get("token_introspection").cloned(),
+        _ => None,
+    };
+    let active = response
+        .as_ref()
+        .and_then(|v| v.get("active"))
+        .and_then(Value::as_bool);
+    let not_jwt = matches!(result, Ok(lifecycle::Introspection::Json(_)));
+    let error = match &result {
+        Err(e) => Some(error_json(e)),
+        Ok(lifecycle::Introspection::Json(_)) => Some(response_error(
+            "the server answered with JSON, not a JWT introspection response (RFC 9701)",
+            "the server does not offer JWT introspection responses, or not to this client (its introspection_signed_response_alg)",
+        )),
+        Ok(_) if response.is_none() => Some(response_error(
+            "the JWT introspection response does not verify; none of it is believed",
+            "see the failing checks of `jwt`",
+        )),
+        Ok(_) => None,
+    };
+    if json {
+        print_json(&json!({
+            "ok": active == Some(true),
+            "active": active,
+            "error": error,
+            "response": response,
+            "jwt": inspection.as_ref().and_then(|i| serde_json::to_value(i).ok()),
+            "exchanges": exchanges,
+        }));
+    }
+    match result {
+        Ok(_) => {
+            if !json {
+                if let Some(ins) = &inspection {
+                    print_response_jwt("response", ins);
+                }
+                if not_jwt {
+                    eprintln!(
+                        "error: the server answered with JSON, not a JWT introspection response (RFC 9701)"
+                    );
+                } else if response.is_none() {
+                    eprintln!(
+                        "error: the JWT introspection response does not verify; none of it is believed"
+                    );
+                }
+                if let Some(Value::Object(map)) = &response {
+                    println!("active       {}", active.unwrap_or(false));
+                    for (k, val) in map.iter().filter(|(k, _)| *k != "active") {
+                        println!("{:<12} {}", inert(k), show_claim(k, val));
+                    }
+                }
+            }
+            if active == Some(true) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => report_error(json, &e),
+    }
+}
+
 /// Runs `revoke`: exit 0 when the server answered 200.
 pub async fn revoke(args: TokenCallArgs) -> ExitCode {
     let wants = [EndpointKind::Revocation];
@@ -328,20 +478,57 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
         Err(code) => return code,
     };
     let result = lifecycle::userinfo(&mut r.session, &r.config, &token).await;
+    // A userinfo JWT (signed, or encrypted to the client) is verified like an ID token.
+    let inspected = match &result {
+        Ok(UserInfo::Jwt(jwt)) => Some(
+            received::inspect_userinfo_jwt(
+                jwt,
+                &r.config,
+                r.discovery.as_ref(),
+                r.session.http(),
+                now_unix(),
+            )
+            .await,
+        ),
+        _ => None,
+    };
+    if let Some(i) = &inspected {
+        for ex in &i.exchanges {
+            r.session.record(ex.clone());
+        }
+    }
+    let inspection = inspected.map(|i| i.inspection);
     let exchanges = exchanges_json(&mut r.session, r.reveal);
+    // A JWT answer is good only when it verifies.
+    let jwt_valid = inspection.as_ref().is_none_or(|i| i.valid);
     if args.json {
-        let (response, jwt) = match &result {
-            Ok(UserInfo::Json(v)) => (Some(v.clone()), None),
-            Ok(UserInfo::Jwt(t)) => (None, Some(t.clone())),
-            Err(_) => (None, None),
+        let (response, jwt) = match (&result, &inspection) {
+            (Ok(UserInfo::Json(v)), _) => (Some(v.clone()), None),
+            (Ok(UserInfo::Jwt(_)), Some(ins)) => (
+                ins.valid.then(|| ins.claims.clone()),
+                serde_json::to_value(ins).ok(),
+            ),
+            _ => (None, None),
         };
         print_json(&json!({
-            "ok": result.is_ok(),
+            "ok": result.is_ok() && jwt_valid,
             "response": response,
             "jwt": jwt,
-            "error": result.as_ref().err().map(error_json),
+            "error": result.as_ref().err().map(error_json).or_else(|| (!jwt_valid).then(|| response_error(
+                "the userinfo JWT does not verify; none of it is believed",
+                "see the failing checks of `jwt` (an encrypted one needs --decryption-key)",
+            ))),
             "exchanges": exchanges,
         }));
+    }
+    if !jwt_valid {
+        if !args.json
+            && let Some(ins) = &inspection
+        {
+            print_response_jwt("userinfo", ins);
+            eprintln!("error: the userinfo JWT does not verify; none of it is believed");
+        }
+        return ExitCode::from(1);
     }
     match result {
         Ok(info) => {
@@ -359,11 +546,15 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
                     UserInfo::Json(other) => {
                         println!("{}", grantscope_core::text::inert(&other.to_string()))
                     }
-                    UserInfo::Jwt(t) => {
-                        println!(
-                            "the server answered with a JWT (application/jwt):\n{}",
-                            grantscope_core::text::inert(&t)
-                        )
+                    UserInfo::Jwt(_) => {
+                        if let Some(ins) = &inspection {
+                            print_response_jwt("userinfo", ins);
+                            if let Value::Object(map) = &ins.claims {
+                                for (k, v) in map {
+                                    println!("{:<20} {}", inert(k), show_claim(k, v));
+                                }
+                            }
+                        }
                     }
                 }
             }

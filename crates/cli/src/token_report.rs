@@ -92,7 +92,32 @@ fn one_line(v: &Value) -> String {
         .pointer("/signature/status")
         .and_then(Value::as_str)
         .unwrap_or("-");
-    format!("{format}, signature {sig}, {status}")
+    // An encrypted token: the envelope first (which key opened it, or why none did), then
+    // the token inside.
+    let envelope = match v.get("jwe") {
+        Some(jwe) => {
+            let header = |name: &str| {
+                jwe.pointer(&format!("/header/{name}"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned()
+            };
+            let detail = jwe.get("detail").and_then(Value::as_str).unwrap_or("");
+            let inner = v
+                .pointer("/nested/format")
+                .and_then(Value::as_str)
+                .map(|f| format!(", inside: {f}"))
+                .unwrap_or_default();
+            format!(
+                " (JWE {} / {}: {}{inner})",
+                inert(&header("alg")),
+                inert(&header("enc")),
+                inert(detail)
+            )
+        }
+        None => String::new(),
+    };
+    format!("{format}{envelope}, signature {sig}, {status}")
 }
 
 /// Prints the outcome for a person: tokens on stdout, the rest on stderr.

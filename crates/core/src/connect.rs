@@ -41,6 +41,7 @@ pub async fn connect(
         .to_options(keys)
         .map_err(|e| FlowError::Config(e.to_string()))?;
     config.key_store = Some(keys.clone());
+    config.decryption = decryption_keys(profile, keys)?;
     let certificate_auth = config.effective_auth_method().uses_certificate();
     if certificate_auth && options.client_identity.is_none() {
         return Err(FlowError::missing(
@@ -109,6 +110,27 @@ pub async fn connect(
         session,
         notes,
     })
+}
+
+/// The profile's decryption keys, each a stored key's name or a key file (a JWKS file gives
+/// every private key in it).
+fn decryption_keys(
+    profile: &Profile,
+    keys: &KeyStore,
+) -> Result<crate::oauth::config::DecryptionKeys, FlowError> {
+    let mut loaded = Vec::new();
+    for name in profile
+        .decryption_keys
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+    {
+        let found = crate::token::jwe::load_decryption_keys(Some(keys), name).map_err(|e| {
+            FlowError::Config(format!("decryption key {}: {e}", crate::text::inert(name)))
+        })?;
+        loaded.extend(found);
+    }
+    Ok(crate::oauth::config::DecryptionKeys::new(loaded))
 }
 
 /// The profile's DPoP key: the stored one it names, else a fresh ES256 key.

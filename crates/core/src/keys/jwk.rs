@@ -94,10 +94,28 @@ pub fn private_key_from_jwk(jwk: &Value) -> Result<PrivateKey, KeyError> {
                 .as_ref()
                 .to_vec()
         }
+        "OKP" if jwk.get("crv").and_then(Value::as_str) == Some("X25519") => {
+            // An X25519 key (ECDH-ES): its `x` must be the public half of its `d`.
+            let d = member(jwk, "d")?;
+            let x = member(jwk, "x")?;
+            let key = PrivateKey::x25519_from_bytes(&d)?;
+            if key.public_jwk_members().get("x").and_then(Value::as_str)
+                != Some(crate::keys::base64url(&x).as_str())
+            {
+                return Err(KeyError::Invalid(
+                    "the X25519 JWK is not a consistent key (\"x\" is not the public half of \"d\")"
+                        .into(),
+                ));
+            }
+            return Ok(match jwk.get("kid").and_then(Value::as_str) {
+                Some(kid) => key.with_kid(kid),
+                None => key,
+            });
+        }
         "OKP" => {
             if jwk.get("crv").and_then(Value::as_str) != Some("Ed25519") {
                 return Err(KeyError::Invalid(
-                    "unsupported OKP curve; only Ed25519 is supported".into(),
+                    "unsupported OKP curve; only Ed25519 (signing) and X25519 (encryption) are supported".into(),
                 ));
             }
             let pair =
@@ -222,5 +240,24 @@ mod tests {
         let missing = json!({ "kty": "RSA", "n": jwk["n"], "e": jwk["e"], "d": "AQAB" });
         let err = private_key_from_jwk(&missing).unwrap_err().to_string();
         assert!(err.contains("\"p\""), "{err}");
+    }
+
+    /// RFC 7748 §6.1's Alice as an X25519 JWK: imported (an encryption key that signs
+    /// nothing), its thumbprint over `crv`, `kty`, `x`; a mismatched `x` is refused.
+    #[test]
+    fn x25519_private_jwk_imports_and_is_checked() {
+        let alice = json!({"kty": "OKP", "crv": "X25519",
+            "d": "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo",
+            "x": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"});
+        let key = private_key_from_jwk(&alice).unwrap();
+        assert_eq!(key.kind(), crate::keys::KeyKind::X25519);
+        assert_eq!(key.public_jwk()["x"], alice["x"]);
+        assert!(key.algorithms().is_empty());
+        let again = PrivateKey::from_pem(&key.reveal_pkcs8_pem()).unwrap();
+        assert_eq!(again.thumbprint(), key.thumbprint());
+        let mut wrong = alice.clone();
+        wrong["x"] = json!("3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08");
+        let err = private_key_from_jwk(&wrong).unwrap_err().to_string();
+        assert!(err.contains("X25519"), "{err}");
     }
 }

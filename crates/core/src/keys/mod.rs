@@ -22,7 +22,7 @@ pub use cert::{CertUse, Certificate, TestCa, self_signed};
 pub use jwk::{private_key_from_json, private_key_from_jwk};
 pub use jws::{ParsedJws, Signer, sign_compact};
 pub use private::{Curve, GenerateType, KeyKind, PrivateKey};
-pub use store::{KeyStore, StoredKey, read_key_file, validate_name};
+pub use store::{KeyStore, KeyUse, StoredKey, read_key_file, validate_name};
 pub use thumbprint::{b64 as base64url, thumbprint, x5t_s256};
 
 /// Why a key could not be made, read, stored or used.

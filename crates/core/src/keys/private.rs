@@ -1,12 +1,14 @@
 //! A private signing key (RSA, ECDSA P-256/384/521 or Ed25519) held as PKCS#8 and parsed by
-//! aws-lc-rs: generation, import from PEM or DER, the public JWK, and JWS signatures.
+//! aws-lc-rs: generation, import from PEM or DER, the public JWK, and JWS signatures. An X25519
+//! key (RFC 8037 `OKP`, for ECDH-ES encryption only) is held the same way; it signs nothing.
 //!
 //! The key bytes are never shown: `Debug` prints the kind and the thumbprint only, and the PEM
 //! comes out only through [`PrivateKey::reveal_pkcs8_pem`].
 
 use std::fmt;
 
-use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::agreement;
+use aws_lc_rs::encoding::{AsBigEndian as _, AsDer as _, Curve25519SeedBin};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{
@@ -77,6 +79,8 @@ pub enum KeyKind {
     Ec(Curve),
     /// Ed25519.
     Ed25519,
+    /// X25519: receives encrypted tokens (ECDH-ES); signs nothing.
+    X25519,
 }
 
 impl fmt::Display for KeyKind {
@@ -87,6 +91,7 @@ impl fmt::Display for KeyKind {
                 write!(f, "ec-{}", curve.jwk_name().replace('-', "").to_lowercase())
             }
             KeyKind::Ed25519 => f.write_str("ed25519"),
+            KeyKind::X25519 => f.write_str("x25519"),
         }
     }
 }
@@ -130,7 +135,15 @@ enum Pair {
     Rsa(RsaKeyPair),
     Ec(Curve, EcdsaKeyPair),
     Ed(Ed25519KeyPair),
+    X25519(agreement::PrivateKey),
 }
+
+/// RFC 8410 §7: the PKCS#8 v1 encoding of an X25519 private key is this prefix (a
+/// `PrivateKeyInfo` with id-X25519 and a 32-byte `CurvePrivateKey`) and the 32 key bytes.
+/// aws-lc-rs neither reads nor writes it for X25519, so it is done here.
+const X25519_PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+];
 
 /// A private key that can sign JWS (and certificates, through rcgen).
 pub struct PrivateKey {
@@ -183,9 +196,51 @@ impl PrivateKey {
         PrivateKey::from_pkcs8_der(&der)
     }
 
-    /// Parses PKCS#8 DER (RSA, EC P-256/384/521 or Ed25519).
+    /// Generates an X25519 key (for ECDH-ES encryption; it cannot sign).
+    pub fn generate_x25519() -> Result<PrivateKey, KeyError> {
+        let key = agreement::PrivateKey::generate(&agreement::X25519)
+            .map_err(|_| KeyError::Crypto("X25519 key generation"))?;
+        let seed: Curve25519SeedBin<'_> = key
+            .as_be_bytes()
+            .map_err(|_| KeyError::Crypto("X25519 key encoding"))?;
+        let mut der = X25519_PKCS8_PREFIX.to_vec();
+        der.extend_from_slice(seed.as_ref());
+        PrivateKey::from_pkcs8_der(&der)
+    }
+
+    /// An X25519 key from its 32 private bytes (a JWK's `d`).
+    pub fn x25519_from_bytes(bytes: &[u8]) -> Result<PrivateKey, KeyError> {
+        if bytes.len() != 32 {
+            return Err(KeyError::Invalid(format!(
+                "an X25519 private key is 32 bytes, not {}",
+                bytes.len()
+            )));
+        }
+        let mut der = X25519_PKCS8_PREFIX.to_vec();
+        der.extend_from_slice(bytes);
+        PrivateKey::from_pkcs8_der(&der)
+    }
+
+    /// The 32 private bytes of an X25519 key (RFC 7748), for ECDH; `None` for any other kind.
+    pub fn x25519_private_bytes(&self) -> Option<&[u8]> {
+        match &self.pair {
+            Pair::X25519(_) => self.pkcs8.get(X25519_PKCS8_PREFIX.len()..),
+            _ => None,
+        }
+    }
+
+    /// Parses PKCS#8 DER (RSA, EC P-256/384/521, Ed25519, or X25519 as RFC 8410 writes it).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, KeyError> {
-        let pair = if let Ok(pair) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
+        let x25519 =
+            der.len() == X25519_PKCS8_PREFIX.len() + 32 && der.starts_with(&X25519_PKCS8_PREFIX);
+        let pair = if x25519 {
+            let bytes = der.get(X25519_PKCS8_PREFIX.len()..).unwrap_or_default();
+            Pair::X25519(
+                agreement::PrivateKey::from_private_key(&agreement::X25519, bytes).map_err(
+                    |e| KeyError::Invalid(format!("not a valid X25519 private key ({e})")),
+                )?,
+            )
+        } else if let Ok(pair) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
             Pair::Ed(pair)
         } else if let Some((curve, pair)) = Curve::ALL.into_iter().find_map(|curve| {
             EcdsaKeyPair::from_pkcs8(curve.signing(), der)
@@ -205,6 +260,7 @@ impl PrivateKey {
             Pair::Rsa(pair) => pair.as_der().map(|d| d.as_ref().to_vec()),
             Pair::Ec(_, pair) => pair.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
             Pair::Ed(pair) => pair.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+            Pair::X25519(_) => Ok(der.to_vec()),
         }
         .map_err(|_| KeyError::Crypto("private key encoding"))?;
         let mut key = PrivateKey {
@@ -273,6 +329,7 @@ impl PrivateKey {
             Pair::Rsa(pair) => KeyKind::Rsa(pair.public_modulus_len() * 8),
             Pair::Ec(curve, _) => KeyKind::Ec(*curve),
             Pair::Ed(_) => KeyKind::Ed25519,
+            Pair::X25519(_) => KeyKind::X25519,
         }
     }
 
@@ -296,12 +353,13 @@ impl PrivateKey {
         self
     }
 
-    /// The algorithm this key signs with unless told otherwise.
+    /// The algorithm this key signs with unless told otherwise. An X25519 key signs nothing:
+    /// it names EdDSA (its curve family's), which [`Self::supports`] then refuses by name.
     pub fn default_alg(&self) -> JwsAlg {
         match &self.pair {
             Pair::Rsa(_) => JwsAlg::Rs256,
             Pair::Ec(curve, _) => curve.alg(),
-            Pair::Ed(_) => JwsAlg::EdDsa,
+            Pair::Ed(_) | Pair::X25519(_) => JwsAlg::EdDsa,
         }
     }
 
@@ -319,6 +377,7 @@ impl PrivateKey {
             ),
             Pair::Ec(curve, _) => alg == curve.alg(),
             Pair::Ed(_) => alg == JwsAlg::EdDsa,
+            Pair::X25519(_) => false,
         }
     }
 
@@ -358,6 +417,16 @@ impl PrivateKey {
                 m.insert("kty".into(), json!("OKP"));
                 m.insert("crv".into(), json!("Ed25519"));
                 m.insert("x".into(), json!(b64(pair.public_key().as_ref())));
+            }
+            Pair::X25519(key) => {
+                // Computing the public half cannot fail for a parsed key; empty if it did.
+                let public = key
+                    .compute_public_key()
+                    .map(|p| p.as_ref().to_vec())
+                    .unwrap_or_default();
+                m.insert("kty".into(), json!("OKP"));
+                m.insert("crv".into(), json!("X25519"));
+                m.insert("x".into(), json!(b64(&public)));
             }
         }
         m
@@ -402,6 +471,10 @@ impl PrivateKey {
                 .as_ref()
                 .to_vec()),
             Pair::Ed(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            Pair::X25519(_) => Err(KeyError::AlgMismatch {
+                alg,
+                kind: self.kind(),
+            }),
         }
     }
 
@@ -432,6 +505,7 @@ impl PrivateKey {
                 pair.public_key().as_ref(),
             ),
             Pair::Ed(pair) => (&signature::ED25519, pair.public_key().as_ref()),
+            Pair::X25519(_) => return false,
         };
         UnparsedPublicKey::new(algorithm, public)
             .verify(message, sig)

@@ -1,6 +1,8 @@
 //! The named key store under the config directory (`keys/`): one `NAME.key.pem` (PKCS#8,
 //! mode 0600, written atomically) per key and, when it has one, `NAME.cert.pem` with its
-//! certificate chain. Profiles refer to keys by name.
+//! certificate chain; `NAME.kid` when its `kid` is not its thumbprint; `NAME.use` (`enc`) for
+//! a key made to receive encrypted tokens (JWE). A key without `NAME.use` is a signing key, as
+//! every key stored before encryption keys existed. Profiles refer to keys by name.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,40 @@ const KEY_SUFFIX: &str = ".key.pem";
 const CERT_SUFFIX: &str = ".cert.pem";
 /// A key's own `kid` (from the JWK file it was imported from), when not its thumbprint.
 const KID_SUFFIX: &str = ".kid";
+/// What a key is for, when not signing (`enc`).
+const USE_SUFFIX: &str = ".use";
+
+/// What a stored key is registered for: the JWK `use` its public JWK carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyUse {
+    /// Signing (client assertions, request objects, DPoP): `use: sig`.
+    #[default]
+    Sig,
+    /// Receiving encrypted tokens (ID tokens, userinfo, JARM, introspection as JWE):
+    /// `use: enc`, with the key-management `alg` a provider encrypts to.
+    Enc,
+}
+
+impl KeyUse {
+    /// The JWK `use` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyUse::Sig => "sig",
+            KeyUse::Enc => "enc",
+        }
+    }
+}
+
+impl std::str::FromStr for KeyUse {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sig" => Ok(KeyUse::Sig),
+            "enc" => Ok(KeyUse::Enc),
+            other => Err(format!("unknown key use {other:?}; use sig or enc")),
+        }
+    }
+}
 
 /// A key with its name and its certificate chain (leaf first), if any.
 #[derive(Debug)]
@@ -25,12 +61,38 @@ pub struct StoredKey {
     pub key: PrivateKey,
     /// The certificate chain, leaf first; empty when the key has none.
     pub certs: Vec<Certificate>,
+    /// Signing, or receiving encrypted tokens.
+    pub key_use: KeyUse,
 }
 
 impl StoredKey {
-    /// The public JWK, with `x5c` and `x5t#S256` when there is a certificate.
+    /// The key-management algorithm a provider encrypts to an encryption key with
+    /// (RSA-OAEP-256 for RSA, ECDH-ES for EC; RFC 7518 §4.3, §4.6); `None` for a signing key
+    /// or a key type that cannot receive (Ed25519).
+    pub fn encryption_alg(&self) -> Option<&'static str> {
+        if self.key_use != KeyUse::Enc {
+            return None;
+        }
+        match self.key.kind() {
+            super::KeyKind::Rsa(_) => Some("RSA-OAEP-256"),
+            super::KeyKind::Ec(_) | super::KeyKind::X25519 => Some("ECDH-ES"),
+            super::KeyKind::Ed25519 => None,
+        }
+    }
+
+    /// The public JWK, with `x5c` and `x5t#S256` when there is a certificate. An encryption
+    /// key's says `use: enc` and its key-management `alg` ([`Self::encryption_alg`]).
     pub fn public_jwk(&self) -> serde_json::Value {
         let mut jwk = self.key.public_jwk();
+        if self.key_use == KeyUse::Enc
+            && let Some(map) = jwk.as_object_mut()
+        {
+            map.insert("use".into(), serde_json::json!("enc"));
+            match self.encryption_alg() {
+                Some(alg) => map.insert("alg".into(), serde_json::json!(alg)),
+                None => map.remove("alg"),
+            };
+        }
         if let (Some(leaf), Some(map)) = (self.certs.first(), jwk.as_object_mut()) {
             use base64::Engine as _;
             let chain: Vec<String> = self
@@ -88,6 +150,7 @@ pub fn read_key_file(path: &Path) -> Result<StoredKey, KeyError> {
         name: path.display().to_string(),
         key,
         certs,
+        key_use: KeyUse::Sig,
     })
 }
 
@@ -128,6 +191,10 @@ impl KeyStore {
 
     fn kid_path(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}{KID_SUFFIX}"))
+    }
+
+    fn use_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}{USE_SUFFIX}"))
     }
 
     /// The names of the stored keys, sorted.
@@ -191,10 +258,20 @@ impl KeyStore {
             Ok(text) => Certificate::all_from_pem(&text)?,
             Err(_) => Vec::new(),
         };
+        // An unreadable or unknown `.use` leaves the key a signing key, as before it existed.
+        let key_use = fs::read_to_string(self.use_path(name))
+            .ok()
+            .and_then(|u| u.lines().next().and_then(|l| l.parse().ok()))
+            .unwrap_or(if key.kind() == super::KeyKind::X25519 {
+                KeyUse::Enc
+            } else {
+                KeyUse::Sig
+            });
         Ok(StoredKey {
             name: name.to_string(),
             key,
             certs,
+            key_use,
         })
     }
 
@@ -214,14 +291,36 @@ impl KeyStore {
         })
     }
 
-    /// Saves a key (and its certificates) under `name`; refuses to overwrite.
+    /// Saves a signing key (and its certificates) under `name`; refuses to overwrite.
     pub fn save(
         &self,
         name: &str,
         key: &PrivateKey,
         certs: &[Certificate],
     ) -> Result<(), KeyError> {
+        self.save_for(name, key, certs, KeyUse::Sig)
+    }
+
+    /// Saves a key for `key_use` (an encryption key: RSA or EC; Ed25519 only signs).
+    pub fn save_for(
+        &self,
+        name: &str,
+        key: &PrivateKey,
+        certs: &[Certificate],
+        key_use: KeyUse,
+    ) -> Result<(), KeyError> {
         validate_name(name)?;
+        // An X25519 key can only receive: it is an encryption key whatever was asked.
+        let key_use = if key.kind() == super::KeyKind::X25519 {
+            KeyUse::Enc
+        } else {
+            key_use
+        };
+        if key_use == KeyUse::Enc && key.kind() == super::KeyKind::Ed25519 {
+            return Err(KeyError::Invalid(
+                "an Ed25519 key only signs; an encryption key is RSA or EC (ECDH-ES)".into(),
+            ));
+        }
         if self.contains(name) {
             return Err(KeyError::Exists(name.to_string()));
         }
@@ -245,15 +344,31 @@ impl KeyStore {
         } else {
             write(self.kid_path(name), &format!("{}\n", key.kid()))?;
         }
+        match key_use {
+            KeyUse::Sig => {
+                let _ = fs::remove_file(self.use_path(name));
+            }
+            KeyUse::Enc => write(self.use_path(name), "enc\n")?,
+        }
         write(self.key_path(name), &key.reveal_pkcs8_pem())?;
         Ok(())
     }
 
     /// Imports a key file (PEM with optional certificates, or a private JWK/JWKS) as `name`.
     pub fn import(&self, name: &str, file: &Path) -> Result<StoredKey, KeyError> {
+        self.import_for(name, file, KeyUse::Sig)
+    }
+
+    /// [`Self::import`] for `key_use` (an encryption key a provider already encrypts to).
+    pub fn import_for(
+        &self,
+        name: &str,
+        file: &Path,
+        key_use: KeyUse,
+    ) -> Result<StoredKey, KeyError> {
         validate_name(name)?;
         let read = read_key_file(file)?;
-        self.save(name, &read.key, &read.certs)?;
+        self.save_for(name, &read.key, &read.certs, key_use)?;
         self.load(name)
     }
 
@@ -274,6 +389,7 @@ impl KeyStore {
         })?;
         let _ = fs::remove_file(self.cert_path(name));
         let _ = fs::remove_file(self.kid_path(name));
+        let _ = fs::remove_file(self.use_path(name));
         Ok(())
     }
 }
@@ -353,6 +469,53 @@ mod tests {
         );
         store.delete("client").unwrap();
         assert!(!store.kid_path("client").exists(), "deleted with its key");
+    }
+
+    /// An encryption key keeps its use across a reload, and its public JWK says `use: enc`
+    /// with the algorithm a provider encrypts to; a key stored before (no `.use`) signs.
+    #[test]
+    fn encryption_keys_say_use_enc() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(dir.path().join("keys"));
+        let rsa = PrivateKey::generate(GenerateType::Rsa2048).unwrap();
+        let ec = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        store.save_for("r", &rsa, &[], KeyUse::Enc).unwrap();
+        store.save_for("e", &ec, &[], KeyUse::Enc).unwrap();
+        store.save("s", &ec, &[]).unwrap();
+        let r = store.load("r").unwrap();
+        assert_eq!(r.key_use, KeyUse::Enc);
+        assert_eq!(r.public_jwk()["use"], "enc");
+        assert_eq!(r.public_jwk()["alg"], "RSA-OAEP-256");
+        assert_eq!(r.public_jwk()["kid"], rsa.kid());
+        assert_eq!(store.load("e").unwrap().public_jwk()["alg"], "ECDH-ES");
+        let s = store.load("s").unwrap();
+        assert_eq!(
+            (s.key_use, s.public_jwk()["use"].clone()),
+            (KeyUse::Sig, "sig".into())
+        );
+        let ed = PrivateKey::generate(GenerateType::Ed25519).unwrap();
+        assert!(store.save_for("ed", &ed, &[], KeyUse::Enc).is_err());
+        // X25519: stored as PKCS#8 (RFC 8410), read back the same, always an encryption key.
+        let x = PrivateKey::generate_x25519().unwrap();
+        store.save("x", &x, &[]).unwrap();
+        let loaded = store.load("x").unwrap();
+        assert_eq!(loaded.key.kind(), crate::keys::KeyKind::X25519);
+        assert_eq!(loaded.key.kid(), x.kid());
+        assert_eq!(loaded.key_use, KeyUse::Enc);
+        let jwk = loaded.public_jwk();
+        assert_eq!(
+            (&jwk["kty"], &jwk["crv"]),
+            (&"OKP".into(), &"X25519".into())
+        );
+        assert_eq!(
+            (&jwk["use"], &jwk["alg"]),
+            (&"enc".into(), &"ECDH-ES".into())
+        );
+        assert!(loaded.key.sign(crate::keys::JwsAlg::EdDsa, b"m").is_err());
+        assert!(loaded.key.algorithms().is_empty());
+        assert!(!store.contains("ed"));
+        store.delete("r").unwrap();
+        assert!(!store.use_path("r").exists(), "deleted with its key");
     }
 
     #[test]

@@ -182,10 +182,44 @@ pub struct ClientConfig {
     pub auth: super::client_auth::AuthSettings,
     /// Checks of the answers the tester turned off (never from a profile: per run only).
     pub checks_off: Vec<ClientCheck>,
+    /// The client's private keys for the encrypted tokens it receives (JWE: ID tokens,
+    /// JARM responses, userinfo and introspection responses), loaded by the one way in from
+    /// the profile's `decryption_keys`.
+    pub decryption: DecryptionKeys,
     /// Where a signing key given by name is looked up: the key store of the config directory
     /// the command or the app was given (set by the one way in, `connect`). `None`: only key
     /// files can be used.
     pub key_store: Option<crate::keys::KeyStore>,
+}
+
+/// The decryption keys of a client, shared by the clones of its configuration (a key is
+/// parsed once). `Debug` shows their labels only.
+#[derive(Clone, Default)]
+pub struct DecryptionKeys(std::sync::Arc<Vec<crate::token::jwe::DecryptionKey>>);
+
+impl DecryptionKeys {
+    /// These keys.
+    pub fn new(keys: Vec<crate::token::jwe::DecryptionKey>) -> DecryptionKeys {
+        DecryptionKeys(std::sync::Arc::new(keys))
+    }
+
+    /// The keys, in the order given.
+    pub fn keys(&self) -> &[crate::token::jwe::DecryptionKey] {
+        &self.0
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for DecryptionKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|k| k.label()))
+            .finish()
+    }
 }
 
 impl ClientConfig {

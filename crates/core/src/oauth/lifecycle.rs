@@ -63,6 +63,55 @@ pub async fn introspect(
     Ok(json)
 }
 
+/// RFC 9701 §4: the media type a client asks for (and the server answers with) to get the
+/// introspection response as a signed (and possibly encrypted) JWT.
+pub const INTROSPECTION_JWT_MEDIA_TYPE: &str = "application/token-introspection+jwt";
+
+/// What the introspection endpoint answered to a request for a JWT response.
+#[derive(Debug, Clone)]
+pub enum Introspection {
+    /// A JWT (RFC 9701), to verify (and decrypt) before any of it is believed.
+    Jwt(String),
+    /// Plain JSON: the server does not offer JWT responses (or not to this client).
+    Json(Value),
+}
+
+/// Asks the introspection endpoint about a token with `Accept:
+/// application/token-introspection+jwt` (RFC 9701 §4). The answer is returned raw: a JWT when
+/// the server sent one (verify it with `received::inspect_introspection_jwt`), else its JSON.
+pub async fn introspect_jwt(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    token: &str,
+    hint: Option<&str>,
+) -> Result<Introspection, FlowError> {
+    let endpoint = cfg
+        .endpoints
+        .introspection_endpoint
+        .clone()
+        .ok_or_else(|| missing("introspection", EndpointKind::Introspection))?;
+    let resp = session
+        .send_authenticated_with(
+            "introspection",
+            &endpoint,
+            cfg,
+            hint_params(token, hint),
+            &[(token_kind(hint), token)],
+            &[("Accept", INTROSPECTION_JWT_MEDIA_TYPE)],
+        )
+        .await?;
+    let jwt_type = resp.header("content-type").is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("token-introspection+jwt") || c.contains("application/jwt")
+    });
+    if resp.is_success() && jwt_type {
+        return Ok(Introspection::Jwt(resp.text().trim().to_string()));
+    }
+    session
+        .check_response(&resp, "introspection")
+        .map(|(_, v)| Introspection::Json(v))
+}
+
 /// Revokes a token. Success is HTTP 200 (RFC 7009 §2.2), whatever the token was.
 pub async fn revoke(
     session: &mut Session,

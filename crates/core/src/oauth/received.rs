@@ -3,6 +3,11 @@
 //! sent, the access token and code for `at_hash`/`c_hash`, and the right keys: the server's
 //! JWKS, or for an ID token signed with HS256/384/512 the client secret (OpenID Connect Core
 //! §3.1.3.7 step 8, §10.1). The command line and the desktop app both inspect through here.
+//!
+//! An encrypted token (JWE) is opened with the client's decryption keys first, and the token
+//! inside is then checked as any other ([`inspect_flow_token`]); the same holds for a userinfo
+//! response served as a JWT ([`inspect_userinfo_jwt`]) and an RFC 9701 introspection response
+//! ([`inspect_introspection_jwt`]).
 
 use serde_json::Value;
 
@@ -68,6 +73,139 @@ pub fn key_source_for_decoded(
     }
 }
 
+/// Inspects a token this client received: a JWE is opened with the client's decryption keys
+/// first and the token inside is verified with the keys [`key_source_for`] picks for it (the
+/// client secret for an HS* ID token, else the JWKS); any other token as
+/// [`token::inspect_decoded`] does.
+pub async fn inspect_flow_token(
+    token_text: &str,
+    kind: TokenKind,
+    cfg: &ClientConfig,
+    http: &HttpClient,
+    options: &InspectOptions,
+    now: i64,
+) -> token::Inspected {
+    let decoded = token::decode(token_text);
+    if !matches!(decoded, Ok(Decoded::Jwe(_))) {
+        let source = key_source_for_decoded(&decoded, kind, cfg);
+        return token::inspect_decoded(token_text, decoded, &source, http, options, now).await;
+    }
+    let keys = cfg.decryption.keys();
+    // The source is the inner token's: opened once here to read its `alg`, and again inside
+    // the inspection (a few microseconds; the envelope's report is built there).
+    let source = match token::jwe::decrypt(token_text, keys) {
+        Ok(d) => match std::str::from_utf8(&d.plaintext) {
+            Ok(inner) => key_source_for(inner, kind, cfg),
+            Err(_) => KeySource::None,
+        },
+        Err(_) => KeySource::None,
+    };
+    token::inspect_decrypting(token_text, &source, keys, http, options, now).await
+}
+
+/// The checks for a userinfo response served as a JWT (OpenID Connect Core §5.3.2): signed
+/// by the issuer, `iss` the issuer and `aud` the client id when present; no `exp` is required.
+pub fn userinfo_options(cfg: &ClientConfig, issuer: Option<String>) -> InspectOptions {
+    InspectOptions {
+        issuer,
+        audience: Some(cfg.client_id.clone()),
+        kind: TokenKind::Unknown,
+        max_lifetime: None,
+        ..InspectOptions::default()
+    }
+}
+
+/// Inspects a userinfo response served as a JWT (`application/jwt`): decrypted with the
+/// client's keys when it is a JWE, then verified against the issuer's JWKS like an ID token.
+pub async fn inspect_userinfo_jwt(
+    jwt: &str,
+    cfg: &ClientConfig,
+    discovery: Option<&Discovery>,
+    http: &HttpClient,
+    now: i64,
+) -> token::Inspected {
+    let options = userinfo_options(cfg, expected_issuer(cfg, discovery));
+    inspect_flow_token(jwt, TokenKind::Unknown, cfg, http, &options, now).await
+}
+
+/// RFC 9701 §5: the `typ` of a JWT introspection response.
+pub const INTROSPECTION_TYP: &str = "token-introspection+jwt";
+
+/// Inspects a JWT introspection response (RFC 9701): decrypted with the client's keys when it
+/// is a JWE, verified against the issuer's JWKS, `iss` the issuer, `aud` the client id, `iat`
+/// present, `typ` `token-introspection+jwt` (§5; checked as `introspection.typ`) and a
+/// `token_introspection` object with a boolean `active` (checked as
+/// `introspection.token_introspection`). A failure of either makes the inspection invalid.
+pub async fn inspect_introspection_jwt(
+    jwt: &str,
+    cfg: &ClientConfig,
+    discovery: Option<&Discovery>,
+    http: &HttpClient,
+    now: i64,
+) -> token::Inspected {
+    use crate::token::{Check, CheckStatus};
+    let options = InspectOptions {
+        max_lifetime: None,
+        ..userinfo_options(cfg, expected_issuer(cfg, discovery))
+    };
+    let mut inspected = inspect_flow_token(jwt, TokenKind::Unknown, cfg, http, &options, now).await;
+    let ins = &mut inspected.inspection;
+    // The signed token's header: the nested one for a JWE.
+    let header = ins
+        .envelope
+        .as_ref()
+        .and_then(|e| e.nested.as_ref())
+        .map_or(&ins.header, |n| &n.header);
+    let typ = header.get("typ").and_then(Value::as_str);
+    let typ_ok = typ.is_some_and(|t| {
+        let t = t.to_ascii_lowercase();
+        t == INTROSPECTION_TYP || t == "application/token-introspection+jwt"
+    });
+    let typ_check = if typ_ok {
+        Check::new(
+            "introspection.typ",
+            CheckStatus::Pass,
+            "typ is token-introspection+jwt (RFC 9701 §5)",
+        )
+    } else {
+        Check::new(
+            "introspection.typ",
+            CheckStatus::Fail,
+            format!(
+                "typ is {}, not token-introspection+jwt: RFC 9701 §5 requires it, so another JWT of this issuer cannot pass as an introspection response",
+                typ.map_or_else(|| "absent".to_owned(), |t| format!("{t:?}"))
+            ),
+        )
+    };
+    let body_check = match ins.claims.get("token_introspection") {
+        Some(Value::Object(m)) if m.get("active").is_some_and(Value::is_boolean) => Check::new(
+            "introspection.token_introspection",
+            CheckStatus::Pass,
+            "token_introspection holds the RFC 7662 response with a boolean active",
+        ),
+        Some(Value::Object(_)) => Check::new(
+            "introspection.token_introspection",
+            CheckStatus::Fail,
+            "token_introspection has no boolean active member (RFC 7662 §2.2)",
+        ),
+        _ if ins.claims.is_object() => Check::new(
+            "introspection.token_introspection",
+            CheckStatus::Fail,
+            "no token_introspection object in the claims (RFC 9701 §5)",
+        ),
+        // Not read at all: the inspection says why already.
+        _ => return inspected,
+    };
+    for check in [typ_check, body_check] {
+        if check.status == CheckStatus::Fail {
+            ins.valid = false;
+            ins.verdict = crate::token::inspect::Verdict::Invalid;
+        }
+        ins.checks.push(check);
+    }
+    inspected
+}
+
 /// The checks for the access token of a response from this client's token endpoint.
 pub fn access_token_options(cfg: &ClientConfig, issuer: Option<String>) -> InspectOptions {
     InspectOptions {
@@ -116,12 +254,10 @@ pub async fn inspect_received(
     let mut out = ReceivedInspections::default();
 
     let at = tokens.access_token.expose();
-    let decoded = token::decode(at);
-    let source = key_source_for_decoded(&decoded, TokenKind::Access, cfg);
-    let a = token::inspect_decoded(
+    let a = inspect_flow_token(
         at,
-        decoded,
-        &source,
+        TokenKind::Access,
+        cfg,
         http,
         &access_token_options(cfg, issuer.clone()),
         now,
@@ -135,12 +271,10 @@ pub async fn inspect_received(
     out.access_token = Some(at_inspection);
 
     if let Some(id_token) = tokens.id_token.as_ref().map(|t| t.expose()) {
-        let decoded = token::decode(id_token);
-        let source = key_source_for_decoded(&decoded, TokenKind::Id, cfg);
-        let i = token::inspect_decoded(
+        let i = inspect_flow_token(
             id_token,
-            decoded,
-            &source,
+            TokenKind::Id,
+            cfg,
             http,
             &id_token_options(cfg, issuer, success),
             now,
@@ -157,9 +291,7 @@ pub async fn inspect_received(
         if success.code.is_some() {
             opts.access_token = None;
         }
-        let decoded = token::decode(front);
-        let source = key_source_for_decoded(&decoded, TokenKind::Id, cfg);
-        let i = token::inspect_decoded(front, decoded, &source, http, &opts, now).await;
+        let i = inspect_flow_token(front, TokenKind::Id, cfg, http, &opts, now).await;
         out.exchanges.extend(i.exchanges);
         let mut inspection = i.inspection;
         nonce_off_check(&mut inspection, cfg);
@@ -249,5 +381,95 @@ pub fn dpop_checks(inspection: &mut Inspection, token_type: Option<&str>, jkt: &
             inspection.verdict = crate::token::inspect::Verdict::Invalid;
         }
         inspection.checks.push(c);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::token::CheckStatus;
+    use crate::token::inspect::Verdict;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn jwt(header: Value, claims: Value) -> String {
+        let b = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.c2ln", b(&header), b(&claims))
+    }
+
+    fn status(ins: &token::Inspection, id: &str) -> Option<CheckStatus> {
+        ins.check(id).map(|c| c.status)
+    }
+
+    /// RFC 9701 §5: another JWT of the issuer (wrong `typ`) or one without the
+    /// `token_introspection` object is refused by name, whatever its signature.
+    #[tokio::test]
+    async fn introspection_jwt_needs_its_typ_and_its_object() {
+        let cfg = ClientConfig {
+            client_id: "c".into(),
+            ..ClientConfig::default()
+        };
+        let http = HttpClient::new(&crate::http::HttpOptions::default()).unwrap();
+        let claims = serde_json::json!({"iss": "https://as", "aud": "c", "iat": 1_000,
+            "token_introspection": {"active": true, "sub": "a"}});
+        let good = jwt(
+            serde_json::json!({"alg": "ES256", "typ": "token-introspection+jwt"}),
+            claims.clone(),
+        );
+        let ins = inspect_introspection_jwt(&good, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(status(&ins, "introspection.typ"), Some(CheckStatus::Pass));
+        assert_eq!(
+            status(&ins, "introspection.token_introspection"),
+            Some(CheckStatus::Pass)
+        );
+        assert_eq!(ins.verdict, Verdict::Unverifiable, "no keys: not believed");
+
+        let id_token = jwt(serde_json::json!({"alg": "ES256", "typ": "JWT"}), claims);
+        let ins = inspect_introspection_jwt(&id_token, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(status(&ins, "introspection.typ"), Some(CheckStatus::Fail));
+        assert_eq!((ins.valid, ins.verdict), (false, Verdict::Invalid));
+
+        let no_object = jwt(
+            serde_json::json!({"alg": "ES256", "typ": "token-introspection+jwt"}),
+            serde_json::json!({"iss": "https://as", "aud": "c", "active": true}),
+        );
+        let ins = inspect_introspection_jwt(&no_object, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(
+            status(&ins, "introspection.token_introspection"),
+            Some(CheckStatus::Fail)
+        );
+        assert_eq!(ins.verdict, Verdict::Invalid);
+    }
+
+    /// A userinfo JWT is checked for the issuer and the client as audience (it was printed
+    /// unverified before): one for another client fails `aud`.
+    #[tokio::test]
+    async fn userinfo_jwt_is_checked_for_iss_and_aud() {
+        let cfg = ClientConfig {
+            client_id: "c".into(),
+            endpoints: super::super::Endpoints {
+                issuer: Some(url::Url::parse("https://as.example").unwrap()),
+                ..Default::default()
+            },
+            ..ClientConfig::default()
+        };
+        let http = HttpClient::new(&crate::http::HttpOptions::default()).unwrap();
+        let other = jwt(
+            serde_json::json!({"alg": "RS256"}),
+            serde_json::json!({"iss": "https://as.example", "aud": "someone-else", "sub": "a"}),
+        );
+        let ins = inspect_userinfo_jwt(&other, &cfg, None, &http, 1_000)
+            .await
+            .inspection;
+        assert_eq!(status(&ins, "iss"), Some(CheckStatus::Pass));
+        assert_eq!(status(&ins, "aud"), Some(CheckStatus::Fail));
+        assert!(!ins.valid);
     }
 }

@@ -214,6 +214,21 @@ impl Session {
         params: Vec<(String, String)>,
         extra_secrets: &[(SecretKind, &str)],
     ) -> Result<HttpResponse, FlowError> {
+        self.send_authenticated_with(step, endpoint, cfg, params, extra_secrets, &[])
+            .await
+    }
+
+    /// [`send_authenticated`](Self::send_authenticated) with extra request headers (an
+    /// `Accept` asking for a JWT response, RFC 9701).
+    pub async fn send_authenticated_with(
+        &mut self,
+        step: &str,
+        endpoint: &url::Url,
+        cfg: &ClientConfig,
+        params: Vec<(String, String)>,
+        extra_secrets: &[(SecretKind, &str)],
+        headers: &[(&str, &str)],
+    ) -> Result<HttpResponse, FlowError> {
         // DPoP proofs go to the token endpoint (every grant, refresh included) and to the
         // PAR endpoint (RFC 9449 §10.1: the server binds the code to the proof's key).
         let dpop = self.dpop.clone().filter(|_| {
@@ -226,6 +241,11 @@ impl Session {
             let mut req = auth.post_form(endpoint.clone(), params.clone());
             for (kind, s) in extra_secrets {
                 req = req.secret(*kind, *s);
+            }
+            for (name, value) in headers {
+                // In place of the default of that name (`Accept: application/json`).
+                req.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+                req = req.header(*name, *value);
             }
             if let Some(d) = &dpop {
                 let proof = d.proof_for("POST", endpoint, None)?;

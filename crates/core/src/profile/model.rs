@@ -76,6 +76,10 @@ pub struct Profile {
     /// The stored key (name or file) for DPoP; none: a fresh ES256 key per session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_key: Option<String>,
+    /// The client's decryption keys for encrypted tokens (JWE): stored key names or key
+    /// files (a PEM private key, a private JWK or JWKS), tried in this order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decryption_keys: Vec<String>,
     /// A note for people (what this profile is for).
     pub description: Option<String>,
 }
@@ -130,6 +134,7 @@ impl Default for Profile {
             authorization_details: None,
             dpop: false,
             dpop_key: None,
+            decryption_keys: Vec::new(),
             description: None,
         }
     }
@@ -230,6 +235,7 @@ impl Profile {
                 ..self.auth.clone()
             },
             checks_off: Vec::new(),
+            decryption: Default::default(),
             key_store: None,
         })
     }

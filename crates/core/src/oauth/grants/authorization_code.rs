@@ -182,7 +182,8 @@ async fn browser_url(
 }
 
 /// JARM (JWT Secured Authorization Response Mode): with a `*jwt` response mode, the
-/// response is one JWT signed by the server. The JWKS is fetched first; the verifier then
+/// response is one JWT signed by the server (and possibly encrypted to the client). The JWKS is
+/// fetched first; the verifier then
 /// checks the signature, `iss` (the issuer), `aud` (the client id) and `exp` before any
 /// parameter it carries is used.
 async fn jarm_verifier(
@@ -219,14 +220,40 @@ async fn jarm_verifier(
         audience: Some(cfg.client_id.clone()),
         ..Default::default()
     };
+    // JARM §2.3: the response may be encrypted to the client (a nested JWT); it is opened
+    // with the client's decryption keys, then the JWT inside is verified.
+    let decryption = cfg.decryption.clone();
     let verify = move |jwt: &str| -> Result<Vec<(String, String)>, FlowError> {
-        let inspection =
-            crate::token::inspect_with_keys(jwt, &keys, &options, crate::timefmt::now_unix());
+        let inspection = crate::token::inspect_with_decryption(
+            jwt,
+            &keys,
+            decryption.keys(),
+            &options,
+            crate::timefmt::now_unix(),
+        );
         if !inspection.valid {
-            let why = inspection
-                .failures()
-                .next()
-                .map(|c| format!("{}: {}", c.id, c.shown_message()))
+            let unopened = inspection
+                .envelope
+                .as_ref()
+                .filter(|e| !e.jwe.decrypted)
+                .map(|e| {
+                    format!(
+                        "it is encrypted and was not decrypted: {}{}",
+                        crate::text::inert(&e.jwe.detail),
+                        if decryption.is_empty() {
+                            " (give the client's key with --decryption-key)"
+                        } else {
+                            ""
+                        }
+                    )
+                });
+            let why = unopened
+                .or_else(|| {
+                    inspection
+                        .failures()
+                        .next()
+                        .map(|c| format!("{}: {}", c.id, c.shown_message()))
+                })
                 .unwrap_or_else(|| format!("signature {:?}", inspection.signature.status));
             return Err(FlowError::Redirect(format!(
                 "rejected: the JWT-secured authorization response does not verify ({why}); none of its parameters is used"

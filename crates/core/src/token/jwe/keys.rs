@@ -163,6 +163,14 @@ impl DecryptionKey {
                 })?;
                 Material::Agreement(curve, private)
             }
+            KeyKind::X25519 => {
+                let bytes = key.x25519_private_bytes().unwrap_or_default();
+                let private =
+                    agreement::PrivateKey::from_private_key(&X25519, bytes).map_err(|e| {
+                        KeyError::Invalid(format!("{label}: not a usable X25519 key ({e})"))
+                    })?;
+                Material::Agreement(AgreementCurve::X25519, private)
+            }
             KeyKind::Ed25519 => {
                 return Err(KeyError::Invalid(format!(
                     "{label}: an Ed25519 key only signs; encryption to an OKP key uses X25519"
