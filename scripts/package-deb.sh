@@ -75,7 +75,11 @@ License: MIT or Apache-2.0
  grantscope may be used under the terms of either the MIT licence or the Apache
  License, version 2.0, at your choice (Cargo.toml: license = "MIT OR Apache-2.0").
  On Debian systems the Apache License 2.0 is in /usr/share/common-licenses/Apache-2.0.
+ The MIT licence's text follows.
+ .
 EOF
+# The MIT text from the repository's LICENSE-MIT, as the copyright file's continuation lines.
+sed -e 's/^$/./' -e 's/^/ /' LICENSE-MIT >>"$stage/usr/share/doc/grantscope/copyright"
 
 # Depends: the shared libraries the binary links (dpkg-shlibdeps reads its ELF header; it
 # wants a debian/control to exist). Recommends: the libraries the desktop app opens at run time
