@@ -688,7 +688,21 @@ fn sandbox_code_flow(sb: &Sandbox, extra: &[&str]) -> (String, Value) {
 }
 
 fn code_flow_with(sb: &Sandbox, c: common::TestClient, extra: &[&str]) -> (String, Value) {
-    let args = common::code_flow_args(sb.issuer(), &c, extra);
+    let (url, out) = code_flow_output(sb, c, extra, true);
+    (url, out.json().unwrap())
+}
+
+/// A code flow through the binary, the test as the browser; `json`: with `--json`.
+fn code_flow_output(
+    sb: &Sandbox,
+    c: common::TestClient,
+    extra: &[&str],
+    json: bool,
+) -> (String, common::cli::Output) {
+    let mut args = common::code_flow_args(sb.issuer(), &c, extra);
+    if !json {
+        args.retain(|a| a != "--json");
+    }
     let mut run = Grantscope::new(args).spawn().unwrap();
     let url = run.wait_for_stderr("authorize: ", T).unwrap();
     let redirect = sb.complete_login(&url, common::TEST_USER).unwrap();
@@ -696,7 +710,7 @@ fn code_flow_with(sb: &Sandbox, c: common::TestClient, extra: &[&str]) -> (Strin
     assert_eq!(status, 200, "{page}");
     let out = run.wait(T).unwrap();
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
-    (url, out.json().unwrap())
+    (url, out)
 }
 
 #[test]
@@ -946,19 +960,12 @@ fn the_cli_sends_rar_details_to_the_sandbox_and_shows_the_granted_ones() {
 #[test]
 fn the_human_report_shows_rar_details_requested_and_granted() {
     let sb = Sandbox::start();
-    let mut args = common::code_flow_args(
-        sb.issuer(),
-        &sb.native_client(),
+    let (_, out) = code_flow_output(
+        &sb,
+        sb.native_client(),
         &["--authorization-details", PAYMENT],
+        false,
     );
-    args.retain(|a| a != "--json");
-    let mut run = Grantscope::new(args).spawn().unwrap();
-    let url = run.wait_for_stderr("authorize: ", T).unwrap();
-    let redirect = sb.complete_login(&url, common::TEST_USER).unwrap();
-    let (status, page) = common::deliver_redirect(&redirect).unwrap();
-    assert_eq!(status, 200, "{page}");
-    let out = run.wait(T).unwrap();
-    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     let line = |prefix: &str| {
         out.stdout
             .lines()

@@ -21,20 +21,6 @@ use crate::protocol::wire::{OAuthError, Params};
 use crate::state::app::App;
 use crate::state::config::SandboxConfig;
 
-/// Whether the token endpoint answers `grant` (and discovery lists it).
-pub(crate) fn offered(config: &SandboxConfig, grant: GrantKind) -> bool {
-    match grant {
-        GrantKind::AuthorizationCode
-        | GrantKind::ClientCredentials
-        | GrantKind::RefreshToken
-        | GrantKind::DeviceCode
-        | GrantKind::JwtBearer
-        | GrantKind::TokenExchange => true,
-        // Deprecated (RFC 9700 §2.4): only behind its teaching switch.
-        GrantKind::Password => config.unsafe_switches.allow_password_grant,
-    }
-}
-
 /// The teaching switch that turns `grant` on, for a grant the token endpoint answers only behind
 /// one (its refusal names the switch); `None` for the grants always answered.
 pub(crate) fn switched_on_by(grant: GrantKind) -> Option<&'static str> {
@@ -45,8 +31,17 @@ pub(crate) fn switched_on_by(grant: GrantKind) -> Option<&'static str> {
         | GrantKind::DeviceCode
         | GrantKind::JwtBearer
         | GrantKind::TokenExchange => None,
+        // Deprecated (RFC 9700 §2.4): only behind its teaching switch.
         GrantKind::Password => Some("unsafe-allow-password-grant"),
     }
+}
+
+/// Whether the token endpoint answers `grant` (and discovery lists it): always, or while the
+/// switch [`switched_on_by`] names is on.
+pub(crate) fn offered(config: &SandboxConfig, grant: GrantKind) -> bool {
+    switched_on_by(grant).is_none_or(|name| {
+        crate::state::switches::find_switch(name).is_some_and(|s| s.is_on(config))
+    })
 }
 
 /// The grants offered, in the core registry's order.
