@@ -15,7 +15,9 @@ pub(super) fn token_view_ui(ui: &mut egui::Ui, text: &str, colors: &JwtColors) {
         .fonts_mut(|f| (f.glyph_width(&font, '0'), f.row_height(&font)));
     let scroll = egui::ScrollArea::vertical()
         .id_salt("token_box")
-        .max_height(row_h * TOKEN_BOX_ROWS + 6.0)
+        // Whole rows only: the box is exactly that many rows high (a half row showed at its
+        // foot), the rows laid out with no spacing between them, as the height counts them.
+        .max_height(row_h * TOKEN_BOX_ROWS)
         .auto_shrink([false, true]);
     if !text.is_ascii() {
         // Not a token's alphabet: shown whole (plainly not a token; never large in practice).
@@ -30,14 +32,16 @@ pub(super) fn token_view_ui(ui: &mut egui::Ui, text: &str, colors: &JwtColors) {
         .max(8.0) as usize;
     let dots: Vec<usize> = text.match_indices('.').map(|(i, _)| i).collect();
     let rows = text.len().div_ceil(per_row);
-    scroll.show_rows(ui, row_h, rows, |ui, range| {
+    ui.scope(|ui| {
         ui.spacing_mut().item_spacing.y = 0.0;
-        for r in range {
-            let start = r * per_row;
-            let end = (start + per_row).min(text.len());
-            let job = jwt_row_job(text, start..end, &dots, colors, &font);
-            ui.add(egui::Label::new(job).extend());
-        }
+        scroll.show_rows(ui, row_h, rows, |ui, range| {
+            for r in range {
+                let start = r * per_row;
+                let end = (start + per_row).min(text.len());
+                let job = jwt_row_job(text, start..end, &dots, colors, &font);
+                ui.add(egui::Label::new(job).extend());
+            }
+        });
     });
 }
 
