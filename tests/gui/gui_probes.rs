@@ -356,6 +356,9 @@ fn a_probe_run_waiting_for_a_browser_says_so_and_cancel_closes_its_listener() {
             .expect("the listener's address");
         let addr = format!("{}:{}", at.host_str().unwrap(), at.port().unwrap());
         h.get_by_label("Open this URL in a browser to sign in:");
+        // Whose login it is (four alike boxes said nothing of it).
+        let probe = wait.probe.expect("the probe whose login it is");
+        h.get_by_label(&format!("Login for {probe}"));
         h.get_by_label("Copy URL");
         h.get_by_label_contains("Waiting for the browser to come back: ");
         h.get_by_label_contains(" of 5 min 0 s.");

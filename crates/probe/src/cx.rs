@@ -194,6 +194,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// One probe's context.
 pub struct Cx {
     pub target: Arc<Target>,
+    /// The probe this context runs (its logins are shown under its name).
+    pub probe: Option<&'static str>,
     pub session: Session,
     /// Exchanges made through other sessions (parallel requests), kept as evidence too.
     pub extra: Vec<grantscope_core::http::Exchange>,
@@ -204,6 +206,7 @@ impl Cx {
         let session = Session::new(target.http.clone());
         Self {
             target,
+            probe: None,
             session,
             extra: Vec::new(),
         }
@@ -356,7 +359,10 @@ impl Cx {
                         grantscope_core::text::inert(to.as_str())
                     )));
                 }
-                driver.visit(&mut self.session, url).await?
+                match self.probe {
+                    Some(p) => driver.visit_for(p, &mut self.session, url).await?,
+                    None => driver.visit(&mut self.session, url).await?,
+                }
             }
             other => other,
         };

@@ -58,6 +58,15 @@ pub trait AuthorizeDriver: Send + Sync {
     /// Visits `url` as the user's browser would, and says where it ended. Exchanges made
     /// through `session` are the probe's evidence.
     fn visit<'a>(&'a self, session: &'a mut Session, url: &'a Url) -> DriverFuture<'a>;
+    /// [`Self::visit`] on behalf of the probe `probe` (a window shows whose login it is).
+    fn visit_for<'a>(
+        &'a self,
+        _probe: &'static str,
+        session: &'a mut Session,
+        url: &'a Url,
+    ) -> DriverFuture<'a> {
+        self.visit(session, url)
+    }
     /// Makes sure a browser sent to `landing` (a redirect URI variant: another port, another
     /// loopback host) can come back: a listener there, or the reason there cannot be one, said
     /// before the user is asked to log in (never a login-timeout wait for a landing nobody
@@ -157,6 +166,8 @@ pub enum Wait {
         url: Url,
         browser: Browser,
         timeout: Duration,
+        /// The probe whose login it is, when known.
+        probe: Option<&'static str>,
     },
     /// That wait ended (the redirect came, or the time ran out).
     Ended { state: String, answered: bool },
@@ -346,7 +357,22 @@ impl AuthorizeDriver for Loopback {
         Box::pin(self.listen_also(landing))
     }
     fn visit<'a>(&'a self, _session: &'a mut Session, url: &'a Url) -> DriverFuture<'a> {
-        Box::pin(async move {
+        Box::pin(self.wait_for(None, url))
+    }
+    fn visit_for<'a>(
+        &'a self,
+        probe: &'static str,
+        _session: &'a mut Session,
+        url: &'a Url,
+    ) -> DriverFuture<'a> {
+        Box::pin(self.wait_for(Some(probe), url))
+    }
+}
+
+impl Loopback {
+    /// Announces `url` (and opens the browser), then waits for its redirect to come back.
+    async fn wait_for(&self, probe: Option<&'static str>, url: &Url) -> Result<Landing, FlowError> {
+        {
             let state = url
                 .query_pairs()
                 .find(|(k, _)| k == "state")
@@ -371,6 +397,7 @@ impl AuthorizeDriver for Loopback {
                     url: url.clone(),
                     browser,
                     timeout: self.timeout,
+                    probe,
                 });
             }
             // Told when the wait ends, however it ends (a cancelled run drops this future).
@@ -393,7 +420,7 @@ impl AuthorizeDriver for Loopback {
                     humantime::format_duration(self.timeout)
                 )),
             })
-        })
+        }
     }
 }
 

@@ -288,6 +288,7 @@ pub async fn run(
                 let _permit = permits.acquire_owned().await;
                 let t0 = Instant::now();
                 let mut cx = Cx::new(target);
+                cx.probe = Some(p.id);
                 let verdict = match (p.run)(&mut cx).await {
                     Ok(v) => v,
                     Err(e) => Verdict::inconclusive(format!(

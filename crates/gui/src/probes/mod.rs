@@ -74,6 +74,8 @@ pub struct PendingLogin {
     since: Instant,
     /// How long the run waits for this login.
     pub timeout: Duration,
+    /// The probe whose login it is.
+    pub probe: Option<&'static str>,
 }
 
 /// How long each login of a run waits for the browser (the CLI's `--login-timeout`).
@@ -295,12 +297,14 @@ impl ProbesScreen {
                     url,
                     browser,
                     timeout,
+                    probe,
                 } => self.waits.push(PendingLogin {
                     state,
                     url,
                     browser,
                     since: Instant::now(),
                     timeout,
+                    probe,
                 }),
                 Wait::Ended { state, .. } => self.waits.retain(|w| w.state != state),
             },
@@ -574,6 +578,9 @@ impl ProbesScreen {
         let waits = self.waits.clone();
         for w in &waits {
             egui::Frame::group(ui.style()).show(ui, |ui| {
+                if let Some(p) = w.probe {
+                    ui.label(egui::RichText::new(format!("Login for {p}")).strong());
+                }
                 match &w.browser {
                     Browser::Opened => {
                         ui.label("Sign in in the browser that opened on this URL:");

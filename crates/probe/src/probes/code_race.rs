@@ -94,6 +94,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 // Classified in the probe's own context, so the tokens are marked.
                 let mut racer = Cx {
                     target: cx.target.clone(),
+                    probe: cx.probe,
                     session: s,
                     extra: Vec::new(),
                 };
