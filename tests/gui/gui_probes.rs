@@ -384,6 +384,9 @@ fn a_probe_run_waiting_for_a_browser_says_so_and_cancel_closes_its_listener() {
         assert!(probes.waits().is_empty());
         let said = probes.message().unwrap_or_default().to_string();
         assert!(said.contains("the redirect listener is closed"), "{said}");
+        // The probe whose login was cancelled is named among those not decided.
+        assert!(said.contains(" Not decided: "), "{said}");
+        assert!(said.contains(probe), "{said}");
         if close_the_window {
             assert!(!probes.open);
             assert!(

@@ -267,8 +267,19 @@ impl ProbesScreen {
             .take()
             .map(|t| format!(" after {}", seconds(t.elapsed())))
             .unwrap_or_default();
+        // The probes the run never decided, by name (they were simply missing from the table).
+        let undecided: Vec<&str> = PROBES
+            .iter()
+            .map(|p| p.id)
+            .filter(|id| self.selected.contains(id) && !self.results.iter().any(|r| r.id == *id))
+            .collect();
+        let left = if undecided.is_empty() {
+            String::new()
+        } else {
+            format!(" Not decided: {}.", undecided.join(", "))
+        };
         self.message = Some(format!(
-            "{why}{after}: {} of {} probes decided; the redirect listener is closed.",
+            "{why}{after}: {} of {} probes decided; the redirect listener is closed.{left}",
             self.decided, self.asked
         ));
     }
