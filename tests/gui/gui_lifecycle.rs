@@ -70,6 +70,9 @@ fn watch_revokes_and_measures_when_the_server_rejects() {
     assert!(h.state().inspector().watch().running());
     h.step();
     h.get_by_label("Stop watch");
+    // Said at the top as well, with its way out (the panel is far down at 150 %).
+    h.get_by_label("Watch running (Lifecycle below)");
+    h.get_by_label("Stop the watch");
     // What it waits for, its elapsed time and its limit.
     h.get_by_label_contains("waiting for the server to reject the token: asking every 0.2 s");
     // The limit: exp + 2 min, as the command line (not a fixed hour).

@@ -225,6 +225,15 @@ impl InspectorScreen {
                     }
                 }
             }
+            // A running watch shows at the top too, with its way out (at 1024x768 / 150 % its
+            // panel is far down the page).
+            if self.watch.running() {
+                ui.separator();
+                ui.label(egui::RichText::new("Watch running (Lifecycle below)").strong());
+                if ui.small_button("Stop the watch").clicked() {
+                    self.watch.stop();
+                }
+            }
         });
         // The editable line clips the text (its height never grows); under it the whole token
         // in the jwt.io colours, wrapped, in a box of capped height that scrolls.
