@@ -560,3 +560,17 @@ fn a_picked_port_taken_meanwhile_is_picked_again() {
     assert_eq!(field(&h, "Port"), port.to_string());
     drop(holder);
 }
+
+/// At 1024x768 / 150 % an ended run's outcome is below the form: a line pinned at the top says
+/// it ended and where its details are.
+#[test]
+fn an_ended_run_says_so_at_the_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_at(options(dir.path()), PROJECTOR);
+    walk(&mut h, &["No", "A Machine"]);
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the token response", finished);
+    let line = h.get_by_label("The run ended: tokens received (details below the form).");
+    let top = line.rect().top();
+    assert!(top < 150.0, "pinned near the top: {top}");
+}

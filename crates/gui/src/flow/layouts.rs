@@ -24,6 +24,7 @@ impl FlowScreen {
         }
         if width == Width::Narrow {
             self.pinned_ui(ui);
+            self.finished_line_ui(ui);
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("flow_all")
@@ -184,6 +185,26 @@ impl FlowScreen {
             self.step.toggles_ui(ui, running);
         });
         command
+    }
+
+    /// One line pinned at the top once a run has ended, in the narrow layout where its outcome
+    /// and diagram are below the form, out of view (at 1024x768 / 150 % an ended run looked as
+    /// if nothing had happened).
+    fn finished_line_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(run) = self.run.as_ref() else {
+            return;
+        };
+        let (text, status) = match &run.result {
+            Some(Ok(_)) => (
+                "The run ended: tokens received (details below the form).",
+                "pass",
+            ),
+            Some(Err(_)) => ("The run ended with an error (below the form).", "fail"),
+            None => return,
+        };
+        egui::Panel::top("flow_finished").show(ui, |ui| {
+            ui.colored_label(crate::widgets::status_color(ui.visuals(), status), text);
+        });
     }
 
     /// What the user must do now, pinned above the scrolling results: the device grant's code
