@@ -501,3 +501,33 @@ fn the_sandbox_command_takes_the_tables_flags() {
         assert_eq!(entry["probes"], serde_json::json!(row.probes));
     }
 }
+
+/// A sandbox that requires PAR: the probes push their (changed) authorization requests, so the
+/// catalogue decides as against the plain sandbox (every login-based probe was inconclusive on
+/// "the request must be pushed" before).
+#[test]
+fn a_par_only_server_gets_pushed_requests_and_the_same_verdicts() {
+    let base = baseline(false);
+    let run = run(&["require-par"], false);
+    let pushed = run
+        .results
+        .iter()
+        .flat_map(|r| r.exchanges.iter())
+        .filter(|e| e.request_view(false).url.ends_with("/par"))
+        .count();
+    assert!(pushed > 5, "the requests went through /par ({pushed})");
+    let differ: Vec<String> = run
+        .results
+        .iter()
+        .filter(|r| base.get(r.id).map(String::as_str) != Some(r.verdict.outcome.as_str()))
+        .map(|r| {
+            format!(
+                "{}: {} ({})",
+                r.id,
+                r.verdict.outcome.as_str(),
+                r.verdict.reason
+            )
+        })
+        .collect();
+    assert!(differ.is_empty(), "{differ:#?}");
+}

@@ -340,16 +340,22 @@ impl Cx {
     /// Visits an authorization URL: first as a browser without a session would (a refusal or
     /// an early redirect needs no user), then through the driver when the server wants a user.
     pub async fn authorize(&mut self, url: &Url) -> Result<Landing, FlowError> {
+        // Where the browser will be sent, read before a push hides it behind a request_uri.
+        let landing = url
+            .query_pairs()
+            .find(|(k, _)| k == "redirect_uri")
+            .and_then(|(_, v)| Url::parse(&v).ok());
+        let pushed = match self.pushed(url).await? {
+            Ok(u) => u,
+            Err(refused) => return Ok(refused),
+        };
+        let url = &pushed;
         let first = follow(&mut self.session, url).await?;
         let landing = match first {
             first if crate::driver::wants_user(&first) => {
                 let driver = self.target.driver.clone();
                 // Where the browser will be sent must be able to come back before anyone is
                 // asked to log in (a variant's port or host gets its listener, or the reason).
-                let landing = url
-                    .query_pairs()
-                    .find(|(k, _)| k == "redirect_uri")
-                    .and_then(|(_, v)| Url::parse(&v).ok());
                 if let Some(to) = &landing
                     && let Err(why) = driver.listen_at(to).await
                 {
@@ -370,6 +376,78 @@ impl Cx {
             self.mark_reply_secrets(&Reply::from_url(u));
         }
         Ok(landing)
+    }
+
+    /// Whether authorization requests are pushed (RFC 9126): the profile asks for it (`--par`),
+    /// or the server requires it (`require_pushed_authorization_requests`).
+    pub fn pushes(&self) -> bool {
+        self.target.config.par
+            || self.target.discovery.as_ref().is_some_and(|d| {
+                d.metadata
+                    .get("require_pushed_authorization_requests")
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true)
+            })
+    }
+
+    /// The URL to visit for `url`: itself, or where pushing its parameters leads (every probe's
+    /// change to the request goes into the pushed request: a PAR-only server would otherwise
+    /// refuse every probe's request as not pushed). A push the server refuses is the probe's
+    /// answer, as an error page.
+    pub(crate) async fn pushed(&mut self, url: &Url) -> Result<Result<Url, Landing>, FlowError> {
+        if !self.pushes() || url.query_pairs().any(|(k, _)| k == "request_uri") {
+            return Ok(Ok(url.clone()));
+        }
+        let params: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let request = grantscope_core::oauth::grants::authorization_code::AuthorizationRequest {
+            url: url.clone(),
+            redirect_uri: get("redirect_uri")
+                .and_then(|u| Url::parse(&u).ok())
+                .unwrap_or_else(|| self.target.redirect_uri.clone()),
+            state: get("state").unwrap_or_default(),
+            nonce: get("nonce"),
+            code_verifier: None,
+            params,
+        };
+        match grantscope_core::oauth::grants::authorization_code::push(
+            &mut self.session,
+            &self.target.config,
+            &request,
+        )
+        .await
+        {
+            Ok(u) => Ok(Ok(u)),
+            Err(e @ (FlowError::OAuth { .. } | FlowError::Status { .. })) => {
+                let status = match &e {
+                    FlowError::OAuth { status, .. } | FlowError::Status { status, .. } => *status,
+                    _ => 400,
+                };
+                Ok(Err(Landing::Page {
+                    status,
+                    url: self
+                        .target
+                        .config
+                        .endpoints
+                        .pushed_authorization_request_endpoint
+                        .clone()
+                        .unwrap_or_else(|| url.clone()),
+                    title: format!(
+                        "the pushed authorization request was refused: {}",
+                        grantscope_core::text::inert(&e.to_string())
+                    ),
+                }))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Marks the credentials an authorization response carries on the last exchange.

@@ -339,7 +339,18 @@ async fn refused_up_front(target: Arc<Target>) -> Option<String> {
     let request = cx
         .auth_request(grantscope_core::oauth::PkceMode::S256)
         .ok()?;
-    match follow(&mut cx.session, &request.url).await.ok()? {
+    // Pushed first where the server requires it, as every probe's request is.
+    let url = match cx.pushed(&request.url).await.ok()? {
+        Ok(u) => u,
+        Err(Landing::Page { status, title, .. }) => {
+            return Some(format!(
+                "HTTP {status}: {}",
+                grantscope_core::text::inert(&title)
+            ));
+        }
+        Err(_) => return None,
+    };
+    match follow(&mut cx.session, &url).await.ok()? {
         Landing::Page { status, title, .. } if status >= 400 => Some(format!(
             "HTTP {status}: {}",
             grantscope_core::text::inert(&title)
