@@ -45,6 +45,10 @@ fn drive(p: &dyn TestProvider, client: &TestClient, extra: &[&str]) -> (serde_js
     }
     let out = running.wait(Duration::from_secs(120)).unwrap();
     assert!(out.code() <= 1, "{}\n{}", out.stdout, out.stderr);
+    // Only real URLs follow "authorize:" (the plan's own words named it too).
+    for line in out.stderr.lines().filter(|l| l.contains("authorize:")) {
+        assert!(line.starts_with("authorize: http"), "{line}");
+    }
     eprintln!(
         "{} / {}: whole catalogue in {:.1} s with {logins} logins",
         p.name(),

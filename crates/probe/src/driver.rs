@@ -344,7 +344,7 @@ impl AuthorizeDriver for Loopback {
         if self.open_browser {
             "system browser with a loopback listener"
         } else {
-            "external driver (authorize: URL on stderr) with a loopback listener"
+            "external driver (each authorization URL on its own stderr line) with a loopback listener"
         }
     }
     fn needs_user(&self) -> bool {
