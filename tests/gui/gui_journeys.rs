@@ -438,8 +438,10 @@ fn security_tester_explores_oidc_provider() {
     if active {
         assert_eq!(headline(&h), "ACTIVE");
     }
-    // An opaque token: no JWT legend; what introspection said shown as its claims.
+    // An opaque token: no JWT legend; what introspection said shown as its claims, and the
+    // checklist no longer advises what was done.
     h.get_by_label("Claims, as introspection gave them");
+    assert!(h.query_by_label_contains("introspect it").is_none());
     assert!(
         h.query_by_label("payload").is_none(),
         "no JWT colour legend"
@@ -793,6 +795,9 @@ fn qa_watches_expiry_revocation_and_a_restart() {
         h.state().classroom().state() == SandboxState::Running
     });
     let issuer = h.state().sandbox_issuer().unwrap();
+    // The flow runner's tokens say the restarted sandbox has forgotten them.
+    show(&mut h, "Flow runner");
+    h.get_by_label_contains("it has forgotten them");
     show(&mut h, "Token inspector");
     click(&mut h, "Inspect");
     step_until(&mut h, "the inspection after the restart", |h| {

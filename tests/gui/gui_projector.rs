@@ -574,3 +574,18 @@ fn an_ended_run_says_so_at_the_top() {
     let top = line.rect().top();
     assert!(top < 150.0, "pinned near the top: {top}");
 }
+
+/// A presenter's clicker starts the run: in the presenter view, PageDown with no run going
+/// runs the grant (it did nothing before Run).
+#[test]
+fn page_down_in_the_presenter_view_starts_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_at(options(dir.path()), PROJECTOR);
+    walk(&mut h, &["No", "A Machine"]);
+    assert!(h.state().flow().run().is_none());
+    h.key_press(egui::Key::F5);
+    h.step();
+    h.key_press(egui::Key::PageDown);
+    h.step();
+    step_until(&mut h, "a run", |h| h.state().flow().run().is_some());
+}

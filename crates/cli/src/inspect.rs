@@ -460,7 +460,7 @@ fn verdict_line(i: &Inspection, now: i64) -> String {
         // expired, as the desktop app's headline says (it read VALID alone).
         if let Some(exp) = i.lifetime().expires_at.filter(|e| *e <= now) {
             return format!(
-                "VALID WITHIN LEEWAY, BUT EXPIRED {}: a verifier with that clock-skew leeway still takes it (see exp below)",
+                "VALID WITHIN LEEWAY, BUT EXPIRED {}: a verifier with that clock-skew leeway still takes it (see exp below; --leeway 0 refuses it, exit 1)",
                 grantscope_core::timefmt::relative(exp, now)
             );
         }

@@ -19,6 +19,16 @@ impl FlowScreen {
         if self.run.as_ref().is_some_and(|r| self.step.waits(r.id)) {
             egui::Panel::top("step_actions").show(ui, |ui| self.step.actions_ui(ui));
         }
+        // A presenter's clicker: PageDown with no run going starts one (it did nothing before
+        // Run, and after F5 the keyboard focus was on nothing).
+        let idle = self.run.as_ref().is_none_or(|r| !r.running());
+        if self.step.presenter
+            && idle
+            && !ui.ctx().text_edit_focused()
+            && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, crate::step::SEND_KEY))
+        {
+            return Some(FlowCommand::Run);
+        }
         if self.step.presenter {
             return self.presenter_ui(ui);
         }

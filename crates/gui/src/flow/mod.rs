@@ -119,6 +119,9 @@ pub struct FlowScreen {
     call: call::CallPanel,
     /// The Scope field's picker over the server's `scopes_supported`.
     scopes: scopes::ScopePicker,
+    /// When the built-in sandbox last (re)started (unix milliseconds): a run on it that ended
+    /// before holds tokens it has forgotten.
+    sandbox_started_at: Option<i64>,
     /// Run was pressed while the sandbox this profile needs was starting: run once it is up.
     run_after_sandbox: bool,
     /// Open the access token of the next run to finish in the inspector (the scripted start
@@ -146,6 +149,7 @@ impl Default for FlowScreen {
             jobs: None,
             call: call::CallPanel::default(),
             scopes: scopes::ScopePicker::default(),
+            sandbox_started_at: None,
             run_after_sandbox: false,
             inspect_next_run: false,
             focus_run: false,
@@ -198,6 +202,8 @@ impl FlowScreen {
     /// form on the sandbox profile whose stored copy has no address of its own shows the new
     /// address at once: the issuer, and every endpoint that was filled from the old one.
     pub fn sandbox_moved(&mut self, issuer: &str) {
+        // Tokens from an earlier sandbox run are forgotten (its state is in memory).
+        self.sandbox_started_at = Some(grantscope_core::timefmt::now_unix_millis());
         let stored_has_issuer = self
             .source
             .as_ref()
@@ -368,7 +374,9 @@ impl FlowScreen {
                     r.paste_tx = None;
                     r.config = config;
                     r.dpop = dpop;
-                    r.finished_at = Some(grantscope_core::timefmt::now_unix());
+                    let ms = grantscope_core::timefmt::now_unix_millis();
+                    r.finished_at = Some(ms.div_euclid(1000));
+                    r.finished_ms = Some(ms);
                     self.keep_tokens();
                 }
             }
@@ -547,6 +555,7 @@ impl FlowScreen {
                 Vec::new()
             },
             finished_at: None,
+            finished_ms: None,
             profile: self.profile.clone(),
             dpop: None,
             open_browser: self.inputs.open_browser,

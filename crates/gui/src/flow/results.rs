@@ -84,6 +84,20 @@ impl FlowScreen {
                 }
                 line.push_str(" (Inspect asks the server whether it still takes it)");
                 ui.label(egui::RichText::new(line).weak());
+                if run.profile.name == grantscope_sandbox::local_profile::SANDBOX_PROFILE
+                    && let Some(restart) = self
+                        .sandbox_started_at
+                        .filter(|r| run.finished_ms.is_some_and(|f| *r > f))
+                {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!(
+                            "The sandbox restarted at {} after these tokens came: it has \
+                             forgotten them (its state is in memory), so it no longer takes them.",
+                            time_of_day(restart.div_euclid(1000))
+                        ),
+                    );
+                }
             }
             if let Some(rot) = s.refresh_rotated {
                 ui.label(if rot {

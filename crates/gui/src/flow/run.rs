@@ -57,6 +57,8 @@ pub struct FlowRun {
     /// The client checks the tester turned off for this run.
     pub(super) checks_off: Vec<grantscope_core::oauth::ClientCheck>,
     pub(super) finished_at: Option<i64>,
+    /// The same instant in unix milliseconds (a sandbox restart a moment later is after it).
+    pub(super) finished_ms: Option<i64>,
     pub(super) profile: Profile,
     pub(super) dpop: Option<Arc<grantscope_core::oauth::dpop::DpopState>>,
     /// Whether the run was asked to open the system browser.

@@ -555,8 +555,19 @@ impl InspectorScreen {
                     };
                     badge_ui(ui, status);
                     ui.label(egui::RichText::new(&c.id).monospace());
+                    let introspected = self.server.introspection.is_some();
                     if c.id == "signature" && c.message == sig.detail {
                         ui.add(egui::Label::new("as under Signature above").wrap());
+                    } else if c.id == "format" && ins.format == TokenFormat::Opaque && introspected
+                    {
+                        // Its advice was followed: say what came of it, not "introspect it".
+                        ui.add(
+                            egui::Label::new(
+                                "opaque token: only the server can say what it means; it was \
+                                 introspected (its answer is under Introspect)",
+                            )
+                            .wrap(),
+                        );
                     } else {
                         ui.add(egui::Label::new(c.shown_message()).wrap());
                     }

@@ -890,7 +890,11 @@ impl ProbesScreen {
                      saying why."
                 ));
             } else {
-                ui.label(format!("This client can run all {chosen} chosen probes."));
+                ui.label(if chosen == 1 {
+                    "This client can run the chosen probe.".to_string()
+                } else {
+                    format!("This client can run all {chosen} chosen probes.")
+                });
             }
             return;
         }
@@ -992,6 +996,12 @@ impl ProbesScreen {
                 ui.spinner();
             }
         });
+        // What the run waits for (a login's URL) and how it ended, right under Run: below the
+        // choice and the client's details they were under the window's edge at 150 %.
+        self.progress_ui(ui);
+        if let Some(m) = &self.message {
+            ui.label(grantscope_core::text::inert(m).to_string());
+        }
         if let Some(grant) = self.chosen_for {
             ui.label(format!(
                 "Chosen from the wizard: the {} probes that test the pitfalls of {}.",
@@ -1023,10 +1033,6 @@ impl ProbesScreen {
                 "The second client's secret needs its client ID.",
             );
         }
-        self.progress_ui(ui);
-        if let Some(m) = &self.message {
-            ui.label(grantscope_core::text::inert(m).to_string());
-        }
         if !self.plan.is_empty() {
             egui::CollapsingHeader::new("Plan")
                 .id_salt("probes_plan")
@@ -1037,8 +1043,12 @@ impl ProbesScreen {
                 });
         }
         let mut rerun = None;
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for r in &self.results {
+        // The window itself scrolls: the rows take the height they need (a scroll area of its
+        // own here was ~100 px high at 150 %). Probes a run was not asked for are not rows.
+        {
+            for r in self.results.iter().filter(|r| {
+                !(r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for")
+            }) {
                 ui.horizontal(|ui| {
                     ui.label(
                         egui::RichText::new(r.verdict.outcome.as_str())
@@ -1078,7 +1088,7 @@ impl ProbesScreen {
                     }
                 });
             }
-        });
+        }
         if let (Some(id), Some(p)) = (rerun, profile) {
             self.start(jobs, p, vec![id.to_string()]);
         }
