@@ -588,4 +588,19 @@ fn page_down_in_the_presenter_view_starts_the_run() {
     h.key_press(egui::Key::PageDown);
     h.step();
     step_until(&mut h, "a run", |h| h.state().flow().run().is_some());
+    // At its end the diagram shows the arrow the run led to, the token response, in the window
+    // (drawn whole it showed only the first arrows at this size).
+    step_until(&mut h, "the run's end", finished);
+    h.step();
+    h.step();
+    let win = window(&h);
+    let last = h
+        .query_all_by_label_contains("(token request)")
+        .last()
+        .map(|n| n.rect())
+        .expect("the token request's arrow");
+    assert!(
+        last.bottom() <= win.bottom() && last.top() >= win.top(),
+        "{last:?} in {win:?}"
+    );
 }

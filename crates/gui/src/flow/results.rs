@@ -184,7 +184,15 @@ impl FlowScreen {
                 None => {}
             }
         }
-        if let Some(clicked) = sequence_ui(ui, &run.events, &pending, scale)
+        // In the presenter view an ended run's diagram is a box scrolled to its last arrow (the
+        // token response the walk led to); drawn whole, it showed only the first arrows.
+        let clicked = if self.step.presenter && !run.running() {
+            let height = (ui.ctx().content_rect().height() * 0.55).max(200.0);
+            crate::sequence::sequence_following_ui(ui, &run.events, &pending, scale, height)
+        } else {
+            sequence_ui(ui, &run.events, &pending, scale)
+        };
+        if let Some(clicked) = clicked
             && !run.open.remove(&clicked)
         {
             run.open.insert(clicked);

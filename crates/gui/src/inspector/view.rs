@@ -56,7 +56,10 @@ impl InspectorScreen {
                         .show(ui, |ui| {
                             checks(self, ui);
                             ui.separator();
-                            self.claims_ui(ui, now, 320.0);
+                            // The page scrolls: the claims get most of a screen's height (a
+                            // box of 2-3 claims at 1024x768 / 150 % before).
+                            let tall = (ui.ctx().content_rect().height() * 0.8).max(320.0);
+                            self.claims_ui(ui, now, tall);
                             ui.separator();
                             lifecycle = self.lifecycle_ui(ui, profile, now);
                         });
