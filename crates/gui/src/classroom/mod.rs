@@ -548,7 +548,7 @@ impl Classroom {
             (
                 SwitchKind::Unsafe,
                 "Mistakes on purpose",
-                "Each makes the sandbox commit one classic mistake; the probes named catch it.",
+                "Each makes the sandbox commit one classic mistake; the probes named under it catch it.",
             ),
             (
                 SwitchKind::Stricter,
@@ -573,16 +573,13 @@ impl Classroom {
                 }
                 ui.indent(switch.name, |ui| {
                     ui.label(switch.explanation);
-                    if !switch.probes.is_empty() {
-                        // Body size: the class reads it from the back of the room.
-                        ui.label(
-                            egui::RichText::new(format!(
-                                "caught by the probes: {}",
-                                switch.probes.join(", ")
-                            ))
-                            .weak(),
-                        );
-                    }
+                    // Body size: the class reads it from the back of the room.
+                    let caught = if switch.probes.is_empty() {
+                        "no probe catches this one yet: show it by hand".to_string()
+                    } else {
+                        format!("caught by the probes: {}", switch.probes.join(", "))
+                    };
+                    ui.label(egui::RichText::new(caught).weak());
                 });
             }
             ui.add_space(6.0);

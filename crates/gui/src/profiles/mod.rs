@@ -636,8 +636,9 @@ impl ProfilesScreen {
         if self.get(SANDBOX_PROFILE).is_none() {
             let mut p = Profile::new(SANDBOX_PROFILE);
             p.description = Some(
-                "The built-in sandbox, started in-process on demand; its address is filled in \
-                 when it runs. Client ids follow the grant (sandbox-machine, sandbox-native)."
+                "The built-in sandbox, started in-process on demand. Its address is not stored \
+                 here (the port may change): the flow runner and the Probes window use the \
+                 running sandbox's. Client ids follow the grant (sandbox-machine, sandbox-native)."
                     .into(),
             );
             p.client_id = "sandbox-machine".into();
