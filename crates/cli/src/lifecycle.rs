@@ -353,28 +353,52 @@ fn print_response_jwt(label: &str, ins: &Inspection) {
     }
 }
 
+/// Which JWT a server answered with.
+#[derive(Clone, Copy)]
+enum ReceivedJwt {
+    /// A userinfo response served as a JWT.
+    Userinfo,
+    /// An RFC 9701 introspection response.
+    Introspection,
+}
+
+/// Verifies (and decrypts) a JWT the server answered with, as the core checks that kind; the
+/// key fetches it made are recorded with the run's exchanges.
+async fn received_jwt(
+    r: &mut Resolved,
+    jwt: &str,
+    kind: ReceivedJwt,
+) -> grantscope_core::token::Inspected {
+    let (cfg, discovery, http, now) = (
+        &r.config,
+        r.discovery.as_ref(),
+        r.session.http(),
+        now_unix(),
+    );
+    let inspected = match kind {
+        ReceivedJwt::Userinfo => {
+            received::inspect_userinfo_jwt(jwt, cfg, discovery, http, now).await
+        }
+        ReceivedJwt::Introspection => {
+            received::inspect_introspection_jwt(jwt, cfg, discovery, http, now).await
+        }
+    };
+    for ex in &inspected.exchanges {
+        r.session.record(ex.clone());
+    }
+    inspected
+}
+
 /// `introspect --jwt`: the RFC 9701 response, verified (and decrypted) before its answer is
 /// believed. Exit 0 only when the JWT is valid and says the token is active.
 async fn introspect_jwt(json: bool, token: &str, hint: Option<&str>, mut r: Resolved) -> ExitCode {
     let result = lifecycle::introspect_jwt(&mut r.session, &r.config, token, hint).await;
     let inspected = match &result {
-        Ok(lifecycle::Introspection::Jwt(jwt)) => Some(
-            received::inspect_introspection_jwt(
-                jwt,
-                &r.config,
-                r.discovery.as_ref(),
-                r.session.http(),
-                now_unix(),
-            )
-            .await,
-        ),
+        Ok(lifecycle::Introspection::Jwt(jwt)) => {
+            Some(received_jwt(&mut r, jwt, ReceivedJwt::Introspection).await)
+        }
         _ => None,
     };
-    if let Some(i) = &inspected {
-        for ex in &i.exchanges {
-            r.session.record(ex.clone());
-        }
-    }
     let exchanges = exchanges_json(&mut r.session, r.reveal);
     let inspection = inspected.map(|i| i.inspection);
     // Only a verified response is believed.
@@ -480,23 +504,9 @@ pub async fn userinfo(args: UserinfoArgs) -> ExitCode {
     let result = lifecycle::userinfo(&mut r.session, &r.config, &token).await;
     // A userinfo JWT (signed, or encrypted to the client) is verified like an ID token.
     let inspected = match &result {
-        Ok(UserInfo::Jwt(jwt)) => Some(
-            received::inspect_userinfo_jwt(
-                jwt,
-                &r.config,
-                r.discovery.as_ref(),
-                r.session.http(),
-                now_unix(),
-            )
-            .await,
-        ),
+        Ok(UserInfo::Jwt(jwt)) => Some(received_jwt(&mut r, jwt, ReceivedJwt::Userinfo).await),
         _ => None,
     };
-    if let Some(i) = &inspected {
-        for ex in &i.exchanges {
-            r.session.record(ex.clone());
-        }
-    }
     let inspection = inspected.map(|i| i.inspection);
     let exchanges = exchanges_json(&mut r.session, r.reveal);
     // A JWT answer is good only when it verifies.
