@@ -100,10 +100,13 @@ impl FlowScreen {
             }
             command = self.presenter_head_ui(ui);
             let total = ui.available_height();
+            // Scroll bars always shown: at 150 % the explanation and the request go on below
+            // their boxes, and a bar that appears only on hover gave no sign of it.
             egui::ScrollArea::vertical()
                 .id_salt("presenter_explanation")
                 .max_height(total * 0.36)
                 .auto_shrink([false, true])
+                .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
                 .show(ui, |ui| self.step_card_ui(ui));
             let pending = self.step.pending_arrows();
             let scale = self.step.scale();
@@ -124,6 +127,7 @@ impl FlowScreen {
             egui::ScrollArea::vertical()
                 .id_salt("presenter_request")
                 .auto_shrink([false, false])
+                .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
                 .show(ui, |ui| self.step.request_card_ui(ui, reveal));
         });
         command

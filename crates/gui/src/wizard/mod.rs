@@ -342,8 +342,10 @@ pub fn wizard_ui(
     // scales to the width it has, so no leaf is cut off.
     let total = ui.available_width();
     let explain = |ui: &mut egui::Ui, command: &mut Option<WizardCommand>, choices: &mut _| {
+        // Its bar always shown: at 150 % the answers go on below the panel's edge.
         egui::ScrollArea::vertical()
             .id_salt("wizard_explain_scroll")
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
             .show(ui, |ui| {
                 *command = explanation_ui(ui, current, choices, focus_run);
             });
