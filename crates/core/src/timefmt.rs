@@ -50,6 +50,35 @@ pub fn instant(secs: i64) -> String {
     }
 }
 
+/// The time of day of unix seconds `secs` in UTC, `12:03:05` (or what [`instant`] says of an
+/// instant outside the years 0000..=9999).
+pub fn time_of_day(secs: i64) -> String {
+    let s = instant(secs);
+    match s.split_once('T') {
+        Some((_, time)) => time.trim_end_matches('Z').to_owned(),
+        None => s,
+    }
+}
+
+/// [`time_of_day`] with its zone, `12:03:05 UTC`, for answers and events of a session.
+pub fn time_of_day_utc(secs: i64) -> String {
+    if (MIN_SECS..=MAX_SECS).contains(&secs) {
+        format!("{} UTC", time_of_day(secs))
+    } else {
+        instant(secs)
+    }
+}
+
+/// A length of time as a clock, `h:mm:ss` (or `m:ss` under an hour): countdowns and waits.
+pub fn clock_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
 /// Formats unix milliseconds as RFC 3339 UTC with milliseconds, e.g. `2026-11-26T12:00:03.120Z`
 /// (for measurements such as "rejected 290 ms after revocation").
 pub fn rfc3339_millis(ms: i64) -> String {
@@ -163,6 +192,11 @@ mod tests {
         assert_eq!(instant(1_000_000_000_000_000), "after the year 9999");
         assert_eq!(instant(MAX_SECS), "9999-12-31T23:59:59Z");
         assert_eq!(instant(i64::MIN), "before the year 0000");
+        assert_eq!(time_of_day(1_700_000_003), "22:13:23");
+        assert_eq!(time_of_day_utc(1_700_000_003), "22:13:23 UTC");
+        assert_eq!(time_of_day_utc(i64::MAX), "after the year 9999");
+        assert_eq!(clock_duration(72), "1:12");
+        assert_eq!(clock_duration(3600), "1:00:00");
         assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00Z");
     }
 

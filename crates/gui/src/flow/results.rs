@@ -62,14 +62,17 @@ impl FlowScreen {
                     .expires_in
                     .filter(|e| e.is_finite() && *e >= 0.0)
                     .map(|e| at.saturating_add(e.min(1e12) as i64));
-                let mut line = format!("received at {}", time_of_day(at));
+                let mut line = format!(
+                    "received at {}",
+                    grantscope_core::timefmt::time_of_day_utc(at)
+                );
                 if let Some(end) = ends {
                     // Times of day, true whenever read; one repaint when "expires" becomes
                     // "expired".
                     if end > now {
                         line.push_str(&format!(
                             "; the access token expires at {}",
-                            time_of_day(end)
+                            grantscope_core::timefmt::time_of_day_utc(end)
                         ));
                         ui.ctx()
                             .request_repaint_after(std::time::Duration::from_secs(
@@ -78,7 +81,7 @@ impl FlowScreen {
                     } else {
                         line.push_str(&format!(
                             "; the access token expired at {}",
-                            time_of_day(end)
+                            grantscope_core::timefmt::time_of_day_utc(end)
                         ));
                     }
                 }
@@ -94,7 +97,7 @@ impl FlowScreen {
                         format!(
                             "The sandbox restarted at {} after these tokens came: it has \
                              forgotten them (its state is in memory), so it no longer takes them.",
-                            time_of_day(restart.div_euclid(1000))
+                            grantscope_core::timefmt::time_of_day_utc(restart.div_euclid(1000))
                         ),
                     );
                 }
@@ -247,13 +250,4 @@ impl FlowScreen {
 
 fn scope_set(s: &str) -> BTreeSet<&str> {
     s.split_whitespace().collect()
-}
-
-/// `12:03:05 UTC` of unix seconds `t`.
-fn time_of_day(t: i64) -> String {
-    let s = grantscope_core::timefmt::instant(t);
-    match s.split_once('T') {
-        Some((_, time)) => format!("{} UTC", time.trim_end_matches('Z')),
-        None => s,
-    }
 }

@@ -123,11 +123,7 @@ pub fn plainly_not_a_token(text: &str) -> Option<String> {
 
 /// The time of day of `t`, `12:03:05 UTC`, for answers and events of this session.
 pub fn clock(t: i64) -> String {
-    let s = timefmt::instant(t);
-    match s.split_once('T') {
-        Some((_, time)) => format!("{} UTC", time.trim_end_matches('Z')),
-        None => s,
-    }
+    timefmt::time_of_day_utc(t)
 }
 
 /// How far ahead the ticking countdown starts: further out, "expires in 5 d" says enough (a
@@ -150,13 +146,7 @@ pub fn expiry_wake(exp: i64, now: i64) -> i64 {
 
 /// `h:mm:ss` (or `m:ss`) left, for the ticking countdown.
 pub fn countdown(secs: i64) -> String {
-    let s = secs.max(0);
-    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
+    timefmt::clock_duration(u64::try_from(secs).unwrap_or(0))
 }
 
 #[cfg(test)]

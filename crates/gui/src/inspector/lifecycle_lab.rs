@@ -136,14 +136,7 @@ impl Default for WatchPanel {
 /// What a running watch waits for, how long it has waited and its limit: `waiting for the
 /// server to reject the token: asking every 1 s, 3 answers so far, 0:12 of at most 1:00:00`.
 pub fn watch_wait_line(interval: Duration, elapsed_s: u64, limit_s: u64, answers: usize) -> String {
-    let clock = |s: u64| {
-        let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-        if h > 0 {
-            format!("{h}:{m:02}:{s:02}")
-        } else {
-            format!("{m}:{s:02}")
-        }
-    };
+    let clock = timefmt::clock_duration;
     format!(
         "waiting for the server to reject the token: asking every {} s, {answers} answer{} so \
          far, {} of at most {}",
@@ -460,10 +453,7 @@ pub fn clock_millis(ms: u64) -> String {
 
 /// `12:00:03` (UTC) for unix seconds.
 fn clock(secs: i64) -> String {
-    let full = timefmt::rfc3339(secs);
-    full.split_once('T')
-        .map(|(_, t)| t.trim_end_matches('Z').to_owned())
-        .unwrap_or(full)
+    timefmt::time_of_day(secs)
 }
 
 async fn watch_job(
