@@ -220,6 +220,9 @@ struct ServerSays {
     inactive_at: Option<i64>,
     /// The last introspection answer.
     introspection: Option<Value>,
+    /// Its members as a claims tree (an opaque token's claims), built once per answer so its
+    /// expanded rows stay as the user left them.
+    introspection_claims: Option<JsonTree>,
 }
 
 /// The verdict line.
@@ -713,6 +716,11 @@ impl InspectorScreen {
                         }
                         Call::Introspect => {
                             self.server.introspection = answer.introspection.clone();
+                            self.server.introspection_claims =
+                                answer.introspection.as_ref().map(|v| {
+                                    JsonTree::new(grantscope_core::text::inert_json(v))
+                                        .with_names(grantscope_core::token::names::claim)
+                                });
                             let active = answer
                                 .introspection
                                 .as_ref()

@@ -130,13 +130,10 @@ impl InspectorScreen {
                 "It carries no header or claims a client can read: what it stands for is known \
                  to the server that issued it. Introspect asks it.",
             );
-            if let Some(v) = &self.server.introspection {
+            if let Some(tree) = self.server.introspection_claims.as_mut() {
                 // Its members as claims, names explained (the raw answer is under Introspect).
                 ui.label(egui::RichText::new("Claims, as introspection gave them").strong());
-                let shown = grantscope_core::text::inert_json(v);
-                JsonTree::new(shown)
-                    .with_names(grantscope_core::token::names::claim)
-                    .ui(ui, "opaque_introspection", now, (height - 80.0).max(120.0));
+                tree.ui(ui, "opaque_introspection", now, (height - 80.0).max(120.0));
             }
             return;
         }
