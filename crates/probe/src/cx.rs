@@ -426,11 +426,7 @@ impl Cx {
         .await
         {
             Ok(u) => Ok(Ok(u)),
-            Err(e @ (FlowError::OAuth { .. } | FlowError::Status { .. })) => {
-                let status = match &e {
-                    FlowError::OAuth { status, .. } | FlowError::Status { status, .. } => *status,
-                    _ => 400,
-                };
+            Err(ref e @ (FlowError::OAuth { status, .. } | FlowError::Status { status, .. })) => {
                 Ok(Err(Landing::Page {
                     status,
                     url: self
