@@ -151,6 +151,12 @@ pub fn sign_raw(header: &str, claims: &str, alg: &str, key: &Key) -> String {
 /// "rs256_1024_kid", "es256k", "ed448", "hs256_oct"}`. Fails when the npm test peers are
 /// missing (scripts/test.sh installs them).
 pub fn jose_corpus(claims: &Value) -> Value {
+    run_jose_script("jose_corpus.mjs", "the jose corpus", claims)
+}
+
+/// Runs `tests/token_support/SCRIPT` with Node, `claims` as JSON on its stdin; its stdout as
+/// JSON. The scripts use the `jose` installed for `tests/sandbox_verify`.
+fn run_jose_script(script: &str, what: &str, claims: &Value) -> Value {
     use std::io::Write;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     assert!(
@@ -158,12 +164,12 @@ pub fn jose_corpus(claims: &Value) -> Value {
         "tests/sandbox_verify/node_modules is missing: run `npm ci --prefix tests/sandbox_verify` (scripts/test.sh does)"
     );
     let mut child = std::process::Command::new("node")
-        .arg(root.join("tests/token_support/jose_corpus.mjs"))
+        .arg(root.join("tests/token_support").join(script))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("node (Node.js 20+) runs the jose corpus");
+        .unwrap_or_else(|e| panic!("node (Node.js 20+) runs {what}: {e}"));
     child
         .stdin
         .take()
@@ -173,7 +179,7 @@ pub fn jose_corpus(claims: &Value) -> Value {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "jose_corpus.mjs: {}",
+        "{script}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
@@ -184,32 +190,7 @@ pub fn jose_corpus(claims: &Value) -> Value {
 /// jwk, jwks}, "unsigned": {token, jwk}}`, `jwk` the recipient's private key. Fails when the
 /// npm test peers are missing (scripts/test.sh installs them).
 pub fn jose_jwe(claims: &Value) -> Value {
-    use std::io::Write;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        root.join("tests/sandbox_verify/node_modules/jose").is_dir(),
-        "tests/sandbox_verify/node_modules is missing: run `npm ci --prefix tests/sandbox_verify` (scripts/test.sh does)"
-    );
-    let mut child = std::process::Command::new("node")
-        .arg(root.join("tests/token_support/jose_jwe.mjs"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("node (Node.js 20+) runs the jose JWE maker");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&serde_json::to_vec(claims).unwrap())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "jose_jwe.mjs: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    run_jose_script("jose_jwe.mjs", "the jose JWE maker", claims)
 }
 
 /// Serves `doc` at `http://127.0.0.1:PORT/jwks` for the rest of the test; returns the URL.
