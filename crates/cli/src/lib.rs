@@ -44,6 +44,7 @@ pub mod lifecycle;
 pub mod out;
 pub mod probe_cmd;
 pub mod profile_cmd;
+pub mod register;
 pub mod sandbox;
 pub mod token_cmd;
 pub mod token_report;
@@ -87,6 +88,8 @@ pub enum Command {
     Keep(lifecycle::KeepArgs),
     /// Call an API with a token (Bearer, or DPoP with --dpop) and read its challenges.
     Call(call::CallArgs),
+    /// Register a client at the server (RFC 7591), or manage a saved registration (RFC 7592).
+    Register(register::RegisterArgs),
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -153,6 +156,7 @@ pub fn main(version: &'static str, open_gui: fn() -> ExitCode) -> ExitCode {
             Command::Sandbox(a) => sandbox::run(a).await,
             Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
+            Command::Register(a) => register::run(a).await,
             Command::Completions(a) => generate::completions(&a, command(version)),
             Command::Man(a) => generate::man(&a, command(version)),
         }

@@ -5,3 +5,6 @@
 pub(crate) const PAR_PATH: &str = "/par";
 /// The protected resource.
 pub(crate) const RESOURCE_PATH: &str = "/api/resource";
+/// Dynamic client registration (RFC 7591); `REGISTRATION_PATH/{client_id}` manages one
+/// (RFC 7592).
+pub(crate) const REGISTRATION_PATH: &str = "/register";

@@ -5,5 +5,6 @@ pub(crate) mod authorize;
 pub(crate) mod device;
 pub(crate) mod metadata;
 pub(crate) mod par;
+pub(crate) mod registration;
 pub(crate) mod resource;
 pub(crate) mod token;

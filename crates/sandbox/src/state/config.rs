@@ -76,6 +76,9 @@ pub struct UnsafeSwitches {
     /// Hold each client's loopback redirect URI to the first port it used (RFC 8252 §7.3 says
     /// any port must be accepted for native apps).
     pub pin_loopback_port: bool,
+    /// Register any redirect URI a client asks for (plain http to another host, a fragment,
+    /// no URI at all for a code client): RFC 7591 §5 and RFC 6749 §3.1.2 say to refuse them.
+    pub registration_any_redirect_uri: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
@@ -90,7 +93,14 @@ pub struct TeachingSwitches {
     /// The protected resource demands a stronger authentication than the sandbox's login gives
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
     pub require_step_up: bool,
+    /// Dynamic client registration only with the initial access token
+    /// ([`INITIAL_ACCESS_TOKEN`], RFC 7591 §3); off, registration is open.
+    pub require_initial_access_token: bool,
 }
+
+/// The initial access token the `require-initial-access-token` switch asks registrations for
+/// (public on purpose, like the demo secrets).
+pub const INITIAL_ACCESS_TOKEN: &str = "sandbox-initial-access-token";
 
 /// The `acr` the resource's step-up switch demands: reached by a login whose request named it
 /// in `acr_values` and that passed the demo second factor ([`STEP_UP_CODE`]).

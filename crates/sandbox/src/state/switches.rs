@@ -248,6 +248,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "Hold each client's loopback redirect URI to the first port it used (native apps need any port)."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.registration_any_redirect_uri,
+        "unsafe-registration-any-redirect-uri",
+        &[],
+        "Dynamic registration accepts any redirect URI (plain http to any host, fragments): a client registered by anyone can send codes anywhere."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",
@@ -267,6 +274,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "require-step-up",
         &[],
         "The protected resource demands a step-up login (RFC 9470 acr_values and max_age; demo one-time code)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_initial_access_token,
+        "require-initial-access-token",
+        &[],
+        "Dynamic registration only with the initial access token sandbox-initial-access-token (RFC 7591 §3); otherwise it is open."
     ),
 ];
 
