@@ -289,6 +289,10 @@ const configuration = {
     // JARM: JWT-secured authorization responses (query.jwt, form_post.jwt, ...).
     jwtResponseModes: { enabled: true },
     devInteractions: { enabled: true },
+    // Dynamic client registration (RFC 7591) and its management (RFC 7592), open; the
+    // registration access token is rotated on every update.
+    registration: { enabled: true },
+    registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
