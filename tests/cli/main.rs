@@ -12,6 +12,7 @@ mod token_support;
 mod install_parts;
 mod jwe_cli;
 mod key_cli;
+mod logout_cli;
 mod sdjwt_cli;
 mod token_cli;
 mod token_terminal;

@@ -72,9 +72,12 @@ fn register_a_native_client_log_in_then_update_and_delete_it() {
     assert_eq!(doc["id_token"]["claims"]["aud"], client_id.as_str());
 
     let token_of = |dir: &std::path::Path| -> (String, String) {
-        let p = run_in(dir, &["profile", "show", "dyn", "--json", "--reveal-secrets"])
-            .json()
-            .unwrap();
+        let p = run_in(
+            dir,
+            &["profile", "show", "dyn", "--json", "--reveal-secrets"],
+        )
+        .json()
+        .unwrap();
         (
             p["registration_access_token"].as_str().unwrap().to_string(),
             p["registration_client_uri"].as_str().unwrap().to_string(),
@@ -96,10 +99,16 @@ fn register_a_native_client_log_in_then_update_and_delete_it() {
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(out.json().unwrap()["client"]["client_name"], "renamed");
     let (second, _) = token_of(dir.path());
-    assert_ne!(first, second, "oidc-provider rotates the registration access token");
+    assert_ne!(
+        first, second,
+        "oidc-provider rotates the registration access token"
+    );
     let (status, _) = crate::common::get_json(&uri, Some(&first)).unwrap();
     assert_eq!(status, 401);
-    let out = run_in(dir.path(), &["register", "show", "--profile", "dyn", "--json"]);
+    let out = run_in(
+        dir.path(),
+        &["register", "show", "--profile", "dyn", "--json"],
+    );
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     let shown: Value = out.json().unwrap();
     assert_eq!(shown["client"]["client_name"], "renamed");
@@ -120,7 +129,10 @@ fn register_a_native_client_log_in_then_update_and_delete_it() {
 fn a_key_based_client_registers_its_public_jwks() {
     let p = Provider::start();
     let dir = tempfile::tempdir().unwrap();
-    let out = run_in(dir.path(), &["key", "generate", "dyn-key", "--type", "ec-p256"]);
+    let out = run_in(
+        dir.path(),
+        &["key", "generate", "dyn-key", "--type", "ec-p256"],
+    );
     assert_eq!(out.code(), 0, "{}", out.stderr);
     let out = run_in(
         dir.path(),
@@ -144,13 +156,26 @@ fn a_key_based_client_registers_its_public_jwks() {
     let keys = doc["request"]["jwks"]["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["kty"], "EC");
-    assert!(keys[0].get("d").is_none(), "only the public key: {:#}", keys[0]);
+    assert!(
+        keys[0].get("d").is_none(),
+        "only the public key: {:#}",
+        keys[0]
+    );
     assert_eq!(doc["request"]["response_types"], serde_json::json!([]));
-    assert_eq!(doc["client"]["token_endpoint_auth_method"], "private_key_jwt");
+    assert_eq!(
+        doc["client"]["token_endpoint_auth_method"],
+        "private_key_jwt"
+    );
 
     let out = run_in(
         dir.path(),
-        &["token", "client-credentials", "--profile", "keyed", "--json"],
+        &[
+            "token",
+            "client-credentials",
+            "--profile",
+            "keyed",
+            "--json",
+        ],
     );
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
