@@ -60,6 +60,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("inspect", 2),
             ("key_cmd", 2),
             ("lifecycle", 2),
+            ("logout_cmd", 2),
             ("probe_cmd", 2),
             ("profile_cmd", 2),
             ("register", 2),

@@ -114,3 +114,92 @@ fn a_logout_token_passes_and_each_broken_rule_is_refused() {
     assert_eq!(code, 1);
     assert_eq!(doc["signature"]["status"], "invalid", "{doc:#}");
 }
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// `logout listen`: each POSTed logout token is checked; a valid one gets 200, a replayed,
+/// nonce-carrying or forged one 400, each verdict printed as it arrives (one JSON document a
+/// line); the exit status says whether every token was valid.
+#[test]
+fn logout_listen_accepts_the_valid_token_and_refuses_forged_ones() {
+    let key = Key::ec256();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, jwks(&[key.jwk(Some("k1"))]).to_string()).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    let header = json!({ "alg": "ES256", "kid": "k1", "typ": "logout+jwt" });
+    let now = unix_now();
+    let fresh = |jti: &str| {
+        let mut c = claims();
+        c["iat"] = json!(now - 5);
+        c["exp"] = json!(now + 115);
+        c["jti"] = json!(jti);
+        c
+    };
+    let listen = |count: &str| {
+        let mut run = Grantscope::new([
+            "logout",
+            "listen",
+            "--jwks-uri",
+            &file,
+            "--issuer",
+            ISSUER,
+            "--client-id",
+            CLIENT,
+            "--count",
+            count,
+            "--json",
+        ])
+        .spawn()
+        .unwrap();
+        let url = run
+            .wait_for_stderr("listening: ", Duration::from_secs(30))
+            .unwrap();
+        (run, url)
+    };
+    let post = |url: &str, token: &str| {
+        crate::common::post_form(url, None, &[("logout_token", token)])
+            .unwrap()
+            .0
+    };
+
+    let (run, url) = listen("1");
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/backchannel-logout"));
+    assert_eq!(post(&url, &sign(&header, &fresh("a"), &key)), 200);
+    let out = run.wait(Duration::from_secs(30)).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(line["valid"], true, "{line:#}");
+    assert_eq!(line["sid"], "session-1");
+
+    let (run, url) = listen("4");
+    let valid = sign(&header, &fresh("b"), &key);
+    assert_eq!(post(&url, &valid), 200);
+    assert_eq!(post(&url, &valid), 400, "a replayed jti");
+    let mut with_nonce = fresh("c");
+    with_nonce["nonce"] = json!("n");
+    assert_eq!(post(&url, &sign(&header, &with_nonce, &key)), 400);
+    let forger = Key::ec256();
+    assert_eq!(post(&url, &sign(&header, &fresh("d"), &forger)), 400);
+    let out = run.wait(Duration::from_secs(30)).unwrap();
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let verdicts: Vec<bool> = lines.iter().map(|l| l["valid"] == true).collect();
+    assert_eq!(verdicts, [true, false, false, false], "{}", out.stdout);
+    let reasons: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons[0].contains("replayed"), "{}", reasons[0]);
+    assert!(reasons[1].contains("logout.nonce"), "{}", reasons[1]);
+    assert!(reasons[2].contains("signature"), "{}", reasons[2]);
+}

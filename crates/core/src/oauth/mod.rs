@@ -6,6 +6,7 @@
 //! its module).
 
 pub mod assertion;
+pub mod backchannel_logout;
 pub mod binding;
 pub mod client_auth;
 pub mod config;
