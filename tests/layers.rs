@@ -106,6 +106,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("grants", 9),
             ("handlers::authorize", 10),
             ("handlers::device", 10),
+            ("handlers::logout", 10),
             ("handlers::metadata", 10),
             ("handlers::par", 10),
             ("handlers::registration", 10),

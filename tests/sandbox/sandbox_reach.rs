@@ -432,3 +432,165 @@ fn registration_refusals_and_their_switches() {
         "{shown}"
     );
 }
+
+/// The provider's answer to a browser's GET, not followed: (status, Location).
+fn visit(url: &str) -> (u16, Option<String>) {
+    crate::common::block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let resp = client.get(url).send().await.unwrap();
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        (resp.status().as_u16(), location)
+    })
+}
+
+/// One logout round at `sandbox`: a registered client logs in, a back-channel listener is
+/// registered for it (`register update`), RP-initiated logout runs through the browser and
+/// comes back with its state; returns the listener's run and the flow's token document.
+fn logout_round(sandbox: &Sandbox) -> (crate::common::cli::Output, Value, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "register",
+            "--issuer",
+            sandbox.issuer(),
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
+            "--post-logout-redirect-uri",
+            "http://127.0.0.1/logged-out",
+            "--auth-method",
+            "none",
+            "--scope",
+            "openid offline_access",
+            "--save",
+            "dyn",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let client_id = out.json().unwrap()["client"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut listener = Grantscope::new([
+        "logout",
+        "listen",
+        "--issuer",
+        sandbox.issuer(),
+        "--client-id",
+        &client_id,
+        "--count",
+        "1",
+        "--json",
+    ])
+    .spawn()
+    .unwrap();
+    let endpoint = listener.wait_for_stderr("listening: ", T).unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "register",
+            "update",
+            "--profile",
+            "dyn",
+            "--backchannel-logout-uri",
+            endpoint.trim(),
+        ],
+    );
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+
+    let doc = code_flow(
+        sandbox,
+        Some(dir.path()),
+        &[
+            "token",
+            "authorization-code",
+            "--profile",
+            "dyn",
+            "--no-browser",
+            "--json",
+        ],
+    );
+    let id_token = doc["response"]["id_token"].as_str().unwrap().to_string();
+    let mut logout = Grantscope::new([
+        "logout",
+        "--profile",
+        "dyn",
+        "--id-token-hint",
+        &id_token,
+        "--post-logout-redirect-uri",
+        "http://127.0.0.1/logged-out",
+        "--no-browser",
+    ])
+    .config_dir(dir.path())
+    .spawn()
+    .unwrap();
+    let url = logout.wait_for_stderr("logout: ", T).unwrap();
+    let (status, location) = visit(url.trim());
+    assert_eq!(status, 303, "{url}");
+    let location = location.unwrap();
+    assert!(location.contains("state="), "{location}");
+    let (status, page) = crate::common::deliver_redirect(&location).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = logout.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("logged out"), "{}", out.stdout);
+    (listener.wait(T).unwrap(), doc, dir)
+}
+
+/// RP-initiated logout at the sandbox: the browser comes back with the state sent, the
+/// user's session ends (the refresh token is refused), and the registered back-channel
+/// endpoint receives a logout token that verifies against the sandbox's JWKS.
+#[test]
+fn logout_ends_the_session_and_the_back_channel_token_verifies() {
+    let sandbox = Sandbox::start();
+    let (heard, doc, dir) = logout_round(&sandbox);
+    assert_eq!(heard.code(), 0, "{}\n{}", heard.stdout, heard.stderr);
+    let line: Value = serde_json::from_str(heard.stdout.trim()).unwrap();
+    assert_eq!(line["valid"], true, "{line:#}");
+    assert_eq!(line["inspection"]["signature"]["status"], "verified");
+    assert_eq!(line["inspection"]["header"]["typ"], "logout+jwt");
+    assert_eq!(line["sub"], doc["id_token"]["claims"]["sub"]);
+    let refresh = doc["response"]["refresh_token"].as_str().unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "token",
+            "refresh-token",
+            "--profile",
+            "dyn",
+            "--refresh-token",
+            refresh,
+            "--json",
+        ],
+    );
+    assert_eq!(out.code(), 1, "the session ended: {}", out.stdout);
+}
+
+/// The `unsafe-logout-token-with-nonce` switch: the listener refuses the token it sends.
+#[test]
+fn a_logout_token_with_a_nonce_is_refused_by_the_listener() {
+    let sandbox = Sandbox::start_with(grantscope_sandbox::SandboxConfig {
+        unsafe_switches: grantscope_sandbox::UnsafeSwitches {
+            logout_token_nonce: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let (heard, _, _dir) = logout_round(&sandbox);
+    assert_eq!(heard.code(), 1, "{}\n{}", heard.stdout, heard.stderr);
+    let line: Value = serde_json::from_str(heard.stdout.trim()).unwrap();
+    assert_eq!(line["valid"], false);
+    assert!(
+        line["reason"].as_str().unwrap().contains("logout.nonce"),
+        "{line:#}"
+    );
+}

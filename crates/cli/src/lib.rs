@@ -93,7 +93,7 @@ pub enum Command {
     Register(register::RegisterArgs),
     /// Logout: `logout listen`, a back-channel logout endpoint on 127.0.0.1 that checks each
     /// logout token it receives.
-    Logout(logout_cmd::LogoutArgs),
+    Logout(Box<logout_cmd::LogoutArgs>),
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -161,7 +161,7 @@ pub fn main(version: &'static str, open_gui: fn() -> ExitCode) -> ExitCode {
             Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
             Command::Register(a) => register::run(a).await,
-            Command::Logout(a) => logout_cmd::run(a).await,
+            Command::Logout(a) => logout_cmd::run(*a).await,
             Command::Completions(a) => generate::completions(&a, command(version)),
             Command::Man(a) => generate::man(&a, command(version)),
         }

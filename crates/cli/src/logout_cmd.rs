@@ -1,3 +1,6 @@
+//! `grantscope logout --id-token-hint T`: RP-Initiated Logout 1.0 (prints `logout: URL` on
+//! stderr, opens the browser unless `--no-browser`, and with a post-logout redirect URI on
+//! the loopback address waits for the browser to come back with the `state` sent).
 //! `grantscope logout listen`: a loopback back-channel logout endpoint
 //! (`http://127.0.0.1:P/backchannel-logout`, OpenID Connect Back-Channel Logout 1.0) that
 //! validates each POSTed logout token as `inspect --kind logout` does (signature against the
@@ -21,9 +24,32 @@ use grantscope_core::token::{
 };
 
 #[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct LogoutArgs {
     #[command(subcommand)]
-    pub action: LogoutAction,
+    pub action: Option<LogoutAction>,
+    #[command(flatten)]
+    pub rp: RpLogoutArgs,
+}
+
+/// RP-initiated logout.
+#[derive(Debug, Clone, Args)]
+pub struct RpLogoutArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The ID token of the session to end (id_token_hint).
+    #[arg(long, value_name = "T")]
+    pub id_token_hint: Option<String>,
+    /// Where the provider sends the browser afterwards (registered for the client); a
+    /// loopback http URI (any port: a free one is taken) is listened on for the state.
+    #[arg(long, value_name = "URI")]
+    pub post_logout_redirect_uri: Option<String>,
+    /// Print the logout URL (`logout: URL` on stderr) instead of opening the browser.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// How long to wait for the browser to come back, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub wait: u64,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -53,15 +79,81 @@ pub struct ListenArgs {
 }
 
 pub async fn run(args: LogoutArgs) -> ExitCode {
-    match args.action {
-        LogoutAction::Listen(a) => match listen(a).await {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {}", describe(&e));
-                ExitCode::from(e.exit_code())
-            }
-        },
+    let result = match args.action {
+        Some(LogoutAction::Listen(a)) => listen(a).await,
+        None => rp_logout(args.rp).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", describe(&e));
+            ExitCode::from(e.exit_code())
+        }
     }
+}
+
+async fn rp_logout(args: RpLogoutArgs) -> Result<ExitCode, FlowError> {
+    use grantscope_core::oauth::logout::{PostLogoutListener, end_session_url};
+    let Some(hint) = args
+        .id_token_hint
+        .as_deref()
+        .filter(|h| !h.trim().is_empty())
+    else {
+        return Err(config_err(
+            "give --id-token-hint T (the ID token of the session to end), or `logout listen`",
+        ));
+    };
+    let resolved = resolve(
+        &args.connection,
+        Progress::Verbose,
+        &[EndpointKind::EndSession],
+    )
+    .await?;
+    let Some(endpoint) = resolved.config.endpoints.end_session_endpoint.clone() else {
+        return Err(FlowError::missing(
+            "logout",
+            grantscope_core::oauth::Missing::Endpoint(EndpointKind::EndSession),
+        ));
+    };
+    let listener = match &args.post_logout_redirect_uri {
+        Some(uri) => {
+            let uri = url::Url::parse(uri)
+                .map_err(|e| config_err(format!("--post-logout-redirect-uri {uri:?}: {e}")))?;
+            Some(PostLogoutListener::bind(&uri).await?)
+        }
+        None => None,
+    };
+    let state = grantscope_core::oauth::pkce::random_token();
+    let client_id = Some(resolved.config.client_id.as_str());
+    let url = end_session_url(
+        &endpoint,
+        hint.trim(),
+        client_id,
+        listener.as_ref().map(PostLogoutListener::uri),
+        &state,
+    );
+    eprintln!("logout: {url}");
+    if !args.no_browser && webbrowser_open(url.as_str()) {
+        eprintln!("  (opened in the system browser)");
+    }
+    let Some(listener) = listener else {
+        eprintln!(
+            "no --post-logout-redirect-uri: the provider does not send the browser back, so \
+             there is nothing to wait for"
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    eprintln!("waiting for the browser on {} …", listener.uri());
+    listener
+        .wait(&state, std::time::Duration::from_secs(args.wait.max(1)))
+        .await?;
+    println!("logged out: the provider sent the browser back with the state sent");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the system browser; whether it did.
+fn webbrowser_open(url: &str) -> bool {
+    grantscope_core::oauth::logout::open_in_browser(url)
 }
 
 fn now() -> i64 {

@@ -8,3 +8,5 @@ pub(crate) const RESOURCE_PATH: &str = "/api/resource";
 /// Dynamic client registration (RFC 7591); `REGISTRATION_PATH/{client_id}` manages one
 /// (RFC 7592).
 pub(crate) const REGISTRATION_PATH: &str = "/register";
+/// RP-Initiated Logout's end session endpoint.
+pub(crate) const END_SESSION_PATH: &str = "/end_session";

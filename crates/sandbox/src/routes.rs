@@ -9,12 +9,13 @@ use axum::routing::{get, post};
 
 use crate::handlers::authorize;
 use crate::handlers::device;
+use crate::handlers::logout;
 use crate::handlers::metadata;
 use crate::handlers::par;
 use crate::handlers::registration;
 use crate::handlers::resource;
 use crate::handlers::token;
-use crate::paths::{PAR_PATH, REGISTRATION_PATH, RESOURCE_PATH};
+use crate::paths::{END_SESSION_PATH, PAR_PATH, REGISTRATION_PATH, RESOURCE_PATH};
 use crate::state::app::App;
 
 /// Largest request body accepted (forms are small; this keeps a stray upload from costing memory).
@@ -44,6 +45,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         )
         .route("/token", post(token::token))
         .route(PAR_PATH, post(par::pushed_authorization_request))
+        .route(END_SESSION_PATH, get(logout::end_session))
         .route(REGISTRATION_PATH, post(registration::register))
         .route(
             &format!("{REGISTRATION_PATH}/{{client_id}}"),

@@ -18,6 +18,7 @@ pub mod error;
 pub mod grants;
 pub mod keeper;
 pub mod lifecycle;
+pub mod logout;
 pub mod loopback;
 pub mod pkce;
 pub mod protected_resource;

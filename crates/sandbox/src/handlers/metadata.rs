@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::grants;
-use crate::paths::{PAR_PATH, REGISTRATION_PATH, RESOURCE_PATH};
+use crate::paths::{END_SESSION_PATH, PAR_PATH, REGISTRATION_PATH, RESOURCE_PATH};
 use crate::protocol::access::{Refusal, accept};
 use crate::protocol::client_auth::authenticate_client;
 use crate::protocol::page::{escape_html, page, seeded_user_rows};
@@ -106,6 +106,12 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             "registration_endpoint".into(),
             json!(app.url(REGISTRATION_PATH)),
         );
+        map.insert(
+            "end_session_endpoint".into(),
+            json!(app.url(END_SESSION_PATH)),
+        );
+        map.insert("backchannel_logout_supported".into(), json!(true));
+        map.insert("backchannel_logout_session_supported".into(), json!(false));
     }
     if let Some(map) = document
         .get_mut("grantscope_sandbox")
@@ -363,6 +369,7 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         "/token",
         "/par",
         REGISTRATION_PATH,
+        END_SESSION_PATH,
         "/device_authorization",
         "/device",
         "/introspect",
@@ -424,10 +431,7 @@ mod tests {
 
     /// The endpoints of the core's registry the sandbox does not serve (yet): discovery must
     /// not name them.
-    const NOT_SERVED: &[EndpointKind] = &[
-        EndpointKind::BackchannelAuthentication,
-        EndpointKind::EndSession,
-    ];
+    const NOT_SERVED: &[EndpointKind] = &[EndpointKind::BackchannelAuthentication];
 
     /// Discovery names every endpoint of the core's registry (but [`NOT_SERVED`]), every grant the sandbox offers and
     /// every client authentication method: a row added there and forgotten here fails.

@@ -3,6 +3,7 @@
 
 pub(crate) mod authorize;
 pub(crate) mod device;
+pub(crate) mod logout;
 pub(crate) mod metadata;
 pub(crate) mod par;
 pub(crate) mod registration;

@@ -79,6 +79,9 @@ pub struct UnsafeSwitches {
     /// Register any redirect URI a client asks for (plain http to another host, a fragment,
     /// no URI at all for a code client): RFC 7591 §5 and RFC 6749 §3.1.2 say to refuse them.
     pub registration_any_redirect_uri: bool,
+    /// Put a `nonce` into back-channel logout tokens (Back-Channel Logout §2.4 forbids one:
+    /// it lets an ID token pass for a logout token).
+    pub logout_token_nonce: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).

@@ -48,6 +48,29 @@ fn forever(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
+impl Registered {
+    /// A string-array member of the registered metadata.
+    pub(crate) fn uris(&self, name: &str) -> Vec<String> {
+        self.metadata
+            .get(name)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The client's back-channel logout endpoint, if it registered one.
+    pub(crate) fn backchannel_logout_uri(&self) -> Option<&str> {
+        self.metadata
+            .get("backchannel_logout_uri")
+            .and_then(Value::as_str)
+    }
+}
+
 impl Registry {
     /// The registered client `id`.
     pub(crate) fn get(&self, id: &str) -> Option<&Registered> {

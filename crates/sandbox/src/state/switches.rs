@@ -255,6 +255,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "Dynamic registration accepts any redirect URI (plain http to any host, fragments): a client registered by anyone can send codes anywhere."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.logout_token_nonce,
+        "unsafe-logout-token-with-nonce",
+        &[],
+        "Back-channel logout tokens carry a nonce, which §2.4 forbids: a client that accepts them would accept an ID token as a logout."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",
