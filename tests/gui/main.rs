@@ -21,6 +21,7 @@ mod gui_lifecycle;
 mod gui_more;
 mod gui_probes;
 mod gui_projector;
+mod gui_reach;
 mod gui_startup;
 mod gui_step_mode;
 mod gui_truth;

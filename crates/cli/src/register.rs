@@ -14,7 +14,7 @@ use grantscope_core::http::MASK;
 use grantscope_core::oauth::registration::{self, ClientRequest};
 use grantscope_core::oauth::{AuthMethod, EndpointKind, FlowError, FlowEvent, Session};
 use grantscope_core::profile::{Profile, ProfileStore, StoreError};
-use grantscope_core::secret::{AccessToken, ClientSecret};
+use grantscope_core::secret::AccessToken;
 use grantscope_core::text::{inert, to_json_pretty};
 
 #[derive(Debug, Clone, Args)]
@@ -260,41 +260,15 @@ fn key_store() -> Result<grantscope_core::keys::KeyStore, FlowError> {
     grantscope_core::keys::KeyStore::open_default().map_err(|e| config_err(e.to_string()))
 }
 
-/// Lays a registration answer over a profile: client id, secret, auth method, redirect URI,
-/// scope, the registration's URI and token.
+/// Lays a registration answer over a profile (the core's [`Profile::fill_from_registration`]),
+/// with the stored keys that were registered.
 fn fill_profile(p: &mut Profile, client: &Value, metadata: &MetadataArgs) {
-    let s = |name: &str| client.get(name).and_then(Value::as_str).map(String::from);
-    if let Some(id) = s("client_id") {
-        p.client_id = id;
-    }
-    if let Some(secret) = s("client_secret") {
-        p.client_secret = Some(ClientSecret::new(secret));
-    }
-    if let Some(method) = s("token_endpoint_auth_method").and_then(|m| m.parse().ok()) {
-        p.auth_method = Some(method);
-    }
+    p.fill_from_registration(client);
     if let Some(key) = &metadata.signing_key {
         p.auth.signing_key = Some(key.clone());
     }
     if let Some(key) = &metadata.encryption_key {
         p.decryption_keys = vec![key.clone()];
-    }
-    if let Some(uri) = client
-        .get("redirect_uris")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-        .and_then(Value::as_str)
-    {
-        p.redirect_uri = Some(uri.to_string());
-    }
-    if let Some(scope) = s("scope") {
-        p.scope = Some(scope);
-    }
-    if let Some(uri) = s("registration_client_uri") {
-        p.registration_client_uri = Some(uri);
-    }
-    if let Some(token) = s("registration_access_token") {
-        p.registration_access_token = Some(AccessToken::new(token));
     }
 }
 

@@ -50,7 +50,11 @@ pub struct Arrow {
 /// authorization server.
 fn target_of(step: &str) -> usize {
     let step = step.to_ascii_lowercase();
-    if step.contains("userinfo") || step.contains("resource") || step.contains("api") {
+    if step.contains("userinfo")
+        || step.contains("resource")
+        || step.contains("api")
+        || step.contains("without a token")
+    {
         RS
     } else {
         AS

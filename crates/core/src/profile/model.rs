@@ -182,6 +182,41 @@ fn parse_url(field: &'static str, v: &Option<String>) -> Result<Option<url::Url>
 }
 
 impl Profile {
+    /// Lays a registration answer (RFC 7591 §3.2.1) over the profile: client id, secret, auth
+    /// method, the first redirect URI, scope, the registration's URI and its access token
+    /// (both secrets kept as secrets). The command line's `register --save` and the desktop
+    /// app's "start from an API" make their profiles with it.
+    pub fn fill_from_registration(&mut self, client: &serde_json::Value) {
+        use serde_json::Value;
+        let s = |name: &str| client.get(name).and_then(Value::as_str).map(String::from);
+        if let Some(id) = s("client_id") {
+            self.client_id = id;
+        }
+        if let Some(secret) = s("client_secret") {
+            self.client_secret = Some(ClientSecret::new(secret));
+        }
+        if let Some(method) = s("token_endpoint_auth_method").and_then(|m| m.parse().ok()) {
+            self.auth_method = Some(method);
+        }
+        if let Some(uri) = client
+            .get("redirect_uris")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+        {
+            self.redirect_uri = Some(uri.to_string());
+        }
+        if let Some(scope) = s("scope") {
+            self.scope = Some(scope);
+        }
+        if let Some(uri) = s("registration_client_uri") {
+            self.registration_client_uri = Some(uri);
+        }
+        if let Some(token) = s("registration_access_token") {
+            self.registration_access_token = Some(AccessToken::new(token));
+        }
+    }
+
     /// The setting of an endpoint given by hand.
     pub fn endpoint(&self, kind: crate::oauth::EndpointKind) -> &Option<String> {
         use crate::oauth::EndpointKind;

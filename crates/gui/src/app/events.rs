@@ -29,6 +29,8 @@ pub enum Event {
     History(HistoryMsg),
     /// The probes window.
     Probes(crate::probes::ProbesMsg),
+    /// The wizard's "start from an API".
+    Api(crate::wizard::api::ApiMsg),
     /// The in-process sandbox started, stopped, or could not start (the classroom).
     Sandbox(crate::classroom::SandboxMsg),
 }

@@ -17,7 +17,8 @@ use crate::inspector::{InspectorCommand, InspectorMsg, InspectorScreen};
 use crate::probes::{ProbesMsg, ProbesScreen};
 use crate::profiles::{ProfilesCommand, ProfilesMsg, ProfilesScreen};
 use crate::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
-use crate::wizard::{WizardCommand, wizard_ui};
+use crate::wizard::api::{ApiCommand, ApiMsg, ApiStart};
+use crate::wizard::{WizardCommand, start_question_ui, wizard_ui};
 use crate::worker::{Jobs, Worker};
 use events::Event;
 use grantscope_core::profile::Profile;
@@ -108,6 +109,7 @@ enum Command {
     Inspector(InspectorCommand),
     Profiles(ProfilesCommand),
     Wizard(WizardCommand),
+    Api(ApiCommand),
     /// Show this screen.
     Show(Screen),
 }
@@ -124,6 +126,8 @@ pub struct GrantscopeApp {
     profiles: ProfilesScreen,
     history: HistoryScreen,
     probes: ProbesScreen,
+    /// The wizard's "start from an API".
+    api: ApiStart,
     /// The in-process sandbox (its one owner) and its panel.
     classroom: Classroom,
     applied_zoom: f32,
@@ -204,6 +208,7 @@ impl GrantscopeApp {
             profiles,
             history,
             probes: ProbesScreen::default(),
+            api: ApiStart::default(),
             classroom,
             applied_zoom: settings_zoom,
             applied_theme: Some(settings_theme),
@@ -243,6 +248,11 @@ impl GrantscopeApp {
         &self.inspector
     }
 
+    /// The wizard's "start from an API" (tests read its state).
+    pub fn api_start(&self) -> &ApiStart {
+        &self.api
+    }
+
     /// The profiles screen.
     pub fn profiles(&self) -> &ProfilesScreen {
         &self.profiles
@@ -270,6 +280,10 @@ impl GrantscopeApp {
     /// Writes the persisted settings to the config dir.
     pub fn save_settings(&self) -> std::io::Result<()> {
         self.settings.save(&self.options.config_dir)
+    }
+
+    fn api_jobs(&self) -> Jobs<ApiMsg> {
+        self.worker.jobs(Event::Api)
     }
 
     fn flow_jobs(&self) -> Jobs<FlowMsg> {
@@ -435,6 +449,11 @@ impl GrantscopeApp {
                 }
             }
             Event::History(msg) => self.history.on_message(msg),
+            Event::Api(msg) => {
+                if let Some(c) = self.api.on_message(msg) {
+                    self.carry_out(Command::Api(c));
+                }
+            }
             Event::Probes(msg) => self.probes.on_message(msg),
             Event::Sandbox(msg) => match self.classroom.on_message(msg) {
                 Outcome::Started => {
@@ -538,6 +557,35 @@ impl GrantscopeApp {
                 }
                 WizardCommand::OpenProbes(grant) => self.probes.choose_for(grant),
             },
+            Command::Api(ApiCommand::Run {
+                profile,
+                save,
+                resource,
+                lead_in,
+            }) => {
+                if save {
+                    let jobs = self.profiles_jobs();
+                    self.profiles.save(&jobs, (*profile).clone(), None);
+                }
+                // The discovery's and registration's exchanges belong in the History too.
+                self.history.extend(
+                    lead_in
+                        .iter()
+                        .filter_map(|e| match e {
+                            grantscope_core::oauth::FlowEvent::Exchange(ex) => Some((**ex).clone()),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                self.settings.active_profile = Some(profile.name.clone());
+                self.flow.prefill(
+                    grantscope_core::oauth::GrantKind::AuthorizationCode,
+                    Some(*profile),
+                );
+                self.flow.start_from_api(lead_in, resource);
+                self.settings.screen = Screen::Flow;
+                self.run_flow();
+            }
             Command::Show(screen) => self.settings.screen = screen,
         }
     }
@@ -707,7 +755,15 @@ impl eframe::App for GrantscopeApp {
         let below_bar = ui.available_rect_before_wrap();
         let now = grantscope_core::timefmt::now_unix();
         let command = match self.settings.screen {
-            Screen::Wizard => wizard_ui(ui, &mut self.settings.wizard).map(Command::Wizard),
+            Screen::Wizard => {
+                if start_question_ui(ui, &mut self.api) {
+                    let jobs = self.api_jobs();
+                    let profiles: Vec<Profile> = self.profiles.profiles().to_vec();
+                    self.api.ui(ui, &jobs, &profiles).map(Command::Api)
+                } else {
+                    wizard_ui(ui, &mut self.settings.wizard).map(Command::Wizard)
+                }
+            }
             Screen::Flow => {
                 let profiles: Vec<Profile> = self.profiles.profiles().to_vec();
                 self.flow.ui(ui, &profiles).map(Command::Flow)

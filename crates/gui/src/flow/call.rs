@@ -81,6 +81,8 @@ pub struct CallPanel {
     last: Option<Result<CallAnswer, String>>,
     /// The profile the URL was suggested for (a new profile gets a new suggestion).
     suggested_for: Option<String>,
+    /// Open the panel when next drawn (a call was started from elsewhere).
+    reveal: bool,
 }
 
 impl Default for CallPanel {
@@ -94,6 +96,7 @@ impl Default for CallPanel {
             running: None,
             last: None,
             suggested_for: None,
+            reveal: false,
         }
     }
 }
@@ -102,6 +105,15 @@ impl Default for CallPanel {
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 impl CallPanel {
+    /// Sets the request to `GET url` (the wizard's "start from an API" calls the API it
+    /// started from) and opens the panel.
+    pub fn set_get(&mut self, url: &str) {
+        self.method = "GET".into();
+        self.url = url.to_owned();
+        self.body.clear();
+        self.reveal = true;
+    }
+
     /// Whether a call is under way.
     pub fn running(&self) -> bool {
         self.running.is_some()
@@ -169,6 +181,7 @@ impl CallPanel {
         egui::CollapsingHeader::new("Call an API with this token")
             .id_salt("call_api")
             .default_open(false)
+            .open(std::mem::take(&mut self.reveal).then_some(true))
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     egui::ComboBox::from_id_salt("call_method")

@@ -130,6 +130,11 @@ pub struct FlowScreen {
     /// Give Run the keyboard's focus when it is next drawn (the wizard's "Run this grant"
     /// brought the user here: the keyboard's place is not lost).
     focus_run: bool,
+    /// Steps that lead the next run's diagram (the wizard's API discovery and registration).
+    lead_in: Vec<FlowEvent>,
+    /// Call this API with the next run's token when it succeeds (the wizard's "start from an
+    /// API").
+    call_after: Option<String>,
 }
 
 impl Default for FlowScreen {
@@ -153,6 +158,8 @@ impl Default for FlowScreen {
             run_after_sandbox: false,
             inspect_next_run: false,
             focus_run: false,
+            lead_in: Vec::new(),
+            call_after: None,
         }
     }
 }
@@ -329,6 +336,15 @@ impl FlowScreen {
     /// in the history, inspect the scripted start run's token).
     pub fn on_message(&mut self, msg: FlowMsg) -> Vec<FlowCommand> {
         let mut commands = self.handle_message(msg);
+        if self.call_after.is_some()
+            && let Some(run) = self.run.as_ref().filter(|r| !r.running())
+        {
+            let url = self.call_after.take().unwrap_or_default();
+            if run.success().is_some() {
+                self.call.set_get(&url);
+                commands.push(FlowCommand::Call);
+            }
+        }
         if self.inspect_next_run
             && let Some(run) = self.run.as_ref().filter(|r| !r.running())
         {
@@ -537,11 +553,19 @@ impl FlowScreen {
                 dpop,
             }
         });
+        let lead_in = std::mem::take(&mut self.lead_in);
+        let lead_exchanges = lead_in
+            .iter()
+            .filter_map(|e| match e {
+                FlowEvent::Exchange(ex) => Some((**ex).clone()),
+                _ => None,
+            })
+            .collect();
         self.run = Some(FlowRun {
             id,
             grant,
-            events: Vec::new(),
-            exchanges: Vec::new(),
+            events: lead_in,
+            exchanges: lead_exchanges,
             result: None,
             abort: Some(abort),
             paste_tx,
@@ -562,6 +586,13 @@ impl FlowScreen {
             wait_limit: std::time::Duration::from_secs(self.inputs.wait_secs.max(1)),
             waiting_since: None,
         });
+    }
+
+    /// The next run is the wizard's "start from an API": `lead_in` (its discovery and
+    /// registration) leads the diagram, and `api` is called with the token.
+    pub fn start_from_api(&mut self, lead_in: Vec<FlowEvent>, api: String) {
+        self.lead_in = lead_in;
+        self.call_after = Some(api);
     }
 
     /// Cancels the running flow (its listener and requests are dropped).

@@ -11,6 +11,8 @@
 //! question, Enter or Space answers, and after each answer the focus moves on to the next
 //! question (or to "Run this grant"), scrolled into view.
 
+pub mod api;
+
 use std::collections::BTreeMap;
 
 use egui::{
@@ -234,6 +236,20 @@ fn palette(v: &egui::Visuals) -> Palette {
         deprecated: tint(220, 110, 80),
         chip: v.widgets.inactive.weak_bg_fill,
     }
+}
+
+/// The wizard's first question: where the user starts. "I don't know which grant" is the
+/// chart; "I have an API URL" is [`api::ApiStart`]'s guided chain. Returns whether the API
+/// start is chosen.
+pub fn start_question_ui(ui: &mut egui::Ui, api: &mut api::ApiStart) -> bool {
+    egui::Panel::top("wizard_start_question").show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new("Where do you start?").strong());
+            ui.selectable_value(&mut api.chosen, false, "Which grant? (the chart)");
+            ui.selectable_value(&mut api.chosen, true, "I have an API URL");
+        });
+    });
+    api.chosen
 }
 
 /// The keys that answer a question by its number.
