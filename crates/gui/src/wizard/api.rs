@@ -242,6 +242,11 @@ impl ApiStart {
         self.error = None;
         self.found = None;
         self.events.clear();
+        if self.url.trim().is_empty() {
+            self.error =
+                Some("Type the API's URL first (e.g. https://api.example/resource).".into());
+            return;
+        }
         let url = match Url::parse(self.url.trim()) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => u,
             Ok(u) => {
