@@ -18,7 +18,7 @@ use crate::probes::{ProbesMsg, ProbesScreen};
 use crate::profiles::{ProfilesCommand, ProfilesMsg, ProfilesScreen};
 use crate::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
 use crate::wizard::api::{ApiCommand, ApiMsg, ApiStart};
-use crate::wizard::{WizardCommand, start_question_ui, wizard_ui};
+use crate::wizard::{WizardCommand, wizard_ui};
 use crate::worker::{Jobs, Worker};
 use events::Event;
 use grantscope_core::profile::Profile;
@@ -756,12 +756,13 @@ impl eframe::App for GrantscopeApp {
         let now = grantscope_core::timefmt::now_unix();
         let command = match self.settings.screen {
             Screen::Wizard => {
-                if start_question_ui(ui, &mut self.api) {
+                if self.api.chosen {
                     let jobs = self.api_jobs();
                     let profiles: Vec<Profile> = self.profiles.profiles().to_vec();
                     self.api.ui(ui, &jobs, &profiles).map(Command::Api)
                 } else {
-                    wizard_ui(ui, &mut self.settings.wizard).map(Command::Wizard)
+                    wizard_ui(ui, &mut self.settings.wizard, &mut self.api.chosen)
+                        .map(Command::Wizard)
                 }
             }
             Screen::Flow => {

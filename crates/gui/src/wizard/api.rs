@@ -395,6 +395,7 @@ impl ApiStart {
         profiles: &[Profile],
     ) -> Option<ApiCommand> {
         let mut command = None;
+        super::start_question_row(ui, &mut self.chosen);
         ui.heading("Start from an API");
         ui.label(
             "An API says where its tokens come from: a 401 with a WWW-Authenticate challenge \

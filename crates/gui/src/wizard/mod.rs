@@ -238,18 +238,16 @@ fn palette(v: &egui::Visuals) -> Palette {
     }
 }
 
-/// The wizard's first question: where the user starts. "I don't know which grant" is the
-/// chart; "I have an API URL" is [`api::ApiStart`]'s guided chain. Returns whether the API
-/// start is chosen.
-pub fn start_question_ui(ui: &mut egui::Ui, api: &mut api::ApiStart) -> bool {
-    egui::Panel::top("wizard_start_question").show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            ui.label(egui::RichText::new("Where do you start?").strong());
-            ui.selectable_value(&mut api.chosen, false, "Which grant? (the chart)");
-            ui.selectable_value(&mut api.chosen, true, "I have an API URL");
-        });
+/// The wizard's first question: where the user starts. "Which grant?" is the chart; "I have
+/// an API URL" is [`api::ApiStart`]'s guided chain. A row of its own in the panel that shows
+/// it (never over the chart).
+pub fn start_question_row(ui: &mut egui::Ui, api_chosen: &mut bool) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(egui::RichText::new("Where do you start?").strong());
+        ui.selectable_value(api_chosen, false, "Which grant? (the chart)");
+        ui.selectable_value(api_chosen, true, "I have an API URL");
     });
-    api.chosen
+    ui.separator();
 }
 
 /// The keys that answer a question by its number.
@@ -336,6 +334,7 @@ fn keys_ui(ctx: &egui::Context, keys: &mut Keys, choices: &mut BTreeMap<String, 
 pub fn wizard_ui(
     ui: &mut egui::Ui,
     choices: &mut BTreeMap<String, usize>,
+    api_chosen: &mut bool,
 ) -> Option<WizardCommand> {
     let mut command = None;
     let ctx = ui.ctx().clone();
@@ -357,12 +356,13 @@ pub fn wizard_ui(
     // Narrow (a projector): the explanation under the chart; else beside it. The chart always
     // scales to the width it has, so no leaf is cut off.
     let total = ui.available_width();
-    let explain = |ui: &mut egui::Ui, command: &mut Option<WizardCommand>, choices: &mut _| {
+    let mut explain = |ui: &mut egui::Ui, command: &mut Option<WizardCommand>, choices: &mut _| {
         // Its bar always shown: at 150 % the answers go on below the panel's edge.
         egui::ScrollArea::vertical()
             .id_salt("wizard_explain_scroll")
             .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
             .show(ui, |ui| {
+                start_question_row(ui, api_chosen);
                 *command = explanation_ui(ui, current, choices, focus_run);
             });
     };
