@@ -61,7 +61,7 @@ call=$(ms "$start" "$end")
 urls=()
 for _ in $(seq "$requests"); do urls+=("$api"); done
 start=$(date +%s%N)
-curl -s -o /dev/null -H "Authorization: Bearer $token" "${urls[@]}"
+curl -s -H "Authorization: Bearer $token" "${urls[@]}" > /dev/null
 end=$(date +%s%N)
 floor=$(ms "$start" "$end")
 

@@ -163,6 +163,7 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         expired_token: api.expired_token.clone(),
         other_audience_token: api.other_audience_token.clone(),
         id_token: api.id_token.clone(),
+        attacker: Default::default(),
     };
     let options = RunOptions {
         only: args.only.clone(),

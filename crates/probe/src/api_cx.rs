@@ -13,6 +13,8 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use grantscope_core::http::{Exchange, HttpClient, HttpRequest, HttpResponse};
+use grantscope_core::keys::PrivateKey;
+use grantscope_core::token::forge::{Token, attacker_key_for};
 use grantscope_core::oauth::FlowError;
 use grantscope_core::oauth::dpop::DpopState;
 use grantscope_core::oauth::resource::{Challenge, parse_www_authenticate};
@@ -44,6 +46,9 @@ pub struct ApiTarget {
     pub expired_token: Option<AccessToken>,
     pub other_audience_token: Option<AccessToken>,
     pub id_token: Option<IdToken>,
+    /// The attacker's key of the run (`api.embedded-jwk`, `api.jku`, `api.x5u`,
+    /// `api.foreign-issuer`), made once: see [`ApiTarget::attacker_key`].
+    pub attacker: tokio::sync::OnceCell<Result<Arc<PrivateKey>, String>>,
 }
 
 impl std::fmt::Debug for ApiTarget {
@@ -101,6 +106,25 @@ pub fn decoded_view(what: &str, token: &str) -> Value {
 }
 
 impl ApiTarget {
+    /// The attacker's key, a fresh key of the genuine token's family (the core's
+    /// `attacker_key_for`), made once per run off the async threads (an RSA key takes a
+    /// while) and shared by the probes that sign with it.
+    pub async fn attacker_key(&self) -> Result<Arc<PrivateKey>, String> {
+        self.attacker
+            .get_or_init(|| async {
+                let token = Token::parse(self.token.expose()).map_err(|e| e.to_string())?;
+                tokio::task::spawn_blocking(move || {
+                    attacker_key_for(&token)
+                        .map(Arc::new)
+                        .map_err(|e| format!("the attacker's key could not be made: {e}"))
+                })
+                .await
+                .map_err(|e| format!("the attacker's key could not be made: {e}"))?
+            })
+            .await
+            .clone()
+    }
+
     /// The genuine token decoded, or why it cannot be (an opaque token).
     pub fn genuine(&self) -> Result<Decoded, String> {
         decode(self.token.expose()).ok_or_else(|| {

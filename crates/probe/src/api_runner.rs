@@ -18,6 +18,14 @@ use crate::probes::api::{API_PROBES, find_api};
 use crate::runner::{Run, RunOptions};
 use crate::verdict::Verdict;
 
+/// The probes that sign with the run's attacker key.
+const SIGN_WITH_ATTACKER_KEY: [&str; 4] = [
+    "api.embedded-jwk",
+    "api.jku",
+    "api.x5u",
+    "api.foreign-issuer",
+];
+
 /// What runs, and what is skipped with why.
 #[derive(Debug, Clone)]
 pub struct ApiPlan {
@@ -119,6 +127,13 @@ pub async fn run(
         let r = result_of(p, Verdict::skipped(why.clone()), 0, Vec::new());
         on_result(&r);
         done.insert(p.id, r);
+    }
+    // The attacker's key (an RSA key takes a while) is made beside the baseline.
+    if plan.run.iter().any(|p| SIGN_WITH_ATTACKER_KEY.contains(&p.id)) {
+        let t = target.clone();
+        tokio::spawn(async move {
+            let _ = t.attacker_key().await;
+        });
     }
     let base = if plan.run.iter().any(|p| !p.offline) {
         let b = baseline(target.clone()).await;

@@ -5,7 +5,7 @@ use grantscope_core::token::forge::{AttackId, AttackInputs};
 
 use crate::api_cx::{ApiCx, ApiTarget};
 use crate::model::{ApiProbe, ApiProbeFuture};
-use crate::verdict::{Level, Outcome};
+use crate::verdict::{Level, Outcome, Verdict};
 
 pub static PROBE: ApiProbe = ApiProbe {
     id: "api.embedded-jwk",
@@ -24,11 +24,18 @@ fn why_not(t: &ApiTarget) -> Option<String> {
 
 fn run(cx: &mut ApiCx) -> ApiProbeFuture<'_> {
     Box::pin(async move {
+        let key = match cx.target.attacker_key().await {
+            Ok(k) => k,
+            Err(e) => return Ok(Verdict::inconclusive(e)),
+        };
         super::forge_and_try(
             cx,
             PROBE.id,
             AttackId::EmbeddedJwk,
-            &AttackInputs::default(),
+            &AttackInputs {
+                attacker_key: Some(&key),
+                ..AttackInputs::default()
+            },
             Outcome::Fail,
             "a token signed by the key in its own jwk header",
         )

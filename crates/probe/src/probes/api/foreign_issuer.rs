@@ -5,7 +5,7 @@ use grantscope_core::token::forge::{AttackId, AttackInputs};
 
 use crate::api_cx::{ApiCx, ApiTarget};
 use crate::model::{ApiProbe, ApiProbeFuture};
-use crate::verdict::{Level, Outcome};
+use crate::verdict::{Level, Outcome, Verdict};
 
 /// The `iss` of the foreign issuer's token (RFC 6761: `.invalid` never resolves).
 pub const FOREIGN_ISSUER: &str = "https://issuer.grantscope.invalid";
@@ -27,12 +27,17 @@ fn why_not(t: &ApiTarget) -> Option<String> {
 
 fn run(cx: &mut ApiCx) -> ApiProbeFuture<'_> {
     Box::pin(async move {
+        let key = match cx.target.attacker_key().await {
+            Ok(k) => k,
+            Err(e) => return Ok(Verdict::inconclusive(e)),
+        };
         super::forge_and_try(
             cx,
             PROBE.id,
             AttackId::ForeignIssuer,
             &AttackInputs {
                 attacker_issuer: Some(FOREIGN_ISSUER),
+                attacker_key: Some(&key),
                 ..AttackInputs::default()
             },
             Outcome::Fail,

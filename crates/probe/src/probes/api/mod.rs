@@ -9,7 +9,7 @@ use crate::model::ApiProbe;
 use crate::verdict::{Outcome, Verdict};
 use grantscope_core::keys::PrivateKey;
 use grantscope_core::oauth::FlowError;
-use grantscope_core::token::forge::{AttackId, AttackInputs, Token, attack, attacker_key_for};
+use grantscope_core::token::forge::{AttackId, AttackInputs, Token, attack};
 
 pub(crate) mod alg_none;
 pub(crate) mod audience;
@@ -143,16 +143,14 @@ pub(crate) async fn served_key_probe(
         Ok(t) => t,
         Err(e) => return Ok(Verdict::skipped(e.to_string())),
     };
-    let made = attacker_key_for(&token)
-        .map_err(|e| e.to_string())
+    let made = cx
+        .target
+        .attacker_key()
+        .await
         .and_then(|key| document(&key).map(|d| (key, d)));
     let (key, body) = match made {
         Ok(k) => k,
-        Err(e) => {
-            return Ok(Verdict::inconclusive(format!(
-                "the attacker's key could not be made: {e}"
-            )));
-        }
+        Err(e) => return Ok(Verdict::inconclusive(e)),
     };
     // A path nobody guesses: only the forged header names it.
     let path = format!("/{}/{file}", grantscope_core::oauth::pkce::random_token());
