@@ -9,6 +9,7 @@ mod common;
 #[path = "../probe_support/mod.rs"]
 mod probe_support;
 
+mod probe_api;
 mod probe_bench;
 mod probe_jmondi;
 mod probe_landings;

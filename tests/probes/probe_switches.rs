@@ -71,7 +71,8 @@ fn baseline(web: bool) -> &'static BTreeMap<String, String> {
 fn switch_changes(name: &str, web: bool, changed: &[(&str, &str)]) {
     let switch = find_switch(name).unwrap_or_else(|| panic!("no switch {name}"));
     let base = baseline(web);
-    for id in switch.probes {
+    // The API probes of a row are tested against the API (probe_api.rs).
+    for id in switch.probes.iter().filter(|p| !p.starts_with("api.")) {
         assert_eq!(
             base.get(*id).map(String::as_str),
             Some("pass"),
@@ -333,7 +334,7 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
     ];
     let with_probes: Vec<&str> = grantscope_sandbox::SWITCHES
         .iter()
-        .filter(|s| !s.probes.is_empty())
+        .filter(|s| s.probes.iter().any(|p| !p.starts_with("api.")))
         .map(|s| s.name)
         .collect();
     let mut tested = TESTED.to_vec();

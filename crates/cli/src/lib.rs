@@ -42,6 +42,7 @@ pub mod inspect;
 pub mod key_cmd;
 pub mod lifecycle;
 pub mod out;
+pub mod probe_api;
 pub mod probe_cmd;
 pub mod profile_cmd;
 pub mod sandbox;
@@ -151,6 +152,7 @@ pub fn main(version: &'static str, open_gui: fn() -> ExitCode) -> ExitCode {
             Command::Watch(a) => lifecycle::watch(a).await,
             Command::Keep(a) => lifecycle::keep(a).await,
             Command::Sandbox(a) => sandbox::run(a).await,
+            Command::Probe(a) if a.api.url.is_some() => probe_api::run(a).await,
             Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
             Command::Completions(a) => generate::completions(&a, command(version)),

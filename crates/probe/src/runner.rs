@@ -167,6 +167,10 @@ pub fn plan_for(
 #[derive(Debug, Clone)]
 pub struct Run {
     pub issuer: Option<String>,
+    /// The API under test (`probe --api`), in place of the issuer.
+    pub api: Option<String>,
+    /// The API run's baseline (the genuine token accepted, no token refused).
+    pub baseline: Option<crate::api_cx::Baseline>,
     pub started_at: String,
     pub elapsed_ms: u64,
     /// In catalogue order.
@@ -183,6 +187,11 @@ impl Run {
 
     pub fn result(&self, id: &str) -> Option<&ProbeResult> {
         self.results.iter().find(|r| r.id == id)
+    }
+
+    /// Whether an API run's baseline failed to hold (exit 1).
+    pub fn baseline_failed(&self) -> bool {
+        self.baseline.as_ref().is_some_and(|b| !b.holds)
     }
 }
 
@@ -325,6 +334,8 @@ pub async fn run(
     let results = PROBES.iter().filter_map(|p| done.remove(p.id)).collect();
     Run {
         issuer: target.issuer(),
+        api: None,
+        baseline: None,
         started_at,
         elapsed_ms: started.elapsed().as_millis() as u64,
         results,

@@ -4,6 +4,8 @@
 
 use crate::model::Probe;
 
+pub mod api;
+
 pub(crate) mod client_auth_enforced;
 pub(crate) mod code_race;
 pub(crate) mod code_redirect_bound;

@@ -14,4 +14,5 @@ pub(crate) mod rar;
 pub(crate) mod request_object;
 pub(crate) mod response_mode;
 pub(crate) mod scope;
+pub(crate) mod weak_jwt;
 pub(crate) mod wire;

@@ -76,6 +76,31 @@ pub struct UnsafeSwitches {
     /// Hold each client's loopback redirect URI to the first port it used (RFC 8252 §7.3 says
     /// any port must be accepted for native apps).
     pub pin_loopback_port: bool,
+    /// The protected resource verifies JWT access tokens itself and takes `alg: none` (any
+    /// spelling) as signed.
+    pub accept_alg_none: bool,
+    /// The protected resource decodes JWT access tokens without checking their signature or
+    /// issuer (`exp`, `aud` and `typ` are still checked).
+    pub skip_token_signature: bool,
+    /// The protected resource verifies an HS256/384/512 token with its RSA public key (SPKI
+    /// PEM) as the HMAC secret: HS/RS key confusion.
+    pub hmac_key_confusion: bool,
+    /// The protected resource verifies a token with the key in its own `jwk` header.
+    pub trust_header_jwk: bool,
+    /// The protected resource fetches the keys a token's `jku` header names (loopback URLs
+    /// only) and verifies the token with them.
+    pub follow_jku: bool,
+    /// The protected resource takes access tokens past their `exp`.
+    pub ignore_exp: bool,
+    /// The protected resource takes access tokens whatever their `aud`.
+    pub ignore_audience: bool,
+    /// The protected resource takes the sandbox's ID tokens as access tokens.
+    pub accept_id_tokens: bool,
+    /// The protected resource takes the token from the `access_token` query parameter.
+    pub accept_query_token: bool,
+    /// The protected resource answers a missing or refused token 401 without a
+    /// `WWW-Authenticate` challenge.
+    pub no_challenge: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).

@@ -223,7 +223,7 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Unsafe,
         unsafe_switches.dpop_token_as_bearer,
         "unsafe-dpop-token-as-bearer",
-        &["dpop.enforced"],
+        &["dpop.enforced", "api.dpop-as-bearer"],
         "Accept a DPoP-bound access token sent as a plain Bearer token, without a proof."
     ),
     switch!(
@@ -246,6 +246,88 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "unsafe-pin-loopback-port",
         &["redirect.loopback-port"],
         "Hold each client's loopback redirect URI to the first port it used (native apps need any port)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_alg_none,
+        "unsafe-accept-alg-none",
+        &["api.alg-none"],
+        "The protected resource takes a JWT with alg none (any spelling) as signed."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.skip_token_signature,
+        "unsafe-skip-token-signature",
+        &[
+            "api.alg-none",
+            "api.signature-stripped",
+            "api.signature-invalid",
+            "api.claims-tampered",
+            "api.hmac-key-confusion",
+            "api.embedded-jwk",
+            "api.jku",
+            "api.x5u",
+            "api.kid-injection",
+            "api.psychic-signature",
+            "api.foreign-issuer",
+        ],
+        "The protected resource decodes JWT access tokens without checking their signature or issuer."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.hmac_key_confusion,
+        "unsafe-hmac-key-confusion",
+        &["api.hmac-key-confusion"],
+        "The protected resource verifies an HS256 token with its RSA public key (PEM) as the secret: HS/RS key confusion."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.trust_header_jwk,
+        "unsafe-trust-header-jwk",
+        &["api.embedded-jwk"],
+        "The protected resource verifies a token with the key its own jwk header carries."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.follow_jku,
+        "unsafe-follow-jku",
+        &["api.jku"],
+        "The protected resource fetches the keys a token's jku header names (loopback URLs) and trusts them."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_exp,
+        "unsafe-ignore-exp",
+        &["api.expired"],
+        "The protected resource takes access tokens past their exp."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_audience,
+        "unsafe-ignore-audience",
+        &["api.audience"],
+        "The protected resource takes access tokens whatever their aud names."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_id_tokens,
+        "unsafe-accept-id-tokens",
+        &["api.id-token"],
+        "The protected resource takes the sandbox's ID tokens as access tokens."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_query_token,
+        "unsafe-accept-query-token",
+        &["api.token-in-query"],
+        "The protected resource takes the token from the access_token query parameter (RFC 6750 section 2.3)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_challenge,
+        "unsafe-no-challenge",
+        &["api.challenge"],
+        "The protected resource answers 401 without a WWW-Authenticate challenge."
     ),
     switch!(
         Stricter,
