@@ -10,6 +10,7 @@ mod common;
 mod probe_support;
 
 mod probe_api;
+mod probe_api_peers;
 mod probe_bench;
 mod probe_jmondi;
 mod probe_landings;
