@@ -113,6 +113,9 @@ function verifyOptions() {
   };
 }
 
+// RFC 8414 metadata, for `--issuer`: this issuer has no OAuth endpoints, only its keys.
+const metadata = () => ({ issuer, jwks_uri: `${issuer}/jwks` });
+
 function send(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -166,6 +169,7 @@ const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res)
   Promise.resolve()
     .then(async () => {
       if (route === 'GET /jwks') send(res, 200, jwks);
+      else if (route === 'GET /.well-known/oauth-authorization-server') send(res, 200, metadata());
       else if (route === 'GET /tokens') send(res, 200, await tokens());
       else if (path === '/api/data') await api(req, res);
       else send(res, 404, { error: 'not_found' });

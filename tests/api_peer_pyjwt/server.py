@@ -150,6 +150,9 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if self.command == "GET" and path == "/jwks":
             self.send(200, JWKS)
+        elif self.command == "GET" and path == "/.well-known/oauth-authorization-server":
+            # RFC 8414 metadata, for `--issuer`: this issuer has no OAuth endpoints, only its keys.
+            self.send(200, {"issuer": ISSUER, "jwks_uri": f"{ISSUER}/jwks"})
         elif self.command == "GET" and path == "/tokens":
             self.send(200, tokens())
         elif path == "/api/data":

@@ -65,33 +65,59 @@ struct ProbeRun {
     results: BTreeMap<String, (String, String)>,
 }
 
+/// Which of the optional inputs a run is given beside `--api` and `--token`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Inputs {
+    /// `--jwks-uri` and the expired, other-audience and ID tokens.
+    All,
+    /// `--issuer` (the peer's RFC 8414 metadata names its JWKS), no other token.
+    IssuerOnly,
+    /// Nothing else: no issuer key, no other token.
+    TokenOnly,
+}
+
 fn probe(peer: &ApiPeer) -> ProbeRun {
+    probe_with(peer, Inputs::All)
+}
+
+fn probe_with(peer: &ApiPeer, inputs: Inputs) -> ProbeRun {
     let tokens = peer.tokens();
     let api = peer.api_url();
-    let jwks = peer.jwks_uri();
-    let out = Grantscope::new([
+    let mut args: Vec<String> = [
         "probe",
         "--api",
-        api.as_str(),
+        &api,
         "--token",
-        tokens.access_token.as_str(),
-        "--jwks-uri",
-        jwks.as_str(),
-        "--expired-token",
-        tokens.expired_token.as_str(),
-        "--other-audience-token",
-        tokens.other_audience_token.as_str(),
-        "--id-token",
-        tokens.id_token.as_str(),
+        &tokens.access_token,
         "--json",
-    ])
-    .run(Duration::from_secs(180))
-    .unwrap_or_else(|e| {
-        panic!(
-            "probe --api did not finish: {e}\npeer stderr:\n{}",
-            peer.stderr()
-        )
-    });
+    ]
+    .map(String::from)
+    .to_vec();
+    match inputs {
+        Inputs::All => args.extend(
+            [
+                "--jwks-uri",
+                &peer.jwks_uri(),
+                "--expired-token",
+                &tokens.expired_token,
+                "--other-audience-token",
+                &tokens.other_audience_token,
+                "--id-token",
+                &tokens.id_token,
+            ]
+            .map(String::from),
+        ),
+        Inputs::IssuerOnly => args.extend(["--issuer", peer.base()].map(String::from)),
+        Inputs::TokenOnly => {}
+    }
+    let out = Grantscope::new(&args)
+        .run(Duration::from_secs(180))
+        .unwrap_or_else(|e| {
+            panic!(
+                "probe --api did not finish: {e}\npeer stderr:\n{}",
+                peer.stderr()
+            )
+        });
     let doc = out.json().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         doc["api"],
@@ -370,4 +396,69 @@ fn jose_without_audience_check_fails_api_audience() {
 #[test]
 fn pyjwt_without_audience_check_fails_api_audience() {
     misconfigured(Library::Pyjwt, "RS256", Misconfig::NoAud, &["api.audience"]);
+}
+
+/// The three tokens this run was not given: skipped, each naming its option.
+const MISSING_TOKENS: &[(&str, &str)] = &[
+    ("api.expired", "--expired-token"),
+    ("api.audience", "--other-audience-token"),
+    ("api.id-token", "--id-token"),
+];
+
+fn assert_skipped_for(run: &ProbeRun, what: &str, skipped: &[(&str, &str)]) {
+    for (id, word) in skipped {
+        assert_eq!(run.verdict(id), "skipped", "{what}: {id}\n{}", run.table());
+        assert!(
+            run.reason(id).contains(word),
+            "{what}: {id} is skipped for a reason that does not name {word:?}: {}",
+            run.reason(id)
+        );
+    }
+}
+
+/// `--issuer` alone: the key comes from the peer's RFC 8414 metadata, so the key-based
+/// forgeries run (the psychic signature too, for this EC issuer); the three tokens not given
+/// are skipped, each naming its option.
+#[test]
+fn pyjwt_es256_with_issuer_discovery_and_no_other_token() {
+    let peer = ApiPeer::start(Library::Pyjwt, "ES256", Misconfig::None);
+    let run = probe_with(&peer, Inputs::IssuerOnly);
+    let what = "PyJWT ES256 with --issuer only";
+    let mut expected = correct_expectation("ES256");
+    expected.extend(MISSING_TOKENS.iter().map(|(id, _)| (*id, "skipped")));
+    run.assert_verdicts(what, &expected);
+    assert_skipped_for(&run, what, MISSING_TOKENS);
+    run.assert_evidence(what);
+    assert_eq!(
+        run.code,
+        0,
+        "{what}: nothing failed, exit 0\n{}",
+        run.table()
+    );
+}
+
+/// The genuine token alone: the forgeries that need the issuer's public key are skipped for
+/// that reason (the token's own `iss` is not fetched), the others still run.
+#[test]
+fn jose_es256_with_the_genuine_token_alone() {
+    let peer = ApiPeer::start(Library::Jose, "ES256", Misconfig::None);
+    let run = probe_with(&peer, Inputs::TokenOnly);
+    let what = "jose ES256 with the genuine token alone";
+    let key_needed = [
+        ("api.hmac-key-confusion", "--issuer or --jwks-uri"),
+        ("api.psychic-signature", "--issuer or --jwks-uri"),
+    ];
+    let mut expected = correct_expectation("ES256");
+    expected.extend(MISSING_TOKENS.iter().map(|(id, _)| (*id, "skipped")));
+    expected.extend(key_needed.iter().map(|(id, _)| (*id, "skipped")));
+    run.assert_verdicts(what, &expected);
+    assert_skipped_for(&run, what, MISSING_TOKENS);
+    assert_skipped_for(&run, what, &key_needed);
+    run.assert_evidence(what);
+    assert_eq!(
+        run.code,
+        0,
+        "{what}: nothing failed, exit 0\n{}",
+        run.table()
+    );
 }
