@@ -584,3 +584,43 @@ fn every_api_switch_is_tested() {
     tested.sort_unstable();
     assert_eq!(tested, rows);
 }
+
+/// `api.weak-hmac-secret` is offline: an HS256 token signed with jwt.io's example secret fails
+/// it, with the secret masked, even where nothing answers (no request is sent: the baseline
+/// does not run for an offline probe alone).
+#[test]
+fn a_common_hmac_secret_fails_offline_and_is_shown_masked() {
+    let secret = "your-256-bit-secret";
+    let token = grantscope_core::keys::sign_compact(
+        &serde_json::Map::new(),
+        &serde_json::json!({"sub": "a", "exp": 4102444800u64}),
+        grantscope_core::keys::Signer::Secret(secret.as_bytes()),
+        grantscope_core::keys::JwsAlg::Hs256,
+    )
+    .unwrap();
+    let out = Grantscope::new([
+        "probe",
+        "--api",
+        "http://127.0.0.1:9/nothing-listens-here",
+        "--token",
+        &token,
+        "--only",
+        "api.weak-hmac-secret",
+        "--json",
+    ])
+    .run(TIMEOUT)
+    .unwrap();
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let r = result(&doc, "api.weak-hmac-secret");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let reason = r["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("entry 1 of the built-in list (jwt.io's HS256 example)"),
+        "{reason}"
+    );
+    assert!(!reason.contains(secret), "the secret in clear: {reason}");
+    assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret));
+    assert!(doc.get("baseline").is_none_or(Value::is_null), "{doc:#}");
+    assert_eq!(r["exchanges"].as_array().map(Vec::len), Some(0));
+}
