@@ -59,6 +59,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("token_report", 1),
             ("call", 2),
             ("discover", 2),
+            ("forge_cmd", 2),
             ("generate", 2),
             ("inspect", 2),
             ("key_cmd", 2),

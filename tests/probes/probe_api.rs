@@ -250,7 +250,10 @@ fn api_switch_changes(name: &str, dpop: bool, changed: &[(&str, &str)]) -> Value
     named.sort_unstable();
     let mut rows = api_rows.clone();
     rows.sort_unstable();
-    assert_eq!(named, rows, "the table's row for {name} and the test disagree");
+    assert_eq!(
+        named, rows,
+        "the table's row for {name} and the test disagree"
+    );
     let base = baseline(dpop);
     let lab = lab(&[name]);
     let (doc, code) = run_api(&lab, dpop);
@@ -272,10 +275,9 @@ fn api_switch_changes(name: &str, dpop: bool, changed: &[(&str, &str)]) -> Value
                 let r = result(&doc, id);
                 let status = if id == "api.challenge" { 401 } else { 200 };
                 assert!(
-                    r["exchanges"]
-                        .as_array()
-                        .is_some_and(|e| e.iter().any(|x| x["response"]["status"].as_u64()
-                            == Some(status))),
+                    r["exchanges"].as_array().is_some_and(|e| e
+                        .iter()
+                        .any(|x| x["response"]["status"].as_u64() == Some(status))),
                     "{id}: no HTTP {status} in its evidence: {r:#}"
                 );
             }
@@ -305,7 +307,10 @@ fn assert_masked(doc: &Value) {
             let url = e["request"]["url"].as_str().unwrap_or("");
             assert!(!url.contains("eyJ"), "a token in clear in the URL: {url}");
             if !auth.is_empty() {
-                assert!(e["decoded"]["token"].is_object(), "not shown decoded: {e:#}");
+                assert!(
+                    e["decoded"]["token"].is_object(),
+                    "not shown decoded: {e:#}"
+                );
             }
         }
     }
@@ -320,13 +325,19 @@ fn with_no_switch_every_api_probe_passes_or_is_skipped_for_its_reason() {
     assert!(doc.get("issuer").is_none());
     assert_eq!(doc["baseline"]["holds"], true, "{doc:#}");
     let v = verdicts(&doc);
-    assert_eq!(v.keys().cloned().collect::<Vec<_>>().len(), catalogue().len());
+    assert_eq!(
+        v.keys().cloned().collect::<Vec<_>>().len(),
+        catalogue().len()
+    );
     for id in catalogue() {
         let r = result(&doc, id);
         match id {
             "api.dpop-as-bearer" => {
                 assert_eq!(r["verdict"], "skipped");
-                assert!(r["reason"].as_str().unwrap().contains("not DPoP-bound"), "{r}");
+                assert!(
+                    r["reason"].as_str().unwrap().contains("not DPoP-bound"),
+                    "{r}"
+                );
             }
             "api.weak-hmac-secret" => {
                 assert_eq!(r["verdict"], "skipped");
@@ -334,14 +345,26 @@ fn with_no_switch_every_api_probe_passes_or_is_skipped_for_its_reason() {
             }
             _ => assert_eq!(r["verdict"], "pass", "{id}: {}", r["reason"]),
         }
-        for key in ["id", "title", "level", "ref", "verdict", "reason", "elapsed_ms", "exchanges"] {
+        for key in [
+            "id",
+            "title",
+            "level",
+            "ref",
+            "verdict",
+            "reason",
+            "elapsed_ms",
+            "exchanges",
+        ] {
             assert!(r.get(key).is_some(), "{id} has no {key}");
         }
     }
     assert_eq!(result(&doc, "api.token-in-query")["level"], "SHOULD");
     assert_eq!(result(&doc, "api.challenge")["level"], "SHOULD");
     assert_eq!(result(&doc, "api.alg-none")["level"], "MUST");
-    let jku = result(&doc, "api.jku")["reason"].as_str().unwrap().to_string();
+    let jku = result(&doc, "api.jku")["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(jku.contains("never fetched"), "{jku}");
     // Every forged token is shown decoded in its exchange.
     let none = &result(&doc, "api.alg-none")["exchanges"][0];
@@ -360,7 +383,11 @@ fn with_no_switch_every_api_probe_passes_or_is_skipped_for_its_reason() {
         } else {
             v[id].as_str()
         };
-        assert_eq!(dpop.get(id).map(String::as_str), Some(want), "{id} with DPoP");
+        assert_eq!(
+            dpop.get(id).map(String::as_str),
+            Some(want),
+            "{id} with DPoP"
+        );
     }
 }
 
@@ -396,7 +423,12 @@ fn a_baseline_that_does_not_hold_exits_1_and_decides_nothing() {
             r["id"]
         );
         if verdict == "inconclusive" {
-            assert!(r["reason"].as_str().unwrap().contains("baseline did not hold"));
+            assert!(
+                r["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("baseline did not hold")
+            );
         }
     }
     assert!(result(&doc, "api.challenge")["verdict"] == "inconclusive");
@@ -404,14 +436,28 @@ fn a_baseline_that_does_not_hold_exits_1_and_decides_nothing() {
 
 #[test]
 fn api_flags_without_api_are_a_usage_error() {
-    let out = Grantscope::new(["probe", "--issuer", "http://127.0.0.1:9", "--expired-token", "x"])
-        .run(TIMEOUT)
-        .unwrap();
+    let out = Grantscope::new([
+        "probe",
+        "--issuer",
+        "http://127.0.0.1:9",
+        "--expired-token",
+        "x",
+    ])
+    .run(TIMEOUT)
+    .unwrap();
     assert_eq!(out.code(), 2, "{}", out.stderr);
     assert!(out.stderr.contains("--expired-token"), "{}", out.stderr);
-    let out = Grantscope::new(["probe", "--api", "http://127.0.0.1:9/api", "--token", "t", "--only", "pkce.required"])
-        .run(TIMEOUT)
-        .unwrap();
+    let out = Grantscope::new([
+        "probe",
+        "--api",
+        "http://127.0.0.1:9/api",
+        "--token",
+        "t",
+        "--only",
+        "pkce.required",
+    ])
+    .run(TIMEOUT)
+    .unwrap();
     assert_eq!(out.code(), 2, "{}", out.stderr);
     assert!(out.stderr.contains("api.alg-none"), "{}", out.stderr);
 }
@@ -442,7 +488,11 @@ fn ignore_audience_fails_audience() {
 
 #[test]
 fn accept_id_tokens_fails_id_token() {
-    api_switch_changes("unsafe-accept-id-tokens", false, &[("api.id-token", "fail")]);
+    api_switch_changes(
+        "unsafe-accept-id-tokens",
+        false,
+        &[("api.id-token", "fail")],
+    );
 }
 
 #[test]
@@ -491,13 +541,20 @@ fn hmac_key_confusion_switch_fails_hmac_key_confusion() {
 
 #[test]
 fn trust_header_jwk_fails_embedded_jwk() {
-    api_switch_changes("unsafe-trust-header-jwk", false, &[("api.embedded-jwk", "fail")]);
+    api_switch_changes(
+        "unsafe-trust-header-jwk",
+        false,
+        &[("api.embedded-jwk", "fail")],
+    );
 }
 
 #[test]
 fn follow_jku_fails_jku_and_says_it_was_fetched() {
     let doc = api_switch_changes("unsafe-follow-jku", false, &[("api.jku", "fail")]);
-    let reason = result(&doc, "api.jku")["reason"].as_str().unwrap().to_string();
+    let reason = result(&doc, "api.jku")["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(reason.contains("fetched the attacker's JWKS"), "{reason}");
 }
 
@@ -526,4 +583,44 @@ fn every_api_switch_is_tested() {
     let mut tested = TESTED.to_vec();
     tested.sort_unstable();
     assert_eq!(tested, rows);
+}
+
+/// `api.weak-hmac-secret` is offline: an HS256 token signed with jwt.io's example secret fails
+/// it, with the secret masked, even where nothing answers (no request is sent: the baseline
+/// does not run for an offline probe alone).
+#[test]
+fn a_common_hmac_secret_fails_offline_and_is_shown_masked() {
+    let secret = "your-256-bit-secret";
+    let token = grantscope_core::keys::sign_compact(
+        &serde_json::Map::new(),
+        &serde_json::json!({"sub": "a", "exp": 4102444800u64}),
+        grantscope_core::keys::Signer::Secret(secret.as_bytes()),
+        grantscope_core::keys::JwsAlg::Hs256,
+    )
+    .unwrap();
+    let out = Grantscope::new([
+        "probe",
+        "--api",
+        "http://127.0.0.1:9/nothing-listens-here",
+        "--token",
+        &token,
+        "--only",
+        "api.weak-hmac-secret",
+        "--json",
+    ])
+    .run(TIMEOUT)
+    .unwrap();
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let r = result(&doc, "api.weak-hmac-secret");
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    let reason = r["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("entry 1 of the built-in list (jwt.io's HS256 example)"),
+        "{reason}"
+    );
+    assert!(!reason.contains(secret), "the secret in clear: {reason}");
+    assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret));
+    assert!(doc.get("baseline").is_none_or(Value::is_null), "{doc:#}");
+    assert_eq!(r["exchanges"].as_array().map(Vec::len), Some(0));
 }

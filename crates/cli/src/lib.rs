@@ -37,6 +37,7 @@ macro_rules! eprintln {
 pub mod call;
 pub mod connection;
 pub mod discover;
+pub mod forge_cmd;
 pub mod generate;
 pub mod inspect;
 pub mod key_cmd;
@@ -91,6 +92,8 @@ pub enum Command {
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
+    /// Edit, re-sign or forge a signed token (the forgeries the API probes send).
+    Forge(forge_cmd::ForgeArgs),
     /// Security probes: what does this server accept that it must refuse? (PROBES.md)
     Probe(probe_cmd::ProbeArgs),
     /// Signing keys and certificates (private_key_jwt, mutual TLS, JWT-bearer assertions).
@@ -155,6 +158,7 @@ pub fn main(version: &'static str, open_gui: fn() -> ExitCode) -> ExitCode {
             Command::Probe(a) if a.api.url.is_some() => probe_api::run(a).await,
             Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
+            Command::Forge(a) => forge_cmd::run(a).await,
             Command::Completions(a) => generate::completions(&a, command(version)),
             Command::Man(a) => generate::man(&a, command(version)),
         }

@@ -82,7 +82,12 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
     let url = match url::Url::parse(raw_url.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         Ok(u) => return usage(json, format!("--api {u} is not an http(s) URL")),
-        Err(e) => return usage(json, format!("--api: the URL {raw_url:?} does not parse: {e}")),
+        Err(e) => {
+            return usage(
+                json,
+                format!("--api: the URL {raw_url:?} does not parse: {e}"),
+            );
+        }
     };
     let Some(token) = api.token.clone() else {
         return usage(
@@ -111,8 +116,14 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
     // --jwks-uri takes a URL or a file here (as `inspect`); it is loaded below, not by the
     // connection (whose endpoint flag takes URLs only).
     let mut connection = args.connection.clone();
-    let jwks_given = connection.endpoints.get(EndpointKind::Jwks).map(str::to_string);
-    connection.endpoints.0.retain(|(k, _)| *k != EndpointKind::Jwks);
+    let jwks_given = connection
+        .endpoints
+        .get(EndpointKind::Jwks)
+        .map(str::to_string);
+    connection
+        .endpoints
+        .0
+        .retain(|(k, _)| *k != EndpointKind::Jwks);
     let wants: &[EndpointKind] = if connection.issuer.is_some() && jwks_given.is_none() {
         &[EndpointKind::Jwks]
     } else {
@@ -122,7 +133,10 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             if json {
-                println!("{}", serde_json::json!({"ok": false, "error": error_json(&e)}));
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "error": error_json(&e)})
+                );
             } else {
                 eprintln!("error: {}", describe(&e));
             }

@@ -122,7 +122,10 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         ("--header", !args.api.headers.is_empty()),
         ("--data", args.api.data.is_some()),
         ("--expired-token", args.api.expired_token.is_some()),
-        ("--other-audience-token", args.api.other_audience_token.is_some()),
+        (
+            "--other-audience-token",
+            args.api.other_audience_token.is_some(),
+        ),
         ("--id-token", args.api.id_token.is_some()),
     ]
     .into_iter()

@@ -14,11 +14,11 @@ use url::Url;
 
 use grantscope_core::http::{Exchange, HttpClient, HttpRequest, HttpResponse};
 use grantscope_core::keys::PrivateKey;
-use grantscope_core::token::forge::{Token, attacker_key_for};
 use grantscope_core::oauth::FlowError;
 use grantscope_core::oauth::dpop::DpopState;
 use grantscope_core::oauth::resource::{Challenge, parse_www_authenticate};
 use grantscope_core::secret::{AccessToken, IdToken, SecretKind};
+use grantscope_core::token::forge::{Token, attacker_key_for};
 
 /// The issuer's public keys, as given (`--issuer` discovery or `--jwks-uri`).
 #[derive(Debug, Clone)]
@@ -240,11 +240,16 @@ impl ApiCx {
             }
             let mut req = HttpRequest::get(url.clone());
             req.method = t.method.to_ascii_uppercase();
-            req.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("accept"));
+            req.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case("accept"));
             for (k, v) in &t.headers {
                 req = req.header(k.clone(), v.clone());
             }
-            if !t.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept")) {
+            if !t
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+            {
                 req = req.header("Accept", "application/json, */*");
             }
             req.body = t.body.clone();
@@ -413,9 +418,6 @@ mod tests {
         assert_eq!(d.claims["sub"], "a");
         assert_eq!(d.signature_len, 0);
         assert!(decode("opaque-token").is_none());
-        assert_eq!(
-            decoded_view("x", "opaque")["format"],
-            "not a JWS (opaque)"
-        );
+        assert_eq!(decoded_view("x", "opaque")["format"], "not a JWS (opaque)");
     }
 }

@@ -49,7 +49,11 @@ impl ApiPlan {
             "plan: first the baseline (the genuine token, then no token); every token is sent only to that URL"
                 .into(),
         );
-        if self.run.iter().any(|p| matches!(p.id, "api.jku" | "api.x5u")) {
+        if self
+            .run
+            .iter()
+            .any(|p| matches!(p.id, "api.jku" | "api.x5u"))
+        {
             lines.push(
                 "plan: api.jku and api.x5u serve the attacker's keys from a listener on 127.0.0.1"
                     .into(),
@@ -129,7 +133,11 @@ pub async fn run(
         done.insert(p.id, r);
     }
     // The attacker's key (an RSA key takes a while) is made beside the baseline.
-    if plan.run.iter().any(|p| SIGN_WITH_ATTACKER_KEY.contains(&p.id)) {
+    if plan
+        .run
+        .iter()
+        .any(|p| SIGN_WITH_ATTACKER_KEY.contains(&p.id))
+    {
         let t = target.clone();
         tokio::spawn(async move {
             let _ = t.attacker_key().await;
@@ -192,7 +200,10 @@ pub async fn run(
             done.insert(p.id, r);
         }
     }
-    let results = API_PROBES.iter().filter_map(|p| done.remove(p.id)).collect();
+    let results = API_PROBES
+        .iter()
+        .filter_map(|p| done.remove(p.id))
+        .collect();
     Run {
         issuer: None,
         api: Some(target.url.to_string()),

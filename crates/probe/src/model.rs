@@ -65,8 +65,7 @@ pub struct ProbeResult {
 }
 
 /// The future an API probe's run function returns; an `Err` ends it inconclusive.
-pub type ApiProbeFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Verdict, FlowError>> + Send + 'a>>;
+pub type ApiProbeFuture<'a> = Pin<Box<dyn Future<Output = Result<Verdict, FlowError>> + Send + 'a>>;
 
 /// One probe of the API catalogue (PROBES.md "API probes"): what it sends to the API given
 /// with `--api`, and how it decides.

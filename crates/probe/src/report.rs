@@ -182,7 +182,11 @@ pub fn to_html(run: &Run) -> String {
          <p>Exchanges are shown masked.</p>\
          <table><tr><th>verdict</th><th>level</th><th>probe</th><th>time</th><th>exchanges</th></tr>\n\
          {rows}</table></body></html>\n",
-        issuer = esc(run.api.as_deref().or(run.issuer.as_deref()).unwrap_or("(none)")),
+        issuer = esc(run
+            .api
+            .as_deref()
+            .or(run.issuer.as_deref())
+            .unwrap_or("(none)")),
         target_label = if run.api.is_some() { "API" } else { "Issuer" },
         baseline = run
             .baseline

@@ -19,8 +19,8 @@ use crate::paths::RESOURCE_PATH;
 use crate::protocol::access::{
     Accepted, Credentials, Refusal, Scheme, accept_known, add_nonce, check_binding, credentials,
 };
-use crate::protocol::weak_jwt;
 use crate::protocol::dpop::DPOP_ALGS;
+use crate::protocol::weak_jwt;
 use crate::protocol::wire::json_response;
 use crate::state::app::App;
 use crate::state::clients::{DEFAULT_AUDIENCE, find_client, seeded_users};
@@ -82,8 +82,7 @@ pub(crate) async fn resource(
         .iter()
         .any(|a| a == DEFAULT_AUDIENCE || *a == app.url(RESOURCE_PATH));
     // An ID token's audience is its client: taken as such under `unsafe-accept-id-tokens`.
-    let id_token_for_a_client =
-        id_token && accepted.aud.iter().any(|a| find_client(a).is_some());
+    let id_token_for_a_client = id_token && accepted.aud.iter().any(|a| find_client(a).is_some());
     if !for_us && !app.config.unsafe_switches.ignore_audience && !id_token_for_a_client {
         return refused(Refusal::invalid_token(
             accepted.scheme,
@@ -160,7 +159,11 @@ fn accepted_from_claims(
     let sub = text("sub").unwrap_or_default();
     let aud = match claims.get("aud") {
         Some(Value::String(a)) => vec![a.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         _ => Vec::new(),
     };
     let client = text("client_id")

@@ -47,10 +47,10 @@ fn split(token: &str) -> Option<(Map<String, Value>, Map<String, Value>)> {
     if parts.next().is_some() {
         return None;
     }
-    let header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h.trim_end_matches('=')).ok()?)
-        .ok()?;
-    let claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok()?)
-        .ok()?;
+    let header =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h.trim_end_matches('=')).ok()?).ok()?;
+    let claims =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok()?).ok()?;
     Some((header, claims))
 }
 
@@ -149,14 +149,15 @@ pub(crate) async fn accept(app: &App, token: &str) -> Result<JwtClaims, String> 
     let (header, claims) = split(token).ok_or("the access token is not a JWT")?;
     signature_ok(app, token, &header).await?;
     let s = &app.config.unsafe_switches;
-    if !s.skip_token_signature && claims.get("iss").and_then(Value::as_str) != Some(&app.issuer)
-    {
+    if !s.skip_token_signature && claims.get("iss").and_then(Value::as_str) != Some(&app.issuer) {
         return Err("the token's iss is not this sandbox".into());
     }
     let typ = header.get("typ").and_then(Value::as_str).unwrap_or("");
-    let access = typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt");
+    let access =
+        typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt");
     let id_token = typ.eq_ignore_ascii_case("JWT");
-    if !access && !(s.accept_id_tokens && id_token) {
+    let taken = access || (s.accept_id_tokens && id_token);
+    if !taken {
         return Err(format!(
             "the token's typ is {typ:?}, not at+jwt (RFC 9068 section 2.1): not an access token"
         ));

@@ -17,9 +17,9 @@ pub static PROBE: ApiProbe = ApiProbe {
 };
 
 fn why_not(t: &ApiTarget) -> Option<String> {
-    t.other_audience_token.is_none().then(|| {
-        "needs a token issued for another audience (--other-audience-token)".to_string()
-    })
+    t.other_audience_token
+        .is_none()
+        .then(|| "needs a token issued for another audience (--other-audience-token)".to_string())
 }
 
 fn run(cx: &mut ApiCx) -> ApiProbeFuture<'_> {

@@ -44,9 +44,7 @@ fn run(cx: &mut ApiCx) -> ApiProbeFuture<'_> {
                     grantscope_core::text::inert(&schemes.join(", "))
                 )
             }),
-            403 => Verdict::info(
-                "no token is answered 403 (forbidden), not 401 with a challenge",
-            ),
+            403 => Verdict::info("no token is answered 403 (forbidden), not 401 with a challenge"),
             s => Verdict::inconclusive(format!(
                 "no token is answered HTTP {s}: neither a challenge nor a refusal"
             )),

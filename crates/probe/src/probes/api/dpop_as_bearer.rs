@@ -17,9 +17,8 @@ pub static PROBE: ApiProbe = ApiProbe {
 };
 
 fn why_not(t: &ApiTarget) -> Option<String> {
-    (!t.dpop_bound()).then(|| {
-        "the token is not DPoP-bound (no cnf.jkt in its claims, no --dpop)".to_string()
-    })
+    (!t.dpop_bound())
+        .then(|| "the token is not DPoP-bound (no cnf.jkt in its claims, no --dpop)".to_string())
 }
 
 fn run(cx: &mut ApiCx) -> ApiProbeFuture<'_> {

@@ -28,11 +28,12 @@ fn run(cx: &mut ApiCx) -> ApiProbeFuture<'_> {
         let Ok(keys) = cx.target.issuer_keys.clone() else {
             return Ok(Verdict::skipped("no issuer key"));
         };
-        let kid = cx
-            .target
-            .genuine()
-            .ok()
-            .and_then(|d| d.header.get("kid").and_then(|k| k.as_str()).map(str::to_string));
+        let kid = cx.target.genuine().ok().and_then(|d| {
+            d.header
+                .get("kid")
+                .and_then(|k| k.as_str())
+                .map(str::to_string)
+        });
         let key = match IssuerKey::pick(&keys.jwks, kid.as_deref()) {
             Ok(k) => k,
             Err(e) => {

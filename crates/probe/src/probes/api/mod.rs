@@ -186,10 +186,9 @@ pub(crate) async fn served_key_probe(
             "{}, but it fetched the attacker's {noun} at {url}: it follows {id} headers to any host",
             verdict.reason
         )),
-        (Outcome::Pass, false) => Verdict::pass(format!(
-            "{} and never fetched {url}",
-            verdict.reason
-        )),
+        (Outcome::Pass, false) => {
+            Verdict::pass(format!("{} and never fetched {url}", verdict.reason))
+        }
         (_, true) => Verdict::new(
             verdict.outcome,
             format!("{} (it fetched {url})", verdict.reason),
@@ -272,6 +271,9 @@ mod tests {
         assert_eq!(v.outcome, Outcome::Fail);
         assert!(v.reason.contains("c (HTTP 200)"), "{}", v.reason);
         let odd = vec![("d".to_string(), Reaction::Other(400))];
-        assert_eq!(judge(&odd, Outcome::Fail, "x").outcome, Outcome::Inconclusive);
+        assert_eq!(
+            judge(&odd, Outcome::Fail, "x").outcome,
+            Outcome::Inconclusive
+        );
     }
 }

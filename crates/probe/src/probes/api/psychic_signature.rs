@@ -35,7 +35,11 @@ fn ec_kid(t: &ApiTarget) -> Result<Option<String>, String> {
         .as_ref()
         .map(|k| k.jwks.clone())
         .unwrap_or_default();
-    let keys = jwks.get("keys").and_then(|k| k.as_array()).cloned().unwrap_or_default();
+    let keys = jwks
+        .get("keys")
+        .and_then(|k| k.as_array())
+        .cloned()
+        .unwrap_or_default();
     keys.iter()
         .find(|k| {
             k.get("kty").and_then(|v| v.as_str()) == Some("EC")
@@ -68,7 +72,9 @@ fn run(cx: &mut ApiCx) -> ApiProbeFuture<'_> {
         if let Some(kid) = kid
             && let Err(e) = token.set_header("kid", serde_json::Value::String(kid))
         {
-            return Ok(Verdict::inconclusive(format!("the forgery could not be made: {e}")));
+            return Ok(Verdict::inconclusive(format!(
+                "the forgery could not be made: {e}"
+            )));
         }
         super::try_forgery(
             cx,

@@ -147,7 +147,10 @@ mod tests {
         let (i, s, from) = find_secret(&token).unwrap();
         assert_eq!((s, from), ("shhhhh", "express-jwt's README example"));
         assert_eq!(COMMON_SECRETS[i - 1].0, "shhhhh");
-        assert_eq!(masked(s), format!("s{} (6 characters)", grantscope_core::secret::MASK));
+        assert_eq!(
+            masked(s),
+            format!("s{} (6 characters)", grantscope_core::secret::MASK)
+        );
         let strong = grantscope_core::keys::sign_compact(
             &Map::new(),
             &json!({"sub": "a"}),
