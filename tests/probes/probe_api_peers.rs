@@ -223,15 +223,6 @@ impl ProbeRun {
             }
             for exchange in &exchanges {
                 let token = &exchange["decoded"]["token"];
-                // The two-part token (no third segment) is no JWS: the evidence names it
-                // (`what`) and says `not a JWS (opaque)` rather than showing its two parts.
-                if token["what"] == "signature-stripped/two-parts" {
-                    assert!(
-                        token["format"].is_string(),
-                        "{what}: {id}'s two-part token is not described: {exchange}"
-                    );
-                    continue;
-                }
                 assert!(
                     token["header"].is_object() && token["claims"].is_object(),
                     "{what}: {id}'s exchange {} does not show its token decoded: {exchange}",

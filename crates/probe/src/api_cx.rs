@@ -67,14 +67,19 @@ pub struct Decoded {
     pub claims: Value,
     /// The signature part's length in bytes (0: none).
     pub signature_len: usize,
+    /// The token had no signature part at all (`header.claims`, two parts).
+    pub two_parts: bool,
 }
 
-/// Decodes a compact JWS's header and claims, leniently (no signature check): `None` for an
+/// Decodes a compact JWS's header and claims, leniently (no signature check), also when the
+/// signature part is missing altogether (a stripped token's `header.claims`): `None` for an
 /// opaque token or anything else.
 pub fn decode(token: &str) -> Option<Decoded> {
     let parts: Vec<&str> = token.trim().split('.').collect();
-    let [h, p, s] = parts.as_slice() else {
-        return None;
+    let (h, p, s, two_parts) = match parts.as_slice() {
+        [h, p, s] => (*h, *p, *s, false),
+        [h, p] => (*h, *p, "", true),
+        _ => return None,
     };
     let header: Map<String, Value> =
         serde_json::from_slice(&grantscope_core::token::decode::b64_lenient(h)?).ok()?;
@@ -89,6 +94,7 @@ pub fn decode(token: &str) -> Option<Decoded> {
         header,
         claims,
         signature_len,
+        two_parts,
     })
 }
 
@@ -99,7 +105,13 @@ pub fn decoded_view(what: &str, token: &str) -> Value {
             "what": what,
             "header": d.header,
             "claims": d.claims,
-            "signature": if d.signature_len == 0 { "(none)".to_string() } else { format!("{} bytes", d.signature_len) },
+            "signature": if d.two_parts {
+                "(no signature part: two parts only)".to_string()
+            } else if d.signature_len == 0 {
+                "(none)".to_string()
+            } else {
+                format!("{} bytes", d.signature_len)
+            },
         }),
         None => json!({ "what": what, "format": "not a JWS (opaque)" }),
     }
@@ -418,6 +430,13 @@ mod tests {
         assert_eq!(d.claims["sub"], "a");
         assert_eq!(d.signature_len, 0);
         assert!(decode("opaque-token").is_none());
+        let two = decode("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0").unwrap();
+        assert!(two.two_parts);
+        assert_eq!(two.claims["sub"], "a");
+        assert_eq!(
+            decoded_view("x", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0")["signature"],
+            "(no signature part: two parts only)"
+        );
         assert_eq!(decoded_view("x", "opaque")["format"], "not a JWS (opaque)");
     }
 }
