@@ -1,6 +1,7 @@
 //! The inspector's screen: the headline that never scrolls away, the token box, the verification
 //! form, the server calls with their answers under their buttons, the lifetime bar, the
-//! checklist, the header and claims as JSON trees, and the lifecycle lab.
+//! checklist (with the token workbench under it), the header and claims as JSON trees, and the
+//! lifecycle lab.
 
 use super::*;
 
@@ -43,10 +44,18 @@ impl InspectorScreen {
         let mut refresh = false;
         let width = layout::width_of(ui);
         let total = ui.available_width();
+        let mut inspect_this = None;
         let mut checks = |this: &mut Self, ui: &mut egui::Ui| {
             let (c, r) = this.checks_ui(ui, now, &target);
             call = call.or(c);
             refresh |= r;
+            ui.separator();
+            let token = this.inspected.clone();
+            if let Some(workbench::WorkbenchAction::Inspect(t)) =
+                this.workbench.ui(ui, &token, jobs)
+            {
+                inspect_this = Some(t);
+            }
         };
         match width {
             Width::Narrow => {
@@ -101,6 +110,9 @@ impl InspectorScreen {
                     self.claims_ui(ui, now, h);
                 });
             }
+        }
+        if let Some(token) = inspect_this {
+            self.set_token(token, jobs, profile);
         }
         if let Some(cmd) = lifecycle {
             self.lifecycle_command(cmd, jobs, server);
