@@ -189,3 +189,80 @@ fn a_forgery_s_variants_are_listed_to_copy_or_inspect() {
         assert!(m.token.ends_with('.'));
     }
 }
+
+/// A run's access token, made unsecured (`alg: none`) in the workbench and sent through the
+/// flow runner's "Call an API" in place of the run's: the sandbox's API refuses it.
+#[test]
+fn a_forged_token_goes_through_call_an_api_and_the_sandbox_refuses_it() {
+    use crate::gui_support::{finished, harness, walk};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    walk(&mut h, &["No", "A Machine"]);
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the token response", finished);
+    let genuine = h
+        .state()
+        .flow()
+        .run()
+        .and_then(|r| r.success())
+        .unwrap()
+        .tokens
+        .access_token
+        .expose()
+        .to_owned();
+    click(&mut h, "Inspect access token");
+    step_until(&mut h, "the inspection", |h| {
+        h.state().screen() == Screen::Inspector
+            && h.state().inspector().inspection().is_some()
+            && !h.state().inspector().pending()
+    });
+    open_workbench(&mut h);
+    click(&mut h, "none");
+    click(&mut h, "Make the token");
+    step_until(&mut h, "the unsecured token", |h| {
+        h.state().inspector().workbench().result().is_some()
+    });
+    let forged = h
+        .state()
+        .inspector()
+        .workbench()
+        .result()
+        .unwrap()
+        .as_ref()
+        .unwrap()[0]
+        .token
+        .clone();
+    assert!(forged.ends_with('.'), "{forged}");
+    assert_eq!(claims_of(&forged), claims_of(&genuine));
+    click(&mut h, "Send with Call an API");
+    assert_eq!(h.state().screen(), Screen::Flow);
+    assert_eq!(
+        h.state().flow().forged_token().map(|t| t.expose()),
+        Some(forged.as_str())
+    );
+    h.get_by_label_contains("sends the token made in the inspector's workbench");
+    click(&mut h, "Send call");
+    step_until(&mut h, "the API's answer", |h| {
+        h.state().flow().call_panel().last().is_some()
+    });
+    let answer = h
+        .state()
+        .flow()
+        .call_panel()
+        .last()
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(answer.status, 401, "the sandbox's API must refuse alg none");
+    // Back to the run's own token: the API takes it.
+    click(&mut h, "Use the run's token");
+    assert!(h.state().flow().forged_token().is_none());
+    click(&mut h, "Send call");
+    step_until(&mut h, "the API's second answer", |h| {
+        h.state()
+            .flow()
+            .call_panel()
+            .last()
+            .is_some_and(|a| a.as_ref().is_ok_and(|a| a.status == 200))
+    });
+}

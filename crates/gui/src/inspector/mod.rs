@@ -98,6 +98,8 @@ pub enum InspectorCommand {
     /// Run the refresh grant in the flow runner (with this refresh token when the flow has no
     /// token set of its own).
     Refresh(Option<RefreshToken>),
+    /// Send this token (made in the workbench) through the flow runner's "Call an API".
+    CallApi(AccessToken),
     /// Auto-refresh rotated the refresh token: the flow runner's token set follows.
     Rotated {
         /// The refresh token replaced.

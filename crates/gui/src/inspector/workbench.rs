@@ -1,7 +1,8 @@
 //! The token workbench (what jwt.io's encoder is used for, and what jwt_tool does by hand): the
 //! inspected token's header and claims as JSON to edit (a parse error shown under its box),
 //! signed again with a stored key, a secret (masked) or `none`, or kept with its old signature;
-//! or any forgery of the API probes made of it. The result is copied, or inspected at once.
+//! or any forgery of the API probes made of it. The result is copied, inspected at once, or sent
+//! through the flow runner's "Call an API" in place of the run's token.
 //!
 //! The work (a key read from disk, a JWKS fetched, an RSA key generated) runs on the worker;
 //! the frame only parses the two JSON boxes. Same core as `grantscope forge`
@@ -95,6 +96,8 @@ pub struct Workbench {
 pub enum WorkbenchAction {
     /// Inspect this token (it replaces the one on screen).
     Inspect(String),
+    /// Send this token through the flow runner's "Call an API".
+    Call(String),
 }
 
 fn pretty(value: &Value) -> String {
@@ -327,6 +330,16 @@ impl Workbench {
                             .clicked()
                         {
                             action = Some(WorkbenchAction::Inspect(m.token.clone()));
+                        }
+                        if ui
+                            .button("Send with Call an API")
+                            .on_hover_text(
+                                "Opens the flow runner's Call an API with this token in place \
+                                 of the run's (same URL, headers, connection)",
+                            )
+                            .clicked()
+                        {
+                            action = Some(WorkbenchAction::Call(m.token.clone()));
                         }
                     });
                 }
