@@ -25,3 +25,4 @@ mod gui_startup;
 mod gui_step_mode;
 mod gui_truth;
 mod gui_wizard;
+mod gui_workbench;

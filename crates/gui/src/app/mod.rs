@@ -511,6 +511,10 @@ impl GrantscopeApp {
             Command::Inspector(c) => match c {
                 InspectorCommand::Record(exchanges) => self.history.extend(exchanges),
                 InspectorCommand::Rotated { old, new } => self.flow.rotated(&old, new),
+                InspectorCommand::CallApi(token) => {
+                    self.flow.send_forged(token);
+                    self.settings.screen = Screen::Flow;
+                }
                 InspectorCommand::Refresh(refresh_token) => {
                     // The flow runner's refresh grant, with the token set's newest refresh
                     // token and the scope first granted.

@@ -81,6 +81,8 @@ pub struct CallPanel {
     last: Option<Result<CallAnswer, String>>,
     /// The profile the URL was suggested for (a new profile gets a new suggestion).
     suggested_for: Option<String>,
+    /// Unfold the panel when it is next drawn (a token was handed to it).
+    open_once: bool,
 }
 
 impl Default for CallPanel {
@@ -94,6 +96,7 @@ impl Default for CallPanel {
             running: None,
             last: None,
             suggested_for: None,
+            open_once: false,
         }
     }
 }
@@ -110,6 +113,14 @@ impl CallPanel {
     /// The last answer (or error).
     pub fn last(&self) -> Option<&Result<CallAnswer, String>> {
         self.last.as_ref()
+    }
+
+    /// Unfolds the panel when it is next drawn, and forgets the last answer (it was for
+    /// another token).
+    pub fn open(&mut self) {
+        self.open_once = true;
+        self.running = None;
+        self.last = None;
     }
 
     /// Forgets the last answer (a new run has new tokens); a call under way is ignored.
@@ -169,6 +180,7 @@ impl CallPanel {
         egui::CollapsingHeader::new("Call an API with this token")
             .id_salt("call_api")
             .default_open(false)
+            .open(std::mem::take(&mut self.open_once).then_some(true))
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     egui::ComboBox::from_id_salt("call_method")

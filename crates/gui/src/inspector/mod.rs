@@ -5,7 +5,8 @@
 //! shows header, payload and signature in the jwt.io colours. Below: the server calls with their
 //! answers (each with when it came, marked when a revocation or the expiry came after it) right
 //! under their buttons, the lifetime bar and countdown, the checklist, the header and claims as
-//! JSON trees, and the lifecycle lab ([`lifecycle_lab`]).
+//! JSON trees, the lifecycle lab ([`lifecycle_lab`]) and the token workbench ([`workbench`]:
+//! edit, re-sign, forge).
 //!
 //! Every result says when it was true: the clock-dependent checks (`exp`, `nbf`, `iat`) run
 //! again as time passes (a repaint each second while the countdown runs, else one at the next
@@ -24,6 +25,7 @@ pub mod lifecycle_lab;
 mod server;
 mod token_view;
 mod view;
+pub mod workbench;
 
 use std::time::Duration;
 
@@ -83,6 +85,8 @@ pub enum InspectorMsg {
     Exchange(Box<Exchange>),
     /// Watch and auto-refresh progress.
     Lifecycle(LifecycleMsg),
+    /// The token workbench made its token(s).
+    Forged(workbench::Forged),
 }
 
 /// What the inspector asks of the app.
@@ -94,6 +98,8 @@ pub enum InspectorCommand {
     /// Run the refresh grant in the flow runner (with this refresh token when the flow has no
     /// token set of its own).
     Refresh(Option<RefreshToken>),
+    /// Send this token (made in the workbench) through the flow runner's "Call an API".
+    CallApi(AccessToken),
     /// Auto-refresh rotated the refresh token: the flow runner's token set follows.
     Rotated {
         /// The refresh token replaced.
@@ -275,9 +281,16 @@ pub struct InspectorScreen {
     /// Answers received for this token so far.
     answers: u64,
     calls_pending: usize,
+    /// The token workbench.
+    workbench: workbench::Workbench,
 }
 
 impl InspectorScreen {
+    /// The token workbench (tests read its result).
+    pub fn workbench(&self) -> &workbench::Workbench {
+        &self.workbench
+    }
+
     /// The current report, if any.
     pub fn inspection(&self) -> Option<&Inspection> {
         self.shown.as_ref().map(|s| &s.inspection)
@@ -758,6 +771,7 @@ impl InspectorScreen {
             }
             InspectorMsg::Exchange(ex) => return vec![*ex],
             InspectorMsg::Lifecycle(msg) => return self.on_lifecycle(msg),
+            InspectorMsg::Forged(forged) => self.workbench.on_forged(forged),
         }
         Vec::new()
     }

@@ -1,12 +1,14 @@
 //! The inspector's screen: the headline that never scrolls away, the token box, the verification
 //! form, the server calls with their answers under their buttons, the lifetime bar, the
-//! checklist, the header and claims as JSON trees, and the lifecycle lab.
+//! checklist (with the token workbench under it), the header and claims as JSON trees, and the
+//! lifecycle lab.
 
 use super::*;
 
 impl InspectorScreen {
     /// Draws the screen. `now` is the frame's clock (unix seconds). Returns the refresh request
-    /// when "Refresh" was clicked (the app runs the refresh grant in the flow runner).
+    /// when "Refresh" was clicked (the app runs the refresh grant in the flow runner), or the
+    /// workbench's token to send through the flow runner's "Call an API".
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -43,10 +45,19 @@ impl InspectorScreen {
         let mut refresh = false;
         let width = layout::width_of(ui);
         let total = ui.available_width();
+        let mut inspect_this = None;
+        let mut send_this = None;
         let mut checks = |this: &mut Self, ui: &mut egui::Ui| {
             let (c, r) = this.checks_ui(ui, now, &target);
             call = call.or(c);
             refresh |= r;
+            ui.separator();
+            let token = this.inspected.clone();
+            match this.workbench.ui(ui, &token, jobs) {
+                Some(workbench::WorkbenchAction::Inspect(t)) => inspect_this = Some(t),
+                Some(workbench::WorkbenchAction::Call(t)) => send_this = Some(t),
+                None => {}
+            }
         };
         match width {
             Width::Narrow => {
@@ -102,6 +113,9 @@ impl InspectorScreen {
                 });
             }
         }
+        if let Some(token) = inspect_this {
+            self.set_token(token, jobs, profile);
+        }
         if let Some(cmd) = lifecycle {
             self.lifecycle_command(cmd, jobs, server);
         }
@@ -114,6 +128,9 @@ impl InspectorScreen {
         if let Some(at) = self.next_wake(now) {
             let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
             ui.ctx().request_repaint_after(Duration::from_secs(secs));
+        }
+        if let Some(token) = send_this {
+            return Some(InspectorCommand::CallApi(AccessToken::new(token)));
         }
         refresh.then(|| InspectorCommand::Refresh(self.refresh_token.clone()))
     }
