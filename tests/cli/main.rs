@@ -12,6 +12,7 @@ mod token_support;
 mod install_parts;
 mod jwe_cli;
 mod key_cli;
+mod sandbox_jwe_sdjwt_cli;
 mod sdjwt_cli;
 mod token_cli;
 mod token_terminal;
