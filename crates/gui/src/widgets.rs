@@ -131,6 +131,11 @@ impl JsonTree {
     /// The keys of the marked rows shown (for tests).
     pub fn marked_keys(&mut self) -> Vec<String> {
         self.rebuild();
+        self.drawn_marked_keys()
+    }
+
+    /// The keys of the marked rows as last drawn (for tests).
+    pub fn drawn_marked_keys(&self) -> Vec<String> {
         self.rows
             .iter()
             .filter(|r| r.marked)

@@ -314,12 +314,12 @@ impl InspectorScreen {
     }
 
     /// For an SD-JWT on screen: the marked (disclosed) rows of the verifier's claims tree, as
-    /// shown now.
-    pub fn disclosed_rows(&mut self) -> Vec<String> {
+    /// last drawn.
+    pub fn disclosed_rows(&self) -> Vec<String> {
         self.shown
-            .as_mut()
-            .and_then(|s| s.sd.as_mut())
-            .map(|sd| sd.verifier_claims().marked_keys())
+            .as_ref()
+            .and_then(|s| s.sd.as_ref())
+            .map(|sd| sd.verifier().claims.drawn_marked_keys())
             .unwrap_or_default()
     }
 

@@ -67,6 +67,9 @@ pub(super) struct SdView {
     parents: Vec<Option<usize>>,
     /// The holder's choice.
     keep: Vec<bool>,
+    /// The table's search, and the rows it leaves (all when empty).
+    find: String,
+    shown_rows: Vec<usize>,
     issuer_header: JsonTree,
     issuer_payload: JsonTree,
     kb_header: Option<JsonTree>,
@@ -140,6 +143,7 @@ impl SdView {
         let kb_claims = kb.map(|kb| {
             JsonTree::new(inert_json(&kb.claims)).with_names(grantscope_core::token::names::claim)
         });
+        let n = report.disclosures.len();
         let mut view = SdView {
             token: token.trim().to_owned(),
             issuer_header: JsonTree::new(inspection.shown_header())
@@ -150,6 +154,8 @@ impl SdView {
             rows,
             parents,
             keep,
+            find: String::new(),
+            shown_rows: Vec::new(),
             kb_header,
             kb_claims,
             verifier: VerifierView {
@@ -163,6 +169,7 @@ impl SdView {
             options: options.clone(),
             now,
         };
+        view.shown_rows = (0..n).collect();
         view.recompute();
         Some(view)
     }
@@ -179,6 +186,7 @@ impl SdView {
     }
 
     /// The verifier's claims tree (tests read its marks).
+    #[cfg(test)]
     pub(super) fn verifier_claims(&mut self) -> &mut JsonTree {
         &mut self.verifier.claims
     }
@@ -227,6 +235,21 @@ impl SdView {
         }
         self.keep.iter_mut().for_each(|k| *k = kept);
         self.recompute();
+    }
+
+    /// Leaves the rows whose name, value, digest or place contain `q` (no case).
+    fn set_find(&mut self, q: &str) {
+        self.find = q.to_owned();
+        let q = q.trim().to_lowercase();
+        self.shown_rows = (0..self.rows.len())
+            .filter(|&i| {
+                let r = &self.rows[i];
+                q.is_empty()
+                    || [&r.name, &r.value_full, &r.digest, &r.goes_to]
+                        .iter()
+                        .any(|t| t.to_lowercase().contains(&q))
+            })
+            .collect();
     }
 
     fn has_ancestor(&self, j: usize, ancestor: usize) -> bool {
@@ -349,6 +372,22 @@ impl SdView {
             .weak(),
         );
         ui.horizontal_wrapped(|ui| {
+            let mut q = self.find.clone();
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut q)
+                        .hint_text("find by name, value, digest")
+                        .desired_width(200.0),
+                )
+                .accessible_name("Find a Disclosure");
+            if r.changed() {
+                self.set_find(&q);
+            }
+            if !self.find.is_empty() {
+                ui.label(
+                    egui::RichText::new(format!("{} of {n} shown", self.shown_rows.len())).weak(),
+                );
+            }
             if ui
                 .add_enabled(kept < n, egui::Button::new("Keep all"))
                 .clicked()
@@ -400,8 +439,8 @@ impl SdView {
                         .id_salt("sd_table")
                         .max_height(max_height)
                         .auto_shrink([false, true])
-                        .show_rows(ui, row_h, n, |ui, range| {
-                            for i in range {
+                        .show_rows(ui, row_h, self.shown_rows.len(), |ui, range| {
+                            for i in range.filter_map(|at| self.shown_rows.get(at).copied()) {
                                 let row = &self.rows[i];
                                 let on = self.keep[i];
                                 ui.horizontal(|ui| {
