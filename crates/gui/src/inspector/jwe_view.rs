@@ -196,7 +196,8 @@ impl JweView {
                     badge_ui(ui, inner.verdict.as_str());
                     ui.label(
                         egui::RichText::new(
-                            "verified and checked as any token; its claims are below",
+                            "checked as any token (its checks are in the checklist); its claims \
+                             are below",
                         )
                         .weak(),
                     );

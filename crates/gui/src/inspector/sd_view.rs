@@ -406,7 +406,7 @@ impl SdView {
             .text_style_height(&font)
             .max(ui.spacing().interact_size.y)
             + 2.0;
-        let widths = [28.0, 40.0, 150.0, 220.0, 130.0, 190.0];
+        let widths = [28.0, 40.0, 150.0, 200.0, 170.0, 130.0];
         let cell = |ui: &mut egui::Ui, w: f32, text: egui::RichText| {
             ui.allocate_ui_with_layout(
                 egui::vec2(w, row_h),
@@ -429,8 +429,8 @@ impl SdView {
                             "#",
                             "name or position",
                             "value",
-                            "digest",
                             "goes to",
+                            "digest",
                         ]) {
                             cell(ui, *w, egui::RichText::new(title).strong());
                         }
@@ -471,9 +471,9 @@ impl SdView {
                                     cell(ui, widths[2], weak(&row.name)).on_hover_text(&row.detail);
                                     cell(ui, widths[3], weak(&row.value))
                                         .on_hover_text(&row.value_full);
-                                    cell(ui, widths[4], weak(&row.digest))
+                                    cell(ui, widths[4], weak(&row.goes_to));
+                                    cell(ui, widths[5], weak(&row.digest))
                                         .on_hover_text(&row.digest);
-                                    cell(ui, widths[5], weak(&row.goes_to));
                                 });
                             }
                         });
