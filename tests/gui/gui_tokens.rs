@@ -233,3 +233,27 @@ fn a_100_kb_sd_jwt_shows_its_disclosures_and_the_verifiers_view_follows_the_tick
         "Copy presentation"
     );
 }
+
+/// The Classroom issues alice a credential without a flow: it opens in the inspector as an
+/// SD-JWT VC with her claims disclosed.
+#[test]
+fn the_classroom_issues_a_credential_that_opens_in_the_inspector() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(Screen::Classroom);
+    let mut h = harness_at(options, PROJECTOR);
+    h.get_by_label("Start").click();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope_gui::classroom::SandboxState::Running
+    });
+    h.get_by_label("Issue a credential for alice")
+        .click_accesskit();
+    step_until(&mut h, "the credential in the inspector", |h| {
+        h.state().screen() == Screen::Inspector && h.state().inspector().presentation().is_some()
+    });
+    let (_, claims) = h.state().inspector().presentation().unwrap();
+    assert_eq!(claims["email"], "alice@example.com");
+    assert_eq!(claims["vct"], grantscope_sandbox::CREDENTIAL_VCT);
+    assert!(claims["cnf"]["jwk"]["x"].is_string());
+    h.get_by_label("Disclosures (14)");
+}
