@@ -169,7 +169,7 @@ mod tests {
     /// What the sandbox encrypts, the core's decryptor opens, for each kind of key.
     #[test]
     fn the_core_opens_what_the_sandbox_encrypts() {
-        for kind in ["rsa-2048", "ec-p256", "x25519"] {
+        for kind in ["rsa-2048", "ec-p256", "ec-p384", "ec-p521", "x25519"] {
             let key = match kind {
                 "x25519" => PrivateKey::generate_x25519().unwrap(),
                 other => PrivateKey::generate(other.parse::<GenerateType>().unwrap()).unwrap(),
