@@ -349,7 +349,10 @@ impl Classroom {
                         .id_salt("classroom_settings")
                         .auto_shrink([false, false])
                         .show(&mut cols[0], |ui| {
-                            ui.with_layout(plain, |ui| self.server_ui(ui, settings, jobs));
+                            ui.with_layout(plain, |ui| {
+                                self.server_ui(ui, settings, jobs);
+                                self.credential_ui(ui);
+                            });
                         });
                     egui::ScrollArea::vertical()
                         .id_salt("classroom_switches")
@@ -366,6 +369,8 @@ impl Classroom {
                         self.server_ui(ui, settings, jobs);
                         ui.separator();
                         self.switches_ui(ui);
+                        // Below the switches: the first of them stays in view at 150 %.
+                        self.credential_ui(ui);
                     });
             }
         });
@@ -375,9 +380,14 @@ impl Classroom {
     /// An SD-JWT VC for a seeded user, bound to a fresh holder key: what `POST /credential`
     /// answers for that user's access token, issued here without a flow.
     fn credential_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(handle) = self.handle.as_ref() else {
+        let Some(handle) = self
+            .handle
+            .as_ref()
+            .filter(|_| self.state == SandboxState::Running)
+        else {
             return;
         };
+        ui.separator();
         ui.label(egui::RichText::new("Selective disclosure: an SD-JWT VC").strong());
         ui.label(
             "The sandbox issues a credential (as POST /credential does for a user's access \
@@ -425,10 +435,6 @@ impl Classroom {
         );
         ui.add_space(6.0);
         self.status_ui(ui, settings, jobs);
-        if self.state == SandboxState::Running {
-            ui.separator();
-            self.credential_ui(ui);
-        }
         ui.separator();
         self.form_ui(ui, settings, jobs);
     }
