@@ -11,9 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v Xvfb >/dev/null || {
+command -v Xvfb >/dev/null && command -v xdpyinfo >/dev/null || {
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb libgl1-mesa-dri >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb x11-utils libgl1-mesa-dri >/dev/null
 }
 if [ -z "${BIN:-}" ]; then
   cargo build --release --bin grantscope
@@ -56,21 +56,22 @@ open(sys.argv[1], "w").write(token)
 print(f"SD-JWT: {len(token)} bytes, {len(disclosures)} Disclosures", file=sys.stderr)
 PY
 
-run_at() { # W H ZOOM
-  local w=$1 h=$2 zoom=$3 cfg
+run_at() { # LABEL W H ZOOM (not in a subshell: the X server's pid must stay known)
+  local label=$1 w=$2 h=$3 zoom=$4 cfg
   [ -n "$XVFB_PID" ] && { kill "$XVFB_PID" 2>/dev/null || true; wait "$XVFB_PID" 2>/dev/null || true; }
   Xvfb "$DISPLAY_NUM" -screen 0 "${w}x${h}x24" -br -nolisten tcp >/dev/null 2>&1 &
   XVFB_PID=$!
-  sleep 1
+  for _ in $(seq 50); do xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1 && break; sleep 0.1; done
   cfg=$(mktemp -d -p "$WORK")
   printf '{"screen":"inspector","sandbox_profile_created":true,"zoom":%s}\n' "$zoom" >"$cfg/gui.json"
   env DISPLAY="$DISPLAY_NUM" LIBGL_ALWAYS_SOFTWARE=1 GRANTSCOPE_CONFIG_DIR="$cfg" GRANTSCOPE_SCREEN=inspector \
     GRANTSCOPE_WINDOW_SIZE="${w}x${h}" GRANTSCOPE_START_TOKEN_FILE="$WORK/big.sdjwt" \
     GRANTSCOPE_BENCH_FRAMES=300 GRANTSCOPE_BENCH_WARMUP=60 \
-    "$BIN" 2>/dev/null | grep '^frames=' || echo "frames=? (no output)"
+    "$BIN" 2>/dev/null | grep '^frames=' >"$WORK/frames" || echo "frames=? (no output)" >"$WORK/frames"
+  echo "  $label $(cat "$WORK/frames")"
 }
 
 echo "inspector, 100 KB SD-JWT / 605 Disclosures (300 frames, continuous repaint, $(nproc) cores, Xvfb + llvmpipe):"
-echo "  1024x768 at 150 %:  $(run_at 1024 768 1.5)"
-echo "  1600x1000 at 100 %: $(run_at 1600 1000 1.0)"
+run_at "1024x768 at 150 %: " 1024 768 1.5
+run_at "1600x1000 at 100 %:" 1600 1000 1.0
 echo "cpu_ms = eframe's per-frame CPU time (UI + tessellation + software GL painting); ui_ms = the app's own logic+ui."
