@@ -13,6 +13,7 @@ mod forge_cli;
 mod install_parts;
 mod jwe_cli;
 mod key_cli;
+mod sandbox_jwe_sdjwt_cli;
 mod sdjwt_cli;
 mod token_cli;
 mod token_terminal;

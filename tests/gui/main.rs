@@ -23,6 +23,7 @@ mod gui_probes;
 mod gui_projector;
 mod gui_startup;
 mod gui_step_mode;
+mod gui_tokens;
 mod gui_truth;
 mod gui_wizard;
 mod gui_workbench;

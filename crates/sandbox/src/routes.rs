@@ -8,12 +8,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::handlers::authorize;
+use crate::handlers::credential;
 use crate::handlers::device;
 use crate::handlers::metadata;
 use crate::handlers::par;
 use crate::handlers::resource;
 use crate::handlers::token;
-use crate::paths::{PAR_PATH, RESOURCE_PATH};
+use crate::paths::{CREDENTIAL_PATH, PAR_PATH, RESOURCE_PATH};
 use crate::state::app::App;
 
 /// Largest request body accepted (forms are small; this keeps a stray upload from costing memory).
@@ -51,6 +52,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             "/userinfo",
             get(metadata::userinfo).post(metadata::userinfo),
         )
+        .route(CREDENTIAL_PATH, post(credential::credential))
         .route(
             RESOURCE_PATH,
             get(resource::resource).post(resource::resource),

@@ -9,7 +9,7 @@ mod events;
 
 use crate::bench::Bench;
 use crate::calm_start::CalmStart;
-use crate::classroom::{Classroom, Outcome, SandboxMsg, SandboxState};
+use crate::classroom::{Classroom, ClassroomCommand, Outcome, SandboxMsg, SandboxState};
 use crate::flow::{FlowCommand, FlowMsg, FlowScreen, grant_kind};
 use crate::handoff::InspectRequest;
 use crate::history::{HistoryMsg, HistoryScreen};
@@ -739,8 +739,15 @@ impl eframe::App for GrantscopeApp {
             }
             Screen::Classroom => {
                 let jobs = self.sandbox_jobs();
-                self.classroom.ui(ui, &mut self.settings.classroom, &jobs);
-                None
+                match self.classroom.ui(ui, &mut self.settings.classroom, &jobs) {
+                    // A credential issued for a teacher: on its own in the inspector.
+                    Some(ClassroomCommand::Inspect(token)) => {
+                        let jobs = self.inspector_jobs();
+                        self.inspector.set_token(token, &jobs, None);
+                        Some(Command::Show(Screen::Inspector))
+                    }
+                    None => None,
+                }
             }
         };
         if let Some(c) = command {

@@ -21,7 +21,9 @@
 //! `expires_in` it got).
 
 mod headline;
+pub mod jwe_view;
 pub mod lifecycle_lab;
+mod sd_view;
 mod server;
 mod token_view;
 mod view;
@@ -71,6 +73,8 @@ pub enum InspectorMsg {
         checked_at: i64,
         /// What it was checked against (the clock-dependent checks run again with it).
         options: Box<InspectOptions>,
+        /// For a JWE: the decryption keys stored and tried.
+        jwe_keys: Option<jwe_view::JweKeys>,
     },
     /// A server call on the token finished.
     ServerCall {
@@ -202,6 +206,12 @@ struct Shown {
     options: InspectOptions,
     /// When `exp`, `nbf` and `iat` were last checked (they are checked again as time passes).
     retimed_at: i64,
+    /// A JWE's layers.
+    jwe: Option<jwe_view::JweView>,
+    /// For a JWE: the decryption keys stored and tried.
+    jwe_keys: Option<jwe_view::JweKeys>,
+    /// An SD-JWT's Disclosures, key binding and the presentation the holder makes.
+    sd: Option<sd_view::SdView>,
 }
 
 /// One server answer on screen, with when it came.
@@ -283,6 +293,9 @@ pub struct InspectorScreen {
     calls_pending: usize,
     /// The token workbench.
     workbench: workbench::Workbench,
+    /// The decryption keys chosen for the JWE on screen (none chosen: the profile's, else
+    /// every stored encryption key).
+    decrypt_with: Option<std::collections::BTreeSet<String>>,
 }
 
 impl InspectorScreen {
@@ -299,6 +312,33 @@ impl InspectorScreen {
     /// Whether an inspection is running.
     pub fn pending(&self) -> bool {
         self.pending
+    }
+
+    /// For a JWE on screen: the decryption keys stored and tried.
+    pub fn jwe_keys(&self) -> Option<&jwe_view::JweKeys> {
+        self.shown.as_ref().and_then(|s| s.jwe_keys.as_ref())
+    }
+
+    /// For an SD-JWT on screen: the presentation the ticks make and the claims a verifier
+    /// gets from it.
+    pub fn presentation(&self) -> Option<(&str, &Value)> {
+        let v = self.shown.as_ref()?.sd.as_ref()?.verifier();
+        Some((v.presentation.as_str(), v.claims.value()))
+    }
+
+    /// For an SD-JWT on screen: the marked (disclosed) rows of the verifier's claims tree, as
+    /// last drawn.
+    pub fn disclosed_rows(&self) -> Vec<String> {
+        self.shown
+            .as_ref()
+            .and_then(|s| s.sd.as_ref())
+            .map(|sd| sd.verifier().claims.drawn_marked_keys())
+            .unwrap_or_default()
+    }
+
+    /// For an SD-JWT on screen: how long computing the verifier's view took last (ms).
+    pub fn presentation_took_ms(&self) -> Option<f64> {
+        Some(self.shown.as_ref()?.sd.as_ref()?.verifier().took_ms)
     }
 
     /// The profile server calls on the inspected token use: its flow's, else the profile the
@@ -501,6 +541,7 @@ impl InspectorScreen {
     fn forget(&mut self) {
         self.token_gen += 1;
         self.shown = None;
+        self.decrypt_with = None;
         self.calls.clear();
         self.server = ServerSays::default();
         self.known_exp = None;
@@ -593,6 +634,15 @@ impl InspectorScreen {
             VerifyWith::Form => Some(Profile::new("inspector")),
             VerifyWith::Flow => origin.clone().or_else(|| Some(Profile::new("inspector"))),
         };
+        // A JWE's decryption keys: those chosen, else the profile's.
+        let key_choice = jwe_view::KeyChoice {
+            chosen: self.decrypt_with.clone(),
+            profile: key_profile
+                .as_ref()
+                .map(|p| p.decryption_keys.clone())
+                .unwrap_or_default(),
+        };
+        let store = jobs.keys().clone();
         // No key given but an issuer is known: find its JWKS by discovery.
         let discover = match key_profile {
             Some(mut p) if form.jwks.trim().is_empty() && form.secret.expose().is_empty() => {
@@ -624,9 +674,20 @@ impl InspectorScreen {
             }
             let opts = inspect_options(&form);
             let now = timefmt::now_unix();
+            let mut jwe_keys = None;
             let (inspection, key_error) = match HttpClient::new(&http) {
                 Ok(c) => {
-                    let r = grantscope_core::token::inspect(&token, &source, &c, &opts, now).await;
+                    let (r, keys) = jwe_view::inspect_opening(
+                        &token,
+                        &source,
+                        &c,
+                        &opts,
+                        now,
+                        &store,
+                        &key_choice,
+                    )
+                    .await;
+                    jwe_keys = keys;
                     for ex in r.exchanges {
                         sink.send(InspectorMsg::Exchange(Box::new(ex)));
                     }
@@ -656,6 +717,7 @@ impl InspectorScreen {
                 key_error,
                 checked_at: now,
                 options: Box::new(opts),
+                jwe_keys,
             }
         });
     }
@@ -682,6 +744,7 @@ impl InspectorScreen {
                 key_error,
                 checked_at,
                 options,
+                jwe_keys,
             } => {
                 if seq == self.seq {
                     self.pending = false;
@@ -694,7 +757,13 @@ impl InspectorScreen {
                     let mut claims = JsonTree::new(inspection.shown_claims())
                         .with_names(grantscope_core::token::names::claim);
                     claims.set_filter(&search);
+                    let jwe = jwe_view::JweView::new(&inspection);
+                    let sd =
+                        sd_view::SdView::new(&self.inspected, &inspection, &options, checked_at);
                     self.shown = Some(Shown {
+                        jwe,
+                        jwe_keys,
+                        sd,
                         // What a token carries is shown inert: controls, escapes and bidi
                         // overrides escaped (`\u{1b}`), in keys and values alike. Registered
                         // names say what they mean on hover.

@@ -157,10 +157,39 @@ impl InspectorScreen {
         let Some(shown) = self.shown.as_mut() else {
             return;
         };
-        ui.label(egui::RichText::new("Header").strong());
-        shown
-            .header
-            .ui(ui, "inspector_header", now, (height * 0.25).max(80.0));
+        // An SD-JWT: the issuer-signed JWT, the Disclosures, what the verifier sees.
+        if let Some(sd) = shown.sd.as_mut() {
+            sd.ui(ui, now, height);
+            return;
+        }
+        // A JWE: the envelope, then the token inside (whose claims are the tree below).
+        if let Some(layers) = shown.jwe.as_mut() {
+            let choice = jwe_view::KeyChoice {
+                chosen: self.decrypt_with.clone(),
+                profile: Vec::new(),
+            };
+            let picked = layers.ui(
+                ui,
+                &shown.inspection,
+                shown.jwe_keys.as_ref(),
+                &choice,
+                now,
+                height,
+            );
+            if let Some(keys) = picked {
+                self.decrypt_with = Some(keys);
+                self.reinspect = true;
+                ui.ctx().request_repaint();
+            }
+            if shown.inspection.claims.is_null() {
+                return;
+            }
+        } else {
+            ui.label(egui::RichText::new("Header").strong());
+            shown
+                .header
+                .ui(ui, "inspector_header", now, (height * 0.25).max(80.0));
+        }
         ui.separator();
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Claims").strong());

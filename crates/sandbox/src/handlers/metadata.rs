@@ -105,6 +105,28 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         .and_then(Value::as_object_mut)
     {
         map.insert("switches_on".into(), switches_on(&app));
+        map.insert(
+            "credential_endpoint".into(),
+            json!(app.url(crate::paths::CREDENTIAL_PATH)),
+        );
+        map.insert(
+            "credential_vct".into(),
+            json!(crate::protocol::credential::VCT),
+        );
+    }
+    // OIDC Discovery §3: the ID token encryption offered (to every client, when a key is set).
+    if let (Some(map), Some(jwk)) = (
+        document.as_object_mut(),
+        &app.config.id_token_encryption_key,
+    ) {
+        map.insert(
+            "id_token_encryption_alg_values_supported".into(),
+            json!([crate::protocol::jwe::alg_for(jwk)]),
+        );
+        map.insert(
+            "id_token_encryption_enc_values_supported".into(),
+            json!([crate::protocol::jwe::ENC]),
+        );
     }
     if let (Some(map), Some(_)) = (document.as_object_mut(), &app.tls_base) {
         let alias = |path: &str| app.tls_url(path).unwrap_or_default();
@@ -360,6 +382,7 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         "/introspect",
         "/revoke",
         "/userinfo",
+        crate::paths::CREDENTIAL_PATH,
         RESOURCE_PATH,
         "/.well-known/oauth-protected-resource",
     ]

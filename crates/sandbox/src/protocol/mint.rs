@@ -329,9 +329,14 @@ pub(crate) fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value
             id.insert("email".into(), json!(user.email));
             id.insert("email_verified".into(), json!(true));
         }
-        let id_token = keys
+        let mut id_token = keys
             .sign_jwt(alg, "JWT", &Value::Object(id))
             .map_err(|e| OAuthError::server_error(e.to_string()))?;
+        // Signed, then encrypted to the client's key (OIDC Core §10.2), when one is set.
+        if let Some(jwk) = &app.config.id_token_encryption_key {
+            id_token = crate::protocol::jwe::encrypt_to(jwk, id_token.as_bytes(), Some("JWT"))
+                .map_err(|e| OAuthError::server_error(format!("encrypting the ID token: {e}")))?;
+        }
         response.insert("id_token".into(), json!(id_token));
     }
     drop(keys);

@@ -154,6 +154,9 @@ pub struct SandboxConfig {
     pub unsafe_switches: UnsafeSwitches,
     /// Stricter behaviours for teaching, all off by default.
     pub teaching_switches: TeachingSwitches,
+    /// The public JWK (`use: enc`) ID tokens are encrypted to (RSA-OAEP-256 or ECDH-ES,
+    /// A256GCM), for every client: `--id-token-encryption-key NAME`. None: signed only.
+    pub id_token_encryption_key: Option<serde_json::Value>,
 }
 
 impl Default for SandboxConfig {
@@ -172,6 +175,7 @@ impl Default for SandboxConfig {
             rotate_keys: false,
             unsafe_switches: UnsafeSwitches::default(),
             teaching_switches: TeachingSwitches::default(),
+            id_token_encryption_key: None,
         }
     }
 }
