@@ -14,6 +14,7 @@ mod install_parts;
 mod jwe_cli;
 mod key_cli;
 mod sandbox_jwe_sdjwt_cli;
+mod logout_cli;
 mod sdjwt_cli;
 mod token_cli;
 mod token_terminal;

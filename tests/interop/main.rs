@@ -13,4 +13,5 @@ mod e2e_jwe_flows;
 mod e2e_one_way_in;
 mod e2e_provider_client_auth;
 mod e2e_provider_smoke;
+mod e2e_reach;
 mod e2e_tokens;

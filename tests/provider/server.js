@@ -249,6 +249,13 @@ const configuration = {
     'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none',
     ...(TLS ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
   ],
+  // Outgoing requests (back-channel logout tokens) go to the tests' own listeners on
+  // 127.0.0.1, which oidc-provider's SSRF guard (special-use addresses) would refuse: this
+  // provider only ever runs on the loopback address, for tests.
+  fetch: (url, options) => {
+    const { dispatcher: _ssrfGuard, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   features: {
     // DPoP (RFC 9449) is on by default; DPOP_NONCE=1 makes the server require its nonces.
     dPoP: process.env.DPOP_NONCE
@@ -289,6 +296,14 @@ const configuration = {
     // JARM: JWT-secured authorization responses (query.jwt, form_post.jwt, ...).
     jwtResponseModes: { enabled: true },
     devInteractions: { enabled: true },
+    // Dynamic client registration (RFC 7591) and its management (RFC 7592), open; the
+    // registration access token is rotated on every update.
+    registration: { enabled: true },
+    registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+    // RP-Initiated Logout (its confirmation form) and Back-Channel Logout to the clients of
+    // the ended session that registered a backchannel_logout_uri.
+    rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
@@ -434,6 +449,8 @@ server.listen(Number(process.env.PORT || 0), HOST, () => {
     provider.on('server_error', (_ctx, err) => console.error('server_error', err));
     provider.on('grant.error', (_ctx, err) => console.error('grant.error', err));
     provider.on('authorization.error', (_ctx, err) => console.error('authorization.error', err));
+    provider.on('backchannel.error', (_ctx, err) => console.error('backchannel.error', err));
+    provider.on('end_session.error', (_ctx, err) => console.error('end_session.error', err));
   }
   if (process.env.SPLIT_METADATA) {
     const OPENID = '/.well-known/openid-configuration';

@@ -11,6 +11,7 @@ mod common;
 mod e2e_client_auth;
 mod sandbox_dpop;
 mod sandbox_mtls;
+mod sandbox_reach;
 mod sandbox_response_modes;
 mod sandbox_router;
 mod sandbox_server;

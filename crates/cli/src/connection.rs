@@ -72,6 +72,15 @@ fn endpoint_help(kind: EndpointKind) -> &'static str {
         EndpointKind::PushedAuthorization => {
             "RFC 9126 pushed authorization request endpoint (usually from discovery)"
         }
+        EndpointKind::Registration => {
+            "RFC 7591 dynamic client registration endpoint, for `register` (overrides discovery)"
+        }
+        EndpointKind::BackchannelAuthentication => {
+            "CIBA backchannel authentication endpoint, for `token ciba` (overrides discovery)"
+        }
+        EndpointKind::EndSession => {
+            "RP-initiated logout's end session endpoint, for `logout` (overrides discovery)"
+        }
     }
 }
 

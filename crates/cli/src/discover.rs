@@ -1,5 +1,7 @@
 //! `grantscope discover ISSUER`: fetches and checks the server's metadata, both documents
 //! (OpenID configuration and RFC 8414), and says which document supplied each endpoint.
+//! `grantscope discover --resource URL`: starts from an API instead (RFC 9728): its challenge,
+//! its protected-resource metadata (checked), then each authorization server's discovery.
 
 use std::process::ExitCode;
 
@@ -13,7 +15,13 @@ use grantscope_core::oauth::{FlowError, Session};
 #[derive(Debug, Clone, Args)]
 pub struct DiscoverArgs {
     /// The issuer URL, e.g. https://accounts.example.com
-    pub issuer: String,
+    #[arg(required_unless_present = "resource", conflicts_with = "resource")]
+    pub issuer: Option<String>,
+    /// Start from an API instead (RFC 9728): call URL without a token, follow its
+    /// challenge's resource_metadata (else the well-known URL with the path inserted), check
+    /// that the metadata is for URL, then discover each of its authorization servers.
+    #[arg(long, value_name = "URL")]
+    pub resource: Option<String>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -25,28 +33,37 @@ pub struct DiscoverArgs {
     pub insecure: bool,
 }
 
-pub async fn run(args: DiscoverArgs) -> ExitCode {
-    // As typed: shown when there is no document to take the issuer from.
-    let given = args.issuer.trim();
-    let issuer = match url::Url::parse(given) {
-        Ok(u) => u,
-        Err(e) => {
-            let e = FlowError::Config(format!("the issuer {:?} is not a URL: {e}", args.issuer));
-            return fail(args.json, &e);
-        }
-    };
+/// A session for discovery alone (no client), or the error to print.
+fn session(args: &DiscoverArgs) -> Result<Session, FlowError> {
     if args.insecure {
         eprintln!("WARNING: TLS certificate verification is OFF (--insecure).");
     }
-    let http = match HttpClient::new(&HttpOptions {
+    let http = HttpClient::new(&HttpOptions {
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
         insecure_tls: args.insecure,
         ..HttpOptions::default()
-    }) {
-        Ok(h) => h,
-        Err(e) => return fail(args.json, &FlowError::Config(e.to_string())),
+    })
+    .map_err(|e| FlowError::Config(e.to_string()))?;
+    Ok(Session::new(http))
+}
+
+pub async fn run(args: DiscoverArgs) -> ExitCode {
+    if let Some(resource) = &args.resource {
+        return run_resource(&args, resource).await;
+    }
+    // As typed: shown when there is no document to take the issuer from.
+    let given = args.issuer.as_deref().unwrap_or_default().trim();
+    let issuer = match url::Url::parse(given) {
+        Ok(u) => u,
+        Err(e) => {
+            let e = FlowError::Config(format!("the issuer {given:?} is not a URL: {e}"));
+            return fail(args.json, &e);
+        }
     };
-    let mut session = Session::new(http);
+    let mut session = match session(&args) {
+        Ok(s) => s,
+        Err(e) => return fail(args.json, &e),
+    };
     let result =
         discovery::discover_with(&mut session, &issuer, discovery::SecondDocument::Always).await;
     let exchanges: Vec<Value> = session
@@ -167,6 +184,150 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
             }
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// `discover --resource URL` (RFC 9728). Exit 0 when the metadata holds and every
+/// authorization server it names was discovered; 1 when the resource's metadata is absent or
+/// for another resource, or an authorization server's discovery failed.
+async fn run_resource(args: &DiscoverArgs, given: &str) -> ExitCode {
+    use grantscope_core::oauth::protected_resource;
+    use grantscope_core::text::inert;
+    let resource = match url::Url::parse(given.trim()) {
+        Ok(u) => u,
+        Err(e) => {
+            let e = FlowError::Config(format!("the resource {given:?} is not a URL: {e}"));
+            return fail(args.json, &e);
+        }
+    };
+    let mut session = match session(args) {
+        Ok(s) => s,
+        Err(e) => return fail(args.json, &e),
+    };
+    let result = protected_resource::discover_resource(&mut session, &resource).await;
+    let exchanges: Vec<Value> = session
+        .exchanges()
+        .iter()
+        .map(|e| e.to_json(false))
+        .collect();
+    let found = match result {
+        Ok(found) => found,
+        Err(e) => {
+            if args.json {
+                let doc = json!({ "ok": false, "error": super::connection::error_json(&e),
+                                  "resource": given.trim(), "exchanges": exchanges });
+                println!(
+                    "{}",
+                    grantscope_core::text::to_json_pretty(&doc).unwrap_or_default()
+                );
+            } else {
+                eprintln!("error: {}", super::connection::describe(&e));
+            }
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    let failed = found
+        .authorization_servers
+        .iter()
+        .any(|s| s.discovery.is_err())
+        || found.authorization_servers.is_empty();
+    if args.json {
+        let challenge = found.challenge.as_ref().map(|c| {
+            let first = c.challenges.first();
+            json!({
+                "raw": c.raw,
+                "scheme": first.map(|f| f.scheme.clone()),
+                "params": first.map(|f| f.params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>()),
+                "challenges": c.challenges.iter().map(|ch| json!({
+                    "scheme": ch.scheme,
+                    "params": ch.params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+                })).collect::<Vec<_>>(),
+            })
+        });
+        let servers: Vec<Value> = found
+            .authorization_servers
+            .iter()
+            .map(|s| match &s.discovery {
+                Ok(d) => json!({ "issuer": s.issuer, "metadata": d.metadata, "error": null }),
+                Err(e) => json!({ "issuer": s.issuer, "metadata": null,
+                                  "error": super::connection::error_json(e) }),
+            })
+            .collect();
+        let doc = json!({
+            "ok": !failed,
+            "error": null,
+            "resource": given.trim(),
+            "status": found.status,
+            "challenge": challenge,
+            "metadata_url": found.metadata_url.as_str(),
+            "metadata_source": found.metadata_source.as_str(),
+            "metadata": found.metadata,
+            "authorization_servers": servers,
+            "exchanges": exchanges,
+        });
+        println!(
+            "{}",
+            grantscope_core::text::to_json_pretty(&doc).unwrap_or_default()
+        );
+    } else {
+        println!("resource: {}", inert(given.trim()));
+        match &found.challenge {
+            Some(c) => println!("challenge: {} (HTTP {})", inert(&c.raw), found.status),
+            None => println!(
+                "challenge: none (HTTP {} without a token, no WWW-Authenticate)",
+                found.status
+            ),
+        }
+        println!(
+            "metadata: {} ({})",
+            inert(found.metadata_url.as_str()),
+            match found.metadata_source {
+                protected_resource::MetadataSource::Challenge => {
+                    "the challenge's resource_metadata"
+                }
+                protected_resource::MetadataSource::WellKnown => {
+                    "well-known, the resource's path inserted"
+                }
+            }
+        );
+        println!("resource matches: yes (RFC 9728 §3.3)");
+        let scopes = found.scopes_supported();
+        if !scopes.is_empty() {
+            println!("scopes_supported: {}", inert(&scopes.join(" ")));
+        }
+        if found.authorization_servers.is_empty() {
+            println!("note: the metadata names no authorization_servers");
+        }
+        for s in &found.authorization_servers {
+            println!("authorization server: {}", inert(&s.issuer));
+            match &s.discovery {
+                Ok(d) => {
+                    for (name, url) in d.endpoints.named() {
+                        if let Some(url) = url {
+                            println!("  {name:34} {}", inert(&as_published(d, name, url)));
+                        }
+                    }
+                }
+                Err(e) => println!("  error: {}", super::connection::describe(e)),
+            }
+        }
+        if let Some(first) = found
+            .authorization_servers
+            .iter()
+            .find(|s| s.discovery.is_ok())
+        {
+            eprintln!(
+                "next: grantscope register --issuer {} … then grantscope token authorization-code --issuer {} --resource {}",
+                inert(&first.issuer),
+                inert(&first.issuer),
+                inert(given.trim())
+            );
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -153,6 +153,9 @@ pub enum KindArg {
     Id,
     /// Generic JWT checks only.
     Unknown,
+    /// An OpenID Connect Back-Channel Logout token (events, sid or sub, no nonce, typ
+    /// logout+jwt where given, iss, aud, iat, jti).
+    Logout,
 }
 
 impl From<KindArg> for TokenKind {
@@ -161,6 +164,7 @@ impl From<KindArg> for TokenKind {
             KindArg::Access => TokenKind::Access,
             KindArg::Id => TokenKind::Id,
             KindArg::Unknown => TokenKind::Unknown,
+            KindArg::Logout => TokenKind::Logout,
         }
     }
 }

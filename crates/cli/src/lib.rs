@@ -42,10 +42,12 @@ pub mod generate;
 pub mod inspect;
 pub mod key_cmd;
 pub mod lifecycle;
+pub mod logout_cmd;
 pub mod out;
 pub mod probe_api;
 pub mod probe_cmd;
 pub mod profile_cmd;
+pub mod register;
 pub mod sandbox;
 pub mod token_cmd;
 pub mod token_report;
@@ -89,6 +91,11 @@ pub enum Command {
     Keep(lifecycle::KeepArgs),
     /// Call an API with a token (Bearer, or DPoP with --dpop) and read its challenges.
     Call(call::CallArgs),
+    /// Register a client at the server (RFC 7591), or manage a saved registration (RFC 7592).
+    Register(register::RegisterArgs),
+    /// Logout: `logout listen`, a back-channel logout endpoint on 127.0.0.1 that checks each
+    /// logout token it receives.
+    Logout(Box<logout_cmd::LogoutArgs>),
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
@@ -159,6 +166,8 @@ pub fn main(version: &'static str, open_gui: fn() -> ExitCode) -> ExitCode {
             Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
             Command::Forge(a) => forge_cmd::run(a).await,
+            Command::Register(a) => register::run(a).await,
+            Command::Logout(a) => logout_cmd::run(*a).await,
             Command::Completions(a) => generate::completions(&a, command(version)),
             Command::Man(a) => generate::man(&a, command(version)),
         }

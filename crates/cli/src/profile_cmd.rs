@@ -82,6 +82,9 @@ fn masked(p: &Profile, reveal: bool) -> Profile {
     if !reveal && p.client_secret.is_some() {
         p.client_secret = Some(MASK.into());
     }
+    if !reveal && p.registration_access_token.is_some() {
+        p.registration_access_token = Some(MASK.into());
+    }
     p
 }
 

@@ -174,6 +174,10 @@ fn use_mtls_aliases(endpoints: &mut Endpoints, metadata: &serde_json::Value) -> 
             "pushed_authorization_request_endpoint",
             &mut endpoints.pushed_authorization_request_endpoint,
         ),
+        (
+            "backchannel_authentication_endpoint",
+            &mut endpoints.backchannel_authentication_endpoint,
+        ),
     ] {
         if let Some(url) = aliases
             .get(name)

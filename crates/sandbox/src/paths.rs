@@ -7,3 +7,8 @@ pub(crate) const PAR_PATH: &str = "/par";
 pub(crate) const CREDENTIAL_PATH: &str = "/credential";
 /// The protected resource.
 pub(crate) const RESOURCE_PATH: &str = "/api/resource";
+/// Dynamic client registration (RFC 7591); `REGISTRATION_PATH/{client_id}` manages one
+/// (RFC 7592).
+pub(crate) const REGISTRATION_PATH: &str = "/register";
+/// RP-Initiated Logout's end session endpoint.
+pub(crate) const END_SESSION_PATH: &str = "/end_session";

@@ -25,6 +25,12 @@ pub struct Endpoints {
     pub jwks_uri: Option<Url>,
     /// RFC 9126 pushed authorization requests.
     pub pushed_authorization_request_endpoint: Option<Url>,
+    /// RFC 7591 dynamic client registration.
+    pub registration_endpoint: Option<Url>,
+    /// CIBA's backchannel authentication endpoint.
+    pub backchannel_authentication_endpoint: Option<Url>,
+    /// RP-Initiated Logout's end session endpoint.
+    pub end_session_endpoint: Option<Url>,
 }
 
 impl Endpoints {

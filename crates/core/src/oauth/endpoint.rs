@@ -19,6 +19,12 @@ pub enum EndpointKind {
     Jwks,
     /// RFC 9126.
     PushedAuthorization,
+    /// RFC 7591 dynamic client registration.
+    Registration,
+    /// OpenID Connect Client-Initiated Backchannel Authentication (CIBA).
+    BackchannelAuthentication,
+    /// OpenID Connect RP-Initiated Logout.
+    EndSession,
 }
 
 /// One row of the endpoint registry: everything the faces say about an endpoint.
@@ -36,7 +42,7 @@ pub struct EndpointSpec {
 }
 
 /// The endpoint registry, in [`EndpointKind::ALL`]'s order.
-pub const ENDPOINTS: [EndpointSpec; 8] = [
+pub const ENDPOINTS: [EndpointSpec; 11] = [
     EndpointSpec {
         kind: EndpointKind::Authorization,
         metadata_name: "authorization_endpoint",
@@ -93,6 +99,27 @@ pub const ENDPOINTS: [EndpointSpec; 8] = [
         cli_flag: "--pushed-authorization-request-endpoint",
         form_label: "PAR endpoint",
     },
+    EndpointSpec {
+        kind: EndpointKind::Registration,
+        metadata_name: "registration_endpoint",
+        title: "registration endpoint",
+        cli_flag: "--registration-endpoint",
+        form_label: "Registration endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::BackchannelAuthentication,
+        metadata_name: "backchannel_authentication_endpoint",
+        title: "backchannel authentication endpoint",
+        cli_flag: "--backchannel-authentication-endpoint",
+        form_label: "CIBA endpoint",
+    },
+    EndpointSpec {
+        kind: EndpointKind::EndSession,
+        metadata_name: "end_session_endpoint",
+        title: "end session endpoint",
+        cli_flag: "--end-session-endpoint",
+        form_label: "End session endpoint",
+    },
 ];
 
 impl EndpointKind {
@@ -145,6 +172,11 @@ impl EndpointKind {
             EndpointKind::Userinfo => e.userinfo_endpoint.as_ref(),
             EndpointKind::Jwks => e.jwks_uri.as_ref(),
             EndpointKind::PushedAuthorization => e.pushed_authorization_request_endpoint.as_ref(),
+            EndpointKind::Registration => e.registration_endpoint.as_ref(),
+            EndpointKind::BackchannelAuthentication => {
+                e.backchannel_authentication_endpoint.as_ref()
+            }
+            EndpointKind::EndSession => e.end_session_endpoint.as_ref(),
         }
     }
 
@@ -159,6 +191,9 @@ impl EndpointKind {
             EndpointKind::Userinfo => &mut e.userinfo_endpoint,
             EndpointKind::Jwks => &mut e.jwks_uri,
             EndpointKind::PushedAuthorization => &mut e.pushed_authorization_request_endpoint,
+            EndpointKind::Registration => &mut e.registration_endpoint,
+            EndpointKind::BackchannelAuthentication => &mut e.backchannel_authentication_endpoint,
+            EndpointKind::EndSession => &mut e.end_session_endpoint,
         }
     }
 }

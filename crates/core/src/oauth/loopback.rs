@@ -349,7 +349,9 @@ const MAX_FORM: usize = 64 * 1024;
 
 /// Reads one HTTP request (bounded in size and time): the request target of a GET, or of a
 /// POST with its `application/x-www-form-urlencoded` body (form_post response mode).
-async fn read_request_target(stream: &mut TcpStream) -> Option<(String, Option<String>)> {
+pub(crate) async fn read_request_target(
+    stream: &mut TcpStream,
+) -> Option<(String, Option<String>)> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     let read = async {

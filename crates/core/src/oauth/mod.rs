@@ -6,6 +6,7 @@
 //! its module).
 
 pub mod assertion;
+pub mod backchannel_logout;
 pub mod binding;
 pub mod client_auth;
 pub mod config;
@@ -17,9 +18,12 @@ pub mod error;
 pub mod grants;
 pub mod keeper;
 pub mod lifecycle;
+pub mod logout;
 pub mod loopback;
 pub mod pkce;
+pub mod protected_resource;
 pub mod received;
+pub mod registration;
 pub mod request_object;
 pub mod resource;
 pub mod response;

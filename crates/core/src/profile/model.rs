@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::http::HttpSettings;
 use crate::oauth::client_auth::AuthSettings;
 use crate::oauth::{AuthMethod, ClientConfig, Endpoints, PkceMode};
-use crate::secret::ClientSecret;
+use crate::secret::{AccessToken, ClientSecret};
 
 /// The current file format version.
 pub const FORMAT_VERSION: u32 = 1;
@@ -27,6 +27,15 @@ pub struct Profile {
     pub jwks_uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 7591 dynamic client registration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
+    /// CIBA's backchannel authentication endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backchannel_authentication_endpoint: Option<String>,
+    /// RP-Initiated Logout's end session endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
     pub client_id: String,
     /// In the OS keychain when one is available (see `secret_store`), else in the clear in
     /// this file, which only its owner can read (mode 0600).
@@ -80,6 +89,13 @@ pub struct Profile {
     /// files (a PEM private key, a private JWK or JWKS), tried in this order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decryption_keys: Vec<String>,
+    /// RFC 7592: where the registration of a dynamically registered client is managed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_client_uri: Option<String>,
+    /// RFC 7592: the token that manages the registration; a secret, kept where the client
+    /// secret is kept (`secret_store`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_access_token: Option<AccessToken>,
     /// A note for people (what this profile is for).
     pub description: Option<String>,
 }
@@ -113,6 +129,9 @@ impl Default for Profile {
             userinfo_endpoint: None,
             jwks_uri: None,
             pushed_authorization_request_endpoint: None,
+            registration_endpoint: None,
+            backchannel_authentication_endpoint: None,
+            end_session_endpoint: None,
             client_id: String::new(),
             client_secret: None,
             secret_store: SecretStore::File,
@@ -135,6 +154,8 @@ impl Default for Profile {
             dpop: false,
             dpop_key: None,
             decryption_keys: Vec::new(),
+            registration_client_uri: None,
+            registration_access_token: None,
             description: None,
         }
     }
@@ -173,6 +194,9 @@ impl Profile {
             EndpointKind::Userinfo => &self.userinfo_endpoint,
             EndpointKind::Jwks => &self.jwks_uri,
             EndpointKind::PushedAuthorization => &self.pushed_authorization_request_endpoint,
+            EndpointKind::Registration => &self.registration_endpoint,
+            EndpointKind::BackchannelAuthentication => &self.backchannel_authentication_endpoint,
+            EndpointKind::EndSession => &self.end_session_endpoint,
         }
     }
 
@@ -188,6 +212,11 @@ impl Profile {
             EndpointKind::Userinfo => &mut self.userinfo_endpoint,
             EndpointKind::Jwks => &mut self.jwks_uri,
             EndpointKind::PushedAuthorization => &mut self.pushed_authorization_request_endpoint,
+            EndpointKind::Registration => &mut self.registration_endpoint,
+            EndpointKind::BackchannelAuthentication => {
+                &mut self.backchannel_authentication_endpoint
+            }
+            EndpointKind::EndSession => &mut self.end_session_endpoint,
         }
     }
 
@@ -244,6 +273,7 @@ impl Profile {
     pub fn without_secret(&self) -> Profile {
         Profile {
             client_secret: None,
+            registration_access_token: None,
             secret_store: SecretStore::File,
             ..self.clone()
         }

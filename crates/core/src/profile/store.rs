@@ -216,8 +216,21 @@ impl ProfileStore {
                     detail: "this store does not use the keychain (GRANTSCOPE_SECRET_STORE or GRANTSCOPE_CONFIG_DIR)".into(),
                 }),
             };
+            let fetched = fetched.and_then(|secret| {
+                let token = if profile.registration_client_uri.is_some() {
+                    vault::fetch(&self.dir, &registration_entry(name))?
+                } else {
+                    None
+                };
+                Ok((secret, token))
+            });
             match fetched {
-                Ok(secret) => profile.client_secret = secret.map(Into::into),
+                Ok((secret, token)) => {
+                    profile.client_secret = secret.map(Into::into);
+                    if profile.registration_access_token.is_none() {
+                        profile.registration_access_token = token.map(Into::into);
+                    }
+                }
                 Err(source) => {
                     return Err(StoreError::Keychain {
                         name: name.to_string(),
@@ -266,17 +279,28 @@ impl ProfileStore {
         p.version = FORMAT_VERSION;
         p.secret_store = SecretStore::File;
         let secret = p.client_secret.clone().filter(|s| !s.is_empty());
+        let token = p
+            .registration_access_token
+            .clone()
+            .filter(|t| !t.is_empty());
         if self.vault.resolve() == Vault::Keychain {
-            match &secret {
-                Some(s) if vault::store(&self.dir, &p.name, s.expose()).is_ok() => {
-                    p.client_secret = None;
-                    p.secret_store = SecretStore::Keychain;
-                }
-                // The keychain refused: the secret stays in the owner-only file.
-                Some(_) => {}
-                None => {
-                    let _ = vault::remove(&self.dir, &p.name);
-                }
+            // Both secrets go to the keychain, or both stay in the owner-only file.
+            let stored = secret
+                .as_ref()
+                .is_none_or(|s| vault::store(&self.dir, &p.name, s.expose()).is_ok())
+                && token.as_ref().is_none_or(|t| {
+                    vault::store(&self.dir, &registration_entry(&p.name), t.expose()).is_ok()
+                });
+            if secret.is_none() {
+                let _ = vault::remove(&self.dir, &p.name);
+            }
+            if token.is_none() {
+                let _ = vault::remove(&self.dir, &registration_entry(&p.name));
+            }
+            if stored && (secret.is_some() || token.is_some()) {
+                p.client_secret = None;
+                p.registration_access_token = None;
+                p.secret_store = SecretStore::Keychain;
             }
         }
         write_atomic(&path, &to_pretty_json(&p))?;
@@ -287,6 +311,7 @@ impl ProfileStore {
         let path = self.path_of(name)?;
         if self.vault.resolve() == Vault::Keychain {
             let _ = vault::remove(&self.dir, name);
+            let _ = vault::remove(&self.dir, &registration_entry(name));
         }
         match fs::remove_file(&path) {
             Ok(()) => Ok(()),
@@ -350,6 +375,12 @@ impl ProfileStore {
         };
         write_atomic(file, &to_pretty_json(&out))
     }
+}
+
+/// The keychain entry of a profile's registration access token (RFC 7592), beside the one of
+/// its client secret.
+fn registration_entry(name: &str) -> String {
+    format!("{name}#registration_access_token")
 }
 
 fn to_pretty_json(p: &Profile) -> String {

@@ -69,7 +69,14 @@ pub enum TokenKind {
     /// Unknown: generic JWT checks, plus whatever the options ask for.
     #[default]
     Unknown,
+    /// An OpenID Connect Back-Channel Logout token (§2.4): `typ` `logout+jwt` where given,
+    /// the back-channel `events` member, `sid` or `sub`, no `nonce`, `iss`, `aud`, `iat`,
+    /// `jti`.
+    Logout,
 }
+
+/// The `events` member of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4).
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// What the token is expected to be, and the tolerances.
 #[derive(Clone, PartialEq, Eq)]
@@ -350,7 +357,8 @@ pub fn next_time_boundary(
 /// Everything but the signature: time, issuer, audience, type, ID-token and header checks.
 pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
     let claims = &jws.claims;
-    let is_id = opts.kind == TokenKind::Id;
+    // A logout token must name its issuer and audience as an ID token does.
+    let is_id = matches!(opts.kind, TokenKind::Id | TokenKind::Logout);
     let leeway = i64::try_from(opts.leeway).unwrap_or(i64::MAX);
     let mut out = time_checks(claims, opts, now);
     let read = |name: &str| numeric_date(claims, name).and_then(Result::ok);
@@ -418,7 +426,7 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
     check_iss(&mut out, claims, opts, is_id);
     let audiences = check_aud(&mut out, claims, opts, is_id);
     check_typ(&mut out, jws, opts);
-    if is_id {
+    if opts.kind == TokenKind::Id {
         match claims.get("sub") {
             Some(Value::String(s)) if !s.is_empty() => {
                 out.push(Check::new(
@@ -434,7 +442,11 @@ pub fn check_claims(jws: &Jws, opts: &InspectOptions, now: i64) -> Vec<Check> {
             )),
         }
     }
-    check_nonce(&mut out, claims, opts);
+    if opts.kind == TokenKind::Logout {
+        check_logout(&mut out, claims);
+    } else {
+        check_nonce(&mut out, claims, opts);
+    }
     check_hash_claim(
         &mut out,
         jws,
@@ -625,6 +637,33 @@ fn check_typ(out: &mut Vec<Check>, jws: &Jws, opts: &InspectOptions) {
             "typ is at+jwt: this is an access token, not an ID token",
         )),
         TokenKind::Id => {}
+        TokenKind::Logout => {
+            let is_logout = typ.is_some_and(|t| {
+                let t = t.to_ascii_lowercase();
+                t == "logout+jwt" || t == "application/logout+jwt"
+            });
+            out.push(match typ {
+                _ if is_logout => Check::new(
+                    "typ",
+                    CheckStatus::Pass,
+                    "typ is logout+jwt: an explicitly typed logout token",
+                ),
+                None => Check::new(
+                    "typ",
+                    CheckStatus::Info,
+                    "no typ: Back-Channel Logout §2.4 recommends logout+jwt, so that no other \
+                     JWT can pass as a logout token by its header",
+                ),
+                Some(_) => Check::new(
+                    "typ",
+                    CheckStatus::Fail,
+                    format!(
+                        "typ is {shown}, not logout+jwt: another kind of JWT (an ID token?) \
+                         offered as a logout token (Back-Channel Logout §2.4)"
+                    ),
+                ),
+            });
+        }
         TokenKind::Unknown => {
             if let Some(t) = typ {
                 let what = if is_at_jwt {
@@ -634,6 +673,89 @@ fn check_typ(out: &mut Vec<Check>, jws: &Jws, opts: &InspectOptions) {
                 };
                 out.push(Check::new("typ", CheckStatus::Info, format!("typ is \"{t}\"{what}")));
             }
+        }
+    }
+}
+
+/// The rules of a logout token beyond the usual claims (Back-Channel Logout 1.0 §2.4, §2.6).
+fn check_logout(out: &mut Vec<Check>, claims: &Map<String, Value>) {
+    let event = claims
+        .get("events")
+        .and_then(Value::as_object)
+        .and_then(|e| e.get(BACKCHANNEL_LOGOUT_EVENT));
+    out.push(match (claims.get("events"), event) {
+        (_, Some(Value::Object(_))) => Check::new(
+            "logout.events",
+            CheckStatus::Pass,
+            "events names the back-channel logout event",
+        ),
+        (_, Some(other)) => Check::new(
+            "logout.events",
+            CheckStatus::Fail,
+            format!(
+                "the back-channel logout event's value is {}, not a JSON object (§2.4)",
+                json_type(other)
+            ),
+        ),
+        (Some(_), None) => Check::new(
+            "logout.events",
+            CheckStatus::Fail,
+            format!("events does not name {BACKCHANNEL_LOGOUT_EVENT} (§2.4)"),
+        ),
+        (None, None) => Check::new(
+            "logout.events",
+            CheckStatus::Fail,
+            "no events claim: not a logout token (§2.4 requires the back-channel logout event)",
+        ),
+    });
+    let named = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    out.push(match (named("sid"), named("sub")) {
+        (false, false) => Check::new(
+            "logout.sid-sub",
+            CheckStatus::Fail,
+            "neither sid nor sub: the token does not say whose session ends (§2.4)",
+        ),
+        (sid, sub) => Check::new(
+            "logout.sid-sub",
+            CheckStatus::Pass,
+            match (sid, sub) {
+                (true, true) => "names the session (sid) and the user (sub)",
+                (true, false) => "names the session (sid)",
+                _ => "names the user (sub)",
+            },
+        ),
+    });
+    out.push(if claims.contains_key("nonce") {
+        Check::new(
+            "logout.nonce",
+            CheckStatus::Fail,
+            "a logout token must not carry a nonce (§2.4): this may be an ID token replayed as \
+             a logout token",
+        )
+    } else {
+        Check::new(
+            "logout.nonce",
+            CheckStatus::Pass,
+            "no nonce, as §2.4 requires",
+        )
+    });
+    for (name, why) in [
+        ("iat", "when it was issued"),
+        ("jti", "its unique id, against replays"),
+    ] {
+        if !claims.contains_key(name) {
+            out.push(Check::new(
+                name,
+                CheckStatus::Fail,
+                format!("no {name}: a logout token must carry {why} (§2.4)"),
+            ));
+        } else if name == "jti" {
+            out.push(Check::new("jti", CheckStatus::Pass, "jti is present"));
         }
     }
 }

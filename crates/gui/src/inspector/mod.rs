@@ -364,7 +364,7 @@ impl InspectorScreen {
     pub fn is_id_token(&self) -> bool {
         match self.verify.kind {
             TokenKind::Id => true,
-            TokenKind::Access => false,
+            TokenKind::Access | TokenKind::Logout => false,
             TokenKind::Unknown => self.shown.as_ref().is_some_and(|s| {
                 ["nonce", "at_hash", "c_hash", "auth_time"]
                     .iter()

@@ -434,6 +434,24 @@ impl ProfilesScreen {
                     &mut p.pushed_authorization_request_endpoint,
                     w,
                 );
+                enter |= opt_row(
+                    ui,
+                    "Registration endpoint",
+                    &mut p.registration_endpoint,
+                    w,
+                );
+                enter |= opt_row(
+                    ui,
+                    "CIBA endpoint",
+                    &mut p.backchannel_authentication_endpoint,
+                    w,
+                );
+                enter |= opt_row(
+                    ui,
+                    "End session endpoint",
+                    &mut p.end_session_endpoint,
+                    w,
+                );
                 enter |= text_row(ui, "Client ID", &mut p.client_id, w);
                 form_rows::secret_row(ui, "Client secret", &mut p.client_secret, w, true);
                 // Where the secret went at the last save: the store decides (the OS keychain

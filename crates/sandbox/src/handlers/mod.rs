@@ -4,7 +4,9 @@
 pub(crate) mod authorize;
 pub(crate) mod credential;
 pub(crate) mod device;
+pub(crate) mod logout;
 pub(crate) mod metadata;
 pub(crate) mod par;
+pub(crate) mod registration;
 pub(crate) mod resource;
 pub(crate) mod token;

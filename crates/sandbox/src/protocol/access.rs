@@ -141,6 +141,54 @@ impl Refusal {
     }
 }
 
+/// A `WWW-Authenticate` value with `resource_metadata="URL"` added to its first challenge,
+/// after its first parameter
+/// (RFC 9728 §5.1); `None` when there is no challenge or it has one already.
+pub(crate) fn with_resource_metadata(
+    challenge: Option<&HeaderValue>,
+    url: &str,
+) -> Option<HeaderValue> {
+    let text = challenge?.to_str().ok()?;
+    if text.contains("resource_metadata=") {
+        return None;
+    }
+    let (scheme, rest) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+    let rest = rest.trim();
+    let param = format!("resource_metadata=\"{url}\"");
+    // After the first parameter when it is a quoted one (`realm="…"` stays first).
+    let first_end = rest
+        .find('"')
+        .and_then(|open| rest[open + 1..].find('"').map(|close| open + close + 2));
+    let value = match first_end {
+        _ if rest.is_empty() => format!("{scheme} {param}"),
+        Some(end) => format!("{scheme} {}, {param}{}", &rest[..end], &rest[end..]),
+        None => format!("{scheme} {param}, {rest}"),
+    };
+    HeaderValue::from_str(&value).ok()
+}
+
+#[cfg(test)]
+#[test]
+fn resource_metadata_goes_into_the_first_challenge() {
+    let v = |s: &str| {
+        with_resource_metadata(Some(&HeaderValue::from_str(s).unwrap()), "http://x/m")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(
+        v("Bearer realm=\"r\", DPoP algs=\"ES256\"").unwrap(),
+        "Bearer realm=\"r\", resource_metadata=\"http://x/m\", DPoP algs=\"ES256\""
+    );
+    assert_eq!(
+        v("Bearer realm=\"r\"").unwrap(),
+        "Bearer realm=\"r\", resource_metadata=\"http://x/m\""
+    );
+    assert_eq!(
+        v("Bearer").unwrap(),
+        "Bearer resource_metadata=\"http://x/m\""
+    );
+    assert_eq!(v("Bearer resource_metadata=\"a\""), None);
+}
+
 pub(crate) fn add_nonce(app: &App, response: &mut Response) {
     if let Some(nonce) = dpop::nonce_header(app) {
         response.headers_mut().insert("dpop-nonce", nonce);

@@ -9,7 +9,7 @@ use crate::protocol::rar;
 use crate::protocol::scope::resolve_scope;
 use crate::protocol::wire::{OAuthError, Params, validate_resources};
 use crate::state::app::App;
-use crate::state::clients::{ClientKind, find_client};
+use crate::state::clients::ClientKind;
 use crate::state::config::STEP_UP_ACR;
 use crate::state::store::{AuthorizationRequest, ResponseMode, ResponseType, now_ms};
 
@@ -37,7 +37,8 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
         .single("client_id")
         .map_err(page)?
         .ok_or_else(|| Rejection::Page("the request has no client_id".into()))?;
-    let client = find_client(client_id)
+    let client = app
+        .find_client(client_id)
         .ok_or_else(|| Rejection::Page(format!("unknown client {client_id:?}")))?;
     let redirect_uri = params
         .single("redirect_uri")

@@ -9,9 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use crate::protocol::assertion;
 use crate::protocol::wire::{OAuthError, Params};
 use crate::state::app::App;
-use crate::state::clients::{
-    ClientAuth, MTLS_SUBJECT_DN, SeededClient, find_client, secrets_equal,
-};
+use crate::state::clients::{ClientAuth, MTLS_SUBJECT_DN, SeededClient, secrets_equal};
 use crate::state::tls::Peer;
 use grantscope_core::keys::{Certificate, ParsedJws, Signer};
 use grantscope_core::oauth::AuthMethod;
@@ -84,7 +82,8 @@ pub(crate) fn authenticate_client(
             }
         },
     };
-    let client = find_client(&id)
+    let client = app
+        .find_client(&id)
         .ok_or_else(|| OAuthError::invalid_client(format!("unknown client {id:?}")))?;
     let sent_secret = secret.is_some();
     match (client.auth, client.secret, secret) {
@@ -157,7 +156,8 @@ fn assertion_auth(
             "client_id differs from the client_assertion's sub",
         ));
     }
-    let client = find_client(id)
+    let client = app
+        .find_client(id)
         .ok_or_else(|| OAuthError::invalid_client(format!("unknown client {id:?}")))?;
     let (signer, method) = match (client.auth, client.secret) {
         (ClientAuth::PrivateKeyJwt, _) => (
@@ -507,7 +507,10 @@ mod tests {
     #[test]
     fn client_secret_jwt_and_registered_methods() {
         let (app, _dir) = App::for_tests(UnsafeSwitches::default());
-        let secret = find_client("sandbox-hmac").unwrap().secret.unwrap();
+        let secret = crate::state::clients::find_client("sandbox-hmac")
+            .unwrap()
+            .secret
+            .unwrap();
         let jwt = signed(
             Signer::Secret(secret.as_bytes()),
             "sandbox-hmac",

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::protocol::wire::{OAuthError, Params};
 use crate::state::app::App;
-use crate::state::clients::{ClientAuth, find_client};
+use crate::state::clients::ClientAuth;
 use crate::state::store::now_secs;
 use grantscope_core::keys::{ParsedJws, Signer};
 
@@ -55,7 +55,8 @@ pub(crate) fn unpack(
             ));
         }
     };
-    let client = find_client(&client_id)
+    let client = app
+        .find_client(&client_id)
         .ok_or_else(|| OAuthError::invalid_request(format!("unknown client {client_id:?}")))?;
     // An `alg: none` object has an empty signature part, which the parser takes too.
     let jws = ParsedJws::parse(raw)

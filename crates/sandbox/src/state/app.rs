@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use crate::state::client_keys::ClientKeys;
+use crate::state::clients::{SeededClient, find_client};
 use crate::state::config::SandboxConfig;
 use crate::state::dpop_memory::DpopMemory;
 use crate::state::keys::KeySet;
+use crate::state::registry::Registry;
 use crate::state::store::Store;
 use crate::state::tls::CaCheck;
 
@@ -27,6 +29,8 @@ pub(crate) struct App {
     /// DPoP proofs seen (replay window) and server nonces (RFC 9449).
     pub dpop: DpopMemory,
     store: Mutex<Store>,
+    /// Clients registered at run time (RFC 7591).
+    registry: Mutex<Registry>,
 }
 
 impl App {
@@ -49,12 +53,23 @@ impl App {
             tls_base,
             dpop: DpopMemory::default(),
             store: Mutex::new(Store::default()),
+            registry: Mutex::new(Registry::default()),
         }
     }
 
     /// The store; a panic in another request never makes it unusable.
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The clients registered at run time.
+    pub(crate) fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A seeded client, or one registered at run time.
+    pub(crate) fn find_client(&self, id: &str) -> Option<&'static SeededClient> {
+        find_client(id).or_else(|| self.registry().get(id).map(|r| r.client))
     }
 
     /// The signing keys.

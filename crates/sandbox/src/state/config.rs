@@ -101,6 +101,12 @@ pub struct UnsafeSwitches {
     /// The protected resource answers a missing or refused token 401 without a
     /// `WWW-Authenticate` challenge.
     pub no_challenge: bool,
+    /// Register any redirect URI a client asks for (plain http to another host, a fragment,
+    /// no URI at all for a code client): RFC 7591 §5 and RFC 6749 §3.1.2 say to refuse them.
+    pub registration_any_redirect_uri: bool,
+    /// Put a `nonce` into back-channel logout tokens (Back-Channel Logout §2.4 forbids one:
+    /// it lets an ID token pass for a logout token).
+    pub logout_token_nonce: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
@@ -115,7 +121,14 @@ pub struct TeachingSwitches {
     /// The protected resource demands a stronger authentication than the sandbox's login gives
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
     pub require_step_up: bool,
+    /// Dynamic client registration only with the initial access token
+    /// ([`INITIAL_ACCESS_TOKEN`], RFC 7591 §3); off, registration is open.
+    pub require_initial_access_token: bool,
 }
+
+/// The initial access token the `require-initial-access-token` switch asks registrations for
+/// (public on purpose, like the demo secrets).
+pub const INITIAL_ACCESS_TOKEN: &str = "sandbox-initial-access-token";
 
 /// The `acr` the resource's step-up switch demands: reached by a login whose request named it
 /// in `acr_values` and that passed the demo second factor ([`STEP_UP_CODE`]).

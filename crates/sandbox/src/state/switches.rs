@@ -330,6 +330,20 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "The protected resource answers 401 without a WWW-Authenticate challenge."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.registration_any_redirect_uri,
+        "unsafe-registration-any-redirect-uri",
+        &[],
+        "Dynamic registration accepts any redirect URI (plain http to any host, fragments): a client registered by anyone can send codes anywhere."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.logout_token_nonce,
+        "unsafe-logout-token-with-nonce",
+        &[],
+        "Back-channel logout tokens carry a nonce, which §2.4 forbids: a client that accepts them would accept an ID token as a logout."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",
@@ -349,6 +363,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "require-step-up",
         &[],
         "The protected resource demands a step-up login (RFC 9470 acr_values and max_age; demo one-time code)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_initial_access_token,
+        "require-initial-access-token",
+        &[],
+        "Dynamic registration only with the initial access token sandbox-initial-access-token (RFC 7591 §3); otherwise it is open."
     ),
 ];
 
