@@ -109,6 +109,19 @@ pub async fn run_full(
     options: RunOptions,
     slow: bool,
 ) -> probe::Run {
+    run_policy(issuer, client, second, driver, options, slow, probe::Policy::Bcp).await
+}
+
+/// [`run_full`] under a policy (`--policy`).
+pub async fn run_policy(
+    issuer: &str,
+    client: &Client,
+    second: Option<&Client>,
+    driver: Arc<dyn AuthorizeDriver>,
+    options: RunOptions,
+    slow: bool,
+    policy: probe::Policy,
+) -> probe::Run {
     let profile = Profile {
         issuer: Some(issuer.to_string()),
         client_id: client.id.to_string(),
@@ -144,6 +157,7 @@ pub async fn run_full(
             client_secret: c.secret.map(Into::into),
         }),
         slow,
+        policy,
     };
     let plan = probe::plan(&target, &options).unwrap_or_else(|e| panic!("{e}"));
     probe::run(Arc::new(target), &plan, &|_| {}).await

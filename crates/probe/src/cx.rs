@@ -38,6 +38,8 @@ pub struct Target {
     pub second_client: Option<SecondClient>,
     /// Opt-in slow probes (waiting for expiries).
     pub slow: bool,
+    /// The policy the verdicts follow (`--policy`).
+    pub policy: crate::policy::Policy,
 }
 
 impl Target {
@@ -60,6 +62,11 @@ impl Target {
             .and_then(Value::as_str)
             .map(str::to_string)
             .or_else(|| self.config.endpoints.issuer.as_ref().map(|u| u.to_string()))
+    }
+
+    /// Whether the server advertises DPoP (`dpop_signing_alg_values_supported`).
+    pub fn advertises_dpop(&self) -> bool {
+        !self.supported("dpop_signing_alg_values_supported").is_empty()
     }
 
     /// A client that sends no secret.
@@ -203,7 +210,18 @@ pub struct Cx {
 
 impl Cx {
     pub fn new(target: Arc<Target>) -> Self {
-        let session = Session::new(target.http.clone());
+        let mut session = Session::new(target.http.clone());
+        // Under fapi2, sender-constrained tokens are a MUST: where the server offers DPoP, every
+        // probe's token requests carry proofs (a server that requires them would otherwise
+        // refuse every probe's tokens). Probes that test the constraint itself set their own.
+        if target.policy.is_fapi2()
+            && target.advertises_dpop()
+            && let Ok(key) = grantscope_core::oauth::dpop::DpopKey::generate()
+        {
+            session.set_dpop(Some(Arc::new(grantscope_core::oauth::dpop::DpopState::new(
+                key,
+            ))));
+        }
         Self {
             target,
             probe: None,
@@ -214,6 +232,11 @@ impl Cx {
 
     pub fn cfg(&self) -> &ClientConfig {
         &self.target.config
+    }
+
+    /// The run's policy.
+    pub fn policy(&self) -> crate::policy::Policy {
+        self.target.policy
     }
 
     /// Sends a hand-built request; a 429 backs off (`Retry-After`, capped) and is retried
@@ -575,6 +598,40 @@ impl Cx {
                 "the normal code exchange did not work ({})",
                 other.describe()
             ))),
+        }
+    }
+
+    /// A GET at a resource (userinfo) with an access token this session obtained: with a DPoP
+    /// proof (and one retry with the server's nonce) when the session binds its tokens, else
+    /// as a Bearer token.
+    pub async fn use_token(
+        &mut self,
+        step: &str,
+        url: &Url,
+        access_token: &str,
+    ) -> Result<HttpResponse, FlowError> {
+        let dpop = self.session.dpop().cloned();
+        let mut retried = false;
+        loop {
+            let mut req = HttpRequest::get(url.clone())
+                .secret(SecretKind::AccessToken, access_token.to_string());
+            req = match &dpop {
+                Some(d) => req
+                    .header("Authorization", format!("DPoP {access_token}"))
+                    .header("DPoP", d.proof_for("GET", url, Some(access_token))?),
+                None => req.header("Authorization", format!("Bearer {access_token}")),
+            };
+            let resp = self.send(step, req).await?;
+            if let Some(d) = &dpop
+                && !retried
+                && resp.status == 401
+                && let Some(n) = resp.header("dpop-nonce")
+                && d.remember_nonce(url, n)
+            {
+                retried = true;
+                continue;
+            }
+            return Ok(resp);
         }
     }
 

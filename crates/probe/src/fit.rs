@@ -101,7 +101,11 @@ mod tests {
             .filter(|p| facts.why_not(p).is_none())
             .map(|p| p.id)
             .collect();
-        assert_eq!(runnable, vec!["grants.legacy", "transport.https"]);
+        // par.required reads the authorization endpoint without a login.
+        assert_eq!(
+            runnable,
+            vec!["grants.legacy", "transport.https", "par.required"]
+        );
         let why = facts
             .why_not(crate::find("state.echo").expect("state.echo"))
             .unwrap_or_default();

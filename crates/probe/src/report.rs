@@ -34,6 +34,7 @@ pub fn to_json(run: &Run, reveal: bool) -> Value {
         summary.insert(o.as_str().into(), json!(run.count(o)));
     }
     json!({
+        "policy": run.policy.as_str(),
         "issuer": run.issuer,
         "started_at": run.started_at,
         "results": results,
@@ -55,7 +56,8 @@ pub fn line(r: &ProbeResult) -> String {
 /// JUnit XML: one test case per probe.
 pub fn to_junit(run: &Run) -> Result<String, String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new("grantscope probe");
+    let mut suite = TestSuite::new(format!("grantscope probe (policy {})", run.policy));
+    suite.add_property(quick_junit::Property::new("policy", run.policy.as_str()));
     for r in &run.results {
         let reason = inert(&r.verdict.reason).to_string();
         let status = match r.verdict.outcome {
@@ -145,12 +147,14 @@ pub fn to_html(run: &Run) -> String {
          .v{{color:#fff;padding:.1em .5em;border-radius:.3em;font-weight:600}}\
          pre{{background:#f4f4f4;padding:.5em;overflow:auto;font-size:85%}}.t{{color:#555}}\
          </style></head><body><h1>grantscope probes</h1>\
-         <p>Issuer: <code>{issuer}</code>; started {started}; {summary}.</p>\
+         <p>Issuer: <code>{issuer}</code>; policy <code>{policy}</code> ({policy_title}); started {started}; {summary}.</p>\
          <p>Exchanges are shown masked.</p>\
          <table><tr><th>verdict</th><th>level</th><th>probe</th><th>time</th><th>exchanges</th></tr>\n\
          {rows}</table></body></html>\n",
         issuer = esc(run.issuer.as_deref().unwrap_or("(none)")),
         started = esc(&run.started_at),
+        policy = run.policy.as_str(),
+        policy_title = run.policy.title(),
         summary = esc(&summary.join(", ")),
     )
 }

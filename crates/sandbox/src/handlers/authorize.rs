@@ -32,7 +32,12 @@ pub(crate) async fn authorize_get(
     State(app): State<Arc<App>>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let params = match Params::parse(query.unwrap_or_default().as_bytes())
+        .screened(&app.config.unsafe_switches)
+    {
+        Ok(params) => params,
+        Err(error) => return error_page(&app, &error.description),
+    };
     let pushed = match params.single("request_uri") {
         Ok(uri) => uri.map(str::to_string),
         Err(error) => return error_page(&app, &error.description),
@@ -221,7 +226,12 @@ fn approve(
     let state = request.state.clone();
     let (mode, client_id) = (request.response_mode, request.client.id);
     let types = request.response_type;
-    let code = types.code.then(|| random_token(32));
+    let code_bytes = if app.config.unsafe_switches.short_codes {
+        4
+    } else {
+        32
+    };
+    let code = types.code.then(|| random_token(code_bytes));
     // Implicit and hybrid (behind the unsafe switch): tokens straight to the browser.
     let front = if types.token || types.id_token {
         match front_channel(app, &request, user, auth_time, code.as_deref()) {

@@ -46,7 +46,7 @@ pub(crate) async fn pushed_authorization_request(
 }
 
 fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<String, OAuthError> {
-    let mut params = Params::from_form(headers, body)?;
+    let mut params = Params::from_form(headers, body)?.screened(&app.config.unsafe_switches)?;
     if params.single("request_uri")?.is_some() {
         return Err(OAuthError::invalid_request(
             "request_uri may not be pushed (RFC 9126 §2.1)",

@@ -285,7 +285,11 @@ pub(crate) fn take(
     params: &Params,
     request_uri: &str,
 ) -> Result<AuthorizationRequest, String> {
-    let pushed = app.store().pushed.remove(request_uri);
+    let pushed = if app.config.unsafe_switches.reusable_request_uri {
+        app.store().pushed.get(request_uri).cloned()
+    } else {
+        app.store().pushed.remove(request_uri)
+    };
     let Some(pushed) = pushed.filter(|p| p.expires_ms > now_ms()) else {
         return Err(format!(
             "request_uri {:?} is unknown, expired (they live {REQUEST_URI_TTL_SECS} seconds) or \

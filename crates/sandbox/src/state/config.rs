@@ -76,6 +76,20 @@ pub struct UnsafeSwitches {
     /// Hold each client's loopback redirect URI to the first port it used (RFC 8252 §7.3 says
     /// any port must be accepted for native apps).
     pub pin_loopback_port: bool,
+    /// Take the first value of a repeated parameter instead of refusing the request (RFC 6749
+    /// §3.1, §3.2: parameters must not be repeated).
+    pub accept_duplicate_params: bool,
+    /// Refuse a request that carries a parameter the sandbox does not know (OAuth 2.1 §3.1:
+    /// unknown parameters must be ignored).
+    pub refuse_unknown_params: bool,
+    /// Let any client revoke any token (RFC 7009 §2.1: only the client it was issued to).
+    pub revoke_any_client: bool,
+    /// Issue authorization codes of 4 random bytes (about 32 bits) instead of 32.
+    pub short_codes: bool,
+    /// Keep a pushed request's `request_uri` usable after it was used (RFC 9126 §4: one use).
+    pub reusable_request_uri: bool,
+    /// Redeem a code bound with `dpop_jkt` whatever key signs the token request's proof.
+    pub ignore_dpop_jkt: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
@@ -90,6 +104,18 @@ pub struct TeachingSwitches {
     /// The protected resource demands a stronger authentication than the sandbox's login gives
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
     pub require_step_up: bool,
+    /// Issue tokens only to a token request with a DPoP proof or a client certificate (FAPI 2.0
+    /// §5.3.2.1: sender-constrained tokens).
+    pub require_sender_constraint: bool,
+    /// Accept and advertise only the FAPI 2.0 JWS algorithms (PS256, ES256, EdDSA, §5.4.1) for
+    /// client assertions and ID tokens.
+    pub require_fapi2_algs: bool,
+    /// Keep refresh tokens across refreshes instead of rotating them (FAPI 2.0 §5.3.2.1: they
+    /// are bound to the client's authentication).
+    pub keep_refresh_tokens: bool,
+    /// Accept a client assertion only when its `aud` is the issuer, as a string (RFC 7523bis,
+    /// FAPI 2.0 after CVE-2025-27370/27371).
+    pub require_issuer_audience: bool,
 }
 
 /// The `acr` the resource's step-up switch demands: reached by a login whose request named it
@@ -151,7 +177,34 @@ impl Default for SandboxConfig {
     }
 }
 
+/// The teaching presets (`grantscope sandbox --preset NAME`).
+pub const PRESETS: &[&str] = &["fapi2"];
+
 impl SandboxConfig {
+    /// The `fapi2` teaching preset: a FAPI 2.0 Security Profile server. PAR required, DPoP or
+    /// mutual TLS required, PS256/ES256 only (ES256 ID tokens), 60-second codes, refresh tokens
+    /// kept (not rotated), client assertions only for the issuer.
+    pub fn fapi2() -> Self {
+        SandboxConfig {
+            signing_alg: SigningAlg::Es256,
+            code_ttl: Duration::from_secs(60),
+            teaching_switches: TeachingSwitches {
+                require_par: true,
+                require_sender_constraint: true,
+                require_fapi2_algs: true,
+                keep_refresh_tokens: true,
+                require_issuer_audience: true,
+                ..TeachingSwitches::default()
+            },
+            ..SandboxConfig::default()
+        }
+    }
+
+    /// The preset named `name` (see [`PRESETS`]).
+    pub fn preset(name: &str) -> Option<Self> {
+        (name == "fapi2").then(Self::fapi2)
+    }
+
     /// The access token lifetime in force (after the long-lived switch).
     pub fn effective_access_token_ttl(&self) -> Duration {
         if self.unsafe_switches.long_lived_tokens {
