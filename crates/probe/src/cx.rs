@@ -69,9 +69,17 @@ impl Target {
         !self.supported("dpop_signing_alg_values_supported").is_empty()
     }
 
-    /// A client that sends no secret.
+    /// A client that does not authenticate: no secret to send, and no key or certificate
+    /// (a `private_key_jwt` or mutual-TLS client is confidential).
     pub fn is_public(&self) -> bool {
+        use grantscope_core::oauth::AuthMethod;
         self.config.secret_to_send().is_none()
+            && !matches!(
+                self.config.effective_auth_method(),
+                AuthMethod::PrivateKeyJwt
+                    | AuthMethod::TlsClientAuth
+                    | AuthMethod::SelfSignedTlsClientAuth
+            )
     }
 }
 

@@ -174,6 +174,12 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
                     "PKCE is required for public clients: send code_challenge and code_challenge_method=S256",
                 )));
             }
+            if response_type.code && app.config.teaching_switches.require_pkce {
+                return Err(redirect(OAuthError::invalid_request(
+                    "PKCE is required for every client here (OAuth 2.1, FAPI 2.0; the require-pkce \
+                     teaching switch): send code_challenge and code_challenge_method=S256",
+                )));
+            }
             None
         }
         (Some(challenge), method) => {

@@ -104,6 +104,9 @@ pub struct TeachingSwitches {
     /// The protected resource demands a stronger authentication than the sandbox's login gives
     /// (RFC 9470 `insufficient_user_authentication` with `acr_values` and `max_age`).
     pub require_step_up: bool,
+    /// Require PKCE of every client, confidential ones too (OAuth 2.1 §4.1.1, FAPI 2.0
+    /// §5.3.2.2).
+    pub require_pkce: bool,
     /// Issue tokens only to a token request with a DPoP proof or a client certificate (FAPI 2.0
     /// §5.3.2.1: sender-constrained tokens).
     pub require_sender_constraint: bool,
@@ -181,8 +184,8 @@ impl Default for SandboxConfig {
 pub const PRESETS: &[&str] = &["fapi2"];
 
 impl SandboxConfig {
-    /// The `fapi2` teaching preset: a FAPI 2.0 Security Profile server. PAR required, DPoP or
-    /// mutual TLS required, PS256/ES256 only (ES256 ID tokens), 60-second codes, refresh tokens
+    /// The `fapi2` teaching preset: a FAPI 2.0 Security Profile server. PAR and PKCE required,
+    /// DPoP or mutual TLS required, PS256/ES256 only (ES256 ID tokens), 60-second codes, refresh tokens
     /// kept (not rotated), client assertions only for the issuer.
     pub fn fapi2() -> Self {
         SandboxConfig {
@@ -190,6 +193,7 @@ impl SandboxConfig {
             code_ttl: Duration::from_secs(60),
             teaching_switches: TeachingSwitches {
                 require_par: true,
+                require_pkce: true,
                 require_sender_constraint: true,
                 require_fapi2_algs: true,
                 keep_refresh_tokens: true,

@@ -305,6 +305,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
     ),
     switch!(
         Stricter,
+        teaching_switches.require_pkce,
+        "require-pkce",
+        &["pkce.required"],
+        "Require PKCE of every client, confidential ones too (OAuth 2.1, FAPI 2.0)."
+    ),
+    switch!(
+        Stricter,
         teaching_switches.require_sender_constraint,
         "require-sender-constraint",
         &["sender-constraint.required"],
