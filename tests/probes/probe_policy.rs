@@ -307,6 +307,7 @@ fn oidc_provider_as_a_fapi2_server_under_fapi2() {
             "token_endpoint_auth_method": "private_key_jwt",
             "token_endpoint_auth_signing_alg": "ES256",
             "id_token_signed_response_alg": "ES256",
+            "authorization_signed_response_alg": "ES256",
             "dpop_bound_access_tokens": true,
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
@@ -347,5 +348,39 @@ fn oidc_provider_as_a_fapi2_server_under_fapi2() {
     println!("{}", table(&run));
     assert_evidence(&run);
     assert_eq!(run.policy, Policy::Fapi2);
-    assert_verdicts(&run, &[]);
+    let mut expected: Vec<(&str, &str)> = NEW.iter().map(|id| (*id, "pass")).collect();
+    expected.extend([
+        ("pkce.required", "pass"),
+        ("pkce.verifier-checked", "pass"),
+        // FAPI 2.0 requires PKCE: no code without a challenge, nothing to downgrade.
+        ("pkce.downgrade", "inconclusive"),
+        ("pkce.verifier-omitted", "pass"),
+        ("pkce.plain", "pass"),
+        ("pkce.verifier-format", "pass"),
+        ("code.single-use", "pass"),
+        ("code.reuse-revokes", "pass"),
+        ("code.race", "pass"),
+        // One registered redirect URI: a token request that omits it is accepted.
+        ("code.redirect-bound", "warn"),
+        ("redirect.exact", "pass"),
+        // FAPI 2.0 compares redirect URIs exactly, loopback ports included.
+        ("redirect.loopback-port", "info"),
+        ("redirect.no-open-redirect", "pass"),
+        ("state.echo", "pass"),
+        ("iss.response", "pass"),
+        // rotateRefreshToken is off under FAPI2=1: what fapi2 expects.
+        ("refresh.rotation", "pass"),
+        ("refresh.reuse-revokes-family", "skipped"),
+        ("refresh.client-bound", "pass"),
+        ("client-auth.enforced", "skipped"),
+        ("grants.legacy", "pass"),
+        ("transport.https", "inconclusive"),
+        ("token.lifetimes", "pass"),
+        // ES256 only (enabledJWA), advertised and used.
+        ("jwks.hygiene", "pass"),
+        ("headers", "pass"),
+        ("dpop.enforced", "pass"),
+    ]);
+    assert_verdicts(&run, &expected);
+    assert_eq!(run.results.len(), expected.len(), "{}", table(&run));
 }
