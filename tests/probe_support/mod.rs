@@ -109,7 +109,16 @@ pub async fn run_full(
     options: RunOptions,
     slow: bool,
 ) -> probe::Run {
-    run_policy(issuer, client, second, driver, options, slow, probe::Policy::Bcp).await
+    run_policy(
+        issuer,
+        client,
+        second,
+        driver,
+        options,
+        slow,
+        probe::Policy::Bcp,
+    )
+    .await
 }
 
 /// [`run_full`] under a policy (`--policy`).

@@ -27,6 +27,10 @@ const NEW: &[&str] = &[
     "dpop.code-binding",
     "revocation.client-bound",
     "tokens.entropy",
+    "client-assertion.audience",
+    "client-assertion.claims",
+    "client-assertion.alg",
+    "dpop.proof",
 ];
 
 const WEB: Client = Client {
@@ -85,14 +89,15 @@ fn the_plain_sandbox_passes_the_new_probes_under_bcp_and_oauth21() {
                 ("dpop.code-binding", "pass"),
                 ("revocation.client-bound", "pass"),
                 ("tokens.entropy", "pass"),
+                // A client_secret_basic client: no assertion to probe.
+                ("client-assertion.audience", "skipped"),
+                ("client-assertion.claims", "skipped"),
+                ("client-assertion.alg", "skipped"),
+                ("dpop.proof", "pass"),
             ],
         );
         // Levels per policy: SHOULD outside fapi2 for the rows that give only a pass outcome.
-        let level = |id: &str| {
-            run.result(id)
-                .map(|r| r.level.as_str())
-                .unwrap_or_default()
-        };
+        let level = |id: &str| run.result(id).map(|r| r.level.as_str()).unwrap_or_default();
         assert_eq!(level("params.duplicate"), "SHOULD");
         assert_eq!(level("params.unknown-ignored"), "MUST");
     }
@@ -100,6 +105,15 @@ fn the_plain_sandbox_passes_the_new_probes_under_bcp_and_oauth21() {
 
 /// The fapi2 preset, probed as its FAPI client (`private_key_jwt` with the sandbox's client key).
 fn fapi2_run(config: SandboxConfig, options: RunOptions) -> grantscope_probe::Run {
+    fapi_client_run(config, options, Policy::Fapi2)
+}
+
+/// The sandbox-fapi client against `config` under `policy`.
+fn fapi_client_run(
+    config: SandboxConfig,
+    options: RunOptions,
+    policy: Policy,
+) -> grantscope_probe::Run {
     let keys = tempfile::tempdir().unwrap();
     let sb = Sandbox::start_with(SandboxConfig {
         auto_approve: Some("alice".into()),
@@ -130,11 +144,76 @@ fn fapi2_run(config: SandboxConfig, options: RunOptions) -> grantscope_probe::Ru
         direct(),
         options,
         false,
-        Policy::Fapi2,
+        policy,
     ));
     println!("{}", table(&run));
     assert_evidence(&run);
     run
+}
+
+const ASSERTION_PROBES: &[&str] = &[
+    "client-assertion.audience",
+    "client-assertion.claims",
+    "client-assertion.alg",
+];
+
+fn with_switches(mut config: SandboxConfig, switches: &[&str]) -> SandboxConfig {
+    for name in switches {
+        let switch = grantscope_sandbox::find_switch(name).unwrap();
+        (switch.set)(&mut config, true);
+    }
+    config
+}
+
+/// The client-assertion probes with the sandbox's FAPI client (EC key: no RS256 to try). The
+/// plain sandbox takes the token endpoint as aud too (RFC 7523's first reading): a warning
+/// under bcp, a pass with require-issuer-audience; the assertion switches each change the
+/// probe their row names, under the fapi2 preset and policy.
+#[test]
+fn the_assertion_switches_change_the_client_assertion_probes() {
+    let verdicts_of = |config: SandboxConfig, policy: Policy| {
+        verdicts(&fapi_client_run(config, only(ASSERTION_PROBES), policy))
+    };
+    let expect = |got: std::collections::BTreeMap<String, String>, want: [&str; 3]| {
+        let got: Vec<&str> = ASSERTION_PROBES
+            .iter()
+            .map(|id| got.get(*id).map(String::as_str).unwrap_or("-"))
+            .collect();
+        assert_eq!(got, want.to_vec());
+    };
+    let plain = SandboxConfig::default();
+    expect(
+        verdicts_of(plain.clone(), Policy::Bcp),
+        ["warn", "pass", "skipped"],
+    );
+    expect(
+        verdicts_of(
+            with_switches(plain, &["require-issuer-audience"]),
+            Policy::Bcp,
+        ),
+        ["pass", "pass", "skipped"],
+    );
+    let fapi = SandboxConfig::fapi2();
+    expect(
+        verdicts_of(fapi.clone(), Policy::Fapi2),
+        ["pass", "pass", "skipped"],
+    );
+    expect(
+        verdicts_of(
+            with_switches(fapi.clone(), &["unsafe-accept-wrong-assertion-audience"]),
+            Policy::Fapi2,
+        ),
+        ["fail", "pass", "skipped"],
+    );
+    for switch in [
+        "unsafe-accept-replayed-assertion",
+        "unsafe-accept-expired-assertion",
+    ] {
+        expect(
+            verdicts_of(with_switches(fapi.clone(), &[switch]), Policy::Fapi2),
+            ["pass", "fail", "skipped"],
+        );
+    }
 }
 
 #[test]
@@ -142,7 +221,10 @@ fn the_fapi2_preset_passes_every_new_probe_under_fapi2() {
     let run = fapi2_run(SandboxConfig::fapi2(), RunOptions::default());
     assert_eq!(run.policy, Policy::Fapi2);
     let mut expected: Vec<(&str, &str)> = NEW.iter().map(|id| (*id, "pass")).collect();
+    expected.retain(|(id, _)| *id != "client-assertion.alg");
     expected.extend([
+        // The FAPI client's key is EC: no RS256 assertion to try.
+        ("client-assertion.alg", "skipped"),
         // FAPI 2.0 expects no rotation, so there is no family to revoke.
         ("refresh.rotation", "pass"),
         ("refresh.reuse-revokes-family", "skipped"),
@@ -157,7 +239,7 @@ fn the_fapi2_preset_passes_every_new_probe_under_fapi2() {
         ("dpop.enforced", "pass"),
     ]);
     assert_verdicts(&run, &expected);
-    for id in NEW {
+    for id in NEW.iter().filter(|id| **id != "client-assertion.alg") {
         let level = run.result(id).map(|r| r.level.as_str());
         assert_eq!(level, Some("MUST"), "{id} under fapi2");
     }
@@ -283,7 +365,11 @@ fn the_binary_names_the_policy_in_every_report() {
     .run(Duration::from_secs(60))
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(bad.code(), 2, "{}", bad.stderr);
-    assert!(bad.stderr.contains("bcp, oauth2.1 and fapi2"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("bcp, oauth2.1 and fapi2"),
+        "{}",
+        bad.stderr
+    );
 }
 
 /// oidc-provider as a FAPI 2.0 server (`FAPI2=1`: its `fapi` feature with profile '2.0', PAR
@@ -315,7 +401,8 @@ fn oidc_provider_as_a_fapi2_server_under_fapi2() {
             "jwks": jwks,
         })
     };
-    let extra = serde_json::json!([client("fapi", 41021), client("fapi-second", 41022)]).to_string();
+    let extra =
+        serde_json::json!([client("fapi", 41021), client("fapi-second", 41022)]).to_string();
     let provider = Provider::start_with(&[("FAPI2", "1"), ("EXTRA_CLIENTS", extra.as_str())]);
     let issuer = provider.issuer().to_string();
     let profile = Profile {
@@ -349,7 +436,10 @@ fn oidc_provider_as_a_fapi2_server_under_fapi2() {
     assert_evidence(&run);
     assert_eq!(run.policy, Policy::Fapi2);
     let mut expected: Vec<(&str, &str)> = NEW.iter().map(|id| (*id, "pass")).collect();
+    expected.retain(|(id, _)| *id != "client-assertion.alg");
     expected.extend([
+        // The client's key is EC: no RS256 assertion to try.
+        ("client-assertion.alg", "skipped"),
         ("pkce.required", "pass"),
         ("pkce.verifier-checked", "pass"),
         // FAPI 2.0 requires PKCE: no code without a challenge, nothing to downgrade.

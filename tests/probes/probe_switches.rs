@@ -49,7 +49,11 @@ fn run(switches: &[&str], web: bool) -> grantscope_probe::Run {
     run_under(switches, web, grantscope_probe::Policy::Bcp)
 }
 
-fn run_under(switches: &[&str], web: bool, policy: grantscope_probe::Policy) -> grantscope_probe::Run {
+fn run_under(
+    switches: &[&str],
+    web: bool,
+    policy: grantscope_probe::Policy,
+) -> grantscope_probe::Run {
     let sb = Sandbox::start_with(config(switches));
     let (client, second) = if web {
         (&WEB, Some(&NATIVE))
@@ -118,7 +122,10 @@ fn implicit_switch_fails_grants_legacy_and_code_only() {
     switch_changes(
         "unsafe-allow-implicit",
         false,
-        &[("grants.legacy", "fail"), ("response-type.code-only", "fail")],
+        &[
+            ("grants.legacy", "fail"),
+            ("response-type.code-only", "fail"),
+        ],
     );
 }
 
@@ -172,6 +179,15 @@ fn ignore_dpop_jkt_switch_warns_dpop_code_binding() {
         "unsafe-ignore-dpop-jkt",
         false,
         &[("dpop.code-binding", "warn")],
+    );
+}
+
+#[test]
+fn replayed_dpop_proof_switch_fails_dpop_enforced_and_warns_dpop_proof() {
+    switch_changes(
+        "unsafe-accept-replayed-dpop-proof",
+        false,
+        &[("dpop.enforced", "fail"), ("dpop.proof", "warn")],
     );
 }
 
@@ -417,9 +433,10 @@ fn refresh_any_client_fails_refresh_client_bound() {
     );
 }
 
-/// Every switch whose row names probes has a test above (a new row needs one), and every probe
-/// of the catalogue but `transport.https` (a loopback http issuer is inconclusive by the
-/// catalogue's rule, whatever the sandbox does) is taught by some switch.
+/// Every switch whose row names probes has a test (a new row needs one), and every probe of the
+/// catalogue but `transport.https` (a loopback http issuer is inconclusive by the catalogue's
+/// rule, whatever the sandbox does) and `client-assertion.alg` (an RSA client key) is taught by
+/// some switch.
 #[test]
 fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
     const TESTED: &[&str] = &[
@@ -456,6 +473,12 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
         "require-pkce",
         "require-sender-constraint",
         "keep-refresh-tokens",
+        "unsafe-accept-replayed-dpop-proof",
+        // Tested with the FAPI client in probe_policy.rs.
+        "unsafe-accept-wrong-assertion-audience",
+        "unsafe-accept-replayed-assertion",
+        "unsafe-accept-expired-assertion",
+        "require-issuer-audience",
     ];
     let with_probes: Vec<&str> = grantscope_sandbox::SWITCHES
         .iter()
@@ -476,7 +499,8 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
                 .any(|s| s.probes.contains(id))
         })
         .collect();
-    assert_eq!(untaught, vec!["transport.https"]);
+    // client-assertion.alg needs an RSA client key under fapi2; the sandbox's is EC.
+    assert_eq!(untaught, vec!["transport.https", "client-assertion.alg"]);
 }
 
 /// The published `d` is the real private key of the published public key (the crypto library
@@ -645,7 +669,8 @@ fn a_par_only_server_gets_pushed_requests_and_the_same_verdicts() {
     // What the switch teaches: the unpushed request is refused now (info before).
     assert_eq!(base.get("par.required").map(String::as_str), Some("info"));
     assert_eq!(
-        run.result("par.required").map(|r| r.verdict.outcome.as_str()),
+        run.result("par.required")
+            .map(|r| r.verdict.outcome.as_str()),
         Some("pass")
     );
     let differ: Vec<String> = run

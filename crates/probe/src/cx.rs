@@ -66,7 +66,9 @@ impl Target {
 
     /// Whether the server advertises DPoP (`dpop_signing_alg_values_supported`).
     pub fn advertises_dpop(&self) -> bool {
-        !self.supported("dpop_signing_alg_values_supported").is_empty()
+        !self
+            .supported("dpop_signing_alg_values_supported")
+            .is_empty()
     }
 
     /// A client that does not authenticate: no secret to send, and no key or certificate
@@ -226,9 +228,9 @@ impl Cx {
             && target.advertises_dpop()
             && let Ok(key) = grantscope_core::oauth::dpop::DpopKey::generate()
         {
-            session.set_dpop(Some(Arc::new(grantscope_core::oauth::dpop::DpopState::new(
-                key,
-            ))));
+            session.set_dpop(Some(Arc::new(
+                grantscope_core::oauth::dpop::DpopState::new(key),
+            )));
         }
         Self {
             target,

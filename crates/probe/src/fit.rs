@@ -101,10 +101,18 @@ mod tests {
             .filter(|p| facts.why_not(p).is_none())
             .map(|p| p.id)
             .collect();
-        // par.required reads the authorization endpoint without a login.
+        // par.required reads the authorization endpoint without a login; the client-assertion
+        // probes judge the client's authentication with a made-up code.
         assert_eq!(
             runnable,
-            vec!["grants.legacy", "transport.https", "par.required"]
+            vec![
+                "grants.legacy",
+                "transport.https",
+                "par.required",
+                "client-assertion.audience",
+                "client-assertion.claims",
+                "client-assertion.alg"
+            ]
         );
         let why = facts
             .why_not(crate::find("state.echo").expect("state.echo"))

@@ -117,8 +117,14 @@ mod tests {
         assert!("fapi".parse::<Policy>().is_err());
         assert_eq!(Policy::default(), Policy::Bcp);
         assert_eq!(Policy::Bcp.level("pkce.required", Level::Must), Level::Must);
-        assert_eq!(Policy::Bcp.level("par.required", Level::Must), Level::Should);
-        assert_eq!(Policy::Fapi2.level("par.required", Level::Should), Level::Must);
+        assert_eq!(
+            Policy::Bcp.level("par.required", Level::Must),
+            Level::Should
+        );
+        assert_eq!(
+            Policy::Fapi2.level("par.required", Level::Should),
+            Level::Must
+        );
         assert_eq!(Policy::Bcp.strict("x").outcome, crate::Outcome::Warn);
         assert_eq!(Policy::Fapi2.strict("x").outcome, crate::Outcome::Fail);
     }

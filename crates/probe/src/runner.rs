@@ -308,7 +308,13 @@ pub async fn run(
                         grantscope_core::text::inert(&e.to_string())
                     )),
                 };
-                result_of(policy, p, verdict, t0.elapsed().as_millis() as u64, Some(cx))
+                result_of(
+                    policy,
+                    p,
+                    verdict,
+                    t0.elapsed().as_millis() as u64,
+                    Some(cx),
+                )
             });
         }
         pending = still;

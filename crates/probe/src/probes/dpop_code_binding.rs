@@ -46,11 +46,17 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let got = bound_code(cx, &right).await?;
         cx.session.set_dpop(Some(wrong));
         let answer = cx
-            .redeem_got("redeem the dpop_jkt-bound code with another key's proof", &got)
+            .redeem_got(
+                "redeem the dpop_jkt-bound code with another key's proof",
+                &got,
+            )
             .await?;
         let control = bound_code(cx, &right).await?;
         let ok = cx
-            .redeem_got("redeem a dpop_jkt-bound code with its key (control)", &control)
+            .redeem_got(
+                "redeem a dpop_jkt-bound code with its key (control)",
+                &control,
+            )
             .await?;
         if !ok.is_tokens() {
             return Ok(Verdict::inconclusive(format!(

@@ -30,14 +30,18 @@ pub(crate) mod state_echo;
 pub(crate) mod token_lifetimes;
 pub(crate) mod transport_https;
 // The policy probes (PROBES.md "Policy probes").
-pub(crate) mod par_required;
+pub(crate) mod client_assertion_alg;
+pub(crate) mod client_assertion_audience;
+pub(crate) mod client_assertion_claims;
+pub(crate) mod dpop_code_binding;
+pub(crate) mod dpop_proof;
 pub(crate) mod par_request_uri;
-pub(crate) mod response_type_code_only;
+pub(crate) mod par_required;
 pub(crate) mod params_duplicate;
 pub(crate) mod params_unknown_ignored;
-pub(crate) mod sender_constraint_required;
-pub(crate) mod dpop_code_binding;
+pub(crate) mod response_type_code_only;
 pub(crate) mod revocation_client_bound;
+pub(crate) mod sender_constraint_required;
 pub(crate) mod tokens_entropy;
 
 /// The catalogue, in the order results are shown (most valuable first).
@@ -76,6 +80,10 @@ pub static PROBES: &[&Probe] = &[
     &dpop_code_binding::PROBE,
     &revocation_client_bound::PROBE,
     &tokens_entropy::PROBE,
+    &client_assertion_audience::PROBE,
+    &client_assertion_claims::PROBE,
+    &client_assertion_alg::PROBE,
+    &dpop_proof::PROBE,
 ];
 
 /// The probe with this id.

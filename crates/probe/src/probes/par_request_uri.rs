@@ -218,4 +218,3 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         })
     })
 }
-

@@ -47,14 +47,18 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let got = cx.code().await?;
         let mut params = redeem_params(cx, &got);
         params.push(("grant_type".into(), "authorization_code".into()));
-        let answer = redeem_changed(cx, "token request with grant_type twice", &got, params).await?;
+        let answer =
+            redeem_changed(cx, "token request with grant_type twice", &got, params).await?;
         if answer.is_tokens() {
             accepted.push("grant_type twice at the token endpoint");
         } else {
             said.push(format!("token endpoint: {}", answer.describe()));
         }
         Ok(if accepted.is_empty() {
-            Verdict::pass(format!("repeated parameters were refused ({})", said.join("; ")))
+            Verdict::pass(format!(
+                "repeated parameters were refused ({})",
+                said.join("; ")
+            ))
         } else {
             cx.policy().strict(format!(
                 "a request with a repeated parameter was accepted: {}",

@@ -28,7 +28,11 @@ pub static PROBE: Probe = Probe {
 async fn access_alive(cx: &mut Cx, at: &str, when: &str) -> Result<Option<bool>, FlowError> {
     if let Some(userinfo) = cx.cfg().endpoints.userinfo_endpoint.clone() {
         let resp = cx
-            .use_token(&format!("userinfo with the access token {when}"), &userinfo, at)
+            .use_token(
+                &format!("userinfo with the access token {when}"),
+                &userinfo,
+                at,
+            )
             .await?;
         return Ok(Some(resp.is_success()));
     }
@@ -64,7 +68,10 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         };
         let tokens = cx.tokens().await?;
         let at = tokens.access_token.expose().to_string();
-        let rt = tokens.refresh_token.as_ref().map(|t| t.expose().to_string());
+        let rt = tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| t.expose().to_string());
         if access_alive(cx, &at, "before the revocation").await? == Some(false) {
             return Ok(Verdict::inconclusive(
                 "the fresh access token does not work even before any revocation",

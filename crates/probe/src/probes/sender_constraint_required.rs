@@ -44,7 +44,9 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 grantscope_core::text::inert(&kind)
             );
             return Ok(if cx.policy().is_fapi2() {
-                Verdict::fail(format!("{reason}; FAPI 2.0 requires sender-constrained tokens"))
+                Verdict::fail(format!(
+                    "{reason}; FAPI 2.0 requires sender-constrained tokens"
+                ))
             } else {
                 Verdict::info(reason)
             });

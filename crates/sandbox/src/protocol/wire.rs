@@ -186,7 +186,10 @@ impl Params {
         switches: &crate::state::config::UnsafeSwitches,
     ) -> Result<Params, OAuthError> {
         if switches.refuse_unknown_params
-            && let Some((name, _)) = self.0.iter().find(|(k, _)| !KNOWN_PARAMS.contains(&k.as_str()))
+            && let Some((name, _)) = self
+                .0
+                .iter()
+                .find(|(k, _)| !KNOWN_PARAMS.contains(&k.as_str()))
         {
             return Err(OAuthError::invalid_request(format!(
                 "unknown parameter {:?} (the unsafe-refuse-unknown-params teaching switch refuses \

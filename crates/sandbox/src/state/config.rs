@@ -90,6 +90,8 @@ pub struct UnsafeSwitches {
     pub reusable_request_uri: bool,
     /// Redeem a code bound with `dpop_jkt` whatever key signs the token request's proof.
     pub ignore_dpop_jkt: bool,
+    /// Accept a DPoP proof whose `jti` was seen before (RFC 9449 §11.1: a replay).
+    pub accept_replayed_dpop_proof: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).

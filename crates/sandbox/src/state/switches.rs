@@ -97,21 +97,21 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Unsafe,
         unsafe_switches.accept_wrong_assertion_audience,
         "unsafe-accept-wrong-assertion-audience",
-        &[],
+        &["client-assertion.audience"],
         "Accept JWT assertions (client authentication, JWT bearer) whose aud names another server."
     ),
     switch!(
         Unsafe,
         unsafe_switches.accept_replayed_assertion,
         "unsafe-accept-replayed-assertion",
-        &[],
+        &["client-assertion.claims"],
         "Accept a JWT assertion whose jti was already used (a replay)."
     ),
     switch!(
         Unsafe,
         unsafe_switches.accept_expired_assertion,
         "unsafe-accept-expired-assertion",
-        &[],
+        &["client-assertion.claims"],
         "Accept a JWT assertion after its exp."
     ),
     switch!(
@@ -290,6 +290,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "Redeem a code bound with dpop_jkt whatever key signs the token request's DPoP proof (RFC 9449 §10)."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.accept_replayed_dpop_proof,
+        "unsafe-accept-replayed-dpop-proof",
+        &["dpop.enforced", "dpop.proof"],
+        "Accept a DPoP proof whose jti was already used (a replay, RFC 9449 §11.1)."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",
@@ -335,7 +342,7 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Stricter,
         teaching_switches.require_issuer_audience,
         "require-issuer-audience",
-        &[],
+        &["client-assertion.audience"],
         "Accept a client assertion only when its aud is the issuer, as a string (RFC 7523bis, FAPI 2.0)."
     ),
     switch!(
