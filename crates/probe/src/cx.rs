@@ -373,15 +373,34 @@ impl Cx {
     /// Visits an authorization URL: first as a browser without a session would (a refusal or
     /// an early redirect needs no user), then through the driver when the server wants a user.
     pub async fn authorize(&mut self, url: &Url) -> Result<Landing, FlowError> {
+        self.authorize_as(url, None).await
+    }
+
+    /// [`authorize`](Self::authorize) a URL the probe pushed itself (`request_uri`), whose
+    /// redirect carries `state`, the pushed request's.
+    pub async fn authorize_as(
+        &mut self,
+        url: &Url,
+        pushed_state: Option<&str>,
+    ) -> Result<Landing, FlowError> {
         // Where the browser will be sent, read before a push hides it behind a request_uri.
         let landing = url
             .query_pairs()
             .find(|(k, _)| k == "redirect_uri")
             .and_then(|(_, v)| Url::parse(&v).ok());
+        // The redirect carries the pushed request's state (the pushed URL has none).
+        let state = url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned());
         let pushed = match self.pushed(url).await? {
             Ok(u) => u,
             Err(refused) => return Ok(refused),
         };
+        let was_pushed = pushed_state.is_some()
+            || (pushed.query_pairs().any(|(k, _)| k == "request_uri")
+                && !url.query_pairs().any(|(k, _)| k == "request_uri"));
+        let state = state.or_else(|| pushed_state.map(str::to_string));
         let url = &pushed;
         let first = follow(&mut self.session, url).await?;
         let landing = match first {
@@ -398,9 +417,14 @@ impl Cx {
                         grantscope_core::text::inert(to.as_str())
                     )));
                 }
-                match self.probe {
-                    Some(p) => driver.visit_for(p, &mut self.session, url).await?,
-                    None => driver.visit(&mut self.session, url).await?,
+                match (self.probe, state.as_deref().filter(|_| was_pushed)) {
+                    (probe, Some(state)) => {
+                        driver
+                            .visit_pushed(probe, &mut self.session, url, state)
+                            .await?
+                    }
+                    (Some(p), None) => driver.visit_for(p, &mut self.session, url).await?,
+                    (None, None) => driver.visit(&mut self.session, url).await?,
                 }
             }
             other => other,
@@ -496,7 +520,16 @@ impl Cx {
     /// Sends `url` (an edited authorization request) and returns the redirect back, or where
     /// the visit ended instead.
     pub async fn login(&mut self, url: &Url) -> Result<Result<Reply, Landing>, FlowError> {
-        Ok(match self.authorize(url).await? {
+        self.login_as(url, None).await
+    }
+
+    /// [`login`](Self::login) through a URL the probe pushed itself ([`Self::authorize_as`]).
+    pub async fn login_as(
+        &mut self,
+        url: &Url,
+        pushed_state: Option<&str>,
+    ) -> Result<Result<Reply, Landing>, FlowError> {
+        Ok(match self.authorize_as(url, pushed_state).await? {
             Landing::Redirect(u) => Ok(Reply::from_url(&u)),
             other => Err(other),
         })
@@ -509,7 +542,12 @@ impl Cx {
         request: AuthorizationRequest,
         url: &Url,
     ) -> Result<Got, FlowError> {
-        match self.login(url).await? {
+        // A URL the probe pushed itself carries only the request_uri: the state is the request's.
+        let pushed_state = url
+            .query_pairs()
+            .any(|(k, _)| k == "request_uri")
+            .then(|| request.state.clone());
+        match self.login_as(url, pushed_state.as_deref()).await? {
             Ok(reply) => match reply.get("code") {
                 Some(code) if reply.get("state") == Some(request.state.as_str()) => {
                     let code = code.to_string();

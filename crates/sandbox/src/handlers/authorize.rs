@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::protocol::authorization_request::{Rejection, take, validate};
+use crate::protocol::authorization_request::{Rejection, spend, take, validate};
 use crate::protocol::mint::front_channel;
 use crate::protocol::page::{escape_html, page, seeded_user_rows};
 use crate::protocol::request_object;
@@ -90,6 +90,7 @@ pub(crate) async fn authorize_get(
     if let Some(username) = &app.config.auto_approve
         && let Some(user) = find_user(username)
     {
+        spend(&app, pushed.as_deref());
         // Scripts skip the second factor as they skip the password.
         let mfa_done = request.wants_mfa;
         return approve(
@@ -103,6 +104,7 @@ pub(crate) async fn authorize_get(
         );
     }
     if params.single("prompt").ok().flatten() == Some("none") {
+        spend(&app, pushed.as_deref());
         return redirect_error(
             &app,
             &request.reply_to(),
@@ -119,6 +121,7 @@ pub(crate) async fn authorize_get(
         Pending {
             request: request.clone(),
             expires_ms: now_ms().saturating_add(PENDING_TTL_MS),
+            pushed_uri: pushed.clone(),
         },
     );
     login_page(&app, &request, &request_id, None, StatusCode::OK)
@@ -151,6 +154,7 @@ pub(crate) async fn authorize_post(
     let decision = params.single("decision").ok().flatten().unwrap_or("");
     if decision == "deny" {
         app.store().pending.remove(request_id);
+        spend(&app, pending.pushed_uri.as_deref());
         return redirect_error(
             &app,
             &request.reply_to(),
@@ -192,6 +196,7 @@ pub(crate) async fn authorize_post(
         request.mfa_done = true;
     }
     app.store().pending.remove(request_id);
+    spend(&app, pending.pushed_uri.as_deref());
     approve(&app, request, user, StatusCode::SEE_OTHER)
 }
 

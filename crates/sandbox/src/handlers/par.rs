@@ -98,6 +98,7 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
         Pending {
             request,
             expires_ms: now_ms().saturating_add(REQUEST_URI_TTL_SECS * 1000),
+            pushed_uri: None,
         },
     );
     Ok(request_uri)
