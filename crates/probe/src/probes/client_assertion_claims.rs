@@ -13,6 +13,9 @@ use crate::cx::Cx;
 use crate::model::{Probe, ProbeFuture};
 use crate::verdict::{Group, Level, Verdict};
 
+/// A change to an assertion's claims (at `now`).
+type Edit = fn(&mut serde_json::Map<String, serde_json::Value>, i64);
+
 pub static PROBE: Probe = Probe {
     id: "client-assertion.claims",
     title: "Client assertion claims are checked",
@@ -56,11 +59,7 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         } else {
             wrong.push("a replayed jti was accepted");
         }
-        let cases: [(
-            &str,
-            bool,
-            fn(&mut serde_json::Map<String, serde_json::Value>, i64),
-        ); 4] = [
+        let cases: [(&str, bool, Edit); 4] = [
             ("exp 120 s past", false, |c, now| {
                 c.insert("iat".into(), json!(now - 180));
                 c.insert("exp".into(), json!(now - 120));
