@@ -32,9 +32,10 @@ pub(crate) async fn authorize_get(
     State(app): State<Arc<App>>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = match Params::parse(query.unwrap_or_default().as_bytes())
-        .screened(&app.config.unsafe_switches)
-    {
+    let params = match Params::parse(query.unwrap_or_default().as_bytes()).screened(
+        app.config.unsafe_switches.accept_duplicate_params,
+        app.config.unsafe_switches.refuse_unknown_params,
+    ) {
         Ok(params) => params,
         Err(error) => return error_page(&app, &error.description),
     };

@@ -37,7 +37,10 @@ pub(crate) async fn token(
 }
 
 fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
-    let params = Params::from_form(headers, body)?.screened(&app.config.unsafe_switches)?;
+    let params = Params::from_form(headers, body)?.screened(
+        app.config.unsafe_switches.accept_duplicate_params,
+        app.config.unsafe_switches.refuse_unknown_params,
+    )?;
     let grant_type = params.required("grant_type")?;
     let Some(grant) =
         GrantKind::from_grant_type(grant_type).filter(|g| grants::offered(&app.config, *g))

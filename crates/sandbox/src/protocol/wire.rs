@@ -183,9 +183,10 @@ impl Params {
     /// unknown one refused (`unsafe-refuse-unknown-params`). Without the switches, unchanged.
     pub(crate) fn screened(
         self,
-        switches: &crate::state::config::UnsafeSwitches,
+        accept_duplicates: bool,
+        refuse_unknown: bool,
     ) -> Result<Params, OAuthError> {
-        if switches.refuse_unknown_params
+        if refuse_unknown
             && let Some((name, _)) = self
                 .0
                 .iter()
@@ -197,7 +198,7 @@ impl Params {
                 grantscope_core::http::excerpt(name, 40)
             )));
         }
-        if !switches.accept_duplicate_params {
+        if !accept_duplicates {
             return Ok(self);
         }
         let mut kept: Vec<(String, String)> = Vec::new();
