@@ -101,14 +101,12 @@ mod tests {
             .filter(|p| facts.why_not(p).is_none())
             .map(|p| p.id)
             .collect();
-        // par.required reads the authorization endpoint without a login; the client-assertion
-        // probes judge the client's authentication with a made-up code.
+        // The client-assertion probes judge the client's authentication with a made-up code.
         assert_eq!(
             runnable,
             vec![
                 "grants.legacy",
                 "transport.https",
-                "par.required",
                 "client-assertion.audience",
                 "client-assertion.claims",
                 "client-assertion.alg"

@@ -236,6 +236,16 @@ impl ProbesScreen {
         matches!(self.server_grants, Some((_, Some(_))))
     }
 
+    /// The policy the next run follows (the picker's choice).
+    pub fn policy(&self) -> probe::Policy {
+        self.policy
+    }
+
+    /// The policy the last finished run followed.
+    pub fn last_policy(&self) -> Option<probe::Policy> {
+        self.last_run.as_ref().map(|r| r.policy)
+    }
+
     pub fn is_running(&self) -> bool {
         self.running
     }
@@ -363,8 +373,8 @@ impl ProbesScreen {
 
     fn merge_run(&mut self, run: Run) {
         match &mut self.last_run {
-            Some(last) if run.results.len() < PROBES.len() => {
-                // A re-run of some probes: replace their rows.
+            Some(last) if run.results.len() < PROBES.len() && last.policy == run.policy => {
+                // A re-run of some probes under the same policy: replace their rows.
                 for r in run.results {
                     if r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for"
                     {
@@ -1029,8 +1039,7 @@ impl ProbesScreen {
                 "Off: each login's URL shows here to open yourself (with a Copy button)",
             );
         ui.horizontal(|ui| {
-            ui.label("Policy:");
-            egui::ComboBox::from_id_salt("probes_policy")
+            egui::ComboBox::from_label("Policy")
                 .selected_text(self.policy.as_str())
                 .show_ui(ui, |ui| {
                     for p in probe::Policy::ALL {

@@ -17,7 +17,8 @@ pub static PROBE: Probe = Probe {
     reference: "FAPI 2.0 §5.3.2.2, RFC 9126 §5",
     tests: "An authorization request that was not pushed (read without logging in): refused, with the same request accepted when pushed, passes; accepted (a login page or a code) fails under fapi2 and is info otherwise.",
     needs: &[],
-    logins: 0,
+    // Read without a login; counted as one so that a client without the code grant skips it.
+    logins: 1,
     slow_logins: 0,
     changes: None,
     run,
