@@ -39,6 +39,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
         "crates/probe/src",
         &[
             ("verdict", 0),
+            ("policy", 1),
             ("driver", 1),
             ("api_host", 1),
             ("cx", 2),

@@ -15,6 +15,7 @@ mod probe_bench;
 mod probe_jmondi;
 mod probe_landings;
 mod probe_lifetimes;
+mod probe_policy;
 mod probe_provider;
 mod probe_sandbox;
 mod probe_switches;

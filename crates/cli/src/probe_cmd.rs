@@ -38,6 +38,10 @@ pub struct ProbeArgs {
         allow_hyphen_values = true
     )]
     pub second_client_secret: Option<ClientSecret>,
+    /// The policy the verdicts follow: bcp (RFC 9700), oauth2.1 or fapi2 (FAPI 2.0 Security
+    /// Profile); it sets each probe's level and rule (docs/probes.md).
+    #[arg(long, value_name = "POLICY", default_value = "bcp", value_parser = |s: &str| s.parse::<probe::Policy>())]
+    pub policy: probe::Policy,
     /// Also run the slow probes (they wait for expiries).
     #[arg(long)]
     pub slow: bool,
@@ -199,6 +203,7 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
             client_secret: args.second_client_secret.clone(),
         }),
         slow: args.slow,
+        policy: args.policy,
     };
     let options = RunOptions {
         only: args.only.clone(),
@@ -209,6 +214,11 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         Ok(p) => p,
         Err(why) => return config_error(args.json, &FlowError::Config(why)),
     };
+    eprintln!(
+        "plan: policy {} ({})",
+        target.policy.as_str(),
+        target.policy.title()
+    );
     for line in plan.describe(target.driver.name(), target.driver.needs_user()) {
         eprintln!("{line}");
     }

@@ -55,6 +55,12 @@ pub struct SandboxArgs {
     /// decrypts with `--decryption-key NAME`.
     #[arg(long, value_name = "NAME_OR_FILE")]
     pub id_token_encryption_key: Option<String>,
+    /// Start from a teaching preset: fapi2 (a FAPI 2.0 server: PAR and DPoP or mutual TLS
+    /// required, PS256/ES256 only, ES256 tokens, 60-second codes, refresh tokens not rotated,
+    /// client assertions for the issuer only; its client is sandbox-fapi). Switches given
+    /// beside it are added.
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(sandbox::PRESETS))]
+    pub preset: Option<String>,
     /// Print the start-up information as one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -66,6 +72,11 @@ pub struct SandboxArgs {
 impl SandboxArgs {
     /// The library configuration these options describe.
     pub fn to_config(&self) -> SandboxConfig {
+        let base = self
+            .preset
+            .as_deref()
+            .and_then(SandboxConfig::preset)
+            .unwrap_or_default();
         let mut config = SandboxConfig {
             port: self.port,
             tls_port: self.tls_port,
@@ -78,8 +89,12 @@ impl SandboxArgs {
             signing_alg: self.signing_alg,
             key_dir: self.key_dir.clone(),
             rotate_keys: self.rotate_keys,
-            ..SandboxConfig::default()
+            ..base.clone()
         };
+        if self.preset.is_some() {
+            // The preset's algorithm wins over the RS256 default (FAPI 2.0 allows no RS256).
+            config.signing_alg = base.signing_alg;
+        }
         for name in &self.switches.on {
             if let Some(switch) = sandbox::find_switch(name) {
                 (switch.set)(&mut config, true);

@@ -34,6 +34,7 @@ pub fn to_json(run: &Run, reveal: bool) -> Value {
         summary.insert(o.as_str().into(), json!(run.count(o)));
     }
     let mut doc = json!({
+        "policy": run.policy.as_str(),
         "issuer": run.issuer,
         "started_at": run.started_at,
         "results": results,
@@ -42,6 +43,8 @@ pub fn to_json(run: &Run, reveal: bool) -> Value {
     // An API run names the API in place of the issuer, and says how its baseline went.
     if let (Some(api), Some(map)) = (&run.api, doc.as_object_mut()) {
         map.remove("issuer");
+        // API probes are judged the same under every policy.
+        map.remove("policy");
         map.insert("api".into(), json!(inert(api)));
         if let Some(b) = &run.baseline {
             map.insert(
@@ -84,8 +87,11 @@ pub fn to_junit(run: &Run) -> Result<String, String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut suite = TestSuite::new(match &run.api {
         Some(api) => format!("grantscope probe --api {}", inert(api)),
-        None => "grantscope probe".to_string(),
+        None => format!("grantscope probe (policy {})", run.policy),
     });
+    if run.api.is_none() {
+        suite.add_property(quick_junit::Property::new("policy", run.policy.as_str()));
+    }
     for r in &run.results {
         let reason = inert(&r.verdict.reason).to_string();
         let status = match r.verdict.outcome {
@@ -178,7 +184,7 @@ pub fn to_html(run: &Run) -> String {
          .v{{color:#fff;padding:.1em .5em;border-radius:.3em;font-weight:600}}\
          pre{{background:#f4f4f4;padding:.5em;overflow:auto;font-size:85%}}.t{{color:#555}}\
          </style></head><body><h1>grantscope probes</h1>\
-         <p>{target_label}: <code>{issuer}</code>; started {started}; {summary}.</p>{baseline}\
+         <p>{target_label}: <code>{issuer}</code>{policy}; started {started}; {summary}.</p>{baseline}\
          <p>Exchanges are shown masked.</p>\
          <table><tr><th>verdict</th><th>level</th><th>probe</th><th>time</th><th>exchanges</th></tr>\n\
          {rows}</table></body></html>\n",
@@ -210,6 +216,15 @@ pub fn to_html(run: &Run) -> String {
             })
             .unwrap_or_default(),
         started = esc(&run.started_at),
+        policy = if run.api.is_some() {
+            String::new()
+        } else {
+            format!(
+                "; policy <code>{}</code> ({})",
+                run.policy.as_str(),
+                esc(run.policy.title())
+            )
+        },
         summary = esc(&summary.join(", ")),
     )
 }

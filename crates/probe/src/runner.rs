@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use crate::cx::{Cx, Target};
 use crate::fit::ClientFacts;
 use crate::model::{Probe, ProbeResult};
+use crate::policy::Policy;
 use crate::probes::{PROBES, find};
 use crate::verdict::{Need, Outcome, Verdict};
 
@@ -173,6 +174,8 @@ pub struct Run {
     pub baseline: Option<crate::api_cx::Baseline>,
     pub started_at: String,
     pub elapsed_ms: u64,
+    /// The policy the verdicts followed.
+    pub policy: crate::policy::Policy,
     /// In catalogue order.
     pub results: Vec<ProbeResult>,
 }
@@ -195,11 +198,17 @@ impl Run {
     }
 }
 
-fn result_of(p: &'static Probe, verdict: Verdict, elapsed_ms: u64, cx: Option<Cx>) -> ProbeResult {
+fn result_of(
+    policy: Policy,
+    p: &'static Probe,
+    verdict: Verdict,
+    elapsed_ms: u64,
+    cx: Option<Cx>,
+) -> ProbeResult {
     ProbeResult {
         id: p.id,
         title: p.title,
-        level: p.level,
+        level: policy.level(p.id, p.level),
         reference: p.reference,
         verdict,
         elapsed_ms,
@@ -220,11 +229,12 @@ pub async fn run(
     on_result: &(dyn Fn(&ProbeResult) + Send + Sync),
 ) -> Run {
     let started = Instant::now();
+    let policy = target.policy;
     let started_at = grantscope_core::timefmt::rfc3339(grantscope_core::timefmt::now_unix());
     let selected: HashSet<&str> = plan.run.iter().map(|p| p.id).collect();
     let mut done: HashMap<&'static str, ProbeResult> = HashMap::new();
     for (p, why) in &plan.skipped {
-        let r = result_of(p, Verdict::skipped(why.clone()), 0, None);
+        let r = result_of(policy, p, Verdict::skipped(why.clone()), 0, None);
         on_result(&r);
         done.insert(p.id, r);
     }
@@ -240,6 +250,7 @@ pub async fn run(
                 return true;
             }
             let r = result_of(
+                policy,
                 p,
                 Verdict::skipped(format!(
                     "needs the authorization code flow, and the server refused this client's authorization request before any login: {why}"
@@ -281,6 +292,7 @@ pub async fn run(
                     .map(|r| r.verdict.outcome.as_str())
                     .unwrap_or("?");
                 let r = result_of(
+                    policy,
                     p,
                     Verdict::inconclusive(format!("it builds on {d}, which ended {outcome}")),
                     0,
@@ -305,7 +317,13 @@ pub async fn run(
                         grantscope_core::text::inert(&e.to_string())
                     )),
                 };
-                result_of(p, verdict, t0.elapsed().as_millis() as u64, Some(cx))
+                result_of(
+                    policy,
+                    p,
+                    verdict,
+                    t0.elapsed().as_millis() as u64,
+                    Some(cx),
+                )
             });
         }
         pending = still;
@@ -326,13 +344,14 @@ pub async fn run(
             } else {
                 "the probe stopped without a verdict"
             };
-            let r = result_of(p, Verdict::inconclusive(why), 0, None);
+            let r = result_of(policy, p, Verdict::inconclusive(why), 0, None);
             on_result(&r);
             done.insert(p.id, r);
         }
     }
     let results = PROBES.iter().filter_map(|p| done.remove(p.id)).collect();
     Run {
+        policy: target.policy,
         issuer: target.issuer(),
         api: None,
         baseline: None,

@@ -46,7 +46,7 @@ pub use state::clients::{
     find_client, find_user, seeded_clients, seeded_users,
 };
 pub use state::config::{
-    CONFIG_DIR_ENV, INITIAL_ACCESS_TOKEN, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE,
+    CONFIG_DIR_ENV, INITIAL_ACCESS_TOKEN, PRESETS, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE,
     SandboxConfig, TeachingSwitches, UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL,
     UnsafeSwitches,
 };

@@ -29,7 +29,7 @@ use grantscope_sandbox::local_profile::{
     use_sandbox_client,
 };
 
-const GROUPS: [Group; 8] = [
+const GROUPS: [Group; 9] = [
     Group::Pkce,
     Group::Codes,
     Group::Redirects,
@@ -38,6 +38,7 @@ const GROUPS: [Group; 8] = [
     Group::LegacyGrants,
     Group::TransportAndHeaders,
     Group::Keys,
+    Group::Requests,
 ];
 
 /// What a running job sends back (through the app's worker, like every screen's jobs). Each
@@ -101,6 +102,8 @@ pub struct ProbesScreen {
     second_client_secret: ClientSecret,
     /// Run the slow parts too (the CLI's `--slow`).
     slow: bool,
+    /// The policy the verdicts follow (the CLI's `--policy`).
+    policy: probe::Policy,
     /// The last run's plan, as the runner words it.
     plan: Vec<String>,
     /// Open the system browser for each login (off: the URL is shown to open by hand).
@@ -143,6 +146,7 @@ impl Default for ProbesScreen {
             second_client_id: String::new(),
             second_client_secret: ClientSecret::default(),
             slow: false,
+            policy: probe::Policy::default(),
             plan: Vec::new(),
             open_browser: true,
             abort: None,
@@ -230,6 +234,16 @@ impl ProbesScreen {
     /// "can run" line, and so its layout, changes when it does).
     pub fn server_metadata_known(&self) -> bool {
         matches!(self.server_grants, Some((_, Some(_))))
+    }
+
+    /// The policy the next run follows (the picker's choice).
+    pub fn policy(&self) -> probe::Policy {
+        self.policy
+    }
+
+    /// The policy the last finished run followed.
+    pub fn last_policy(&self) -> Option<probe::Policy> {
+        self.last_run.as_ref().map(|r| r.policy)
     }
 
     pub fn is_running(&self) -> bool {
@@ -359,8 +373,8 @@ impl ProbesScreen {
 
     fn merge_run(&mut self, run: Run) {
         match &mut self.last_run {
-            Some(last) if run.results.len() < PROBES.len() => {
-                // A re-run of some probes: replace their rows.
+            Some(last) if run.results.len() < PROBES.len() && last.policy == run.policy => {
+                // A re-run of some probes under the same policy: replace their rows.
                 for r in run.results {
                     if r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for"
                     {
@@ -396,6 +410,7 @@ impl ProbesScreen {
         }
         let second_client = self.second_client();
         let slow = self.slow;
+        let policy = self.policy;
         let open_browser = self.open_browser;
         self.plan.clear();
         let sink = jobs.sink();
@@ -452,6 +467,7 @@ impl ProbesScreen {
                 redirect_uri,
                 second_client,
                 slow,
+                policy,
             };
             let options = RunOptions {
                 only,
@@ -1022,6 +1038,20 @@ impl ProbesScreen {
             .on_hover_text(
                 "Off: each login's URL shows here to open yourself (with a Copy button)",
             );
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("Policy")
+                .selected_text(self.policy.as_str())
+                .show_ui(ui, |ui| {
+                    for p in probe::Policy::ALL {
+                        ui.selectable_value(&mut self.policy, p, p.as_str())
+                            .on_hover_text(p.title());
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "The policy sets each probe's level and rule (FAPI 2.0 expects no refresh rotation, PAR and sender-constrained tokens)",
+                );
+        });
         ui.checkbox(&mut self.slow, "Slow probes")
             .on_hover_text(
                 "Wait for a short-lived access token to expire and measure the authorization code's lifetime (up to 11 minutes and 14 more logins)",

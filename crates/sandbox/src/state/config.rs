@@ -107,6 +107,22 @@ pub struct UnsafeSwitches {
     /// Put a `nonce` into back-channel logout tokens (Back-Channel Logout §2.4 forbids one:
     /// it lets an ID token pass for a logout token).
     pub logout_token_nonce: bool,
+    /// Take the first value of a repeated parameter instead of refusing the request (RFC 6749
+    /// §3.1, §3.2: parameters must not be repeated).
+    pub accept_duplicate_params: bool,
+    /// Refuse a request that carries a parameter the sandbox does not know (OAuth 2.1 §3.1:
+    /// unknown parameters must be ignored).
+    pub refuse_unknown_params: bool,
+    /// Let any client revoke any token (RFC 7009 §2.1: only the client it was issued to).
+    pub revoke_any_client: bool,
+    /// Issue authorization codes of 4 random bytes (about 32 bits) instead of 32.
+    pub short_codes: bool,
+    /// Keep a pushed request's `request_uri` usable after it was used (RFC 9126 §4: one use).
+    pub reusable_request_uri: bool,
+    /// Redeem a code bound with `dpop_jkt` whatever key signs the token request's proof.
+    pub ignore_dpop_jkt: bool,
+    /// Accept a DPoP proof whose `jti` was seen before (RFC 9449 §11.1: a replay).
+    pub accept_replayed_dpop_proof: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
@@ -124,6 +140,21 @@ pub struct TeachingSwitches {
     /// Dynamic client registration only with the initial access token
     /// ([`INITIAL_ACCESS_TOKEN`], RFC 7591 §3); off, registration is open.
     pub require_initial_access_token: bool,
+    /// Require PKCE of every client, confidential ones too (OAuth 2.1 §4.1.1, FAPI 2.0
+    /// §5.3.2.2).
+    pub require_pkce: bool,
+    /// Issue tokens only to a token request with a DPoP proof or a client certificate (FAPI 2.0
+    /// §5.3.2.1: sender-constrained tokens).
+    pub require_sender_constraint: bool,
+    /// Accept and advertise only the FAPI 2.0 JWS algorithms (PS256, ES256, EdDSA, §5.4.1) for
+    /// client assertions and ID tokens.
+    pub require_fapi2_algs: bool,
+    /// Keep refresh tokens across refreshes instead of rotating them (FAPI 2.0 §5.3.2.1: they
+    /// are bound to the client's authentication).
+    pub keep_refresh_tokens: bool,
+    /// Accept a client assertion only when its `aud` is the issuer, as a string (RFC 7523bis,
+    /// FAPI 2.0 after CVE-2025-27370/27371).
+    pub require_issuer_audience: bool,
 }
 
 /// The initial access token the `require-initial-access-token` switch asks registrations for
@@ -193,7 +224,35 @@ impl Default for SandboxConfig {
     }
 }
 
+/// The teaching presets (`grantscope sandbox --preset NAME`).
+pub const PRESETS: &[&str] = &["fapi2"];
+
 impl SandboxConfig {
+    /// The `fapi2` teaching preset: a FAPI 2.0 Security Profile server. PAR and PKCE required,
+    /// DPoP or mutual TLS required, PS256/ES256 only (ES256 ID tokens), 60-second codes, refresh tokens
+    /// kept (not rotated), client assertions only for the issuer.
+    pub fn fapi2() -> Self {
+        SandboxConfig {
+            signing_alg: SigningAlg::Es256,
+            code_ttl: Duration::from_secs(60),
+            teaching_switches: TeachingSwitches {
+                require_par: true,
+                require_pkce: true,
+                require_sender_constraint: true,
+                require_fapi2_algs: true,
+                keep_refresh_tokens: true,
+                require_issuer_audience: true,
+                ..TeachingSwitches::default()
+            },
+            ..SandboxConfig::default()
+        }
+    }
+
+    /// The preset named `name` (see [`PRESETS`]).
+    pub fn preset(name: &str) -> Option<Self> {
+        (name == "fapi2").then(Self::fapi2)
+    }
+
     /// The access token lifetime in force (after the long-lived switch).
     pub fn effective_access_token_ttl(&self) -> Duration {
         if self.unsafe_switches.long_lived_tokens {

@@ -97,21 +97,21 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Unsafe,
         unsafe_switches.accept_wrong_assertion_audience,
         "unsafe-accept-wrong-assertion-audience",
-        &[],
+        &["client-assertion.audience"],
         "Accept JWT assertions (client authentication, JWT bearer) whose aud names another server."
     ),
     switch!(
         Unsafe,
         unsafe_switches.accept_replayed_assertion,
         "unsafe-accept-replayed-assertion",
-        &[],
+        &["client-assertion.claims"],
         "Accept a JWT assertion whose jti was already used (a replay)."
     ),
     switch!(
         Unsafe,
         unsafe_switches.accept_expired_assertion,
         "unsafe-accept-expired-assertion",
-        &[],
+        &["client-assertion.claims"],
         "Accept a JWT assertion after its exp."
     ),
     switch!(
@@ -125,7 +125,7 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Unsafe,
         unsafe_switches.allow_implicit,
         "unsafe-allow-implicit",
-        &["grants.legacy"],
+        &["grants.legacy", "response-type.code-only"],
         "Answer the deprecated implicit and hybrid response types: tokens in the browser's front channel."
     ),
     switch!(
@@ -344,6 +344,55 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "Back-channel logout tokens carry a nonce, which §2.4 forbids: a client that accepts them would accept an ID token as a logout."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.accept_duplicate_params,
+        "unsafe-accept-duplicate-params",
+        &["params.duplicate"],
+        "Take the first value of a repeated parameter instead of refusing the request (RFC 6749 §3.1)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.refuse_unknown_params,
+        "unsafe-refuse-unknown-params",
+        &["params.unknown-ignored"],
+        "Refuse requests that carry a parameter the sandbox does not know (OAuth 2.1 says ignore it)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.revoke_any_client,
+        "unsafe-revoke-any-client",
+        &["revocation.client-bound"],
+        "Let any client revoke any token, not only its own (RFC 7009 §2.1)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.short_codes,
+        "unsafe-short-codes",
+        &["tokens.entropy"],
+        "Issue authorization codes of 4 random bytes (about 32 bits): guessable."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.reusable_request_uri,
+        "unsafe-reusable-request-uri",
+        &["par.request-uri"],
+        "Keep a pushed request's request_uri usable after its use (RFC 9126 §4: one use)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_dpop_jkt,
+        "unsafe-ignore-dpop-jkt",
+        &["dpop.code-binding"],
+        "Redeem a code bound with dpop_jkt whatever key signs the token request's DPoP proof (RFC 9449 §10)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_replayed_dpop_proof,
+        "unsafe-accept-replayed-dpop-proof",
+        &["dpop.enforced", "dpop.proof"],
+        "Accept a DPoP proof whose jti was already used (a replay, RFC 9449 §11.1)."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",
@@ -354,8 +403,43 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Stricter,
         teaching_switches.require_par,
         "require-par",
-        &[],
+        &["par.required"],
         "Accept authorization requests only when pushed first (PAR, RFC 9126 §5)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_pkce,
+        "require-pkce",
+        &["pkce.required"],
+        "Require PKCE of every client, confidential ones too (OAuth 2.1, FAPI 2.0)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_sender_constraint,
+        "require-sender-constraint",
+        &["sender-constraint.required"],
+        "Issue tokens only to token requests with a DPoP proof or a client certificate (FAPI 2.0 §5.3.2.1)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_fapi2_algs,
+        "require-fapi2-algs",
+        &[],
+        "Accept and advertise only PS256, ES256 and EdDSA for client assertions and ID tokens (FAPI 2.0 §5.4.1)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.keep_refresh_tokens,
+        "keep-refresh-tokens",
+        &["refresh.rotation"],
+        "Keep refresh tokens across refreshes, as FAPI 2.0 §5.3.2.1 asks (the BCP wants public clients' rotated)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_issuer_audience,
+        "require-issuer-audience",
+        &["client-assertion.audience"],
+        "Accept a client assertion only when its aud is the issuer, as a string (RFC 7523bis, FAPI 2.0)."
     ),
     switch!(
         Stricter,
