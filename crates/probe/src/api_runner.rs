@@ -206,7 +206,7 @@ pub async fn run(
         .collect();
     Run {
         // API probes are the same under every policy; the reports leave the policy out.
-        policy: crate::Policy::default(),
+        policy: crate::policy::Policy::default(),
         issuer: None,
         api: Some(target.url.to_string()),
         baseline: base,
