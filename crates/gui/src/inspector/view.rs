@@ -115,6 +115,12 @@ impl InspectorScreen {
             let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
             ui.ctx().request_repaint_after(Duration::from_secs(secs));
         }
+        if std::mem::take(&mut self.probe_asked) {
+            // The button is off (saying why) whenever there is no request to make.
+            if let Ok(req) = self.probe_request(profile, now) {
+                return Some(InspectorCommand::ProbeApi(Box::new(req)));
+            }
+        }
         refresh.then(|| InspectorCommand::Refresh(self.refresh_token.clone()))
     }
 
@@ -446,11 +452,13 @@ impl InspectorScreen {
             ui.colored_label(ui.visuals().error_fg_color, c.shown_message());
             return (None, false);
         }
+        let probe_why_not = self.probe_why_not();
         let (call, refresh) = actions_ui(
             ui,
             target,
             self.calls_pending > 0,
             self.refresh_token.is_some(),
+            (probe_why_not, &mut self.probe_asked),
         );
         // Each answer right under the buttons that asked for it, with when it came; an answer
         // older than what happened since is marked as earlier.
@@ -655,6 +663,7 @@ pub(super) fn actions_ui(
     target: &Result<Profile, String>,
     busy: bool,
     can_refresh: bool,
+    (probe_why_not, probe): (Option<&str>, &mut bool),
 ) -> (Option<Call>, bool) {
     let mut call = None;
     let mut refresh = false;
@@ -680,6 +689,17 @@ pub(super) fn actions_ui(
             .clicked()
         {
             refresh = true;
+        }
+        if ui
+            .add_enabled(probe_why_not.is_none(), egui::Button::new("Probe this API"))
+            .on_hover_text(
+                "Send an API forged and wrong tokens made from this one and see what it accepts \
+                 (the Probes window's API mode)",
+            )
+            .on_disabled_hover_text(probe_why_not.unwrap_or_default())
+            .clicked()
+        {
+            *probe = true;
         }
         if busy {
             ui.spinner();
