@@ -37,40 +37,59 @@ pub(super) fn results_ui(
     can_rerun: bool,
 ) -> Option<&'static str> {
     let mut rerun = None;
+    let mut toggle = false;
     for r in results.iter().filter(|r| is_row(r)) {
-        ui.horizontal(|ui| {
-            ui.label(
-                egui::RichText::new(r.verdict.outcome.as_str())
-                    .color(colour(r.verdict.outcome))
-                    .strong(),
-            );
-            ui.label(r.level.as_str());
-            egui::CollapsingHeader::new(format!("{}  {}", r.id, r.title))
-                .id_salt(r.id)
-                .show(ui, |ui| {
-                    ui.label(shown(&r.verdict.reason));
-                    if let Some((tests, reference)) = about(r.id) {
-                        ui.label(
-                            egui::RichText::new(shown(&format!("{tests} ({reference})"))).weak(),
-                        );
-                    }
-                    for (i, ex) in r.exchanges.iter().enumerate() {
-                        let json = grantscope_core::text::to_json_pretty(&ex.to_json(false))
-                            .unwrap_or_default();
-                        egui::CollapsingHeader::new(ex.summary())
-                            .id_salt((r.id, i))
-                            .show(ui, |ui| {
-                                ui.monospace(json);
-                            });
-                    }
-                });
-            if ui
-                .add_enabled(can_rerun, egui::Button::new("Re-run"))
-                .clicked()
-            {
-                rerun = Some(r.id);
-            }
-        });
+        // The row (verdict, level, Re-run, the probe's name) on one line, its evidence under it
+        // at the window's full width: inside the row's line it pushed Re-run and the window past
+        // the screen's edge at 150 %.
+        let id = ui.make_persistent_id(("probe_row", r.id));
+        egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
+            .show_header(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(r.verdict.outcome.as_str())
+                        .color(colour(r.verdict.outcome))
+                        .strong(),
+                );
+                ui.label(r.level.as_str());
+                if ui
+                    .add_enabled(can_rerun, egui::Button::new("Re-run").small())
+                    .clicked()
+                {
+                    rerun = Some(r.id);
+                }
+                // The name opens and closes the row too, as a collapsing header's does.
+                if ui
+                    .add(
+                        egui::Label::new(format!("{}  {}", r.id, r.title))
+                            .sense(egui::Sense::click()),
+                    )
+                    .clicked()
+                {
+                    toggle = true;
+                }
+            })
+            .body(|ui| {
+                ui.label(shown(&r.verdict.reason));
+                if let Some((tests, reference)) = about(r.id) {
+                    ui.label(egui::RichText::new(shown(&format!("{tests} ({reference})"))).weak());
+                }
+                for (i, ex) in r.exchanges.iter().enumerate() {
+                    let json = grantscope_core::text::to_json_pretty(&ex.to_json(false))
+                        .unwrap_or_default();
+                    // Which request it was (the probe's variant), then its answer.
+                    egui::CollapsingHeader::new(shown(&format!("{}: {}", ex.step, ex.summary())))
+                        .id_salt((r.id, i))
+                        .show(ui, |ui| {
+                            ui.monospace(json);
+                        });
+                }
+            });
+        if std::mem::take(&mut toggle)
+            && let Some(mut state) = egui::collapsing_header::CollapsingState::load(ui.ctx(), id)
+        {
+            state.toggle(ui);
+            state.store(ui.ctx());
+        }
     }
     rerun
 }
