@@ -880,6 +880,31 @@ async fn keeper_job(
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_expired_token_is_one_the_lab_replaced_or_watched_past_its_exp() {
+        // {"alg":"none"}.{"exp":1} and {"alg":"none"}.{"exp":9999999999}
+        let old = "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.".to_string();
+        let live = "eyJhbGciOiJub25lIn0.eyJleHAiOjk5OTk5OTk5OTl9.".to_string();
+        let (watch, mut keeper) = (WatchPanel::default(), KeeperPanel::default());
+        assert_eq!(expired_token(&watch, &keeper, "current", 1_000), None);
+        keeper.replaced = vec![old.clone(), live.clone()];
+        let (t, from) = expired_token(&watch, &keeper, "current", 1_000).unwrap();
+        assert_eq!(t, old);
+        assert!(from.contains("auto-refresh"), "{from}");
+        // Never the token on screen; a token not yet past its exp is not expired.
+        assert_eq!(expired_token(&watch, &keeper, &old, 1_000), None);
+        let watch = WatchPanel {
+            watched: Some(old.clone()),
+            ..WatchPanel::default()
+        };
+        let keeper = KeeperPanel::default();
+        assert!(
+            expired_token(&watch, &keeper, "current", 1_000)
+                .is_some_and(|(_, from)| from.contains("watch"))
+        );
+        assert_eq!(expired_token(&watch, &keeper, "current", 0), None);
+    }
+
     fn sample(at_ms: u64, accepted: bool) -> Sample {
         Sample {
             at_ms,
