@@ -23,8 +23,8 @@
 mod headline;
 pub mod jwe_view;
 pub mod lifecycle_lab;
-mod sd_view;
 mod probe_api;
+mod sd_view;
 mod server;
 mod token_view;
 mod view;
