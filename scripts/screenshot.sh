@@ -8,6 +8,7 @@
 #   PROFILE=dev scripts/screenshot.sh  # reuse the debug build
 #   BIN=path/to/grantscope scripts/screenshot.sh  # a binary built elsewhere
 #   ONLY=step scripts/screenshot.sh    # only the step-mode shots (projector size)
+#   ONLY=tokens scripts/screenshot.sh  # only the encrypted ID token and SD-JWT VC shots (desktop size)
 #
 # Each screen gets a fresh config dir; scenes that need data run a grant against the built-in
 # sandbox at start (hidden variables GRANTSCOPE_SCREEN / GRANTSCOPE_START_RUN, see src/gui/app.rs).
@@ -60,13 +61,14 @@ screen_of() {
 shot() {
   local name=$1 screen=$2 run=${3:-} theme=${4:-dark} extra=${5:-}
   local cfg
-  cfg=$(mktemp -d)
+  # SHOT_CFG: a config dir made beforehand (its keys), else a fresh one.
+  cfg=${SHOT_CFG:-$(mktemp -d)}
   TMPDIRS+=("$cfg")
   printf '{"screen":"%s","theme":"%s","zoom":%s%s}\n' "$screen" "$theme" "$ZOOM" "$extra" >"$cfg/gui.json"
   # The window fills the screen (GRANTSCOPE_WINDOW_SIZE, hidden, see src/gui/mod.rs).
   DISPLAY=$DISPLAY_NUM LIBGL_ALWAYS_SOFTWARE=1 GRANTSCOPE_CONFIG_DIR=$cfg \
     GRANTSCOPE_SCREEN=$screen GRANTSCOPE_START_RUN=$run GRANTSCOPE_WINDOW_SIZE="${W}x${H}" \
-    GRANTSCOPE_START_STEP=${STEP:-} \
+    GRANTSCOPE_START_STEP=${STEP:-} GRANTSCOPE_START_TOKEN_FILE=${TOKEN_FILE:-} \
     "$BIN" >/dev/null 2>&1 &
   local pid=$!
   sleep "${SETTLE:-6}"
@@ -107,6 +109,56 @@ step_shots() {
   # Edit, clicked where the normal view puts it at this size (after "Paused before: token request").
   STEP=1 CLICK=393,96 shot step-edit flow client-credentials
 }
+
+# The sandbox encrypts ID tokens to a stored key (class-enc) and issues alice an SD-JWT VC;
+# the inspector then shows the ID token's layers (opened with that key) and the credential's
+# Disclosures (1600x1000 at 100 %).
+token_shots() {
+  local cfg
+  cfg=$(mktemp -d)
+  TMPDIRS+=("$cfg")
+  GRANTSCOPE_CONFIG_DIR=$cfg "$BIN" key generate class-enc --type ec-p256 --use enc >/dev/null
+  GRANTSCOPE_CONFIG_DIR=$cfg "$BIN" key generate holder --type ec-p256 >/dev/null
+  GRANTSCOPE_CONFIG_DIR=$cfg "$BIN" sandbox --port 0 --json --auto-approve alice \
+    --id-token-encryption-key class-enc --key-dir "$cfg/sandbox-keys" >"$cfg/sandbox.json" 2>/dev/null &
+  local sandbox_pid=$!
+  for _ in $(seq 100); do [ -s "$cfg/sandbox.json" ] && break; sleep 0.1; done
+  local issuer
+  issuer=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["issuer"])' "$cfg/sandbox.json")
+  GRANTSCOPE_CONFIG_DIR=$cfg "$BIN" token authorization-code --issuer "$issuer" --client-id sandbox-native \
+    --auth-method none --scope "openid profile email" --no-browser --decryption-key class-enc --json \
+    >"$cfg/flow.json" 2>"$cfg/flow.err" &
+  local flow_pid=$!
+  for _ in $(seq 100); do grep -q '^authorize: ' "$cfg/flow.err" 2>/dev/null && break; sleep 0.1; done
+  # Auto-approve: the authorization endpoint redirects at once to the loopback listener.
+  curl -s -L -o /dev/null "$(sed -n 's/^authorize: //p' "$cfg/flow.err" | head -1)"
+  wait "$flow_pid" || true
+  python3 - "$cfg" <<'PY'
+import json, subprocess, sys, os
+cfg = sys.argv[1]
+flow = json.load(open(f"{cfg}/flow.json"))
+open(f"{cfg}/id_token.jwe", "w").write(flow["response"]["id_token"])
+open(f"{cfg}/access_token", "w").write(flow["response"]["access_token"])
+PY
+  GRANTSCOPE_CONFIG_DIR=$cfg "$BIN" key show holder --jwks \
+    | python3 -c 'import json,sys; print(json.dumps({"holder_jwk": json.load(sys.stdin)["keys"][0]}))' >"$cfg/holder.json"
+  curl -s -X POST -H "Authorization: Bearer $(cat "$cfg/access_token")" -H 'content-type: application/json' \
+    --data @"$cfg/holder.json" "$issuer/credential" \
+    | python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["credential"])' >"$cfg/credential.sdjwt"
+  kill "$sandbox_pid" 2>/dev/null || true
+  wait "$sandbox_pid" 2>/dev/null || true
+  SHOT_CFG=$cfg TOKEN_FILE=$cfg/id_token.jwe shot inspector-jwe inspector
+  SHOT_CFG=$cfg TOKEN_FILE=$cfg/credential.sdjwt shot inspector-sdjwt inspector
+}
+
+if [ "${ONLY:-}" = tokens ]; then
+  OUT=docs/screenshots
+  mkdir -p "$OUT"
+  screen_of 1600 1000
+  ZOOM=1.0
+  token_shots
+  exit 0
+fi
 
 if [ "${ONLY:-}" = step ]; then
   OUT=docs/screenshots/projector

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README.md; .ci/run calls it): installs the npm test peers when missing,
+# The test command (README.md; .ci/run calls it): installs the npm and PyPI test peers when missing,
 # then runs every test: unit, end-to-end against the real oidc-provider and the built-in
 # sandbox, and the headless GUI tests.
 set -euo pipefail
@@ -18,6 +18,18 @@ for lock in tests/*/package-lock.json; do
       npm ci --prefix "$peer" --no-audit --no-fund --loglevel=error
       touch "$peer/node_modules"
     fi
+  fi
+done
+
+# Every PyPI test peer under tests/ (the PyJWT API): its pinned requirements.txt.
+for req in tests/*/requirements.txt; do
+  if [ -f "$req" ]; then
+    if ! command -v python3 >/dev/null; then
+      echo "error: Python 3.11+ with pip is needed for the test peer $(dirname "$req")" >&2
+      exit 2
+    fi
+    echo "== pip install -r $req"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$req"
   fi
 done
 

@@ -201,6 +201,8 @@ fn encryption_keys_for_registration() {
     for (name, kind, alg) in [
         ("r", "rsa-2048", "RSA-OAEP-256"),
         ("e", "ec-p256", "ECDH-ES"),
+        ("e384", "ec-p384", "ECDH-ES"),
+        ("e521", "ec-p521", "ECDH-ES"),
         ("x", "x25519", "ECDH-ES"),
     ] {
         let out = run(
@@ -225,6 +227,9 @@ fn encryption_keys_for_registration() {
             "{jwk:#}"
         );
         assert!(jwk.get("d").is_none());
+        if let Some(bits) = kind.strip_prefix("ec-p") {
+            assert_eq!(jwk["crv"], format!("P-{bits}"), "{jwk:#}");
+        }
         let human = run(dir.path(), &["key", "show", name]).stdout;
         assert!(human.contains("use:        enc"), "{human}");
     }

@@ -9,6 +9,7 @@
 // Each integration test uses a different part of the harness.
 #![allow(dead_code, unused_imports)]
 
+pub mod api_peer;
 pub mod browser;
 pub mod cli;
 pub mod jmondi;

@@ -1,5 +1,5 @@
-//! Starting one of the Node.js test peers (`tests/provider/server.js`, panva's oidc-provider;
-//! `tests/jmondi/server.js`, @jmondi/oauth2-server) as a child process: it prints `STAGE …`
+//! Starting one of the test peers (`tests/provider/server.js`, panva's oidc-provider;
+//! `tests/jmondi/server.js`, @jmondi/oauth2-server; the API peers) as a child process: it prints `STAGE …`
 //! progress lines and then `READY <issuer>` on stdout. A start that says nothing in
 //! [`READY_TIMEOUT`] is killed and tried once more with a fresh process (on a loaded CI machine
 //! one Node start in many was seen to stall); the failure names the last stage reached and
@@ -44,6 +44,38 @@ impl NodePeer<'_> {
                 self.dir.display()
             );
         }
+        PeerProcess {
+            name: self.name,
+            dir: self.dir,
+            program: "node",
+            script: "server.js",
+            env: self.env.clone(),
+        }
+        .start(stderr)
+    }
+}
+
+/// Any test peer that prints `READY <url>` (and optionally `STAGE …` lines) on stdout:
+/// `PROGRAM <dir>/SCRIPT` run in `dir` with this environment. The Node peers go through
+/// [`NodePeer`]; the Python one (`tests/api_peer_pyjwt`) is started with `python3` directly.
+pub struct PeerProcess<'a> {
+    /// How messages name it ("the jose API peer").
+    pub name: &'a str,
+    /// Its folder under `tests/`.
+    pub dir: &'a Path,
+    /// The interpreter: `node`, `python3`.
+    pub program: &'a str,
+    /// The file it runs, relative to `dir`.
+    pub script: &'a str,
+    /// The environment given to the process.
+    pub env: Vec<(String, String)>,
+}
+
+impl PeerProcess<'_> {
+    /// Starts the peer, retrying once; returns the process and the URL of its READY line.
+    /// `stderr` collects what it writes there (cleared at each attempt). Panics with the
+    /// reasons when every attempt failed.
+    pub fn start(&self, stderr: &Arc<Mutex<String>>) -> (Child, String) {
         let mut failures = Vec::new();
         for attempt in 1..=START_ATTEMPTS {
             match self.start_once(stderr) {
@@ -68,8 +100,8 @@ impl NodePeer<'_> {
     }
 
     fn start_once(&self, stderr: &Arc<Mutex<String>>) -> Result<(Child, String), String> {
-        let server = self.dir.join("server.js");
-        let mut cmd = Command::new("node");
+        let server = self.dir.join(self.script);
+        let mut cmd = Command::new(self.program);
         cmd.arg(&server)
             .current_dir(self.dir)
             .stdin(Stdio::null())
@@ -80,9 +112,10 @@ impl NodePeer<'_> {
         }
         let mut child = cmd.spawn().unwrap_or_else(|e| {
             panic!(
-                "cannot start {} with `node {}`: {e}. Node.js >= 20.19 must be on PATH (e.g. \
-                 `apt-get install nodejs npm`)",
+                "cannot start {} with `{} {}`: {e}. It must be on PATH (Node.js >= 20.19, e.g. \
+                 `apt-get install nodejs npm`; Python >= 3.11)",
                 self.name,
+                self.program,
                 server.display()
             )
         });
@@ -104,7 +137,7 @@ impl NodePeer<'_> {
                 }
             });
         }
-        let stage = Arc::new(Mutex::new(String::from("node started")));
+        let stage = Arc::new(Mutex::new(format!("{} started", self.program)));
         let (tx, rx) = mpsc::channel();
         if let Some(out) = child.stdout.take() {
             let stage = Arc::clone(&stage);

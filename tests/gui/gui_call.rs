@@ -325,7 +325,7 @@ fn a_step_up_challenge_is_offered_as_a_sign_in_with_what_it_asks_for() {
     options.sandbox_auto_approve = Some("alice".into());
     options.start_screen = Some(Screen::Classroom);
     // Tall enough that the whole switch list is on screen (a click needs its target visible).
-    let mut h = gui_support::harness_at(options, (1400.0, 2400.0, 1.0));
+    let mut h = gui_support::harness_at(options, (1400.0, 3600.0, 1.0));
     h.step();
     // The classroom turns the sandbox's step-up switch on.
     h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "require-step-up")

@@ -428,7 +428,8 @@ fn a_client_that_cannot_run_the_probes_is_said_before_the_run() {
     h.step();
     h.step();
     h.get_by_label_contains("as client sandbox-machine");
-    h.get_by_label_contains(&format!("This client can run 2 of the {all} chosen probes"));
+    // grants.legacy, transport.https and the three client-assertion probes (a made-up code).
+    h.get_by_label_contains(&format!("This client can run 5 of the {all} chosen probes"));
     let why = "needs the authorization code grant: this client may not use the authorization_code grant (it may use client_credentials, per the sandbox's registration)";
     h.get_by_label_contains(why);
     h.get_by_label_contains("may use client_credentials (the sandbox's registration)");
@@ -445,7 +446,7 @@ fn a_client_that_cannot_run_the_probes_is_said_before_the_run() {
         .iter()
         .filter(|r| r.verdict.outcome == Outcome::Skipped && r.verdict.reason == why)
         .count();
-    assert_eq!(skipped, all - 2, "{results:#?}");
+    assert_eq!(skipped, all - 5, "{results:#?}");
     assert!(
         results
             .iter()
@@ -460,4 +461,36 @@ fn a_client_that_cannot_run_the_probes_is_said_before_the_run() {
     h.step();
     h.step();
     h.get_by_label_contains("as client sandbox-native");
+}
+
+/// The Policy picker: fapi2 chosen, the run follows it (each result's level per policy: the
+/// policy probes are MUST under fapi2), and the finished run names it.
+#[test]
+fn the_policy_picker_runs_with_the_chosen_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = probes_on_the_sandbox(dir.path());
+    assert_eq!(h.state().probes().policy(), grantscope_probe::Policy::Bcp);
+    h.get_by_label("Policy").click();
+    h.step();
+    h.step();
+    h.get_by_label("fapi2").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().probes().policy(), grantscope_probe::Policy::Fapi2);
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the run to finish", |h| {
+        !h.state().probes().is_running() && !h.state().probes().results().is_empty()
+    });
+    assert_eq!(
+        h.state().probes().last_policy(),
+        Some(grantscope_probe::Policy::Fapi2)
+    );
+    let results = h.state().probes().results();
+    let par = results
+        .iter()
+        .find(|r| r.id == "par.required")
+        .unwrap_or_else(|| panic!("{results:#?}"));
+    assert_eq!(par.level.as_str(), "MUST");
+    // The plain sandbox does not require PAR: a FAPI 2.0 failure.
+    assert_eq!(par.verdict.outcome, Outcome::Fail, "{par:#?}");
 }

@@ -183,3 +183,157 @@ fn a_key_based_client_registers_its_public_jwks() {
     let body = sent["request"]["body"].as_str().unwrap();
     assert!(body.contains("client_assertion="), "{body}");
 }
+
+/// A free loopback port (oidc-provider matches post-logout redirect URIs exactly, port too).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// RP-initiated logout at oidc-provider ends its session (its confirmation form submitted by
+/// the browser that logged in), the browser comes back with the state, and the provider's
+/// back-channel logout token reaches `logout listen` and verifies against its JWKS.
+#[test]
+fn logout_at_oidc_provider_ends_the_session_and_its_logout_token_verifies() {
+    use crate::common::browser::{Browser, Decision, Login, Outcome, forms};
+    let p = Provider::start_with(&[("DEBUG_PROVIDER", "1")]);
+    let dir = tempfile::tempdir().unwrap();
+    let back = format!("http://127.0.0.1:{}/logged-out", free_port());
+    let out = run_in(
+        dir.path(),
+        &[
+            "register",
+            "--issuer",
+            p.issuer(),
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
+            "--post-logout-redirect-uri",
+            &back,
+            "--auth-method",
+            "none",
+            "--scope",
+            "openid",
+            "--save",
+            "dyn",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let client_id = out.json().unwrap()["client"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut listener = Grantscope::new([
+        "logout",
+        "listen",
+        "--issuer",
+        p.issuer(),
+        "--client-id",
+        &client_id,
+        "--count",
+        "1",
+        "--json",
+    ])
+    .spawn()
+    .unwrap();
+    let endpoint = listener.wait_for_stderr("listening: ", T).unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "register",
+            "update",
+            "--profile",
+            "dyn",
+            "--backchannel-logout-uri",
+            endpoint.trim(),
+        ],
+    );
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+
+    let mut browser = Browser::new(p.issuer()).unwrap();
+    let mut run = Grantscope::new([
+        "token",
+        "authorization-code",
+        "--profile",
+        "dyn",
+        "--no-browser",
+        "--json",
+    ])
+    .config_dir(dir.path())
+    .spawn()
+    .unwrap();
+    let url = run.wait_for_stderr("authorize: ", T).unwrap();
+    let redirect = crate::common::block_on(browser.authorize(
+        &url,
+        Login {
+            user: TEST_USER,
+            password: crate::common::TEST_PASSWORD,
+        },
+        Decision::Approve,
+    ))
+    .unwrap();
+    let (status, page) = deliver_redirect(&redirect).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let id_token = doc["response"]["id_token"].as_str().unwrap().to_string();
+
+    let mut logout = Grantscope::new([
+        "logout",
+        "--profile",
+        "dyn",
+        "--id-token-hint",
+        &id_token,
+        "--post-logout-redirect-uri",
+        &back,
+        "--no-browser",
+    ])
+    .config_dir(dir.path())
+    .spawn()
+    .unwrap();
+    let url = logout.wait_for_stderr("logout: ", T).unwrap();
+    let back_to = crate::common::block_on(async {
+        let outcome = browser.navigate(url.trim(), None).await.unwrap();
+        let Outcome::Page {
+            url: page_url,
+            body,
+            ..
+        } = outcome
+        else {
+            panic!("expected the logout confirmation page");
+        };
+        let form = forms(&body)
+            .into_iter()
+            .find(|f| f.method.eq_ignore_ascii_case("post"))
+            .unwrap_or_else(|| panic!("no form on {body}"));
+        let action = page_url.join(form.action.as_deref().unwrap_or("")).unwrap();
+        let mut fields = form.fields();
+        fields.push(("logout".into(), "yes".into()));
+        match browser
+            .navigate(action.as_str(), Some(fields))
+            .await
+            .unwrap()
+        {
+            Outcome::Redirect(to) => to,
+            Outcome::Page { body, .. } => panic!("no redirect after logout: {body}"),
+        }
+    });
+    assert!(back_to.starts_with(&back), "{back_to}");
+    let (status, page) = deliver_redirect(&back_to).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = logout.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+
+    let heard = listener
+        .wait(T)
+        .unwrap_or_else(|e| panic!("{e}\nprovider: {}", p.stderr()));
+    assert_eq!(heard.code(), 0, "{}\n{}", heard.stdout, heard.stderr);
+    let line: Value = serde_json::from_str(heard.stdout.trim()).unwrap();
+    assert_eq!(line["valid"], true, "{line:#}");
+    assert_eq!(line["sub"], doc["id_token"]["claims"]["sub"]);
+    assert_eq!(line["inspection"]["signature"]["status"], "verified");
+}

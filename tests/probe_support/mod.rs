@@ -109,6 +109,28 @@ pub async fn run_full(
     options: RunOptions,
     slow: bool,
 ) -> probe::Run {
+    run_policy(
+        issuer,
+        client,
+        second,
+        driver,
+        options,
+        slow,
+        probe::Policy::Bcp,
+    )
+    .await
+}
+
+/// [`run_full`] under a policy (`--policy`).
+pub async fn run_policy(
+    issuer: &str,
+    client: &Client,
+    second: Option<&Client>,
+    driver: Arc<dyn AuthorizeDriver>,
+    options: RunOptions,
+    slow: bool,
+    policy: probe::Policy,
+) -> probe::Run {
     let profile = Profile {
         issuer: Some(issuer.to_string()),
         client_id: client.id.to_string(),
@@ -120,9 +142,29 @@ pub async fn run_full(
         redirect_uri: Some(client.redirect_uri.to_string()),
         ..Profile::default()
     };
+    let keys = grantscope_core::keys::KeyStore::new("no-stored-keys");
+    let second = second.map(|c| SecondClient {
+        client_id: c.id.to_string(),
+        client_secret: c.secret.map(Into::into),
+    });
+    run_profile(&profile, &keys, second, driver, options, slow, policy).await
+}
+
+/// Runs the catalogue as `profile` (its keys in `keys`: a `private_key_jwt` client) under
+/// `policy`.
+pub async fn run_profile(
+    profile: &Profile,
+    keys: &grantscope_core::keys::KeyStore,
+    second: Option<SecondClient>,
+    driver: Arc<dyn AuthorizeDriver>,
+    options: RunOptions,
+    slow: bool,
+    policy: probe::Policy,
+) -> probe::Run {
+    let issuer = profile.issuer.clone().unwrap_or_default();
     let conn = grantscope_core::connect::connect(
-        &profile,
-        &grantscope_core::keys::KeyStore::new("no-stored-keys"),
+        profile,
+        keys,
         &[
             EndpointKind::Authorization,
             EndpointKind::Token,
@@ -132,18 +174,17 @@ pub async fn run_full(
     )
     .await
     .unwrap_or_else(|e| panic!("connect to {issuer}: {e}"));
-    let redirect_uri = url::Url::parse(client.redirect_uri).unwrap_or_else(|e| panic!("{e}"));
+    let redirect_uri = url::Url::parse(profile.redirect_uri.as_deref().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
     let target = Target {
         http: conn.session.http().clone(),
         config: conn.config,
         discovery: conn.discovery,
         driver,
         redirect_uri,
-        second_client: second.map(|c| SecondClient {
-            client_id: c.id.to_string(),
-            client_secret: c.secret.map(Into::into),
-        }),
+        second_client: second,
         slow,
+        policy,
     };
     let plan = probe::plan(&target, &options).unwrap_or_else(|e| panic!("{e}"));
     probe::run(Arc::new(target), &plan, &|_| {}).await

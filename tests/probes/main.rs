@@ -9,10 +9,13 @@ mod common;
 #[path = "../probe_support/mod.rs"]
 mod probe_support;
 
+mod probe_api;
+mod probe_api_peers;
 mod probe_bench;
 mod probe_jmondi;
 mod probe_landings;
 mod probe_lifetimes;
+mod probe_policy;
 mod probe_provider;
 mod probe_sandbox;
 mod probe_switches;

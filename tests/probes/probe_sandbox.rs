@@ -456,6 +456,19 @@ fn cli_json_junit_report_and_exit_codes() {
 
 /// Whether `s` holds a compact JWS (`eyJ…` header, a dot, `eyJ…` payload). A bare `eyJ` can
 /// occur by chance inside any random base64url value (a state, a nonce, a JWK modulus).
+/// Whether the JWT starting `s` has a `jwk` member in its header (a DPoP proof's public key).
+fn header_has_jwk(s: &str) -> bool {
+    use base64::Engine as _;
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+        .unwrap_or(s.len());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&s[..end])
+        .ok()
+        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+        .is_some_and(|h| h.get("jwk").is_some())
+}
+
 fn has_jwt(s: &str) -> bool {
     find_jwt(s).is_some()
 }
@@ -466,8 +479,9 @@ fn find_jwt(s: &str) -> Option<usize> {
     let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
     let mut from = 0;
     while let Some(i) = s[from..].find("eyJ").map(|i| i + from) {
-        // A DPoP proof ({"typ":"dpop+jwt",...}) is no secret: it is shown in its exchange.
-        if s[i..].starts_with("eyJ0eXAiOiJkcG9wK2p3dC") {
+        // A DPoP proof ({"typ":"dpop+jwt",...}, or any JWT whose header carries a `jwk`: the
+        // malformed proofs dpop.proof sends) is no secret: it is shown in its exchange.
+        if s[i..].starts_with("eyJ0eXAiOiJkcG9wK2p3dC") || header_has_jwk(&s[i..]) {
             // Skip the whole proof (its three parts), not just its first characters.
             from = i + s[i..]
                 .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))

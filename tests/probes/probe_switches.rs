@@ -46,13 +46,29 @@ fn config(switches: &[&str]) -> SandboxConfig {
 }
 
 fn run(switches: &[&str], web: bool) -> grantscope_probe::Run {
+    run_under(switches, web, grantscope_probe::Policy::Bcp)
+}
+
+fn run_under(
+    switches: &[&str],
+    web: bool,
+    policy: grantscope_probe::Policy,
+) -> grantscope_probe::Run {
     let sb = Sandbox::start_with(config(switches));
     let (client, second) = if web {
         (&WEB, Some(&NATIVE))
     } else {
         (&NATIVE, None)
     };
-    let run = common::block_on(run_catalogue(sb.issuer(), client, second, direct()));
+    let run = common::block_on(run_policy(
+        sb.issuer(),
+        client,
+        second,
+        direct(),
+        grantscope_probe::RunOptions::default(),
+        false,
+        policy,
+    ));
     assert_evidence(&run);
     run
 }
@@ -71,7 +87,8 @@ fn baseline(web: bool) -> &'static BTreeMap<String, String> {
 fn switch_changes(name: &str, web: bool, changed: &[(&str, &str)]) {
     let switch = find_switch(name).unwrap_or_else(|| panic!("no switch {name}"));
     let base = baseline(web);
-    for id in switch.probes {
+    // The API probes of a row are tested against the API (probe_api.rs).
+    for id in switch.probes.iter().filter(|p| !p.starts_with("api.")) {
         assert_eq!(
             base.get(*id).map(String::as_str),
             Some("pass"),
@@ -102,8 +119,124 @@ fn password_grant_switch_warns_grants_legacy() {
 }
 
 #[test]
-fn implicit_switch_fails_grants_legacy() {
-    switch_changes("unsafe-allow-implicit", false, &[("grants.legacy", "fail")]);
+fn implicit_switch_fails_grants_legacy_and_code_only() {
+    switch_changes(
+        "unsafe-allow-implicit",
+        false,
+        &[
+            ("grants.legacy", "fail"),
+            ("response-type.code-only", "fail"),
+        ],
+    );
+}
+
+// The policy probes' switches (PROBES.md "Policy probes").
+
+#[test]
+fn duplicate_params_switch_warns_params_duplicate() {
+    // A SHOULD outside fapi2: warn under bcp.
+    switch_changes(
+        "unsafe-accept-duplicate-params",
+        false,
+        &[("params.duplicate", "warn")],
+    );
+}
+
+#[test]
+fn refuse_unknown_params_switch_fails_params_unknown_ignored() {
+    switch_changes(
+        "unsafe-refuse-unknown-params",
+        false,
+        &[("params.unknown-ignored", "fail")],
+    );
+}
+
+#[test]
+fn revoke_any_client_switch_fails_revocation_client_bound() {
+    switch_changes(
+        "unsafe-revoke-any-client",
+        true,
+        &[("revocation.client-bound", "fail")],
+    );
+}
+
+#[test]
+fn short_codes_switch_fails_tokens_entropy() {
+    switch_changes("unsafe-short-codes", false, &[("tokens.entropy", "fail")]);
+}
+
+#[test]
+fn reusable_request_uri_switch_warns_par_request_uri() {
+    switch_changes(
+        "unsafe-reusable-request-uri",
+        false,
+        &[("par.request-uri", "warn")],
+    );
+}
+
+#[test]
+fn ignore_dpop_jkt_switch_warns_dpop_code_binding() {
+    switch_changes(
+        "unsafe-ignore-dpop-jkt",
+        false,
+        &[("dpop.code-binding", "warn")],
+    );
+}
+
+#[test]
+fn replayed_dpop_proof_switch_fails_dpop_enforced_and_warns_dpop_proof() {
+    switch_changes(
+        "unsafe-accept-replayed-dpop-proof",
+        false,
+        &[("dpop.enforced", "fail"), ("dpop.proof", "warn")],
+    );
+}
+
+#[test]
+fn keep_refresh_tokens_fails_refresh_rotation_under_bcp() {
+    // FAPI 2.0's rule is the BCP's failure for a public client.
+    switch_changes(
+        "keep-refresh-tokens",
+        false,
+        &[
+            ("refresh.rotation", "fail"),
+            ("refresh.reuse-revokes-family", "inconclusive"),
+        ],
+    );
+}
+
+/// The stricter switches move their probe from a fact (info) or a warning to a pass, and
+/// nothing else but what they make undecidable.
+#[test]
+fn require_pkce_passes_pkce_required_for_the_confidential_client() {
+    let base = baseline(true);
+    assert_eq!(base.get("pkce.required").map(String::as_str), Some("warn"));
+    let run = run(&["require-pkce"], true);
+    assert_changed(
+        &run,
+        base.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &[
+            ("pkce.required", "pass"),
+            // No code without a challenge: nothing to downgrade.
+            ("pkce.downgrade", "inconclusive"),
+        ],
+    );
+}
+
+#[test]
+fn require_sender_constraint_passes_sender_constraint_required_under_fapi2() {
+    use grantscope_probe::Policy;
+    let base = verdicts(&run_under(&[], false, Policy::Fapi2));
+    assert_eq!(
+        base.get("sender-constraint.required").map(String::as_str),
+        Some("fail")
+    );
+    let run = run_under(&["require-sender-constraint"], false, Policy::Fapi2);
+    assert_changed(
+        &run,
+        base.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &[("sender-constraint.required", "pass")],
+    );
 }
 
 #[test]
@@ -301,9 +434,10 @@ fn refresh_any_client_fails_refresh_client_bound() {
     );
 }
 
-/// Every switch whose row names probes has a test above (a new row needs one), and every probe
-/// of the catalogue but `transport.https` (a loopback http issuer is inconclusive by the
-/// catalogue's rule, whatever the sandbox does) is taught by some switch.
+/// Every switch whose row names probes has a test (a new row needs one), and every probe of the
+/// catalogue but `transport.https` (a loopback http issuer is inconclusive by the catalogue's
+/// rule, whatever the sandbox does) and `client-assertion.alg` (an RSA client key) is taught by
+/// some switch.
 #[test]
 fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
     const TESTED: &[&str] = &[
@@ -330,10 +464,26 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
         "unsafe-jwks-private-key",
         "unsafe-pin-loopback-port",
         "unsafe-dpop-any-key",
+        "unsafe-accept-duplicate-params",
+        "unsafe-refuse-unknown-params",
+        "unsafe-revoke-any-client",
+        "unsafe-short-codes",
+        "unsafe-reusable-request-uri",
+        "unsafe-ignore-dpop-jkt",
+        "require-par",
+        "require-pkce",
+        "require-sender-constraint",
+        "keep-refresh-tokens",
+        "unsafe-accept-replayed-dpop-proof",
+        // Tested with the FAPI client in probe_policy.rs.
+        "unsafe-accept-wrong-assertion-audience",
+        "unsafe-accept-replayed-assertion",
+        "unsafe-accept-expired-assertion",
+        "require-issuer-audience",
     ];
     let with_probes: Vec<&str> = grantscope_sandbox::SWITCHES
         .iter()
-        .filter(|s| !s.probes.is_empty())
+        .filter(|s| s.probes.iter().any(|p| !p.starts_with("api.")))
         .map(|s| s.name)
         .collect();
     let mut tested = TESTED.to_vec();
@@ -350,7 +500,8 @@ fn every_switch_with_probes_is_tested_and_every_probe_has_a_switch() {
                 .any(|s| s.probes.contains(id))
         })
         .collect();
-    assert_eq!(untaught, vec!["transport.https"]);
+    // client-assertion.alg needs an RSA client key under fapi2; the sandbox's is EC.
+    assert_eq!(untaught, vec!["transport.https", "client-assertion.alg"]);
 }
 
 /// The published `d` is the real private key of the published public key (the crypto library
@@ -516,9 +667,17 @@ fn a_par_only_server_gets_pushed_requests_and_the_same_verdicts() {
         .filter(|e| e.request_view(false).url.ends_with("/par"))
         .count();
     assert!(pushed > 5, "the requests went through /par ({pushed})");
+    // What the switch teaches: the unpushed request is refused now (info before).
+    assert_eq!(base.get("par.required").map(String::as_str), Some("info"));
+    assert_eq!(
+        run.result("par.required")
+            .map(|r| r.verdict.outcome.as_str()),
+        Some("pass")
+    );
     let differ: Vec<String> = run
         .results
         .iter()
+        .filter(|r| r.id != "par.required")
         .filter(|r| base.get(r.id).map(String::as_str) != Some(r.verdict.outcome.as_str()))
         .map(|r| {
             format!(

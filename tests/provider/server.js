@@ -25,6 +25,10 @@
 //                        certificate-bound access tokens
 //   REQUIRE_PAR=1        require pushed authorization requests (RFC 9126 §5)
 //   DPOP_NONCE=1         require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9)
+//   FAPI2=1              a FAPI 2.0 Security Profile server (oidc-provider's `fapi` feature, profile
+//                        '2.0'): PAR required, PKCE S256, sender-constrained tokens (DPoP), no
+//                        refresh rotation, PS256/ES256/EdDSA only; register its clients with
+//                        EXTRA_CLIENTS (private_key_jwt, `jwks`, id_token_signed_response_alg ES256)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
 //
 // Prints `STAGE …` progress lines, then `READY http://127.0.0.1:PORT` on stdout once listening; exits 0 on SIGTERM / SIGINT.
@@ -117,6 +121,9 @@ const RESOURCE_SERVERS = {
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+const FAPI2 = Boolean(process.env.FAPI2);
+const FAPI2_ALGS = ['PS256', 'ES256', 'EdDSA'];
 
 const TLS = process.env.TLS_CERT_FILE
   ? {
@@ -249,6 +256,13 @@ const configuration = {
     'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none',
     ...(TLS ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
   ],
+  // Outgoing requests (back-channel logout tokens) go to the tests' own listeners on
+  // 127.0.0.1, which oidc-provider's SSRF guard (special-use addresses) would refuse: this
+  // provider only ever runs on the loopback address, for tests.
+  fetch: (url, options) => {
+    const { dispatcher: _ssrfGuard, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   features: {
     // DPoP (RFC 9449) is on by default; DPOP_NONCE=1 makes the server require its nonces.
     dPoP: process.env.DPOP_NONCE
@@ -257,8 +271,9 @@ const configuration = {
     // PAR (RFC 9126) is on by default; REQUIRE_PAR=1 makes the server require it.
     pushedAuthorizationRequests: {
       enabled: true,
-      requirePushedAuthorizationRequests: Boolean(process.env.REQUIRE_PAR),
+      requirePushedAuthorizationRequests: Boolean(process.env.REQUIRE_PAR) || FAPI2,
     },
+    fapi: { enabled: FAPI2, profile: '2.0' },
     // JAR (RFC 9101): request objects by value and inside PAR.
     requestObjects: { enabled: true, requireSignedRequestObject: false },
     // RAR (RFC 9396) with one detail type; the details granted are those requested.
@@ -293,6 +308,10 @@ const configuration = {
     // registration access token is rotated on every update.
     registration: { enabled: true },
     registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+    // RP-Initiated Logout (its confirmation form) and Back-Channel Logout to the clients of
+    // the ended session that registered a backchannel_logout_uri.
+    rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
@@ -343,10 +362,19 @@ const configuration = {
   // independent of that, every client allowed the refresh_token grant gets a refresh token from
   // the authorization code and device code grants. Refresh tokens rotate on every use.
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-  rotateRefreshToken: () => true,
-  enabledJWA: {
-    idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
-  },
+  // FAPI 2.0 §5.3.2.1: refresh tokens are not rotated.
+  rotateRefreshToken: () => !FAPI2,
+  enabledJWA: FAPI2
+    ? {
+      idTokenSigningAlgValues: ['ES256'],
+      clientAuthSigningAlgValues: FAPI2_ALGS,
+      requestObjectSigningAlgValues: FAPI2_ALGS,
+      authorizationSigningAlgValues: ['ES256'],
+      dPoPSigningAlgValues: FAPI2_ALGS,
+    }
+    : {
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'HS256'],
+    },
   ttl: {
     AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL || ttl.access,
     ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL || ttl.clientCredentials,
@@ -438,6 +466,8 @@ server.listen(Number(process.env.PORT || 0), HOST, () => {
     provider.on('server_error', (_ctx, err) => console.error('server_error', err));
     provider.on('grant.error', (_ctx, err) => console.error('grant.error', err));
     provider.on('authorization.error', (_ctx, err) => console.error('authorization.error', err));
+    provider.on('backchannel.error', (_ctx, err) => console.error('backchannel.error', err));
+    provider.on('end_session.error', (_ctx, err) => console.error('end_session.error', err));
   }
   if (process.env.SPLIT_METADATA) {
     const OPENID = '/.well-known/openid-configuration';

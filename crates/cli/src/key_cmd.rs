@@ -43,7 +43,8 @@ pub enum KeyCommand {
     Generate {
         /// The name to store the key under.
         name: String,
-        /// rsa-2048, rsa-3072, ec-p256, ed25519 (signing only) or x25519 (encryption only).
+        /// rsa-2048, rsa-3072, ec-p256, ec-p384, ec-p521, ed25519 (signing only) or x25519
+        /// (encryption only).
         #[arg(long = "type", value_name = "TYPE")]
         key_type: KeyType,
         /// sig (default): a signing key; enc: a key to receive encrypted tokens (JWE), whose

@@ -37,12 +37,14 @@ macro_rules! eprintln {
 pub mod call;
 pub mod connection;
 pub mod discover;
+pub mod forge_cmd;
 pub mod generate;
 pub mod inspect;
 pub mod key_cmd;
 pub mod lifecycle;
 pub mod logout_cmd;
 pub mod out;
+pub mod probe_api;
 pub mod probe_cmd;
 pub mod profile_cmd;
 pub mod register;
@@ -97,6 +99,8 @@ pub enum Command {
     /// Saved connection profiles.
     #[command(subcommand)]
     Profile(profile_cmd::ProfileCommand),
+    /// Edit, re-sign or forge a signed token (the forgeries the API probes send).
+    Forge(forge_cmd::ForgeArgs),
     /// Security probes: what does this server accept that it must refuse? (PROBES.md)
     Probe(probe_cmd::ProbeArgs),
     /// Signing keys and certificates (private_key_jwt, mutual TLS, JWT-bearer assertions).
@@ -158,8 +162,10 @@ pub fn main(version: &'static str, open_gui: fn() -> ExitCode) -> ExitCode {
             Command::Watch(a) => lifecycle::watch(a).await,
             Command::Keep(a) => lifecycle::keep(a).await,
             Command::Sandbox(a) => sandbox::run(a).await,
+            Command::Probe(a) if a.api.url.is_some() => probe_api::run(a).await,
             Command::Probe(a) => probe_cmd::run(a).await,
             Command::Call(a) => call::run(a).await,
+            Command::Forge(a) => forge_cmd::run(a).await,
             Command::Register(a) => register::run(a).await,
             Command::Logout(a) => logout_cmd::run(*a).await,
             Command::Completions(a) => generate::completions(&a, command(version)),

@@ -12,7 +12,7 @@ use clap::Args;
 
 use super::connection::{ConnectionArgs, Progress, describe, error_json, resolve};
 use grantscope_core::oauth::{EndpointKind, FlowError};
-use grantscope_core::secret::ClientSecret;
+use grantscope_core::secret::{AccessToken, ClientSecret, IdToken};
 use grantscope_probe::driver::{AuthorizeDriver, Loopback};
 use grantscope_probe::{self as probe, Outcome, RunOptions, SecondClient, Target, report};
 
@@ -38,6 +38,10 @@ pub struct ProbeArgs {
         allow_hyphen_values = true
     )]
     pub second_client_secret: Option<ClientSecret>,
+    /// The policy the verdicts follow: bcp (RFC 9700), oauth2.1 or fapi2 (FAPI 2.0 Security
+    /// Profile); it sets each probe's level and rule (docs/probes.md).
+    #[arg(long, value_name = "POLICY", default_value = "bcp", value_parser = |s: &str| s.parse::<probe::Policy>())]
+    pub policy: probe::Policy,
     /// Also run the slow probes (they wait for expiries).
     #[arg(long)]
     pub slow: bool,
@@ -64,9 +68,47 @@ pub struct ProbeArgs {
     /// How long each authorization may take in the browser, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub login_timeout: u64,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
-fn config_error(json: bool, e: &FlowError) -> ExitCode {
+/// `probe --api URL --token T ...`: probe the API (a resource server) instead of the
+/// authorization server (DESIGN.md "API probes").
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// Probe this API (a resource server): only the api.* probes run.
+    #[arg(long = "api", value_name = "URL")]
+    pub url: Option<String>,
+    /// The genuine access token the API accepts (or set GRANTSCOPE_ACCESS_TOKEN); with --api.
+    #[arg(
+        long,
+        env = "GRANTSCOPE_ACCESS_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
+    pub token: Option<AccessToken>,
+    /// HTTP method of the API request (with --api).
+    #[arg(long, value_name = "M")]
+    pub method: Option<String>,
+    /// A request header, `Name: value` (repeatable; with --api).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// The request body, as given (with --api).
+    #[arg(long, value_name = "BODY")]
+    pub data: Option<String>,
+    /// An expired token of the same API, for api.expired.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub expired_token: Option<AccessToken>,
+    /// A token issued for another audience, for api.audience.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub other_audience_token: Option<AccessToken>,
+    /// An ID token of the same issuer, for api.id-token.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub id_token: Option<IdToken>,
+}
+
+pub(crate) fn config_error(json: bool, e: &FlowError) -> ExitCode {
     if json {
         println!(
             "{}",
@@ -79,6 +121,29 @@ fn config_error(json: bool, e: &FlowError) -> ExitCode {
 }
 
 pub async fn run(args: ProbeArgs) -> ExitCode {
+    let api_only: Vec<&str> = [
+        ("--method", args.api.method.is_some()),
+        ("--header", !args.api.headers.is_empty()),
+        ("--data", args.api.data.is_some()),
+        ("--expired-token", args.api.expired_token.is_some()),
+        (
+            "--other-audience-token",
+            args.api.other_audience_token.is_some(),
+        ),
+        ("--id-token", args.api.id_token.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if !api_only.is_empty() {
+        return config_error(
+            args.json,
+            &FlowError::Config(format!(
+                "{} belong(s) to the API probes: give --api URL --token T",
+                api_only.join(", ")
+            )),
+        );
+    }
     if args.second_client_secret.is_some() && args.second_client_id.is_none() {
         return config_error(
             args.json,
@@ -138,6 +203,7 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
             client_secret: args.second_client_secret.clone(),
         }),
         slow: args.slow,
+        policy: args.policy,
     };
     let options = RunOptions {
         only: args.only.clone(),
@@ -148,6 +214,11 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         Ok(p) => p,
         Err(why) => return config_error(args.json, &FlowError::Config(why)),
     };
+    eprintln!(
+        "plan: policy {} ({})",
+        target.policy.as_str(),
+        target.policy.title()
+    );
     for line in plan.describe(target.driver.name(), target.driver.needs_user()) {
         eprintln!("{line}");
     }

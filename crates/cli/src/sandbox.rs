@@ -50,6 +50,17 @@ pub struct SandboxArgs {
     /// next rotation, so tokens already issued still verify).
     #[arg(long)]
     pub rotate_keys: bool,
+    /// Encrypt every ID token to this key (RSA-OAEP-256, or ECDH-ES for an EC or X25519 key;
+    /// A256GCM): a stored key's name (its public half is used) or a key file; the client
+    /// decrypts with `--decryption-key NAME`.
+    #[arg(long, value_name = "NAME_OR_FILE")]
+    pub id_token_encryption_key: Option<String>,
+    /// Start from a teaching preset: fapi2 (a FAPI 2.0 server: PAR and DPoP or mutual TLS
+    /// required, PS256/ES256 only, ES256 tokens, 60-second codes, refresh tokens not rotated,
+    /// client assertions for the issuer only; its client is sandbox-fapi). Switches given
+    /// beside it are added.
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(sandbox::PRESETS))]
+    pub preset: Option<String>,
     /// Print the start-up information as one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -61,6 +72,11 @@ pub struct SandboxArgs {
 impl SandboxArgs {
     /// The library configuration these options describe.
     pub fn to_config(&self) -> SandboxConfig {
+        let base = self
+            .preset
+            .as_deref()
+            .and_then(SandboxConfig::preset)
+            .unwrap_or_default();
         let mut config = SandboxConfig {
             port: self.port,
             tls_port: self.tls_port,
@@ -73,8 +89,12 @@ impl SandboxArgs {
             signing_alg: self.signing_alg,
             key_dir: self.key_dir.clone(),
             rotate_keys: self.rotate_keys,
-            ..SandboxConfig::default()
+            ..base.clone()
         };
+        if self.preset.is_some() {
+            // The preset's algorithm wins over the RS256 default (FAPI 2.0 allows no RS256).
+            config.signing_alg = base.signing_alg;
+        }
         for name in &self.switches.on {
             if let Some(switch) = sandbox::find_switch(name) {
                 (switch.set)(&mut config, true);
@@ -133,7 +153,17 @@ impl clap::Args for SwitchArgs {
 /// Runs the sandbox until Ctrl+C or SIGTERM. Exit status 0 after a clean stop, 2 when it cannot
 /// start (port taken, bad option, unusable key directory), 1 when it fails while running.
 pub async fn run(args: SandboxArgs) -> ExitCode {
-    let handle = match sandbox::start(args.to_config()).await {
+    let mut config = args.to_config();
+    if let Some(name) = &args.id_token_encryption_key {
+        match encryption_jwk(name) {
+            Ok(jwk) => config.id_token_encryption_key = Some(jwk),
+            Err(error) => {
+                eprintln!("error: --id-token-encryption-key {name}: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let handle = match sandbox::start(config).await {
         Ok(handle) => handle,
         Err(error) => {
             eprintln!("error: the sandbox cannot start: {error}");
@@ -169,6 +199,23 @@ pub async fn run(args: SandboxArgs) -> ExitCode {
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// The public JWK ID tokens are encrypted to: a stored key's (with `use: enc` and its `alg`),
+/// or a key file's, or a public JWK file's as it is.
+fn encryption_jwk(name_or_file: &str) -> Result<serde_json::Value, String> {
+    let store = grantscope_core::keys::KeyStore::open_default().map_err(|e| e.to_string())?;
+    match store.resolve(name_or_file) {
+        Ok(stored) => Ok(stored.public_jwk()),
+        Err(first) => {
+            // A public JWK file (what a client would register).
+            let text = std::fs::read_to_string(name_or_file).map_err(|_| first.to_string())?;
+            serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .filter(|v| v.get("kty").is_some())
+                .ok_or_else(|| first.to_string())
         }
     }
 }
@@ -218,6 +265,10 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
     let _ = writeln!(out, "protected resource: {issuer}/api/resource");
     let _ = writeln!(
         out,
+        "credential: {issuer}/credential (POST, a user's access token and {{\"holder_jwk\": JWK}}: an SD-JWT VC)"
+    );
+    let _ = writeln!(
+        out,
         "tokens: {} signed, access {}s, refresh {}s, codes {}s, device codes {}s (poll every {}s)",
         config.signing_alg,
         config.effective_access_token_ttl().as_secs(),
@@ -236,6 +287,21 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
         let _ = writeln!(
             out,
             "auto-approve: every request is approved at once as {user}"
+        );
+    }
+    if let Some(jwk) = &config.id_token_encryption_key {
+        let _ = writeln!(
+            out,
+            "ID tokens: encrypted to key {} ({} / A256GCM)",
+            jwk.get("kid")
+                .and_then(|k| k.as_str())
+                .unwrap_or("without kid"),
+            jwk.get("alg").and_then(|k| k.as_str()).unwrap_or(
+                match jwk.get("kty").and_then(|k| k.as_str()) {
+                    Some("RSA") => "RSA-OAEP-256",
+                    _ => "ECDH-ES",
+                }
+            )
         );
     }
     let files = handle.client_files();

@@ -30,6 +30,8 @@ struct Row {
     expanded: bool,
     /// What a registered top-level name means.
     meaning: Option<&'static NameInfo>,
+    /// One of the marked rows (an SD-JWT's disclosed claims).
+    marked: bool,
 }
 
 /// A collapsible JSON tree. Rows are flattened once per change and drawn virtualised, so a token
@@ -43,6 +45,10 @@ pub struct JsonTree {
     names: Option<Names>,
     /// The search: rows at any depth whose name, value or meaning contain it (no case).
     filter: String,
+    /// Rows to mark, by their path in the tree's own form (`/address/street`,
+    /// `/nationalities/[0]`: [`JsonTree::path_of_pointer`]), and the word that marks them.
+    marks: HashSet<String>,
+    mark_label: &'static str,
 }
 
 const MAX_TEXT: usize = 200;
@@ -86,6 +92,57 @@ impl JsonTree {
         self
     }
 
+    /// Marks the rows at `paths` (in the tree's own form, [`JsonTree::path_of_pointer`]) with
+    /// `label` beside their name: an SD-JWT's disclosed claims.
+    pub fn with_marks(mut self, paths: HashSet<String>, label: &'static str) -> Self {
+        self.marks = paths;
+        self.mark_label = label;
+        self.dirty = true;
+        self
+    }
+
+    /// The tree's path of the JSON Pointer `pointer` (RFC 6901) in `value`: object members as
+    /// `/name`, array elements as `/[i]`. None when the pointer does not lead anywhere.
+    pub fn path_of_pointer(value: &Value, pointer: &str) -> Option<String> {
+        if pointer.is_empty() {
+            return Some(String::new());
+        }
+        let mut at = value;
+        let mut path = String::new();
+        for token in pointer.strip_prefix('/')?.split('/') {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            match at {
+                Value::Object(m) => {
+                    at = m.get(&token)?;
+                    path.push('/');
+                    path.push_str(&token);
+                }
+                Value::Array(a) => {
+                    let i: usize = token.parse().ok()?;
+                    at = a.get(i)?;
+                    path.push_str(&format!("/[{i}]"));
+                }
+                _ => return None,
+            }
+        }
+        Some(path)
+    }
+
+    /// The keys of the marked rows shown (for tests).
+    pub fn marked_keys(&mut self) -> Vec<String> {
+        self.rebuild();
+        self.drawn_marked_keys()
+    }
+
+    /// The keys of the marked rows as last drawn (for tests).
+    pub fn drawn_marked_keys(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.marked)
+            .map(|r| r.key.clone())
+            .collect()
+    }
+
     /// The value shown.
     pub fn value(&self) -> &Value {
         &self.root
@@ -127,14 +184,21 @@ impl JsonTree {
         if q.is_empty() {
             self.push_children(&root, "", 0);
         } else {
-            self.push_matches(&root, "", 0, &q);
+            self.push_matches(&root, ("", ""), 0, &q);
         }
         self.root = root;
         self.dirty = false;
     }
 
     /// Every row at any depth matching `q` (lower case), flat, named by its dotted path.
-    fn push_matches(&mut self, v: &Value, prefix: &str, depth: usize, q: &str) {
+    /// `prefix`: the dotted path shown, and the tree's own path (for the marks).
+    fn push_matches(
+        &mut self,
+        v: &Value,
+        (prefix, tree_path): (&str, &str),
+        depth: usize,
+        q: &str,
+    ) {
         let entries: Box<dyn Iterator<Item = (String, &Value)>> = match v {
             Value::Object(m) => Box::new(m.iter().map(|(k, v)| (k.clone(), v))),
             Value::Array(a) => Box::new(a.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v))),
@@ -146,6 +210,7 @@ impl JsonTree {
                 (false, true) => format!("{prefix}{key}"),
                 (false, false) => format!("{prefix}.{key}"),
             };
+            let child_tree_path = format!("{tree_path}/{key}");
             let meaning = if depth == 0 {
                 self.names.and_then(|f| f(&key))
             } else {
@@ -168,9 +233,10 @@ impl JsonTree {
                     container: None,
                     expanded: false,
                     meaning,
+                    marked: self.marks.contains(&child_tree_path),
                 });
             }
-            self.push_matches(child, &path, depth + 1, q);
+            self.push_matches(child, (&path, &child_tree_path), depth + 1, q);
         }
     }
 
@@ -202,6 +268,7 @@ impl JsonTree {
                 container: is_container.then(|| child_path.clone()),
                 expanded,
                 meaning,
+                marked: self.marks.contains(&child_path),
             });
             if expanded {
                 self.push_children(child, &child_path, depth + 1);
@@ -217,6 +284,7 @@ impl JsonTree {
         let mut toggle: Option<String> = None;
         let key_color = ui.visuals().strong_text_color();
         let weak = ui.visuals().weak_text_color();
+        let mark_color = status_color(ui.visuals(), "pass");
         egui::ScrollArea::both()
             .id_salt(id_salt)
             .max_height(max_height)
@@ -244,6 +312,13 @@ impl JsonTree {
                         );
                         if let Some(m) = row.meaning {
                             key.on_hover_text(m.line());
+                        }
+                        if row.marked {
+                            ui.label(
+                                egui::RichText::new(self.mark_label)
+                                    .strong()
+                                    .color(mark_color),
+                            );
                         }
                         // One line per claim, never wrapped (a wrapped value left a lone
                         // quote on the next line); the area scrolls sideways instead.
@@ -443,6 +518,25 @@ mod tests {
         assert!(t.rows[0].meaning.is_some());
         t.set_filter("");
         assert_eq!(t.visible_rows(), 3);
+    }
+
+    #[test]
+    fn marks_follow_json_pointers_into_objects_and_arrays() {
+        let v = json!({"address": {"street": "Main St"}, "nat": ["DE", "US"], "a/b": 1});
+        let path = |p| JsonTree::path_of_pointer(&v, p);
+        assert_eq!(path("/address/street").as_deref(), Some("/address/street"));
+        assert_eq!(path("/nat/1").as_deref(), Some("/nat/[1]"));
+        assert_eq!(path("/a~1b").as_deref(), Some("/a/b"));
+        assert_eq!(path("/nat/2"), None);
+        let marks = ["/nat/[1]", "/address"].map(String::from).into();
+        let mut t = JsonTree::new(v.clone()).with_marks(marks, "disclosed");
+        assert_eq!(t.marked_keys(), ["address"]);
+        t.expanded.insert("/nat".into());
+        t.dirty = true;
+        assert_eq!(t.marked_keys(), ["address", "[1]"]);
+        // A search keeps the marks of the rows it finds.
+        t.set_filter("US");
+        assert_eq!(t.marked_keys(), ["nat[1]"]);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct Target {
     pub second_client: Option<SecondClient>,
     /// Opt-in slow probes (waiting for expiries).
     pub slow: bool,
+    /// The policy the verdicts follow (`--policy`).
+    pub policy: crate::policy::Policy,
 }
 
 impl Target {
@@ -62,9 +64,24 @@ impl Target {
             .or_else(|| self.config.endpoints.issuer.as_ref().map(|u| u.to_string()))
     }
 
-    /// A client that sends no secret.
+    /// Whether the server advertises DPoP (`dpop_signing_alg_values_supported`).
+    pub fn advertises_dpop(&self) -> bool {
+        !self
+            .supported("dpop_signing_alg_values_supported")
+            .is_empty()
+    }
+
+    /// A client that does not authenticate: no secret to send, and no key or certificate
+    /// (a `private_key_jwt` or mutual-TLS client is confidential).
     pub fn is_public(&self) -> bool {
+        use grantscope_core::oauth::AuthMethod;
         self.config.secret_to_send().is_none()
+            && !matches!(
+                self.config.effective_auth_method(),
+                AuthMethod::PrivateKeyJwt
+                    | AuthMethod::TlsClientAuth
+                    | AuthMethod::SelfSignedTlsClientAuth
+            )
     }
 }
 
@@ -203,7 +220,18 @@ pub struct Cx {
 
 impl Cx {
     pub fn new(target: Arc<Target>) -> Self {
-        let session = Session::new(target.http.clone());
+        let mut session = Session::new(target.http.clone());
+        // Under fapi2, sender-constrained tokens are a MUST: where the server offers DPoP, every
+        // probe's token requests carry proofs (a server that requires them would otherwise
+        // refuse every probe's tokens). Probes that test the constraint itself set their own.
+        if target.policy.is_fapi2()
+            && target.advertises_dpop()
+            && let Ok(key) = grantscope_core::oauth::dpop::DpopKey::generate()
+        {
+            session.set_dpop(Some(Arc::new(
+                grantscope_core::oauth::dpop::DpopState::new(key),
+            )));
+        }
         Self {
             target,
             probe: None,
@@ -214,6 +242,11 @@ impl Cx {
 
     pub fn cfg(&self) -> &ClientConfig {
         &self.target.config
+    }
+
+    /// The run's policy.
+    pub fn policy(&self) -> crate::policy::Policy {
+        self.target.policy
     }
 
     /// Sends a hand-built request; a 429 backs off (`Retry-After`, capped) and is retried
@@ -340,15 +373,34 @@ impl Cx {
     /// Visits an authorization URL: first as a browser without a session would (a refusal or
     /// an early redirect needs no user), then through the driver when the server wants a user.
     pub async fn authorize(&mut self, url: &Url) -> Result<Landing, FlowError> {
+        self.authorize_as(url, None).await
+    }
+
+    /// [`authorize`](Self::authorize) a URL the probe pushed itself (`request_uri`), whose
+    /// redirect carries `state`, the pushed request's.
+    pub async fn authorize_as(
+        &mut self,
+        url: &Url,
+        pushed_state: Option<&str>,
+    ) -> Result<Landing, FlowError> {
         // Where the browser will be sent, read before a push hides it behind a request_uri.
         let landing = url
             .query_pairs()
             .find(|(k, _)| k == "redirect_uri")
             .and_then(|(_, v)| Url::parse(&v).ok());
+        // The redirect carries the pushed request's state (the pushed URL has none).
+        let state = url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned());
         let pushed = match self.pushed(url).await? {
             Ok(u) => u,
             Err(refused) => return Ok(refused),
         };
+        let was_pushed = pushed_state.is_some()
+            || (pushed.query_pairs().any(|(k, _)| k == "request_uri")
+                && !url.query_pairs().any(|(k, _)| k == "request_uri"));
+        let state = state.or_else(|| pushed_state.map(str::to_string));
         let url = &pushed;
         let first = follow(&mut self.session, url).await?;
         let landing = match first {
@@ -365,9 +417,14 @@ impl Cx {
                         grantscope_core::text::inert(to.as_str())
                     )));
                 }
-                match self.probe {
-                    Some(p) => driver.visit_for(p, &mut self.session, url).await?,
-                    None => driver.visit(&mut self.session, url).await?,
+                match (self.probe, state.as_deref().filter(|_| was_pushed)) {
+                    (probe, Some(state)) => {
+                        driver
+                            .visit_pushed(probe, &mut self.session, url, state)
+                            .await?
+                    }
+                    (Some(p), None) => driver.visit_for(p, &mut self.session, url).await?,
+                    (None, None) => driver.visit(&mut self.session, url).await?,
                 }
             }
             other => other,
@@ -463,7 +520,16 @@ impl Cx {
     /// Sends `url` (an edited authorization request) and returns the redirect back, or where
     /// the visit ended instead.
     pub async fn login(&mut self, url: &Url) -> Result<Result<Reply, Landing>, FlowError> {
-        Ok(match self.authorize(url).await? {
+        self.login_as(url, None).await
+    }
+
+    /// [`login`](Self::login) through a URL the probe pushed itself ([`Self::authorize_as`]).
+    pub async fn login_as(
+        &mut self,
+        url: &Url,
+        pushed_state: Option<&str>,
+    ) -> Result<Result<Reply, Landing>, FlowError> {
+        Ok(match self.authorize_as(url, pushed_state).await? {
             Landing::Redirect(u) => Ok(Reply::from_url(&u)),
             other => Err(other),
         })
@@ -476,7 +542,12 @@ impl Cx {
         request: AuthorizationRequest,
         url: &Url,
     ) -> Result<Got, FlowError> {
-        match self.login(url).await? {
+        // A URL the probe pushed itself carries only the request_uri: the state is the request's.
+        let pushed_state = url
+            .query_pairs()
+            .any(|(k, _)| k == "request_uri")
+            .then(|| request.state.clone());
+        match self.login_as(url, pushed_state.as_deref()).await? {
             Ok(reply) => match reply.get("code") {
                 Some(code) if reply.get("state") == Some(request.state.as_str()) => {
                     let code = code.to_string();
@@ -575,6 +646,40 @@ impl Cx {
                 "the normal code exchange did not work ({})",
                 other.describe()
             ))),
+        }
+    }
+
+    /// A GET at a resource (userinfo) with an access token this session obtained: with a DPoP
+    /// proof (and one retry with the server's nonce) when the session binds its tokens, else
+    /// as a Bearer token.
+    pub async fn use_token(
+        &mut self,
+        step: &str,
+        url: &Url,
+        access_token: &str,
+    ) -> Result<HttpResponse, FlowError> {
+        let dpop = self.session.dpop().cloned();
+        let mut retried = false;
+        loop {
+            let mut req = HttpRequest::get(url.clone())
+                .secret(SecretKind::AccessToken, access_token.to_string());
+            req = match &dpop {
+                Some(d) => req
+                    .header("Authorization", format!("DPoP {access_token}"))
+                    .header("DPoP", d.proof_for("GET", url, Some(access_token))?),
+                None => req.header("Authorization", format!("Bearer {access_token}")),
+            };
+            let resp = self.send(step, req).await?;
+            if let Some(d) = &dpop
+                && !retried
+                && resp.status == 401
+                && let Some(n) = resp.header("dpop-nonce")
+                && d.remember_nonce(url, n)
+            {
+                retried = true;
+                continue;
+            }
+            return Ok(resp);
         }
     }
 

@@ -71,6 +71,20 @@ pub trait AuthorizeDriver: Send + Sync {
     /// loopback host) can come back: a listener there, or the reason there cannot be one, said
     /// before the user is asked to log in (never a login-timeout wait for a landing nobody
     /// hears). Drivers that see the redirect themselves need nothing.
+    /// [`visit_for`](Self::visit_for) a pushed request's URL (`client_id` and `request_uri`
+    /// only), whose redirect carries the `state` of the request that was pushed.
+    fn visit_pushed<'a>(
+        &'a self,
+        probe: Option<&'static str>,
+        session: &'a mut Session,
+        url: &'a Url,
+        _state: &'a str,
+    ) -> DriverFuture<'a> {
+        match probe {
+            Some(p) => self.visit_for(p, session, url),
+            None => self.visit(session, url),
+        }
+    }
     fn listen_at<'a>(&'a self, _landing: &'a Url) -> ListenFuture<'a> {
         Box::pin(async { Ok(()) })
     }
@@ -367,17 +381,37 @@ impl AuthorizeDriver for Loopback {
     ) -> DriverFuture<'a> {
         Box::pin(self.wait_for(Some(probe), url))
     }
+    fn visit_pushed<'a>(
+        &'a self,
+        probe: Option<&'static str>,
+        _session: &'a mut Session,
+        url: &'a Url,
+        state: &'a str,
+    ) -> DriverFuture<'a> {
+        Box::pin(self.wait_for_state(probe, url, state.to_string()))
+    }
 }
 
 impl Loopback {
     /// Announces `url` (and opens the browser), then waits for its redirect to come back.
     async fn wait_for(&self, probe: Option<&'static str>, url: &Url) -> Result<Landing, FlowError> {
+        let state = url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        self.wait_for_state(probe, url, state).await
+    }
+
+    /// [`wait_for`](Self::wait_for) the redirect that carries `state` (a pushed request's URL
+    /// has none of its own).
+    async fn wait_for_state(
+        &self,
+        probe: Option<&'static str>,
+        url: &Url,
+        state: String,
+    ) -> Result<Landing, FlowError> {
         {
-            let state = url
-                .query_pairs()
-                .find(|(k, _)| k == "state")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
             let (tx, rx) = oneshot::channel();
             if let Ok(mut w) = self.waiters.lock() {
                 w.insert(state.clone(), tx);

@@ -101,7 +101,17 @@ mod tests {
             .filter(|p| facts.why_not(p).is_none())
             .map(|p| p.id)
             .collect();
-        assert_eq!(runnable, vec!["grants.legacy", "transport.https"]);
+        // The client-assertion probes judge the client's authentication with a made-up code.
+        assert_eq!(
+            runnable,
+            vec![
+                "grants.legacy",
+                "transport.https",
+                "client-assertion.audience",
+                "client-assertion.claims",
+                "client-assertion.alg"
+            ]
+        );
         let why = facts
             .why_not(crate::find("state.echo").expect("state.echo"))
             .unwrap_or_default();

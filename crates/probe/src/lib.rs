@@ -11,10 +11,14 @@
 // Library code handles errors instead of panicking (unit tests may unwrap: clippy.toml).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api_cx;
+pub mod api_host;
+pub mod api_runner;
 pub mod cx;
 pub mod driver;
 pub mod fit;
 pub mod model;
+pub mod policy;
 pub mod probes;
 pub mod report;
 pub mod runner;
@@ -23,7 +27,9 @@ pub mod verdict;
 pub use cx::{Cx, SecondClient, Target};
 pub use driver::{AuthorizeDriver, Browser, Landing, Wait};
 pub use fit::ClientFacts;
-pub use model::{Probe, ProbeFuture, ProbeResult};
+pub use model::{ApiProbe, ApiProbeFuture, Probe, ProbeFuture, ProbeResult};
+pub use policy::Policy;
+pub use probes::api::{API_PROBES, find_api};
 pub use probes::{PROBES, find};
 pub use runner::{Plan, Run, RunOptions, plan, plan_for, run};
 pub use verdict::{Group, Level, Need, Outcome, Verdict};
@@ -49,7 +55,7 @@ mod tests {
         for switch in grantscope_sandbox::SWITCHES {
             for id in switch.probes {
                 assert!(
-                    find(id).is_some(),
+                    find(id).is_some() || find_api(id).is_some(),
                     "sandbox switch {}: unknown probe {id}",
                     switch.name
                 );

@@ -63,3 +63,29 @@ pub struct ProbeResult {
     /// The exchanges it made (discovery excluded), masked in every view.
     pub exchanges: Vec<Exchange>,
 }
+
+/// The future an API probe's run function returns; an `Err` ends it inconclusive.
+pub type ApiProbeFuture<'a> = Pin<Box<dyn Future<Output = Result<Verdict, FlowError>> + Send + 'a>>;
+
+/// One probe of the API catalogue (PROBES.md "API probes"): what it sends to the API given
+/// with `--api`, and how it decides.
+pub struct ApiProbe {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub level: Level,
+    pub reference: &'static str,
+    /// What it sends and how it decides.
+    pub tests: &'static str,
+    /// Why it cannot run with what was given (a missing input: no `--expired-token`, an
+    /// opaque token for a forgery, no issuer key), said as the skip reason.
+    pub why_not: fn(&crate::api_cx::ApiTarget) -> Option<String>,
+    /// Sends nothing (decided from the token alone): runs even when the baseline fails.
+    pub offline: bool,
+    pub run: for<'a> fn(&'a mut crate::api_cx::ApiCx) -> ApiProbeFuture<'a>,
+}
+
+impl std::fmt::Debug for ApiProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiProbe").field("id", &self.id).finish()
+    }
+}

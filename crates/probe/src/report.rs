@@ -33,12 +33,42 @@ pub fn to_json(run: &Run, reveal: bool) -> Value {
     for o in Outcome::ALL {
         summary.insert(o.as_str().into(), json!(run.count(o)));
     }
-    json!({
+    let mut doc = json!({
+        "policy": run.policy.as_str(),
         "issuer": run.issuer,
         "started_at": run.started_at,
         "results": results,
         "summary": summary,
-    })
+    });
+    // An API run names the API in place of the issuer, and says how its baseline went.
+    if let (Some(api), Some(map)) = (&run.api, doc.as_object_mut()) {
+        map.remove("issuer");
+        // API probes are judged the same under every policy.
+        map.remove("policy");
+        map.insert("api".into(), json!(inert(api)));
+        if let Some(b) = &run.baseline {
+            map.insert(
+                "baseline".into(),
+                json!({
+                    "holds": b.holds,
+                    "reason": inert(&b.reason),
+                    "exchanges": b.exchanges.iter().map(|e| grantscope_core::text::inert_json(&e.to_json(reveal))).collect::<Vec<_>>(),
+                }),
+            );
+        }
+    }
+    doc
+}
+
+/// The baseline of an API run in one line for people.
+pub fn baseline_line(b: &crate::api_cx::Baseline) -> String {
+    format!(
+        "{:<12} {:<6} {:<28} {}",
+        if b.holds { "BASELINE" } else { "NO BASELINE" },
+        "",
+        "baseline",
+        inert(&b.reason)
+    )
 }
 
 /// One line per result for people.
@@ -55,7 +85,13 @@ pub fn line(r: &ProbeResult) -> String {
 /// JUnit XML: one test case per probe.
 pub fn to_junit(run: &Run) -> Result<String, String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new("grantscope probe");
+    let mut suite = TestSuite::new(match &run.api {
+        Some(api) => format!("grantscope probe --api {}", inert(api)),
+        None => format!("grantscope probe (policy {})", run.policy),
+    });
+    if run.api.is_none() {
+        suite.add_property(quick_junit::Property::new("policy", run.policy.as_str()));
+    }
     for r in &run.results {
         let reason = inert(&r.verdict.reason).to_string();
         let status = match r.verdict.outcome {
@@ -109,7 +145,10 @@ fn colour(o: Outcome) -> &'static str {
 pub fn to_html(run: &Run) -> String {
     let mut rows = String::new();
     for r in &run.results {
-        let probe = find(r.id);
+        let tests = find(r.id)
+            .map(|p| p.tests)
+            .or_else(|| crate::probes::api::find_api(r.id).map(|p| p.tests))
+            .unwrap_or("");
         let mut evidence = String::new();
         for e in &r.exchanges {
             let j = grantscope_core::text::to_json_pretty(&e.to_json(false)).unwrap_or_default();
@@ -126,7 +165,7 @@ pub fn to_html(run: &Run) -> String {
             id = esc(r.id),
             title = esc(r.title),
             reason = esc(&r.verdict.reason),
-            tests = esc(probe.map(|p| p.tests).unwrap_or("")),
+            tests = esc(tests),
             refs = esc(r.reference),
             ms = r.elapsed_ms,
             n = r.exchanges.len(),
@@ -145,12 +184,47 @@ pub fn to_html(run: &Run) -> String {
          .v{{color:#fff;padding:.1em .5em;border-radius:.3em;font-weight:600}}\
          pre{{background:#f4f4f4;padding:.5em;overflow:auto;font-size:85%}}.t{{color:#555}}\
          </style></head><body><h1>grantscope probes</h1>\
-         <p>Issuer: <code>{issuer}</code>; started {started}; {summary}.</p>\
+         <p>{target_label}: <code>{issuer}</code>{policy}; started {started}; {summary}.</p>{baseline}\
          <p>Exchanges are shown masked.</p>\
          <table><tr><th>verdict</th><th>level</th><th>probe</th><th>time</th><th>exchanges</th></tr>\n\
          {rows}</table></body></html>\n",
-        issuer = esc(run.issuer.as_deref().unwrap_or("(none)")),
+        issuer = esc(run
+            .api
+            .as_deref()
+            .or(run.issuer.as_deref())
+            .unwrap_or("(none)")),
+        target_label = if run.api.is_some() { "API" } else { "Issuer" },
+        baseline = run
+            .baseline
+            .as_ref()
+            .map(|b| {
+                let evidence: String = b
+                    .exchanges
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "<pre>{}</pre>",
+                            esc(&grantscope_core::text::to_json_pretty(&e.to_json(false))
+                                .unwrap_or_default())
+                        )
+                    })
+                    .collect();
+                format!(
+                    "<details><summary>Baseline: {}</summary>{evidence}</details>",
+                    esc(&b.reason)
+                )
+            })
+            .unwrap_or_default(),
         started = esc(&run.started_at),
+        policy = if run.api.is_some() {
+            String::new()
+        } else {
+            format!(
+                "; policy <code>{}</code> ({})",
+                run.policy.as_str(),
+                esc(run.policy.title())
+            )
+        },
         summary = esc(&summary.join(", ")),
     )
 }

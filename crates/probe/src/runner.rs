@@ -13,7 +13,8 @@ use tokio::task::JoinSet;
 use crate::cx::{Cx, Target};
 use crate::fit::ClientFacts;
 use crate::model::{Probe, ProbeResult};
-use crate::probes::{PROBES, find};
+use crate::policy::Policy;
+use crate::probes::PROBES;
 use crate::verdict::{Need, Outcome, Verdict};
 
 /// Default number of probes in flight at once.
@@ -25,6 +26,32 @@ pub struct RunOptions {
     pub only: Vec<String>,
     pub skip: Vec<String>,
     pub concurrency: usize,
+}
+
+impl RunOptions {
+    /// Checks that every id of `--only` and `--skip` is one of `ids` (the catalogue of
+    /// `what`); the usage error names them all.
+    pub fn check_ids(&self, ids: &[&str], what: &str) -> Result<(), String> {
+        match self
+            .only
+            .iter()
+            .chain(&self.skip)
+            .find(|id| !ids.contains(&id.as_str()))
+        {
+            Some(id) => Err(format!(
+                "unknown {what} {:?}; the {what}s are: {}",
+                grantscope_core::text::inert(id),
+                ids.join(", ")
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether probe `id` was asked for (`--only` names it or is empty, `--skip` does not).
+    pub fn asks_for(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|i| i == id))
+            && !self.skip.iter().any(|i| i == id)
+    }
 }
 
 impl Default for RunOptions {
@@ -118,22 +145,12 @@ pub fn plan_for(
                 .into(),
         );
     }
-    for id in opts.only.iter().chain(&opts.skip) {
-        if find(id).is_none() {
-            let ids: Vec<&str> = PROBES.iter().map(|p| p.id).collect();
-            return Err(format!(
-                "unknown probe {:?}; the probes are: {}",
-                grantscope_core::text::inert(id),
-                ids.join(", ")
-            ));
-        }
-    }
+    let ids: Vec<&str> = PROBES.iter().map(|p| p.id).collect();
+    opts.check_ids(&ids, "probe")?;
     let mut run = Vec::new();
     let mut skipped = Vec::new();
     for p in PROBES.iter().copied() {
-        let asked = (opts.only.is_empty() || opts.only.iter().any(|i| i == p.id))
-            && !opts.skip.iter().any(|i| i == p.id);
-        if !asked {
+        if !opts.asks_for(p.id) {
             skipped.push((p, "not asked for".to_string()));
             continue;
         }
@@ -167,8 +184,14 @@ pub fn plan_for(
 #[derive(Debug, Clone)]
 pub struct Run {
     pub issuer: Option<String>,
+    /// The API under test (`probe --api`), in place of the issuer.
+    pub api: Option<String>,
+    /// The API run's baseline (the genuine token accepted, no token refused).
+    pub baseline: Option<crate::api_cx::Baseline>,
     pub started_at: String,
     pub elapsed_ms: u64,
+    /// The policy the verdicts followed.
+    pub policy: crate::policy::Policy,
     /// In catalogue order.
     pub results: Vec<ProbeResult>,
 }
@@ -184,13 +207,24 @@ impl Run {
     pub fn result(&self, id: &str) -> Option<&ProbeResult> {
         self.results.iter().find(|r| r.id == id)
     }
+
+    /// Whether an API run's baseline failed to hold (exit 1).
+    pub fn baseline_failed(&self) -> bool {
+        self.baseline.as_ref().is_some_and(|b| !b.holds)
+    }
 }
 
-fn result_of(p: &'static Probe, verdict: Verdict, elapsed_ms: u64, cx: Option<Cx>) -> ProbeResult {
+fn result_of(
+    policy: Policy,
+    p: &'static Probe,
+    verdict: Verdict,
+    elapsed_ms: u64,
+    cx: Option<Cx>,
+) -> ProbeResult {
     ProbeResult {
         id: p.id,
         title: p.title,
-        level: p.level,
+        level: policy.level(p.id, p.level),
         reference: p.reference,
         verdict,
         elapsed_ms,
@@ -211,11 +245,12 @@ pub async fn run(
     on_result: &(dyn Fn(&ProbeResult) + Send + Sync),
 ) -> Run {
     let started = Instant::now();
+    let policy = target.policy;
     let started_at = grantscope_core::timefmt::rfc3339(grantscope_core::timefmt::now_unix());
     let selected: HashSet<&str> = plan.run.iter().map(|p| p.id).collect();
     let mut done: HashMap<&'static str, ProbeResult> = HashMap::new();
     for (p, why) in &plan.skipped {
-        let r = result_of(p, Verdict::skipped(why.clone()), 0, None);
+        let r = result_of(policy, p, Verdict::skipped(why.clone()), 0, None);
         on_result(&r);
         done.insert(p.id, r);
     }
@@ -231,6 +266,7 @@ pub async fn run(
                 return true;
             }
             let r = result_of(
+                policy,
                 p,
                 Verdict::skipped(format!(
                     "needs the authorization code flow, and the server refused this client's authorization request before any login: {why}"
@@ -272,6 +308,7 @@ pub async fn run(
                     .map(|r| r.verdict.outcome.as_str())
                     .unwrap_or("?");
                 let r = result_of(
+                    policy,
                     p,
                     Verdict::inconclusive(format!("it builds on {d}, which ended {outcome}")),
                     0,
@@ -296,7 +333,13 @@ pub async fn run(
                         grantscope_core::text::inert(&e.to_string())
                     )),
                 };
-                result_of(p, verdict, t0.elapsed().as_millis() as u64, Some(cx))
+                result_of(
+                    policy,
+                    p,
+                    verdict,
+                    t0.elapsed().as_millis() as u64,
+                    Some(cx),
+                )
             });
         }
         pending = still;
@@ -317,14 +360,17 @@ pub async fn run(
             } else {
                 "the probe stopped without a verdict"
             };
-            let r = result_of(p, Verdict::inconclusive(why), 0, None);
+            let r = result_of(policy, p, Verdict::inconclusive(why), 0, None);
             on_result(&r);
             done.insert(p.id, r);
         }
     }
     let results = PROBES.iter().filter_map(|p| done.remove(p.id)).collect();
     Run {
+        policy: target.policy,
         issuer: target.issuer(),
+        api: None,
+        baseline: None,
         started_at,
         elapsed_ms: started.elapsed().as_millis() as u64,
         results,

@@ -37,6 +37,8 @@ pub enum Group {
     LegacyGrants,
     TransportAndHeaders,
     Keys,
+    /// Authorization requests: PAR, response types, parameters (the policy probes).
+    Requests,
 }
 
 impl Group {
@@ -50,6 +52,7 @@ impl Group {
             Group::LegacyGrants => "Legacy grants",
             Group::TransportAndHeaders => "Transport and headers",
             Group::Keys => "Keys",
+            Group::Requests => "Requests and PAR",
         }
     }
 }

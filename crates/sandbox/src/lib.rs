@@ -46,12 +46,25 @@ pub use state::clients::{
     find_client, find_user, seeded_clients, seeded_users,
 };
 pub use state::config::{
-    CONFIG_DIR_ENV, INITIAL_ACCESS_TOKEN, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE,
+    CONFIG_DIR_ENV, INITIAL_ACCESS_TOKEN, PRESETS, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE,
     SandboxConfig, TeachingSwitches, UNSAFE_LONG_ACCESS_TOKEN_TTL, UNSAFE_LONG_REFRESH_TOKEN_TTL,
     UnsafeSwitches,
 };
 pub use state::keys::{KeyError, SigningAlg};
 pub use state::switches::{SWITCHES, SwitchInfo, SwitchKind, find_switch};
+
+/// Encrypts a token to a recipient's public JWK as the sandbox encrypts ID tokens
+/// (RSA-OAEP-256 or ECDH-ES, A256GCM; `cty` when given), for demos and tests.
+pub fn encrypt_to_jwk(
+    jwk: &serde_json::Value,
+    plaintext: &[u8],
+    cty: Option<&str>,
+) -> Result<String, String> {
+    protocol::jwe::encrypt_to(jwk, plaintext, cty)
+}
+
+/// The credential type (`vct`) of the SD-JWT VCs the sandbox issues.
+pub const CREDENTIAL_VCT: &str = protocol::credential::VCT;
 
 /// Where the sandbox keeps the client-side key material (all PEM, mode 0600).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +192,20 @@ impl SandboxHandle {
     /// The current JWKS document.
     pub fn jwks(&self) -> serde_json::Value {
         self.app.keys().jwks()
+    }
+
+    /// An SD-JWT VC for the seeded user `username`, bound to the holder's public key: what
+    /// `POST /credential` answers for that user's access token (the Classroom issues one for
+    /// a teacher without a flow).
+    pub fn issue_credential(
+        &self,
+        username: &str,
+        holder_jwk: &serde_json::Value,
+    ) -> Result<String, SandboxError> {
+        let user =
+            find_user(username).ok_or_else(|| SandboxError::UnknownUser(username.to_owned()))?;
+        protocol::credential::issue(&self.app, user, holder_jwk)
+            .map_err(SandboxError::InvalidConfig)
     }
 
     /// Generates a new RS256 and ES256 key pair, persists it and signs with it from now on.
@@ -389,6 +416,11 @@ fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
         return Err(SandboxError::InvalidConfig(
             "device poll interval must be at most an hour".into(),
         ));
+    }
+    if let Some(jwk) = &config.id_token_encryption_key {
+        protocol::jwe::check_recipient(jwk).map_err(|e| {
+            SandboxError::InvalidConfig(format!("the ID token encryption key: {e}"))
+        })?;
     }
     Ok(())
 }

@@ -3,6 +3,8 @@
 
 /// The pushed authorization request endpoint (RFC 9126).
 pub(crate) const PAR_PATH: &str = "/par";
+/// The credential endpoint (an SD-JWT VC for the token's user).
+pub(crate) const CREDENTIAL_PATH: &str = "/credential";
 /// The protected resource.
 pub(crate) const RESOURCE_PATH: &str = "/api/resource";
 /// Dynamic client registration (RFC 7591); `REGISTRATION_PATH/{client_id}` manages one

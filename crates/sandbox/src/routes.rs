@@ -8,6 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::handlers::authorize;
+use crate::handlers::credential;
 use crate::handlers::device;
 use crate::handlers::logout;
 use crate::handlers::metadata;
@@ -15,7 +16,7 @@ use crate::handlers::par;
 use crate::handlers::registration;
 use crate::handlers::resource;
 use crate::handlers::token;
-use crate::paths::{END_SESSION_PATH, PAR_PATH, REGISTRATION_PATH, RESOURCE_PATH};
+use crate::paths::{CREDENTIAL_PATH, END_SESSION_PATH, PAR_PATH, REGISTRATION_PATH, RESOURCE_PATH};
 use crate::state::app::App;
 
 /// Largest request body accepted (forms are small; this keeps a stray upload from costing memory).
@@ -61,6 +62,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             "/userinfo",
             get(metadata::userinfo).post(metadata::userinfo),
         )
+        .route(CREDENTIAL_PATH, post(credential::credential))
         .route(
             RESOURCE_PATH,
             get(resource::resource).post(resource::resource).layer(

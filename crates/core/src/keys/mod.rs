@@ -21,6 +21,7 @@ pub use alg::JwsAlg;
 pub use cert::{CertUse, Certificate, TestCa, self_signed};
 pub use jwk::{private_key_from_json, private_key_from_jwk};
 pub use jws::{ParsedJws, Signer, sign_compact};
+pub(crate) use pem::encode as pem_encode;
 pub use private::{Curve, GenerateType, KeyKind, PrivateKey};
 pub use store::{KeyStore, KeyUse, StoredKey, read_key_file, validate_name};
 pub use thumbprint::{b64 as base64url, thumbprint, x5t_s256};

@@ -105,13 +105,19 @@ pub enum GenerateType {
     Rsa3072,
     /// ECDSA P-256.
     EcP256,
+    /// ECDSA P-384 (ES384; ECDH-ES as an encryption key).
+    EcP384,
+    /// ECDSA P-521 (ES512; ECDH-ES as an encryption key).
+    EcP521,
     /// Ed25519.
     Ed25519,
 }
 
 impl GenerateType {
     /// The command-line names.
-    pub const NAMES: [&'static str; 4] = ["rsa-2048", "rsa-3072", "ec-p256", "ed25519"];
+    pub const NAMES: [&'static str; 6] = [
+        "rsa-2048", "rsa-3072", "ec-p256", "ec-p384", "ec-p521", "ed25519",
+    ];
 }
 
 impl std::str::FromStr for GenerateType {
@@ -122,6 +128,8 @@ impl std::str::FromStr for GenerateType {
             "rsa-2048" | "rsa" => Ok(GenerateType::Rsa2048),
             "rsa-3072" => Ok(GenerateType::Rsa3072),
             "ec-p256" | "ec" | "p-256" | "p256" => Ok(GenerateType::EcP256),
+            "ec-p384" | "p-384" | "p384" => Ok(GenerateType::EcP384),
+            "ec-p521" | "p-521" | "p521" => Ok(GenerateType::EcP521),
             "ed25519" => Ok(GenerateType::Ed25519),
             _ => Err(format!(
                 "unknown key type {s:?}; use one of {}",
@@ -182,11 +190,18 @@ impl PrivateKey {
                     .as_ref()
                     .to_vec()
             }
-            GenerateType::EcP256 => EcdsaKeyPair::generate(Curve::P256.signing())
-                .and_then(|pair| pair.to_pkcs8v1())
-                .map_err(|_| KeyError::Crypto("P-256 key generation"))?
-                .as_ref()
-                .to_vec(),
+            GenerateType::EcP256 | GenerateType::EcP384 | GenerateType::EcP521 => {
+                let curve = match kind {
+                    GenerateType::EcP384 => Curve::P384,
+                    GenerateType::EcP521 => Curve::P521,
+                    _ => Curve::P256,
+                };
+                EcdsaKeyPair::generate(curve.signing())
+                    .and_then(|pair| pair.to_pkcs8v1())
+                    .map_err(|_| KeyError::Crypto("EC key generation"))?
+                    .as_ref()
+                    .to_vec()
+            }
             GenerateType::Ed25519 => Ed25519KeyPair::generate()
                 .and_then(|pair| pair.to_pkcs8v1())
                 .map_err(|_| KeyError::Crypto("Ed25519 key generation"))?

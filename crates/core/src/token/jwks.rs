@@ -520,6 +520,62 @@ pub async fn fetch_jwks(
     Ok(jwks)
 }
 
+/// The JWKS document itself, as published (a URL fetched, a file read, a set in memory given
+/// back): for the forgeries that key an HMAC with the issuer's public key in the form it is
+/// published. Every HTTP exchange made is appended to `exchanges`.
+pub async fn load_jwks_value(
+    source: &KeySource,
+    client: &HttpClient,
+    exchanges: &mut Vec<Exchange>,
+) -> Result<Option<Value>, KeySourceError> {
+    match source {
+        KeySource::None | KeySource::Secret(_) | KeySource::Jwks(_) => Ok(None),
+        KeySource::JwksFile(path) => {
+            let origin = path.display().to_string();
+            let bytes = tokio::fs::read(path)
+                .await
+                .map_err(|e| KeySourceError::File {
+                    path: origin.clone(),
+                    detail: e.to_string(),
+                })?;
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| KeySourceError::Parse {
+                    origin,
+                    source: JwksError::NotJson(e.to_string()),
+                })
+        }
+        KeySource::JwksUrl(url) => {
+            let origin = url.to_string();
+            let (exchange, response) =
+                match client.send("JWKS", HttpRequest::get(url.clone())).await {
+                    Ok(ok) => ok,
+                    Err((exchange, err)) => {
+                        exchanges.push(exchange);
+                        return Err(KeySourceError::Fetch {
+                            url: origin,
+                            detail: err.to_string(),
+                        });
+                    }
+                };
+            exchanges.push(exchange);
+            if !response.is_success() {
+                return Err(KeySourceError::Fetch {
+                    url: origin,
+                    detail: format!("HTTP {}", response.status),
+                });
+            }
+            response
+                .json_value()
+                .map(Some)
+                .map_err(|e| KeySourceError::Fetch {
+                    url: origin,
+                    detail: e.to_string(),
+                })
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -1,11 +1,12 @@
 //! Token inspection: decode (JWT / JWE / SD-JWT / opaque), decrypt a JWE with the recipient's keys,
 //! verify the signature against a JWKS or a shared secret, check the claims, and report it all
-//! as one [`Inspection`].
+//! as one [`Inspection`]; and the other way round, forge one ([`forge`]: edit, re-sign, attack).
 //!
 //! GUI-free and, apart from [`inspect()`]'s JWKS fetch, I/O-free: "now" is always a parameter.
 
 pub mod claims;
 pub mod decode;
+pub mod forge;
 pub mod inspect;
 pub mod jwe;
 pub mod jwks;

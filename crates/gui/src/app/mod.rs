@@ -9,7 +9,7 @@ mod events;
 
 use crate::bench::Bench;
 use crate::calm_start::CalmStart;
-use crate::classroom::{Classroom, Outcome, SandboxMsg, SandboxState};
+use crate::classroom::{Classroom, ClassroomCommand, Outcome, SandboxMsg, SandboxState};
 use crate::flow::{FlowCommand, FlowMsg, FlowScreen, grant_kind};
 use crate::handoff::InspectRequest;
 use crate::history::{HistoryMsg, HistoryScreen};
@@ -522,6 +522,7 @@ impl GrantscopeApp {
                     self.flow.start_call(&jobs);
                 }
                 FlowCommand::Record(exchanges) => self.history.extend(exchanges),
+                FlowCommand::ProbeApi(req) => self.probe_api(*req),
                 FlowCommand::ReadScopes => {
                     let jobs = self.flow_jobs();
                     self.flow.read_scopes(&jobs);
@@ -529,7 +530,12 @@ impl GrantscopeApp {
             },
             Command::Inspector(c) => match c {
                 InspectorCommand::Record(exchanges) => self.history.extend(exchanges),
+                InspectorCommand::ProbeApi(req) => self.probe_api(*req),
                 InspectorCommand::Rotated { old, new } => self.flow.rotated(&old, new),
+                InspectorCommand::CallApi(token) => {
+                    self.flow.send_forged(token);
+                    self.settings.screen = Screen::Flow;
+                }
                 InspectorCommand::Refresh(refresh_token) => {
                     // The flow runner's refresh grant, with the token set's newest refresh
                     // token and the scope first granted.
@@ -588,6 +594,14 @@ impl GrantscopeApp {
             }
             Command::Show(screen) => self.settings.screen = screen,
         }
+    }
+
+    /// "Probe this API" (the flow runner, the inspector): the Probes window's API mode, filled
+    /// and started.
+    fn probe_api(&mut self, req: crate::handoff::ApiProbeRequest) {
+        let jobs = self.probes_jobs();
+        let active = self.active_profile();
+        self.probes.probe_api(req, &jobs, active.as_ref());
     }
 
     /// Inspects a token the flow runner obtained, with what the flow knows about it.
@@ -792,8 +806,15 @@ impl eframe::App for GrantscopeApp {
             }
             Screen::Classroom => {
                 let jobs = self.sandbox_jobs();
-                self.classroom.ui(ui, &mut self.settings.classroom, &jobs);
-                None
+                match self.classroom.ui(ui, &mut self.settings.classroom, &jobs) {
+                    // A credential issued for a teacher: on its own in the inspector.
+                    Some(ClassroomCommand::Inspect(token)) => {
+                        let jobs = self.inspector_jobs();
+                        self.inspector.set_token(token, &jobs, None);
+                        Some(Command::Show(Screen::Inspector))
+                    }
+                    None => None,
+                }
             }
         };
         if let Some(c) = command {

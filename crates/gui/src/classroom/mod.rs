@@ -37,6 +37,14 @@ pub enum SandboxState {
     Stopping,
 }
 
+/// What the Classroom asks of the app.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum ClassroomCommand {
+    /// Inspect this token (an SD-JWT VC the sandbox issued).
+    Inspect(String),
+}
+
 /// What a start ended in, for the app (a flow waiting for the sandbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -124,6 +132,8 @@ pub struct Classroom {
     draft: Draft,
     /// Why the last start or stop failed, or what Apply did.
     message: Option<(bool, String)>,
+    /// A credential asked for: inspect it (taken by `ui`).
+    issued: Option<String>,
 }
 
 impl Classroom {
@@ -135,6 +145,7 @@ impl Classroom {
             key_dir,
             draft: Draft::from_settings(settings),
             message: None,
+            issued: None,
         }
     }
 
@@ -326,7 +337,7 @@ impl Classroom {
         ui: &mut egui::Ui,
         settings: &mut ClassroomSettings,
         jobs: &Jobs<SandboxMsg>,
-    ) {
+    ) -> Option<ClassroomCommand> {
         egui::CentralPanel::default().show(ui, |ui| {
             // Wide windows: the server and its settings beside the switches; narrow ones (a
             // projector at 150 %): one column that scrolls.
@@ -338,7 +349,10 @@ impl Classroom {
                         .id_salt("classroom_settings")
                         .auto_shrink([false, false])
                         .show(&mut cols[0], |ui| {
-                            ui.with_layout(plain, |ui| self.server_ui(ui, settings, jobs));
+                            ui.with_layout(plain, |ui| {
+                                self.server_ui(ui, settings, jobs);
+                                self.credential_ui(ui);
+                            });
                         });
                     egui::ScrollArea::vertical()
                         .id_salt("classroom_switches")
@@ -355,7 +369,54 @@ impl Classroom {
                         self.server_ui(ui, settings, jobs);
                         ui.separator();
                         self.switches_ui(ui);
+                        // Below the switches: the first of them stays in view at 150 %.
+                        self.credential_ui(ui);
                     });
+            }
+        });
+        self.issued.take().map(ClassroomCommand::Inspect)
+    }
+
+    /// An SD-JWT VC for a seeded user, bound to a fresh holder key: what `POST /credential`
+    /// answers for that user's access token, issued here without a flow.
+    fn credential_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(handle) = self
+            .handle
+            .as_ref()
+            .filter(|_| self.state == SandboxState::Running)
+        else {
+            return;
+        };
+        ui.separator();
+        ui.label(egui::RichText::new("Selective disclosure: an SD-JWT VC").strong());
+        ui.label(
+            "The sandbox issues a credential (as POST /credential does for a user's access \
+             token): every claim selectively disclosable, the address recursively, bound to a \
+             fresh holder key. It opens in the inspector, where unticking Disclosures builds \
+             the holder's presentation.",
+        );
+        ui.horizontal_wrapped(|ui| {
+            for user in grantscope_sandbox::seeded_users() {
+                if ui
+                    .button(format!("Issue a credential for {}", user.username))
+                    .clicked()
+                {
+                    let issued = grantscope_core::keys::PrivateKey::generate(
+                        grantscope_core::keys::GenerateType::EcP256,
+                    )
+                    .map_err(|e| e.to_string())
+                    .and_then(|holder| {
+                        handle
+                            .issue_credential(user.username, &holder.public_jwk())
+                            .map_err(|e| e.to_string())
+                    });
+                    match issued {
+                        Ok(token) => self.issued = Some(token),
+                        Err(e) => {
+                            self.message = Some((false, format!("No credential issued: {e}")));
+                        }
+                    }
+                }
             }
         });
     }

@@ -56,6 +56,9 @@ pub enum CallCommand {
     Send,
     /// Run the authorization code grant again with these `acr_values` / `max_age`.
     StepUp(StepUp),
+    /// Probe this API (the Probes window's API mode) with the form's request
+    /// ([`CallPanel::probe_request`]).
+    Probe,
 }
 
 /// The token and key a call uses: from the flow run that received them.
@@ -81,8 +84,8 @@ pub struct CallPanel {
     last: Option<Result<CallAnswer, String>>,
     /// The profile the URL was suggested for (a new profile gets a new suggestion).
     suggested_for: Option<String>,
-    /// Open the panel when next drawn (a call was started from elsewhere).
-    reveal: bool,
+    /// Unfold the panel when it is next drawn (a token was handed to it).
+    open_once: bool,
 }
 
 impl Default for CallPanel {
@@ -96,7 +99,7 @@ impl Default for CallPanel {
             running: None,
             last: None,
             suggested_for: None,
-            reveal: false,
+            open_once: false,
         }
     }
 }
@@ -111,7 +114,7 @@ impl CallPanel {
         self.method = "GET".into();
         self.url = url.to_owned();
         self.body.clear();
-        self.reveal = true;
+        self.open_once = true;
     }
 
     /// Whether a call is under way.
@@ -122,6 +125,14 @@ impl CallPanel {
     /// The last answer (or error).
     pub fn last(&self) -> Option<&Result<CallAnswer, String>> {
         self.last.as_ref()
+    }
+
+    /// Unfolds the panel when it is next drawn, and forgets the last answer (it was for
+    /// another token).
+    pub fn open(&mut self) {
+        self.open_once = true;
+        self.running = None;
+        self.last = None;
     }
 
     /// Forgets the last answer (a new run has new tokens); a call under way is ignored.
@@ -181,7 +192,7 @@ impl CallPanel {
         egui::CollapsingHeader::new("Call an API with this token")
             .id_salt("call_api")
             .default_open(false)
-            .open(std::mem::take(&mut self.reveal).then_some(true))
+            .open(std::mem::take(&mut self.open_once).then_some(true))
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     egui::ComboBox::from_id_salt("call_method")
@@ -227,6 +238,17 @@ impl CallPanel {
                     ui.label(format!("The token goes as {how}."));
                     if send.clicked() {
                         command = Some(CallCommand::Send);
+                    }
+                    if ui
+                        .button("Probe this API")
+                        .on_hover_text(
+                            "Send this API forged and wrong tokens made from this one (alg none, \
+                             stripped signature, key confusion, the ID token, ...) and see what it \
+                             accepts: the Probes window's API mode",
+                        )
+                        .clicked()
+                    {
+                        command = Some(CallCommand::Probe);
                     }
                 });
                 if self.running.is_some() {
@@ -292,6 +314,19 @@ impl CallPanel {
             }
         }
         command
+    }
+
+    /// "Probe this API": the form's request (method, URL, headers, body) for the Probes
+    /// window; the caller adds the tokens.
+    pub fn probe_request(&self) -> crate::handoff::ApiProbeRequest {
+        crate::handoff::ApiProbeRequest {
+            url: self.url.trim().to_owned(),
+            method: self.method.clone(),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            from: "the flow runner's Call an API form",
+            ..Default::default()
+        }
     }
 
     /// Sends the call on the worker: its exchange comes back as `progress(run, event)`, its end

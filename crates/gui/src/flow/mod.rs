@@ -40,7 +40,7 @@ use grantscope_core::http::Exchange;
 use grantscope_core::oauth::grants::{GrantKind, TokenSuccess};
 use grantscope_core::oauth::{ClientConfig, FlowEvent};
 use grantscope_core::profile::Profile;
-use grantscope_core::secret::RefreshToken;
+use grantscope_core::secret::{AccessToken, RefreshToken};
 use grantscope_sandbox::local_profile::{
     RunningSandbox, SANDBOX_PROFILE, sandbox_client_for, sandbox_registered_redirect,
 };
@@ -88,6 +88,9 @@ pub enum FlowCommand {
     Call,
     /// Record these exchanges in the history.
     Record(Vec<Exchange>),
+    /// "Probe this API": the Probes window's API mode with the Call an API form's request and
+    /// the run's tokens.
+    ProbeApi(Box<crate::handoff::ApiProbeRequest>),
     /// Read the issuer's scopes for the scope picker (needs the worker:
     /// [`FlowScreen::read_scopes`]).
     ReadScopes,
@@ -117,6 +120,9 @@ pub struct FlowScreen {
     jobs: Option<Jobs<FlowMsg>>,
     /// The "Call an API" panel, for the tokens of the last run.
     call: call::CallPanel,
+    /// A token the inspector's workbench handed over: Call an API sends it instead of the
+    /// run's access token, until the user goes back to the run's or a new run starts.
+    forged: Option<AccessToken>,
     /// The Scope field's picker over the server's `scopes_supported`.
     scopes: scopes::ScopePicker,
     /// When the built-in sandbox last (re)started (unix milliseconds): a run on it that ended
@@ -153,6 +159,7 @@ impl Default for FlowScreen {
             replays: Replays::default(),
             jobs: None,
             call: call::CallPanel::default(),
+            forged: None,
             scopes: scopes::ScopePicker::default(),
             sandbox_started_at: None,
             run_after_sandbox: false,
@@ -495,6 +502,7 @@ impl FlowScreen {
             return;
         }
         self.call.clear();
+        self.forged = None;
         let mut prepared = match connect::prepare(&self.profile, jobs.keys()) {
             Ok(p) => p,
             Err(e) => {

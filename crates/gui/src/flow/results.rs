@@ -175,15 +175,37 @@ impl FlowScreen {
                 mask_token_response(&s.raw)
             };
             crate::exchange_view::capped_text_ui(ui, ("token_response", run.id), &shown, 200.0);
+            if self.forged.is_some() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(
+                        egui::RichText::new(
+                            "Call an API sends the token made in the inspector's workbench,                              not this run's",
+                        )
+                        .strong(),
+                    );
+                    if ui.button("Use the run's token").clicked() {
+                        self.forged = None;
+                    }
+                });
+            }
             let cx = call::CallContext {
                 run: run.id,
                 profile: &run.profile,
-                token: s.tokens.access_token.expose(),
+                token: self
+                    .forged
+                    .as_ref()
+                    .unwrap_or(&s.tokens.access_token)
+                    .expose(),
                 dpop: run.dpop.clone(),
             };
             match self.call.ui(ui, &cx) {
                 Some(call::CallCommand::Send) => command = Some(FlowCommand::Call),
                 Some(call::CallCommand::StepUp(step)) => step_up = Some(step),
+                Some(call::CallCommand::Probe) => {
+                    command = Some(FlowCommand::ProbeApi(Box::new(
+                        super::call_glue::probe_request(&self.call, run, s),
+                    )));
+                }
                 None => {}
             }
         }

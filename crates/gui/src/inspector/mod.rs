@@ -5,7 +5,8 @@
 //! shows header, payload and signature in the jwt.io colours. Below: the server calls with their
 //! answers (each with when it came, marked when a revocation or the expiry came after it) right
 //! under their buttons, the lifetime bar and countdown, the checklist, the header and claims as
-//! JSON trees, and the lifecycle lab ([`lifecycle_lab`]).
+//! JSON trees, the lifecycle lab ([`lifecycle_lab`]) and the token workbench ([`workbench`]:
+//! edit, re-sign, forge).
 //!
 //! Every result says when it was true: the clock-dependent checks (`exp`, `nbf`, `iat`) run
 //! again as time passes (a repaint each second while the countdown runs, else one at the next
@@ -20,10 +21,14 @@
 //! `expires_in` it got).
 
 mod headline;
+pub mod jwe_view;
 pub mod lifecycle_lab;
+mod probe_api;
+mod sd_view;
 mod server;
 mod token_view;
 mod view;
+pub mod workbench;
 
 use std::time::Duration;
 
@@ -69,6 +74,8 @@ pub enum InspectorMsg {
         checked_at: i64,
         /// What it was checked against (the clock-dependent checks run again with it).
         options: Box<InspectOptions>,
+        /// For a JWE: the decryption keys stored and tried.
+        jwe_keys: Option<jwe_view::JweKeys>,
     },
     /// A server call on the token finished.
     ServerCall {
@@ -83,6 +90,8 @@ pub enum InspectorMsg {
     Exchange(Box<Exchange>),
     /// Watch and auto-refresh progress.
     Lifecycle(LifecycleMsg),
+    /// The token workbench made its token(s).
+    Forged(workbench::Forged),
 }
 
 /// What the inspector asks of the app.
@@ -91,9 +100,13 @@ pub enum InspectorMsg {
 pub enum InspectorCommand {
     /// Record these exchanges in the history.
     Record(Vec<Exchange>),
+    /// "Probe this API": the Probes window's API mode with the inspected token.
+    ProbeApi(Box<crate::handoff::ApiProbeRequest>),
     /// Run the refresh grant in the flow runner (with this refresh token when the flow has no
     /// token set of its own).
     Refresh(Option<RefreshToken>),
+    /// Send this token (made in the workbench) through the flow runner's "Call an API".
+    CallApi(AccessToken),
     /// Auto-refresh rotated the refresh token: the flow runner's token set follows.
     Rotated {
         /// The refresh token replaced.
@@ -196,6 +209,12 @@ struct Shown {
     options: InspectOptions,
     /// When `exp`, `nbf` and `iat` were last checked (they are checked again as time passes).
     retimed_at: i64,
+    /// A JWE's layers.
+    jwe: Option<jwe_view::JweView>,
+    /// For a JWE: the decryption keys stored and tried.
+    jwe_keys: Option<jwe_view::JweKeys>,
+    /// An SD-JWT's Disclosures, key binding and the presentation the holder makes.
+    sd: Option<sd_view::SdView>,
 }
 
 /// One server answer on screen, with when it came.
@@ -251,6 +270,12 @@ pub struct InspectorScreen {
     origin: Option<(String, Profile)>,
     /// How the token is verified (and where its server calls go).
     with: VerifyWith,
+    /// What the flow gave with its access token for "Probe this API": the ID token of the same
+    /// response and the DPoP key (valid while `origin` is).
+    flow_extras: (
+        Option<grantscope_core::secret::IdToken>,
+        Option<std::sync::Arc<grantscope_core::oauth::dpop::DpopState>>,
+    ),
     /// The user chose the form's keys: open the Verification form once.
     open_form: bool,
     /// The token the results on screen belong to.
@@ -275,9 +300,21 @@ pub struct InspectorScreen {
     /// Answers received for this token so far.
     answers: u64,
     calls_pending: usize,
+    /// The token workbench.
+    workbench: workbench::Workbench,
+    /// The decryption keys chosen for the JWE on screen (none chosen: the profile's, else
+    /// every stored encryption key).
+    decrypt_with: Option<std::collections::BTreeSet<String>>,
+    /// "Probe this API" was clicked: the app gets the request on this frame.
+    probe_asked: bool,
 }
 
 impl InspectorScreen {
+    /// The token workbench (tests read its result).
+    pub fn workbench(&self) -> &workbench::Workbench {
+        &self.workbench
+    }
+
     /// The current report, if any.
     pub fn inspection(&self) -> Option<&Inspection> {
         self.shown.as_ref().map(|s| &s.inspection)
@@ -286,6 +323,33 @@ impl InspectorScreen {
     /// Whether an inspection is running.
     pub fn pending(&self) -> bool {
         self.pending
+    }
+
+    /// For a JWE on screen: the decryption keys stored and tried.
+    pub fn jwe_keys(&self) -> Option<&jwe_view::JweKeys> {
+        self.shown.as_ref().and_then(|s| s.jwe_keys.as_ref())
+    }
+
+    /// For an SD-JWT on screen: the presentation the ticks make and the claims a verifier
+    /// gets from it.
+    pub fn presentation(&self) -> Option<(&str, &Value)> {
+        let v = self.shown.as_ref()?.sd.as_ref()?.verifier();
+        Some((v.presentation.as_str(), v.claims.value()))
+    }
+
+    /// For an SD-JWT on screen: the marked (disclosed) rows of the verifier's claims tree, as
+    /// last drawn.
+    pub fn disclosed_rows(&self) -> Vec<String> {
+        self.shown
+            .as_ref()
+            .and_then(|s| s.sd.as_ref())
+            .map(|sd| sd.verifier().claims.drawn_marked_keys())
+            .unwrap_or_default()
+    }
+
+    /// For an SD-JWT on screen: how long computing the verifier's view took last (ms).
+    pub fn presentation_took_ms(&self) -> Option<f64> {
+        Some(self.shown.as_ref()?.sd.as_ref()?.verifier().took_ms)
     }
 
     /// The profile server calls on the inspected token use: its flow's, else the profile the
@@ -488,6 +552,7 @@ impl InspectorScreen {
     fn forget(&mut self) {
         self.token_gen += 1;
         self.shown = None;
+        self.decrypt_with = None;
         self.calls.clear();
         self.server = ServerSays::default();
         self.known_exp = None;
@@ -535,6 +600,7 @@ impl InspectorScreen {
         self.known_exp = req.expires_at;
         self.refresh_token = req.refresh_token.clone();
         self.origin = Some((self.input.clone(), req.profile.clone()));
+        self.flow_extras = (req.id_token.clone(), req.dpop_key.clone());
         self.with = VerifyWith::Flow;
         self.inspect(jobs, Some(&req.profile));
     }
@@ -580,6 +646,15 @@ impl InspectorScreen {
             VerifyWith::Form => Some(Profile::new("inspector")),
             VerifyWith::Flow => origin.clone().or_else(|| Some(Profile::new("inspector"))),
         };
+        // A JWE's decryption keys: those chosen, else the profile's.
+        let key_choice = jwe_view::KeyChoice {
+            chosen: self.decrypt_with.clone(),
+            profile: key_profile
+                .as_ref()
+                .map(|p| p.decryption_keys.clone())
+                .unwrap_or_default(),
+        };
+        let store = jobs.keys().clone();
         // No key given but an issuer is known: find its JWKS by discovery.
         let discover = match key_profile {
             Some(mut p) if form.jwks.trim().is_empty() && form.secret.expose().is_empty() => {
@@ -611,9 +686,20 @@ impl InspectorScreen {
             }
             let opts = inspect_options(&form);
             let now = timefmt::now_unix();
+            let mut jwe_keys = None;
             let (inspection, key_error) = match HttpClient::new(&http) {
                 Ok(c) => {
-                    let r = grantscope_core::token::inspect(&token, &source, &c, &opts, now).await;
+                    let (r, keys) = jwe_view::inspect_opening(
+                        &token,
+                        &source,
+                        &c,
+                        &opts,
+                        now,
+                        &store,
+                        &key_choice,
+                    )
+                    .await;
+                    jwe_keys = keys;
                     for ex in r.exchanges {
                         sink.send(InspectorMsg::Exchange(Box::new(ex)));
                     }
@@ -643,6 +729,7 @@ impl InspectorScreen {
                 key_error,
                 checked_at: now,
                 options: Box::new(opts),
+                jwe_keys,
             }
         });
     }
@@ -669,6 +756,7 @@ impl InspectorScreen {
                 key_error,
                 checked_at,
                 options,
+                jwe_keys,
             } => {
                 if seq == self.seq {
                     self.pending = false;
@@ -681,7 +769,13 @@ impl InspectorScreen {
                     let mut claims = JsonTree::new(inspection.shown_claims())
                         .with_names(grantscope_core::token::names::claim);
                     claims.set_filter(&search);
+                    let jwe = jwe_view::JweView::new(&inspection);
+                    let sd =
+                        sd_view::SdView::new(&self.inspected, &inspection, &options, checked_at);
                     self.shown = Some(Shown {
+                        jwe,
+                        jwe_keys,
+                        sd,
                         // What a token carries is shown inert: controls, escapes and bidi
                         // overrides escaped (`\u{1b}`), in keys and values alike. Registered
                         // names say what they mean on hover.
@@ -758,6 +852,7 @@ impl InspectorScreen {
             }
             InspectorMsg::Exchange(ex) => return vec![*ex],
             InspectorMsg::Lifecycle(msg) => return self.on_lifecycle(msg),
+            InspectorMsg::Forged(forged) => self.workbench.on_forged(forged),
         }
         Vec::new()
     }

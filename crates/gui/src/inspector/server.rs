@@ -47,6 +47,7 @@ pub(super) async fn server_call(
     let Connection {
         mut session,
         config: cfg,
+        discovery,
         ..
     } = prepared
         .connect(&wants, Some(history_observer(sink)))
@@ -65,17 +66,103 @@ pub(super) async fn server_call(
                 text: format!("HTTP {status}: the server accepted the revocation"),
                 introspection: None,
             }),
-        Call::Userinfo => lifecycle::userinfo(&mut session, &cfg, &token)
-            .await
-            .map(|u| CallAnswer {
-                text: match u {
-                    lifecycle::UserInfo::Json(v) => {
-                        serde_json::to_string_pretty(&v).unwrap_or_default()
-                    }
-                    lifecycle::UserInfo::Jwt(j) => j,
-                },
+        Call::Userinfo => match lifecycle::userinfo(&mut session, &cfg, &token).await {
+            Ok(lifecycle::UserInfo::Json(v)) => Ok(CallAnswer {
+                text: serde_json::to_string_pretty(&v).unwrap_or_default(),
                 introspection: None,
             }),
+            // Served as a JWT (signed, or encrypted to the client): verified like an ID token,
+            // opened first with the profile's decryption keys; believed only when valid.
+            Ok(lifecycle::UserInfo::Jwt(jwt)) => {
+                let now = timefmt::now_unix();
+                let inspected = grantscope_core::oauth::received::inspect_userinfo_jwt(
+                    &jwt,
+                    &cfg,
+                    discovery.as_ref(),
+                    session.http(),
+                    now,
+                )
+                .await;
+                for ex in inspected.exchanges {
+                    sink.send(InspectorMsg::Exchange(Box::new(ex)));
+                }
+                Ok(CallAnswer {
+                    text: userinfo_jwt_text(&inspected.inspection),
+                    introspection: None,
+                })
+            }
+            Err(e) => Err(e),
+        },
     };
     answer.map_err(|e| connect::describe(&e))
+}
+
+/// A userinfo JWT's answer as shown: its verdict, why when not valid, and its claims (only
+/// believed when valid).
+pub(super) fn userinfo_jwt_text(ins: &Inspection) -> String {
+    let format = if ins.format == TokenFormat::Jwe {
+        "an encrypted JWT (JWE)"
+    } else {
+        "a signed JWT"
+    };
+    let mut out = format!(
+        "Served as {format}: {}\n",
+        ins.verdict.as_str().to_ascii_uppercase()
+    );
+    for c in ins.checks.iter().filter(|c| c.status == CheckStatus::Fail) {
+        out.push_str(&format!("  {}: {}\n", c.id, c.shown_message()));
+    }
+    if !ins.valid {
+        out.push_str("None of it is believed until it verifies");
+        if ins.format == TokenFormat::Jwe && ins.claims.is_null() {
+            out.push_str(" (an encrypted answer needs the profile's decryption keys)");
+        }
+        out.push('\n');
+    }
+    if ins.claims.is_object() {
+        out.push_str(&serde_json::to_string_pretty(&ins.shown_claims()).unwrap_or_default());
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A userinfo JWT that does not verify is shown with why, and said not to be believed;
+    /// an encrypted one that no key opened says what it needs.
+    #[test]
+    fn a_userinfo_jwt_is_shown_with_its_verdict() {
+        let b = |v: serde_json::Value| grantscope_core::keys::base64url(v.to_string().as_bytes());
+        let jwt = format!(
+            "{}.{}.c2ln",
+            b(serde_json::json!({"alg": "RS256"})),
+            b(serde_json::json!({"sub": "alice", "exp": 1}))
+        );
+        let opts = InspectOptions::default();
+        let ins = grantscope_core::token::inspect_with_keys(&jwt, &Default::default(), &opts, 100);
+        let text = userinfo_jwt_text(&ins);
+        assert!(
+            text.starts_with("Served as a signed JWT: INVALID"),
+            "{text}"
+        );
+        assert!(text.contains("exp: "), "{text}");
+        assert!(text.contains("None of it is believed"), "{text}");
+        let jwe = format!(
+            "{}.{}.{}.{}.{}",
+            b(serde_json::json!({"alg": "RSA-OAEP-256", "enc": "A256GCM"})),
+            b(serde_json::json!([1])),
+            "AAAAAAAAAAAAAAAA",
+            "AAAA",
+            "AAAAAAAAAAAAAAAAAAAAAA"
+        );
+        let ins = grantscope_core::token::inspect_with_keys(&jwe, &Default::default(), &opts, 100);
+        let text = userinfo_jwt_text(&ins);
+        assert!(text.contains("encrypted JWT (JWE)"), "{text}");
+        assert!(
+            text.contains("needs the profile's decryption keys"),
+            "{text}"
+        );
+    }
 }

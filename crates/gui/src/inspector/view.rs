@@ -1,12 +1,14 @@
 //! The inspector's screen: the headline that never scrolls away, the token box, the verification
 //! form, the server calls with their answers under their buttons, the lifetime bar, the
-//! checklist, the header and claims as JSON trees, and the lifecycle lab.
+//! checklist (with the token workbench under it), the header and claims as JSON trees, and the
+//! lifecycle lab.
 
 use super::*;
 
 impl InspectorScreen {
     /// Draws the screen. `now` is the frame's clock (unix seconds). Returns the refresh request
-    /// when "Refresh" was clicked (the app runs the refresh grant in the flow runner).
+    /// when "Refresh" was clicked (the app runs the refresh grant in the flow runner), or the
+    /// workbench's token to send through the flow runner's "Call an API".
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -43,10 +45,19 @@ impl InspectorScreen {
         let mut refresh = false;
         let width = layout::width_of(ui);
         let total = ui.available_width();
+        let mut inspect_this = None;
+        let mut send_this = None;
         let mut checks = |this: &mut Self, ui: &mut egui::Ui| {
             let (c, r) = this.checks_ui(ui, now, &target);
             call = call.or(c);
             refresh |= r;
+            ui.separator();
+            let token = this.inspected.clone();
+            match this.workbench.ui(ui, &token, jobs) {
+                Some(workbench::WorkbenchAction::Inspect(t)) => inspect_this = Some(t),
+                Some(workbench::WorkbenchAction::Call(t)) => send_this = Some(t),
+                None => {}
+            }
         };
         match width {
             Width::Narrow => {
@@ -102,6 +113,9 @@ impl InspectorScreen {
                 });
             }
         }
+        if let Some(token) = inspect_this {
+            self.set_token(token, jobs, profile);
+        }
         if let Some(cmd) = lifecycle {
             self.lifecycle_command(cmd, jobs, server);
         }
@@ -114,6 +128,15 @@ impl InspectorScreen {
         if let Some(at) = self.next_wake(now) {
             let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
             ui.ctx().request_repaint_after(Duration::from_secs(secs));
+        }
+        if let Some(token) = send_this {
+            return Some(InspectorCommand::CallApi(AccessToken::new(token)));
+        }
+        if std::mem::take(&mut self.probe_asked) {
+            // The button is off (saying why) whenever there is no request to make.
+            if let Ok(req) = self.probe_request(profile, now) {
+                return Some(InspectorCommand::ProbeApi(Box::new(req)));
+            }
         }
         refresh.then(|| InspectorCommand::Refresh(self.refresh_token.clone()))
     }
@@ -140,10 +163,39 @@ impl InspectorScreen {
         let Some(shown) = self.shown.as_mut() else {
             return;
         };
-        ui.label(egui::RichText::new("Header").strong());
-        shown
-            .header
-            .ui(ui, "inspector_header", now, (height * 0.25).max(80.0));
+        // An SD-JWT: the issuer-signed JWT, the Disclosures, what the verifier sees.
+        if let Some(sd) = shown.sd.as_mut() {
+            sd.ui(ui, now, height);
+            return;
+        }
+        // A JWE: the envelope, then the token inside (whose claims are the tree below).
+        if let Some(layers) = shown.jwe.as_mut() {
+            let choice = jwe_view::KeyChoice {
+                chosen: self.decrypt_with.clone(),
+                profile: Vec::new(),
+            };
+            let picked = layers.ui(
+                ui,
+                &shown.inspection,
+                shown.jwe_keys.as_ref(),
+                &choice,
+                now,
+                height,
+            );
+            if let Some(keys) = picked {
+                self.decrypt_with = Some(keys);
+                self.reinspect = true;
+                ui.ctx().request_repaint();
+            }
+            if shown.inspection.claims.is_null() {
+                return;
+            }
+        } else {
+            ui.label(egui::RichText::new("Header").strong());
+            shown
+                .header
+                .ui(ui, "inspector_header", now, (height * 0.25).max(80.0));
+        }
         ui.separator();
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new("Claims").strong());
@@ -446,11 +498,13 @@ impl InspectorScreen {
             ui.colored_label(ui.visuals().error_fg_color, c.shown_message());
             return (None, false);
         }
+        let probe_why_not = self.probe_why_not();
         let (call, refresh) = actions_ui(
             ui,
             target,
             self.calls_pending > 0,
             self.refresh_token.is_some(),
+            (probe_why_not, &mut self.probe_asked),
         );
         // Each answer right under the buttons that asked for it, with when it came; an answer
         // older than what happened since is marked as earlier.
@@ -655,6 +709,7 @@ pub(super) fn actions_ui(
     target: &Result<Profile, String>,
     busy: bool,
     can_refresh: bool,
+    (probe_why_not, probe): (Option<&str>, &mut bool),
 ) -> (Option<Call>, bool) {
     let mut call = None;
     let mut refresh = false;
@@ -680,6 +735,17 @@ pub(super) fn actions_ui(
             .clicked()
         {
             refresh = true;
+        }
+        if ui
+            .add_enabled(probe_why_not.is_none(), egui::Button::new("Probe this API"))
+            .on_hover_text(
+                "Send an API forged and wrong tokens made from this one and see what it accepts \
+                 (the Probes window's API mode)",
+            )
+            .on_disabled_hover_text(probe_why_not.unwrap_or_default())
+            .clicked()
+        {
+            *probe = true;
         }
         if busy {
             ui.spinner();

@@ -290,6 +290,8 @@ impl KeysPanel {
 fn type_name(t: GenerateType) -> &'static str {
     match t {
         GenerateType::EcP256 => "EC P-256 (ES256)",
+        GenerateType::EcP384 => "EC P-384 (ES384)",
+        GenerateType::EcP521 => "EC P-521 (ES512)",
         GenerateType::Rsa2048 => "RSA 2048 (RS256)",
         GenerateType::Rsa3072 => "RSA 3072 (RS256)",
         GenerateType::Ed25519 => "Ed25519 (EdDSA)",

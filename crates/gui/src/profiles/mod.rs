@@ -508,6 +508,27 @@ impl ProfilesScreen {
                 if p.dpop {
                     enter |= opt_row(ui, "DPoP key", &mut p.dpop_key, w);
                 }
+                // The keys that open what the provider encrypts to this client (JWE): stored
+                // keys' names or key files (`--decryption-key`, repeatable).
+                let mut decryption = p.decryption_keys.join(" ");
+                let l = ui.label("Decryption keys (space separated)");
+                if ui
+                    .add(
+                        egui::TextEdit::singleline(&mut decryption)
+                            .desired_width(w)
+                            .hint_text("stored key names (use: enc) or key files"),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(
+                        "Open encrypted ID tokens, userinfo, JARM and introspection responses \
+                         (JWE) with these keys, then check the token inside. Make one under \
+                         Keys (use: enc) and register its public JWK with the provider",
+                    )
+                    .changed()
+                {
+                    p.decryption_keys = decryption.split_whitespace().map(str::to_owned).collect();
+                }
+                ui.end_row();
                 enter |= opt_row(ui, "Description", &mut p.description, w);
             });
         self.keys.ui(ui, &mut p, &jobs.map(ProfilesMsg::Keys));

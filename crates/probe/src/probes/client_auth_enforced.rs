@@ -190,6 +190,13 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         } else {
             format!("only {method} is accepted ({other}: {})", a.describe())
         };
+        if cx.policy().is_fapi2() {
+            // FAPI 2.0 §5.3.2.1: private_key_jwt or mutual TLS only.
+            return Ok(Verdict::fail(format!(
+                "the server accepted {method} for this client (baseline {}), and FAPI 2.0 allows only private_key_jwt or mutual TLS; {interchangeable}",
+                baseline.describe()
+            )));
+        }
         Ok(Verdict::pass(format!(
             "every unauthenticated request was answered otherwise than the authenticated baseline ({}) ({}); {interchangeable}",
             baseline.describe(),

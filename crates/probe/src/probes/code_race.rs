@@ -63,13 +63,22 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             params.push(("code_verifier".into(), v.clone()));
         }
         let cfg = cx.cfg().clone();
+        // Each racer proves the probe's DPoP key, where it has one (a code pushed with a proof
+        // is bound to that key).
+        let dpop = cx.session.dpop().cloned();
         let mut racing = JoinSet::new();
         for i in 0..RACERS {
-            let (http, cfg, endpoint, params) =
-                (http.clone(), cfg.clone(), endpoint.clone(), params.clone());
+            let (http, cfg, endpoint, params, dpop) = (
+                http.clone(),
+                cfg.clone(),
+                endpoint.clone(),
+                params.clone(),
+                dpop.clone(),
+            );
             let (code, verifier) = (got.code.clone(), verifier.clone().unwrap_or_default());
             racing.spawn(async move {
                 let mut s = Session::new(http);
+                s.set_dpop(dpop);
                 let secrets = [
                     (SecretKind::AuthorizationCode, code.as_str()),
                     (SecretKind::PkceVerifier, verifier.as_str()),

@@ -4,7 +4,6 @@
 use crate::cx::Cx;
 use crate::model::{Probe, ProbeFuture};
 use crate::verdict::{Group, Level, Need, Verdict};
-use grantscope_core::http::HttpRequest;
 use grantscope_core::secret::SecretKind;
 
 pub static PROBE: Probe = Probe {
@@ -41,10 +40,9 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let mut alive = Vec::new();
         let mut checked = Vec::new();
         if let Some(userinfo) = cx.cfg().endpoints.userinfo_endpoint.clone() {
-            let req = HttpRequest::get(userinfo)
-                .header("Authorization", format!("Bearer {at}"))
-                .secret(SecretKind::AccessToken, at.clone());
-            let resp = cx.send("userinfo with the first access token", req).await?;
+            let resp = cx
+                .use_token("userinfo with the first access token", &userinfo, &at)
+                .await?;
             checked.push(format!("userinfo HTTP {}", resp.status));
             if resp.is_success() {
                 alive.push("the first access token still works at userinfo");

@@ -4,6 +4,7 @@
 use crate::cx::{Cx, Reply, set_param};
 use crate::driver::Landing;
 use crate::model::{Probe, ProbeFuture};
+use crate::policy::Policy;
 use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::oauth::{GrantKind, PkceMode, pkce};
 use grantscope_core::secret::SecretKind;
@@ -14,7 +15,7 @@ pub static PROBE: Probe = Probe {
     group: Group::LegacyGrants,
     level: Level::Must,
     reference: "RFC 9700 §2.4, §2.1.2",
-    tests: "grant_type=password with made-up credentials; response_type=token and id_token token: unsupported_grant_type / unauthorized_client / unsupported_response_type passes; tokens fail; invalid_grant (the grant is on and checked the made-up user) warns.",
+    tests: "grant_type=password with made-up credentials; response_type=token and id_token token: unsupported_grant_type / unauthorized_client / unsupported_response_type passes; tokens fail; invalid_grant (the grant is on and checked the made-up user) warns under bcp and fails under oauth2.1 and fapi2; under fapi2 code id_token answered fails too.",
     needs: &[],
     logins: 0,
     slow_logins: 0,
@@ -49,6 +50,12 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             ));
         }
         let mut warn = None;
+        if a.error() == Some("invalid_grant") && cx.policy() != Policy::Bcp {
+            return Ok(Verdict::fail(format!(
+                "the password grant is enabled (it checked the made-up user: invalid_grant), which {} removes",
+                cx.policy().title()
+            )));
+        }
         if a.error() == Some("invalid_grant") {
             warn = Some(
                 "the password grant is enabled (it checked the made-up user: invalid_grant)"
@@ -56,7 +63,13 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             );
         }
         let mut said = vec![format!("password: {}", a.describe())];
-        for response_type in ["token", "id_token token"] {
+        // FAPI 2.0 allows only `code`: the hybrid `code id_token` is tried too.
+        let types: &[&str] = if cx.policy().is_fapi2() {
+            &["token", "id_token token", "code id_token"]
+        } else {
+            &["token", "id_token token"]
+        };
+        for &response_type in types {
             let request = cx.auth_request(PkceMode::S256)?;
             let mut url = request.url.clone();
             set_param(&mut url, "response_type", Some(response_type));
@@ -66,6 +79,14 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             match cx.authorize(&url).await? {
                 Landing::Redirect(to) => {
                     let reply = Reply::from_url(&to);
+                    if cx.policy().is_fapi2()
+                        && reply.get("error").is_none()
+                        && (reply.get("code").is_some() || reply.get("id_token").is_some())
+                    {
+                        return Ok(Verdict::fail(format!(
+                            "response_type={response_type} was answered, and FAPI 2.0 allows only code"
+                        )));
+                    }
                     if reply.get("access_token").is_some() {
                         return Ok(Verdict::fail(format!(
                             "response_type={response_type} delivered an access token in the redirect"

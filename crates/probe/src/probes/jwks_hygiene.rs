@@ -18,7 +18,7 @@ pub static PROBE: Probe = Probe {
     group: Group::Keys,
     level: Level::Must,
     reference: "RFC 8725 §3.1–3.2, RFC 7517",
-    tests: "The JWKS, the advertised ID token algorithms and an ID token's header: private members, RSA under 2048 bits, none advertised, or a header alg not advertised fail; HS* advertised for ID tokens or duplicate kids warn.",
+    tests: "The JWKS, the advertised ID token algorithms and an ID token's header: private members, RSA under 2048 bits, none advertised, or a header alg not advertised fail; HS* advertised for ID tokens or duplicate kids warn. Under fapi2 a signing alg other than PS256/ES256/EdDSA advertised or used fails.",
     needs: &[],
     logins: 1,
     slow_logins: 0,
@@ -101,6 +101,26 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 hs.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
+        if cx.policy().is_fapi2() {
+            // FAPI 2.0 §5.4.1: PS256, ES256 or EdDSA only, for every JWS.
+            for name in [
+                "id_token_signing_alg_values_supported",
+                "token_endpoint_auth_signing_alg_values_supported",
+            ] {
+                let other: Vec<String> = cx
+                    .target
+                    .supported(name)
+                    .into_iter()
+                    .filter(|a| !crate::policy::FAPI2_ALGS.contains(&a.as_str()))
+                    .collect();
+                if !other.is_empty() {
+                    fails.push(format!(
+                        "{name} advertises {} (FAPI 2.0 allows PS256, ES256, EdDSA)",
+                        grantscope_core::text::inert(&other.join(", "))
+                    ));
+                }
+            }
+        }
         let mut header_note = "no ID token was looked at (openid not in --scope)".to_string();
         if cx.cfg().wants_openid() {
             let tokens = cx.tokens().await?;
@@ -112,6 +132,12 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
                 if !algs.is_empty() && !algs.contains(&alg) {
                     fails.push(format!(
                         "the ID token is signed with {:?}, which the metadata does not advertise",
+                        grantscope_core::text::inert(&alg)
+                    ));
+                }
+                if cx.policy().is_fapi2() && !crate::policy::FAPI2_ALGS.contains(&alg.as_str()) {
+                    fails.push(format!(
+                        "the ID token is signed with {:?} (FAPI 2.0 allows PS256, ES256, EdDSA)",
                         grantscope_core::text::inert(&alg)
                     ));
                 }

@@ -4,6 +4,8 @@
 
 use crate::model::Probe;
 
+pub mod api;
+
 pub(crate) mod client_auth_enforced;
 pub(crate) mod code_race;
 pub(crate) mod code_redirect_bound;
@@ -29,6 +31,20 @@ pub(crate) mod refresh_rotation;
 pub(crate) mod state_echo;
 pub(crate) mod token_lifetimes;
 pub(crate) mod transport_https;
+// The policy probes (PROBES.md "Policy probes").
+pub(crate) mod client_assertion_alg;
+pub(crate) mod client_assertion_audience;
+pub(crate) mod client_assertion_claims;
+pub(crate) mod dpop_code_binding;
+pub(crate) mod dpop_proof;
+pub(crate) mod par_request_uri;
+pub(crate) mod par_required;
+pub(crate) mod params_duplicate;
+pub(crate) mod params_unknown_ignored;
+pub(crate) mod response_type_code_only;
+pub(crate) mod revocation_client_bound;
+pub(crate) mod sender_constraint_required;
+pub(crate) mod tokens_entropy;
 
 /// The catalogue, in the order results are shown (most valuable first).
 pub static PROBES: &[&Probe] = &[
@@ -57,6 +73,19 @@ pub static PROBES: &[&Probe] = &[
     &jwks_hygiene::PROBE,
     &headers::PROBE,
     &dpop_enforced::PROBE,
+    &par_required::PROBE,
+    &par_request_uri::PROBE,
+    &response_type_code_only::PROBE,
+    &params_duplicate::PROBE,
+    &params_unknown_ignored::PROBE,
+    &sender_constraint_required::PROBE,
+    &dpop_code_binding::PROBE,
+    &revocation_client_bound::PROBE,
+    &tokens_entropy::PROBE,
+    &client_assertion_audience::PROBE,
+    &client_assertion_claims::PROBE,
+    &client_assertion_alg::PROBE,
+    &dpop_proof::PROBE,
 ];
 
 /// The probe with this id.

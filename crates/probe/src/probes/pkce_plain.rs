@@ -12,7 +12,7 @@ pub static PROBE: Probe = Probe {
     group: Group::Pkce,
     level: Level::Must,
     reference: "RFC 9700 §2.1.1",
-    tests: "(a) code_challenge_method=plain; (b) S256 challenge with code_verifier = the challenge itself: both refused passes.",
+    tests: "(a) code_challenge_method=plain; (b) S256 challenge with code_verifier = the challenge itself: both refused passes. Under fapi2, plain advertised in the metadata fails too.",
     needs: &[],
     logins: 2,
     slow_logins: 0,
@@ -76,6 +76,16 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             Verdict::fail(
                 "the S256 challenge itself was accepted as the verifier (plain treated as S256)",
             )
+        } else if cx.policy().is_fapi2()
+            && cx
+                .target
+                .supported("code_challenge_methods_supported")
+                .iter()
+                .any(|m| m == "plain")
+        {
+            Verdict::fail(format!(
+                "{plain}; but the metadata advertises code_challenge_method plain, which FAPI 2.0 forbids (S256 only)"
+            ))
         } else {
             Verdict::pass(format!(
                 "{plain}; the challenge sent back as verifier was refused ({})",

@@ -11,7 +11,7 @@ pub static PROBE: Probe = Probe {
     group: Group::Pkce,
     level: Level::Must,
     reference: "RFC 9700 §2.1.1",
-    tests: "A code flow with no code_challenge: refused at authorize or token passes; tokens fail for a public client (MUST) and warn for a confidential one (SHOULD).",
+    tests: "A code flow with no code_challenge: refused at authorize or token passes; tokens fail for a public client (MUST) and warn for a confidential one (SHOULD); under oauth2.1 and fapi2 tokens fail for any client.",
     needs: &[],
     logins: 2,
     slow_logins: 0,
@@ -55,6 +55,10 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             (true, true) => {
                 Verdict::fail("a public client got tokens from a code flow without PKCE")
             }
+            (true, false) if cx.policy() != crate::policy::Policy::Bcp => Verdict::fail(format!(
+                "a confidential client got tokens without PKCE ({} requires it for every client)",
+                cx.policy().title()
+            )),
             (true, false) => Verdict::warn(
                 "a confidential client got tokens without PKCE (RFC 9700 says it SHOULD use it)",
             ),

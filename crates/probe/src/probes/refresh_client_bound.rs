@@ -32,7 +32,11 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         let mut other = cx.cfg().clone();
         other.client_id = second.client_id.clone();
         other.client_secret = second.client_secret.clone();
-        other.auth_method = None;
+        // A second client with a secret authenticates the usual way for one; without one it
+        // uses this client's method (a private_key_jwt pair registered with the same key).
+        if second.client_secret.is_some() {
+            other.auth_method = None;
+        }
         let answer = cx
             .refresh_with("refresh as the second client", &other, &rt)
             .await?;

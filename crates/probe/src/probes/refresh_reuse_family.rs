@@ -32,6 +32,11 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             .map(|t| t.expose().to_string())
             .filter(|t| *t != rt1)
         else {
+            if cx.policy().is_fapi2() {
+                return Ok(Verdict::skipped(
+                    "the server does not rotate refresh tokens (as FAPI 2.0 expects): there is no family to revoke",
+                ));
+            }
             return Ok(Verdict::inconclusive(
                 "the refresh did not rotate the refresh token",
             ));

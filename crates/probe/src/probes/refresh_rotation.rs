@@ -10,8 +10,8 @@ pub static PROBE: Probe = Probe {
     title: "Refresh tokens rotate",
     group: Group::Refresh,
     level: Level::Must,
-    reference: "RFC 9700 §2.2.2, §4.14.2",
-    tests: "Refresh once, then reuse the old refresh token: rotated and the old refused passes; a public client without rotation (and no sender constraint) fails; a confidential client without rotation is info.",
+    reference: "RFC 9700 §2.2.2, §4.14.2; FAPI 2.0 §5.3.2.1",
+    tests: "Refresh once, then reuse the old refresh token: rotated and the old refused passes; a public client without rotation (and no sender constraint) fails; a confidential client without rotation is info. Under fapi2 no rotation is expected: rotation warns, none passes.",
     needs: &[Need::Refresh],
     logins: 1,
     slow_logins: 0,
@@ -52,6 +52,17 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
             .as_ref()
             .is_some_and(|t| t.expose() != rt1);
         let public = cx.target.is_public();
+        if cx.policy().is_fapi2() {
+            // FAPI 2.0 §5.3.2.1: no rotation (the token is sender-constrained or bound to the
+            // client's authentication); rotation loses tokens on a lost response.
+            return Ok(if rotated {
+                Verdict::warn(
+                    "the refresh token rotated; FAPI 2.0 expects no rotation (§5.3.2.1) except in extraordinary circumstances",
+                )
+            } else {
+                Verdict::pass("the refresh token was not rotated, as FAPI 2.0 expects (§5.3.2.1)")
+            });
+        }
         if !rotated {
             return Ok(if public {
                 Verdict::fail(

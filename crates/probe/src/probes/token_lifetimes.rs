@@ -23,7 +23,7 @@ pub static PROBE: Probe = Probe {
     group: Group::Codes,
     level: Level::Should,
     reference: "RFC 9700 §4.10, RFC 6749 §4.1.2",
-    tests: "expires_in of the access token from a login: at most 3600 s passes; up to a day warns; more than a day fails. With --slow: when the lifetime is at most two minutes, it waits for the expiry and calls userinfo (still accepted fails); and it measures the authorization code's lifetime, redeeming one code each at 1, 2, 4, 8, 15, 30, 45, 60, 90, 120, 300, 600 and 660 s until one is refused (still accepted after 10 minutes warns).",
+    tests: "expires_in of the access token from a login: at most 3600 s passes; up to a day warns; more than a day fails. With --slow: when the lifetime is at most two minutes, it waits for the expiry and calls userinfo (still accepted fails); and it measures the authorization code's lifetime, redeeming one code each at 1, 2, 4, 8, 15, 30, 45, 60, 90, 120, 300, 600 and 660 s until one is refused (still accepted after 10 minutes warns; under fapi2 still accepted after 60 s fails).",
     needs: &[],
     logins: 1,
     slow_logins: SLOW_LOGINS,
@@ -62,7 +62,19 @@ pub enum CodeLifetime {
     Unmeasured(String),
 }
 
+/// FAPI 2.0 §5.3.2.1: an authorization code lives at most 60 seconds.
+const FAPI2_CODE_AT_MOST: f64 = 60.0;
+
 impl CodeLifetime {
+    /// Whether a code was seen accepted when older than `secs`.
+    pub fn alive_after(&self, secs: f64) -> bool {
+        match self {
+            CodeLifetime::Bounded { more_than, .. } => *more_than > secs,
+            CodeLifetime::Longer { than } => *than > secs,
+            CodeLifetime::Unmeasured(_) => false,
+        }
+    }
+
     /// The sentence the verdict's reason carries, and whether it is a warning.
     pub fn words(&self) -> (String, bool) {
         match self {
@@ -162,8 +174,12 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         if !cx.target.slow {
             return Ok(verdict);
         }
-        let (words, warns) = measure_code_lifetime(cx).await?.words();
+        let lifetime = measure_code_lifetime(cx).await?;
+        let (words, warns) = lifetime.words();
+        // FAPI 2.0 §5.3.2.1: codes live at most 60 seconds.
+        let fapi_fails = cx.policy().is_fapi2() && lifetime.alive_after(FAPI2_CODE_AT_MOST);
         let outcome = match verdict.outcome {
+            _ if fapi_fails => Outcome::Fail,
             Outcome::Pass if warns => Outcome::Warn,
             other => other,
         };

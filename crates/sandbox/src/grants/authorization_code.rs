@@ -112,6 +112,7 @@ pub(crate) fn redeem(
     }
     if let Some(bound) = &record.request.dpop_jkt
         && jkt != Some(bound.as_str())
+        && !(app.config.unsafe_switches.ignore_dpop_jkt && jkt.is_some())
     {
         return Err(OAuthError::invalid_grant(
             "the authorization request bound the code to a DPoP key (dpop_jkt, RFC 9449 §10): \

@@ -68,7 +68,9 @@ pub(crate) fn redeem(
     }
     let scope = narrow_scope(&record.scope, requested_scope)?;
     let resources = narrow_resources(&grant.resources, requested_resources)?;
-    let refresh = if app.config.unsafe_switches.no_refresh_rotation {
+    let refresh = if app.config.unsafe_switches.no_refresh_rotation
+        || app.config.teaching_switches.keep_refresh_tokens
+    {
         RefreshIssue::Keep(presented.to_string())
     } else {
         if let Some(stored) = store.refresh.get_mut(&key) {

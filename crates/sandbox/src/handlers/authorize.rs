@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::protocol::authorization_request::{Rejection, take, validate};
+use crate::protocol::authorization_request::{Rejection, spend, take, validate};
 use crate::protocol::mint::front_channel;
 use crate::protocol::page::{escape_html, page, seeded_user_rows};
 use crate::protocol::request_object;
@@ -32,7 +32,13 @@ pub(crate) async fn authorize_get(
     State(app): State<Arc<App>>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let params = match Params::parse(query.unwrap_or_default().as_bytes()).screened(
+        app.config.unsafe_switches.accept_duplicate_params,
+        app.config.unsafe_switches.refuse_unknown_params,
+    ) {
+        Ok(params) => params,
+        Err(error) => return error_page(&app, &error.description),
+    };
     let pushed = match params.single("request_uri") {
         Ok(uri) => uri.map(str::to_string),
         Err(error) => return error_page(&app, &error.description),
@@ -85,6 +91,7 @@ pub(crate) async fn authorize_get(
     if let Some(username) = &app.config.auto_approve
         && let Some(user) = find_user(username)
     {
+        spend(&app, pushed.as_deref());
         // Scripts skip the second factor as they skip the password.
         let mfa_done = request.wants_mfa;
         return approve(
@@ -98,6 +105,7 @@ pub(crate) async fn authorize_get(
         );
     }
     if params.single("prompt").ok().flatten() == Some("none") {
+        spend(&app, pushed.as_deref());
         return redirect_error(
             &app,
             &request.reply_to(),
@@ -114,6 +122,7 @@ pub(crate) async fn authorize_get(
         Pending {
             request: request.clone(),
             expires_ms: now_ms().saturating_add(PENDING_TTL_MS),
+            pushed_uri: pushed.clone(),
         },
     );
     login_page(&app, &request, &request_id, None, StatusCode::OK)
@@ -146,6 +155,7 @@ pub(crate) async fn authorize_post(
     let decision = params.single("decision").ok().flatten().unwrap_or("");
     if decision == "deny" {
         app.store().pending.remove(request_id);
+        spend(&app, pending.pushed_uri.as_deref());
         return redirect_error(
             &app,
             &request.reply_to(),
@@ -187,6 +197,7 @@ pub(crate) async fn authorize_post(
         request.mfa_done = true;
     }
     app.store().pending.remove(request_id);
+    spend(&app, pending.pushed_uri.as_deref());
     approve(&app, request, user, StatusCode::SEE_OTHER)
 }
 
@@ -221,7 +232,12 @@ fn approve(
     let state = request.state.clone();
     let (mode, client_id) = (request.response_mode, request.client.id);
     let types = request.response_type;
-    let code = types.code.then(|| random_token(32));
+    let code_bytes = if app.config.unsafe_switches.short_codes {
+        4
+    } else {
+        32
+    };
+    let code = types.code.then(|| random_token(code_bytes));
     // Implicit and hybrid (behind the unsafe switch): tokens straight to the browser.
     let front = if types.token || types.id_token {
         match front_channel(app, &request, user, auth_time, code.as_deref()) {

@@ -35,7 +35,17 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
     };
     // Every method of the core's registry: the sandbox has a client for each.
     let auth_methods = AuthMethod::ALL.map(AuthMethod::as_str);
-    let assertion_algs = ["ES256", "HS256", "HS384", "HS512"];
+    let fapi2_algs = app.config.teaching_switches.require_fapi2_algs;
+    let assertion_algs: &[&str] = if fapi2_algs {
+        &crate::protocol::assertion::FAPI2_ALGS
+    } else {
+        &["ES256", "HS256", "HS384", "HS512"]
+    };
+    let id_token_algs: &[&str] = if fapi2_algs {
+        &[app.config.signing_alg.as_str()]
+    } else {
+        &["RS256", "ES256"]
+    };
     let response_types: &[&str] = if app.config.unsafe_switches.allow_implicit {
         &[
             "code",
@@ -79,7 +89,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "code_challenge_methods_supported": pkce_methods,
         "subject_types_supported": ["public"],
         "acr_values_supported": [crate::state::config::STEP_UP_ACR],
-        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+        "id_token_signing_alg_values_supported": id_token_algs,
         "userinfo_signing_alg_values_supported": [],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp", "acr",
@@ -118,6 +128,27 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         .and_then(Value::as_object_mut)
     {
         map.insert("switches_on".into(), switches_on(&app));
+        map.insert(
+            "credential_endpoint".into(),
+            json!(app.url(crate::paths::CREDENTIAL_PATH)),
+        );
+        map.insert(
+            "credential_vct".into(),
+            json!(crate::protocol::credential::VCT),
+        );
+    }
+    // OIDC Discovery §3: the ID token encryption offered: to every client with the key the
+    // sandbox was started with, else to a registered client that asks for it with its key.
+    if let Some(map) = document.as_object_mut() {
+        let algs = match &app.config.id_token_encryption_key {
+            Some(jwk) => json!([crate::protocol::jwe::alg_for(jwk)]),
+            None => json!(["RSA-OAEP-256", "ECDH-ES"]),
+        };
+        map.insert("id_token_encryption_alg_values_supported".into(), algs);
+        map.insert(
+            "id_token_encryption_enc_values_supported".into(),
+            json!([crate::protocol::jwe::ENC]),
+        );
     }
     if let (Some(map), Some(_)) = (document.as_object_mut(), &app.tls_base) {
         let alias = |path: &str| app.tls_url(path).unwrap_or_default();
@@ -305,7 +336,7 @@ fn revoke_inner(
     };
     if let Some(grant_id) = store.access.get(&key).map(|r| r.grant) {
         let owner = store.grants.get(&grant_id).map(|g| g.client.id);
-        if owner != Some(client.id) {
+        if owner != Some(client.id) && !app.config.unsafe_switches.revoke_any_client {
             return Err(not_yours());
         }
         if let Some(record) = store.access.get_mut(&key) {
@@ -315,7 +346,7 @@ fn revoke_inner(
     }
     if let Some(grant_id) = store.refresh.get(&key).map(|r| r.grant) {
         let owner = store.grants.get(&grant_id).map(|g| g.client.id);
-        if owner != Some(client.id) {
+        if owner != Some(client.id) && !app.config.unsafe_switches.revoke_any_client {
             return Err(not_yours());
         }
         store.revoke_grant(grant_id, "refresh token revoked");
@@ -375,6 +406,7 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         "/introspect",
         "/revoke",
         "/userinfo",
+        crate::paths::CREDENTIAL_PATH,
         RESOURCE_PATH,
         "/.well-known/oauth-protected-resource",
         "/.well-known/oauth-protected-resource/api/resource",

@@ -46,7 +46,10 @@ pub(crate) async fn pushed_authorization_request(
 }
 
 fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<String, OAuthError> {
-    let mut params = Params::from_form(headers, body)?;
+    let mut params = Params::from_form(headers, body)?.screened(
+        app.config.unsafe_switches.accept_duplicate_params,
+        app.config.unsafe_switches.refuse_unknown_params,
+    )?;
     if params.single("request_uri")?.is_some() {
         return Err(OAuthError::invalid_request(
             "request_uri may not be pushed (RFC 9126 §2.1)",
@@ -98,6 +101,7 @@ fn push(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Stri
         Pending {
             request,
             expires_ms: now_ms().saturating_add(REQUEST_URI_TTL_SECS * 1000),
+            pushed_uri: None,
         },
     );
     Ok(request_uri)

@@ -37,7 +37,10 @@ pub(crate) async fn token(
 }
 
 fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
-    let params = Params::from_form(headers, body)?;
+    let params = Params::from_form(headers, body)?.screened(
+        app.config.unsafe_switches.accept_duplicate_params,
+        app.config.unsafe_switches.refuse_unknown_params,
+    )?;
     let grant_type = params.required("grant_type")?;
     let Some(grant) =
         GrantKind::from_grant_type(grant_type).filter(|g| grants::offered(&app.config, *g))
@@ -74,6 +77,16 @@ fn handle(app: &App, peer: &Peer, headers: &HeaderMap, body: &[u8]) -> Result<Va
         .map_err(|e| OAuthError::new(e.code(), e.description()))?;
     let jkt = proven.as_ref().map(|p| p.jkt.as_str());
     let auth = authenticate_client(app, peer, "/token", headers, &params)?;
+    if app.config.teaching_switches.require_sender_constraint
+        && jkt.is_none()
+        && peer.cert.is_none()
+    {
+        return Err(OAuthError::invalid_request(
+            "this server issues only sender-constrained tokens (FAPI 2.0 §5.3.2.1, the \
+             require-sender-constraint teaching switch): send a DPoP proof, or a client \
+             certificate on the TLS listener",
+        ));
+    }
     let client = auth.client;
     // The password grant is listed for the clients that act for a user, but answered only
     // behind its teaching switch (refused above as unsupported otherwise).

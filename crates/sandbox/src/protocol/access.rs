@@ -195,16 +195,32 @@ pub(crate) fn add_nonce(app: &App, response: &mut Response) {
     }
 }
 
-/// Checks the access token of a request to `path` with `method`: the scheme, the token, for
-/// DPoP the proof (with `ath`) and its key against the token's `cnf.jkt`, and for a
-/// certificate-bound token (`cnf.x5t#S256`, RFC 8705 §3) the connection's client certificate.
-pub(crate) fn accept(
+/// The token a request carries, how it came, and for DPoP the key the proof proved.
+#[derive(Debug)]
+pub(crate) struct Credentials {
+    pub scheme: Scheme,
+    pub token: String,
+    pub proof: Option<dpop::Proven>,
+}
+
+/// The refusal of a request that carries no token (RFC 6750 §3.1: a challenge, no error code).
+pub(crate) fn no_token() -> Refusal {
+    Refusal {
+        status: StatusCode::UNAUTHORIZED,
+        scheme: Scheme::Bearer,
+        error: None,
+        description: String::new(),
+        extra: Vec::new(),
+    }
+}
+
+/// Reads the request's `Authorization` header and, for DPoP, checks the proof (with `ath`).
+pub(crate) fn credentials(
     app: &App,
-    peer: &Peer,
     headers: &HeaderMap,
     method: &Method,
     path: &str,
-) -> Result<Accepted, Refusal> {
+) -> Result<Credentials, Refusal> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let first = values.next();
     if values.next().is_some() {
@@ -229,13 +245,7 @@ pub(crate) fn accept(
             }
         })
     else {
-        return Err(Refusal {
-            status: StatusCode::UNAUTHORIZED,
-            scheme: Scheme::Bearer,
-            error: None,
-            description: String::new(),
-            extra: Vec::new(),
-        });
+        return Err(no_token());
     };
     let proof = match scheme {
         Scheme::Dpop => {
@@ -263,14 +273,25 @@ pub(crate) fn accept(
         }
         Scheme::Bearer => None,
     };
-    let store = app.store();
-    let Some((record, grant)) = store.active_access(&token) else {
-        return Err(Refusal::invalid_token(
-            scheme,
-            "the access token is unknown, expired or revoked",
-        ));
-    };
-    match (&record.cnf_jkt, &proof) {
+    Ok(Credentials {
+        scheme,
+        token,
+        proof,
+    })
+}
+
+/// Checks a token's binding: a DPoP-bound token (`cnf.jkt`) only with a proof of that key, a
+/// proof only for a DPoP-bound token, a certificate-bound token (`cnf.x5t#S256`, RFC 8705 §3)
+/// only over the connection presenting that certificate.
+pub(crate) fn check_binding(
+    app: &App,
+    peer: &Peer,
+    path: &str,
+    presented: &Credentials,
+    cnf_jkt: Option<&str>,
+    cnf_x5t: Option<&str>,
+) -> Result<(), Refusal> {
+    match (cnf_jkt, &presented.proof) {
         (Some(_), None) if app.config.unsafe_switches.dpop_token_as_bearer => {}
         (Some(_), None) => {
             return Err(Refusal::invalid_token(
@@ -279,7 +300,7 @@ pub(crate) fn accept(
             ));
         }
         (Some(jkt), Some(proven))
-            if *jkt != proven.jkt && !app.config.unsafe_switches.dpop_any_key =>
+            if jkt != proven.jkt && !app.config.unsafe_switches.dpop_any_key =>
         {
             return Err(Refusal::invalid_token(
                 Scheme::Dpop,
@@ -294,14 +315,14 @@ pub(crate) fn accept(
         }
         _ => {}
     }
-    if let Some(x5t) = &record.cnf_x5t {
-        let presented = peer
+    if let Some(x5t) = cnf_x5t {
+        let thumbprint = peer
             .cert
             .as_deref()
             .map(|der| grantscope_core::keys::x5t_s256(der));
-        if presented.as_ref() != Some(x5t) {
+        if thumbprint.as_deref() != Some(x5t) {
             return Err(Refusal::invalid_token(
-                scheme,
+                presented.scheme,
                 format!(
                     "the access token is bound to a client certificate (cnf.x5t#S256, RFC 8705 \
                      section 3): call over mutual TLS ({}) with that certificate",
@@ -310,6 +331,47 @@ pub(crate) fn accept(
             ));
         }
     }
+    Ok(())
+}
+
+/// Checks the access token of a request to `path` with `method`: the scheme, the token, for
+/// DPoP the proof (with `ath`) and its key against the token's `cnf.jkt`, and for a
+/// certificate-bound token (`cnf.x5t#S256`, RFC 8705 §3) the connection's client certificate.
+pub(crate) fn accept(
+    app: &App,
+    peer: &Peer,
+    headers: &HeaderMap,
+    method: &Method,
+    path: &str,
+) -> Result<Accepted, Refusal> {
+    let presented = credentials(app, headers, method, path)?;
+    accept_known(app, peer, path, &presented)
+}
+
+/// Looks the presented token up in the store (known, unexpired, not revoked) and checks its
+/// binding.
+pub(crate) fn accept_known(
+    app: &App,
+    peer: &Peer,
+    path: &str,
+    presented: &Credentials,
+) -> Result<Accepted, Refusal> {
+    let scheme = presented.scheme;
+    let store = app.store();
+    let Some((record, grant)) = store.active_access(&presented.token) else {
+        return Err(Refusal::invalid_token(
+            scheme,
+            "the access token is unknown, expired or revoked",
+        ));
+    };
+    check_binding(
+        app,
+        peer,
+        path,
+        presented,
+        record.cnf_jkt.as_deref(),
+        record.cnf_x5t.as_deref(),
+    )?;
     Ok(Accepted {
         scheme,
         sub: record.sub.clone(),

@@ -8,6 +8,9 @@ use crate::state::app::App;
 use crate::state::store::now_secs;
 use grantscope_core::keys::{ParsedJws, Signer};
 
+/// The JWS algorithms FAPI 2.0 allows (§5.4.1), under the `require-fapi2-algs` switch.
+pub(crate) const FAPI2_ALGS: [&str; 3] = ["PS256", "ES256", "EdDSA"];
+
 /// Allowed clock difference for `exp` and `nbf`.
 const SKEW_SECS: u64 = 30;
 

@@ -175,6 +175,12 @@ pub(crate) fn validate(app: &App, params: &Params) -> Result<AuthorizationReques
                     "PKCE is required for public clients: send code_challenge and code_challenge_method=S256",
                 )));
             }
+            if response_type.code && app.config.teaching_switches.require_pkce {
+                return Err(redirect(OAuthError::invalid_request(
+                    "PKCE is required for every client here (OAuth 2.1, FAPI 2.0; the require-pkce \
+                     teaching switch): send code_challenge and code_challenge_method=S256",
+                )));
+            }
             None
         }
         (Some(challenge), method) => {
@@ -279,14 +285,15 @@ fn loopback_port(redirect_uri: &str) -> Option<u16> {
     }
 }
 
-/// The pushed request behind `request_uri`, removed (single use); `params` must name the same
-/// client. The error is for the user's page (the client is not yet trusted).
+/// The pushed request behind `request_uri`; `params` must name the same client. It stays until
+/// its authorization is answered ([`spend`]: single use, RFC 9126 §4), so a reload of the login
+/// page works. The error is for the user's page (the client is not yet trusted).
 pub(crate) fn take(
     app: &App,
     params: &Params,
     request_uri: &str,
 ) -> Result<AuthorizationRequest, String> {
-    let pushed = app.store().pushed.remove(request_uri);
+    let pushed = app.store().pushed.get(request_uri).cloned();
     let Some(pushed) = pushed.filter(|p| p.expires_ms > now_ms()) else {
         return Err(format!(
             "request_uri {:?} is unknown, expired (they live {REQUEST_URI_TTL_SECS} seconds) or \
@@ -300,5 +307,15 @@ pub(crate) fn take(
             "the request's client_id is missing or is not the client that pushed the request"
                 .into(),
         ),
+    }
+}
+
+/// Spends a pushed request once its authorization is answered (approved, denied, or refused
+/// without a login), unless the `unsafe-reusable-request-uri` switch keeps it.
+pub(crate) fn spend(app: &App, request_uri: Option<&str>) {
+    if let Some(uri) = request_uri
+        && !app.config.unsafe_switches.reusable_request_uri
+    {
+        app.store().pushed.remove(uri);
     }
 }

@@ -176,6 +176,32 @@ fn assertion_auth(
             )));
         }
     };
+    let teaching = app.config.teaching_switches;
+    if teaching.require_fapi2_algs {
+        let alg = jws
+            .header
+            .get("alg")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("(none)");
+        if !assertion::FAPI2_ALGS.contains(&alg) {
+            return Err(OAuthError::invalid_client(format!(
+                "{method}: the assertion is signed with {}; this server accepts only {} (FAPI 2.0 \
+                 §5.4.1, the require-fapi2-algs teaching switch)",
+                grantscope_core::http::excerpt(alg, 16),
+                assertion::FAPI2_ALGS.join(", ")
+            )));
+        }
+    }
+    if teaching.require_issuer_audience
+        && !app.config.unsafe_switches.accept_wrong_assertion_audience
+        && jws.claims.get("aud").and_then(serde_json::Value::as_str) != Some(app.issuer.as_str())
+    {
+        return Err(OAuthError::invalid_client(format!(
+            "{method}: the assertion's aud must be the issuer {:?}, as a string (RFC 7523bis, the \
+             require-issuer-audience teaching switch)",
+            app.issuer
+        )));
+    }
     let checked = assertion::check(app, &jws, signer, path)
         .map_err(|reason| OAuthError::invalid_client(format!("{method}: {reason}")))?;
     if checked.iss != client.id {

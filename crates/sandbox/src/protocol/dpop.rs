@@ -242,7 +242,8 @@ fn verify_proof(
             }
         }
     }
-    if !app.dpop.first_use(&jkt, jti, now) {
+    if !app.dpop.first_use(&jkt, jti, now) && !app.config.unsafe_switches.accept_replayed_dpop_proof
+    {
         return Err(invalid(
             "the proof's jti was already used: a replayed DPoP proof is refused (RFC 9449 §11.1)",
         ));

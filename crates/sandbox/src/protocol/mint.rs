@@ -329,9 +329,22 @@ pub(crate) fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value
             id.insert("email".into(), json!(user.email));
             id.insert("email_verified".into(), json!(true));
         }
-        let id_token = keys
+        let mut id_token = keys
             .sign_jwt(alg, "JWT", &Value::Object(id))
             .map_err(|e| OAuthError::server_error(e.to_string()))?;
+        // Signed, then encrypted to the client's key (OIDC Core §10.2): the key a registered
+        // client asked for, else the one the sandbox was started with.
+        let registered_key = app
+            .registry()
+            .get(grant.client.id)
+            .and_then(|r| r.id_token_encryption_key());
+        if let Some(jwk) = registered_key
+            .as_ref()
+            .or(app.config.id_token_encryption_key.as_ref())
+        {
+            id_token = crate::protocol::jwe::encrypt_to(jwk, id_token.as_bytes(), Some("JWT"))
+                .map_err(|e| OAuthError::server_error(format!("encrypting the ID token: {e}")))?;
+        }
         response.insert("id_token".into(), json!(id_token));
     }
     drop(keys);

@@ -137,6 +137,80 @@ impl Params {
     }
 }
 
+/// Every parameter name the sandbox reads somewhere (the `unsafe-refuse-unknown-params`
+/// switch refuses any other).
+const KNOWN_PARAMS: &[&str] = &[
+    "acr_values",
+    "actor_token",
+    "actor_token_type",
+    "assertion",
+    "audience",
+    "authorization_details",
+    "client_assertion",
+    "client_assertion_type",
+    "client_id",
+    "client_secret",
+    "code",
+    "code_challenge",
+    "code_challenge_method",
+    "code_verifier",
+    "device_code",
+    "dpop_jkt",
+    "grant_type",
+    "login_hint",
+    "max_age",
+    "nonce",
+    "password",
+    "prompt",
+    "redirect_uri",
+    "refresh_token",
+    "request",
+    "request_uri",
+    "requested_token_type",
+    "resource",
+    "response_mode",
+    "response_type",
+    "scope",
+    "state",
+    "subject_token",
+    "subject_token_type",
+    "username",
+];
+
+impl Params {
+    /// The parameters as two teaching switches make of them: the first value of each repeated
+    /// one kept (`unsafe-accept-duplicate-params`; repeatable `resource` keeps all), and any
+    /// unknown one refused (`unsafe-refuse-unknown-params`). Without the switches, unchanged.
+    pub(crate) fn screened(
+        self,
+        accept_duplicates: bool,
+        refuse_unknown: bool,
+    ) -> Result<Params, OAuthError> {
+        if refuse_unknown
+            && let Some((name, _)) = self
+                .0
+                .iter()
+                .find(|(k, _)| !KNOWN_PARAMS.contains(&k.as_str()))
+        {
+            return Err(OAuthError::invalid_request(format!(
+                "unknown parameter {:?} (the unsafe-refuse-unknown-params teaching switch refuses \
+                 what OAuth 2.1 §3.1 says to ignore)",
+                grantscope_core::http::excerpt(name, 40)
+            )));
+        }
+        if !accept_duplicates {
+            return Ok(self);
+        }
+        let mut kept: Vec<(String, String)> = Vec::new();
+        for (k, v) in self.0 {
+            if k == "resource" || !kept.iter().any(|(seen, _)| *seen == k) {
+                kept.push((k, v));
+            }
+        }
+        Ok(Params(kept))
+    }
+}
+
 /// Checks RFC 8707 resource indicators: absolute URIs without a fragment.
 pub(crate) fn validate_resources(resources: &[String]) -> Result<(), OAuthError> {
     for resource in resources {

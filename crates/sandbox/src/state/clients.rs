@@ -216,6 +216,19 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         default_scope: "api:read",
     },
     SeededClient {
+        id: "sandbox-fapi",
+        secret: None,
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::PrivateKeyJwt,
+        description: "FAPI 2.0 web app: authorization code with PKCE S256, private_key_jwt with \
+                      the sandbox-jwt client's key (redirect http://127.0.0.1:ANY_PORT/callback), \
+                      refresh token; for the fapi2 preset (--preset fapi2)",
+        grant_types: &[GrantKind::AuthorizationCode, GrantKind::RefreshToken],
+        redirect_uris: &["http://127.0.0.1/callback"],
+        scopes: &["openid", "profile", "email", "offline_access", "api:read"],
+        default_scope: "openid profile",
+    },
+    SeededClient {
         id: "sandbox-hmac",
         secret: Some("sandbox-hmac-secret-0123456789abcdef-0123456789"),
         kind: ClientKind::Confidential,

@@ -76,12 +76,53 @@ pub struct UnsafeSwitches {
     /// Hold each client's loopback redirect URI to the first port it used (RFC 8252 §7.3 says
     /// any port must be accepted for native apps).
     pub pin_loopback_port: bool,
+    /// The protected resource verifies JWT access tokens itself and takes `alg: none` (any
+    /// spelling) as signed.
+    pub accept_alg_none: bool,
+    /// The protected resource decodes JWT access tokens without checking their signature or
+    /// issuer (`exp`, `aud` and `typ` are still checked).
+    pub skip_token_signature: bool,
+    /// The protected resource verifies an HS256/384/512 token with its RSA public key (SPKI
+    /// PEM) as the HMAC secret: HS/RS key confusion.
+    pub hmac_key_confusion: bool,
+    /// The protected resource verifies a token with the key in its own `jwk` header.
+    pub trust_header_jwk: bool,
+    /// The protected resource fetches the keys a token's `jku` header names (loopback URLs
+    /// only) and verifies the token with them.
+    pub follow_jku: bool,
+    /// The protected resource takes access tokens past their `exp`.
+    pub ignore_exp: bool,
+    /// The protected resource takes access tokens whatever their `aud`.
+    pub ignore_audience: bool,
+    /// The protected resource takes the sandbox's ID tokens as access tokens.
+    pub accept_id_tokens: bool,
+    /// The protected resource takes the token from the `access_token` query parameter.
+    pub accept_query_token: bool,
+    /// The protected resource answers a missing or refused token 401 without a
+    /// `WWW-Authenticate` challenge.
+    pub no_challenge: bool,
     /// Register any redirect URI a client asks for (plain http to another host, a fragment,
     /// no URI at all for a code client): RFC 7591 §5 and RFC 6749 §3.1.2 say to refuse them.
     pub registration_any_redirect_uri: bool,
     /// Put a `nonce` into back-channel logout tokens (Back-Channel Logout §2.4 forbids one:
     /// it lets an ID token pass for a logout token).
     pub logout_token_nonce: bool,
+    /// Take the first value of a repeated parameter instead of refusing the request (RFC 6749
+    /// §3.1, §3.2: parameters must not be repeated).
+    pub accept_duplicate_params: bool,
+    /// Refuse a request that carries a parameter the sandbox does not know (OAuth 2.1 §3.1:
+    /// unknown parameters must be ignored).
+    pub refuse_unknown_params: bool,
+    /// Let any client revoke any token (RFC 7009 §2.1: only the client it was issued to).
+    pub revoke_any_client: bool,
+    /// Issue authorization codes of 4 random bytes (about 32 bits) instead of 32.
+    pub short_codes: bool,
+    /// Keep a pushed request's `request_uri` usable after it was used (RFC 9126 §4: one use).
+    pub reusable_request_uri: bool,
+    /// Redeem a code bound with `dpop_jkt` whatever key signs the token request's proof.
+    pub ignore_dpop_jkt: bool,
+    /// Accept a DPoP proof whose `jti` was seen before (RFC 9449 §11.1: a replay).
+    pub accept_replayed_dpop_proof: bool,
 }
 
 /// Stricter behaviours for teaching (RFC 9449 nonces, RFC 9126 required PAR, RFC 9470 step-up).
@@ -99,6 +140,21 @@ pub struct TeachingSwitches {
     /// Dynamic client registration only with the initial access token
     /// ([`INITIAL_ACCESS_TOKEN`], RFC 7591 §3); off, registration is open.
     pub require_initial_access_token: bool,
+    /// Require PKCE of every client, confidential ones too (OAuth 2.1 §4.1.1, FAPI 2.0
+    /// §5.3.2.2).
+    pub require_pkce: bool,
+    /// Issue tokens only to a token request with a DPoP proof or a client certificate (FAPI 2.0
+    /// §5.3.2.1: sender-constrained tokens).
+    pub require_sender_constraint: bool,
+    /// Accept and advertise only the FAPI 2.0 JWS algorithms (PS256, ES256, EdDSA, §5.4.1) for
+    /// client assertions and ID tokens.
+    pub require_fapi2_algs: bool,
+    /// Keep refresh tokens across refreshes instead of rotating them (FAPI 2.0 §5.3.2.1: they
+    /// are bound to the client's authentication).
+    pub keep_refresh_tokens: bool,
+    /// Accept a client assertion only when its `aud` is the issuer, as a string (RFC 7523bis,
+    /// FAPI 2.0 after CVE-2025-27370/27371).
+    pub require_issuer_audience: bool,
 }
 
 /// The initial access token the `require-initial-access-token` switch asks registrations for
@@ -142,6 +198,9 @@ pub struct SandboxConfig {
     pub unsafe_switches: UnsafeSwitches,
     /// Stricter behaviours for teaching, all off by default.
     pub teaching_switches: TeachingSwitches,
+    /// The public JWK (`use: enc`) ID tokens are encrypted to (RSA-OAEP-256 or ECDH-ES,
+    /// A256GCM), for every client: `--id-token-encryption-key NAME`. None: signed only.
+    pub id_token_encryption_key: Option<serde_json::Value>,
 }
 
 impl Default for SandboxConfig {
@@ -160,11 +219,40 @@ impl Default for SandboxConfig {
             rotate_keys: false,
             unsafe_switches: UnsafeSwitches::default(),
             teaching_switches: TeachingSwitches::default(),
+            id_token_encryption_key: None,
         }
     }
 }
 
+/// The teaching presets (`grantscope sandbox --preset NAME`).
+pub const PRESETS: &[&str] = &["fapi2"];
+
 impl SandboxConfig {
+    /// The `fapi2` teaching preset: a FAPI 2.0 Security Profile server. PAR and PKCE required,
+    /// DPoP or mutual TLS required, PS256/ES256 only (ES256 ID tokens), 60-second codes, refresh tokens
+    /// kept (not rotated), client assertions only for the issuer.
+    pub fn fapi2() -> Self {
+        SandboxConfig {
+            signing_alg: SigningAlg::Es256,
+            code_ttl: Duration::from_secs(60),
+            teaching_switches: TeachingSwitches {
+                require_par: true,
+                require_pkce: true,
+                require_sender_constraint: true,
+                require_fapi2_algs: true,
+                keep_refresh_tokens: true,
+                require_issuer_audience: true,
+                ..TeachingSwitches::default()
+            },
+            ..SandboxConfig::default()
+        }
+    }
+
+    /// The preset named `name` (see [`PRESETS`]).
+    pub fn preset(name: &str) -> Option<Self> {
+        (name == "fapi2").then(Self::fapi2)
+    }
+
     /// The access token lifetime in force (after the long-lived switch).
     pub fn effective_access_token_ttl(&self) -> Duration {
         if self.unsafe_switches.long_lived_tokens {

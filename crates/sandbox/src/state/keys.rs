@@ -183,6 +183,24 @@ impl KeySet {
         document
     }
 
+    /// The active RSA public key as SPKI PEM exactly as OpenSSL writes it (64-character lines,
+    /// LF, a final newline): the "secret" the `unsafe-hmac-key-confusion` switch verifies
+    /// HS256 tokens with.
+    pub(crate) fn rsa_spki_pem(&self) -> Option<String> {
+        use aws_lc_rs::encoding::AsDer as _;
+        use aws_lc_rs::signature::KeyPair as _;
+        use base64::engine::general_purpose::STANDARD;
+        let der = self.rsa.pair.public_key().as_der().ok()?;
+        let b64 = STANDARD.encode(der.as_ref());
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).ok()?);
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        Some(pem)
+    }
+
     /// The `kid` of the active key for `alg`.
     pub(crate) fn kid(&self, alg: SigningAlg) -> &str {
         match alg {

@@ -217,6 +217,8 @@ impl ResponseType {
 pub(crate) struct Pending {
     pub request: AuthorizationRequest,
     pub expires_ms: u64,
+    /// The pushed request's `request_uri` this login answers, spent when it is answered.
+    pub pushed_uri: Option<String>,
 }
 
 /// An issued authorization code.

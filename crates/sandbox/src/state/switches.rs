@@ -97,21 +97,21 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Unsafe,
         unsafe_switches.accept_wrong_assertion_audience,
         "unsafe-accept-wrong-assertion-audience",
-        &[],
+        &["client-assertion.audience"],
         "Accept JWT assertions (client authentication, JWT bearer) whose aud names another server."
     ),
     switch!(
         Unsafe,
         unsafe_switches.accept_replayed_assertion,
         "unsafe-accept-replayed-assertion",
-        &[],
+        &["client-assertion.claims"],
         "Accept a JWT assertion whose jti was already used (a replay)."
     ),
     switch!(
         Unsafe,
         unsafe_switches.accept_expired_assertion,
         "unsafe-accept-expired-assertion",
-        &[],
+        &["client-assertion.claims"],
         "Accept a JWT assertion after its exp."
     ),
     switch!(
@@ -125,7 +125,7 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Unsafe,
         unsafe_switches.allow_implicit,
         "unsafe-allow-implicit",
-        &["grants.legacy"],
+        &["grants.legacy", "response-type.code-only"],
         "Answer the deprecated implicit and hybrid response types: tokens in the browser's front channel."
     ),
     switch!(
@@ -223,7 +223,7 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Unsafe,
         unsafe_switches.dpop_token_as_bearer,
         "unsafe-dpop-token-as-bearer",
-        &["dpop.enforced"],
+        &["dpop.enforced", "api.dpop-as-bearer"],
         "Accept a DPoP-bound access token sent as a plain Bearer token, without a proof."
     ),
     switch!(
@@ -249,6 +249,88 @@ pub const SWITCHES: &[SwitchInfo] = &[
     ),
     switch!(
         Unsafe,
+        unsafe_switches.accept_alg_none,
+        "unsafe-accept-alg-none",
+        &["api.alg-none"],
+        "The protected resource takes a JWT with alg none (any spelling) as signed."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.skip_token_signature,
+        "unsafe-skip-token-signature",
+        &[
+            "api.alg-none",
+            "api.signature-stripped",
+            "api.signature-invalid",
+            "api.claims-tampered",
+            "api.hmac-key-confusion",
+            "api.embedded-jwk",
+            "api.jku",
+            "api.x5u",
+            "api.kid-injection",
+            "api.psychic-signature",
+            "api.foreign-issuer",
+        ],
+        "The protected resource decodes JWT access tokens without checking their signature or issuer."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.hmac_key_confusion,
+        "unsafe-hmac-key-confusion",
+        &["api.hmac-key-confusion"],
+        "The protected resource verifies an HS256 token with its RSA public key (PEM) as the secret: HS/RS key confusion."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.trust_header_jwk,
+        "unsafe-trust-header-jwk",
+        &["api.embedded-jwk"],
+        "The protected resource verifies a token with the key its own jwk header carries."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.follow_jku,
+        "unsafe-follow-jku",
+        &["api.jku"],
+        "The protected resource fetches the keys a token's jku header names (loopback URLs) and trusts them."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_exp,
+        "unsafe-ignore-exp",
+        &["api.expired"],
+        "The protected resource takes access tokens past their exp."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_audience,
+        "unsafe-ignore-audience",
+        &["api.audience"],
+        "The protected resource takes access tokens whatever their aud names."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_id_tokens,
+        "unsafe-accept-id-tokens",
+        &["api.id-token"],
+        "The protected resource takes the sandbox's ID tokens as access tokens."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_query_token,
+        "unsafe-accept-query-token",
+        &["api.token-in-query"],
+        "The protected resource takes the token from the access_token query parameter (RFC 6750 section 2.3)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.no_challenge,
+        "unsafe-no-challenge",
+        &["api.challenge"],
+        "The protected resource answers 401 without a WWW-Authenticate challenge."
+    ),
+    switch!(
+        Unsafe,
         unsafe_switches.registration_any_redirect_uri,
         "unsafe-registration-any-redirect-uri",
         &[],
@@ -262,6 +344,55 @@ pub const SWITCHES: &[SwitchInfo] = &[
         "Back-channel logout tokens carry a nonce, which §2.4 forbids: a client that accepts them would accept an ID token as a logout."
     ),
     switch!(
+        Unsafe,
+        unsafe_switches.accept_duplicate_params,
+        "unsafe-accept-duplicate-params",
+        &["params.duplicate"],
+        "Take the first value of a repeated parameter instead of refusing the request (RFC 6749 §3.1)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.refuse_unknown_params,
+        "unsafe-refuse-unknown-params",
+        &["params.unknown-ignored"],
+        "Refuse requests that carry a parameter the sandbox does not know (OAuth 2.1 says ignore it)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.revoke_any_client,
+        "unsafe-revoke-any-client",
+        &["revocation.client-bound"],
+        "Let any client revoke any token, not only its own (RFC 7009 §2.1)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.short_codes,
+        "unsafe-short-codes",
+        &["tokens.entropy"],
+        "Issue authorization codes of 4 random bytes (about 32 bits): guessable."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.reusable_request_uri,
+        "unsafe-reusable-request-uri",
+        &["par.request-uri"],
+        "Keep a pushed request's request_uri usable after its use (RFC 9126 §4: one use)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.ignore_dpop_jkt,
+        "unsafe-ignore-dpop-jkt",
+        &["dpop.code-binding"],
+        "Redeem a code bound with dpop_jkt whatever key signs the token request's DPoP proof (RFC 9449 §10)."
+    ),
+    switch!(
+        Unsafe,
+        unsafe_switches.accept_replayed_dpop_proof,
+        "unsafe-accept-replayed-dpop-proof",
+        &["dpop.enforced", "dpop.proof"],
+        "Accept a DPoP proof whose jti was already used (a replay, RFC 9449 §11.1)."
+    ),
+    switch!(
         Stricter,
         teaching_switches.require_dpop_nonce,
         "require-dpop-nonce",
@@ -272,8 +403,43 @@ pub const SWITCHES: &[SwitchInfo] = &[
         Stricter,
         teaching_switches.require_par,
         "require-par",
-        &[],
+        &["par.required"],
         "Accept authorization requests only when pushed first (PAR, RFC 9126 §5)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_pkce,
+        "require-pkce",
+        &["pkce.required"],
+        "Require PKCE of every client, confidential ones too (OAuth 2.1, FAPI 2.0)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_sender_constraint,
+        "require-sender-constraint",
+        &["sender-constraint.required"],
+        "Issue tokens only to token requests with a DPoP proof or a client certificate (FAPI 2.0 §5.3.2.1)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_fapi2_algs,
+        "require-fapi2-algs",
+        &[],
+        "Accept and advertise only PS256, ES256 and EdDSA for client assertions and ID tokens (FAPI 2.0 §5.4.1)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.keep_refresh_tokens,
+        "keep-refresh-tokens",
+        &["refresh.rotation"],
+        "Keep refresh tokens across refreshes, as FAPI 2.0 §5.3.2.1 asks (the BCP wants public clients' rotated)."
+    ),
+    switch!(
+        Stricter,
+        teaching_switches.require_issuer_audience,
+        "require-issuer-audience",
+        &["client-assertion.audience"],
+        "Accept a client assertion only when its aud is the issuer, as a string (RFC 7523bis, FAPI 2.0)."
     ),
     switch!(
         Stricter,
