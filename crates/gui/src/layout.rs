@@ -99,3 +99,21 @@ mod tests {
         assert_eq!(width_class(1600.0), Width::Wide);
     }
 }
+
+/// Gives the panel `ui` sits in its bounds in the accessibility tree (egui leaves a panel's
+/// node without them), so assistive tools, and the layout tests, know which part of the
+/// window the panel shows and clips its content to.
+pub fn mark_pane(ui: &egui::Ui) {
+    let Some(panel) = ui.stack().iter().find(|s| s.is_panel_ui()) else {
+        return;
+    };
+    let r = panel.max_rect;
+    ui.ctx().accesskit_node_builder(panel.unique_id, |node| {
+        node.set_bounds(egui::accesskit::Rect {
+            x0: r.min.x.into(),
+            y0: r.min.y.into(),
+            x1: r.max.x.into(),
+            y1: r.max.y.into(),
+        });
+    });
+}

@@ -357,6 +357,7 @@ pub fn wizard_ui(
     // scales to the width it has, so no leaf is cut off.
     let total = ui.available_width();
     let mut explain = |ui: &mut egui::Ui, command: &mut Option<WizardCommand>, choices: &mut _| {
+        crate::layout::mark_pane(ui);
         // Its bar always shown: at 150 % the answers go on below the panel's edge.
         egui::ScrollArea::vertical()
             .id_salt("wizard_explain_scroll")
@@ -383,6 +384,7 @@ pub fn wizard_ui(
             .show(ui, |ui| explain(ui, &mut command, choices));
     }
     egui::CentralPanel::default().show(ui, |ui| {
+        crate::layout::mark_pane(ui);
         // The width is fixed before the scroll area (its bar always shown), so the chart does
         // not re-scale by a few pixels when a click changes what needs scrolling.
         let width = ui.available_width() - ui.spacing().scroll.bar_width - 6.0;
