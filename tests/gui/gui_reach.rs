@@ -147,6 +147,8 @@ fn start_from_an_api_discovers_registers_signs_in_with_the_resource_and_calls_it
         assert!(steps.iter().any(|s| s == want), "{want} in {steps:?}");
     }
     h.get_by_label_contains("GET /api/resource  (call without a token)");
+    // Its 401 is the answer asked for: drawn as expected, not as a failed HTTP 401.
+    h.get_by_label_contains("HTTP 401, expected: asks for a token");
     h.get_by_label_contains("(client registration)");
 
     // Then the API is called with the token.

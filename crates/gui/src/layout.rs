@@ -85,21 +85,6 @@ pub fn refocus_after_menu(button: &egui::Response) {
     ctx.data_mut(|d| d.insert_temp(key, (open, was_open && !open)));
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn projector_sizes_get_fewer_columns() {
-        // 1024 px at 100 %, 150 % and 200 %; 1920 px at 200 %; 1600 px at 100 %.
-        assert_eq!(width_class(1024.0), Width::Medium);
-        assert_eq!(width_class(1024.0 / 1.5), Width::Narrow);
-        assert_eq!(width_class(512.0), Width::Narrow);
-        assert_eq!(width_class(960.0), Width::Medium);
-        assert_eq!(width_class(1600.0), Width::Wide);
-    }
-}
-
 /// Gives the panel `ui` sits in its bounds in the accessibility tree (egui leaves a panel's
 /// node without them), so assistive tools, and the layout tests, know which part of the
 /// window the panel shows and clips its content to.
@@ -116,4 +101,19 @@ pub fn mark_pane(ui: &egui::Ui) {
             y1: r.max.y.into(),
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projector_sizes_get_fewer_columns() {
+        // 1024 px at 100 %, 150 % and 200 %; 1920 px at 200 %; 1600 px at 100 %.
+        assert_eq!(width_class(1024.0), Width::Medium);
+        assert_eq!(width_class(1024.0 / 1.5), Width::Narrow);
+        assert_eq!(width_class(512.0), Width::Narrow);
+        assert_eq!(width_class(960.0), Width::Medium);
+        assert_eq!(width_class(1600.0), Width::Wide);
+    }
 }

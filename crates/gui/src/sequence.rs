@@ -127,6 +127,20 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                         Some(ex_index),
                         false,
                     )),
+                    // The API called without a token (RFC 9728 discovery): its 401 is
+                    // the answer asked for, drawn as expected, not as a failure.
+                    (Some(401), None)
+                        if ex.step
+                            == grantscope_core::oauth::protected_resource::CALL_WITHOUT_TOKEN_STEP =>
+                    {
+                        out.push(arrow(
+                            target,
+                            CLIENT,
+                            format!("HTTP 401, expected: asks for a token  ({} ms)", ex.elapsed_ms),
+                            Some(ex_index),
+                            false,
+                        ))
+                    }
                     (Some(status), None) => out.push(arrow(
                         target,
                         CLIENT,

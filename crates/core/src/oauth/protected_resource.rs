@@ -109,6 +109,10 @@ pub fn resource_matches(asked: &Url, published: &str) -> bool {
 
 /// Calls `resource` without a token, finds and checks its metadata, and discovers each of
 /// its authorization servers (a failure of one is kept beside it; the others go on).
+/// The step name of the discovery's first request, the API called without a token: its 401
+/// with a challenge is the answer expected, not a failure.
+pub const CALL_WITHOUT_TOKEN_STEP: &str = "call without a token";
+
 pub async fn discover_resource(
     session: &mut Session,
     resource: &Url,
@@ -119,7 +123,7 @@ pub async fn discover_resource(
         )));
     }
     let answer = session
-        .send("call without a token", HttpRequest::get(resource.clone()))
+        .send(CALL_WITHOUT_TOKEN_STEP, HttpRequest::get(resource.clone()))
         .await?;
     let raw: Vec<&str> = answer
         .headers
