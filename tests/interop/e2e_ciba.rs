@@ -86,7 +86,10 @@ fn start_ciba(issuer: &str, client: (&str, &str), extra: &[&str]) -> (Running, t
     ];
     args.extend_from_slice(extra);
     let cfg = tempfile::tempdir().unwrap();
-    let run = Grantscope::new(args).config_dir(cfg.path()).spawn().unwrap();
+    let run = Grantscope::new(args)
+        .config_dir(cfg.path())
+        .spawn()
+        .unwrap();
     (run, cfg)
 }
 
@@ -112,7 +115,11 @@ fn sandbox_poll_approved_on_the_phone() {
     let t = ticket(&format!("{}/ciba/pending", sb.issuer()), "W4SCT");
     let page = format!("{}/ciba", sb.issuer());
     assert_eq!(
-        post_status(&page, form(&[("ticket", &t), ("decision", "approve")]), None),
+        post_status(
+            &page,
+            form(&[("ticket", &t), ("decision", "approve")]),
+            None
+        ),
         200
     );
     let out = run.wait(T).unwrap();
@@ -120,9 +127,15 @@ fn sandbox_poll_approved_on_the_phone() {
     let doc = out.json().unwrap();
     assert_eq!(doc["grant"], "ciba");
     assert_eq!(doc["id_token"]["verdict"], "valid", "{doc:#}");
-    assert_eq!(doc["id_token"]["claims"]["sub"], "sandbox-user-alice", "{doc:#}");
+    assert_eq!(
+        doc["id_token"]["claims"]["sub"], "sandbox-user-alice",
+        "{doc:#}"
+    );
     let steps = steps(&doc);
-    assert!(steps.contains(&"backchannel authentication request".to_string()), "{steps:?}");
+    assert!(
+        steps.contains(&"backchannel authentication request".to_string()),
+        "{steps:?}"
+    );
     assert!(steps.contains(&"token poll".to_string()), "{steps:?}");
     // Answered once: the phone refuses a second decision.
     assert_eq!(
@@ -161,7 +174,12 @@ fn sandbox_request_expires_without_a_decision() {
     assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
     assert_eq!(doc["error"]["kind"], "expired", "{doc:#}");
-    assert!(doc["error"]["message"].as_str().unwrap().contains("expired"));
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 }
 
 #[test]
@@ -172,7 +190,12 @@ fn sandbox_refuses_a_request_without_binding_message_unless_the_switch_is_on() {
     assert_eq!(out.code(), 1, "{}", out.stdout);
     let doc = out.json().unwrap();
     assert_eq!(doc["error"]["code"], "invalid_request", "{doc:#}");
-    assert!(doc["error"]["description"].as_str().unwrap().contains("binding_message"));
+    assert!(
+        doc["error"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("binding_message")
+    );
 
     let mut config = grantscope_sandbox::SandboxConfig {
         device_poll_interval: Duration::from_secs(1),
@@ -182,8 +205,7 @@ fn sandbox_refuses_a_request_without_binding_message_unless_the_switch_is_on() {
     let sb = Sandbox::start_with(config);
     let (mut run, _cfg) = start_ciba(sb.issuer(), SANDBOX_CLIENT, &[]);
     run.wait_for_stderr("auth_req_id: ", T).unwrap();
-    let (_, doc) =
-        crate::common::get_json(&format!("{}/ciba/pending", sb.issuer()), None).unwrap();
+    let (_, doc) = crate::common::get_json(&format!("{}/ciba/pending", sb.issuer()), None).unwrap();
     let pending = &doc["pending"][0];
     assert!(pending["binding_message"].is_null(), "{doc:#}");
     let t = pending["ticket"].as_str().unwrap();
@@ -262,7 +284,10 @@ fn sandbox_ping_mode_through_the_loopback_notification_endpoint() {
     let doc = out.json().unwrap();
     let steps = steps(&doc);
     assert!(steps.contains(&"token request".to_string()), "{steps:?}");
-    assert!(!steps.contains(&"token poll".to_string()), "ping mode never polls: {steps:?}");
+    assert!(
+        !steps.contains(&"token poll".to_string()),
+        "ping mode never polls: {steps:?}"
+    );
     // The notification token travels masked in every view.
     assert!(!out.stdout.contains("notify-me-7"));
 }
@@ -279,7 +304,11 @@ fn provider_poll_approved_and_denied() {
     run.wait_for_stderr("auth_req_id: ", T).unwrap();
     let t = ticket(&pending, "OK-1");
     assert_eq!(
-        post_status(&decide, form(&[("ticket", &t), ("decision", "approve")]), None),
+        post_status(
+            &decide,
+            form(&[("ticket", &t), ("decision", "approve")]),
+            None
+        ),
         200
     );
     let out = run.wait(T).unwrap();

@@ -11,11 +11,11 @@ use super::connection::{
     ConnectionArgs, Progress, Resolved, describe, error_json, resolve_explained,
 };
 use grantscope_core::oauth::grants::authorization_code::RedirectSource;
+use grantscope_core::oauth::grants::ciba::{CibaMode, CibaRequest};
 use grantscope_core::oauth::grants::jwt_bearer::BearerAssertion;
 use grantscope_core::oauth::grants::token_exchange::ExchangeRequest;
 use grantscope_core::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
 use grantscope_core::oauth::{Connection, FlowError};
-use grantscope_core::oauth::grants::ciba::{CibaMode, CibaRequest};
 use grantscope_core::secret::{ClientNotificationToken, Password, RefreshToken};
 
 /// CIBA's token delivery modes grantscope runs.

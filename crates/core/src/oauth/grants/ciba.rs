@@ -111,7 +111,10 @@ pub async fn authenticate(
         return Err(FlowError::missing(NAME, Missing::ClientId));
     }
     if req.login_hint.trim().is_empty() {
-        return Err(FlowError::missing(NAME, Missing::Input(GrantInput::LoginHint)));
+        return Err(FlowError::missing(
+            NAME,
+            Missing::Input(GrantInput::LoginHint),
+        ));
     }
     let secrets: Vec<(SecretKind, &str)> = match &req.mode {
         CibaMode::Ping { token, .. } => vec![(SecretKind::Credentials, token.expose())],
@@ -370,7 +373,9 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
 
 async fn respond(stream: &mut TcpStream, status: &str, error: Option<&str>) {
     let body = error
-        .map(|e| serde_json::json!({ "error": "invalid_request", "error_description": e }).to_string())
+        .map(|e| {
+            serde_json::json!({ "error": "invalid_request", "error_description": e }).to_string()
+        })
         .unwrap_or_default();
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -388,8 +393,10 @@ mod tests {
 
     #[test]
     fn the_request_always_asks_for_openid() {
-        let mut cfg = ClientConfig::default();
-        cfg.scope = Some("profile".into());
+        let cfg = ClientConfig {
+            scope: Some("profile".into()),
+            ..ClientConfig::default()
+        };
         let req = CibaRequest {
             login_hint: "alice".into(),
             binding_message: Some("W4SCT".into()),
