@@ -327,3 +327,71 @@ fn provider_poll_approved_and_denied() {
     assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(out.json().unwrap()["error"]["code"], "access_denied");
 }
+
+/// `slow_down` honoured: a second poller of the same `auth_req_id` (the test, with the
+/// client's credentials) makes the client's next poll come too soon for the sandbox, which
+/// answers `slow_down`; the client then polls every 1 + 5 s, as it says, and still gets its
+/// tokens once the user approves.
+#[test]
+fn sandbox_slow_down_adds_five_seconds_to_the_interval() {
+    let sb = Sandbox::start();
+    let cfg = tempfile::tempdir().unwrap();
+    let mut run = Grantscope::new([
+        "token",
+        "ciba",
+        "--issuer",
+        sb.issuer(),
+        "--client-id",
+        SANDBOX_CLIENT.0,
+        "--client-secret",
+        SANDBOX_CLIENT.1,
+        "--login-hint",
+        "alice",
+        "--binding-message",
+        "SLOW1",
+    ])
+    .config_dir(cfg.path())
+    .spawn()
+    .unwrap();
+    let auth_req_id = run.wait_for_stderr("auth_req_id: ", T).unwrap();
+    let first = run.wait_for_stderr("polling (attempt ", T).unwrap();
+    assert!(first.contains("every 1 s"), "{first}");
+    // Polled again and again by the test until the sandbox says slow_down: its interval is
+    // then 6 s, and the client's next poll (1 s apart) comes too soon.
+    let mut slowed = false;
+    for _ in 0..5 {
+        let (_, answer) = crate::common::post_form(
+            &format!("{}/token", sb.issuer()),
+            Some(SANDBOX_CLIENT),
+            &[
+                ("grant_type", "urn:openid:params:grant-type:ciba"),
+                ("auth_req_id", &auth_req_id),
+            ],
+        )
+        .unwrap();
+        if answer["error"] == "slow_down" {
+            slowed = true;
+            break;
+        }
+        assert_eq!(answer["error"], "authorization_pending", "{answer:#}");
+    }
+    assert!(slowed, "the sandbox never said slow_down");
+    let mut honoured = false;
+    for _ in 0..10 {
+        let line = run.wait_for_stderr("polling (attempt ", T).unwrap();
+        if line.contains("every 6 s") {
+            honoured = true;
+            break;
+        }
+        assert!(line.contains("every 1 s"), "{line}");
+    }
+    assert!(honoured, "the client never slowed down to 6 s");
+    let t = ticket(&format!("{}/ciba/pending", sb.issuer()), "SLOW1");
+    post_status(
+        &format!("{}/ciba", sb.issuer()),
+        form(&[("ticket", &t), ("decision", "approve")]),
+        None,
+    );
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+}
