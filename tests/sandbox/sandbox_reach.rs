@@ -594,3 +594,102 @@ fn a_logout_token_with_a_nonce_is_refused_by_the_listener() {
         "{line:#}"
     );
 }
+
+/// A registered client that asks for encrypted ID tokens (OIDC Registration §2) gets them
+/// encrypted to the key it registered, and only that key opens them; a registration asking for
+/// it without a key for it is refused.
+#[test]
+fn a_registered_client_gets_its_id_tokens_encrypted_to_its_key() {
+    let sandbox = Sandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, kind) in [("enc-rsa", "rsa-2048"), ("enc-other", "x25519")] {
+        let out = run_in(
+            dir.path(),
+            &["key", "generate", name, "--type", kind, "--use", "enc"],
+        );
+        assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    }
+    let out = run_in(
+        dir.path(),
+        &[
+            "register",
+            "--issuer",
+            sandbox.issuer(),
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
+            "--scope",
+            "openid profile",
+            "--encryption-key",
+            "enc-rsa",
+            "--save",
+            "enc",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    let registered = out.json().unwrap();
+    assert!(
+        registered
+            .to_string()
+            .contains("id_token_encrypted_response_alg"),
+        "{registered:#}"
+    );
+    let doc = code_flow(
+        &sandbox,
+        Some(dir.path()),
+        &[
+            "token",
+            "authorization-code",
+            "--profile",
+            "enc",
+            "--decryption-key",
+            "enc-rsa",
+            "--no-browser",
+            "--json",
+        ],
+    );
+    let id = &doc["id_token"];
+    assert_eq!(id["format"], "jwe", "{id:#}");
+    assert_eq!(id["jwe"]["decrypted"], true, "{id:#}");
+    assert_eq!(id["valid"], true, "{id:#}");
+    let wrong = code_flow(
+        &sandbox,
+        Some(dir.path()),
+        &[
+            "token",
+            "authorization-code",
+            "--profile",
+            "enc",
+            "--decryption-key",
+            "enc-other",
+            "--no-browser",
+            "--json",
+        ],
+    );
+    assert_eq!(wrong["id_token"]["jwe"]["decrypted"], false, "{wrong:#}");
+
+    // Asked for, with no key of that kind: refused before any client exists.
+    let (status, body) = crate::common::block_on(async {
+        let resp = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .post(format!("{}/register", sandbox.issuer()))
+            .header("content-type", "application/json")
+            .body(
+                serde_json::json!({
+                    "redirect_uris": ["http://127.0.0.1/callback"],
+                    "application_type": "native",
+                    "id_token_encrypted_response_alg": "RSA-OAEP-256",
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    });
+    assert_eq!(status, 400, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"], "invalid_client_metadata", "{body:#}");
+}

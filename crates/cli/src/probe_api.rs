@@ -9,68 +9,17 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use grantscope_core::http::{Exchange, HttpRequest};
+use grantscope_core::http::Exchange;
 use grantscope_core::oauth::{EndpointKind, FlowError};
 use grantscope_core::token::jwks::KeySource;
-use grantscope_probe::api_cx::{ApiTarget, IssuerKeys};
+use grantscope_probe::api_cx::{ApiTarget, issuer_keys};
 use grantscope_probe::{Outcome, RunOptions, api_runner, report};
 
 use super::connection::{Progress, describe, error_json, resolve};
 use super::probe_cmd::{ProbeArgs, config_error};
 
-/// The most of a JWKS file read.
-const MAX_JWKS_FILE: u64 = 1024 * 1024;
-
 fn usage(json: bool, msg: impl Into<String>) -> ExitCode {
     config_error(json, &FlowError::Config(msg.into()))
-}
-
-/// Loads the issuer's public keys from `source`, recording any fetch.
-async fn issuer_keys(
-    session: &mut grantscope_core::oauth::Session,
-    source: &KeySource,
-) -> Result<IssuerKeys, String> {
-    match source {
-        KeySource::JwksUrl(url) => {
-            let resp = session
-                .send("issuer JWKS", HttpRequest::get(url.clone()))
-                .await
-                .map_err(|e| format!("cannot fetch the issuer's JWKS from {url}: {e}"))?;
-            if !resp.is_success() {
-                return Err(format!(
-                    "the issuer's JWKS at {url} answered HTTP {}",
-                    resp.status
-                ));
-            }
-            let jwks = resp
-                .json_value()
-                .map_err(|e| format!("the issuer's JWKS at {url} is not JSON: {e}"))?;
-            Ok(IssuerKeys {
-                jwks,
-                origin: url.to_string(),
-            })
-        }
-        KeySource::JwksFile(path) => {
-            let shown = path.display().to_string();
-            let len = std::fs::metadata(path)
-                .map_err(|e| format!("cannot read the JWKS file {shown}: {e}"))?
-                .len();
-            if len > MAX_JWKS_FILE {
-                return Err(format!(
-                    "the JWKS file {shown} is {len} bytes; at most {MAX_JWKS_FILE} are read"
-                ));
-            }
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the JWKS file {shown}: {e}"))?;
-            let jwks: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| format!("the JWKS file {shown} is not JSON: {e}"))?;
-            Ok(IssuerKeys {
-                jwks,
-                origin: shown,
-            })
-        }
-        _ => Err("no key source".into()),
-    }
 }
 
 pub async fn run(args: ProbeArgs) -> ExitCode {

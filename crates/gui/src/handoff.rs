@@ -26,6 +26,10 @@ pub struct InspectRequest {
     pub refresh_token: Option<RefreshToken>,
     /// A DPoP flow's access token: the response's `token_type` and the key's thumbprint.
     pub dpop: Option<(Option<String>, String)>,
+    /// For an access token: the ID token of the same response and the DPoP key the token is
+    /// bound to ("Probe this API" sends them).
+    pub id_token: Option<grantscope_core::secret::IdToken>,
+    pub dpop_key: Option<std::sync::Arc<grantscope_core::oauth::dpop::DpopState>>,
 }
 
 impl std::fmt::Debug for InspectRequest {
@@ -35,6 +39,43 @@ impl std::fmt::Debug for InspectRequest {
             .field("profile", &self.profile.name)
             .field("kind", &self.options.kind)
             .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// "Probe this API" (the flow runner's Call an API panel, the inspector): the API and the
+/// request as the user sends it, the tokens the app has, and where the issuer's public keys
+/// come from, for the Probes window's API mode.
+#[derive(Clone, Default)]
+pub struct ApiProbeRequest {
+    /// The API's URL (empty: the window asks for it).
+    pub url: String,
+    /// The method, the extra headers (`Name: value` lines) and the body, as the form has them.
+    pub method: String,
+    pub headers: String,
+    pub body: String,
+    /// The genuine access token.
+    pub token: grantscope_core::secret::AccessToken,
+    /// The ID token that came with it.
+    pub id_token: Option<grantscope_core::secret::IdToken>,
+    /// An expired token of the same issuer (the lifecycle lab's), and where it came from.
+    pub expired_token: Option<(grantscope_core::secret::AccessToken, String)>,
+    /// The profile the tokens came from: its HTTP settings, and its issuer's JWKS.
+    pub profile: Option<Profile>,
+    /// The issuer's JWKS URL when already known (the flow's discovery, the inspector's form).
+    pub jwks_uri: Option<String>,
+    /// The DPoP key the token is bound to.
+    pub dpop: Option<std::sync::Arc<grantscope_core::oauth::dpop::DpopState>>,
+    /// Where the request comes from ("the flow runner", "the token inspector").
+    pub from: &'static str,
+}
+
+impl std::fmt::Debug for ApiProbeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiProbeRequest")
+            .field("url", &self.url)
+            .field("method", &self.method)
+            .field("from", &self.from)
             .finish_non_exhaustive()
     }
 }

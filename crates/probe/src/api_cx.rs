@@ -415,6 +415,58 @@ pub async fn baseline(target: Arc<ApiTarget>) -> Baseline {
     }
 }
 
+/// The most of a JWKS file read.
+const MAX_JWKS_FILE: u64 = 1024 * 1024;
+
+/// Loads the issuer's public keys from `source` (`--jwks-uri`, discovery's `jwks_uri`, the
+/// GUI's profile or form), recording any fetch in `session`; a file is read up to 1 MiB.
+pub async fn issuer_keys(
+    session: &mut grantscope_core::oauth::Session,
+    source: &grantscope_core::token::jwks::KeySource,
+) -> Result<IssuerKeys, String> {
+    match source {
+        grantscope_core::token::jwks::KeySource::JwksUrl(url) => {
+            let resp = session
+                .send("issuer JWKS", HttpRequest::get(url.clone()))
+                .await
+                .map_err(|e| format!("cannot fetch the issuer's JWKS from {url}: {e}"))?;
+            if !resp.is_success() {
+                return Err(format!(
+                    "the issuer's JWKS at {url} answered HTTP {}",
+                    resp.status
+                ));
+            }
+            let jwks = resp
+                .json_value()
+                .map_err(|e| format!("the issuer's JWKS at {url} is not JSON: {e}"))?;
+            Ok(IssuerKeys {
+                jwks,
+                origin: url.to_string(),
+            })
+        }
+        grantscope_core::token::jwks::KeySource::JwksFile(path) => {
+            let shown = path.display().to_string();
+            let len = std::fs::metadata(path)
+                .map_err(|e| format!("cannot read the JWKS file {shown}: {e}"))?
+                .len();
+            if len > MAX_JWKS_FILE {
+                return Err(format!(
+                    "the JWKS file {shown} is {len} bytes; at most {MAX_JWKS_FILE} are read"
+                ));
+            }
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the JWKS file {shown}: {e}"))?;
+            let jwks: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format!("the JWKS file {shown} is not JSON: {e}"))?;
+            Ok(IssuerKeys {
+                jwks,
+                origin: shown,
+            })
+        }
+        _ => Err("no key source".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

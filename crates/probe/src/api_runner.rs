@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::api_cx::{ApiCx, ApiTarget, baseline};
 use crate::model::{ApiProbe, ProbeResult};
-use crate::probes::api::{API_PROBES, find_api};
+use crate::probes::api::API_PROBES;
 use crate::runner::{Run, RunOptions};
 use crate::verdict::Verdict;
 
@@ -70,22 +70,12 @@ impl ApiPlan {
 
 /// Chooses the API probes. Unknown ids are a usage error.
 pub fn plan(target: &ApiTarget, opts: &RunOptions) -> Result<ApiPlan, String> {
-    for id in opts.only.iter().chain(&opts.skip) {
-        if find_api(id).is_none() {
-            let ids: Vec<&str> = API_PROBES.iter().map(|p| p.id).collect();
-            return Err(format!(
-                "unknown API probe {:?}; with --api the probes are: {}",
-                grantscope_core::text::inert(id),
-                ids.join(", ")
-            ));
-        }
-    }
+    let ids: Vec<&str> = API_PROBES.iter().map(|p| p.id).collect();
+    opts.check_ids(&ids, "API probe")?;
     let mut run = Vec::new();
     let mut skipped = Vec::new();
     for p in API_PROBES.iter().copied() {
-        let asked = (opts.only.is_empty() || opts.only.iter().any(|i| i == p.id))
-            && !opts.skip.iter().any(|i| i == p.id);
-        if !asked {
+        if !opts.asks_for(p.id) {
             skipped.push((p, "not asked for".to_string()));
         } else if let Some(why) = (p.why_not)(target) {
             skipped.push((p, why));

@@ -14,7 +14,7 @@ use crate::cx::{Cx, Target};
 use crate::fit::ClientFacts;
 use crate::model::{Probe, ProbeResult};
 use crate::policy::Policy;
-use crate::probes::{PROBES, find};
+use crate::probes::PROBES;
 use crate::verdict::{Need, Outcome, Verdict};
 
 /// Default number of probes in flight at once.
@@ -26,6 +26,32 @@ pub struct RunOptions {
     pub only: Vec<String>,
     pub skip: Vec<String>,
     pub concurrency: usize,
+}
+
+impl RunOptions {
+    /// Checks that every id of `--only` and `--skip` is one of `ids` (the catalogue of
+    /// `what`); the usage error names them all.
+    pub fn check_ids(&self, ids: &[&str], what: &str) -> Result<(), String> {
+        match self
+            .only
+            .iter()
+            .chain(&self.skip)
+            .find(|id| !ids.contains(&id.as_str()))
+        {
+            Some(id) => Err(format!(
+                "unknown {what} {:?}; the {what}s are: {}",
+                grantscope_core::text::inert(id),
+                ids.join(", ")
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether probe `id` was asked for (`--only` names it or is empty, `--skip` does not).
+    pub fn asks_for(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|i| i == id))
+            && !self.skip.iter().any(|i| i == id)
+    }
 }
 
 impl Default for RunOptions {
@@ -119,22 +145,12 @@ pub fn plan_for(
                 .into(),
         );
     }
-    for id in opts.only.iter().chain(&opts.skip) {
-        if find(id).is_none() {
-            let ids: Vec<&str> = PROBES.iter().map(|p| p.id).collect();
-            return Err(format!(
-                "unknown probe {:?}; the probes are: {}",
-                grantscope_core::text::inert(id),
-                ids.join(", ")
-            ));
-        }
-    }
+    let ids: Vec<&str> = PROBES.iter().map(|p| p.id).collect();
+    opts.check_ids(&ids, "probe")?;
     let mut run = Vec::new();
     let mut skipped = Vec::new();
     for p in PROBES.iter().copied() {
-        let asked = (opts.only.is_empty() || opts.only.iter().any(|i| i == p.id))
-            && !opts.skip.iter().any(|i| i == p.id);
-        if !asked {
+        if !opts.asks_for(p.id) {
             skipped.push((p, "not asked for".to_string()));
             continue;
         }

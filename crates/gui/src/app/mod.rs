@@ -503,6 +503,7 @@ impl GrantscopeApp {
                     self.flow.start_call(&jobs);
                 }
                 FlowCommand::Record(exchanges) => self.history.extend(exchanges),
+                FlowCommand::ProbeApi(req) => self.probe_api(*req),
                 FlowCommand::ReadScopes => {
                     let jobs = self.flow_jobs();
                     self.flow.read_scopes(&jobs);
@@ -510,6 +511,7 @@ impl GrantscopeApp {
             },
             Command::Inspector(c) => match c {
                 InspectorCommand::Record(exchanges) => self.history.extend(exchanges),
+                InspectorCommand::ProbeApi(req) => self.probe_api(*req),
                 InspectorCommand::Rotated { old, new } => self.flow.rotated(&old, new),
                 InspectorCommand::CallApi(token) => {
                     self.flow.send_forged(token);
@@ -544,6 +546,14 @@ impl GrantscopeApp {
             },
             Command::Show(screen) => self.settings.screen = screen,
         }
+    }
+
+    /// "Probe this API" (the flow runner, the inspector): the Probes window's API mode, filled
+    /// and started.
+    fn probe_api(&mut self, req: crate::handoff::ApiProbeRequest) {
+        let jobs = self.probes_jobs();
+        let active = self.active_profile();
+        self.probes.probe_api(req, &jobs, active.as_ref());
     }
 
     /// Inspects a token the flow runner obtained, with what the flow knows about it.

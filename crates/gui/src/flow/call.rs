@@ -56,6 +56,9 @@ pub enum CallCommand {
     Send,
     /// Run the authorization code grant again with these `acr_values` / `max_age`.
     StepUp(StepUp),
+    /// Probe this API (the Probes window's API mode) with the form's request
+    /// ([`CallPanel::probe_request`]).
+    Probe,
 }
 
 /// The token and key a call uses: from the flow run that received them.
@@ -227,6 +230,17 @@ impl CallPanel {
                     if send.clicked() {
                         command = Some(CallCommand::Send);
                     }
+                    if ui
+                        .button("Probe this API")
+                        .on_hover_text(
+                            "Send this API forged and wrong tokens made from this one (alg none, \
+                             stripped signature, key confusion, the ID token, ...) and see what it \
+                             accepts: the Probes window's API mode",
+                        )
+                        .clicked()
+                    {
+                        command = Some(CallCommand::Probe);
+                    }
                 });
                 if self.running.is_some() {
                     ui.horizontal(|ui| {
@@ -291,6 +305,19 @@ impl CallPanel {
             }
         }
         command
+    }
+
+    /// "Probe this API": the form's request (method, URL, headers, body) for the Probes
+    /// window; the caller adds the tokens.
+    pub fn probe_request(&self) -> crate::handoff::ApiProbeRequest {
+        crate::handoff::ApiProbeRequest {
+            url: self.url.trim().to_owned(),
+            method: self.method.clone(),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            from: "the flow runner's Call an API form",
+            ..Default::default()
+        }
     }
 
     /// Sends the call on the worker: its exchange comes back as `progress(run, event)`, its end

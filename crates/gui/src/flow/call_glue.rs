@@ -64,3 +64,23 @@ impl FlowScreen {
         );
     }
 }
+
+/// "Probe this API": the Call an API form's request with `run`'s tokens (access, ID), its
+/// DPoP key, its profile and the JWKS its discovery found.
+pub(super) fn probe_request(
+    call: &call::CallPanel,
+    run: &super::run::FlowRun,
+    s: &grantscope_core::oauth::grants::TokenSuccess,
+) -> crate::handoff::ApiProbeRequest {
+    let mut req = call.probe_request();
+    req.token = s.tokens.access_token.clone();
+    req.id_token = s.tokens.id_token.clone();
+    req.profile = Some(run.profile.clone());
+    req.jwks_uri = run
+        .config
+        .as_ref()
+        .and_then(|c| c.endpoints.jwks_uri.as_ref())
+        .map(ToString::to_string);
+    req.dpop = run.dpop.clone();
+    req
+}

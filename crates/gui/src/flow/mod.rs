@@ -88,6 +88,9 @@ pub enum FlowCommand {
     Call,
     /// Record these exchanges in the history.
     Record(Vec<Exchange>),
+    /// "Probe this API": the Probes window's API mode with the Call an API form's request and
+    /// the run's tokens.
+    ProbeApi(Box<crate::handoff::ApiProbeRequest>),
     /// Read the issuer's scopes for the scope picker (needs the worker:
     /// [`FlowScreen::read_scopes`]).
     ReadScopes,

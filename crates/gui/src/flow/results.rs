@@ -201,6 +201,11 @@ impl FlowScreen {
             match self.call.ui(ui, &cx) {
                 Some(call::CallCommand::Send) => command = Some(FlowCommand::Call),
                 Some(call::CallCommand::StepUp(step)) => step_up = Some(step),
+                Some(call::CallCommand::Probe) => {
+                    command = Some(FlowCommand::ProbeApi(Box::new(
+                        super::call_glue::probe_request(&self.call, run, s),
+                    )));
+                }
                 None => {}
             }
         }

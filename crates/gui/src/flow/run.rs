@@ -231,6 +231,8 @@ impl FlowRun {
                 .as_ref()
                 .filter(|_| !id_token)
                 .map(|d| (t.token_type.clone(), d.key.jkt())),
+            id_token: t.id_token.clone().filter(|_| !id_token),
+            dpop_key: self.dpop.clone().filter(|_| !id_token),
         }
     }
 }

@@ -115,6 +115,9 @@ pub struct WatchPanel {
     limit: Duration,
     rows: Vec<WatchRow>,
     outcome: Option<WatchOutcome>,
+    /// The token the last watch asked about (once past its `exp`, an expired token of this
+    /// issuer for the API probes).
+    watched: Option<String>,
 }
 
 impl Default for WatchPanel {
@@ -129,6 +132,7 @@ impl Default for WatchPanel {
             limit: Duration::from_secs(600),
             rows: Vec::new(),
             outcome: None,
+            watched: None,
         }
     }
 }
@@ -216,6 +220,7 @@ impl WatchPanel {
             }
         };
         let (run, opts, sink) = (self.run, self.options_for(exp), jobs.sink());
+        self.watched = Some(token.clone());
         self.started = Some(std::time::Instant::now());
         self.limit = opts.max_duration;
         self.abort = Some(jobs.spawn(async move {
@@ -232,6 +237,7 @@ impl WatchPanel {
         self.stop();
         self.rows.clear();
         self.outcome = None;
+        self.watched = None;
     }
 
     /// Whether the server stopped accepting the token during the last watch.
@@ -503,6 +509,35 @@ fn history_observer(sink: &Sink<LifecycleMsg>) -> Observer {
     })
 }
 
+/// An expired token the lab has (for the API probes' `api.expired`): the newest token auto-refresh
+/// replaced, else the token the last watch asked about, once its `exp` is past `now`; with where
+/// it came from. `current` (the token on screen) is never offered.
+pub fn expired_token(
+    watch: &WatchPanel,
+    keeper: &KeeperPanel,
+    current: &str,
+    now: i64,
+) -> Option<(String, String)> {
+    let expired = |t: &String| {
+        t.trim() != current.trim()
+            && grantscope_probe::api_cx::decode(t)
+                .and_then(|d| d.claims.get("exp").and_then(serde_json::Value::as_i64))
+                .is_some_and(|exp| exp < now)
+    };
+    if let Some(t) = keeper.replaced.iter().rev().find(|t| expired(t)) {
+        return Some((
+            t.clone(),
+            "the access token auto-refresh replaced (the lifecycle lab), now past its exp".into(),
+        ));
+    }
+    watch.watched.as_ref().filter(|t| expired(t)).map(|t| {
+        (
+            t.clone(),
+            "the token the lifecycle lab's watch asked about, now past its exp".into(),
+        )
+    })
+}
+
 /// One automatic refresh, as logged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshEntry {
@@ -526,6 +561,9 @@ pub struct KeeperPanel {
     log: Vec<RefreshEntry>,
     next_due: Option<i64>,
     error: Option<String>,
+    /// The access tokens auto-refresh replaced, oldest first (once past their `exp`, expired
+    /// tokens of this issuer for the API probes).
+    replaced: Vec<String>,
 }
 
 impl Default for KeeperPanel {
@@ -538,6 +576,7 @@ impl Default for KeeperPanel {
             log: Vec::new(),
             next_due: None,
             error: None,
+            replaced: Vec::new(),
         }
     }
 }
@@ -579,7 +618,10 @@ impl KeeperPanel {
         refresh_token: String,
         lifetime: &Lifetime,
     ) {
+        // The tokens replaced so far stay: they belong to the same token set.
+        let replaced = std::mem::take(&mut self.replaced);
         self.clear();
+        self.replaced = replaced;
         self.run += 1;
         let prepared = match prepare(profile, jobs.keys()) {
             Ok(p) => p,
@@ -609,6 +651,7 @@ impl KeeperPanel {
         self.log.clear();
         self.error = None;
         self.next_due = None;
+        self.replaced.clear();
     }
 
     /// Turns auto-refresh off; the pending refresh is cancelled.
@@ -646,7 +689,12 @@ impl KeeperPanel {
         }
         self.log.push(entry);
         self.next_due = None;
-        self.tracking = Some(tokens.access_token.expose().to_owned());
+        if let Some(old) = self
+            .tracking
+            .replace(tokens.access_token.expose().to_owned())
+        {
+            self.replaced.push(old);
+        }
         Some(tokens)
     }
 
@@ -831,6 +879,31 @@ async fn keeper_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expired_token_is_one_the_lab_replaced_or_watched_past_its_exp() {
+        // {"alg":"none"}.{"exp":1} and {"alg":"none"}.{"exp":9999999999}
+        let old = "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.".to_string();
+        let live = "eyJhbGciOiJub25lIn0.eyJleHAiOjk5OTk5OTk5OTl9.".to_string();
+        let (watch, mut keeper) = (WatchPanel::default(), KeeperPanel::default());
+        assert_eq!(expired_token(&watch, &keeper, "current", 1_000), None);
+        keeper.replaced = vec![old.clone(), live.clone()];
+        let (t, from) = expired_token(&watch, &keeper, "current", 1_000).unwrap();
+        assert_eq!(t, old);
+        assert!(from.contains("auto-refresh"), "{from}");
+        // Never the token on screen; a token not yet past its exp is not expired.
+        assert_eq!(expired_token(&watch, &keeper, &old, 1_000), None);
+        let watch = WatchPanel {
+            watched: Some(old.clone()),
+            ..WatchPanel::default()
+        };
+        let keeper = KeeperPanel::default();
+        assert!(
+            expired_token(&watch, &keeper, "current", 1_000)
+                .is_some_and(|(_, from)| from.contains("watch"))
+        );
+        assert_eq!(expired_token(&watch, &keeper, "current", 0), None);
+    }
 
     fn sample(at_ms: u64, accepted: bool) -> Sample {
         Sample {

@@ -23,6 +23,7 @@
 mod headline;
 pub mod jwe_view;
 pub mod lifecycle_lab;
+mod probe_api;
 mod sd_view;
 mod server;
 mod token_view;
@@ -99,6 +100,8 @@ pub enum InspectorMsg {
 pub enum InspectorCommand {
     /// Record these exchanges in the history.
     Record(Vec<Exchange>),
+    /// "Probe this API": the Probes window's API mode with the inspected token.
+    ProbeApi(Box<crate::handoff::ApiProbeRequest>),
     /// Run the refresh grant in the flow runner (with this refresh token when the flow has no
     /// token set of its own).
     Refresh(Option<RefreshToken>),
@@ -267,6 +270,12 @@ pub struct InspectorScreen {
     origin: Option<(String, Profile)>,
     /// How the token is verified (and where its server calls go).
     with: VerifyWith,
+    /// What the flow gave with its access token for "Probe this API": the ID token of the same
+    /// response and the DPoP key (valid while `origin` is).
+    flow_extras: (
+        Option<grantscope_core::secret::IdToken>,
+        Option<std::sync::Arc<grantscope_core::oauth::dpop::DpopState>>,
+    ),
     /// The user chose the form's keys: open the Verification form once.
     open_form: bool,
     /// The token the results on screen belong to.
@@ -296,6 +305,8 @@ pub struct InspectorScreen {
     /// The decryption keys chosen for the JWE on screen (none chosen: the profile's, else
     /// every stored encryption key).
     decrypt_with: Option<std::collections::BTreeSet<String>>,
+    /// "Probe this API" was clicked: the app gets the request on this frame.
+    probe_asked: bool,
 }
 
 impl InspectorScreen {
@@ -589,6 +600,7 @@ impl InspectorScreen {
         self.known_exp = req.expires_at;
         self.refresh_token = req.refresh_token.clone();
         self.origin = Some((self.input.clone(), req.profile.clone()));
+        self.flow_extras = (req.id_token.clone(), req.dpop_key.clone());
         self.with = VerifyWith::Flow;
         self.inspect(jobs, Some(&req.profile));
     }

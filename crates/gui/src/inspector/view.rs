@@ -132,6 +132,12 @@ impl InspectorScreen {
         if let Some(token) = send_this {
             return Some(InspectorCommand::CallApi(AccessToken::new(token)));
         }
+        if std::mem::take(&mut self.probe_asked) {
+            // The button is off (saying why) whenever there is no request to make.
+            if let Ok(req) = self.probe_request(profile, now) {
+                return Some(InspectorCommand::ProbeApi(Box::new(req)));
+            }
+        }
         refresh.then(|| InspectorCommand::Refresh(self.refresh_token.clone()))
     }
 
@@ -492,11 +498,13 @@ impl InspectorScreen {
             ui.colored_label(ui.visuals().error_fg_color, c.shown_message());
             return (None, false);
         }
+        let probe_why_not = self.probe_why_not();
         let (call, refresh) = actions_ui(
             ui,
             target,
             self.calls_pending > 0,
             self.refresh_token.is_some(),
+            (probe_why_not, &mut self.probe_asked),
         );
         // Each answer right under the buttons that asked for it, with when it came; an answer
         // older than what happened since is marked as earlier.
@@ -701,6 +709,7 @@ pub(super) fn actions_ui(
     target: &Result<Profile, String>,
     busy: bool,
     can_refresh: bool,
+    (probe_why_not, probe): (Option<&str>, &mut bool),
 ) -> (Option<Call>, bool) {
     let mut call = None;
     let mut refresh = false;
@@ -726,6 +735,17 @@ pub(super) fn actions_ui(
             .clicked()
         {
             refresh = true;
+        }
+        if ui
+            .add_enabled(probe_why_not.is_none(), egui::Button::new("Probe this API"))
+            .on_hover_text(
+                "Send an API forged and wrong tokens made from this one and see what it accepts \
+                 (the Probes window's API mode)",
+            )
+            .on_disabled_hover_text(probe_why_not.unwrap_or_default())
+            .clicked()
+        {
+            *probe = true;
         }
         if busy {
             ui.spinner();

@@ -20,10 +20,13 @@ use grantscope_core::wizard::Grant;
 use grantscope_probe::driver::{AuthorizeDriver, Browser, Loopback, Wait};
 use grantscope_probe::{
     self as probe, ClientFacts, Group, Need, Outcome, PROBES, ProbeResult, RunOptions,
-    SecondClient, Target, report, runner::Run,
+    SecondClient, Target, runner::Run,
 };
 
 use crate::worker::Jobs;
+
+pub mod api;
+mod table;
 use grantscope_sandbox::local_profile::{
     SANDBOX_PROFILE, registered_grant_types, sandbox_client_for, sandbox_clients,
     use_sandbox_client,
@@ -56,6 +59,8 @@ pub enum ProbesMsg {
     Failed(u64, String),
     /// A line to show (an export's outcome).
     Said(String),
+    /// The API probes' run ([`api`]).
+    Api(api::ApiMsg),
     /// The grant types the issuer publishes (`grant_types_supported`; none when it does not).
     Metadata {
         issuer: String,
@@ -129,6 +134,9 @@ pub struct ProbesScreen {
     sandbox_client: String,
     /// The issuer whose metadata was asked for, and the grant types it publishes.
     server_grants: Option<(String, Option<Vec<String>>)>,
+    /// The window shows the API probes ([`api`]) instead of the authorization server's.
+    api_mode: bool,
+    api: api::ApiMode,
 }
 
 impl Default for ProbesScreen {
@@ -159,6 +167,8 @@ impl Default for ProbesScreen {
             profile_choice: None,
             sandbox_client: String::new(),
             server_grants: None,
+            api_mode: false,
+            api: api::ApiMode::default(),
         }
     }
 }
@@ -185,6 +195,33 @@ fn colour(o: Outcome) -> egui::Color32 {
 }
 
 impl ProbesScreen {
+    /// The API mode ("Probe this API"): its form, run and results.
+    pub fn api(&self) -> &api::ApiMode {
+        &self.api
+    }
+
+    /// Whether the window shows the API probes.
+    pub fn api_mode(&self) -> bool {
+        self.api_mode
+    }
+
+    /// "Probe this API": opens the window in its API mode filled from `req` and, when the API's
+    /// URL and a token are known, starts the run (`active`: the app's active profile, for a
+    /// request that names none).
+    pub fn probe_api(
+        &mut self,
+        req: crate::handoff::ApiProbeRequest,
+        jobs: &Jobs<ProbesMsg>,
+        active: Option<&Profile>,
+    ) {
+        self.open = true;
+        self.api_mode = true;
+        self.api.fill(req);
+        if !self.api.url().trim().is_empty() {
+            self.api.start(jobs, active, Vec::new());
+        }
+    }
+
     /// The probes the user ticked.
     pub fn selected(&self) -> Vec<&'static str> {
         self.selected.iter().copied().collect()
@@ -302,7 +339,9 @@ impl ProbesScreen {
     pub fn on_message(&mut self, msg: ProbesMsg) {
         let current = |run: u64| run == self.run_id && self.running;
         match msg {
+            ProbesMsg::Said(m) if self.api_mode => self.api.said(m),
             ProbesMsg::Said(m) => self.message = Some(m),
+            ProbesMsg::Api(m) => self.api.on_message(m),
             // The answer for the issuer asked about last (not one asked about before).
             ProbesMsg::Metadata {
                 issuer,
@@ -493,35 +532,9 @@ impl ProbesScreen {
 
     fn export(&mut self, jobs: &Jobs<ProbesMsg>, kind: &'static str) {
         let Some(run) = &self.last_run else { return };
-        let (text, name) = match kind {
-            "json" => (report::to_json(run, false).to_string(), "probes.json"),
-            "xml" => match report::to_junit(run) {
-                Ok(x) => (x, "probes.xml"),
-                Err(e) => {
-                    self.message = Some(format!("JUnit: {e}"));
-                    return;
-                }
-            },
-            _ => (report::to_html(run), "probes.html"),
-        };
-        jobs.spawn(async move {
-            let file = rfd::AsyncFileDialog::new()
-                .set_title("Export the probe results")
-                .set_file_name(name)
-                .save_file()
-                .await;
-            let msg = match file {
-                None => "Export cancelled".to_string(),
-                Some(f) => {
-                    let path = f.path().to_path_buf();
-                    match tokio::fs::write(&path, text).await {
-                        Ok(()) => format!("Exported to {}", path.display()),
-                        Err(e) => format!("cannot write {}: {e}", path.display()),
-                    }
-                }
-            };
-            ProbesMsg::Said(msg)
-        });
+        if let Err(e) = table::export(jobs, run, kind, "probes", ProbesMsg::Said) {
+            self.message = Some(e);
+        }
     }
 
     /// The top bar's toggle that shows and hides the window.
@@ -548,6 +561,7 @@ impl ProbesScreen {
         if !self.open {
             // Closed (its ✖ or the top bar's toggle): what it started stops with it.
             self.cancel("Cancelled when the window was closed");
+            self.api.cancel("Cancelled when the window was closed");
             self.drawn = false;
             return;
         }
@@ -577,6 +591,7 @@ impl ProbesScreen {
         self.open = open;
         if !open {
             self.cancel("Cancelled when the window was closed");
+            self.api.cancel("Cancelled when the window was closed");
         }
     }
 
@@ -967,6 +982,21 @@ impl ProbesScreen {
         profiles: &[Profile],
         active: Option<&str>,
     ) {
+        ui.horizontal_wrapped(|ui| {
+            ui.selectable_value(&mut self.api_mode, false, "Authorization server")
+                .on_hover_text("The authorization server's probes, with a profile's client");
+            ui.selectable_value(&mut self.api_mode, true, "API (resource server)")
+                .on_hover_text("The API probes: forged and wrong tokens sent to an API");
+        });
+        if self.api_mode {
+            let name = self
+                .profile_choice
+                .clone()
+                .or_else(|| active.map(String::from));
+            let p = profiles.iter().find(|p| Some(&p.name) == name.as_ref());
+            self.api.ui(ui, jobs, p);
+            return;
+        }
         ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
         let profile = self.profile_ui(ui, profiles, active);
         if profile.is_none() && self.last_run.is_none() {
@@ -999,14 +1029,8 @@ impl ProbesScreen {
                 self.cancel("Cancelled");
             }
             let has = self.last_run.is_some() && !self.running;
-            for (label, kind) in [
-                ("Export JSON...", "json"),
-                ("Export JUnit...", "xml"),
-                ("Export HTML...", "html"),
-            ] {
-                if ui.add_enabled(has, egui::Button::new(label)).clicked() {
-                    self.export(jobs, kind);
-                }
+            if let Some(kind) = table::export_buttons_ui(ui, has) {
+                self.export(jobs, kind);
             }
             if self.running {
                 ui.spinner();
@@ -1072,53 +1096,9 @@ impl ProbesScreen {
                     }
                 });
         }
-        let mut rerun = None;
         // The window itself scrolls: the rows take the height they need (a scroll area of its
         // own here was ~100 px high at 150 %). Probes a run was not asked for are not rows.
-        {
-            for r in self.results.iter().filter(|r| {
-                !(r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for")
-            }) {
-                ui.horizontal(|ui| {
-                    ui.label(
-                        egui::RichText::new(r.verdict.outcome.as_str())
-                            .color(colour(r.verdict.outcome))
-                            .strong(),
-                    );
-                    ui.label(r.level.as_str());
-                    egui::CollapsingHeader::new(format!("{}  {}", r.id, r.title))
-                        .id_salt(r.id)
-                        .show(ui, |ui| {
-                            ui.label(grantscope_core::text::inert(&r.verdict.reason).to_string());
-                            if let Some(p) = probe::find(r.id) {
-                                ui.label(
-                                    egui::RichText::new(format!("{} ({})", p.tests, p.reference))
-                                        .weak(),
-                                );
-                            }
-                            for (i, ex) in r.exchanges.iter().enumerate() {
-                                let json =
-                                    grantscope_core::text::to_json_pretty(&ex.to_json(false))
-                                        .unwrap_or_default();
-                                egui::CollapsingHeader::new(ex.summary())
-                                    .id_salt((r.id, i))
-                                    .show(ui, |ui| {
-                                        ui.monospace(json);
-                                    });
-                            }
-                        });
-                    if ui
-                        .add_enabled(
-                            !self.running && profile.is_some(),
-                            egui::Button::new("Re-run"),
-                        )
-                        .clicked()
-                    {
-                        rerun = Some(r.id);
-                    }
-                });
-            }
-        }
+        let rerun = table::results_ui(ui, &self.results, !self.running && profile.is_some());
         if let (Some(id), Some(p)) = (rerun, profile) {
             self.start(jobs, p, vec![id.to_string()]);
         }

@@ -149,15 +149,14 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             json!(crate::protocol::credential::VCT),
         );
     }
-    // OIDC Discovery §3: the ID token encryption offered (to every client, when a key is set).
-    if let (Some(map), Some(jwk)) = (
-        document.as_object_mut(),
-        &app.config.id_token_encryption_key,
-    ) {
-        map.insert(
-            "id_token_encryption_alg_values_supported".into(),
-            json!([crate::protocol::jwe::alg_for(jwk)]),
-        );
+    // OIDC Discovery §3: the ID token encryption offered: to every client with the key the
+    // sandbox was started with, else to a registered client that asks for it with its key.
+    if let Some(map) = document.as_object_mut() {
+        let algs = match &app.config.id_token_encryption_key {
+            Some(jwk) => json!([crate::protocol::jwe::alg_for(jwk)]),
+            None => json!(["RSA-OAEP-256", "ECDH-ES"]),
+        };
+        map.insert("id_token_encryption_alg_values_supported".into(), algs);
         map.insert(
             "id_token_encryption_enc_values_supported".into(),
             json!([crate::protocol::jwe::ENC]),

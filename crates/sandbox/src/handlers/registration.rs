@@ -262,6 +262,7 @@ fn check(
         }
         out.insert("backchannel_token_delivery_mode".into(), json!(mode));
     }
+    check_id_token_encryption(metadata)?;
     let scopes: Vec<String> = match string(metadata, "scope")? {
         Some(s) => {
             let asked: Vec<String> = s
@@ -296,6 +297,40 @@ fn check(
         },
         out,
     ))
+}
+
+/// A client that asks for encrypted ID tokens (OIDC Registration §2:
+/// `id_token_encrypted_response_alg`, `_enc`) must name what the sandbox encrypts with and give
+/// a public key of that kind in its `jwks` (the sandbox fetches no `jwks_uri`).
+fn check_id_token_encryption(metadata: &Map<String, Value>) -> Result<(), OAuthError> {
+    let alg = string(metadata, "id_token_encrypted_response_alg")?;
+    let enc = string(metadata, "id_token_encrypted_response_enc")?;
+    let Some(alg) = alg else {
+        if enc.is_some() {
+            return Err(metadata_error(
+                "id_token_encrypted_response_enc without id_token_encrypted_response_alg                  (OIDC Registration §2)",
+            ));
+        }
+        return Ok(());
+    };
+    if !matches!(alg.as_str(), "RSA-OAEP-256" | "ECDH-ES") {
+        return Err(metadata_error(format!(
+            "id_token_encrypted_response_alg {alg:?}: the sandbox encrypts ID tokens with              RSA-OAEP-256 or ECDH-ES"
+        )));
+    }
+    if let Some(enc) = enc.filter(|e| e != crate::protocol::jwe::ENC) {
+        return Err(metadata_error(format!(
+            "id_token_encrypted_response_enc {enc:?}: the sandbox encrypts with {}",
+            crate::protocol::jwe::ENC
+        )));
+    }
+    match crate::protocol::jwe::encryption_key_in(metadata.get("jwks"), &alg) {
+        Some(_) => Ok(()),
+        None => Err(metadata_error(format!(
+            "id_token_encrypted_response_alg {alg} needs a public key for it in jwks (use \
+             \"enc\"; the sandbox fetches no jwks_uri)"
+        ))),
+    }
 }
 
 /// The registration as answered: the metadata, the client's id and secret, the times, the

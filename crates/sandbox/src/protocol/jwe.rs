@@ -28,6 +28,22 @@ pub fn alg_for(jwk: &Value) -> Option<&'static str> {
     }
 }
 
+/// The key of a registered `jwks` that ID tokens are encrypted to with `alg`: a public key of
+/// that kind whose `use` is `enc` or absent.
+pub fn encryption_key_in(jwks: Option<&Value>, alg: &str) -> Option<Value> {
+    jwks?
+        .get("keys")?
+        .as_array()?
+        .iter()
+        .filter(|k| {
+            k.get("use")
+                .and_then(Value::as_str)
+                .is_none_or(|u| u == "enc")
+        })
+        .find(|k| alg_for(k) == Some(alg) && check_recipient(k).is_ok())
+        .cloned()
+}
+
 /// Checks that `jwk` is a public key the sandbox can encrypt to (and holds no private part).
 pub fn check_recipient(jwk: &Value) -> Result<(), String> {
     let Some(map) = jwk.as_object() else {

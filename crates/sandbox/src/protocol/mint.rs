@@ -332,8 +332,16 @@ pub(crate) fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value
         let mut id_token = keys
             .sign_jwt(alg, "JWT", &Value::Object(id))
             .map_err(|e| OAuthError::server_error(e.to_string()))?;
-        // Signed, then encrypted to the client's key (OIDC Core §10.2), when one is set.
-        if let Some(jwk) = &app.config.id_token_encryption_key {
+        // Signed, then encrypted to the client's key (OIDC Core §10.2): the key a registered
+        // client asked for, else the one the sandbox was started with.
+        let registered_key = app
+            .registry()
+            .get(grant.client.id)
+            .and_then(|r| r.id_token_encryption_key());
+        if let Some(jwk) = registered_key
+            .as_ref()
+            .or(app.config.id_token_encryption_key.as_ref())
+        {
             id_token = crate::protocol::jwe::encrypt_to(jwk, id_token.as_bytes(), Some("JWT"))
                 .map_err(|e| OAuthError::server_error(format!("encrypting the ID token: {e}")))?;
         }

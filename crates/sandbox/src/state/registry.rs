@@ -63,6 +63,16 @@ impl Registered {
             .unwrap_or_default()
     }
 
+    /// The key this client's ID tokens are encrypted to, when it registered
+    /// `id_token_encrypted_response_alg` (checked at registration) and a key for it.
+    pub(crate) fn id_token_encryption_key(&self) -> Option<Value> {
+        let alg = self
+            .metadata
+            .get("id_token_encrypted_response_alg")
+            .and_then(Value::as_str)?;
+        crate::protocol::jwe::encryption_key_in(self.metadata.get("jwks"), alg)
+    }
+
     /// The client's back-channel logout endpoint, if it registered one.
     pub(crate) fn backchannel_logout_uri(&self) -> Option<&str> {
         self.metadata

@@ -1,0 +1,151 @@
+//! The Probes window's live verdict table and its evidence, shared by both modes (the
+//! authorization server's catalogue and the API's): one row a probe (verdict in its colour,
+//! level, id and title), each expanding to its reason, what it tests with its RFC, and its
+//! masked exchanges (an API probe's forged token shown decoded beside the mask); and the
+//! exports (JSON, JUnit, HTML) through the native file dialog on the worker.
+
+use grantscope_probe::{self as probe, Outcome, ProbeResult, report, runner::Run};
+
+use super::colour;
+use crate::worker::Jobs;
+
+/// What a probe tests and its reference, from either catalogue.
+fn about(id: &str) -> Option<(&'static str, &'static str)> {
+    probe::find(id)
+        .map(|p| (p.tests, p.reference))
+        .or_else(|| probe::find_api(id).map(|p| (p.tests, p.reference)))
+}
+
+/// A probe's text as the window draws it: inert (controls escaped), and the catalogue's arrows,
+/// which the window's font lacks (egui stops at a glyph it cannot draw), as `->`.
+pub(super) fn shown(text: &str) -> String {
+    grantscope_core::text::inert(text)
+        .replace('→', "->")
+        .replace('←', "<-")
+}
+
+/// Whether a result is a row: probes a run was not asked for are not.
+pub(super) fn is_row(r: &ProbeResult) -> bool {
+    !(r.verdict.outcome == Outcome::Skipped && r.verdict.reason == "not asked for")
+}
+
+/// Draws the rows of `results`; returns the probe whose Re-run was clicked (offered when
+/// `can_rerun`).
+pub(super) fn results_ui(
+    ui: &mut egui::Ui,
+    results: &[ProbeResult],
+    can_rerun: bool,
+) -> Option<&'static str> {
+    let mut rerun = None;
+    let mut toggle = false;
+    for r in results.iter().filter(|r| is_row(r)) {
+        // The row (verdict, level, Re-run, the probe's name) on one line, its evidence under it
+        // at the window's full width: inside the row's line it pushed Re-run and the window past
+        // the screen's edge at 150 %.
+        let id = ui.make_persistent_id(("probe_row", r.id));
+        egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
+            .show_header(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(r.verdict.outcome.as_str())
+                        .color(colour(r.verdict.outcome))
+                        .strong(),
+                );
+                ui.label(r.level.as_str());
+                if ui
+                    .add_enabled(can_rerun, egui::Button::new("Re-run").small())
+                    .clicked()
+                {
+                    rerun = Some(r.id);
+                }
+                // The name opens and closes the row too, as a collapsing header's does.
+                if ui
+                    .add(
+                        egui::Label::new(format!("{}  {}", r.id, r.title))
+                            .sense(egui::Sense::click()),
+                    )
+                    .clicked()
+                {
+                    toggle = true;
+                }
+            })
+            .body(|ui| {
+                ui.label(shown(&r.verdict.reason));
+                if let Some((tests, reference)) = about(r.id) {
+                    ui.label(egui::RichText::new(shown(&format!("{tests} ({reference})"))).weak());
+                }
+                for (i, ex) in r.exchanges.iter().enumerate() {
+                    let json = grantscope_core::text::to_json_pretty(&ex.to_json(false))
+                        .unwrap_or_default();
+                    // Which request it was (the probe's variant), then its answer.
+                    egui::CollapsingHeader::new(shown(&format!("{}: {}", ex.step, ex.summary())))
+                        .id_salt((r.id, i))
+                        .show(ui, |ui| {
+                            ui.monospace(json);
+                        });
+                }
+            });
+        if std::mem::take(&mut toggle)
+            && let Some(mut state) = egui::collapsing_header::CollapsingState::load(ui.ctx(), id)
+        {
+            state.toggle(ui);
+            state.store(ui.ctx());
+        }
+    }
+    rerun
+}
+
+/// The export buttons (off while `enabled` is false); the clicked kind ("json", "xml", "html").
+pub(super) fn export_buttons_ui(ui: &mut egui::Ui, enabled: bool) -> Option<&'static str> {
+    let mut kind = None;
+    for (label, k) in [
+        ("Export JSON...", "json"),
+        ("Export JUnit...", "xml"),
+        ("Export HTML...", "html"),
+    ] {
+        if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
+            kind = Some(k);
+        }
+    }
+    kind
+}
+
+/// Writes `run` as `kind` where the user says (the native dialog, on the worker); the outcome
+/// comes back as `said(line)`. Errs when the run cannot be put in that form.
+pub(super) fn export<M: Send + 'static>(
+    jobs: &Jobs<M>,
+    run: &Run,
+    kind: &str,
+    stem: &str,
+    said: fn(String) -> M,
+) -> Result<(), String> {
+    let (text, name) = match kind {
+        "json" => (
+            report::to_json(run, false).to_string(),
+            format!("{stem}.json"),
+        ),
+        "xml" => (
+            report::to_junit(run).map_err(|e| format!("JUnit: {e}"))?,
+            format!("{stem}.xml"),
+        ),
+        _ => (report::to_html(run), format!("{stem}.html")),
+    };
+    jobs.spawn(async move {
+        let file = rfd::AsyncFileDialog::new()
+            .set_title("Export the probe results")
+            .set_file_name(name)
+            .save_file()
+            .await;
+        let msg = match file {
+            None => "Export cancelled".to_string(),
+            Some(f) => {
+                let path = f.path().to_path_buf();
+                match tokio::fs::write(&path, text).await {
+                    Ok(()) => format!("Exported to {}", path.display()),
+                    Err(e) => format!("cannot write {}: {e}", path.display()),
+                }
+            }
+        };
+        said(msg)
+    });
+    Ok(())
+}
