@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod e2e_ciba;
 mod e2e_dpop_par;
 mod e2e_grants;
 mod e2e_jwe_flows;

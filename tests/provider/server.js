@@ -31,6 +31,11 @@
 //                        EXTRA_CLIENTS (private_key_jwt, `jwks`, id_token_signed_response_alg ES256)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
 //
+// CIBA (the `ciba` feature, poll and ping): the client `ciba` (poll). The user's "phone" is a
+// test-only API on the same port: `GET /test/ciba/pending` lists the requests waiting (ticket,
+// accountId, clientId, binding_message, scope) and `POST /test/ciba/decide` (form: ticket,
+// decision=approve|deny) decides one, as the user would on their device.
+//
 // Prints `STAGE …` progress lines, then `READY http://127.0.0.1:PORT` on stdout once listening; exits 0 on SIGTERM / SIGINT.
 
 import * as crypto from 'node:crypto';
@@ -138,6 +143,8 @@ const extraWebRedirects = (process.env.WEB_REDIRECT_URIS || '')
   .map((s) => s.trim())
   .filter(Boolean);
 
+const CIBA = 'urn:openid:params:grant-type:ciba';
+
 const clients = [
   {
     client_id: 'machine-basic',
@@ -218,8 +225,21 @@ const clients = [
     redirect_uris: [],
     scope: 'api:read api:write',
   },
+  {
+    // CIBA in poll mode; the user approves through the test-only phone API.
+    client_id: 'ciba',
+    client_secret: 'ciba-secret',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [CIBA],
+    response_types: [],
+    redirect_uris: [],
+    backchannel_token_delivery_mode: 'poll',
+  },
   ...JSON.parse(process.env.EXTRA_CLIENTS || '[]'),
 ];
+
+// CIBA's pending requests, by the ticket the test-only phone API names them with.
+const cibaPending = new Map();
 
 const ACCOUNT_CLAIMS = (sub) => ({
   sub,
@@ -324,6 +344,26 @@ const configuration = {
     jwtUserinfo: { enabled: true },
     jwtIntrospection: { enabled: true },
     deviceFlow: { enabled: true },
+    // CIBA: any login hint is an account (as the login form takes any name); the request waits
+    // in `cibaPending` for the test-only phone API.
+    ciba: {
+      enabled: true,
+      deliveryModes: ['poll', 'ping'],
+      async processLoginHint(_ctx, loginHint) {
+        return loginHint;
+      },
+      async validateRequestContext() {},
+      async verifyUserCode() {},
+      async triggerAuthenticationDevice(_ctx, request, account, client) {
+        cibaPending.set(crypto.randomBytes(8).toString('hex'), {
+          request,
+          accountId: account.accountId,
+          clientId: client.clientId,
+          binding_message: request.params.binding_message,
+          scope: request.scope || request.params.scope,
+        });
+      },
+    },
     // RFC 8705 over the HTTPS server (TLS_* variables): the socket's peer certificate.
     mTLS: {
       enabled: Boolean(TLS),
@@ -441,6 +481,50 @@ async function tokenExchangeGrant(provider, ctx) {
   };
 }
 
+// The test-only phone: list the CIBA requests waiting, approve or deny one.
+function cibaPhone(provider, req, res) {
+  const answer = (status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  if (req.method === 'GET' && req.url === '/test/ciba/pending') {
+    const pending = [...cibaPending.entries()].map(([ticket, p]) => ({
+      ticket, accountId: p.accountId, clientId: p.clientId,
+      binding_message: p.binding_message, scope: p.scope,
+    }));
+    answer(200, { pending });
+    return;
+  }
+  if (req.method !== 'POST' || req.url !== '/test/ciba/decide') {
+    answer(404, { error: 'not_found' });
+    return;
+  }
+  let body = '';
+  req.on('data', (chunk) => { body += chunk; if (body.length > 4096) req.destroy(); });
+  req.on('end', async () => {
+    const form = new URLSearchParams(body);
+    const p = cibaPending.get(form.get('ticket') || '');
+    if (!p) {
+      answer(400, { error: 'unknown ticket' });
+      return;
+    }
+    cibaPending.delete(form.get('ticket'));
+    try {
+      if (form.get('decision') === 'approve') {
+        const grant = new provider.Grant({ accountId: p.accountId, clientId: p.clientId });
+        grant.addOIDCScope(p.scope || 'openid');
+        await grant.save();
+        await provider.backchannelResult(p.request, grant, { authTime: Math.floor(Date.now() / 1000) });
+      } else {
+        await provider.backchannelResult(p.request, new errors.AccessDenied('the user denied the request'));
+      }
+      answer(200, { ok: true });
+    } catch (err) {
+      answer(500, { error: String(err.message || err) });
+    }
+  });
+}
+
 stage('configuration built');
 const server = TLS
   ? https.createServer({ ...TLS, requestCert: true, rejectUnauthorized: false })
@@ -487,7 +571,14 @@ server.listen(Number(process.env.PORT || 0), HOST, () => {
     'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
     'requested_token_type', 'audience', 'resource', 'scope',
   ]);
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    if (req.url.startsWith('/test/ciba/')) {
+      cibaPhone(provider, req, res);
+    } else {
+      callback(req, res);
+    }
+  });
   process.stdout.write(`READY ${issuer}\n`);
 });
 

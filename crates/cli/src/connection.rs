@@ -508,6 +508,7 @@ pub fn missing_words(what: &Missing) -> String {
             GrantInput::SubjectToken => {
                 "give --subject-token and --subject-token-type".into()
             }
+            GrantInput::LoginHint => "give --login-hint (the user the provider is to reach)".into(),
             GrantInput::ActorToken => {
                 "an actor token needs its type, and a type needs its token (--actor-token with \
                  --actor-token-type)"
@@ -595,6 +596,15 @@ pub fn print_event(event: &FlowEvent, progress: Progress) {
             if progress == Progress::Verbose {
                 eprintln!("  (the code expires in {expires_in} s)");
             }
+        }
+        FlowEvent::Backchannel {
+            auth_req_id,
+            expires_in,
+            waiting_for,
+        } => {
+            // Server-supplied text: no terminal control sequences get through.
+            eprintln!("auth_req_id: {}", printable(auth_req_id));
+            eprintln!("waiting: for {waiting_for} (expires in {expires_in} s; Ctrl+C cancels)");
         }
         _ if progress == Progress::Essential => {}
         FlowEvent::Started { step } => eprintln!("→ {step}"),

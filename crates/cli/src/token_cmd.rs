@@ -11,11 +11,19 @@ use super::connection::{
     ConnectionArgs, Progress, Resolved, describe, error_json, resolve_explained,
 };
 use grantscope_core::oauth::grants::authorization_code::RedirectSource;
+use grantscope_core::oauth::grants::ciba::{CibaMode, CibaRequest};
 use grantscope_core::oauth::grants::jwt_bearer::BearerAssertion;
 use grantscope_core::oauth::grants::token_exchange::ExchangeRequest;
 use grantscope_core::oauth::grants::{self, GrantInputs, GrantKind, GrantOutcome, TokenSuccess};
 use grantscope_core::oauth::{Connection, FlowError};
-use grantscope_core::secret::{Password, RefreshToken};
+use grantscope_core::secret::{ClientNotificationToken, Password, RefreshToken};
+
+/// CIBA's token delivery modes grantscope runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CibaModeArg {
+    Poll,
+    Ping,
+}
 
 /// The grant argument: the names of the core's grant registry ([`grants::GRANTS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +123,35 @@ pub struct TokenArgs {
     /// Token exchange: the type of token asked for.
     #[arg(long, value_name = "URN")]
     pub requested_token_type: Option<String>,
+    /// CIBA: the user the provider is to reach (`login_hint`).
+    #[arg(long, value_name = "HINT")]
+    pub login_hint: Option<String>,
+    /// CIBA: a short text shown on both the client's and the user's device.
+    #[arg(long, value_name = "TEXT")]
+    pub binding_message: Option<String>,
+    /// CIBA: the authentication context classes asked for.
+    #[arg(long, value_name = "ACR")]
+    pub acr_values: Option<String>,
+    /// CIBA: how long the request may wait for the user, in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub requested_expiry: Option<u64>,
+    /// CIBA: poll the token endpoint, or wait for the provider's ping.
+    #[arg(long, value_enum, default_value_t = CibaModeArg::Poll)]
+    pub mode: CibaModeArg,
+    /// CIBA ping mode: the registered client notification endpoint; grantscope listens on
+    /// 127.0.0.1 at its port (http://127.0.0.1:PORT/…; for https, a TLS-terminating tunnel).
+    #[arg(long, value_name = "URL", requires = "client_notification_token")]
+    pub notification_endpoint: Option<url::Url>,
+    /// CIBA ping mode: the bearer token the provider's ping must carry (or set
+    /// GRANTSCOPE_CLIENT_NOTIFICATION_TOKEN).
+    #[arg(
+        long,
+        value_name = "T",
+        env = "GRANTSCOPE_CLIENT_NOTIFICATION_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
+    pub client_notification_token: Option<ClientNotificationToken>,
     /// Print one JSON document on stdout.
     ///
     /// Its `access_token`, `id_token` and `refresh_token` hold each token's inspection (format,
@@ -151,6 +188,10 @@ pub async fn run(args: TokenArgs) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail_early(grant, &e, args.json),
     };
+    let ciba = match ciba_request(&args) {
+        Ok(c) => c,
+        Err(e) => return fail_early(grant, &e, args.json),
+    };
     let explain = args.explain.then_some(grant);
     let resolved =
         match resolve_explained(&args.connection, progress, grant.endpoints(), explain).await {
@@ -158,7 +199,19 @@ pub async fn run(args: TokenArgs) -> ExitCode {
             Err(e) => return fail_early(grant, &e, args.json),
         };
     let reveal = resolved.reveal;
-    let (mut outcome, resolved) = run_grant(grant, &args, resolved, assertion).await;
+    let running = run_grant(grant, &args, resolved, assertion, ciba);
+    // CIBA waits on a person far away: Ctrl+C stops the wait and says so.
+    let (mut outcome, resolved) = if grant == GrantKind::Ciba {
+        tokio::select! {
+            done = running => done,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("cancelled: stopped waiting for the user's decision");
+                return fail_early(grant, &FlowError::Cancelled, args.json);
+            }
+        }
+    } else {
+        running.await
+    };
     let inspections = match &outcome.result {
         Ok(s) => {
             let (inspections, jwks_exchanges) =
@@ -243,6 +296,7 @@ async fn run_grant(
     args: &TokenArgs,
     r: Resolved,
     assertion: Option<BearerAssertion>,
+    ciba: Option<CibaRequest>,
 ) -> (GrantOutcome, Resolved) {
     let redirect = (grant == GrantKind::AuthorizationCode).then(|| {
         if args.paste_redirect {
@@ -278,6 +332,7 @@ async fn run_grant(
             actor_token_type: args.actor_token_type.clone(),
             requested_token_type: args.requested_token_type.clone(),
         }),
+        ciba,
     };
     let reveal = r.reveal;
     let mut config = r.config;
@@ -304,6 +359,36 @@ async fn run_grant(
             reveal,
         },
     )
+}
+
+/// CIBA's request from the flags (`None` without --login-hint: the grant then says what is
+/// missing); ping mode without its endpoint is a usage error.
+fn ciba_request(args: &TokenArgs) -> Result<Option<CibaRequest>, FlowError> {
+    let Some(login_hint) = args.login_hint.clone() else {
+        return Ok(None);
+    };
+    let mode = match (args.mode, &args.notification_endpoint) {
+        (CibaModeArg::Poll, _) => CibaMode::Poll,
+        (CibaModeArg::Ping, None) => {
+            return Err(FlowError::Config(
+                "--mode ping needs --notification-endpoint URL (the client's registered \
+                 notification endpoint, http://127.0.0.1:PORT/…) and \
+                 --client-notification-token T"
+                    .into(),
+            ));
+        }
+        (CibaModeArg::Ping, Some(endpoint)) => CibaMode::Ping {
+            endpoint: endpoint.clone(),
+            token: args.client_notification_token.clone().unwrap_or_default(),
+        },
+    };
+    Ok(Some(CibaRequest {
+        login_hint,
+        binding_message: args.binding_message.clone(),
+        acr_values: args.acr_values.clone(),
+        requested_expiry: args.requested_expiry,
+        mode,
+    }))
 }
 
 /// RFC 9396: the authorization details asked for and those granted, in the human report too

@@ -164,6 +164,11 @@ secret_type!(
     DeviceCode
 );
 secret_type!(
+    /// CIBA's client notification token: the bearer credential the provider's ping carries.
+    ClientNotificationToken,
+    Credentials
+);
+secret_type!(
     /// A private key (PEM or JWK text).
     PrivateKey,
     PrivateKey
@@ -237,6 +242,7 @@ mod tests {
             AuthorizationCode,
             PkceVerifier,
             DeviceCode,
+            ClientNotificationToken,
             PrivateKey
         );
     }

@@ -103,6 +103,20 @@ const DEVICE_AUTHORIZATION: StepText = StepText {
     server_checks: "The client is authenticated if confidential; the codes are random, short-lived, and the user code is easy to type but hard to guess.",
 };
 
+const BACKCHANNEL_AUTHENTICATION: StepText = StepText {
+    title: "Backchannel authentication: ask the provider to reach the user",
+    purpose: "The client names the user (`login_hint`) and a short `binding_message` the user sees on both screens; the provider authenticates them on their own device and answers with an `auth_req_id` the client waits on.",
+    reference: "OpenID Connect CIBA Core 1.0 §7.1, §7.3",
+    server_checks: "The client is authenticated; the hint names a known user; `scope` has `openid`; the binding message is shown to the user, so a phished approval is caught; the request expires.",
+};
+
+const TOKEN_CIBA_POLL: StepText = StepText {
+    title: "Token request: has the user approved on their device?",
+    purpose: "With the `auth_req_id`, the client polls every `interval` seconds (poll mode) or asks once after the provider's ping (ping mode). `authorization_pending` until the user decides; `slow_down` means wait 5 s longer; `access_denied` or `expired_token` end it.",
+    reference: "OpenID Connect CIBA Core 1.0 §10.1, §11",
+    server_checks: "The auth_req_id belongs to this client, has not expired, is redeemed once; polling faster than the interval gets `slow_down`.",
+};
+
 const REFRESH: StepText = StepText {
     title: "Refresh request: a new access token without the user",
     purpose: "The client sends its refresh token to get a fresh access token. Servers rotate refresh tokens: the answer carries a new one and the old one stops working.",
@@ -155,7 +169,9 @@ pub fn text(step: StepKind, grant: Option<GrantKind>) -> &'static StepText {
             None => &TOKEN_CODE,
         },
         StepKind::ResourceCall => &RESOURCE_CALL,
+        StepKind::TokenPoll if grant == Some(GrantKind::Ciba) => &TOKEN_CIBA_POLL,
         StepKind::TokenPoll => &TOKEN_DEVICE_POLL,
+        StepKind::BackchannelAuthentication => &BACKCHANNEL_AUTHENTICATION,
         StepKind::DeviceAuthorization => &DEVICE_AUTHORIZATION,
         StepKind::Refresh => &REFRESH,
         StepKind::Introspection => &INTROSPECTION,
@@ -175,6 +191,7 @@ fn token_request(grant: GrantKind) -> &'static StepText {
         GrantKind::Password => &TOKEN_PASSWORD,
         GrantKind::JwtBearer => &TOKEN_JWT_BEARER,
         GrantKind::TokenExchange => &TOKEN_EXCHANGE,
+        GrantKind::Ciba => &TOKEN_CIBA_POLL,
     }
 }
 

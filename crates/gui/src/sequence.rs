@@ -260,6 +260,7 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                 ));
             }
             FlowEvent::Note(text) => out.push(arrow(CLIENT, CLIENT, text.clone(), None, false)),
+            FlowEvent::Backchannel { .. } => {}
         }
     }
     out

@@ -208,6 +208,20 @@ impl SandboxHandle {
             .map_err(SandboxError::InvalidConfig)
     }
 
+    /// The CIBA requests waiting for their user (the "phone": the Classroom lists them with
+    /// their binding messages).
+    pub fn ciba_pending(&self) -> Vec<protocol::ciba::PendingCiba> {
+        protocol::ciba::pending(&self.app)
+    }
+
+    /// The user's decision on the CIBA request `ticket` (from [`Self::ciba_pending`]):
+    /// approve as the user the client named, or deny; in ping mode the client is pinged.
+    /// Errs with a sentence when the request is
+    /// unknown, expired or already answered.
+    pub fn ciba_decide(&self, ticket: &str, approve: bool) -> Result<(), String> {
+        protocol::ciba::decide(&self.app, ticket, approve)
+    }
+
     /// Generates a new RS256 and ES256 key pair, persists it and signs with it from now on.
     /// The previous pair stays in the JWKS (until the next rotation) so issued tokens still verify.
     pub async fn rotate_keys(&self) -> Result<(), SandboxError> {

@@ -29,6 +29,8 @@ pub fn sandbox_client_for(grant: GrantKind, p: &mut Profile) {
         .find(|c| {
             c.allows_grant(grant) && (c.secret.is_none() || grant == GrantKind::ClientCredentials)
         })
+        // CIBA authenticates its client: its seeded client is confidential.
+        .or_else(|| seeded_clients().iter().find(|c| c.allows_grant(grant)))
         .or_else(|| seeded_clients().first());
     if let Some(c) = client {
         put_client(c, grant, p);

@@ -12,3 +12,8 @@ pub(crate) const RESOURCE_PATH: &str = "/api/resource";
 pub(crate) const REGISTRATION_PATH: &str = "/register";
 /// RP-Initiated Logout's end session endpoint.
 pub(crate) const END_SESSION_PATH: &str = "/end_session";
+/// CIBA's backchannel authentication endpoint.
+pub(crate) const CIBA_PATH: &str = "/bc-authorize";
+/// CIBA's "phone": the pending requests with Approve and Deny (`GET`), the decision (`POST`),
+/// and `PHONE_PATH/pending` as JSON.
+pub(crate) const PHONE_PATH: &str = "/ciba";

@@ -8,6 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::handlers::authorize;
+use crate::handlers::ciba;
 use crate::handlers::credential;
 use crate::handlers::device;
 use crate::handlers::logout;
@@ -16,6 +17,7 @@ use crate::handlers::par;
 use crate::handlers::registration;
 use crate::handlers::resource;
 use crate::handlers::token;
+use crate::paths::{CIBA_PATH, PHONE_PATH};
 use crate::paths::{CREDENTIAL_PATH, END_SESSION_PATH, PAR_PATH, REGISTRATION_PATH, RESOURCE_PATH};
 use crate::state::app::App;
 
@@ -55,6 +57,9 @@ pub(crate) fn router(app: Arc<App>) -> Router {
                 .delete(registration::delete),
         )
         .route("/device_authorization", post(device::device_authorization))
+        .route(CIBA_PATH, post(ciba::backchannel_authentication))
+        .route(PHONE_PATH, get(ciba::phone).post(ciba::phone_decide))
+        .route("/ciba/pending", get(ciba::phone_pending))
         .route("/device", get(device::device_get).post(device::device_post))
         .route("/introspect", post(metadata::introspect))
         .route("/revoke", post(metadata::revoke))

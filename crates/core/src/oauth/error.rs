@@ -112,6 +112,8 @@ pub enum GrantInput {
     SubjectToken,
     /// Token exchange's actor token and its type: both or neither.
     ActorToken,
+    /// CIBA: who is to approve (`login_hint`).
+    LoginHint,
 }
 
 impl GrantInput {
@@ -126,11 +128,12 @@ impl GrantInput {
             GrantInput::Assertion => "an assertion (or claims and a signing key)",
             GrantInput::SubjectToken => "a subject token and its type",
             GrantInput::ActorToken => "an actor token with its type (both or neither)",
+            GrantInput::LoginHint => "the user to authenticate (a login hint)",
         }
     }
 
     /// Every input.
-    pub const ALL: [GrantInput; 9] = [
+    pub const ALL: [GrantInput; 10] = [
         GrantInput::RefreshToken,
         GrantInput::Username,
         GrantInput::Password,
@@ -140,6 +143,7 @@ impl GrantInput {
         GrantInput::Assertion,
         GrantInput::SubjectToken,
         GrantInput::ActorToken,
+        GrantInput::LoginHint,
     ];
 
     /// The command line's flag that gives it (`None`: a positional argument).
@@ -154,6 +158,7 @@ impl GrantInput {
             GrantInput::Assertion => Some("--assertion"),
             GrantInput::SubjectToken => Some("--subject-token"),
             GrantInput::ActorToken => Some("--actor-token"),
+            GrantInput::LoginHint => Some("--login-hint"),
         }
     }
 
@@ -169,6 +174,7 @@ impl GrantInput {
             GrantInput::Assertion => "Assertion",
             GrantInput::SubjectToken => "Subject token",
             GrantInput::ActorToken => "Actor token",
+            GrantInput::LoginHint => "Login hint",
         }
     }
 }

@@ -43,6 +43,13 @@ pub enum FlowEvent {
         user_code: String,
         expires_in: u64,
     },
+    /// CIBA: the provider accepted the backchannel authentication request; the client now
+    /// waits for `waiting_for` (the user's decision on their device, by polling or a ping).
+    Backchannel {
+        auth_req_id: String,
+        expires_in: u64,
+        waiting_for: String,
+    },
     /// Device grant: polling again after `interval` seconds.
     Polling { attempt: u32, interval: u64 },
     /// Anything else worth a line.

@@ -26,6 +26,8 @@ pub enum StepKind {
     /// The device grant's polling of the token endpoint.
     TokenPoll,
     DeviceAuthorization,
+    /// CIBA's backchannel authentication request.
+    BackchannelAuthentication,
     Refresh,
     ResourceCall,
     Introspection,
@@ -36,13 +38,14 @@ pub enum StepKind {
 
 impl StepKind {
     /// Every kind.
-    pub const ALL: [StepKind; 12] = [
+    pub const ALL: [StepKind; 13] = [
         StepKind::Discovery,
         StepKind::Authorization,
         StepKind::PushedAuthorization,
         StepKind::Token,
         StepKind::TokenPoll,
         StepKind::DeviceAuthorization,
+        StepKind::BackchannelAuthentication,
         StepKind::Refresh,
         StepKind::ResourceCall,
         StepKind::Introspection,
@@ -60,6 +63,7 @@ impl StepKind {
             StepKind::Token => "token request",
             StepKind::TokenPoll => "token poll",
             StepKind::DeviceAuthorization => "device authorization request",
+            StepKind::BackchannelAuthentication => "backchannel authentication request",
             StepKind::Refresh => "refresh request",
             StepKind::ResourceCall => "resource call",
             StepKind::Introspection => "introspection",

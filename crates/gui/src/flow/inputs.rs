@@ -50,6 +50,7 @@ pub fn fields_for(grant: GrantKind) -> &'static [InputField] {
             F::RequestedTokenType,
         ],
         GrantKind::ClientCredentials | GrantKind::AuthorizationCode | GrantKind::DeviceCode => &[],
+        GrantKind::Ciba => &[],
     }
 }
 

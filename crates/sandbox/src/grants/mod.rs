@@ -5,6 +5,7 @@
 //! to the core's registry does not compile here until it has its module and its line in both.
 
 pub(crate) mod authorization_code;
+pub(crate) mod ciba;
 pub(crate) mod client_credentials;
 pub(crate) mod device_code;
 pub(crate) mod jwt_bearer;
@@ -30,7 +31,8 @@ pub(crate) fn switched_on_by(grant: GrantKind) -> Option<&'static str> {
         | GrantKind::RefreshToken
         | GrantKind::DeviceCode
         | GrantKind::JwtBearer
-        | GrantKind::TokenExchange => None,
+        | GrantKind::TokenExchange
+        | GrantKind::Ciba => None,
         // Deprecated (RFC 9700 §2.4): only behind its teaching switch.
         GrantKind::Password => Some("unsafe-allow-password-grant"),
     }
@@ -70,6 +72,7 @@ pub(crate) fn redeem(
         GrantKind::Password => password::redeem(app, auth, params, jkt),
         GrantKind::JwtBearer => jwt_bearer::redeem(app, auth, params, jkt),
         GrantKind::TokenExchange => token_exchange::redeem(app, auth, params, jkt),
+        GrantKind::Ciba => ciba::redeem(app, auth, params, jkt),
     }
 }
 

@@ -121,6 +121,18 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             json!(app.url(END_SESSION_PATH)),
         );
         map.insert("backchannel_logout_supported".into(), json!(true));
+        map.insert(
+            "backchannel_authentication_endpoint".into(),
+            json!(app.url(crate::paths::CIBA_PATH)),
+        );
+        map.insert(
+            "backchannel_token_delivery_modes_supported".into(),
+            json!(["poll", "ping"]),
+        );
+        map.insert(
+            "backchannel_user_code_parameter_supported".into(),
+            json!(false),
+        );
         map.insert("backchannel_logout_session_supported".into(), json!(false));
     }
     if let Some(map) = document
@@ -403,6 +415,8 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         END_SESSION_PATH,
         "/device_authorization",
         "/device",
+        crate::paths::CIBA_PATH,
+        crate::paths::PHONE_PATH,
         "/introspect",
         "/revoke",
         "/userinfo",
@@ -447,8 +461,9 @@ pub(crate) async fn index(State(app): State<Arc<App>>) -> Response {
         "<p>A local OAuth 2.0 / OpenID Connect provider for learning and testing. \
          Issuer: <code>{issuer}</code></p><h2>Endpoints</h2><ul>{endpoints}</ul>{tls}\
          <h2>Clients</h2><table><tr><th>client_id</th><th>secret</th><th>what for</th></tr>{clients}</table>\
-         <h2>Users</h2><table><tr><th>username</th><th>password</th></tr>{users}</table>",
+         <h2>Users</h2><table><tr><th>username</th><th>password</th></tr>{users}</table>{phone}",
         issuer = escape_html(&app.issuer),
+        phone = crate::protocol::ciba::phone_html(&app),
     );
     page(&app, StatusCode::OK, "grantscope sandbox", &body)
 }
@@ -463,7 +478,7 @@ mod tests {
 
     /// The endpoints of the core's registry the sandbox does not serve (yet): discovery must
     /// not name them.
-    const NOT_SERVED: &[EndpointKind] = &[EndpointKind::BackchannelAuthentication];
+    const NOT_SERVED: &[EndpointKind] = &[];
 
     /// Discovery names every endpoint of the core's registry (but [`NOT_SERVED`]), every grant the sandbox offers and
     /// every client authentication method: a row added there and forgotten here fails.

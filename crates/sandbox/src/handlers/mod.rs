@@ -2,6 +2,7 @@
 //! other: what two share lives below, in `protocol` or `state`; only `routes` knows them all.
 
 pub(crate) mod authorize;
+pub(crate) mod ciba;
 pub(crate) mod credential;
 pub(crate) mod device;
 pub(crate) mod logout;

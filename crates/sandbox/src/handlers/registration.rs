@@ -229,6 +229,39 @@ fn check(
             ));
         }
     }
+    // CIBA (§4): poll or ping; ping needs the client's notification endpoint.
+    let mode = string(metadata, "backchannel_token_delivery_mode")?;
+    if grant_types.contains(&GrantKind::Ciba) || mode.is_some() {
+        let mode = mode.unwrap_or_else(|| "poll".into());
+        if mode != "poll" && mode != "ping" {
+            return Err(metadata_error(format!(
+                "backchannel_token_delivery_mode {mode:?} is not offered (poll or ping)"
+            )));
+        }
+        let endpoint = string(metadata, "backchannel_client_notification_endpoint")?;
+        if mode == "ping" {
+            let Some(endpoint) = endpoint else {
+                return Err(metadata_error(
+                    "ping mode needs a backchannel_client_notification_endpoint (CIBA §4)",
+                ));
+            };
+            let url = url::Url::parse(&endpoint).map_err(|e| {
+                metadata_error(format!(
+                    "backchannel_client_notification_endpoint {endpoint:?} is not a URI: {e}"
+                ))
+            })?;
+            // CIBA requires https; the sandbox also takes a loopback http endpoint, so a
+            // client on this machine can be pinged without a certificate.
+            let loopback = matches!(url.host_str(), Some("127.0.0.1") | Some("localhost"));
+            if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+                return Err(metadata_error(
+                    "backchannel_client_notification_endpoint must be https (or http on \
+                     127.0.0.1 for a local client)",
+                ));
+            }
+        }
+        out.insert("backchannel_token_delivery_mode".into(), json!(mode));
+    }
     check_id_token_encryption(metadata)?;
     let scopes: Vec<String> = match string(metadata, "scope")? {
         Some(s) => {

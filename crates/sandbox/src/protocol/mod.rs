@@ -7,6 +7,7 @@
 pub(crate) mod access;
 pub(crate) mod assertion;
 pub(crate) mod authorization_request;
+pub mod ciba;
 pub(crate) mod client_auth;
 pub(crate) mod credential;
 pub(crate) mod dpop;

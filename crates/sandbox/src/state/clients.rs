@@ -162,6 +162,19 @@ pub const SEEDED_CLIENTS: &[SeededClient] = &[
         default_scope: "openid profile",
     },
     SeededClient {
+        id: "sandbox-ciba",
+        secret: Some("sandbox-ciba-secret"),
+        kind: ClientKind::Confidential,
+        auth: ClientAuth::Secret,
+        description: "confidential call-centre client: CIBA in poll mode (the user approves on \
+                      the sandbox's start page, the \"phone\"); ping mode needs a registered \
+                      client with its notification endpoint",
+        grant_types: &[GrantKind::Ciba],
+        redirect_uris: &[],
+        scopes: &["openid", "profile", "email", "api:read"],
+        default_scope: "openid",
+    },
+    SeededClient {
         id: "sandbox-web",
         secret: Some("sandbox-web-secret"),
         kind: ClientKind::Confidential,

@@ -107,6 +107,10 @@ pub struct UnsafeSwitches {
     /// Put a `nonce` into back-channel logout tokens (Back-Channel Logout §2.4 forbids one:
     /// it lets an ID token pass for a logout token).
     pub logout_token_nonce: bool,
+    /// Accept a CIBA request without a `binding_message`: the phone then shows the user
+    /// nothing to compare with the client's screen, so an attacker's request is approved as
+    /// readily as the user's own.
+    pub ciba_without_binding_message: bool,
     /// Take the first value of a repeated parameter instead of refusing the request (RFC 6749
     /// §3.1, §3.2: parameters must not be repeated).
     pub accept_duplicate_params: bool,

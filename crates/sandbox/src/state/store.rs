@@ -259,6 +259,39 @@ pub(crate) struct DeviceRecord {
     pub status: DeviceStatus,
 }
 
+/// Where a CIBA request stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CibaStatus {
+    Pending,
+    Approved {
+        user: &'static SeededUser,
+        auth_time: u64,
+    },
+    Denied,
+    Redeemed,
+}
+
+/// A backchannel authentication request (CIBA Core 1.0).
+#[derive(Debug, Clone)]
+pub(crate) struct CibaRecord {
+    /// What the "phone" (the start page, the Classroom) names the request by: not the
+    /// `auth_req_id`, which only the client holds.
+    pub ticket: String,
+    pub client: &'static SeededClient,
+    pub user: &'static SeededUser,
+    pub scope: String,
+    pub binding_message: Option<String>,
+    pub acr_values: Option<String>,
+    /// Ping mode: where to ping, and the bearer token the ping carries.
+    pub ping: Option<(String, String)>,
+    /// The `auth_req_id` itself, for the ping's body (the store's key is its hash).
+    pub auth_req_id: String,
+    pub expires_ms: u64,
+    pub interval: Duration,
+    pub last_poll_ms: Option<u64>,
+    pub status: CibaStatus,
+}
+
 /// All mutable state of one running sandbox.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
@@ -274,6 +307,8 @@ pub(crate) struct Store {
     pub devices: HashMap<String, DeviceRecord>,
     /// Normalised user code → lookup key of the device code.
     pub user_codes: HashMap<String, String>,
+    /// CIBA requests by the lookup key of their `auth_req_id`.
+    pub ciba: HashMap<String, CibaRecord>,
     /// `iss` + `jti` of the JWT assertions seen, with their `exp` (replay detection).
     pub seen_jti: HashMap<(String, String), u64>,
     /// The loopback port each client used first (the `unsafe-pin-loopback-port` switch).
@@ -329,6 +364,9 @@ impl Store {
         self.seen_jti.retain(|_, exp| *exp > now);
         self.access.retain(|_, r| r.exp > now);
         self.refresh.retain(|_, r| r.exp > now);
+        // Kept a while past expiry, so a late poll hears `expired_token`, not "unknown".
+        self.ciba
+            .retain(|_, r| r.expires_ms.saturating_add(600_000) > now_ms);
         let expired_devices: Vec<String> = self
             .devices
             .iter()

@@ -345,6 +345,13 @@ pub const SWITCHES: &[SwitchInfo] = &[
     ),
     switch!(
         Unsafe,
+        unsafe_switches.ciba_without_binding_message,
+        "unsafe-ciba-without-binding-message",
+        &[],
+        "A CIBA request is accepted without a binding_message, so the phone shows the user nothing that ties the approval to the screen in front of them (CIBA §7.1)."
+    ),
+    switch!(
+        Unsafe,
         unsafe_switches.accept_duplicate_params,
         "unsafe-accept-duplicate-params",
         &["params.duplicate"],

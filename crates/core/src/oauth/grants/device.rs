@@ -101,13 +101,55 @@ pub async fn poll(
     auth: &DeviceAuthorization,
     max_wait: Option<Duration>,
 ) -> Result<TokenSuccess, FlowError> {
-    let mut interval = auth.interval.unwrap_or(5).max(1);
     let mut lifetime = Duration::from_secs(auth.expires_in.max(1));
     if let Some(m) = max_wait {
         lifetime = lifetime.min(m);
     }
-    // The server chooses `expires_in` and `interval`: never overflow, never sleep past the
-    // deadline (an `interval` of a day must not outlast --wait).
+    let mut params = vec![
+        ("grant_type".to_string(), GRANT_TYPE.to_string()),
+        (
+            "device_code".to_string(),
+            auth.device_code.expose().to_string(),
+        ),
+    ];
+    params.extend(
+        cfg.resources
+            .iter()
+            .map(|r| ("resource".to_string(), r.clone())),
+    );
+    let secrets = [(SecretKind::DeviceCode, auth.device_code.expose())];
+    poll_token_endpoint(
+        session,
+        cfg,
+        &params,
+        &secrets,
+        auth.interval.unwrap_or(5),
+        lifetime,
+        |lifetime| {
+            FlowError::DeviceCodeExpired(format!(
+                "the device code expired after {} without approval",
+                humantime::format_duration(lifetime)
+            ))
+        },
+    )
+    .await
+}
+
+/// The polling both the device grant and CIBA's poll mode use: the token endpoint with
+/// `params` every `interval` seconds (at least 1), `authorization_pending` waits another round,
+/// `slow_down` adds 5 s to the interval (RFC 8628 §3.5, CIBA §11), anything else ends the wait;
+/// after `lifetime` the error `expired` makes. The server chooses `interval`: never overflow,
+/// never sleep past the deadline. Cancel it by dropping the future.
+pub(crate) async fn poll_token_endpoint(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    params: &[(String, String)],
+    secrets: &[(SecretKind, &str)],
+    interval: u64,
+    lifetime: Duration,
+    expired: impl Fn(Duration) -> FlowError,
+) -> Result<TokenSuccess, FlowError> {
+    let mut interval = interval.max(1);
     let start = Instant::now();
     let mut attempt = 0;
     loop {
@@ -116,26 +158,10 @@ pub async fn poll(
         let left = lifetime.saturating_sub(start.elapsed());
         tokio::time::sleep(Duration::from_secs(interval).min(left)).await;
         if start.elapsed() >= lifetime {
-            return Err(FlowError::DeviceCodeExpired(format!(
-                "the device code expired after {} without approval",
-                humantime::format_duration(lifetime)
-            )));
+            return Err(expired(lifetime));
         }
-        let mut params = vec![
-            ("grant_type".to_string(), GRANT_TYPE.to_string()),
-            (
-                "device_code".to_string(),
-                auth.device_code.expose().to_string(),
-            ),
-        ];
-        params.extend(
-            cfg.resources
-                .iter()
-                .map(|r| ("resource".to_string(), r.clone())),
-        );
-        let secrets = [(SecretKind::DeviceCode, auth.device_code.expose())];
         match session
-            .token_request(StepKind::TokenPoll.name(), cfg, params, &secrets)
+            .token_request(StepKind::TokenPoll.name(), cfg, params.to_vec(), secrets)
             .await
         {
             Ok((raw, tokens)) => return Ok(TokenSuccess::new(raw, tokens)),

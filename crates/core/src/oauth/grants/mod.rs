@@ -4,6 +4,7 @@
 //! the sandbox all read this table (ARCHITECTURE.md, "adding a grant").
 
 pub mod authorization_code;
+pub mod ciba;
 pub mod client_credentials;
 pub mod device;
 pub mod jwt_bearer;
@@ -39,6 +40,8 @@ pub enum GrantKind {
     JwtBearer,
     /// Token exchange (RFC 8693).
     TokenExchange,
+    /// OpenID Connect Client-Initiated Backchannel Authentication.
+    Ciba,
 }
 
 /// One row of the grant registry.
@@ -64,7 +67,7 @@ pub struct GrantSpec {
 }
 
 /// The grant registry, in the order menus show them.
-pub const GRANTS: [GrantSpec; 7] = [
+pub const GRANTS: [GrantSpec; 8] = [
     GrantSpec {
         kind: GrantKind::AuthorizationCode,
         name: "authorization_code",
@@ -108,6 +111,17 @@ pub const GRANTS: [GrantSpec; 7] = [
         endpoints: &[EndpointKind::DeviceAuthorization, EndpointKind::Token],
         inputs: &[],
         steps: &[StepKind::DeviceAuthorization, StepKind::TokenPoll],
+    },
+    GrantSpec {
+        kind: GrantKind::Ciba,
+        name: "ciba",
+        cli_name: "ciba",
+        title: "CIBA (backchannel authentication)",
+        grant_type: ciba::GRANT_TYPE,
+        deprecated: false,
+        endpoints: &[EndpointKind::BackchannelAuthentication, EndpointKind::Token],
+        inputs: &[GrantInput::LoginHint],
+        steps: &[StepKind::BackchannelAuthentication, StepKind::TokenPoll],
     },
     GrantSpec {
         kind: GrantKind::JwtBearer,
@@ -265,6 +279,8 @@ pub struct GrantInputs {
     pub assertion: Option<jwt_bearer::BearerAssertion>,
     /// Token exchange: the tokens and their types.
     pub exchange: Option<token_exchange::ExchangeRequest>,
+    /// CIBA: the backchannel authentication request and the mode.
+    pub ciba: Option<ciba::CibaRequest>,
 }
 
 /// The one dispatch from a grant to its module: runs it over a ready connection and returns
@@ -309,6 +325,13 @@ async fn dispatch(
             )),
         },
         GrantKind::DeviceCode => device::run(session, &cfg, wait).await,
+        GrantKind::Ciba => match &inputs.ciba {
+            Some(r) => ciba::run(session, &cfg, r, wait).await,
+            None => Err(FlowError::missing(
+                "CIBA",
+                Missing::Input(GrantInput::LoginHint),
+            )),
+        },
         GrantKind::JwtBearer => match &inputs.assertion {
             Some(a) => jwt_bearer::run(session, &cfg, a).await,
             None => Err(FlowError::missing(

@@ -1,0 +1,442 @@
+//! OpenID Connect Client-Initiated Backchannel Authentication (CIBA Core 1.0): the client asks
+//! the provider to authenticate a user on another device (`login_hint`, `binding_message`),
+//! then either polls the token endpoint with the `auth_req_id` (poll mode, the device grant's
+//! polling) or waits for the provider's ping on its client notification endpoint and then asks
+//! for the tokens once (ping mode).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use url::Url;
+
+use super::TokenSuccess;
+use super::device::poll_token_endpoint;
+use crate::oauth::endpoint::EndpointKind;
+use crate::oauth::error::{FlowError, GrantInput, Missing};
+use crate::oauth::step::StepKind;
+use crate::oauth::{ClientConfig, FlowEvent, Session};
+use crate::secret::{ClientNotificationToken, SecretKind};
+
+const NAME: &str = "CIBA";
+
+pub const GRANT_TYPE: &str = "urn:openid:params:grant-type:ciba";
+
+/// Without an `interval` in the answer the client waits 5 s between polls (CIBA §7.3).
+pub const DEFAULT_INTERVAL: u64 = 5;
+
+/// A ping's body is a small JSON object: anything larger is refused unread.
+const MAX_PING: usize = 16 * 1024;
+
+/// How the client learns that the user decided.
+#[derive(Debug, Clone)]
+pub enum CibaMode {
+    Poll,
+    /// The provider POSTs `{"auth_req_id": …}` with `Authorization: Bearer <token>` to
+    /// `endpoint` (the client's registered notification endpoint; grantscope listens on the
+    /// loopback address and its port).
+    Ping {
+        endpoint: Url,
+        token: ClientNotificationToken,
+    },
+}
+
+/// The backchannel authentication request's parameters (CIBA §7.1).
+#[derive(Debug, Clone)]
+pub struct CibaRequest {
+    pub login_hint: String,
+    pub binding_message: Option<String>,
+    pub acr_values: Option<String>,
+    pub requested_expiry: Option<u64>,
+    pub mode: CibaMode,
+}
+
+/// The successful answer (CIBA §7.3).
+#[derive(Debug, Clone, Deserialize)]
+pub struct BackchannelAuthentication {
+    pub auth_req_id: String,
+    pub expires_in: u64,
+    #[serde(default)]
+    pub interval: Option<u64>,
+}
+
+/// The request's form parameters, built pure: the client's scope with `openid` (CIBA §7.1
+/// requires it), the hints, and the notification token in ping mode.
+pub fn request_params(cfg: &ClientConfig, req: &CibaRequest) -> Vec<(String, String)> {
+    let mut params = cfg.scope_params();
+    let with_openid = match params.iter().find(|(k, _)| k == "scope") {
+        Some((_, s)) if s.split_whitespace().any(|v| v == "openid") => s.clone(),
+        Some((_, s)) => format!("openid {s}"),
+        None => "openid".into(),
+    };
+    params.retain(|(k, _)| k != "scope");
+    params.insert(0, ("scope".into(), with_openid));
+    params.push(("login_hint".into(), req.login_hint.clone()));
+    if let Some(m) = req.binding_message.as_deref().filter(|m| !m.is_empty()) {
+        params.push(("binding_message".into(), m.to_string()));
+    }
+    if let Some(a) = req.acr_values.as_deref().filter(|a| !a.is_empty()) {
+        params.push(("acr_values".into(), a.to_string()));
+    }
+    if let Some(e) = req.requested_expiry {
+        params.push(("requested_expiry".into(), e.to_string()));
+    }
+    if let CibaMode::Ping { token, .. } = &req.mode {
+        params.push((
+            "client_notification_token".into(),
+            token.expose().to_string(),
+        ));
+    }
+    params
+}
+
+/// Sends the backchannel authentication request.
+pub async fn authenticate(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    req: &CibaRequest,
+) -> Result<BackchannelAuthentication, FlowError> {
+    let endpoint = cfg
+        .endpoints
+        .backchannel_authentication_endpoint
+        .clone()
+        .ok_or_else(|| {
+            FlowError::missing(
+                NAME,
+                Missing::Endpoint(EndpointKind::BackchannelAuthentication),
+            )
+        })?;
+    if cfg.client_id.is_empty() {
+        return Err(FlowError::missing(NAME, Missing::ClientId));
+    }
+    if req.login_hint.trim().is_empty() {
+        return Err(FlowError::missing(
+            NAME,
+            Missing::Input(GrantInput::LoginHint),
+        ));
+    }
+    let secrets: Vec<(SecretKind, &str)> = match &req.mode {
+        CibaMode::Ping { token, .. } => vec![(SecretKind::Credentials, token.expose())],
+        CibaMode::Poll => Vec::new(),
+    };
+    let (status, json) = session
+        .post_authenticated(
+            StepKind::BackchannelAuthentication.name(),
+            "backchannel authentication",
+            &endpoint,
+            cfg,
+            request_params(cfg, req),
+            &secrets,
+        )
+        .await?;
+    serde_json::from_value(json).map_err(|e| FlowError::Body {
+        what: "backchannel authentication",
+        source: crate::http::BodyError::Shape {
+            status,
+            detail: e.to_string(),
+        },
+    })
+}
+
+/// Runs the whole CIBA flow. `max_wait` caps the wait below the request's own lifetime.
+pub async fn run(
+    session: &mut Session,
+    cfg: &ClientConfig,
+    req: &CibaRequest,
+    max_wait: Option<Duration>,
+) -> Result<TokenSuccess, FlowError> {
+    // Ping mode: listen before asking, so no ping can come before the listener.
+    let listener = match &req.mode {
+        CibaMode::Ping { endpoint, token } => {
+            Some(PingListener::bind(endpoint, token.clone()).await?)
+        }
+        CibaMode::Poll => None,
+    };
+    let auth = authenticate(session, cfg, req).await?;
+    let interval = auth.interval.unwrap_or(DEFAULT_INTERVAL);
+    let mut lifetime = Duration::from_secs(auth.expires_in.max(1));
+    if let Some(m) = max_wait {
+        lifetime = lifetime.min(m);
+    }
+    let waiting_for = match &listener {
+        Some(l) => format!(
+            "the user's approval on their device; the provider's ping on {}",
+            l.endpoint
+        ),
+        None => format!("the user's approval on their device; polling every {interval} s"),
+    };
+    session.emit(FlowEvent::Backchannel {
+        auth_req_id: auth.auth_req_id.clone(),
+        expires_in: auth.expires_in,
+        waiting_for,
+    });
+    let params = vec![
+        ("grant_type".to_string(), GRANT_TYPE.to_string()),
+        ("auth_req_id".to_string(), auth.auth_req_id.clone()),
+    ];
+    let expired = |lifetime: Duration| {
+        FlowError::DeviceCodeExpired(format!(
+            "the backchannel authentication request expired after {} without the user's decision",
+            humantime::format_duration(lifetime)
+        ))
+    };
+    match listener {
+        None => poll_token_endpoint(session, cfg, &params, &[], interval, lifetime, expired).await,
+        Some(listener) => {
+            match tokio::time::timeout(lifetime, listener.wait(&auth.auth_req_id)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Err(expired(lifetime)),
+            }
+            session.emit(FlowEvent::Note(
+                "ping received: asking the token endpoint once".into(),
+            ));
+            let (raw, tokens) = session
+                .token_request(StepKind::Token.name(), cfg, params, &[])
+                .await?;
+            Ok(TokenSuccess::new(raw, tokens))
+        }
+    }
+}
+
+/// The client notification endpoint on the loopback address (CIBA §10.2).
+pub struct PingListener {
+    listener: TcpListener,
+    endpoint: Url,
+    token: ClientNotificationToken,
+}
+
+impl PingListener {
+    /// Listens on 127.0.0.1 at the port of `endpoint`, which must be a loopback `http://` URL
+    /// (an `https://` one is served by a TLS-terminating tunnel in front of it).
+    pub async fn bind(endpoint: &Url, token: ClientNotificationToken) -> Result<Self, FlowError> {
+        if endpoint.scheme() == "https" {
+            return Err(FlowError::Config(format!(
+                "grantscope cannot serve TLS on the notification endpoint {endpoint}: put a \
+                 TLS-terminating tunnel in front of a plain http://127.0.0.1:PORT endpoint and \
+                 give that URL (CIBA requires https for the registered endpoint; a local test \
+                 provider may accept http)"
+            )));
+        }
+        let loopback = matches!(
+            endpoint.host_str(),
+            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
+        );
+        if endpoint.scheme() != "http" || !loopback {
+            return Err(FlowError::Config(format!(
+                "the notification endpoint {endpoint} must be http://127.0.0.1:PORT/…: grantscope \
+                 listens on the loopback address only"
+            )));
+        }
+        if token.expose().is_empty() {
+            return Err(FlowError::Config(
+                "ping mode needs --client-notification-token T (the bearer token the provider's \
+                 ping carries)"
+                    .into(),
+            ));
+        }
+        let port = endpoint.port().unwrap_or(80);
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+            FlowError::Config(format!(
+                "cannot listen on 127.0.0.1:{port} for the CIBA ping: {e}"
+            ))
+        })?;
+        Ok(Self {
+            listener,
+            endpoint: endpoint.clone(),
+            token,
+        })
+    }
+
+    /// Waits for a ping for `auth_req_id` carrying the client notification token. A wrong
+    /// token gets 401, a wrong path 404, another request 400, a ping for another request 400:
+    /// each keeps the wait going. Cancel it by dropping the future.
+    pub async fn wait(&self, auth_req_id: &str) -> Result<(), FlowError> {
+        loop {
+            let (mut stream, _) = self
+                .listener
+                .accept()
+                .await
+                .map_err(|e| FlowError::Config(format!("the ping listener failed: {e}")))?;
+            let verdict = match read_request(&mut stream).await {
+                None => Err(("400 Bad Request", "expected a JSON POST")),
+                Some(req) => self.judge(&req, auth_req_id),
+            };
+            match verdict {
+                Ok(()) => {
+                    respond(&mut stream, "204 No Content", None).await;
+                    return Ok(());
+                }
+                Err((status, why)) => respond(&mut stream, status, Some(why)).await,
+            }
+        }
+    }
+
+    fn judge(&self, req: &Request, auth_req_id: &str) -> Result<(), (&'static str, &'static str)> {
+        if req.method != "POST" {
+            return Err(("400 Bad Request", "a ping is a POST"));
+        }
+        let path = req.target.split('?').next().unwrap_or("");
+        let want = self.endpoint.path();
+        if path != want && !(want.is_empty() && path == "/") {
+            return Err(("404 Not Found", "not the notification endpoint"));
+        }
+        let bearer = req
+            .authorization
+            .as_deref()
+            .and_then(|a| {
+                let (scheme, value) = a.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| value.trim())
+            })
+            .unwrap_or("");
+        let same = aws_lc_rs::constant_time::verify_slices_are_equal(
+            bearer.as_bytes(),
+            self.token.expose().as_bytes(),
+        )
+        .is_ok();
+        if !same {
+            return Err((
+                "401 Unauthorized",
+                "the Bearer token is not the client notification token",
+            ));
+        }
+        let id = serde_json::from_slice::<serde_json::Value>(&req.body)
+            .ok()
+            .and_then(|v| v.get("auth_req_id")?.as_str().map(str::to_string));
+        match id {
+            Some(id) if id == auth_req_id => Ok(()),
+            Some(_) => Err(("400 Bad Request", "a ping for another auth_req_id")),
+            None => Err(("400 Bad Request", "the body has no auth_req_id")),
+        }
+    }
+}
+
+struct Request {
+    method: String,
+    target: String,
+    authorization: Option<String>,
+    body: Vec<u8>,
+}
+
+/// One HTTP/1.1 request, head and body under caps, within 5 s.
+async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 4096];
+    let read = async {
+        loop {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                let header = |name: &str| {
+                    head.lines().skip(1).find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.trim()
+                            .eq_ignore_ascii_case(name)
+                            .then(|| v.trim().to_string())
+                    })
+                };
+                let length = header("content-length")
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
+                if length > MAX_PING {
+                    return None;
+                }
+                while buf.len() < end + 4 + length {
+                    let n = stream.read(&mut chunk).await.ok()?;
+                    if n == 0 {
+                        return None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let mut first = head.lines().next()?.split_whitespace();
+                return Some(Request {
+                    method: first.next()?.to_string(),
+                    target: first.next()?.to_string(),
+                    authorization: header("authorization"),
+                    body: buf[end + 4..end + 4 + length].to_vec(),
+                });
+            }
+            if buf.len() > MAX_PING {
+                return None;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .ok()?
+}
+
+async fn respond(stream: &mut TcpStream, status: &str, error: Option<&str>) {
+    let body = error
+        .map(|e| {
+            serde_json::json!({ "error": "invalid_request", "error_description": e }).to_string()
+        })
+        .unwrap_or_default();
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(body.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_always_asks_for_openid() {
+        let cfg = ClientConfig {
+            scope: Some("profile".into()),
+            ..ClientConfig::default()
+        };
+        let req = CibaRequest {
+            login_hint: "alice".into(),
+            binding_message: Some("W4SCT".into()),
+            acr_values: None,
+            requested_expiry: Some(60),
+            mode: CibaMode::Poll,
+        };
+        let p = request_params(&cfg, &req);
+        assert_eq!(p[0], ("scope".into(), "openid profile".into()));
+        assert!(p.contains(&("binding_message".into(), "W4SCT".into())));
+        assert!(p.contains(&("requested_expiry".into(), "60".into())));
+        assert!(!p.iter().any(|(k, _)| k == "client_notification_token"));
+    }
+
+    #[tokio::test]
+    async fn a_ping_with_the_wrong_token_is_refused_and_the_wait_goes_on() {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/cb")).unwrap();
+        let l = PingListener::bind(&url, ClientNotificationToken::new("right"))
+            .await
+            .unwrap();
+        let waiting = tokio::spawn(async move { l.wait("req-1").await });
+        let post = |token: &'static str, id: &'static str| async move {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            let body = format!("{{\"auth_req_id\":\"{id}\"}}");
+            let req = format!(
+                "POST /cb HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(req.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).await.unwrap();
+            answer
+        };
+        assert!(post("wrong", "req-1").await.starts_with("HTTP/1.1 401"));
+        assert!(post("right", "req-2").await.starts_with("HTTP/1.1 400"));
+        assert!(!waiting.is_finished());
+        assert!(post("right", "req-1").await.starts_with("HTTP/1.1 204"));
+        waiting.await.unwrap().unwrap();
+    }
+}
