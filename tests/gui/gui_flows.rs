@@ -342,6 +342,12 @@ fn every_grant_of_the_form_gets_tokens_from_the_sandbox() {
                 set_field(&mut h, "Assertion claims", r#"{"sub":"alice"}"#);
                 h.get_by_label("Run").click();
             }
+            GrantKind::Ciba => {
+                // The sandbox approves at once for its auto-approve user ("the phone").
+                set_field(&mut h, "Login hint", "alice");
+                set_field(&mut h, "Binding message", "W4SCT");
+                h.get_by_label("Run").click();
+            }
             GrantKind::TokenExchange => {
                 let token: &String = subject.as_ref().unwrap();
                 set_field(&mut h, "Subject token", token);

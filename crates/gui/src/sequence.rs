@@ -260,7 +260,22 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                 ));
             }
             FlowEvent::Note(text) => out.push(arrow(CLIENT, CLIENT, text.clone(), None, false)),
-            FlowEvent::Backchannel { .. } => {}
+            FlowEvent::Backchannel { waiting_for, .. } => {
+                out.push(arrow(
+                    AS,
+                    UA,
+                    "asks the user on their device".into(),
+                    None,
+                    false,
+                ));
+                out.push(arrow(
+                    CLIENT,
+                    CLIENT,
+                    format!("wait: {waiting_for}"),
+                    None,
+                    false,
+                ));
+            }
         }
     }
     out

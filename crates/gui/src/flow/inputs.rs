@@ -1,11 +1,13 @@
 //! The flow form's inputs that are not part of a profile ([`GrantInputs`]): the refresh token,
 //! the password grant's user, the JWT bearer assertion (or claims to sign), token exchange's
-//! tokens and types, the browser and redirect choices, the wait, the client checks turned off.
+//! tokens and types, CIBA's login hint and binding message, the browser and redirect choices,
+//! the wait, the client checks turned off.
 //! Which grant asks for which fields is one table, [`fields_for`]; each field names the core's
 //! input it gives ([`InputField::core_input`]), so the table can be checked against the core's.
 
 use grantscope_core::oauth::GrantInput;
 use grantscope_core::oauth::grants::GrantKind;
+use grantscope_core::oauth::grants::ciba::{CibaMode, CibaRequest};
 use grantscope_core::oauth::grants::jwt_bearer::BearerAssertion;
 use grantscope_core::oauth::grants::token_exchange::ExchangeRequest;
 use grantscope_core::secret::{AccessToken, Password, RefreshToken};
@@ -33,6 +35,10 @@ pub enum InputField {
     ActorTokenType,
     /// Token exchange: the type of token asked for.
     RequestedTokenType,
+    /// CIBA: the user to authenticate on their own device.
+    LoginHint,
+    /// CIBA: the short text shown on both screens, so the user knows what they approve.
+    BindingMessage,
 }
 
 /// The fields each grant asks for, in form order: the one table the form draws from.
@@ -50,7 +56,7 @@ pub fn fields_for(grant: GrantKind) -> &'static [InputField] {
             F::RequestedTokenType,
         ],
         GrantKind::ClientCredentials | GrantKind::AuthorizationCode | GrantKind::DeviceCode => &[],
-        GrantKind::Ciba => &[],
+        GrantKind::Ciba => &[F::LoginHint, F::BindingMessage],
     }
 }
 
@@ -68,6 +74,8 @@ impl InputField {
             InputField::ActorToken => "Actor token",
             InputField::ActorTokenType => "Actor token type",
             InputField::RequestedTokenType => "Requested token type",
+            InputField::LoginHint => "Login hint",
+            InputField::BindingMessage => "Binding message",
         }
     }
 
@@ -92,6 +100,14 @@ impl InputField {
                 "A token type URN, or access_token, refresh_token, id_token, jwt, saml1, saml2"
             }
             InputField::ActorToken => "The token of the party acting for the subject (delegation)",
+            InputField::LoginHint => {
+                "Who to ask: the user's name, e-mail or phone as the provider knows it \
+                 (the sandbox's users: alice, bob)"
+            }
+            InputField::BindingMessage => {
+                "A short code shown here and on the user's device, so they know it is this \
+                 request they approve (CIBA §7.1)"
+            }
         }
     }
 
@@ -118,9 +134,11 @@ impl InputField {
             InputField::SubjectToken | InputField::SubjectTokenType => {
                 Some(GrantInput::SubjectToken)
             }
+            InputField::LoginHint => Some(GrantInput::LoginHint),
             InputField::ActorToken
             | InputField::ActorTokenType
-            | InputField::RequestedTokenType => None,
+            | InputField::RequestedTokenType
+            | InputField::BindingMessage => None,
         }
     }
 }
@@ -148,6 +166,10 @@ pub struct GrantInputs {
     pub actor_token_type: String,
     /// Token exchange: the type asked for.
     pub requested_token_type: String,
+    /// CIBA: the user to authenticate.
+    pub login_hint: String,
+    /// CIBA: the text shown on both devices.
+    pub binding_message: String,
     /// Authorization code: open the system browser (off: show the URL to open by hand).
     pub open_browser: bool,
     /// Authorization code: paste the redirect URL instead of the loopback listener.
@@ -172,6 +194,8 @@ impl Default for GrantInputs {
             actor_token: AccessToken::default(),
             actor_token_type: String::new(),
             requested_token_type: String::new(),
+            login_hint: String::new(),
+            binding_message: String::new(),
             open_browser: true,
             paste_redirect: false,
             wait_secs: 300,
@@ -199,6 +223,8 @@ impl GrantInputs {
             InputField::ActorToken => self.actor_token.expose_mut(),
             InputField::ActorTokenType => &mut self.actor_token_type,
             InputField::RequestedTokenType => &mut self.requested_token_type,
+            InputField::LoginHint => &mut self.login_hint,
+            InputField::BindingMessage => &mut self.binding_message,
         }
     }
 
@@ -217,6 +243,18 @@ impl GrantInputs {
             Ok(_) => Err("Assertion claims must be a JSON object, e.g. {\"sub\":\"alice\"}".into()),
             Err(e) => Err(format!("Assertion claims are not JSON: {e}")),
         }
+    }
+
+    /// CIBA's request (poll mode), when a login hint is given (else the core says it is
+    /// missing).
+    pub fn ciba_request(&self) -> Option<CibaRequest> {
+        Some(CibaRequest {
+            login_hint: given(&self.login_hint)?,
+            binding_message: given(&self.binding_message),
+            acr_values: None,
+            requested_expiry: None,
+            mode: CibaMode::Poll,
+        })
     }
 
     /// Token exchange's request, when a subject token is given (else the core says it is

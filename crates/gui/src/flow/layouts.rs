@@ -235,7 +235,10 @@ impl FlowScreen {
             .authorize_url()
             .filter(|_| !run.signed_in())
             .map(str::to_owned);
-        if device.is_none() && url.is_none() && run.paste_tx.is_none() {
+        let backchannel = run
+            .backchannel()
+            .map(|(id, what)| (id.to_owned(), what.to_owned()));
+        if device.is_none() && url.is_none() && run.paste_tx.is_none() && backchannel.is_none() {
             return;
         }
         let browser_failed = run.browser_failed();
@@ -277,6 +280,17 @@ impl FlowScreen {
                     .weak(),
                 );
             }
+            if let Some((id, what)) = &backchannel {
+                ui.label(
+                    egui::RichText::new(
+                        "The provider now asks the user on their own device (their phone): \
+                         nothing to open here.",
+                    )
+                    .strong(),
+                );
+                ui.label(format!("Waiting for {what}."));
+                ui.label(egui::RichText::new(format!("auth_req_id: {id}")).weak());
+            }
             if let Some(url) = &url {
                 if browser_failed {
                     ui.colored_label(
@@ -315,7 +329,7 @@ impl FlowScreen {
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_secs(1));
                 ui.horizontal_wrapped(|ui| {
-                    let what = if device.is_some() {
+                    let what = if device.is_some() || backchannel.is_some() {
                         "Waiting for the approval"
                     } else if run.paste_tx.is_some() {
                         "Waiting for the pasted redirect URL"

@@ -375,7 +375,9 @@ impl FlowScreen {
                             finished.push(ex);
                         }
                         // The user's part starts: the clock of its wait with it.
-                        FlowEvent::Authorize { .. } | FlowEvent::DeviceCode { .. } => {
+                        FlowEvent::Authorize { .. }
+                        | FlowEvent::DeviceCode { .. }
+                        | FlowEvent::Backchannel { .. } => {
                             r.waiting_since = Some(std::time::Instant::now());
                         }
                         FlowEvent::RedirectReceived { .. } => r.waiting_since = None,

@@ -154,7 +154,21 @@ impl FlowRun {
 
     fn device_code_expires_in(&self) -> Option<u64> {
         self.events.iter().rev().find_map(|e| match e {
-            FlowEvent::DeviceCode { expires_in, .. } => Some(*expires_in),
+            FlowEvent::DeviceCode { expires_in, .. }
+            | FlowEvent::Backchannel { expires_in, .. } => Some(*expires_in),
+            _ => None,
+        })
+    }
+
+    /// CIBA: what the client waits for once the provider took the request (the user's
+    /// decision on their own device), with the request's id.
+    pub fn backchannel(&self) -> Option<(&str, &str)> {
+        self.events.iter().rev().find_map(|e| match e {
+            FlowEvent::Backchannel {
+                auth_req_id,
+                waiting_for,
+                ..
+            } => Some((auth_req_id.as_str(), waiting_for.as_str())),
             _ => None,
         })
     }

@@ -71,7 +71,7 @@ pub(super) async fn run_flow(
         // Claims that are not an object were refused before the run started.
         assertion: inputs.bearer_assertion().ok().flatten(),
         exchange: inputs.exchange_request(),
-        ciba: None,
+        ciba: inputs.ciba_request(),
     };
     let outcome = grants::run(grant, &mut conn, core_inputs).await;
     let dpop = conn.session.dpop().cloned();
