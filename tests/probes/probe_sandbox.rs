@@ -409,6 +409,21 @@ fn cli_json_junit_report_and_exit_codes() {
     let page = std::fs::read_to_string(&html).unwrap_or_default();
     assert!(page.starts_with("<!doctype html>") && page.contains("<details>"));
     assert!(!page.contains("<script"), "self-contained, no script");
+    // The exchanges are readable: their own line breaks kept, not written out as escapes.
+    assert!(page.contains("<pre>{\n"), "an exchange is one escaped line");
+    // (A body's own line breaks, sent by the server, stay escaped: printed inert.)
+    assert!(
+        !page.contains("<pre>{\\u{a}"),
+        "the exchange's JSON structure written out as escapes"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for file in [&html, &junit] {
+            let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} is readable by others", file.display());
+        }
+    }
     assert!(
         !has_jwt(&page),
         "a token shows in the HTML report: {}",

@@ -153,7 +153,8 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
     let run = api_runner::run(Arc::new(target), &plan, &on_baseline, &on_result).await;
     if let Some(path) = &args.junit {
         let written = report::to_junit(&run).and_then(|xml| {
-            std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display()))
+            grantscope_core::private_file::write_private(path, xml.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))
         });
         if let Err(e) = written {
             eprintln!("error: cannot write the JUnit file: {e}");
@@ -172,7 +173,8 @@ pub async fn run(args: ProbeArgs) -> ExitCode {
         }
     }
     if let Some(path) = &args.report
-        && let Err(e) = std::fs::write(path, report::to_html(&run))
+        && let Err(e) =
+            grantscope_core::private_file::write_private(path, report::to_html(&run).as_bytes())
     {
         eprintln!(
             "error: cannot write the HTML report {}: {e}",

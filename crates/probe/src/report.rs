@@ -125,6 +125,14 @@ pub fn to_junit(run: &Run) -> Result<String, String> {
     report.to_string().map_err(|e| e.to_string())
 }
 
+/// A JSON document (an exchange) for a `<pre>` block: every string in it made inert first,
+/// then pretty-printed (its own line breaks kept) and HTML-escaped.
+fn esc_json(v: &serde_json::Value) -> String {
+    let text = grantscope_core::text::to_json_pretty(&grantscope_core::text::inert_json(v))
+        .unwrap_or_default();
+    grantscope_core::oauth::loopback::html_escape(&text)
+}
+
 /// HTML-escapes text (after making it inert).
 fn esc(s: &str) -> String {
     grantscope_core::oauth::loopback::html_escape(&inert(s))
@@ -151,8 +159,7 @@ pub fn to_html(run: &Run) -> String {
             .unwrap_or("");
         let mut evidence = String::new();
         for e in &r.exchanges {
-            let j = grantscope_core::text::to_json_pretty(&e.to_json(false)).unwrap_or_default();
-            evidence.push_str(&format!("<pre>{}</pre>", esc(&j)));
+            evidence.push_str(&format!("<pre>{}</pre>", esc_json(&e.to_json(false))));
         }
         rows.push_str(&format!(
             "<tr><td><span class=\"v\" style=\"background:{c}\">{v}</span></td><td>{lvl}</td>\
@@ -201,13 +208,7 @@ pub fn to_html(run: &Run) -> String {
                 let evidence: String = b
                     .exchanges
                     .iter()
-                    .map(|e| {
-                        format!(
-                            "<pre>{}</pre>",
-                            esc(&grantscope_core::text::to_json_pretty(&e.to_json(false))
-                                .unwrap_or_default())
-                        )
-                    })
+                    .map(|e| format!("<pre>{}</pre>", esc_json(&e.to_json(false))))
                     .collect();
                 format!(
                     "<details><summary>Baseline: {}</summary>{evidence}</details>",

@@ -96,7 +96,10 @@ impl FlowScreen {
                         ui.visuals().warn_fg_color,
                         format!(
                             "The sandbox restarted at {} after these tokens came: it has \
-                             forgotten them (its state is in memory), so it no longer takes them.",
+                             forgotten them (its state is in memory), so its endpoints no longer \
+                             take them. (With an API teaching switch on, its API verifies JWTs \
+                             itself, as a stateless API does, and still takes one whose signature \
+                             verifies.)",
                             grantscope_core::timefmt::time_of_day_utc(restart.div_euclid(1000))
                         ),
                     );

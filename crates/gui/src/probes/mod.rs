@@ -385,8 +385,9 @@ impl ProbesScreen {
                 self.waits.clear();
                 self.started = None;
                 self.message = Some(format!(
-                    "Done in {} ms: {}",
+                    "Done in {} ms under policy {}: {}",
                     done.elapsed_ms,
+                    done.policy.as_str(),
                     Outcome::ALL
                         .iter()
                         .map(|o| format!("{} {}", done.count(*o), o.as_str()))
@@ -1041,6 +1042,21 @@ impl ProbesScreen {
         self.progress_ui(ui);
         if let Some(m) = &self.message {
             ui.label(grantscope_core::text::inert(m).to_string());
+        }
+        // Verdicts of another policy than the picker's are earlier ones: said so, not hidden.
+        if let Some(last) = self
+            .last_policy()
+            .filter(|p| *p != self.policy && !self.running)
+        {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "The verdicts below were judged under policy {}; the picker now says {}: \
+                     run again to judge under it.",
+                    last.as_str(),
+                    self.policy.as_str()
+                ),
+            );
         }
         if let Some(grant) = self.chosen_for {
             ui.label(format!(

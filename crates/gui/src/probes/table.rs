@@ -129,18 +129,41 @@ pub(super) fn export<M: Send + 'static>(
         ),
         _ => (report::to_html(run), format!("{stem}.html")),
     };
+    let ext: &'static str = match kind {
+        "json" => "json",
+        "xml" => "xml",
+        _ => "html",
+    };
     jobs.spawn(async move {
-        let file = rfd::AsyncFileDialog::new()
-            .set_title("Export the probe results")
-            .set_file_name(name)
-            .save_file()
-            .await;
-        let msg = match file {
-            None => "Export cancelled".to_string(),
-            Some(f) => {
-                let path = f.path().to_path_buf();
-                match tokio::fs::write(&path, text).await {
-                    Ok(()) => format!("Exported to {}", path.display()),
+        // Without a file-dialog service (a minimal or headless desktop) the report goes to the
+        // default directory at once, and the message says where; the file is the owner's only,
+        // as the HAR export is (the report holds decoded claims).
+        let path = if crate::files::dialog_service_available() {
+            crate::files::pick(
+                crate::files::Mode::Save,
+                "Export the probe results",
+                &name,
+                ("Report", &[ext]),
+            )
+            .await
+        } else {
+            Some(crate::files::default_dir().join(&name))
+        };
+        let msg = match path {
+            None => "Not exported: no file was chosen (the file dialog was cancelled, or it could \
+                     not open on this desktop)"
+                .to_string(),
+            Some(path) => {
+                let write = {
+                    let path = path.clone();
+                    tokio::task::spawn_blocking(move || {
+                        grantscope_core::private_file::write_private(&path, text.as_bytes())
+                    })
+                    .await
+                };
+                match write {
+                    Ok(Ok(())) => format!("Exported to {}", path.display()),
+                    Ok(Err(e)) => format!("cannot write {}: {e}", path.display()),
                     Err(e) => format!("cannot write {}: {e}", path.display()),
                 }
             }
