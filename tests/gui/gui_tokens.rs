@@ -246,6 +246,9 @@ fn the_classroom_issues_a_credential_that_opens_in_the_inspector() {
     step_until(&mut h, "the sandbox running", |h| {
         h.state().classroom().state() == grantscope_gui::classroom::SandboxState::Running
     });
+    // On a projector the section is folded above the switches: one line, opened first.
+    h.get_by_label("Issue a credential (SD-JWT VC)").click();
+    h.step();
     h.get_by_label("Issue a credential for alice")
         .click_accesskit();
     step_until(&mut h, "the credential in the inspector", |h| {

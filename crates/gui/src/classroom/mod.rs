@@ -367,10 +367,15 @@ impl Classroom {
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
                         self.server_ui(ui, settings, jobs);
+                        // Above the switches but folded (one line): the first switch stays in
+                        // view at 150 %, and the credential is not thousands of pixels down.
+                        if self.state == SandboxState::Running {
+                            egui::CollapsingHeader::new("Issue a credential (SD-JWT VC)")
+                                .id_salt("classroom_credential")
+                                .show(ui, |ui| self.credential_ui(ui));
+                        }
                         ui.separator();
                         self.switches_ui(ui);
-                        // Below the switches: the first of them stays in view at 150 %.
-                        self.credential_ui(ui);
                     });
             }
         });
