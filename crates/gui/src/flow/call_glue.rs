@@ -23,7 +23,7 @@ impl FlowScreen {
     pub fn send_forged(&mut self, token: AccessToken) {
         if self.run.as_ref().and_then(|r| r.success()).is_none() {
             self.form_error = Some(
-                "Call an API sends over a run's connection: run a grant first, then send the                  workbench's token again"
+                "Call an API sends over a run's connection: run a grant first, then send the workbench's token again"
                     .to_owned(),
             );
             return;
@@ -55,6 +55,7 @@ impl FlowScreen {
                 .unwrap_or(&s.tokens.access_token)
                 .expose(),
             dpop: run.dpop.clone(),
+            workbench: self.forged.is_some(),
         };
         self.call.start(
             cx,

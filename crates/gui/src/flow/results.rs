@@ -179,7 +179,7 @@ impl FlowScreen {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(
                         egui::RichText::new(
-                            "Call an API sends the token made in the inspector's workbench,                              not this run's",
+                            "Call an API sends the token made in the inspector's workbench, not this run's",
                         )
                         .strong(),
                     );
@@ -197,6 +197,7 @@ impl FlowScreen {
                     .unwrap_or(&s.tokens.access_token)
                     .expose(),
                 dpop: run.dpop.clone(),
+                workbench: self.forged.is_some(),
             };
             match self.call.ui(ui, &cx) {
                 Some(call::CallCommand::Send) => command = Some(FlowCommand::Call),

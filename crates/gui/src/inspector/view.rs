@@ -109,7 +109,19 @@ impl InspectorScreen {
                 }
                 egui::CentralPanel::default().show(ui, |ui| {
                     let h = ui.available_height();
-                    self.claims_ui(ui, now, h);
+                    let layered = self
+                        .shown
+                        .as_ref()
+                        .is_some_and(|s| s.sd.is_some() || s.jwe.is_some());
+                    if layered {
+                        // An SD-JWT's or a JWE's parts run past one screen: the column
+                        // scrolls as a whole (each part's box keeps its own scroll).
+                        egui::ScrollArea::vertical()
+                            .id_salt("inspector_middle")
+                            .show(ui, |ui| self.claims_ui(ui, now, h));
+                    } else {
+                        self.claims_ui(ui, now, h);
+                    }
                 });
             }
         }
@@ -379,9 +391,27 @@ impl InspectorScreen {
                     .as_ref()
                     .is_some_and(|s| s.inspection.format == TokenFormat::Opaque);
                 if !opaque {
-                    ui.label(egui::RichText::new("header").color(colors.header));
-                    ui.label(egui::RichText::new("payload").color(colors.payload));
-                    ui.label(egui::RichText::new("signature").color(colors.signature));
+                    // The parts' names by the token's shape: a JWE has five, an SD-JWT's
+                    // Disclosures follow its signature (after each ~).
+                    let text = self.input.trim();
+                    let (middle, last) = if text.contains('~') {
+                        ("payload", "signature ~ Disclosures ~")
+                    } else if text.split('.').count() == 5 {
+                        (
+                            "encrypted key . IV . ciphertext",
+                            "authentication tag (a JWE)",
+                        )
+                    } else {
+                        ("payload", "signature")
+                    };
+                    let first = if text.split('.').count() == 5 && !text.contains('~') {
+                        "protected header"
+                    } else {
+                        "header"
+                    };
+                    ui.label(egui::RichText::new(first).color(colors.header));
+                    ui.label(egui::RichText::new(middle).color(colors.payload));
+                    ui.label(egui::RichText::new(last).color(colors.signature));
                 }
             }
         });
