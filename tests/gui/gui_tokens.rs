@@ -208,6 +208,9 @@ fn a_100_kb_sd_jwt_shows_its_disclosures_and_the_verifiers_view_follows_the_tick
     assert_eq!(claims["nationalities"], json!(["NZ", "DE"]));
     h.get_by_label("Disclosures (605)");
     h.get_by_label("signature ~ Disclosures ~");
+    // The Disclosures table keeps its height below the checks (2 rows at 150 % before).
+    let rows = h.query_all_by_label_contains("Disclose claim_").count();
+    assert!(rows >= 6, "{rows} Disclosure rows on screen");
     h.get_by_label("What the verifier sees");
     assert!(
         h.state()

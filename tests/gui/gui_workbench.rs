@@ -254,7 +254,9 @@ fn a_forged_token_goes_through_call_an_api_and_the_sandbox_refuses_it() {
         h.state().flow().forged_token().map(|t| t.expose()),
         Some(forged.as_str())
     );
-    h.get_by_label("Call an API sends the token made in the inspector's workbench, not this run's");
+    h.get_by_label(
+        "Call an API sends the token made in the inspector's workbench (edited), not this run's",
+    );
     click(&mut h, "Send call");
     step_until(&mut h, "the API's answer", |h| {
         h.state().flow().call_panel().last().is_some()

@@ -55,7 +55,9 @@ impl InspectorScreen {
             let token = this.inspected.clone();
             match this.workbench.ui(ui, &token, jobs) {
                 Some(workbench::WorkbenchAction::Inspect(t)) => inspect_this = Some(t),
-                Some(workbench::WorkbenchAction::Call(t)) => send_this = Some(t),
+                Some(workbench::WorkbenchAction::Call { token, name }) => {
+                    send_this = Some((token, name));
+                }
                 None => {}
             }
         };
@@ -141,8 +143,11 @@ impl InspectorScreen {
             let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
             ui.ctx().request_repaint_after(Duration::from_secs(secs));
         }
-        if let Some(token) = send_this {
-            return Some(InspectorCommand::CallApi(AccessToken::new(token)));
+        if let Some((token, name)) = send_this {
+            return Some(InspectorCommand::CallApi {
+                token: AccessToken::new(token),
+                name,
+            });
         }
         if std::mem::take(&mut self.probe_asked) {
             // The button is off (saying why) whenever there is no request to make.

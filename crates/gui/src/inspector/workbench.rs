@@ -96,8 +96,14 @@ pub struct Workbench {
 pub enum WorkbenchAction {
     /// Inspect this token (it replaces the one on screen).
     Inspect(String),
-    /// Send this token through the flow runner's "Call an API".
-    Call(String),
+    /// Send this token through the flow runner's "Call an API" (its name: `edited`, or the
+    /// forgery's variant).
+    Call {
+        /// The token.
+        token: String,
+        /// Its name.
+        name: String,
+    },
 }
 
 fn pretty(value: &Value) -> String {
@@ -348,7 +354,10 @@ impl Workbench {
                             )
                             .clicked()
                         {
-                            action = Some(WorkbenchAction::Call(m.token.clone()));
+                            action = Some(WorkbenchAction::Call {
+                                token: m.token.clone(),
+                                name: m.name.clone(),
+                            });
                         }
                     });
                 }
