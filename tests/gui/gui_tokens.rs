@@ -61,6 +61,10 @@ fn a_jwe_is_shown_as_layers_and_opens_with_the_key_ticked() {
     });
     // The layers, in order: the envelope and the key that opened it, then the token inside.
     h.get_by_label("Layer 1: the encrypted envelope (JWE)");
+    // The token box's legend names a JWE's five parts.
+    h.get_by_label("protected header");
+    h.get_by_label("encrypted key . IV . ciphertext");
+    h.get_by_label("authentication tag (a JWE)");
     h.get_by_label_contains("Opened with key class-enc");
     h.get_by_label("Layer 2: the token inside");
     h.get_by_label("sub:");
@@ -146,6 +150,42 @@ fn big_sd_jwt(n: usize) -> String {
     out
 }
 
+/// At 1280x800 the SD-JWT's middle column runs past the window: it scrolls as a whole, so the
+/// verifier's view and the key-binding part under it can be brought on screen.
+#[test]
+fn the_sd_jwt_column_scrolls_to_what_the_verifier_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(Screen::Inspector);
+    options.start_token = Some(big_sd_jwt(14));
+    let mut h = harness_at(options, (1280.0, 800.0, 1.0));
+    step_until(&mut h, "the SD-JWT's verifier view", |h| {
+        h.state().inspector().presentation().is_some()
+    });
+    let last = "No key-binding JWT";
+    let below = h.get_by_label_contains(last).rect();
+    assert!(
+        below.bottom() > 800.0,
+        "the test needs a column taller than the window"
+    );
+    h.get_by_label_contains(last).scroll_to_me();
+    let mut was = None;
+    step_until(&mut h, "the scroll to stop", |h| {
+        let now = h.get_by_label_contains(last).rect();
+        was.replace(now) == Some(now)
+    });
+    let at = h.get_by_label_contains(last).rect();
+    assert!(
+        at.bottom() <= 800.0,
+        "{last} is off screen at {at:?}: the column does not scroll"
+    );
+    let heading = h.get_by_label("What the verifier sees").rect();
+    assert!(
+        heading.top() >= 0.0 && heading.bottom() <= 800.0,
+        "{heading:?}"
+    );
+}
+
 #[test]
 fn a_100_kb_sd_jwt_shows_its_disclosures_and_the_verifiers_view_follows_the_ticks() {
     let token = big_sd_jwt(600);
@@ -167,6 +207,10 @@ fn a_100_kb_sd_jwt_shows_its_disclosures_and_the_verifiers_view_follows_the_tick
     assert_eq!(claims["address"]["country"], "NZ");
     assert_eq!(claims["nationalities"], json!(["NZ", "DE"]));
     h.get_by_label("Disclosures (605)");
+    h.get_by_label("signature ~ Disclosures ~");
+    // The Disclosures table keeps its height below the checks (2 rows at 150 % before).
+    let rows = h.query_all_by_label_contains("Disclose claim_").count();
+    assert!(rows >= 6, "{rows} Disclosure rows on screen");
     h.get_by_label("What the verifier sees");
     assert!(
         h.state()

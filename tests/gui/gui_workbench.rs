@@ -159,6 +159,14 @@ fn a_forgery_s_variants_are_listed_to_copy_or_inspect() {
         h.state().inspector().inspection().is_some() && !h.state().inspector().pending()
     });
     open_workbench(&mut h);
+    h.get_by_label_contains("Forgeries start from the header and claims above (as inspected");
+    // The forgery starts from the claims as edited above it, and the screen says so.
+    set_text(
+        &mut h,
+        "Claims (JSON)",
+        r#"{"sub": "bob", "scope": "openid admin"}"#,
+    );
+    h.get_by_label_contains("Forgeries start from the header and claims above, as edited");
     click(&mut h, "Forgery");
     click(&mut h, "alg-none");
     click(&mut h, "Make the forgeries");
@@ -187,6 +195,12 @@ fn a_forgery_s_variants_are_listed_to_copy_or_inspect() {
     for m in &made {
         h.get_by_label(&m.name);
         assert!(m.token.ends_with('.'));
+        assert_eq!(
+            claims_of(&m.token),
+            json!({"sub": "bob", "scope": "openid admin"}),
+            "{} is not made of the edited claims",
+            m.name
+        );
     }
 }
 
@@ -240,7 +254,9 @@ fn a_forged_token_goes_through_call_an_api_and_the_sandbox_refuses_it() {
         h.state().flow().forged_token().map(|t| t.expose()),
         Some(forged.as_str())
     );
-    h.get_by_label_contains("sends the token made in the inspector's workbench");
+    h.get_by_label(
+        "Call an API sends the token made in the inspector's workbench (edited), not this run's",
+    );
     click(&mut h, "Send call");
     step_until(&mut h, "the API's answer", |h| {
         h.state().flow().call_panel().last().is_some()
@@ -254,6 +270,18 @@ fn a_forged_token_goes_through_call_an_api_and_the_sandbox_refuses_it() {
         .clone()
         .unwrap();
     assert_eq!(answer.status, 401, "the sandbox's API must refuse alg none");
+    // The exchange says it carried the workbench's token, not the run's.
+    let step = h
+        .state()
+        .flow()
+        .run()
+        .unwrap()
+        .exchanges()
+        .last()
+        .unwrap()
+        .step
+        .clone();
+    assert_eq!(step, "resource call (workbench token)");
     // Back to the run's own token: the API takes it.
     click(&mut h, "Use the run's token");
     assert!(h.state().flow().forged_token().is_none());

@@ -241,6 +241,7 @@ mod tests {
         }
         assert!(explain("JWKS", None).is_some(), "steps are named JWKS");
         assert!(explain("resource call", None).is_some());
+        assert!(explain("resource call (workbench token)", None).is_some());
         assert!(explain("made up", None).is_none());
     }
 }

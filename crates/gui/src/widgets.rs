@@ -288,6 +288,8 @@ impl JsonTree {
         egui::ScrollArea::both()
             .id_salt(id_salt)
             .max_height(max_height)
+            // Its height even near the bottom of a column that scrolls on.
+            .min_scrolled_height(max_height)
             .auto_shrink([false, true])
             .show_rows(ui, row_h, self.rows.len(), |ui, range| {
                 for row in &self.rows[range] {

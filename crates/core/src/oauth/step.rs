@@ -78,7 +78,12 @@ impl StepKind {
         if name.to_ascii_lowercase().starts_with("jwks") {
             return Some(StepKind::Jwks);
         }
-        StepKind::ALL.into_iter().find(|k| k.name() == name)
+        // A step marked with a note in brackets ("resource call (workbench token)") is still
+        // its kind.
+        let base = name.split_once(" (").map_or(name, |(base, _)| base);
+        StepKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name || k.name() == base)
     }
 }
 

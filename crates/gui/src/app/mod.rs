@@ -532,8 +532,8 @@ impl GrantscopeApp {
                 InspectorCommand::Record(exchanges) => self.history.extend(exchanges),
                 InspectorCommand::ProbeApi(req) => self.probe_api(*req),
                 InspectorCommand::Rotated { old, new } => self.flow.rotated(&old, new),
-                InspectorCommand::CallApi(token) => {
-                    self.flow.send_forged(token);
+                InspectorCommand::CallApi { token, name } => {
+                    self.flow.send_forged(token, name);
                     self.settings.screen = Screen::Flow;
                 }
                 InspectorCommand::Refresh(refresh_token) => {

@@ -20,6 +20,8 @@ use grantscope_core::text::inert;
 
 /// The step name of a call: the sequence diagram puts it in the resource-server lane.
 pub const STEP: &str = "resource call";
+/// The step of a call that carries the token made in the inspector's workbench.
+pub const WORKBENCH_STEP: &str = "resource call (workbench token)";
 
 /// Messages of the panel's job. Its progress (the exchange) travels as the flow run's own
 /// progress, so the diagram and History see it; this is only the ending.
@@ -71,6 +73,8 @@ pub struct CallContext<'a> {
     pub token: &'a str,
     /// The DPoP key of the run, when its tokens are DPoP-bound.
     pub dpop: Option<Arc<DpopState>>,
+    /// Whether `token` is the inspector workbench's (its exchange says so), not the run's.
+    pub workbench: bool,
 }
 
 /// The panel's state: the request being written and the last answer.
@@ -371,13 +375,14 @@ impl CallPanel {
         let token = cx.token.to_owned();
         let dpop = cx.dpop;
         let run = cx.run;
+        let step = if cx.workbench { WORKBENCH_STEP } else { STEP };
         let sink = jobs.sink();
         let keys = jobs.keys().clone();
         self.running = Some(id);
         self.last = None;
         jobs.spawn(async move {
             let observer: Observer = Arc::new(move |event| sink.send(progress(run, event)));
-            let result = send_call(&profile, &keys, dpop, &call, &token, observer).await;
+            let result = send_call(&profile, &keys, dpop, &call, &token, step, observer).await;
             done(CallDone {
                 call: id,
                 result: result.map_err(|e| crate::connect::describe(&e)),
@@ -393,6 +398,7 @@ async fn send_call(
     dpop: Option<Arc<DpopState>>,
     call: &ResourceCall,
     token: &str,
+    step: &'static str,
     observer: Observer,
 ) -> Result<CallAnswer, FlowError> {
     // No endpoints are wanted: nothing is discovered, only the HTTP client is built.
@@ -402,7 +408,7 @@ async fn send_call(
     plain.dpop = false;
     let mut conn = grantscope_core::connect::connect(&plain, keys, &[], Some(observer)).await?;
     conn.session.set_dpop(dpop);
-    let answer = resource::call(&mut conn.session, call, token, STEP).await?;
+    let answer = resource::call(&mut conn.session, call, token, step).await?;
     Ok(CallAnswer {
         status: answer.response.status,
         dpop: answer.dpop,

@@ -20,15 +20,16 @@ impl FlowScreen {
     /// instead of the run's access token, over the run's connection (its profile, its DPoP
     /// key). Without a run that received tokens there is no connection to send it over: the
     /// form says so.
-    pub fn send_forged(&mut self, token: AccessToken) {
+    pub fn send_forged(&mut self, token: AccessToken, name: String) {
         if self.run.as_ref().and_then(|r| r.success()).is_none() {
             self.form_error = Some(
-                "Call an API sends over a run's connection: run a grant first, then send the                  workbench's token again"
+                "Call an API sends over a run's connection: run a grant first, then send the workbench's token again"
                     .to_owned(),
             );
             return;
         }
         self.forged = Some(token);
+        self.forged_name = name;
         self.call.open();
     }
 
@@ -55,6 +56,7 @@ impl FlowScreen {
                 .unwrap_or(&s.tokens.access_token)
                 .expose(),
             dpop: run.dpop.clone(),
+            workbench: self.forged.is_some(),
         };
         self.call.start(
             cx,

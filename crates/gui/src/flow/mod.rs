@@ -123,6 +123,8 @@ pub struct FlowScreen {
     /// A token the inspector's workbench handed over: Call an API sends it instead of the
     /// run's access token, until the user goes back to the run's or a new run starts.
     forged: Option<AccessToken>,
+    /// Its name in the workbench (`edited`, or the forgery's variant).
+    forged_name: String,
     /// The Scope field's picker over the server's `scopes_supported`.
     scopes: scopes::ScopePicker,
     /// When the built-in sandbox last (re)started (unix milliseconds): a run on it that ended
@@ -160,6 +162,7 @@ impl Default for FlowScreen {
             jobs: None,
             call: call::CallPanel::default(),
             forged: None,
+            forged_name: String::new(),
             scopes: scopes::ScopePicker::default(),
             sandbox_started_at: None,
             run_after_sandbox: false,

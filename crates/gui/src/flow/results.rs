@@ -181,9 +181,11 @@ impl FlowScreen {
             if self.forged.is_some() {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(
-                        egui::RichText::new(
-                            "Call an API sends the token made in the inspector's workbench,                              not this run's",
-                        )
+                        egui::RichText::new(format!(
+                            "Call an API sends the token made in the inspector's workbench \
+                             ({}), not this run's",
+                            grantscope_core::text::inert(&self.forged_name)
+                        ))
                         .strong(),
                     );
                     if ui.button("Use the run's token").clicked() {
@@ -200,6 +202,7 @@ impl FlowScreen {
                     .unwrap_or(&s.tokens.access_token)
                     .expose(),
                 dpop: run.dpop.clone(),
+                workbench: self.forged.is_some(),
             };
             match self.call.ui(ui, &cx) {
                 Some(call::CallCommand::Send) => command = Some(FlowCommand::Call),

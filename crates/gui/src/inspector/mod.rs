@@ -106,7 +106,12 @@ pub enum InspectorCommand {
     /// token set of its own).
     Refresh(Option<RefreshToken>),
     /// Send this token (made in the workbench) through the flow runner's "Call an API".
-    CallApi(AccessToken),
+    CallApi {
+        /// The token.
+        token: AccessToken,
+        /// Its name in the workbench (`edited`, or the forgery's variant).
+        name: String,
+    },
     /// Auto-refresh rotated the refresh token: the flow runner's token set follows.
     Rotated {
         /// The refresh token replaced.

@@ -406,7 +406,11 @@ impl SdView {
             .text_style_height(&font)
             .max(ui.spacing().interact_size.y)
             + 2.0;
-        let widths = [28.0, 40.0, 150.0, 200.0, 170.0, 130.0];
+        // The value column takes what the column has left after the tick, # and name (at
+        // least 200): cut values show whole on hover; "goes to" and the digest scroll in.
+        let gap = ui.spacing().item_spacing.x;
+        let value_w = (ui.available_width() - 28.0 - 40.0 - 150.0 - 4.0 * gap).max(200.0);
+        let widths = [28.0, 40.0, 150.0, value_w, 170.0, 130.0];
         let cell = |ui: &mut egui::Ui, w: f32, text: egui::RichText| {
             ui.allocate_ui_with_layout(
                 egui::vec2(w, row_h),
@@ -438,6 +442,9 @@ impl SdView {
                     egui::ScrollArea::vertical()
                         .id_salt("sd_table")
                         .max_height(max_height)
+                        // Its height even near the bottom of a scrolled column (the column
+                        // scrolls on; 2 rows of 14 at 150 % before).
+                        .min_scrolled_height(max_height)
                         .auto_shrink([false, true])
                         .show_rows(ui, row_h, self.shown_rows.len(), |ui, range| {
                             for i in range.filter_map(|at| self.shown_rows.get(at).copied()) {

@@ -55,7 +55,9 @@ impl InspectorScreen {
             let token = this.inspected.clone();
             match this.workbench.ui(ui, &token, jobs) {
                 Some(workbench::WorkbenchAction::Inspect(t)) => inspect_this = Some(t),
-                Some(workbench::WorkbenchAction::Call(t)) => send_this = Some(t),
+                Some(workbench::WorkbenchAction::Call { token, name }) => {
+                    send_this = Some((token, name));
+                }
                 None => {}
             }
         };
@@ -109,7 +111,19 @@ impl InspectorScreen {
                 }
                 egui::CentralPanel::default().show(ui, |ui| {
                     let h = ui.available_height();
-                    self.claims_ui(ui, now, h);
+                    let layered = self
+                        .shown
+                        .as_ref()
+                        .is_some_and(|s| s.sd.is_some() || s.jwe.is_some());
+                    if layered {
+                        // An SD-JWT's or a JWE's parts run past one screen: the column
+                        // scrolls as a whole (each part's box keeps its own scroll).
+                        egui::ScrollArea::vertical()
+                            .id_salt("inspector_middle")
+                            .show(ui, |ui| self.claims_ui(ui, now, h));
+                    } else {
+                        self.claims_ui(ui, now, h);
+                    }
                 });
             }
         }
@@ -129,8 +143,11 @@ impl InspectorScreen {
             let secs = u64::try_from(at.saturating_sub(now)).unwrap_or(1).max(1);
             ui.ctx().request_repaint_after(Duration::from_secs(secs));
         }
-        if let Some(token) = send_this {
-            return Some(InspectorCommand::CallApi(AccessToken::new(token)));
+        if let Some((token, name)) = send_this {
+            return Some(InspectorCommand::CallApi {
+                token: AccessToken::new(token),
+                name,
+            });
         }
         if std::mem::take(&mut self.probe_asked) {
             // The button is off (saying why) whenever there is no request to make.
@@ -379,9 +396,27 @@ impl InspectorScreen {
                     .as_ref()
                     .is_some_and(|s| s.inspection.format == TokenFormat::Opaque);
                 if !opaque {
-                    ui.label(egui::RichText::new("header").color(colors.header));
-                    ui.label(egui::RichText::new("payload").color(colors.payload));
-                    ui.label(egui::RichText::new("signature").color(colors.signature));
+                    // The parts' names by the token's shape: a JWE has five, an SD-JWT's
+                    // Disclosures follow its signature (after each ~).
+                    let text = self.input.trim();
+                    let (middle, last) = if text.contains('~') {
+                        ("payload", "signature ~ Disclosures ~")
+                    } else if text.split('.').count() == 5 {
+                        (
+                            "encrypted key . IV . ciphertext",
+                            "authentication tag (a JWE)",
+                        )
+                    } else {
+                        ("payload", "signature")
+                    };
+                    let first = if text.split('.').count() == 5 && !text.contains('~') {
+                        "protected header"
+                    } else {
+                        "header"
+                    };
+                    ui.label(egui::RichText::new(first).color(colors.header));
+                    ui.label(egui::RichText::new(middle).color(colors.payload));
+                    ui.label(egui::RichText::new(last).color(colors.signature));
                 }
             }
         });

@@ -96,8 +96,14 @@ pub struct Workbench {
 pub enum WorkbenchAction {
     /// Inspect this token (it replaces the one on screen).
     Inspect(String),
-    /// Send this token through the flow runner's "Call an API".
-    Call(String),
+    /// Send this token through the flow runner's "Call an API" (its name: `edited`, or the
+    /// forgery's variant).
+    Call {
+        /// The token.
+        token: String,
+        /// Its name.
+        name: String,
+    },
 }
 
 fn pretty(value: &Value) -> String {
@@ -168,10 +174,7 @@ impl Workbench {
             .default_open(false)
             .show(ui, |ui| {
                 if let Err(e) = Token::parse(token) {
-                    ui.label(format!(
-                        "Only a signed token (JWS) can be edited here: {}",
-                        inert(&e.to_string())
-                    ));
+                    ui.label(not_editable(token, &e.to_string()));
                     return;
                 }
                 self.load(token);
@@ -262,7 +265,8 @@ impl Workbench {
             }
             SignWith::Keep | SignWith::None => {}
         }
-        let ready = header.is_ok() && claims.is_ok() && !self.pending;
+        let boxes_ok = header.is_ok() && claims.is_ok();
+        let ready = boxes_ok && !self.pending;
         if ui
             .add_enabled(ready, egui::Button::new("Make the token"))
             .clicked()
@@ -290,7 +294,7 @@ impl Workbench {
                 ui.add(egui::TextEdit::singleline(&mut self.jwks).desired_width(240.0))
                     .labelled_by(l.id);
             }
-            let can = self.attack.is_some() && !self.pending;
+            let can = self.attack.is_some() && !self.pending && boxes_ok;
             if ui
                 .add_enabled(can, egui::Button::new("Make the forgeries"))
                 .clicked()
@@ -299,6 +303,17 @@ impl Workbench {
                 self.forge(token, id, jobs);
             }
         });
+        // Which token the forgery starts from: the boxes above, as they are now.
+        let from = if !boxes_ok {
+            "Forgeries start from the header and claims above: fix the JSON first."
+        } else if self.boxes_edited() {
+            "Forgeries start from the header and claims above, as edited (not the inspected \
+             token); Reset to start from the inspected one."
+        } else {
+            "Forgeries start from the header and claims above (as inspected: edit them to \
+             forge an edited token)."
+        };
+        ui.label(egui::RichText::new(from).weak());
         if self.pending {
             ui.spinner();
         }
@@ -339,7 +354,10 @@ impl Workbench {
                             )
                             .clicked()
                         {
-                            action = Some(WorkbenchAction::Call(m.token.clone()));
+                            action = Some(WorkbenchAction::Call {
+                                token: m.token.clone(),
+                                name: m.name.clone(),
+                            });
                         }
                     });
                 }
@@ -385,16 +403,50 @@ impl Workbench {
         });
     }
 
-    /// Makes every variant of a forgery of the token, on the worker.
+    /// Whether the header or claims box differs from the inspected token (as JSON values).
+    fn boxes_edited(&self) -> bool {
+        let Ok(t) = Token::parse(&self.loaded_from) else {
+            return false;
+        };
+        parse_header(&self.header).ok().as_ref() != Some(t.header())
+            || parse_claims(&self.claims).ok().as_ref() != Some(t.claims())
+    }
+
+    /// Makes every variant of a forgery of the token with the header and claims of the boxes
+    /// above (as edited), on the worker.
     fn forge(&mut self, token: &str, id: AttackId, jobs: &Jobs<InspectorMsg>) {
+        let (Ok(header), Ok(claims)) = (parse_header(&self.header), parse_claims(&self.claims))
+        else {
+            return;
+        };
         let seq = self.start();
         let token = token.to_owned();
         let jwks = self.jwks.trim().to_owned();
         let sink = jobs.sink();
         jobs.spawn(async move {
-            let result = forged(&token, id, &jwks, &sink).await;
+            let result = forged(&token, header, claims, id, &jwks, &sink).await;
             InspectorMsg::Forged(Forged { seq, result })
         });
+    }
+}
+
+/// Why the workbench cannot edit `token`: it edits a compact JWS only (three parts).
+fn not_editable(token: &str, error: &str) -> String {
+    let token = token.trim();
+    if token.contains('~') {
+        "The workbench edits a compact JWS only (header.payload.signature): this is an SD-JWT, \
+         whose Disclosures (after each ~) cannot be edited here. Untick Disclosures in the \
+         middle column to make a presentation."
+            .to_owned()
+    } else if token.split('.').count() == 5 {
+        "The workbench edits a compact JWS only (header.payload.signature): this is an \
+         encrypted token (JWE, five parts), which cannot be edited here."
+            .to_owned()
+    } else {
+        format!(
+            "The workbench edits a compact JWS only (header.payload.signature): {}",
+            inert(error)
+        )
     }
 }
 
@@ -452,11 +504,20 @@ fn edited(
 
 async fn forged(
     token: &str,
+    header: Map<String, Value>,
+    claims: Value,
     id: AttackId,
     jwks: &str,
     sink: &Sink<InspectorMsg>,
 ) -> Result<Vec<Made>, String> {
-    let t = Token::parse(token).map_err(|e| e.to_string())?;
+    let mut t = Token::parse(token).map_err(|e| e.to_string())?;
+    // Unedited parts keep their bytes as signed.
+    if &header != t.header() {
+        t.set_header_map(header);
+    }
+    if &claims != t.claims() {
+        t.set_claims(claims);
+    }
     let issuer_key = if id == AttackId::HmacKeyConfusion && !jwks.is_empty() {
         let http = HttpClient::new(&HttpOptions::default()).map_err(|e| e.to_string())?;
         let mut exchanges = Vec::new();
@@ -488,4 +549,20 @@ async fn forged(
             token: v.token,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_editable;
+
+    #[test]
+    fn an_sd_jwt_or_a_jwe_is_named_as_what_the_workbench_cannot_edit() {
+        let sd = not_editable("eyJh.eyJz.c2ln~WyJz~", "signature is not base64url");
+        assert!(sd.contains("SD-JWT") && sd.contains("Disclosures"), "{sd}");
+        assert!(!sd.contains("base64url"), "{sd}");
+        let jwe = not_editable("a.b.c.d.e", "five parts");
+        assert!(jwe.contains("JWE"), "{jwe}");
+        let other = not_editable("a.b", "not three parts");
+        assert!(other.ends_with("not three parts"), "{other}");
+    }
 }
