@@ -174,7 +174,7 @@ impl ApiMode {
 
     /// A line to show (an export's outcome).
     pub fn said(&mut self, line: String) {
-        self.message = Some(line);
+        self.message = Some(super::table::beside_summary(self.message.as_deref(), line));
     }
 
     /// The last finished run.

@@ -340,7 +340,9 @@ impl ProbesScreen {
         let current = |run: u64| run == self.run_id && self.running;
         match msg {
             ProbesMsg::Said(m) if self.api_mode => self.api.said(m),
-            ProbesMsg::Said(m) => self.message = Some(m),
+            ProbesMsg::Said(m) => {
+                self.message = Some(table::beside_summary(self.message.as_deref(), m));
+            }
             ProbesMsg::Api(m) => self.api.on_message(m),
             // The answer for the issuer asked about last (not one asked about before).
             ProbesMsg::Metadata {

@@ -109,6 +109,21 @@ pub(super) fn export_buttons_ui(ui: &mut egui::Ui, enabled: bool) -> Option<&'st
     kind
 }
 
+/// Between the run's summary and an export's outcome on the window's line.
+const BESIDE: &str = "  |  ";
+
+/// The window's line after an export: the run's summary ("Done in …") stays, the export's
+/// outcome goes beside it (replacing an earlier export's).
+pub(super) fn beside_summary(message: Option<&str>, said: String) -> String {
+    match message
+        .and_then(|m| m.split(BESIDE).next())
+        .filter(|summary| summary.starts_with("Done in"))
+    {
+        Some(summary) => format!("{summary}{BESIDE}{said}"),
+        None => said,
+    }
+}
+
 /// Writes `run` as `kind` where the user says (the native dialog, on the worker); the outcome
 /// comes back as `said(line)`. Errs when the run cannot be put in that form.
 pub(super) fn export<M: Send + 'static>(
@@ -171,4 +186,16 @@ pub(super) fn export<M: Send + 'static>(
         said(msg)
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_export_line_keeps_the_summary() {
+        let first = super::beside_summary(Some("Done in 5 ms: 1 pass"), "Exported to /a".into());
+        assert_eq!(first, "Done in 5 ms: 1 pass  |  Exported to /a");
+        let again = super::beside_summary(Some(&first), "Exported to /b".into());
+        assert_eq!(again, "Done in 5 ms: 1 pass  |  Exported to /b");
+        assert_eq!(super::beside_summary(None, "x".into()), "x");
+    }
 }
