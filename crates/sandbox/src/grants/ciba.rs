@@ -2,15 +2,13 @@
 //! decides on the "phone", `slow_down` when polled faster than the interval, `access_denied`,
 //! `expired_token`, the tokens once.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use crate::protocol::client_auth::Authenticated;
 use crate::protocol::mint::user_tokens;
 use crate::protocol::wire::{OAuthError, Params};
 use crate::state::app::App;
-use crate::state::store::{CibaStatus, ms, now_ms, token_key};
+use crate::state::store::{CibaStatus, now_ms, token_key};
 
 pub(crate) fn redeem(
     app: &App,
@@ -46,26 +44,12 @@ pub(crate) fn redeem(
         CibaStatus::Redeemed => Err(OAuthError::invalid_grant(
             "the auth_req_id was already exchanged for tokens",
         )),
-        CibaStatus::Pending => {
-            let too_soon = record
-                .last_poll_ms
-                .is_some_and(|last| now.saturating_sub(last) < ms(record.interval));
-            record.last_poll_ms = Some(now);
-            if too_soon {
-                record.interval += Duration::from_secs(5);
-                return Err(OAuthError::new(
-                    "slow_down",
-                    format!(
-                        "polling too fast; wait at least {} seconds between requests",
-                        record.interval.as_secs()
-                    ),
-                ));
-            }
-            Err(OAuthError::new(
-                "authorization_pending",
-                "the user has not yet approved or denied the request on their device",
-            ))
-        }
+        CibaStatus::Pending => Err(super::pending_poll(
+            &mut record.last_poll_ms,
+            &mut record.interval,
+            now,
+            "the user has not yet approved or denied the request on their device",
+        )),
         CibaStatus::Approved { user, auth_time } => {
             record.status = CibaStatus::Redeemed;
             let scope = record.scope.clone();

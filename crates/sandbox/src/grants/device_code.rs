@@ -6,10 +6,9 @@ use serde_json::Value;
 use crate::protocol::client_auth::Authenticated;
 use crate::protocol::wire::{OAuthError, Params};
 use crate::state::app::App;
-use std::time::Duration;
 
 use crate::protocol::mint::user_tokens;
-use crate::state::store::{DeviceStatus, ms, now_ms, token_key};
+use crate::state::store::{DeviceStatus, now_ms, token_key};
 
 pub(crate) fn redeem(
     app: &App,
@@ -46,26 +45,12 @@ pub(crate) fn redeem(
         DeviceStatus::Redeemed => Err(OAuthError::invalid_grant(
             "the device_code was already exchanged for tokens",
         )),
-        DeviceStatus::Pending => {
-            let too_soon = record
-                .last_poll_ms
-                .is_some_and(|last| now.saturating_sub(last) < ms(record.interval));
-            record.last_poll_ms = Some(now);
-            if too_soon {
-                record.interval += Duration::from_secs(5);
-                return Err(OAuthError::new(
-                    "slow_down",
-                    format!(
-                        "polling too fast; wait at least {} seconds between requests",
-                        record.interval.as_secs()
-                    ),
-                ));
-            }
-            Err(OAuthError::new(
-                "authorization_pending",
-                "the user has not yet approved or denied the request",
-            ))
-        }
+        DeviceStatus::Pending => Err(super::pending_poll(
+            &mut record.last_poll_ms,
+            &mut record.interval,
+            now,
+            "the user has not yet approved or denied the request",
+        )),
         DeviceStatus::Approved { user, auth_time } => {
             record.status = DeviceStatus::Redeemed;
             let scope = record.scope.clone();
