@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use grantscope_core::http::{Exchange, HttpClient, HttpOptions};
+use grantscope_core::http::Exchange;
 use grantscope_core::keys::{JwsAlg, KeyStore, StoredKey};
 use grantscope_core::oauth::Session;
 use grantscope_core::oauth::discovery::discover;
@@ -322,19 +322,7 @@ async fn issuer_key(
     token: &Token,
     err: &mut dyn Write,
 ) -> Result<IssuerKey, UsageError> {
-    let timeout = match std::time::Duration::try_from_secs_f64(args.timeout) {
-        Ok(d) if args.timeout > 0.0 => d,
-        _ => {
-            return Err(UsageError(
-                "--timeout must be a positive number of seconds".into(),
-            ));
-        }
-    };
-    let http = HttpClient::new(&HttpOptions {
-        timeout,
-        ..HttpOptions::default()
-    })
-    .map_err(|e| UsageError(e.to_string()))?;
+    let http = super::inspect::http_with_timeout(args.timeout).map_err(UsageError)?;
     let mut exchanges: Vec<Exchange> = Vec::new();
     let source = match (&args.jwks_uri, &args.issuer) {
         (Some(uri), _) => KeySource::from_uri_or_path(uri),
