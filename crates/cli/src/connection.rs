@@ -626,3 +626,18 @@ pub fn print_event(event: &FlowEvent, progress: Progress) {
         FlowEvent::Note(n) => eprintln!("{n}"),
     }
 }
+
+/// The HTTP client of a command whose only network option is `--timeout SECS` (key fetching
+/// for `inspect` and `forge`): a positive number of seconds, else a usage error.
+pub(crate) fn http_with_timeout(secs: f64) -> Result<grantscope_core::http::HttpClient, String> {
+    // try_from: a huge value (1e30) is a usage error, not a panic.
+    let timeout = match std::time::Duration::try_from_secs_f64(secs) {
+        Ok(d) if secs > 0.0 => d,
+        _ => return Err("--timeout must be a positive number of seconds".into()),
+    };
+    grantscope_core::http::HttpClient::new(&grantscope_core::http::HttpOptions {
+        timeout,
+        ..grantscope_core::http::HttpOptions::default()
+    })
+    .map_err(|e| e.to_string())
+}

@@ -322,7 +322,7 @@ async fn issuer_key(
     token: &Token,
     err: &mut dyn Write,
 ) -> Result<IssuerKey, UsageError> {
-    let http = super::inspect::http_with_timeout(args.timeout).map_err(UsageError)?;
+    let http = super::connection::http_with_timeout(args.timeout).map_err(UsageError)?;
     let mut exchanges: Vec<Exchange> = Vec::new();
     let source = match (&args.jwks_uri, &args.issuer) {
         (Some(uri), _) => KeySource::from_uri_or_path(uri),

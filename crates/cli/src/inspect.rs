@@ -26,7 +26,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Value};
 use url::Url;
 
-use grantscope_core::http::{Exchange, HttpClient, HttpOptions};
+use grantscope_core::http::{Exchange, HttpClient};
 use grantscope_core::keys::KeyStore;
 use grantscope_core::oauth::Session;
 use grantscope_core::oauth::discovery::discover;
@@ -211,7 +211,7 @@ async fn execute_inner(
     let now = args.now.unwrap_or_else(now_unix);
     let secret = read_secret(&args)?;
     let decryption = read_decryption_keys(&args.decryption_key)?;
-    let http = http_with_timeout(args.timeout).map_err(ConfigError)?;
+    let http = super::connection::http_with_timeout(args.timeout).map_err(ConfigError)?;
 
     let mut options = InspectOptions {
         issuer: args.issuer.clone(),
@@ -668,19 +668,4 @@ fn sd_jwt_sections(
             }
         }
     }
-}
-
-/// The HTTP client of a command whose only network option is `--timeout SECS` (key fetching
-/// for `inspect` and `forge`): a positive number of seconds, else a usage error.
-pub(crate) fn http_with_timeout(secs: f64) -> Result<HttpClient, String> {
-    // try_from: a huge value (1e30) is a usage error, not a panic.
-    let timeout = match std::time::Duration::try_from_secs_f64(secs) {
-        Ok(d) if secs > 0.0 => d,
-        _ => return Err("--timeout must be a positive number of seconds".into()),
-    };
-    HttpClient::new(&HttpOptions {
-        timeout,
-        ..HttpOptions::default()
-    })
-    .map_err(|e| e.to_string())
 }

@@ -44,7 +44,7 @@ pub(crate) fn redeem(
         CibaStatus::Redeemed => Err(OAuthError::invalid_grant(
             "the auth_req_id was already exchanged for tokens",
         )),
-        CibaStatus::Pending => Err(super::pending_poll(
+        CibaStatus::Pending => Err(crate::state::store::pending_poll(
             &mut record.last_poll_ms,
             &mut record.interval,
             now,

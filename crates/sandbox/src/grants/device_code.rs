@@ -45,7 +45,7 @@ pub(crate) fn redeem(
         DeviceStatus::Redeemed => Err(OAuthError::invalid_grant(
             "the device_code was already exchanged for tokens",
         )),
-        DeviceStatus::Pending => Err(super::pending_poll(
+        DeviceStatus::Pending => Err(crate::state::store::pending_poll(
             &mut record.last_poll_ms,
             &mut record.interval,
             now,

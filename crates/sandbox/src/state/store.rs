@@ -418,6 +418,30 @@ pub(crate) fn new_user_code() -> String {
     )
 }
 
+/// A poll of a grant still waiting for the user (device grant, CIBA): `slow_down` when it
+/// comes sooner than `interval` after the last one (which then grows by 5 s, RFC 8628 §3.5,
+/// CIBA §11), else `authorization_pending` saying `waiting`.
+pub(crate) fn pending_poll(
+    last_poll_ms: &mut Option<u64>,
+    interval: &mut std::time::Duration,
+    now: u64,
+    waiting: &str,
+) -> crate::protocol::wire::OAuthError {
+    let too_soon = last_poll_ms.is_some_and(|last| now.saturating_sub(last) < ms(*interval));
+    *last_poll_ms = Some(now);
+    if too_soon {
+        *interval += std::time::Duration::from_secs(5);
+        return crate::protocol::wire::OAuthError::new(
+            "slow_down",
+            format!(
+                "polling too fast; wait at least {} seconds between requests",
+                interval.as_secs()
+            ),
+        );
+    }
+    crate::protocol::wire::OAuthError::new("authorization_pending", waiting.to_string())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
