@@ -31,8 +31,9 @@ pub static PROBE: Probe = Probe {
     run,
 };
 
-/// A gate that replaces the `DPoP` header of every request with `proof`.
-fn with_proof(proof: String) -> Gate {
+/// A gate that replaces the `DPoP` header of every request with `proof` (also
+/// `dpop.proof`'s way to send its malformed proofs).
+pub(super) fn with_proof(proof: String) -> Gate {
     Arc::new(move |pending| {
         let proof = proof.clone();
         Box::pin(async move {

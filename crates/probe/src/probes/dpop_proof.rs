@@ -14,7 +14,6 @@ use crate::model::{Probe, ProbeFuture};
 use crate::verdict::{Group, Level, Verdict};
 use grantscope_core::keys::{GenerateType, JwsAlg, PrivateKey, Signer, sign_compact};
 use grantscope_core::oauth::dpop::{DpopKey, DpopState, htu};
-use grantscope_core::oauth::step::{Decision, Gate, Pending};
 use grantscope_core::oauth::{FlowError, GrantKind, pkce};
 
 pub static PROBE: Probe = Probe {
@@ -30,25 +29,6 @@ pub static PROBE: Probe = Probe {
     changes: None,
     run,
 };
-
-/// A gate that sets the `DPoP` header of every request to `proof`.
-fn with_proof(proof: String) -> Gate {
-    Arc::new(move |pending| {
-        let proof = proof.clone();
-        Box::pin(async move {
-            match pending {
-                Pending::Request { mut request, .. } => {
-                    request
-                        .headers
-                        .retain(|(k, _)| !k.eq_ignore_ascii_case("dpop"));
-                    request.headers.push(("DPoP".into(), proof));
-                    Decision::Edited(request)
-                }
-                Pending::Authorize { .. } => Decision::Send,
-            }
-        })
-    })
-}
 
 /// The proof's parts, changed by a variant before signing.
 struct Parts {
@@ -94,7 +74,8 @@ async fn send(cx: &mut Cx, step: &str, proof: String) -> Result<Answer, FlowErro
             cx.target.redirect_uri.to_string(),
         ),
     ];
-    cx.session.set_gate(Some(with_proof(proof)));
+    cx.session
+        .set_gate(Some(super::dpop_enforced::with_proof(proof)));
     let answer = cx.token(step, params, &[]).await;
     cx.session.set_gate(None);
     answer
@@ -290,7 +271,8 @@ fn run(cx: &mut Cx) -> ProbeFuture<'_> {
         match (used, refresh) {
             // With a real grant (a server may check replays only once the grant is found).
             (Some(used), Some(rt)) => {
-                cx.session.set_gate(Some(with_proof(used)));
+                cx.session
+                    .set_gate(Some(super::dpop_enforced::with_proof(used)));
                 let a = cx
                     .refresh(
                         "refresh with the redemption's accepted proof again (replayed)",
