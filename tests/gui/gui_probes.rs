@@ -24,6 +24,11 @@ fn probes_window(
 ) -> Harness<'static, GrantscopeApp> {
     let mut options = AppOptions::new(dir);
     options.sandbox_auto_approve = auto_approve.map(String::from);
+    probes_window_with(options)
+}
+
+/// The Probes window on the sandbox for the app `options` make.
+fn probes_window_with(options: AppOptions) -> Harness<'static, GrantscopeApp> {
     let mut h = harness(options);
     h.get_by_label("Start sandbox").click();
     step_until(&mut h, "the sandbox running", |h| {
@@ -493,4 +498,90 @@ fn the_policy_picker_runs_with_the_chosen_policy() {
     assert_eq!(par.level.as_str(), "MUST");
     // The plain sandbox does not require PAR: a FAPI 2.0 failure.
     assert_eq!(par.verdict.outcome, Outcome::Fail, "{par:#?}");
+}
+
+/// Without a file-dialog service an export does not write anywhere by itself: a path field
+/// opens in its place (saying why), the chosen kind's name in it, and the report is written
+/// where the user says, owner-only.
+#[test]
+fn an_export_without_a_file_dialog_goes_through_the_path_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.sandbox_auto_approve = Some("alice".into());
+    options.file_dialogs = false;
+    let mut h = probes_window_with(options);
+    choose_only(&mut h, "state.echo");
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the probe run to finish", |h| {
+        !h.state().probes().is_running() && !h.state().probes().results().is_empty()
+    });
+    h.get_by_label("Export JUnit...").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("no file-dialog service");
+    assert!(
+        h.query_by_label_contains("Exported to").is_none(),
+        "nothing written yet"
+    );
+    let report = out.path().join("probes-report.xml");
+    h.get_by_label("Path").click();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label("Path").type_text(report.to_str().unwrap());
+    h.step();
+    h.get_by_label("Export JUnit").click();
+    step_until(&mut h, "the export", |h| {
+        h.query_by_label_contains("Exported to").is_some()
+    });
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.contains("<testsuite") && xml.contains("state.echo"),
+        "{xml}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "owner-only: {mode:o}");
+    }
+    // The field closed with the export; the run's summary stays beside its outcome.
+    assert!(
+        h.query_by_label_contains("no file-dialog service")
+            .is_none()
+    );
+    h.get_by_label_contains("Done in");
+}
+
+/// Opened before the sandbox runs, the window says it needs a server and offers to start the
+/// sandbox itself (it said "the sandbox, started" with nothing to start it by): the button
+/// starts it and the window turns to the sandbox profile.
+#[test]
+fn the_window_starts_the_sandbox_it_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppOptions::new(dir.path()));
+    h.get_by_label("Probes").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("Choose a profile with an issuer");
+    // Two buttons start it: the top bar's and the window's, under its line.
+    let line = h
+        .get_by_label_contains("Choose a profile with an issuer")
+        .rect();
+    h.query_all_by_label("Start sandbox")
+        .find(|n| n.rect().top() >= line.top() - 1.0)
+        .expect("the window's own Start sandbox button")
+        .click();
+    step_until(&mut h, "the sandbox running", |h| {
+        h.state().classroom().state() == grantscope_gui::classroom::SandboxState::Running
+    });
+    step_until(&mut h, "the sandbox profile in the window", |h| {
+        h.query_by_label_contains("Against the active profile")
+            .is_some()
+    });
+    assert!(
+        h.query_by_label_contains("Choose a profile with an issuer")
+            .is_none()
+    );
 }

@@ -70,6 +70,8 @@ pub struct ApiMode {
     last_run: Option<Run>,
     message: Option<String>,
     asked: usize,
+    /// The report export.
+    export: super::table::Export,
 }
 
 impl Default for ApiMode {
@@ -99,6 +101,7 @@ impl Default for ApiMode {
             last_run: None,
             message: None,
             asked: 0,
+            export: super::table::Export::new("api-probes"),
         }
     }
 }
@@ -174,7 +177,14 @@ impl ApiMode {
 
     /// A line to show (an export's outcome).
     pub fn said(&mut self, line: String) {
-        self.message = Some(super::table::beside_summary(self.message.as_deref(), line));
+        if let Some(line) = self.export.said(line) {
+            self.message = Some(super::table::beside_summary(self.message.as_deref(), line));
+        }
+    }
+
+    /// Uses the native file dialog for the exports (or not: a path field).
+    pub fn set_file_dialogs(&mut self, dialogs: bool) {
+        self.export.set_dialogs(dialogs);
     }
 
     /// The last finished run.
@@ -547,7 +557,7 @@ impl ApiMode {
             let has = self.last_run.is_some() && !self.running;
             if let Some(kind) = table::export_buttons_ui(ui, has)
                 && let Some(run) = &self.last_run
-                && let Err(e) = table::export(jobs, run, kind, "api-probes", ProbesMsg::Said)
+                && let Err(e) = self.export.start(jobs, run, kind, ProbesMsg::Said)
             {
                 self.message = Some(e);
             }
@@ -565,6 +575,12 @@ impl ApiMode {
                 self.asked,
                 self.doing.as_deref().unwrap_or("starting")
             ));
+        }
+        if let Err(e) = self
+            .export
+            .field_ui(ui, jobs, self.last_run.as_ref(), ProbesMsg::Said)
+        {
+            self.message = Some(e);
         }
         if let Some(m) = &self.message {
             ui.label(table::shown(m));

@@ -137,6 +137,13 @@ pub struct ProbesScreen {
     /// The window shows the API probes ([`api`]) instead of the authorization server's.
     api_mode: bool,
     api: api::ApiMode,
+    /// The issuer mode's report export.
+    export: table::Export,
+    /// Whether the built-in sandbox is stopped (the app says so before each frame): the window
+    /// then offers to start it where it asks for a profile with an issuer.
+    pub sandbox_stopped: bool,
+    /// "Start sandbox" was clicked in the window (the app starts it after the frame).
+    start_sandbox: bool,
 }
 
 impl Default for ProbesScreen {
@@ -169,6 +176,9 @@ impl Default for ProbesScreen {
             server_grants: None,
             api_mode: false,
             api: api::ApiMode::default(),
+            export: table::Export::new("probes"),
+            sandbox_stopped: false,
+            start_sandbox: false,
         }
     }
 }
@@ -341,7 +351,9 @@ impl ProbesScreen {
         match msg {
             ProbesMsg::Said(m) if self.api_mode => self.api.said(m),
             ProbesMsg::Said(m) => {
-                self.message = Some(table::beside_summary(self.message.as_deref(), m));
+                if let Some(m) = self.export.said(m) {
+                    self.message = Some(table::beside_summary(self.message.as_deref(), m));
+                }
             }
             ProbesMsg::Api(m) => self.api.on_message(m),
             // The answer for the issuer asked about last (not one asked about before).
@@ -535,9 +547,21 @@ impl ProbesScreen {
 
     fn export(&mut self, jobs: &Jobs<ProbesMsg>, kind: &'static str) {
         let Some(run) = &self.last_run else { return };
-        if let Err(e) = table::export(jobs, run, kind, "probes", ProbesMsg::Said) {
+        if let Err(e) = self.export.start(jobs, run, kind, ProbesMsg::Said) {
             self.message = Some(e);
         }
+    }
+
+    /// Whether "Start sandbox" was clicked in the window since the last call.
+    pub fn take_start_sandbox(&mut self) -> bool {
+        std::mem::take(&mut self.start_sandbox)
+    }
+
+    /// Uses the native file dialog for the exports (or not: a path field), as the app's
+    /// options say.
+    pub fn set_file_dialogs(&mut self, dialogs: bool) {
+        self.export.set_dialogs(dialogs);
+        self.api.set_file_dialogs(dialogs);
     }
 
     /// The top bar's toggle that shows and hides the window.
@@ -1003,10 +1027,20 @@ impl ProbesScreen {
         ui.label("What does this server accept that it must refuse? (PROBES.md, RFC 9700)");
         let profile = self.profile_ui(ui, profiles, active);
         if profile.is_none() && self.last_run.is_none() {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "Choose a profile with an issuer (or the sandbox, started) first.",
-            );
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "Choose a profile with an issuer (or the sandbox, started) first.",
+                );
+                if self.sandbox_stopped
+                    && ui
+                        .button("Start sandbox")
+                        .on_hover_text("Run the built-in authorization server on 127.0.0.1")
+                        .clicked()
+                {
+                    self.start_sandbox = true;
+                }
+            });
         }
         // Run and the exports first, where nothing that appears later (the server's grant
         // types, the progress) can move them under the pointer between press and release.
@@ -1042,6 +1076,12 @@ impl ProbesScreen {
         // What the run waits for (a login's URL) and how it ended, right under Run: below the
         // choice and the client's details they were under the window's edge at 150 %.
         self.progress_ui(ui);
+        if let Err(e) = self
+            .export
+            .field_ui(ui, jobs, self.last_run.as_ref(), ProbesMsg::Said)
+        {
+            self.message = Some(e);
+        }
         if let Some(m) = &self.message {
             ui.label(grantscope_core::text::inert(m).to_string());
         }

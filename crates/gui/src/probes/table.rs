@@ -2,11 +2,16 @@
 //! authorization server's catalogue and the API's): one row a probe (verdict in its colour,
 //! level, id and title), each expanding to its reason, what it tests with its RFC, and its
 //! masked exchanges (an API probe's forged token shown decoded beside the mask); and the
-//! exports (JSON, JUnit, HTML) through the native file dialog on the worker.
+//! exports (JSON, JUnit, HTML) through the native file dialog on the worker, or through a path
+//! field when the desktop has no dialog or the dialog gave no file (as the History's HAR
+//! export).
 
 use grantscope_probe::{self as probe, Outcome, ProbeResult, report, runner::Run};
 
+use std::path::PathBuf;
+
 use super::colour;
+use crate::files::{self, PathField};
 use crate::worker::Jobs;
 
 /// What a probe tests and its reference, from either catalogue.
@@ -124,13 +129,114 @@ pub(super) fn beside_summary(message: Option<&str>, said: String) -> String {
     }
 }
 
-/// Writes `run` as `kind` where the user says (the native dialog, on the worker); the outcome
-/// comes back as `said(line)`. Errs when the run cannot be put in that form.
-pub(super) fn export<M: Send + 'static>(
+/// The file extension of an export kind.
+fn extension(kind: &str) -> &'static str {
+    match kind {
+        "json" => "json",
+        "xml" => "xml",
+        _ => "html",
+    }
+}
+
+/// One mode's report export: the kind asked for last, and the path field that takes the
+/// dialog's place when the desktop has none or it gave no file. Nothing is written until a
+/// file is chosen.
+#[derive(Debug)]
+pub(super) struct Export {
+    /// The report's file stem ("probes", "api-probes").
+    stem: &'static str,
+    /// Whether the native file dialog is used (else the path field at once).
+    dialogs: bool,
+    kind: &'static str,
+    field: PathField,
+}
+
+impl Export {
+    /// An export of reports named `stem.EXT`.
+    pub(super) fn new(stem: &'static str) -> Self {
+        Self {
+            stem,
+            dialogs: files::dialog_service_available(),
+            kind: "json",
+            field: PathField::default(),
+        }
+    }
+
+    /// Uses the native file dialog (or not: the path field).
+    pub(super) fn set_dialogs(&mut self, dialogs: bool) {
+        self.dialogs = dialogs;
+    }
+
+    fn file_name(&self) -> String {
+        format!("{}.{}", self.stem, extension(self.kind))
+    }
+
+    /// Starts exporting `run` as `kind`: through the dialog on the worker, or by showing the
+    /// path field. Errs when the run cannot be put in that form.
+    pub(super) fn start<M: Send + 'static>(
+        &mut self,
+        jobs: &Jobs<M>,
+        run: &Run,
+        kind: &'static str,
+        said: fn(String) -> M,
+    ) -> Result<(), String> {
+        let before = extension(self.kind);
+        self.kind = kind;
+        if self.dialogs {
+            self.field.why = None;
+            return export(jobs, run, kind, self.stem, None, said);
+        }
+        // Another kind while the field is open: its default name follows the kind.
+        if let Some(base) = self.field.path.strip_suffix(&format!(".{before}")) {
+            self.field.path = format!("{base}.{}", extension(kind));
+        }
+        self.field.open(&self.file_name(), files::NO_SERVICE);
+        Ok(())
+    }
+
+    /// A line the export job said, as the window shows it: "no file was chosen" opens the path
+    /// field instead (it says so itself).
+    pub(super) fn said(&mut self, line: String) -> Option<String> {
+        if line == files::NO_FILE {
+            self.field.open(&self.file_name(), files::NO_FILE);
+            return None;
+        }
+        if line.starts_with("Exported to") {
+            self.field.why = None;
+        }
+        Some(line)
+    }
+
+    /// The path field when it is shown; a confirmed path writes `run` there. Errs as
+    /// [`Export::start`].
+    pub(super) fn field_ui<M: Send + 'static>(
+        &mut self,
+        ui: &mut egui::Ui,
+        jobs: &Jobs<M>,
+        run: Option<&Run>,
+        said: fn(String) -> M,
+    ) -> Result<(), String> {
+        let action = match self.kind {
+            "json" => "Export JSON",
+            "xml" => "Export JUnit",
+            _ => "Export HTML",
+        };
+        match (self.field.ui(ui, self.stem, action), run) {
+            (Some(path), Some(run)) => export(jobs, run, self.kind, self.stem, Some(path), said),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Writes `run` as `kind` to `path`, or where the native dialog says (on the worker); the
+/// outcome comes back as `said(line)` ([`files::NO_FILE`] when the dialog gave no file). Errs
+/// when the run cannot be put in that form.
+fn export<M: Send + 'static>(
     jobs: &Jobs<M>,
     run: &Run,
     kind: &str,
     stem: &str,
+    path: Option<PathBuf>,
     said: fn(String) -> M,
 ) -> Result<(), String> {
     let (text, name) = match kind {
@@ -144,30 +250,24 @@ pub(super) fn export<M: Send + 'static>(
         ),
         _ => (report::to_html(run), format!("{stem}.html")),
     };
-    let ext: &'static str = match kind {
-        "json" => "json",
-        "xml" => "xml",
-        _ => "html",
-    };
+    let ext = extension(kind);
     jobs.spawn(async move {
-        // Without a file-dialog service (a minimal or headless desktop) the report goes to the
-        // default directory at once, and the message says where; the file is the owner's only,
-        // as the HAR export is (the report holds decoded claims).
-        let path = if crate::files::dialog_service_available() {
-            crate::files::pick(
-                crate::files::Mode::Save,
-                "Export the probe results",
-                &name,
-                ("Report", &[ext]),
-            )
-            .await
-        } else {
-            Some(crate::files::default_dir().join(&name))
+        // The file is the owner's only, as the HAR export is (the report holds decoded
+        // claims).
+        let path = match path {
+            Some(p) => Some(p),
+            None => {
+                files::pick(
+                    files::Mode::Save,
+                    "Export the probe results",
+                    &name,
+                    ("Report", &[ext]),
+                )
+                .await
+            }
         };
         let msg = match path {
-            None => "Not exported: no file was chosen (the file dialog was cancelled, or it could \
-                     not open on this desktop)"
-                .to_string(),
+            None => files::NO_FILE.to_string(),
             Some(path) => {
                 let write = {
                     let path = path.clone();
