@@ -279,7 +279,8 @@ fn a_100_kb_sd_jwt_shows_its_disclosures_and_the_verifiers_view_follows_the_tick
 }
 
 /// The Classroom issues alice a credential without a flow: it opens in the inspector as an
-/// SD-JWT VC with her claims disclosed.
+/// SD-JWT VC with her claims disclosed, verified against the sandbox that issued it (it
+/// opened UNVERIFIED, as a pasted token does, though its issuer is known).
 #[test]
 fn the_classroom_issues_a_credential_that_opens_in_the_inspector() {
     let dir = tempfile::tempdir().unwrap();
@@ -303,4 +304,11 @@ fn the_classroom_issues_a_credential_that_opens_in_the_inspector() {
     assert_eq!(claims["vct"], grantscope_sandbox::CREDENTIAL_VCT);
     assert!(claims["cnf"]["jwk"]["x"].is_string());
     h.get_by_label("Disclosures (14)");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let head = h.state().inspector().headline(now).unwrap();
+    assert_eq!(head.text, "VALID", "{}", head.detail);
+    h.get_by_label("VALID");
 }

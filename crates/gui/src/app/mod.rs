@@ -188,6 +188,8 @@ impl GrantscopeApp {
             inspector.set_token(token.clone(), &worker.jobs(Event::Inspector), None);
         }
         let history = HistoryScreen::new(&options.config_dir, options.file_dialogs);
+        let mut probes = ProbesScreen::default();
+        probes.set_file_dialogs(options.file_dialogs);
         // Theme and zoom before the first frame, so it is not drawn twice (once per theme).
         ctx.set_theme(settings.theme.preference());
         ctx.set_zoom_factor(settings.zoom);
@@ -207,7 +209,7 @@ impl GrantscopeApp {
             inspector,
             profiles,
             history,
-            probes: ProbesScreen::default(),
+            probes,
             api: ApiStart::default(),
             classroom,
             applied_zoom: settings_zoom,
@@ -807,10 +809,40 @@ impl eframe::App for GrantscopeApp {
             Screen::Classroom => {
                 let jobs = self.sandbox_jobs();
                 match self.classroom.ui(ui, &mut self.settings.classroom, &jobs) {
-                    // A credential issued for a teacher: on its own in the inspector.
+                    // A credential the sandbox issued for a teacher: verified as its issuer's
+                    // (the running sandbox's keys and issuer), as a flow's token is.
                     Some(ClassroomCommand::Inspect(token)) => {
                         let jobs = self.inspector_jobs();
-                        self.inspector.set_token(token, &jobs, None);
+                        match self.sandbox_issuer() {
+                            Some(issuer) => {
+                                let profile = self.with_sandbox(
+                                    self.profiles
+                                        .get(SANDBOX_PROFILE)
+                                        .cloned()
+                                        .unwrap_or_else(|| Profile::new(SANDBOX_PROFILE)),
+                                );
+                                let req = InspectRequest {
+                                    token,
+                                    jwks_uri: Some(format!(
+                                        "{}/jwks",
+                                        issuer.trim_end_matches('/')
+                                    )),
+                                    options: grantscope_core::token::InspectOptions {
+                                        issuer: Some(issuer),
+                                        ..Default::default()
+                                    },
+                                    profile,
+                                    hs_secret: None,
+                                    expires_at: None,
+                                    refresh_token: None,
+                                    dpop: None,
+                                    id_token: None,
+                                    dpop_key: None,
+                                };
+                                self.inspector.set_from_flow(req, &jobs);
+                            }
+                            None => self.inspector.set_token(token, &jobs, None),
+                        }
                         Some(Command::Show(Screen::Inspector))
                     }
                     None => None,
@@ -841,8 +873,12 @@ impl eframe::App for GrantscopeApp {
         };
         let jobs = self.probes_jobs();
         let active = self.settings.active_profile.clone();
+        self.probes.sandbox_stopped = self.classroom.state() == SandboxState::Stopped;
         self.probes
             .window(ui.ctx(), &jobs, &profiles, active.as_deref(), below_bar);
+        if self.probes.take_start_sandbox() {
+            self.start_sandbox();
+        }
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);
         }
