@@ -405,3 +405,58 @@ fn the_scope_picker_offers_the_servers_scopes() {
     h.step();
     h.get_by_label("api:write");
 }
+
+/// CIBA at the built-in sandbox (no auto-approve): the wait shows the request's own lifetime
+/// (the server's expires_in, not the browser's 5 minutes); Cancel says the request stays pending on the user's device (it does)
+/// and the diagram ends with the cancellation instead of a poll that never comes.
+#[test]
+fn the_ciba_wait_lasts_the_requests_life_and_cancel_says_what_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(Screen::Flow);
+    let mut h = harness(options);
+    choose_grant(&mut h, GrantKind::Ciba);
+    set_field(&mut h, "Login hint", "alice");
+    set_field(&mut h, "Binding message", "K7-WAIT");
+    h.get_by_label("Run").click();
+    step_until(&mut h, "the backchannel wait", |h| {
+        h.state()
+            .flow()
+            .run()
+            .is_some_and(|r| r.backchannel().is_some())
+    });
+    h.step();
+    let issuer = h.state().sandbox_issuer().unwrap();
+    let phone = format!("{}/ciba", issuer.trim_end_matches('/'));
+    // The sandbox keeps a request 10 minutes; the wait says so.
+    h.get_by_label_contains("of 10 min 0 s");
+    let pending = || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            reqwest::get(format!("{phone}/pending"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+    };
+    assert!(pending().contains("K7-WAIT"));
+    h.get_by_label("Cancel the run").click();
+    h.step();
+    h.step();
+    let failure = h
+        .state()
+        .flow()
+        .run()
+        .and_then(|r| r.failure())
+        .map(|f| f.message.clone())
+        .unwrap();
+    assert!(
+        failure.contains("stays pending on the user's device"),
+        "{failure}"
+    );
+    // What it says is so: the provider still holds the request.
+    assert!(pending().contains("K7-WAIT"));
+    h.get_by_label_contains("an approval there now reaches nobody (by the user)");
+}

@@ -395,3 +395,23 @@ fn sandbox_slow_down_adds_five_seconds_to_the_interval() {
     let out = run.wait(T).unwrap();
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
 }
+
+/// Expired at oidc-provider: a request asking for a 3-second life (`requested_expiry`) that
+/// nobody decides ends as expired, with the phone's request left undecided.
+#[test]
+fn provider_request_expires_without_a_decision() {
+    let p = Provider::start();
+    let (mut run, _cfg) = start_ciba(
+        p.issuer(),
+        PROVIDER_CLIENT,
+        &["--binding-message", "LATE-P", "--requested-expiry", "3"],
+    );
+    let waiting = run.wait_for_stderr("waiting: ", T).unwrap();
+    assert!(waiting.contains("expires in 3 s"), "{waiting}");
+    // The provider's phone shows it, undecided.
+    ticket(&p.url("/test/ciba/pending"), "LATE-P");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["error"]["kind"], "expired", "{doc:#}");
+}

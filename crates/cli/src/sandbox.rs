@@ -265,6 +265,10 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
     let _ = writeln!(out, "protected resource: {issuer}/api/resource");
     let _ = writeln!(
         out,
+        "CIBA phone: {issuer}/ciba (the user's device: approve or deny backchannel requests)"
+    );
+    let _ = writeln!(
+        out,
         "credential: {issuer}/credential (POST, a user's access token and {{\"holder_jwk\": JWK}}: an SD-JWT VC)"
     );
     let _ = writeln!(
@@ -376,6 +380,7 @@ pub fn startup_json(handle: &SandboxHandle) -> serde_json::Value {
     json!({
         "issuer": issuer,
         "discovery": format!("{issuer}/.well-known/openid-configuration"),
+        "ciba_phone": format!("{issuer}/ciba"),
         "port": handle.port(),
         "signing_alg": config.signing_alg.as_str(),
         "access_token_ttl": config.effective_access_token_ttl().as_secs(),

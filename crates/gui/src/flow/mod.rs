@@ -616,8 +616,17 @@ impl FlowScreen {
                 a.abort();
             }
             r.paste_tx = None;
+            // A backchannel request is the provider's: it stays on the user's device until it
+            // expires, and approving it there now gives this run nothing.
+            let message = if r.backchannel().is_some() {
+                "cancelled: the request stays pending on the user's device until it expires;                  an approval there now reaches nobody"
+            } else {
+                "cancelled"
+            };
+            r.events
+                .push(FlowEvent::Note(format!("{message} (by the user)")));
             r.result = Some(Err(FlowFailure {
-                message: "cancelled".into(),
+                message: message.into(),
                 oauth: None,
             }));
         }

@@ -144,10 +144,11 @@ impl FlowRun {
     /// redirect: the run waits for the paste or Cancel).
     pub fn waited(&self) -> Option<(std::time::Duration, Option<std::time::Duration>)> {
         let since = self.waiting_since?;
-        let limit = (self.paste_tx.is_none()).then_some(self.wait_limit);
-        let limit = match (limit, self.device_code_expires_in()) {
-            (Some(l), Some(e)) => Some(l.min(std::time::Duration::from_secs(e.max(1)))),
-            (l, _) => l,
+        // A device code or a backchannel request: its server's lifetime (the run waits that
+        // long); a browser: the app's limit; a pasted redirect: none.
+        let limit = match self.device_code_expires_in() {
+            Some(e) => Some(std::time::Duration::from_secs(e.max(1))),
+            None => (self.paste_tx.is_none()).then_some(self.wait_limit),
         };
         Some((since.elapsed(), limit))
     }

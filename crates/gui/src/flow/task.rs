@@ -67,7 +67,9 @@ pub(super) async fn run_flow(
         username: Some(inputs.username.clone()),
         password: Some(inputs.password.clone()),
         redirect,
-        wait: Some(wait),
+        // The browser's redirect is waited for as long as the app says; a device code or a
+        // backchannel request lives as long as its server said (the wait shows that limit).
+        wait: (grant == GrantKind::AuthorizationCode).then_some(wait),
         // Claims that are not an object were refused before the run started.
         assertion: inputs.bearer_assertion().ok().flatten(),
         exchange: inputs.exchange_request(),
