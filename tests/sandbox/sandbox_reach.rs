@@ -64,6 +64,24 @@ fn discover_resource_follows_the_challenge_to_the_authorization_server() {
         "{}",
         out.stdout
     );
+    // The server's endpoints in one column, the longest names included
+    // (`pushed_authorization_request_endpoint` overran a fixed width).
+    let columns: Vec<usize> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains(" http://"))
+        .map(|l| l.find(" http://").unwrap())
+        .collect();
+    assert!(columns.len() >= 5, "{}", out.stdout);
+    assert!(
+        columns.iter().all(|c| *c == columns[0]),
+        "{columns:?}\n{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("pushed_authorization_request_endpoint http://")
+    );
 }
 
 /// Metadata for another resource is refused (RFC 9728 §3.3): the sandbox's root well-known

@@ -124,6 +124,9 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                     println!("note: {}", grantscope_core::text::inert(why));
                 }
                 let two = d.documents.len() > 1;
+                // Name and value, the values in one column however long the longest name
+                // (`pushed_authorization_request_endpoint` overran a fixed one).
+                let mut rows: Vec<(String, String)> = Vec::new();
                 for (name, url) in d.endpoints.named() {
                     let from = match d.source_of(name) {
                         Some(src) if two => {
@@ -131,12 +134,12 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                         }
                         _ => String::new(),
                     };
-                    println!(
-                        "{name:32} {}{from}",
-                        url.map(|u| grantscope_core::text::inert(&as_published(&d, name, u))
-                            .into_owned())
-                            .unwrap_or_else(|| "-".into())
-                    );
+                    let value = url
+                        .map(|u| {
+                            grantscope_core::text::inert(&as_published(&d, name, u)).into_owned()
+                        })
+                        .unwrap_or_else(|| "-".into());
+                    rows.push((name.to_string(), format!("{value}{from}")));
                 }
                 for key in [
                     "grant_types_supported",
@@ -148,18 +151,25 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
                 ] {
                     let v = d.supported(key);
                     if !v.is_empty() {
-                        println!("{key:32} {}", grantscope_core::text::inert(&v.join(" ")));
+                        rows.push((
+                            key.to_string(),
+                            grantscope_core::text::inert(&v.join(" ")).into_owned(),
+                        ));
                     }
                 }
-                println!(
-                    "{:32} {}",
-                    "iss on authorization responses",
+                rows.push((
+                    "iss on authorization responses".into(),
                     if d.iss_parameter_supported {
                         "yes (RFC 9207)"
                     } else {
                         "no"
                     }
-                );
+                    .into(),
+                ));
+                let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+                for (name, value) in rows {
+                    println!("{name:width$} {value}");
+                }
                 if !d
                     .supported("code_challenge_methods_supported")
                     .iter()
@@ -302,10 +312,16 @@ async fn run_resource(args: &DiscoverArgs, given: &str) -> ExitCode {
             println!("authorization server: {}", inert(&s.issuer));
             match &s.discovery {
                 Ok(d) => {
-                    for (name, url) in d.endpoints.named() {
-                        if let Some(url) = url {
-                            println!("  {name:34} {}", inert(&as_published(d, name, url)));
-                        }
+                    let named: Vec<_> = d
+                        .endpoints
+                        .named()
+                        .into_iter()
+                        .filter_map(|(name, url)| url.map(|u| (name, u)))
+                        .collect();
+                    // One column for the URLs, however long the longest name.
+                    let width = named.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+                    for (name, url) in named {
+                        println!("  {name:width$} {}", inert(&as_published(d, name, url)));
                     }
                 }
                 Err(e) => println!("  error: {}", super::connection::describe(e)),
