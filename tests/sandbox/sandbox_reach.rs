@@ -469,10 +469,19 @@ fn visit(url: &str) -> (u16, Option<String>) {
     })
 }
 
-/// One logout round at `sandbox`: a registered client logs in, a back-channel listener is
-/// registered for it (`register update`), RP-initiated logout runs through the browser and
-/// comes back with its state; returns the listener's run and the flow's token document.
-fn logout_round(sandbox: &Sandbox) -> (crate::common::cli::Output, Value, tempfile::TempDir) {
+/// What a logout round leaves: the listener's run, the token documents of the session that
+/// logged out and of another login of the same client, and the profile's config dir.
+struct LogoutRound {
+    heard: crate::common::cli::Output,
+    ended: Value,
+    other: Value,
+    dir: tempfile::TempDir,
+}
+
+/// One logout round at `sandbox`: a registered client logs in twice (two login sessions), a
+/// back-channel listener is registered for it (`register update`), RP-initiated logout with
+/// the first session's ID token runs through the browser and comes back with its state.
+fn logout_round(sandbox: &Sandbox) -> LogoutRound {
     let dir = tempfile::tempdir().unwrap();
     let out = run_in(
         dir.path(),
@@ -525,18 +534,22 @@ fn logout_round(sandbox: &Sandbox) -> (crate::common::cli::Output, Value, tempfi
     );
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
 
-    let doc = code_flow(
-        sandbox,
-        Some(dir.path()),
-        &[
-            "token",
-            "authorization-code",
-            "--profile",
-            "dyn",
-            "--no-browser",
-            "--json",
-        ],
-    );
+    let login = || {
+        code_flow(
+            sandbox,
+            Some(dir.path()),
+            &[
+                "token",
+                "authorization-code",
+                "--profile",
+                "dyn",
+                "--no-browser",
+                "--json",
+            ],
+        )
+    };
+    let doc = login();
+    let other = login();
     let id_token = doc["response"]["id_token"].as_str().unwrap().to_string();
     let mut logout = Grantscope::new([
         "logout",
@@ -561,36 +574,89 @@ fn logout_round(sandbox: &Sandbox) -> (crate::common::cli::Output, Value, tempfi
     let out = logout.wait(T).unwrap();
     assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("logged out"), "{}", out.stdout);
-    (listener.wait(T).unwrap(), doc, dir)
+    LogoutRound {
+        heard: listener.wait(T).unwrap(),
+        ended: doc,
+        other,
+        dir,
+    }
 }
 
-/// RP-initiated logout at the sandbox: the browser comes back with the state sent, the
-/// user's session ends (the refresh token is refused), and the registered back-channel
-/// endpoint receives a logout token that verifies against the sandbox's JWKS.
-#[test]
-fn logout_ends_the_session_and_the_back_channel_token_verifies() {
-    let sandbox = Sandbox::start();
-    let (heard, doc, dir) = logout_round(&sandbox);
-    assert_eq!(heard.code(), 0, "{}\n{}", heard.stdout, heard.stderr);
-    let line: Value = serde_json::from_str(heard.stdout.trim()).unwrap();
-    assert_eq!(line["valid"], true, "{line:#}");
-    assert_eq!(line["inspection"]["signature"]["status"], "verified");
-    assert_eq!(line["inspection"]["header"]["typ"], "logout+jwt");
-    assert_eq!(line["sub"], doc["id_token"]["claims"]["sub"]);
-    let refresh = doc["response"]["refresh_token"].as_str().unwrap();
-    let out = run_in(
-        dir.path(),
+/// `token refresh-token` with the profile of a logout round.
+fn refresh(dir: &std::path::Path, refresh_token: &str) -> crate::common::cli::Output {
+    run_in(
+        dir,
         &[
             "token",
             "refresh-token",
             "--profile",
             "dyn",
             "--refresh-token",
-            refresh,
+            refresh_token,
             "--json",
         ],
+    )
+}
+
+/// RP-initiated logout at the sandbox: the browser comes back with the state sent, the
+/// ID token's login session ends (its refresh token is refused) and only it (another login's
+/// refresh token still works, and its refreshed ID token keeps its own `sid`), and the
+/// registered back-channel endpoint receives a logout token that verifies against the
+/// sandbox's JWKS, naming that session (`sid`) and user, with the event and no nonce.
+#[test]
+fn logout_ends_the_session_and_the_back_channel_token_verifies() {
+    let sandbox = Sandbox::start();
+    let LogoutRound {
+        heard,
+        ended,
+        other,
+        dir,
+    } = logout_round(&sandbox);
+    assert_eq!(heard.code(), 0, "{}\n{}", heard.stdout, heard.stderr);
+    let line: Value = serde_json::from_str(heard.stdout.trim()).unwrap();
+    assert_eq!(line["valid"], true, "{line:#}");
+    assert_eq!(line["inspection"]["signature"]["status"], "verified");
+    assert_eq!(line["inspection"]["header"]["typ"], "logout+jwt");
+    let sid = ended["id_token"]["claims"]["sid"].as_str().unwrap();
+    let other_sid = other["id_token"]["claims"]["sid"].as_str().unwrap();
+    assert!(sid.len() >= 16, "{sid}");
+    assert_ne!(sid, other_sid, "each login is its own session");
+    assert_eq!(line["sid"], sid, "{line:#}");
+    assert_eq!(line["sub"], ended["id_token"]["claims"]["sub"]);
+    let claims = &line["inspection"]["claims"];
+    assert!(
+        claims["events"][grantscope_core::token::claims::BACKCHANNEL_LOGOUT_EVENT].is_object(),
+        "{claims:#}"
+    );
+    assert!(claims.get("nonce").is_none(), "{claims:#}");
+
+    let out = refresh(
+        dir.path(),
+        ended["response"]["refresh_token"].as_str().unwrap(),
     );
     assert_eq!(out.code(), 1, "the session ended: {}", out.stdout);
+    assert!(
+        out.stdout.contains("invalid_grant") || out.stderr.contains("invalid_grant"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let out = refresh(
+        dir.path(),
+        other["response"]["refresh_token"].as_str().unwrap(),
+    );
+    assert_eq!(
+        out.code(),
+        0,
+        "another session: {}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let refreshed = out.json().unwrap();
+    assert_eq!(
+        refreshed["id_token"]["claims"]["sid"], other_sid,
+        "{refreshed:#}"
+    );
 }
 
 /// The `unsafe-logout-token-with-nonce` switch: the listener refuses the token it sends.
@@ -603,7 +669,7 @@ fn a_logout_token_with_a_nonce_is_refused_by_the_listener() {
         },
         ..Default::default()
     });
-    let (heard, _, _dir) = logout_round(&sandbox);
+    let heard = logout_round(&sandbox).heard;
     assert_eq!(heard.code(), 1, "{}\n{}", heard.stdout, heard.stderr);
     let line: Value = serde_json::from_str(heard.stdout.trim()).unwrap();
     assert_eq!(line["valid"], false);

@@ -42,6 +42,16 @@ async fn discovery_names_the_given_issuer() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["issuer"], ISSUER);
     assert_eq!(doc["token_endpoint"], format!("{ISSUER}/token"));
+    // Back-Channel Logout §2.1: logout tokens and ID tokens carry the login session's sid.
+    assert_eq!(doc["backchannel_logout_supported"], true);
+    assert_eq!(doc["backchannel_logout_session_supported"], true);
+    assert!(
+        doc["claims_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("sid")),
+        "{doc:#}"
+    );
     let (status, _, _) = send(
         &router,
         Request::get("/no-such-path").body(Body::empty()).unwrap(),
@@ -96,4 +106,36 @@ async fn router_refuses_an_issuer_with_a_path() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no path"), "{err}");
+}
+
+/// Back-Channel Logout §2.2: `backchannel_logout_session_required` is a boolean; a client
+/// that requires the sid is registered, one that sends anything else is refused.
+#[tokio::test]
+async fn registration_checks_backchannel_logout_session_required() {
+    let keys = tempfile::tempdir().unwrap();
+    let router = router(&keys).await;
+    let register = |required: serde_json::Value| {
+        let body = serde_json::json!({
+            "redirect_uris": ["https://rp.example/cb"],
+            "backchannel_logout_uri": "https://rp.example/logout",
+            "backchannel_logout_session_required": required,
+        });
+        Request::post("/register")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (status, _, doc) = send(&router, register(serde_json::json!(true))).await;
+    assert_eq!(status, StatusCode::CREATED, "{doc:#}");
+    assert_eq!(doc["backchannel_logout_session_required"], true);
+    let (status, _, doc) = send(&router, register(serde_json::json!("yes"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{doc:#}");
+    assert_eq!(doc["error"], "invalid_client_metadata");
+    assert!(
+        doc["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("backchannel_logout_session_required"),
+        "{doc:#}"
+    );
 }

@@ -125,6 +125,7 @@ pub(crate) fn redeem(
         user: Some(record.user),
         resources: record.request.resources.clone(),
         auth_time: Some(record.auth_time),
+        sid: Some(record.sid.clone()),
         revoked: false,
         revoked_reason: None,
     });

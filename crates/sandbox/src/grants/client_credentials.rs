@@ -32,6 +32,7 @@ pub(crate) fn redeem(
         user: None,
         resources: resources.clone(),
         auth_time: None,
+        sid: None,
         revoked: false,
         revoked_reason: None,
     });

@@ -70,6 +70,7 @@ pub(crate) fn redeem(
         user,
         resources: resources.clone(),
         auth_time: None,
+        sid: None,
         revoked: false,
         revoked_reason: None,
     });

@@ -95,6 +95,7 @@ pub(crate) fn redeem(
         user,
         resources: audience.clone(),
         auth_time: None,
+        sid: None,
         revoked: false,
         revoked_reason: None,
     });

@@ -228,6 +228,8 @@ fn approve(
     status: StatusCode,
 ) -> Response {
     let auth_time = now_secs();
+    // Every login starts a login session; what is issued from it carries its `sid`.
+    let sid = random_token(16);
     let redirect_uri = request.redirect_uri.clone();
     let state = request.state.clone();
     let (mode, client_id) = (request.response_mode, request.client.id);
@@ -240,7 +242,7 @@ fn approve(
     let code = types.code.then(|| random_token(code_bytes));
     // Implicit and hybrid (behind the unsafe switch): tokens straight to the browser.
     let front = if types.token || types.id_token {
-        match front_channel(app, &request, user, auth_time, code.as_deref()) {
+        match front_channel(app, &request, user, (auth_time, &sid), code.as_deref()) {
             Ok(front) => front,
             Err(error) => return redirect_error(app, &request.reply_to(), &error, status),
         }
@@ -254,6 +256,7 @@ fn approve(
                 request,
                 user,
                 auth_time,
+                sid,
                 expires_ms: now_ms().saturating_add(ms(app.config.code_ttl)),
                 redeemed: None,
                 consumed: false,

@@ -1,10 +1,11 @@
 //! RP-Initiated Logout 1.0 (`GET /end_session`) and Back-Channel Logout 1.0: the sandbox
 //! checks the `id_token_hint` (its own signature and issuer; an expired hint is fine), ends
-//! the user's session (every grant of that user is revoked), POSTs a logout token to each
-//! registered client with a `backchannel_logout_uri` that held a grant of the user or is the
-//! hint's client, and sends the browser to a registered `post_logout_redirect_uri` with the
-//! `state`, or shows a page. The `unsafe-logout-token-with-nonce` switch puts a nonce into
-//! the logout tokens.
+//! the hint's login session (its `sid`: every grant issued in it is revoked, its unredeemed
+//! codes dropped; a hint without `sid` ends every grant of its user), POSTs a logout token
+//! (`sid` and `sub`) to each registered client with a `backchannel_logout_uri` that held a
+//! grant in it or is the hint's client, and sends the browser to a registered
+//! `post_logout_redirect_uri` with the `state`, or shows a page. The
+//! `unsafe-logout-token-with-nonce` switch puts a nonce into the logout tokens.
 
 use std::sync::Arc;
 
@@ -125,36 +126,71 @@ pub(crate) async fn end_session(
             );
         }
     }
-    // The session ends: every grant of the user, and who must hear of it.
-    let mut notify: Vec<String> = vec![aud.clone()];
+    // The session ends, and who must hear of it. With the hint's `sid`: that login session
+    // (its grants revoked), each of its clients told of that `sid`. Without one: every grant
+    // of the user, each client told with `sub` alone (Back-Channel Logout §2.4: all its
+    // sessions of the user), or of each of its sessions when it registered
+    // `backchannel_logout_session_required`.
+    let mut ended: Vec<(&str, Option<String>)> = Vec::new();
     {
         let mut store = app.store();
-        let grants: Vec<_> = store
-            .grants
-            .iter()
-            .filter(|(_, g)| g.user.is_some_and(|u| u.sub == sub))
-            .map(|(id, g)| (*id, g.client.id))
-            .collect();
-        for (id, client) in grants {
-            if !notify.iter().any(|c| c == client) {
-                notify.push(client.to_string());
+        match &sid {
+            Some(sid) => ended.extend(
+                store
+                    .end_session(sid)
+                    .into_iter()
+                    .map(|c| (c, Some(sid.clone()))),
+            ),
+            None => {
+                let grants: Vec<_> = store
+                    .grants
+                    .iter()
+                    .filter(|(_, g)| g.user.is_some_and(|u| u.sub == sub))
+                    .map(|(id, g)| (*id, g.client.id, g.sid.clone()))
+                    .collect();
+                for (id, client, grant_sid) in grants {
+                    store.revoke_grant(id, "the user logged out");
+                    ended.push((client, grant_sid));
+                }
             }
-            store.revoke_grant(id, "the user logged out");
         }
     }
-    let targets: Vec<(String, String)> = {
+    let targets: Vec<(String, Option<String>, String)> = {
         let registry = app.registry();
-        notify
-            .iter()
-            .filter_map(|c| {
-                let r = registry.get(c)?;
-                Some((c.clone(), r.backchannel_logout_uri()?.to_string()))
-            })
-            .collect()
+        let mut clients: Vec<&str> = vec![aud.as_str()];
+        for (client, _) in &ended {
+            if !clients.contains(client) {
+                clients.push(client);
+            }
+        }
+        let mut targets = Vec::new();
+        for client in clients {
+            let Some(registered) = registry.get(client) else {
+                continue;
+            };
+            let Some(uri) = registered.backchannel_logout_uri() else {
+                continue;
+            };
+            let mut sids: Vec<Option<String>> = Vec::new();
+            if sid.is_some() || registered.backchannel_logout_session_required() {
+                for (_, s) in ended.iter().filter(|(c, s)| *c == client && s.is_some()) {
+                    if !sids.contains(s) {
+                        sids.push(s.clone());
+                    }
+                }
+            }
+            if sids.is_empty() {
+                sids.push(sid.clone());
+            }
+            for s in sids {
+                targets.push((client.to_string(), s, uri.to_string()));
+            }
+        }
+        targets
     };
     let mut report = Vec::new();
-    for (client, uri) in targets {
-        let outcome = send_logout_token(&app, &client, &uri, &sub, sid.as_deref()).await;
+    for (client, client_sid, uri) in targets {
+        let outcome = send_logout_token(&app, &client, &uri, &sub, client_sid.as_deref()).await;
         report.push(format!(
             "<li><code>{}</code> at <code>{}</code>: {}</li>",
             escape_html(&client),
@@ -182,7 +218,10 @@ pub(crate) async fn end_session(
             StatusCode::OK,
             "Logged out",
             &format!(
-                "<p>The session of <code>{}</code> has ended.</p><ul>{}</ul>",
+                "<p>The session {}of <code>{}</code> has ended.</p><ul>{}</ul>",
+                sid.as_deref()
+                    .map(|s| format!("<code>{}</code> ", escape_html(s)))
+                    .unwrap_or_default(),
                 escape_html(&sub),
                 report.join("")
             ),

@@ -92,7 +92,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
         "id_token_signing_alg_values_supported": id_token_algs,
         "userinfo_signing_alg_values_supported": [],
         "claims_supported": [
-            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp", "acr",
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash", "azp", "acr", "sid",
             "name", "preferred_username", "email", "email_verified"
         ],
         "authorization_response_iss_parameter_supported": true,
@@ -133,7 +133,7 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
             "backchannel_user_code_parameter_supported".into(),
             json!(false),
         );
-        map.insert("backchannel_logout_session_supported".into(), json!(false));
+        map.insert("backchannel_logout_session_supported".into(), json!(true));
     }
     if let Some(map) = document
         .get_mut("grantscope_sandbox")

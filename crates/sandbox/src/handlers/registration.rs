@@ -229,6 +229,16 @@ fn check(
             ));
         }
     }
+    // Back-Channel Logout §2.2: a boolean; the sandbox's logout tokens carry the `sid` of the
+    // login session either way, so `true` asks for nothing more.
+    match metadata.get("backchannel_logout_session_required") {
+        None | Some(Value::Null | Value::Bool(_)) => {}
+        Some(_) => {
+            return Err(metadata_error(
+                "backchannel_logout_session_required must be a boolean (Back-Channel Logout §2.2)",
+            ));
+        }
+    }
     // CIBA (§4): poll or ping; ping needs the client's notification endpoint.
     let mode = string(metadata, "backchannel_token_delivery_mode")?;
     if grant_types.contains(&GrantKind::Ciba) || mode.is_some() {

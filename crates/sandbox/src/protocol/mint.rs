@@ -21,12 +21,12 @@ use crate::state::store::{
 /// The tokens of an implicit or hybrid answer (OAuth 2.0 Multiple Response Types, OIDC Core
 /// §3.2 and §3.3), for the front channel: the access token when `token` was asked for, the
 /// ID token (with `nonce`, `at_hash` when the access token goes too, `c_hash` with a code) when
-/// `id_token` was. Never a refresh token.
+/// `id_token` was. Never a refresh token. Issued in the login session `sid`.
 pub(crate) fn front_channel(
     app: &App,
     request: &AuthorizationRequest,
     user: &'static SeededUser,
-    auth_time: u64,
+    (auth_time, sid): (u64, &str),
     code: Option<&str>,
 ) -> Result<Vec<(String, String)>, OAuthError> {
     let types = request.response_type;
@@ -36,6 +36,7 @@ pub(crate) fn front_channel(
         user: Some(user),
         resources: request.resources.clone(),
         auth_time: Some(auth_time),
+        sid: Some(sid.to_string()),
         revoked: false,
         revoked_reason: None,
     });
@@ -103,6 +104,7 @@ pub(crate) fn user_tokens(
         user: Some(user),
         resources: resources.to_vec(),
         auth_time: Some(auth_time),
+        sid: None,
         revoked: false,
         revoked_reason: None,
     });
@@ -308,6 +310,10 @@ pub(crate) fn mint(app: &App, store: &mut Store, mint: Mint<'_>) -> Result<Value
         id.insert("exp".into(), json!(exp));
         if let Some(auth_time) = grant.auth_time {
             id.insert("auth_time".into(), json!(auth_time));
+        }
+        // OIDC Back-Channel Logout §2.1 / Front-Channel Logout §3: the login session.
+        if let Some(sid) = &grant.sid {
+            id.insert("sid".into(), json!(sid));
         }
         if let Some(nonce) = mint.nonce {
             id.insert("nonce".into(), json!(nonce));

@@ -73,6 +73,15 @@ impl Registered {
         crate::protocol::jwe::encryption_key_in(self.metadata.get("jwks"), alg)
     }
 
+    /// Whether the client registered `backchannel_logout_session_required: true` (its logout
+    /// tokens name a session whenever the logout has one).
+    pub(crate) fn backchannel_logout_session_required(&self) -> bool {
+        self.metadata
+            .get("backchannel_logout_session_required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// The client's back-channel logout endpoint, if it registered one.
     pub(crate) fn backchannel_logout_uri(&self) -> Option<&str> {
         self.metadata

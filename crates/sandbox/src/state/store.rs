@@ -106,6 +106,9 @@ pub(crate) struct Grant {
     /// RFC 8707 resource indicators granted; empty means the default audience.
     pub resources: Vec<String>,
     pub auth_time: Option<u64>,
+    /// The login session (OIDC `sid`) the grant was issued in: every login at the
+    /// authorization endpoint starts one; the other grants have none.
+    pub sid: Option<String>,
     pub revoked: bool,
     /// Why the grant was revoked, for introspection-side debugging in tests and logs.
     pub revoked_reason: Option<&'static str>,
@@ -227,6 +230,8 @@ pub(crate) struct CodeRecord {
     pub request: AuthorizationRequest,
     pub user: &'static SeededUser,
     pub auth_time: u64,
+    /// The login session the code was issued in (its grant's `sid`).
+    pub sid: String,
     pub expires_ms: u64,
     /// The grant created when the code was redeemed; set means "used".
     pub redeemed: Option<GrantId>,
@@ -336,6 +341,27 @@ impl Store {
         for record in self.refresh.values_mut().filter(|r| r.grant == id) {
             record.revoked = true;
         }
+    }
+
+    /// Ends the login session `sid`: revokes every grant issued in it and drops its codes not
+    /// yet redeemed; returns the clients that held a grant in it.
+    pub(crate) fn end_session(&mut self, sid: &str) -> Vec<&'static str> {
+        let grants: Vec<(GrantId, &'static str)> = self
+            .grants
+            .iter()
+            .filter(|(_, g)| g.sid.as_deref() == Some(sid))
+            .map(|(id, g)| (*id, g.client.id))
+            .collect();
+        let mut clients = Vec::new();
+        for (id, client) in grants {
+            if !clients.contains(&client) {
+                clients.push(client);
+            }
+            self.revoke_grant(id, "the user logged out (end of the login session)");
+        }
+        self.codes
+            .retain(|_, c| c.sid != sid || c.redeemed.is_some());
+        clients
     }
 
     /// An access token that is known, unexpired and not revoked.
@@ -454,6 +480,49 @@ mod tests {
         assert_eq!(normalize_user_code(&code.to_lowercase()).len(), 8);
         assert_eq!(normalize_user_code("bcdf-ghjk"), "BCDFGHJK");
         assert_eq!(normalize_user_code(" BCDF GHJK "), "BCDFGHJK");
+    }
+
+    /// A login grant of `client` for alice in session `sid`, with one refresh token.
+    fn login(store: &mut Store, client: &str, sid: &str) -> String {
+        let grant = store.new_grant(Grant {
+            client: crate::state::clients::find_client(client).unwrap(),
+            user: crate::state::clients::find_user("alice"),
+            resources: Vec::new(),
+            auth_time: Some(now_secs()),
+            sid: Some(sid.to_string()),
+            revoked: false,
+            revoked_reason: None,
+        });
+        let token = random_token(32);
+        store.refresh.insert(
+            token_key(&token),
+            RefreshRecord {
+                grant,
+                scope: "openid".into(),
+                iat: now_secs(),
+                exp: now_secs() + 600,
+                rotated: false,
+                revoked: false,
+                cnf_jkt: None,
+                authorization_details: None,
+            },
+        );
+        token
+    }
+
+    #[test]
+    fn ending_a_session_revokes_only_its_grants() {
+        let mut store = Store::default();
+        let ended = login(&mut store, "sandbox-web", "s1");
+        let same = login(&mut store, "sandbox-native", "s1");
+        let other = login(&mut store, "sandbox-web", "s2");
+        let mut clients = store.end_session("s1");
+        clients.sort_unstable();
+        assert_eq!(clients, ["sandbox-native", "sandbox-web"]);
+        assert!(store.active_refresh(&ended).is_none());
+        assert!(store.active_refresh(&same).is_none());
+        assert!(store.active_refresh(&other).is_some());
+        assert!(store.end_session("no-such-session").is_empty());
     }
 
     #[test]
