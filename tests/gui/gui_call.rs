@@ -21,6 +21,13 @@ fn send_call(h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeAp
     h.get_by_label("Call an API with this token").click();
     h.step();
     h.step();
+    // Every control of the call has a name a screen reader says (the method picker and the
+    // headers box had none).
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Method");
+    h.get_by_role_and_label(
+        egui::accesskit::Role::MultilineTextInput,
+        "Headers (one `Name: value` per line)",
+    );
     h.get_by_label("Send call").click();
     step_until(h, "the API's answer", |h| {
         h.state().flow().call_panel().last().is_some()

@@ -195,7 +195,7 @@ fn authorize_ui(ui: &mut egui::Ui, p: &mut Profile) {
     egui::Grid::new("request_options_grid")
         .num_columns(2)
         .show(ui, |ui| {
-            ui.label("Response type");
+            let l = ui.label("Response type");
             let current = p.response_type.clone().unwrap_or_else(|| "code".into());
             egui::ComboBox::from_id_salt("response_type")
                 .selected_text(current.as_str())
@@ -208,7 +208,9 @@ fn authorize_ui(ui: &mut egui::Ui, p: &mut Profile) {
                             p.response_type = (value != "code").then(|| value.to_owned());
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
             ui.end_row();
             if p.response_type.as_deref().is_some_and(is_front_channel) {
                 ui.label("");

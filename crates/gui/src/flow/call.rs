@@ -199,6 +199,8 @@ impl CallPanel {
             .open(std::mem::take(&mut self.open_once).then_some(true))
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
+                    // Named for a screen reader (the picker said nothing).
+                    let m = ui.label("Method");
                     egui::ComboBox::from_id_salt("call_method")
                         .selected_text(self.method.as_str())
                         .width(80.0)
@@ -206,7 +208,9 @@ impl CallPanel {
                             for m in METHODS {
                                 ui.selectable_value(&mut self.method, m.to_owned(), m);
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(m.id);
                     let l = ui.label("URL");
                     ui.add(
                         egui::TextEdit::singleline(&mut self.url)
@@ -215,20 +219,22 @@ impl CallPanel {
                     )
                     .labelled_by(l.id);
                 });
-                ui.label("Headers (one `Name: value` per line)");
+                let h = ui.label("Headers (one `Name: value` per line)");
                 ui.add(
                     egui::TextEdit::multiline(&mut self.headers)
                         .desired_rows(2)
                         .desired_width(f32::INFINITY),
-                );
+                )
+                .labelled_by(h.id);
                 if self.method != "GET" {
-                    ui.label("Body");
+                    let b = ui.label("Body");
                     ui.add(
                         egui::TextEdit::multiline(&mut self.body)
                             .code_editor()
                             .desired_rows(3)
                             .desired_width(f32::INFINITY),
-                    );
+                    )
+                    .labelled_by(b.id);
                 }
                 let how = match (&cx.dpop, cx.profile.http.client_cert.is_some()) {
                     (Some(_), true) => "DPoP (with the key the token is bound to), over mTLS",

@@ -646,6 +646,7 @@ impl ApiMode {
 
     fn request_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
+            let m = ui.label("Method");
             egui::ComboBox::from_id_salt("api_probe_method")
                 .selected_text(self.method.as_str())
                 .width(80.0)
@@ -653,7 +654,9 @@ impl ApiMode {
                     for m in METHODS {
                         ui.selectable_value(&mut self.method, m.to_owned(), m);
                     }
-                });
+                })
+                .response
+                .labelled_by(m.id);
             let l = ui.label("API URL");
             ui.add(
                 egui::TextEdit::singleline(&mut self.url)
