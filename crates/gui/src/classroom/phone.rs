@@ -75,6 +75,18 @@ impl Phone {
     pub(super) fn ui(&mut self, ui: &mut egui::Ui, handle: &SandboxHandle) {
         self.refresh(ui.ctx(), handle);
         let visuals = ui.visuals().clone();
+        if self.pending.is_empty() && !self.waiting {
+            // Nothing to decide: one line, so the settings and switches keep their place on
+            // a projector.
+            let line = match &self.note {
+                Some((_, note)) => format!("The user's phone (CIBA): {note}"),
+                None => "The user's phone (CIBA): no request is waiting. Run CIBA in the flow \
+                         runner and it shows here, with Approve and Deny."
+                    .to_owned(),
+            };
+            ui.label(egui::RichText::new(line).weak());
+            return;
+        }
         egui::Frame::new()
             .fill(visuals.extreme_bg_color)
             .stroke(egui::Stroke::new(
