@@ -129,22 +129,17 @@ pub fn save_png(h: &Harness<'static, GrantscopeApp>, textures: &Textures, path: 
                     if b0 < -1e-4 || b1 < -1e-4 || b2 < -1e-4 {
                         continue;
                     }
-                    let mut src = [0.0f32; 4];
-                    for (k, s) in src.iter_mut().enumerate() {
-                        *s = b0 * colors[0][k] + b1 * colors[1][k] + b2 * colors[2][k];
-                    }
+                    let mut src: [f32; 4] = std::array::from_fn(|k| {
+                        b0 * colors[0][k] + b1 * colors[1][k] + b2 * colors[2][k]
+                    });
                     if let Some(t) = tex {
                         let u = b0 * v[0].uv.x + b1 * v[1].uv.x + b2 * v[2].uv.x;
                         let vv = b0 * v[0].uv.y + b1 * v[1].uv.y + b2 * v[2].uv.y;
                         let texel = sample(t, u, vv);
-                        for k in 0..4 {
-                            src[k] *= texel[k];
-                        }
+                        src = std::array::from_fn(|k| src[k] * texel[k]);
                     }
                     let dst = &mut px[y * w + x];
-                    for k in 0..4 {
-                        dst[k] = src[k] + dst[k] * (1.0 - src[3]);
-                    }
+                    *dst = std::array::from_fn(|k| src[k] + dst[k] * (1.0 - src[3]));
                 }
             }
         }
@@ -182,13 +177,11 @@ fn sample(t: &egui::ColorImage, u: f32, v: f32) -> [f32; 4] {
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let at = |x: usize, y: usize| rgba(t.pixels[y * w + x]);
     let (a, b, c, d) = (at(x0, y0), at(x1, y0), at(x0, y1), at(x1, y1));
-    let mut out = [0.0; 4];
-    for k in 0..4 {
+    std::array::from_fn(|k| {
         let top = a[k] + (b[k] - a[k]) * fx;
         let bottom = c[k] + (d[k] - c[k]) * fx;
-        out[k] = top + (bottom - top) * fy;
-    }
-    out
+        top + (bottom - top) * fy
+    })
 }
 
 /// An 8-bit RGB PNG of `rgb` (rows top to bottom).
