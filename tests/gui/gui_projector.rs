@@ -278,59 +278,84 @@ fn the_wizard_walks_with_numbers_arrows_and_tab() {
 }
 
 /// Every leaf's run button is inside the window at 1024×768 / 150 %; a leaf without one gives
-/// Start over the focus.
+/// Start over the focus. Every leaf of the tree is reached by its answers' numbers.
 #[test]
 fn every_run_this_grant_is_inside_the_window() {
     let dir = tempfile::tempdir().unwrap();
     let mut options = AppOptions::new(dir.path());
     options.start_screen = Some(Screen::Wizard);
     let mut h = harness_at(options, PROJECTOR);
-    // Answered by number: Yes; No, A Machine; No, A User, then Server App, Native Mobile
-    // App, Device without a browser, App asks for the password.
-    use egui::Key::{Num1, Num2, Num3, Num4, Num5};
-    let paths: [&[egui::Key]; 6] = [
-        &[Num1],
-        &[Num2, Num1],
-        &[Num2, Num2, Num1],
-        &[Num2, Num2, Num3],
-        &[Num2, Num2, Num4],
-        &[Num2, Num2, Num5],
+    let keys = [
+        egui::Key::Num1,
+        egui::Key::Num2,
+        egui::Key::Num3,
+        egui::Key::Num4,
+        egui::Key::Num5,
+        egui::Key::Num6,
+        egui::Key::Num7,
+        egui::Key::Num8,
+        egui::Key::Num9,
     ];
-    for answers in paths {
-        for key in answers {
-            press(&mut h, *key);
+    let leaves = leaf_paths();
+    assert_eq!(
+        leaves.len(),
+        grantscope_core::wizard::Grant::ALL.len(),
+        "one leaf a grant"
+    );
+    for (leaf, answers) in leaves {
+        for &i in &answers {
+            press(&mut h, keys[i]);
         }
         // Each answer by number; the leaf reached is the one the numbers name.
-        let expected: Vec<usize> = answers
-            .iter()
-            .map(|k| k.name().parse::<usize>().unwrap() - 1)
-            .collect();
-        let got: Vec<usize> = h.state().settings().wizard.values().copied().collect();
-        let mut want = expected.clone();
-        want.sort_unstable();
-        let mut have = got.clone();
+        let mut have: Vec<usize> = h.state().settings().wizard.values().copied().collect();
         have.sort_unstable();
-        assert_eq!(have, want, "{answers:?}");
-        assert!(h.query_by_label("Start over").is_some(), "{answers:?}");
-        let button = if h.query_by_label("Run this grant anyway").is_some() {
-            "Run this grant anyway"
+        let mut want = answers.clone();
+        want.sort_unstable();
+        assert_eq!(have, want, "{leaf:?}");
+        h.get_by_role_and_label(Role::Label, leaf.title);
+        assert!(h.query_by_label("Start over").is_some(), "{leaf:?}");
+        if leaf.grant.cli_name().is_none() {
+            // Implicit has no run button: the keyboard goes on to Start over.
+            h.get_by_label("Deprecated: do not use");
+            assert_eq!(focused(&h).as_deref(), Some("Start over"), "{leaf:?}");
         } else {
-            "Run this grant"
-        };
-        let problems = layout_problems(&h, &[button]);
-        assert!(problems.is_empty(), "{answers:?}: {problems:#?}");
+            let button = if leaf.grant.is_deprecated() {
+                "Run this grant anyway"
+            } else {
+                "Run this grant"
+            };
+            assert_eq!(focused(&h).as_deref(), Some(button), "{leaf:?}");
+            let problems = layout_problems(&h, &[button]);
+            assert!(problems.is_empty(), "{leaf:?}: {problems:#?}");
+        }
         // Below the fold of the explanation's panel: pressed from the keyboard.
         h.get_by_label("Start over").focus();
         h.step();
         press(&mut h, egui::Key::Enter);
-        assert!(h.state().settings().wizard.is_empty(), "{answers:?}");
+        assert!(h.state().settings().wizard.is_empty(), "{leaf:?}");
     }
-    // Implicit has no run button: the keyboard goes on to Start over.
-    for key in [Num2, Num2, egui::Key::Num6] {
-        press(&mut h, key);
+}
+
+/// Every leaf of the wizard's tree with the answers (indices) that lead to it.
+fn leaf_paths() -> Vec<(grantscope_core::wizard::Leaf, Vec<usize>)> {
+    use grantscope_core::wizard::{self, Node};
+    fn walk(n: &Node, path: &mut Vec<usize>, out: &mut Vec<(wizard::Leaf, Vec<usize>)>) {
+        if let Some(leaf) = n.leaf() {
+            out.push((*leaf, path.clone()));
+        }
+        for (i, e) in n.edges().iter().enumerate() {
+            if let Some(next) = wizard::node(e.to)
+                && !out.iter().any(|(l, _)| next.leaf() == Some(l))
+            {
+                path.push(i);
+                walk(next, path, out);
+                path.pop();
+            }
+        }
     }
-    h.get_by_label("Deprecated: do not use");
-    assert_eq!(focused(&h).as_deref(), Some("Start over"));
+    let mut out = Vec::new();
+    walk(wizard::root(), &mut Vec::new(), &mut out);
+    out
 }
 
 /// The smallest text on every screen at 1024×768 / 150 % (the Classroom's switch captions

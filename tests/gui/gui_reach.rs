@@ -1,11 +1,13 @@
 //! Issue 21 in the desktop app: the wizard's "I have an API URL" chain against the in-process
 //! sandbox's protected resource with no profile for it (discover, register, the code flow with
-//! the resource indicator, the API called), at the projector size (1024×768 at 150 %).
+//! the resource indicator, the API called), at the projector size (1024×768 at 150 %), its
+//! controls inside the window at each stage (screenshots when `GRANTSCOPE_SHOTS_DIR` is set).
+//! CIBA's parts are `gui_ciba`'s.
 
 use egui_kittest::kittest::Queryable;
 use grantscope_gui::{AppOptions, Screen};
 
-use crate::gui_support::{self, SIZES, finished, harness_at, step_until};
+use crate::gui_support::{self, SIZES, finished, harness_at, layout_problems, shots, step_until};
 
 /// 1024×768 at 150 %.
 const PROJECTOR: (f32, f32, f32) = SIZES[1];
@@ -27,24 +29,6 @@ fn type_into(
     h.step();
     h.event(egui::Event::Text(text.into()));
     h.step();
-}
-
-/// Scrolls the widget `label` into the window (a projector shows less), as a person would
-/// before clicking it.
-fn into_view(h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>, label: &str) {
-    for _ in 0..10 {
-        if gui_support::window(h).contains_rect(h.get_by_label(label).rect()) {
-            return;
-        }
-        h.get_by_label(label).scroll_to_me();
-        h.step();
-        h.step();
-    }
-    panic!(
-        "{label:?} at {:?} cannot be brought into the window {:?}",
-        h.get_by_label(label).rect(),
-        gui_support::window(h)
-    );
 }
 
 #[test]
@@ -97,7 +81,7 @@ fn start_from_an_api_discovers_registers_signs_in_with_the_resource_and_calls_it
     h.get_by_label_contains("(registration open)");
     // The sandbox profile is for this server too; this test registers a new client.
     // At 150 % the button is below the fold: scrolled to, as a user would.
-    into_view(&mut h, "Register a client and sign in");
+    gui_support::into_view(&mut h, "Register a client and sign in");
     h.get_by_label("Register a client and sign in").click();
     step_until(&mut h, "the registration and the authorization URL", |h| {
         h.state().api_start().error().is_some()
@@ -205,4 +189,39 @@ fn an_api_whose_metadata_names_another_resource_is_refused_with_the_reason() {
         "{e}"
     );
     h.get_by_label_contains("resource mismatch");
+}
+
+/// The chain's stages at 1024×768 / 150 %: the start question and the URL field, what
+/// discovery found, and "Register a client and sign in" once scrolled to, each inside the
+/// window with nothing overlapping.
+#[test]
+fn the_api_start_fits_a_projector() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = AppOptions::new(dir.path());
+    options.start_screen = Some(Screen::Wizard);
+    let (mut h, textures) = shots::harness_at(options, PROJECTOR);
+    let issuer = start_sandbox(&mut h);
+    h.get_by_label("I have an API URL").click();
+    h.step();
+    h.step();
+    shots::shot(&h, &textures, "wizard-api-start");
+    let problems = layout_problems(&h, &["I have an API URL", "1. API URL", "Discover"]);
+    assert!(problems.is_empty(), "the start: {problems:#?}");
+
+    type_into(&mut h, "1. API URL", &format!("{issuer}/api/resource"));
+    h.get_by_label("Discover").click();
+    step_until(&mut h, "the API's discovery", |h| {
+        !h.state().api_start().busy()
+    });
+    assert_eq!(h.state().api_start().error(), None);
+    h.step();
+    shots::shot(&h, &textures, "wizard-api-found");
+    let problems = layout_problems(&h, &["Discover"]);
+    assert!(problems.is_empty(), "what was found: {problems:#?}");
+
+    gui_support::into_view(&mut h, "Register a client and sign in");
+    h.step();
+    shots::shot(&h, &textures, "wizard-api-register");
+    let problems = layout_problems(&h, &["Register a client and sign in"]);
+    assert!(problems.is_empty(), "the register button: {problems:#?}");
 }

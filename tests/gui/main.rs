@@ -11,6 +11,7 @@ mod common;
 mod gui_support;
 
 mod gui_call;
+mod gui_ciba;
 mod gui_classroom;
 mod gui_files;
 mod gui_flows;

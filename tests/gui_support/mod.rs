@@ -1,7 +1,10 @@
 //! Shared setup of the GUI tests: the real app in an egui_kittest harness with its own config
 //! dir, stepping until a condition holds, and walking the wizard to the flow runner; the
-//! supported window sizes and the layout checks (widget rectangles) of the layout tests.
+//! supported window sizes and the layout checks (widget rectangles) of the layout tests;
+//! screenshots without a GPU ([`shots`]).
 #![allow(dead_code)] // each test file uses a part of it
+
+pub mod shots;
 
 use std::time::{Duration, Instant};
 
@@ -275,4 +278,29 @@ pub fn post_form(url: &str, pairs: &[(&str, &str)]) -> (u16, Option<String>, Str
     })
     .join()
     .unwrap()
+}
+
+/// Scrolls the control `label` into the window and its panel (a projector shows less), as a
+/// person would before clicking it.
+pub fn into_view(h: &mut Harness<'static, GrantscopeApp>, label: &str) {
+    let shown = |h: &Harness<'static, GrantscopeApp>| {
+        controls(h).iter().any(|c| {
+            c.name == label
+                && window(h).expand(0.5).contains_rect(c.rect)
+                && c.pane.expand(0.5).contains_rect(c.rect)
+        })
+    };
+    for _ in 0..10 {
+        if shown(h) {
+            return;
+        }
+        h.get_by_label(label).scroll_to_me();
+        h.step();
+        h.step();
+    }
+    panic!(
+        "{label:?} at {:?} cannot be brought into the window {:?}",
+        h.get_by_label(label).rect(),
+        window(h)
+    );
 }

@@ -2,8 +2,10 @@
 //!
 //! GUI-free: the desktop app paints it as a clickable flowchart and the command line can print
 //! or walk it. Beyond the seed's three questions the tree offers the device authorization grant
-//! (RFC 8628) and shows the password and implicit grants as deprecated leaves that say why
-//! (OAuth 2.0 Security Best Current Practice, RFC 9700).
+//! (RFC 8628) and CIBA (OpenID Connect Client-Initiated Backchannel Authentication Core 1.0:
+//! the client starts the login and the user approves on their own device), and shows the
+//! password and implicit grants as deprecated leaves that say why (OAuth 2.0 Security Best
+//! Current Practice, RFC 9700).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,8 @@ pub enum Grant {
     AuthorizationCode,
     /// RFC 8628.
     DeviceCode,
+    /// OpenID Connect Client-Initiated Backchannel Authentication Core 1.0.
+    Ciba,
     /// RFC 6749 §4.3, deprecated by RFC 9700.
     Password,
     /// RFC 6749 §4.2, deprecated by RFC 9700.
@@ -30,10 +34,11 @@ pub enum Grant {
 
 impl Grant {
     /// Every grant, in the order the wizard and the flow runner list them.
-    pub const ALL: [Grant; 6] = [
+    pub const ALL: [Grant; 7] = [
         Grant::ClientCredentials,
         Grant::AuthorizationCode,
         Grant::DeviceCode,
+        Grant::Ciba,
         Grant::RefreshToken,
         Grant::Password,
         Grant::Implicit,
@@ -47,6 +52,7 @@ impl Grant {
             Grant::ClientCredentials => Some("client-credentials"),
             Grant::AuthorizationCode => Some("authorization-code"),
             Grant::DeviceCode => Some("device-code"),
+            Grant::Ciba => Some("ciba"),
             Grant::Password => Some("password"),
             Grant::Implicit => None,
         }
@@ -59,6 +65,7 @@ impl Grant {
             Grant::ClientCredentials => "Client Credentials",
             Grant::AuthorizationCode => "Authorization Code with PKCE",
             Grant::DeviceCode => "Device Authorization",
+            Grant::Ciba => "Client-Initiated Backchannel Authentication (CIBA)",
             Grant::Password => "Password (deprecated)",
             Grant::Implicit => "Implicit (deprecated)",
         }
@@ -202,6 +209,18 @@ the redirect URL, where it leaks through browser history, logs and Referer heade
 by an attacker, cannot be sender-constrained, and comes without client authentication or a refresh \
 token. Browser-based apps should use the Authorization Code grant with PKCE.";
 
+const CIBA_WHAT: &str = "If the user is not at the client at all (a call-centre agent's \
+screen, a shop's till, a service acting for a known user) and the client starts the login, \
+OpenID Connect Client-Initiated Backchannel Authentication (CIBA Core 1.0) lets a confidential \
+client ask the provider's backchannel authentication endpoint to authenticate a user it names \
+(login_hint). The provider asks the user on their own device, typically a phone app; the client \
+gets an auth_req_id and polls the token endpoint (poll mode) or is pinged when the user has \
+decided (ping mode). What the server must check: the binding_message shows on the user's \
+device as on the client's screen, so the user knows which request they approve (section 7.1); \
+each auth_req_id is redeemed once, by the client it was issued to; the client polls no faster \
+than the interval and slows down on slow_down (section 11); a request expires after expires_in \
+(expired_token), and a denial ends it with access_denied.";
+
 /// The whole tree, root first.
 pub const NODES: &[Node] = &[
     Node {
@@ -301,6 +320,10 @@ resources autonomously without the context of a specific user.",
                     to: "device_code",
                 },
                 Edge {
+                    label: "Client starts the login",
+                    to: "ciba",
+                },
+                Edge {
                     label: "App asks for the password",
                     to: "password",
                 },
@@ -356,6 +379,24 @@ a verification URL, then polls the token endpoint, at the interval the server as
 user has approved or denied access.",
             deprecated: None,
             notes: &[Note::Https, Note::SecureStorage, Note::OpenIdConnect],
+            probes: &[],
+        }),
+    },
+    Node {
+        id: "ciba",
+        kind: NodeKind::Leaf(Leaf {
+            grant: Grant::Ciba,
+            title: "Backchannel Authentication (CIBA)",
+            subtitle: "The user approves on their own device",
+            explanation: CIBA_WHAT,
+            deprecated: None,
+            notes: &[
+                Note::Https,
+                Note::SecureStorage,
+                Note::ValidationAndRevocation,
+                Note::OpenIdConnect,
+            ],
+            // No probe of the catalogue tests CIBA's pitfalls yet.
             probes: &[],
         }),
     },
@@ -511,6 +552,30 @@ mod tests {
             leaf(&["No", "A user", "Device without a browser"]),
             Some(Grant::DeviceCode)
         );
+        assert_eq!(
+            leaf(&["No", "A user", "Client starts the login"]),
+            Some(Grant::Ciba)
+        );
+    }
+
+    #[test]
+    fn the_ciba_leaf_says_what_the_server_must_check() {
+        let ciba = leaf_for(Grant::Ciba).and_then(|n| n.leaf()).copied();
+        let text = ciba.map(|l| l.explanation).unwrap_or_default();
+        for must in [
+            "CIBA Core 1.0",
+            "binding_message",
+            "auth_req_id",
+            "redeemed once",
+            "interval",
+            "slow_down",
+            "expired_token",
+            "access_denied",
+        ] {
+            assert!(text.contains(must), "{must} in {text}");
+        }
+        assert_eq!(Grant::Ciba.cli_name(), Some("ciba"));
+        assert!(Grant::Ciba.title().contains("(CIBA)"));
     }
 
     #[test]
@@ -539,6 +604,7 @@ mod tests {
             Grant::ClientCredentials,
             Grant::AuthorizationCode,
             Grant::DeviceCode,
+            Grant::Ciba,
         ] {
             let leaf = leaf_for(g).and_then(|n| n.leaf()).copied();
             assert_eq!(leaf.and_then(|l| l.deprecated), None, "{g:?}");
@@ -567,6 +633,19 @@ mod tests {
     }
 
     #[test]
+    fn every_grant_that_runs_is_a_grant_of_the_registry() {
+        use crate::oauth::GrantKind;
+        for g in Grant::ALL {
+            if let Some(name) = g.cli_name() {
+                assert!(
+                    GrantKind::ALL.iter().any(|k| k.cli_name() == name),
+                    "{g:?}: {name} is not in GRANTS"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn cli_names_match_the_contract() {
         let names: Vec<_> = Grant::ALL.iter().filter_map(|g| g.cli_name()).collect();
         assert_eq!(
@@ -575,6 +654,7 @@ mod tests {
                 "client-credentials",
                 "authorization-code",
                 "device-code",
+                "ciba",
                 "refresh-token",
                 "password"
             ]

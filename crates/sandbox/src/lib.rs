@@ -41,6 +41,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use error::SandboxError;
+/// A CIBA request waiting for its user, as [`SandboxHandle::ciba_pending`] lists it.
+pub use protocol::ciba::PendingCiba;
 pub use state::clients::{
     ClientAuth, ClientKind, DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SeededClient, SeededUser,
     find_client, find_user, seeded_clients, seeded_users,

@@ -438,6 +438,9 @@ impl GrantscopeApp {
                 for c in self.flow.on_message(msg) {
                     self.carry_out(Command::Flow(c));
                 }
+                // A CIBA request was taken or its run ended: the phone reads the sandbox's
+                // requests again when it is next drawn.
+                self.classroom.ciba_wake();
             }
             Event::Inspector(msg) => {
                 for c in self.inspector.on_message(msg) {
@@ -529,6 +532,7 @@ impl GrantscopeApp {
                     let jobs = self.flow_jobs();
                     self.flow.read_scopes(&jobs);
                 }
+                FlowCommand::OpenPhone => self.settings.screen = Screen::Classroom,
             },
             Command::Inspector(c) => match c {
                 InspectorCommand::Record(exchanges) => self.history.extend(exchanges),
@@ -808,7 +812,11 @@ impl eframe::App for GrantscopeApp {
             }
             Screen::Classroom => {
                 let jobs = self.sandbox_jobs();
-                match self.classroom.ui(ui, &mut self.settings.classroom, &jobs) {
+                let waiting = self.flow.ciba_waiting();
+                match self
+                    .classroom
+                    .ui(ui, &mut self.settings.classroom, &jobs, waiting)
+                {
                     // A credential the sandbox issued for a teacher: verified as its issuer's
                     // (the running sandbox's keys and issuer), as a flow's token is.
                     Some(ClassroomCommand::Inspect(token)) => {

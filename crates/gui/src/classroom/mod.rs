@@ -1,8 +1,11 @@
 //! The classroom: the one owner of the in-process sandbox. It starts, stops and restarts it on
 //! the worker (never on a frame) with the remembered settings (port, token and code lifetimes,
 //! auto-approve user, teaching switches), draws the panel that edits them with each switch's
-//! one-line explanation from the sandbox's table ([`grantscope_sandbox::SWITCHES`]), and the slim
-//! banner every screen shows while the running sandbox has any switch on.
+//! one-line explanation from the sandbox's table ([`grantscope_sandbox::SWITCHES`]), the slim
+//! banner every screen shows while the running sandbox has any switch on, and CIBA's "phone"
+//! ([`phone`]): the requests waiting for their user, with Approve and Deny.
+
+mod phone;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -134,6 +137,8 @@ pub struct Classroom {
     message: Option<(bool, String)>,
     /// A credential asked for: inspect it (taken by `ui`).
     issued: Option<String>,
+    /// CIBA's phone: the requests waiting for their user.
+    phone: phone::Phone,
 }
 
 impl Classroom {
@@ -146,7 +151,19 @@ impl Classroom {
             draft: Draft::from_settings(settings),
             message: None,
             issued: None,
+            phone: phone::Phone::default(),
         }
+    }
+
+    /// Something happened to a flow (a CIBA request taken, a run ended): the phone reads the
+    /// sandbox's requests again when it is next drawn.
+    pub fn ciba_wake(&mut self) {
+        self.phone.wake();
+    }
+
+    /// The CIBA requests the phone shows (as last read).
+    pub fn ciba_pending(&self) -> &[grantscope_sandbox::PendingCiba] {
+        self.phone.pending()
     }
 
     /// Where the sandbox is in its life.
@@ -254,6 +271,7 @@ impl Classroom {
 
     /// Takes a job's report.
     pub fn on_message(&mut self, msg: SandboxMsg) -> Outcome {
+        self.phone.forget();
         match msg {
             SandboxMsg::Started(Ok(handle)) => {
                 self.handle = Some(handle);
@@ -329,15 +347,18 @@ impl Classroom {
         open
     }
 
-    /// The panel: start, stop, restart; the settings form (Apply restarts a running sandbox);
-    /// every teaching switch with its explanation. `settings` is the remembered state; Apply
-    /// writes the form into it.
+    /// The panel: start, stop, restart; CIBA's phone; the settings form (Apply restarts a
+    /// running sandbox); every teaching switch with its explanation. `settings` is the
+    /// remembered state; Apply writes the form into it. `ciba_waiting`: a CIBA run of the flow
+    /// runner waits for its user (the phone keeps its list current meanwhile).
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         settings: &mut ClassroomSettings,
         jobs: &Jobs<SandboxMsg>,
+        ciba_waiting: bool,
     ) -> Option<ClassroomCommand> {
+        self.phone.set_waiting(ciba_waiting);
         egui::CentralPanel::default().show(ui, |ui| {
             // Wide windows: the server and its settings beside the switches; narrow ones (a
             // projector at 150 %): one column that scrolls.
@@ -440,6 +461,15 @@ impl Classroom {
         );
         ui.add_space(6.0);
         self.status_ui(ui, settings, jobs);
+        // The phone first after the server's state: what a teacher running CIBA needs.
+        if let Some(handle) = self
+            .handle
+            .as_deref()
+            .filter(|_| self.state == SandboxState::Running)
+        {
+            ui.add_space(6.0);
+            self.phone.ui(ui, handle);
+        }
         ui.separator();
         self.form_ui(ui, settings, jobs);
     }

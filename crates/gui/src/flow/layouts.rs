@@ -33,7 +33,7 @@ impl FlowScreen {
             return self.presenter_ui(ui);
         }
         if width == Width::Narrow {
-            self.pinned_ui(ui);
+            command = self.pinned_ui(ui);
             self.finished_line_ui(ui);
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical()
@@ -41,7 +41,9 @@ impl FlowScreen {
                     .show(ui, |ui| {
                         // The pending step first: it is what the run waits on.
                         self.step_card_ui(ui);
-                        command = self.form_ui(ui, profiles, "below");
+                        if let Some(c) = self.form_ui(ui, profiles, "below") {
+                            command = Some(c);
+                        }
                         ui.separator();
                         if let Some(c) = self.run_ui(ui) {
                             command = Some(c);
@@ -63,7 +65,9 @@ impl FlowScreen {
                         command = self.form_ui(ui, profiles, "beside the form");
                     });
             });
-        self.pinned_ui(ui);
+        if let Some(c) = self.pinned_ui(ui) {
+            command = Some(c);
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("flow_run_scroll")
@@ -82,15 +86,16 @@ impl FlowScreen {
     /// current arrows in view) and the request, all three on the screen at once, each
     /// scrolling in its own share of the height (a 1024×768 projector at 150 % has 512 points).
     pub(super) fn presenter_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
-        let mut command = None;
-        self.pinned_ui(ui);
+        let mut command = self.pinned_ui(ui);
         let paused = self.run.as_ref().is_some_and(|r| self.step.waits(r.id));
         egui::CentralPanel::default().show(ui, |ui| {
             if !paused {
                 egui::ScrollArea::vertical()
                     .id_salt("flow_presenter")
                     .show(ui, |ui| {
-                        command = self.presenter_head_ui(ui);
+                        if let Some(c) = self.presenter_head_ui(ui) {
+                            command = Some(c);
+                        }
                         ui.separator();
                         if let Some(c) = self.run_ui(ui) {
                             command = Some(c);
@@ -98,7 +103,9 @@ impl FlowScreen {
                     });
                 return;
             }
-            command = self.presenter_head_ui(ui);
+            if let Some(c) = self.presenter_head_ui(ui) {
+                command = Some(c);
+            }
             let total = ui.available_height();
             // Scroll bars always shown: at 150 % the explanation and the request go on below
             // their boxes, and a bar that appears only on hover gave no sign of it.
@@ -222,10 +229,12 @@ impl FlowScreen {
     }
 
     /// What the user must do now, pinned above the scrolling results: the device grant's code
-    /// and URL (large, with copy buttons), the authorization URL, the redirect paste field.
-    pub(super) fn pinned_ui(&mut self, ui: &mut egui::Ui) {
+    /// and URL (large, with copy buttons), the authorization URL, the redirect paste field,
+    /// CIBA's wait for the user's device (on the built-in sandbox, with the way to its phone).
+    pub(super) fn pinned_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
+        let on_sandbox = self.run.as_ref().is_some_and(|r| self.on_sandbox(r));
         let Some(run) = self.run.as_mut().filter(|r| r.running()) else {
-            return;
+            return None;
         };
         let device = run
             .device_code()
@@ -235,15 +244,22 @@ impl FlowScreen {
             .authorize_url()
             .filter(|_| !run.signed_in())
             .map(str::to_owned);
-        let backchannel = run
-            .backchannel()
-            .map(|(id, what)| (id.to_owned(), what.to_owned()));
+        let backchannel = run.backchannel().map(|(id, what)| {
+            let (hint, message) = run.ciba_request().unzip();
+            (
+                id.to_owned(),
+                what.to_owned(),
+                hint.map(str::to_owned),
+                message.flatten().map(str::to_owned),
+            )
+        });
         if device.is_none() && url.is_none() && run.paste_tx.is_none() && backchannel.is_none() {
-            return;
+            return None;
         }
         let browser_failed = run.browser_failed();
         let waited = run.waited();
         let mut cancel = false;
+        let mut command = None;
         egui::Panel::top("flow_pinned").show(ui, |ui| {
             ui.add_space(4.0);
             if let Some((code, uri, full)) = &device {
@@ -280,16 +296,55 @@ impl FlowScreen {
                     .weak(),
                 );
             }
-            if let Some((id, what)) = &backchannel {
+            if let Some((id, what, hint, message)) = &backchannel {
+                let who = hint
+                    .as_deref()
+                    .map_or_else(|| "the user".to_owned(), |h| format!("{h:?}"));
                 ui.label(
-                    egui::RichText::new(
-                        "The provider now asks the user on their own device (their phone): \
-                         nothing to open here.",
-                    )
+                    egui::RichText::new(format!(
+                        "The provider now asks {who} on their own device (their phone): \
+                         nothing to open here."
+                    ))
                     .strong(),
                 );
+                match message {
+                    Some(m) => {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label("Binding message, the same on their device:");
+                            ui.label(
+                                egui::RichText::new(grantscope_core::text::inert(m).to_string())
+                                    .monospace()
+                                    .size(24.0)
+                                    .strong()
+                                    .color(ui.visuals().strong_text_color()),
+                            );
+                        });
+                    }
+                    None => {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            "No binding message: their device shows nothing that ties the \
+                             request to this screen (CIBA §7.1).",
+                        );
+                    }
+                }
                 ui.label(format!("Waiting for {what}."));
                 ui.label(egui::RichText::new(format!("auth_req_id: {id}")).weak());
+                if on_sandbox {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label("The built-in sandbox's phone is the Classroom screen:");
+                        if ui
+                            .button("Open the phone")
+                            .on_hover_text(
+                                "The Classroom lists the requests waiting for their user, with \
+                                 Approve and Deny",
+                            )
+                            .clicked()
+                        {
+                            command = Some(FlowCommand::OpenPhone);
+                        }
+                    });
+                }
             }
             if let Some(url) = &url {
                 if browser_failed {
@@ -351,6 +406,7 @@ impl FlowScreen {
         if cancel {
             self.cancel();
         }
+        command
     }
 }
 

@@ -94,6 +94,9 @@ pub enum FlowCommand {
     /// Read the issuer's scopes for the scope picker (needs the worker:
     /// [`FlowScreen::read_scopes`]).
     ReadScopes,
+    /// Show the built-in sandbox's "phone" (the Classroom), where a CIBA request that waits
+    /// for its user is approved or denied.
+    OpenPhone,
 }
 
 /// The flow runner's state (runtime only; the form is filled from the active profile).
@@ -130,6 +133,9 @@ pub struct FlowScreen {
     /// When the built-in sandbox last (re)started (unix milliseconds): a run on it that ended
     /// before holds tokens it has forgotten.
     sandbox_started_at: Option<i64>,
+    /// Where the built-in sandbox last served (a CIBA run against it is answered on the
+    /// Classroom's phone).
+    sandbox_issuer: Option<String>,
     /// Run was pressed while the sandbox this profile needs was starting: run once it is up.
     run_after_sandbox: bool,
     /// Open the access token of the next run to finish in the inspector (the scripted start
@@ -165,6 +171,7 @@ impl Default for FlowScreen {
             forged_name: String::new(),
             scopes: scopes::ScopePicker::default(),
             sandbox_started_at: None,
+            sandbox_issuer: None,
             run_after_sandbox: false,
             inspect_next_run: false,
             focus_run: false,
@@ -174,17 +181,22 @@ impl Default for FlowScreen {
     }
 }
 
-/// Maps the wizard's grant to the engine's; `None` for implicit, which grantscope does not run.
+/// A fresh short code for CIBA's binding message (six letters and digits, easy to compare
+/// on two screens), so a CIBA form is ready to run.
+fn binding_code() -> String {
+    grantscope_core::oauth::pkce::random_token()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .take(6)
+        .collect()
+}
+
+/// Maps the wizard's grant to the engine's by its command-line name (the grant registry's);
+/// `None` for implicit, which grantscope does not run.
 pub fn grant_kind(g: grantscope_core::wizard::Grant) -> Option<GrantKind> {
-    use grantscope_core::wizard::Grant;
-    match g {
-        Grant::RefreshToken => Some(GrantKind::RefreshToken),
-        Grant::ClientCredentials => Some(GrantKind::ClientCredentials),
-        Grant::AuthorizationCode => Some(GrantKind::AuthorizationCode),
-        Grant::DeviceCode => Some(GrantKind::DeviceCode),
-        Grant::Password => Some(GrantKind::Password),
-        Grant::Implicit => None,
-    }
+    let name = g.cli_name()?;
+    GrantKind::ALL.into_iter().find(|k| k.cli_name() == name)
 }
 
 impl FlowScreen {
@@ -221,6 +233,7 @@ impl FlowScreen {
     pub fn sandbox_moved(&mut self, issuer: &str) {
         // Tokens from an earlier sandbox run are forgotten (its state is in memory).
         self.sandbox_started_at = Some(grantscope_core::timefmt::now_unix_millis());
+        self.sandbox_issuer = Some(issuer.trim_end_matches('/').to_owned());
         let stored_has_issuer = self
             .source
             .as_ref()
@@ -275,6 +288,9 @@ impl FlowScreen {
             .as_ref()
             .is_some_and(|p| p.name != self.profile.name);
         self.grant = grant;
+        if grant == GrantKind::Ciba && self.inputs.binding_message.trim().is_empty() {
+            self.inputs.binding_message = binding_code();
+        }
         if other_profile {
             // Another server's refresh token means nothing here.
             self.inputs.refresh_token = RefreshToken::default();
@@ -598,7 +614,29 @@ impl FlowScreen {
             open_browser: self.inputs.open_browser,
             wait_limit: std::time::Duration::from_secs(self.inputs.wait_secs.max(1)),
             waiting_since: None,
+            ciba: (grant == GrantKind::Ciba)
+                .then(|| self.inputs.ciba_request())
+                .flatten()
+                .map(|r| (r.login_hint, r.binding_message)),
         });
+    }
+
+    /// Whether the running flow is a CIBA request waiting for its user's decision (the
+    /// Classroom's phone reads the sandbox's pending requests while one does).
+    pub fn ciba_waiting(&self) -> bool {
+        self.run
+            .as_ref()
+            .is_some_and(|r| r.running() && r.backchannel().is_some())
+    }
+
+    /// Whether `run` went to the built-in sandbox as it serves now.
+    fn on_sandbox(&self, run: &FlowRun) -> bool {
+        let issuer = run
+            .profile
+            .issuer
+            .as_deref()
+            .map(|i| i.trim_end_matches('/'));
+        issuer.is_some() && issuer == self.sandbox_issuer.as_deref()
     }
 
     /// The next run is the wizard's "start from an API": `lead_in` (its discovery and

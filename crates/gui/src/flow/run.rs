@@ -67,6 +67,9 @@ pub struct FlowRun {
     pub(super) wait_limit: std::time::Duration,
     /// Since when the run waits for the user (the authorization URL or device code shown).
     pub(super) waiting_since: Option<std::time::Instant>,
+    /// CIBA: the user asked (login hint) and the binding message sent, as the client's screen
+    /// shows them during the wait.
+    pub(super) ciba: Option<(String, Option<String>)>,
 }
 
 impl FlowRun {
@@ -172,6 +175,13 @@ impl FlowRun {
             } => Some((auth_req_id.as_str(), waiting_for.as_str())),
             _ => None,
         })
+    }
+
+    /// CIBA: the user the run asked for (its login hint) and the binding message it sent.
+    pub fn ciba_request(&self) -> Option<(&str, Option<&str>)> {
+        self.ciba
+            .as_ref()
+            .map(|(hint, message)| (hint.as_str(), message.as_deref()))
     }
 
     /// The device grant's user code and verification URLs, while the user must enter it.

@@ -503,7 +503,9 @@ impl ApiStart {
         ui.label(egui::RichText::new("4. A client at that server").strong());
         ui.horizontal_wrapped(|ui| {
             let l = ui.label("Scope");
-            ui.add(egui::TextEdit::singleline(&mut self.scope).desired_width(260.0))
+            // Wide enough for the server's whole list (cut short at 260 points at 150 %).
+            let width = (ui.available_width() - 8.0).clamp(160.0, 520.0);
+            ui.add(egui::TextEdit::singleline(&mut self.scope).desired_width(width))
                 .labelled_by(l.id);
         });
         let known: Vec<&Profile> = profiles

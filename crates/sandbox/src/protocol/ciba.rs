@@ -17,13 +17,16 @@ use grantscope_core::secret::SecretKind;
 pub struct PendingCiba {
     /// What the phone names the request by (not the client's `auth_req_id`).
     pub ticket: String,
+    /// The client that started the login.
     pub client_id: String,
     /// The user the client named (`login_hint`).
     pub user: String,
+    /// The scope the client asked for (with `openid`).
     pub scope: String,
     /// The text the user compares with the client's screen; `None` only with the
     /// `unsafe-ciba-without-binding-message` switch.
     pub binding_message: Option<String>,
+    /// The `acr_values` the client asked for.
     pub acr_values: Option<String>,
     /// Seconds left before the request expires.
     pub expires_in: u64,
