@@ -91,10 +91,10 @@ fn the_wizard_leads_to_ciba_and_the_classroom_phone_approves_it() {
     assert!(h.state().settings().wizard.is_empty());
 
     // By keys: the answers' numbers; the focus follows to "Run this grant", Enter runs it.
-    for key in [egui::Key::Num2, egui::Key::Num2, egui::Key::Num5] {
+    for key in [egui::Key::Num2, egui::Key::Num2, egui::Key::Num7] {
         press(&mut h, key);
     }
-    assert_eq!(h.state().settings().wizard.get("client_type"), Some(&4));
+    assert_eq!(h.state().settings().wizard.get("client_type"), Some(&6));
     h.get_by_role_and_label(Role::Label, "Backchannel Authentication (CIBA)");
     let focused = h
         .root()

@@ -320,16 +320,18 @@ resources autonomously without the context of a specific user.",
                     to: "device_code",
                 },
                 Edge {
-                    label: "Client starts the login",
-                    to: "ciba",
-                },
-                Edge {
                     label: "App asks for the password",
                     to: "password",
                 },
                 Edge {
                     label: "Token in the redirect URL",
                     to: "implicit",
+                },
+                // Last, after the seed's answers: saved answers are positions, and a saved
+                // "App asks for the password" must stay that answer.
+                Edge {
+                    label: "Client starts the login",
+                    to: "ciba",
                 },
             ],
         },
@@ -492,6 +494,28 @@ pub fn walk_labels(labels: &[&str]) -> Vec<Step> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Saved answers are positions (settings keep question id → answer index): an answer
+    /// added to a question goes after the ones there, so a saved choice keeps its meaning.
+    #[test]
+    fn the_seeds_answers_keep_their_positions() {
+        let labels = |id: &str| -> Vec<&str> {
+            node(id)
+                .map(|n| n.edges().iter().map(|e| e.label).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            labels("client_type")[..6],
+            [
+                "Server App",
+                "Browser-based App",
+                "Native Mobile App",
+                "Device without a browser",
+                "App asks for the password",
+                "Token in the redirect URL",
+            ]
+        );
+    }
     use std::collections::HashSet;
 
     #[test]
