@@ -290,3 +290,87 @@ fn encryption_keys_for_registration() {
     );
     assert_eq!(s.json().unwrap()["use"], "sig");
 }
+
+/// `key generate --cert --san HOST` makes a certificate that serves TLS for HOST: the CIBA ping
+/// listener (`token ciba --mode ping --notification-cert NAME`) takes it for an https endpoint
+/// on that host and refuses, before any request, a missing key, another host, or an http
+/// endpoint.
+#[test]
+fn a_server_certificate_for_the_ciba_ping_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_cert = run(
+        dir.path(),
+        &[
+            "key",
+            "generate",
+            "s",
+            "--type",
+            "ec-p256",
+            "--san",
+            "127.0.0.1",
+        ],
+    );
+    assert_eq!(no_cert.code(), 2, "--san needs --cert: {}", no_cert.stderr);
+    let made = run(
+        dir.path(),
+        &[
+            "key",
+            "generate",
+            "srv",
+            "--type",
+            "ec-p256",
+            "--cert",
+            "--san",
+            "127.0.0.1",
+        ],
+    );
+    assert_eq!(made.code(), 0, "{}", made.stderr);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ping = |endpoint: &str, key: &str| {
+        run(
+            dir.path(),
+            &[
+                "token",
+                "ciba",
+                "--client-id",
+                "c",
+                "--client-secret",
+                "s",
+                "--token-endpoint",
+                "http://127.0.0.1:9/token",
+                "--backchannel-authentication-endpoint",
+                "http://127.0.0.1:9/bc",
+                "--login-hint",
+                "alice",
+                "--mode",
+                "ping",
+                "--notification-endpoint",
+                endpoint,
+                "--client-notification-token",
+                "t",
+                "--notification-cert",
+                key,
+                "--json",
+            ],
+        )
+    };
+    let message = |out: &common::cli::Output| {
+        assert_eq!(out.code(), 2, "{}\n{}", out.stdout, out.stderr);
+        let doc: Value = out.json().unwrap();
+        doc["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let https = format!("https://127.0.0.1:{port}/cb");
+    let missing = message(&ping(&https, "nope"));
+    assert!(missing.contains("--notification-cert nope"), "{missing}");
+    let other_host = message(&ping(&format!("https://localhost:{port}/cb"), "srv"));
+    assert!(other_host.contains("do not name localhost"), "{other_host}");
+    let plain = message(&ping(&format!("http://127.0.0.1:{port}/cb"), "srv"));
+    assert!(plain.contains("serves TLS"), "{plain}");
+}

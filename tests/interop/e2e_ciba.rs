@@ -1,7 +1,9 @@
 //! CIBA (`grantscope token ciba`) through the real binary against the sandbox and
 //! oidc-provider (its `ciba` feature, tests/provider/server.js): the user approves or denies
 //! from outside, as their phone would (the sandbox's `/ciba`, the provider's test-only phone
-//! API); poll mode, ping mode through the loopback notification endpoint, denial, expiry.
+//! API); poll mode, ping mode through the loopback notification endpoint (plain http to the
+//! sandbox; https to oidc-provider, served with a stored key's certificate that the provider
+//! is told to trust), denial, expiry.
 
 use std::time::Duration;
 
@@ -71,6 +73,17 @@ fn ticket(pending_url: &str, binding_message: &str) -> String {
 
 /// Starts `token ciba` in its own configuration directory (kept beside the run).
 fn start_ciba(issuer: &str, client: (&str, &str), extra: &[&str]) -> (Running, tempfile::TempDir) {
+    let cfg = tempfile::tempdir().unwrap();
+    (start_ciba_in(cfg.path(), issuer, client, extra), cfg)
+}
+
+/// Starts `token ciba` with the configuration directory `cfg` (its stored keys).
+fn start_ciba_in(
+    cfg: &std::path::Path,
+    issuer: &str,
+    client: (&str, &str),
+    extra: &[&str],
+) -> Running {
     let mut args = vec![
         "token",
         "ciba",
@@ -85,12 +98,7 @@ fn start_ciba(issuer: &str, client: (&str, &str), extra: &[&str]) -> (Running, t
         "--json",
     ];
     args.extend_from_slice(extra);
-    let cfg = tempfile::tempdir().unwrap();
-    let run = Grantscope::new(args)
-        .config_dir(cfg.path())
-        .spawn()
-        .unwrap();
-    (run, cfg)
+    Grantscope::new(args).config_dir(cfg).spawn().unwrap()
 }
 
 fn steps(doc: &Value) -> Vec<String> {
@@ -414,4 +422,208 @@ fn provider_request_expires_without_a_decision() {
     assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
     assert_eq!(doc["error"]["kind"], "expired", "{doc:#}");
+
+/// oidc-provider with its ping client `ciba-ping`, whose notification endpoint is
+/// https://127.0.0.1:PORT/ciba-ping on a free port, and grantscope's stored key `ping-tls`
+/// (made by the binary, its certificate naming 127.0.0.1) in `cfg`: the provider trusts
+/// exactly that certificate for its pings.
+struct PingSetup {
+    provider: Provider,
+    cfg: tempfile::TempDir,
+    endpoint: String,
+    cert_pem: String,
+}
+
+fn ping_setup() -> PingSetup {
+    let cfg = tempfile::tempdir().unwrap();
+    let made = Grantscope::new([
+        "key",
+        "generate",
+        "ping-tls",
+        "--type",
+        "ec-p256",
+        "--cert",
+        "--san",
+        "127.0.0.1",
+    ])
+    .config_dir(cfg.path())
+    .run(T)
+    .unwrap();
+    assert_eq!(made.code(), 0, "{}", made.stderr);
+    let shown = Grantscope::new(["key", "show", "ping-tls", "--cert"])
+        .config_dir(cfg.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(shown.code(), 0, "{}", shown.stderr);
+    let cert_pem = shown.stdout.clone();
+    assert!(cert_pem.contains("BEGIN CERTIFICATE"), "{cert_pem}");
+    let ca_file = cfg.path().join("ping-tls.pem");
+    std::fs::write(&ca_file, &cert_pem).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("https://127.0.0.1:{port}/ciba-ping");
+    let provider = Provider::start_with(&[
+        ("CIBA_PING_ENDPOINT", &endpoint),
+        ("CIBA_PING_CA_FILE", ca_file.to_str().unwrap()),
+        ("DEBUG_PROVIDER", "1"),
+    ]);
+    PingSetup {
+        provider,
+        cfg,
+        endpoint,
+        cert_pem,
+    }
+}
+
+const PING_CLIENT: (&str, &str) = ("ciba-ping", "ciba-ping-secret");
+
+impl PingSetup {
+    fn start(&self, binding_message: &str) -> Running {
+        start_ciba_in(
+            self.cfg.path(),
+            self.provider.issuer(),
+            PING_CLIENT,
+            &[
+                "--binding-message",
+                binding_message,
+                "--mode",
+                "ping",
+                "--notification-endpoint",
+                &self.endpoint,
+                "--client-notification-token",
+                "ping-bearer-9",
+                "--notification-cert",
+                "ping-tls",
+            ],
+        )
+    }
+
+    /// Decides on the phone; the provider pings before it answers (500 if the ping failed).
+    fn decide(&self, binding_message: &str, decision: &str) {
+        let t = ticket(&self.provider.url("/test/ciba/pending"), binding_message);
+        let status = post_status(
+            &self.provider.url("/test/ciba/decide"),
+            form(&[("ticket", &t), ("decision", decision)]),
+            None,
+        );
+        assert_eq!(status, 200, "{}", self.provider.stderr());
+    }
+
+    /// POSTs a ping to grantscope's https endpoint as the test, trusting exactly its
+    /// certificate (self-signed): the status.
+    fn ping(&self, bearer: &str, auth_req_id: &str) -> u16 {
+        let (url, pem) = (self.endpoint.clone(), self.cert_pem.clone());
+        let (bearer, body) = (
+            bearer.to_string(),
+            json!({ "auth_req_id": auth_req_id }).to_string(),
+        );
+        block_on(async move {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap();
+            let client = reqwest::Client::builder()
+                .no_proxy()
+                .tls_certs_only(certs)
+                .build()
+                .unwrap();
+            let r = client
+                .post(&url)
+                .bearer_auth(bearer)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        })
+    }
+}
+
+#[test]
+fn provider_ping_over_https_approved_after_a_forged_ping_is_refused() {
+    let setup = ping_setup();
+    let mut run = setup.start("PING-OK");
+    let auth_req_id = run.wait_for_stderr("auth_req_id: ", T).unwrap();
+    let waiting = run.wait_for_stderr("waiting: ", T).unwrap();
+    assert!(waiting.contains(&setup.endpoint), "{waiting}");
+    assert!(waiting.contains("TLS with the certificate of"), "{waiting}");
+    // A ping with the wrong bearer (the test's, not the provider's) is refused over the same
+    // TLS endpoint, and so is one for another request; the wait goes on.
+    assert_eq!(setup.ping("not-the-token", &auth_req_id), 401);
+    assert_eq!(setup.ping("ping-bearer-9", "another-request"), 400);
+    setup.decide("PING-OK", "approve");
+    let out = run.wait(T).unwrap();
+    assert_eq!(
+        out.code(),
+        0,
+        "{}\n{}\n{}",
+        out.stdout,
+        out.stderr,
+        setup.provider.stderr()
+    );
+    let doc = out.json().unwrap();
+    assert_eq!(doc["grant"], "ciba");
+    assert_eq!(doc["id_token"]["verdict"], "valid", "{doc:#}");
+    assert_eq!(doc["id_token"]["claims"]["sub"], "alice", "{doc:#}");
+    let steps = steps(&doc);
+    assert!(steps.contains(&"token request".to_string()), "{steps:?}");
+    assert!(
+        !steps.contains(&"token poll".to_string()),
+        "ping mode never polls: {steps:?}"
+    );
+    assert!(!out.stdout.contains("ping-bearer-9"));
+}
+
+#[test]
+fn provider_ping_over_https_denied_is_access_denied() {
+    let setup = ping_setup();
+    let mut run = setup.start("PING-NO");
+    run.wait_for_stderr("waiting: ", T).unwrap();
+    setup.decide("PING-NO", "deny");
+    let out = run.wait(T).unwrap();
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    assert_eq!(doc["error"]["code"], "access_denied", "{doc:#}");
+    // Told by the ping, not by polling: one token request answered access_denied.
+    let steps = steps(&doc);
+    assert!(steps.contains(&"token request".to_string()), "{steps:?}");
+    assert!(!steps.contains(&"token poll".to_string()), "{steps:?}");
+}
+
+#[test]
+fn provider_ping_to_an_https_endpoint_without_a_certificate_is_refused_before_asking() {
+    let setup = ping_setup();
+    let made = Grantscope::new(["key", "generate", "no-cert", "--type", "ec-p256"])
+        .config_dir(setup.cfg.path())
+        .run(T)
+        .unwrap();
+    assert_eq!(made.code(), 0, "{}", made.stderr);
+    let out = start_ciba_in(
+        setup.cfg.path(),
+        setup.provider.issuer(),
+        PING_CLIENT,
+        &[
+            "--binding-message",
+            "PING-NC",
+            "--mode",
+            "ping",
+            "--notification-endpoint",
+            &setup.endpoint,
+            "--client-notification-token",
+            "ping-bearer-9",
+            "--notification-cert",
+            "no-cert",
+        ],
+    )
+    .wait(T)
+    .unwrap();
+    assert_eq!(out.code(), 2, "{}\n{}", out.stdout, out.stderr);
+    let doc = out.json().unwrap();
+    let message = doc["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("has no certificate"), "{doc:#}");
+    // Refused before the backchannel request: nothing waits on the phone.
+    let (_, pending) =
+        crate::common::get_json(&setup.provider.url("/test/ciba/pending"), None).unwrap();
+    assert_eq!(pending["pending"], json!([]), "{pending:#}");
 }

@@ -31,6 +31,11 @@
 //                        EXTRA_CLIENTS (private_key_jwt, `jwks`, id_token_signed_response_alg ES256)
 //   DEBUG_PROVIDER=1     log provider errors on stderr
 //
+//   CIBA_PING_ENDPOINT   adds the CIBA ping client `ciba-ping` (secret `ciba-ping-secret`) with this
+//                        backchannel_client_notification_endpoint (https://127.0.0.1:PORT/…)
+//   CIBA_PING_CA_FILE    the PEM certificate the provider trusts, and only it, when it pings
+//                        CIBA_PING_ENDPOINT over https (grantscope's stored key's certificate)
+//
 // CIBA (the `ciba` feature, poll and ping): the client `ciba` (poll). The user's "phone" is a
 // test-only API on the same port: `GET /test/ciba/pending` lists the requests waiting (ticket,
 // accountId, clientId, binding_message, scope) and `POST /test/ciba/decide` (form: ticket,
@@ -235,8 +240,40 @@ const clients = [
     redirect_uris: [],
     backchannel_token_delivery_mode: 'poll',
   },
+  ...(process.env.CIBA_PING_ENDPOINT
+    ? [{
+      // CIBA in ping mode: the provider POSTs to the client's notification endpoint.
+      client_id: 'ciba-ping',
+      client_secret: 'ciba-ping-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: [CIBA],
+      response_types: [],
+      redirect_uris: [],
+      backchannel_token_delivery_mode: 'ping',
+      backchannel_client_notification_endpoint: process.env.CIBA_PING_ENDPOINT,
+    }]
+    : []),
   ...JSON.parse(process.env.EXTRA_CLIENTS || '[]'),
 ];
+
+// The CIBA ping to CIBA_PING_ENDPOINT goes over https trusting exactly CIBA_PING_CA_FILE (no
+// other roots): node:https with that `ca`, so the certificate's chain, validity, host name and
+// purpose are all checked as for any server. The answer keeps only its status, which is all
+// oidc-provider reads of a ping's answer.
+const pingEndpoint = process.env.CIBA_PING_ENDPOINT ? new URL(process.env.CIBA_PING_ENDPOINT).href : undefined;
+const pingCa = process.env.CIBA_PING_CA_FILE ? fs.readFileSync(process.env.CIBA_PING_CA_FILE) : undefined;
+function pingWithPinnedCa(url, { method, headers, body, signal }) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, {
+      method, headers: Object.fromEntries(new Headers(headers)), ca: [pingCa], agent: false, signal,
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(new Response(null, { status: res.statusCode })));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 // CIBA's pending requests, by the ticket the test-only phone API names them with.
 const cibaPending = new Map();
@@ -281,6 +318,7 @@ const configuration = {
   // provider only ever runs on the loopback address, for tests.
   fetch: (url, options) => {
     const { dispatcher: _ssrfGuard, ...rest } = options;
+    if (pingCa && pingEndpoint && url === pingEndpoint) return pingWithPinnedCa(url, rest);
     return globalThis.fetch(url, rest);
   },
   features: {

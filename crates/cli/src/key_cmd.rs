@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use grantscope_core::keys::{
     GenerateType, KeyError, KeyStore, KeyUse, PrivateKey, StoredKey, self_signed,
+    self_signed_server,
 };
 
 /// `key generate --type`: a type the core generates for signing (and RSA/EC encryption), or
@@ -58,6 +59,10 @@ pub enum KeyCommand {
         /// The certificate's common name (default: NAME).
         #[arg(long, value_name = "COMMON_NAME", requires = "cert")]
         subject: Option<String>,
+        /// The certificate also serves TLS for this host (an IP address or DNS name, e.g.
+        /// 127.0.0.1; repeatable): the CIBA ping listener's `--notification-cert`.
+        #[arg(long, value_name = "HOST", requires = "cert")]
+        san: Vec<String>,
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
@@ -224,6 +229,7 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
             key_use,
             cert,
             subject,
+            san,
             json,
         } => {
             grantscope_core::keys::validate_name(&name)?;
@@ -240,10 +246,15 @@ fn run_in(store: &KeyStore, cmd: KeyCommand) -> Result<ExitCode, KeyError> {
                 }
                 KeyType::X25519 => (PrivateKey::generate_x25519()?, KeyUse::Enc),
             };
-            let certs = if cert {
-                vec![self_signed(&key, subject.as_deref().unwrap_or(&name))?]
-            } else {
-                Vec::new()
+            let cn = subject.as_deref().unwrap_or(&name);
+            let hosts: Vec<&str> = san
+                .iter()
+                .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+                .collect();
+            let certs = match (cert, hosts.is_empty()) {
+                (false, _) => Vec::new(),
+                (true, true) => vec![self_signed(&key, cn)?],
+                (true, false) => vec![self_signed_server(&key, cn, &hosts)?],
             };
             store.save_for(&name, &key, &certs, key_use)?;
             let stored = store.load(&name)?;

@@ -138,10 +138,16 @@ pub struct TokenArgs {
     /// CIBA: poll the token endpoint, or wait for the provider's ping.
     #[arg(long, value_enum, default_value_t = CibaModeArg::Poll)]
     pub mode: CibaModeArg,
-    /// CIBA ping mode: the registered client notification endpoint; grantscope listens on
-    /// 127.0.0.1 at its port (http://127.0.0.1:PORT/…; for https, a TLS-terminating tunnel).
+    /// CIBA ping mode: the registered client notification endpoint; grantscope listens on the
+    /// loopback address at its port: https://127.0.0.1:PORT/… with --notification-cert, or
+    /// http://127.0.0.1:PORT/… (behind a TLS-terminating tunnel, or for a lax test provider).
     #[arg(long, value_name = "URL", requires = "client_notification_token")]
     pub notification_endpoint: Option<url::Url>,
+    /// CIBA ping mode: serve the https notification endpoint with this stored key's
+    /// certificate, which must name the endpoint's host (`grantscope key generate NAME --cert
+    /// --san 127.0.0.1`). Not --client-cert: that one is mutual TLS towards the provider.
+    #[arg(long, value_name = "NAME", requires = "notification_endpoint")]
+    pub notification_cert: Option<String>,
     /// CIBA ping mode: the bearer token the provider's ping must carry (or set
     /// GRANTSCOPE_CLIENT_NOTIFICATION_TOKEN).
     #[arg(
@@ -372,14 +378,18 @@ fn ciba_request(args: &TokenArgs) -> Result<Option<CibaRequest>, FlowError> {
         (CibaModeArg::Ping, None) => {
             return Err(FlowError::Config(
                 "--mode ping needs --notification-endpoint URL (the client's registered \
-                 notification endpoint, http://127.0.0.1:PORT/…) and \
-                 --client-notification-token T"
+                 notification endpoint, https://127.0.0.1:PORT/… with --notification-cert NAME, \
+                 or http://127.0.0.1:PORT/…) and --client-notification-token T"
                     .into(),
             ));
         }
         (CibaModeArg::Ping, Some(endpoint)) => CibaMode::Ping {
             endpoint: endpoint.clone(),
             token: args.client_notification_token.clone().unwrap_or_default(),
+            tls: match &args.notification_cert {
+                Some(name) => Some(std::sync::Arc::new(notification_key(name)?)),
+                None => None,
+            },
         },
     };
     Ok(Some(CibaRequest {
@@ -389,6 +399,19 @@ fn ciba_request(args: &TokenArgs) -> Result<Option<CibaRequest>, FlowError> {
         requested_expiry: args.requested_expiry,
         mode,
     }))
+}
+
+/// The stored key (by name, not a file) whose certificate serves the https notification
+/// endpoint; the ping listener checks that the certificate names the endpoint's host.
+fn notification_key(name: &str) -> Result<grantscope_core::keys::StoredKey, FlowError> {
+    let store = grantscope_core::keys::KeyStore::open_default()
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    store.load(name).map_err(|e| {
+        FlowError::Config(format!(
+            "--notification-cert {name}: {e} (it names a stored key with a certificate: \
+             grantscope key generate {name} --type ec-p256 --cert --san 127.0.0.1)"
+        ))
+    })
 }
 
 /// RFC 9396: the authorization details asked for and those granted, in the human report too

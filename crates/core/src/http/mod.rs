@@ -8,7 +8,8 @@
 //!
 //! One module per concept: [`settings`] (what a profile stores, what a client is built with),
 //! [`error`] (why a call failed, TLS failures named), [`tls`] (trust roots, the client
-//! certificate, reading a TLS failure), [`request`], [`response`], [`exchange`] (the recorded pair
+//! certificate, reading a TLS failure), [`tls_server`] (a TLS server configuration from a stored
+//! key's certificate: the sandbox's listener, the CIBA ping listener), [`request`], [`response`], [`exchange`] (the recorded pair
 //! and its masked views: text, JSON, curl, HAR) and [`client`]. Each imports only those below
 //! it: error, tls, settings, response, request, exchange, client.
 
@@ -19,6 +20,7 @@ pub mod request;
 pub mod response;
 pub mod settings;
 pub mod tls;
+pub mod tls_server;
 
 pub use client::HttpClient;
 pub use error::{ADVICE_CLIENT_CERT, ADVICE_TRUST_CA, HttpError, TlsFailure};

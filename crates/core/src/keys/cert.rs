@@ -59,6 +59,96 @@ impl Certificate {
     pub fn x5t_s256(&self) -> String {
         x5t_s256(&self.der)
     }
+
+    /// Whether a TLS client would accept this certificate for a server named `host` (an IP
+    /// address or a DNS name, `[::1]` as in URLs): its subject alternative names hold `host`
+    /// (IP addresses as `iPAddress`, names as `dNSName`, without wildcards) and its extended
+    /// key usage, when it has one, allows TLS servers. `Err` says what is missing.
+    pub fn check_server_name(&self, host: &str) -> Result<(), String> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let ext = extensions(&self.der);
+        if let Some(eku) = ext.iter().find(|(oid, _)| *oid == OID_EKU).map(|e| e.1) {
+            let mut purposes = der_next(eku).map(|(_, v, _)| v).unwrap_or(&[]);
+            let mut server = false;
+            while let Some((_, oid, rest)) = der_next(purposes) {
+                server |= oid == OID_SERVER_AUTH || oid == OID_ANY_EKU;
+                purposes = rest;
+            }
+            if !server {
+                return Err(
+                    "its extended key usage does not allow TLS servers (serverAuth)".into(),
+                );
+            }
+        }
+        let ip: Option<Vec<u8>> = match host.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(a)) => Some(a.octets().to_vec()),
+            Ok(std::net::IpAddr::V6(a)) => Some(a.octets().to_vec()),
+            Err(_) => None,
+        };
+        let Some(san) = ext.iter().find(|(oid, _)| *oid == OID_SAN).map(|e| e.1) else {
+            return Err(format!(
+                "it has no subject alternative names, so it names no {host}"
+            ));
+        };
+        let mut names = der_next(san).map(|(_, v, _)| v).unwrap_or(&[]);
+        while let Some((tag, value, rest)) = der_next(names) {
+            let found = match (tag, &ip) {
+                (0x87, Some(ip)) => value == ip.as_slice(),
+                (0x82, None) => value.eq_ignore_ascii_case(host.as_bytes()),
+                _ => false,
+            };
+            if found {
+                return Ok(());
+            }
+            names = rest;
+        }
+        Err(format!("its subject alternative names do not name {host}"))
+    }
+}
+
+/// id-ce-subjectAltName, 2.5.29.17.
+const OID_SAN: &[u8] = &[0x55, 0x1d, 0x11];
+/// id-ce-extKeyUsage, 2.5.29.37.
+const OID_EKU: &[u8] = &[0x55, 0x1d, 0x25];
+/// anyExtendedKeyUsage, 2.5.29.37.0.
+const OID_ANY_EKU: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+/// id-kp-serverAuth, 1.3.6.1.5.5.7.3.1.
+const OID_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+
+/// The certificate's extensions as `(OID, extnValue contents)`; empty without any.
+fn extensions(cert: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut found = Vec::new();
+    let Some((_, cert_body, _)) = der_next(cert) else {
+        return found;
+    };
+    let Some((_, mut tbs, _)) = der_next(cert_body) else {
+        return found;
+    };
+    // The extensions are the TBSCertificate's `[3]` field, after every other one.
+    let mut wrapped = None;
+    while let Some((tag, value, rest)) = der_next(tbs) {
+        if tag == 0xa3 {
+            wrapped = Some(value);
+        }
+        tbs = rest;
+    }
+    let Some((_, mut list, _)) = wrapped.and_then(der_next) else {
+        return found;
+    };
+    while let Some((_, ext, rest)) = der_next(list) {
+        if let Some((0x06, oid, mut fields)) = der_next(ext) {
+            // An optional `critical` BOOLEAN, then the OCTET STRING.
+            while let Some((tag, value, more)) = der_next(fields) {
+                if tag == 0x04 {
+                    found.push((oid, value));
+                    break;
+                }
+                fields = more;
+            }
+        }
+        list = rest;
+    }
+    found
 }
 
 /// One DER TLV: `(tag, value, rest)`.
@@ -182,6 +272,25 @@ pub fn self_signed(key: &PrivateKey, common_name: &str) -> Result<Certificate, K
     Ok(Certificate::from_der(cert.der().to_vec()))
 }
 
+/// A self-signed certificate for `key` with subject `CN=common_name` that serves TLS for
+/// `names` (IP addresses or DNS names, e.g. `127.0.0.1` for a loopback listener) and is usable
+/// as a TLS client certificate too (10 years).
+pub fn self_signed_server(
+    key: &PrivateKey,
+    common_name: &str,
+    names: &[&str],
+) -> Result<Certificate, KeyError> {
+    let kp = rcgen_key(key)?;
+    let mut params = params(common_name, names, CertUse::Server)?;
+    params
+        .extended_key_usages
+        .push(ExtendedKeyUsagePurpose::ClientAuth);
+    let cert = params
+        .self_signed(&kp)
+        .map_err(|e| KeyError::Invalid(format!("certificate signing failed: {e}")))?;
+    Ok(Certificate::from_der(cert.der().to_vec()))
+}
+
 /// A certificate authority that issues certificates (for test set-ups: the sandbox, tests).
 pub struct TestCa {
     issuer: Issuer<'static, KeyPair>,
@@ -256,6 +365,26 @@ mod tests {
             assert!(cert.is_self_issued());
             assert_eq!(cert.x5t_s256().len(), 43);
         }
+    }
+
+    #[test]
+    fn a_server_certificate_names_its_hosts_and_a_client_one_names_none() {
+        let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        let server = self_signed_server(&key, "grantscope", &["127.0.0.1", "localhost"]).unwrap();
+        assert_eq!(server.check_server_name("127.0.0.1"), Ok(()));
+        assert_eq!(server.check_server_name("LOCALHOST"), Ok(()));
+        let other = server.check_server_name("127.0.0.2").unwrap_err();
+        assert!(other.contains("do not name 127.0.0.2"), "{other}");
+        assert!(server.check_server_name("[::1]").is_err());
+        assert!(server.is_self_issued());
+        let client = self_signed(&key, "grantscope").unwrap();
+        let why = client.check_server_name("127.0.0.1").unwrap_err();
+        assert!(why.contains("serverAuth"), "{why}");
+        let ca_key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        let ca = TestCa::new(&ca_key, "grantscope test CA").unwrap();
+        let issued = ca.issue(&key, "::1", &["::1"], CertUse::Server).unwrap();
+        assert_eq!(issued.check_server_name("[::1]"), Ok(()));
+        assert!(issued.check_server_name("127.0.0.1").is_err());
     }
 
     #[test]

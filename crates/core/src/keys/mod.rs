@@ -18,7 +18,7 @@ mod thumbprint;
 use std::path::PathBuf;
 
 pub use alg::JwsAlg;
-pub use cert::{CertUse, Certificate, TestCa, self_signed};
+pub use cert::{CertUse, Certificate, TestCa, self_signed, self_signed_server};
 pub use jwk::{private_key_from_json, private_key_from_jwk};
 pub use jws::{ParsedJws, Signer, sign_compact};
 pub(crate) use pem::encode as pem_encode;

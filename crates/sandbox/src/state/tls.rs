@@ -1,5 +1,5 @@
 //! The sandbox's TLS listener for mutual TLS (RFC 8705): HTTPS on 127.0.0.1 with a server
-//! certificate from the sandbox's test CA. It asks every client for a certificate and accepts
+//! certificate from the sandbox's test CA (served through core's `http::tls_server`). It asks every client for a certificate and accepts
 //! any (or none) at the handshake; the endpoints decide, per client, what a certificate proves
 //! (`tls_client_auth`: issued by the test CA to the registered subject;
 //! `self_signed_tls_client_auth`: the registered certificate itself).
@@ -13,16 +13,15 @@ use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::serve::{IncomingStream, Listener};
+use grantscope_core::http::tls_server::{crypto_provider, server_config};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::client::danger::HandshakeSignatureValid;
 use tokio_rustls::rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use tokio_rustls::rustls::pki_types::{
-    CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime,
-};
+use tokio_rustls::rustls::pki_types::{CertificateDer, UnixTime};
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use tokio_rustls::rustls::server::{ServerConfig, WebPkiClientVerifier};
 use tokio_rustls::rustls::{
     self, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme,
 };
@@ -98,7 +97,7 @@ impl Connected<IncomingStream<'_, TlsListener>> for TlsPeer {
 }
 
 fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    crypto_provider()
 }
 
 /// Asks for a client certificate, accepts any (the endpoints judge it), and still checks the
@@ -188,26 +187,11 @@ pub(crate) async fn bind(
     keys: &ClientKeys,
     mut stop: watch::Receiver<bool>,
 ) -> Result<TlsListener, crate::error::SandboxError> {
-    let chain: Vec<CertificateDer<'static>> = keys
-        .server
-        .certs
-        .iter()
-        .map(|c| CertificateDer::from(c.der().to_vec()))
-        .collect();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        keys.server.key.expose_pkcs8_der().to_vec(),
-    ));
-    let provider = provider();
     let verifier = Arc::new(AnyClientCertificate {
-        algorithms: provider.signature_verification_algorithms,
+        algorithms: provider().signature_verification_algorithms,
     });
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| crate::error::SandboxError::Tls(e.to_string()))?
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(chain, key)
+    let config = server_config(&keys.server, Some(verifier))
         .map_err(|e| crate::error::SandboxError::Tls(e.to_string()))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await

@@ -2,17 +2,22 @@
 //! the provider to authenticate a user on another device (`login_hint`, `binding_message`),
 //! then either polls the token endpoint with the `auth_req_id` (poll mode, the device grant's
 //! polling) or waits for the provider's ping on its client notification endpoint and then asks
-//! for the tokens once (ping mode).
+//! for the tokens once (ping mode). The ping listener serves plain HTTP on a loopback
+//! `http://` endpoint, or TLS with a stored key's certificate on a loopback `https://` one
+//! (CIBA §10.2 asks for https).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use url::Url;
 
 use super::TokenSuccess;
 use super::device::poll_token_endpoint;
+use crate::keys::StoredKey;
 use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
 use crate::oauth::step::StepKind;
@@ -29,16 +34,22 @@ pub const DEFAULT_INTERVAL: u64 = 5;
 /// A ping's body is a small JSON object: anything larger is refused unread.
 const MAX_PING: usize = 16 * 1024;
 
+/// How long a caller of the notification endpoint may take to finish the TLS handshake, and
+/// then to send its request.
+const PEER_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How the client learns that the user decided.
 #[derive(Debug, Clone)]
 pub enum CibaMode {
     Poll,
     /// The provider POSTs `{"auth_req_id": …}` with `Authorization: Bearer <token>` to
     /// `endpoint` (the client's registered notification endpoint; grantscope listens on the
-    /// loopback address and its port).
+    /// loopback address and its port). An `https://` endpoint is served with `tls`, a stored
+    /// key whose certificate names the endpoint's host.
     Ping {
         endpoint: Url,
         token: ClientNotificationToken,
+        tls: Option<Arc<StoredKey>>,
     },
 }
 
@@ -148,9 +159,11 @@ pub async fn run(
 ) -> Result<TokenSuccess, FlowError> {
     // Ping mode: listen before asking, so no ping can come before the listener.
     let listener = match &req.mode {
-        CibaMode::Ping { endpoint, token } => {
-            Some(PingListener::bind(endpoint, token.clone()).await?)
-        }
+        CibaMode::Ping {
+            endpoint,
+            token,
+            tls,
+        } => Some(PingListener::bind(endpoint, token.clone(), tls.as_deref()).await?),
         CibaMode::Poll => None,
     };
     let auth = authenticate(session, cfg, req).await?;
@@ -162,7 +175,7 @@ pub async fn run(
     let waiting_for = match &listener {
         Some(l) => format!(
             "the user's approval on their device; the provider's ping on {}",
-            l.endpoint
+            l.describe()
         ),
         None => format!("the user's approval on their device; polling every {interval} s"),
     };
@@ -205,30 +218,56 @@ pub struct PingListener {
     listener: TcpListener,
     endpoint: Url,
     token: ClientNotificationToken,
+    /// TLS for an `https://` endpoint: the acceptor and the key it serves, for messages.
+    tls: Option<(TlsAcceptor, String)>,
 }
 
 impl PingListener {
-    /// Listens on 127.0.0.1 at the port of `endpoint`, which must be a loopback `http://` URL
-    /// (an `https://` one is served by a TLS-terminating tunnel in front of it).
-    pub async fn bind(endpoint: &Url, token: ClientNotificationToken) -> Result<Self, FlowError> {
-        if endpoint.scheme() == "https" {
-            return Err(FlowError::Config(format!(
-                "grantscope cannot serve TLS on the notification endpoint {endpoint}: put a \
-                 TLS-terminating tunnel in front of a plain http://127.0.0.1:PORT endpoint and \
-                 give that URL (CIBA requires https for the registered endpoint; a local test \
-                 provider may accept http)"
-            )));
-        }
-        let loopback = matches!(
-            endpoint.host_str(),
-            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
-        );
-        if endpoint.scheme() != "http" || !loopback {
-            return Err(FlowError::Config(format!(
-                "the notification endpoint {endpoint} must be http://127.0.0.1:PORT/…: grantscope \
-                 listens on the loopback address only"
-            )));
-        }
+    /// Listens on the loopback address at the port of `endpoint`: plain HTTP for an `http://`
+    /// URL; for an `https://` one TLS with `tls`, a stored key whose certificate names the
+    /// endpoint's host (else a TLS-terminating tunnel in front of a plain `http://` endpoint).
+    pub async fn bind(
+        endpoint: &Url,
+        token: ClientNotificationToken,
+        tls: Option<&StoredKey>,
+    ) -> Result<Self, FlowError> {
+        let address = match endpoint.host_str() {
+            Some("127.0.0.1") | Some("localhost") => std::net::Ipv4Addr::LOCALHOST.into(),
+            Some("[::1]") => std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            _ => {
+                return Err(FlowError::Config(format!(
+                    "the notification endpoint {endpoint} is not on the loopback address: \
+                     grantscope listens on 127.0.0.1, localhost or [::1] only (for a provider \
+                     elsewhere, put a tunnel in front of a loopback endpoint)"
+                )));
+            }
+        };
+        let host = endpoint.host_str().unwrap_or_default();
+        let tls = match (endpoint.scheme(), tls) {
+            ("http", None) => None,
+            ("http", Some(key)) => {
+                return Err(FlowError::Config(format!(
+                    "the key {:?} serves TLS, but the notification endpoint {endpoint} is \
+                     http://: give an https:// endpoint, or leave the certificate out",
+                    key.name
+                )));
+            }
+            ("https", None) => {
+                return Err(FlowError::Config(format!(
+                    "the notification endpoint {endpoint} is https: give --notification-cert \
+                     NAME, a stored key whose certificate names {host} (grantscope key \
+                     generate NAME --cert --san {host}), or put a TLS-terminating tunnel in \
+                     front of a plain http://{host}:PORT endpoint and give that"
+                )));
+            }
+            ("https", Some(key)) => Some(acceptor(key, host)?),
+            (other, _) => {
+                return Err(FlowError::Config(format!(
+                    "the notification endpoint {endpoint} is {other}: it must be https:// or \
+                     http:// on the loopback address"
+                )));
+            }
+        };
         if token.expose().is_empty() {
             return Err(FlowError::Config(
                 "ping mode needs --client-notification-token T (the bearer token the provider's \
@@ -236,39 +275,79 @@ impl PingListener {
                     .into(),
             ));
         }
-        let port = endpoint.port().unwrap_or(80);
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+        let port = endpoint.port_or_known_default().unwrap_or(80);
+        let listener = TcpListener::bind((address, port)).await.map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+                "the port is in use (another program, or an earlier run still waiting): free \
+                 it, or register and give another notification endpoint"
+                    .to_string()
+            } else {
+                e.to_string()
+            };
             FlowError::Config(format!(
-                "cannot listen on 127.0.0.1:{port} for the CIBA ping: {e}"
+                "cannot listen on {host}:{port} for the CIBA ping: {why}"
             ))
         })?;
         Ok(Self {
             listener,
             endpoint: endpoint.clone(),
             token,
+            tls,
         })
     }
 
+    /// The endpoint, and the certificate it is served with.
+    pub fn describe(&self) -> String {
+        match &self.tls {
+            Some((_, key)) => format!("{} (TLS with the certificate of {key})", self.endpoint),
+            None => self.endpoint.to_string(),
+        }
+    }
+
     /// Waits for a ping for `auth_req_id` carrying the client notification token. A wrong
-    /// token gets 401, a wrong path 404, another request 400, a ping for another request 400:
-    /// each keeps the wait going. Cancel it by dropping the future.
+    /// token gets 401, a wrong path 404, another request 400, a ping for another request 400,
+    /// a failed TLS handshake is dropped: each keeps the wait going. Cancel it by dropping the
+    /// future.
     pub async fn wait(&self, auth_req_id: &str) -> Result<(), FlowError> {
         loop {
-            let (mut stream, _) = self
+            let (stream, _) = self
                 .listener
                 .accept()
                 .await
                 .map_err(|e| FlowError::Config(format!("the ping listener failed: {e}")))?;
-            let verdict = match read_request(&mut stream).await {
-                None => Err(("400 Bad Request", "expected a JSON POST")),
-                Some(req) => self.judge(&req, auth_req_id),
-            };
-            match verdict {
-                Ok(()) => {
-                    respond(&mut stream, "204 No Content", None).await;
-                    return Ok(());
+            let pinged = match &self.tls {
+                None => self.answer(stream, auth_req_id).await,
+                Some((acceptor, _)) => {
+                    match tokio::time::timeout(PEER_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => self.answer(tls, auth_req_id).await,
+                        _ => false,
+                    }
                 }
-                Err((status, why)) => respond(&mut stream, status, Some(why)).await,
+            };
+            if pinged {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads one request and answers it: `true` for the awaited ping (answered 204).
+    async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+        &self,
+        mut stream: S,
+        auth_req_id: &str,
+    ) -> bool {
+        let verdict = match read_request(&mut stream).await {
+            None => Err(("400 Bad Request", "expected a JSON POST")),
+            Some(req) => self.judge(&req, auth_req_id),
+        };
+        match verdict {
+            Ok(()) => {
+                respond(&mut stream, "204 No Content", None).await;
+                true
+            }
+            Err((status, why)) => {
+                respond(&mut stream, status, Some(why)).await;
+                false
             }
         }
     }
@@ -312,6 +391,35 @@ impl PingListener {
     }
 }
 
+/// The TLS acceptor for an https notification endpoint on `host`, serving `key`'s certificate,
+/// and how to name it in messages. The certificate must name `host` and allow TLS servers:
+/// a provider that checks it would refuse the ping otherwise.
+fn acceptor(key: &StoredKey, host: &str) -> Result<(TlsAcceptor, String), FlowError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let Some(leaf) = key.certs.first() else {
+        return Err(FlowError::Config(format!(
+            "the key {:?} has no certificate, and an https notification endpoint is served with \
+             one that names {host}: make one (grantscope key generate NAME --cert --san {bare}) \
+             or import a key with its certificate",
+            key.name
+        )));
+    };
+    leaf.check_server_name(host).map_err(|why| {
+        FlowError::Config(format!(
+            "the certificate of the key {:?} cannot serve https://{host}: {why}, so the \
+             provider would refuse the ping (grantscope key generate NAME --cert --san {bare} \
+             makes one that can)",
+            key.name
+        ))
+    })?;
+    let config = crate::http::tls_server::server_config(key, None)
+        .map_err(|e| FlowError::Config(e.to_string()))?;
+    Ok((
+        TlsAcceptor::from(Arc::new(config)),
+        format!("the key {:?}, x5t#S256 {}", key.name, leaf.x5t_s256()),
+    ))
+}
+
 struct Request {
     method: String,
     target: String,
@@ -319,8 +427,8 @@ struct Request {
     body: Vec<u8>,
 }
 
-/// One HTTP/1.1 request, head and body under caps, within 5 s.
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+/// One HTTP/1.1 request, head and body under caps, within [`PEER_TIMEOUT`].
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     let read = async {
@@ -366,12 +474,10 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(5), read)
-        .await
-        .ok()?
+    tokio::time::timeout(PEER_TIMEOUT, read).await.ok()?
 }
 
-async fn respond(stream: &mut TcpStream, status: &str, error: Option<&str>) {
+async fn respond<S: AsyncWrite + Unpin>(stream: &mut S, status: &str, error: Option<&str>) {
     let body = error
         .map(|e| {
             serde_json::json!({ "error": "invalid_request", "error_description": e }).to_string()
@@ -390,6 +496,8 @@ async fn respond(stream: &mut TcpStream, status: &str, error: Option<&str>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::keys::{GenerateType, PrivateKey};
+    use tokio::net::TcpStream;
 
     #[test]
     fn the_request_always_asks_for_openid() {
@@ -411,13 +519,92 @@ mod tests {
         assert!(!p.iter().any(|(k, _)| k == "client_notification_token"));
     }
 
+    fn free_port() -> u16 {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    }
+
+    fn stored(name: &str, certs: Vec<crate::keys::Certificate>, key: PrivateKey) -> StoredKey {
+        StoredKey {
+            name: name.into(),
+            key,
+            certs,
+            key_use: crate::keys::KeyUse::Sig,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_https_ping_is_served_with_the_keys_certificate() {
+        let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        let cert = crate::keys::self_signed_server(&key, "ping", &["127.0.0.1"]).unwrap();
+        let pem = cert.pem();
+        let port = free_port();
+        let url = Url::parse(&format!("https://127.0.0.1:{port}/cb")).unwrap();
+        let key = stored("ping", vec![cert], key);
+        let l = PingListener::bind(&url, ClientNotificationToken::new("right"), Some(&key))
+            .await
+            .unwrap();
+        assert!(l.describe().contains("x5t#S256"), "{}", l.describe());
+        let waiting = tokio::spawn(async move { l.wait("req-1").await });
+        // A client that trusts exactly that certificate.
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .tls_certs_only(reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap())
+            .build()
+            .unwrap();
+        let post = |token: &'static str| {
+            client
+                .post(url.clone())
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(r#"{"auth_req_id":"req-1"}"#)
+                .send()
+        };
+        assert_eq!(post("wrong").await.unwrap().status().as_u16(), 401);
+        // A client that does not trust it fails its handshake; the wait goes on.
+        let stranger = reqwest::Client::builder().no_proxy().build().unwrap();
+        assert!(stranger.post(url.clone()).send().await.is_err());
+        assert!(!waiting.is_finished());
+        assert_eq!(post("right").await.unwrap().status().as_u16(), 204);
+        waiting.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_https_endpoint_needs_a_certificate_that_names_it() {
+        let token = || ClientNotificationToken::new("t");
+        let url = Url::parse(&format!("https://127.0.0.1:{}/cb", free_port())).unwrap();
+        let err = |r: Result<PingListener, FlowError>| match r {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("bound"),
+        };
+        let without = err(PingListener::bind(&url, token(), None).await);
+        assert!(without.contains("--notification-cert"), "{without}");
+        let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        let bare = stored("bare", Vec::new(), key);
+        let no_cert = err(PingListener::bind(&url, token(), Some(&bare)).await);
+        assert!(no_cert.contains("has no certificate"), "{no_cert}");
+        let key = PrivateKey::generate(GenerateType::EcP256).unwrap();
+        let client_cert = crate::keys::self_signed(&key, "c").unwrap();
+        let client = stored("client", vec![client_cert], key);
+        let wrong = err(PingListener::bind(&url, token(), Some(&client)).await);
+        assert!(wrong.contains("serverAuth"), "{wrong}");
+        let far = Url::parse("https://example.com:8443/cb").unwrap();
+        let far = err(PingListener::bind(&far, token(), Some(&client)).await);
+        assert!(far.contains("not on the loopback address"), "{far}");
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/cb")).unwrap();
+        let busy = err(PingListener::bind(&url, token(), None).await);
+        assert!(busy.contains("in use"), "{busy}");
+    }
+
     #[tokio::test]
     async fn a_ping_with_the_wrong_token_is_refused_and_the_wait_goes_on() {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = probe.local_addr().unwrap().port();
         drop(probe);
         let url = Url::parse(&format!("http://127.0.0.1:{port}/cb")).unwrap();
-        let l = PingListener::bind(&url, ClientNotificationToken::new("right"))
+        let l = PingListener::bind(&url, ClientNotificationToken::new("right"), None)
             .await
             .unwrap();
         let waiting = tokio::spawn(async move { l.wait("req-1").await });
