@@ -276,3 +276,124 @@ pub fn post_form(url: &str, pairs: &[(&str, &str)]) -> (u16, Option<String>, Str
     .join()
     .unwrap()
 }
+
+/// With `GRANTSCOPE_GUI_SHOTS=DIR` set, the last frame drawn as `DIR/NAME.ppm` (a small
+/// software rasterizer over egui's tessellated meshes and font atlas: the headless harness has
+/// no GPU), so a person can look at what a test saw (`convert x.ppm x.png`). Images other than
+/// the font atlas are drawn white. Without the variable, nothing.
+pub fn shot(h: &Harness<'static, GrantscopeApp>, name: &str) {
+    let Some(dir) = std::env::var_os("GRANTSCOPE_GUI_SHOTS") else {
+        return;
+    };
+    let ppp = h.ctx.pixels_per_point();
+    let size = window(h).size() * ppp;
+    let (w, hgt) = (size.x.round() as usize, size.y.round() as usize);
+    let primitives = h.ctx.tessellate(h.output().shapes.clone(), ppp);
+    let atlas = h.ctx.fonts(|f| f.image());
+    let mut px = vec![[0.0f32; 3]; w * hgt];
+    for p in primitives {
+        let egui::epaint::Primitive::Mesh(mesh) = p.primitive else {
+            continue;
+        };
+        let clip = p.clip_rect;
+        let (cx0, cy0) = ((clip.min.x * ppp).max(0.0), (clip.min.y * ppp).max(0.0));
+        let (cx1, cy1) = (
+            (clip.max.x * ppp).min(w as f32),
+            (clip.max.y * ppp).min(hgt as f32),
+        );
+        let font = mesh.texture_id == egui::TextureId::default();
+        for t in mesh.indices.chunks_exact(3) {
+            let v = [
+                &mesh.vertices[t[0] as usize],
+                &mesh.vertices[t[1] as usize],
+                &mesh.vertices[t[2] as usize],
+            ];
+            let pos: Vec<egui::Pos2> = v
+                .iter()
+                .map(|v| (v.pos.to_vec2() * ppp).to_pos2())
+                .collect();
+            let area = (pos[1] - pos[0]).x * (pos[2] - pos[0]).y
+                - (pos[1] - pos[0]).y * (pos[2] - pos[0]).x;
+            if area.abs() < 1e-6 {
+                continue;
+            }
+            let x0 = pos
+                .iter()
+                .map(|p| p.x)
+                .fold(f32::MAX, f32::min)
+                .max(cx0)
+                .floor() as usize;
+            let x1 = pos
+                .iter()
+                .map(|p| p.x)
+                .fold(f32::MIN, f32::max)
+                .min(cx1)
+                .ceil() as usize;
+            let y0 = pos
+                .iter()
+                .map(|p| p.y)
+                .fold(f32::MAX, f32::min)
+                .max(cy0)
+                .floor() as usize;
+            let y1 = pos
+                .iter()
+                .map(|p| p.y)
+                .fold(f32::MIN, f32::max)
+                .min(cy1)
+                .ceil() as usize;
+            for y in y0..y1.min(hgt) {
+                for x in x0..x1.min(w) {
+                    let c = egui::pos2(x as f32 + 0.5, y as f32 + 0.5);
+                    if c.x < cx0 || c.x >= cx1 || c.y < cy0 || c.y >= cy1 {
+                        continue;
+                    }
+                    let edge = |a: egui::Pos2, b: egui::Pos2| {
+                        ((b - a).x * (c - a).y - (b - a).y * (c - a).x) / area
+                    };
+                    let (l0, l1, l2) = (
+                        edge(pos[1], pos[2]),
+                        edge(pos[2], pos[0]),
+                        edge(pos[0], pos[1]),
+                    );
+                    if l0 < 0.0 || l1 < 0.0 || l2 < 0.0 {
+                        continue;
+                    }
+                    let mix = |f: &dyn Fn(&egui::epaint::Vertex) -> f32| {
+                        l0 * f(v[0]) + l1 * f(v[1]) + l2 * f(v[2])
+                    };
+                    let mut rgba = [
+                        mix(&|v| v.color.r() as f32),
+                        mix(&|v| v.color.g() as f32),
+                        mix(&|v| v.color.b() as f32),
+                        mix(&|v| v.color.a() as f32),
+                    ];
+                    if font {
+                        let u = mix(&|v| v.uv.x) * atlas.size[0] as f32;
+                        let vv = mix(&|v| v.uv.y) * atlas.size[1] as f32;
+                        let (tx, ty) = (
+                            (u as usize).min(atlas.size[0] - 1),
+                            (vv as usize).min(atlas.size[1] - 1),
+                        );
+                        let texel = atlas.pixels[ty * atlas.size[0] + tx];
+                        let k = [texel.r(), texel.g(), texel.b(), texel.a()];
+                        for (c, k) in rgba.iter_mut().zip(k) {
+                            *c *= k as f32 / 255.0;
+                        }
+                    }
+                    let dst = &mut px[y * w + x];
+                    let keep = 1.0 - rgba[3] / 255.0;
+                    for i in 0..3 {
+                        dst[i] = rgba[i] + dst[i] * keep;
+                    }
+                }
+            }
+        }
+    }
+    let mut out = format!("P6\n{w} {hgt}\n255\n").into_bytes();
+    for p in px {
+        out.extend(p.map(|c| c.clamp(0.0, 255.0) as u8));
+    }
+    let path = std::path::Path::new(&dir).join(format!("{name}.ppm"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(path, out).unwrap();
+}
