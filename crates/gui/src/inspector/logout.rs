@@ -54,13 +54,16 @@ enum Phase {
     Idle,
     /// Finding the end session endpoint and opening the listener.
     Preparing,
-    Waiting {
-        url: url::Url,
-        masked: String,
-        back_to: Option<url::Url>,
-        browser: Option<bool>,
-        since: Instant,
-    },
+    Waiting(Box<Waiting>),
+}
+
+/// The URL sent and the wait for the browser.
+struct Waiting {
+    url: url::Url,
+    masked: String,
+    back_to: Option<url::Url>,
+    browser: Option<bool>,
+    since: Instant,
 }
 
 /// The logout part of the inspector.
@@ -115,7 +118,7 @@ impl LogoutPart {
         match &self.phase {
             Phase::Idle => false,
             Phase::Preparing => true,
-            Phase::Waiting { back_to, .. } => back_to.is_some(),
+            Phase::Waiting(w) => w.back_to.is_some(),
         }
     }
 
@@ -148,18 +151,18 @@ impl LogoutPart {
                 browser,
             } if run == self.run => {
                 self.last_url = Some(url.clone());
-                self.phase = Phase::Waiting {
+                self.phase = Phase::Waiting(Box::new(Waiting {
                     url,
                     masked,
                     back_to,
                     browser,
                     since: Instant::now(),
-                };
+                }));
             }
             LogoutMsg::Done { run, result } if run == self.run => {
                 self.abort = None;
                 // Nothing came back to wait for: the URL stays to be opened by hand.
-                let sent = matches!(&self.phase, Phase::Waiting { back_to: None, .. });
+                let sent = matches!(&self.phase, Phase::Waiting(w) if w.back_to.is_none());
                 if !(sent && result.is_ok()) {
                     self.phase = Phase::Idle;
                 }
@@ -320,13 +323,14 @@ impl LogoutPart {
                     cancel = ui.button("Cancel").clicked();
                 });
             }
-            Phase::Waiting {
-                url,
-                masked,
-                back_to,
-                browser,
-                since,
-            } => {
+            Phase::Waiting(w) => {
+                let Waiting {
+                    url,
+                    masked,
+                    back_to,
+                    browser,
+                    since,
+                } = &**w;
                 if *browser == Some(false) {
                     crate::browser_wait::browser_failed_ui(ui);
                 }
