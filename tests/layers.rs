@@ -148,6 +148,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("widgets", 0),
             ("worker", 0),
             // Shared parts.
+            ("browser_wait", 1),
             ("layout", 1),
             ("replay", 1),
             ("sequence", 1),
@@ -159,6 +160,7 @@ const LAYERS: &[(&str, &[(&str, u32)])] = &[
             ("flow", 3),
             ("history", 3),
             ("inspector", 3),
+            ("logout", 3),
             ("probes", 3),
             ("profiles", 3),
             ("wizard", 3),

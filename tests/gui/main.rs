@@ -19,6 +19,7 @@ mod gui_journeys;
 mod gui_keys;
 mod gui_layout;
 mod gui_lifecycle;
+mod gui_logout;
 mod gui_more;
 mod gui_probe_api;
 mod gui_probes;

@@ -8,7 +8,6 @@
 //! nonce, typ logout+jwt where given), answers 200 or 400, and prints each verdict as it
 //! arrives. It ends after `--count` tokens or on Ctrl+C: exit 0 when every token was valid.
 
-use std::collections::HashSet;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -17,11 +16,9 @@ use serde_json::json;
 use super::connection::{ConnectionArgs, Progress, config_err, describe, resolve};
 use grantscope_core::oauth::EndpointKind;
 use grantscope_core::oauth::FlowError;
-use grantscope_core::oauth::backchannel_logout::BackchannelListener;
+use grantscope_core::oauth::backchannel_logout::{BackchannelListener, LogoutJudge};
 use grantscope_core::text::inert;
-use grantscope_core::token::{
-    InspectOptions, KeySource, SignatureStatus, TokenKind, inspect_decrypting,
-};
+use grantscope_core::token::KeySource;
 
 #[derive(Debug, Clone, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -205,17 +202,9 @@ async fn listen(args: ListenArgs) -> Result<ExitCode, FlowError> {
         insecure_tls: profile.http.insecure_tls,
         ..Default::default()
     })?;
-    let options = InspectOptions {
-        issuer,
-        audience: Some(profile.client_id.clone()),
-        leeway: args.leeway,
-        kind: TokenKind::Logout,
-        strict_typ: true,
-        ..InspectOptions::default()
-    };
+    let mut judge = LogoutJudge::new(source, issuer, &profile.client_id, args.leeway, http);
     let listener = BackchannelListener::bind(args.port).await?;
     eprintln!("listening: {}", listener.url());
-    let mut seen_jti: HashSet<String> = HashSet::new();
     let (mut received, mut all_valid) = (0u64, true);
     while args.count.is_none_or(|n| received < n) {
         let delivery = tokio::select! {
@@ -226,63 +215,29 @@ async fn listen(args: ListenArgs) -> Result<ExitCode, FlowError> {
             }
         };
         received += 1;
-        let (valid, reason, doc) = match &delivery.token {
-            Err(why) => (
-                false,
-                why.clone(),
-                json!({ "n": received, "valid": false, "reason": why }),
-            ),
-            Ok(token) => {
-                let inspected =
-                    inspect_decrypting(token, &source, &[], &http, &options, now()).await;
-                let inspection = inspected.inspection;
-                let jti = inspection
-                    .claims
-                    .get("jti")
-                    .and_then(serde_json::Value::as_str)
-                    .map(String::from);
-                let replayed = jti.as_ref().is_some_and(|j| seen_jti.contains(j));
-                let mut failures: Vec<String> = inspection
-                    .failures()
-                    .map(|c| format!("{}: {}", c.id, c.shown_message()))
-                    .collect();
-                if inspection.signature.status != SignatureStatus::Verified {
-                    failures.insert(
-                        0,
-                        format!("signature: {}", inspection.signature.shown_detail()),
-                    );
-                }
-                if replayed {
-                    failures.push("jti: seen before, a replayed logout token".into());
-                }
-                let valid = inspection.valid && !replayed;
-                if valid && let Some(j) = jti {
-                    seen_jti.insert(j);
-                }
-                let reason = failures.join("; ");
-                let doc = json!({
-                    "n": received, "valid": valid, "reason": if valid { None } else { Some(&reason) },
+        let verdict = judge.answer(delivery, now()).await;
+        all_valid &= verdict.valid;
+        let reason = verdict.reason();
+        if args.json {
+            let doc = match &verdict.inspection {
+                None => json!({ "n": received, "valid": false, "reason": reason }),
+                Some(inspection) => json!({
+                    "n": received, "valid": verdict.valid,
+                    "reason": if verdict.valid { None } else { Some(&reason) },
                     "sid": inspection.claims.get("sid"), "sub": inspection.claims.get("sub"),
                     "inspection": inspection,
-                });
-                (valid, reason, doc)
-            }
-        };
-        all_valid &= valid;
-        if args.json {
+                }),
+            };
             println!("{}", serde_json::to_string(&doc).unwrap_or_default());
-        } else if valid {
+        } else if verdict.valid {
             println!(
                 "logout token {received}: valid (sid {}, sub {})",
-                inert(doc["sid"].as_str().unwrap_or("-")),
-                inert(doc["sub"].as_str().unwrap_or("-"))
+                inert(verdict.sid.as_deref().unwrap_or("-")),
+                inert(verdict.sub.as_deref().unwrap_or("-"))
             );
         } else {
             println!("logout token {received}: refused: {}", inert(&reason));
         }
-        delivery
-            .answer(valid, if valid { "" } else { &reason })
-            .await;
     }
     Ok(if all_valid {
         ExitCode::SUCCESS

@@ -9,6 +9,7 @@
 
 // Shared parts.
 pub mod bench;
+pub mod browser_wait;
 pub mod calm_start;
 pub mod connect;
 pub mod exchange_view;
@@ -33,6 +34,7 @@ pub mod classroom;
 pub mod flow;
 pub mod history;
 pub mod inspector;
+pub mod logout;
 pub mod probes;
 pub mod profiles;
 pub mod wizard;

@@ -27,6 +27,8 @@ pub enum Event {
     Profiles(ProfilesMsg),
     /// The history screen.
     History(HistoryMsg),
+    /// The Logout listener window.
+    Logout(crate::logout::LogoutMsg),
     /// The probes window.
     Probes(crate::probes::ProbesMsg),
     /// The wizard's "start from an API".

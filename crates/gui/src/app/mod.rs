@@ -14,6 +14,7 @@ use crate::flow::{FlowCommand, FlowMsg, FlowScreen, grant_kind};
 use crate::handoff::InspectRequest;
 use crate::history::{HistoryMsg, HistoryScreen};
 use crate::inspector::{InspectorCommand, InspectorMsg, InspectorScreen};
+use crate::logout::{LogoutCommand, LogoutMsg, LogoutScreen};
 use crate::probes::{ProbesMsg, ProbesScreen};
 use crate::profiles::{ProfilesCommand, ProfilesMsg, ProfilesScreen};
 use crate::settings::{Screen, Settings, ThemeChoice, ZOOM_LEVELS};
@@ -110,6 +111,7 @@ enum Command {
     Profiles(ProfilesCommand),
     Wizard(WizardCommand),
     Api(ApiCommand),
+    Logout(LogoutCommand),
     /// Show this screen.
     Show(Screen),
 }
@@ -126,6 +128,8 @@ pub struct GrantscopeApp {
     profiles: ProfilesScreen,
     history: HistoryScreen,
     probes: ProbesScreen,
+    /// The Logout listener window.
+    logout: LogoutScreen,
     /// The wizard's "start from an API".
     api: ApiStart,
     /// The in-process sandbox (its one owner) and its panel.
@@ -210,6 +214,7 @@ impl GrantscopeApp {
             profiles,
             history,
             probes,
+            logout: LogoutScreen::default(),
             api: ApiStart::default(),
             classroom,
             applied_zoom: settings_zoom,
@@ -269,6 +274,11 @@ impl GrantscopeApp {
         &self.probes
     }
 
+    /// The Logout listener window (tests read its URL and the tokens it received).
+    pub fn logout_listener(&self) -> &LogoutScreen {
+        &self.logout
+    }
+
     /// The running sandbox's issuer.
     pub fn sandbox_issuer(&self) -> Option<String> {
         self.classroom.issuer()
@@ -310,6 +320,10 @@ impl GrantscopeApp {
 
     fn probes_jobs(&self) -> Jobs<ProbesMsg> {
         self.worker.jobs(Event::Probes)
+    }
+
+    fn logout_jobs(&self) -> Jobs<LogoutMsg> {
+        self.worker.jobs(Event::Logout)
     }
 
     fn app_jobs(&self) -> Jobs<Event> {
@@ -460,6 +474,11 @@ impl GrantscopeApp {
                 }
             }
             Event::Probes(msg) => self.probes.on_message(msg),
+            Event::Logout(msg) => {
+                if let Some(c) = self.logout.on_message(msg) {
+                    self.carry_out(Command::Logout(c));
+                }
+            }
             Event::Sandbox(msg) => match self.classroom.on_message(msg) {
                 Outcome::Started => {
                     self.notice = None;
@@ -538,6 +557,7 @@ impl GrantscopeApp {
                 InspectorCommand::Record(exchanges) => self.history.extend(exchanges),
                 InspectorCommand::ProbeApi(req) => self.probe_api(*req),
                 InspectorCommand::Rotated { old, new } => self.flow.rotated(&old, new),
+                InspectorCommand::OpenLogoutListener => self.logout.open = true,
                 InspectorCommand::CallApi { token, name } => {
                     self.flow.send_forged(token, name);
                     self.settings.screen = Screen::Flow;
@@ -598,6 +618,14 @@ impl GrantscopeApp {
                 self.settings.screen = Screen::Flow;
                 self.run_flow();
             }
+            Command::Logout(c) => match c {
+                LogoutCommand::Inspect { token, profile } => {
+                    let jobs = self.inspector_jobs();
+                    self.inspector.set_logout_token(token, &jobs, &profile);
+                    self.settings.screen = Screen::Inspector;
+                }
+                LogoutCommand::Record(exchanges) => self.history.extend(exchanges),
+            },
             Command::Show(screen) => self.settings.screen = screen,
         }
     }
@@ -672,6 +700,7 @@ impl GrantscopeApp {
                     ui.selectable_value(&mut self.settings.screen, screen, screen.label());
                 }
                 self.probes.toggle_ui(ui);
+                self.logout.toggle_ui(ui);
                 ui.separator();
                 let active = self
                     .settings
@@ -886,6 +915,16 @@ impl eframe::App for GrantscopeApp {
             .window(ui.ctx(), &jobs, &profiles, active.as_deref(), below_bar);
         if self.probes.take_start_sandbox() {
             self.start_sandbox();
+        }
+        if self.logout.open {
+            let jobs = self.logout_jobs();
+            let active = self.active_profile();
+            if let Some(c) = self
+                .logout
+                .window(ui.ctx(), &jobs, active.as_ref(), below_bar)
+            {
+                self.carry_out(Command::Logout(c));
+            }
         }
         if self.bench.active() {
             self.bench.end_of_frame(ui.ctx(), frame);

@@ -348,18 +348,15 @@ impl FlowScreen {
             }
             if let Some(url) = &url {
                 if browser_failed {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        "The system browser could not be opened: open this URL yourself.",
-                    );
+                    crate::browser_wait::browser_failed_ui(ui);
                 }
-                ui.horizontal_wrapped(|ui| {
-                    ui.label("Open this URL in a browser to sign in:");
-                    ui.hyperlink_to(shorten(url, 70), url);
-                    if ui.small_button("Copy URL").clicked() {
-                        ui.ctx().copy_text(url.clone());
-                    }
-                });
+                crate::browser_wait::url_row_ui(
+                    ui,
+                    "Open this URL in a browser to sign in:",
+                    url,
+                    url,
+                    true,
+                );
             }
             if run.paste_tx.is_some() {
                 ui.horizontal_wrapped(|ui| {
@@ -380,26 +377,23 @@ impl FlowScreen {
                 });
             }
             if let Some((waited, limit)) = waited {
-                // The clock ticks once a second.
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_secs(1));
-                ui.horizontal_wrapped(|ui| {
-                    let what = if device.is_some() || backchannel.is_some() {
-                        "Waiting for the approval"
-                    } else if run.paste_tx.is_some() {
-                        "Waiting for the pasted redirect URL"
-                    } else {
-                        "Waiting for the browser to come back"
-                    };
-                    ui.label(match limit {
-                        Some(l) => format!("{what}: {} of {}.", secs(waited), secs(l)),
-                        None => format!("{what}: {} (until you paste it or cancel).", secs(waited)),
-                    });
-                    cancel = ui
-                        .button("Cancel the run")
-                        .on_hover_text("Stop the run and close its listener (as Cancel does)")
-                        .clicked();
-                });
+                let what = if device.is_some() || backchannel.is_some() {
+                    "Waiting for the approval"
+                } else if run.paste_tx.is_some() {
+                    "Waiting for the pasted redirect URL"
+                } else {
+                    "Waiting for the browser to come back"
+                };
+                cancel = crate::browser_wait::wait_line_ui(
+                    ui,
+                    what,
+                    waited,
+                    limit,
+                    (
+                        "Cancel the run",
+                        "Stop the run and close its listener (as Cancel does)",
+                    ),
+                );
             }
             ui.add_space(4.0);
         });
@@ -407,15 +401,5 @@ impl FlowScreen {
             self.cancel();
         }
         command
-    }
-}
-
-/// A duration in whole seconds ("42 s", "5 min 0 s").
-fn secs(d: std::time::Duration) -> String {
-    let s = d.as_secs();
-    if s < 60 {
-        format!("{s} s")
-    } else {
-        format!("{} min {} s", s / 60, s % 60)
     }
 }

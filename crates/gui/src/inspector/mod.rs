@@ -23,6 +23,7 @@
 mod headline;
 pub mod jwe_view;
 pub mod lifecycle_lab;
+pub mod logout;
 mod probe_api;
 mod sd_view;
 mod server;
@@ -92,6 +93,8 @@ pub enum InspectorMsg {
     Lifecycle(LifecycleMsg),
     /// The token workbench made its token(s).
     Forged(workbench::Forged),
+    /// A logout of the ID token on screen.
+    Logout(logout::LogoutMsg),
 }
 
 /// What the inspector asks of the app.
@@ -112,6 +115,8 @@ pub enum InspectorCommand {
         /// Its name in the workbench (`edited`, or the forgery's variant).
         name: String,
     },
+    /// Open the Logout listener window.
+    OpenLogoutListener,
     /// Auto-refresh rotated the refresh token: the flow runner's token set follows.
     Rotated {
         /// The refresh token replaced.
@@ -312,12 +317,21 @@ pub struct InspectorScreen {
     decrypt_with: Option<std::collections::BTreeSet<String>>,
     /// "Probe this API" was clicked: the app gets the request on this frame.
     probe_asked: bool,
+    /// "Log out…" for an ID token (RP-initiated logout).
+    logout: logout::LogoutPart,
+    /// "Logout listener…" was clicked: the app opens the window on this frame.
+    listener_asked: bool,
 }
 
 impl InspectorScreen {
     /// The token workbench (tests read its result).
     pub fn workbench(&self) -> &workbench::Workbench {
         &self.workbench
+    }
+
+    /// The logout part (tests read its URL and outcome).
+    pub fn logout(&self) -> &logout::LogoutPart {
+        &self.logout
     }
 
     /// The current report, if any.
@@ -564,6 +578,7 @@ impl InspectorScreen {
         self.known_iat = None;
         self.watch.clear();
         self.keeper.clear();
+        self.logout.reset();
     }
 
     /// Inspects a token pasted or dropped, on its own (no key, no server) until the user
@@ -583,6 +598,27 @@ impl InspectorScreen {
         self.with = VerifyWith::OnItsOwn;
         self.input = token.trim().to_owned();
         self.inspect(jobs, profile);
+    }
+
+    /// Inspects a logout token (from the Logout listener) as a logout token, verified with
+    /// `profile`'s keys and issuer and its client id as the audience.
+    pub fn set_logout_token(
+        &mut self,
+        token: String,
+        jobs: &Jobs<InspectorMsg>,
+        profile: &Profile,
+    ) {
+        self.forget();
+        self.refresh_token = None;
+        self.origin = None;
+        self.verify = VerifyForm {
+            kind: TokenKind::Logout,
+            audience: profile.client_id.clone(),
+            ..VerifyForm::default()
+        };
+        self.with = VerifyWith::Profile(profile.name.clone());
+        self.input = token.trim().to_owned();
+        self.inspect(jobs, Some(profile));
     }
 
     /// Inspects a token a flow obtained, with everything the flow knows about it.
@@ -858,6 +894,7 @@ impl InspectorScreen {
             InspectorMsg::Exchange(ex) => return vec![*ex],
             InspectorMsg::Lifecycle(msg) => return self.on_lifecycle(msg),
             InspectorMsg::Forged(forged) => self.workbench.on_forged(forged),
+            InspectorMsg::Logout(m) => self.logout.on_message(m),
         }
         Vec::new()
     }

@@ -52,6 +52,17 @@ impl InspectorScreen {
             call = call.or(c);
             refresh |= r;
             ui.separator();
+            if this.is_id_token() {
+                // The logout goes to the token's client: its flow's profile, else the active one.
+                let client = this.client_profile(profile).or(profile).cloned();
+                let token = this.inspected.clone();
+                if let Some(logout::LogoutAction::OpenListener) =
+                    this.logout.ui(ui, &token, client.as_ref(), jobs)
+                {
+                    this.listener_asked = true;
+                }
+                ui.separator();
+            }
             let token = this.inspected.clone();
             match this.workbench.ui(ui, &token, jobs) {
                 Some(workbench::WorkbenchAction::Inspect(t)) => inspect_this = Some(t),
@@ -148,6 +159,9 @@ impl InspectorScreen {
                 token: AccessToken::new(token),
                 name,
             });
+        }
+        if std::mem::take(&mut self.listener_asked) {
+            return Some(InspectorCommand::OpenLogoutListener);
         }
         if std::mem::take(&mut self.probe_asked) {
             // The button is off (saying why) whenever there is no request to make.
