@@ -422,6 +422,7 @@ fn provider_request_expires_without_a_decision() {
     assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
     let doc = out.json().unwrap();
     assert_eq!(doc["error"]["kind"], "expired", "{doc:#}");
+}
 
 /// oidc-provider with its ping client `ciba-ping`, whose notification endpoint is
 /// https://127.0.0.1:PORT/ciba-ping on a free port, and grantscope's stored key `ping-tls`
