@@ -657,7 +657,8 @@ impl FlowScreen {
             // A backchannel request is the provider's: it stays on the user's device until it
             // expires, and approving it there now gives this run nothing.
             let message = if r.backchannel().is_some() {
-                "cancelled: the request stays pending on the user's device until it expires;                  an approval there now reaches nobody"
+                "cancelled: the request stays pending on the user's device until it expires; \
+                 an approval there now reaches nobody"
             } else {
                 "cancelled"
             };
