@@ -186,7 +186,9 @@ fn a_denied_request_says_access_denied_and_cancel_stops_the_wait() {
     assert!(finished(&h));
     let failure = h.state().flow().run().unwrap().failure().unwrap().clone();
     assert!(
-        failure.message.starts_with("cancelled: the request stays pending"),
+        failure
+            .message
+            .starts_with("cancelled: the request stays pending"),
         "{failure:?}"
     );
     assert!(h.query_by_label("Cancel the run").is_none());

@@ -4,10 +4,12 @@
 //! controls inside the window at each stage (screenshots when `GRANTSCOPE_SHOTS_DIR` is set).
 //! CIBA's parts are `gui_ciba`'s.
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use grantscope_gui::{AppOptions, Screen};
 
-use crate::gui_support::{self, SIZES, finished, harness_at, layout_problems, shots, step_until};
+use crate::gui_support::{
+    self, SIZES, finished, harness_at, into_view, layout_problems, shots, step_until,
+};
 
 /// 1024×768 at 150 %.
 const PROJECTOR: (f32, f32, f32) = SIZES[1];
@@ -81,7 +83,7 @@ fn start_from_an_api_discovers_registers_signs_in_with_the_resource_and_calls_it
     h.get_by_label_contains("(registration open)");
     // The sandbox profile is for this server too; this test registers a new client.
     // At 150 % the button is below the fold: scrolled to, as a user would.
-    gui_support::into_view(&mut h, "Register a client and sign in");
+    into_view(&mut h, "Register a client and sign in");
     h.get_by_label("Register a client and sign in").click();
     step_until(&mut h, "the registration and the authorization URL", |h| {
         h.state().api_start().error().is_some()
@@ -129,6 +131,22 @@ fn start_from_an_api_discovers_registers_signs_in_with_the_resource_and_calls_it
         "token request",
     ] {
         assert!(steps.iter().any(|s| s == want), "{want} in {steps:?}");
+    }
+    // Each metadata document is fetched once in the chain: the registration and the run
+    // reuse what the API's discovery read.
+    let urls: Vec<String> = run
+        .exchanges()
+        .iter()
+        .map(|e| e.request_view(false).url)
+        .collect();
+    for doc in [
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+    ] {
+        assert!(
+            urls.iter().filter(|u| u.ends_with(doc)).count() <= 1,
+            "{doc} fetched again: {urls:#?}"
+        );
     }
     h.get_by_label_contains("GET /api/resource  (call without a token)");
     // Its 401 is the answer asked for: drawn as expected, not as a failed HTTP 401.
@@ -219,9 +237,181 @@ fn the_api_start_fits_a_projector() {
     let problems = layout_problems(&h, &["Discover"]);
     assert!(problems.is_empty(), "what was found: {problems:#?}");
 
-    gui_support::into_view(&mut h, "Register a client and sign in");
+    into_view(&mut h, "Register a client and sign in");
     h.step();
     shots::shot(&h, &textures, "wizard-api-register");
     let problems = layout_problems(&h, &["Register a client and sign in"]);
     assert!(problems.is_empty(), "the register button: {problems:#?}");
+}
+
+/// Replaces the text of the box labelled `label`.
+fn set_text(
+    h: &mut egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
+    label: &str,
+    text: &str,
+) {
+    into_view(h, label);
+    h.get_by_label(label).click();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.key_press(egui::Key::Backspace);
+    h.step();
+    h.event(egui::Event::Text(text.into()));
+    h.step();
+    h.step();
+}
+
+/// Whether the widget `label` lies inside the window as drawn (no scrolling by the test).
+fn in_window(
+    h: &egui_kittest::Harness<'static, grantscope_gui::GrantscopeApp>,
+    label_part: &str,
+) -> bool {
+    gui_support::window(h).contains_rect(h.get_by_label_contains(label_part).rect())
+}
+
+/// The chain's recovery at the projector size: the sandbox's API offered, the next step
+/// brought into view, a refused registration said beside its button (without the generic
+/// hint), a denied login drawn as its error redirect with the listener's end, and Run again
+/// still calling the API with the resource shown in the form.
+#[test]
+fn a_refused_registration_and_a_denied_login_keep_the_api_journey() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_at(AppOptions::new(dir.path()), PROJECTOR);
+    gui_support::walk(&mut h, &["No", "A User", "Server App"]);
+    h.get_by_label("Open the system browser").click();
+    h.step();
+    let issuer = start_sandbox(&mut h);
+    let api = format!("{}/api/resource", issuer.trim_end_matches('/'));
+    h.get_by_label("Wizard").click();
+    h.step();
+    h.get_by_label("I have an API URL").click();
+    h.step();
+    h.step();
+    // The sandbox's API is one click away.
+    h.get_by_label(&format!("Use the sandbox's API ({api})"))
+        .click();
+    step_until(&mut h, "the API's discovery", |h| {
+        !h.state().api_start().busy() && h.state().api_start().found().is_some()
+    });
+    assert_eq!(h.state().api_start().found().unwrap().resource, api);
+    h.step();
+    h.step();
+    // The next step is brought into view (no scrolling by the test).
+    assert!(
+        in_window(&h, "Register a client and sign in"),
+        "{:?} not in {:?}",
+        h.get_by_label("Register a client and sign in").rect(),
+        gui_support::window(&h)
+    );
+
+    // A refused registration: its reason beside section 4, no generic hint.
+    set_text(&mut h, "Scope", "openid bogus:scope");
+    into_view(&mut h, "Register a client and sign in");
+    h.get_by_label("Register a client and sign in").click();
+    step_until(&mut h, "the refused registration", |h| {
+        !h.state().api_start().busy() && h.state().api_start().register_error().is_some()
+    });
+    let refused = h.state().api_start().register_error().unwrap().to_owned();
+    assert!(refused.contains("bogus:scope"), "{refused}");
+    assert!(
+        !refused.contains("see the server's documentation"),
+        "{refused}"
+    );
+    assert_eq!(h.state().api_start().error(), None, "not at the page's top");
+    h.step();
+    h.step();
+    assert!(
+        in_window(&h, "invalid_client_metadata"),
+        "the refusal is in view"
+    );
+    let button = h.get_by_label("Register a client and sign in").rect();
+    let said = h.get_by_label_contains("invalid_client_metadata").rect();
+    assert!(
+        said.top() >= button.top() && said.top() - button.bottom() < 120.0,
+        "the refusal {said:?} beside the button {button:?}"
+    );
+
+    // Registered; the login is denied in the browser.
+    set_text(&mut h, "Scope", "openid api:read");
+    into_view(&mut h, "Register a client and sign in");
+    h.get_by_label("Register a client and sign in").click();
+    step_until(&mut h, "the registration and the authorization URL", |h| {
+        h.state().api_start().register_error().is_some()
+            || h.state().screen() == Screen::Flow
+                && h.state()
+                    .flow()
+                    .run()
+                    .and_then(|r| r.authorize_url())
+                    .is_some()
+    });
+    assert_eq!(h.state().api_start().register_error(), None);
+    let url = gui_support::authorize_url(&h);
+    let denied = crate::common::deny_login(&url).unwrap();
+    assert!(denied.contains("error=access_denied"), "{denied}");
+    let delivered = std::thread::spawn(move || crate::common::deliver_redirect(&denied));
+    step_until(&mut h, "the denied run's end", finished);
+    assert!(delivered.join().unwrap().is_ok());
+    assert!(h.state().flow().run().unwrap().failure().is_some());
+    // The error redirect is drawn in the user agent's lane, as a code's is.
+    h.get_by_label_contains("302 redirect to http://127.0.0.1");
+    h.get_by_label_contains("GET /callback?error=access_denied");
+    // The API stays in Call an API, and the resource is shown in the form.
+    assert_eq!(h.state().flow().call_panel().url(), api);
+    assert_eq!(
+        h.get_by_label("Resource")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some(api.as_str())
+    );
+
+    // Run again, approved: the journey ends with the API called.
+    into_view(&mut h, "Run");
+    let url = gui_support::run_until_authorize_url(&mut h);
+    assert!(url.contains("resource="), "{url}");
+    let approved = crate::common::block_on(async {
+        let mut b = crate::common::browser::Browser::new(&url)?;
+        b.authorize(
+            &url,
+            crate::common::browser::Login {
+                user: "alice",
+                password: "alice-password",
+            },
+            crate::common::browser::Decision::Approve,
+        )
+        .await
+    })
+    .unwrap();
+    let delivered = std::thread::spawn(move || crate::common::deliver_redirect(&approved));
+    step_until(&mut h, "the token response", finished);
+    assert!(delivered.join().unwrap().is_ok());
+    assert!(
+        h.state().flow().run().unwrap().success().is_some(),
+        "{:?}",
+        h.state().flow().run().unwrap().failure()
+    );
+    step_until(&mut h, "the API's answer", |h| {
+        h.state().flow().call_panel().last().is_some() && !h.state().flow().call_panel().running()
+    });
+    let answer = h
+        .state()
+        .flow()
+        .call_panel()
+        .last()
+        .unwrap()
+        .clone()
+        .unwrap();
+    assert_eq!(answer.status, 200);
+
+    // Cleared, the Resource field stops the indicator; a cancelled run's listener ends.
+    set_text(&mut h, "Resource", "");
+    into_view(&mut h, "Run");
+    let url = gui_support::run_until_authorize_url(&mut h);
+    assert!(!url.contains("resource="), "{url}");
+    into_view(&mut h, "Cancel the run");
+    h.get_by_label("Cancel the run").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("stopped listening on http://127.0.0.1");
 }

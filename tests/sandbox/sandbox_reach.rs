@@ -133,6 +133,46 @@ fn discover_resource_reads_the_path_inserted_well_known_url() {
     );
 }
 
+/// A wrong path is said first as what the URL answered (404, no Bearer challenge), before the
+/// metadata that is missing because of it; an API that asks for a Bearer token without naming
+/// its metadata (the sandbox's userinfo) is said to, not blamed on the metadata.
+#[test]
+fn discover_resource_says_first_what_the_api_answered() {
+    let sandbox = Sandbox::start();
+    let typo = format!("{}/api/resourc", sandbox.issuer());
+    let out = run(&["discover", "--resource", &typo]);
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    let first =
+        "the URL answered 404 Not Found, not 401 with a Bearer challenge: is the path right?";
+    assert!(
+        out.stderr.starts_with(&format!("error: {first}")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("no protected resource metadata at"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["discover", "--resource", &typo, "--json"]);
+    let doc = out.json().unwrap();
+    assert!(
+        doc["error"]["message"].as_str().unwrap().starts_with(first),
+        "{doc:#}"
+    );
+
+    let userinfo = format!("{}/userinfo", sandbox.issuer());
+    let out = run(&["discover", "--resource", &userinfo]);
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the API asks for a Bearer token (401) but does not point to RFC 9728 metadata"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
 const MASK: &str = grantscope_core::http::MASK;
 
 fn run_in(dir: &std::path::Path, args: &[&str]) -> crate::common::cli::Output {

@@ -13,7 +13,7 @@
 
 use crate::http::HttpClient;
 use crate::keys::KeyStore;
-use crate::oauth::discovery::{self, SecondDocument};
+use crate::oauth::discovery::{self, Discovery, SecondDocument};
 use crate::oauth::dpop::{DpopKey, DpopState};
 use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, Missing};
@@ -32,6 +32,19 @@ pub async fn connect(
     keys: &KeyStore,
     wants: &[EndpointKind],
     observer: Option<Observer>,
+) -> Result<Connection, FlowError> {
+    connect_known(profile, keys, wants, observer, None).await
+}
+
+/// [`connect`], reusing `known`, the issuer's metadata read earlier in the same chain (the
+/// wizard's API discovery), instead of fetching it again: used only when it is the profile
+/// issuer's and holds every endpoint `wants` lacks; otherwise discovery runs as usual.
+pub async fn connect_known(
+    profile: &Profile,
+    keys: &KeyStore,
+    wants: &[EndpointKind],
+    observer: Option<Observer>,
+    known: Option<&Discovery>,
 ) -> Result<Connection, FlowError> {
     let mut config = profile
         .client_config()
@@ -73,7 +86,23 @@ pub async fn connect(
         } else {
             SecondDocument::IfMissing(&lacking)
         };
-        match discovery::discover_with(&mut session, &issuer, second).await {
+        let reusable = known.filter(|d| {
+            d.endpoints.issuer.as_ref().is_some_and(|i| {
+                i.as_str().trim_end_matches('/') == issuer.as_str().trim_end_matches('/')
+            }) && lacking.iter().all(|k| k.get(&d.endpoints).is_some())
+        });
+        let discovered = match reusable {
+            Some(d) => {
+                session.emit(FlowEvent::Note(format!(
+                    "discovery of {issuer}: the metadata read earlier in this chain ({}), not \
+                     fetched again",
+                    d.source
+                )));
+                Ok(d.clone())
+            }
+            None => discovery::discover_with(&mut session, &issuer, second).await,
+        };
+        match discovered {
             Ok(d) => {
                 let given = config.endpoints.clone();
                 let mut discovered = d.endpoints.clone();

@@ -18,6 +18,9 @@ pub struct Prepared {
     pub profile: Profile,
     /// Where the keys the profile names are found (the app's config directory's store).
     pub keys: KeyStore,
+    /// The issuer's metadata read earlier in the same chain (the wizard's API discovery):
+    /// reused instead of fetched again.
+    pub known: Option<Box<grantscope_core::oauth::discovery::Discovery>>,
 }
 
 /// Checks a profile: its URLs parse and its HTTP options are usable (keys it names are looked
@@ -33,6 +36,7 @@ pub fn prepare(profile: &Profile, keys: &KeyStore) -> Result<Prepared, FlowError
     Ok(Prepared {
         profile: profile.clone(),
         keys: keys.clone(),
+        known: None,
     })
 }
 
@@ -43,7 +47,14 @@ impl Prepared {
         wants: &[EndpointKind],
         observer: Option<Observer>,
     ) -> Result<Connection, FlowError> {
-        grantscope_core::connect::connect(&self.profile, &self.keys, wants, observer).await
+        grantscope_core::connect::connect_known(
+            &self.profile,
+            &self.keys,
+            wants,
+            observer,
+            self.known.as_deref(),
+        )
+        .await
     }
 }
 

@@ -216,17 +216,20 @@ pub fn arrows(events: &[FlowEvent]) -> Vec<Arrow> {
                 let drawn = out
                     .iter()
                     .rposition(|a: &Arrow| (a.from, a.to) == (AS, UA) && a.exchange.is_none());
+                // An error redirect (`error=access_denied`) is drawn as a code's is, in red.
+                let error = Url::parse(redirect).ok().and_then(|u| {
+                    let code = u.query_pairs().find(|(k, _)| k == "error")?.1.into_owned();
+                    Some((u.path().to_owned(), code))
+                });
                 match drawn.filter(|i| *i + 2 >= out.len()) {
                     Some(i) => out[i].label = label,
                     None => {
-                        out.push(arrow(AS, UA, label, None, false));
-                        out.push(arrow(
-                            UA,
-                            CLIENT,
-                            "GET /callback?code=...&state=...".into(),
-                            None,
-                            false,
-                        ));
+                        out.push(arrow(AS, UA, label, None, error.is_some()));
+                        let visit = match &error {
+                            Some((path, code)) => format!("GET {path}?error={code}"),
+                            None => "GET /callback?code=...&state=...".into(),
+                        };
+                        out.push(arrow(UA, CLIENT, visit, None, error.is_some()));
                     }
                 }
             }

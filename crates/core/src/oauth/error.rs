@@ -30,6 +30,29 @@ impl OAuthErrorResponse {
     pub fn hint(&self) -> &'static str {
         hint(&self.error)
     }
+
+    /// The hint worth showing beside the error: none when the code is not one we know and
+    /// the server said why itself (`error_description`): the generic "see the server's
+    /// documentation" would only contradict its specific reason.
+    pub fn shown_hint(&self) -> Option<&'static str> {
+        let known = hint(&self.error) != GENERIC_HINT;
+        let described = self
+            .error_description
+            .as_deref()
+            .is_some_and(|d| !d.trim().is_empty());
+        (known || !described).then(|| self.hint())
+    }
+}
+
+/// The hint for an error code [`hint`] does not know.
+const GENERIC_HINT: &str = "see the server's documentation for this error code";
+
+/// `. Hint: …` after an error's text, when [`OAuthErrorResponse::shown_hint`] has one.
+fn hint_suffix(error: &OAuthErrorResponse) -> String {
+    error
+        .shown_hint()
+        .map(|h| format!(". Hint: {h}"))
+        .unwrap_or_default()
 }
 
 impl std::fmt::Display for OAuthErrorResponse {
@@ -90,7 +113,7 @@ pub fn hint(code: &str) -> &'static str {
             "the request object is unsigned, badly signed, expired or for another audience (RFC 9101 §6.2)"
         }
         "insufficient_scope" => "the token lacks a scope this call needs",
-        _ => "see the server's documentation for this error code",
+        _ => GENERIC_HINT,
     }
 }
 
@@ -241,14 +264,14 @@ pub enum FlowError {
         #[source]
         source: BodyError,
     },
-    #[error("the server answered {error} (HTTP {status}). Hint: {hint}", hint = error.hint())]
+    #[error("the server answered {error} (HTTP {status}){hint}", hint = hint_suffix(error))]
     OAuth {
         status: u16,
         error: OAuthErrorResponse,
     },
     #[error("the server answered HTTP {status} without an OAuth error: {excerpt}")]
     Status { status: u16, excerpt: String },
-    #[error("the authorization server redirected back with {error}. Hint: {hint}", hint = error.hint())]
+    #[error("the authorization server redirected back with {error}{hint}", hint = hint_suffix(error))]
     AuthorizationDenied { error: OAuthErrorResponse },
     #[error("{0}")]
     Redirect(String),

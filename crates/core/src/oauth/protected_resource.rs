@@ -113,6 +113,56 @@ pub fn resource_matches(asked: &Url, published: &str) -> bool {
 /// with a challenge is the answer expected, not a failure.
 pub const CALL_WITHOUT_TOKEN_STEP: &str = "call without a token";
 
+/// What the API called without a token said, when it is not the RFC 9728 pointer the
+/// discovery hoped for: said before the metadata's failure, which follows from it. `None` when
+/// the API asked for a Bearer token and named its metadata (nothing to add).
+pub fn what_the_api_answered(status: u16, challenge: Option<&ChallengeSeen>) -> Option<String> {
+    let bearer = challenge.and_then(|c| {
+        c.challenges
+            .iter()
+            .find(|ch| ch.scheme.eq_ignore_ascii_case("bearer"))
+    });
+    match bearer {
+        Some(b) if status == 401 => {
+            if b.param("resource_metadata").is_some() {
+                return None;
+            }
+            // A realm (or issuer) that is a URL is likely the authorization server.
+            let named = ["realm", "issuer", "as_uri"]
+                .iter()
+                .filter_map(|p| b.param(p))
+                .find(|r| Url::parse(r).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+                .map(|r| crate::text::inert(r).into_owned());
+            Some(match named {
+                Some(r) => format!(
+                    "the API asks for a Bearer token (401) but does not point to RFC 9728 \
+                     metadata (its challenge has no resource_metadata); it names {r:?}: try \
+                     discovering that as the authorization server (grantscope discover {r})"
+                ),
+                None => "the API asks for a Bearer token (401) but does not point to RFC 9728 \
+                         metadata (its challenge has no resource_metadata): find its \
+                         authorization server in the API's documentation"
+                    .to_owned(),
+            })
+        }
+        _ => {
+            let reason = reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            let hint = if status == 404 {
+                ": is the path right?"
+            } else {
+                ""
+            };
+            Some(format!(
+                "the URL answered {status}{reason}, not 401 with a Bearer challenge{hint}"
+            ))
+        }
+    }
+}
+
 pub async fn discover_resource(
     session: &mut Session,
     resource: &Url,
@@ -165,8 +215,14 @@ pub async fn discover_resource(
         )
         .await?;
     if !response.is_success() {
+        let first = match metadata_source {
+            MetadataSource::WellKnown => what_the_api_answered(answer.status, challenge.as_ref())
+                .map(|s| format!("{s}. Then: "))
+                .unwrap_or_default(),
+            MetadataSource::Challenge => String::new(),
+        };
         return Err(FlowError::Discovery(format!(
-            "no protected resource metadata at {metadata_url} ({}): HTTP {}",
+            "{first}no protected resource metadata at {metadata_url} ({}): HTTP {}",
             match metadata_source {
                 MetadataSource::Challenge => "named by the challenge's resource_metadata",
                 MetadataSource::WellKnown =>
@@ -253,6 +309,36 @@ mod tests {
             u("https://api.example/v1/?x=1"),
             "https://api.example/.well-known/oauth-protected-resource/v1?x=1"
         );
+    }
+
+    #[test]
+    fn what_the_api_answered_comes_before_the_metadata() {
+        let seen = |raw: &str| ChallengeSeen {
+            challenges: parse_www_authenticate(raw),
+            raw: raw.into(),
+        };
+        let wrong_path = what_the_api_answered(404, None).unwrap();
+        assert!(
+            wrong_path.contains("answered 404 Not Found, not 401 with a Bearer challenge")
+                && wrong_path.contains("is the path right?"),
+            "{wrong_path}"
+        );
+        let realm = seen("Bearer realm=\"https://as.example\"");
+        let named = what_the_api_answered(401, Some(&realm)).unwrap();
+        assert!(
+            named.contains("does not point to RFC 9728 metadata")
+                && named.contains("grantscope discover https://as.example"),
+            "{named}"
+        );
+        let opaque = seen("Bearer realm=\"api\"");
+        let unnamed = what_the_api_answered(401, Some(&opaque)).unwrap();
+        assert!(
+            unnamed.contains("does not point to RFC 9728 metadata")
+                && !unnamed.contains("grantscope discover"),
+            "{unnamed}"
+        );
+        let pointed = seen("Bearer resource_metadata=\"https://api.example/.well-known/x\"");
+        assert_eq!(what_the_api_answered(401, Some(&pointed)), None);
     }
 
     #[test]

@@ -594,6 +594,7 @@ impl GrantscopeApp {
                 save,
                 resource,
                 lead_in,
+                discovery,
             }) => {
                 if save {
                     let jobs = self.profiles_jobs();
@@ -614,7 +615,7 @@ impl GrantscopeApp {
                     grantscope_core::oauth::GrantKind::AuthorizationCode,
                     Some(*profile),
                 );
-                self.flow.start_from_api(lead_in, resource);
+                self.flow.start_from_api(lead_in, resource, discovery);
                 self.settings.screen = Screen::Flow;
                 self.run_flow();
             }
@@ -808,7 +809,10 @@ impl eframe::App for GrantscopeApp {
                 if self.api.chosen {
                     let jobs = self.api_jobs();
                     let profiles: Vec<Profile> = self.profiles.profiles().to_vec();
-                    self.api.ui(ui, &jobs, &profiles).map(Command::Api)
+                    let sandbox = self.sandbox_issuer();
+                    self.api
+                        .ui(ui, &jobs, &profiles, sandbox.as_deref())
+                        .map(Command::Api)
                 } else {
                     wizard_ui(ui, &mut self.settings.wizard, &mut self.api.chosen)
                         .map(Command::Wizard)

@@ -121,6 +121,17 @@ impl CallPanel {
         self.open_once = true;
     }
 
+    /// Sets the request's URL (`GET`) without opening the panel.
+    pub fn set_url(&mut self, url: &str) {
+        self.method = "GET".into();
+        self.url = url.to_owned();
+    }
+
+    /// The request's URL as written.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Whether a call is under way.
     pub fn running(&self) -> bool {
         self.running.is_some()

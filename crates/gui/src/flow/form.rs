@@ -104,6 +104,23 @@ impl FlowScreen {
                     enter: &mut enter,
                 };
                 f.opt(ui, "Audience", &mut p.audience);
+                // The profile's resource indicators go out on every run: shown and editable
+                // here (empty: none is sent).
+                let text = &mut self.resource_text;
+                if text.0 != p.resources {
+                    *text = (p.resources.clone(), p.resources.join(" "));
+                }
+                if f.text(ui, "Resource", &mut text.1, false)
+                    .on_hover_text(
+                        "RFC 8707 resource indicator(s), space-separated: the API(s) the token \
+                         is for, sent as `resource` on every run of this profile. Empty: none \
+                         is sent.",
+                    )
+                    .changed()
+                {
+                    p.resources = text.1.split_whitespace().map(str::to_owned).collect();
+                    text.0 = p.resources.clone();
+                }
                 if self.grant == GrantKind::AuthorizationCode {
                     f.opt(ui, "Redirect URI", &mut p.redirect_uri);
                 }

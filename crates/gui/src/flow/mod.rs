@@ -149,6 +149,11 @@ pub struct FlowScreen {
     /// Call this API with the next run's token when it succeeds (the wizard's "start from an
     /// API").
     call_after: Option<String>,
+    /// The Resource field's text and the resources it was made of (a space being typed is
+    /// kept).
+    resource_text: (Vec<String>, String),
+    /// The issuer's metadata the wizard's discovery read: the next run reuses it.
+    known_discovery: Option<Box<grantscope_core::oauth::discovery::Discovery>>,
 }
 
 impl Default for FlowScreen {
@@ -177,6 +182,8 @@ impl Default for FlowScreen {
             focus_run: false,
             lead_in: Vec::new(),
             call_after: None,
+            resource_text: (Vec::new(), String::new()),
+            known_discovery: None,
         }
     }
 }
@@ -304,6 +311,8 @@ impl FlowScreen {
         self.form_error = None;
         if changed {
             self.clear_run();
+            // Another grant or profile: not the wizard's API journey any more.
+            self.call_after = None;
         }
     }
 
@@ -362,13 +371,17 @@ impl FlowScreen {
     /// in the history, inspect the scripted start run's token).
     pub fn on_message(&mut self, msg: FlowMsg) -> Vec<FlowCommand> {
         let mut commands = self.handle_message(msg);
-        if self.call_after.is_some()
+        if let Some(url) = self.call_after.clone()
             && let Some(run) = self.run.as_ref().filter(|r| !r.running())
         {
-            let url = self.call_after.take().unwrap_or_default();
             if run.success().is_some() {
+                self.call_after = None;
                 self.call.set_get(&url);
                 commands.push(FlowCommand::Call);
+            } else {
+                // A refused or cancelled login: Run again still finishes the journey (the
+                // API is called), and Call an API keeps its URL meanwhile.
+                self.call.set_url(&url);
             }
         }
         if self.inspect_next_run
@@ -413,6 +426,10 @@ impl FlowScreen {
             } => {
                 if let Some(r) = self.run.as_mut().filter(|r| r.id == run) {
                     self.step.run_ended();
+                    if result.is_err() {
+                        // The error itself is said once, below the form.
+                        r.close_listener("the run ended with the error shown");
+                    }
                     r.result = Some(result);
                     r.abort = None;
                     r.paste_tx = None;
@@ -525,7 +542,10 @@ impl FlowScreen {
         self.call.clear();
         self.forged = None;
         let mut prepared = match connect::prepare(&self.profile, jobs.keys()) {
-            Ok(p) => p,
+            Ok(p) => connect::Prepared {
+                known: self.known_discovery.take(),
+                ..p
+            },
             Err(e) => {
                 self.form_error = Some(connect::describe(&e));
                 return;
@@ -641,8 +661,14 @@ impl FlowScreen {
 
     /// The next run is the wizard's "start from an API": `lead_in` (its discovery and
     /// registration) leads the diagram, and `api` is called with the token.
-    pub fn start_from_api(&mut self, lead_in: Vec<FlowEvent>, api: String) {
+    pub fn start_from_api(
+        &mut self,
+        lead_in: Vec<FlowEvent>,
+        api: String,
+        discovery: Option<Box<grantscope_core::oauth::discovery::Discovery>>,
+    ) {
         self.lead_in = lead_in;
+        self.known_discovery = discovery;
         self.call_after = Some(api);
     }
 
@@ -656,18 +682,25 @@ impl FlowScreen {
             r.paste_tx = None;
             // A backchannel request is the provider's: it stays on the user's device until it
             // expires, and approving it there now gives this run nothing.
-            let message = if r.backchannel().is_some() {
+            let ciba = r.backchannel().is_some();
+            let message = if ciba {
                 "cancelled: the request stays pending on the user's device until it expires; \
                  an approval there now reaches nobody"
             } else {
                 "cancelled"
             };
-            r.events
-                .push(FlowEvent::Note(format!("{message} (by the user)")));
+            if ciba {
+                r.events
+                    .push(FlowEvent::Note(format!("{message} (by the user)")));
+            }
+            r.close_listener("cancelled");
             r.result = Some(Err(FlowFailure {
                 message: message.into(),
                 oauth: None,
             }));
+        }
+        if let Some(url) = &self.call_after {
+            self.call.set_url(url);
         }
     }
 }

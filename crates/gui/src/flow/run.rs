@@ -26,7 +26,7 @@ impl From<&FlowError> for FlowFailure {
     fn from(e: &FlowError) -> Self {
         let oauth = match e {
             FlowError::OAuth { error, .. } | FlowError::AuthorizationDenied { error } => {
-                Some((error.error.clone(), error.hint()))
+                error.shown_hint().map(|h| (error.error.clone(), h))
             }
             _ => None,
         };
@@ -130,6 +130,21 @@ impl FlowRun {
                     FlowEvent::RedirectReceived { .. } | FlowEvent::BrowserRedirect { .. }
                 )
             })
+    }
+
+    /// The run ended while its loopback listener still waited for the browser (cancelled,
+    /// timed out): the diagram's "listening on" line gets its end, with `why`.
+    pub(super) fn close_listener(&mut self, why: &str) {
+        let waiting = self.events.iter().rev().find_map(|e| match e {
+            FlowEvent::WaitingForRedirect { redirect_uri } => Some(Some(redirect_uri.clone())),
+            FlowEvent::RedirectReceived { .. } | FlowEvent::BrowserRedirect { .. } => Some(None),
+            _ => None,
+        });
+        if let Some(Some(uri)) = waiting {
+            self.events.push(FlowEvent::Note(format!(
+                "stopped listening on {uri}: {why}"
+            )));
+        }
     }
 
     /// Whether the browser should have opened on the authorization URL and did not: the user

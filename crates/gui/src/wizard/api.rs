@@ -14,6 +14,7 @@ use std::sync::Arc;
 use url::Url;
 
 use crate::worker::Jobs;
+use grantscope_core::oauth::discovery::Discovery;
 use grantscope_core::oauth::protected_resource::{self, ResourceDiscovery};
 use grantscope_core::oauth::registration::{self, ClientRequest};
 use grantscope_core::oauth::session::Observer;
@@ -50,6 +51,8 @@ pub struct Server {
     pub issuer: String,
     /// Its registration endpoint, or why it could not be discovered.
     pub discovered: Result<Option<String>, String>,
+    /// Its metadata as read: the registration and the flow reuse it (not fetched again).
+    pub discovery: Option<Box<Discovery>>,
 }
 
 impl Found {
@@ -74,6 +77,7 @@ impl Found {
                             .map(Url::to_string)),
                         Err(e) => Err(crate::connect::describe(e)),
                     },
+                    discovery: s.discovery.as_ref().ok().cloned().map(Box::new),
                 })
                 .collect(),
         }
@@ -109,6 +113,8 @@ pub enum ApiCommand {
         save: bool,
         resource: String,
         lead_in: Vec<FlowEvent>,
+        /// The authorization server's metadata as the discovery read it.
+        discovery: Option<Box<Discovery>>,
     },
 }
 
@@ -135,6 +141,10 @@ pub struct ApiStart {
     busy: Option<Busy>,
     next_job: u64,
     error: Option<String>,
+    /// The registration's refusal, shown beside section 4 where its button is.
+    register_error: Option<String>,
+    /// Bring the next step (section 4) into view once, after a discovery.
+    scroll_to_next: bool,
     /// The discovery's and registration's steps, in order.
     events: Vec<FlowEvent>,
 }
@@ -151,6 +161,8 @@ impl Default for ApiStart {
             busy: None,
             next_job: 1,
             error: None,
+            register_error: None,
+            scroll_to_next: false,
             events: Vec::new(),
         }
     }
@@ -165,6 +177,11 @@ impl ApiStart {
     /// The last error shown.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
+    }
+
+    /// The registration's refusal, shown beside its button.
+    pub fn register_error(&self) -> Option<&str> {
+        self.register_error.as_deref()
     }
 
     /// Whether a request is under way.
@@ -198,6 +215,7 @@ impl ApiStart {
                             .position(|s| s.discovered.is_ok())
                             .unwrap_or(0);
                         self.found = Some(*found);
+                        self.scroll_to_next = true;
                     }
                     Err(e) => self.error = Some(e),
                 }
@@ -214,9 +232,11 @@ impl ApiStart {
                         save: true,
                         resource: self.found.as_ref()?.resource.clone(),
                         lead_in: self.events.clone(),
+                        discovery: self.chosen_discovery(),
                     }),
                     Err(e) => {
-                        self.error = Some(e);
+                        self.register_error = Some(e);
+                        self.scroll_to_next = true;
                         None
                     }
                 }
@@ -240,6 +260,7 @@ impl ApiStart {
     /// Starts the discovery of the API at `url` (RFC 9728).
     pub fn discover(&mut self, jobs: &Jobs<ApiMsg>) {
         self.error = None;
+        self.register_error = None;
         self.found = None;
         self.events.clear();
         if self.url.trim().is_empty() {
@@ -293,6 +314,16 @@ impl ApiStart {
         });
     }
 
+    /// The chosen authorization server's metadata, as the discovery read it.
+    fn chosen_discovery(&self) -> Option<Box<Discovery>> {
+        self.found
+            .as_ref()?
+            .servers
+            .get(self.server)?
+            .discovery
+            .clone()
+    }
+
     fn take_job(&mut self) -> u64 {
         let job = self.next_job;
         self.next_job += 1;
@@ -301,14 +332,15 @@ impl ApiStart {
 
     /// Registers a client at the chosen server (RFC 7591) and makes a profile `name` of it.
     fn register(&mut self, jobs: &Jobs<ApiMsg>, name: String) {
-        let Some((resource, issuer)) = self.found.as_ref().and_then(|f| {
+        let Some((resource, issuer, known)) = self.found.as_ref().and_then(|f| {
             f.servers
                 .get(self.server)
-                .map(|s| (f.resource.clone(), s.issuer.clone()))
+                .map(|s| (f.resource.clone(), s.issuer.clone(), s.discovery.clone()))
         }) else {
             return;
         };
         self.error = None;
+        self.register_error = None;
         let scope = self.scope.trim().to_owned();
         let request = ClientRequest {
             redirect_uris: vec![REDIRECT_URI.into()],
@@ -327,11 +359,12 @@ impl ApiStart {
             let result = async {
                 let mut profile = Profile::new(&name);
                 profile.issuer = Some(issuer);
-                let conn = grantscope_core::connect::connect(
+                let conn = grantscope_core::connect::connect_known(
                     &profile,
                     &keys,
                     &[EndpointKind::Registration],
                     Some(observer),
+                    known.as_deref(),
                 )
                 .await?;
                 let mut session = conn.session;
@@ -377,13 +410,14 @@ impl ApiStart {
         ui: &mut egui::Ui,
         jobs: &Jobs<ApiMsg>,
         profiles: &[Profile],
+        sandbox: Option<&str>,
     ) -> Option<ApiCommand> {
         let mut command = None;
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("api_start_scroll")
                 .auto_shrink([false, false])
-                .show(ui, |ui| command = self.body_ui(ui, jobs, profiles));
+                .show(ui, |ui| command = self.body_ui(ui, jobs, profiles, sandbox));
         });
         command
     }
@@ -393,6 +427,7 @@ impl ApiStart {
         ui: &mut egui::Ui,
         jobs: &Jobs<ApiMsg>,
         profiles: &[Profile],
+        sandbox: Option<&str>,
     ) -> Option<ApiCommand> {
         let mut command = None;
         super::start_question_row(ui, &mut self.chosen);
@@ -422,6 +457,22 @@ impl ApiStart {
                 self.discover(jobs);
             }
         });
+        if let Some(issuer) = sandbox {
+            // The built-in sandbox runs: its protected API is one click away.
+            let api = format!("{}{}", issuer.trim_end_matches('/'), SANDBOX_API_PATH);
+            if self.url.trim() != api
+                && ui
+                    .add_enabled(
+                        self.busy.is_none(),
+                        egui::Button::new(format!("Use the sandbox's API ({api})")),
+                    )
+                    .on_hover_text("Fill in the built-in sandbox's protected API and discover it")
+                    .clicked()
+            {
+                self.url = api;
+                self.discover(jobs);
+            }
+        }
         if let Some(b) = &self.busy {
             let mut cancel = false;
             ui.horizontal_wrapped(|ui| {
@@ -503,10 +554,12 @@ impl ApiStart {
         ui.label(egui::RichText::new("4. A client at that server").strong());
         ui.horizontal_wrapped(|ui| {
             let l = ui.label("Scope");
-            // Wide enough for the server's whole list (cut short at 260 points at 150 %).
-            let width = (ui.available_width() - 8.0).clamp(160.0, 520.0);
-            ui.add(egui::TextEdit::singleline(&mut self.scope).desired_width(width))
-                .labelled_by(l.id);
+            // As wide as the page allows: the API's scopes are read in full.
+            ui.add(
+                egui::TextEdit::singleline(&mut self.scope)
+                    .desired_width((ui.available_width() - 8.0).clamp(160.0, 640.0)),
+            )
+            .labelled_by(l.id);
         });
         let known: Vec<&Profile> = profiles
             .iter()
@@ -537,6 +590,7 @@ impl ApiStart {
                     save: false,
                     resource: found.resource.clone(),
                     lead_in: self.events.clone(),
+                    discovery: server.discovery.clone(),
                 });
             }
         }
@@ -571,9 +625,21 @@ impl ApiStart {
             }
             _ => {}
         }
+        if let Some(e) = &self.register_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        // The end of section 4: after a discovery (or a refused registration) the next step
+        // is brought into view once (a projector shows little of the page).
+        let end = ui.label("");
+        if std::mem::take(&mut self.scroll_to_next) {
+            end.scroll_to_me(Some(egui::Align::Max));
+        }
         command
     }
 }
+
+/// The built-in sandbox's protected API, under its issuer.
+const SANDBOX_API_PATH: &str = "/api/resource";
 
 /// The scope to ask for: the API's scopes, with `openid` first.
 fn default_scope(scopes: &[String]) -> String {

@@ -367,7 +367,8 @@ pub async fn run(
                 front_channel_tokens: front_channel_tokens(cfg),
                 checks_off: cfg.checks_off.clone(),
             };
-            let cb = listener.wait(&expected, timeout).await?;
+            let cb = listener.wait(&expected, timeout).await;
+            let cb = error_redirect_drawn(session, &url, &request.redirect_uri, cb)?;
             (request, cb, url)
         }
         RedirectSource::Paste(rx) => {
@@ -392,7 +393,8 @@ pub async fn run(
                 front_channel_tokens: front_channel_tokens(cfg),
                 checks_off: cfg.checks_off.clone(),
             };
-            let cb = loopback::parse_redirect(&pasted, &expected)?;
+            let cb = loopback::parse_redirect(&pasted, &expected);
+            let cb = error_redirect_drawn(session, &url, &redirect, cb)?;
             (request, cb, url)
         }
     };
@@ -460,6 +462,31 @@ pub async fn run(
     success.nonce = request.nonce;
     success.accepted_unchecked = callback.accepted;
     Ok(success)
+}
+
+/// An error redirect (`error=access_denied`, ...) is the browser's leg too: it is reported as
+/// the [`FlowEvent::BrowserRedirect`] it was, so the diagram draws it as a code's redirect.
+fn error_redirect_drawn(
+    session: &Session,
+    authorization_url: &Url,
+    redirect_uri: &Url,
+    callback: Result<loopback::Callback, FlowError>,
+) -> Result<loopback::Callback, FlowError> {
+    if let Err(FlowError::AuthorizationDenied { error }) = &callback {
+        let mut back = redirect_uri.clone();
+        {
+            let mut q = back.query_pairs_mut();
+            q.append_pair("error", &error.error);
+            if let Some(d) = &error.error_description {
+                q.append_pair("error_description", d);
+            }
+        }
+        session.emit(FlowEvent::BrowserRedirect {
+            authorization_url: authorization_url.to_string(),
+            redirect: back.to_string(),
+        });
+    }
+    callback
 }
 
 /// Why tokens in the front channel are deprecated, said whenever they come that way.
