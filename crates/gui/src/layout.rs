@@ -4,7 +4,8 @@
 //! scroll area when narrow. Text boxes have capped heights and scroll
 //! ([`crate::exchange_view::capped_text_ui`]); the top bar wraps instead of overlapping. Also the
 //! keyboard focus ring drawn over whatever widget has focus, and the focus given back to a
-//! menu's button when its menu closes.
+//! menu's button when its menu closes. And the side windows (Probes, Logout listener): at the
+//! right of the area under the top bar, as tall as it allows, scrolling.
 
 /// The smallest text the app draws, in points: 15 px at 150 % (a projector), where the
 /// back of the room still reads it.
@@ -101,6 +102,21 @@ pub fn mark_pane(ui: &egui::Ui) {
             y1: r.max.y.into(),
         });
     });
+}
+
+/// A side window titled `title` at most `width` points wide, at the top right of `bounds` (the
+/// area under the top bar), 90 % of its height, kept inside it, resizable and scrolling.
+pub fn side_window(title: &str, bounds: egui::Rect, width: f32) -> egui::Window<'_> {
+    let size = egui::vec2(
+        width.min(bounds.width() - 16.0).max(200.0),
+        (bounds.height() * 0.9).max(200.0),
+    );
+    egui::Window::new(title)
+        .constrain_to(bounds)
+        .default_pos(bounds.right_top() + egui::vec2(-size.x - 8.0, 8.0))
+        .default_size(size)
+        .resizable(true)
+        .vscroll(true)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Reusable widgets: a virtualised, collapsible JSON tree (fast with thousands of claims, with
 //! each registered name's meaning on hover and a search over names, values and meanings), the
-//! token lifetime bar, status badges, and a masked-secret text view.
+//! token lifetime bar, status badges, a masked-secret text view, and CIBA's binding message as
+//! both of its screens show it (the client's wait and the user's phone).
 
 use std::collections::HashSet;
 
@@ -471,6 +472,25 @@ pub fn lifetime_bar_ui(ui: &mut egui::Ui, iat: i64, exp: i64, now: i64, label: &
             },
         )
     });
+}
+
+/// CIBA's binding message, large, as the client's wait and the user's phone both show it (the
+/// user compares the two); without one, `missing` as a warning.
+pub fn binding_message_ui(ui: &mut egui::Ui, message: Option<&str>, missing: &str) {
+    match message {
+        Some(m) => {
+            ui.label(
+                egui::RichText::new(grantscope_core::text::inert(m).to_string())
+                    .monospace()
+                    .size(24.0)
+                    .strong()
+                    .color(ui.visuals().strong_text_color()),
+            );
+        }
+        None => {
+            ui.colored_label(ui.visuals().warn_fg_color, missing);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -173,23 +173,11 @@ fn request_ui(ui: &mut egui::Ui, p: &PendingCiba, read_unix: i64, decision: &mut
         ))
         .strong(),
     );
-    match &p.binding_message {
-        Some(m) => {
-            ui.label(
-                egui::RichText::new(inert(m).to_string())
-                    .monospace()
-                    .size(24.0)
-                    .strong()
-                    .color(ui.visuals().strong_text_color()),
-            );
-        }
-        None => {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "No binding message: nothing ties this request to the client's screen.",
-            );
-        }
-    }
+    crate::widgets::binding_message_ui(
+        ui,
+        p.binding_message.as_deref(),
+        "No binding message: nothing ties this request to the client's screen.",
+    );
     let expires = read_unix.saturating_add(i64::try_from(p.expires_in).unwrap_or(i64::MAX));
     ui.label(
         egui::RichText::new(format!(

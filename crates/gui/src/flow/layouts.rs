@@ -233,9 +233,7 @@ impl FlowScreen {
     /// CIBA's wait for the user's device (on the built-in sandbox, with the way to its phone).
     pub(super) fn pinned_ui(&mut self, ui: &mut egui::Ui) -> Option<FlowCommand> {
         let on_sandbox = self.run.as_ref().is_some_and(|r| self.on_sandbox(r));
-        let Some(run) = self.run.as_mut().filter(|r| r.running()) else {
-            return None;
-        };
+        let run = self.run.as_mut().filter(|r| r.running())?;
         let device = run
             .device_code()
             .map(|(c, u, full)| (c.to_owned(), u.to_owned(), full.map(str::to_owned)));
@@ -307,27 +305,17 @@ impl FlowScreen {
                     ))
                     .strong(),
                 );
-                match message {
-                    Some(m) => {
-                        ui.horizontal_wrapped(|ui| {
-                            ui.label("Binding message, the same on their device:");
-                            ui.label(
-                                egui::RichText::new(grantscope_core::text::inert(m).to_string())
-                                    .monospace()
-                                    .size(24.0)
-                                    .strong()
-                                    .color(ui.visuals().strong_text_color()),
-                            );
-                        });
+                ui.horizontal_wrapped(|ui| {
+                    if message.is_some() {
+                        ui.label("Binding message, the same on their device:");
                     }
-                    None => {
-                        ui.colored_label(
-                            ui.visuals().warn_fg_color,
-                            "No binding message: their device shows nothing that ties the \
-                             request to this screen (CIBA §7.1).",
-                        );
-                    }
-                }
+                    crate::widgets::binding_message_ui(
+                        ui,
+                        message.as_deref(),
+                        "No binding message: their device shows nothing that ties the request \
+                         to this screen (CIBA §7.1).",
+                    );
+                });
                 ui.label(format!("Waiting for {what}."));
                 ui.label(egui::RichText::new(format!("auth_req_id: {id}")).weak());
                 if on_sandbox {

@@ -247,17 +247,8 @@ impl LogoutScreen {
             return None;
         }
         let mut open = self.open;
-        let size = egui::vec2(
-            560.0_f32.min(bounds.width() - 16.0).max(200.0),
-            (bounds.height() * 0.9).max(200.0),
-        );
-        egui::Window::new("Logout listener")
+        crate::layout::side_window("Logout listener", bounds, 560.0)
             .open(&mut open)
-            .constrain_to(bounds)
-            .default_pos(bounds.right_top() + egui::vec2(-size.x - 8.0, 8.0))
-            .default_size(size)
-            .resizable(true)
-            .vscroll(true)
             .show(ctx, |ui| self.ui(ui, jobs, active));
         // Closing the window leaves the listener running (the top bar's toggle reopens it).
         self.open = open;

@@ -603,17 +603,8 @@ impl ProbesScreen {
         }
         let mut open = self.open;
         // Tall enough for the results by default, inside the bounds.
-        let size = egui::vec2(
-            720.0_f32.min(bounds.width() - 16.0).max(200.0),
-            (bounds.height() * 0.9).max(200.0),
-        );
-        egui::Window::new("Probes")
+        crate::layout::side_window("Probes", bounds, 720.0)
             .open(&mut open)
-            .constrain_to(bounds)
-            .default_pos(bounds.right_top() + egui::vec2(-size.x - 8.0, 8.0))
-            .default_size(size)
-            .resizable(true)
-            .vscroll(true)
             .show(ctx, |ui| self.ui(ui, jobs, profiles, active));
         self.open = open;
         if !open {
