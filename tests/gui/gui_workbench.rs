@@ -208,9 +208,10 @@ fn a_forgery_s_variants_are_listed_to_copy_or_inspect() {
 /// flow runner's "Call an API" in place of the run's: the sandbox's API refuses it.
 #[test]
 fn a_forged_token_goes_through_call_an_api_and_the_sandbox_refuses_it() {
-    use crate::gui_support::{finished, harness, walk};
+    use crate::gui_support::{finished, walk};
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(AppOptions::new(dir.path()));
+    // At 1024×768 / 150 %, where the prepared call was a screen below the top.
+    let mut h = harness_at(AppOptions::new(dir.path()), PROJECTOR);
     walk(&mut h, &["No", "A Machine"]);
     h.get_by_label("Run").click();
     step_until(&mut h, "the token response", finished);
@@ -250,6 +251,21 @@ fn a_forged_token_goes_through_call_an_api_and_the_sandbox_refuses_it() {
     assert_eq!(claims_of(&forged), claims_of(&genuine));
     click(&mut h, "Send with Call an API");
     assert_eq!(h.state().screen(), Screen::Flow);
+    // The flow runner comes up scrolled to the call it prepared: its notice and Send call are
+    // in the window without the user scrolling.
+    let mut last = None;
+    step_until(&mut h, "the scroll to the call to settle", |h| {
+        let now = h.get_by_label("Send call").rect();
+        last.replace(now) == Some(now)
+    });
+    let win = crate::gui_support::window(&h);
+    for name in [
+        "Call an API sends the token made in the inspector's workbench (edited), not this run's",
+        "Send call",
+    ] {
+        let r = h.get_by_label(name).rect();
+        assert!(win.contains_rect(r), "{name:?} at {r:?} is outside {win:?}");
+    }
     assert_eq!(
         h.state().flow().forged_token().map(|t| t.expose()),
         Some(forged.as_str())

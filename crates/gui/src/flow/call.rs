@@ -90,6 +90,9 @@ pub struct CallPanel {
     suggested_for: Option<String>,
     /// Unfold the panel when it is next drawn (a token was handed to it).
     open_once: bool,
+    /// Bring the panel's header to the top of the view when it is next drawn (a token sent from
+    /// the inspector: at 150 % the prepared call was a screen below the top).
+    scroll_once: bool,
 }
 
 impl Default for CallPanel {
@@ -104,6 +107,7 @@ impl Default for CallPanel {
             last: None,
             suggested_for: None,
             open_once: false,
+            scroll_once: false,
         }
     }
 }
@@ -146,6 +150,7 @@ impl CallPanel {
     /// another token).
     pub fn open(&mut self) {
         self.open_once = true;
+        self.scroll_once = true;
         self.running = None;
         self.last = None;
     }
@@ -204,7 +209,7 @@ impl CallPanel {
             }
         }
         let mut command = None;
-        egui::CollapsingHeader::new("Call an API with this token")
+        let shown = egui::CollapsingHeader::new("Call an API with this token")
             .id_salt("call_api")
             .default_open(false)
             .open(std::mem::take(&mut self.open_once).then_some(true))
@@ -282,6 +287,9 @@ impl CallPanel {
                     command = Some(c);
                 }
             });
+        if std::mem::take(&mut self.scroll_once) {
+            shown.header_response.scroll_to_me(Some(egui::Align::Min));
+        }
         command
     }
 
