@@ -436,7 +436,7 @@ fn not_editable(token: &str, error: &str) -> String {
     if token.contains('~') {
         "The workbench edits a compact JWS only (header.payload.signature): this is an SD-JWT, \
          whose Disclosures (after each ~) cannot be edited here. Untick Disclosures in the \
-         middle column to make a presentation."
+         Disclosures table to make a presentation."
             .to_owned()
     } else if token.split('.').count() == 5 {
         "The workbench edits a compact JWS only (header.payload.signature): this is an \
