@@ -188,15 +188,26 @@ impl Default for FlowScreen {
     }
 }
 
+/// The characters of a binding code: capitals and digits without the look-alikes (I and 1,
+/// O and 0), which a user reading two screens confuses.
+const BINDING_ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
 /// A fresh short code for CIBA's binding message (six letters and digits, easy to compare
 /// on two screens), so a CIBA form is ready to run.
 fn binding_code() -> String {
-    grantscope_core::oauth::pkce::random_token()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .take(6)
-        .collect()
+    let mut code = String::new();
+    // A random token has 43 characters; more are drawn in the (unlikely) case it holds
+    // fewer than six of the alphabet.
+    while code.len() < 6 {
+        code.extend(
+            grantscope_core::oauth::pkce::random_token()
+                .chars()
+                .map(|c| c.to_ascii_uppercase())
+                .filter(|c| BINDING_ALPHABET.contains(*c))
+                .take(6 - code.len()),
+        );
+    }
+    code
 }
 
 /// Maps the wizard's grant to the engine's by its command-line name (the grant registry's);
@@ -709,6 +720,16 @@ impl FlowScreen {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binding_codes_are_six_characters_without_look_alikes() {
+        for _ in 0..200 {
+            let code = binding_code();
+            assert_eq!(code.len(), 6, "{code}");
+            assert!(code.chars().all(|c| BINDING_ALPHABET.contains(c)), "{code}");
+            assert!(!code.contains(['I', '1', 'O', '0']), "{code}");
+        }
+    }
 
     #[test]
     fn the_refresh_form_holds_the_token_sets_newest_token_and_first_scope() {
