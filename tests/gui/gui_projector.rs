@@ -285,17 +285,7 @@ fn every_run_this_grant_is_inside_the_window() {
     let mut options = AppOptions::new(dir.path());
     options.start_screen = Some(Screen::Wizard);
     let mut h = harness_at(options, PROJECTOR);
-    let keys = [
-        egui::Key::Num1,
-        egui::Key::Num2,
-        egui::Key::Num3,
-        egui::Key::Num4,
-        egui::Key::Num5,
-        egui::Key::Num6,
-        egui::Key::Num7,
-        egui::Key::Num8,
-        egui::Key::Num9,
-    ];
+    let keys = grantscope_gui::wizard::ANSWER_KEYS;
     let leaves = leaf_paths();
     assert_eq!(
         leaves.len(),

@@ -251,7 +251,7 @@ pub fn start_question_row(ui: &mut egui::Ui, api_chosen: &mut bool) {
 }
 
 /// The keys that answer a question by its number.
-const ANSWER_KEYS: [egui::Key; 9] = [
+pub const ANSWER_KEYS: [egui::Key; 9] = [
     egui::Key::Num1,
     egui::Key::Num2,
     egui::Key::Num3,
