@@ -817,3 +817,60 @@ fn a_registered_client_gets_its_id_tokens_encrypted_to_its_key() {
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["error"], "invalid_client_metadata", "{body:#}");
 }
+
+/// The seeded sign-in client has the app's default post-logout redirect URI registered (any
+/// loopback port): `logout` with it comes back with its state. The desktop app's "Log out…"
+/// uses that URI, and the sandbox refused it for its own clients.
+#[test]
+fn a_seeded_client_logs_out_to_the_default_loopback_uri() {
+    let sandbox = Sandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    let doc = code_flow(
+        &sandbox,
+        Some(dir.path()),
+        &[
+            "token",
+            "authorization-code",
+            "--issuer",
+            sandbox.issuer(),
+            "--client-id",
+            "sandbox-native",
+            "--scope",
+            "openid",
+            "--no-browser",
+            "--json",
+        ],
+    );
+    let id_token = doc["response"]["id_token"].as_str().unwrap().to_string();
+    let mut logout = Grantscope::new([
+        "logout",
+        "--issuer",
+        sandbox.issuer(),
+        "--client-id",
+        "sandbox-native",
+        "--id-token-hint",
+        &id_token,
+        "--post-logout-redirect-uri",
+        grantscope_sandbox::SEEDED_POST_LOGOUT_URI,
+        "--no-browser",
+    ])
+    .config_dir(dir.path())
+    .spawn()
+    .unwrap();
+    let url = logout.wait_for_stderr("logout: ", T).unwrap();
+    let (status, location) = visit(url.trim());
+    assert_eq!(status, 303, "{url}");
+    let location = location.unwrap();
+    assert!(location.contains("/logged-out?"), "{location}");
+    let (status, page) = crate::common::deliver_redirect(&location).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let out = logout.wait(T).unwrap();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout, out.stderr);
+    // Another path is still refused: only the registered one is followed.
+    let other = url
+        .trim()
+        .replace("logged-out", "elsewhere")
+        .replace("logged%2Dout", "elsewhere");
+    let (status, _) = visit(&other);
+    assert_ne!(status, 303, "{other}");
+}

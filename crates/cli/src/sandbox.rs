@@ -316,15 +316,28 @@ pub fn startup_text(handle: &SandboxHandle) -> String {
         files.ca_cert.display()
     );
     let _ = writeln!(out, "clients:");
-    for client in seeded_clients() {
+    // Columns as wide as their longest entry (a long secret overran a fixed width).
+    let clients = seeded_clients();
+    let id_w = clients.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let cred_w = clients
+        .iter()
+        .map(|c| credential_label(c).len())
+        .max()
+        .unwrap_or(0);
+    for client in clients {
         let _ = writeln!(
             out,
-            "  {:<18} {:<30} {}",
+            "  {:<id_w$} {:<cred_w$} {}",
             client.id,
             credential_label(client),
             client.description
         );
     }
+    let _ = writeln!(
+        out,
+        "  (the clients with a redirect URI also have the post-logout redirect URI {}, any port)",
+        grantscope_sandbox::SEEDED_POST_LOGOUT_URI
+    );
     let _ = writeln!(out, "client keys ({}):", files.dir.display());
     let _ = writeln!(
         out,

@@ -44,8 +44,8 @@ pub use error::SandboxError;
 /// A CIBA request waiting for its user, as [`SandboxHandle::ciba_pending`] lists it.
 pub use protocol::ciba::PendingCiba;
 pub use state::clients::{
-    ClientAuth, ClientKind, DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SeededClient, SeededUser,
-    find_client, find_user, seeded_clients, seeded_users,
+    ClientAuth, ClientKind, DEFAULT_AUDIENCE, SCOPES_SUPPORTED, SEEDED_POST_LOGOUT_URI,
+    SeededClient, SeededUser, find_client, find_user, seeded_clients, seeded_users,
 };
 pub use state::config::{
     CONFIG_DIR_ENV, INITIAL_ACCESS_TOKEN, PRESETS, STEP_UP_ACR, STEP_UP_CODE, STEP_UP_MAX_AGE,

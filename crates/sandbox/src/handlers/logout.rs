@@ -111,11 +111,21 @@ pub(crate) async fn end_session(
         return refuse(&app, "client_id is not the id_token_hint's audience");
     }
     if let Some(uri) = &redirect {
+        // A registered client's own list; a seeded client's fixed one.
         let registered = app
             .registry()
             .get(&aud)
             .map(|r| r.uris("post_logout_redirect_uris"))
-            .unwrap_or_default();
+            .unwrap_or_else(|| {
+                crate::state::clients::find_client(&aud)
+                    .map(|c| {
+                        c.post_logout_redirect_uris()
+                            .iter()
+                            .map(|u| (*u).to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            });
         if !registered.iter().any(|r| redirect_uri_matches(r, uri)) {
             return refuse(
                 &app,

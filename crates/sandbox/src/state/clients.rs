@@ -128,7 +128,22 @@ impl SeededClient {
             .iter()
             .any(|registered| redirect_uri_matches(registered, redirect_uri))
     }
+
+    /// The post-logout redirect URIs registered for this client (RP-Initiated Logout §3): a
+    /// client that signs users in (it has redirect URIs) has [`SEEDED_POST_LOGOUT_URI`],
+    /// on any port; the others, none.
+    pub fn post_logout_redirect_uris(&self) -> &'static [&'static str] {
+        if self.redirect_uris.is_empty() {
+            &[]
+        } else {
+            &[SEEDED_POST_LOGOUT_URI]
+        }
+    }
 }
+
+/// The post-logout redirect URI of the seeded clients that sign users in: what the desktop
+/// app's "Log out…" listens on by default (a loopback IP URI, so any port).
+pub const SEEDED_POST_LOGOUT_URI: &str = "http://127.0.0.1/logged-out";
 
 /// The registered clients, in the order they are printed.
 pub const SEEDED_CLIENTS: &[SeededClient] = &[
@@ -379,6 +394,25 @@ pub(crate) fn redirect_uri_matches(registered: &str, requested: &str) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeded_sign_in_clients_have_the_loopback_post_logout_uri() {
+        let native = find_client("sandbox-native").unwrap();
+        assert!(
+            native
+                .post_logout_redirect_uris()
+                .iter()
+                .any(|r| redirect_uri_matches(r, "http://127.0.0.1:38189/logged-out"))
+        );
+        assert!(
+            !native
+                .post_logout_redirect_uris()
+                .iter()
+                .any(|r| redirect_uri_matches(r, "http://127.0.0.1:38189/elsewhere"))
+        );
+        let machine = find_client("sandbox-machine").unwrap();
+        assert!(machine.post_logout_redirect_uris().is_empty());
+    }
 
     #[test]
     fn loopback_redirect_matches_any_port_but_nothing_else() {
