@@ -358,6 +358,9 @@ fn logout_from_the_inspector_and_the_back_channel_token_in_the_listener() {
         crate::common::post_form(&endpoint, None, &[("logout_token", &forged)]).is_err()
     });
     assert_eq!(h.state().logout_listener().arrivals().len(), 2);
+    // The port stays in the field: Start again listens at the URL the client registered.
+    let port = url::Url::parse(&endpoint).unwrap().port().unwrap();
+    assert_eq!(h.state().logout_listener().port, port.to_string());
 
     // Open in inspector (the valid one is listed first, newest first: it is the second
     // button): inspected as a logout token against the profile, and valid.

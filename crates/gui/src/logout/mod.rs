@@ -212,6 +212,12 @@ impl LogoutScreen {
     pub fn on_message(&mut self, msg: LogoutMsg) -> Option<LogoutCommand> {
         match msg {
             LogoutMsg::Listening { run, url } if run == self.run => {
+                // The port stays in the field: Stop then Start listens at the URL registered.
+                if self.port.trim().is_empty()
+                    && let Some(port) = url.port()
+                {
+                    self.port = port.to_string();
+                }
                 self.state = State::Listening {
                     url,
                     since: timefmt::now_unix(),
@@ -291,6 +297,31 @@ impl LogoutScreen {
             )),
             None => ui.label("No active profile: choose one (Profile: in the top bar)."),
         };
+        // Listening for one profile while another is active: the tokens of the active one's
+        // client would be refused (their aud is another client id). Said, with the way out.
+        if let (true, Some(judged), Some(now)) = (self.running(), self.profile.as_ref(), active)
+            && (judged.name != now.name || judged.client_id != now.client_id)
+        {
+            let (now, judged_name) = (now.clone(), judged.name.clone());
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "The active profile is now {}: tokens for its client are judged \
+                         against {}'s until you restart.",
+                        now.name, judged_name
+                    ),
+                );
+                if ui
+                    .button(format!("Restart for {}", now.name))
+                    .on_hover_text("Stop and listen again on the same port for the active profile")
+                    .clicked()
+                {
+                    self.stop();
+                    self.start(jobs, Some(&now));
+                }
+            });
+        }
         let (starting, listening) = (
             matches!(self.state, State::Starting),
             matches!(self.state, State::Listening { .. }),
