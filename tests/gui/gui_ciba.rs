@@ -39,9 +39,12 @@ fn set_field(h: &mut H, label: &str, text: &str) {
 /// Presses Run on the CIBA form (alice asked) and steps until the run waits for her device.
 fn run_until_the_wait(h: &mut H) -> String {
     set_field(h, "Login hint", "alice");
+    h.get_by_label("Run").click();
+    h.step();
+    h.step();
+    // The code the run sends (the form makes a fresh one for each Run).
     let message = h.state().flow().inputs.binding_message.clone();
     assert_eq!(message.len(), 6, "a fresh binding message: {message:?}");
-    h.get_by_label("Run").click();
     step_until(h, "the backchannel request's wait", |h| {
         finished(h)
             || h.state()
@@ -178,8 +181,11 @@ fn a_denied_request_says_access_denied_and_cancel_stops_the_wait() {
     );
     h.get_by_label_contains("the user denied the request on their device");
 
-    // A new request, and Cancel: the wait stops, nothing more is polled.
+    // A new request, and Cancel: the wait stops, nothing more is polled. Its code is not
+    // the denied one's (two requests with one code stood side by side on the phone).
+    let denied = message;
     let message = run_until_the_wait(&mut h);
+    assert_ne!(message, denied, "each Run sends a fresh binding code");
     h.get_by_label("Cancel the run").click();
     h.step();
     h.step();

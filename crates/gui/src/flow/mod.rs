@@ -154,6 +154,11 @@ pub struct FlowScreen {
     resource_text: (Vec<String>, String),
     /// The issuer's metadata the wizard's discovery read: the next run reuses it.
     known_discovery: Option<Box<grantscope_core::oauth::discovery::Discovery>>,
+    /// CIBA: the binding code the form made (not one the user typed), and the one the last
+    /// run sent: a code the form made is used once, each Run gets a fresh one (two requests
+    /// with one code stood side by side on the phone).
+    binding_made: Option<String>,
+    binding_sent: Option<String>,
 }
 
 impl Default for FlowScreen {
@@ -184,6 +189,8 @@ impl Default for FlowScreen {
             call_after: None,
             resource_text: (Vec::new(), String::new()),
             known_discovery: None,
+            binding_made: None,
+            binding_sent: None,
         }
     }
 }
@@ -308,6 +315,7 @@ impl FlowScreen {
         self.grant = grant;
         if grant == GrantKind::Ciba && self.inputs.binding_message.trim().is_empty() {
             self.inputs.binding_message = binding_code();
+            self.binding_made = Some(self.inputs.binding_message.clone());
         }
         if other_profile {
             // Another server's refresh token means nothing here.
@@ -582,6 +590,17 @@ impl FlowScreen {
                     return;
                 }
             }
+        }
+        if self.grant == GrantKind::Ciba {
+            let message = self.inputs.binding_message.trim().to_owned();
+            if !message.is_empty()
+                && self.binding_made.as_deref() == Some(message.as_str())
+                && self.binding_sent.as_deref() == Some(message.as_str())
+            {
+                self.inputs.binding_message = binding_code();
+                self.binding_made = Some(self.inputs.binding_message.clone());
+            }
+            self.binding_sent = Some(self.inputs.binding_message.trim().to_owned());
         }
         self.cancel();
         self.jobs = Some(jobs.clone());
