@@ -145,7 +145,7 @@ fn discover_resource_says_first_what_the_api_answered() {
     let first =
         "the URL answered 404 Not Found, not 401 with a Bearer challenge: is the path right?";
     assert!(
-        out.stderr.starts_with(&format!("error: {first}")),
+        out.stderr.starts_with(&format!("error: {first} Then: ")),
         "{}",
         out.stderr
     );

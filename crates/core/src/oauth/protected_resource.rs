@@ -217,7 +217,14 @@ pub async fn discover_resource(
     if !response.is_success() {
         let first = match metadata_source {
             MetadataSource::WellKnown => what_the_api_answered(answer.status, challenge.as_ref())
-                .map(|s| format!("{s}. Then: "))
+                // "…is the path right?" ends with its own mark: no full stop after it.
+                .map(|s| {
+                    if s.ends_with(['?', '.', '!']) {
+                        format!("{s} Then: ")
+                    } else {
+                        format!("{s}. Then: ")
+                    }
+                })
                 .unwrap_or_default(),
             MetadataSource::Challenge => String::new(),
         };
