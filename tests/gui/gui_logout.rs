@@ -390,6 +390,11 @@ fn logout_from_the_inspector_and_the_back_channel_token_in_the_listener() {
     shots::shot(&h, &textures, "logout-token-inspected");
     let ins = h.state().inspector().inspection().unwrap();
     assert!(ins.valid, "{:?}", ins.failures().collect::<Vec<_>>());
+    // No server takes a logout token: no Userinfo, Introspect or Probe this API for it (the
+    // walk sent it to userinfo as an access token).
+    assert!(h.state().inspector().is_logout_token());
+    assert!(h.state().inspector().probe_why_not().is_some());
+    h.get_by_label_contains("No server calls: a logout token");
 }
 
 /// The inspector's logout area at 1024×768 and 150 %: its buttons wholly on screen, nothing

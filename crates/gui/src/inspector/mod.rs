@@ -403,8 +403,31 @@ impl InspectorScreen {
         }
     }
 
+    /// Whether the token on screen is a back-channel logout token (the form says so, or it
+    /// carries the back-channel logout event).
+    pub fn is_logout_token(&self) -> bool {
+        match self.verify.kind {
+            TokenKind::Logout => true,
+            TokenKind::Id | TokenKind::Access => false,
+            TokenKind::Unknown => self.shown.as_ref().is_some_and(|s| {
+                s.inspection
+                    .claims
+                    .get("events")
+                    .and_then(|e| e.get(grantscope_core::token::claims::BACKCHANNEL_LOGOUT_EVENT))
+                    .is_some()
+            }),
+        }
+    }
+
     /// Where server calls on this token go, or why there is nowhere to send them.
     pub fn call_target<'a>(&'a self, active: Option<&'a Profile>) -> Result<&'a Profile, String> {
+        if self.is_logout_token() {
+            return Err(
+                "a logout token is the provider's message to the client (Back-Channel Logout \
+                 1.0 §2.4): no server takes it as an access token"
+                    .to_owned(),
+            );
+        }
         if self.is_id_token() {
             return Err(
                 "an ID token is for the client: introspection, revocation and userinfo \

@@ -11,6 +11,8 @@ impl InspectorScreen {
     pub fn probe_why_not(&self) -> Option<&'static str> {
         if self.input.trim().is_empty() {
             Some("No token to probe with")
+        } else if self.is_logout_token() {
+            Some("A logout token is the provider's message to the client, not a token for an API")
         } else if self.is_id_token() {
             Some(
                 "An ID token is for the client, not an API: probe with the access token (the ID \
