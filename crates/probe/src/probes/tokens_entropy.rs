@@ -225,7 +225,10 @@ mod tests {
 
     /// A 128-bit base64url token (22 characters) passes every time: ten samples seldom show
     /// all 64 characters, and counting only those seen judged it under 128 bits about once in
-    /// 1,700 runs (one CI run met it); 10,000 runs would meet it almost surely.
+    /// 1,700 runs (one CI run met it); 10,000 runs would meet it almost surely. Its 22nd
+    /// character carries only 2 bits (one of 4 values): when the ten samples happen to share
+    /// it (1 in 4^9 sets, so now and then in 10,000) the estimate is 21 × 6 = 126 bits, which
+    /// is the estimator's known floor for this length, not the flaw tested here.
     #[test]
     fn a_128_bit_generator_passes_in_every_run() {
         use base64::Engine as _;
@@ -239,7 +242,13 @@ mod tests {
         for _ in 0..10_000 {
             let samples: Vec<String> = (0..SAMPLES).map(|_| token_128()).collect();
             let bits = estimate_bits(&samples).unwrap_or_default();
-            assert!(bits >= GOOD_BITS, "{bits} bits from {samples:?}");
+            let last: BTreeSet<char> = samples.iter().filter_map(|t| t.chars().last()).collect();
+            let floor = if last.len() > 1 {
+                GOOD_BITS
+            } else {
+                GOOD_BITS - 2.0
+            };
+            assert!(bits >= floor, "{bits} bits from {samples:?}");
         }
         // And the alphabet is not inflated past what the characters allow.
         let digits: Vec<String> = ["0412", "9377", "1280"].map(String::from).to_vec();
