@@ -178,7 +178,18 @@ fn log_out(h: &mut H) -> String {
     });
     let l = h.state().inspector().logout();
     assert!(l.outcome().is_none(), "{:?}", l.outcome());
-    l.url().unwrap().to_string()
+    let url = l.url().unwrap().to_string();
+    // The wait comes into view by itself (its URL and Cancel were under the window's edge):
+    // once the scroll settles, Cancel is inside the window without the test scrolling.
+    let mut last = None;
+    step_until(h, "the wait to settle in view", |h| {
+        let now = h.get_by_label("Cancel").rect();
+        last.replace(now) == Some(now)
+    });
+    let r = h.get_by_label("Cancel").rect();
+    let win = gui_support::window(h);
+    assert!(win.contains_rect(r), "Cancel at {r:?} is outside {win:?}");
+    url
 }
 
 fn outcome(h: &mut H) -> Result<String, String> {

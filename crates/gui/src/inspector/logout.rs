@@ -83,6 +83,9 @@ pub struct LogoutPart {
     outcome: Option<Result<String, String>>,
     /// The URL of the last run (tests act as the browser with it).
     last_url: Option<url::Url>,
+    /// The wait last brought into view (its start): a new wait is scrolled to once (at
+    /// 1280×800 the URL and Cancel came up under the window's edge).
+    scrolled_to: Option<Instant>,
 }
 
 impl Default for LogoutPart {
@@ -97,6 +100,7 @@ impl Default for LogoutPart {
             abort: None,
             outcome: None,
             last_url: None,
+            scrolled_to: None,
         }
     }
 }
@@ -362,6 +366,10 @@ impl LogoutPart {
                         Some(WAIT),
                         ("Cancel", "Stop waiting and close the listener"),
                     );
+                }
+                if self.scrolled_to != Some(*since) {
+                    self.scrolled_to = Some(*since);
+                    ui.scroll_to_cursor(Some(egui::Align::BOTTOM));
                 }
             }
         }
