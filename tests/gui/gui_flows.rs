@@ -458,5 +458,5 @@ fn the_ciba_wait_lasts_the_requests_life_and_cancel_says_what_stays() {
     );
     // What it says is so: the provider still holds the request.
     assert!(pending().contains("K7-WAIT"));
-    h.get_by_label_contains("an approval there now reaches nobody (by the user)");
+    h.get_by_label_contains("an approval there now reaches nobody (Cancel in grantscope)");
 }

@@ -721,7 +721,7 @@ impl FlowScreen {
             };
             if ciba {
                 r.events
-                    .push(FlowEvent::Note(format!("{message} (by the user)")));
+                    .push(FlowEvent::Note(format!("{message} (Cancel in grantscope)")));
             }
             r.close_listener("cancelled");
             r.result = Some(Err(FlowFailure {
