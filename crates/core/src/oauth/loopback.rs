@@ -347,11 +347,15 @@ impl LoopbackListener {
 /// Most a form_post body may be.
 const MAX_FORM: usize = 64 * 1024;
 
-/// Reads one HTTP request (bounded in size and time): the request target of a GET, or of a
-/// POST with its `application/x-www-form-urlencoded` body (form_post response mode).
-pub(crate) async fn read_request_target(
-    stream: &mut TcpStream,
-) -> Option<(String, Option<String>)> {
+/// Reads one HTTP/1.1 request from `stream`: its head (at most `max_head` bytes before the
+/// blank line) and its body (`Content-Length`, at most `max_body`), all within `timeout`;
+/// `None` past a cap, on a closed stream or on time. The loopback listeners' one reader.
+pub(crate) async fn read_http_request<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    max_head: usize,
+    max_body: usize,
+    timeout: Duration,
+) -> Option<(String, Vec<u8>)> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     let read = async {
@@ -363,16 +367,10 @@ pub(crate) async fn read_request_target(
             buf.extend_from_slice(&chunk[..n]);
             if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&buf[..end]).to_string();
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.trim()
-                            .eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse::<usize>().ok())?
-                    })
+                let length = header_value(&head, "content-length")
+                    .and_then(|v| v.parse::<usize>().ok())
                     .unwrap_or(0);
-                if length > MAX_FORM {
+                if length > max_body {
                     return None;
                 }
                 while buf.len() < end + 4 + length {
@@ -384,14 +382,31 @@ pub(crate) async fn read_request_target(
                 }
                 return Some((head, buf[end + 4..end + 4 + length].to_vec()));
             }
-            if buf.len() > 16 * 1024 {
+            if buf.len() > max_head {
                 return None;
             }
         }
     };
-    let (head, body) = tokio::time::timeout(Duration::from_secs(5), read)
-        .await
-        .ok()??;
+    tokio::time::timeout(timeout, read).await.ok()?
+}
+
+/// The value of the header `name` (case-insensitive) in a request's `head`, trimmed.
+pub(crate) fn header_value(head: &str, name: &str) -> Option<String> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
+    })
+}
+
+/// Reads one HTTP request (bounded in size and time): the request target of a GET, or of a
+/// POST with its `application/x-www-form-urlencoded` body (form_post response mode).
+pub(crate) async fn read_request_target(
+    stream: &mut TcpStream,
+) -> Option<(String, Option<String>)> {
+    let (head, body) =
+        read_http_request(stream, 16 * 1024, MAX_FORM, Duration::from_secs(5)).await?;
     let line = head.lines().next()?;
     let mut parts = line.split_whitespace();
     let method = parts.next()?;
@@ -399,12 +414,8 @@ pub(crate) async fn read_request_target(
     match method {
         "GET" => Some((target, None)),
         "POST" => {
-            let form = head.lines().any(|l| {
-                l.split_once(':').is_some_and(|(k, v)| {
-                    k.trim().eq_ignore_ascii_case("content-type")
-                        && v.trim().starts_with("application/x-www-form-urlencoded")
-                })
-            });
+            let form = header_value(&head, "content-type")
+                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
             form.then(|| (target, Some(String::from_utf8_lossy(&body).into_owned())))
         }
         _ => None,

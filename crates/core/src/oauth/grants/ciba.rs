@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use url::Url;
@@ -20,6 +20,7 @@ use super::device::poll_token_endpoint;
 use crate::keys::StoredKey;
 use crate::oauth::endpoint::EndpointKind;
 use crate::oauth::error::{FlowError, GrantInput, Missing};
+use crate::oauth::loopback::{header_value, read_http_request};
 use crate::oauth::step::StepKind;
 use crate::oauth::{ClientConfig, FlowEvent, Session};
 use crate::secret::{ClientNotificationToken, SecretKind};
@@ -429,52 +430,14 @@ struct Request {
 
 /// One HTTP/1.1 request, head and body under caps, within [`PEER_TIMEOUT`].
 async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 4096];
-    let read = async {
-        loop {
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buf[..end]).to_string();
-                let header = |name: &str| {
-                    head.lines().skip(1).find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.trim()
-                            .eq_ignore_ascii_case(name)
-                            .then(|| v.trim().to_string())
-                    })
-                };
-                let length = header("content-length")
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or(0);
-                if length > MAX_PING {
-                    return None;
-                }
-                while buf.len() < end + 4 + length {
-                    let n = stream.read(&mut chunk).await.ok()?;
-                    if n == 0 {
-                        return None;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                }
-                let mut first = head.lines().next()?.split_whitespace();
-                return Some(Request {
-                    method: first.next()?.to_string(),
-                    target: first.next()?.to_string(),
-                    authorization: header("authorization"),
-                    body: buf[end + 4..end + 4 + length].to_vec(),
-                });
-            }
-            if buf.len() > MAX_PING {
-                return None;
-            }
-        }
-    };
-    tokio::time::timeout(PEER_TIMEOUT, read).await.ok()?
+    let (head, body) = read_http_request(stream, MAX_PING, MAX_PING, PEER_TIMEOUT).await?;
+    let mut first = head.lines().next()?.split_whitespace();
+    Some(Request {
+        method: first.next()?.to_string(),
+        target: first.next()?.to_string(),
+        authorization: header_value(&head, "authorization"),
+        body,
+    })
 }
 
 async fn respond<S: AsyncWrite + Unpin>(stream: &mut S, status: &str, error: Option<&str>) {
@@ -497,6 +460,7 @@ async fn respond<S: AsyncWrite + Unpin>(stream: &mut S, status: &str, error: Opt
 mod tests {
     use super::*;
     use crate::keys::{GenerateType, PrivateKey};
+    use tokio::io::AsyncReadExt as _;
     use tokio::net::TcpStream;
 
     #[test]
