@@ -239,9 +239,10 @@ pub(crate) struct CodeRecord {
     pub consumed: bool,
 }
 
-/// Where a device authorization stands.
+/// Where a request that waits for the user's decision on another device stands: a device
+/// authorization (RFC 8628) or a CIBA request (CIBA Core 1.0).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum DeviceStatus {
+pub(crate) enum Decision {
     Pending,
     Approved {
         user: &'static SeededUser,
@@ -250,6 +251,12 @@ pub(crate) enum DeviceStatus {
     Denied,
     Redeemed,
 }
+
+/// Where a device authorization stands.
+pub(crate) type DeviceStatus = Decision;
+
+/// Where a CIBA request stands.
+pub(crate) type CibaStatus = Decision;
 
 /// A device authorization (RFC 8628).
 #[derive(Debug, Clone)]
@@ -262,18 +269,6 @@ pub(crate) struct DeviceRecord {
     pub interval: Duration,
     pub last_poll_ms: Option<u64>,
     pub status: DeviceStatus,
-}
-
-/// Where a CIBA request stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CibaStatus {
-    Pending,
-    Approved {
-        user: &'static SeededUser,
-        auth_time: u64,
-    },
-    Denied,
-    Redeemed,
 }
 
 /// A backchannel authentication request (CIBA Core 1.0).
